@@ -1,0 +1,48 @@
+/** What a command file gets to build its commander command: a wrapper that turns its handler into an action. */
+import type { Command } from 'commander'
+import { badUsage } from '../errors.js'
+import type { CommandContext, GlobalOptions, Io } from './io.js'
+
+export interface CliEnv {
+  io: Io
+  /** Wraps a handler: builds the context from the global options and records failures for the exit code. */
+  action: <O extends Record<string, unknown>> (handler: (ctx: CommandContext, options: O, args: string[]) => Promise<void>) => (...commanderArgs: unknown[]) => Promise<void>
+}
+
+export function globalOptionsOf (command: Command): GlobalOptions {
+  const all = command.optsWithGlobals<Record<string, unknown>>()
+  const options: GlobalOptions = { json: all.json === true, color: all.color !== false, quiet: all.quiet === true }
+  if (typeof all.home === 'string') options.home = all.home
+  return options
+}
+
+export function createCliEnv (io: Io): CliEnv {
+  return {
+    io,
+    action: handler => async (...commanderArgs: unknown[]) => {
+      const command = commanderArgs[commanderArgs.length - 1] as Command
+      const options = commanderArgs[commanderArgs.length - 2] as Record<string, unknown>
+      const args = commanderArgs.slice(0, -2).flat().filter((a): a is string => typeof a === 'string')
+      await handler({ io, global: globalOptionsOf(command) }, options as never, args)
+    }
+  }
+}
+
+/** Parses a whole-number option, refusing anything else with a clear message. */
+export function parseWhole (name: string, min: number, max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw badUsage(`${name} must be a whole number, not "${value}"`)
+    const n = Number(value)
+    if (n < min || n > max) throw badUsage(`${name} must be from ${min} to ${max}, not ${n}`)
+    return n
+  }
+}
+
+/** Parses a comma-separated list option (`a,b,c`), refusing empty items. */
+export function parseList (name: string) {
+  return (value: string): string[] => {
+    const items = value.split(',').map(s => s.trim())
+    if (items.some(s => s === '')) throw badUsage(`${name} has an empty item in "${value}"`)
+    return items
+  }
+}

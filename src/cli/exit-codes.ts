@@ -1,0 +1,22 @@
+/** The one place that maps error codes to exit codes (documented in man/bzzz-ctx.1). */
+import type { ErrorCode } from '../errors.js'
+
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  badInput: 2,
+  accessDenied: 3,
+  notFound: 4,
+  unavailable: 5
+} as const
+
+export const EXIT_BY_CODE: Readonly<Record<ErrorCode, number>> = {
+  BAD_USAGE: EXIT.badInput,
+  BAD_INPUT: EXIT.badInput,
+  ACCESS_DENIED: EXIT.accessDenied,
+  NOT_FOUND: EXIT.notFound,
+  NO_HOME: EXIT.unavailable,
+  UNAVAILABLE: EXIT.unavailable,
+  CORRUPT: EXIT.failure,
+  FAILURE: EXIT.failure
+}

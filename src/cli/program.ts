@@ -1,0 +1,64 @@
+/** The `bzzz-ctx` program: global options and its commands, wired; nothing heavy is imported here. */
+import { Command, CommanderError } from 'commander'
+import { VERSION } from '../paths.js'
+import { BzzzError } from '../errors.js'
+import { createCliEnv } from './cli-env.js'
+import { handleError } from './handle-error.js'
+import type { Io } from './io.js'
+import { demoCommand } from './commands/demo.js'
+import { distributeCommand } from './commands/distribute.js'
+import { generateCommand } from './commands/generate.js'
+import { initCommand } from './commands/init.js'
+import { retrieveCommand } from './commands/retrieve.js'
+import { statusCommand } from './commands/status.js'
+
+export function buildProgram (io: Io): Command {
+  const env = createCliEnv(io)
+  const program = new Command('bzzz-ctx')
+    .description('Shared, role-scoped, encrypted codebase context for AI agents, over a peer-to-peer cluster.')
+    .version(VERSION, '-V, --version')
+    .option('--home <dir>', 'this peer\'s home (default: $BZZZ_HOME or ~/.bzzz-ctx)')
+    .option('--json', 'print JSON for programs instead of tables')
+    .option('--no-color', 'no colours in output')
+    .option('-q, --quiet', 'print nothing but errors (and --json output)')
+    .showHelpAfterError(false)
+    .addHelpText('after', `
+Exit codes: 0 ok, 1 failure, 2 bad usage or input, 3 access denied, 4 not found, 5 unavailable (no home, no daemon, no leader, timed out).
+Start with: bzzz-ctx demo      More: man bzzz-ctx, or bzzz-ctx help <command>`)
+  program
+    .addCommand(initCommand(env))
+    .addCommand(generateCommand(env))
+    .addCommand(distributeCommand(env))
+    .addCommand(retrieveCommand(env))
+    .addCommand(statusCommand(env))
+    .addCommand(demoCommand(env))
+  const silence = (command: Command): void => {
+    command.exitOverride().configureOutput({
+      writeOut: text => io.stdout.write(text),
+      writeErr: text => io.stderr.write(text),
+      outputError: () => {}
+    })
+    for (const sub of command.commands) silence(sub)
+  }
+  silence(program)
+  return program
+}
+
+const QUIET_EXITS = new Set(['commander.helpDisplayed', 'commander.version', 'commander.help'])
+
+/** Runs the CLI on argv (as process.argv: node, script, ...args) and returns the exit code. */
+export async function runCli (argv: readonly string[], io: Io): Promise<number> {
+  const program = buildProgram(io)
+  const json = argv.includes('--json')
+  try {
+    await program.parseAsync([...argv])
+    return 0
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (QUIET_EXITS.has(err.code)) return err.exitCode
+      const message = err.message.replace(/^error: /, '')
+      return handleError(new BzzzError('BAD_USAGE', `${message} (see bzzz-ctx --help)`), io, json)
+    }
+    return handleError(err, io, json)
+  }
+}

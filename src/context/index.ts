@@ -1,0 +1,5 @@
+export * from './record.js'
+export * from './merge.js'
+export * from './resolve.js'
+export * from './sections.js'
+export * from './validate.js'

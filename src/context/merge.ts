@@ -1,0 +1,121 @@
+/**
+ * How a child record combines with its resolved parent: the one rule behind both resolution (merge child over
+ * parent) and storage (a child stores only what differs from its resolved parent).
+ */
+import type { ContextRecord, Insight } from './record.js'
+
+/** Fields that resolve to the most specific layer holding them. */
+export const OVERRIDE_FIELDS = ['summary', 'purpose', 'language', 'symbols', 'imports'] as const
+/** Fields that resolve to the union of every layer, root first. */
+export const UNION_FIELDS = ['technologies', 'tags'] as const
+export type MergedField = typeof OVERRIDE_FIELDS[number] | typeof UNION_FIELDS[number] | 'insights'
+
+/** The merged content of a chain of records, without address or kind. */
+export type Content = Pick<ContextRecord, typeof OVERRIDE_FIELDS[number] | typeof UNION_FIELDS[number] | 'insights'>
+
+export function insightKey (insight: Insight): string {
+  return `${insight.role ?? ''}\u0000${insight.level ?? ''}\u0000${insight.kind ?? ''}\u0000${insight.text}`
+}
+
+function sameJson (a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b)
+}
+
+/** A child stores only what differs from its resolved parent. Explicit level overrides are always kept. */
+export function diffAgainstParent (child: ContextRecord, parent: Content): ContextRecord {
+  const stored: ContextRecord = { address: child.address, kind: child.kind }
+  const pinned = child.levels ?? {}
+  for (const field of OVERRIDE_FIELDS) {
+    const value = child[field]
+    if (value === undefined) continue
+    if (pinned[field] === undefined && sameJson(value, parent[field])) continue
+    ;(stored as unknown as Record<string, unknown>)[field] = value
+  }
+  for (const field of UNION_FIELDS) {
+    const value = child[field]
+    if (value === undefined) continue
+    const inherited = new Set(pinned[field] === undefined ? parent[field] ?? [] : [])
+    const own = value.filter(item => !inherited.has(item))
+    if (own.length > 0) stored[field] = own
+  }
+  if (child.insights !== undefined) {
+    const inherited = new Set((parent.insights ?? []).map(insightKey))
+    const own = child.insights.filter(insight => !inherited.has(insightKey(insight)))
+    if (own.length > 0) stored.insights = own
+  }
+  if (child.inherits === false) stored.inherits = false
+  if (child.levels !== undefined && Object.keys(child.levels).length > 0) stored.levels = { ...child.levels }
+  return stored
+}
+
+/** Where each field of a merged context came from: the addresses that gave it, most specific first. */
+export type Sources = Partial<Record<MergedField, string[]>>
+
+export interface Layer {
+  address: string
+  content: Content
+}
+
+/** Merges layers given most specific first. */
+export function mergeLayers (layers: readonly Layer[]): { content: Content, sources: Sources } {
+  const content: Content = {}
+  const sources: Sources = {}
+  for (const field of OVERRIDE_FIELDS) {
+    for (const layer of layers) {
+      const value = layer.content[field]
+      if (value === undefined) continue
+      ;(content as Record<string, unknown>)[field] = value
+      sources[field] = [layer.address]
+      break
+    }
+  }
+  for (const field of UNION_FIELDS) {
+    const seen = new Set<string>()
+    const merged: string[] = []
+    const from: string[] = []
+    for (let i = layers.length - 1; i >= 0; i--) {
+      const layer = layers[i]!
+      const value = layer.content[field]
+      if (value === undefined || value.length === 0) continue
+      from.unshift(layer.address)
+      for (const item of value) {
+        if (seen.has(item)) continue
+        seen.add(item)
+        merged.push(item)
+      }
+    }
+    if (merged.length > 0) {
+      content[field] = merged
+      sources[field] = from
+    }
+  }
+  // Insights gather root first, like the unions, so a chain resolves the same whether stored whole or as diffs.
+  const seen = new Set<string>()
+  const insights: Insight[] = []
+  const from: string[] = []
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const layer = layers[i]!
+    const own = layer.content.insights
+    if (own === undefined || own.length === 0) continue
+    from.unshift(layer.address)
+    for (const insight of own) {
+      const key = insightKey(insight)
+      if (seen.has(key)) continue
+      seen.add(key)
+      insights.push(insight)
+    }
+  }
+  if (insights.length > 0) {
+    content.insights = insights
+    sources.insights = from
+  }
+  return { content, sources }
+}
+
+export function contentOf (record: ContextRecord): Content {
+  const content: Content = {}
+  for (const field of [...OVERRIDE_FIELDS, ...UNION_FIELDS, 'insights'] as const) {
+    if (record[field] !== undefined) (content as Record<string, unknown>)[field] = record[field]
+  }
+  return content
+}

@@ -1,0 +1,58 @@
+/** Bounded hierarchical resolution: walk from an address up its parents and merge child over parent. */
+import { notFound, badInput } from '../errors.js'
+import { parentChain } from '../ucxl/address.js'
+import type { RecordKind } from './record.js'
+import { mergeLayers, type Content, type Layer, type Sources } from './merge.js'
+
+export const DEFAULT_RESOLVE_DEPTH = 10
+export const MAX_RESOLVE_DEPTH = 256
+
+/** One stored layer as a reader sees it: the sections it may open, merged into content. */
+export interface ReadableLayer {
+  address: string
+  kind: RecordKind
+  inherits: boolean
+  content: Content
+}
+
+export interface Resolution {
+  address: string
+  kind: RecordKind
+  /** The addresses whose records were merged, most specific first. */
+  resolvedFrom: string[]
+  context: Content
+  sources: Sources
+}
+
+export function checkDepth (depth: number): number {
+  if (!Number.isInteger(depth) || depth < 0 || depth > MAX_RESOLVE_DEPTH) {
+    throw badInput(`depth must be a whole number from 0 to ${MAX_RESOLVE_DEPTH}, not ${String(depth)}`)
+  }
+  return depth
+}
+
+/**
+ * Resolves `address` from at most `depth` levels above it. `lookup` returns the layer stored at an address, or
+ * undefined when there is none (a missing directory record is skipped, and still counts as a level).
+ */
+export async function resolveContext (
+  address: string,
+  depth: number,
+  lookup: (address: string) => Promise<ReadableLayer | undefined> | ReadableLayer | undefined
+): Promise<Resolution> {
+  checkDepth(depth)
+  const chain = parentChain(address).slice(0, depth + 1)
+  const own = await lookup(address)
+  if (own === undefined) throw notFound(`no context for ${address}: run \`bzzz-ctx generate\` on it first`)
+  const layers: ReadableLayer[] = [own]
+  if (own.inherits) {
+    for (const ancestor of chain.slice(1)) {
+      const layer = await lookup(ancestor)
+      if (layer === undefined) continue
+      layers.push(layer)
+      if (!layer.inherits) break
+    }
+  }
+  const { content, sources } = mergeLayers(layers as Layer[])
+  return { address, kind: own.kind, resolvedFrom: layers.map(layer => layer.address), context: content, sources }
+}

@@ -1,0 +1,125 @@
+/** A peer's home directory: where it is, what it holds, and its configuration file. */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, chmodSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { corrupt, noHome, badInput } from '../errors.js'
+import { ACCESS_LEVELS, isAccessLevel, ROLE_NAME_PATTERN, type AccessLevel } from '../crypto/levels.js'
+
+export const CONFIG_FORMAT = 1
+export const DEFAULT_REPLICATION_FACTOR = 3
+
+/** The public view of a role: its clearance and the public key of its current epoch. */
+export interface RoleEntry {
+  name: string
+  clearance: AccessLevel
+  epoch: number
+  publicKey: string
+}
+
+export interface PeerConfig {
+  format: number
+  cluster: { name: string, id: string }
+  /** This peer's node id (hex of its signing public key). */
+  nodeId: string
+  /** This peer's role in the cluster. */
+  role: string
+  /** The project used when a command names none. */
+  project?: string
+  roles: RoleEntry[]
+  replicationFactor: number
+  createdAt: string
+}
+
+export interface HomePaths {
+  dir: string
+  config: string
+  keys: string
+  store: string
+  cache: string
+  analysisCache: string
+}
+
+/** The home directory: `--home`, else `$BZZZ_HOME`, else `~/.bzzz-ctx`. */
+export function resolveHomeDir (flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (flag !== undefined && flag !== '') return resolve(flag)
+  if (env.BZZZ_HOME !== undefined && env.BZZZ_HOME !== '') return resolve(env.BZZZ_HOME)
+  return join(homedir(), '.bzzz-ctx')
+}
+
+export function homePaths (dir: string): HomePaths {
+  return {
+    dir,
+    config: join(dir, 'config.json'),
+    keys: join(dir, 'keys'),
+    store: join(dir, 'store'),
+    cache: join(dir, 'cache'),
+    analysisCache: join(dir, 'cache', 'analysis.bin')
+  }
+}
+
+export function homeExists (dir: string): boolean {
+  return existsSync(homePaths(dir).config)
+}
+
+/** Writes a file atomically (temp file, then rename) with the given mode. */
+export function writeFileAtomic (path: string, data: string | Buffer, mode = 0o600): void {
+  const temp = `${path}.${process.pid}.tmp`
+  writeFileSync(temp, data, { mode })
+  chmodSync(temp, mode)
+  renameSync(temp, path)
+}
+
+export function ensureDir (path: string, mode = 0o700): void {
+  mkdirSync(path, { recursive: true, mode })
+}
+
+function configProblem (value: unknown): string | null {
+  if (typeof value !== 'object' || value === null) return 'it is not a JSON object'
+  const c = value as Record<string, unknown>
+  if (c.format !== CONFIG_FORMAT) return `its format is ${String(c.format)}, this bzzz-ctx reads format ${CONFIG_FORMAT}`
+  const cluster = c.cluster as Record<string, unknown> | undefined
+  if (typeof cluster !== 'object' || cluster === null || typeof cluster.name !== 'string' || typeof cluster.id !== 'string') return 'cluster is missing or malformed'
+  if (typeof c.nodeId !== 'string' || !/^[0-9a-f]{64}$/.test(c.nodeId)) return 'nodeId is missing or malformed'
+  if (typeof c.role !== 'string') return 'role is missing'
+  if (!Array.isArray(c.roles) || c.roles.length === 0) return 'roles is missing'
+  for (const role of c.roles as unknown[]) {
+    const r = role as Record<string, unknown>
+    if (typeof r !== 'object' || r === null || typeof r.name !== 'string' || !isAccessLevel(r.clearance) ||
+        !Number.isInteger(r.epoch) || typeof r.publicKey !== 'string' || !/^[0-9a-f]{64}$/.test(r.publicKey)) return 'a role entry is malformed'
+  }
+  if (!Number.isInteger(c.replicationFactor) || (c.replicationFactor as number) < 1) return 'replicationFactor must be a positive whole number'
+  return null
+}
+
+export function readConfig (dir: string): PeerConfig {
+  const paths = homePaths(dir)
+  if (!existsSync(paths.config)) {
+    throw noHome(`no bzzz-ctx home at ${dir}: run \`bzzz-ctx init --cluster NAME --role ROLE\` first (or pass --home)`)
+  }
+  let value: unknown
+  try {
+    value = JSON.parse(readFileSync(paths.config, 'utf8'))
+  } catch (err) {
+    throw corrupt(`the config ${paths.config} is not valid JSON: restore it, or run \`bzzz-ctx init\` in a new home`, err)
+  }
+  const problem = configProblem(value)
+  if (problem !== null) throw corrupt(`the config ${paths.config} is damaged (${problem}): restore it, or run \`bzzz-ctx init\` in a new home`)
+  return value as PeerConfig
+}
+
+export function writeConfig (dir: string, config: PeerConfig): void {
+  writeFileAtomic(homePaths(dir).config, JSON.stringify(config, null, 2) + '\n', 0o600)
+}
+
+export function roleEntry (config: PeerConfig, name: string): RoleEntry {
+  const role = config.roles.find(r => r.name === name)
+  if (role === undefined) throw badInput(`unknown role "${name}": this cluster's roles are ${config.roles.map(r => r.name).join(', ')}`)
+  return role
+}
+
+export function checkRoleName (name: string): string {
+  if (!ROLE_NAME_PATTERN.test(name)) throw badInput(`bad role name "${name}": use lower-case letters, digits, "_" or "-", starting with a letter`)
+  return name
+}
+
+export { ACCESS_LEVELS }

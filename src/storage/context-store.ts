@@ -1,0 +1,244 @@
+/**
+ * The context store of one peer: its writer log (Hypercore, in a Corestore under the home), the materialized
+ * view, and the caches in front of them. Plaintext never reaches the disk: records are sealed before they are
+ * appended, and opened only in memory for a role whose key this peer holds.
+ */
+import Corestore from 'corestore'
+import type Hypercore from 'hypercore'
+import { LRUCache } from 'lru-cache'
+import { contentOf, diffAgainstParent, mergeLayers, type Content } from '../context/merge.js'
+import type { ContextRecord } from '../context/record.js'
+import { resolveContext, DEFAULT_RESOLVE_DEPTH, type ReadableLayer, type Resolution } from '../context/resolve.js'
+import { joinSections, splitSections, type PlainSection } from '../context/sections.js'
+import type { AccessLevel } from '../crypto/levels.js'
+import { ZERO_HLC, tickHlc, type Hlc } from '../distribution/hlc.js'
+import { nextVector, versionKey, type Version } from '../distribution/version.js'
+import { accessDenied, corrupt, isBzzzError } from '../errors.js'
+import { parentChain } from '../ucxl/address.js'
+import { decodeEntry, encodeEntry, type ContextEntry } from './log-entry.js'
+import { ContextView, type Pointer } from './view.js'
+
+/** What the store needs from the crypto layer: sealing for recipients, opening for one role, a keyed digest. */
+export interface SectionCrypto {
+  seal (sections: readonly PlainSection[], recipients: readonly string[], ad: Buffer): Buffer
+  /** The sections `role` can open; empty when none. Throws ACCESS_DENIED when this peer holds no key for it. */
+  open (envelope: Buffer, role: string, ad: Buffer): Map<AccessLevel, Buffer>
+  digest (plaintext: Buffer): string
+}
+
+export const RESOLVED_CACHE_MAX = 50_000
+export const LAYER_CACHE_MAX = 50_000
+
+export interface WriteOptions {
+  term: number
+  recipients: readonly string[]
+  nowMs: number
+  decision?: string
+}
+
+export interface WriteResult {
+  /** Records appended as new versions. */
+  written: number
+  /** Records whose content and recipients had not changed, so nothing was appended. */
+  unchanged: number
+  /** Bytes appended to the log. */
+  bytes: number
+}
+
+export interface Retrieved extends Resolution {
+  role: string
+  version: Version
+}
+
+/** The additional data bound into every section's encryption: a block cannot be replayed under another address or version. */
+export function associatedData (address: string, version: Version): Buffer {
+  return Buffer.from(`bzzz-ctx/1\u0000${address}\u0000${versionKey(version)}`)
+}
+
+/** Parents first: the project, then directories by depth, then files; so each child is diffed against a resolved parent. */
+function byDepth (a: ContextRecord, b: ContextRecord): number {
+  const da = a.kind === 'project' ? -1 : a.address.split('/').length
+  const db = b.kind === 'project' ? -1 : b.address.split('/').length
+  return da - db || (a.kind === b.kind ? 0 : a.kind === 'directory' ? -1 : 1)
+}
+
+export class ContextStore {
+  readonly dir: string
+  private readonly corestore: Corestore
+  private readonly log: Hypercore
+  private readonly view: ContextView
+  private readonly crypto: SectionCrypto
+  private hlc: Hlc = ZERO_HLC
+  private readonly resolved = new LRUCache<string, Retrieved>({ max: RESOLVED_CACHE_MAX })
+  private readonly layers = new LRUCache<string, ReadableLayer | 'none'>({ max: LAYER_CACHE_MAX })
+
+  private constructor (dir: string, crypto: SectionCrypto) {
+    this.dir = dir
+    this.crypto = crypto
+    this.corestore = new Corestore(dir)
+    this.log = this.corestore.get({ name: 'log' })
+    this.view = new ContextView(this.corestore.get({ name: 'view' }))
+  }
+
+  static async open (dir: string, crypto: SectionCrypto): Promise<ContextStore> {
+    const store = new ContextStore(dir, crypto)
+    try {
+      await store.corestore.ready()
+      await store.log.ready()
+      await store.view.ready()
+      await store.catchUp()
+    } catch (err) {
+      await store.corestore.close().catch(() => {})
+      if (isBzzzError(err)) throw err
+      throw corrupt(`the store at ${dir} cannot be opened (${(err as Error).message}): is another bzzz-ctx using it?`, err)
+    }
+    return store
+  }
+
+  async close (): Promise<void> {
+    await this.view.close()
+    await this.corestore.close()
+  }
+
+  /** This peer's writer id: the key of its log. */
+  get writer (): string {
+    return this.log.key!.toString('hex')
+  }
+
+  get logLength (): number {
+    return this.log.length
+  }
+
+  get logBytes (): number {
+    return this.log.byteLength
+  }
+
+  get viewHash (): string {
+    return this.view.viewHash
+  }
+
+  /** Applies whatever the log holds beyond the view's checkpoint (after a crash between append and apply). */
+  private async catchUp (): Promise<void> {
+    const from = await this.view.applied(this.writer)
+    const CHUNK = 512
+    for (let start = from; start < this.log.length; start += CHUNK) {
+      const end = Math.min(this.log.length, start + CHUNK)
+      const entries = []
+      for (let seq = start; seq < end; seq++) entries.push({ seq, entry: await this.readEntry(this.log, seq) })
+      this.invalidate(await this.view.apply(this.writer, entries))
+    }
+    if (this.log.length > 0) this.hlc = (await this.readEntry(this.log, this.log.length - 1)).version.hlc
+  }
+
+  private async readEntry (core: Hypercore, seq: number): Promise<ContextEntry> {
+    const block = await core.get(seq, { wait: false })
+    if (block === null) throw corrupt(`block ${seq} of log ${core.key?.toString('hex').slice(0, 12) ?? '?'} is missing`)
+    return decodeEntry(block, `block ${seq} of the log`)
+  }
+
+  /**
+   * Writes records as new versions: each child stored as what differs from its resolved parent, each sealed for
+   * the recipients, all appended in one batch and applied to the view atomically with its checkpoint.
+   */
+  async write (records: readonly ContextRecord[], options: WriteOptions): Promise<WriteResult> {
+    const sorted = [...records].sort(byDepth)
+    const resolvedInBatch = new Map<string, Content>()
+    const recipients = [...new Set(options.recipients)].sort()
+    const blocks: Buffer[] = []
+    const entries: ContextEntry[] = []
+    let unchanged = 0
+    for (const record of sorted) {
+      const parent = this.parentInBatch(record.address, resolvedInBatch)
+      const stored = diffAgainstParent(record, parent)
+      resolvedInBatch.set(record.address, mergeLayers([{ address: record.address, content: contentOf(stored) }, { address: '', content: parent }]).content)
+      const sections = splitSections(stored)
+      const digest = this.crypto.digest(Buffer.from(JSON.stringify([recipients, stored.inherits ?? true, sections.map(s => [s.level, s.plaintext.toString('utf8')])])))
+      const slot = await this.view.slot(record.address)
+      if (slot !== undefined && slot.current.writer === this.writer && slot.current.digest === digest && slot.conflicts.length === 0) {
+        unchanged++
+        continue
+      }
+      this.hlc = tickHlc(this.hlc, options.nowMs)
+      const version: Version = { term: options.term, hlc: this.hlc, writer: this.writer, vv: nextVector(slot?.current.version.vv, this.writer) }
+      const envelope = this.crypto.seal(sections, recipients, associatedData(record.address, version))
+      const entry: ContextEntry = { type: 'context', address: record.address, kind: record.kind, inherits: stored.inherits ?? true, version, digest, envelope }
+      if (options.decision !== undefined) entry.decision = options.decision
+      entries.push(entry)
+      blocks.push(encodeEntry(entry))
+    }
+    if (blocks.length === 0) return { written: 0, unchanged, bytes: 0 }
+    const before = this.log.byteLength
+    const start = this.log.length
+    await this.log.append(blocks)
+    this.invalidate(await this.view.apply(this.writer, entries.map((entry, i) => ({ seq: start + i, entry }))))
+    return { written: blocks.length, unchanged, bytes: this.log.byteLength - before }
+  }
+
+  private parentInBatch (address: string, resolvedInBatch: Map<string, Content>): Content {
+    for (const ancestor of parentChain(address).slice(1)) {
+      const content = resolvedInBatch.get(ancestor)
+      if (content !== undefined) return content
+    }
+    return {}
+  }
+
+  /** Drops cached resolutions that used a changed address (a change to a directory reaches its descendants). */
+  private invalidate (changed: readonly string[]): void {
+    if (changed.length === 0) return
+    const set = new Set(changed)
+    for (const [key, value] of this.resolved.entries()) {
+      if (value.resolvedFrom.some(a => set.has(a)) || set.has(value.address)) this.resolved.delete(key)
+      else if (changed.some(a => value.address.startsWith(a.endsWith('/') ? a : a + '/'))) this.resolved.delete(key)
+    }
+    for (const key of this.layers.keys()) {
+      if (set.has(key.slice(key.indexOf('\u0000') + 1))) this.layers.delete(key)
+    }
+  }
+
+  /** The layer stored at an address as `role` may read it; undefined when there is none or none of it is readable. */
+  private async readableLayer (address: string, role: string): Promise<ReadableLayer | undefined> {
+    const key = role + '\u0000' + address
+    const cached = this.layers.get(key)
+    if (cached !== undefined) return cached === 'none' ? undefined : cached
+    const slot = await this.view.slot(address)
+    let layer: ReadableLayer | undefined
+    if (slot !== undefined) layer = await this.openLayer(address, slot.current, role)
+    this.layers.set(key, layer ?? 'none')
+    return layer
+  }
+
+  private async openLayer (address: string, pointer: Pointer, role: string): Promise<ReadableLayer | undefined> {
+    if (pointer.writer !== this.writer) throw corrupt(`the view points at a log this peer does not hold (${pointer.writer.slice(0, 12)})`)
+    const entry = await this.readEntry(this.log, pointer.seq)
+    const opened = this.crypto.open(entry.envelope, role, associatedData(address, entry.version))
+    if (opened.size === 0) return undefined
+    return { address, kind: entry.kind, inherits: entry.inherits, content: joinSections(opened, address) }
+  }
+
+  /** The context of `address` as `role` may read it, merged with its ancestors up to `depth` levels. */
+  async retrieve (address: string, role: string, depth = DEFAULT_RESOLVE_DEPTH): Promise<Retrieved> {
+    const key = `${role}\u0000${depth}\u0000${address}`
+    const hit = this.resolved.get(key)
+    if (hit !== undefined) return hit
+    const slot = await this.view.slot(address)
+    if (slot !== undefined && await this.readableLayer(address, role) === undefined) {
+      throw accessDenied(`role ${role} may not read ${address}: it was not distributed to ${role}, or ${role}'s clearance covers none of it`)
+    }
+    const resolution = await resolveContext(address, depth, a => this.readableLayer(a, role))
+    const retrieved: Retrieved = { ...resolution, role, version: slot!.current.version }
+    this.resolved.set(key, retrieved)
+    return retrieved
+  }
+
+  /** The current pointer of every address under a prefix (for listings and `generate`'s bookkeeping). */
+  async * addresses (prefix = ''): AsyncGenerator<[string, Pointer]> {
+    for await (const [address, slot] of this.view.entries(prefix)) yield [address, slot.current]
+  }
+
+  /** How many addresses hold a current version. */
+  async countAddresses (prefix = ''): Promise<number> {
+    let n = 0
+    for await (const _ of this.view.entries(prefix)) n++
+    return n
+  }
+}

@@ -1,0 +1,69 @@
+// Minimal declarations for the Holepunch packages bzzz-ctx uses (they ship no types).
+
+declare module 'hypercore' {
+  import { EventEmitter } from 'node:events'
+  namespace Hypercore {
+    interface GetOptions { wait?: boolean, timeout?: number, valueEncoding?: unknown }
+  }
+  class Hypercore extends EventEmitter {
+    readonly key: Buffer | null
+    readonly discoveryKey: Buffer | null
+    readonly length: number
+    readonly contiguousLength: number
+    readonly byteLength: number
+    readonly writable: boolean
+    readonly readable: boolean
+    readonly closed: boolean
+    readonly opened: boolean
+    ready (): Promise<void>
+    append (blocks: Buffer | Buffer[]): Promise<{ length: number, byteLength: number }>
+    get (index: number, options?: Hypercore.GetOptions): Promise<Buffer | null>
+    has (index: number): Promise<boolean>
+    update (options?: { wait?: boolean }): Promise<boolean>
+    info (options?: { storage?: boolean }): Promise<Record<string, unknown>>
+    close (): Promise<void>
+    replicate (isInitiator: boolean | NodeJS.ReadWriteStream, options?: Record<string, unknown>): NodeJS.ReadWriteStream
+  }
+  export = Hypercore
+}
+
+declare module 'corestore' {
+  import Hypercore from 'hypercore'
+  class Corestore {
+    constructor (storage: string, options?: Record<string, unknown>)
+    ready (): Promise<void>
+    get (options: { name: string, exclusive?: boolean } | { key: Buffer, exclusive?: boolean } | Buffer): Hypercore
+    namespace (name: string): Corestore
+    replicate (isInitiator: boolean | NodeJS.ReadWriteStream, options?: Record<string, unknown>): NodeJS.ReadWriteStream
+    close (): Promise<void>
+  }
+  export = Corestore
+}
+
+declare module 'hyperbee' {
+  import Hypercore from 'hypercore'
+  namespace Hyperbee {
+    interface Entry<V> { seq: number, key: string, value: V }
+    interface RangeOptions { gt?: string, gte?: string, lt?: string, lte?: string, reverse?: boolean, limit?: number }
+    interface Batch<V> {
+      put (key: string, value: V): Promise<void>
+      del (key: string): Promise<void>
+      get (key: string): Promise<Entry<V> | null>
+      flush (): Promise<void>
+      close (): Promise<void>
+    }
+  }
+  class Hyperbee<V = unknown> {
+    constructor (core: Hypercore, options?: { keyEncoding?: string, valueEncoding?: string })
+    readonly core: Hypercore
+    readonly version: number
+    ready (): Promise<void>
+    get (key: string): Promise<Hyperbee.Entry<V> | null>
+    put (key: string, value: V): Promise<void>
+    del (key: string): Promise<void>
+    batch (): Hyperbee.Batch<V>
+    createReadStream (range?: Hyperbee.RangeOptions): AsyncIterable<Hyperbee.Entry<V>>
+    close (): Promise<void>
+  }
+  export = Hyperbee
+}

@@ -1,0 +1,108 @@
+import t from 'tap'
+import fc from 'fast-check'
+import { contentOf, diffAgainstParent, mergeLayers, type Content } from '../../src/context/merge.js'
+import { resolveContext, type ReadableLayer } from '../../src/context/resolve.js'
+import { joinSections, splitSections } from '../../src/context/sections.js'
+import type { ContextRecord } from '../../src/context/record.js'
+import { rejectsCode } from '../helpers/errors.js'
+
+const chainAddresses = ['ucxl://p/', 'ucxl://p/src', 'ucxl://p/src/net', 'ucxl://p/src/net/conn.go']
+const small = fc.constantFrom('a', 'b', 'c')
+const contentArb: fc.Arbitrary<Content> = fc.record({
+  summary: fc.option(small, { nil: undefined }),
+  purpose: fc.option(small, { nil: undefined }),
+  language: fc.option(fc.constantFrom('go', 'python'), { nil: undefined }),
+  technologies: fc.option(fc.uniqueArray(fc.constantFrom('go', 'grpc', 'redis', 'react')), { nil: undefined }),
+  tags: fc.option(fc.uniqueArray(small), { nil: undefined }),
+  imports: fc.option(fc.array(small, { maxLength: 2 }), { nil: undefined }),
+  insights: fc.option(fc.array(fc.record({ role: fc.constantFrom('developer', 'security'), text: small }), { maxLength: 3 }), { nil: undefined })
+}, { requiredKeys: [] })
+
+function dropUndefined (c: Content): Content {
+  return JSON.parse(JSON.stringify(c)) as Content
+}
+
+t.test('resolving stored diffs gives the same context as merging the full records', async t => {
+  fc.assert(fc.property(fc.array(contentArb, { minLength: 4, maxLength: 4 }), contents => {
+    const full = contents.map((content, i): ContextRecord => ({ address: chainAddresses[i]!, kind: i === 0 ? 'project' : i === 3 ? 'file' : 'directory', ...dropUndefined(content) }))
+    const stored: ContextRecord[] = []
+    let parent: Content = {}
+    for (const record of full) {
+      const s = diffAgainstParent(record, parent)
+      stored.push(s)
+      parent = mergeLayers([{ address: s.address, content: contentOf(s) }, { address: 'parent', content: parent }]).content
+    }
+    const fromFull = mergeLayers([...full].reverse().map(r => ({ address: r.address, content: contentOf(r) }))).content
+    const fromStored = mergeLayers([...stored].reverse().map(r => ({ address: r.address, content: contentOf(r) }))).content
+    return JSON.stringify(fromFull) === JSON.stringify(fromStored)
+  }), { numRuns: 2000 })
+  t.pass()
+})
+
+t.test('a child stores only what differs from its resolved parent', async t => {
+  const parent: Content = { language: 'go', technologies: ['go', 'grpc'], insights: [{ role: 'architect', text: 'net depends on proto' }] }
+  const child: ContextRecord = {
+    address: 'ucxl://p/src/net/conn.go', kind: 'file', summary: 'Connection pool', language: 'go',
+    technologies: ['go', 'grpc', 'redis'], insights: [{ role: 'architect', text: 'net depends on proto' }, { role: 'security', text: 'tls at line 4' }]
+  }
+  t.same(diffAgainstParent(child, parent), {
+    address: child.address, kind: 'file', summary: 'Connection pool', technologies: ['redis'], insights: [{ role: 'security', text: 'tls at line 4' }]
+  })
+})
+
+function layers (records: Record<string, Partial<ReadableLayer>>) {
+  return (address: string): ReadableLayer | undefined => {
+    const r = records[address]
+    return r === undefined ? undefined : { address, kind: 'directory', inherits: true, content: {}, ...r }
+  }
+}
+
+t.test('resolution walks up, bounded by depth, skipping missing levels, and says where each field came from', async t => {
+  const lookup = layers({
+    'ucxl://p/': { kind: 'project', content: { purpose: 'A service', technologies: ['go'] } },
+    'ucxl://p/src/net': { content: { summary: 'Networking', tags: ['io'] } },
+    'ucxl://p/src/net/conn.go': { kind: 'file', content: { summary: 'Connection pool', language: 'go', technologies: ['redis'] } }
+  })
+  const full = await resolveContext('ucxl://p/src/net/conn.go', 10, lookup)
+  t.same(full.resolvedFrom, ['ucxl://p/src/net/conn.go', 'ucxl://p/src/net', 'ucxl://p/'], 'most specific first; the missing src level is skipped')
+  t.equal(full.context.summary, 'Connection pool', 'the child overrides')
+  t.equal(full.context.purpose, 'A service', 'inherited from the root')
+  t.same(full.context.technologies, ['go', 'redis'], 'unions run root first')
+  t.same(full.sources.purpose, ['ucxl://p/'])
+  t.same(full.sources.technologies, ['ucxl://p/src/net/conn.go', 'ucxl://p/'], 'sources list the most specific first')
+  const one = await resolveContext('ucxl://p/src/net/conn.go', 1, lookup)
+  t.same(one.resolvedFrom, ['ucxl://p/src/net/conn.go', 'ucxl://p/src/net'], 'depth 1 reaches the parent only')
+  const zero = await resolveContext('ucxl://p/src/net/conn.go', 0, lookup)
+  t.same(zero.resolvedFrom, ['ucxl://p/src/net/conn.go'])
+  t.equal(zero.context.purpose, undefined)
+  await rejectsCode(t, () => resolveContext('ucxl://p/src/none.go', 10, lookup), 'NOT_FOUND', /no context for ucxl:\/\/p\/src\/none\.go/)
+  await rejectsCode(t, () => resolveContext('ucxl://p/src/net/conn.go', -1, lookup), 'BAD_INPUT', /depth/)
+})
+
+t.test('inherits: false stops the walk', async t => {
+  const lookup = layers({
+    'ucxl://p/': { kind: 'project', content: { purpose: 'root' } },
+    'ucxl://p/vendor': { inherits: false, content: { purpose: 'vendored' } },
+    'ucxl://p/vendor/x.c': { kind: 'file', content: { summary: 'x' } }
+  })
+  const r = await resolveContext('ucxl://p/vendor/x.c', 10, lookup)
+  t.same(r.resolvedFrom, ['ucxl://p/vendor/x.c', 'ucxl://p/vendor'])
+  t.equal(r.context.purpose, 'vendored')
+})
+
+t.test('sections group fields by level and join back', async t => {
+  const record: ContextRecord = {
+    address: 'ucxl://p/a.py', kind: 'file', summary: 's', language: 'python', symbols: [{ name: 'f', kind: 'function', line: 1 }],
+    imports: ['os'], insights: [{ role: 'developer', text: 'd' }, { role: 'architect', text: 'a' }, { role: 'security', text: 'x' }, { level: 'top-secret', text: 't' }]
+  }
+  const sections = splitSections(record)
+  t.same(sections.map(s => s.level), ['public', 'internal', 'confidential', 'secret', 'top-secret'])
+  const all = new Map(sections.map(s => [s.level, s.plaintext]))
+  t.same(joinSections(all, record.address), contentOf(record).insights === undefined ? {} : {
+    summary: 's', language: 'python', symbols: record.symbols, imports: ['os'], insights: record.insights
+  })
+  const publicOnly = joinSections(new Map([['public', all.get('public')!]]), record.address)
+  t.same(publicOnly, { summary: 's', language: 'python' }, 'a reader of public sees no symbols, imports or insights')
+  const pinned = splitSections({ address: 'ucxl://p/b', kind: 'file', summary: 'hidden', levels: { summary: 'secret' } })
+  t.same(pinned.map(s => s.level), ['secret'], 'a level override moves a field')
+})
