@@ -1,20 +1,14 @@
 /** A peer's home directory: where it is, what it holds, and its configuration file. */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, chmodSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { corrupt, noHome, badInput } from '../errors.js'
-import { ACCESS_LEVELS, isAccessLevel, ROLE_NAME_PATTERN, type AccessLevel } from '../crypto/levels.js'
+import { isAccessLevel, ROLE_NAME_PATTERN } from '../crypto/levels.js'
+import { writeFileAtomic } from '../crypto/atomic-file.js'
+import type { RoleDirectoryEntry } from '../crypto/role-directory.js'
 
 export const CONFIG_FORMAT = 1
 export const DEFAULT_REPLICATION_FACTOR = 3
-
-/** The public view of a role: its clearance and the public key of its current epoch. */
-export interface RoleEntry {
-  name: string
-  clearance: AccessLevel
-  epoch: number
-  publicKey: string
-}
 
 export interface PeerConfig {
   format: number
@@ -25,7 +19,8 @@ export interface PeerConfig {
   role: string
   /** The project used when a command names none. */
   project?: string
-  roles: RoleEntry[]
+  /** The cluster's roles: clearance and current epoch public key of each. */
+  roles: RoleDirectoryEntry[]
   replicationFactor: number
   createdAt: string
 }
@@ -59,18 +54,6 @@ export function homePaths (dir: string): HomePaths {
 
 export function homeExists (dir: string): boolean {
   return existsSync(homePaths(dir).config)
-}
-
-/** Writes a file atomically (temp file, then rename) with the given mode. */
-export function writeFileAtomic (path: string, data: string | Buffer, mode = 0o600): void {
-  const temp = `${path}.${process.pid}.tmp`
-  writeFileSync(temp, data, { mode })
-  chmodSync(temp, mode)
-  renameSync(temp, path)
-}
-
-export function ensureDir (path: string, mode = 0o700): void {
-  mkdirSync(path, { recursive: true, mode })
 }
 
 function configProblem (value: unknown): string | null {
@@ -107,11 +90,11 @@ export function readConfig (dir: string): PeerConfig {
   return value as PeerConfig
 }
 
-export function writeConfig (dir: string, config: PeerConfig): void {
-  writeFileAtomic(homePaths(dir).config, JSON.stringify(config, null, 2) + '\n', 0o600)
+export async function writeConfig (dir: string, config: PeerConfig): Promise<void> {
+  await writeFileAtomic(homePaths(dir).config, JSON.stringify(config, null, 2) + '\n', 0o600)
 }
 
-export function roleEntry (config: PeerConfig, name: string): RoleEntry {
+export function roleEntry (config: PeerConfig, name: string): RoleDirectoryEntry {
   const role = config.roles.find(r => r.name === name)
   if (role === undefined) throw badInput(`unknown role "${name}": this cluster's roles are ${config.roles.map(r => r.name).join(', ')}`)
   return role
@@ -121,5 +104,3 @@ export function checkRoleName (name: string): string {
   if (!ROLE_NAME_PATTERN.test(name)) throw badInput(`bad role name "${name}": use lower-case letters, digits, "_" or "-", starting with a letter`)
   return name
 }
-
-export { ACCESS_LEVELS }

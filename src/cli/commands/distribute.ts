@@ -1,0 +1,45 @@
+/** `bzzz-ctx distribute --file CONTEXT.json --roles R,...`: distribute a hand-written context record. */
+import { readFileSync } from 'node:fs'
+import { Command } from 'commander'
+import { badInput, badUsage, notFound } from '../../errors.js'
+import type { CliEnv } from '../cli-env.js'
+import { parseList } from '../cli-env.js'
+import { emit } from '../io.js'
+import { withPeer } from '../peer-session.js'
+import { formatBytes } from '../render.js'
+
+export const MAX_CONTEXT_FILE_BYTES = 4 * 1024 * 1024
+
+function readJson (file: string): unknown {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') throw notFound(`no such file: ${file}`)
+    if (code === 'EISDIR') throw badInput(`${file} is a directory, not a context JSON file`)
+    throw badInput(`cannot read ${file}: ${(err as Error).message}`)
+  }
+  if (Buffer.byteLength(text) > MAX_CONTEXT_FILE_BYTES) throw badInput(`${file} is over ${MAX_CONTEXT_FILE_BYTES / 1024 / 1024} MiB`)
+  try {
+    return JSON.parse(text)
+  } catch (err) {
+    throw badInput(`${file} is not valid JSON: ${(err as Error).message}`)
+  }
+}
+
+export function distributeCommand (env: CliEnv): Command {
+  return new Command('distribute')
+    .description('distribute a hand-written context record to roles')
+    .option('--file <file>', 'the context record (JSON): address, kind, and any of summary, purpose, language, technologies, tags, symbols, imports, insights')
+    .option('--roles <roles>', 'the roles that may read it (comma-separated; default: every role)', parseList('--roles'))
+    .addHelpText('after', '\nExample:\n  bzzz-ctx distribute --file api.json --roles developer,architect\n\nA record: {"address":"ucxl://shop/src/api","kind":"directory","summary":"HTTP API","insights":[{"role":"security","text":"rate limits missing"}]}')
+    .action(env.action<{ file?: string, roles?: string[] }>(async (ctx, options) => {
+      if (options.file === undefined) throw badUsage('missing --file CONTEXT.json')
+      const value = readJson(options.file)
+      const report = await withPeer(ctx, peer => peer.distribute(value, options.roles, options.file!))
+      emit(ctx, report, () => report.written === 0
+        ? `${report.address} is unchanged: nothing written.`
+        : `Distributed ${report.address} to ${report.roles.join(', ')} (${formatBytes(report.bytes)}).`)
+    }))
+}

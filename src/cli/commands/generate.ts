@@ -1,0 +1,49 @@
+/** `bzzz-ctx generate PATH`: analyse a file or tree and distribute its context records. */
+import { Command, Option } from 'commander'
+import type { CliEnv } from '../cli-env.js'
+import { parseList } from '../cli-env.js'
+import { emit } from '../io.js'
+import { withPeer } from '../peer-session.js'
+import { progressBar } from '../progress.js'
+import { formatBytes, table } from '../render.js'
+
+const PRIORITIES = ['low', 'normal', 'high', 'critical']
+
+export function generateCommand (env: CliEnv): Command {
+  return new Command('generate')
+    .description('analyse PATH (a file or a tree) and distribute its context to the roles')
+    .argument('<path>', 'the file or directory to analyse')
+    .option('--root <dir>', 'addresses are relative to this directory (default: the git work tree holding PATH, else PATH if a directory, else its directory)')
+    .option('--project <name>', 'the project name in addresses (default: the configured project, else the root\'s name)')
+    .option('--roles <roles>', 'distribute only to these roles (comma-separated; default: every role)', parseList('--roles'))
+    .addOption(new Option('--priority <priority>', 'the request\'s priority in the leader\'s queue').choices(PRIORITIES).default('normal'))
+    .addHelpText('after', '\nExamples:\n  bzzz-ctx generate .\n  bzzz-ctx generate src/server --roles developer,security --json')
+    .action(env.action<{ root?: string, project?: string, roles?: string[], priority: 'low' | 'normal' | 'high' | 'critical' }>(async (ctx, options, [path]) => {
+      const progress = await progressBar(ctx, 'Analysing')
+      const report = await withPeer(ctx, async peer => {
+        try {
+          return await peer.generate({
+            path: path!, priority: options.priority, onProgress: progress.update,
+            ...(options.root !== undefined ? { root: options.root } : {}),
+            ...(options.project !== undefined ? { project: options.project } : {}),
+            ...(options.roles !== undefined ? { roles: options.roles } : {})
+          })
+        } finally {
+          progress.stop()
+        }
+      })
+      emit(ctx, report, () => {
+        const reasons = new Map<string, number>()
+        for (const s of report.skipped) reasons.set(s.reason, (reasons.get(s.reason) ?? 0) + 1)
+        const lines = [
+          table(['project', 'files', 'from cache', 'records', 'written', 'unchanged', 'stored', 'time'], [[
+            report.project, report.files, report.cached, report.records, report.written, report.unchanged, formatBytes(report.bytes), `${report.ms} ms`
+          ]], ctx.global.color),
+          `Root ${report.root}; distributed to ${report.roles.join(', ')}.`
+        ]
+        if (report.skipped.length > 0) lines.push(`Skipped ${report.skipped.length} file(s): ${[...reasons].map(([r, n]) => `${n} ${r}`).join(', ')} (--json lists them).`)
+        lines.push(`Retrieve with: bzzz-ctx retrieve ucxl://${report.project}/<path> --role developer`)
+        return lines.join('\n')
+      })
+    }))
+}

@@ -1,0 +1,34 @@
+/** `bzzz-ctx init`: create this peer's home: identity, cluster, role keys, config. */
+import { Command } from 'commander'
+import { badUsage } from '../../errors.js'
+import type { CliEnv } from '../cli-env.js'
+import { emit } from '../io.js'
+import { homeOf } from '../peer-session.js'
+
+export function initCommand (env: CliEnv): Command {
+  return new Command('init')
+    .description('create this peer\'s home: its identity, a new cluster and its role keys')
+    .option('--cluster <name>', 'create a new cluster with this name (this peer becomes its admin)')
+    .option('--role <role>', 'this peer\'s role: viewer, developer, qa, architect, security or admin')
+    .option('--project <name>', 'the project that commands use when they name none')
+    .option('--join <invite>', 'join an existing cluster with an invite (arrives with the cluster release)')
+    .addHelpText('after', '\nExample:\n  bzzz-ctx init --cluster acme --role developer --project shop')
+    .action(env.action<{ cluster?: string, role?: string, project?: string, join?: string }>(async (ctx, options) => {
+      if (options.join !== undefined) {
+        if (options.cluster !== undefined) throw badUsage('use either --cluster (create) or --join (join), not both')
+        throw badUsage('joining a cluster with --join is not available in this version: create a cluster with --cluster NAME --role ROLE')
+      }
+      if (options.cluster === undefined) throw badUsage('missing --cluster NAME (create a cluster) or --join INVITE')
+      if (options.role === undefined) throw badUsage('missing --role ROLE (viewer, developer, qa, architect, security, admin)')
+      const { LocalPeer } = await import('../../node/local-peer.js')
+      const report = await LocalPeer.init(homeOf(ctx), {
+        cluster: options.cluster, role: options.role, ...(options.project !== undefined ? { project: options.project } : {})
+      })
+      emit(ctx, report, () => [
+        `Created cluster "${report.cluster}" in ${report.home}`,
+        `  node ${report.nodeId.slice(0, 16)}…, role ${report.role}${report.project !== null ? `, project ${report.project}` : ''}`,
+        `  this peer is the cluster's admin and holds the keys of every role: ${report.roles.map(r => `${r.name} (${r.clearance})`).join(', ')}`,
+        'Next: bzzz-ctx generate PATH   then   bzzz-ctx retrieve ucxl://<project>/<file> --role developer'
+      ].join('\n'))
+    }))
+}

@@ -1,0 +1,279 @@
+/**
+ * A peer working on its own home: the one-peer cluster in which this peer is the leader. It creates a home
+ * (identity, role keys, config), generates and distributes context into its store, and retrieves it.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { basename, dirname, join, relative, resolve, sep } from 'node:path'
+import { DEFAULT_ROLES, type RoleDefinition } from '../crypto/levels.js'
+import { ensurePrivateDir, writeFileAtomic } from '../crypto/atomic-file.js'
+import { Keyring } from '../crypto/keyring.js'
+import { LocalSecret } from '../crypto/local-secret.js'
+import { RoleDirectory } from '../crypto/role-directory.js'
+import { generateRoleSet } from '../crypto/role-keys.js'
+import { randomBytes } from 'node:crypto'
+import { badInput, badUsage, corrupt, notFound } from '../errors.js'
+import { soloLeadership, type Leadership } from '../leader/leadership.js'
+import type { ContextRecord } from '../context/record.js'
+import { validateRecord } from '../context/validate.js'
+import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
+import { ContextStore, type Retrieved } from '../storage/context-store.js'
+import { projectNameFrom, rootAddress } from '../ucxl/address.js'
+import type { AnalyzeProgress, SkippedFile } from '../intelligence/types.js'
+import { CONFIG_FORMAT, DEFAULT_REPLICATION_FACTOR, homeExists, homePaths, readConfig, roleEntry, writeConfig, checkRoleName, type PeerConfig } from './home.js'
+import { sectionCrypto } from './section-crypto.js'
+
+export const PRIORITIES = ['low', 'normal', 'high', 'critical'] as const
+export type Priority = typeof PRIORITIES[number]
+const CLUSTER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+const ANALYSIS_CACHE_CONTEXT = 'analysis-cache/1'
+
+export interface InitOptions {
+  cluster: string
+  role: string
+  project?: string
+  roles?: readonly RoleDefinition[]
+  replicationFactor?: number
+}
+
+export interface InitReport {
+  home: string
+  nodeId: string
+  cluster: string
+  role: string
+  project: string | null
+  roles: Array<{ name: string, clearance: string }>
+}
+
+export interface GenerateOptions {
+  path: string
+  root?: string
+  project?: string
+  roles?: readonly string[]
+  priority?: Priority
+  maxFileBytes?: number
+  workers?: number
+  onProgress?: (progress: AnalyzeProgress) => void
+}
+
+export interface GenerateReport {
+  project: string
+  root: string
+  path: string
+  priority: Priority
+  roles: string[]
+  /** Files analysed (fresh or from the content-hash cache). */
+  files: number
+  cached: number
+  skipped: SkippedFile[]
+  /** Records produced by the analysis. */
+  records: number
+  /** Of those, records appended as new versions, and records unchanged since the last run. */
+  written: number
+  unchanged: number
+  /** Bytes appended to the log. */
+  bytes: number
+  ms: number
+}
+
+export interface DistributeReport {
+  address: string
+  roles: string[]
+  written: number
+  unchanged: number
+  bytes: number
+}
+
+export interface StatusReport {
+  node: { id: string, role: string }
+  cluster: string
+  leader: string | null
+  term: number
+  peers: number
+  viewHash: string
+  mode: 'local'
+  home: string
+  records: number
+  log: { length: number, bytes: number }
+  roles: Array<{ name: string, clearance: string, epoch: number, held: boolean }>
+}
+
+/** The root that addresses are relative to: the git work tree holding PATH, else PATH if a directory, else its directory. */
+export function findRoot (path: string): string {
+  const start = statSync(path).isDirectory() ? path : dirname(path)
+  let dir = start
+  for (let i = 0; i < 64; i++) {
+    if (existsSync(join(dir, '.git'))) return dir
+    const parent = dirname(dir)
+    if (parent === dir) break
+    dir = parent
+  }
+  return start
+}
+
+function isInside (path: string, root: string): boolean {
+  const rel = relative(root, path)
+  return rel === '' || (!rel.startsWith('..' + sep) && rel !== '..' && !rel.startsWith(sep))
+}
+
+export class LocalPeer {
+  readonly home: string
+  readonly config: PeerConfig
+  readonly keyring: Keyring
+  readonly directory: RoleDirectory
+  readonly store: ContextStore
+  private readonly local: LocalSecret
+
+  private constructor (home: string, config: PeerConfig, keyring: Keyring, directory: RoleDirectory, local: LocalSecret, store: ContextStore) {
+    this.home = home
+    this.config = config
+    this.keyring = keyring
+    this.directory = directory
+    this.local = local
+    this.store = store
+  }
+
+  /** Creates a new home: this peer's identity, a new cluster whose creator (admin) holds every role's key. */
+  static async init (home: string, options: InitOptions): Promise<InitReport> {
+    if (!CLUSTER_NAME_PATTERN.test(options.cluster)) throw badInput(`bad cluster name "${options.cluster}": use letters, digits, ".", "_" or "-" (at most 64)`)
+    const definitions = options.roles ?? DEFAULT_ROLES
+    checkRoleName(options.role)
+    if (!definitions.some(r => r.name === options.role)) throw badInput(`unknown role "${options.role}": the roles are ${definitions.map(r => r.name).join(', ')}`)
+    const project = options.project === undefined ? undefined : options.project
+    if (project !== undefined && project !== projectNameFrom(project)) throw badInput(`bad project name "${project}": use lower-case letters, digits, ".", "_" or "-" (for example ${projectNameFrom(project)})`)
+    if (homeExists(home)) throw badUsage(`a bzzz-ctx home already exists at ${home}: use it, or choose another with --home`)
+    await ensurePrivateDir(home)
+    const keyring = await Keyring.create(home)
+    const { directory, keys } = generateRoleSet(definitions)
+    for (const key of keys) keyring.addRoleKey(key)
+    await keyring.save()
+    const config: PeerConfig = {
+      format: CONFIG_FORMAT,
+      cluster: { name: options.cluster, id: randomBytes(16).toString('hex') },
+      nodeId: keyring.nodeId,
+      role: options.role,
+      roles: directory.toJSON(),
+      replicationFactor: options.replicationFactor ?? DEFAULT_REPLICATION_FACTOR,
+      createdAt: new Date().toISOString()
+    }
+    if (project !== undefined) config.project = project
+    await writeConfig(home, config)
+    return {
+      home, nodeId: keyring.nodeId, cluster: options.cluster, role: options.role, project: project ?? null,
+      roles: definitions.map(r => ({ name: r.name, clearance: r.clearance }))
+    }
+  }
+
+  static async open (home: string): Promise<LocalPeer> {
+    const config = readConfig(home)
+    const keyring = await Keyring.load(home)
+    if (keyring.nodeId !== config.nodeId) throw corrupt(`the keys in ${homePaths(home).keys} belong to another node than the config in ${homePaths(home).config}: restore the matching files`)
+    let directory: RoleDirectory
+    try {
+      directory = RoleDirectory.fromJSON(config.roles)
+    } catch (err) {
+      throw corrupt(`the roles in ${homePaths(home).config} are damaged (${(err as Error).message})`, err)
+    }
+    const local = LocalSecret.fromIdentity(keyring.identity)
+    const store = await ContextStore.open(homePaths(home).store, sectionCrypto(keyring, directory, local))
+    return new LocalPeer(home, config, keyring, directory, local, store)
+  }
+
+  async close (): Promise<void> {
+    await this.store.close()
+  }
+
+  /** Who leads: in the one-peer cluster, this peer. */
+  get leadership (): Leadership {
+    return soloLeadership(this.config.nodeId)
+  }
+
+  /** The recipients of a write: every role, unless narrowed; each must be a role of the cluster. */
+  recipients (roles?: readonly string[]): string[] {
+    if (roles === undefined || roles.length === 0) return this.directory.names()
+    for (const role of roles) roleEntry(this.config, role)
+    return [...new Set(roles)]
+  }
+
+  async generate (options: GenerateOptions): Promise<GenerateReport> {
+    const started = performance.now()
+    const path = resolve(options.path)
+    if (!existsSync(path)) throw notFound(`no such file or directory: ${options.path}`)
+    const root = options.root === undefined ? findRoot(path) : resolve(options.root)
+    if (options.root !== undefined && (!existsSync(root) || !statSync(root).isDirectory())) throw badInput(`--root ${options.root} is not a directory`)
+    if (!isInside(path, root)) throw badInput(`${options.path} is not inside the root ${root}: pass --root, or a path under it`)
+    const project = options.project ?? this.config.project ?? projectNameFrom(basename(root))
+    if (project !== projectNameFrom(project)) throw badInput(`bad project name "${project}": use lower-case letters, digits, ".", "_" or "-"`)
+    const recipients = this.recipients(options.roles)
+    const { analyzeTree, AnalysisCache } = await import('../intelligence/index.js')
+    const cache = await this.loadAnalysisCache(AnalysisCache)
+    const analysis = await analyzeTree({
+      root, target: path, project, cache,
+      ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
+      ...(options.workers !== undefined ? { workers: options.workers } : {}),
+      ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {})
+    })
+    const leadership = this.leadership
+    const result = await this.store.write(analysis.records, { term: leadership.term, recipients, nowMs: Date.now() })
+    await this.saveAnalysisCache(cache)
+    return {
+      project, root, path: relative(root, path) || '.', priority: options.priority ?? 'normal', roles: recipients,
+      files: analysis.files, cached: analysis.cached, skipped: analysis.skipped, records: analysis.records.length,
+      written: result.written, unchanged: result.unchanged, bytes: result.bytes, ms: Math.round(performance.now() - started)
+    }
+  }
+
+  private async loadAnalysisCache<C> (Cache: { fromJSON: (value: unknown) => C, new (): C }): Promise<C> {
+    const file = homePaths(this.home).analysisCache
+    if (!existsSync(file)) return new Cache()
+    try {
+      return Cache.fromJSON(JSON.parse(this.local.openLocal(readFileSync(file), ANALYSIS_CACHE_CONTEXT).toString('utf8')))
+    } catch {
+      // The cache only saves work: a damaged one is dropped and rebuilt.
+      return new Cache()
+    }
+  }
+
+  private async saveAnalysisCache (cache: { toJSON: () => unknown }): Promise<void> {
+    const paths = homePaths(this.home)
+    await ensurePrivateDir(paths.cache)
+    await writeFileAtomic(paths.analysisCache, this.local.sealLocal(Buffer.from(JSON.stringify(cache.toJSON())), ANALYSIS_CACHE_CONTEXT))
+  }
+
+  /** Distributes a hand-written record (already parsed JSON) to the given roles (default: every role). */
+  async distribute (value: unknown, roles: readonly string[] | undefined, source: string): Promise<DistributeReport> {
+    const record: ContextRecord = validateRecord(value, source)
+    const recipients = this.recipients(roles)
+    const result = await this.store.write([record], { term: this.leadership.term, recipients, nowMs: Date.now() })
+    return { address: record.address, roles: recipients, written: result.written, unchanged: result.unchanged, bytes: result.bytes }
+  }
+
+  async retrieve (address: string, role: string, depth = DEFAULT_RESOLVE_DEPTH): Promise<Retrieved> {
+    roleEntry(this.config, role)
+    return await this.store.retrieve(address, role, depth)
+  }
+
+  async status (): Promise<StatusReport> {
+    const leadership = this.leadership
+    return {
+      node: { id: this.config.nodeId, role: this.config.role },
+      cluster: this.config.cluster.name,
+      leader: leadership.leader,
+      term: leadership.term,
+      peers: 0,
+      viewHash: this.store.viewHash,
+      mode: 'local',
+      home: this.home,
+      records: await this.store.countAddresses(),
+      log: { length: this.store.logLength, bytes: this.store.logBytes },
+      roles: this.directory.names().map(name => {
+        const entry = this.directory.get(name)!
+        return { name, clearance: entry.clearance, epoch: entry.epoch, held: this.keyring.hasRole(name) }
+      })
+    }
+  }
+
+  /** The project root address of the configured project, if any. */
+  get projectRoot (): string | null {
+    return this.config.project === undefined ? null : rootAddress(this.config.project)
+  }
+}

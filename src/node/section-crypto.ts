@@ -1,0 +1,19 @@
+/** The bridge from the context store to the crypto module: seal for the cluster's roles, open with this peer's keys. */
+import { accessDenied } from '../errors.js'
+import { decodeEnvelope, encodeEnvelope } from '../crypto/envelope-codec.js'
+import { openSections, sealSections } from '../crypto/envelope.js'
+import type { Keyring } from '../crypto/keyring.js'
+import type { LocalSecret } from '../crypto/local-secret.js'
+import type { RoleDirectory } from '../crypto/role-directory.js'
+import type { SectionCrypto } from '../storage/context-store.js'
+
+export function sectionCrypto (keyring: Keyring, directory: RoleDirectory, local: LocalSecret): SectionCrypto {
+  return {
+    seal: (sections, recipients, ad) => encodeEnvelope(sealSections({ sections, recipients, directory, writer: keyring.identity.box, ad })),
+    open: (envelope, role, ad) => {
+      if (!keyring.hasRole(role)) throw accessDenied(`this peer holds no key for role "${role}": retrieve as a role this peer holds (${keyring.roles().join(', ') || 'none'}), or ask an admin to grant it`)
+      return openSections(decodeEnvelope(envelope), role, keyring.lookup, ad)
+    },
+    digest: plaintext => local.keyedDigest(plaintext)
+  }
+}

@@ -1,0 +1,139 @@
+import t from 'tap'
+import { join } from 'node:path'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import Corestore from 'corestore'
+import { ContextStore, associatedData } from '../../src/storage/context-store.js'
+import { decodeEntry, encodeEntry } from '../../src/storage/log-entry.js'
+import { splitSections } from '../../src/context/sections.js'
+import { nextVector, type Version } from '../../src/distribution/version.js'
+import type { ContextRecord } from '../../src/context/record.js'
+import { testKeys } from '../helpers/crypto-store.js'
+import { rejectsCode } from '../helpers/errors.js'
+
+const ALL = ['viewer', 'developer', 'qa', 'architect', 'security', 'admin']
+const records: ContextRecord[] = [
+  { address: 'ucxl://p/', kind: 'project', summary: 'A payments service', purpose: 'Moves money', technologies: ['go', 'postgres'] },
+  { address: 'ucxl://p/src', kind: 'directory', summary: 'Sources', technologies: ['go'], insights: [{ role: 'architect', text: 'src depends on db' }] },
+  {
+    address: 'ucxl://p/src/pay.go', kind: 'file', summary: 'Payment handler', language: 'go', technologies: ['go', 'stripe'],
+    symbols: [{ name: 'Pay', kind: 'function', line: 3, exported: true }], imports: ['net/http'],
+    insights: [{ role: 'developer', text: 'entry point Pay' }, { role: 'security', text: 'SQL built from strings at line 9' }]
+  }
+]
+
+function allFiles (dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap(e => e.isDirectory() ? allFiles(join(dir, e.name)) : [join(dir, e.name)])
+}
+
+t.test('write, then retrieve as each role: sections by clearance, resolved up to the root', async t => {
+  const keys = await testKeys()
+  const store = await ContextStore.open(join(keys.dir, 'store'), keys.crypto)
+  t.teardown(() => store.close())
+  const result = await store.write(records, { term: 1, recipients: ALL, nowMs: 1000 })
+  t.equal(result.written, 3)
+  t.ok(result.bytes > 0)
+
+  const dev = await store.retrieve('ucxl://p/src/pay.go', 'developer')
+  t.same(dev.resolvedFrom, ['ucxl://p/src/pay.go', 'ucxl://p/src', 'ucxl://p/'])
+  t.equal(dev.context.purpose, 'Moves money', 'inherited from the project')
+  t.same(dev.context.technologies, ['go', 'postgres', 'stripe'])
+  t.same(dev.context.symbols?.map(s => s.name), ['Pay'])
+  t.same(dev.context.insights?.map(i => i.text), ['entry point Pay'], 'developer reads internal insights only')
+  t.equal(dev.version.term, 1)
+
+  const viewer = await store.retrieve('ucxl://p/src/pay.go', 'viewer')
+  t.equal(viewer.context.symbols, undefined, 'symbols are absent for viewer, not empty')
+  t.equal(viewer.context.imports, undefined)
+  t.equal(viewer.context.insights, undefined)
+  t.equal(viewer.context.summary, 'Payment handler')
+
+  const security = await store.retrieve('ucxl://p/src/pay.go', 'security')
+  t.same(security.context.insights?.map(i => i.text).sort(), ['SQL built from strings at line 9', 'entry point Pay', 'src depends on db'])
+  const architect = await store.retrieve('ucxl://p/src/pay.go', 'architect')
+  t.notOk(architect.context.insights?.some(i => i.role === 'security'), 'architect (confidential) cannot read secret insights')
+
+  await rejectsCode(t, () => store.retrieve('ucxl://p/src/none.go', 'developer'), 'NOT_FOUND')
+})
+
+t.test('nothing readable: a role that was not a recipient is denied; a peer without the key is denied', async t => {
+  const keys = await testKeys()
+  const store = await ContextStore.open(join(keys.dir, 'store'), keys.crypto)
+  t.teardown(() => store.close())
+  await store.write([{ address: 'ucxl://p/x.py', kind: 'file', summary: 'secret sauce' }], { term: 1, recipients: ['security'], nowMs: 1 })
+  await rejectsCode(t, () => store.retrieve('ucxl://p/x.py', 'developer'), 'ACCESS_DENIED', /may not read/)
+  t.equal((await store.retrieve('ucxl://p/x.py', 'security')).context.summary, 'secret sauce')
+  await store.write([{ address: 'ucxl://p/y.py', kind: 'file', insights: [{ role: 'security', text: 'eval at 3' }] }], { term: 1, recipients: ALL, nowMs: 2 })
+  await rejectsCode(t, () => store.retrieve('ucxl://p/y.py', 'viewer'), 'ACCESS_DENIED', /clearance/)
+
+  const devOnly = await testKeys(['developer'])
+  const other = await ContextStore.open(join(devOnly.dir, 'store'), devOnly.crypto)
+  t.teardown(() => other.close())
+  await other.write([{ address: 'ucxl://p/z.py', kind: 'file', summary: 'z' }], { term: 1, recipients: ALL, nowMs: 1 })
+  t.equal((await other.retrieve('ucxl://p/z.py', 'developer')).context.summary, 'z')
+  await rejectsCode(t, () => other.retrieve('ucxl://p/z.py', 'security'), 'ACCESS_DENIED', /holds no key for role "security"/)
+})
+
+t.test('unchanged records are not written again; a change makes a new version and invalidates cached resolutions below it', async t => {
+  const keys = await testKeys()
+  const store = await ContextStore.open(join(keys.dir, 'store'), keys.crypto)
+  t.teardown(() => store.close())
+  await store.write(records, { term: 1, recipients: ALL, nowMs: 1 })
+  const before = await store.retrieve('ucxl://p/src/pay.go', 'developer')
+  const again = await store.write(records, { term: 1, recipients: ALL, nowMs: 2 })
+  t.same([again.written, again.unchanged, again.bytes], [0, 3, 0])
+  t.equal(await store.retrieve('ucxl://p/src/pay.go', 'developer'), before, 'served from the cache')
+  const changed = [{ ...records[0]!, purpose: 'Moves money safely' }]
+  const third = await store.write(changed, { term: 1, recipients: ALL, nowMs: 3 })
+  t.equal(third.written, 1)
+  const after = await store.retrieve('ucxl://p/src/pay.go', 'developer')
+  t.equal(after.context.purpose, 'Moves money safely', 'the change at the root reaches the file')
+  const root = await store.retrieve('ucxl://p/', 'viewer')
+  t.same(root.version.vv, { [store.writer]: 2 }, 'a second version of the root')
+  const narrower = await store.write([records[2]!], { term: 1, recipients: ['developer'], nowMs: 4 })
+  t.equal(narrower.written, 1, 'a change of recipients is a change')
+})
+
+t.test('the view survives a restart, and catches up with blocks appended after its checkpoint', async t => {
+  const keys = await testKeys()
+  const dir = join(keys.dir, 'store')
+  let store = await ContextStore.open(dir, keys.crypto)
+  await store.write(records, { term: 1, recipients: ALL, nowMs: 1 })
+  const hash = store.viewHash
+  const writer = store.writer
+  await store.close()
+
+  // A crash between append and apply: a block in the log that the view has not applied.
+  const raw = new Corestore(dir)
+  const log = raw.get({ name: 'log' })
+  await log.ready()
+  const last = decodeEntry((await log.get(log.length - 1))!)
+  const record: ContextRecord = { address: 'ucxl://p/src/new.go', kind: 'file', summary: 'Appended before a crash' }
+  const version: Version = { term: 1, hlc: { wall: 5, logical: 0 }, writer, vv: nextVector(undefined, writer) }
+  const envelope = keys.crypto.seal(splitSections(record), ALL, associatedData(record.address, version))
+  await log.append(encodeEntry({ type: 'context', address: record.address, kind: 'file', inherits: true, version, envelope }))
+  t.ok(last.version.term === 1)
+  await raw.close()
+
+  store = await ContextStore.open(dir, keys.crypto)
+  t.teardown(() => store.close())
+  t.not(store.viewHash, hash, 'the view changed by catching up')
+  t.equal((await store.retrieve('ucxl://p/src/new.go', 'viewer')).context.summary, 'Appended before a crash')
+  t.equal((await store.retrieve('ucxl://p/src/pay.go', 'developer')).context.summary, 'Payment handler', 'older records still there')
+  t.equal(await store.countAddresses(), 4)
+})
+
+t.test('no plaintext at rest', async t => {
+  const keys = await testKeys()
+  const dir = join(keys.dir, 'store')
+  const store = await ContextStore.open(dir, keys.crypto)
+  const marker = 'MARKER_' + Math.random().toString(36).slice(2) + '_UNIQUE'
+  await store.write([{ address: 'ucxl://p/m.py', kind: 'file', summary: marker, symbols: [{ name: marker, kind: 'function', line: 1 }], insights: [{ role: 'security', text: marker }] }], { term: 1, recipients: ALL, nowMs: 1 })
+  t.equal((await store.retrieve('ucxl://p/m.py', 'security')).context.summary, marker)
+  await store.close()
+  const files = allFiles(keys.dir)
+  t.ok(files.length > 3, 'the store wrote files')
+  for (const file of files) {
+    if (statSync(file).size === 0) continue
+    t.notOk(readFileSync(file).includes(marker), `no marker in ${file.slice(keys.dir.length)}`)
+  }
+})
