@@ -1,7 +1,9 @@
 // Assertions on bzzz-ctx errors: the code and the message, from sync or async code.
 import { BzzzError, type ErrorCode } from '../../src/errors.js'
 
-interface T { ok: (value: unknown, message?: string) => void, fail: (message?: string) => void }
+import type { Test } from 'tap'
+
+type T = Pick<Test, 'ok' | 'fail'>
 
 export function expectCode (t: T, err: unknown, code: ErrorCode, pattern: RegExp | undefined, label: string): void {
   if (!(err instanceof BzzzError)) { t.fail(`${label}: expected a BzzzError ${code}, got ${String(err)}`); return }

@@ -1,0 +1,53 @@
+/** Writes a private file atomically: a temporary file with exactly the given mode, synced, then renamed over the target. */
+import { randomBytes } from 'node:crypto'
+import { chmod, mkdir, open, rename, unlink } from 'node:fs/promises'
+import { dirname, join, basename } from 'node:path'
+
+export const PRIVATE_FILE_MODE = 0o600
+export const PRIVATE_DIR_MODE = 0o700
+
+/**
+ * Creates the directory (and its parents) if needed and sets it to exactly `mode`, whatever the umask
+ * or a previous mode was.
+ */
+export async function ensurePrivateDir (dir: string, mode: number = PRIVATE_DIR_MODE): Promise<void> {
+  await mkdir(dir, { recursive: true, mode })
+  await chmod(dir, mode)
+}
+
+/**
+ * Replaces `path` with `data` so that a reader sees either the old file or the new one, never a part.
+ * The mode is set with fchmod after creation, since the umask may strip bits from the mode given to open.
+ */
+export async function writeFileAtomic (path: string, data: string | Uint8Array, mode: number = PRIVATE_FILE_MODE): Promise<void> {
+  const dir = dirname(path)
+  const temporary = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
+  const handle = await open(temporary, 'wx', mode)
+  try {
+    try {
+      await handle.chmod(mode)
+      await handle.writeFile(data)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await rename(temporary, path)
+  } catch (err) {
+    await unlink(temporary).catch(() => {})
+    throw err
+  }
+  await syncDir(dir)
+}
+
+/** Makes the rename durable; some platforms cannot open a directory for syncing, which is not an error here. */
+async function syncDir (dir: string): Promise<void> {
+  let handle
+  try {
+    handle = await open(dir, 'r')
+    await handle.sync()
+  } catch {
+    // best effort
+  } finally {
+    await handle?.close()
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The binary form of an envelope (compact-encoding). Layout, version 1:
+ *
+ *   u8 version | 32 writer public key
+ *   uint R, R x (uint name length, ASCII role name, uint epoch)        recipient table, one entry per role
+ *   uint S, S x (u8 level rank | 24 nonce | uint n, n ciphertext bytes |
+ *                uint W, W x (uint recipient index | 48 wrapped key))
+ *
+ * Role names and epochs are written once in the table, not once per wrap: a 3-section record for 6 roles
+ * costs 1 + 32 + ~70 (table) + 3 x (1 + 24 + 1 + 16) + 18 x 49 bytes over its plaintext.
+ * Decoding checks every count against the bytes left before it loops or allocates, and throws CORRUPT on
+ * anything malformed: truncation, trailing bytes, numbers in a non-minimal form, unknown or repeated levels,
+ * unknown or repeated roles. So an envelope has exactly one encoding: encode(decode(b)) is b.
+ */
+import c from 'compact-encoding'
+import { badInput, corrupt, isBzzzError } from '../errors.js'
+import { ACCESS_LEVELS, levelRank, ROLE_NAME_PATTERN } from './levels.js'
+import type { AccessLevel } from './levels.js'
+import { BOX_PUBLIC_KEY_BYTES } from './identity.js'
+import { isEpoch } from './key-text.js'
+import { ENVELOPE_VERSION, NONCE_BYTES, TAG_BYTES, WRAPPED_KEY_BYTES } from './envelope.js'
+import type { Envelope, EnvelopeSection, EnvelopeWrap } from './envelope.js'
+
+type State = ReturnType<typeof c.state>
+
+const MIN_RECIPIENT_BYTES = 3 // name length, one character, epoch
+const MIN_WRAP_BYTES = 1 + WRAPPED_KEY_BYTES
+const MIN_SECTION_BYTES = 1 + NONCE_BYTES + 1 + TAG_BYTES + 1
+const MAX_ROLE_NAME_BYTES = 32
+
+const fixedNonce = c.fixed(NONCE_BYTES)
+const fixedWrappedKey = c.fixed(WRAPPED_KEY_BYTES)
+
+interface Layout {
+  recipients: Array<{ role: string, epoch: number }>
+  index: Map<string, number>
+}
+
+/** Builds the recipient table; a role with two epochs in one envelope cannot be encoded. */
+function layoutOf (envelope: Envelope): Layout {
+  const recipients: Layout['recipients'] = []
+  const index = new Map<string, number>()
+  for (const section of envelope.sections) {
+    for (const wrap of section.wraps) {
+      const at = index.get(wrap.role)
+      if (at === undefined) {
+        index.set(wrap.role, recipients.length)
+        recipients.push({ role: wrap.role, epoch: wrap.epoch })
+      } else if (recipients[at]?.epoch !== wrap.epoch) {
+        throw badInput(`an envelope cannot hold role "${wrap.role}" at two epochs`)
+      }
+    }
+  }
+  return { recipients, index }
+}
+
+function checkEncodable (envelope: Envelope, layout: Layout): void {
+  if (envelope.writerPublicKey.length !== BOX_PUBLIC_KEY_BYTES) throw badInput('the envelope writer key is not 32 bytes')
+  for (const { role, epoch } of layout.recipients) {
+    if (!ROLE_NAME_PATTERN.test(role)) throw badInput(`invalid role name "${role}" in envelope`)
+    if (!isEpoch(epoch)) throw badInput(`invalid epoch ${epoch} for role "${role}" in envelope`)
+  }
+  const levels = new Set<AccessLevel>()
+  for (const section of envelope.sections) {
+    if (levelRank(section.level) < 0 || levels.has(section.level)) throw badInput(`unknown or repeated section level "${section.level}"`)
+    levels.add(section.level)
+    if (section.nonce.length !== NONCE_BYTES || section.ciphertext.length < TAG_BYTES) throw badInput(`malformed ${section.level} section`)
+    const roles = new Set<string>()
+    for (const wrap of section.wraps) {
+      if (roles.has(wrap.role) || wrap.wrappedKey.length !== WRAPPED_KEY_BYTES) throw badInput(`malformed or repeated wrap for role "${wrap.role}"`)
+      roles.add(wrap.role)
+    }
+  }
+}
+
+/** Walks the layout once to size it ('preencode') and once to write it ('encode'): one description of the format. */
+function write (step: 'preencode' | 'encode', state: State, envelope: Envelope, layout: Layout): void {
+  c.uint8[step](state, envelope.version)
+  c.fixed32[step](state, envelope.writerPublicKey)
+  c.uint[step](state, layout.recipients.length)
+  for (const { role, epoch } of layout.recipients) {
+    c.ascii[step](state, role)
+    c.uint[step](state, epoch)
+  }
+  c.uint[step](state, envelope.sections.length)
+  for (const section of envelope.sections) {
+    c.uint8[step](state, levelRank(section.level))
+    fixedNonce[step](state, section.nonce)
+    c.buffer[step](state, section.ciphertext)
+    c.uint[step](state, section.wraps.length)
+    for (const wrap of section.wraps) {
+      c.uint[step](state, layout.index.get(wrap.role) ?? 0)
+      fixedWrappedKey[step](state, wrap.wrappedKey)
+    }
+  }
+}
+
+/** Reads a compact uint and refuses a longer form than needed, so each envelope has exactly one encoding. */
+function readUint (state: State): number {
+  const start = state.start
+  const value = c.uint.decode(state)
+  const used = state.start - start
+  const minimal = value <= 0xfc ? 1 : value <= 0xffff ? 3 : value <= 0xffffffff ? 5 : 9
+  if (used !== minimal) throw corrupt('envelope has a number in a non-minimal form')
+  return value
+}
+
+function remaining (state: State): number {
+  return state.end - state.start
+}
+
+/** Reads a count and checks that `minBytes` per item fit in what is left, before anything loops on it. */
+function readCount (state: State, max: number, minBytes: number, what: string): number {
+  const count = readUint(state)
+  if (count > max || count * minBytes > remaining(state)) throw corrupt(`envelope ${what} count ${count} is out of range`)
+  return count
+}
+
+function copy (bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes)
+}
+
+function decode (state: State): Envelope {
+  const version = c.uint8.decode(state)
+  if (version !== ENVELOPE_VERSION) throw corrupt(`envelope version ${version} is not supported (expected ${ENVELOPE_VERSION})`)
+  const writerPublicKey = copy(c.fixed32.decode(state))
+
+  const recipientCount = readCount(state, Number.MAX_SAFE_INTEGER, MIN_RECIPIENT_BYTES, 'recipient')
+  const recipients: Array<{ role: string, epoch: number }> = []
+  const roles = new Set<string>()
+  for (let i = 0; i < recipientCount; i++) {
+    const nameLength = readUint(state)
+    if (nameLength < 1 || nameLength > MAX_ROLE_NAME_BYTES) throw corrupt('envelope role name length is out of range')
+    // latin1, not ascii: Node's ascii decoder drops the high bit, which would let 0xe1 pass for "a".
+    const nameBytes = c.fixed(nameLength).decode(state)
+    const role = Buffer.from(nameBytes.buffer, nameBytes.byteOffset, nameBytes.byteLength).toString('latin1')
+    if (!ROLE_NAME_PATTERN.test(role) || roles.has(role)) throw corrupt('envelope has an invalid or repeated role name')
+    roles.add(role)
+    const epoch = readUint(state)
+    if (!isEpoch(epoch)) throw corrupt(`envelope epoch of role "${role}" is out of range`)
+    recipients.push({ role, epoch })
+  }
+
+  const sectionCount = readCount(state, ACCESS_LEVELS.length, MIN_SECTION_BYTES, 'section')
+  const sections: EnvelopeSection[] = []
+  const levels = new Set<AccessLevel>()
+  for (let i = 0; i < sectionCount; i++) {
+    const level = ACCESS_LEVELS[c.uint8.decode(state)]
+    if (level === undefined || levels.has(level)) throw corrupt('envelope has an unknown or repeated section level')
+    levels.add(level)
+    const nonce = copy(fixedNonce.decode(state))
+    const ciphertextLength = readUint(state)
+    if (ciphertextLength > remaining(state)) throw corrupt(`envelope ${level} ciphertext length ${ciphertextLength} is out of range`)
+    const ciphertext = c.fixed(ciphertextLength).decode(state)
+    if (ciphertext.length < TAG_BYTES) throw corrupt(`envelope ${level} ciphertext is shorter than its tag`)
+    const wrapCount = readCount(state, recipients.length, MIN_WRAP_BYTES, 'wrap')
+    const wraps: EnvelopeWrap[] = []
+    const wrapped = new Set<number>()
+    for (let j = 0; j < wrapCount; j++) {
+      const at = readUint(state)
+      const recipient = recipients[at]
+      if (recipient === undefined || wrapped.has(at)) throw corrupt('envelope wrap names an unknown or repeated recipient')
+      wrapped.add(at)
+      wraps.push({ role: recipient.role, epoch: recipient.epoch, wrappedKey: copy(fixedWrappedKey.decode(state)) })
+    }
+    sections.push({ level, nonce, ciphertext: copy(ciphertext), wraps })
+  }
+  return { version: ENVELOPE_VERSION, writerPublicKey, sections }
+}
+
+/** A compact-encoding codec for embedding an envelope in a larger message. */
+export const envelopeEncoding = {
+  preencode (state: State, envelope: Envelope): void {
+    const layout = layoutOf(envelope)
+    checkEncodable(envelope, layout)
+    write('preencode', state, envelope, layout)
+  },
+  encode (state: State, envelope: Envelope): void {
+    write('encode', state, envelope, layoutOf(envelope))
+  },
+  decode (state: State): Envelope {
+    try {
+      return decode(state)
+    } catch (err) {
+      if (isBzzzError(err)) throw err
+      // compact-encoding signals a short buffer with a plain Error('Out of bounds').
+      throw corrupt('envelope is truncated', err)
+    }
+  }
+}
+
+export function encodeEnvelope (envelope: Envelope): Buffer {
+  const state = c.state()
+  envelopeEncoding.preencode(state, envelope)
+  state.buffer = Buffer.alloc(state.end)
+  envelopeEncoding.encode(state, envelope)
+  return state.buffer as Buffer
+}
+
+/** Decodes a whole buffer as one envelope; CORRUPT on any malformed input, including trailing bytes. */
+export function decodeEnvelope (buffer: Uint8Array): Envelope {
+  const state = c.state(0, buffer.byteLength, buffer)
+  const envelope = envelopeEncoding.decode(state)
+  if (state.start !== state.end) throw corrupt(`envelope has ${state.end - state.start} trailing bytes`)
+  return envelope
+}

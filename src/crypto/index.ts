@@ -1,0 +1,13 @@
+/** The crypto module: access levels, node identity, role keys and directory, keyring, envelopes, node-local secrets. */
+export * from './levels.js'
+export * from './identity.js'
+export * from './role-keys.js'
+export * from './role-directory.js'
+export * from './shared-key-cache.js'
+export * from './random-pool.js'
+export * from './envelope.js'
+export * from './envelope-codec.js'
+export * from './keyring.js'
+export * from './local-secret.js'
+export { writeFileAtomic, ensurePrivateDir, PRIVATE_FILE_MODE, PRIVATE_DIR_MODE } from './atomic-file.js'
+export { parseHexKey, parseBase64Key, MAX_EPOCH, isEpoch } from './key-text.js'

@@ -1,0 +1,109 @@
+// Bad input: one clear line on stderr, the documented exit code, nothing damaged.
+import t, { type Test } from 'tap'
+import { writeFileSync, readFileSync, rmSync, chmodSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { cli, tempHome } from '../helpers/cli.js'
+
+function oneLine (t: Test, stderr: string, pattern: RegExp): void {
+  const lines = stderr.trimEnd().split('\n')
+  t.equal(lines.length, 1, `one line on stderr: ${JSON.stringify(stderr)}`)
+  t.match(lines[0], /^bzzz-ctx: /)
+  t.match(lines[0], pattern)
+}
+
+t.test('no home: exit 5 and the way out', async t => {
+  const home = tempHome()
+  for (const args of [['status'], ['retrieve', 'ucxl://p/a.py', '--role', 'viewer'], ['generate', '.']]) {
+    const run = await cli(['--home', home, ...args])
+    t.equal(run.code, 5, `${args[0]} exits 5`)
+    oneLine(t, run.stderr, /run `bzzz-ctx init/)
+  }
+  const json = await cli(['--home', home, 'status', '--json'])
+  t.same(json.json, { error: { code: 'NO_HOME', message: json.stderr.trim().replace(/^bzzz-ctx: /, '') } }, '--json also prints the error object')
+})
+
+t.test('bad usage: unknown command, unknown flag, missing argument, bad depth: exit 2', async t => {
+  const home = tempHome()
+  t.equal((await cli(['init', '--cluster', 'c', '--role', 'admin', '--home', home])).code, 0)
+  const cases: Array<[string[], RegExp]> = [
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['status', '--frob'], /unknown option '--frob'/],
+    [['retrieve'], /missing required argument 'address'/],
+    [['retrieve', 'ucxl://p/a', '--depth', 'x'], /--depth must be a whole number/],
+    [['retrieve', 'ucxl://p/a', '--depth', '999'], /--depth must be from 0 to 256/],
+    [['generate', '.', '--priority', 'urgent'], /priority/],
+    [['init', '--cluster', 'x'], /missing --role/],
+    [['init', '--join', 'abc'], /not available in this version/],
+    [['init', '--cluster', 'again', '--role', 'admin'], /already exists/]
+  ]
+  for (const [args, pattern] of cases) {
+    const run = await cli(['--home', home, ...args])
+    t.equal(run.code, 2, `${args.join(' ')} exits 2`)
+    oneLine(t, run.stderr, pattern)
+  }
+})
+
+t.test('bad input to retrieve and distribute', async t => {
+  const home = tempHome()
+  await cli(['--home', home, 'init', '--cluster', 'c', '--role', 'developer'])
+  const dir = dirname(home)
+  const good = join(dir, 'good.json')
+  writeFileSync(good, JSON.stringify({ address: 'ucxl://p/src/a.go', kind: 'file', summary: 'A', insights: [{ role: 'security', text: 'S' }] }))
+  t.equal((await cli(['--home', home, 'distribute', '--file', good, '--roles', 'developer'])).code, 0)
+
+  const cases: Array<[string[], number, RegExp]> = [
+    [['retrieve', 'ucxl://p/../x', '--role', 'developer'], 2, /bad address .*"\.\." segment/],
+    [['retrieve', 'ucxl://P/x', '--role', 'developer'], 2, /lower-case/],
+    [['retrieve', 'ucxl://p/src/a.go', '--role', 'wizard'], 2, /unknown role "wizard"/],
+    [['retrieve', 'ucxl://p/src/missing.go', '--role', 'developer'], 4, /no context for ucxl:\/\/p\/src\/missing\.go/],
+    [['retrieve', 'ucxl://p/src/a.go', '--role', 'security'], 3, /may not read/],
+    [['distribute', '--file', join(dir, 'nope.json')], 4, /no such file/],
+    [['distribute', '--file', dir], 2, /is a directory/],
+    [['distribute', '--file', good, '--roles', 'developer,wizard'], 2, /unknown role "wizard"/],
+    [['distribute'], 2, /missing --file/]
+  ]
+  for (const [args, code, pattern] of cases) {
+    const run = await cli(['--home', home, ...args])
+    t.equal(run.code, code, `${args.join(' ')} exits ${code}`)
+    oneLine(t, run.stderr, pattern)
+  }
+
+  const malformed = join(dir, 'bad.json')
+  writeFileSync(malformed, '{"address": "ucxl://p/a", "kind": "file",')
+  let run = await cli(['--home', home, 'distribute', '--file', malformed])
+  t.equal(run.code, 2)
+  oneLine(t, run.stderr, /is not valid JSON/)
+  writeFileSync(malformed, JSON.stringify({ address: 'ucxl://p/a', kind: 'file', symbols: [{ name: 'x', kind: 'function', line: -1 }], insights: [{ level: 'cosmic', text: 'y' }] }))
+  run = await cli(['--home', home, 'distribute', '--file', malformed])
+  t.equal(run.code, 2)
+  oneLine(t, run.stderr, /symbols\[0\]\.line must be a positive whole number; insights\[0\]\.level must be one of/)
+
+  const after = await cli(['--home', home, 'retrieve', 'ucxl://p/src/a.go', '--role', 'developer', '--json'])
+  t.equal(after.code, 0, 'nothing damaged: the record is still there')
+  t.equal(after.json.context.summary, 'A')
+})
+
+t.test('a corrupt or missing key file: exit 1 with the file named, and nothing else touched', async t => {
+  const home = tempHome()
+  await cli(['--home', home, 'init', '--cluster', 'c', '--role', 'admin'])
+  const nodeFile = join(home, 'keys', 'node.json')
+  const rolesFile = join(home, 'keys', 'roles.json')
+  t.equal((readFileSync(nodeFile) && (await import('node:fs')).statSync(nodeFile).mode & 0o777), 0o600, 'key file mode 0600')
+  const saved = readFileSync(rolesFile)
+  writeFileSync(rolesFile, saved.subarray(0, saved.length / 2))
+  let run = await cli(['--home', home, 'status'])
+  t.equal(run.code, 1)
+  oneLine(t, run.stderr, /roles\.json/)
+  writeFileSync(rolesFile, saved)
+  t.equal((await cli(['--home', home, 'status'])).code, 0, 'restored, it works again')
+  rmSync(nodeFile)
+  run = await cli(['--home', home, 'status'])
+  t.equal(run.code, 1)
+  oneLine(t, run.stderr, /node\.json/)
+  const config = join(home, 'config.json')
+  writeFileSync(config, '{"format":1')
+  run = await cli(['--home', home, 'status'])
+  t.equal(run.code, 1)
+  oneLine(t, run.stderr, /config.*not valid JSON/)
+  chmodSync(config, 0o600)
+})
