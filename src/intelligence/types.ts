@@ -20,9 +20,16 @@ export interface FileAnalysis {
   /** The leading doc comment or module docstring, first paragraph, at most 400 characters. */
   doc?: string
   findings: SecurityFinding[]
+  /** Why the file looks like a program's entry point (`if __name__ == '__main__'`, `func main`, a shebang). */
+  entry?: string
+  /** The file holds its own tests (Rust `#[cfg(test)]`). */
+  inlineTests?: boolean
+  /** false when the parser failed or gave up: the file keeps its language, without structure. */
+  parsed?: boolean
 }
 
-export type SkipReason = 'binary' | 'too-large' | 'unreadable' | 'symlink-outside-root' | 'not-a-file'
+/** `bad-name`: a path that cannot be an address (control characters in it). */
+export type SkipReason = 'binary' | 'too-large' | 'unreadable' | 'symlink-outside-root' | 'not-a-file' | 'bad-name'
 
 export interface SkippedFile {
   /** Relative to the root, POSIX separators. */
@@ -46,4 +53,10 @@ export interface AnalyzeResult {
   /** Of those, how many came from the content-hash cache. */
   cached: number
   skipped: SkippedFile[]
+  /** Bytes of source read or recalled from the cache. */
+  sourceBytes: number
+  /** Wall time of the run. */
+  ms: number
+  /** Where the time went: walking the tree, analysing files (cache and workers), building records. */
+  timings?: { walkMs: number, analyzeMs: number, recordsMs: number }
 }

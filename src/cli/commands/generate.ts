@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander'
 import type { CliEnv } from '../cli-env.js'
 import { parseList } from '../cli-env.js'
-import { emit } from '../io.js'
+import { emit, useColor } from '../io.js'
 import { withPeer } from '../peer-session.js'
 import { progressBar } from '../progress.js'
 import { formatBytes, table } from '../render.js'
@@ -38,7 +38,7 @@ export function generateCommand (env: CliEnv): Command {
         const lines = [
           table(['project', 'files', 'from cache', 'records', 'written', 'unchanged', 'stored', 'time'], [[
             report.project, report.files, report.cached, report.records, report.written, report.unchanged, formatBytes(report.bytes), `${report.ms} ms`
-          ]], ctx.global.color),
+          ]], useColor(ctx)),
           `Root ${report.root}; distributed to ${report.roles.join(', ')}.`
         ]
         if (report.skipped.length > 0) lines.push(`Skipped ${report.skipped.length} file(s): ${[...reasons].map(([r, n]) => `${n} ${r}`).join(', ')} (--json lists them).`)

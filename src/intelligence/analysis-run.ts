@@ -1,0 +1,100 @@
+/** One run over a list of files: cache first, else read and hand to the pool, with bounded files and bytes in flight. */
+import { analysisKey, contentHash, type AnalysisCache } from './cache.js'
+import { detectLanguage } from './languages.js'
+import type { AnalysisPool } from './pool.js'
+import type { ProgressReporter } from './progress.js'
+import type { AnalyzedFile } from './records.js'
+import type { FileAnalysis, SkippedFile } from './types.js'
+import { readTextFile, type WalkedFile } from './walk.js'
+
+/** Files being read or analysed at once, and their bytes: bounds memory on large trees. */
+export const MAX_FILES_IN_FLIGHT = 256
+export const MAX_BYTES_IN_FLIGHT = 64 * 1024 * 1024
+
+/** The first bytes of a file, for its shebang. */
+function head (bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 256)).toString('latin1')
+}
+
+export class AnalysisRun {
+  readonly analysed: AnalyzedFile[] = []
+  readonly skipped: SkippedFile[] = []
+  cached = 0
+  sourceBytes = 0
+  private bytesInFlight = 0
+  /** Analyses under way, by cache key: a second file with the same bytes waits for the first. */
+  private readonly pending = new Map<string, Promise<FileAnalysis>>()
+
+  constructor (
+    private readonly pool: AnalysisPool,
+    private readonly cache: AnalysisCache | undefined,
+    private readonly progress: ProgressReporter
+  ) {}
+
+  /** Analyses every file; the first failure (a worker crash) is thrown once the files in flight settle. */
+  async run (files: readonly WalkedFile[]): Promise<void> {
+    let failure: unknown = null
+    const inFlight = new Set<Promise<void>>()
+    for (const file of files) {
+      while (failure === null && (inFlight.size >= MAX_FILES_IN_FLIGHT || this.bytesInFlight > MAX_BYTES_IN_FLIGHT)) await Promise.race(inFlight)
+      if (failure !== null) break
+      const task: Promise<void> = this.analyseFile(file)
+        .catch((err: unknown) => { failure ??= err })
+        .finally(() => { inFlight.delete(task); this.progress.advance() })
+      inFlight.add(task)
+    }
+    await Promise.all(inFlight)
+    if (failure !== null) throw failure
+  }
+
+  private async analyseFile (file: WalkedFile): Promise<void> {
+    const cache = this.cache
+    const known = cache?.lookupStat(file.absolutePath, file.size, file.mtimeMs)
+    const recalled = known === undefined ? undefined : cache?.get(known.language, known.hash)
+    if (recalled !== undefined) {
+      // Same size and mtime as when it was analysed: not even read.
+      this.cached++
+      this.sourceBytes += recalled.bytes
+      this.analysed.push({ path: file.path, analysis: recalled })
+      return
+    }
+    const content = await readTextFile(file.absolutePath)
+    if (typeof content === 'string') {
+      this.skipped.push({ path: file.path, reason: content })
+      return
+    }
+    const language = detectLanguage(file.path, head(content))
+    const hash = contentHash(content)
+    const key = analysisKey(language, hash)
+    this.sourceBytes += content.byteLength
+    let analysis = cache?.get(language, hash)
+    const twin = analysis === undefined ? this.pending.get(key) : undefined
+    if (analysis !== undefined) {
+      this.cached++
+    } else if (twin !== undefined) {
+      // The same bytes are being analysed for another file of this run: share that analysis.
+      analysis = await twin
+      this.cached++
+    } else {
+      analysis = await this.analyseFresh(key, language, content)
+      // An analysis without structure (the parser gave up) is not kept: the next run tries again.
+      if (analysis.parsed !== false) cache?.set(language, hash, analysis)
+    }
+    cache?.rememberStat(file.absolutePath, file.size, file.mtimeMs, hash, language)
+    this.analysed.push({ path: file.path, analysis })
+  }
+
+  private async analyseFresh (key: string, language: string | null, content: Buffer): Promise<FileAnalysis> {
+    // The bytes move to the worker (their buffer is transferred): count them before they go.
+    const size = content.byteLength
+    const pending = this.pool.analyze({ language, bytes: content })
+    this.pending.set(key, pending)
+    this.bytesInFlight += size
+    try {
+      return await pending
+    } finally {
+      this.bytesInFlight -= size
+      this.pending.delete(key)
+    }
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The content-hash cache: a file whose bytes were analysed before is not analysed again, and a file
+ * whose size and mtime are unchanged is not even read. The caller persists it (encrypted); this never touches disk.
+ */
+import { createHash } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
+import { corrupt } from '../errors.js'
+import type { FileAnalysis } from './types.js'
+
+/** Bump when the extractor's output changes: entries of another version are never used. */
+export const ANALYZER_VERSION = 1
+export const CACHE_FORMAT = 1
+export const DEFAULT_MAX_CACHE_ENTRIES = 200_000
+
+export interface AnalysisCacheOptions {
+  /** Analyses (and, separately, file stats) kept at most; the least recently used go first. */
+  maxEntries?: number
+}
+
+interface StatEntry {
+  size: number
+  mtimeMs: number
+  hash: string
+  language: string | null
+}
+
+export interface AnalysisCacheSnapshot {
+  format: number
+  analyzer: number
+  /** [absolute path, size, mtimeMs, content hash, language]. */
+  stats: Array<[string, number, number, string, string | null]>
+  /** [cache key, analysis]. */
+  analyses: Array<[string, FileAnalysis]>
+}
+
+/** The sha256 (hex) of a file's bytes. */
+export function contentHash (bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}
+
+/** The key of an analysis: the analyzer version, the language (one text may be C or C++) and the content hash. */
+export function analysisKey (language: string | null, hash: string): string {
+  return `${ANALYZER_VERSION}:${language ?? '-'}:${hash}`
+}
+
+function isRecord (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+export class AnalysisCache {
+  private readonly stats: LRUCache<string, StatEntry>
+  private readonly analyses: LRUCache<string, FileAnalysis>
+
+  constructor (options: AnalysisCacheOptions = {}) {
+    const max = Math.max(1, options.maxEntries ?? DEFAULT_MAX_CACHE_ENTRIES)
+    this.stats = new LRUCache({ max })
+    this.analyses = new LRUCache({ max })
+  }
+
+  /** Analyses held. */
+  get size (): number {
+    return this.analyses.size
+  }
+
+  /** The content hash and language recorded for a file, if its size and mtime are what they were. */
+  lookupStat (path: string, size: number, mtimeMs: number): { hash: string, language: string | null } | undefined {
+    const entry = this.stats.get(path)
+    if (entry === undefined || entry.size !== size || entry.mtimeMs !== mtimeMs) return undefined
+    return { hash: entry.hash, language: entry.language }
+  }
+
+  rememberStat (path: string, size: number, mtimeMs: number, hash: string, language: string | null): void {
+    this.stats.set(path, { size, mtimeMs, hash, language })
+  }
+
+  get (language: string | null, hash: string): FileAnalysis | undefined {
+    return this.analyses.get(analysisKey(language, hash))
+  }
+
+  set (language: string | null, hash: string, analysis: FileAnalysis): void {
+    this.analyses.set(analysisKey(language, hash), analysis)
+  }
+
+  /**
+   * Keeps only the files in `paths` (absolute) and the analyses they use: after a run over a whole
+   * root, what was not seen is gone from the tree.
+   */
+  retainOnly (paths: ReadonlySet<string>, under?: string): void {
+    for (const path of [...this.stats.keys()]) {
+      if ((under === undefined || path.startsWith(under)) && !paths.has(path)) this.stats.delete(path)
+    }
+    const used = new Set<string>()
+    for (const entry of this.stats.values()) used.add(analysisKey(entry.language, entry.hash))
+    for (const key of [...this.analyses.keys()]) {
+      if (!used.has(key)) this.analyses.delete(key)
+    }
+  }
+
+  toJSON (): AnalysisCacheSnapshot {
+    const stats: AnalysisCacheSnapshot['stats'] = []
+    // Oldest first, so loading the snapshot restores the recency order.
+    for (const [path, entry] of [...this.stats.entries()].reverse()) stats.push([path, entry.size, entry.mtimeMs, entry.hash, entry.language])
+    const analyses: AnalysisCacheSnapshot['analyses'] = [...this.analyses.entries()].reverse()
+    return { format: CACHE_FORMAT, analyzer: ANALYZER_VERSION, stats, analyses }
+  }
+
+  /** A cache from a snapshot; one written by another analyzer version gives an empty cache. */
+  static fromJSON (value: unknown, options: AnalysisCacheOptions = {}): AnalysisCache {
+    const cache = new AnalysisCache(options)
+    if (!isRecord(value) || value.format !== CACHE_FORMAT || !Array.isArray(value.stats) || !Array.isArray(value.analyses)) {
+      throw corrupt('the analysis cache is not a cache snapshot: delete it and it will be rebuilt')
+    }
+    if (value.analyzer !== ANALYZER_VERSION) return cache
+    for (const item of value.stats as unknown[]) {
+      if (!Array.isArray(item)) continue
+      const [path, size, mtimeMs, hash, language] = item as unknown[]
+      if (typeof path === 'string' && typeof size === 'number' && typeof mtimeMs === 'number' && typeof hash === 'string' &&
+        (typeof language === 'string' || language === null)) {
+        cache.stats.set(path, { size, mtimeMs, hash, language })
+      }
+    }
+    for (const item of value.analyses as unknown[]) {
+      if (!Array.isArray(item)) continue
+      const [key, analysis] = item as unknown[]
+      if (typeof key === 'string' && isRecord(analysis) && Array.isArray(analysis.symbols) && Array.isArray(analysis.imports) && Array.isArray(analysis.findings)) {
+        cache.analyses.set(key, analysis as unknown as FileAnalysis)
+      }
+    }
+    return cache
+  }
+}

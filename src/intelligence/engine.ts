@@ -1,0 +1,105 @@
+/** analyzeTree: walk, analyse (cache first, then the worker pool), read manifests, and build the full records. */
+import { sep } from 'node:path'
+import { badInput } from '../errors.js'
+import { AnalysisRun } from './analysis-run.js'
+import type { AnalysisCache } from './cache.js'
+import { AnalysisPool } from './pool.js'
+import { ProgressReporter } from './progress.js'
+import { readProjectContext } from './project-context.js'
+import { buildRecords } from './records.js'
+import type { AnalyzeProgress, AnalyzeResult, SkippedFile } from './types.js'
+import { walkTree, type WalkOptions, type WalkResult, type WalkedFile } from './walk.js'
+
+export interface AnalyzeOptions {
+  /** The tree's root: addresses are relative to it. */
+  root: string
+  /** A file or directory under root to analyse (default: root). */
+  target?: string
+  /** The project name in addresses (`ucxl://<project>/...`). */
+  project: string
+  /** Larger files are skipped (default 1 MiB). */
+  maxFileBytes?: number
+  /** Directory names never entered (default: DEFAULT_EXCLUDED_DIRECTORIES). */
+  excludedDirectories?: readonly string[]
+  /** Only files (paths relative to the root) this accepts are analysed; others are left out silently. */
+  include?: (path: string) => boolean
+  /** Worker threads when no pool is given (default: one per core). */
+  workers?: number
+  /** Analyses of unchanged files come from here; new ones are added. */
+  cache?: AnalysisCache
+  /** A pool to reuse across runs (it stays open); without one, a pool is started and closed for this run. */
+  pool?: AnalysisPool
+  onProgress?: (progress: AnalyzeProgress) => void
+}
+
+const PROJECT_NAME = /^[a-z0-9._-]+$/
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/
+
+/**
+ * Analyses the files under `target` (default root) and returns FULL context records (the caller
+ * stores only what differs from the parents): the project record `ucxl://<project>/`, one record
+ * per directory that holds analysed files, and one per file.
+ */
+export async function analyzeTree (options: AnalyzeOptions): Promise<AnalyzeResult> {
+  const started = performance.now()
+  if (!PROJECT_NAME.test(options.project)) {
+    throw badInput(`bad project name "${options.project}": use lower-case letters, digits, ".", "_" or "-"`)
+  }
+  const walkOptions: WalkOptions = {
+    root: options.root,
+    ...(options.target !== undefined ? { target: options.target } : {}),
+    ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
+    ...(options.excludedDirectories !== undefined ? { excludedDirectories: options.excludedDirectories } : {})
+  }
+  const include = options.include ?? (() => true)
+  const ownPool = options.pool === undefined
+  const pool = options.pool ?? new AnalysisPool(options.workers !== undefined ? { workers: options.workers } : {})
+  let walk: WalkResult
+  let run: AnalysisRun
+  let walkedMs: number
+  try {
+    // The workers load their runtime while the tree is walked.
+    pool.start()
+    walk = await walkTree(walkOptions)
+    walkedMs = performance.now()
+    const files: WalkedFile[] = []
+    const badNames: SkippedFile[] = []
+    for (const file of walk.files) {
+      if (!include(file.path)) continue
+      if (CONTROL_CHARACTER.test(file.path)) badNames.push({ path: file.path, reason: 'bad-name' })
+      else files.push(file)
+    }
+    const progress = new ProgressReporter(files.length, options.onProgress)
+    run = new AnalysisRun(pool, options.cache, progress)
+    run.skipped.push(...walk.skipped, ...badNames)
+    await run.run(files)
+    progress.finish()
+    if (options.cache !== undefined && walk.targetPath === '') {
+      // A run over the whole root saw every file there is: what it did not see is gone.
+      options.cache.retainOnly(new Set(files.map((file) => file.absolutePath)), walk.root.endsWith(sep) ? walk.root : walk.root + sep)
+    }
+  } finally {
+    if (ownPool) await pool.close()
+  }
+  const analysedMs = performance.now()
+
+  const context = await readProjectContext(walk, run.analysed, walkOptions, include)
+  const records = buildRecords({
+    project: options.project,
+    targetPath: walk.targetPath,
+    targetIsDirectory: walk.targetIsDirectory,
+    files: run.analysed,
+    ...context
+  })
+  const endedMs = performance.now()
+  return {
+    records,
+    files: run.analysed.length,
+    cached: run.cached,
+    skipped: run.skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    sourceBytes: run.sourceBytes,
+    ms: Math.round(endedMs - started),
+    timings: { walkMs: Math.round(walkedMs - started), analyzeMs: Math.round(analysedMs - walkedMs), recordsMs: Math.round(endedMs - analysedMs) }
+  }
+}

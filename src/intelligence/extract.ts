@@ -1,0 +1,267 @@
+/** Symbols, imports and the file's doc from one parse and one query (the language's only query). */
+import type { Node, QueryMatch } from '@vscode/tree-sitter-wasm'
+import type { SymbolInfo, SymbolKind } from '../context/record.js'
+import { commentParagraph, docstringParagraph, firstSentence } from './doc-text.js'
+import { nodeText, unquote, type LanguageSpec } from './language-spec.js'
+import type { Grammar } from './tree-sitter-runtime.js'
+
+/** Bounds that keep one pathological file from bloating a record. */
+export const MAX_SYMBOLS_PER_FILE = 1000
+export const MAX_IMPORTS_PER_FILE = 300
+const MAX_NAME_CHARS = 120
+const MAX_SPECIFIER_CHARS = 300
+
+const SYMBOL_KINDS: ReadonlySet<string> = new Set<SymbolKind>([
+  'function', 'method', 'class', 'interface', 'type', 'enum', 'struct', 'trait',
+  'module', 'namespace', 'variable', 'constant', 'export', 'selector', 'section'
+])
+
+export interface Extraction {
+  symbols: SymbolInfo[]
+  imports: string[]
+  /** The file's leading doc comment or module docstring, first paragraph. */
+  doc?: string
+  /** False when the parser gave up (timeout): the lists are then empty. */
+  parsed: boolean
+}
+
+/** The captures of one match, by role. */
+interface MatchParts {
+  def?: Node
+  name?: Node
+  kind?: string
+  doc?: Node
+  callee?: Node
+  cjsTarget?: Node
+  exportsObject?: Node
+  imports: Node[]
+}
+
+function splitMatch (match: QueryMatch): MatchParts {
+  const parts: MatchParts = { imports: [] }
+  for (const capture of match.captures) {
+    switch (capture.name) {
+      case 'def': parts.def = capture.node; break
+      case 'doc': parts.doc = capture.node; break
+      case 'import': parts.imports.push(capture.node); break
+      case 'callee': parts.callee = capture.node; break
+      case 'cjs.target': parts.cjsTarget = capture.node; break
+      case 'exports.object': parts.exportsObject = capture.node; break
+      default:
+        if (SYMBOL_KINDS.has(capture.name)) {
+          parts.kind = capture.name
+          parts.name = capture.node
+        }
+    }
+  }
+  return parts
+}
+
+function cleanName (text: string): string {
+  const name = text.includes('\n') || text.includes('  ') ? text.replace(/\s+/g, ' ') : text
+  return name.length > MAX_NAME_CHARS ? name.slice(0, MAX_NAME_CHARS - 1) + '…' : name
+}
+
+function isShebang (node: Node, source: string): boolean {
+  return source.startsWith('#!', node.startIndex)
+}
+
+/** The container a definition sits in, or `nested` when it is local to a function. */
+function enclosing (def: Node, spec: LanguageSpec, source: string): { nested: boolean, parent?: string } {
+  for (let node = def.parent; node !== null; node = node.parent) {
+    const type = node.type
+    if (spec.functions.has(type)) return { nested: true }
+    const nameField = spec.containers[type]
+    if (nameField !== undefined) {
+      // A type declared inside a function is local, and so are its methods.
+      for (let above = node.parent; above !== null; above = above.parent) if (spec.functions.has(above.type)) return { nested: true }
+      let nameNode = node.childForFieldName(nameField)
+      if (nameNode === null) {
+        for (const child of node.namedChildren) {
+          if (child !== null && child.type === nameField) { nameNode = child; break }
+        }
+      }
+      const parent = nameNode === null ? undefined : cleanName(nodeText(nameNode, source).replace(/<.*$/s, ''))
+      return parent === undefined ? { nested: false } : { nested: false, parent }
+    }
+  }
+  return { nested: false }
+}
+
+/** The comments just above a definition (or the wrapper it starts), first sentence. */
+function leadingComment (def: Node, spec: LanguageSpec, source: string): string | undefined {
+  let node = def
+  for (;;) {
+    const parent = node.parent
+    if (parent === null || spec.wrappers?.has(parent.type) !== true || parent.firstNamedChild?.id !== node.id) break
+    node = parent
+  }
+  const parts: string[] = []
+  let expectedRow = node.startPosition.row
+  let previous = node.previousNamedSibling
+  while (previous !== null) {
+    if (spec.docSkip?.has(previous.type) === true) {
+      expectedRow = previous.startPosition.row
+    } else if (spec.comments.has(previous.type) && previous.endPosition.row >= expectedRow - 1 && !isShebang(previous, source)) {
+      parts.push(nodeText(previous, source))
+      expectedRow = previous.startPosition.row
+    } else {
+      break
+    }
+    previous = previous.previousNamedSibling
+  }
+  if (parts.length === 0) return undefined
+  const paragraph = commentParagraph(parts.reverse().join('\n'))
+  return paragraph === undefined ? undefined : firstSentence(paragraph)
+}
+
+const LICENSE = /copyright|licen[cs]ed?\b|spdx-license/i
+const FILE_DOC_MARKER = /^(?:\/\/!|\/\*!)|@(?:file|fileoverview|module|overview)\b/
+
+/** The first comment block of a file (after shebang and the like), unless it documents the first definition. */
+function fileDoc (root: Node, spec: LanguageSpec, source: string): string | undefined {
+  let child = root.firstNamedChild
+  while (child !== null && (spec.fileHeader?.has(child.type) === true || (spec.comments.has(child.type) && isShebang(child, source)))) {
+    child = child.nextNamedSibling
+  }
+  if (spec.moduleDocstring === true) {
+    while (child !== null && spec.comments.has(child.type)) child = child.nextNamedSibling
+    const string = child?.type === 'expression_statement' ? child.firstNamedChild : null
+    return string?.type === 'string' ? docstringParagraph(nodeText(string, source)) : undefined
+  }
+  // A license header comes first in many files: look at the next block too.
+  for (let block = 0; block < 2 && child !== null && spec.comments.has(child.type); block++) {
+    const first = nodeText(child, source)
+    const parts = [first]
+    let last = child
+    let next = child.nextNamedSibling
+    while (next !== null && spec.comments.has(next.type) && next.startPosition.row <= last.endPosition.row + 1) {
+      parts.push(nodeText(next, source))
+      last = next
+      next = next.nextNamedSibling
+    }
+    const paragraph = commentParagraph(parts.join('\n'))
+    const attached = next !== null && next.startPosition.row <= last.endPosition.row + 1 && spec.preamble?.has(next.type) !== true
+    if (paragraph !== undefined && !LICENSE.test(paragraph) && (!attached || FILE_DOC_MARKER.test(first))) return paragraph
+    child = next
+  }
+  return undefined
+}
+
+/** How long one file may take to parse, and then to query: a pathological file gives up, it never stalls a worker. */
+export const DEFAULT_FILE_TIMEOUT_MS = 3000
+
+export class SymbolExtractor {
+  /** @param timeoutMs the parse and the query of one file each stop after this long (the file is then `parsed: false`). */
+  constructor (private readonly grammar: Grammar, private readonly timeoutMs = DEFAULT_FILE_TIMEOUT_MS) {}
+
+  extract (fullSource: string): Extraction {
+    const { parser, query, spec } = this.grammar
+    const timeoutMicros = Math.max(1, Math.round(this.timeoutMs * 1000))
+    parser.setTimeoutMicros(timeoutMicros)
+    const skeleton = spec.skeleton?.(fullSource)
+    let source = skeleton?.text ?? fullSource
+    let tree = parser.parse(source)
+    let extraImports = skeleton?.imports ?? []
+    if (tree !== null && skeleton !== undefined && tree.rootNode.hasError) {
+      // The skeleton lost something the grammar needs: read the whole file instead.
+      tree.delete()
+      source = fullSource
+      extraImports = []
+      tree = parser.parse(source)
+    }
+    if (tree === null) return { symbols: [], imports: [], parsed: false }
+    try {
+      const root = tree.rootNode
+      const queryStarted = performance.now()
+      const matches = query.matches(root, { maxStartDepth: spec.maxStartDepth, timeoutMicros })
+      // Deeply nested input makes queries slow: a query that ran out of time saw only part of the file.
+      if (performance.now() - queryStarted >= this.timeoutMs) return { symbols: [], imports: [], parsed: false }
+      const symbols: SymbolInfo[] = []
+      const byPlace = new Map<string, SymbolInfo>()
+      const imports = new Set<string>()
+      const exportNames: Array<{ name: string, line: number }> = []
+
+      for (const match of matches) {
+        const parts = splitMatch(match)
+        if (parts.callee !== undefined && spec.importCallees !== undefined) {
+          const callee = nodeText(parts.callee, source)
+          if (!spec.importCallees.has(callee) && !spec.importCallees.has(callee.toLowerCase())) continue
+        }
+        if (parts.cjsTarget !== undefined) {
+          const target = nodeText(parts.cjsTarget, source)
+          if (target !== 'module.exports' && target !== 'exports') continue
+        }
+        for (const node of parts.imports) {
+          if (imports.size >= MAX_IMPORTS_PER_FILE) break
+          const specifiers = spec.importSpecifiers !== undefined
+            ? spec.importSpecifiers(node, parts.def, source)
+            : [nodeText(node, source)]
+          for (const specifier of specifiers) {
+            const clean = unquote(specifier).replace(/\s+/g, ' ')
+            if (clean !== '' && clean.length <= MAX_SPECIFIER_CHARS) imports.add(clean)
+          }
+        }
+        if (parts.exportsObject !== undefined) {
+          for (const property of parts.exportsObject.namedChildren) {
+            if (property === null) continue
+            const key = property.type === 'shorthand_property_identifier' ? property : property.childForFieldName('key') ?? property.childForFieldName('name')
+            if (key !== null) exportNames.push({ name: unquote(nodeText(key, source)), line: key.startPosition.row + 1 })
+          }
+        }
+        const nameNode = parts.name
+        let kind = parts.kind
+        if (nameNode === undefined || kind === undefined) continue
+        const line = nameNode.startPosition.row + 1
+        let name = cleanName(nodeText(nameNode, source))
+        if (kind === 'export') {
+          exportNames.push({ name, line })
+          continue
+        }
+        if (symbols.length >= MAX_SYMBOLS_PER_FILE) continue
+        const def = parts.def ?? nameNode.parent ?? nameNode
+        const place = enclosing(def, spec, source)
+        if (place.nested) continue
+        let parent = place.parent
+        if (kind === 'function' || kind === 'method') {
+          if (parent === undefined && spec.methodParent !== undefined) parent = spec.methodParent(def, source)
+          const scope = name.lastIndexOf('::')
+          if (scope >= 0) name = name.slice(scope + 2)
+          if (parent !== undefined) kind = 'method'
+          else if (kind === 'method') continue // a method of an object literal, not of a type
+        }
+        const key = `${line}:${name}`
+        const existing = byPlace.get(key)
+        if (existing !== undefined) {
+          // Two patterns matched one definition: the specific kind wins over the generic `type`.
+          if (existing.kind === 'type' && kind !== 'type') existing.kind = kind as SymbolKind
+          continue
+        }
+        const symbol: SymbolInfo = { name, kind: kind as SymbolKind, line }
+        if (parent !== undefined) symbol.parent = parent
+        const exported = spec.exported?.(def, name, parent, source)
+        if (exported !== undefined) symbol.exported = exported
+        const doc = parts.doc !== undefined
+          ? docstringParagraph(nodeText(parts.doc, source))
+          : spec.moduleDocstring === true ? undefined : leadingComment(def, spec, source)
+        if (doc !== undefined) symbol.doc = firstSentence(doc)
+        symbols.push(symbol)
+        byPlace.set(key, symbol)
+      }
+
+      for (const specifier of extraImports) if (imports.size < MAX_IMPORTS_PER_FILE) imports.add(specifier)
+      for (const exported of exportNames) {
+        const target = symbols.find((symbol) => symbol.parent === undefined && symbol.name === exported.name)
+        if (target !== undefined) target.exported = true
+        else if (symbols.length < MAX_SYMBOLS_PER_FILE) symbols.push({ name: exported.name, kind: 'export', line: exported.line, exported: true })
+      }
+      symbols.sort((a, b) => a.line - b.line)
+      const extraction: Extraction = { symbols, imports: [...imports], parsed: true }
+      const doc = fileDoc(root, spec, source)
+      if (doc !== undefined) extraction.doc = doc
+      return extraction
+    } finally {
+      tree.delete()
+    }
+  }
+}

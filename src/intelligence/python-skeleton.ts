@@ -1,0 +1,306 @@
+/**
+ * The declarations of a Python module with everything else blanked out, line for line, so the
+ * parser reads a fraction of the text and every line number stays true.
+ *
+ * Kept: `def`/`class` headers and decorators, imports, compound statement headers (`if`, `try`,
+ * `with`, ...), and the first paragraph of each docstring. Blanked: every other statement. A block
+ * left empty gets a `pass`. The result parses to the same symbols, imports and docs as the source;
+ * when it does not parse cleanly the extractor falls back to the source itself.
+ */
+
+const SPACE = 32
+const TAB = 9
+const HASH = 35
+const BACKSLASH = 92
+const QUOTE = 34
+const APOSTROPHE = 39
+const COLON = 58
+const CR = 13
+const AT = 64
+/** r, u, b, f in either case: the prefixes a string literal may carry. */
+const STRING_PREFIX: ReadonlySet<number> = new Set([...'rRuUbBfF'].map((char) => char.charCodeAt(0)))
+
+/** Statements kept whole: the ones that declare, import, or open a block that may hold declarations (and decorators). */
+const STRUCTURAL = /^(?:def|class|async|import|from|if|elif|else|try|except|finally|with|for|while|match|case)\b/
+
+interface LogicalLine {
+  /** Physical lines [first, last] it spans. */
+  first: number
+  last: number
+  /** Leading whitespace of its first line, in characters. */
+  indent: number
+  /** It ends with `:` (outside comments): a block follows on the next lines. */
+  opensBlock: boolean
+  /** It starts with a string literal: a docstring when it is a block's first statement. */
+  startsWithString: boolean
+  structural: boolean
+  /** `def` or `async def`: its block is a function body. */
+  isFunction: boolean
+}
+
+/** Character classes for the scanner: most characters are 0 and cost one table lookup. */
+const OPEN = 1
+const CLOSE = 2
+const STRING = 3
+const COMMENT = 4
+const NEWLINE = 5
+const CLASSES = new Uint8Array(128)
+for (const char of '([{') CLASSES[char.charCodeAt(0)] = OPEN
+for (const char of ')]}') CLASSES[char.charCodeAt(0)] = CLOSE
+CLASSES[QUOTE] = STRING
+CLASSES[APOSTROPHE] = STRING
+CLASSES[HASH] = COMMENT
+CLASSES[10] = NEWLINE
+
+/**
+ * Splits the source into physical lines (their start offsets go to `starts`) and groups them into
+ * logical lines, in one pass that tracks strings, brackets, comments and backslash continuations.
+ * (One loop with local state: closures over the state would make every character cost more.)
+ */
+function logicalLines (source: string, starts: number[]): LogicalLine[] {
+  const lines: LogicalLine[] = []
+  const length = source.length
+  let depth = 0
+  let quote = 0
+  let triple = false
+  let current: LogicalLine | null = null
+  let lineIndex = -1
+  let i = 0
+  for (;;) {
+    // A physical line starts at i.
+    const lineStart = i
+    lineIndex++
+    starts.push(lineStart)
+    if (current !== null) {
+      current.last = lineIndex
+    } else {
+      while (i < length && (source.charCodeAt(i) === SPACE || source.charCodeAt(i) === TAB)) i++
+      const first = source.charCodeAt(i)
+      if (i < length && first !== 10 && first !== HASH && first !== CR) {
+        let prefixEnd = i
+        while (prefixEnd < i + 2 && STRING_PREFIX.has(source.charCodeAt(prefixEnd))) prefixEnd++
+        const quoteChar = source.charCodeAt(prefixEnd)
+        current = {
+          first: lineIndex,
+          last: lineIndex,
+          indent: i - lineStart,
+          opensBlock: false,
+          startsWithString: quoteChar === QUOTE || quoteChar === APOSTROPHE,
+          structural: false,
+          isFunction: false
+        }
+        if (first === AT) {
+          current.structural = true
+        } else if (first >= 97 && first <= 119) {
+          const head = STRUCTURAL.exec(source.slice(i, i + 9))?.[0]
+          current.structural = head !== undefined
+          current.isFunction = head === 'def' || head === 'async'
+        }
+      }
+    }
+    // Scan to the end of the physical line.
+    let codeEnd = -1
+    let lineEnd = length
+    while (i < length) {
+      const c = source.charCodeAt(i)
+      if (quote !== 0) {
+        if (c === BACKSLASH) {
+          if (source.charCodeAt(i + 1) === 10) { lineEnd = i + 1; break }
+          i += 2
+          continue
+        }
+        if (c === 10) { lineEnd = i; break }
+        if (c === quote) {
+          if (!triple) quote = 0
+          else if (source.charCodeAt(i + 1) === quote && source.charCodeAt(i + 2) === quote) { quote = 0; i += 2 }
+        }
+        i++
+        continue
+      }
+      const kind = c < 128 ? CLASSES[c] : 0
+      if (kind === 0) { i++; continue }
+      if (kind === NEWLINE) { lineEnd = i; break }
+      if (kind === COMMENT) {
+        codeEnd = i
+        const newline = source.indexOf('\n', i)
+        i = newline === -1 ? length : newline
+        continue
+      }
+      if (kind === STRING) {
+        if (source.charCodeAt(i + 1) === c && source.charCodeAt(i + 2) === c) { triple = true; i += 3 } else { triple = false; i++ }
+        quote = c
+        continue
+      }
+      if (kind === OPEN) depth++
+      else if (depth > 0) depth--
+      i++
+    }
+    // The physical line ends at lineEnd: close the logical line if it is complete.
+    if (current !== null) {
+      let last = lineEnd - 1
+      if (last >= lineStart && source.charCodeAt(last) === CR) last--
+      const continued = codeEnd === -1 && last >= lineStart && source.charCodeAt(last) === BACKSLASH
+      // A one-quote string cannot span lines (unless escaped): an unclosed one ends with its line.
+      if (quote !== 0 && !triple && !continued) quote = 0
+      if (quote === 0 && depth === 0 && !continued) {
+        if (codeEnd !== -1) last = codeEnd - 1
+        while (last >= lineStart) {
+          const c = source.charCodeAt(last)
+          if (c !== SPACE && c !== TAB && c !== CR) break
+          last--
+        }
+        current.opensBlock = last >= lineStart && source.charCodeAt(last) === COLON
+        lines.push(current)
+        current = null
+      }
+    }
+    if (lineEnd >= length) break
+    i = lineEnd + 1
+  }
+  if (current !== null) lines.push(current)
+  return lines
+}
+
+interface Block {
+  /** A function body: only its docstring is kept (its imports are read from the text). */
+  isFunction: boolean
+  headerIndent: number
+  bodyIndent: number
+  /** First physical line of its body, where a `pass` goes if nothing in it is kept. */
+  firstBodyLine: number
+  kept: number
+}
+
+const KEEP = 1
+const PASS = 2
+const DOCSTRING = 3
+
+export interface Skeleton {
+  text: string
+  /** Imports inside function bodies, which the skeleton leaves out: read from their lines. */
+  imports: string[]
+}
+
+/** `import a.b as c, d` → a.b, d; `from .x import y` → .x; `from . import a, b` → .a, .b. */
+function importSpecifiers (statement: string): string[] {
+  const text = statement.replace(/#[^\n]*/g, '').replace(/\\?\r?\n/g, ' ').replace(/[()]/g, ' ')
+  const from = /^from\s+(\.*)\s*([\w.]*)\s+import\s+(.+)$/s.exec(text)
+  if (from !== null) {
+    const dots = from[1] as string
+    const module = from[2] as string
+    if (module !== '') return [dots + module]
+    return (from[3] as string).split(',').map((name) => name.trim().split(/\s+/)[0] ?? '').filter((name) => /^\w+$/.test(name)).map((name) => dots + name)
+  }
+  const plain = /^import\s+(.+)$/s.exec(text)
+  if (plain === null) return []
+  return (plain[1] as string).split(',').map((name) => name.trim().split(/\s+/)[0] ?? '').filter((name) => /^[\w.]+$/.test(name))
+}
+
+/** The skeleton of a Python module (see the module comment). */
+export function pythonSkeleton (source: string): Skeleton {
+  const starts: number[] = []
+  const lines = logicalLines(source, starts)
+  const physicalCount = starts.length
+  const marks = new Uint8Array(physicalCount)
+  const passIndent = new Map<number, number>()
+  /** First physical line of a docstring → its last. */
+  const docstrings = new Map<number, number>()
+  const imports: string[] = []
+  const stack: Block[] = [{ isFunction: false, headerIndent: -1, bodyIndent: -1, firstBodyLine: -1, kept: 0 }]
+  const close = (block: Block): void => {
+    if (block.kept === 0 && block.firstBodyLine >= 0) {
+      marks[block.firstBodyLine] = PASS
+      passIndent.set(block.firstBodyLine, block.bodyIndent)
+    }
+  }
+  for (const line of lines) {
+    while (stack.length > 1 && line.indent <= (stack[stack.length - 1] as Block).headerIndent) close(stack.pop() as Block)
+    const block = stack[stack.length - 1] as Block
+    const isFirst = block.bodyIndent < 0
+    if (isFirst) {
+      block.bodyIndent = line.indent
+      block.firstBodyLine = line.first
+    }
+    if (block.isFunction) {
+      // In a function body only the docstring stays; nested blocks are never opened.
+      if (isFirst && line.startsWithString) {
+        block.kept++
+        docstrings.set(line.first, line.last)
+        marks[line.first] = DOCSTRING
+      } else if (line.structural && (source.startsWith('import', starts[line.first] as number + line.indent) || source.startsWith('from', starts[line.first] as number + line.indent))) {
+        const end = line.last + 1 < physicalCount ? (starts[line.last + 1] as number) - 1 : source.length
+        imports.push(...importSpecifiers(source.slice((starts[line.first] as number) + line.indent, end)))
+      }
+      continue
+    }
+    let keep = line.structural
+    if (!keep && isFirst && line.startsWithString) {
+      keep = true
+      docstrings.set(line.first, line.last)
+    }
+    if (!keep) continue
+    block.kept++
+    for (let physical = line.first; physical <= line.last; physical++) if (marks[physical] === 0) marks[physical] = KEEP
+    if (docstrings.has(line.first)) marks[line.first] = DOCSTRING
+    if (line.opensBlock) stack.push({ isFunction: line.isFunction, headerIndent: line.indent, bodyIndent: -1, firstBodyLine: -1, kept: 0 })
+  }
+  while (stack.length > 1) close(stack.pop() as Block)
+
+  const out: string[] = new Array<string>(physicalCount)
+  for (let physical = 0; physical < physicalCount; physical++) {
+    const start = starts[physical] as number
+    const mark = marks[physical]
+    if (mark === 0) {
+      out[physical] = ''
+    } else if (mark === PASS) {
+      const indent = passIndent.get(physical) ?? 0
+      out[physical] = source.slice(start, start + indent) + 'pass'
+    } else if (mark === DOCSTRING) {
+      physical = emitDocstring(source, starts, physical, docstrings.get(physical) ?? physical, out)
+    } else {
+      const end = physical + 1 < physicalCount ? (starts[physical + 1] as number) - 1 : source.length
+      out[physical] = source.slice(start, end)
+    }
+  }
+  return { text: out.join('\n'), imports }
+}
+
+/**
+ * A docstring cut after its first paragraph (the only part a record keeps): its lines up to the
+ * first blank line after some text, closed with its own quotes. Returns the last physical line handled.
+ */
+function emitDocstring (source: string, starts: readonly number[], first: number, last: number, out: string[]): number {
+  const lineText = (physical: number): string => {
+    const start = starts[physical] as number
+    const end = physical + 1 < starts.length ? (starts[physical + 1] as number) - 1 : source.length
+    return source.slice(start, end)
+  }
+  const opening = /^\s*[rRuUbBfF]{0,2}("""|''')/.exec(lineText(first))
+  let cut = -1
+  if (opening !== null && last > first) {
+    let sawText = lineText(first).slice(opening[0].length).trim() !== ''
+    for (let physical = first + 1; physical < last; physical++) {
+      const text = lineText(physical)
+      if (text.trim() === '') {
+        if (sawText) { cut = physical; break }
+      } else {
+        sawText = true
+      }
+    }
+  }
+  if (cut === -1 || opening === null) {
+    for (let physical = first; physical <= last; physical++) out[physical] = lineText(physical)
+    return last
+  }
+  for (let physical = first; physical < cut; physical++) out[physical] = lineText(physical)
+  const closingLine = out[cut - 1] as string
+  if (closingLine.endsWith('\\')) {
+    // An escape at the cut would swallow the closing quotes: keep the docstring whole.
+    for (let physical = cut; physical <= last; physical++) out[physical] = lineText(physical)
+    return last
+  }
+  // A space keeps a quote that ends the text from merging with the closing quotes.
+  out[cut - 1] = closingLine.replace(/\r$/, '') + ' ' + (opening[1] as string)
+  for (let physical = cut; physical <= last; physical++) out[physical] = ''
+  return last
+}

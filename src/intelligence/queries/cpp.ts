@@ -1,0 +1,42 @@
+/** C and C++: functions (and `A::f` definitions as methods of A), classes, structs, unions, enums, namespaces, typedefs; includes. */
+import { hasChild, nodeText, set, type LanguageSpec } from '../language-spec.js'
+
+const STORAGE = set('storage_class_specifier')
+const STATIC = /^static$/
+
+export const cpp: LanguageSpec = {
+  query: `
+(function_definition declarator: (function_declarator declarator: (_) @function)) @def
+(function_definition declarator: (pointer_declarator declarator: (function_declarator declarator: (_) @function))) @def
+(function_definition declarator: (reference_declarator (function_declarator declarator: (_) @function))) @def
+(field_declaration declarator: (function_declarator declarator: (field_identifier) @method)) @def
+(class_specifier name: (type_identifier) @class body: (_)) @def
+(struct_specifier name: (type_identifier) @struct body: (_)) @def
+(union_specifier name: (type_identifier) @struct body: (_)) @def
+(enum_specifier name: (type_identifier) @enum body: (_)) @def
+(namespace_definition name: (_) @namespace) @def
+(type_definition declarator: (type_identifier) @type) @def
+(alias_declaration name: (type_identifier) @type) @def
+(preproc_include path: (_) @import)
+`,
+  maxStartDepth: 9,
+  containers: { class_specifier: 'name', struct_specifier: 'name', union_specifier: 'name' },
+  functions: set('function_definition', 'lambda_expression'),
+  comments: set('comment'),
+  wrappers: set('template_declaration'),
+  preamble: set('preproc_include', 'preproc_ifdef', 'preproc_def', 'preproc_if', 'using_declaration', 'namespace_definition', 'linkage_specification'),
+  // `static` gives a C/C++ function internal linkage; everything else at file level links from outside.
+  exported: (def, _name, parent, source) => {
+    if (def.type !== 'function_definition' || parent !== undefined) return undefined
+    return !hasChild(def, STORAGE, source, STATIC)
+  },
+  methodParent: (def, source) => {
+    // `double geo::Shape::area() const {...}`: the scope just before the name owns the method.
+    const declarator = def.childForFieldName('declarator')
+    const text = declarator === null ? '' : nodeText(declarator, source)
+    const match = /([A-Za-z_~][\w]*)::(?:~?[A-Za-z_]\w*|operator\W+)\s*\(/.exec(text)
+    return match?.[1]
+  }
+}
+
+export const c: LanguageSpec = cpp

@@ -1,0 +1,30 @@
+/** C#: namespaces, classes, interfaces, structs, enums, records, methods and constructors; `using` directives. */
+import { hasChild, set, type LanguageSpec } from '../language-spec.js'
+
+const MODIFIER = set('modifier')
+const PUBLIC = /^public$/
+
+export const csharp: LanguageSpec = {
+  query: `
+(class_declaration name: (identifier) @class) @def
+(interface_declaration name: (identifier) @interface) @def
+(struct_declaration name: (identifier) @struct) @def
+(enum_declaration name: (identifier) @enum) @def
+(record_declaration name: (identifier) @class) @def
+(method_declaration name: (identifier) @method) @def
+(constructor_declaration name: (identifier) @method) @def
+(namespace_declaration name: (_) @namespace) @def
+(file_scoped_namespace_declaration name: (_) @namespace) @def
+(using_directive [(identifier) (qualified_name)] @import)
+`,
+  maxStartDepth: 7,
+  containers: { class_declaration: 'name', interface_declaration: 'name', struct_declaration: 'name', record_declaration: 'name' },
+  functions: set('method_declaration', 'constructor_declaration', 'local_function_statement', 'lambda_expression'),
+  comments: set('comment'),
+  preamble: set('using_directive', 'namespace_declaration', 'file_scoped_namespace_declaration'),
+  exported: (def, _name, _parent, source) => {
+    if (def.type === 'namespace_declaration' || def.type === 'file_scoped_namespace_declaration') return undefined
+    if (def.parent?.parent?.type === 'interface_declaration') return true
+    return hasChild(def, MODIFIER, source, PUBLIC)
+  }
+}

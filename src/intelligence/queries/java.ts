@@ -1,0 +1,33 @@
+/** Java: classes, interfaces, enums, records, methods and constructors; imports. */
+import type { Node } from '@vscode/tree-sitter-wasm'
+import { hasChild, nodeText, set, type LanguageSpec } from '../language-spec.js'
+
+const MODIFIERS = set('modifiers')
+const PUBLIC = /\bpublic\b/
+
+export const java: LanguageSpec = {
+  query: `
+(class_declaration name: (identifier) @class) @def
+(interface_declaration name: (identifier) @interface) @def
+(enum_declaration name: (identifier) @enum) @def
+(record_declaration name: (identifier) @class) @def
+(annotation_type_declaration name: (identifier) @interface) @def
+(method_declaration name: (identifier) @method) @def
+(constructor_declaration name: (identifier) @method) @def
+(import_declaration [(scoped_identifier) (identifier)] @import) @def
+`,
+  maxStartDepth: 6,
+  containers: { class_declaration: 'name', interface_declaration: 'name', enum_declaration: 'name', record_declaration: 'name' },
+  functions: set('method_declaration', 'constructor_declaration', 'lambda_expression'),
+  comments: set('line_comment', 'block_comment'),
+  preamble: set('package_declaration', 'import_declaration'),
+  exported: (def: Node, _name, _parent, source) => {
+    // Members of an interface are public without saying so.
+    if (def.parent?.type === 'interface_body') return true
+    return hasChild(def, MODIFIERS, source, PUBLIC)
+  },
+  importSpecifiers: (node, def, source) => {
+    const text = nodeText(node, source)
+    return [def !== undefined && nodeText(def, source).includes('*') ? text + '.*' : text]
+  }
+}

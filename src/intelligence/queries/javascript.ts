@@ -1,0 +1,45 @@
+/** JavaScript: functions, classes, methods, arrow functions bound to names, ES and CommonJS exports and imports. */
+import type { Node } from '@vscode/tree-sitter-wasm'
+import { set, type LanguageSpec } from '../language-spec.js'
+
+/** Patterns shared by JavaScript, TypeScript and TSX (node names common to the three grammars). */
+export const ECMASCRIPT_PATTERNS = `
+(function_declaration name: (identifier) @function) @def
+(generator_function_declaration name: (identifier) @function) @def
+(class_declaration name: (_) @class) @def
+(method_definition name: (_) @method) @def
+(variable_declarator name: (identifier) @function value: [(arrow_function) (function_expression) (generator_function)]) @def
+(export_statement (export_clause (export_specifier name: (_) @export)))
+(export_statement value: (identifier) @export)
+(expression_statement (assignment_expression left: (member_expression) @cjs.target right: (object) @exports.object))
+(expression_statement (assignment_expression left: (member_expression object: (_) @cjs.target property: (property_identifier) @export)))
+(import_statement source: (string) @import)
+(export_statement source: (string) @import)
+(call_expression function: (identifier) @callee arguments: (arguments . (string) @import))
+(call_expression function: (import) arguments: (arguments . (string) @import))
+`
+
+const DECLARATION_WRAPPERS = set('lexical_declaration', 'variable_declaration')
+
+/** Exported when the declaration sits in an `export` statement; methods have no such notion. */
+export function ecmascriptExported (def: Node, _name: string, parent: string | undefined): boolean | undefined {
+  if (parent !== undefined) return undefined
+  let node: Node | null = def.parent
+  if (node !== null && DECLARATION_WRAPPERS.has(node.type)) node = node.parent
+  return node?.type === 'export_statement'
+}
+
+export const ECMASCRIPT_FUNCTIONS = set('function_declaration', 'generator_function_declaration', 'function_expression', 'function', 'arrow_function', 'method_definition', 'generator_function')
+
+export const javascript: LanguageSpec = {
+  query: ECMASCRIPT_PATTERNS,
+  maxStartDepth: 8,
+  containers: { class_declaration: 'name', class: 'name' },
+  functions: ECMASCRIPT_FUNCTIONS,
+  comments: set('comment'),
+  wrappers: set('export_statement', 'lexical_declaration', 'variable_declaration'),
+  preamble: set('import_statement', 'expression_statement'),
+  fileHeader: set('hash_bang_line'),
+  importCallees: set('require'),
+  exported: ecmascriptExported
+}

@@ -1,0 +1,41 @@
+/** PHP: functions, classes, interfaces, traits, enums, methods, namespaces; `use` clauses and include/require. */
+import { set, nodeText, type LanguageSpec } from '../language-spec.js'
+
+const VISIBILITY = set('visibility_modifier')
+
+export const php: LanguageSpec = {
+  query: `
+(function_definition name: (name) @function) @def
+(class_declaration name: (name) @class) @def
+(interface_declaration name: (name) @interface) @def
+(trait_declaration name: (name) @trait) @def
+(enum_declaration name: (name) @enum) @def
+(method_declaration name: (name) @method) @def
+(namespace_definition name: (namespace_name) @namespace) @def
+(namespace_use_clause [(qualified_name) (name)] @import)
+(include_expression [(string) (binary_expression right: (string))] @import)
+(include_once_expression [(string) (binary_expression right: (string))] @import)
+(require_expression [(string) (binary_expression right: (string))] @import)
+(require_once_expression [(string) (binary_expression right: (string))] @import)
+`,
+  maxStartDepth: 6,
+  containers: { class_declaration: 'name', interface_declaration: 'name', trait_declaration: 'name', enum_declaration: 'name' },
+  functions: set('function_definition', 'method_declaration', 'anonymous_function', 'arrow_function'),
+  comments: set('comment'),
+  preamble: set('namespace_definition', 'namespace_use_declaration', 'expression_statement'),
+  fileHeader: set('php_tag', 'text'),
+  // Methods are public unless marked private or protected; top-level declarations are always visible.
+  exported: (def, _name, parent, source) => {
+    if (parent === undefined) return def.type === 'namespace_definition' ? undefined : true
+    const count = def.childCount
+    for (let i = 0; i < count; i++) {
+      const child = def.child(i)
+      if (child !== null && VISIBILITY.has(child.type)) return nodeText(child, source) === 'public'
+    }
+    return true
+  },
+  importSpecifiers: (node, _def, source) => {
+    const string = node.type === 'binary_expression' ? node.childForFieldName('right') : node
+    return string === null ? [] : [nodeText(string, source)]
+  }
+}

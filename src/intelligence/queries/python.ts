@@ -1,0 +1,33 @@
+/** Python: functions, classes and methods with their docstrings; `import` and `from ... import`. */
+import { nodeText, set, type LanguageSpec } from '../language-spec.js'
+import { pythonSkeleton } from '../python-skeleton.js'
+
+export const python: LanguageSpec = {
+  query: `
+(function_definition name: (identifier) @function body: (block . (expression_statement (string) @doc)?)) @def
+(class_definition name: (identifier) @class body: (block . (expression_statement (string) @doc)?)) @def
+(import_statement name: (dotted_name) @import)
+(import_statement name: (aliased_import name: (dotted_name) @import))
+(import_from_statement module_name: (_) @import) @def
+`,
+  maxStartDepth: 6,
+  containers: { class_definition: 'name' },
+  functions: set('function_definition', 'lambda'),
+  comments: set('comment'),
+  moduleDocstring: true,
+  skeleton: pythonSkeleton,
+  // By convention a leading underscore marks a name as private to its module or class.
+  exported: (_def, name) => !name.startsWith('_'),
+  importSpecifiers: (node, def, source) => {
+    const text = nodeText(node, source)
+    // `from . import a, b` names modules of the package: report `.a` and `.b`, which say where they are.
+    if (def === undefined || !/^\.+$/.test(text)) return [text]
+    const names: string[] = []
+    for (const child of def.childrenForFieldName('name')) {
+      if (child === null) continue
+      const target = child.type === 'aliased_import' ? child.childForFieldName('name') : child
+      if (target !== null) names.push(text + nodeText(target, source))
+    }
+    return names.length > 0 ? names : [text]
+  }
+}

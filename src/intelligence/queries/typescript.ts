@@ -1,0 +1,35 @@
+/** TypeScript and TSX: the ECMAScript patterns plus interfaces, type aliases, enums, namespaces and declarations. */
+import { set, type LanguageSpec } from '../language-spec.js'
+import { ECMASCRIPT_FUNCTIONS, ECMASCRIPT_PATTERNS, ecmascriptExported } from './javascript.js'
+
+const TYPESCRIPT_PATTERNS = `
+(abstract_class_declaration name: (type_identifier) @class) @def
+(abstract_method_signature name: (_) @method) @def
+(interface_declaration name: (type_identifier) @interface) @def
+(type_alias_declaration name: (type_identifier) @type) @def
+(enum_declaration name: (identifier) @enum) @def
+(internal_module name: (_) @namespace) @def
+(module name: (_) @namespace) @def
+(function_signature name: (identifier) @function) @def
+(import_require_clause source: (string) @import)
+`
+
+export const typescript: LanguageSpec = {
+  query: ECMASCRIPT_PATTERNS + TYPESCRIPT_PATTERNS,
+  maxStartDepth: 8,
+  containers: { class_declaration: 'name', abstract_class_declaration: 'name', class: 'name' },
+  functions: ECMASCRIPT_FUNCTIONS,
+  comments: set('comment'),
+  wrappers: set('export_statement', 'lexical_declaration', 'variable_declaration', 'ambient_declaration'),
+  preamble: set('import_statement', 'expression_statement'),
+  fileHeader: set('hash_bang_line'),
+  importCallees: set('require'),
+  exported: (def, name, parent, source) => {
+    if (def.type === 'function_signature' && def.parent?.type === 'ambient_declaration') {
+      return ecmascriptExported(def.parent, name, parent)
+    }
+    return ecmascriptExported(def, name, parent)
+  }
+}
+
+export const tsx: LanguageSpec = typescript

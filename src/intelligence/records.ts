@@ -1,0 +1,183 @@
+/**
+ * Full context records from analyses: one per file, one per directory under the target, one for the project,
+ * each with summaries for everyone and insights written for the developer, qa, architect and security roles.
+ */
+import { posix } from 'node:path'
+import type { ContextRecord } from '../context/record.js'
+import { firstSentence, README_FILE_NAME } from './doc-text.js'
+import { directoryInsights, fileInsights } from './insights.js'
+import { displayLanguage, isCodeLanguage } from './languages.js'
+import { manifestTechnologies, type Manifest } from './manifests.js'
+import { describeSymbols, fileNoun, listWithMore, plural } from './summaries.js'
+import { normalizeTechnologies } from './technologies.js'
+import { TreeFacts } from './tree-facts.js'
+import { isUnder, parentDirectory } from './tree-paths.js'
+import type { FileAnalysis } from './types.js'
+
+export interface AnalyzedFile {
+  /** Relative to the root, POSIX. */
+  path: string
+  analysis: FileAnalysis
+}
+
+export interface RecordsInput {
+  project: string
+  /** The target relative to the root ('' for the root itself). */
+  targetPath: string
+  targetIsDirectory: boolean
+  /** Every analysed file under the target. */
+  files: readonly AnalyzedFile[]
+  /** Every file path of the whole tree (finds tests and import targets beyond the target). */
+  treePaths: readonly string[]
+  /** Manifests under the target and in the directories above it. */
+  manifests: readonly Manifest[]
+  /** The first paragraph of the root README, when there is one. */
+  rootReadme?: string
+}
+
+const MAX_LISTED_LANGUAGES = 4
+
+export function addressOf (project: string, path: string): string {
+  return `ucxl://${project}/${path}`
+}
+
+function languageCounts (facts: TreeFacts, paths: readonly string[]): Array<[string, number, number]> {
+  const counts = new Map<string, [number, number]>()
+  for (const path of paths) {
+    const analysis = facts.byPath.get(path)
+    const language = analysis?.language
+    if (language == null) continue
+    const entry = counts.get(language) ?? [0, 0]
+    entry[0]++
+    entry[1] += analysis?.bytes ?? 0
+    counts.set(language, entry)
+  }
+  return [...counts].map(([language, [files, bytes]]): [string, number, number] => [language, files, bytes])
+    .sort((a, b) => {
+      const codeOrder = Number(isCodeLanguage(b[0])) - Number(isCodeLanguage(a[0]))
+      return codeOrder !== 0 ? codeOrder : b[1] - a[1] || b[2] - a[2] || (a[0] < b[0] ? -1 : 1)
+    })
+}
+
+function fileRecord (facts: TreeFacts, project: string, path: string, analysis: FileAnalysis): ContextRecord {
+  const isTest = facts.isTest(path)
+  const noun = fileNoun(analysis.language, path, isTest)
+  const defined = describeSymbols(analysis.symbols)
+  const structural = defined === '' ? `${noun} (${plural(analysis.lines, 'line')})` : `${noun} defining ${defined}`
+  const record: ContextRecord = {
+    address: addressOf(project, path),
+    kind: 'file',
+    summary: analysis.doc !== undefined ? firstSentence(analysis.doc) : structural
+  }
+  if (analysis.doc !== undefined) record.purpose = analysis.doc
+  if (analysis.language !== null) record.language = analysis.language
+  const technologies = facts.importTechnologies.get(path)
+  if (technologies !== undefined) record.technologies = technologies
+  const tags: string[] = []
+  if (isTest) tags.push('test')
+  if (facts.entryReasons.has(path)) tags.push('entry-point')
+  if (analysis.parsed === false) tags.push('unparsed')
+  if (tags.length > 0) record.tags = tags
+  if (analysis.symbols.length > 0) record.symbols = analysis.symbols
+  if (analysis.imports.length > 0) record.imports = analysis.imports
+
+  const insights = fileInsights(facts, path, analysis)
+  if (insights.length > 0) record.insights = insights
+  return record
+}
+
+/** What the directory is: `Python package`, `Go package`, `Rust crate`, or its dominant language's directory. */
+function directoryNoun (facts: TreeFacts, directory: string, direct: readonly string[], dominant: string | undefined): string {
+  if (directory === '' && facts.input.targetPath === '') return 'Project'
+  const names = new Set(direct.map((path) => posix.basename(path)))
+  if (names.has('Cargo.toml')) return 'Rust crate'
+  if (names.has('go.mod')) return 'Go module'
+  if (names.has('package.json')) return 'npm package'
+  if (names.has('__init__.py')) return 'Python package'
+  if (direct.some((path) => facts.byPath.get(path)?.language === 'go')) return 'Go package'
+  return dominant === undefined || !isCodeLanguage(dominant) ? 'Directory' : `${displayLanguage(dominant)} directory`
+}
+
+function directoryRecord (facts: TreeFacts, project: string, directory: string, paths: readonly string[], subdirectories: number): ContextRecord {
+  const direct = paths.filter((path) => parentDirectory(path) === directory)
+  const languages = languageCounts(facts, paths)
+  const dominant = languages.find(([language]) => isCodeLanguage(language))?.[0] ?? languages[0]?.[0]
+  const noun = directoryNoun(facts, directory, direct, dominant)
+  const languageText = listWithMore(languages.map(([language, files]) => `${displayLanguage(language)} ${files}`), MAX_LISTED_LANGUAGES)
+  const record: ContextRecord = {
+    address: addressOf(project, directory),
+    kind: 'directory',
+    summary: `${noun} with ${plural(paths.length, 'file')}${subdirectories > 0 ? ` in ${plural(subdirectories + 1, 'directory', 'directories')}` : ''}${languageText === '' ? '' : ` (${languageText})`}`
+  }
+  const readme = direct.find((path) => README_FILE_NAME.test(posix.basename(path)))
+  const manifests = facts.input.manifests.filter((manifest) => isUnder(manifest.path, directory))
+  const purpose = (readme === undefined ? undefined : facts.byPath.get(readme)?.doc) ??
+    manifests.find((manifest) => parentDirectory(manifest.path) === directory && manifest.description !== undefined)?.description
+  if (purpose !== undefined) record.purpose = purpose
+  if (dominant !== undefined) record.language = dominant
+  const technologies = normalizeTechnologies([...manifestTechnologies(manifests), ...paths.flatMap((path) => facts.importTechnologies.get(path) ?? [])])
+  if (technologies.length > 0) record.technologies = technologies
+  const tags = languages.filter(([language]) => isCodeLanguage(language)).slice(0, 3).map(([language]) => language)
+  if (paths.some((path) => facts.isTest(path))) tags.push('tests')
+  if (tags.length > 0) record.tags = tags
+  const insights = directoryInsights(facts, directory, paths)
+  if (insights.length > 0) record.insights = insights
+  return record
+}
+
+function projectRecord (facts: TreeFacts, project: string, rootDirectory: ContextRecord | undefined): ContextRecord {
+  const rootManifests = facts.input.manifests.filter((manifest) => !manifest.path.includes('/'))
+  const purpose = facts.input.rootReadme ?? rootManifests.find((manifest) => manifest.description !== undefined)?.description
+  const record: ContextRecord = {
+    address: addressOf(project, ''),
+    kind: 'project',
+    summary: purpose !== undefined ? firstSentence(purpose) : rootDirectory?.summary ?? `Project ${project}`
+  }
+  if (purpose !== undefined) record.purpose = purpose
+  const technologies = rootDirectory?.technologies ?? manifestTechnologies(rootManifests)
+  if (technologies.length > 0) record.technologies = technologies
+  if (rootDirectory !== undefined) {
+    // The target is the root: the project record also speaks for the whole tree.
+    if (rootDirectory.language !== undefined) record.language = rootDirectory.language
+    const languages = languageCounts(facts, facts.input.files.map((file) => file.path))
+      .filter(([language]) => isCodeLanguage(language)).map(([language]) => language)
+    const tags = [...languages, ...(rootDirectory.tags ?? []).filter((tag) => !languages.includes(tag))]
+    if (tags.length > 0) record.tags = tags
+    const insights = [{ role: 'developer', kind: 'overview', text: rootDirectory.summary ?? '' }, ...(rootDirectory.insights ?? [])]
+    record.insights = insights
+  }
+  return record
+}
+
+/** Every record of the run: the project first, then directories, then files, each sorted by address. */
+export function buildRecords (input: RecordsInput): ContextRecord[] {
+  const facts = new TreeFacts(input)
+  const { project, targetPath } = input
+  const files = [...input.files].sort((a, b) => (a.path < b.path ? -1 : 1))
+
+  const directories = new Map<string, string[]>()
+  if (input.targetIsDirectory) {
+    for (const file of files) {
+      for (let directory = parentDirectory(file.path); ; directory = parentDirectory(directory)) {
+        const list = directories.get(directory)
+        if (list === undefined) directories.set(directory, [file.path])
+        else list.push(file.path)
+        if (directory === targetPath || directory === '') break
+      }
+    }
+    if (!directories.has(targetPath)) directories.set(targetPath, [])
+  }
+  const subdirectoryCount = (directory: string): number =>
+    [...directories.keys()].filter((other) => other !== directory && isUnder(other, directory)).length
+
+  const directoryRecords: ContextRecord[] = []
+  let rootDirectory: ContextRecord | undefined
+  for (const directory of [...directories.keys()].sort()) {
+    const record = directoryRecord(facts, project, directory, directories.get(directory) ?? [], subdirectoryCount(directory))
+    if (directory === '') rootDirectory = record
+    else directoryRecords.push(record)
+  }
+  const records: ContextRecord[] = [projectRecord(facts, project, rootDirectory), ...directoryRecords]
+  for (const file of files) records.push(fileRecord(facts, project, file.path, file.analysis))
+  return records
+}

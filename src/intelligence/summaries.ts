@@ -1,0 +1,72 @@
+/** One-line summaries of files and directories, and the small phrases insights are written in. */
+import type { SymbolInfo } from '../context/record.js'
+import { displayLanguage } from './languages.js'
+import type { FindingKind } from './types.js'
+
+/** `a, b and c`, or `a, b, c and 4 more` past `max` items. */
+export function listWithMore (items: readonly string[], max = 5): string {
+  if (items.length === 0) return ''
+  const shown = items.slice(0, max)
+  const rest = items.length - shown.length
+  if (rest > 0) return `${shown.join(', ')} and ${rest} more`
+  if (shown.length === 1) return shown[0] as string
+  return `${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1] as string}`
+}
+
+export function plural (count: number, singular: string, pluralForm = singular + 's'): string {
+  return `${count} ${count === 1 ? singular : pluralForm}`
+}
+
+const FILE_NOUNS: Readonly<Record<string, string>> = {
+  python: 'module', javascript: 'module', typescript: 'module', tsx: 'component module', go: 'source file',
+  rust: 'module', java: 'source file', csharp: 'source file', cpp: 'source file', c: 'source file', ruby: 'file',
+  php: 'file', bash: 'script', powershell: 'script', css: 'stylesheet', ini: 'config file', markdown: 'document',
+  json: 'data file', yaml: 'config file', toml: 'config file', xml: 'file', html: 'page', sql: 'script',
+  makefile: 'build file', dockerfile: 'container build file', text: 'text file', dotenv: 'environment file'
+}
+
+/** `Python module`, `Go test file`, `C header`. */
+export function fileNoun (language: string | null, path: string, isTest: boolean): string {
+  if (language === null) return 'File'
+  const isHeader = /\.(?:h|hh|hpp|hxx)$/.test(path)
+  const noun = isHeader ? 'header' : FILE_NOUNS[language] ?? 'file'
+  const display = displayLanguage(language)
+  return isTest ? `${display} test ${noun === 'module' ? 'module' : 'file'}` : `${display} ${noun}`
+}
+
+const TYPE_KINDS = ['class', 'struct', 'interface', 'trait', 'enum', 'type', 'namespace', 'module'] as const
+const PLURALS: Readonly<Record<string, string>> = { class: 'classes', namespace: 'namespaces', section: 'sections' }
+
+/** `class Foo and 3 functions`, `struct Store, interface Getter and 2 functions`: names when few, counts when many. */
+export function describeSymbols (symbols: readonly SymbolInfo[]): string {
+  const parts: string[] = []
+  for (const kind of TYPE_KINDS) {
+    const named = symbols.filter((symbol) => symbol.kind === kind && symbol.parent === undefined)
+    if (named.length === 0) continue
+    if (named.length <= 2) for (const symbol of named) parts.push(`${kind} ${symbol.name}`)
+    else parts.push(plural(named.length, kind, PLURALS[kind] ?? kind + 's'))
+  }
+  for (const kind of ['function', 'method', 'selector', 'section', 'constant', 'export'] as const) {
+    const count = symbols.filter((symbol) => symbol.kind === kind).length
+    if (count > 0) parts.push(plural(count, kind, PLURALS[kind] ?? kind + 's'))
+  }
+  return listWithMore(parts, 4)
+}
+
+const FINDING_LABELS: Readonly<Record<FindingKind, string>> = {
+  crypto: 'cryptography',
+  auth: 'authentication or credential handling',
+  exec: 'process execution',
+  eval: 'evaluation of dynamic code',
+  'sql-concat': 'SQL built from strings',
+  'secret-literal': 'secret-like literal'
+}
+
+export function findingLabel (kind: FindingKind): string {
+  return FINDING_LABELS[kind]
+}
+
+/** `12, 40 and 3 more`: line numbers, bounded. */
+export function lineList (lines: readonly number[], max = 20): string {
+  return listWithMore(lines.map(String), max)
+}

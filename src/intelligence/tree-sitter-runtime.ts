@@ -1,0 +1,104 @@
+/** The tree-sitter runtime of one thread: loaded once, each grammar (and its one query) compiled lazily once. */
+import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import type * as TreeSitter from '@vscode/tree-sitter-wasm'
+import { GRAMMAR_NAMES, type ParsedLanguage } from './languages.js'
+import type { LanguageSpec } from './language-spec.js'
+import { LANGUAGE_SPECS } from './queries/registry.js'
+
+type TreeSitterModule = typeof TreeSitter
+
+const require = createRequire(import.meta.url)
+
+/** The folder of `@vscode/tree-sitter-wasm` that holds the runtime and the grammars (`tree-sitter-*.wasm`). */
+export const GRAMMAR_DIRECTORY: string = dirname(require.resolve('@vscode/tree-sitter-wasm'))
+
+export interface Grammar {
+  language: ParsedLanguage
+  parser: TreeSitter.Parser
+  query: TreeSitter.Query
+  spec: LanguageSpec
+}
+
+/** The parts of the WebAssembly global used here (the compiler's libraries here do not declare it). */
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => object
+  Instance: new (module: object, imports?: object) => object
+  instantiate: (source: unknown, imports?: object) => Promise<unknown>
+}
+const wasm = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly
+
+let runtimePromise: Promise<TreeSitterRuntime> | null = null
+
+export class TreeSitterRuntime {
+  private readonly grammars = new Map<ParsedLanguage, Promise<Grammar>>()
+  /** Compiled grammars by wasm name: C and C++ share one. */
+  private readonly languages = new Map<string, Promise<TreeSitter.Language>>()
+
+  private constructor (private readonly treeSitter: TreeSitterModule) {}
+
+  /** The runtime of this thread (the wasm module is instantiated once per thread). */
+  static load (): Promise<TreeSitterRuntime> {
+    if (runtimePromise === null) {
+      runtimePromise = (async () => {
+        const treeSitter = require('@vscode/tree-sitter-wasm') as TreeSitterModule
+        await treeSitter.Parser.init({ locateFile: (file: string) => join(GRAMMAR_DIRECTORY, file) })
+        return new TreeSitterRuntime(treeSitter)
+      })()
+      runtimePromise.catch(() => { runtimePromise = null })
+    }
+    return runtimePromise
+  }
+
+  /** The grammar, parser and compiled query of a language, loaded on first use. */
+  grammar (language: ParsedLanguage): Promise<Grammar> {
+    let pending = this.grammars.get(language)
+    if (pending === undefined) {
+      pending = this.loadGrammar(language)
+      this.grammars.set(language, pending)
+      pending.catch(() => this.grammars.delete(language))
+    }
+    return pending
+  }
+
+  private async loadGrammar (language: ParsedLanguage): Promise<Grammar> {
+    const loaded = await this.loadLanguage(GRAMMAR_NAMES[language])
+    const spec = LANGUAGE_SPECS[language]
+    const parser = new this.treeSitter.Parser()
+    parser.setLanguage(loaded)
+    const query = new this.treeSitter.Query(loaded, spec.query)
+    return { language, parser, query, spec }
+  }
+
+  /**
+   * Language.load compiles asynchronously, on V8's background threads; those can be busy for
+   * seconds optimising a grammar already in use (seen: the CSS grammar waited 7 s behind
+   * PowerShell's). Compiling here, synchronously, never waits: the one instantiate call of this
+   * load is answered with the module compiled already.
+   */
+  private async compileLanguage (path: string): Promise<TreeSitter.Language> {
+    const bytes = new Uint8Array(await readFile(path))
+    const module = new wasm.Module(bytes)
+    const original = wasm.instantiate
+    const instantiate = (source: unknown, imports?: object): Promise<unknown> => source === bytes
+      ? Promise.resolve({ module, instance: new wasm.Instance(module, imports) })
+      : original(source, imports)
+    wasm.instantiate = instantiate
+    try {
+      return await this.treeSitter.Language.load(bytes)
+    } finally {
+      if (wasm.instantiate === instantiate) wasm.instantiate = original
+    }
+  }
+
+  private loadLanguage (grammarName: string): Promise<TreeSitter.Language> {
+    let pending = this.languages.get(grammarName)
+    if (pending === undefined) {
+      pending = this.compileLanguage(join(GRAMMAR_DIRECTORY, `tree-sitter-${grammarName}.wasm`))
+      this.languages.set(grammarName, pending)
+      pending.catch(() => this.languages.delete(grammarName))
+    }
+    return pending
+  }
+}

@@ -1,0 +1,24 @@
+// Small statistics helpers for the benchmarks.
+
+export function percentile (sortedAscending: readonly number[], p: number): number {
+  if (sortedAscending.length === 0) return NaN
+  const index = Math.min(sortedAscending.length - 1, Math.max(0, Math.ceil((p / 100) * sortedAscending.length) - 1))
+  return sortedAscending[index]!
+}
+
+export function round (value: number, digits = 2): number {
+  const f = 10 ** digits
+  return Math.round(value * f) / f
+}
+
+/** A deterministic random source for benchmarks (mulberry32), so runs pick the same addresses. */
+export function seededRandom (seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}

@@ -1,0 +1,67 @@
+// The commands as a program uses them: --json shapes of the contract, and tables for people.
+import t from 'tap'
+import { mkdtempSync, writeFileSync, cpSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { cli, tempHome } from '../helpers/cli.js'
+import { PACKAGE_ROOT } from '../../src/paths.js'
+
+const FIXTURE = join(PACKAGE_ROOT, 'fixtures', 'repos', 'mixed')
+
+t.test('init, generate, retrieve, distribute, status: --json shapes', async t => {
+  const home = tempHome()
+  const repo = join(mkdtempSync(join(tmpdir(), 'bzzz-cli-repo-')), 'shop')
+  cpSync(FIXTURE, repo, { recursive: true })
+  const env = { BZZZ_HOME: home }
+
+  const init = await cli(['init', '--cluster', 'acme', '--role', 'developer', '--project', 'shop', '--json'], env)
+  t.equal(init.code, 0, init.stderr)
+  t.match(init.json, { cluster: 'acme', role: 'developer', project: 'shop', nodeId: /^[0-9a-f]{64}$/ })
+
+  const generate = await cli(['generate', repo, '--json'], env)
+  t.equal(generate.code, 0, generate.stderr)
+  t.equal(generate.stderr, '', 'nothing on stderr with --json (no progress bar on a pipe)')
+  for (const key of ['files', 'skipped', 'records', 'bytes', 'ms']) t.ok(key in generate.json, `generate --json has ${key}`)
+  t.equal(generate.json.project, 'shop', 'the configured project')
+  t.ok(Array.isArray(generate.json.skipped) && generate.json.skipped.every((s: any) => typeof s.path === 'string' && typeof s.reason === 'string'))
+
+  const retrieve = await cli(['retrieve', 'ucxl://shop/src/server/handlers/auth.py', '--role', 'developer', '--json'], env)
+  t.equal(retrieve.code, 0, retrieve.stderr)
+  const r = retrieve.json
+  t.equal(r.address, 'ucxl://shop/src/server/handlers/auth.py')
+  t.equal(r.role, 'developer')
+  t.equal(r.resolvedFrom[0], r.address, 'resolvedFrom: most specific first')
+  t.equal(r.resolvedFrom.at(-1), 'ucxl://shop/', '... to the root')
+  t.equal(r.context.language, 'python')
+  t.ok(r.context.symbols.every((s: any) => typeof s.name === 'string' && typeof s.kind === 'string'))
+  t.ok(r.context.imports.every((i: unknown) => typeof i === 'string'))
+  t.ok((r.context.insights ?? []).every((i: any) => (i.role !== undefined || i.level !== undefined) && typeof i.text === 'string'))
+  t.match(r.version, { term: 1, writer: /^[0-9a-f]{64}$/, hlc: { wall: Number, logical: Number } })
+
+  const viewer = await cli(['retrieve', 'src/server/handlers/auth.py', '--role', 'viewer', '--json'], env)
+  t.equal(viewer.code, 0, 'a bare path means the configured project')
+  t.notOk('symbols' in viewer.json.context, 'a section the role may not read is absent, not empty')
+  t.notOk('imports' in viewer.json.context)
+
+  const human = await cli(['retrieve', 'ucxl://shop/src/server/handlers/auth.py'], env)
+  t.equal(human.code, 0)
+  t.match(human.stdout, /role\s+.*developer/, 'default role: this peer\'s')
+  t.match(human.stdout, /resolved from/)
+
+  const record = join(repo, 'note.json')
+  writeFileSync(record, JSON.stringify({ address: 'ucxl://shop/src/server', kind: 'directory', tags: ['payments'], insights: [{ role: 'architect', text: 'Split the handlers by tenant' }] }))
+  const distribute = await cli(['distribute', '--file', record, '--roles', 'architect,developer', '--json'], env)
+  t.equal(distribute.code, 0, distribute.stderr)
+  t.match(distribute.json, { address: 'ucxl://shop/src/server', roles: ['architect', 'developer'], written: 1 })
+  const architect = await cli(['retrieve', 'ucxl://shop/src/server/handlers/auth.py', '--role', 'architect', '--json'], env)
+  t.ok(architect.json.context.insights.some((i: any) => i.text === 'Split the handlers by tenant'), 'the hand-written directory insight reaches the file')
+  t.ok(architect.json.context.tags.includes('payments'))
+
+  const status = await cli(['status', '--json'], env)
+  t.equal(status.code, 0)
+  t.match(status.json, { node: { id: init.json.nodeId, role: 'developer' }, cluster: 'acme', leader: init.json.nodeId, term: 1, peers: 0, viewHash: /^[0-9a-f]{64}$/ })
+  const table = await cli(['status'], env)
+  t.match(table.stdout, /this peer/)
+  const quiet = await cli(['status', '-q'], env)
+  t.equal(quiet.stdout, '', '-q prints nothing on success')
+})

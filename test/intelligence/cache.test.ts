@@ -1,0 +1,80 @@
+import t from 'tap'
+import { utimesSync, writeFileSync, unlinkSync } from 'node:fs'
+import { join } from 'node:path'
+import { AnalysisCache, ANALYZER_VERSION, analysisKey, contentHash } from '../../src/intelligence/cache.js'
+import { analyzeTree } from '../../src/intelligence/engine.js'
+import { AnalysisPool } from '../../src/intelligence/pool.js'
+import type { FileAnalysis } from '../../src/intelligence/types.js'
+
+const analysis = (bytes: number): FileAnalysis => ({ language: 'python', bytes, lines: 1, symbols: [], imports: [], findings: [] })
+
+t.test('the cache: stat memo, content-hash entries, versioned keys, JSON round trip, bounds', async t => {
+  const cache = new AnalysisCache({ maxEntries: 3 })
+  const hash = contentHash(Buffer.from('x = 1\n'))
+  t.match(hash, /^[0-9a-f]{64}$/)
+  t.equal(hash, contentHash(Buffer.from('x = 1\n')))
+  cache.rememberStat('/r/a.py', 6, 1000, hash, 'python')
+  t.same(cache.lookupStat('/r/a.py', 6, 1000), { hash, language: 'python' })
+  t.equal(cache.lookupStat('/r/a.py', 6, 1001), undefined, 'another mtime is another file')
+  t.equal(cache.lookupStat('/r/a.py', 7, 1000), undefined, 'another size is another file')
+  cache.set('python', hash, analysis(6))
+  t.same(cache.get('python', hash), analysis(6))
+  t.equal(cache.get('c', hash), undefined, 'the language is part of the key')
+  t.equal(analysisKey('python', hash), `${ANALYZER_VERSION}:python:${hash}`, 'the analyzer version is part of the key')
+
+  const restored = AnalysisCache.fromJSON(JSON.parse(JSON.stringify(cache.toJSON())))
+  t.same(restored.lookupStat('/r/a.py', 6, 1000), { hash, language: 'python' })
+  t.same(restored.get('python', hash), analysis(6))
+  const otherVersion = { ...cache.toJSON(), analyzer: ANALYZER_VERSION + 1 }
+  t.equal(AnalysisCache.fromJSON(otherVersion).size, 0, 'a cache written by another analyzer version is not used')
+  t.throws(() => AnalysisCache.fromJSON({ nonsense: true }), { code: 'CORRUPT' })
+
+  for (let i = 0; i < 5; i++) cache.set('python', contentHash(Buffer.from(String(i))), analysis(i))
+  t.equal(cache.size, 3, 'bounded')
+  cache.rememberStat('/r/b.py', 1, 1, contentHash(Buffer.from('4')), 'python')
+  cache.retainOnly(new Set(['/r/b.py']), '/r/')
+  t.equal(cache.lookupStat('/r/a.py', 6, 1000), undefined, 'a file no longer seen is dropped')
+  t.equal(cache.size, 1, 'only analyses still in use are kept')
+})
+
+t.test('a second run over an unchanged tree analyses nothing again; a changed file is analysed again', async t => {
+  const root = t.testdir({
+    'README.md': '# Tool\n\nA tool that does things.\n',
+    'app.py': '"""The app."""\ndef main():\n    pass\n',
+    'lib.ts': 'export function util (): number { return 1 }\n',
+    pkg: { 'mod.go': 'package pkg\n\nfunc Run() {}\n', 'same.go': 'package pkg\n\nfunc Run() {}\n' }
+  })
+  const pool = new AnalysisPool({ workers: 2 })
+  t.teardown(() => pool.close())
+  const cache = new AnalysisCache()
+  const first = await analyzeTree({ root, project: 'tool', cache, pool })
+  t.equal(first.files, 5)
+  t.equal(first.cached, 1, 'two files with the same bytes are analysed once')
+
+  const second = await analyzeTree({ root, project: 'tool', cache, pool })
+  t.equal(second.files, 5)
+  t.equal(second.cached, second.files, 'every file came from the cache')
+  t.same(second.records, first.records, 'the same records')
+
+  // Persisted and loaded again (as the caller does), the cache still knows every file.
+  const reloaded = AnalysisCache.fromJSON(JSON.parse(JSON.stringify(cache.toJSON())))
+  const third = await analyzeTree({ root, project: 'tool', cache: reloaded, pool })
+  t.equal(third.cached, third.files)
+
+  writeFileSync(join(root, 'app.py'), '"""The app, changed."""\ndef main():\n    pass\n\ndef extra():\n    pass\n')
+  const changed = await analyzeTree({ root, project: 'tool', cache, pool })
+  t.equal(changed.cached, changed.files - 1, 'only the changed file is analysed')
+  const app = changed.records.find((record) => record.address === 'ucxl://tool/app.py')
+  t.equal(app?.summary, 'The app, changed.')
+  t.same(app?.symbols?.map((symbol) => symbol.name), ['main', 'extra'])
+
+  // Touched but not changed: the content hash finds it, no analysis.
+  utimesSync(join(root, 'lib.ts'), new Date(), new Date(Date.now() + 5000))
+  const touched = await analyzeTree({ root, project: 'tool', cache, pool })
+  t.equal(touched.cached, touched.files)
+
+  const before = cache.size
+  unlinkSync(join(root, 'README.md'))
+  await analyzeTree({ root, project: 'tool', cache, pool })
+  t.ok(cache.size < before, 'a deleted file leaves the cache after a run over the whole root')
+})

@@ -1,0 +1,387 @@
+import t from 'tap'
+import { TreeSitterRuntime } from '../../src/intelligence/tree-sitter-runtime.js'
+import { FileAnalyzer } from '../../src/intelligence/file-analyzer.js'
+import type { FileAnalysis } from '../../src/intelligence/types.js'
+import type { SymbolInfo } from '../../src/context/record.js'
+
+const analyzer = new FileAnalyzer(await TreeSitterRuntime.load())
+const analyze = (language: string, source: string): Promise<FileAnalysis> => analyzer.analyze(language, Buffer.from(source))
+
+/** `kind name@line` (and `<parent` for methods, `+` exported, `-` not exported): compact and exact. */
+function brief (symbol: SymbolInfo): string {
+  const parent = symbol.parent === undefined ? '' : ` <${symbol.parent}`
+  const exported = symbol.exported === undefined ? '' : symbol.exported ? ' +' : ' -'
+  return `${symbol.kind} ${symbol.name}@${symbol.line}${parent}${exported}`
+}
+
+const docOf = (analysis: FileAnalysis, name: string): string | undefined => analysis.symbols.find((symbol) => symbol.name === name)?.doc
+
+t.test('python: classes, methods with their class, docstrings, underscore privacy, imports, module docstring', async t => {
+  const a = await analyze('python', [
+    '#!/usr/bin/env python3',
+    '"""Billing helpers. More detail here."""',
+    'import os, sys as system',
+    'from .db import conn',
+    'from . import util',
+    '',
+    '@decorator',
+    'class Invoice(Base):',
+    '    """An invoice."""',
+    '    def total(self):',
+    '        """Sum of the lines."""',
+    '        import json',
+    '        def inner(): pass',
+    '        return 1',
+    '',
+    'def _private():',
+    '    pass',
+    '',
+    'if __name__ == "__main__":',
+    '    main()',
+    ''
+  ].join('\n'))
+  t.same(a.symbols.map(brief), ['class Invoice@8 +', 'method total@10 <Invoice +', 'function _private@16 -'])
+  t.equal(docOf(a, 'Invoice'), 'An invoice.')
+  t.equal(docOf(a, 'total'), 'Sum of the lines.')
+  t.same([...a.imports].sort(), ['.db', '.util', 'json', 'os', 'sys'])
+  t.equal(a.doc, 'Billing helpers. More detail here.')
+  t.match(a.entry, /__main__/)
+  t.equal(a.lines, 20)
+})
+
+t.test('typescript: interfaces, types, enums, abstract classes, namespaces, exports and imports', async t => {
+  const a = await analyze('typescript', [
+    '/** Types of the client. */',
+    "import type { X } from './x.js'",
+    "import * as path from 'node:path'",
+    'export interface User { name: string }',
+    'export type Id = string',
+    'export enum Color { Red }',
+    '/** The base. */',
+    'export abstract class Base { abstract go(): void; protected helper(): void {} }',
+    'export class Impl extends Base { go(): void {} }',
+    'namespace NS { export const a = 1 }',
+    'export declare function decl(): void',
+    'function local(): void {}',
+    'export const fn = (): number => 1',
+    "const lazy = require('./lazy')"
+  ].join('\n'))
+  t.same(a.symbols.map(brief), [
+    'interface User@4 +', 'type Id@5 +', 'enum Color@6 +', 'class Base@8 +', 'method go@8 <Base', 'method helper@8 <Base',
+    'class Impl@9 +', 'method go@9 <Impl', 'namespace NS@10 -', 'function decl@11 +', 'function local@12 -', 'function fn@13 +'
+  ])
+  t.equal(docOf(a, 'Base'), 'The base.')
+  t.same(a.imports, ['./x.js', 'node:path', './lazy'])
+  t.equal(a.doc, 'Types of the client.')
+})
+
+t.test('tsx: components as functions, default exports', async t => {
+  const a = await analyze('tsx', [
+    "import React from 'react'",
+    '/** A button. */',
+    'export function Button(props: { label: string }) { return <button>{props.label}</button> }',
+    'const Card = () => <div />',
+    'export default Card'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), ['function Button@3 +', 'function Card@4 +'])
+  t.equal(docOf(a, 'Button'), 'A button.')
+  t.same(a.imports, ['react'])
+})
+
+t.test('javascript: functions, classes, arrow functions, ES and CommonJS exports, require and import()', async t => {
+  const a = await analyze('javascript', [
+    '#!/usr/bin/env node',
+    '/** Server module. */',
+    "import express from 'express'",
+    "const fs = require('fs')",
+    '/** Start it. */',
+    'export function start () {}',
+    'export default class App {',
+    '  run () {}',
+    '}',
+    'const helper = () => 1',
+    'function local () {}',
+    'const config = { method () {} }',
+    'export { local as other }',
+    'module.exports = { helper, extra: 1 }',
+    'exports.more = 2',
+    "const lazy = import('./lazy.js')"
+  ].join('\n'))
+  t.same(a.symbols.map(brief), [
+    'function start@6 +', 'class App@7 +', 'method run@8 <App', 'function helper@10 +', 'function local@11 +',
+    'export extra@14 +', 'export more@15 +'
+  ])
+  t.equal(docOf(a, 'start'), 'Start it.')
+  t.same(a.imports, ['express', 'fs', './lazy.js'])
+  t.equal(a.doc, 'Server module.')
+  t.match(a.entry, /shebang/)
+})
+
+t.test('go: functions, methods owned by their receiver, structs, interfaces, exported by case', async t => {
+  const a = await analyze('go', [
+    '// Package store keeps things.',
+    'package store',
+    '',
+    'import (',
+    '\t"fmt"',
+    '\tdb "database/sql"',
+    ')',
+    '',
+    '// Store holds rows.',
+    'type Store struct{ n int }',
+    '',
+    'type Getter interface{ Get() }',
+    '',
+    'type ID string',
+    '',
+    '// New makes a store.',
+    'func New() *Store { return &Store{} }',
+    '',
+    'func (s *Store) Get() {}',
+    'func helper() {}'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), ['struct Store@10 +', 'interface Getter@12 +', 'type ID@14 +', 'function New@17 +', 'method Get@19 <Store +', 'function helper@20 -'])
+  t.equal(docOf(a, 'Store'), 'Store holds rows.')
+  t.equal(docOf(a, 'New'), 'New makes a store.')
+  t.same(a.imports, ['fmt', 'database/sql'])
+  t.equal(a.doc, 'Package store keeps things.')
+})
+
+t.test('rust: items, impl methods, trait methods, pub, doc comments past attributes, use paths', async t => {
+  const a = await analyze('rust', [
+    '//! Crate doc.',
+    'use std::collections::HashMap;',
+    'use crate::db::{conn, Pool};',
+    '/// A config.',
+    '#[derive(Debug)]',
+    'pub struct Config { x: u32 }',
+    'pub enum Mode { A }',
+    'pub trait Run { fn run(&self); }',
+    'impl Config {',
+    '    /// New config.',
+    '    pub fn new() -> Self { Config { x: 1 } }',
+    '    fn private(&self) {}',
+    '}',
+    'fn main() {}',
+    'mod db;'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), [
+    'struct Config@6 +', 'enum Mode@7 +', 'trait Run@8 +', 'method run@8 <Run', 'method new@11 <Config +', 'method private@12 <Config -',
+    'function main@14 -', 'module db@15 -'
+  ])
+  t.equal(docOf(a, 'Config'), 'A config.')
+  t.equal(docOf(a, 'new'), 'New config.')
+  t.same(a.imports, ['std::collections::HashMap', 'crate::db::{conn, Pool}'])
+  t.equal(a.doc, 'Crate doc.')
+  t.match(a.entry, /main/)
+})
+
+t.test('java: classes, interfaces, enums, records, methods, constructors; public is exported', async t => {
+  const a = await analyze('java', [
+    'package com.example.app;',
+    '',
+    'import java.util.List;',
+    'import com.example.app.db.*;',
+    '',
+    '/** The app. */',
+    'public class App {',
+    '  /** Runs. */',
+    '  public static void main(String[] args) {}',
+    '  private int count() { return 0; }',
+    '  public App() {}',
+    '}',
+    'enum Mode { ON, OFF }',
+    'interface Svc { void run(); }',
+    'record Pair(int a, int b) {}'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), [
+    'class App@7 +', 'method main@9 <App +', 'method count@10 <App -', 'method App@11 <App +', 'enum Mode@13 -',
+    'interface Svc@14 -', 'method run@14 <Svc +', 'class Pair@15 -'
+  ])
+  t.equal(docOf(a, 'App'), 'The app.')
+  t.equal(docOf(a, 'main'), 'Runs.')
+  t.same(a.imports, ['java.util.List', 'com.example.app.db.*'])
+  t.match(a.entry, /static void main/)
+})
+
+t.test('c#: namespaces, classes, methods, interfaces, structs, enums, records; XML doc comments', async t => {
+  const a = await analyze('csharp', [
+    'using System;',
+    'using System.Security.Cryptography;',
+    'namespace Demo.Api {',
+    '  /// <summary>A user.</summary>',
+    '  public class User {',
+    '    /// Saves it.',
+    '    public void Save() {}',
+    '    private int Count() { return 1; }',
+    '  }',
+    '  public interface IRepo { void Get(); }',
+    '  public enum Color { Red }',
+    '  internal struct Point { }',
+    '}'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), [
+    'namespace Demo.Api@3', 'class User@5 +', 'method Save@7 <User +', 'method Count@8 <User -', 'interface IRepo@10 +',
+    'method Get@10 <IRepo +', 'enum Color@11 +', 'struct Point@12 -'
+  ])
+  t.equal(docOf(a, 'User'), 'A user.')
+  t.same(a.imports, ['System', 'System.Security.Cryptography'])
+  t.same(a.findings, [{ kind: 'crypto', line: 2 }])
+})
+
+t.test('c++ and c: classes, methods (in the class and as A::f), structs, enums, static linkage, includes', async t => {
+  const cpp = await analyze('cpp', [
+    '#include <vector>',
+    '#include "util.h"',
+    'namespace geo {',
+    '// A shape.',
+    'class Shape {',
+    ' public:',
+    '  virtual double area() const;',
+    '  int sides() { return 0; }',
+    '};',
+    'struct Pt { int x; };',
+    'enum Kind { A, B };',
+    '}',
+    'double geo::Shape::area() const { return 0; }',
+    'static int helper(int x) { return x; }',
+    'int main(int argc, char** argv) { return 0; }'
+  ].join('\n'))
+  t.same(cpp.symbols.map(brief), [
+    'namespace geo@3', 'class Shape@5', 'method area@7 <Shape', 'method sides@8 <Shape', 'struct Pt@10', 'enum Kind@11',
+    'method area@13 <Shape', 'function helper@14 -', 'function main@15 +'
+  ])
+  t.equal(docOf(cpp, 'Shape'), 'A shape.')
+  t.same(cpp.imports, ['vector', 'util.h'])
+  const c = await analyze('c', '/* Checksums. */\n#include <stdio.h>\n\n/* Sum of bytes. */\nunsigned int checksum(const char *d, unsigned n) { return 0; }\ntypedef struct node { int v; } node_t;\n')
+  t.same(c.symbols.map(brief), ['function checksum@5 +', 'struct node@6', 'type node_t@6'])
+  t.equal(docOf(c, 'checksum'), 'Sum of bytes.')
+  t.equal(c.doc, 'Checksums.')
+})
+
+t.test('php: namespaces, classes, methods with visibility, interfaces, traits, functions, use and require', async t => {
+  const a = await analyze('php', [
+    '<?php',
+    '/** Users. */',
+    'namespace App\\Http;',
+    '',
+    'use App\\Models\\User;',
+    "require_once 'lib/helpers.php';",
+    '',
+    '/** Controller. */',
+    'class UserController extends Controller {',
+    '    public function index() { return 1; }',
+    '    private function hidden() {}',
+    '}',
+    'interface HasName {}',
+    'trait Greets {}',
+    'function helper() {}'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), [
+    'namespace App\\Http@3', 'class UserController@9 +', 'method index@10 <UserController +', 'method hidden@11 <UserController -',
+    'interface HasName@13 +', 'trait Greets@14 +', 'function helper@15 +'
+  ])
+  t.equal(docOf(a, 'UserController'), 'Controller.')
+  t.same(a.imports, ['App\\Models\\User', 'lib/helpers.php'])
+  t.equal(a.doc, 'Users.')
+})
+
+t.test('ruby: modules, classes in modules, instance and singleton methods, top-level methods, require', async t => {
+  const a = await analyze('ruby', [
+    '# Billing models.',
+    "require 'json'",
+    "require_relative 'lib/util'",
+    "puts 'not an import'",
+    'module Billing',
+    '  # An invoice.',
+    '  class Invoice < Base',
+    '    def total',
+    '      `ls`',
+    '    end',
+    '    def self.build; end',
+    '  end',
+    'end',
+    'def helper; end'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), ['module Billing@5', 'class Invoice@7 <Billing', 'method total@8 <Invoice', 'method build@11 <Invoice', 'function helper@14'])
+  t.equal(docOf(a, 'Invoice'), 'An invoice.')
+  t.same(a.imports, ['json', 'lib/util'])
+  t.equal(a.doc, 'Billing models.')
+  t.same(a.findings, [{ kind: 'exec', line: 9 }])
+})
+
+t.test('bash: functions, sourced scripts, command substitution and eval', async t => {
+  const a = await analyze('bash', [
+    '#!/bin/bash',
+    '# Deploy helper.',
+    'source ./lib/common.sh',
+    '. "$HOME/env.sh"',
+    'echo "no import here"',
+    '# Build the thing.',
+    'build() {',
+    '  echo `date`',
+    '}',
+    'function deploy {',
+    '  eval "$CMD"',
+    '}'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), ['function build@7', 'function deploy@10'])
+  t.equal(docOf(a, 'build'), 'Build the thing.')
+  t.same(a.imports, ['./lib/common.sh', '$HOME/env.sh'])
+  t.equal(a.doc, 'Deploy helper.')
+  t.same(a.findings, [{ kind: 'exec', line: 8 }, { kind: 'eval', line: 11 }])
+})
+
+t.test('powershell: functions, classes and their methods, Import-Module, using module, dot-sourcing', async t => {
+  const a = await analyze('powershell', [
+    '# Deploys the app.',
+    'Import-Module ActiveDirectory',
+    'using module MyModule',
+    '. .\\helpers.ps1',
+    'function Get-Thing {',
+    '  param($Name)',
+    '  Start-Process notepad',
+    '}',
+    'class Widget {',
+    '  [string]$Name',
+    '  [void] Render() { }',
+    '}'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), ['function Get-Thing@5', 'class Widget@9', 'method Render@11 <Widget'])
+  t.same(a.imports, ['ActiveDirectory', 'MyModule', '.\\helpers.ps1'])
+  t.equal(a.doc, 'Deploys the app.')
+  t.same(a.findings, [{ kind: 'exec', line: 7 }])
+})
+
+t.test('css: selectors and @import', async t => {
+  const a = await analyze('css', [
+    '@import url("base.css");',
+    "@import 'theme.css';",
+    '.button { color: red; }',
+    '#main > .nav a:hover { color: blue; }',
+    '@media (max-width: 600px) { .small { display: none; } }'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), ['selector .button@3', 'selector #main > .nav a:hover@4', 'selector .small@5'])
+  t.same(a.imports, ['base.css', 'theme.css'])
+})
+
+t.test('ini: sections', async t => {
+  const a = await analyze('ini', '; Settings of the server.\n[server]\nport = 8080\n\n[database]\nhost = localhost\n')
+  t.same(a.symbols.map(brief), ['section server@2', 'section database@5'])
+  t.equal(a.doc, 'Settings of the server.')
+})
+
+t.test('a file the parser cannot make sense of keeps its language and yields no crash', async t => {
+  const garbage = await analyze('python', 'def (((( :\n  class ]]] \n\u0000\u0001 ' + '('.repeat(5000))
+  t.equal(garbage.language, 'python')
+  t.ok(Array.isArray(garbage.symbols))
+  const binaryish = await analyzer.analyze('typescript', Buffer.from([0xff, 0xfe, 0xfd, 0x80, 0x81, 0x0a, 0x66, 0x6e]))
+  t.equal(binaryish.language, 'typescript')
+  t.same(binaryish.symbols, [])
+  const markdown = await analyze('markdown', '# Title\n\n![badge](x.svg)\n\nThe first paragraph\nruns over two lines.\n\nSecond.\n')
+  t.equal(markdown.doc, 'The first paragraph runs over two lines.')
+  t.same(markdown.symbols, [])
+  const unknown = await analyzer.analyze(null, Buffer.from('whatever\n'))
+  t.equal(unknown.language, null)
+  t.equal(unknown.lines, 1)
+})

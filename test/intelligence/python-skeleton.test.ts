@@ -1,0 +1,90 @@
+import t from 'tap'
+import { pythonSkeleton } from '../../src/intelligence/python-skeleton.js'
+import { TreeSitterRuntime } from '../../src/intelligence/tree-sitter-runtime.js'
+import { SymbolExtractor } from '../../src/intelligence/extract.js'
+
+const SOURCE = [
+  '#!/usr/bin/env python3',                          // 1
+  '"""A module with every shape the skeleton must keep.',  // 2
+  '',                                                 // 3
+  'Second paragraph, cut from the skeleton."""',     // 4
+  'import os',                                        // 5
+  'try:',                                             // 6
+  '    import json',                                  // 7
+  'except ImportError:',                              // 8
+  '    json = None',                                  // 9
+  'TABLE = {',                                        // 10
+  '    "a": (1, 2),',                                 // 11
+  '    "def": """not a def"""',                       // 12
+  '}',                                                // 13
+  'x = 1 + \\',                                       // 14
+  '    2',                                            // 15
+  '',                                                 // 16
+  '@decorator(',                                      // 17
+  '    "arg")',                                       // 18
+  'class Shape(Base,',                                // 19
+  '            Mixin):',                              // 20
+  "    '''A shape.'''",                               // 21
+  '    sides = 0',                                    // 22
+  '',                                                 // 23
+  '    def area(self,',                               // 24
+  '             scale=1):  # comment',               // 25
+  '        """Area of the shape."""',                 // 26
+  '        from math import pi',                      // 27
+  '        if scale:',                                // 28
+  '            import decimal',                       // 29
+  '        def helper():',                            // 30
+  '            return "def fake():"',                 // 31
+  '        return pi * scale',                        // 32
+  '',                                                 // 33
+  '    async def load(self): return await self.fetch()', // 34
+  '',                                                 // 35
+  'def _private(a, b=[1,',                            // 36
+  '                   2]):',                          // 37
+  '    s = """',                                      // 38
+  '    def not_a_function():',                        // 39
+  '    """',                                          // 40
+  '    return s',                                     // 41
+  '',                                                 // 42
+  'if __name__ == "__main__":',                       // 43
+  '    def main():',                                  // 44
+  '        pass',                                     // 45
+  '    main()',                                       // 46
+  ''
+].join('\n')
+
+t.test('the skeleton keeps every line in place and only the declarations', async t => {
+  const skeleton = pythonSkeleton(SOURCE)
+  const lines = skeleton.text.split('\n')
+  t.equal(lines.length, SOURCE.split('\n').length, 'same number of lines')
+  t.ok(skeleton.text.length < SOURCE.length * 0.8, 'much shorter')
+  t.equal(lines[1], '"""A module with every shape the skeleton must keep. """', 'a docstring is cut after its first paragraph and closed')
+  t.equal(lines[3], '')
+  t.equal(lines[4], 'import os')
+  t.equal(lines[6], '    import json')
+  t.equal(lines[8], '    pass', 'an emptied block gets a pass')
+  for (const index of [9, 10, 11, 12, 13, 14, 21, 27, 28, 29, 30, 31, 38, 39, 40, 45]) t.equal(lines[index], '', `line ${index + 1} is blanked`)
+  t.equal(lines[25], '        """Area of the shape."""')
+  t.equal(lines[33], '    async def load(self): return await self.fetch()', 'a one-line def stays whole')
+  t.equal(lines[36], '                   2]):', 'a multi-line header stays whole')
+  t.equal(lines[37], '    pass', 'a function without a docstring gets a pass')
+  t.same(skeleton.imports, ['math', 'decimal'], 'imports inside function bodies are read from their lines')
+})
+
+t.test('extraction from the skeleton equals extraction from the source', async t => {
+  const grammar = await (await TreeSitterRuntime.load()).grammar('python')
+  const fast = new SymbolExtractor(grammar).extract(SOURCE)
+  const full = new SymbolExtractor({ ...grammar, spec: { ...grammar.spec, skeleton: undefined } }).extract(SOURCE)
+  t.same(fast.symbols, full.symbols)
+  t.same(fast.symbols.map((symbol) => `${symbol.kind} ${symbol.name}@${symbol.line}`), ['class Shape@19', 'method area@24', 'method load@34', 'function _private@36', 'function main@44'])
+  t.equal(fast.doc, full.doc)
+  t.same([...fast.imports].sort(), [...new Set([...full.imports, 'decimal'])].sort(), 'the skeleton also finds imports nested deep in functions')
+})
+
+t.test('a skeleton that does not parse cleanly falls back to the source', async t => {
+  const grammar = await (await TreeSitterRuntime.load()).grammar('python')
+  const broken = new SymbolExtractor({ ...grammar, spec: { ...grammar.spec, skeleton: () => ({ text: 'def (((\n', imports: ['bogus'] }) } })
+  const result = broken.extract('def ok():\n    """Fine."""\n')
+  t.same(result.symbols.map((symbol) => symbol.name), ['ok'])
+  t.same(result.imports, [], 'the skeleton\'s own findings are dropped with it')
+})
