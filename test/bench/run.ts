@@ -1,0 +1,39 @@
+// `npm run bench` (`-- --json` for one JSON object): analysis against ctags, re-analysis, retrieval, storage efficiency.
+import { benchAnalyze, analyzeStdlib } from './analyze.js'
+import { benchRetrieve, benchStorageEfficiency } from './retrieve.js'
+
+type Figures = Record<string, number | string>
+
+const TARGETS: Record<string, string> = {
+  analyze_vs_ctags: '>= 0.3 (goal 1.0)',
+  reanalyze_ratio: '<= 0.1',
+  retrieve_warm_p99_us: '<= 500',
+  storage_efficiency: '>= 0.85'
+}
+
+async function main (): Promise<void> {
+  const json = process.argv.includes('--json')
+  const log = (text: string): void => { if (!json) process.stderr.write(text + '\n') }
+  const figures: Figures = {}
+  log('analysis: the Python standard library against ctags on the same files ...')
+  Object.assign(figures, await benchAnalyze())
+  if (!('skipped' in figures)) {
+    log('retrieval and storage over the standard library\'s records ...')
+    const analysis = await analyzeStdlib()
+    if (!('records' in analysis)) figures.retrieve_skipped = analysis.skipped
+    else {
+      Object.assign(figures, await benchStorageEfficiency(analysis.records))
+      Object.assign(figures, await benchRetrieve(analysis.records))
+    }
+  }
+  if (json) {
+    process.stdout.write(JSON.stringify(figures, null, 2) + '\n')
+    return
+  }
+  const width = Math.max(...Object.keys(figures).map(k => k.length))
+  for (const [key, value] of Object.entries(figures)) {
+    process.stdout.write(`${key.padEnd(width)}  ${String(value).padStart(12)}${TARGETS[key] !== undefined ? `   target ${TARGETS[key]}` : ''}\n`)
+  }
+}
+
+await main()
