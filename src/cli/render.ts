@@ -3,14 +3,26 @@ import Table from 'cli-table3'
 import type { Retrieved } from '../storage/context-store.js'
 import { insightLevel } from '../context/sections.js'
 
-export function table (head: string[], rows: Array<Array<string | number>>, color: boolean): string {
-  const t = new Table({ head, style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] }, wordWrap: true })
+/** The width text may use: the terminal's, or 100 columns on a pipe. */
+export function outputWidth (): number {
+  return Math.max(60, Math.min(process.stdout.columns ?? 100, 160))
+}
+
+/** A table; the last column wraps to fit the output width when `wrapLast` is set. */
+export function table (head: string[], rows: Array<Array<string | number>>, color: boolean, wrapLast = false): string {
+  const options: ConstructorParameters<typeof Table>[0] = { head, style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] }, wordWrap: true }
+  if (wrapLast) {
+    const fixed = head.slice(0, -1).map((h, i) => Math.max(h.length, ...rows.map(r => String(r[i]).length)) + 2)
+    const last = Math.max(20, outputWidth() - fixed.reduce((a, b) => a + b, 0) - head.length - 1)
+    options.colWidths = [...fixed, last]
+  }
+  const t = new Table(options)
   for (const row of rows) t.push(row.map(String))
   return t.toString()
 }
 
 export function keyValues (rows: Array<[string, string | number]>, color: boolean): string {
-  const t = new Table({ style: { head: [], border: color ? ['grey'] : [] }, wordWrap: true, colWidths: [18, 80] })
+  const t = new Table({ style: { head: [], border: color ? ['grey'] : [] }, wordWrap: true, colWidths: [18, outputWidth() - 21] })
   for (const [k, v] of rows) t.push({ [k]: String(v) })
   return t.toString()
 }
@@ -38,7 +50,7 @@ export function renderRetrieved (r: Retrieved, color: boolean): string {
     parts.push(table(['symbol', 'kind', 'line'], c.symbols.map(s => [s.parent === undefined ? s.name : `${s.parent}.${s.name}`, s.kind, s.line]), color))
   }
   if (c.insights !== undefined && c.insights.length > 0) {
-    parts.push(table(['for', 'level', 'insight'], c.insights.map(i => [i.role ?? '-', insightLevel(i), i.text]), color))
+    parts.push(table(['for', 'level', 'insight'], c.insights.map(i => [i.role ?? '-', insightLevel(i), i.text]), color, true))
   }
   return parts.join('\n')
 }

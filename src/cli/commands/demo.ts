@@ -59,7 +59,7 @@ export function demoCommand (env: CliEnv): Command {
             renderRetrieved(views[1]!, useColor(ctx)),
             '',
             `What security reads in addition (its findings are "secret"; a secret's value is never copied, only where it is):`,
-            table(['insight'], (views[2]!.context.insights ?? []).filter(i => i.role === 'security').map(i => [i.text]), useColor(ctx)),
+            table(['insight'], (views[2]!.context.insights ?? []).filter(i => i.role === 'security').map(i => [i.text]), useColor(ctx), true),
             '',
             options.keep === true
               ? `The home is kept: BZZZ_HOME=${home} bzzz-ctx retrieve ${address} --role viewer`

@@ -41,6 +41,7 @@ export function generateCommand (env: CliEnv): Command {
           ]], useColor(ctx)),
           `Root ${report.root}; distributed to ${report.roles.join(', ')}.`
         ]
+        if (report.files === 0) lines.push(`No files to analyse under ${report.path === '.' ? report.root : report.path}: it may be inside an excluded (node_modules, build, ...) or .gitignore'd directory of the root ${report.root}; pass --root ${report.path === '.' ? report.root : path!} to analyse it on its own.`)
         if (report.skipped.length > 0) lines.push(`Skipped ${report.skipped.length} file(s): ${[...reasons].map(([r, n]) => `${n} ${r}`).join(', ')} (--json lists them).`)
         lines.push(`Retrieve with: bzzz-ctx retrieve ucxl://${report.project}/<path> --role developer`)
         return lines.join('\n')

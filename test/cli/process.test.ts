@@ -1,0 +1,43 @@
+// The built executable as a user runs it: real processes.
+import t from 'tap'
+import { join } from 'node:path'
+import { cliProcess, tempHome } from '../helpers/cli.js'
+import { PACKAGE_ROOT } from '../../src/paths.js'
+
+t.test('--help lists the commands and the exit codes', async t => {
+  const run = await cliProcess(['--help'])
+  t.equal(run.code, 0)
+  for (const command of ['init', 'generate', 'distribute', 'retrieve', 'status', 'demo']) t.match(run.stdout, new RegExp(`\\n  ${command}\\b`))
+  t.match(run.stdout, /Exit codes: 0 ok/)
+})
+
+t.test('demo runs on a fresh machine and shows what each role reads', async t => {
+  const run = await cliProcess(['demo', '--json'])
+  t.equal(run.code, 0, run.stderr)
+  t.equal(run.json.views.length, 3)
+  const [viewer, developer, security] = run.json.views
+  t.equal(viewer.role, 'viewer')
+  t.notOk('symbols' in viewer.context)
+  t.ok(developer.context.symbols.length > 0)
+  t.ok(security.context.insights.some((i: any) => i.role === 'security'))
+  t.notOk(developer.context.insights.some((i: any) => i.role === 'security'))
+})
+
+t.test('a real tree, not only the fixture: a package of node_modules', async t => {
+  const home = tempHome()
+  const tree = join(PACKAGE_ROOT, 'node_modules', 'commander')
+  const env = { BZZZ_HOME: home }
+  t.equal((await cliProcess(['init', '--cluster', 'real', '--role', 'developer'], env)).code, 0)
+  const hidden = await cliProcess(['generate', tree, '--project', 'commander'], env)
+  t.equal(hidden.code, 0)
+  t.match(hidden.stdout, /No files to analyse.*pass --root/s, 'a path inside an excluded directory of its work tree gets a hint')
+  const generate = await cliProcess(['generate', tree, '--root', tree, '--project', 'commander', '--json'], env)
+  t.equal(generate.code, 0, generate.stderr)
+  t.ok(generate.json.files > 5)
+  const run = await cliProcess(['retrieve', 'ucxl://commander/lib/command.js', '--role', 'developer', '--json'], env)
+  t.equal(run.code, 0, run.stderr)
+  t.equal(run.json.context.language, 'javascript')
+  t.ok(run.json.context.symbols.some((s: any) => s.name === 'Command' && s.kind === 'class'), 'finds class Command')
+  t.ok(run.json.context.imports.length > 0, 'finds its imports')
+  t.same(run.json.resolvedFrom, ['ucxl://commander/lib/command.js', 'ucxl://commander/lib', 'ucxl://commander/'])
+})
