@@ -4,13 +4,11 @@
  */
 import { ACCESS_LEVELS, INSIGHT_LEVEL_BY_ROLE, type AccessLevel } from '../crypto/levels.js'
 import { corrupt } from '../errors.js'
+import type { PlainSection } from '../crypto/envelope.js'
 import { contentOf, type Content } from './merge.js'
 import { DEFAULT_FIELD_LEVELS, SECTION_FIELDS, type ContextRecord, type Insight } from './record.js'
 
-export interface PlainSection {
-  level: AccessLevel
-  plaintext: Buffer
-}
+export type { PlainSection }
 
 /** The level of an insight: its explicit level, else its role's default, else `internal`. */
 export function insightLevel (insight: Insight, roleLevels: Readonly<Record<string, AccessLevel>> = INSIGHT_LEVEL_BY_ROLE): AccessLevel {

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { corrupt, noHome, badInput } from '../errors.js'
-import { isAccessLevel, ROLE_NAME_PATTERN } from '../crypto/levels.js'
+import { isAccessLevel } from '../crypto/levels.js'
 import { writeFileAtomic } from '../crypto/atomic-file.js'
 import type { RoleDirectoryEntry } from '../crypto/role-directory.js'
 
@@ -98,9 +98,4 @@ export function roleEntry (config: PeerConfig, name: string): RoleDirectoryEntry
   const role = config.roles.find(r => r.name === name)
   if (role === undefined) throw badInput(`unknown role "${name}": this cluster's roles are ${config.roles.map(r => r.name).join(', ')}`)
   return role
-}
-
-export function checkRoleName (name: string): string {
-  if (!ROLE_NAME_PATTERN.test(name)) throw badInput(`bad role name "${name}": use lower-case letters, digits, "_" or "-", starting with a letter`)
-  return name
 }

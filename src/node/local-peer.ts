@@ -19,7 +19,7 @@ import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
 import { ContextStore, type Retrieved } from '../storage/context-store.js'
 import { projectNameFrom, rootAddress } from '../ucxl/address.js'
 import type { AnalyzeProgress, SkippedFile } from '../intelligence/types.js'
-import { CONFIG_FORMAT, DEFAULT_REPLICATION_FACTOR, homeExists, homePaths, readConfig, roleEntry, writeConfig, checkRoleName, type PeerConfig } from './home.js'
+import { CONFIG_FORMAT, DEFAULT_REPLICATION_FACTOR, homeExists, homePaths, readConfig, roleEntry, writeConfig, type PeerConfig } from './home.js'
 import { sectionCrypto } from './section-crypto.js'
 
 export const PRIORITIES = ['low', 'normal', 'high', 'critical'] as const
@@ -136,7 +136,6 @@ export class LocalPeer {
   static async init (home: string, options: InitOptions): Promise<InitReport> {
     if (!CLUSTER_NAME_PATTERN.test(options.cluster)) throw badInput(`bad cluster name "${options.cluster}": use letters, digits, ".", "_" or "-" (at most 64)`)
     const definitions = options.roles ?? DEFAULT_ROLES
-    checkRoleName(options.role)
     if (!definitions.some(r => r.name === options.role)) throw badInput(`unknown role "${options.role}": the roles are ${definitions.map(r => r.name).join(', ')}`)
     const project = options.project === undefined ? undefined : options.project
     if (project !== undefined && project !== projectNameFrom(project)) throw badInput(`bad project name "${project}": use lower-case letters, digits, ".", "_" or "-" (for example ${projectNameFrom(project)})`)
