@@ -59,8 +59,9 @@ export async function analyzeTree (options: AnalyzeOptions): Promise<AnalyzeResu
   let run: AnalysisRun
   let walkedMs: number
   try {
-    // The workers load their runtime while the tree is walked.
-    pool.start()
+    // With nothing cached the workers load their runtime while the tree is walked; otherwise they start
+    // with the first file the cache cannot answer, so a re-run with no change starts none.
+    if (options.cache === undefined || options.cache.size === 0) pool.start()
     walk = await walkTree(walkOptions)
     walkedMs = performance.now()
     const files: WalkedFile[] = []
