@@ -9,6 +9,7 @@ import { demoCommand } from './commands/demo.js'
 import { distributeCommand } from './commands/distribute.js'
 import { generateCommand } from './commands/generate.js'
 import { initCommand } from './commands/init.js'
+import { inviteCommand } from './commands/invite.js'
 import { retrieveCommand } from './commands/retrieve.js'
 import { statusCommand } from './commands/status.js'
 
@@ -27,6 +28,7 @@ Exit codes: 0 ok, 1 failure, 2 bad usage or input, 3 access denied, 4 not found,
 Start with: bzzz-ctx demo      More: man bzzz-ctx, or bzzz-ctx help <command>`)
   program
     .addCommand(initCommand(env))
+    .addCommand(inviteCommand(env))
     .addCommand(generateCommand(env))
     .addCommand(distributeCommand(env))
     .addCommand(retrieveCommand(env))

@@ -1,6 +1,6 @@
 /**
  * Who is the project manager, the one peer that generates context. The single, replaceable decision: until the
- * election lands, a peer with no cluster around it (the one-peer cluster) is its own leader in term 1.
+ * election lands, the cluster's creator (its admin) is the leader, in term 1.
  */
 
 export interface Leadership {
@@ -9,8 +9,14 @@ export interface Leadership {
   isLeader: boolean
 }
 
-export const SOLO_TERM = 1
+export const FIXED_TERM = 1
 
+/** The leader is the peer that created the cluster. */
+export function fixedLeadership (nodeId: string, adminKey: string): Leadership {
+  return { term: FIXED_TERM, leader: adminKey, isLeader: nodeId === adminKey }
+}
+
+/** Without a daemon a peer works alone: a one-peer cluster in which it is the leader. */
 export function soloLeadership (nodeId: string): Leadership {
-  return { term: SOLO_TERM, leader: nodeId, isLeader: true }
+  return { term: FIXED_TERM, leader: nodeId, isLeader: true }
 }

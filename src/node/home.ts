@@ -6,13 +6,29 @@ import { corrupt, noHome, badInput } from '../errors.js'
 import { isAccessLevel } from '../crypto/levels.js'
 import { writeFileAtomic } from '../crypto/atomic-file.js'
 import type { RoleDirectoryEntry } from '../crypto/role-directory.js'
+import type { Certificate } from '../net/certificate.js'
 
 export const CONFIG_FORMAT = 1
 export const DEFAULT_REPLICATION_FACTOR = 3
 
+/** What every member knows of its cluster. The topic is secret: only members can find each other on it. */
+export interface ClusterInfo {
+  name: string
+  /** 16 random bytes, hex. */
+  id: string
+  /** The swarm topic: 32 secret random bytes, hex. */
+  topic: string
+  /** The admin's node id (hex Ed25519 public key): the issuer of every certificate. */
+  adminKey: string
+}
+
 export interface PeerConfig {
   format: number
-  cluster: { name: string, id: string }
+  cluster: ClusterInfo
+  /** This peer's membership certificate, signed by the cluster's admin. */
+  certificate: Certificate
+  /** HyperDHT bootstrap nodes (`host:port`); absent for the public DHT. */
+  bootstrap?: string[]
   /** This peer's node id (hex of its signing public key). */
   nodeId: string
   /** This peer's role in the cluster. */
@@ -32,6 +48,10 @@ export interface HomePaths {
   store: string
   cache: string
   analysisCache: string
+  /** The daemon's control socket, its pid file and its log. */
+  controlSocket: string
+  pidFile: string
+  log: string
 }
 
 /** The home directory: `--home`, else `$BZZZ_HOME`, else `~/.bzzz-ctx`. */
@@ -48,7 +68,10 @@ export function homePaths (dir: string): HomePaths {
     keys: join(dir, 'keys'),
     store: join(dir, 'store'),
     cache: join(dir, 'cache'),
-    analysisCache: join(dir, 'cache', 'analysis.bin')
+    analysisCache: join(dir, 'cache', 'analysis.bin'),
+    controlSocket: join(dir, 'ctl.sock'),
+    pidFile: join(dir, 'daemon.pid'),
+    log: join(dir, 'daemon.log')
   }
 }
 
@@ -61,7 +84,10 @@ function configProblem (value: unknown): string | null {
   const c = value as Record<string, unknown>
   if (c.format !== CONFIG_FORMAT) return `its format is ${String(c.format)}, this bzzz-ctx reads format ${CONFIG_FORMAT}`
   const cluster = c.cluster as Record<string, unknown> | undefined
-  if (typeof cluster !== 'object' || cluster === null || typeof cluster.name !== 'string' || typeof cluster.id !== 'string') return 'cluster is missing or malformed'
+  if (typeof cluster !== 'object' || cluster === null || typeof cluster.name !== 'string' || typeof cluster.id !== 'string' ||
+      typeof cluster.topic !== 'string' || !/^[0-9a-f]{64}$/.test(cluster.topic) || typeof cluster.adminKey !== 'string' || !/^[0-9a-f]{64}$/.test(cluster.adminKey)) return 'cluster is missing or malformed'
+  if (typeof c.certificate !== 'object' || c.certificate === null) return 'certificate is missing'
+  if (c.bootstrap !== undefined && (!Array.isArray(c.bootstrap) || !c.bootstrap.every(b => typeof b === 'string'))) return 'bootstrap must be a list of host:port'
   if (typeof c.nodeId !== 'string' || !/^[0-9a-f]{64}$/.test(c.nodeId)) return 'nodeId is missing or malformed'
   if (typeof c.role !== 'string') return 'role is missing'
   if (!Array.isArray(c.roles) || c.roles.length === 0) return 'roles is missing'

@@ -21,6 +21,7 @@ import { projectNameFrom, rootAddress } from '../ucxl/address.js'
 import type { AnalyzeProgress, SkippedFile } from '../intelligence/types.js'
 import { CONFIG_FORMAT, DEFAULT_REPLICATION_FACTOR, homeExists, homePaths, readConfig, roleEntry, writeConfig, type PeerConfig } from './home.js'
 import { sectionCrypto } from './section-crypto.js'
+import { issueCertificate } from '../net/certificate.js'
 
 export const PRIORITIES = ['low', 'normal', 'high', 'critical'] as const
 export type Priority = typeof PRIORITIES[number]
@@ -145,9 +146,11 @@ export class LocalPeer {
     const { directory, keys } = generateRoleSet(definitions)
     for (const key of keys) keyring.addRoleKey(key)
     await keyring.save()
+    const clusterId = randomBytes(16).toString('hex')
     const config: PeerConfig = {
       format: CONFIG_FORMAT,
-      cluster: { name: options.cluster, id: randomBytes(16).toString('hex') },
+      cluster: { name: options.cluster, id: clusterId, topic: randomBytes(32).toString('hex'), adminKey: keyring.nodeId },
+      certificate: issueCertificate(keyring.identity, { cluster: clusterId, node: keyring.nodeId, role: options.role, issuedAt: Date.now(), expiresAt: null }),
       nodeId: keyring.nodeId,
       role: options.role,
       roles: directory.toJSON(),

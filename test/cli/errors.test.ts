@@ -33,7 +33,7 @@ t.test('bad usage: unknown command, unknown flag, missing argument, bad depth: e
     [['retrieve', 'ucxl://p/a', '--depth', '999'], /--depth must be from 0 to 256/],
     [['generate', '.', '--priority', 'urgent'], /priority/],
     [['init', '--cluster', 'x'], /missing --role/],
-    [['init', '--join', 'abc'], /not available in this version/],
+    [['init', '--join', 'abc'], /neither an invite/],
     [['init', '--cluster', 'again', '--role', 'admin'], /already exists/]
   ]
   for (const [args, pattern] of cases) {

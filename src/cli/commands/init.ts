@@ -11,14 +11,22 @@ export function initCommand (env: CliEnv): Command {
     .option('--cluster <name>', 'create a new cluster with this name (this peer becomes its admin)')
     .option('--role <role>', 'this peer\'s role: viewer, developer, qa, architect, security or admin')
     .option('--project <name>', 'the project that commands use when they name none')
-    .option('--join <invite>', 'join an existing cluster with an invite (arrives with the cluster release)')
+    .option('--join <invite>', 'join an existing cluster with an invite (the text, or a file holding it)')
     .addHelpText('after', '\nExample:\n  bzzz-ctx init --cluster acme --role developer --project shop')
     .action(env.action<{ cluster?: string, role?: string, project?: string, join?: string }>(async (ctx, options) => {
       if (options.join !== undefined) {
         if (options.cluster !== undefined) throw badUsage('use either --cluster (create) or --join (join), not both')
-        throw badUsage('joining a cluster with --join is not available in this version: create a cluster with --cluster NAME --role ROLE')
+        if (options.role !== undefined || options.project !== undefined) throw badUsage('--join takes its role and project from the invite: leave out --role and --project')
+        const { readInviteArgument, redeemInvite } = await import('../../node/invite.js')
+        const report = await redeemInvite(homeOf(ctx), readInviteArgument(options.join))
+        emit(ctx, report, () => [
+          `Joined cluster "${report.cluster}" as ${report.role} in ${report.home}`,
+          `  node ${report.nodeId.slice(0, 16)}…, holding the keys of: ${report.rolesHeld.join(', ')}`,
+          'Next: bzzz-ctx node start --bootstrap HOST:PORT   (or without --bootstrap on the public DHT)'
+        ].join('\n'))
+        return
       }
-      if (options.cluster === undefined) throw badUsage('missing --cluster NAME (create a cluster) or --join INVITE')
+      if (options.cluster === undefined) throw badUsage('missing --cluster NAME (create a cluster) or --join INVITE (join one)')
       if (options.role === undefined) throw badUsage('missing --role ROLE (viewer, developer, qa, architect, security, admin)')
       const { LocalPeer } = await import('../../node/local-peer.js')
       const report = await LocalPeer.init(homeOf(ctx), {

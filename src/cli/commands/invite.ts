@@ -1,0 +1,27 @@
+/** `bzzz-ctx invite --role ROLE [--out FILE]`: an invite that lets a new peer join the cluster with a role. */
+import { Command } from 'commander'
+import { writeFileAtomic } from '../../crypto/atomic-file.js'
+import { badUsage } from '../../errors.js'
+import type { CliEnv } from '../cli-env.js'
+import { parseWhole } from '../cli-env.js'
+import { emit } from '../io.js'
+import { homeOf } from '../peer-session.js'
+
+export function inviteCommand (env: CliEnv): Command {
+  return new Command('invite')
+    .description('make an invite for a new peer with a role (admin only); the invite is a secret')
+    .option('--role <role>', 'the new member\'s role')
+    .option('--out <file>', 'write the invite to this file (mode 0600) instead of printing it')
+    .option('--expires <hours>', 'hours the invite may be redeemed in (default 168, one week)', parseWhole('--expires', 1, 24 * 365))
+    .addHelpText('after', '\nExample:\n  bzzz-ctx invite --role developer --out dev.invite   # then, on the new peer:\n  bzzz-ctx init --join dev.invite')
+    .action(env.action<{ role?: string, out?: string, expires?: number }>(async (ctx, options) => {
+      if (options.role === undefined) throw badUsage('missing --role ROLE')
+      const { createInvite } = await import('../../node/invite.js')
+      const report = await createInvite(homeOf(ctx), options.role, options.expires !== undefined ? { ttlMs: options.expires * 3600_000 } : {})
+      if (options.out !== undefined) await writeFileAtomic(options.out, report.invite + '\n', 0o600)
+      const shown = options.out === undefined ? report : { ...report, invite: null, file: options.out }
+      emit(ctx, shown, () => options.out === undefined
+        ? `${report.invite}\n\nAn invite for a new ${report.role} (node ${report.node.slice(0, 16)}…), to redeem before ${report.expiresAt}.\nIt is a secret (it holds the new member's keys): pass it privately. On the new peer: bzzz-ctx init --join <invite>`
+        : `Wrote an invite for a new ${report.role} (node ${report.node.slice(0, 16)}…) to ${options.out}, to redeem before ${report.expiresAt}.\nIt is a secret (it holds the new member's keys): pass it privately. On the new peer: bzzz-ctx init --join ${options.out}`)
+    }))
+}

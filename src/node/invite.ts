@@ -1,0 +1,117 @@
+/**
+ * Invites: the admin makes a new member's whole credential (a node identity, its certificate, its role's keys
+ * sealed to it, and what it must know of the cluster), and the new peer makes its home from it with no network.
+ * An invite is therefore a secret, like a private key: whoever holds it can join as that member until it expires.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { generateIdentity, identityFromJSON, identityToJSON, type NodeIdentityJSON } from '../crypto/identity.js'
+import { ensurePrivateDir } from '../crypto/atomic-file.js'
+import { Keyring } from '../crypto/keyring.js'
+import { parseSealedRoleKey, sealRoleKey, type SealedRoleKey } from '../crypto/role-keys.js'
+import type { RoleDirectoryEntry } from '../crypto/role-directory.js'
+import { accessDenied, badInput, badUsage, isBzzzError } from '../errors.js'
+import { certificateProblem, issueCertificate, type Certificate } from '../net/certificate.js'
+import { CONFIG_FORMAT, homeExists, readConfig, roleEntry, writeConfig, type ClusterInfo, type PeerConfig } from './home.js'
+
+export const INVITE_PREFIX = 'bzzz1:'
+export const DEFAULT_INVITE_TTL_MS = 7 * 24 * 3600 * 1000
+const MAX_INVITE_CHARS = 64 * 1024
+
+interface InviteBody {
+  format: 1
+  cluster: ClusterInfo
+  roles: RoleDirectoryEntry[]
+  replicationFactor: number
+  bootstrap?: string[]
+  project?: string
+  identity: NodeIdentityJSON
+  certificate: Certificate
+  roleKeys: SealedRoleKey[]
+  /** Redeem before this (ms since the epoch). */
+  expiresAt: number
+}
+
+export interface InviteReport {
+  invite: string
+  node: string
+  role: string
+  expiresAt: string
+}
+
+/** Makes an invite for a new member with `role`. Only the admin, who holds every role's keys, can. */
+export async function createInvite (home: string, role: string, options: { ttlMs?: number, nowMs?: number } = {}): Promise<InviteReport> {
+  const config = readConfig(home)
+  roleEntry(config, role)
+  const keyring = await Keyring.load(home)
+  if (keyring.nodeId !== config.cluster.adminKey) throw accessDenied('only the cluster\'s admin (the peer that created it) can invite: run `bzzz-ctx invite` on that peer')
+  if (!keyring.hasRole(role)) throw accessDenied(`this peer holds no key for role "${role}" and cannot give it`)
+  const now = options.nowMs ?? Date.now()
+  const ttl = options.ttlMs ?? DEFAULT_INVITE_TTL_MS
+  const identity = generateIdentity()
+  const certificate = issueCertificate(keyring.identity, { cluster: config.cluster.id, node: identity.nodeId, role, issuedAt: now, expiresAt: null })
+  const roleKeys = keyring.epochs(role).map(epoch => sealRoleKey(keyring.roleKeyPair(role, epoch)!, identity.box.publicKey))
+  const body: InviteBody = {
+    format: 1, cluster: config.cluster, roles: config.roles, replicationFactor: config.replicationFactor,
+    identity: identityToJSON(identity), certificate, roleKeys, expiresAt: now + ttl
+  }
+  if (config.bootstrap !== undefined) body.bootstrap = config.bootstrap
+  if (config.project !== undefined) body.project = config.project
+  return { invite: INVITE_PREFIX + Buffer.from(JSON.stringify(body)).toString('base64url'), node: identity.nodeId, role, expiresAt: new Date(body.expiresAt).toISOString() }
+}
+
+/** The invite text from the argument itself or from the file it names. */
+export function readInviteArgument (argument: string): string {
+  const text = argument.startsWith(INVITE_PREFIX) ? argument : existsSync(argument) ? readFileSync(argument, 'utf8').trim() : argument
+  if (!text.startsWith(INVITE_PREFIX)) throw badInput('the invite is neither an invite (bzzz1:...) nor a file holding one')
+  return text
+}
+
+function decodeInvite (text: string, nowMs: number): InviteBody {
+  if (text.length > MAX_INVITE_CHARS) throw badInput('the invite is too long to be one')
+  let body: InviteBody
+  try {
+    body = JSON.parse(Buffer.from(text.slice(INVITE_PREFIX.length), 'base64url').toString('utf8')) as InviteBody
+  } catch {
+    throw badInput('the invite is damaged (it does not decode): ask the admin for a new one')
+  }
+  if (typeof body !== 'object' || body === null || body.format !== 1 || typeof body.cluster !== 'object' || body.cluster === null ||
+      !Array.isArray(body.roles) || !Array.isArray(body.roleKeys) || !Number.isSafeInteger(body.expiresAt) || !Number.isInteger(body.replicationFactor)) {
+    throw badInput('the invite is damaged (fields are missing): ask the admin for a new one')
+  }
+  if (body.expiresAt <= nowMs) throw badInput(`the invite expired on ${new Date(body.expiresAt).toISOString()}: ask the admin for a new one`)
+  const problem = certificateProblem(body.certificate, { cluster: String(body.cluster.id), adminKey: String(body.cluster.adminKey), node: body.identity?.nodeId, nowMs })
+  if (problem !== null) throw badInput(`the invite's certificate is not valid (${problem}): ask the admin for a new one`)
+  return body
+}
+
+export interface JoinReport {
+  home: string
+  nodeId: string
+  cluster: string
+  role: string
+  rolesHeld: string[]
+}
+
+/** Makes a home from an invite. */
+export async function redeemInvite (home: string, text: string, nowMs = Date.now()): Promise<JoinReport> {
+  const body = decodeInvite(text, nowMs)
+  if (homeExists(home)) throw badUsage(`a bzzz-ctx home already exists at ${home}: join into another with --home`)
+  let identity
+  try {
+    identity = identityFromJSON(body.identity)
+  } catch (err) {
+    throw badInput(`the invite's identity is damaged (${isBzzzError(err) ? err.message : String(err)}): ask the admin for a new one`)
+  }
+  await ensurePrivateDir(home)
+  const keyring = await Keyring.create(home, identity)
+  for (const sealed of body.roleKeys) keyring.addSealedRoleKey(parseSealedRoleKey(sealed))
+  await keyring.save()
+  const config: PeerConfig = {
+    format: CONFIG_FORMAT, cluster: body.cluster, certificate: body.certificate, nodeId: identity.nodeId, role: body.certificate.role,
+    roles: body.roles, replicationFactor: body.replicationFactor, createdAt: new Date(nowMs).toISOString()
+  }
+  if (body.bootstrap !== undefined) config.bootstrap = body.bootstrap
+  if (body.project !== undefined) config.project = body.project
+  await writeConfig(home, config)
+  return { home, nodeId: identity.nodeId, cluster: body.cluster.name, role: body.certificate.role, rolesHeld: keyring.roles() }
+}

@@ -1,0 +1,74 @@
+// Invites and membership certificates: who can invite, what a joined peer holds, what is refused.
+import t from 'tap'
+import { readFileSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { cli, tempHome } from '../helpers/cli.js'
+import { createInvite, redeemInvite } from '../../src/node/invite.js'
+import { readConfig } from '../../src/node/home.js'
+import { certificateProblem, issueCertificate } from '../../src/net/certificate.js'
+import { generateIdentity } from '../../src/crypto/identity.js'
+import { rejectsCode } from '../helpers/errors.js'
+
+t.test('the admin invites, the new peer joins with its role\'s keys only', async t => {
+  const admin = tempHome()
+  t.equal((await cli(['--home', admin, 'init', '--cluster', 'acme', '--role', 'admin', '--project', 'shop'])).code, 0)
+  const file = join(dirname(admin), 'dev.invite')
+  const invite = await cli(['--home', admin, 'invite', '--role', 'developer', '--out', file, '--json'])
+  t.equal(invite.code, 0, invite.stderr)
+  t.equal(statSync(file).mode & 0o777, 0o600, 'the invite file is private')
+  t.equal(invite.json.invite, null, 'not printed when written to a file')
+
+  const dev = tempHome()
+  const join1 = await cli(['--home', dev, 'init', '--join', file, '--json'])
+  t.equal(join1.code, 0, join1.stderr)
+  t.same(join1.json.rolesHeld, ['developer'], 'holds the developer key and no other')
+  const adminConfig = readConfig(admin)
+  const devConfig = readConfig(dev)
+  t.same(devConfig.cluster, adminConfig.cluster, 'same cluster, topic and admin')
+  t.equal(devConfig.role, 'developer')
+  t.equal(devConfig.project, 'shop')
+  t.equal(certificateProblem(devConfig.certificate, { cluster: adminConfig.cluster.id, adminKey: adminConfig.cluster.adminKey, node: devConfig.nodeId, nowMs: Date.now() }), null)
+
+  const status = await cli(['--home', dev, 'status', '--json'])
+  t.same(status.json.roles.filter((r: any) => r.held).map((r: any) => r.name), ['developer'])
+  const again = await cli(['--home', dev, 'init', '--join', file])
+  t.equal(again.code, 2, 'a home is not joined twice')
+
+  const notAdmin = await cli(['--home', dev, 'invite', '--role', 'viewer'])
+  t.equal(notAdmin.code, 3, 'only the admin invites')
+  t.match(notAdmin.stderr, /only the cluster's admin/)
+})
+
+t.test('bad invites are refused with a clear line', async t => {
+  const admin = tempHome()
+  await cli(['--home', admin, 'init', '--cluster', 'acme', '--role', 'admin'])
+  const { invite } = await createInvite(admin, 'qa', { ttlMs: 1000, nowMs: Date.now() - 10_000 })
+  await rejectsCode(t, () => redeemInvite(tempHome(), invite), 'BAD_INPUT', /expired/)
+  await rejectsCode(t, () => redeemInvite(tempHome(), 'bzzz1:not-base64-json'), 'BAD_INPUT', /damaged/)
+  const fresh = await createInvite(admin, 'qa')
+  const body = JSON.parse(Buffer.from(fresh.invite.slice(6), 'base64url').toString())
+  body.certificate.role = 'admin'
+  const tampered = 'bzzz1:' + Buffer.from(JSON.stringify(body)).toString('base64url')
+  await rejectsCode(t, () => redeemInvite(tempHome(), tampered), 'BAD_INPUT', /signature does not verify/)
+  const run = await cli(['--home', tempHome(), 'init', '--join', 'garbage'])
+  t.equal(run.code, 2)
+  t.match(run.stderr, /neither an invite/)
+  await rejectsCode(t, () => createInvite(admin, 'wizard'), 'BAD_INPUT', /unknown role/)
+})
+
+t.test('certificates: forged, of another cluster, for another node, expired', async t => {
+  const admin = generateIdentity()
+  const other = generateIdentity()
+  const node = generateIdentity()
+  const cluster = 'ab'.repeat(16)
+  const now = Date.now()
+  const good = issueCertificate(admin, { cluster, node: node.nodeId, role: 'developer', issuedAt: now, expiresAt: now + 1000 })
+  const expect = { cluster, adminKey: admin.nodeId, node: node.nodeId, nowMs: now }
+  t.equal(certificateProblem(good, expect), null)
+  t.match(certificateProblem(issueCertificate(other, { cluster, node: node.nodeId, role: 'developer', issuedAt: now, expiresAt: null }), expect), /not issued by this cluster's admin/)
+  t.match(certificateProblem({ ...good, issuer: admin.nodeId, role: 'admin' }, expect), /signature does not verify/)
+  t.match(certificateProblem(good, { ...expect, cluster: 'cd'.repeat(16) }), /another cluster/)
+  t.match(certificateProblem(good, { ...expect, node: other.nodeId }), /another node/)
+  t.match(certificateProblem(good, { ...expect, nowMs: now + 5000 }), /expired/)
+  t.match(certificateProblem('x', expect), /not an object/)
+})
