@@ -1,5 +1,7 @@
-/** Opens this peer for one command and closes it after, whatever happens. */
-import { resolveHomeDir } from '../node/home.js'
+/** Opens this peer for one command: through its running daemon when there is one, else the home itself. */
+import { unavailable } from '../errors.js'
+import { homePaths, readConfig, resolveHomeDir } from '../node/home.js'
+import type { DaemonClient } from '../node/daemon-client.js'
 import type { LocalPeer } from '../node/local-peer.js'
 import type { CommandContext } from './io.js'
 
@@ -7,12 +9,39 @@ export function homeOf (ctx: CommandContext): string {
   return resolveHomeDir(ctx.global.home, ctx.io.env)
 }
 
-export async function withPeer<T> (ctx: CommandContext, work: (peer: LocalPeer) => Promise<T>): Promise<T> {
-  const { LocalPeer } = await import('../node/local-peer.js')
-  const peer = await LocalPeer.open(homeOf(ctx))
+export type PeerApi = Pick<LocalPeer, 'config' | 'generate' | 'distribute' | 'retrieve' | 'status' | 'close'>
+
+async function connectDaemon (home: string): Promise<DaemonClient | null> {
+  const { DaemonClient } = await import('../node/daemon-client.js')
+  return await DaemonClient.connect(home, homePaths(home).controlSocket)
+}
+
+export async function withPeer<T> (ctx: CommandContext, work: (peer: PeerApi) => Promise<T>): Promise<T> {
+  const home = homeOf(ctx)
+  readConfig(home)
+  const daemon = await connectDaemon(home)
+  let peer: PeerApi
+  if (daemon !== null) peer = daemon
+  else {
+    const { LocalPeer } = await import('../node/local-peer.js')
+    peer = await LocalPeer.open(home)
+  }
   try {
     return await work(peer)
   } finally {
     await peer.close()
+  }
+}
+
+/** For the commands that need the cluster (sync, peers, node stop): the running daemon, or exit 5. */
+export async function withDaemon<T> (ctx: CommandContext, work: (daemon: DaemonClient) => Promise<T>): Promise<T> {
+  const home = homeOf(ctx)
+  readConfig(home)
+  const daemon = await connectDaemon(home)
+  if (daemon === null) throw unavailable(`no daemon runs for ${home}: start one with \`bzzz-ctx node start\``)
+  try {
+    return await work(daemon)
+  } finally {
+    await daemon.close()
   }
 }

@@ -12,6 +12,10 @@ import { initCommand } from './commands/init.js'
 import { inviteCommand } from './commands/invite.js'
 import { retrieveCommand } from './commands/retrieve.js'
 import { statusCommand } from './commands/status.js'
+import { nodeCommand } from './commands/node.js'
+import { syncCommand } from './commands/sync.js'
+import { peersCommand } from './commands/peers.js'
+import { bootstrapCommand } from './commands/bootstrap.js'
 
 export function buildProgram (io: Io): Command {
   const env = createCliEnv(io)
@@ -33,6 +37,10 @@ Start with: bzzz-ctx demo      More: man bzzz-ctx, or bzzz-ctx help <command>`)
     .addCommand(distributeCommand(env))
     .addCommand(retrieveCommand(env))
     .addCommand(statusCommand(env))
+    .addCommand(nodeCommand(env))
+    .addCommand(bootstrapCommand(env))
+    .addCommand(syncCommand(env))
+    .addCommand(peersCommand(env))
     .addCommand(demoCommand(env))
   const silence = (command: Command): void => {
     command.exitOverride().configureOutput({

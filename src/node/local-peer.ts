@@ -91,11 +91,14 @@ export interface StatusReport {
   term: number
   peers: number
   viewHash: string
-  mode: 'local'
+  /** `local`: no daemon, this peer works alone; `daemon`: the answer of a running daemon in its cluster. */
+  mode: 'local' | 'daemon'
   home: string
   records: number
   log: { length: number, bytes: number }
   roles: Array<{ name: string, clearance: string, epoch: number, held: boolean }>
+  /** With a daemon: peers refused, invalid frames, requests forwarded and served, remote entries refused. */
+  counters?: Record<string, number>
 }
 
 /** The root that addresses are relative to: the git work tree holding PATH, else PATH if a directory, else its directory. */
@@ -263,7 +266,7 @@ export class LocalPeer {
       term: leadership.term,
       peers: 0,
       viewHash: this.store.viewHash,
-      mode: 'local',
+      mode: 'local' as const,
       home: this.home,
       records: await this.store.countAddresses(),
       log: { length: this.store.logLength, bytes: this.store.logBytes },

@@ -69,6 +69,10 @@ export class ContextStore {
   private readonly view: ContextView
   private readonly crypto: SectionCrypto
   private hlc: Hlc = ZERO_HLC
+  /** The logs of other writers, opened as their heads become known. */
+  private readonly remoteLogs = new Map<string, Hypercore>()
+  /** Remote blocks that failed to decode or claimed another writer: skipped, and counted. */
+  rejectedEntries = 0
   private readonly resolved = new LRUCache<string, Retrieved>({ max: RESOLVED_CACHE_MAX })
   private readonly layers = new LRUCache<string, ReadableLayer | 'none'>({ max: LAYER_CACHE_MAX })
 
@@ -87,6 +91,7 @@ export class ContextStore {
       await store.log.ready()
       await store.view.ready()
       await store.catchUp()
+      for await (const writer of store.view.writers()) if (writer !== store.writer) await store.applyRemote(writer, 0)
     } catch (err) {
       await store.corestore.close().catch(() => {})
       if (isBzzzError(err)) throw err
@@ -98,6 +103,66 @@ export class ContextStore {
   async close (): Promise<void> {
     await this.view.close()
     await this.corestore.close()
+  }
+
+  /** Replicates every log this store holds over a connection (after the peer proved it is a member). */
+  replicate (connection: NodeJS.ReadWriteStream): NodeJS.ReadWriteStream {
+    return this.corestore.replicate(connection)
+  }
+
+  /** The log of a writer: this peer's own, or another's (opened, and so replicated, from now on). */
+  async logOf (writer: string): Promise<Hypercore> {
+    if (writer === this.writer) return this.log
+    let core = this.remoteLogs.get(writer)
+    if (core === undefined) {
+      if (!/^[0-9a-f]{64}$/.test(writer)) throw corrupt(`not a writer key: ${writer.slice(0, 80)}`)
+      core = this.corestore.get({ key: Buffer.from(writer, 'hex') })
+      this.remoteLogs.set(writer, core)
+    }
+    await core.ready()
+    return core
+  }
+
+  /** Every log this peer holds and how many blocks of each it holds from the start: what it gossips. */
+  heads (): Array<{ writer: string, length: number }> {
+    const heads = [{ writer: this.writer, length: this.log.length }]
+    for (const [writer, core] of this.remoteLogs) heads.push({ writer, length: core.contiguousLength })
+    return heads
+  }
+
+  /**
+   * Applies another writer's log to the view up to `length` blocks (waiting for blocks still on their way, at most
+   * `timeoutMs` each), from the view's checkpoint for it. Returns the addresses whose current version changed.
+   */
+  async applyRemote (writer: string, length: number, timeoutMs = 10_000): Promise<string[]> {
+    const core = await this.logOf(writer)
+    const from = await this.view.applied(writer)
+    const upTo = Math.max(length, core.contiguousLength)
+    const changed: string[] = []
+    const CHUNK = 512
+    for (let start = from; start < upTo; start += CHUNK) {
+      const end = Math.min(upTo, start + CHUNK)
+      const entries = []
+      for (let seq = start; seq < end; seq++) {
+        const block = await core.get(seq, { timeout: timeoutMs })
+        if (block === null) break
+        try {
+          const entry = decodeEntry(block, `block ${seq} of log ${writer.slice(0, 12)}`)
+          if (entry.version.writer !== writer) throw corrupt('an entry that claims another writer')
+          entries.push({ seq, entry })
+        } catch {
+          // A damaged or dishonest block is skipped (and counted), never applied; the checkpoint still moves past it.
+          this.rejectedEntries++
+          entries.push({ seq, entry: null })
+        }
+      }
+      if (entries.length === 0) break
+      const applied = await this.view.applyWithGaps(writer, entries)
+      changed.push(...applied)
+      this.invalidate(applied)
+      if (entries.length < end - start) break
+    }
+    return changed
   }
 
   /** This peer's writer id: the key of its log. */
@@ -208,8 +273,7 @@ export class ContextStore {
   }
 
   private async openLayer (address: string, pointer: Pointer, role: string): Promise<ReadableLayer | undefined> {
-    if (pointer.writer !== this.writer) throw corrupt(`the view points at a log this peer does not hold (${pointer.writer.slice(0, 12)})`)
-    const entry = await this.readEntry(this.log, pointer.seq)
+    const entry = await this.readEntry(await this.logOf(pointer.writer), pointer.seq)
     const opened = this.crypto.open(entry.envelope, role, associatedData(address, entry.version))
     if (opened.size === 0) return undefined
     return { address, kind: entry.kind, inherits: entry.inherits, content: joinSections(opened, address) }

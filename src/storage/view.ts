@@ -112,6 +112,25 @@ export class ContextView {
     return changed
   }
 
+  /** Applies blocks of which some were refused (null): those are skipped, and the checkpoint moves past them all. */
+  async applyWithGaps (writer: string, entries: ReadonlyArray<{ seq: number, entry: LogEntry | null }>): Promise<string[]> {
+    const good = entries.filter((e): e is AppliedEntry => e.entry !== null)
+    const last = entries[entries.length - 1]
+    if (last === undefined) return []
+    if (good.length === 0 || good[good.length - 1]!.seq !== last.seq) {
+      // Carry the checkpoint to the last block, even a refused one.
+      const changed = await this.apply(writer, good)
+      await this.bee.put(APPLIED + writer, last.seq + 1)
+      return changed
+    }
+    return await this.apply(writer, good)
+  }
+
+  /** The writers whose logs this view has applied blocks of. */
+  async * writers (): AsyncGenerator<string> {
+    for await (const entry of this.bee.createReadStream({ gte: APPLIED, lt: APPLIED + '\uffff' })) yield entry.key.slice(APPLIED.length)
+  }
+
   /** Every address and its slot, in address order, optionally under a prefix. */
   async * entries (prefix = ''): AsyncGenerator<[string, Slot]> {
     const gte = ADDRESS + prefix

@@ -13,7 +13,7 @@ export function statusCommand (env: CliEnv): Command {
       emit(ctx, status, () => keyValues([
         ['node', `${status.node.id.slice(0, 16)}… (${status.node.role})`],
         ['cluster', status.cluster],
-        ['mode', 'local: no daemon, this peer is its own leader'],
+        ['mode', status.mode === 'local' ? 'local: no daemon, this peer is its own leader' : 'daemon'],
         ['leader', status.leader === null ? 'none' : status.leader === status.node.id ? 'this peer' : status.leader.slice(0, 16)],
         ['term', status.term],
         ['peers', status.peers],

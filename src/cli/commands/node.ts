@@ -1,0 +1,96 @@
+/** `bzzz-ctx node start [--bootstrap H:P,...] [--detach]` and `bzzz-ctx node stop`: run and stop this peer's daemon. */
+import { spawn } from 'node:child_process'
+import { closeSync, openSync, readFileSync, existsSync } from 'node:fs'
+import { Command } from 'commander'
+import { unavailable } from '../../errors.js'
+import { homePaths, readConfig, writeConfig } from '../../node/home.js'
+import { PACKAGE_ROOT } from '../../paths.js'
+import type { CliEnv } from '../cli-env.js'
+import { emit, note } from '../io.js'
+import { homeOf, withDaemon } from '../peer-session.js'
+import { join } from 'node:path'
+
+export const DETACH_READY_TIMEOUT_MS = 30_000
+export const STOP_TIMEOUT_MS = 20_000
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1'])
+
+function logTail (file: string): string {
+  if (!existsSync(file)) return ''
+  const lines = readFileSync(file, 'utf8').trim().split('\n').slice(-5)
+  return lines.map(l => { try { return String(JSON.parse(l).msg ?? l) } catch { return l } }).join('; ')
+}
+
+async function sleep (ms: number): Promise<void> { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+export function nodeCommand (env: CliEnv): Command {
+  const node = new Command('node').description('run or stop this peer\'s daemon')
+  node.command('start')
+    .description('run the daemon: join the cluster, replicate, serve the other commands')
+    .option('--bootstrap <nodes>', 'HyperDHT bootstrap nodes, host:port,... (saved in the config; default: the saved ones, else the public DHT)')
+    .option('--host <address>', 'bind the DHT to this address (default: 127.0.0.1 when every bootstrap node is on loopback)')
+    .option('--detach', 'run in the background: a pid file and a log under the home')
+    .addHelpText('after', '\nExamples:\n  bzzz-ctx bootstrap &                      # a private DHT on this machine\n  bzzz-ctx node start --bootstrap 127.0.0.1:49737 --detach\n  bzzz-ctx node stop')
+    .action(env.action<{ bootstrap?: string, host?: string, detach?: boolean }>(async (ctx, options) => {
+      const home = homeOf(ctx)
+      const config = readConfig(home)
+      const { parseBootstrap } = await import('../../net/bootstrap.js')
+      if (options.bootstrap !== undefined) {
+        parseBootstrap(options.bootstrap)
+        config.bootstrap = options.bootstrap.split(',').map(s => s.trim())
+        await writeConfig(home, config)
+      }
+      const bootstrap = config.bootstrap === undefined ? undefined : parseBootstrap(config.bootstrap.join(','))
+      const host = options.host ?? (bootstrap !== undefined && bootstrap.every(b => LOOPBACK.has(b.host)) ? '127.0.0.1' : undefined)
+      const paths = homePaths(home)
+      const { runningDaemon } = await import('../../node/daemon.js')
+      const already = await runningDaemon(home)
+      if (already !== null) {
+        const { badUsage } = await import('../../errors.js')
+        throw badUsage(`a daemon already runs for ${home}${already > 0 ? ` (pid ${already})` : ''}: stop it with \`bzzz-ctx node stop\``)
+      }
+      if (options.detach === true) {
+        const log = openSync(paths.log, 'a', 0o600)
+        const args = [join(PACKAGE_ROOT, 'bin', 'bzzz-ctx'), '--home', home, 'node', 'start', ...(host !== undefined ? ['--host', host] : [])]
+        const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], env: { ...ctx.io.env, BZZZ_LOG_FILE: paths.log } })
+        closeSync(log)
+        let exited: number | null = null
+        child.on('exit', code => { exited = code ?? -1 })
+        child.unref()
+        const deadline = Date.now() + DETACH_READY_TIMEOUT_MS
+        while (Date.now() < deadline) {
+          if (exited !== null) throw unavailable(`the daemon exited at start (code ${exited}): ${logTail(paths.log) || 'see ' + paths.log}`)
+          if (await runningDaemon(home) !== null) {
+            emit(ctx, { pid: child.pid, home, log: paths.log, socket: paths.controlSocket }, () => `The daemon runs (pid ${child.pid}); its log is ${paths.log}. Stop it with: bzzz-ctx node stop`)
+            return
+          }
+          await sleep(100)
+        }
+        child.kill('SIGTERM')
+        throw unavailable(`the daemon did not get ready in ${DETACH_READY_TIMEOUT_MS / 1000} s: see ${paths.log}`)
+      }
+      const { startDaemon } = await import('../../node/daemon.js')
+      const { createLogger } = await import('../../node/logger.js')
+      const logger = createLogger(ctx.io.env.BZZZ_LOG_FILE)
+      const daemon = await startDaemon({ home, logger, ...(bootstrap !== undefined ? { bootstrap } : {}), ...(host !== undefined ? { host } : {}) })
+      const stop = (): void => { daemon.close().catch(() => {}) }
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+      note(ctx, `bzzz-ctx daemon running for ${home} (pid ${process.pid}); Ctrl-C or \`bzzz-ctx node stop\` stops it.`)
+      await daemon.stopped
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+    }))
+  node.command('stop')
+    .description('stop the daemon: flush, leave the swarm, exit')
+    .action(env.action(async ctx => {
+      const home = homeOf(ctx)
+      const { pid } = await withDaemon(ctx, daemon => daemon.stop())
+      const { runningDaemon } = await import('../../node/daemon.js')
+      const deadline = Date.now() + STOP_TIMEOUT_MS
+      while (Date.now() < deadline && await runningDaemon(home) !== null) await sleep(100)
+      if (await runningDaemon(home) !== null) throw unavailable(`the daemon (pid ${pid}) did not stop in ${STOP_TIMEOUT_MS / 1000} s`)
+      emit(ctx, { stopped: true, pid }, () => `Stopped the daemon (pid ${pid}).`)
+    }))
+  return node
+}

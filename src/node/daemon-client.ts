@@ -1,0 +1,52 @@
+/** The peer API through a running daemon's control socket: what every command uses when a daemon runs. */
+import { resolve } from 'node:path'
+import type { Retrieved } from '../storage/context-store.js'
+import { ControlClient } from './control.js'
+import { readConfig, type PeerConfig } from './home.js'
+import type { DistributeReport, GenerateOptions, GenerateReport, StatusReport } from './local-peer.js'
+import type { PeerRow, SyncReport } from './cluster-node.js'
+
+export class DaemonClient {
+  readonly config: PeerConfig
+  private constructor (private readonly client: ControlClient, home: string) {
+    this.config = readConfig(home)
+  }
+
+  static async connect (home: string, socket: string): Promise<DaemonClient | null> {
+    const client = await ControlClient.connect(socket)
+    return client === null ? null : new DaemonClient(client, home)
+  }
+
+  async generate (options: GenerateOptions): Promise<GenerateReport> {
+    const { onProgress: _, ...rest } = options
+    return await this.client.call('generate', { ...rest, path: resolve(rest.path), ...(rest.root !== undefined ? { root: resolve(rest.root) } : {}) })
+  }
+
+  async distribute (record: unknown, roles: readonly string[] | undefined, source: string): Promise<DistributeReport> {
+    return await this.client.call('distribute', { record, roles, source })
+  }
+
+  async retrieve (address: string, role: string, depth: number): Promise<Retrieved> {
+    return await this.client.call('retrieve', { address, role, depth })
+  }
+
+  async status (): Promise<StatusReport> {
+    return await this.client.call('status')
+  }
+
+  async peers (): Promise<PeerRow[]> {
+    return await this.client.call('peers')
+  }
+
+  async sync (timeout: number): Promise<SyncReport> {
+    return await this.client.call('sync', { timeout })
+  }
+
+  async stop (): Promise<{ pid: number }> {
+    return await this.client.call('stop')
+  }
+
+  async close (): Promise<void> {
+    this.client.close()
+  }
+}

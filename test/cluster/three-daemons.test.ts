@@ -1,0 +1,70 @@
+// Three real daemons on a loopback bootstrap: membership, forwarding to the leader, replication, acknowledgement.
+import t from 'tap'
+import { cpSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { PACKAGE_ROOT } from '../../src/paths.js'
+import { peerAt, startCluster, waitFor, waitForMesh } from '../helpers/cluster.js'
+import { issueCertificate } from '../../src/net/certificate.js'
+import { identityFromJSON } from '../../src/crypto/identity.js'
+
+t.test('generate on a non-leader, retrieve on a third peer, converge', async t => {
+  const cluster = await startCluster(['developer', 'qa'], { project: 'mixed' })
+  t.teardown(() => cluster.stop())
+  const [admin, developer, qa] = cluster.peers as [typeof cluster.peers[0], typeof cluster.peers[0], typeof cluster.peers[0]]
+  await waitForMesh(cluster)
+
+  const status = await developer.run(['status', '--json'])
+  t.equal(status.json.mode, 'daemon')
+  t.equal(status.json.peers, 2)
+  const adminStatus = await admin.run(['status', '--json'])
+  t.equal(status.json.leader, adminStatus.json.node.id, 'the cluster\'s creator leads')
+
+  const repo = join(cluster.dir, 'repo')
+  cpSync(join(PACKAGE_ROOT, 'fixtures', 'repos', 'mixed'), repo, { recursive: true })
+  const generate = await developer.run(['generate', repo, '--json'], 120_000)
+  t.equal(generate.code, 0, generate.stderr)
+  t.ok(generate.json.records > 20, 'the leader analysed the files the developer sent')
+  t.match(generate.json.acknowledged, { required: 3 }, 'acknowledged by three peers')
+
+  const retrieved = await qa.run(['retrieve', 'ucxl://mixed/src/server/handlers/auth.py', '--role', 'qa', '--json'])
+  t.equal(retrieved.code, 0, retrieved.stderr)
+  t.equal(retrieved.json.context.language, 'python')
+  t.ok(retrieved.json.context.symbols.length > 0, 'qa (internal) reads the symbols')
+  t.notOk(retrieved.json.context.insights.some((i: any) => i.role === 'security'), 'qa reads no security insight')
+  const denied = await qa.run(['retrieve', 'ucxl://mixed/src/server/handlers/auth.py', '--role', 'security'])
+  t.equal(denied.code, 3, 'qa holds no security key')
+
+  for (const peer of cluster.peers) t.equal((await peer.run(['sync', '--timeout', '20'])).code, 0, `${peer.name} syncs`)
+  const hashes = await Promise.all(cluster.peers.map(async peer => (await peer.run(['status', '--json'])).json.viewHash))
+  t.equal(new Set(hashes).size, 1, 'one view hash on every peer')
+  t.not(hashes[0], '0'.repeat(64))
+
+  // A peer of another cluster, and a peer with a forged certificate for this one, see nothing and are not listed.
+  const stranger = peerAt('stranger', join(cluster.dir, 'stranger'))
+  await stranger.run(['init', '--cluster', 'other', '--role', 'admin'])
+  const forger = peerAt('forger', join(cluster.dir, 'forger'))
+  await forger.run(['init', '--cluster', 'forged', '--role', 'admin'])
+  const config = JSON.parse(readFileSync(join(forger.home, 'config.json'), 'utf8'))
+  const real = JSON.parse(readFileSync(join(admin.home, 'config.json'), 'utf8'))
+  const identity = identityFromJSON(JSON.parse(readFileSync(join(forger.home, 'keys', 'node.json'), 'utf8')))
+  config.cluster = real.cluster
+  config.certificate = { ...issueCertificate(identity, { cluster: real.cluster.id, node: identity.nodeId, role: 'admin', issuedAt: Date.now(), expiresAt: null }), issuer: real.cluster.adminKey }
+  writeFileSync(join(forger.home, 'config.json'), JSON.stringify(config))
+  for (const outsider of [stranger, forger]) {
+    const started = await outsider.run(['node', 'start', '--bootstrap', cluster.bootstrap, '--detach'])
+    t.equal(started.code, 0, started.stderr)
+    t.teardown(() => outsider.run(['node', 'stop']))
+  }
+  await waitFor('the forger to be refused', async () => (await admin.run(['status', '--json'])).json !== undefined, 5_000)
+  await new Promise(resolve => setTimeout(resolve, 4_000))
+  for (const outsider of [stranger, forger]) {
+    const peers = await outsider.run(['peers', '--json'])
+    t.same(peers.json.peers, [], `${outsider.name} is connected to no member`)
+    const seen = await outsider.run(['retrieve', 'ucxl://mixed/src/server/handlers/auth.py', '--role', 'admin'])
+    t.equal(seen.code, 4, `${outsider.name} has no context`)
+  }
+  const counters = (await admin.run(['status', '--json'])).json.counters
+  t.ok(counters.rejectedPeers >= 1, `the admin refused the forger (${counters.rejectedPeers} refusals)`)
+  const members = (await admin.run(['peers', '--json'])).json.peers.map((p: any) => p.id)
+  t.equal(members.length, 2, 'the admin lists its two members only')
+})

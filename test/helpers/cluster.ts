@@ -1,0 +1,82 @@
+// Real daemons on a loopback bootstrap for cluster tests: homes, invites, start, wait, stop. Every wait is bounded.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { cliProcess, type CliRun } from './cli.js'
+import { startBootstrap } from '../../src/net/bootstrap.js'
+
+export interface TestPeer {
+  name: string
+  home: string
+  run: (args: string[], timeoutMs?: number) => Promise<CliRun>
+}
+
+export interface TestCluster {
+  bootstrap: string
+  peers: TestPeer[]
+  dir: string
+  stop: () => Promise<void>
+}
+
+export async function sleep (ms: number): Promise<void> { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+/** Polls `check` every 200 ms until it returns true, at most `timeoutMs`. */
+export async function waitFor (what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check()) return
+    await sleep(200)
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+}
+
+export function peerAt (name: string, home: string): TestPeer {
+  return { name, home, run: async (args, timeoutMs) => await cliProcess(['--home', home, ...args], {}, timeoutMs) }
+}
+
+/** An admin and invited members (roles given), each with a daemon started on a private loopback DHT. */
+export async function startCluster (roles: string[], options: { project?: string, replicationFactor?: number } = {}): Promise<TestCluster> {
+  const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
+  const bootstrap = dht.nodes.join(',')
+  const dir = mkdtempSync(join(tmpdir(), 'bzzz-cluster-'))
+  const admin = peerAt('admin', join(dir, 'admin'))
+  const init = await admin.run(['init', '--cluster', 'test', '--role', 'admin', ...(options.project !== undefined ? ['--project', options.project] : [])])
+  if (init.code !== 0) throw new Error('init failed: ' + init.stderr)
+  if (options.replicationFactor !== undefined) {
+    const config = JSON.parse(readFileSync(join(admin.home, 'config.json'), 'utf8'))
+    config.replicationFactor = options.replicationFactor
+    writeFileSync(join(admin.home, 'config.json'), JSON.stringify(config))
+  }
+  const peers = [admin]
+  for (const [i, role] of roles.entries()) {
+    const invite = join(dir, `${role}-${i}.invite`)
+    const made = await admin.run(['invite', '--role', role, '--out', invite])
+    if (made.code !== 0) throw new Error('invite failed: ' + made.stderr)
+    const peer = peerAt(`${role}${i}`, join(dir, `${role}-${i}`))
+    const joined = await peer.run(['init', '--join', invite])
+    if (joined.code !== 0) throw new Error('join failed: ' + joined.stderr)
+    peers.push(peer)
+  }
+  await Promise.all(peers.map(async peer => {
+    const started = await peer.run(['node', 'start', '--bootstrap', bootstrap, '--detach'])
+    if (started.code !== 0) throw new Error(`node start ${peer.name} failed: ${started.stderr}`)
+  }))
+  return {
+    bootstrap,
+    peers,
+    dir,
+    stop: async () => {
+      await Promise.all(peers.map(async peer => { await peer.run(['node', 'stop']).catch(() => {}) }))
+      await dht.close()
+    }
+  }
+}
+
+/** Waits until every peer is connected to every other. */
+export async function waitForMesh (cluster: TestCluster, timeoutMs = 30_000): Promise<void> {
+  const want = cluster.peers.length - 1
+  await waitFor(`a full mesh of ${cluster.peers.length} peers`, async () => {
+    const counts = await Promise.all(cluster.peers.map(async peer => (await peer.run(['peers', '--json'])).json?.peers?.length ?? 0))
+    return counts.every(n => n >= want)
+  }, timeoutMs)
+}
