@@ -1,0 +1,45 @@
+// kill -9 of a peer during distributes: nothing acknowledged is lost, nothing is corrupted, the peer catches up.
+import t from 'tap'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { startCluster, waitForMesh, waitFor } from '../helpers/cluster.js'
+
+t.test('kill -9 a follower during distributes, restart it: every acknowledged record is everywhere', async t => {
+  const cluster = await startCluster(['developer', 'qa'], { project: 'crash' })
+  t.teardown(() => cluster.stop())
+  const [admin, developer, qa] = cluster.peers as [typeof cluster.peers[0], typeof cluster.peers[0], typeof cluster.peers[0]]
+  await waitForMesh(cluster)
+
+  const acknowledged: string[] = []
+  const TOTAL = 16
+  for (let i = 0; i < TOTAL; i++) {
+    if (i === 6) {
+      const pid = Number(readFileSync(join(qa.home, 'daemon.pid'), 'utf8'))
+      process.kill(pid, 'SIGKILL')
+    }
+    const address = `ucxl://crash/src/file${i}.go`
+    const file = join(cluster.dir, `record${i}.json`)
+    writeFileSync(file, JSON.stringify({ address, kind: 'file', summary: `record ${i}`, language: 'go' }))
+    const run = await developer.run(['distribute', '--file', file, '--json'], 60_000)
+    if (run.code === 0) acknowledged.push(address)
+    else t.equal(run.code, 5, `a distribute that is not acknowledged says so (${run.stderr.trim()})`)
+  }
+  t.ok(acknowledged.length >= TOTAL - 2, `${acknowledged.length} of ${TOTAL} distributes acknowledged while a follower was down`)
+
+  const restarted = await qa.run(['node', 'start', '--bootstrap', cluster.bootstrap, '--detach'])
+  t.equal(restarted.code, 0, `the killed peer restarts on its store: ${restarted.stderr}`)
+  await waitForMesh(cluster)
+  for (const peer of cluster.peers) {
+    await waitFor(`${peer.name} to catch up`, async () => (await peer.run(['sync', '--timeout', '10'])).code === 0, 60_000)
+    for (const address of acknowledged) {
+      const got = await peer.run(['retrieve', address, '--json'])
+      t.equal(got.code, 0, `${peer.name} has ${address}`)
+      if (got.code !== 0) break
+    }
+  }
+  const hashes = await Promise.all(cluster.peers.map(async peer => (await peer.run(['status', '--json'])).json.viewHash))
+  t.equal(new Set(hashes).size, 1, 'one view on every peer')
+  const status = (await qa.run(['status', '--json'])).json
+  t.equal(status.counters.rejectedEntries, 0, 'no damaged entry on the restarted peer')
+  void admin
+})
