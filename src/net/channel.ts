@@ -8,14 +8,17 @@
  * write would hold up replication on the same connection, so frames (up to MAX_FRAME_BYTES) travel in parts.
  *
  * Order: the first message each way must be `hello`, and only the first. Sending out of order is a bug of ours
- * (BAD_INPUT thrown); receiving out of order is the peer's fault (an invalid frame).
+ * (BAD_INPUT thrown); receiving out of order is the peer's fault (an invalid frame). Until the peer's hello has
+ * arrived, a frame may be no larger than a hello, so a stranger cannot make us buffer more than a few KiB.
  */
 import Protomux from 'protomux'
 import { BzzzError, badInput } from '../errors.js'
-import { MAX_FRAME_BYTES, WIRE_PROTOCOL, decodeMessage, encodeMessage, type CodecState, type WireMessage } from './messages.js'
+import { MAX_FRAME_BYTES, MAX_HELLO_FRAME_BYTES, WIRE_PROTOCOL, decodeMessage, encodeMessage, type CodecState, type WireMessage } from './messages.js'
 
 /** The largest part of a frame on the connection (well under secret-stream's 16 MiB write limit, even batched). */
 export const WIRE_PART_BYTES = 1024 * 1024
+/** The most parts one frame may arrive in: bounds the bookkeeping a peer can cause with tiny parts. */
+export const MAX_FRAME_PARTS = 1024
 const LAST_PART = 0
 const MORE_PARTS = 1
 
@@ -55,7 +58,7 @@ export interface WireChannelOptions {
   /** The peer opened the same channel: messages flow both ways. */
   onOpen?: (channel: WireChannel) => void
   stats?: WireStats
-  /** The largest part written (tests shorten it); at most WIRE_PART_BYTES. */
+  /** The largest part written (tests shorten it); at most WIRE_PART_BYTES, raised when a frame would need more than MAX_FRAME_PARTS. */
   partBytes?: number
 }
 
@@ -121,7 +124,7 @@ export class WireChannel {
     if (this.channel === null) {
       this.partMessage = null
       this.opened = Promise.resolve(false)
-      const why = stream.destroyed ? 'the connection is closed' : 'a wire channel of this cluster is already open on this connection'
+      const why = stream.destroyed ? 'the connection is closed' : 'a wire channel of this cluster is already open on this connection (or the peer closed it)'
       queueMicrotask(() => { this.finish(why, false) })
       return
     }
@@ -171,10 +174,11 @@ export class WireChannel {
     if (!this.helloSent && message.type !== 'hello') throw badInput(`the first message on a wire channel is hello, not ${message.type}`)
     if (this.helloSent && message.type === 'hello') throw badInput('hello is sent once per wire channel')
     this.helloSent = true
+    const partBytes = Math.max(this.partBytes, Math.ceil(frame.byteLength / MAX_FRAME_PARTS))
     let drained = true
     try {
-      for (let at = 0; ; at += this.partBytes) {
-        const end = Math.min(at + this.partBytes, frame.byteLength)
+      for (let at = 0; ; at += partBytes) {
+        const end = Math.min(at + partBytes, frame.byteLength)
         drained = this.partMessage.send({ flag: end < frame.byteLength ? MORE_PARTS : LAST_PART, payload: frame.subarray(at, end) })
         if (end >= frame.byteLength) break
       }
@@ -216,7 +220,9 @@ export class WireChannel {
       const flag = part[0]
       if (flag !== LAST_PART && flag !== MORE_PARTS) return this.refuse(`an unknown part flag ${String(flag)}`)
       const payload = part.subarray(1)
-      if (this.pendingBytes + payload.byteLength > MAX_FRAME_BYTES) return this.refuse(`a frame over ${MAX_FRAME_BYTES} bytes`)
+      const limit = this.helloReceived ? MAX_FRAME_BYTES : MAX_HELLO_FRAME_BYTES
+      if (this.pendingBytes + payload.byteLength > limit) return this.refuse(this.helloReceived ? `a frame over ${limit} bytes` : `a first frame over ${limit} bytes (a hello is no larger)`)
+      if (this.pending.length + 1 > MAX_FRAME_PARTS) return this.refuse(`a frame in more than ${MAX_FRAME_PARTS} parts`)
       if (flag === MORE_PARTS) {
         if (payload.byteLength === 0) return this.refuse('an empty part before the last')
         this.pending.push(Buffer.from(payload)) // copied: the transport may reuse its buffer

@@ -23,6 +23,8 @@ export const MAX_OP_CHARS = 32
 export const FRAME_HEADER_BYTES = 1024
 /** A request's or response's JSON body, in UTF-8 bytes. */
 export const MAX_BODY_BYTES = MAX_FRAME_BYTES - FRAME_HEADER_BYTES
+/** The largest hello frame: type, version (up to 9 bytes), certificate length prefix (3) and certificate. */
+export const MAX_HELLO_FRAME_BYTES = MAX_CERTIFICATE_BYTES + 16
 
 /** The type tag that starts every frame is the index of its type here: never reorder, only append. */
 export const MESSAGE_TYPES = ['hello', 'heads', 'request', 'response'] as const

@@ -272,10 +272,11 @@ export class ClusterNode extends EventEmitter {
     const previous = this.fetches.get(writer) ?? Promise.resolve()
     const next = previous.then(async () => {
       if (this.closing) return
-      await this.peer.store.applyRemote(writer, length)
-      const held = this.peer.store.heads().find(h => h.writer === writer)?.length ?? 0
+      // Held (on disk) is what acknowledgements count, so it is announced before the view catches up.
+      const held = await this.peer.store.downloadRemote(writer, length)
       this.observeHead(this.nodeId, { writer, length: held })
       this.applyEffects(this.gossip.step({ type: 'local', writer, length: held }))
+      await this.peer.store.applyRemote(writer, held)
       this.emit('applied', writer)
     }).catch(err => { if (!this.closing) this.logger.warn({ err: String(err), writer: writer.slice(0, 12) }, 'fetching a log failed; the next tick retries') })
     this.fetches.set(writer, next)
@@ -395,9 +396,12 @@ export class ClusterNode extends EventEmitter {
     try {
       return await this.peer.retrieve(address, role, depth)
     } catch (err) {
-      // Not here yet: pull what the peers announced, then try once more.
-      if (!isBzzzError(err) || err.code !== 'NOT_FOUND' || this.gossip.caughtUp()) throw err
-      await this.sync(5)
+      // Not here yet: finish applying what was downloaded, pull what the peers announced, then try once more.
+      if (!isBzzzError(err) || err.code !== 'NOT_FOUND') throw err
+      const pending = [...this.fetches.values()]
+      if (pending.length === 0 && this.gossip.caughtUp()) throw err
+      await Promise.all(pending)
+      if (!this.gossip.caughtUp()) await this.sync(5)
       return await this.peer.retrieve(address, role, depth)
     }
   }
@@ -412,6 +416,8 @@ export class ClusterNode extends EventEmitter {
       await new Promise(resolve => setTimeout(resolve, 50))
       await Promise.all([...this.fetches.values()])
     }
+    // Downloaded is not yet applied: wait for the view too.
+    await Promise.all([...this.fetches.values()])
     const after = this.peer.store.heads()
     return {
       caughtUp: this.gossip.caughtUp(),

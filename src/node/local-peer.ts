@@ -77,7 +77,9 @@ export interface GenerateReport {
 }
 
 export interface DistributeReport {
+  /** The (first) record's address. */
   address: string
+  records: number
   roles: string[]
   written: number
   unchanged: number
@@ -244,12 +246,17 @@ export class LocalPeer {
     await writeFileAtomic(paths.analysisCache, this.local.sealLocal(Buffer.from(JSON.stringify(cache.toJSON())), ANALYSIS_CACHE_CONTEXT))
   }
 
-  /** Distributes a hand-written record (already parsed JSON) to the given roles (default: every role). */
+  /**
+   * Distributes hand-written records (already parsed JSON: one record, or an array of them) to the given roles
+   * (default: every role), in one batch.
+   */
   async distribute (value: unknown, roles: readonly string[] | undefined, source: string): Promise<DistributeReport> {
-    const record: ContextRecord = validateRecord(value, source)
+    const values = Array.isArray(value) ? value : [value]
+    if (values.length === 0) throw badInput(`${source} holds an empty list: nothing to distribute`)
+    const records: ContextRecord[] = values.map((v, i) => validateRecord(v, Array.isArray(value) ? `${source} [${i}]` : source))
     const recipients = this.recipients(roles)
-    const result = await this.store.write([record], { term: this.leadership.term, recipients, nowMs: Date.now() })
-    return { address: record.address, roles: recipients, written: result.written, unchanged: result.unchanged, bytes: result.bytes }
+    const result = await this.store.write(records, { term: this.leadership.term, recipients, nowMs: Date.now() })
+    return { address: records[0]!.address, records: records.length, roles: recipients, written: result.written, unchanged: result.unchanged, bytes: result.bytes }
   }
 
   async retrieve (address: string, role: string, depth = DEFAULT_RESOLVE_DEPTH): Promise<Retrieved> {

@@ -13,7 +13,7 @@ import { joinSections, splitSections, type PlainSection } from '../context/secti
 import type { AccessLevel } from '../crypto/levels.js'
 import { ZERO_HLC, tickHlc, type Hlc } from '../distribution/hlc.js'
 import { nextVector, versionKey, type Version } from '../distribution/version.js'
-import { accessDenied, corrupt, isBzzzError } from '../errors.js'
+import { accessDenied, corrupt, isBzzzError, unavailable } from '../errors.js'
 import { parentChain } from '../ucxl/address.js'
 import { decodeEntry, encodeEntry, type ContextEntry } from './log-entry.js'
 import { ContextView, type Pointer } from './view.js'
@@ -134,6 +134,22 @@ export class ContextStore {
    * Applies another writer's log to the view up to `length` blocks (waiting for blocks still on their way, at most
    * `timeoutMs` each), from the view's checkpoint for it. Returns the addresses whose current version changed.
    */
+  /** Downloads another writer's log up to `length` blocks, in one pipelined range; returns the length now held. */
+  async downloadRemote (writer: string, length: number, timeoutMs = 30_000): Promise<number> {
+    const core = await this.logOf(writer)
+    if (core.contiguousLength < length) {
+      const range = core.download({ start: core.contiguousLength, end: length })
+      let timer: NodeJS.Timeout | undefined
+      try {
+        await Promise.race([range.done(), new Promise((_resolve, reject) => { timer = setTimeout(() => reject(unavailable(`downloading log ${writer.slice(0, 12)} timed out`)), timeoutMs) })])
+      } finally {
+        clearTimeout(timer)
+        range.destroy()
+      }
+    }
+    return core.contiguousLength
+  }
+
   async applyRemote (writer: string, length: number, timeoutMs = 10_000): Promise<string[]> {
     const core = await this.logOf(writer)
     const from = await this.view.applied(writer)
@@ -206,7 +222,17 @@ export class ContextStore {
    * the recipients, all appended in one batch and applied to the view atomically with its checkpoint.
    */
   async write (records: readonly ContextRecord[], options: WriteOptions): Promise<WriteResult> {
+    // Writes run one at a time: each reads the current versions it builds on.
+    const run = this.writing.then(() => this.writeNow(records, options))
+    this.writing = run.catch(() => {})
+    return await run
+  }
+
+  private writing: Promise<unknown> = Promise.resolve()
+
+  private async writeNow (records: readonly ContextRecord[], options: WriteOptions): Promise<WriteResult> {
     const sorted = [...records].sort(byDepth)
+    await this.view.prefetch(sorted.map(r => r.address))
     const resolvedInBatch = new Map<string, Content>()
     const recipients = [...new Set(options.recipients)].sort()
     const blocks: Buffer[] = []

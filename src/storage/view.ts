@@ -74,6 +74,21 @@ export class ContextView {
     return slot
   }
 
+  /** Loads the slots of many addresses at once, through one snapshot (a get per address would open a session each). */
+  async prefetch (addresses: readonly string[]): Promise<void> {
+    const missing = addresses.filter(a => !this.slots.has(a))
+    if (missing.length < 8) return
+    const snapshot = this.bee.snapshot()
+    try {
+      for (const address of missing) {
+        const entry = await snapshot.get(ADDRESS + address)
+        this.slots.set(address, entry === null ? 'none' : entry.value as Slot)
+      }
+    } finally {
+      await snapshot.close()
+    }
+  }
+
   /** How many blocks of a writer's log this view has applied. */
   async applied (writer: string): Promise<number> {
     const entry = await this.bee.get(APPLIED + writer)
@@ -90,6 +105,7 @@ export class ContextView {
     const pending = new Map<string, Slot>()
     const changed: string[] = []
     const hash = Buffer.from(this.hash)
+    await this.prefetch(entries.map(e => e.entry.address))
     for (const { seq, entry } of entries) {
       const pointer: Pointer = { writer, seq, version: entry.version, kind: entry.kind, inherits: entry.inherits }
       if (entry.digest !== undefined) pointer.digest = entry.digest

@@ -19,6 +19,7 @@ declare module 'hypercore' {
     append (blocks: Buffer | Buffer[]): Promise<{ length: number, byteLength: number }>
     get (index: number, options?: Hypercore.GetOptions): Promise<Buffer | null>
     has (index: number): Promise<boolean>
+    download (range?: { start?: number, end?: number, linear?: boolean }): { done: () => Promise<void>, destroy: () => void }
     update (options?: { wait?: boolean }): Promise<boolean>
     info (options?: { storage?: boolean }): Promise<Record<string, unknown>>
     close (): Promise<void>
@@ -62,6 +63,7 @@ declare module 'hyperbee' {
     put (key: string, value: V): Promise<void>
     del (key: string): Promise<void>
     batch (): Hyperbee.Batch<V>
+    snapshot (): Hyperbee<V>
     createReadStream (range?: Hyperbee.RangeOptions): AsyncIterable<Hyperbee.Entry<V>>
     close (): Promise<void>
   }

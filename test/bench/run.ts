@@ -1,6 +1,7 @@
 // `npm run bench` (`-- --json` for one JSON object): analysis against ctags, re-analysis, retrieval, storage efficiency.
 import { benchAnalyze, analyzeStdlib } from './analyze.js'
 import { benchRetrieve, benchStorageEfficiency } from './retrieve.js'
+import { benchCluster } from './cluster.js'
 
 type Figures = Record<string, number | string>
 
@@ -8,7 +9,10 @@ const TARGETS: Record<string, string> = {
   analyze_vs_ctags: '>= 0.3 (goal 1.0)',
   reanalyze_ratio: '<= 0.1',
   retrieve_warm_p99_us: '<= 500',
-  storage_efficiency: '>= 0.85'
+  storage_efficiency: '>= 0.85',
+  distribute_records_per_s: '>= 10,000',
+  remote_retrieve_p99_ms: '<= 10',
+  catchup_10k_ms: '<= 2,000'
 }
 
 async function main (): Promise<void> {
@@ -26,6 +30,8 @@ async function main (): Promise<void> {
       Object.assign(figures, await benchRetrieve(analysis.records))
     }
   }
+  log('cluster: three peers on a loopback DHT ...')
+  Object.assign(figures, await benchCluster())
   if (json) {
     process.stdout.write(JSON.stringify(figures, null, 2) + '\n')
     return

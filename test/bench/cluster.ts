@@ -1,0 +1,100 @@
+// Cluster benchmarks: three in-process peers on real Hyperswarm over a loopback DHT, real stores on disk.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { LocalPeer } from '../../src/node/local-peer.js'
+import { createInvite, redeemInvite } from '../../src/node/invite.js'
+import { ClusterNode } from '../../src/node/cluster-node.js'
+import { startBootstrap, type RunningBootstrap } from '../../src/net/bootstrap.js'
+import { silentLogger } from '../../src/node/logger.js'
+import type { ContextRecord } from '../../src/context/record.js'
+import { percentile, round } from './stats.js'
+
+export const DISTRIBUTE_RECORDS = 10_000
+export const REMOTE_RETRIEVES = 1_000
+export const CATCHUP_RECORDS = 10_000
+
+function records (count: number, prefix: string): ContextRecord[] {
+  return Array.from({ length: count }, (_, i) => ({
+    address: `ucxl://bench/${prefix}/d${i % 100}/f${i}.go`, kind: 'file' as const, summary: `File ${i} of the ${prefix} batch`, language: 'go',
+    symbols: [{ name: `Func${i}`, kind: 'function' as const, line: 1 + (i % 50) }], imports: ['fmt', 'net/http'],
+    insights: [{ role: 'developer', text: `entry point Func${i}` }]
+  }))
+}
+
+async function waitUntil (check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 10))
+  }
+}
+
+interface Bench {
+  dir: string
+  dht: RunningBootstrap
+  homes: string[]
+  nodes: ClusterNode[]
+}
+
+async function startNode (bench: Bench, home: string): Promise<ClusterNode> {
+  return await ClusterNode.start({ home, bootstrap: bench.dht.addresses, host: '127.0.0.1', logger: silentLogger(), ackTimeoutMs: 60_000 })
+}
+
+export async function benchCluster (): Promise<Record<string, number>> {
+  const dir = mkdtempSync(join(tmpdir(), 'bzzz-bench-cluster-'))
+  const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
+  const bench: Bench = { dir, dht, homes: [join(dir, 'leader'), join(dir, 'a'), join(dir, 'b')], nodes: [] }
+  try {
+    await LocalPeer.init(bench.homes[0]!, { cluster: 'bench', role: 'admin' })
+    await redeemInvite(bench.homes[1]!, (await createInvite(bench.homes[0]!, 'developer')).invite)
+    await redeemInvite(bench.homes[2]!, (await createInvite(bench.homes[0]!, 'developer')).invite)
+    for (const home of bench.homes) bench.nodes.push(await startNode(bench, home))
+    await waitUntil(() => bench.nodes.every(n => n.peers().length === 2), 30_000, 'a full mesh')
+    const [leader, a] = bench.nodes as [ClusterNode, ClusterNode, ClusterNode]
+
+    // distribute_records_per_s: one acknowledged batch (RF 3) of 10,000 records.
+    let started = performance.now()
+    const report = await leader.distribute(records(DISTRIBUTE_RECORDS, 'batch'), undefined, 'bench')
+    const distributeMs = performance.now() - started
+    if (report.acknowledged === undefined || report.acknowledged.required !== 3) throw new Error('the batch was not acknowledged by 3 peers')
+
+    // remote_retrieve_p99_ms: a follower's first retrieve of records the leader wrote.
+    const sample = records(DISTRIBUTE_RECORDS, 'batch').slice(0, REMOTE_RETRIEVES)
+    await a.sync(30)
+    const latencies: number[] = []
+    for (const record of sample) {
+      const t0 = performance.now()
+      await a.retrieve(record.address, 'developer')
+      latencies.push(performance.now() - t0)
+    }
+    latencies.sort((x, y) => x - y)
+
+    // catchup_10k_ms: a follower leaves, 10,000 records are written, it comes back.
+    const leaving = bench.nodes.pop()!
+    await leaving.close()
+    await waitUntil(() => leader.peers().length === 1, 30_000, 'the leader to see the follower gone')
+    await leader.distribute(records(CATCHUP_RECORDS, 'missed'), undefined, 'bench')
+    const target = leader.peer.store.logLength
+    started = performance.now()
+    const back = await startNode(bench, bench.homes[2]!)
+    bench.nodes.push(back)
+    await waitUntil(async () => (back.peer.store.heads().find(h => h.writer === leader.peer.store.writer)?.length ?? 0) >= target &&
+      (await back.peer.status()).viewHash === (await leader.peer.status()).viewHash, 120_000, 'the follower to catch up')
+    const catchupMs = performance.now() - started
+
+    return {
+      distribute_records: DISTRIBUTE_RECORDS,
+      distribute_ms: round(distributeMs, 0),
+      distribute_records_per_s: round(DISTRIBUTE_RECORDS / (distributeMs / 1000), 0),
+      remote_retrieve_p50_ms: round(percentile(latencies, 50), 3),
+      remote_retrieve_p99_ms: round(percentile(latencies, 99), 3),
+      catchup_records: CATCHUP_RECORDS,
+      catchup_10k_ms: round(catchupMs, 0)
+    }
+  } finally {
+    for (const node of bench.nodes) await node.close().catch(() => {})
+    await dht.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
