@@ -325,8 +325,9 @@ export class ContextStore {
     for await (const [address, slot] of this.view.entries(prefix)) yield [address, slot.current]
   }
 
-  /** How many addresses hold a current version. */
+  /** How many addresses hold a current version (all of them, or those under a prefix: that one walks the view). */
   async countAddresses (prefix = ''): Promise<number> {
+    if (prefix === '') return this.view.addressCount
     let n = 0
     for await (const _ of this.view.entries(prefix)) n++
     return n

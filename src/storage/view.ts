@@ -25,6 +25,7 @@ export type Slot = VersionSlot<Pointer>
 const ADDRESS = 'a\u0000'
 const APPLIED = 'w\u0000'
 const META_HASH = 'm\u0000hash'
+const META_COUNT = 'm\u0000count'
 const SLOT_CACHE_MAX = 200_000
 const ZERO_HASH = Buffer.alloc(32).toString('hex')
 
@@ -45,6 +46,7 @@ export class ContextView {
   private readonly bee: Hyperbee<unknown>
   private readonly slots = new LRUCache<string, Slot | 'none'>({ max: SLOT_CACHE_MAX })
   private hash: Buffer = Buffer.from(ZERO_HASH, 'hex')
+  private count = 0
 
   constructor (core: Hypercore) {
     this.bee = new Hyperbee(core, { keyEncoding: 'utf-8', valueEncoding: 'json' })
@@ -54,6 +56,13 @@ export class ContextView {
     await this.bee.ready()
     const stored = await this.bee.get(META_HASH)
     if (stored !== null) this.hash = Buffer.from(stored.value as string, 'hex')
+    const count = await this.bee.get(META_COUNT)
+    if (count !== null) this.count = count.value as number
+  }
+
+  /** How many addresses hold a version: kept with the view, so asking costs nothing. */
+  get addressCount (): number {
+    return this.count
   }
 
   async close (): Promise<void> {
@@ -105,6 +114,7 @@ export class ContextView {
     const pending = new Map<string, Slot>()
     const changed: string[] = []
     const hash = Buffer.from(this.hash)
+    let count = this.count
     await this.prefetch(entries.map(e => e.entry.address))
     for (const { seq, entry } of entries) {
       const pointer: Pointer = { writer, seq, version: entry.version, kind: entry.kind, inherits: entry.inherits }
@@ -113,6 +123,7 @@ export class ContextView {
       const after = applyVersion(before, pointer)
       if (after === before) continue
       pending.set(entry.address, after)
+      if (before === undefined) count++
       if (before?.current !== after.current) {
         if (before !== undefined) xorInto(hash, slotDigest(entry.address, before.current))
         xorInto(hash, slotDigest(entry.address, after.current))
@@ -122,9 +133,11 @@ export class ContextView {
     for (const [address, slot] of pending) await batch.put(ADDRESS + address, slot)
     await batch.put(APPLIED + writer, entries[entries.length - 1]!.seq + 1)
     await batch.put(META_HASH, hash.toString('hex'))
+    await batch.put(META_COUNT, count)
     await batch.flush()
     for (const [address, slot] of pending) this.slots.set(address, slot)
     this.hash = hash
+    this.count = count
     return changed
   }
 

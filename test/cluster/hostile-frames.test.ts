@@ -54,7 +54,7 @@ t.test('a daemon survives 10,000 random and mutated frames', async t => {
       for (let i = 0; i < PER_CONNECTION; i++, sent++) socket.write(randomBytes(1 + Math.floor(Math.random() * 300)))
     } else {
       const mux = Protomux.from(socket)
-      const channel = mux.createChannel({ protocol: WIRE_PROTOCOL, id: channelId })
+      const channel = mux.createChannel({ protocol: WIRE_PROTOCOL, id: channelId })!
       const message = channel.addMessage({ encoding: c.raw })
       channel.open()
       for (let i = 0; i < PER_CONNECTION; i++, sent++) {
