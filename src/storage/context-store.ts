@@ -3,6 +3,7 @@
  * view, and the caches in front of them. Plaintext never reaches the disk: records are sealed before they are
  * appended, and opened only in memory for a role whose key this peer holds.
  */
+import { join } from 'node:path'
 import Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import { LRUCache } from 'lru-cache'
@@ -81,7 +82,7 @@ export class ContextStore {
     this.crypto = crypto
     this.corestore = new Corestore(dir)
     this.log = this.corestore.get({ name: 'log' })
-    this.view = new ContextView(this.corestore.get({ name: 'view' }))
+    this.view = new ContextView(join(dir, 'view.checkpoint'))
   }
 
   static async open (dir: string, crypto: SectionCrypto): Promise<ContextStore> {
