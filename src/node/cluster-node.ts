@@ -4,7 +4,8 @@
  * acknowledgements, and sends generation and distribution to the leader.
  */
 import { EventEmitter } from 'node:events'
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { writeFileAtomic } from '../crypto/atomic-file.js'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { createHash, randomBytes } from 'node:crypto'
@@ -31,6 +32,8 @@ export const REFRESH_BACKOFF_MS = [500, 1_000, 2_000, 4_000, 8_000]
 export const REFRESH_PERIOD_MS = 30_000
 /** The most file bytes one forwarded generation request carries. */
 export const MAX_REQUEST_FILE_BYTES = 24 * 1024 * 1024
+export const KNOWN_MEMBERS_FILE = 'members.json'
+export const MAX_KNOWN_MEMBERS = 1_000
 
 export interface ClusterNodeOptions {
   home: string
@@ -141,8 +144,10 @@ export class ClusterNode extends EventEmitter {
     const topic = Buffer.from(this.peer.config.cluster.topic, 'hex')
     const discovery = this.swarm.join(topic, { server: true, client: true })
     await discovery.flushed()
-    // Members we know by key are dialled directly: the admin, always.
-    if (this.peer.config.cluster.adminKey !== this.nodeId) this.swarm.joinPeer(Buffer.from(this.peer.config.cluster.adminKey, 'hex'))
+    // Members we know by key are dialled directly: the admin, and every member met before.
+    for (const member of new Set([this.peer.config.cluster.adminKey, ...this.knownMembers()])) {
+      if (member !== this.nodeId) this.swarm.joinPeer(Buffer.from(member, 'hex'))
+    }
     let delay = 0
     for (const step of REFRESH_BACKOFF_MS) {
       delay += step
@@ -210,7 +215,26 @@ export class ClusterNode extends EventEmitter {
     connection.destroy()
   }
 
+  /** The members this peer has met (their node ids), remembered in the home so a restart dials them at once. */
+  private knownMembers (): string[] {
+    try {
+      const known = JSON.parse(readFileSync(join(this.peer.home, KNOWN_MEMBERS_FILE), 'utf8')) as unknown
+      return Array.isArray(known) ? known.filter((m): m is string => typeof m === 'string' && /^[0-9a-f]{64}$/.test(m)) : []
+    } catch {
+      return []
+    }
+  }
+
+  private rememberMember (node: string): void {
+    const known = this.knownMembers()
+    if (known.includes(node)) return
+    known.push(node)
+    writeFileAtomic(join(this.peer.home, KNOWN_MEMBERS_FILE), JSON.stringify(known.slice(-MAX_KNOWN_MEMBERS)), 0o600)
+      .catch(err => this.logger.warn({ err: String(err) }, 'could not remember a member'))
+  }
+
   private onMember (remote: string, role: string, channel: WireChannel, connection: any): void {
+    this.rememberMember(remote)
     const previous = this.members.get(remote)
     this.members.set(remote, { node: remote, role, channel, connectedAt: Date.now() })
     if (previous !== undefined && previous.channel !== channel) previous.channel.close('replaced by a newer connection')

@@ -7,11 +7,21 @@ import { peerAt, startCluster, waitFor, waitForMesh } from '../helpers/cluster.j
 import { issueCertificate } from '../../src/net/certificate.js'
 import { identityFromJSON } from '../../src/crypto/identity.js'
 
+function adminStatusId (home: string): string {
+  return JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')).nodeId
+}
+
 t.test('generate on a non-leader, retrieve on a third peer, converge', async t => {
   const cluster = await startCluster(['developer', 'qa'], { project: 'mixed' })
   t.teardown(() => cluster.stop())
   const [admin, developer, qa] = cluster.peers as [typeof cluster.peers[0], typeof cluster.peers[0], typeof cluster.peers[0]]
   await waitForMesh(cluster)
+
+  const second = await admin.run(['node', 'start', '--bootstrap', cluster.bootstrap])
+  t.equal(second.code, 2, 'a second daemon on the same home is refused')
+  t.match(second.stderr, /a daemon already runs/)
+  const members = JSON.parse(readFileSync(join(developer.home, 'members.json'), 'utf8'))
+  t.ok(members.includes(adminStatusId(admin.home)), 'a member remembers whom it met, to dial them by key after a restart')
 
   const status = await developer.run(['status', '--json'])
   t.equal(status.json.mode, 'daemon')
@@ -65,6 +75,6 @@ t.test('generate on a non-leader, retrieve on a third peer, converge', async t =
   }
   const counters = (await admin.run(['status', '--json'])).json.counters
   t.ok(counters.rejectedPeers >= 1, `the admin refused the forger (${counters.rejectedPeers} refusals)`)
-  const members = (await admin.run(['peers', '--json'])).json.peers.map((p: any) => p.id)
-  t.equal(members.length, 2, 'the admin lists its two members only')
+  const listed = (await admin.run(['peers', '--json'])).json.peers.map((p: any) => p.id)
+  t.equal(listed.length, 2, 'the admin lists its two members only')
 })
