@@ -18,6 +18,7 @@ import { fixedLeadership, type Leadership } from '../leader/leadership.js'
 import { certificateProblem } from '../net/certificate.js'
 import { WireChannel } from '../net/channel.js'
 import { WIRE_VERSION, type WireMessage } from '../net/messages.js'
+import { refreshDiscovery } from '../net/dht-options.js'
 import type { Retrieved } from '../storage/context-store.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
 import { LocalPeer, findRoot, type DistributeReport, type GenerateOptions, type GenerateReport, type StatusReport } from './local-peer.js'
@@ -89,6 +90,7 @@ export class ClusterNode extends EventEmitter {
   private nextAckId = 1
   private readonly ackWaiters = new Map<number, () => void>()
   private closing = false
+  private refresher: { stop: () => void } | null = null
 
   private constructor (peer: LocalPeer, options: ClusterNodeOptions) {
     super()
@@ -148,11 +150,8 @@ export class ClusterNode extends EventEmitter {
     for (const member of new Set([this.peer.config.cluster.adminKey, ...this.knownMembers()])) {
       if (member !== this.nodeId) this.swarm.joinPeer(Buffer.from(member, 'hex'))
     }
-    let delay = 0
-    for (const step of REFRESH_BACKOFF_MS) {
-      delay += step
-      this.timers.push(setTimeout(() => { if (!this.closing) discovery.refresh().catch(() => {}) }, delay))
-    }
+    // Peers that join together miss each other: refresh with backoff until every member we know of is connected.
+    this.refresher = refreshDiscovery(discovery, () => this.knownMembers().every(m => m === this.nodeId || this.members.has(m)) && this.members.size > 0, REFRESH_BACKOFF_MS)
     this.timers.push(setInterval(() => { if (!this.closing) discovery.refresh().catch(() => {}) }, REFRESH_PERIOD_MS))
     this.timers.push(setInterval(() => { if (!this.closing) this.applyEffects(this.gossip.step({ type: 'tick' })) }, GOSSIP_TICK_MS))
     for (const timer of this.timers) timer.unref()
@@ -163,6 +162,7 @@ export class ClusterNode extends EventEmitter {
     if (this.closing) return
     this.closing = true
     for (const timer of this.timers) clearTimeout(timer)
+    this.refresher?.stop()
     for (const pending of this.requests.values()) { clearTimeout(pending.timer); pending.reject(unavailable('the daemon is stopping')) }
     await this.swarm.destroy().catch(() => {})
     await this.peer.close()
