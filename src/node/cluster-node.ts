@@ -394,17 +394,21 @@ export class ClusterNode extends EventEmitter {
     if (local) throw unavailable('this peer is not the leader')
     const path = resolve(options.path)
     const root = options.root === undefined ? findRoot(path) : resolve(options.root)
-    const { walkTextFiles } = await import('../intelligence/walk.js')
-    const walk = await walkTextFiles({ root, target: path })
-    let bytes = 0
-    const files = walk.files.map(file => {
-      bytes += file.content.length
-      return { path: file.path, content: file.content.toString('base64') }
-    })
-    if (bytes > MAX_REQUEST_FILE_BYTES) throw badInput(`${options.path} holds ${bytes} bytes of files, over the ${MAX_REQUEST_FILE_BYTES} a forwarded request may carry: generate a smaller part`)
+    const { walkTree, readTextFile } = await import('../intelligence/walk.js')
+    const walk = await walkTree({ root, target: path })
+    // The size limit is checked from the walk, before any file is read.
+    const total = walk.files.reduce((sum, file) => sum + file.size, 0)
+    if (total > MAX_REQUEST_FILE_BYTES) throw badInput(`${options.path} holds ${total} bytes of files, over the ${MAX_REQUEST_FILE_BYTES} a request to the leader may carry: generate a smaller part`)
+    const skipped = [...walk.skipped]
+    const files: Array<{ path: string, content: string }> = []
+    for (const file of walk.files) {
+      const content = await readTextFile(file.absolutePath)
+      if (typeof content === 'string') skipped.push({ path: file.path, reason: content })
+      else files.push({ path: file.path, content: content.toString('base64') })
+    }
     const project = options.project ?? this.peer.config.project ?? (await import('../ucxl/address.js')).projectNameFrom(root.split('/').pop() ?? 'project')
     const report = await this.callLeader('generate', { files, project, path: relative(root, path) || '.', roles: options.roles, priority: options.priority }) as GenerateReport
-    return { ...report, root, skipped: [...walk.skipped, ...report.skipped] }
+    return { ...report, root, skipped: [...skipped, ...report.skipped] }
   }
 
   async distribute (value: unknown, roles: readonly string[] | undefined, source: string): Promise<DistributeReport & { acknowledged?: { holders: number, required: number } }> {
