@@ -16,7 +16,7 @@ import { ZERO_HLC, tickHlc, type Hlc } from '../distribution/hlc.js'
 import { nextVector, versionKey, type Version } from '../distribution/version.js'
 import { accessDenied, corrupt, isBzzzError, unavailable } from '../errors.js'
 import { parentChain } from '../ucxl/address.js'
-import { decodeEntry, encodeEntry, type ContextEntry } from './log-entry.js'
+import { decodeEntry, encodeBlock, encodeEntry, packBlocks, splitBlock, type ContextEntry } from './log-entry.js'
 import { ContextView, type Pointer } from './view.js'
 
 /** What the store needs from the crypto layer: sealing for recipients, opening for one role, a keyed digest. */
@@ -29,6 +29,7 @@ export interface SectionCrypto {
 
 export const RESOLVED_CACHE_MAX = 50_000
 export const LAYER_CACHE_MAX = 50_000
+export const BLOCK_CACHE_MAX = 256
 
 export interface WriteOptions {
   term: number
@@ -76,6 +77,7 @@ export class ContextStore {
   rejectedEntries = 0
   private readonly resolved = new LRUCache<string, Retrieved>({ max: RESOLVED_CACHE_MAX })
   private readonly layers = new LRUCache<string, ReadableLayer | 'none'>({ max: LAYER_CACHE_MAX })
+  private readonly blocks = new LRUCache<string, ContextEntry[]>({ max: BLOCK_CACHE_MAX })
 
   private constructor (dir: string, crypto: SectionCrypto) {
     this.dir = dir
@@ -159,25 +161,37 @@ export class ContextStore {
     const CHUNK = 512
     for (let start = from; start < upTo; start += CHUNK) {
       const end = Math.min(upTo, start + CHUNK)
-      const entries = []
+      const entries: Array<{ seq: number, index: number, entry: ContextEntry | null }> = []
+      let blocks = 0
       for (let seq = start; seq < end; seq++) {
         const block = await core.get(seq, { timeout: timeoutMs })
         if (block === null) break
+        blocks++
+        let parts: Buffer[]
         try {
-          const entry = decodeEntry(block, `block ${seq} of log ${writer.slice(0, 12)}`)
-          if (entry.version.writer !== writer) throw corrupt('an entry that claims another writer')
-          entries.push({ seq, entry })
+          parts = splitBlock(block, `block ${seq} of log ${writer.slice(0, 12)}`)
         } catch {
-          // A damaged or dishonest block is skipped (and counted), never applied; the checkpoint still moves past it.
+          // A damaged block is skipped (and counted), never applied; the applied count still moves past it.
           this.rejectedEntries++
-          entries.push({ seq, entry: null })
+          entries.push({ seq, index: 0, entry: null })
+          continue
+        }
+        for (const [index, part] of parts.entries()) {
+          try {
+            const entry = decodeEntry(part, `entry ${index} of block ${seq} of log ${writer.slice(0, 12)}`)
+            if (entry.version.writer !== writer) throw corrupt('an entry that claims another writer')
+            entries.push({ seq, index, entry })
+          } catch {
+            this.rejectedEntries++
+            entries.push({ seq, index, entry: null })
+          }
         }
       }
       if (entries.length === 0) break
       const applied = await this.view.applyWithGaps(writer, entries)
       changed.push(...applied)
       this.invalidate(applied)
-      if (entries.length < end - start) break
+      if (blocks < end - start) break
     }
     return changed
   }
@@ -205,17 +219,31 @@ export class ContextStore {
     const CHUNK = 512
     for (let start = from; start < this.log.length; start += CHUNK) {
       const end = Math.min(this.log.length, start + CHUNK)
-      const entries = []
-      for (let seq = start; seq < end; seq++) entries.push({ seq, entry: await this.readEntry(this.log, seq) })
+      const entries: Array<{ seq: number, index: number, entry: ContextEntry }> = []
+      for (let seq = start; seq < end; seq++) {
+        for (const [index, entry] of (await this.readBlock(this.log, seq)).entries()) entries.push({ seq, index, entry })
+      }
       this.invalidate(await this.view.apply(this.writer, entries))
     }
-    if (this.log.length > 0) this.hlc = (await this.readEntry(this.log, this.log.length - 1)).version.hlc
+    if (this.log.length > 0) this.hlc = (await this.readBlock(this.log, this.log.length - 1)).at(-1)!.version.hlc
   }
 
-  private async readEntry (core: Hypercore, seq: number): Promise<ContextEntry> {
+  /** The entries of a block this peer holds, decoded once and kept in a small cache (siblings share blocks). */
+  private async readBlock (core: Hypercore, seq: number): Promise<ContextEntry[]> {
+    const key = `${core.key!.toString('hex')}:${seq}`
+    const cached = this.blocks.get(key)
+    if (cached !== undefined) return cached
     const block = await core.get(seq, { wait: false })
     if (block === null) throw corrupt(`block ${seq} of log ${core.key?.toString('hex').slice(0, 12) ?? '?'} is missing`)
-    return decodeEntry(block, `block ${seq} of the log`)
+    const entries = splitBlock(block, `block ${seq} of the log`).map((part, i) => decodeEntry(part, `entry ${i} of block ${seq} of the log`))
+    this.blocks.set(key, entries)
+    return entries
+  }
+
+  private async readEntry (core: Hypercore, seq: number, index = 0): Promise<ContextEntry> {
+    const entry = (await this.readBlock(core, seq))[index]
+    if (entry === undefined) throw corrupt(`block ${seq} of the log has no entry ${index}`)
+    return entry
   }
 
   /**
@@ -236,7 +264,7 @@ export class ContextStore {
     await this.view.prefetch(sorted.map(r => r.address))
     const resolvedInBatch = new Map<string, Content>()
     const recipients = [...new Set(options.recipients)].sort()
-    const blocks: Buffer[] = []
+    const encoded: Buffer[] = []
     const entries: ContextEntry[] = []
     let unchanged = 0
     for (const record of sorted) {
@@ -256,14 +284,18 @@ export class ContextStore {
       const entry: ContextEntry = { type: 'context', address: record.address, kind: record.kind, inherits: stored.inherits ?? true, version, digest, envelope }
       if (options.decision !== undefined) entry.decision = options.decision
       entries.push(entry)
-      blocks.push(encodeEntry(entry))
+      encoded.push(encodeEntry(entry))
     }
-    if (blocks.length === 0) return { written: 0, unchanged, bytes: 0 }
+    if (encoded.length === 0) return { written: 0, unchanged, bytes: 0 }
     const before = this.log.byteLength
     const start = this.log.length
-    await this.log.append(blocks)
-    this.invalidate(await this.view.apply(this.writer, entries.map((entry, i) => ({ seq: start + i, entry }))))
-    return { written: blocks.length, unchanged, bytes: this.log.byteLength - before }
+    const packed = packBlocks(encoded)
+    await this.log.append(packed.map(encodeBlock))
+    const applied: Array<{ seq: number, index: number, entry: ContextEntry }> = []
+    let next = 0
+    for (const [b, block] of packed.entries()) for (let index = 0; index < block.length; index++) applied.push({ seq: start + b, index, entry: entries[next++]! })
+    this.invalidate(await this.view.apply(this.writer, applied))
+    return { written: encoded.length, unchanged, bytes: this.log.byteLength - before }
   }
 
   private parentInBatch (address: string, resolvedInBatch: Map<string, Content>): Content {
@@ -300,7 +332,7 @@ export class ContextStore {
   }
 
   private async openLayer (address: string, pointer: Pointer, role: string): Promise<ReadableLayer | undefined> {
-    const entry = await this.readEntry(await this.logOf(pointer.writer), pointer.seq)
+    const entry = await this.readEntry(await this.logOf(pointer.writer), pointer.seq, pointer.index ?? 0)
     const opened = this.crypto.open(entry.envelope, role, associatedData(address, entry.version))
     if (opened.size === 0) return undefined
     return { address, kind: entry.kind, inherits: entry.inherits, content: joinSections(opened, address) }

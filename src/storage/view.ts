@@ -14,7 +14,9 @@ import type { LogEntry } from './log-entry.js'
 /** Where a version is stored: which writer log, which block. */
 export interface Pointer {
   writer: string
+  /** The block, and the entry's place in it (blocks hold batches of entries). */
   seq: number
+  index?: number
   version: Version
   kind: RecordKind
   inherits: boolean
@@ -37,6 +39,7 @@ function xorInto (target: Buffer, other: Buffer): void {
 
 export interface AppliedEntry {
   seq: number
+  index: number
   entry: LogEntry
 }
 
@@ -120,13 +123,14 @@ export class ContextView {
   }
 
   /** Applies blocks of which some were refused (null): those are skipped, and the applied count moves past them all. */
-  async applyWithGaps (writer: string, entries: ReadonlyArray<{ seq: number, entry: LogEntry | null }>): Promise<string[]> {
+  async applyWithGaps (writer: string, entries: ReadonlyArray<{ seq: number, index: number, entry: LogEntry | null }>): Promise<string[]> {
     const last = entries[entries.length - 1]
     if (last === undefined) return []
     const changed: string[] = []
-    for (const { seq, entry } of entries) {
+    for (const { seq, index, entry } of entries) {
       if (entry === null) continue
       const pointer: Pointer = { writer, seq, version: entry.version, kind: entry.kind, inherits: entry.inherits }
+      if (index > 0) pointer.index = index
       if (entry.digest !== undefined) pointer.digest = entry.digest
       const before = this.slots.get(entry.address)
       const after = applyVersion(before, pointer)

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import Corestore from 'corestore'
 import { ContextStore, associatedData } from '../../src/storage/context-store.js'
-import { decodeEntry, encodeEntry } from '../../src/storage/log-entry.js'
+import { decodeEntry, encodeBlock, encodeEntry, packBlocks, splitBlock, MAX_ENTRIES_PER_BLOCK } from '../../src/storage/log-entry.js'
 import { splitSections } from '../../src/context/sections.js'
 import { nextVector, type Version } from '../../src/distribution/version.js'
 import type { ContextRecord } from '../../src/context/record.js'
@@ -106,7 +106,7 @@ t.test('the view survives a restart, and catches up with blocks appended after i
   const raw = new Corestore(dir)
   const log = raw.get({ name: 'log' })
   await log.ready()
-  const last = decodeEntry((await log.get(log.length - 1))!)
+  const last = decodeEntry(splitBlock((await log.get(log.length - 1))!).at(-1)!)
   const record: ContextRecord = { address: 'ucxl://p/src/new.go', kind: 'file', summary: 'Appended before a crash' }
   const version: Version = { term: 1, hlc: { wall: 5, logical: 0 }, writer, vv: nextVector(undefined, writer) }
   const envelope = keys.crypto.seal(splitSections(record), ALL, associatedData(record.address, version))
@@ -136,4 +136,27 @@ t.test('no plaintext at rest', async t => {
     if (statSync(file).size === 0) continue
     t.notOk(readFileSync(file).includes(marker), `no marker in ${file.slice(keys.dir.length)}`)
   }
+})
+
+t.test('entries are packed into blocks, and broken framing is refused', async t => {
+  const parts = Array.from({ length: MAX_ENTRIES_PER_BLOCK + 10 }, (_, i) => Buffer.from([1, 0, 0, 0, 0, i % 256]))
+  const packed = packBlocks(parts)
+  t.same(packed.map(b => b.length), [MAX_ENTRIES_PER_BLOCK, 10], 'at most MAX_ENTRIES_PER_BLOCK per block')
+  const block = encodeBlock(packed[1]!)
+  t.same(splitBlock(block), packed[1], 'a block splits into its entries')
+  t.equal(splitBlock(parts[0]!)[0], parts[0], 'a single-entry block is the entry itself')
+  for (const broken of [block.subarray(0, block.length - 1), Buffer.concat([block, Buffer.from([0])]), Buffer.from([2, 0, 0, 0, 0, 0]), Buffer.from([9, 1, 2, 3, 4, 5])]) {
+    t.throws(() => splitBlock(broken), { code: 'CORRUPT' })
+  }
+})
+
+t.test('a batch of records shares blocks; each resolves from its block', async t => {
+  const keys = await testKeys()
+  const store = await ContextStore.open(join(keys.dir, 'store'), keys.crypto)
+  t.teardown(() => store.close())
+  const many: ContextRecord[] = Array.from({ length: 600 }, (_, i) => ({ address: `ucxl://p/d${i % 7}/f${i}.go`, kind: 'file', summary: `file ${i}` }))
+  const result = await store.write(many, { term: 1, recipients: ALL, nowMs: 1 })
+  t.equal(result.written, 600)
+  t.ok(store.logLength < 10, `600 entries in ${store.logLength} blocks`)
+  for (const i of [0, 1, 255, 256, 599]) t.equal((await store.retrieve(`ucxl://p/d${i % 7}/f${i}.go`, 'viewer')).context.summary, `file ${i}`)
 })
