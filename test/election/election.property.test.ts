@@ -1,6 +1,6 @@
 import t from 'tap'
 import fc from 'fast-check'
-import { Network } from './network.js'
+import { Network } from '../helpers/election-network.js'
 
 // One fault or event of a schedule; peer and message indexes are taken modulo what exists.
 type Op =

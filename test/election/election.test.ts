@@ -1,7 +1,7 @@
 import t from 'tap'
 import { Election, type ElectionEffect } from '../../src/election/index.js'
 import { isBzzzError } from '../../src/errors.js'
-import { Network, mulberry32 } from './network.js'
+import { Network, mulberry32 } from '../helpers/election-network.js'
 
 const sends = (effects: ElectionEffect[]): ElectionEffect[] => effects.filter(e => e.type === 'send')
 
