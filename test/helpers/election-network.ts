@@ -5,17 +5,9 @@
 
 import { Election, type ElectionEffect, type ElectionInput, type ElectionMessage, type ElectionOptions, type PersistedVote } from '../../src/election/index.js'
 
-/** mulberry32: one seed, every random choice. */
-export function mulberry32 (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** mulberry32: one seed, every random choice (the benchmarks' generator). */
+export { seededRandom as mulberry32 } from '../bench/stats.js'
+import { seededRandom as mulberry32 } from '../bench/stats.js'
 
 export interface Envelope {
   from: string
