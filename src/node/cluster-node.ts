@@ -3,7 +3,6 @@
  * certificates, replicates every writer log with them, gossips log heads through the pure gossip core, counts
  * acknowledgements, and sends generation and distribution to the leader.
  */
-import { EventEmitter } from 'node:events'
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { writeFileAtomic } from '../crypto/atomic-file.js'
 import { tmpdir } from 'node:os'
@@ -75,7 +74,7 @@ export interface SyncReport {
   logs: Array<{ writer: string, before: number, after: number, moved: number }>
 }
 
-export class ClusterNode extends EventEmitter {
+export class ClusterNode {
   readonly peer: LocalPeer
   readonly gossip = new GossipCore()
   readonly acks: AckTracker
@@ -93,7 +92,6 @@ export class ClusterNode extends EventEmitter {
   private refresher: { stop: () => void } | null = null
 
   private constructor (peer: LocalPeer, options: ClusterNodeOptions) {
-    super()
     this.peer = peer
     this.logger = options.logger
     this.ackTimeoutMs = options.ackTimeoutMs ?? ACK_TIMEOUT_MS
@@ -241,7 +239,6 @@ export class ClusterNode extends EventEmitter {
     this.peer.store.replicate(connection)
     this.logger.info({ peer: remote.slice(0, 12), role }, 'member connected')
     this.applyEffects(this.gossip.step({ type: 'connected', peer: remote }))
-    this.emit('member', remote)
   }
 
   private onMemberGone (remote: string): void {
@@ -301,7 +298,6 @@ export class ClusterNode extends EventEmitter {
       this.observeHead(this.nodeId, { writer, length: held })
       this.applyEffects(this.gossip.step({ type: 'local', writer, length: held }))
       await this.peer.store.applyRemote(writer, held)
-      this.emit('applied', writer)
     }).catch(err => { if (!this.closing) this.logger.warn({ err: String(err), writer: writer.slice(0, 12) }, 'fetching a log failed; the next tick retries') })
     this.fetches.set(writer, next)
   }

@@ -34,11 +34,16 @@ export async function runningDaemon (home: string): Promise<number | null> {
   try { return Number(readFileSync(paths.pidFile, 'utf8').trim()) || -1 } catch { return -1 }
 }
 
+/** Throws BAD_USAGE when a daemon already serves this home. */
+export async function refuseSecondDaemon (home: string): Promise<void> {
+  const pid = await runningDaemon(home)
+  if (pid !== null) throw badUsage(`a daemon already runs for ${home}${pid > 0 ? ` (pid ${pid})` : ''}: stop it with \`bzzz-ctx node stop\``)
+}
+
 export async function startDaemon (options: DaemonOptions): Promise<RunningDaemon> {
   readConfig(options.home)
   const paths = homePaths(options.home)
-  const pid = await runningDaemon(options.home)
-  if (pid !== null) throw badUsage(`a daemon already runs for ${options.home}${pid > 0 ? ` (pid ${pid})` : ''}: stop it with \`bzzz-ctx node stop\``)
+  await refuseSecondDaemon(options.home)
   const node = await ClusterNode.start({ home: options.home, logger: options.logger, ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}), ...(options.host !== undefined ? { host: options.host } : {}) })
   let resolveStopped!: () => void
   const stopped = new Promise<void>(resolve => { resolveStopped = resolve })

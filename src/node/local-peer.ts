@@ -17,7 +17,7 @@ import type { ContextRecord } from '../context/record.js'
 import { validateRecord } from '../context/validate.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
 import { ContextStore, type Retrieved } from '../storage/context-store.js'
-import { projectNameFrom, rootAddress } from '../ucxl/address.js'
+import { projectNameFrom } from '../ucxl/address.js'
 import type { AnalyzeProgress, SkippedFile } from '../intelligence/types.js'
 import { CONFIG_FORMAT, DEFAULT_REPLICATION_FACTOR, homeExists, homePaths, readConfig, roleEntry, writeConfig, type PeerConfig } from './home.js'
 import { sectionCrypto } from './section-crypto.js'
@@ -275,17 +275,12 @@ export class LocalPeer {
       viewHash: this.store.viewHash,
       mode: 'local' as const,
       home: this.home,
-      records: await this.store.countAddresses(),
+      records: this.store.addressCount,
       log: { length: this.store.logLength, bytes: this.store.logBytes },
       roles: this.directory.names().map(name => {
         const entry = this.directory.get(name)!
         return { name, clearance: entry.clearance, epoch: entry.epoch, held: this.keyring.hasRole(name) }
       })
     }
-  }
-
-  /** The project root address of the configured project, if any. */
-  get projectRoot (): string | null {
-    return this.config.project === undefined ? null : rootAddress(this.config.project)
   }
 }

@@ -94,7 +94,7 @@ export class ContextStore {
       await store.log.ready()
       await store.view.ready()
       await store.catchUp()
-      for await (const writer of store.view.writers()) if (writer !== store.writer) await store.applyRemote(writer, 0)
+      for (const writer of store.view.writers()) if (writer !== store.writer) await store.applyRemote(writer, 0)
     } catch (err) {
       await store.corestore.close().catch(() => {})
       if (isBzzzError(err)) throw err
@@ -155,7 +155,7 @@ export class ContextStore {
 
   async applyRemote (writer: string, length: number, timeoutMs = 10_000): Promise<string[]> {
     const core = await this.logOf(writer)
-    const from = await this.view.applied(writer)
+    const from = this.view.applied(writer)
     const upTo = Math.max(length, core.contiguousLength)
     const changed: string[] = []
     const CHUNK = 512
@@ -188,7 +188,7 @@ export class ContextStore {
         }
       }
       if (entries.length === 0) break
-      const applied = await this.view.applyWithGaps(writer, entries)
+      const applied = await this.view.apply(writer, entries)
       changed.push(...applied)
       this.invalidate(applied)
       if (blocks < end - start) break
@@ -215,7 +215,7 @@ export class ContextStore {
 
   /** Applies whatever the log holds beyond the view's checkpoint (after a crash between append and apply). */
   private async catchUp (): Promise<void> {
-    const from = await this.view.applied(this.writer)
+    const from = this.view.applied(this.writer)
     const CHUNK = 512
     for (let start = from; start < this.log.length; start += CHUNK) {
       const end = Math.min(this.log.length, start + CHUNK)
@@ -261,7 +261,6 @@ export class ContextStore {
 
   private async writeNow (records: readonly ContextRecord[], options: WriteOptions): Promise<WriteResult> {
     const sorted = [...records].sort(byDepth)
-    await this.view.prefetch(sorted.map(r => r.address))
     const resolvedInBatch = new Map<string, Content>()
     const recipients = [...new Set(options.recipients)].sort()
     const encoded: Buffer[] = []
@@ -273,7 +272,7 @@ export class ContextStore {
       resolvedInBatch.set(record.address, mergeLayers([{ address: record.address, content: contentOf(stored) }, { address: '', content: parent }]).content)
       const sections = splitSections(stored)
       const digest = this.crypto.digest(Buffer.from(JSON.stringify([recipients, stored.inherits ?? true, sections.map(s => [s.level, s.plaintext.toString('utf8')])])))
-      const slot = await this.view.slot(record.address)
+      const slot = this.view.slot(record.address)
       if (slot !== undefined && slot.current.writer === this.writer && slot.current.digest === digest && slot.conflicts.length === 0) {
         unchanged++
         continue
@@ -324,7 +323,7 @@ export class ContextStore {
     const key = role + '\u0000' + address
     const cached = this.layers.get(key)
     if (cached !== undefined) return cached === 'none' ? undefined : cached
-    const slot = await this.view.slot(address)
+    const slot = this.view.slot(address)
     let layer: ReadableLayer | undefined
     if (slot !== undefined) layer = await this.openLayer(address, slot.current, role)
     this.layers.set(key, layer ?? 'none')
@@ -343,7 +342,7 @@ export class ContextStore {
     const key = `${role}\u0000${depth}\u0000${address}`
     const hit = this.resolved.get(key)
     if (hit !== undefined) return hit
-    const slot = await this.view.slot(address)
+    const slot = this.view.slot(address)
     if (slot !== undefined && await this.readableLayer(address, role) === undefined) {
       throw accessDenied(`role ${role} may not read ${address}: it was not distributed to ${role}, or ${role}'s clearance covers none of it`)
     }
@@ -353,16 +352,8 @@ export class ContextStore {
     return retrieved
   }
 
-  /** The current pointer of every address under a prefix (for listings and `generate`'s bookkeeping). */
-  async * addresses (prefix = ''): AsyncGenerator<[string, Pointer]> {
-    for await (const [address, slot] of this.view.entries(prefix)) yield [address, slot.current]
-  }
-
-  /** How many addresses hold a current version (all of them, or those under a prefix: that one walks the view). */
-  async countAddresses (prefix = ''): Promise<number> {
-    if (prefix === '') return this.view.addressCount
-    let n = 0
-    for await (const _ of this.view.entries(prefix)) n++
-    return n
+  /** How many addresses hold a current version. */
+  get addressCount (): number {
+    return this.view.addressCount
   }
 }

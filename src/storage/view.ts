@@ -37,12 +37,6 @@ function xorInto (target: Buffer, other: Buffer): void {
   for (let i = 0; i < target.length; i++) target[i] = target[i]! ^ other[i]!
 }
 
-export interface AppliedEntry {
-  seq: number
-  index: number
-  entry: LogEntry
-}
-
 interface Checkpoint {
   format: number
   hash: string
@@ -102,28 +96,20 @@ export class ContextView {
     return this.slots.size
   }
 
-  async slot (address: string): Promise<Slot | undefined> {
+  slot (address: string): Slot | undefined {
     return this.slots.get(address)
   }
 
-  /** Kept for callers that batch lookups; the index is in memory, so there is nothing to load. */
-  async prefetch (_addresses: readonly string[]): Promise<void> {}
-
   /** How many blocks of a writer's log this view has applied. */
-  async applied (writer: string): Promise<number> {
+  applied (writer: string): number {
     return this.appliedLengths.get(writer) ?? 0
   }
 
   /**
-   * Applies consecutive blocks of one writer's log, starting at the view's checkpoint for it. Returns the addresses
-   * whose current version changed.
+   * Applies consecutive blocks of one writer's log, from the view's applied count for it. A refused entry (null) is
+   * skipped, and the applied count still moves past it. Returns the addresses whose current version changed.
    */
-  async apply (writer: string, entries: readonly AppliedEntry[]): Promise<string[]> {
-    return await this.applyWithGaps(writer, entries)
-  }
-
-  /** Applies blocks of which some were refused (null): those are skipped, and the applied count moves past them all. */
-  async applyWithGaps (writer: string, entries: ReadonlyArray<{ seq: number, index: number, entry: LogEntry | null }>): Promise<string[]> {
+  async apply (writer: string, entries: ReadonlyArray<{ seq: number, index: number, entry: LogEntry | null }>): Promise<string[]> {
     const last = entries[entries.length - 1]
     if (last === undefined) return []
     const changed: string[] = []
@@ -149,13 +135,7 @@ export class ContextView {
   }
 
   /** The writers whose logs this view has applied blocks of. */
-  async * writers (): AsyncGenerator<string> {
-    yield * [...this.appliedLengths.keys()]
-  }
-
-  /** Every address and its slot, in address order, optionally under a prefix. */
-  async * entries (prefix = ''): AsyncGenerator<[string, Slot]> {
-    const addresses = [...this.slots.keys()].filter(a => a.startsWith(prefix)).sort()
-    for (const address of addresses) yield [address, this.slots.get(address)!]
+  writers (): string[] {
+    return [...this.appliedLengths.keys()]
   }
 }

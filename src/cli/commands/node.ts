@@ -43,13 +43,9 @@ export function nodeCommand (env: CliEnv): Command {
       const bootstrap = config.bootstrap === undefined ? undefined : parseBootstrap(config.bootstrap.join(','))
       const host = options.host ?? (bootstrap !== undefined && bootstrap.every(b => LOOPBACK.has(b.host)) ? '127.0.0.1' : undefined)
       const paths = homePaths(home)
-      const { runningDaemon } = await import('../../node/daemon.js')
-      const already = await runningDaemon(home)
-      if (already !== null) {
-        const { badUsage } = await import('../../errors.js')
-        throw badUsage(`a daemon already runs for ${home}${already > 0 ? ` (pid ${already})` : ''}: stop it with \`bzzz-ctx node stop\``)
-      }
+      const { runningDaemon, refuseSecondDaemon } = await import('../../node/daemon.js')
       if (options.detach === true) {
+        await refuseSecondDaemon(home)
         const log = openSync(paths.log, 'a', 0o600)
         const args = [join(PACKAGE_ROOT, 'bin', 'bzzz-ctx'), '--home', home, 'node', 'start', ...(host !== undefined ? ['--host', host] : [])]
         const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], env: { ...ctx.io.env, BZZZ_LOG_FILE: paths.log } })
