@@ -16,6 +16,8 @@ import { nodeCommand } from './commands/node.js'
 import { syncCommand } from './commands/sync.js'
 import { peersCommand } from './commands/peers.js'
 import { bootstrapCommand } from './commands/bootstrap.js'
+import { electCommand } from './commands/elect.js'
+import { queueCommand } from './commands/queue.js'
 
 export function buildProgram (io: Io): Command {
   const env = createCliEnv(io)
@@ -41,6 +43,8 @@ Start with: bzzz-ctx demo      More: man bzzz-ctx, or bzzz-ctx help <command>`)
     .addCommand(bootstrapCommand(env))
     .addCommand(syncCommand(env))
     .addCommand(peersCommand(env))
+    .addCommand(electCommand(env))
+    .addCommand(queueCommand(env))
     .addCommand(demoCommand(env))
   const silence = (command: Command): void => {
     command.exitOverride().configureOutput({

@@ -1,5 +1,5 @@
 /**
- * The wire protocol between cluster members: four message types, each a compact-encoding codec. Decoding is
+ * The wire protocol between cluster members: six message types, each a compact-encoding codec. Decoding is
  * strict and bounded: every limit is checked before anything is allocated, every number and length prefix must be
  * minimally encoded (so a frame that decodes re-encodes to the same bytes), and any malformed input becomes one
  * BAD_INPUT error that says what is wrong, never another exception.
@@ -27,7 +27,7 @@ export const MAX_BODY_BYTES = MAX_FRAME_BYTES - FRAME_HEADER_BYTES
 export const MAX_HELLO_FRAME_BYTES = MAX_CERTIFICATE_BYTES + 16
 
 /** The type tag that starts every frame is the index of its type here: never reorder, only append. */
-export const MESSAGE_TYPES = ['hello', 'heads', 'request', 'response'] as const
+export const MESSAGE_TYPES = ['hello', 'heads', 'request', 'response', 'election', 'roster'] as const
 export type MessageType = typeof MESSAGE_TYPES[number]
 
 export interface HelloMessage {
@@ -59,7 +59,20 @@ export interface ResponseMessage {
   /** JSON text: the result, or `{ code, message }` when !ok. */
   body: string
 }
-export type WireMessage = HelloMessage | HeadsMessage | RequestMessage | ResponseMessage
+/** The kinds of election message (src/election), by their tag: never reorder, only append. */
+export const ELECTION_KINDS = ['pre-vote', 'pre-vote-response', 'vote', 'vote-response', 'heartbeat', 'heartbeat-response', 'timeout-now'] as const
+export type ElectionKind = typeof ELECTION_KINDS[number]
+export interface ElectionWireMessage {
+  type: 'election'
+  kind: ElectionKind
+  term: number
+  /** granted (responses), transfer (vote), canCampaign (heartbeat-response); false otherwise. */
+  flag: boolean
+}
+/** The admin-signed member roster, JSON text (see src/node/roster.ts): sent after hello and whenever it grows. */
+export interface RosterMessage { type: 'roster', roster: string }
+export const MAX_ROSTER_BYTES = 256 * 1024
+export type WireMessage = HelloMessage | HeadsMessage | RequestMessage | ResponseMessage | ElectionWireMessage | RosterMessage
 
 /** compact-encoding's codec state and codec shape (the package does not export its own types for them). */
 export interface CodecState { start: number, end: number, buffer: Uint8Array | null }
@@ -82,7 +95,9 @@ const FIELDS: Readonly<Record<MessageType, readonly string[]>> = {
   hello: ['type', 'version', 'certificate'],
   heads: ['type', 'heads'],
   request: ['type', 'id', 'op', 'body'],
-  response: ['type', 'id', 'ok', 'body']
+  response: ['type', 'id', 'ok', 'body'],
+  election: ['type', 'kind', 'term', 'flag'],
+  roster: ['type', 'roster']
 }
 
 // ---- validation: the one place that decides what a message may hold -------------------------------------------
@@ -158,6 +173,14 @@ export function validateMessage (value: unknown): WireMessage {
       checkPattern(value.id, 'response id', ID, `1-${MAX_ID_CHARS} of A-Z a-z 0-9 _ -`)
       if (typeof value.ok !== 'boolean') throw badInput(`response ok must be true or false, not ${describe(value.ok)}`)
       checkJsonText(value.body, 'response body', MAX_BODY_BYTES)
+      break
+    case 'election':
+      if (!(ELECTION_KINDS as readonly unknown[]).includes(value.kind)) throw badInput(`unknown election message kind ${describe(value.kind)}`)
+      checkUint(value.term, 'election term')
+      if (typeof value.flag !== 'boolean') throw badInput(`election flag must be true or false, not ${describe(value.flag)}`)
+      break
+    case 'roster':
+      checkJsonText(value.roster, 'roster', MAX_ROSTER_BYTES)
       break
   }
   return value as unknown as WireMessage
@@ -274,6 +297,21 @@ const RAW: { readonly [K in MessageType]: RawCodec<Extract<WireMessage, { type: 
       ok: readBool(state, 'response ok'),
       body: readText(state, 'response body', MAX_BODY_BYTES)
     })
+  },
+  election: {
+    preencode: (state, m) => { c.uint.preencode(state, ELECTION_KINDS.indexOf(m.kind)); c.uint.preencode(state, m.term); c.bool.preencode(state, m.flag) },
+    encode: (state, m) => { c.uint.encode(state, ELECTION_KINDS.indexOf(m.kind)); c.uint.encode(state, m.term); c.bool.encode(state, m.flag) },
+    decode: state => {
+      const tag = readUint(state, 'election kind')
+      const kind = ELECTION_KINDS[tag]
+      if (kind === undefined) throw badInput(`unknown election message kind ${tag}`)
+      return { type: 'election', kind, term: readUint(state, 'election term'), flag: readBool(state, 'election flag') }
+    }
+  },
+  roster: {
+    preencode: (state, m) => { preencodeText(state, m.roster) },
+    encode: (state, m) => { c.string.encode(state, m.roster) },
+    decode: state => ({ type: 'roster', roster: readText(state, 'roster', MAX_ROSTER_BYTES) })
   }
 }
 
@@ -298,13 +336,17 @@ export const helloCodec: Codec<HelloMessage> = messageCodec('hello')
 export const headsCodec: Codec<HeadsMessage> = messageCodec('heads')
 export const requestCodec: Codec<RequestMessage> = messageCodec('request')
 export const responseCodec: Codec<ResponseMessage> = messageCodec('response')
+export const electionCodec: Codec<ElectionWireMessage> = messageCodec('election')
+export const rosterCodec: Codec<RosterMessage> = messageCodec('roster')
 
 /** The codec of each message type, by type. */
 export const messageCodecs: { readonly [K in MessageType]: Codec<Extract<WireMessage, { type: K }>> } = {
   hello: helloCodec,
   heads: headsCodec,
   request: requestCodec,
-  response: responseCodec
+  response: responseCodec,
+  election: electionCodec,
+  roster: rosterCodec
 }
 
 /**

@@ -3,24 +3,32 @@
  * certificates, replicates every writer log with them, gossips log heads through the pure gossip core, counts
  * acknowledgements, and sends generation and distribution to the leader.
  */
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { writeFileAtomic } from '../crypto/atomic-file.js'
-import { tmpdir } from 'node:os'
-import { dirname, join, relative, resolve } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { createHash, randomBytes } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
 import Hyperswarm from 'hyperswarm'
 import HyperDHT from 'hyperdht'
 import { AckTracker } from '../distribution/acks.js'
 import { GossipCore, type GossipEffect, type Head } from '../distribution/gossip.js'
-import { BzzzError, badInput, isBzzzError, unavailable, type ErrorCode } from '../errors.js'
-import { fixedLeadership, type Leadership } from '../leader/leadership.js'
+import { BzzzError, badInput, badUsage, isBzzzError, unavailable, type ErrorCode } from '../errors.js'
+import type { Leadership } from '../leader/leadership.js'
+import { Coordinator, packFiles, type CompletionHeader } from '../leader/coordinator.js'
+import { isPriority, type QueueCounts, type QueueRow } from '../leader/queue.js'
+import { Election, type ElectionEffect, type ElectionInput, type ElectionMessage, type ElectionState, type PersistedVote } from '../election/election.js'
 import { certificateProblem } from '../net/certificate.js'
 import { WireChannel } from '../net/channel.js'
-import { WIRE_VERSION, type WireMessage } from '../net/messages.js'
+import { WIRE_VERSION, type ElectionWireMessage, type WireMessage } from '../net/messages.js'
+import { covers } from '../crypto/levels.js'
+import { addressFor, projectNameFrom } from '../ucxl/address.js'
+import { readRoster, rosterMembers, rosterProblem, writeRoster, type SignedRoster } from './roster.js'
 import { refreshDiscovery } from '../net/dht-options.js'
 import type { Retrieved } from '../storage/context-store.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
 import { LocalPeer, findRoot, type DistributeReport, type GenerateOptions, type GenerateReport, type StatusReport } from './local-peer.js'
+import { roleEntry } from './home.js'
 import type { Logger } from './logger.js'
 
 export const HELLO_TIMEOUT_MS = 5_000
@@ -30,8 +38,15 @@ export const REQUEST_TIMEOUT_MS = 120_000
 /** Discovery is refreshed after joining with this backoff (peers that join together miss each other otherwise). */
 export const REFRESH_BACKOFF_MS = [500, 1_000, 2_000, 4_000, 8_000]
 export const REFRESH_PERIOD_MS = 30_000
-/** The most file bytes one forwarded generation request carries. */
-export const MAX_REQUEST_FILE_BYTES = 24 * 1024 * 1024
+/** The default election timeout: a follower that hears no leader for this long (plus a random part) campaigns. */
+export const DEFAULT_ELECTION_TIMEOUT_MS = 1_000
+/** An election timeout is this many ticks; heartbeats go every HEARTBEAT_TICKS. */
+export const ELECTION_TICKS = 10
+export const HEARTBEAT_TICKS = 2
+export const VOTE_FILE = 'election.json'
+/** How long `generate` waits for its request to complete, and forwarded calls for a leader to answer. */
+export const COMPLETION_TIMEOUT_MS = 10 * 60_000
+export const RETRY_PAUSE_MS = 100
 export const KNOWN_MEMBERS_FILE = 'members.json'
 export const MAX_KNOWN_MEMBERS = 1_000
 
@@ -43,19 +58,54 @@ export interface ClusterNodeOptions {
   host?: string
   logger: Logger
   ackTimeoutMs?: number
+  /** The election timeout in ms (default DEFAULT_ELECTION_TIMEOUT_MS). */
+  electionTimeoutMs?: number
+  /** False: this peer votes but never stands. Default: true when its role may read source (clearance internal). */
+  campaign?: boolean
+  /** Generation requests run at once (default: cores). */
+  concurrency?: number
 }
 
 interface Member {
   node: string
   role: string
   channel: WireChannel
+  connection: any
   connectedAt: number
 }
 
 interface PendingRequest {
+  /** The member the request went to: if it goes away or stops leading, the request is retried elsewhere. */
+  to: string
   resolve: (body: unknown) => void
   reject: (err: Error) => void
   timer: NodeJS.Timeout
+}
+
+/** A forwarded call that must go to whoever leads now (the one it went to left or stopped leading). */
+class RetryElsewhere extends Error {}
+
+export interface ElectStatus {
+  term: number
+  state: 'leader' | 'follower' | 'candidate'
+  /** The election core's own state (a pre-candidate is reported as candidate above). */
+  phase: ElectionState
+  leader: string | null
+  votedFor: string | null
+  canCampaign: boolean
+  electionTimeoutMs: number
+  roster: { version: number | null, members: number }
+  peers: Array<{ id: string, role: string | null, connected: boolean, voter: boolean, lastContactMs: number | null }>
+}
+
+export interface QueueStatus extends QueueCounts {
+  leader: string | null
+  term: number
+  isLeader: boolean
+}
+
+export interface QueueListRow extends QueueRow {
+  ageMs: number
 }
 
 export interface PeerRow {
@@ -78,7 +128,18 @@ export class ClusterNode {
   readonly peer: LocalPeer
   readonly gossip = new GossipCore()
   readonly acks: AckTracker
-  readonly counters = { rejectedPeers: 0, invalidFrames: 0, forwarded: 0, served: 0 }
+  readonly counters = { rejectedPeers: 0, invalidFrames: 0, forwarded: 0, served: 0, retried: 0, elections: 0 }
+  readonly election: Election
+  readonly coordinator: Coordinator
+  private roster: SignedRoster | null
+  private readonly electionTimeoutMs: number
+  private readonly canCampaign: boolean
+  /** Answers of forwarded calls this leader served, by request id: a retry of the same id gets the same answer. */
+  private readonly served = new LRUCache<string, Promise<unknown>>({ max: 10_000 })
+  private readonly leaderWaiters = new Set<() => void>()
+  private fedLeadership = { isLeader: false, term: -1 }
+  /** Peers this node refuses to talk to: a partition made at the connection level (tests, the simulator's swarm mode). */
+  private readonly blocked = new Set<string>()
   private readonly swarm: Hyperswarm
   private readonly logger: Logger
   private readonly members = new Map<string, Member>()
@@ -96,12 +157,36 @@ export class ClusterNode {
     this.logger = options.logger
     this.ackTimeoutMs = options.ackTimeoutMs ?? ACK_TIMEOUT_MS
     this.acks = new AckTracker(peer.config.nodeId)
+    this.electionTimeoutMs = options.electionTimeoutMs ?? DEFAULT_ELECTION_TIMEOUT_MS
+    if (!Number.isInteger(this.electionTimeoutMs) || this.electionTimeoutMs < ELECTION_TICKS) throw badInput(`the election timeout must be a whole number of ms, at least ${ELECTION_TICKS}`)
+    this.canCampaign = options.campaign ?? covers(roleEntry(peer.config, peer.config.role).clearance, 'internal')
+    this.roster = readRoster(peer.home, { cluster: peer.config.cluster.id, adminKey: peer.config.cluster.adminKey })
+    this.election = new Election({
+      id: peer.config.nodeId,
+      members: rosterMembers(this.roster, peer.config.cluster.adminKey, peer.config.nodeId),
+      electionTimeoutTicks: ELECTION_TICKS,
+      heartbeatTicks: HEARTBEAT_TICKS,
+      random: Math.random,
+      canCampaign: this.canCampaign,
+      ...(readVote(peer.home) !== null ? { persisted: readVote(peer.home)! } : {})
+    })
+    this.coordinator = new Coordinator({
+      peer,
+      logger: options.logger,
+      leadership: () => ({ term: this.election.term, isLeader: this.election.state === 'leader' }),
+      acknowledge: async (quorum?: boolean) => await this.acknowledge(quorum),
+      announce: () => this.announce()
+    }, { concurrency: options.concurrency ?? availableParallelism() })
     const identity = peer.keyring.identity
     const dht = new HyperDHT({
       ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}),
       ...(options.host !== undefined ? { host: options.host } : {})
     })
-    this.swarm = new Hyperswarm({ dht, keyPair: { publicKey: identity.sign.publicKey, secretKey: identity.sign.secretKey } })
+    this.swarm = new Hyperswarm({
+      dht,
+      keyPair: { publicKey: identity.sign.publicKey, secretKey: identity.sign.secretKey },
+      firewall: (remotePublicKey: Buffer) => this.blocked.has(remotePublicKey.toString('hex'))
+    })
     this.swarm.on('connection', (connection: any) => {
       // A peer's bytes must never take the daemon down: anything thrown here closes that connection only.
       try {
@@ -135,7 +220,7 @@ export class ClusterNode {
   }
 
   get leadership (): Leadership {
-    return fixedLeadership(this.nodeId, this.peer.config.cluster.adminKey)
+    return { term: this.election.term, leader: this.election.leader, isLeader: this.election.state === 'leader' }
   }
 
   private async join (): Promise<void> {
@@ -151,7 +236,15 @@ export class ClusterNode {
     // Peers that join together miss each other: refresh with backoff until every member we know of is connected.
     this.refresher = refreshDiscovery(discovery, () => this.knownMembers().every(m => m === this.nodeId || this.members.has(m)) && this.members.size > 0, REFRESH_BACKOFF_MS)
     this.timers.push(setInterval(() => { if (!this.closing) discovery.refresh().catch(() => {}) }, REFRESH_PERIOD_MS))
-    this.timers.push(setInterval(() => { if (!this.closing) this.applyEffects(this.gossip.step({ type: 'tick' })) }, GOSSIP_TICK_MS))
+    this.timers.push(setInterval(() => {
+      if (this.closing) return
+      this.applyEffects(this.gossip.step({ type: 'tick' }))
+      // `invite` re-signs the roster in the admin's home while its daemon runs: pick it up.
+      const saved = readRoster(this.peer.home, { cluster: this.peer.config.cluster.id, adminKey: this.peer.config.cluster.adminKey })
+      if (saved !== null) this.adoptRoster(saved)
+    }, GOSSIP_TICK_MS))
+    this.timers.push(setInterval(() => { if (!this.closing) this.stepElection({ type: 'tick' }) }, this.electionTimeoutMs / ELECTION_TICKS))
+    this.coordinator.start()
     for (const timer of this.timers) timer.unref()
     this.logger.info({ node: this.nodeId, topic: this.peer.config.cluster.topic.slice(0, 8) }, 'joined the cluster topic')
   }
@@ -161,13 +254,32 @@ export class ClusterNode {
     this.closing = true
     for (const timer of this.timers) clearTimeout(timer)
     this.refresher?.stop()
+    this.coordinator.stop()
     for (const pending of this.requests.values()) { clearTimeout(pending.timer); pending.reject(unavailable('the daemon is stopping')) }
+    for (const wake of this.leaderWaiters) wake()
     await this.swarm.destroy().catch(() => {})
     await this.peer.close()
   }
 
+  /** Cuts this node off from `peers`: their connections are destroyed and new ones refused, until `unblock`. */
+  block (peers: readonly string[]): void {
+    for (const peer of peers) {
+      if (peer === this.nodeId) continue
+      this.blocked.add(peer)
+      this.members.get(peer)?.connection.destroy()
+    }
+  }
+
+  /** Heals what `block` cut: the peers are dialled again. */
+  unblock (): void {
+    const peers = [...this.blocked]
+    this.blocked.clear()
+    for (const peer of peers) this.swarm.joinPeer(Buffer.from(peer, 'hex'))
+  }
+
   private onConnection (connection: any): void {
     const remote: string = connection.remotePublicKey.toString('hex')
+    if (this.blocked.has(remote)) { connection.destroy(); return }
     connection.on('error', () => {})
     let authenticated = false
     const channel: WireChannel = new WireChannel(connection, {
@@ -234,15 +346,17 @@ export class ClusterNode {
   private onMember (remote: string, role: string, channel: WireChannel, connection: any): void {
     this.rememberMember(remote)
     const previous = this.members.get(remote)
-    this.members.set(remote, { node: remote, role, channel, connectedAt: Date.now() })
+    this.members.set(remote, { node: remote, role, channel, connection, connectedAt: Date.now() })
     if (previous !== undefined && previous.channel !== channel) previous.channel.close('replaced by a newer connection')
     this.peer.store.replicate(connection)
     this.logger.info({ peer: remote.slice(0, 12), role }, 'member connected')
+    if (this.roster !== null) channel.send({ type: 'roster', roster: JSON.stringify(this.roster) })
     this.applyEffects(this.gossip.step({ type: 'connected', peer: remote }))
   }
 
   private onMemberGone (remote: string): void {
     this.members.delete(remote)
+    this.retryRequestsTo(remote)
     this.acks.forget(remote)
     this.applyEffects(this.gossip.step({ type: 'disconnected', peer: remote }))
     this.logger.info({ peer: remote.slice(0, 12) }, 'member disconnected')
@@ -268,8 +382,70 @@ export class ClusterNode {
         else pending.reject(new BzzzError((body.code ?? 'FAILURE') as ErrorCode, `the leader says: ${String(body.message)}`))
         break
       }
+      case 'election':
+        this.stepElection({ type: 'message', from: remote, message: fromWire(message) })
+        break
+      case 'roster': {
+        let value: unknown
+        try { value = JSON.parse(message.roster) } catch { return }
+        const problem = rosterProblem(value, { cluster: this.peer.config.cluster.id, adminKey: this.peer.config.cluster.adminKey })
+        if (problem !== null) { this.logger.warn({ peer: remote.slice(0, 12), problem }, 'ignored a bad roster'); return }
+        this.adoptRoster(value as SignedRoster)
+        break
+      }
       case 'hello':
         break
+    }
+  }
+
+  /** A newer roster replaces ours: saved, given to the election, passed on to every connected member. */
+  private adoptRoster (roster: SignedRoster): void {
+    if (this.roster !== null && roster.version <= this.roster.version) return
+    this.roster = roster
+    writeRoster(this.peer.home, roster).catch(err => this.logger.warn({ err: String(err) }, 'could not save the roster'))
+    this.logger.info({ version: roster.version, members: roster.members.length }, 'adopted a newer member roster')
+    this.stepElection({ type: 'roster', members: roster.members })
+    for (const member of this.members.values()) member.channel.send({ type: 'roster', roster: JSON.stringify(roster) })
+  }
+
+  /** Feeds the election core and carries out its effects in order: save the vote, then act, then send. */
+  private stepElection (input: ElectionInput): void {
+    const before = this.election.leader
+    let effects: ElectionEffect[]
+    try {
+      effects = this.election.step(input)
+    } catch (err) {
+      this.logger.error({ err: String(err) }, 'the election refused an input')
+      return
+    }
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'persist':
+          saveVote(this.peer.home, { term: effect.term, votedFor: effect.votedFor })
+          break
+        case 'state':
+          if (effect.state === 'candidate') this.counters.elections++
+          this.logger.info({ state: effect.state, term: this.election.term }, 'election state')
+          break
+        case 'leader':
+          this.logger.info({ term: effect.term, leader: effect.leader?.slice(0, 12) ?? null }, effect.leader === this.nodeId ? 'this peer leads' : 'leader changed')
+          break
+        case 'send':
+          this.members.get(effect.to)?.channel.send(toWire(effect.message))
+          break
+      }
+    }
+    if (effects.some(e => e.type === 'leader' || e.type === 'state')) {
+      const isLeader = this.election.state === 'leader'
+      // The queue is told of a change only: a repeated "you lead in term T" would start its work again.
+      if (isLeader !== this.fedLeadership.isLeader || this.election.term !== this.fedLeadership.term) {
+        this.fedLeadership = { isLeader, term: this.election.term }
+        this.coordinator.leadership(isLeader, this.election.term)
+      }
+      if (this.election.leader !== before) {
+        for (const pending of this.requests.values()) if (pending.to !== this.election.leader) pending.reject(new RetryElsewhere('the leader changed'))
+      }
+      if (this.election.leader !== null) for (const wake of [...this.leaderWaiters]) wake()
     }
   }
 
@@ -302,13 +478,24 @@ export class ClusterNode {
     this.fetches.set(writer, next)
   }
 
-  /** After this peer appended to its log: gossip the new head and wait until enough peers hold it. */
-  private async acknowledge (): Promise<{ holders: number, required: number }> {
+  /** Tells peers of this peer's log head now. */
+  private announce (): void {
     const writer = this.peer.store.writer
     const length = this.peer.store.logLength
     this.observeHead(this.nodeId, { writer, length })
     this.applyEffects(this.gossip.step({ type: 'local', writer, length }))
-    const required = Math.min(this.peer.config.replicationFactor, 1 + this.members.size)
+  }
+
+  /** After this peer appended to its log: gossip the new head and wait until enough peers hold it. */
+  private async acknowledge (quorum = false): Promise<{ holders: number, required: number }> {
+    const writer = this.peer.store.writer
+    const length = this.peer.store.logLength
+    this.announce()
+    // A record needs its replication factor (of the peers connected); an accepted request needs a majority of the
+    // roster, the peers any next leader is elected by, so a new leader can always find it.
+    const required = quorum
+      ? Math.floor(this.election.members.length / 2) + 1
+      : Math.min(this.peer.config.replicationFactor, 1 + this.members.size)
     const id = this.nextAckId++
     if (this.acks.wait(id, writer, length, required)) return { holders: this.acks.count(writer, length), required }
     await new Promise<void>((resolve, reject) => {
@@ -322,21 +509,63 @@ export class ClusterNode {
     return { holders: this.acks.count(writer, length), required }
   }
 
-  private leaderChannel (): WireChannel {
-    const leader = this.leadership.leader
-    const member = leader === null ? undefined : this.members.get(leader)
-    if (member === undefined) throw unavailable(`the leader (${leader?.slice(0, 12) ?? 'none'}) is not connected: start its daemon, or wait and retry`)
-    return member.channel
+  /** Resolves when a leader is known (or the deadline passes, or the node closes). */
+  private async leaderKnown (deadline: number): Promise<void> {
+    if (this.election.leader !== null || this.closing) return
+    await new Promise<void>(resolve => {
+      const done = (): void => { clearTimeout(timer); this.leaderWaiters.delete(done); resolve() }
+      const timer = setTimeout(done, Math.max(0, deadline - Date.now()))
+      this.leaderWaiters.add(done)
+    })
   }
 
-  private async callLeader (op: string, body: unknown): Promise<any> {
-    const channel = this.leaderChannel()
+  private retryRequestsTo (member: string): void {
+    for (const pending of this.requests.values()) if (pending.to === member) pending.reject(new RetryElsewhere('the leader went away'))
+  }
+
+  /**
+   * Runs `op` on the leader: here when this peer leads, else forwarded to it. When the leader goes away or changes
+   * before it answers, the same request (same id, so the retry is idempotent) goes to the new leader, until the
+   * deadline.
+   */
+  private async onLeader (op: string, args: Record<string, unknown>, timeoutMs = REQUEST_TIMEOUT_MS): Promise<any> {
+    const id = typeof args.id === 'string' ? args.id : randomBytes(12).toString('base64url')
+    const deadline = Date.now() + timeoutMs
+    let lastProblem = 'no leader is known'
+    for (let attempt = 0; !this.closing && Date.now() < deadline; attempt++) {
+      if (attempt > 0) {
+        this.counters.retried++
+        await new Promise(resolve => setTimeout(resolve, RETRY_PAUSE_MS))
+      }
+      await this.leaderKnown(deadline)
+      const leader = this.election.leader
+      if (leader === null) continue
+      try {
+        if (leader === this.nodeId) {
+          if (this.election.state !== 'leader') continue
+          return await this.serveOnce(op, { ...args, id })
+        }
+        const member = this.members.get(leader)
+        if (member === undefined) { lastProblem = `the leader ${leader.slice(0, 12)} is not connected`; continue }
+        return await this.send(member, op, { ...args, id }, deadline)
+      } catch (err) {
+        if (err instanceof RetryElsewhere) { lastProblem = err.message; continue }
+        // The one that answered was not (or no longer) the leader: ask again whoever leads now.
+        if (isBzzzError(err) && err.code === 'UNAVAILABLE' && /not the leader/.test(err.message)) { lastProblem = err.message; continue }
+        throw err
+      }
+    }
+    throw unavailable(`no leader answered ${op} within ${Math.round(timeoutMs / 1000)} s (${lastProblem}): check \`bzzz-ctx elect status\`; the request may still complete`)
+  }
+
+  private async send (member: Member, op: string, args: Record<string, unknown>, deadline: number): Promise<unknown> {
     const id = randomBytes(12).toString('hex')
     this.counters.forwarded++
     return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { this.requests.delete(id); reject(unavailable(`the leader did not answer ${op} in ${REQUEST_TIMEOUT_MS / 1000} s`)) }, REQUEST_TIMEOUT_MS)
-      this.requests.set(id, { resolve, reject, timer })
-      channel.send({ type: 'request', id, op, body: JSON.stringify(body) })
+      const timer = setTimeout(() => { this.requests.delete(id); reject(new RetryElsewhere(`the leader did not answer ${op} in time`)) }, Math.max(0, deadline - Date.now()))
+      const settle = (): void => { clearTimeout(timer); this.requests.delete(id) }
+      this.requests.set(id, { to: member.node, resolve: body => { settle(); resolve(body) }, reject: err => { settle(); reject(err) }, timer })
+      member.channel.send({ type: 'request', id, op, body: JSON.stringify(args) })
     })
   }
 
@@ -346,74 +575,93 @@ export class ClusterNode {
     let ok = true
     let body: unknown
     try {
-      if (!this.leadership.isLeader) throw unavailable('this peer is not the leader')
-      const args = JSON.parse(message.body) as any
+      const args = JSON.parse(message.body) as Record<string, unknown>
+      if (typeof args !== 'object' || args === null) throw badInput('a malformed request')
       this.counters.served++
-      if (message.op === 'generate') body = await this.generateFromFiles(args)
-      else if (message.op === 'distribute') body = await this.distribute(args.record, args.roles, args.source)
-      else throw badInput(`unknown request ${message.op}`)
+      body = await this.serveOnce(message.op, args, remote)
     } catch (err) {
       ok = false
       body = isBzzzError(err) ? { code: err.code, message: err.message } : { code: 'FAILURE', message: String((err as Error)?.message ?? err) }
     }
-    member.channel.send({ type: 'response', id: message.id, ok, body: JSON.stringify(body) })
+    this.members.get(remote)?.channel.send({ type: 'response', id: message.id, ok, body: JSON.stringify(body) })
   }
 
-  /** The leader's side of a forwarded generation: the files travel with the request, so no shared checkout is needed. */
-  private async generateFromFiles (args: { files: Array<{ path: string, content: string }>, project: string, path: string, roles?: string[], priority?: string }): Promise<GenerateReport> {
-    if (!Array.isArray(args.files) || typeof args.project !== 'string' || typeof args.path !== 'string') throw badInput('a malformed generation request')
-    const dir = mkdtempSync(join(tmpdir(), 'bzzz-gen-'))
-    try {
-      const root = join(dir, 'tree')
-      mkdirSync(root, { mode: 0o700 })
-      for (const file of args.files) {
-        const target = resolve(root, file.path)
-        if (relative(root, target).startsWith('..') || typeof file.content !== 'string') throw badInput(`a malformed file in the request: ${String(file.path).slice(0, 80)}`)
-        mkdirSync(dirname(target), { recursive: true, mode: 0o700 })
-        writeFileSync(target, Buffer.from(file.content, 'base64'), { mode: 0o600 })
-      }
-      const target = resolve(root, args.path)
-      if (relative(root, target).startsWith('..')) throw badInput('a malformed path in the request')
-      return await this.generate({ path: target, root, project: args.project, ...(args.roles !== undefined ? { roles: args.roles } : {}) } as GenerateOptions, true)
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
+  /** The leader's side of a call; the answer to a request id is remembered, so a retry is answered, not redone. */
+  private async serveOnce (op: string, args: Record<string, unknown>, from = this.nodeId): Promise<unknown> {
+    if (this.election.state !== 'leader') throw unavailable('this peer is not the leader')
+    const id = args.id
+    if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw badInput('a request without a valid id')
+    const key = `${op}\u0000${id}`
+    let answer = this.served.get(key)
+    if (answer === undefined) {
+      answer = this.serveOp(op, args, from)
+      this.served.set(key, answer)
+      // A failure is not remembered: the retry runs again.
+      answer.catch(() => { if (this.served.get(key) === answer) this.served.delete(key) })
     }
+    return await answer
   }
 
-  /** Generates on the leader (here, or forwarded with the files) and reports once the records are acknowledged. */
-  async generate (options: GenerateOptions, local = false): Promise<GenerateReport & { acknowledged?: { holders: number, required: number } }> {
-    if (this.leadership.isLeader) {
-      const report = await this.peer.generate(options)
+  private async serveOp (op: string, args: Record<string, unknown>, from: string): Promise<unknown> {
+    if (op === 'enqueue') {
+      if (typeof args.payload !== 'string' || typeof args.project !== 'string' || typeof args.path !== 'string' || typeof args.address !== 'string') throw badInput('a malformed generation request')
+      const roles = Array.isArray(args.roles) ? args.roles.filter((r): r is string => typeof r === 'string') : undefined
+      if (roles !== undefined) this.peer.recipients(roles)
+      return await this.coordinator.accept({
+        id: args.id as string, address: args.address, project: args.project, path: args.path,
+        priority: isPriority(args.priority) ? args.priority : 'normal', requester: from,
+        ...(roles !== undefined && roles.length > 0 ? { roles } : {}), payload: Buffer.from(args.payload, 'base64')
+      })
+    }
+    if (op === 'distribute') {
+      const report = await this.peer.distribute(args.record, args.roles as string[] | undefined, String(args.source ?? 'a record'), this.election.term)
       const acknowledged = await this.acknowledge()
       return { ...report, acknowledged }
     }
-    if (local) throw unavailable('this peer is not the leader')
+    throw badInput(`unknown request ${op}`)
+  }
+
+  /**
+   * Asks the leader to generate: the files travel in the request (no shared checkout is needed), the leader appends
+   * the request to its log and says it is accepted once peers hold it, and the report comes back with its
+   * completion entry, from whichever leader finished it. `noWait` returns once the request is accepted.
+   */
+  async generate (options: GenerateOptions & { noWait?: boolean }): Promise<GenerateReport & { request: { id: string, state: string, term: number, duplicate?: boolean }, acknowledged?: unknown }> {
+    const started = performance.now()
     const path = resolve(options.path)
+    if (!existsSync(path)) throw (await import('../errors.js')).notFound(`no such file or directory: ${options.path}`)
     const root = options.root === undefined ? findRoot(path) : resolve(options.root)
-    const { walkTree, readTextFile } = await import('../intelligence/walk.js')
-    const walk = await walkTree({ root, target: path })
-    // The size limit is checked from the walk, before any file is read.
-    const total = walk.files.reduce((sum, file) => sum + file.size, 0)
-    if (total > MAX_REQUEST_FILE_BYTES) throw badInput(`${options.path} holds ${total} bytes of files, over the ${MAX_REQUEST_FILE_BYTES} a request to the leader may carry: generate a smaller part`)
-    const skipped = [...walk.skipped]
-    const files: Array<{ path: string, content: string }> = []
-    for (const file of walk.files) {
-      const content = await readTextFile(file.absolutePath)
-      if (typeof content === 'string') skipped.push({ path: file.path, reason: content })
-      else files.push({ path: file.path, content: content.toString('base64') })
+    const rel = relative(root, path)
+    if (rel.startsWith('..')) throw badInput(`${options.path} is not inside the root ${root}: pass --root, or a path under it`)
+    const project = options.project ?? this.peer.config.project ?? projectNameFrom(root.split('/').pop() ?? 'project')
+    if (project !== projectNameFrom(project)) throw badInput(`bad project name "${project}": use lower-case letters, digits, ".", "_" or "-"`)
+    const roles = options.roles === undefined || options.roles.length === 0 ? undefined : this.peer.recipients(options.roles)
+    const packed = await packFiles(root, path)
+    const id = randomBytes(12).toString('base64url')
+    const priority = options.priority ?? 'normal'
+    const accepted = await this.onLeader('enqueue', {
+      id, address: addressFor(project, rel.split('\\').join('/') || '.'), project, path: rel || '.', priority,
+      ...(roles !== undefined ? { roles } : {}), payload: packed.payload.toString('base64')
+    }) as { id: string, term: number, duplicate: boolean }
+    const base = {
+      project, root, path: rel || '.', priority, roles: roles ?? this.peer.directory.names(), skipped: packed.skipped,
+      files: 0, cached: 0, records: 0, written: 0, unchanged: 0, bytes: 0
     }
-    const project = options.project ?? this.peer.config.project ?? (await import('../ucxl/address.js')).projectNameFrom(root.split('/').pop() ?? 'project')
-    const report = await this.callLeader('generate', { files, project, path: relative(root, path) || '.', roles: options.roles, priority: options.priority }) as GenerateReport
-    return { ...report, root, skipped: [...skipped, ...report.skipped] }
+    if (options.noWait === true) {
+      return { ...base, ms: Math.round(performance.now() - started), request: { id, state: 'queued', term: accepted.term, duplicate: accepted.duplicate } }
+    }
+    const completion = await this.coordinator.completion(id, COMPLETION_TIMEOUT_MS)
+    if (completion.status === 'failed') throw new BzzzError('FAILURE', `the leader could not generate ${options.path}: ${completion.error ?? 'no reason given'}`)
+    const report = completion.report
+    return {
+      ...base, files: report?.files ?? 0, records: report?.records ?? 0, written: report?.written ?? 0, unchanged: report?.unchanged ?? 0,
+      bytes: report?.bytes ?? 0, ms: Math.round(performance.now() - started),
+      request: { id, state: completion.status, term: completion.version.term, ...(completion.by !== undefined ? { supersededBy: completion.by } : {}) }
+    }
   }
 
   async distribute (value: unknown, roles: readonly string[] | undefined, source: string): Promise<DistributeReport & { acknowledged?: { holders: number, required: number } }> {
-    if (this.leadership.isLeader) {
-      const report = await this.peer.distribute(value, roles, source)
-      const acknowledged = await this.acknowledge()
-      return { ...report, acknowledged }
-    }
-    return await this.callLeader('distribute', { record: value, roles, source }) as DistributeReport
+    return await this.onLeader('distribute', { record: value, ...(roles !== undefined ? { roles } : {}), source }) as DistributeReport
   }
 
   async retrieve (address: string, role: string, depth = DEFAULT_RESOLVE_DEPTH): Promise<Retrieved> {
@@ -451,6 +699,61 @@ export class ClusterNode {
     }
   }
 
+  /** The election as this peer sees it. */
+  electStatus (): ElectStatus {
+    const tickMs = this.electionTimeoutMs / ELECTION_TICKS
+    const ids = new Set([...this.election.members, ...this.members.keys()])
+    ids.delete(this.nodeId)
+    const phase = this.election.state
+    return {
+      term: this.election.term,
+      state: phase === 'pre-candidate' ? 'candidate' : phase,
+      phase,
+      leader: this.election.leader,
+      votedFor: this.election.votedFor,
+      canCampaign: this.canCampaign,
+      electionTimeoutMs: this.electionTimeoutMs,
+      roster: { version: this.roster?.version ?? null, members: this.election.members.length },
+      peers: [...ids].sort().map(id => {
+        const ticks = this.election.lastContact(id)
+        return { id, role: this.members.get(id)?.role ?? null, connected: this.members.has(id), voter: this.election.members.includes(id), lastContactMs: ticks === null ? null : Math.round(ticks * tickMs) }
+      })
+    }
+  }
+
+  /** Starts an election now (through PreVote), and reports once it is decided or after a few timeouts. */
+  async campaign (): Promise<ElectStatus> {
+    if (!this.canCampaign) throw badUsage('this peer does not campaign (its role may not read source, or it was started with --no-campaign)')
+    if (this.election.state === 'leader') return this.electStatus()
+    this.stepElection({ type: 'campaign' })
+    await this.settled(() => this.election.state === 'leader' || (this.election.state === 'follower' && this.election.leader !== null))
+    return this.electStatus()
+  }
+
+  /** Hands leadership to the most up-to-date follower that can campaign, and reports once a new leader is known. */
+  async resign (): Promise<ElectStatus> {
+    if (this.election.state !== 'leader') throw badUsage(`this peer does not lead${this.election.leader !== null ? ` (${this.election.leader.slice(0, 12)} does)` : ''}: run \`elect resign\` on the leader`)
+    const term = this.election.term
+    this.stepElection({ type: 'resign' })
+    await this.settled(() => this.election.leader !== null && this.election.term > term)
+    return this.electStatus()
+  }
+
+  /** Waits until `done`, at most five election timeouts. */
+  private async settled (done: () => boolean): Promise<void> {
+    const deadline = Date.now() + 5 * this.electionTimeoutMs
+    while (!done() && !this.closing && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, this.electionTimeoutMs / ELECTION_TICKS))
+  }
+
+  queueStatus (): QueueStatus {
+    return { ...this.coordinator.queue.counts(Date.now()), leader: this.election.leader, term: this.election.term, isLeader: this.election.state === 'leader' }
+  }
+
+  queueList (): QueueListRow[] {
+    const now = Date.now()
+    return this.coordinator.queue.list().map(row => ({ ...row, ageMs: Math.max(0, now - row.acceptedAt) }))
+  }
+
   peers (): PeerRow[] {
     const rows: PeerRow[] = []
     for (const member of this.members.values()) {
@@ -470,5 +773,53 @@ export class ClusterNode {
       ...local, mode: 'daemon', leader: leadership.leader, term: leadership.term, peers: this.members.size,
       counters: { ...this.counters, rejectedEntries: this.peer.store.rejectedEntries }
     }
+  }
+}
+
+/** The term and vote this peer gave, saved (and synced to disk) before any message that depends on them leaves. */
+export function readVote (home: string): PersistedVote | null {
+  const file = join(home, VOTE_FILE)
+  if (!existsSync(file)) return null
+  try {
+    const value = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
+    if (!Number.isSafeInteger(value.term) || (value.term as number) < 0) return null
+    if (value.votedFor !== null && (typeof value.votedFor !== 'string' || !/^[0-9a-f]{64}$/.test(value.votedFor))) return null
+    return { term: value.term as number, votedFor: value.votedFor as string | null }
+  } catch {
+    return null
+  }
+}
+
+function saveVote (home: string, vote: PersistedVote): void {
+  // Synchronous on purpose: the vote must be on disk before the step's messages are sent.
+  const file = join(home, VOTE_FILE)
+  const temp = `${file}.${process.pid}.tmp`
+  const fd = openSync(temp, 'w', 0o600)
+  try {
+    writeSync(fd, JSON.stringify(vote) + '\n')
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(temp, file)
+}
+
+function toWire (message: ElectionMessage): ElectionWireMessage {
+  switch (message.type) {
+    case 'pre-vote-response':
+    case 'vote-response': return { type: 'election', kind: message.type, term: message.term, flag: message.granted }
+    case 'vote': return { type: 'election', kind: 'vote', term: message.term, flag: message.transfer === true }
+    case 'heartbeat-response': return { type: 'election', kind: 'heartbeat-response', term: message.term, flag: message.canCampaign }
+    default: return { type: 'election', kind: message.type, term: message.term, flag: false }
+  }
+}
+
+function fromWire (message: ElectionWireMessage): ElectionMessage {
+  switch (message.kind) {
+    case 'pre-vote-response':
+    case 'vote-response': return { type: message.kind, term: message.term, granted: message.flag }
+    case 'vote': return message.flag ? { type: 'vote', term: message.term, transfer: true } : { type: 'vote', term: message.term }
+    case 'heartbeat-response': return { type: 'heartbeat-response', term: message.term, canCampaign: message.flag }
+    default: return { type: message.kind, term: message.term }
   }
 }

@@ -4,7 +4,7 @@ import type { Retrieved } from '../storage/context-store.js'
 import { ControlClient } from './control.js'
 import { readConfig, type PeerConfig } from './home.js'
 import type { DistributeReport, GenerateOptions, GenerateReport, StatusReport } from './local-peer.js'
-import type { PeerRow, SyncReport } from './cluster-node.js'
+import type { ElectStatus, PeerRow, QueueListRow, QueueStatus, SyncReport } from './cluster-node.js'
 
 export class DaemonClient {
   readonly config: PeerConfig
@@ -17,7 +17,7 @@ export class DaemonClient {
     return client === null ? null : new DaemonClient(client, home)
   }
 
-  async generate (options: GenerateOptions): Promise<GenerateReport> {
+  async generate (options: GenerateOptions & { noWait?: boolean }): Promise<GenerateReport> {
     const { onProgress: _, ...rest } = options
     return await this.client.call('generate', { ...rest, path: resolve(rest.path), ...(rest.root !== undefined ? { root: resolve(rest.root) } : {}) })
   }
@@ -40,6 +40,26 @@ export class DaemonClient {
 
   async sync (timeout: number): Promise<SyncReport> {
     return await this.client.call('sync', { timeout })
+  }
+
+  async electStatus (): Promise<ElectStatus> {
+    return await this.client.call('elect-status')
+  }
+
+  async campaign (): Promise<ElectStatus> {
+    return await this.client.call('elect-campaign')
+  }
+
+  async resign (): Promise<ElectStatus> {
+    return await this.client.call('elect-resign')
+  }
+
+  async queueStatus (): Promise<QueueStatus> {
+    return await this.client.call('queue-status')
+  }
+
+  async queueList (): Promise<QueueListRow[]> {
+    return await this.client.call('queue-ls')
   }
 
   async stop (): Promise<{ pid: number }> {

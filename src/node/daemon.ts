@@ -16,6 +16,8 @@ export interface DaemonOptions {
   bootstrap?: Array<{ host: string, port: number }>
   host?: string
   logger: Logger
+  electionTimeoutMs?: number
+  campaign?: boolean
 }
 
 export interface RunningDaemon {
@@ -44,7 +46,11 @@ export async function startDaemon (options: DaemonOptions): Promise<RunningDaemo
   readConfig(options.home)
   const paths = homePaths(options.home)
   await refuseSecondDaemon(options.home)
-  const node = await ClusterNode.start({ home: options.home, logger: options.logger, ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}), ...(options.host !== undefined ? { host: options.host } : {}) })
+  const node = await ClusterNode.start({
+    home: options.home, logger: options.logger,
+    ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}), ...(options.host !== undefined ? { host: options.host } : {}),
+    ...(options.electionTimeoutMs !== undefined ? { electionTimeoutMs: options.electionTimeoutMs } : {}), ...(options.campaign !== undefined ? { campaign: options.campaign } : {})
+  })
   let resolveStopped!: () => void
   const stopped = new Promise<void>(resolve => { resolveStopped = resolve })
   let server: Server | null = null
@@ -71,6 +77,11 @@ export async function startDaemon (options: DaemonOptions): Promise<RunningDaemo
         case 'retrieve': return await node.retrieve(requireString(args, 'address'), requireString(args, 'role'), typeof args.depth === 'number' ? args.depth : DEFAULT_RESOLVE_DEPTH)
         case 'generate': return await node.generate(args as never)
         case 'distribute': return await node.distribute(args.record, args.roles as string[] | undefined, requireString(args, 'source'))
+        case 'elect-status': return node.electStatus()
+        case 'elect-campaign': return await node.campaign()
+        case 'elect-resign': return await node.resign()
+        case 'queue-status': return node.queueStatus()
+        case 'queue-ls': return node.queueList()
         case 'stop': setImmediate(() => { close().catch(() => {}) }); return { stopping: true, pid: process.pid }
         default: throw badUsage(`unknown control request "${op}"`)
       }

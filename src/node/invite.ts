@@ -11,6 +11,7 @@ import { parseSealedRoleKey, sealRoleKey, type SealedRoleKey } from '../crypto/r
 import type { RoleDirectoryEntry } from '../crypto/role-directory.js'
 import { accessDenied, badInput, badUsage, isBzzzError } from '../errors.js'
 import { certificateProblem, issueCertificate, type Certificate } from '../net/certificate.js'
+import { issueRoster, readRoster, rosterProblem, writeRoster, type SignedRoster } from './roster.js'
 import { CONFIG_FORMAT, homeExists, readConfig, roleEntry, writeConfig, type ClusterInfo, type PeerConfig } from './home.js'
 
 export const INVITE_PREFIX = 'bzzz1:'
@@ -27,6 +28,8 @@ interface InviteBody {
   identity: NodeIdentityJSON
   certificate: Certificate
   roleKeys: SealedRoleKey[]
+  /** The member roster including the new member (absent in invites from before rosters). */
+  roster?: SignedRoster
   /** Redeem before this (ms since the epoch). */
   expiresAt: number
 }
@@ -50,9 +53,13 @@ export async function createInvite (home: string, role: string, options: { ttlMs
   const identity = generateIdentity()
   const certificate = issueCertificate(keyring.identity, { cluster: config.cluster.id, node: identity.nodeId, role, issuedAt: now, expiresAt: null })
   const roleKeys = keyring.epochs(role).map(epoch => sealRoleKey(keyring.roleKeyPair(role, epoch)!, identity.box.publicKey))
+  // The roster grows by this member now: votes are counted out of it from the moment the invite exists.
+  const before = readRoster(home, { cluster: config.cluster.id, adminKey: config.cluster.adminKey }) ?? issueRoster(keyring.identity, config.cluster.id, 1, [keyring.nodeId])
+  const roster = issueRoster(keyring.identity, config.cluster.id, before.version + 1, [...before.members, identity.nodeId])
+  await writeRoster(home, roster)
   const body: InviteBody = {
     format: 1, cluster: config.cluster, roles: config.roles, replicationFactor: config.replicationFactor,
-    identity: identityToJSON(identity), certificate, roleKeys, expiresAt: now + ttl
+    identity: identityToJSON(identity), certificate, roleKeys, roster, expiresAt: now + ttl
   }
   if (config.bootstrap !== undefined) body.bootstrap = config.bootstrap
   if (config.project !== undefined) body.project = config.project
@@ -81,6 +88,10 @@ function decodeInvite (text: string, nowMs: number): InviteBody {
   if (body.expiresAt <= nowMs) throw badInput(`the invite expired on ${new Date(body.expiresAt).toISOString()}: ask the admin for a new one`)
   const problem = certificateProblem(body.certificate, { cluster: String(body.cluster.id), adminKey: String(body.cluster.adminKey), node: body.identity?.nodeId, nowMs })
   if (problem !== null) throw badInput(`the invite's certificate is not valid (${problem}): ask the admin for a new one`)
+  if (body.roster !== undefined) {
+    const rosterIssue = rosterProblem(body.roster, { cluster: String(body.cluster.id), adminKey: String(body.cluster.adminKey) })
+    if (rosterIssue !== null) throw badInput(`the invite's member roster is not valid (${rosterIssue}): ask the admin for a new one`)
+  }
   return body
 }
 
@@ -113,5 +124,6 @@ export async function redeemInvite (home: string, text: string, nowMs = Date.now
   if (body.bootstrap !== undefined) config.bootstrap = body.bootstrap
   if (body.project !== undefined) config.project = body.project
   await writeConfig(home, config)
+  if (body.roster !== undefined) await writeRoster(home, body.roster)
   return { home, nodeId: identity.nodeId, cluster: body.cluster.name, role: body.certificate.role, rolesHeld: keyring.roles() }
 }

@@ -22,9 +22,9 @@ import type { AnalyzeProgress, SkippedFile } from '../intelligence/types.js'
 import { CONFIG_FORMAT, DEFAULT_REPLICATION_FACTOR, homeExists, homePaths, readConfig, roleEntry, writeConfig, type PeerConfig } from './home.js'
 import { sectionCrypto } from './section-crypto.js'
 import { issueCertificate } from '../net/certificate.js'
+import { issueRoster, writeRoster } from './roster.js'
+import type { Priority } from '../leader/queue.js'
 
-export const PRIORITIES = ['low', 'normal', 'high', 'critical'] as const
-export type Priority = typeof PRIORITIES[number]
 const CLUSTER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 const ANALYSIS_CACHE_CONTEXT = 'analysis-cache/1'
 
@@ -53,6 +53,8 @@ export interface GenerateOptions {
   priority?: Priority
   maxFileBytes?: number
   workers?: number
+  /** The leader's term the records are written in (default: this peer alone, term 1). */
+  term?: number
   onProgress?: (progress: AnalyzeProgress) => void
 }
 
@@ -164,6 +166,7 @@ export class LocalPeer {
     }
     if (project !== undefined) config.project = project
     await writeConfig(home, config)
+    await writeRoster(home, issueRoster(keyring.identity, clusterId, 1, [keyring.nodeId]))
     return {
       home, nodeId: keyring.nodeId, cluster: options.cluster, role: options.role, project: project ?? null,
       roles: definitions.map(r => ({ name: r.name, clearance: r.clearance }))
@@ -219,8 +222,7 @@ export class LocalPeer {
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
       ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {})
     })
-    const leadership = this.leadership
-    const result = await this.store.write(analysis.records, { term: leadership.term, recipients, nowMs: Date.now() })
+    const result = await this.store.write(analysis.records, { term: options.term ?? this.leadership.term, recipients, nowMs: Date.now() })
     await this.saveAnalysisCache(cache)
     return {
       project, root, path: relative(root, path) || '.', priority: options.priority ?? 'normal', roles: recipients,
@@ -250,12 +252,12 @@ export class LocalPeer {
    * Distributes hand-written records (already parsed JSON: one record, or an array of them) to the given roles
    * (default: every role), in one batch.
    */
-  async distribute (value: unknown, roles: readonly string[] | undefined, source: string): Promise<DistributeReport> {
+  async distribute (value: unknown, roles: readonly string[] | undefined, source: string, term = this.leadership.term): Promise<DistributeReport> {
     const values = Array.isArray(value) ? value : [value]
     if (values.length === 0) throw badInput(`${source} holds an empty list: nothing to distribute`)
     const records: ContextRecord[] = values.map((v, i) => validateRecord(v, Array.isArray(value) ? `${source} [${i}]` : source))
     const recipients = this.recipients(roles)
-    const result = await this.store.write(records, { term: this.leadership.term, recipients, nowMs: Date.now() })
+    const result = await this.store.write(records, { term, recipients, nowMs: Date.now() })
     return { address: records[0]!.address, records: records.length, roles: recipients, written: result.written, unchanged: result.unchanged, bytes: result.bytes }
   }
 

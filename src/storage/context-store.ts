@@ -16,8 +16,8 @@ import { ZERO_HLC, tickHlc, type Hlc } from '../distribution/hlc.js'
 import { nextVector, versionKey, type Version } from '../distribution/version.js'
 import { accessDenied, corrupt, isBzzzError, unavailable } from '../errors.js'
 import { parentChain } from '../ucxl/address.js'
-import { decodeEntry, encodeBlock, encodeEntry, packBlocks, splitBlock, type ContextEntry } from './log-entry.js'
-import { ContextView, type Pointer } from './view.js'
+import { decodeEntry, encodeBlock, encodeEntry, packBlocks, splitBlock, type CompletionEntry, type ContextEntry, type LogEntry, type RequestEntry } from './log-entry.js'
+import { ContextView, type Pointer, type QueueEvent } from './view.js'
 
 /** What the store needs from the crypto layer: sealing for recipients, opening for one role, a keyed digest. */
 export interface SectionCrypto {
@@ -57,6 +57,11 @@ export function associatedData (address: string, version: Version): Buffer {
   return Buffer.from(`bzzz-ctx/1\u0000${address}\u0000${versionKey(version)}`)
 }
 
+/** The additional data of a queue entry's payload: bound to its type, id and version. */
+export function queueAssociatedData (type: string, id: string, version: Version): Buffer {
+  return Buffer.from(`bzzz-ctx/queue/1\u0000${type}\u0000${id}\u0000${versionKey(version)}`)
+}
+
 /** Parents first: the project, then directories by depth, then files; so each child is diffed against a resolved parent. */
 function byDepth (a: ContextRecord, b: ContextRecord): number {
   const da = a.kind === 'project' ? -1 : a.address.split('/').length
@@ -77,7 +82,7 @@ export class ContextStore {
   rejectedEntries = 0
   private readonly resolved = new LRUCache<string, Retrieved>({ max: RESOLVED_CACHE_MAX })
   private readonly layers = new LRUCache<string, ReadableLayer | 'none'>({ max: LAYER_CACHE_MAX })
-  private readonly blocks = new LRUCache<string, ContextEntry[]>({ max: BLOCK_CACHE_MAX })
+  private readonly blocks = new LRUCache<string, LogEntry[]>({ max: BLOCK_CACHE_MAX })
 
   private constructor (dir: string, crypto: SectionCrypto) {
     this.dir = dir
@@ -161,7 +166,7 @@ export class ContextStore {
     const CHUNK = 512
     for (let start = from; start < upTo; start += CHUNK) {
       const end = Math.min(upTo, start + CHUNK)
-      const entries: Array<{ seq: number, index: number, entry: ContextEntry | null }> = []
+      const entries: Array<{ seq: number, index: number, entry: LogEntry | null }> = []
       let blocks = 0
       for (let seq = start; seq < end; seq++) {
         const block = await core.get(seq, { timeout: timeoutMs })
@@ -219,7 +224,7 @@ export class ContextStore {
     const CHUNK = 512
     for (let start = from; start < this.log.length; start += CHUNK) {
       const end = Math.min(this.log.length, start + CHUNK)
-      const entries: Array<{ seq: number, index: number, entry: ContextEntry }> = []
+      const entries: Array<{ seq: number, index: number, entry: LogEntry }> = []
       for (let seq = start; seq < end; seq++) {
         for (const [index, entry] of (await this.readBlock(this.log, seq)).entries()) entries.push({ seq, index, entry })
       }
@@ -229,7 +234,7 @@ export class ContextStore {
   }
 
   /** The entries of a block this peer holds, decoded once and kept in a small cache (siblings share blocks). */
-  private async readBlock (core: Hypercore, seq: number): Promise<ContextEntry[]> {
+  private async readBlock (core: Hypercore, seq: number): Promise<LogEntry[]> {
     const key = `${core.key!.toString('hex')}:${seq}`
     const cached = this.blocks.get(key)
     if (cached !== undefined) return cached
@@ -240,10 +245,49 @@ export class ContextStore {
     return entries
   }
 
-  private async readEntry (core: Hypercore, seq: number, index = 0): Promise<ContextEntry> {
+  private async readEntry (core: Hypercore, seq: number, index = 0): Promise<LogEntry> {
     const entry = (await this.readBlock(core, seq))[index]
     if (entry === undefined) throw corrupt(`block ${seq} of the log has no entry ${index}`)
     return entry
+  }
+
+  /** Every request and completion entry in the view, and a listener told of each new one. */
+  queueEvents (): readonly QueueEvent[] {
+    return this.view.queueEvents()
+  }
+
+  set onQueueEvent (listener: ((event: QueueEvent) => void) | null) {
+    this.view.onQueueEvent = listener
+  }
+
+  /**
+   * Appends a request (its payload sealed at `level` for the recipients) or a completion entry, in the order of
+   * writes, and applies it to the view.
+   */
+  async appendQueueEntry (entry: Omit<RequestEntry, 'version' | 'envelope'> | Omit<CompletionEntry, 'version' | 'envelope'>, options: { term: number, nowMs: number, payload?: { plaintext: Buffer, level: AccessLevel, recipients: readonly string[] } }): Promise<void> {
+    const run = this.writing.then(async () => {
+      this.hlc = tickHlc(this.hlc, options.nowMs)
+      const version: Version = { term: options.term, hlc: this.hlc, writer: this.writer, vv: {} }
+      const payload = options.payload
+      const envelope = payload === undefined
+        ? Buffer.alloc(0)
+        : this.crypto.seal([{ level: payload.level, plaintext: payload.plaintext }], [...new Set(payload.recipients)].sort(), queueAssociatedData(entry.type, entry.id, version))
+      const full = { ...entry, version, envelope } as LogEntry
+      const seq = this.log.length
+      await this.log.append(encodeEntry(full))
+      this.invalidate(await this.view.apply(this.writer, [{ seq, index: 0, entry: full }]))
+    })
+    this.writing = run.catch(() => {})
+    await run
+  }
+
+  /** The payload of a request entry, opened with `role`'s key; ACCESS_DENIED when this peer cannot open it. */
+  async requestPayload (event: QueueEvent, role: string, level: AccessLevel): Promise<Buffer> {
+    const entry = await this.readEntry(await this.logOf(event.writer), event.seq, event.index)
+    if (entry.type !== 'request') throw corrupt(`block ${event.seq} of log ${event.writer.slice(0, 12)} is not a request`)
+    const plaintext = this.crypto.open(entry.envelope, role, queueAssociatedData('request', entry.id, entry.version)).get(level)
+    if (plaintext === undefined) throw accessDenied(`role ${role} cannot open the files of request ${entry.id}`)
+    return plaintext
   }
 
   /**
@@ -332,6 +376,7 @@ export class ContextStore {
 
   private async openLayer (address: string, pointer: Pointer, role: string): Promise<ReadableLayer | undefined> {
     const entry = await this.readEntry(await this.logOf(pointer.writer), pointer.seq, pointer.index ?? 0)
+    if (entry.type !== 'context') throw corrupt(`the view points ${address} at an entry that is not a context`)
     const opened = this.crypto.open(entry.envelope, role, associatedData(address, entry.version))
     if (opened.size === 0) return undefined
     return { address, kind: entry.kind, inherits: entry.inherits, content: joinSections(opened, address) }

@@ -5,12 +5,13 @@
 import { corrupt } from '../errors.js'
 import type { RecordKind } from '../context/record.js'
 import type { Version } from '../distribution/version.js'
+import { isPriority, type CompletionStatus, type Priority } from '../leader/queue.js'
 
 const FORMAT = 1
 export const MAX_HEADER_BYTES = 64 * 1024
 export const MAX_ENTRY_BYTES = 16 * 1024 * 1024
 
-export const ENTRY_TYPES = ['context'] as const
+export const ENTRY_TYPES = ['context', 'request', 'completion'] as const
 export type EntryType = typeof ENTRY_TYPES[number]
 
 /** A version of one address's context: the header is plaintext structure, the envelope holds every section. */
@@ -27,7 +28,89 @@ export interface ContextEntry {
   envelope: Buffer
 }
 
-export type LogEntry = ContextEntry
+/**
+ * A generation request the leader accepted: appended (and acknowledged) before the requester is told it is
+ * accepted, so a new leader finds it in the logs. The envelope holds the files to analyse, compressed and sealed
+ * at level `internal` for the cluster's roles: every peer that can lead can read them, no viewer can.
+ */
+export interface RequestEntry {
+  type: 'request'
+  /** The requester's id for it; a retry reuses it. */
+  id: string
+  /** The address the request generates (its dedup key). */
+  address: string
+  project: string
+  /** The path to analyse, relative to the files' root. */
+  path: string
+  priority: Priority
+  requester: string
+  roles?: string[]
+  acceptedAt: number
+  version: Version
+  envelope: Buffer
+}
+
+/** What came of a request: appended by the leader that finished it. */
+export interface CompletionEntry {
+  type: 'completion'
+  id: string
+  address: string
+  status: CompletionStatus
+  at: number
+  error?: string
+  /** The request that superseded this one. */
+  by?: string
+  report?: CompletionReport
+  version: Version
+  envelope: Buffer
+}
+
+export interface CompletionReport {
+  files: number
+  records: number
+  written: number
+  unchanged: number
+  bytes: number
+  skipped: number
+  ms: number
+}
+
+export type QueueEntry = RequestEntry | CompletionEntry
+export type LogEntry = ContextEntry | QueueEntry
+
+const REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/
+const NODE_ID = /^[0-9a-f]{64}$/
+
+function isCount (v: unknown): boolean {
+  return Number.isSafeInteger(v) && (v as number) >= 0
+}
+
+/** Why a decoded header is not a valid entry header; null when it is. */
+function headerProblem (h: Record<string, unknown>): string | null {
+  if (!isVersion(h.version)) return 'a malformed version'
+  if (typeof h.address !== 'string') return 'no address'
+  switch (h.type) {
+    case 'context':
+      return ['file', 'directory', 'project'].includes(h.kind as string) && typeof h.inherits === 'boolean' ? null : 'a malformed context header'
+    case 'request':
+      if (typeof h.id !== 'string' || !REQUEST_ID.test(h.id)) return 'a malformed request id'
+      if (typeof h.project !== 'string' || typeof h.path !== 'string' || !isPriority(h.priority)) return 'a malformed request'
+      if (typeof h.requester !== 'string' || !NODE_ID.test(h.requester) || !isCount(h.acceptedAt)) return 'a malformed request'
+      if (h.roles !== undefined && (!Array.isArray(h.roles) || !h.roles.every(r => typeof r === 'string'))) return 'malformed request roles'
+      return null
+    case 'completion': {
+      if (typeof h.id !== 'string' || !REQUEST_ID.test(h.id)) return 'a malformed completion id'
+      if (!['completed', 'failed', 'superseded'].includes(h.status as string) || !isCount(h.at)) return 'a malformed completion'
+      if (h.error !== undefined && typeof h.error !== 'string') return 'a malformed completion error'
+      if (h.by !== undefined && (typeof h.by !== 'string' || !REQUEST_ID.test(h.by))) return 'a malformed completion'
+      const r = h.report as Record<string, unknown> | undefined
+      if (r !== undefined && (typeof r !== 'object' || r === null || !['files', 'records', 'written', 'unchanged', 'bytes', 'skipped', 'ms'].every(k => isCount(r[k])))) return 'a malformed completion report'
+      return null
+    }
+    default:
+      return 'an unknown entry type'
+  }
+}
 
 export function encodeEntry (entry: LogEntry): Buffer {
   const { envelope, ...header } = entry
@@ -61,11 +144,10 @@ export function decodeEntry (block: Buffer, where = 'a log entry'): LogEntry {
   } catch (err) {
     throw corrupt(`${where} has a header that is not JSON`, err)
   }
-  if (header.type !== 'context' || typeof header.address !== 'string' || !['file', 'directory', 'project'].includes(header.kind as string) ||
-      typeof header.inherits !== 'boolean' || !isVersion(header.version)) {
-    throw corrupt(`${where} has a malformed header`)
-  }
-  return { ...(header as unknown as Omit<ContextEntry, 'envelope'>), envelope: block.subarray(5 + headLength) }
+  if (typeof header !== 'object' || header === null) throw corrupt(`${where} has a malformed header`)
+  const problem = headerProblem(header)
+  if (problem !== null) throw corrupt(`${where} has a malformed header (${problem})`)
+  return { ...(header as unknown as Omit<LogEntry, 'envelope'>), envelope: block.subarray(5 + headLength) } as LogEntry
 }
 
 const BATCH_FORMAT = 2

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { writeFileAtomic } from '../crypto/atomic-file.js'
 import { applyVersion, versionKey, type Version, type VersionSlot } from '../distribution/version.js'
 import type { RecordKind } from '../context/record.js'
-import type { LogEntry } from './log-entry.js'
+import type { CompletionEntry, LogEntry, RequestEntry } from './log-entry.js'
 
 /** Where a version is stored: which writer log, which block. */
 export interface Pointer {
@@ -25,7 +25,15 @@ export interface Pointer {
 
 export type Slot = VersionSlot<Pointer>
 
-const CHECKPOINT_FORMAT = 1
+/** A request or completion entry as the view keeps it: its header, and where its payload is. */
+export interface QueueEvent {
+  writer: string
+  seq: number
+  index: number
+  entry: Omit<RequestEntry, 'envelope'> | Omit<CompletionEntry, 'envelope'>
+}
+
+const CHECKPOINT_FORMAT = 2
 /** A checkpoint is written at most this often while entries arrive, and always at close. */
 export const CHECKPOINT_INTERVAL_MS = 5_000
 
@@ -42,6 +50,7 @@ interface Checkpoint {
   hash: string
   applied: Record<string, number>
   slots: Array<[string, Slot]>
+  queue: QueueEvent[]
 }
 
 export class ContextView {
@@ -51,6 +60,10 @@ export class ContextView {
   private dirty = false
   private lastCheckpoint = 0
   private checkpointing: Promise<void> = Promise.resolve()
+  /** Every request and completion entry applied, in the order applied (the queue is rebuilt from them). */
+  private queue: QueueEvent[] = []
+  /** Told of each queue entry as it is applied. */
+  onQueueEvent: ((event: QueueEvent) => void) | null = null
 
   constructor (private readonly checkpointFile: string) {}
 
@@ -59,13 +72,15 @@ export class ContextView {
     if (!existsSync(this.checkpointFile)) return
     try {
       const checkpoint = JSON.parse(readFileSync(this.checkpointFile, 'utf8')) as Checkpoint
-      if (checkpoint.format !== CHECKPOINT_FORMAT || !Array.isArray(checkpoint.slots)) throw new Error('unknown format')
+      if (checkpoint.format !== CHECKPOINT_FORMAT || !Array.isArray(checkpoint.slots) || !Array.isArray(checkpoint.queue)) throw new Error('unknown format')
       this.slots = new Map(checkpoint.slots)
+      this.queue = checkpoint.queue
       this.appliedLengths = new Map(Object.entries(checkpoint.applied))
       this.hash = Buffer.from(checkpoint.hash, 'hex')
       if (this.hash.length !== 32) throw new Error('bad hash')
     } catch {
       this.slots = new Map()
+      this.queue = []
       this.appliedLengths = new Map()
       this.hash = Buffer.alloc(32)
     }
@@ -81,7 +96,7 @@ export class ContextView {
       if (!this.dirty) return
       this.dirty = false
       this.lastCheckpoint = Date.now()
-      const checkpoint: Checkpoint = { format: CHECKPOINT_FORMAT, hash: this.hash.toString('hex'), applied: Object.fromEntries(this.appliedLengths), slots: [...this.slots] }
+      const checkpoint: Checkpoint = { format: CHECKPOINT_FORMAT, hash: this.hash.toString('hex'), applied: Object.fromEntries(this.appliedLengths), slots: [...this.slots], queue: this.queue }
       await writeFileAtomic(this.checkpointFile, JSON.stringify(checkpoint), 0o600)
     })
     await this.checkpointing
@@ -115,6 +130,13 @@ export class ContextView {
     const changed: string[] = []
     for (const { seq, index, entry } of entries) {
       if (entry === null) continue
+      if (entry.type !== 'context') {
+        const { envelope: _payload, ...header } = entry
+        const event: QueueEvent = { writer, seq, index, entry: header as QueueEvent['entry'] }
+        this.queue.push(event)
+        this.onQueueEvent?.(event)
+        continue
+      }
       const pointer: Pointer = { writer, seq, version: entry.version, kind: entry.kind, inherits: entry.inherits }
       if (index > 0) pointer.index = index
       if (entry.digest !== undefined) pointer.digest = entry.digest
@@ -132,6 +154,11 @@ export class ContextView {
     this.dirty = true
     if (Date.now() - this.lastCheckpoint >= CHECKPOINT_INTERVAL_MS) await this.checkpoint()
     return changed
+  }
+
+  /** Every queue entry applied so far. */
+  queueEvents (): readonly QueueEvent[] {
+    return this.queue
   }
 
   /** The writers whose logs this view has applied blocks of. */

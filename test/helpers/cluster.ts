@@ -35,7 +35,7 @@ export function peerAt (name: string, home: string): TestPeer {
 }
 
 /** An admin and invited members (roles given), each with a daemon started on a private loopback DHT. */
-export async function startCluster (roles: string[], options: { project?: string, replicationFactor?: number } = {}): Promise<TestCluster> {
+export async function startCluster (roles: string[], options: { project?: string, replicationFactor?: number, electionTimeoutMs?: number } = {}): Promise<TestCluster> {
   const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
   const bootstrap = dht.nodes.join(',')
   const dir = mkdtempSync(join(tmpdir(), 'bzzz-cluster-'))
@@ -58,7 +58,7 @@ export async function startCluster (roles: string[], options: { project?: string
     peers.push(peer)
   }
   await Promise.all(peers.map(async peer => {
-    const started = await peer.run(['node', 'start', '--bootstrap', bootstrap, '--detach'])
+    const started = await peer.run(['node', 'start', '--bootstrap', bootstrap, '--detach', '--election-timeout', String(options.electionTimeoutMs ?? 300)])
     if (started.code !== 0) throw new Error(`node start ${peer.name} failed: ${started.stderr}`)
   }))
   return {
@@ -73,10 +73,25 @@ export async function startCluster (roles: string[], options: { project?: string
 }
 
 /** Waits until every peer is connected to every other. */
-export async function waitForMesh (cluster: TestCluster, timeoutMs = 30_000): Promise<void> {
+export async function waitForMesh (cluster: TestCluster, timeoutMs = 20_000 * cluster.peers.length): Promise<void> {
   const want = cluster.peers.length - 1
   await waitFor(`a full mesh of ${cluster.peers.length} peers`, async () => {
     const counts = await Promise.all(cluster.peers.map(async peer => (await peer.run(['peers', '--json'])).json?.peers?.length ?? 0))
     return counts.every(n => n >= want)
   }, timeoutMs)
+}
+
+/** Waits until every given peer reports the same leader in the same term, and returns them. */
+export async function agreedLeader (cluster: { peers: TestPeer[] }, timeoutMs = 30_000): Promise<{ leader: string, term: number }> {
+  let agreed: { leader: string, term: number } | null = null
+  await waitFor('one leader that every peer agrees on', async () => {
+    const views = await Promise.all(cluster.peers.map(async peer => (await peer.run(['elect', 'status', '--json'])).json))
+    const first = views[0]
+    if (first?.leader == null) return false
+    if (!views.every(v => v?.leader === first.leader && v.term === first.term)) return false
+    if (views.filter(v => v.state === 'leader').length !== 1) return false
+    agreed = { leader: first.leader, term: first.term }
+    return true
+  }, timeoutMs)
+  return agreed!
 }

@@ -3,7 +3,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import { BzzzError } from '../../src/errors.js'
 import {
-  MAX_BODY_BYTES, MAX_CERTIFICATE_BYTES, MAX_FRAME_BYTES, MAX_HEADS, MESSAGE_TYPES, decodeMessage, encodeMessage,
+  ELECTION_KINDS, MAX_BODY_BYTES, MAX_CERTIFICATE_BYTES, MAX_ROSTER_BYTES, MAX_FRAME_BYTES, MAX_HEADS, MESSAGE_TYPES, decodeMessage, encodeMessage,
   messageCodecs, validateMessage, wireMessageCodec, type CodecState, type WireMessage
 } from '../../src/net/messages.js'
 import { throwsCode } from '../helpers/errors.js'
@@ -22,7 +22,9 @@ export const messageArb: fc.Arbitrary<WireMessage> = fc.oneof(
     heads: fc.uniqueArray(fc.record({ writer: writerArb, length: fc.oneof(fc.nat(300), fc.maxSafeNat()) }), { selector: h => h.writer, maxLength: 12 })
   }),
   fc.record({ type: fc.constant('request' as const), id: idArb, op: opArb, body: bodyArb }),
-  fc.record({ type: fc.constant('response' as const), id: idArb, ok: fc.boolean(), body: bodyArb })
+  fc.record({ type: fc.constant('response' as const), id: idArb, ok: fc.boolean(), body: bodyArb }),
+  fc.record({ type: fc.constant('election' as const), kind: fc.constantFrom(...ELECTION_KINDS), term: fc.oneof(fc.nat(300), fc.maxSafeNat()), flag: fc.boolean() }),
+  fc.record({ type: fc.constant('roster' as const), roster: bodyArb })
 )
 
 /** Decodes, and checks the only two outcomes allowed: a valid message that re-encodes to the same bytes, or BAD_INPUT. */
@@ -109,7 +111,9 @@ t.test('all 256 values at every byte of one frame of each type', async t => {
     encodeMessage({ type: 'hello', version: 1, certificate: '{"node":"ab"}' }),
     encodeMessage({ type: 'heads', heads: [{ writer: 'a'.repeat(64), length: 300 }, { writer: 'b'.repeat(64), length: 2 ** 40 }] }),
     encodeMessage({ type: 'request', id: 'r-1', op: 'generate', body: '{"path":"src/é"}' }),
-    encodeMessage({ type: 'response', id: 'r_1', ok: false, body: '{"code":"NOT_FOUND","message":"no"}' })
+    encodeMessage({ type: 'response', id: 'r_1', ok: false, body: '{"code":"NOT_FOUND","message":"no"}' }),
+    encodeMessage({ type: 'election', kind: 'vote-response', term: 300, flag: true }),
+    encodeMessage({ type: 'roster', roster: '{"version":2,"members":["ab"]}' })
   ]
   let refused = 0
   let total = 0
@@ -162,7 +166,10 @@ t.test('hostile length prefixes are refused before anything is allocated', async
 t.test('malformed frames say what is wrong', async t => {
   const ok = encodeMessage({ type: 'response', id: 'x', ok: true, body: '1' })
   throwsCode(t, () => decodeMessage(Buffer.alloc(0)), 'BAD_INPUT', /empty frame/)
-  throwsCode(t, () => decodeMessage(Buffer.from([4])), 'BAD_INPUT', /unknown wire message type 4/)
+  throwsCode(t, () => decodeMessage(Buffer.from([6])), 'BAD_INPUT', /unknown wire message type 6/)
+  throwsCode(t, () => decodeMessage(Buffer.from([4, 7, 1, 0])), 'BAD_INPUT', /unknown election message kind 7/)
+  throwsCode(t, () => decodeMessage(Buffer.from([4, 2, 1, 2])), 'BAD_INPUT', /election flag must be 0 or 1, not 2/)
+  throwsCode(t, () => decodeMessage(Buffer.from([4, 2, 1])), 'BAD_INPUT', /election flag is missing/)
   throwsCode(t, () => decodeMessage(Buffer.concat([ok, Buffer.from([0])])), 'BAD_INPUT', /1 trailing bytes after a response message/)
   const badBool = Buffer.from(ok); badBool[3] = 2
   throwsCode(t, () => decodeMessage(badBool), 'BAD_INPUT', /response ok must be 0 or 1, not 2/)
@@ -221,7 +228,11 @@ t.test('validateMessage refuses what a frame could not carry unchanged', async t
     [{ type: 'request', id: 'a', op: 'x'.repeat(33), body: '1' }, /request op must be 1-32 of a-z/],
     [{ type: 'request', id: 'a', op: 'x', body: '{nope' }, /request body is not JSON text/],
     [{ type: 'response', id: 'a', ok: 'yes', body: '1' }, /response ok must be true or false/],
-    [{ type: 'response', id: 'a', ok: true }, /response body must be a string/]
+    [{ type: 'response', id: 'a', ok: true }, /response body must be a string/],
+    [{ type: 'election', kind: 'vote', term: 1 }, /election flag must be true or false/],
+    [{ type: 'election', kind: 'elect', term: 1, flag: true }, /unknown election message kind "elect"/],
+    [{ type: 'election', kind: 'vote', term: -1, flag: true }, /election term must be a whole number/],
+    [{ type: 'roster', roster: JSON.stringify('r'.repeat(MAX_ROSTER_BYTES)) }, /roster is \d+ bytes, over the limit/]
   ]
   for (const [value, pattern] of bad) {
     throwsCode(t, () => validateMessage(value), 'BAD_INPUT', pattern, JSON.stringify(value)?.slice(0, 60))

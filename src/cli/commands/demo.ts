@@ -97,7 +97,7 @@ async function clusterDemo (ctx: CommandContext, dir: string, repo: string): Pro
     note(ctx, '2. Generating on the developer\'s peer: it sends the files to the leader, which analyses, seals and appends them,')
     note(ctx, '   and answers once three peers hold the new entries.')
     const generated = await developer.generate({ path: repo, root: repo, project: DEMO_PROJECT })
-    note(ctx, `   ${generated.files} files, ${generated.records} records, ${formatBytes(generated.bytes)}, acknowledged by ${generated.acknowledged?.holders ?? '?'} peers in ${generated.ms} ms.`)
+    note(ctx, `   ${generated.files} files, ${generated.records} records, ${formatBytes(generated.bytes)}, completed in term ${generated.request.term} in ${generated.ms} ms.`)
     for (const node of nodes) await node.sync(10)
     const hashes = await Promise.all(nodes.map(async n => (await n.status()).viewHash))
     note(ctx, `3. Every peer replicated the leader's log: view hashes ${hashes.map(h => h.slice(0, 8)).join(', ')}${new Set(hashes).size === 1 ? ' (equal)' : ' (not yet equal)'}.`)

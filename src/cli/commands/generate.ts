@@ -6,8 +6,8 @@ import { emit, useColor } from '../io.js'
 import { withPeer } from '../peer-session.js'
 import { progressBar } from '../progress.js'
 import { formatBytes, table } from '../render.js'
+import { PRIORITIES, type Priority } from '../../leader/queue.js'
 
-const PRIORITIES = ['low', 'normal', 'high', 'critical']
 
 export function generateCommand (env: CliEnv): Command {
   return new Command('generate')
@@ -16,14 +16,15 @@ export function generateCommand (env: CliEnv): Command {
     .option('--root <dir>', 'addresses are relative to this directory (default: the git work tree holding PATH, else PATH if a directory, else its directory)')
     .option('--project <name>', 'the project name in addresses (default: the configured project, else the root\'s name)')
     .option('--roles <roles>', 'distribute only to these roles (comma-separated; default: every role)', parseList('--roles'))
-    .addOption(new Option('--priority <priority>', 'the request\'s priority in the leader\'s queue').choices(PRIORITIES).default('normal'))
+    .addOption(new Option('--priority <priority>', 'the request\'s priority in the leader\'s queue').choices([...PRIORITIES]).default('normal'))
+    .option('--no-wait', 'with a daemon: return once the leader has accepted the request (it is then durable), not when it completes')
     .addHelpText('after', '\nExamples:\n  bzzz-ctx generate .\n  bzzz-ctx generate src/server --roles developer,security --json')
-    .action(env.action<{ root?: string, project?: string, roles?: string[], priority: 'low' | 'normal' | 'high' | 'critical' }>(async (ctx, options, [path]) => {
+    .action(env.action<{ root?: string, project?: string, roles?: string[], priority: Priority, wait: boolean }>(async (ctx, options, [path]) => {
       const progress = await progressBar(ctx, 'Analysing')
       const report = await withPeer(ctx, async peer => {
         try {
           return await peer.generate({
-            path: path!, priority: options.priority, onProgress: progress.update,
+            path: path!, priority: options.priority, onProgress: progress.update, ...(options.wait ? {} : { noWait: true }),
             ...(options.root !== undefined ? { root: options.root } : {}),
             ...(options.project !== undefined ? { project: options.project } : {}),
             ...(options.roles !== undefined ? { roles: options.roles } : {})
@@ -32,7 +33,9 @@ export function generateCommand (env: CliEnv): Command {
           progress.stop()
         }
       })
+      const request = (report as { request?: { id: string, state: string, term: number } }).request
       emit(ctx, report, () => {
+        if (request !== undefined && request.state === 'queued') return `Request ${request.id} accepted by the leader of term ${request.term}; it is durable and will complete. Follow it with: bzzz-ctx queue ls`
         const reasons = new Map<string, number>()
         for (const s of report.skipped) reasons.set(s.reason, (reasons.get(s.reason) ?? 0) + 1)
         const lines = [

@@ -5,7 +5,7 @@ import { Command } from 'commander'
 import { unavailable } from '../../errors.js'
 import { homePaths, readConfig, writeConfig } from '../../node/home.js'
 import { PACKAGE_ROOT } from '../../paths.js'
-import type { CliEnv } from '../cli-env.js'
+import { parseWhole, type CliEnv } from '../cli-env.js'
 import { emit, note } from '../io.js'
 import { homeOf, withDaemon } from '../peer-session.js'
 import { join } from 'node:path'
@@ -30,8 +30,10 @@ export function nodeCommand (env: CliEnv): Command {
     .option('--bootstrap <nodes>', 'HyperDHT bootstrap nodes, host:port,... (saved in the config; default: the saved ones, else the public DHT)')
     .option('--host <address>', 'bind the DHT to this address (default: 127.0.0.1 when every bootstrap node is on loopback)')
     .option('--detach', 'run in the background: a pid file and a log under the home')
+    .option('--election-timeout <ms>', 'campaign after hearing no leader for this long (plus up to as much again, at random)', parseWhole('--election-timeout', 10, 600_000), 1000)
+    .option('--no-campaign', 'vote in elections but never stand (default: stand when the role may read source)')
     .addHelpText('after', '\nExamples:\n  bzzz-ctx bootstrap &                      # a private DHT on this machine\n  bzzz-ctx node start --bootstrap 127.0.0.1:49737 --detach\n  bzzz-ctx node stop')
-    .action(env.action<{ bootstrap?: string, host?: string, detach?: boolean }>(async (ctx, options) => {
+    .action(env.action<{ bootstrap?: string, host?: string, detach?: boolean, electionTimeout: number, campaign: boolean }>(async (ctx, options) => {
       const home = homeOf(ctx)
       const config = readConfig(home)
       const { parseBootstrap } = await import('../../net/bootstrap.js')
@@ -47,7 +49,8 @@ export function nodeCommand (env: CliEnv): Command {
       if (options.detach === true) {
         await refuseSecondDaemon(home)
         const log = openSync(paths.log, 'a', 0o600)
-        const args = [join(PACKAGE_ROOT, 'bin', 'bzzz-ctx'), '--home', home, 'node', 'start', ...(host !== undefined ? ['--host', host] : [])]
+        const args = [join(PACKAGE_ROOT, 'bin', 'bzzz-ctx'), '--home', home, 'node', 'start', ...(host !== undefined ? ['--host', host] : []),
+          '--election-timeout', String(options.electionTimeout), ...(options.campaign ? [] : ['--no-campaign'])]
         const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], env: { ...ctx.io.env, BZZZ_LOG_FILE: paths.log } })
         closeSync(log)
         let exited: number | null = null
@@ -68,7 +71,10 @@ export function nodeCommand (env: CliEnv): Command {
       const { startDaemon } = await import('../../node/daemon.js')
       const { createLogger } = await import('../../node/logger.js')
       const logger = createLogger(ctx.io.env.BZZZ_LOG_FILE)
-      const daemon = await startDaemon({ home, logger, ...(bootstrap !== undefined ? { bootstrap } : {}), ...(host !== undefined ? { host } : {}) })
+      const daemon = await startDaemon({
+        home, logger, electionTimeoutMs: options.electionTimeout, ...(options.campaign ? {} : { campaign: false }),
+        ...(bootstrap !== undefined ? { bootstrap } : {}), ...(host !== undefined ? { host } : {})
+      })
       const stop = (): void => { daemon.close().catch(() => {}) }
       process.once('SIGINT', stop)
       process.once('SIGTERM', stop)

@@ -1,0 +1,272 @@
+/**
+ * The project manager's duties, driven by the pure queue: it feeds the queue every request and completion entry
+ * the view applies (from any writer's log), follows this peer's leadership, and, while this peer leads, runs what
+ * the queue starts (open the request's files, analyse, write the records, wait until they are acknowledged) and
+ * appends what the queue completes. A request is accepted only once its entry is acknowledged, so a new leader
+ * finds it in the logs and finishes it; the queue decides what is pending, identically on every peer.
+ */
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, relative, resolve } from 'node:path'
+import { gunzipSync, gzipSync } from 'node:zlib'
+import { badInput, isBzzzError, unavailable } from '../errors.js'
+import type { CompletionEntry, CompletionReport, RequestEntry } from '../storage/log-entry.js'
+import type { QueueEvent } from '../storage/view.js'
+import type { LocalPeer } from '../node/local-peer.js'
+import type { Logger } from '../node/logger.js'
+import type { SkippedFile } from '../intelligence/types.js'
+import { GenerationQueue, isPriority, type Priority, type QueueEffect, type QueuedRequest } from './queue.js'
+
+/** Request files are sealed at this level: every role that may analyse source (and so lead) can open them. */
+export const REQUEST_LEVEL = 'internal'
+/** The most file bytes one request carries (before compression). */
+export const MAX_REQUEST_FILE_BYTES = 24 * 1024 * 1024
+/** The most compressed bytes one request entry carries (a log entry holds at most 16 MiB). */
+export const MAX_REQUEST_PAYLOAD_BYTES = 12 * 1024 * 1024
+export const PUMP_INTERVAL_MS = 1_000
+
+export interface AcceptArgs {
+  id: string
+  address: string
+  project: string
+  path: string
+  priority: Priority
+  requester: string
+  roles?: string[]
+  /** The compressed files (see packFiles). */
+  payload: Buffer
+}
+
+export interface AcceptReport {
+  id: string
+  /** True when this id was known already (a retry): nothing was appended. */
+  duplicate: boolean
+  term: number
+}
+
+export type CompletionHeader = Omit<CompletionEntry, 'envelope'>
+
+export interface CoordinatorHost {
+  peer: LocalPeer
+  logger: Logger
+  /** The current term and whether this peer leads in it. */
+  leadership: () => { term: number, isLeader: boolean }
+  /** Resolves once this peer's log head is held by enough peers (a majority of the roster with `quorum`); throws UNAVAILABLE on timeout. */
+  acknowledge: (quorum?: boolean) => Promise<unknown>
+  /** Tells peers of this peer's new log head, without waiting. */
+  announce: () => void
+  now?: () => number
+}
+
+interface PackedFiles { path: string, files: Array<{ path: string, content: string }> }
+
+/** Reads the files under `path` (relative to `root`) into one compressed request payload. */
+export async function packFiles (root: string, path: string): Promise<{ payload: Buffer, skipped: SkippedFile[], files: number }> {
+  const { walkTree, readTextFile } = await import('../intelligence/walk.js')
+  const walk = await walkTree({ root, target: path })
+  const total = walk.files.reduce((sum, file) => sum + file.size, 0)
+  if (total > MAX_REQUEST_FILE_BYTES) throw badInput(`${path} holds ${total} bytes of files, over the ${MAX_REQUEST_FILE_BYTES} one generation request may carry: generate a smaller part`)
+  const skipped = [...walk.skipped]
+  const packed: PackedFiles = { path: relative(root, resolve(path)) || '.', files: [] }
+  for (const file of walk.files) {
+    const content = await readTextFile(file.absolutePath)
+    if (typeof content === 'string') skipped.push({ path: file.path, reason: content })
+    else packed.files.push({ path: file.path, content: content.toString('base64') })
+  }
+  const payload = gzipSync(JSON.stringify(packed))
+  if (payload.length > MAX_REQUEST_PAYLOAD_BYTES) throw badInput(`${path} compresses to ${payload.length} bytes, over the ${MAX_REQUEST_PAYLOAD_BYTES} one generation request may carry: generate a smaller part`)
+  return { payload, skipped, files: packed.files.length }
+}
+
+/** Writes a request's files under a new private temporary directory; returns it and the target path in it. */
+function unpackFiles (payload: Buffer): { dir: string, root: string, target: string } {
+  let packed: PackedFiles
+  try {
+    packed = JSON.parse(gunzipSync(payload).toString('utf8')) as PackedFiles
+  } catch {
+    throw badInput('a request whose files do not decompress')
+  }
+  if (typeof packed !== 'object' || packed === null || typeof packed.path !== 'string' || !Array.isArray(packed.files)) throw badInput('a malformed request payload')
+  const dir = mkdtempSync(join(tmpdir(), 'bzzz-gen-'))
+  const root = join(dir, 'tree')
+  mkdirSync(root, { mode: 0o700 })
+  const inside = (p: string): string => {
+    const target = resolve(root, p)
+    if (relative(root, target).startsWith('..')) { rmSync(dir, { recursive: true, force: true }); throw badInput(`a request path outside its root: ${p.slice(0, 80)}`) }
+    return target
+  }
+  for (const file of packed.files) {
+    if (typeof file?.path !== 'string' || typeof file.content !== 'string') { rmSync(dir, { recursive: true, force: true }); throw badInput('a malformed file in the request') }
+    const target = inside(file.path)
+    mkdirSync(dirname(target), { recursive: true, mode: 0o700 })
+    writeFileSync(target, Buffer.from(file.content, 'base64'), { mode: 0o600 })
+  }
+  return { dir, root, target: inside(packed.path) }
+}
+
+function queuedRequest (entry: Omit<RequestEntry, 'envelope'>): QueuedRequest {
+  return { id: entry.id, address: entry.address, priority: entry.priority, requester: entry.requester, acceptedAt: entry.acceptedAt, term: entry.version.term, project: entry.project }
+}
+
+export class Coordinator {
+  readonly queue: GenerationQueue
+  /** The first request entry seen for each id: where its files are. */
+  private readonly requests = new Map<string, QueueEvent>()
+  /** The effective completion entry of each id (highest term). */
+  private readonly completions = new Map<string, CompletionHeader>()
+  private readonly waiters = new Map<string, Set<(completion: CompletionHeader) => void>>()
+  private readonly reports = new Map<string, CompletionReport>()
+  private timer: NodeJS.Timeout | null = null
+  private stopped = false
+  private readonly now: () => number
+
+  constructor (private readonly host: CoordinatorHost, options: { concurrency: number, batchSize?: number }) {
+    this.queue = new GenerationQueue(options)
+    this.now = host.now ?? Date.now
+  }
+
+  /** Rebuilds the queue from the entries applied so far, follows new ones, and pumps periodically. */
+  start (): void {
+    for (const event of this.host.peer.store.queueEvents()) this.feed(event)
+    this.host.peer.store.onQueueEvent = event => this.feed(event)
+    this.timer = setInterval(() => this.step({ type: 'pump', now: this.now() }), PUMP_INTERVAL_MS)
+    this.timer.unref()
+  }
+
+  stop (): void {
+    this.stopped = true
+    if (this.timer !== null) clearInterval(this.timer)
+    this.host.peer.store.onQueueEvent = null
+  }
+
+  /** This peer's leadership changed. */
+  leadership (isLeader: boolean, term: number): void {
+    this.step({ type: 'leader', isLeader, term })
+  }
+
+  private feed (event: QueueEvent): void {
+    const entry = event.entry
+    if (entry.type === 'request') {
+      if (!this.requests.has(entry.id)) this.requests.set(entry.id, event)
+      this.step({ type: 'accepted', request: queuedRequest(entry) })
+      this.step({ type: 'pump', now: this.now() })
+    } else if (entry.type === 'completion') {
+      const previous = this.completions.get(entry.id)
+      if (previous === undefined || entry.version.term > previous.version.term) this.completions.set(entry.id, entry)
+      const completion = { id: entry.id, term: entry.version.term, status: entry.status, at: entry.at, ...(entry.error !== undefined ? { error: entry.error } : {}), ...(entry.by !== undefined ? { by: entry.by } : {}) }
+      this.step({ type: 'completed', completion })
+      const waiting = this.waiters.get(entry.id)
+      if (waiting !== undefined) {
+        this.waiters.delete(entry.id)
+        for (const wake of waiting) wake(this.completions.get(entry.id)!)
+      }
+    }
+  }
+
+  private step (input: Parameters<GenerationQueue['step']>[0]): void {
+    if (this.stopped) return
+    this.apply(this.queue.step(input))
+  }
+
+  private apply (effects: readonly QueueEffect[]): void {
+    for (const effect of effects) {
+      if (effect.type === 'start') {
+        this.run(effect.batch, effect.term).catch(err => this.host.logger.error({ err: String(err) }, 'a generation batch failed'))
+      } else {
+        const c = effect.completion
+        const report = this.reports.get(c.id)
+        this.reports.delete(c.id)
+        const entry: Omit<CompletionEntry, 'version' | 'envelope'> = {
+          type: 'completion', id: c.id, address: this.requests.get(c.id)?.entry.address ?? '', status: c.status, at: c.at,
+          ...(c.error !== undefined ? { error: c.error } : {}), ...(c.by !== undefined ? { by: c.by } : {}), ...(report !== undefined ? { report } : {})
+        }
+        this.host.peer.store.appendQueueEntry(entry, { term: c.term, nowMs: this.now() })
+          .then(() => this.host.announce())
+          .catch(err => this.host.logger.error({ err: String(err), id: c.id }, 'could not append a completion'))
+      }
+    }
+  }
+
+  /** Runs one batch as the leader of `term`: each request's analysis and write, then one acknowledgement for all. */
+  private async run (batch: readonly QueuedRequest[], term: number): Promise<void> {
+    const outcomes: Array<{ id: string, status: 'completed' | 'failed', error?: string }> = []
+    for (const request of batch) {
+      try {
+        this.reports.set(request.id, await this.generate(request, term))
+        outcomes.push({ id: request.id, status: 'completed' })
+      } catch (err) {
+        const message = isBzzzError(err) ? err.message : String((err as Error)?.message ?? err)
+        this.host.logger.warn({ id: request.id, err: message }, 'a generation request failed')
+        outcomes.push({ id: request.id, status: 'failed', error: message.slice(0, 500) })
+      }
+    }
+    // The records are acknowledged before any completion is written: a completion means the context is durable.
+    try {
+      await this.host.acknowledge()
+    } catch (err) {
+      // Not acknowledged in time: the records stay in the log; the requests stay pending for this or the next leader.
+      this.host.logger.warn({ err: String(err) }, 'a generation batch was not acknowledged; it stays pending')
+      for (const outcome of outcomes) this.reports.delete(outcome.id)
+      this.step({ type: 'leader', isLeader: false, term })
+      const now = this.host.leadership()
+      this.step({ type: 'leader', isLeader: now.isLeader, term: now.term })
+      return
+    }
+    for (const outcome of outcomes) {
+      this.step({ type: 'finished', id: outcome.id, status: outcome.status, now: this.now(), term, ...(outcome.error !== undefined ? { error: outcome.error } : {}) })
+    }
+  }
+
+  private async generate (request: QueuedRequest, term: number): Promise<CompletionReport> {
+    const event = this.requests.get(request.id)
+    if (event === undefined || event.entry.type !== 'request') throw unavailable(`the files of request ${request.id} are not here`)
+    const entry = event.entry
+    const payload = await this.host.peer.store.requestPayload(event, this.host.peer.config.role, REQUEST_LEVEL)
+    const { dir, root, target } = unpackFiles(payload)
+    try {
+      const report = await this.host.peer.generate({ path: target, root, project: entry.project, term, priority: entry.priority, ...(entry.roles !== undefined ? { roles: entry.roles } : {}) })
+      return { files: report.files, records: report.records, written: report.written, unchanged: report.unchanged, bytes: report.bytes, skipped: report.skipped.length, ms: report.ms }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+
+  /**
+   * The leader's side of a request: append it, wait until it is acknowledged, and only then say it is accepted.
+   * A known id (a retry) is accepted again without a second entry.
+   */
+  async accept (args: AcceptArgs): Promise<AcceptReport> {
+    const { term, isLeader } = this.host.leadership()
+    if (!isLeader) throw unavailable('this peer is not the leader')
+    if (!isPriority(args.priority)) throw badInput(`unknown priority "${String(args.priority)}"`)
+    if (this.requests.has(args.id)) {
+      await this.host.acknowledge(true)
+      return { id: args.id, duplicate: true, term }
+    }
+    const entry: Omit<RequestEntry, 'version' | 'envelope'> = {
+      type: 'request', id: args.id, address: args.address, project: args.project, path: args.path, priority: args.priority,
+      requester: args.requester, acceptedAt: this.now(), ...(args.roles !== undefined ? { roles: args.roles } : {})
+    }
+    await this.host.peer.store.appendQueueEntry(entry, {
+      term, nowMs: this.now(), payload: { plaintext: args.payload, level: REQUEST_LEVEL, recipients: this.host.peer.directory.names() }
+    })
+    await this.host.acknowledge(true)
+    return { id: args.id, duplicate: false, term }
+  }
+
+  /** The effective completion of a request, waiting for it up to `timeoutMs`. */
+  async completion (id: string, timeoutMs: number): Promise<CompletionHeader> {
+    const known = this.completions.get(id)
+    if (known !== undefined) return known
+    return await new Promise((resolve, reject) => {
+      let set = this.waiters.get(id)
+      if (set === undefined) this.waiters.set(id, set = new Set())
+      const wake = (completion: CompletionHeader): void => { clearTimeout(timer); resolve(completion) }
+      const timer = setTimeout(() => {
+        set.delete(wake)
+        reject(unavailable(`request ${id} was accepted but has not completed after ${Math.round(timeoutMs / 1000)} s: it stays queued; see \`bzzz-ctx queue ls\``))
+      }, timeoutMs)
+      set.add(wake)
+    })
+  }
+}

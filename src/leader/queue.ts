@@ -1,0 +1,345 @@
+/**
+ * The leader's durable generation queue, pure: every peer feeds it the request and completion entries read from the
+ * replicated logs (in any order, possibly more than once) and its own leadership, so that any peer can take over
+ * the queue; only the leader acts on its effects. Time is passed in; nothing here does I/O.
+ */
+
+import { badInput } from '../errors.js'
+
+export const PRIORITIES = ['low', 'normal', 'high', 'critical'] as const
+export type Priority = typeof PRIORITIES[number]
+
+export const BATCH_SIZE = 16
+export const RATE_WINDOW_MS = 60_000
+
+export function isPriority (v: unknown): v is Priority {
+  return typeof v === 'string' && (PRIORITIES as readonly string[]).includes(v)
+}
+
+export type CompletionStatus = 'completed' | 'failed' | 'superseded'
+export type RequestState = 'queued' | 'active' | CompletionStatus
+
+export interface QueuedRequest {
+  /** Chosen by the requester; retries reuse it, so accepting is idempotent. */
+  id: string
+  /** The UCXL address the request generates: the dedup key. */
+  address: string
+  priority: Priority
+  /** Node id of the peer that asked. */
+  requester: string
+  /** Ms, from the accepting leader's clock. */
+  acceptedAt: number
+  /** The leader term that accepted it. */
+  term: number
+  /** The batching key: only requests of the same project share a batch; without one a request runs alone. */
+  project?: string
+}
+
+export interface Completion {
+  id: string
+  term: number
+  status: CompletionStatus
+  at: number
+  error?: string
+  /** For 'superseded': the superseding request's id. */
+  by?: string
+}
+
+export type QueueInput =
+  | { type: 'accepted', request: QueuedRequest }
+  | { type: 'completed', completion: Completion }
+  | { type: 'leader', isLeader: boolean, term: number }
+  /** The leader's local run ended; `term`, when given, must be the term of its `start` (older runs are ignored). */
+  | { type: 'finished', id: string, status: 'completed' | 'failed', now: number, error?: string, term?: number }
+  | { type: 'pump', now: number }
+
+export type QueueEffect =
+  /** Run these together (one analysis, one log append); `term` is the leader term that started them. */
+  | { type: 'start', batch: QueuedRequest[], term: number }
+  /** Append this completion entry. */
+  | { type: 'complete', completion: Completion }
+
+export interface QueueOptions {
+  /** Max active requests, >= 1. */
+  concurrency: number
+  batchSize?: number
+  rateWindowMs?: number
+}
+
+/** `priority` is the request's own, raised to the highest of the requests it superseded. */
+export interface QueueRow extends QueuedRequest {
+  state: RequestState
+  completedAt?: number
+  error?: string
+  completionTerm?: number
+  supersededBy?: string
+}
+
+export type QueueCounts = Record<RequestState | 'duplicates' | 'ratePerSecond', number>
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null
+const isId = (v: unknown): v is string => typeof v === 'string' && v.length > 0
+const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
+const isTerm = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0
+const isOptionalString = (v: unknown): boolean => v === undefined || typeof v === 'string'
+const isStatus = (v: unknown): v is CompletionStatus => v === 'completed' || v === 'failed' || v === 'superseded'
+const rankOf = (priority: Priority): number => PRIORITIES.indexOf(priority)
+const compareStrings = (a: string, b: string): number => a < b ? -1 : a > b ? 1 : 0
+
+/** A copy holding only the known fields, or null when the entry is malformed. */
+function readRequest (v: unknown): QueuedRequest | null {
+  if (!isObject(v) || !isId(v.id) || !isId(v.address) || !isPriority(v.priority) || typeof v.requester !== 'string' ||
+    !isTime(v.acceptedAt) || !isTerm(v.term) || !isOptionalString(v.project)) return null
+  const request: QueuedRequest = { id: v.id, address: v.address, priority: v.priority, requester: v.requester, acceptedAt: v.acceptedAt, term: v.term }
+  if (v.project !== undefined) request.project = v.project as string
+  return request
+}
+
+function readCompletion (v: unknown): Completion | null {
+  if (!isObject(v) || !isId(v.id) || !isTerm(v.term) || !isStatus(v.status) || !isTime(v.at) || !isOptionalString(v.error) || !isOptionalString(v.by)) return null
+  const completion: Completion = { id: v.id, term: v.term, status: v.status, at: v.at }
+  if (v.error !== undefined) completion.error = v.error as string
+  if (v.by !== undefined) completion.by = v.by as string
+  return completion
+}
+
+/**
+ * True when `a` wins over `b`: the higher term. Two entries of one term (which an honest leader never writes) are
+ * ordered by their content rather than by arrival, so that every peer settles on the same one whatever it read first.
+ */
+function outranks (a: Completion, b: Completion): boolean {
+  if (a.term !== b.term) return a.term > b.term
+  if (a.at !== b.at) return a.at < b.at
+  const key = (c: Completion): string => `${c.status}\u0000${c.by ?? ''}\u0000${c.error ?? ''}`
+  return key(a) < key(b)
+}
+
+/** True when `a` was accepted after `b` (ties by id): the one that supersedes. */
+const isNewer = (a: QueuedRequest, b: QueuedRequest): boolean => a.acceptedAt !== b.acceptedAt ? a.acceptedAt > b.acceptedAt : a.id > b.id
+
+export class GenerationQueue {
+  private readonly concurrency: number
+  private readonly batchSize: number
+  private readonly rateWindowMs: number
+
+  private isLeader = false
+  private term = 0
+  /** The latest time this peer has seen, for the superseded entries it writes. */
+  private clock = 0
+  /** Every request entry read, the first of each id. */
+  private readonly requests = new Map<string, QueuedRequest>()
+  /** Completion entries read, by request id (known or not yet): the effective one and how many were read. */
+  private readonly logged = new Map<string, { effective: Completion, entries: number }>()
+  /** This leader's completions whose entries have not been read back yet. */
+  private readonly local = new Map<string, Completion>()
+  /** Known requests without a completion: queued or active. */
+  private readonly pendingIds = new Set<string>()
+  /** The requests this peer runs as leader in its current term. */
+  private readonly active = new Set<string>()
+  /** Superseding request id -> the ids it superseded, which lend it their priority. */
+  private readonly superseded = new Map<string, Set<string>>()
+  /** The reverse: superseded id -> superseding id. */
+  private readonly supersededBy = new Map<string, string>()
+
+  constructor (options: QueueOptions) {
+    const { concurrency, batchSize = BATCH_SIZE, rateWindowMs = RATE_WINDOW_MS } = options
+    if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw badInput(`concurrency must be a positive integer, not ${concurrency}`)
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw badInput(`batchSize must be a positive integer, not ${batchSize}`)
+    if (!isTime(rateWindowMs) || rateWindowMs <= 0) throw badInput(`rateWindowMs must be a positive number, not ${rateWindowMs}`)
+    this.concurrency = concurrency
+    this.batchSize = batchSize
+    this.rateWindowMs = rateWindowMs
+  }
+
+  step (input: QueueInput): QueueEffect[] {
+    if (!isObject(input)) return []
+    const effects: QueueEffect[] = []
+    let applied: boolean
+    switch (input.type) {
+      case 'accepted': applied = this.accept(input.request); break
+      case 'completed': applied = this.record(input.completion); break
+      case 'leader': applied = this.lead(input.isLeader, input.term); break
+      case 'finished': applied = this.finish(input, effects); break
+      case 'pump': applied = isTime(input.now); if (applied) this.clock = Math.max(this.clock, input.now); break
+      default: applied = false
+    }
+    if (!applied || !this.isLeader) return []
+    this.supersede(effects)
+    this.fill(effects)
+    return effects
+  }
+
+  get (id: string): QueueRow | undefined {
+    const request = this.requests.get(id)
+    return request === undefined ? undefined : this.row(request)
+  }
+
+  /** Active and queued requests in start order, then the completed ones, latest completion first. */
+  list (): QueueRow[] {
+    const done = [...this.requests.values()].filter(r => !this.pendingIds.has(r.id)).map(r => this.row(r))
+    done.sort((a, b) => (b.completedAt ?? 0) - (a.completedAt ?? 0) || b.acceptedAt - a.acceptedAt || compareStrings(a.id, b.id))
+    return [...this.pending().map(r => this.row(r)), ...done]
+  }
+
+  counts (now: number): QueueCounts {
+    const counts: QueueCounts = { queued: 0, active: 0, completed: 0, failed: 0, superseded: 0, duplicates: 0, ratePerSecond: 0 }
+    let recent = 0
+    for (const request of this.requests.values()) {
+      const row = this.row(request)
+      counts[row.state]++
+      const at = row.completedAt
+      if ((row.state === 'completed' || row.state === 'failed') && at !== undefined && at <= now && at > now - this.rateWindowMs) recent++
+    }
+    for (const { entries } of this.logged.values()) counts.duplicates += entries - 1
+    counts.ratePerSecond = recent / (this.rateWindowMs / 1000)
+    return counts
+  }
+
+  /** Accepted and not completed, in start order: the active ones as they were started, then the queued ones. */
+  pending (): QueuedRequest[] {
+    const active = [...this.active].map(id => this.requests.get(id)!)
+    return [...active, ...this.order([...this.pendingIds].filter(id => !this.active.has(id)))].map(r => ({ ...r }))
+  }
+
+  private accept (entry: unknown): boolean {
+    const request = readRequest(entry)
+    if (request === null || this.requests.has(request.id)) return false
+    this.requests.set(request.id, request)
+    this.clock = Math.max(this.clock, request.acceptedAt)
+    this.settle(request.id)
+    return true
+  }
+
+  private record (entry: unknown): boolean {
+    const completion = readCompletion(entry)
+    if (completion === null) return false
+    const seen = this.logged.get(completion.id)
+    if (seen === undefined) this.logged.set(completion.id, { effective: completion, entries: 1 })
+    else {
+      seen.entries++
+      if (outranks(completion, seen.effective)) seen.effective = completion
+    }
+    this.local.delete(completion.id)
+    this.settle(completion.id)
+    return true
+  }
+
+  private lead (isLeader: unknown, term: unknown): boolean {
+    if (typeof isLeader !== 'boolean' || !isTerm(term) || term < this.term) return false
+    if (isLeader && this.isLeader && term === this.term) return true
+    // Winning rebuilds: every pending request is queued and started again. Losing hands the runs to the next leader.
+    this.isLeader = isLeader
+    this.term = term
+    this.active.clear()
+    return true
+  }
+
+  private finish (input: Extract<QueueInput, { type: 'finished' }>, effects: QueueEffect[]): boolean {
+    const { id, status, now, error, term } = input
+    if (!isId(id) || (status !== 'completed' && status !== 'failed') || !isTime(now) || !isOptionalString(error)) return false
+    if (!this.isLeader || !this.active.has(id) || (term !== undefined && term !== this.term)) return false
+    this.clock = Math.max(this.clock, now)
+    const completion: Completion = { id, term: this.term, status, at: now }
+    if (error !== undefined) completion.error = error
+    this.complete(completion, effects)
+    return true
+  }
+
+  /** A leader's own completion: the row shows it at once, the entry it appends is read back later. */
+  private complete (completion: Completion, effects: QueueEffect[]): void {
+    this.local.set(completion.id, completion)
+    this.settle(completion.id)
+    effects.push({ type: 'complete', completion })
+  }
+
+  private completionOf (id: string): Completion | undefined {
+    return this.logged.get(id)?.effective ?? this.local.get(id)
+  }
+
+  /** Brings the indexes of a request up to date with its completion. */
+  private settle (id: string): void {
+    const previous = this.supersededBy.get(id)
+    if (previous !== undefined) {
+      this.supersededBy.delete(id)
+      const ids = this.superseded.get(previous)
+      if (ids?.delete(id) === true && ids.size === 0) this.superseded.delete(previous)
+    }
+    if (!this.requests.has(id)) return
+    const done = this.completionOf(id)
+    if (done === undefined) {
+      this.pendingIds.add(id)
+      return
+    }
+    this.pendingIds.delete(id)
+    this.active.delete(id)
+    if (done.status === 'superseded' && done.by !== undefined) {
+      const ids = this.superseded.get(done.by) ?? new Set<string>()
+      this.superseded.set(done.by, ids.add(id))
+      this.supersededBy.set(id, done.by)
+    }
+  }
+
+  /** The leader drops every queued request that a newer pending request for the same address will generate anyway. */
+  private supersede (effects: QueueEffect[]): void {
+    const newest = new Map<string, QueuedRequest>()
+    for (const id of this.pendingIds) {
+      const request = this.requests.get(id)!
+      const other = newest.get(request.address)
+      if (other === undefined || isNewer(request, other)) newest.set(request.address, request)
+    }
+    for (const id of [...this.pendingIds]) {
+      const by = newest.get(this.requests.get(id)!.address)!.id
+      if (by === id || this.active.has(id)) continue
+      this.complete({ id, term: this.term, status: 'superseded', at: this.clock, by }, effects)
+    }
+  }
+
+  /** Starts batches in order until `concurrency` requests are active. */
+  private fill (effects: QueueEffect[]): void {
+    const queued = this.pending().slice(this.active.size)
+    const taken = new Set<string>()
+    for (let i = 0; i < queued.length && this.active.size < this.concurrency; i++) {
+      const first = queued[i]!
+      if (taken.has(first.id)) continue
+      const batch = [first]
+      for (let j = i + 1; first.project !== undefined && j < queued.length; j++) {
+        if (batch.length >= this.batchSize || this.active.size + batch.length >= this.concurrency) break
+        const next = queued[j]!
+        if (next.project === first.project && !taken.has(next.id)) batch.push(next)
+      }
+      for (const request of batch) {
+        taken.add(request.id)
+        this.active.add(request.id)
+      }
+      effects.push({ type: 'start', batch: batch.map(r => ({ ...r })), term: this.term })
+    }
+  }
+
+  /** The rank of a request's priority, raised by those it superseded (and, in turn, those they had superseded). */
+  private rank (id: string, seen = new Set<string>()): number {
+    seen.add(id)
+    const request = this.requests.get(id)
+    let rank = request === undefined ? -1 : rankOf(request.priority)
+    for (const other of this.superseded.get(id) ?? []) if (!seen.has(other)) rank = Math.max(rank, this.rank(other, seen))
+    return rank
+  }
+
+  /** Start order: priority (highest first), then acceptedAt, then id. */
+  private order (ids: string[]): QueuedRequest[] {
+    const keyed = ids.map(id => ({ request: this.requests.get(id)!, rank: this.rank(id) }))
+    keyed.sort((a, b) => b.rank - a.rank || a.request.acceptedAt - b.request.acceptedAt || compareStrings(a.request.id, b.request.id))
+    return keyed.map(k => k.request)
+  }
+
+  private row (request: QueuedRequest): QueueRow {
+    const done = this.completionOf(request.id)
+    const state: RequestState = done?.status ?? (this.active.has(request.id) ? 'active' : 'queued')
+    const row: QueueRow = { ...request, priority: PRIORITIES[this.rank(request.id)] ?? request.priority, state }
+    if (done === undefined) return row
+    row.completedAt = done.at
+    row.completionTerm = done.term
+    if (done.error !== undefined) row.error = done.error
+    if (done.by !== undefined) row.supersededBy = done.by
+    return row
+  }
+}

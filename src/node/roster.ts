@@ -1,0 +1,77 @@
+/**
+ * The member roster: the node ids the admin has certified, signed by the admin with a version that grows with each
+ * invite. Votes are counted out of it, so every peer must count out of the same list: the admin re-signs it at each
+ * invite, the invite carries it, and peers pass the newest valid one on to each other (a higher version replaces a
+ * lower one; a roster that is not signed by this cluster's admin is refused). Invites are single additions, Raft's
+ * one-member-at-a-time change, which keeps any two majorities of consecutive rosters overlapping.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { signMessage, verifySignature, type NodeIdentity } from '../crypto/identity.js'
+import { writeFileAtomic } from '../crypto/atomic-file.js'
+
+export const ROSTER_FORMAT = 1
+export const ROSTER_FILE = 'roster.json'
+export const MAX_ROSTER_MEMBERS = 1_000
+
+export interface SignedRoster {
+  format: number
+  cluster: string
+  version: number
+  /** Node ids, sorted, unique. */
+  members: string[]
+  issuer: string
+  signature: string
+}
+
+function payload (r: Omit<SignedRoster, 'signature'>): Buffer {
+  return Buffer.from(JSON.stringify(['bzzz-ctx/roster', r.format, r.cluster, r.version, r.members, r.issuer]))
+}
+
+export function issueRoster (admin: NodeIdentity, cluster: string, version: number, members: readonly string[]): SignedRoster {
+  const unsigned = { format: ROSTER_FORMAT, cluster, version, members: [...new Set(members)].sort(), issuer: admin.nodeId }
+  return { ...unsigned, signature: signMessage(admin, payload(unsigned)).toString('hex') }
+}
+
+/** Why a value is not a valid roster of this cluster; null when it is. */
+export function rosterProblem (value: unknown, expect: { cluster: string, adminKey: string }): string | null {
+  if (typeof value !== 'object' || value === null) return 'not an object'
+  const r = value as Record<string, unknown>
+  if (r.format !== ROSTER_FORMAT) return 'unknown roster format'
+  if (r.cluster !== expect.cluster) return 'a roster of another cluster'
+  if (r.issuer !== expect.adminKey) return 'not issued by this cluster\'s admin'
+  if (!Number.isSafeInteger(r.version) || (r.version as number) < 1) return 'malformed version'
+  if (!Array.isArray(r.members) || r.members.length === 0 || r.members.length > MAX_ROSTER_MEMBERS) return 'malformed members'
+  const members = r.members as unknown[]
+  for (let i = 0; i < members.length; i++) {
+    const m = members[i]
+    if (typeof m !== 'string' || !/^[0-9a-f]{64}$/.test(m)) return 'malformed member id'
+    if (i > 0 && (members[i - 1] as string) >= m) return 'members not sorted and unique'
+  }
+  if (typeof r.signature !== 'string' || !/^[0-9a-f]{128}$/.test(r.signature)) return 'malformed signature'
+  const roster = r as unknown as SignedRoster
+  if (!verifySignature(roster.issuer, payload(roster), Buffer.from(roster.signature, 'hex'))) return 'the signature does not verify (forged or altered)'
+  return null
+}
+
+/** The roster saved in a home, if it is there and valid. */
+export function readRoster (home: string, expect: { cluster: string, adminKey: string }): SignedRoster | null {
+  const file = join(home, ROSTER_FILE)
+  if (!existsSync(file)) return null
+  try {
+    const value = JSON.parse(readFileSync(file, 'utf8')) as unknown
+    return rosterProblem(value, expect) === null ? value as SignedRoster : null
+  } catch {
+    return null
+  }
+}
+
+export async function writeRoster (home: string, roster: SignedRoster): Promise<void> {
+  await writeFileAtomic(join(home, ROSTER_FILE), JSON.stringify(roster) + '\n', 0o600)
+}
+
+/** The members votes are counted out of: the signed roster, else (a cluster from before rosters) the admin and this peer. */
+export function rosterMembers (roster: SignedRoster | null, adminKey: string, self: string): string[] {
+  if (roster !== null) return roster.members
+  return [...new Set([adminKey, self])].sort()
+}
