@@ -274,7 +274,12 @@ export class ClusterNode {
   unblock (): void {
     const peers = [...this.blocked]
     this.blocked.clear()
-    for (const peer of peers) this.swarm.joinPeer(Buffer.from(peer, 'hex'))
+    for (const peer of peers) {
+      // Hyperswarm bans a peer its firewall refused; lift the ban and the retry count, then dial it again.
+      const info = (this.swarm as any).peers?.get(peer)
+      if (info !== undefined) { info.ban(false); info.attempts = 0 }
+      this.swarm.joinPeer(Buffer.from(peer, 'hex'))
+    }
   }
 
   private onConnection (connection: any): void {

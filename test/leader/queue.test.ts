@@ -174,6 +174,9 @@ t.test('a non-leader emits nothing, and malformed inputs change nothing', async 
   t.throws(() => new GenerationQueue({ concurrency: 0 }), { code: 'BAD_INPUT' })
 })
 
+/** BZZZ_PROPERTY_RUNS multiplies the runs, for a longer soak than npm test. */
+const RUNS = (n: number): number => n * Number(process.env.BZZZ_PROPERTY_RUNS ?? 1)
+
 const requestArb = (ids: string[]): fc.Arbitrary<QueuedRequest[]> => fc.tuple(...ids.map(id => fc.record({
   id: fc.constant(id),
   address: fc.constantFrom('x', 'y', 'z'),
@@ -202,7 +205,7 @@ t.test('property: applying the same entries in any order gives the same rows and
       return JSON.stringify([queue.list(), queue.pending(), queue.counts(40_000)])
     }
     return view(one) === view(other)
-  }), { numRuns: 500 })
+  }), { numRuns: RUNS(500) })
   t.pass()
 })
 
@@ -330,6 +333,6 @@ t.test('property: over random schedules concurrency holds, and once a leader dra
       if (row.state === 'superseded' && (by?.address !== row.address || by.acceptedAt < row.acceptedAt)) throw new Error(`${row.id} superseded by ${row.supersededBy}`)
     }
     return true
-  }), { numRuns: 400 })
+  }), { numRuns: RUNS(200) })
   t.pass()
 })
