@@ -51,7 +51,9 @@ export async function benchCluster (): Promise<Record<string, number>> {
     await redeemInvite(bench.homes[2]!, (await createInvite(bench.homes[0]!, 'developer')).invite)
     for (const home of bench.homes) bench.nodes.push(await startNode(bench, home))
     await waitUntil(() => bench.nodes.every(n => n.peers().length === 2), 30_000, 'a full mesh')
-    const [leader, a] = bench.nodes as [ClusterNode, ClusterNode, ClusterNode]
+    await waitUntil(() => bench.nodes.filter(n => n.election.state === 'leader').length === 1 && bench.nodes.every(n => n.election.leader !== null), 30_000, 'an elected leader')
+    const leader = bench.nodes.find(n => n.election.state === 'leader')!
+    const [a, other] = bench.nodes.filter(n => n !== leader) as [ClusterNode, ClusterNode]
 
     // distribute_records_per_s: one acknowledged batch (RF 3) of 10,000 records.
     let started = performance.now()
@@ -71,13 +73,13 @@ export async function benchCluster (): Promise<Record<string, number>> {
     latencies.sort((x, y) => x - y)
 
     // catchup_10k_ms: a follower leaves, 10,000 records are written, it comes back.
-    const leaving = bench.nodes.pop()!
-    await leaving.close()
+    bench.nodes.splice(bench.nodes.indexOf(other), 1)
+    await other.close()
     await waitUntil(() => leader.peers().length === 1, 30_000, 'the leader to see the follower gone')
     await leader.distribute(records(CATCHUP_RECORDS, 'missed'), undefined, 'bench')
     const target = leader.peer.store.logLength
     started = performance.now()
-    const back = await startNode(bench, bench.homes[2]!)
+    const back = await startNode(bench, other.peer.home)
     bench.nodes.push(back)
     await waitUntil(async () => (back.peer.store.heads().find(h => h.writer === leader.peer.store.writer)?.length ?? 0) >= target &&
       back.peer.store.viewHash === leader.peer.store.viewHash, 120_000, 'the follower to catch up')

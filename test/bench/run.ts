@@ -2,6 +2,7 @@
 import { benchAnalyze, analyzeStdlib } from './analyze.js'
 import { benchRetrieve, benchStorageEfficiency } from './retrieve.js'
 import { benchCluster } from './cluster.js'
+import { benchFailover } from './failover.js'
 
 type Figures = Record<string, number | string>
 
@@ -12,13 +13,20 @@ const TARGETS: Record<string, string> = {
   storage_efficiency: '>= 0.85',
   distribute_records_per_s: '>= 10,000',
   remote_retrieve_p99_ms: '<= 10',
-  catchup_10k_ms: '<= 2,000'
+  catchup_10k_ms: '<= 2,000',
+  failover_ms_p99: '< 600 (300 ms election timeout)',
+  requests_lost: '= 0'
 }
 
 async function main (): Promise<void> {
   const json = process.argv.includes('--json')
   const log = (text: string): void => { if (!json) process.stderr.write(text + '\n') }
   const figures: Figures = {}
+  const only = process.argv.find(a => a.startsWith('--only='))?.slice('--only='.length)
+  if (only === 'failover') {
+    Object.assign(figures, await benchFailover())
+    return print(figures, json)
+  }
   log('analysis: the Python standard library against ctags on the same files ...')
   Object.assign(figures, await benchAnalyze())
   if (!('skipped' in figures)) {
@@ -32,6 +40,12 @@ async function main (): Promise<void> {
   }
   log('cluster: three peers on a loopback DHT ...')
   Object.assign(figures, await benchCluster())
+  log(`failover: three daemons, the leader killed ${process.env.BZZZ_BENCH_KILLS ?? 20} times ...`)
+  Object.assign(figures, await benchFailover())
+  print(figures, json)
+}
+
+function print (figures: Figures, json: boolean): void {
   if (json) {
     process.stdout.write(JSON.stringify(figures, null, 2) + '\n')
     return

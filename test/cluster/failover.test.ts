@@ -1,6 +1,6 @@
 // Leader election with real daemons: kill -9 the leader while generation requests arrive; a new leader is elected
 // and every request that was accepted completes exactly once. With three peers and with five.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { cpSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PACKAGE_ROOT } from '../../src/paths.js'
@@ -15,7 +15,7 @@ function nodeIdOf (peer: TestPeer): string {
   return JSON.parse(readFileSync(join(peer.home, 'config.json'), 'utf8')).nodeId
 }
 
-async function failover (t: Tap.Test, roles: string[], requests: number): Promise<void> {
+async function failover (t: Test, roles: string[], requests: number): Promise<void> {
   const cluster = await startCluster(roles, { project: 'fo', electionTimeoutMs: 300 })
   t.teardown(() => cluster.stop())
   await waitForMesh(cluster)
