@@ -1,6 +1,6 @@
 /**
- * Who is the project manager, the one peer that generates context. The single, replaceable decision: until the
- * election lands, the cluster's creator (its admin) is the leader, in term 1.
+ * Who is the project manager, the one peer that generates context. In a cluster the election decides
+ * (src/election, driven by the node); a peer working alone is its own leader.
  */
 
 export interface Leadership {
@@ -9,14 +9,10 @@ export interface Leadership {
   isLeader: boolean
 }
 
-export const FIXED_TERM = 1
-
-/** The leader is the peer that created the cluster. */
-export function fixedLeadership (nodeId: string, adminKey: string): Leadership {
-  return { term: FIXED_TERM, leader: adminKey, isLeader: nodeId === adminKey }
-}
+/** The term of a peer that works alone. */
+export const SOLO_TERM = 1
 
 /** Without a daemon a peer works alone: a one-peer cluster in which it is the leader. */
 export function soloLeadership (nodeId: string): Leadership {
-  return { term: FIXED_TERM, leader: nodeId, isLeader: true }
+  return { term: SOLO_TERM, leader: nodeId, isLeader: true }
 }

@@ -31,7 +31,9 @@ import { LocalPeer, findRoot, type DistributeReport, type GenerateOptions, type 
 import { roleEntry } from './home.js'
 import type { Logger } from './logger.js'
 
-export const HELLO_TIMEOUT_MS = 5_000
+/** A connection whose peer sends no hello in this time is closed (and redialled): it is usually the loser of a
+ * simultaneous dial that Hyperswarm closed on the other side only. */
+export const HELLO_TIMEOUT_MS = 2_000
 export const GOSSIP_TICK_MS = 2_000
 export const ACK_TIMEOUT_MS = 15_000
 export const REQUEST_TIMEOUT_MS = 120_000

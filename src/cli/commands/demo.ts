@@ -1,7 +1,8 @@
 /**
  * `bzzz-ctx demo`: a guided run on the embedded sample repo. By default a three-peer cluster on a private loopback
- * DHT in this process: generate on a developer peer (sent to the leader), then read one file on three peers as
- * viewer, developer and security. `--local` shows the same on one peer with no network.
+ * DHT in this process: the peers elect a leader, a follower's generation request goes to the leader's queue, one
+ * file is read on three peers as viewer, developer and security, and the leader is cut off: the others elect a
+ * new leader, which finishes a request sent during the failover. `--local` shows the same on one peer with no network.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -19,7 +20,26 @@ import type { ClusterNode as ClusterNodeType } from '../../node/cluster-node.js'
 export const DEMO_PROJECT = 'mixed'
 export const DEMO_FILE = 'src/server/handlers/auth.py'
 export const DEMO_ROLES = ['viewer', 'developer', 'security'] as const
-const MESH_TIMEOUT_MS = 20_000
+const MESH_TIMEOUT_MS = 30_000
+const DEMO_ELECTION_TIMEOUT_MS = 300
+
+async function until<T> (check: () => T | null | false, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = check()
+    if (value !== null && value !== false) return value
+    if (Date.now() > deadline) throw unavailable(`timed out after ${timeoutMs / 1000} s waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+}
+
+/** The one leader that every given node follows in the same term, or null. */
+function agreedLeader (nodes: readonly ClusterNodeType[]): { node: ClusterNodeType, leader: string, term: number } | null {
+  const leaders = nodes.filter(n => n.election.state === 'leader')
+  if (leaders.length !== 1) return null
+  const node = leaders[0]!
+  return nodes.every(n => n.election.leader === node.nodeId && n.election.term === node.election.term) ? { node, leader: node.nodeId, term: node.election.term } : null
+}
 
 function sectionsSeen (context: Content): Record<string, string> {
   const count = (list: unknown[] | undefined): string => list === undefined ? '-' : String(list.length)
@@ -79,33 +99,53 @@ async function clusterDemo (ctx: CommandContext, dir: string, repo: string): Pro
   const { ClusterNode } = await import('../../node/cluster-node.js')
   const { startBootstrap } = await import('../../net/bootstrap.js')
   const { silentLogger } = await import('../../node/logger.js')
-  note(ctx, '1. A private DHT on 127.0.0.1 (two bootstrap nodes) and three peers: the admin (the leader), a developer and a security engineer.')
+  note(ctx, '1. A private DHT on 127.0.0.1 (two bootstrap nodes) and three peers: an admin, a developer and a security engineer.')
   const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
   const nodes: Array<ClusterNodeType> = []
   try {
     const homes = { admin: join(dir, 'admin'), developer: join(dir, 'developer'), security: join(dir, 'security') }
     await LocalPeer.init(homes.admin, { cluster: 'demo', role: 'admin', project: DEMO_PROJECT })
     for (const role of ['developer', 'security'] as const) await redeemInvite(homes[role], (await createInvite(homes.admin, role)).invite)
-    for (const home of Object.values(homes)) nodes.push(await ClusterNode.start({ home, bootstrap: dht.addresses, host: '127.0.0.1', logger: silentLogger() }))
+    for (const home of Object.values(homes)) nodes.push(await ClusterNode.start({ home, bootstrap: dht.addresses, host: '127.0.0.1', logger: silentLogger(), electionTimeoutMs: DEMO_ELECTION_TIMEOUT_MS }))
     const [admin, developer, security] = nodes as [ClusterNodeType, ClusterNodeType, ClusterNodeType]
+    const roleOf = (node: ClusterNodeType): string => node.peer.config.role
     const started = Date.now()
-    while (nodes.some(n => n.peers().length < 2)) {
-      if (Date.now() - started > MESH_TIMEOUT_MS) throw unavailable(`the three demo peers did not connect in ${MESH_TIMEOUT_MS / 1000} s`)
-      await new Promise(resolve => setTimeout(resolve, 100))
-    }
+    await until(() => nodes.every(n => n.peers().length === 2), MESH_TIMEOUT_MS, 'the three demo peers to connect')
     note(ctx, `   Connected in ${Date.now() - started} ms; each proved its membership with a certificate the admin signed.`)
-    note(ctx, '2. Generating on the developer\'s peer: it sends the files to the leader, which analyses, seals and appends them,')
-    note(ctx, '   and answers once three peers hold the new entries.')
-    const generated = await developer.generate({ path: repo, root: repo, project: DEMO_PROJECT })
+    const first = await until(() => agreedLeader(nodes), MESH_TIMEOUT_MS, 'an elected leader')
+    note(ctx, `2. Election: the ${roleOf(first.node)} peer won term ${first.term} with a majority of the roster's votes (${Date.now() - started} ms after start;`)
+    note(ctx, `   election timeout ${DEMO_ELECTION_TIMEOUT_MS} ms). Only the leader, the project manager, generates context.`)
+    const requester = nodes.find(n => n !== first.node)!
+    note(ctx, `3. Generating on the ${roleOf(requester)}'s peer: the files go to the leader's queue; the request is accepted once a`)
+    note(ctx, '   majority holds it, and the leader analyses, seals, appends and waits for acknowledgements before it completes.')
+    const generated = await requester.generate({ path: repo, root: repo, project: DEMO_PROJECT })
     note(ctx, `   ${generated.files} files, ${generated.records} records, ${formatBytes(generated.bytes)}, completed in term ${generated.request.term} in ${generated.ms} ms.`)
     for (const node of nodes) await node.sync(10)
     const hashes = await Promise.all(nodes.map(async n => (await n.status()).viewHash))
-    note(ctx, `3. Every peer replicated the leader's log: view hashes ${hashes.map(h => h.slice(0, 8)).join(', ')}${new Set(hashes).size === 1 ? ' (equal)' : ' (not yet equal)'}.`)
+    note(ctx, `4. Every peer replicated the leader's log: view hashes ${hashes.map(h => h.slice(0, 8)).join(', ')}${new Set(hashes).size === 1 ? ' (equal)' : ' (not yet equal)'}.`)
     const address = `ucxl://${DEMO_PROJECT}/${DEMO_FILE}`
-    note(ctx, `4. Retrieving ${address}: as viewer on the admin's peer, as developer and as security on their own peers.`)
+    note(ctx, `5. Retrieving ${address}: as viewer on the admin's peer, as developer and as security on their own peers.`)
     const views = [await admin.retrieve(address, 'viewer'), await developer.retrieve(address, 'developer'), await security.retrieve(address, 'security')]
-    showViews(ctx, views, { mode: 'cluster', peers: nodes.map(n => n.nodeId), viewHashes: hashes, generate: generated },
-      'Run your own: bzzz-ctx bootstrap, then on each peer bzzz-ctx node start --bootstrap HOST:PORT (see man bzzz-ctx-node).')
+
+    // Failover: the leader drops off the network at once (as in a crash); the others elect a new one and finish a
+    // request sent while the old leader was gone.
+    const survivors = nodes.filter(n => n !== first.node)
+    first.node.block(survivors.map(n => n.nodeId))
+    const cut = Date.now()
+    note(ctx, `6. Failover: the leader (${roleOf(first.node)}) is cut off. A request sent now waits for the next leader ...`)
+    const during = survivors[0]!.generate({ path: join(repo, 'src', 'server'), root: repo, project: DEMO_PROJECT })
+    const second = await until(() => { const a = agreedLeader(survivors); return a !== null && a.term > first.term ? a : null }, MESH_TIMEOUT_MS, 'a new leader')
+    const failoverMs = Date.now() - cut
+    const finished = await during
+    note(ctx, `   The ${roleOf(second.node)} peer leads term ${second.term} after ${failoverMs} ms; the request completed in term ${finished.request.term} (${finished.files} files).`)
+    await first.node.close()
+    nodes.splice(nodes.indexOf(first.node), 1)
+    showViews(ctx, views, {
+      mode: 'cluster', peers: [admin, developer, security].map(n => n.nodeId), viewHashes: hashes, generate: generated,
+      election: { leader: first.leader, term: first.term, role: roleOf(first.node) },
+      failover: { leader: second.leader, term: second.term, role: roleOf(second.node), ms: failoverMs, request: finished.request }
+    }, 'Run your own: bzzz-ctx bootstrap, then on each peer bzzz-ctx node start --bootstrap HOST:PORT (see man bzzz-ctx-node);\n' +
+      'watch the election with bzzz-ctx elect status, and the leader\'s queue with bzzz-ctx queue ls.')
   } finally {
     for (const node of nodes) await node.close().catch(() => {})
     await dht.close()
