@@ -15,6 +15,7 @@ import type { QueueEvent } from '../storage/view.js'
 import type { LocalPeer } from '../node/local-peer.js'
 import type { Logger } from '../node/logger.js'
 import type { SkippedFile } from '../intelligence/types.js'
+import type { Clock, TimerHandle } from '../node/environment.js'
 import { GenerationQueue, isPriority, type Priority, type QueueEffect, type QueuedRequest } from './queue.js'
 
 /** Request files are sealed at this level: every role that may analyse source (and so lead) can open them. */
@@ -55,7 +56,7 @@ export interface CoordinatorHost {
   acknowledge: (quorum?: boolean) => Promise<unknown>
   /** Tells peers of this peer's new log head, without waiting. */
   announce: () => void
-  now?: () => number
+  clock: Clock
 }
 
 interface PackedFiles { path: string, files: Array<{ path: string, content: string }> }
@@ -116,26 +117,28 @@ export class Coordinator {
   private readonly completions = new Map<string, CompletionHeader>()
   private readonly waiters = new Map<string, Set<(completion: CompletionHeader) => void>>()
   private readonly reports = new Map<string, CompletionReport>()
-  private timer: NodeJS.Timeout | null = null
+  private timer: TimerHandle | null = null
   private stopped = false
   private readonly now: () => number
+  private readonly forgetInherited: boolean
 
-  constructor (private readonly host: CoordinatorHost, options: { concurrency: number, batchSize?: number }) {
-    this.queue = new GenerationQueue(options)
-    this.now = host.now ?? Date.now
+  /** `forgetInherited` is a deliberate fault for the simulator: a new leader drops requests from earlier terms. */
+  constructor (private readonly host: CoordinatorHost, options: { concurrency: number, batchSize?: number, forgetInherited?: boolean }) {
+    this.queue = new GenerationQueue({ concurrency: options.concurrency, ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}) })
+    this.now = host.clock.now
+    this.forgetInherited = options.forgetInherited === true
   }
 
   /** Rebuilds the queue from the entries applied so far, follows new ones, and pumps periodically. */
   start (): void {
     for (const event of this.host.peer.store.queueEvents()) this.feed(event)
     this.host.peer.store.onQueueEvent = event => this.feed(event)
-    this.timer = setInterval(() => this.step({ type: 'pump', now: this.now() }), PUMP_INTERVAL_MS)
-    this.timer.unref()
+    this.timer = this.host.clock.setInterval(() => this.step({ type: 'pump', now: this.now() }), PUMP_INTERVAL_MS)
   }
 
   stop (): void {
     this.stopped = true
-    if (this.timer !== null) clearInterval(this.timer)
+    if (this.timer !== null) this.host.clock.clearInterval(this.timer)
     this.host.peer.store.onQueueEvent = null
   }
 
@@ -171,6 +174,7 @@ export class Coordinator {
   private apply (effects: readonly QueueEffect[]): void {
     for (const effect of effects) {
       if (effect.type === 'start') {
+        if (this.forgetInherited && effect.batch.every(r => r.term < effect.term)) continue
         this.run(effect.batch, effect.term).catch(err => this.host.logger.error({ err: String(err) }, 'a generation batch failed'))
       } else {
         const c = effect.completion
@@ -261,8 +265,8 @@ export class Coordinator {
     return await new Promise((resolve, reject) => {
       let set = this.waiters.get(id)
       if (set === undefined) this.waiters.set(id, set = new Set())
-      const wake = (completion: CompletionHeader): void => { clearTimeout(timer); resolve(completion) }
-      const timer = setTimeout(() => {
+      const wake = (completion: CompletionHeader): void => { this.host.clock.clearTimeout(timer); resolve(completion) }
+      const timer = this.host.clock.setTimeout(() => {
         set.delete(wake)
         reject(unavailable(`request ${id} was accepted but has not completed after ${Math.round(timeoutMs / 1000)} s: it stays queued; see \`bzzz-ctx queue ls\``))
       }, timeoutMs)

@@ -1,5 +1,6 @@
 /**
- * A peer in its cluster: the local peer (home, keys, store) on Hyperswarm. It authenticates members by their
+ * A peer in its cluster: the local peer (home, keys, store) on a transport (Hyperswarm in the daemon, the in-memory
+ * network in the simulator) and a clock (the wall clock, or the simulator's). It authenticates members by their
  * certificates, replicates every writer log with them, gossips log heads through the pure gossip core, counts
  * acknowledgements, and sends generation and distribution to the leader.
  */
@@ -9,8 +10,6 @@ import { writeFileAtomic } from '../crypto/atomic-file.js'
 import { join, relative, resolve } from 'node:path'
 import { createHash, randomBytes } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
-import Hyperswarm from 'hyperswarm'
-import HyperDHT from 'hyperdht'
 import { AckTracker } from '../distribution/acks.js'
 import { GossipCore, type GossipEffect, type Head } from '../distribution/gossip.js'
 import { BzzzError, badInput, badUsage, isBzzzError, unavailable, type ErrorCode } from '../errors.js'
@@ -24,7 +23,7 @@ import { WIRE_VERSION, type ElectionWireMessage, type WireMessage } from '../net
 import { covers } from '../crypto/levels.js'
 import { addressFor, projectNameFrom } from '../ucxl/address.js'
 import { readRoster, rosterMembers, rosterProblem, writeRoster, type SignedRoster } from './roster.js'
-import { refreshDiscovery } from '../net/dht-options.js'
+import { hyperswarmTransport, systemClock, type Clock, type PeerConnection, type TimerHandle, type Transport } from './environment.js'
 import type { Retrieved } from '../storage/context-store.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
 import { LocalPeer, findRoot, type DistributeReport, type GenerateOptions, type GenerateReport, type StatusReport } from './local-peer.js'
@@ -37,9 +36,6 @@ export const HELLO_TIMEOUT_MS = 2_000
 export const GOSSIP_TICK_MS = 2_000
 export const ACK_TIMEOUT_MS = 15_000
 export const REQUEST_TIMEOUT_MS = 120_000
-/** Discovery is refreshed after joining with this backoff (peers that join together miss each other otherwise). */
-export const REFRESH_BACKOFF_MS = [500, 1_000, 2_000, 4_000, 8_000]
-export const REFRESH_PERIOD_MS = 30_000
 /** The default election timeout: a follower that hears no leader for this long (plus a random part) campaigns. */
 export const DEFAULT_ELECTION_TIMEOUT_MS = 1_000
 /** An election timeout is this many ticks; heartbeats go every HEARTBEAT_TICKS. */
@@ -66,6 +62,20 @@ export interface ClusterNodeOptions {
   campaign?: boolean
   /** Generation requests run at once (default: cores). */
   concurrency?: number
+  /** How this node meets peers, given its key pair (default: Hyperswarm on the DHT given by bootstrap and host). */
+  transport?: (keyPair: { publicKey: Buffer, secretKey: Buffer }) => Transport
+  /** Time (default: the wall clock). */
+  clock?: Clock
+  /** The election's random source (default Math.random). */
+  random?: () => number
+  /** Told of every change of this node's election state, as it happens. */
+  onElection?: (event: { term: number, state: ElectionState, leader: string | null }) => void
+  /**
+   * Deliberate faults, for the simulator's proof that its checkers catch them; never set otherwise. doubleVote: grant
+   * every vote, even a second one in a term. ackBeforeReplicate: call writes acknowledged without waiting for peers.
+   * forgetQueue: a new leader drops the requests accepted before its term.
+   */
+  faults?: { doubleVote?: boolean, ackBeforeReplicate?: boolean, forgetQueue?: boolean }
 }
 
 interface Member {
@@ -81,7 +91,7 @@ interface PendingRequest {
   to: string
   resolve: (body: unknown) => void
   reject: (err: Error) => void
-  timer: NodeJS.Timeout
+  timer: TimerHandle
 }
 
 /** A forwarded call that must go to whoever leads now (the one it went to left or stopped leading). */
@@ -142,23 +152,26 @@ export class ClusterNode {
   private fedLeadership = { isLeader: false, term: -1 }
   /** Peers this node refuses to talk to: a partition made at the connection level (tests, the simulator's swarm mode). */
   private readonly blocked = new Set<string>()
-  private readonly swarm: Hyperswarm
+  private readonly transport: Transport
+  readonly clock: Clock
+  private readonly options: ClusterNodeOptions
   private readonly logger: Logger
   private readonly members = new Map<string, Member>()
   private readonly requests = new Map<string, PendingRequest>()
   private readonly fetches = new Map<string, Promise<void>>()
-  private readonly timers: NodeJS.Timeout[] = []
+  private readonly timers: TimerHandle[] = []
   private readonly ackTimeoutMs: number
   private nextAckId = 1
   private readonly ackWaiters = new Map<number, () => void>()
   private closing = false
-  private refresher: { stop: () => void } | null = null
 
   private constructor (peer: LocalPeer, options: ClusterNodeOptions) {
     this.peer = peer
     this.logger = options.logger
     this.ackTimeoutMs = options.ackTimeoutMs ?? ACK_TIMEOUT_MS
     this.acks = new AckTracker(peer.config.nodeId)
+    this.options = options
+    this.clock = options.clock ?? systemClock
     this.electionTimeoutMs = options.electionTimeoutMs ?? DEFAULT_ELECTION_TIMEOUT_MS
     if (!Number.isInteger(this.electionTimeoutMs) || this.electionTimeoutMs < ELECTION_TICKS) throw badInput(`the election timeout must be a whole number of ms, at least ${ELECTION_TICKS}`)
     this.canCampaign = options.campaign ?? covers(roleEntry(peer.config, peer.config.role).clearance, 'internal')
@@ -168,7 +181,7 @@ export class ClusterNode {
       members: rosterMembers(this.roster, peer.config.cluster.adminKey, peer.config.nodeId),
       electionTimeoutTicks: ELECTION_TICKS,
       heartbeatTicks: HEARTBEAT_TICKS,
-      random: Math.random,
+      random: options.random ?? Math.random,
       canCampaign: this.canCampaign,
       ...(readVote(peer.home) !== null ? { persisted: readVote(peer.home)! } : {})
     })
@@ -177,26 +190,15 @@ export class ClusterNode {
       logger: options.logger,
       leadership: () => ({ term: this.election.term, isLeader: this.election.state === 'leader' }),
       acknowledge: async (quorum?: boolean) => await this.acknowledge(quorum),
-      announce: () => this.announce()
-    }, { concurrency: options.concurrency ?? availableParallelism() })
+      announce: () => this.announce(),
+      clock: this.clock
+    }, { concurrency: options.concurrency ?? availableParallelism(), forgetInherited: options.faults?.forgetQueue === true })
     const identity = peer.keyring.identity
-    const dht = new HyperDHT({
+    const keyPair = { publicKey: identity.sign.publicKey, secretKey: identity.sign.secretKey }
+    this.transport = options.transport?.(keyPair) ?? hyperswarmTransport({
+      keyPair,
       ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}),
       ...(options.host !== undefined ? { host: options.host } : {})
-    })
-    this.swarm = new Hyperswarm({
-      dht,
-      keyPair: { publicKey: identity.sign.publicKey, secretKey: identity.sign.secretKey },
-      firewall: (remotePublicKey: Buffer) => this.blocked.has(remotePublicKey.toString('hex'))
-    })
-    this.swarm.on('connection', (connection: any) => {
-      // A peer's bytes must never take the daemon down: anything thrown here closes that connection only.
-      try {
-        this.onConnection(connection)
-      } catch (err) {
-        this.logger.error({ err: String(err) }, 'a connection failed to set up')
-        connection.destroy()
-      }
     })
   }
 
@@ -229,62 +231,60 @@ export class ClusterNode {
     for (const head of this.peer.store.heads()) this.applyEffects(this.gossip.step({ type: 'local', ...head }))
     this.acks.observe(this.nodeId, this.peer.store.writer, this.peer.store.logLength)
     const topic = Buffer.from(this.peer.config.cluster.topic, 'hex')
-    const discovery = this.swarm.join(topic, { server: true, client: true })
-    await discovery.flushed()
     // Members we know by key are dialled directly: the admin, and every member met before.
-    for (const member of new Set([this.peer.config.cluster.adminKey, ...this.knownMembers()])) {
-      if (member !== this.nodeId) this.swarm.joinPeer(Buffer.from(member, 'hex'))
-    }
-    // Peers that join together miss each other: refresh with backoff until every member we know of is connected.
-    this.refresher = refreshDiscovery(discovery, () => this.knownMembers().every(m => m === this.nodeId || this.members.has(m)) && this.members.size > 0, REFRESH_BACKOFF_MS)
-    this.timers.push(setInterval(() => { if (!this.closing) discovery.refresh().catch(() => {}) }, REFRESH_PERIOD_MS))
-    this.timers.push(setInterval(() => {
+    const known = [...new Set([this.peer.config.cluster.adminKey, ...this.knownMembers()])].filter(m => m !== this.nodeId)
+    await this.transport.join({
+      topic,
+      known,
+      isConnected: peer => this.members.has(peer),
+      onConnection: connection => {
+        // A peer's bytes must never take the daemon down: anything thrown here closes that connection only.
+        try {
+          this.onConnection(connection)
+        } catch (err) {
+          this.logger.error({ err: String(err) }, 'a connection failed to set up')
+          connection.destroy()
+        }
+      }
+    })
+    this.timers.push(this.clock.setInterval(() => {
       if (this.closing) return
       this.applyEffects(this.gossip.step({ type: 'tick' }))
       // `invite` re-signs the roster in the admin's home while its daemon runs: pick it up.
       const saved = readRoster(this.peer.home, { cluster: this.peer.config.cluster.id, adminKey: this.peer.config.cluster.adminKey })
       if (saved !== null) this.adoptRoster(saved)
     }, GOSSIP_TICK_MS))
-    this.timers.push(setInterval(() => { if (!this.closing) this.stepElection({ type: 'tick' }) }, this.electionTimeoutMs / ELECTION_TICKS))
+    this.timers.push(this.clock.setInterval(() => { if (!this.closing) this.stepElection({ type: 'tick' }) }, this.electionTimeoutMs / ELECTION_TICKS))
     this.coordinator.start()
-    for (const timer of this.timers) timer.unref()
     this.logger.info({ node: this.nodeId, topic: this.peer.config.cluster.topic.slice(0, 8) }, 'joined the cluster topic')
   }
 
   async close (): Promise<void> {
     if (this.closing) return
     this.closing = true
-    for (const timer of this.timers) clearTimeout(timer)
-    this.refresher?.stop()
+    for (const timer of this.timers) this.clock.clearInterval(timer)
     this.coordinator.stop()
-    for (const pending of this.requests.values()) { clearTimeout(pending.timer); pending.reject(unavailable('the daemon is stopping')) }
+    for (const pending of this.requests.values()) { this.clock.clearTimeout(pending.timer); pending.reject(unavailable('the daemon is stopping')) }
     for (const wake of this.leaderWaiters) wake()
-    await this.swarm.destroy().catch(() => {})
+    await this.transport.destroy().catch(() => {})
     await this.peer.close()
   }
 
   /** Cuts this node off from `peers`: their connections are destroyed and new ones refused, until `unblock`. */
   block (peers: readonly string[]): void {
-    for (const peer of peers) {
-      if (peer === this.nodeId) continue
-      this.blocked.add(peer)
-      this.members.get(peer)?.connection.destroy()
-    }
+    const others = peers.filter(peer => peer !== this.nodeId)
+    for (const peer of others) this.blocked.add(peer)
+    this.transport.block(others)
+    for (const peer of others) this.members.get(peer)?.connection.destroy()
   }
 
   /** Heals what `block` cut: the peers are dialled again. */
   unblock (): void {
-    const peers = [...this.blocked]
     this.blocked.clear()
-    for (const peer of peers) {
-      // Hyperswarm bans a peer its firewall refused; lift the ban and the retry count, then dial it again.
-      const info = (this.swarm as any).peers?.get(peer)
-      if (info !== undefined) { info.ban(false); info.attempts = 0 }
-      this.swarm.joinPeer(Buffer.from(peer, 'hex'))
-    }
+    this.transport.unblock()
   }
 
-  private onConnection (connection: any): void {
+  private onConnection (connection: PeerConnection): void {
     const remote: string = connection.remotePublicKey.toString('hex')
     if (this.blocked.has(remote)) { connection.destroy(); return }
     connection.on('error', () => {})
@@ -297,14 +297,14 @@ export class ClusterNode {
           const problem = this.helloProblem(message, remote)
           if (problem !== null) return this.reject(connection, remote, problem)
           authenticated = true
-          clearTimeout(helloTimer)
+          this.clock.clearTimeout(helloTimer)
           this.onMember(remote, JSON.parse(message.certificate).role as string, channel, connection)
           return
         }
         this.onMessage(remote, message)
       },
       onClose: () => {
-        clearTimeout(helloTimer)
+        this.clock.clearTimeout(helloTimer)
         if (authenticated && this.members.get(remote)?.channel === channel) this.onMemberGone(remote)
       },
       onInvalid: (reason: string) => {
@@ -312,8 +312,7 @@ export class ClusterNode {
         this.logger.warn({ peer: remote.slice(0, 12), reason }, 'closed a connection that sent an invalid frame')
       }
     })
-    const helloTimer = setTimeout(() => { if (!authenticated) this.reject(connection, remote, 'no hello in time') }, HELLO_TIMEOUT_MS)
-    helloTimer.unref()
+    const helloTimer = this.clock.setTimeout(() => { if (!authenticated) this.reject(connection, remote, 'no hello in time') }, HELLO_TIMEOUT_MS)
     channel.open()
     channel.send({ type: 'hello', version: WIRE_VERSION, certificate: JSON.stringify(this.peer.config.certificate) })
   }
@@ -322,7 +321,7 @@ export class ClusterNode {
     if (message.version !== WIRE_VERSION) return `speaks wire version ${message.version}`
     let certificate: unknown
     try { certificate = JSON.parse(message.certificate) } catch { return 'a certificate that is not JSON' }
-    const problem = certificateProblem(certificate, { cluster: this.peer.config.cluster.id, adminKey: this.peer.config.cluster.adminKey, node: remote, nowMs: Date.now() })
+    const problem = certificateProblem(certificate, { cluster: this.peer.config.cluster.id, adminKey: this.peer.config.cluster.adminKey, node: remote, nowMs: this.clock.now() })
     return problem === null ? null : `a bad certificate: ${problem}`
   }
 
@@ -353,7 +352,7 @@ export class ClusterNode {
   private onMember (remote: string, role: string, channel: WireChannel, connection: any): void {
     this.rememberMember(remote)
     const previous = this.members.get(remote)
-    this.members.set(remote, { node: remote, role, channel, connection, connectedAt: Date.now() })
+    this.members.set(remote, { node: remote, role, channel, connection, connectedAt: this.clock.now() })
     if (previous !== undefined && previous.channel !== channel) previous.channel.close('replaced by a newer connection')
     this.peer.store.replicate(connection)
     this.logger.info({ peer: remote.slice(0, 12), role }, 'member connected')
@@ -382,7 +381,7 @@ export class ClusterNode {
         const pending = this.requests.get(message.id)
         if (pending === undefined) return
         this.requests.delete(message.id)
-        clearTimeout(pending.timer)
+        this.clock.clearTimeout(pending.timer)
         let body: any
         try { body = JSON.parse(message.body) } catch { body = { code: 'FAILURE', message: 'the leader answered with something that is not JSON' } }
         if (message.ok) pending.resolve(body)
@@ -419,6 +418,10 @@ export class ClusterNode {
   private stepElection (input: ElectionInput): void {
     const before = this.election.leader
     let effects: ElectionEffect[]
+    if (this.options.faults?.doubleVote === true && input.type === 'message' && input.message.type === 'vote') {
+      // The deliberate fault: forget the vote of this term, so a second candidate gets one too.
+      (this.election as unknown as { vote: string | null }).vote = null
+    }
     try {
       effects = this.election.step(input)
     } catch (err) {
@@ -443,6 +446,7 @@ export class ClusterNode {
       }
     }
     if (effects.some(e => e.type === 'leader' || e.type === 'state')) {
+      this.options.onElection?.({ term: this.election.term, state: this.election.state, leader: this.election.leader })
       const isLeader = this.election.state === 'leader'
       // The queue is told of a change only: a repeated "you lead in term T" would start its work again.
       if (isLeader !== this.fedLeadership.isLeader || this.election.term !== this.fedLeadership.term) {
@@ -498,6 +502,7 @@ export class ClusterNode {
     const writer = this.peer.store.writer
     const length = this.peer.store.logLength
     this.announce()
+    if (this.options.faults?.ackBeforeReplicate === true) return { holders: 1, required: 1 }
     // A record needs its replication factor (of the peers connected); an accepted request needs a majority of the
     // roster, the peers any next leader is elected by, so a new leader can always find it.
     const required = quorum
@@ -506,12 +511,12 @@ export class ClusterNode {
     const id = this.nextAckId++
     if (this.acks.wait(id, writer, length, required)) return { holders: this.acks.count(writer, length), required }
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         this.ackWaiters.delete(id)
         this.acks.cancel(id)
         reject(unavailable(`stored on ${this.acks.count(writer, length)} of the ${required} peers required after ${this.ackTimeoutMs / 1000} s: not acknowledged (it stays in the log and will replicate when peers return)`))
       }, this.ackTimeoutMs)
-      this.ackWaiters.set(id, () => { clearTimeout(timer); this.ackWaiters.delete(id); resolve() })
+      this.ackWaiters.set(id, () => { this.clock.clearTimeout(timer); this.ackWaiters.delete(id); resolve() })
     })
     return { holders: this.acks.count(writer, length), required }
   }
@@ -520,8 +525,8 @@ export class ClusterNode {
   private async leaderKnown (deadline: number): Promise<void> {
     if (this.election.leader !== null || this.closing) return
     await new Promise<void>(resolve => {
-      const done = (): void => { clearTimeout(timer); this.leaderWaiters.delete(done); resolve() }
-      const timer = setTimeout(done, Math.max(0, deadline - Date.now()))
+      const done = (): void => { this.clock.clearTimeout(timer); this.leaderWaiters.delete(done); resolve() }
+      const timer = this.clock.setTimeout(done, Math.max(0, deadline - this.clock.now()))
       this.leaderWaiters.add(done)
     })
   }
@@ -537,12 +542,12 @@ export class ClusterNode {
    */
   private async onLeader (op: string, args: Record<string, unknown>, timeoutMs = REQUEST_TIMEOUT_MS): Promise<any> {
     const id = typeof args.id === 'string' ? args.id : randomBytes(12).toString('base64url')
-    const deadline = Date.now() + timeoutMs
+    const deadline = this.clock.now() + timeoutMs
     let lastProblem = 'no leader is known'
-    for (let attempt = 0; !this.closing && Date.now() < deadline; attempt++) {
+    for (let attempt = 0; !this.closing && this.clock.now() < deadline; attempt++) {
       if (attempt > 0) {
         this.counters.retried++
-        await new Promise(resolve => setTimeout(resolve, RETRY_PAUSE_MS))
+        await this.clock.sleep(RETRY_PAUSE_MS)
       }
       await this.leaderKnown(deadline)
       const leader = this.election.leader
@@ -569,8 +574,8 @@ export class ClusterNode {
     const id = randomBytes(12).toString('hex')
     this.counters.forwarded++
     return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { this.requests.delete(id); reject(new RetryElsewhere(`the leader did not answer ${op} in time`)) }, Math.max(0, deadline - Date.now()))
-      const settle = (): void => { clearTimeout(timer); this.requests.delete(id) }
+      const timer = this.clock.setTimeout(() => { this.requests.delete(id); reject(new RetryElsewhere(`the leader did not answer ${op} in time`)) }, Math.max(0, deadline - this.clock.now()))
+      const settle = (): void => { this.clock.clearTimeout(timer); this.requests.delete(id) }
       this.requests.set(id, { to: member.node, resolve: body => { settle(); resolve(body) }, reject: err => { settle(); reject(err) }, timer })
       member.channel.send({ type: 'request', id, op, body: JSON.stringify(args) })
     })
@@ -690,9 +695,9 @@ export class ClusterNode {
     const started = performance.now()
     const before = new Map(this.peer.store.heads().map(h => [h.writer, h.length]))
     this.applyEffects(this.gossip.step({ type: 'tick' }))
-    const deadline = Date.now() + timeoutSeconds * 1000
-    while (!this.gossip.caughtUp() && Date.now() < deadline) {
-      await new Promise(resolve => setTimeout(resolve, 50))
+    const deadline = this.clock.now() + timeoutSeconds * 1000
+    while (!this.gossip.caughtUp() && this.clock.now() < deadline) {
+      await this.clock.sleep(50)
       await Promise.all([...this.fetches.values()])
     }
     // Downloaded is not yet applied: wait for the view too.
@@ -748,16 +753,16 @@ export class ClusterNode {
 
   /** Waits until `done`, at most five election timeouts. */
   private async settled (done: () => boolean): Promise<void> {
-    const deadline = Date.now() + 5 * this.electionTimeoutMs
-    while (!done() && !this.closing && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, this.electionTimeoutMs / ELECTION_TICKS))
+    const deadline = this.clock.now() + 5 * this.electionTimeoutMs
+    while (!done() && !this.closing && this.clock.now() < deadline) await this.clock.sleep(this.electionTimeoutMs / ELECTION_TICKS)
   }
 
   queueStatus (): QueueStatus {
-    return { ...this.coordinator.queue.counts(Date.now()), leader: this.election.leader, term: this.election.term, isLeader: this.election.state === 'leader' }
+    return { ...this.coordinator.queue.counts(this.clock.now()), leader: this.election.leader, term: this.election.term, isLeader: this.election.state === 'leader' }
   }
 
   queueList (): QueueListRow[] {
-    const now = Date.now()
+    const now = this.clock.now()
     return this.coordinator.queue.list().map(row => ({ ...row, ageMs: Math.max(0, now - row.acceptedAt) }))
   }
 

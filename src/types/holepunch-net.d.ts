@@ -253,3 +253,18 @@ declare module 'hypercore-crypto' {
   }
   export = crypto
 }
+
+declare module '@hyperswarm/secret-stream' {
+  import type { Duplex } from 'node:stream'
+  /** A Noise-encrypted duplex; with no raw stream it makes one (`rawStream`) to pipe to its peer's. */
+  class NoiseSecretStream extends Duplex {
+    constructor (isInitiator: boolean, rawStream?: Duplex | null, options?: { keyPair?: { publicKey: Buffer, secretKey: Buffer }, remotePublicKey?: Buffer, [option: string]: unknown })
+    readonly publicKey: Buffer
+    readonly remotePublicKey: Buffer
+    readonly isInitiator: boolean
+    readonly rawStream: Duplex
+    /** Resolves true once the handshake is done, false if the stream closed first. */
+    readonly opened: Promise<boolean>
+  }
+  export default NoiseSecretStream
+}

@@ -11,14 +11,5 @@ export function round (value: number, digits = 2): number {
   return Math.round(value * f) / f
 }
 
-/** A deterministic random source for benchmarks (mulberry32), so runs pick the same addresses. */
-export function seededRandom (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A deterministic random source for benchmarks (mulberry32), so runs pick the same addresses: the simulator's. */
+export { seededRandom } from '../../sim/random.js'

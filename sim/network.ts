@@ -1,0 +1,169 @@
+/**
+ * The simulator's network: every pair of live peers whose link is not cut is joined by a real Noise secret stream
+ * over an in-memory pipe, so the wire protocol and Hypercore replication run unchanged. The pipe carries the
+ * encrypted messages on the virtual clock, where the nemesis adds latency, loses messages and cuts links. A lost
+ * message on a stream breaks it, as on a real network: the connection resets and is dialled again.
+ */
+import NoiseSecretStream from '@hyperswarm/secret-stream'
+import type { Clock, PeerConnection, Transport } from '../src/node/environment.js'
+
+/** How long a dial takes, and how often the network looks for links to dial. */
+export const DIAL_MS = 20
+export const RECONCILE_MS = 100
+
+interface Endpoint {
+  id: string
+  keyPair: { publicKey: Buffer, secretKey: Buffer }
+  onConnection: ((connection: PeerConnection) => void) | null
+  blocked: Set<string>
+}
+
+interface Link {
+  a: string
+  b: string
+  streams: [any, any]
+  closed: boolean
+}
+
+function pairKey (a: string, b: string): string {
+  return a < b ? `${a}|${b}` : `${b}|${a}`
+}
+
+export interface NetworkStats {
+  connections: number
+  resets: number
+  messages: number
+  dropped: number
+}
+
+export class SimNetwork {
+  private readonly endpoints = new Map<string, Endpoint>()
+  private readonly links = new Map<string, Link>()
+  private readonly dialing = new Set<string>()
+  private readonly cut = new Set<string>()
+  private dropPercent = 0
+  private delayMs = 0
+  readonly stats: NetworkStats = { connections: 0, resets: 0, messages: 0, dropped: 0 }
+
+  constructor (private readonly clock: Clock, private readonly random: () => number) {
+    clock.setInterval(() => { this.reconcile() }, RECONCILE_MS)
+  }
+
+  /** The transport of one peer on this network. */
+  transport (id: string, keyPair: { publicKey: Buffer, secretKey: Buffer }): Transport {
+    const endpoint: Endpoint = { id, keyPair, onConnection: null, blocked: new Set() }
+    return {
+      join: async ({ onConnection }) => {
+        endpoint.onConnection = onConnection
+        this.endpoints.set(id, endpoint)
+        this.reconcile()
+      },
+      block: peers => {
+        for (const peer of peers) endpoint.blocked.add(peer)
+        this.reconcile()
+      },
+      unblock: () => {
+        endpoint.blocked.clear()
+        this.reconcile()
+      },
+      destroy: async () => {
+        this.endpoints.delete(id)
+        for (const link of [...this.links.values()]) if (link.a === id || link.b === id) this.reset(link, false)
+      }
+    }
+  }
+
+  /** Cuts these links (unordered pairs) and keeps them cut until `heal`; their connections reset now. */
+  partition (pairs: ReadonlyArray<readonly [string, string]>): void {
+    this.cut.clear()
+    for (const [a, b] of pairs) this.cut.add(pairKey(a, b))
+    this.reconcile()
+  }
+
+  setDrop (percent: number): void { this.dropPercent = Math.max(0, Math.min(100, percent)) }
+  setDelay (ms: number): void { this.delayMs = Math.max(0, ms) }
+
+  /** Ends every partition, loss and delay. */
+  heal (): void {
+    this.cut.clear()
+    this.dropPercent = 0
+    this.delayMs = 0
+    this.reconcile()
+  }
+
+  private allowed (a: string, b: string): boolean {
+    const ea = this.endpoints.get(a)
+    const eb = this.endpoints.get(b)
+    return ea !== undefined && eb !== undefined && !this.cut.has(pairKey(a, b)) && !ea.blocked.has(b) && !eb.blocked.has(a)
+  }
+
+  /** Resets the links that may not exist, and dials (after DIAL_MS) the ones that may and do not. */
+  reconcile (): void {
+    for (const link of [...this.links.values()]) if (!this.allowed(link.a, link.b)) this.reset(link, true)
+    const ids = [...this.endpoints.keys()].sort()
+    for (let i = 0; i < ids.length; i++) {
+      for (let j = i + 1; j < ids.length; j++) {
+        const a = ids[i]!
+        const b = ids[j]!
+        const key = pairKey(a, b)
+        if (this.links.has(key) || this.dialing.has(key) || !this.allowed(a, b)) continue
+        this.dialing.add(key)
+        this.clock.setTimeout(() => {
+          this.dialing.delete(key)
+          if (!this.links.has(key) && this.allowed(a, b)) this.connect(a, b)
+        }, DIAL_MS)
+      }
+    }
+  }
+
+  private connect (a: string, b: string): void {
+    const ea = this.endpoints.get(a)!
+    const eb = this.endpoints.get(b)!
+    const sa = new NoiseSecretStream(true, null, { keyPair: ea.keyPair, remotePublicKey: eb.keyPair.publicKey })
+    const sb = new NoiseSecretStream(false, null, { keyPair: eb.keyPair })
+    const link: Link = { a, b, streams: [sa, sb], closed: false }
+    this.links.set(pairKey(a, b), link)
+    this.stats.connections++
+    this.pipe(link, sa, sb)
+    this.pipe(link, sb, sa)
+    for (const stream of [sa, sb]) {
+      stream.on('error', () => {})
+      stream.on('close', () => { this.reset(link, false) })
+    }
+    // The node sees a connection once the handshake is done, as Hyperswarm's 'connection' event.
+    sa.opened.then((ok: boolean) => { if (ok && !link.closed) ea.onConnection?.(sa as PeerConnection) }).catch(() => {})
+    sb.opened.then((ok: boolean) => { if (ok && !link.closed) eb.onConnection?.(sb as PeerConnection) }).catch(() => {})
+  }
+
+  /** Carries what `from` writes to `to`, in order, after the current delay; a lost message resets the link. */
+  private pipe (link: Link, from: any, to: any): void {
+    let lastAt = 0
+    from.rawStream.on('data', (chunk: Buffer) => {
+      if (link.closed) return
+      this.stats.messages++
+      if (this.dropPercent > 0 && this.random() * 100 < this.dropPercent) {
+        this.stats.dropped++
+        this.reset(link, true)
+        return
+      }
+      const at = Math.max(lastAt, this.clock.now() + this.delayMs)
+      lastAt = at
+      const deliver = (): void => { if (!link.closed) to.rawStream.write(chunk) }
+      if (at <= this.clock.now()) deliver()
+      else this.clock.setTimeout(deliver, at - this.clock.now())
+    })
+  }
+
+  private reset (link: Link, counted: boolean): void {
+    if (link.closed) return
+    link.closed = true
+    if (counted) this.stats.resets++
+    if (this.links.get(pairKey(link.a, link.b)) === link) this.links.delete(pairKey(link.a, link.b))
+    for (const stream of link.streams) stream.destroy()
+  }
+
+  /** Live links now. */
+  get linkCount (): number {
+    return this.links.size
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * What a cluster node needs of the world, so that two drivers can run the same node: the daemon gives it real time
+ * and Hyperswarm, the simulator a virtual clock and an in-memory network of real Noise streams.
+ */
+import type { Duplex } from 'node:stream'
+import Hyperswarm from 'hyperswarm'
+import HyperDHT from 'hyperdht'
+import { refreshDiscovery } from '../net/dht-options.js'
+
+/** A timer handle; opaque to the node. */
+export type TimerHandle = unknown
+
+export interface Clock {
+  now: () => number
+  setTimeout: (fn: () => void, ms: number) => TimerHandle
+  clearTimeout: (handle: TimerHandle) => void
+  setInterval: (fn: () => void, ms: number) => TimerHandle
+  clearInterval: (handle: TimerHandle) => void
+  /** Resolves after `ms` of this clock's time. */
+  sleep: (ms: number) => Promise<void>
+}
+
+/** Wall-clock time; timers do not keep the process alive. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => { const t = setTimeout(fn, ms); t.unref(); return t },
+  clearTimeout: handle => { clearTimeout(handle as NodeJS.Timeout) },
+  setInterval: (fn, ms) => { const t = setInterval(fn, ms); t.unref(); return t },
+  clearInterval: handle => { clearInterval(handle as NodeJS.Timeout) },
+  sleep: async ms => { await new Promise(resolve => setTimeout(resolve, ms)) }
+}
+
+/** An authenticated connection: a Noise secret stream whose remote key is the peer's node id. */
+export type PeerConnection = Duplex & { remotePublicKey: Buffer }
+
+/** How a node meets its peers. */
+export interface Transport {
+  /** Starts listening and finding the cluster's peers; `onConnection` gets every authenticated connection. */
+  join: (options: { topic: Buffer, known: readonly string[], isConnected: (peer: string) => boolean, onConnection: (connection: PeerConnection) => void }) => Promise<void>
+  /** Refuses connections with these peers (existing ones are the node's to destroy) until `unblock`. */
+  block: (peers: readonly string[]) => void
+  /** Lifts every block and dials the peers again. */
+  unblock: () => void
+  destroy: () => Promise<void>
+}
+
+/** Discovery is refreshed after joining with this backoff (peers that join together miss each other otherwise). */
+export const REFRESH_BACKOFF_MS = [500, 1_000, 2_000, 4_000, 8_000]
+export const REFRESH_PERIOD_MS = 30_000
+
+export interface SwarmOptions {
+  keyPair: { publicKey: Buffer, secretKey: Buffer }
+  /** HyperDHT bootstrap nodes; undefined for the public DHT. */
+  bootstrap?: Array<{ host: string, port: number }>
+  /** Bind the DHT to this host (127.0.0.1 in tests). */
+  host?: string
+}
+
+/** Hyperswarm on HyperDHT: the cluster topic for discovery, members dialled by key, a firewall for blocks. */
+export function hyperswarmTransport (options: SwarmOptions): Transport {
+  const blocked = new Set<string>()
+  const dht = new HyperDHT({
+    ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}),
+    ...(options.host !== undefined ? { host: options.host } : {})
+  })
+  const swarm = new Hyperswarm({ dht, keyPair: options.keyPair, firewall: (remote: Buffer) => blocked.has(remote.toString('hex')) })
+  let refresher: { stop: () => void } | null = null
+  let periodic: NodeJS.Timeout | null = null
+  return {
+    async join ({ topic, known, isConnected, onConnection }) {
+      swarm.on('connection', (connection: PeerConnection) => { onConnection(connection) })
+      const discovery = swarm.join(topic, { server: true, client: true })
+      await discovery.flushed()
+      // Members known by key are dialled directly: the admin, and every member met before.
+      for (const member of known) swarm.joinPeer(Buffer.from(member, 'hex'))
+      // Peers that join together miss each other: refresh with backoff until every member we know of is connected.
+      refresher = refreshDiscovery(discovery, () => known.length > 0 && known.every(isConnected), REFRESH_BACKOFF_MS)
+      periodic = setInterval(() => { discovery.refresh().catch(() => {}) }, REFRESH_PERIOD_MS)
+      periodic.unref()
+    },
+    block (peers) {
+      for (const peer of peers) blocked.add(peer)
+    },
+    unblock () {
+      const peers = [...blocked]
+      blocked.clear()
+      for (const peer of peers) {
+        // Hyperswarm bans a peer its firewall refused; lift the ban and the retry count, then dial it again.
+        const info = (swarm as any).peers?.get(peer)
+        if (info !== undefined) { info.ban(false); info.attempts = 0 }
+        swarm.joinPeer(Buffer.from(peer, 'hex'))
+      }
+    },
+    async destroy () {
+      refresher?.stop()
+      if (periodic !== null) clearInterval(periodic)
+      await swarm.destroy().catch(() => {})
+    }
+  }
+}
