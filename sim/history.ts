@@ -15,8 +15,8 @@ export interface PeerFinal {
   viewHash: string
   /** for every acked address: the summary this peer retrieves, or null if it cannot */
   acked: Record<string, string | null>
-  /** the queue as this peer rebuilt it: per request id, its state and how many completion entries it has */
-  requests: Record<string, { state: string, completions: number }>
+  /** the queue as this peer rebuilt it: per request id, its state and the term of each completion entry it holds */
+  requests: Record<string, { state: string, completionTerms: number[] }>
 }
 
 export interface IsolationAttempt { node: string, role: string, held: boolean, address: string, outcome: 'denied' | 'opened', fieldsSeen: string[], fieldsAllowed: string[] }

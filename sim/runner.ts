@@ -107,12 +107,14 @@ export async function runSimulation (options: RunOptions): Promise<SimReport> {
     peers.push({ index: i, id, role, home, node: null })
   }
   const ids = peers.map(p => p.id)
-  if (options.break === 'leak-role' && peers.length > 1) {
-    // The deliberate fault: a member is given every role's key, as if keys leaked.
+  if (options.break === 'leak-role') {
+    // The deliberate fault: every member is given every role's key, as if keys leaked.
     const admin = await Keyring.load(peers[0]!.home)
-    const leaky = await Keyring.load(peers[1]!.home)
-    for (const role of admin.roles()) for (const epoch of admin.epochs(role)) leaky.addRoleKey(admin.roleKeyPair(role, epoch)!)
-    await leaky.save()
+    for (const peer of peers.slice(1)) {
+      const leaky = await Keyring.load(peer.home)
+      for (const role of admin.roles()) for (const epoch of admin.epochs(role)) leaky.addRoleKey(admin.roleKeyPair(role, epoch)!)
+      await leaky.save()
+    }
   }
 
   const leaderOf = (): string | null => {
@@ -312,15 +314,17 @@ export async function runSimulation (options: RunOptions): Promise<SimReport> {
       const ackedSeen: Record<string, string | null> = {}
       for (const write of acked) {
         try {
-          ackedSeen[write.address] = (await node.peer.store.retrieve(write.address, 'viewer')).context.summary ?? null
+          ackedSeen[write.address] = (await node.peer.store.retrieve(write.address, peer.role)).context.summary ?? null
         } catch {
           ackedSeen[write.address] = null
         }
       }
       const requests: PeerFinal['requests'] = {}
-      const completions = new Map<string, number>()
-      for (const event of node.peer.store.queueEvents()) if (event.entry.type === 'completion') completions.set(event.entry.id, (completions.get(event.entry.id) ?? 0) + 1)
-      for (const a of accepted) requests[a.id] = { state: node.coordinator.queue.get(a.id)?.state ?? 'missing', completions: completions.get(a.id) ?? 0 }
+      const completions = new Map<string, number[]>()
+      for (const event of node.peer.store.queueEvents()) {
+        if (event.entry.type === 'completion') completions.set(event.entry.id, [...(completions.get(event.entry.id) ?? []), event.entry.version.term])
+      }
+      for (const a of accepted) requests[a.id] = { state: node.coordinator.queue.get(a.id)?.state ?? 'missing', completionTerms: completions.get(a.id) ?? [] }
       final.push({ node: peer.id, live: true, viewHash: node.peer.store.viewHash, acked: ackedSeen, requests })
       // Role isolation: try to open one record as every role; only what this peer was granted may open.
       const address = acked[0]?.address

@@ -50,7 +50,7 @@ export type CompletionHeader = Omit<CompletionEntry, 'envelope'>
 export interface CoordinatorHost {
   peer: LocalPeer
   logger: Logger
-  /** The current term and whether this peer leads in it. */
+  /** The current term and whether this peer leads in it and holds its lease (heard from a majority lately). */
   leadership: () => { term: number, isLeader: boolean }
   /** Resolves once this peer's log head is held by enough peers (a majority of the roster with `quorum`); throws UNAVAILABLE on timeout. */
   acknowledge: (quorum?: boolean) => Promise<unknown>
@@ -204,11 +204,15 @@ export class Coordinator {
         outcomes.push({ id: request.id, status: 'failed', error: message.slice(0, 500) })
       }
     }
-    // The records are acknowledged before any completion is written: a completion means the context is durable.
+    // The records are acknowledged by a majority before any completion is written: a completion means the context
+    // is durable. And only a leader that still holds its lease (it heard from a majority within an election timeout,
+    // so no other leader can have been elected) completes: an isolated leader leaves its work to the next one.
     try {
-      await this.host.acknowledge()
+      await this.host.acknowledge(true)
+      const now = this.host.leadership()
+      if (!now.isLeader || now.term !== term) throw unavailable(`no longer the leader of term ${term}`)
     } catch (err) {
-      // Not acknowledged in time: the records stay in the log; the requests stay pending for this or the next leader.
+      // The records stay in the log; the requests stay pending for this or the next leader.
       this.host.logger.warn({ err: String(err) }, 'a generation batch was not acknowledged; it stays pending')
       for (const outcome of outcomes) this.reports.delete(outcome.id)
       this.step({ type: 'leader', isLeader: false, term })

@@ -188,7 +188,7 @@ export class ClusterNode {
     this.coordinator = new Coordinator({
       peer,
       logger: options.logger,
-      leadership: () => ({ term: this.election.term, isLeader: this.election.state === 'leader' }),
+      leadership: () => ({ term: this.election.term, isLeader: this.hasLease() }),
       acknowledge: async (quorum?: boolean) => await this.acknowledge(quorum),
       announce: () => this.announce(),
       clock: this.clock
@@ -501,13 +501,16 @@ export class ClusterNode {
   private async acknowledge (quorum = false): Promise<{ holders: number, required: number }> {
     const writer = this.peer.store.writer
     const length = this.peer.store.logLength
+    if (this.closing) throw unavailable('the node is stopping: not acknowledged')
     this.announce()
     if (this.options.faults?.ackBeforeReplicate === true) return { holders: 1, required: 1 }
-    // A record needs its replication factor (of the peers connected); an accepted request needs a majority of the
-    // roster, the peers any next leader is elected by, so a new leader can always find it.
+    // A record needs its replication factor of the peers connected, and never fewer than a majority of the roster
+    // (capped by the factor): an isolated leader cannot acknowledge alone. An accepted request needs a majority of
+    // the roster, the peers any next leader is elected by, so a new leader can always find it.
+    const majority = Math.floor(this.election.members.length / 2) + 1
     const required = quorum
-      ? Math.floor(this.election.members.length / 2) + 1
-      : Math.min(this.peer.config.replicationFactor, 1 + this.members.size)
+      ? majority
+      : Math.min(this.peer.config.replicationFactor, Math.max(1 + this.members.size, majority))
     const id = this.nextAckId++
     if (this.acks.wait(id, writer, length, required)) return { holders: this.acks.count(writer, length), required }
     await new Promise<void>((resolve, reject) => {
@@ -626,6 +629,7 @@ export class ClusterNode {
       })
     }
     if (op === 'distribute') {
+      if (!this.hasLease()) throw unavailable('this peer is not the leader (it has not heard from a majority lately)')
       const report = await this.peer.distribute(args.record, args.roles as string[] | undefined, String(args.source ?? 'a record'), this.election.term)
       const acknowledged = await this.acknowledge()
       return { ...report, acknowledged }
@@ -749,6 +753,22 @@ export class ClusterNode {
     this.stepElection({ type: 'resign' })
     await this.settled(() => this.election.leader !== null && this.election.term > term)
     return this.electStatus()
+  }
+
+  /**
+   * True while this peer leads and has heard from a majority of the roster within an election timeout: the lease
+   * CheckQuorum also uses. While it holds, the followers refuse to elect anyone else (PreVote and CheckQuorum).
+   */
+  hasLease (): boolean {
+    if (this.election.state !== 'leader') return false
+    const members = this.election.members
+    let heard = members.includes(this.nodeId) ? 1 : 0
+    for (const member of members) {
+      if (member === this.nodeId) continue
+      const ticks = this.election.lastContact(member)
+      if (ticks !== null && ticks < ELECTION_TICKS) heard++
+    }
+    return heard >= Math.floor(members.length / 2) + 1
   }
 
   /** Waits until `done`, at most five election timeouts. */

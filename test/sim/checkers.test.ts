@@ -12,7 +12,7 @@ function peer (node: string, overrides: Partial<PeerFinal> = {}): PeerFinal {
     live: true,
     viewHash: 'abcdef0123456789',
     acked: { [A1]: 'marker-1', [A2]: 'marker-2' },
-    requests: { r1: { state: 'completed', completions: 1 }, r2: { state: 'superseded', completions: 1 } },
+    requests: { r1: { state: 'completed', completionTerms: [1] }, r2: { state: 'superseded', completionTerms: [1] } },
     ...overrides
   }
 }
@@ -91,22 +91,27 @@ t.test('no-lost-acks fails on a lost or overwritten ack, on every live peer that
 
 t.test('no-lost-requests fails on a request completed twice, never completed, or missing', async t => {
   const history = healthy()
-  history.final[0] = peer('n0', { requests: { r1: { state: 'completed', completions: 2 }, r2: { state: 'superseded', completions: 1 } } })
-  history.final[1] = peer('n1', { requests: { r1: { state: 'pending', completions: 0 }, r2: { state: 'superseded', completions: 1 } } })
-  history.final[2] = peer('n2', { requests: { r1: { state: 'completed', completions: 0 } } })
+  history.final[0] = peer('n0', { requests: { r1: { state: 'completed', completionTerms: [1, 1] }, r2: { state: 'superseded', completionTerms: [1] } } })
+  history.final[1] = peer('n1', { requests: { r1: { state: 'pending', completionTerms: [] }, r2: { state: 'superseded', completionTerms: [1] } } })
+  history.final[2] = peer('n2', { requests: { r1: { state: 'completed', completionTerms: [] } } })
   const result = noLostRequests(history)
   t.notOk(result.ok)
   t.same(result.violations, [
-    'n0: request r1 is completed with 2 completion entries, not exactly one (accepted by n0 at 1200ms)',
+    'n0: request r1 was completed 2 times in term 1, not exactly once (accepted by n0 at 1200ms)',
     'n1: request r1 is still pending (accepted by n0 at 1200ms)',
-    'n2: request r1 is completed with 0 completion entries, not exactly one (accepted by n0 at 1200ms)',
+    'n2: request r1 is completed with no completion entry (accepted by n0 at 1200ms)',
     'n2: request r2 is missing (accepted by n1 at 1300ms)'
   ])
   const failed = healthy()
-  for (const p of failed.final) p.requests.r2 = { state: 'failed', completions: 1 }
+  for (const p of failed.final) p.requests.r2 = { state: 'failed', completionTerms: [1] }
   const failedResult = noLostRequests(failed)
   t.ok(failedResult.ok, 'a request that failed once is finished')
   t.match(failedResult.detail, /1 failed/, 'and reported')
+  const deposed = healthy()
+  for (const p of deposed.final) p.requests.r1 = { state: 'completed', completionTerms: [1, 2] }
+  const deposedResult = noLostRequests(deposed)
+  t.ok(deposedResult.ok, 'a deposed leader\'s earlier completion does not count twice')
+  t.match(deposedResult.detail, /1 also completed by a deposed leader/)
 })
 
 t.test('convergence fails on divergent views, on a slow convergence, and on none', async t => {
