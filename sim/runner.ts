@@ -107,6 +107,13 @@ export async function runSimulation (options: RunOptions): Promise<SimReport> {
     peers.push({ index: i, id, role, home, node: null })
   }
   const ids = peers.map(p => p.id)
+  /** Peers are named by their index in what the run reports (ids are fresh keys each run; the names repeat). */
+  const nameOf = (id: string): string => `n${ids.indexOf(id)}`
+  const names = (list: readonly string[]): string[] => list.map(nameOf)
+  const byName = (a: string, b: string): number => Number(a.slice(1)) - Number(b.slice(1))
+  const namedLinks = (cut: readonly Link[]): Link[] => cut
+    .map(([a, b]) => [nameOf(a), nameOf(b)].sort(byName) as Link)
+    .sort((x, y) => byName(x[0], y[0]) || byName(x[1], y[1]))
   if (options.break === 'leak-role') {
     // The deliberate fault: every member is given every role's key, as if keys leaked.
     const admin = await Keyring.load(peers[0]!.home)
@@ -179,7 +186,7 @@ export async function runSimulation (options: RunOptions): Promise<SimReport> {
         const target = fault.partition === 'isolate' ? select(fault.node ?? 'random')[0] : undefined
         const cut = partitionCuts(fault.partition, { nodes: ids, leader, random, ...(target !== undefined ? { target } : {}) })
         applyCut(cut)
-        faults.push({ atMs: at, kind: `partition ${fault.partition}`, targets: target !== undefined ? [target] : fault.partition === 'isolate-leader' && leader !== null ? [leader] : [], cut })
+        faults.push({ atMs: at, kind: `partition ${fault.partition}`, targets: names(target !== undefined ? [target] : fault.partition === 'isolate-leader' && leader !== null ? [leader] : []), cut: namedLinks(cut) })
         if (leader !== null && cut.some(([a, b]) => a === leader || b === leader)) { leaderLostAt = at; lostLeader = leader }
         break
       }
@@ -197,14 +204,14 @@ export async function runSimulation (options: RunOptions): Promise<SimReport> {
         break
       case 'crash': {
         const targets = select(fault.node)
-        faults.push({ atMs: at, kind: 'crash', targets })
+        faults.push({ atMs: at, kind: 'crash', targets: names(targets) })
         if (leader !== null && targets.includes(leader)) { leaderLostAt = at; lostLeader = leader }
         for (const id of targets) await stop(peers.find(p => p.id === id)!)
         break
       }
       case 'restart': {
         const targets = select(fault.node).filter(id => down().has(id))
-        faults.push({ atMs: at, kind: 'restart', targets })
+        faults.push({ atMs: at, kind: 'restart', targets: names(targets) })
         for (const id of targets) await start(peers.find(p => p.id === id)!)
         break
       }

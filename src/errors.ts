@@ -12,10 +12,13 @@ export type ErrorCode =
 
 export class BzzzError extends Error {
   readonly code: ErrorCode
-  constructor (code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  /** True when the command already wrote its JSON result (which says what failed): no second JSON document follows. */
+  readonly reported: boolean
+  constructor (code: ErrorCode, message: string, options?: { cause?: unknown, reported?: boolean }) {
     super(message, options)
     this.name = 'BzzzError'
     this.code = code
+    this.reported = options?.reported === true
   }
 }
 

@@ -10,6 +10,6 @@ export function handleError (err: unknown, io: Io, json: boolean): number {
   const message = error.message.replace(/\s*\n\s*/g, ' ')
   io.stderr.write(`bzzz-ctx: ${message}\n`)
   if (io.env.BZZZ_DEBUG !== undefined && !isBzzzError(err)) io.stderr.write(String((err as Error)?.stack) + '\n')
-  if (json) io.stdout.write(JSON.stringify({ error: { code: error.code, message } }) + '\n')
+  if (json && !error.reported) io.stdout.write(JSON.stringify({ error: { code: error.code, message } }) + '\n')
   return EXIT_BY_CODE[error.code]
 }

@@ -18,6 +18,7 @@ import { peersCommand } from './commands/peers.js'
 import { bootstrapCommand } from './commands/bootstrap.js'
 import { electCommand } from './commands/elect.js'
 import { queueCommand } from './commands/queue.js'
+import { simCommand } from './commands/sim.js'
 
 export function buildProgram (io: Io): Command {
   const env = createCliEnv(io)
@@ -45,6 +46,7 @@ Start with: bzzz-ctx demo      More: man bzzz-ctx, or bzzz-ctx help <command>`)
     .addCommand(peersCommand(env))
     .addCommand(electCommand(env))
     .addCommand(queueCommand(env))
+    .addCommand(simCommand(env))
     .addCommand(demoCommand(env))
   const silence = (command: Command): void => {
     command.exitOverride().configureOutput({

@@ -1,0 +1,84 @@
+/** `bzzz-ctx sim`: the cluster simulator. Many real peers in this process, injected faults, and checkers. */
+import { randomBytes } from 'node:crypto'
+import { resolve } from 'node:path'
+import { Command, Option } from 'commander'
+import { BzzzError, badUsage } from '../../errors.js'
+import { parseWhole, type CliEnv } from '../cli-env.js'
+import { emit, note, useColor, type CommandContext } from '../io.js'
+import { table } from '../render.js'
+
+const MODES = ['memory', 'swarm'] as const
+const BREAK_MODES = ['double-vote', 'ack-before-replicate', 'leak-role', 'forget-queue'] as const
+
+type SimOptions = {
+  nodes?: number
+  seed?: number
+  scenario?: string
+  mode: typeof MODES[number]
+  runs: number
+  randomFaults?: boolean
+  break?: typeof BREAK_MODES[number]
+  keep?: boolean
+}
+
+/** The exact command that replays one run. */
+function replayCommand (options: SimOptions, seed: number): string {
+  return ['bzzz-ctx sim', `--seed ${seed}`,
+    options.scenario !== undefined ? `--scenario ${options.scenario}` : '--random-faults',
+    ...(options.nodes !== undefined ? [`--nodes ${options.nodes}`] : []),
+    ...(options.mode !== 'memory' ? [`--mode ${options.mode}`] : []),
+    ...(options.break !== undefined ? [`--break ${options.break}`] : [])].join(' ')
+}
+
+function render (ctx: CommandContext, report: import('../../../sim/runner.js').SimReport): string {
+  const m = report.metrics
+  return [
+    table(['check', 'result', 'detail'], Object.entries(report.checks).map(([name, c]) => [name, c.ok ? 'held' : 'VIOLATED', c.detail.slice(0, 160)]), useColor(ctx)),
+    `${report.faults.length} faults applied; ${m.terms} terms, ${m.leaders} leaders, ${m.failovers} failovers${m.failover_ms_max !== null ? ` (longest ${m.failover_ms_max} ms)` : ''};` +
+      ` ${m.acked_writes} writes acknowledged, ${m.accepted_requests} requests accepted; converged ${m.converged_within_ms === null ? 'NOT within the bound' : `${m.converged_within_ms} ms after the heal`}.`,
+    `Simulated ${(Number(m.simulated_ms) / 1000).toFixed(1)} s in ${(Number(m.real_ms) / 1000).toFixed(1)} s${m.simulated_to_real !== null ? ` (${m.simulated_to_real}x)` : ''}.`
+  ].join('\n')
+}
+
+export function simCommand (env: CliEnv): Command {
+  return new Command('sim')
+    .description('simulate a cluster of real peers in this process under partitions and crashes, and check that nothing acknowledged is lost')
+    .option('--nodes <n>', 'peers (default: the scenario\'s; 5 with --random-faults)', parseWhole('--nodes', 1, 10_000))
+    .option('--seed <s>', 'the seed of every random choice (default: the scenario\'s, else random); printed first', parseWhole('--seed', 0, 0xffffffff))
+    .option('--scenario <file>', 'a scenario file (see fixtures/scenarios/)')
+    .addOption(new Option('--mode <mode>', 'memory: virtual time and an in-memory network; swarm: real Hyperswarm on a loopback DHT').choices([...MODES]).default('memory'))
+    .option('--runs <n>', 'run this many times, seeds S, S+1, ...', parseWhole('--runs', 1, 1_000_000), 1)
+    .option('--random-faults', 'faults and workload generated from the seed (the default without --scenario)')
+    .addOption(new Option('--break <fault>', 'run deliberately broken peers, to see the matching checker catch them').choices([...BREAK_MODES]))
+    .option('--keep', 'keep the peers\' homes and print where they are')
+    .addHelpText('after', '\nExamples:\n  bzzz-ctx sim --scenario fixtures/scenarios/isolate-leader.json\n  bzzz-ctx sim --random-faults --nodes 7 --runs 20\n  bzzz-ctx sim --seed 42 --random-faults --break double-vote --json')
+    .action(env.action<SimOptions>(async (ctx, options) => {
+      if (options.scenario !== undefined && options.randomFaults === true) throw badUsage('--scenario and --random-faults exclude each other: a scenario file has its own faults')
+      const { readScenario, randomScenario } = await import('../../../sim/scenario.js')
+      const { seededRandom } = await import('../../../sim/random.js')
+      const { runSimulation } = await import('../../../sim/runner.js')
+      const fromFile = options.scenario === undefined ? null : readScenario(resolve(options.scenario))
+      const firstSeed = options.seed ?? fromFile?.seed ?? randomBytes(4).readUInt32LE(0)
+      const reports: Array<import('../../../sim/runner.js').SimReport> = []
+      for (let run = 0; run < options.runs; run++) {
+        const seed = (firstSeed + run) >>> 0
+        note(ctx, `seed ${seed}${options.runs > 1 ? ` (run ${run + 1} of ${options.runs})` : ''}`)
+        let scenario = fromFile ?? randomScenario(seededRandom(seed), { nodes: options.nodes ?? 5 })
+        if (options.nodes !== undefined && fromFile !== null) scenario = { ...scenario, nodes: options.nodes, replicationFactor: Math.min(scenario.replicationFactor, options.nodes) }
+        const report = await runSimulation({
+          scenario, seed, mode: options.mode, ...(options.break !== undefined ? { break: options.break } : {}), ...(options.keep === true ? { keep: true } : {}),
+          log: line => note(ctx, line)
+        })
+        reports.push(report)
+        if (options.runs > 1 && !ctx.global.json) note(ctx, `  ${report.ok ? 'every check held' : `VIOLATED: ${Object.entries(report.checks).filter(([, c]) => !c.ok).map(([n]) => n).join(', ')}`}`)
+        if (!report.ok && options.runs > 1) break
+      }
+      const failed = reports.find(r => !r.ok)
+      if (reports.length === 1) emit(ctx, reports[0], () => render(ctx, reports[0]!))
+      else emit(ctx, { ok: failed === undefined, runs: reports }, () => failed === undefined ? `${reports.length} runs, every check held.` : render(ctx, failed))
+      if (failed !== undefined) {
+        const names = Object.entries(failed.checks).filter(([, c]) => !c.ok).map(([name]) => name)
+        throw new BzzzError('FAILURE', `${names.join(', ')} violated with seed ${failed.seed}; replay it with: ${replayCommand(options, failed.seed)}`, { reported: true })
+      }
+    }))
+}

@@ -1,0 +1,102 @@
+// The simulator end to end: every scenario of fixtures/scenarios in memory mode (real nodes, in-memory network,
+// virtual clock), one in swarm mode (real Hyperswarm on a loopback DHT), the same seed giving the same faults, and
+// each checker proven: a deliberately broken peer makes the matching check fail and the command exit non-zero.
+import t, { type Test } from 'tap'
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { PACKAGE_ROOT } from '../../src/paths.js'
+import { runSimulation, type BreakMode, type SimReport } from '../../sim/runner.js'
+import { randomScenario, readScenario } from '../../sim/scenario.js'
+import { seededRandom } from '../../sim/random.js'
+import { cli } from '../helpers/cli.js'
+
+const SCENARIOS = join(PACKAGE_ROOT, 'fixtures', 'scenarios')
+const PROOFS = join(PACKAGE_ROOT, 'fixtures', 'proofs')
+
+function failed (report: SimReport): string[] {
+  return Object.entries(report.checks).filter(([, c]) => !c.ok).map(([name]) => `${name}: ${c(report, name)}`)
+}
+function c (report: SimReport, name: string): string {
+  return report.checks[name]?.detail ?? ''
+}
+
+for (const file of readdirSync(SCENARIOS).filter(f => f.endsWith('.json')).sort()) {
+  t.test(`scenario ${file} (memory): every check holds`, async t => {
+    const scenario = readScenario(join(SCENARIOS, file))
+    const report = await runSimulation({ scenario, seed: scenario.seed ?? 1, mode: 'memory' })
+    t.same(failed(report), [], `seed ${report.seed}: ${report.faults.length} faults, ${report.metrics.acked_writes} acked writes`)
+    t.ok(Number(report.metrics.acked_writes) > 0, 'the workload wrote')
+    t.ok(report.faults.length > 0, 'the nemesis acted')
+  })
+}
+
+t.test('a scenario in swarm mode: real Hyperswarm peers, partitions by their firewalls', async t => {
+  const scenario = readScenario(join(SCENARIOS, 'isolate-leader.json'))
+  const report = await runSimulation({ scenario, seed: 5, mode: 'swarm' })
+  t.same(failed(report), [])
+  t.ok(report.faults.some(f => f.kind === 'partition isolate-leader' && f.targets.length === 1), 'the leader was isolated')
+  t.ok(Number(report.metrics.failovers) >= 1, 'and a new leader took over')
+})
+
+t.test('the same seed gives the same fault schedule', async t => {
+  const scenario = randomScenario(seededRandom(99), { nodes: 5, durationMs: 16_000 })
+  t.same(randomScenario(seededRandom(99), { nodes: 5, durationMs: 16_000 }), scenario, 'the same generated scenario')
+  const [a, b] = [await runSimulation({ scenario, seed: 99, mode: 'memory' }), await runSimulation({ scenario, seed: 99, mode: 'memory' })]
+  t.same(b.faults, a.faults, 'the same faults, at the same times, on the same peers')
+  t.ok(a.faults.length >= 8, `${a.faults.length} faults`)
+  t.same(failed(a), [])
+})
+
+/** Runs a proof scenario with a broken peer until the check fails (at most `tries` seeds): returns the failing report. */
+async function proof (t: Test, file: string, fault: BreakMode, check: string, tries = 4): Promise<void> {
+  const scenario = readScenario(join(PROOFS, file))
+  const healthy = await runSimulation({ scenario, seed: 1, mode: 'memory' })
+  t.same(failed(healthy), [], `without the fault, ${file} passes`)
+  for (let seed = 1; seed <= tries; seed++) {
+    const report = await runSimulation({ scenario, seed, mode: 'memory', break: fault })
+    if (report.checks[check]?.ok === false) {
+      t.pass(`--break ${fault}: ${check} reports it (seed ${seed}): ${report.checks[check]!.detail.slice(0, 160)}`)
+      t.ok(report.checks[check]!.violations.length > 0, 'with violations')
+      return
+    }
+  }
+  t.fail(`--break ${fault}: ${check} never failed in ${tries} seeds`)
+}
+
+t.test('proof: double-vote breaks election-safety', async t => { await proof(t, 'slow-network-elections.json', 'double-vote', 'election-safety') })
+t.test('proof: ack-before-replicate breaks no-lost-acks', async t => { await proof(t, 'leader-crash-during-work.json', 'ack-before-replicate', 'no-lost-acks') })
+t.test('proof: leak-role breaks role-isolation', async t => { await proof(t, 'slow-network-elections.json', 'leak-role', 'role-isolation') })
+t.test('proof: forget-queue breaks no-lost-requests', async t => { await proof(t, 'leader-crash-during-work.json', 'forget-queue', 'no-lost-requests') })
+
+t.test('bzzz-ctx sim: a failing run exits 1, names the check, and prints the command that replays it', async t => {
+  const file = join(PROOFS, 'slow-network-elections.json')
+  const run = await cli(['sim', '--scenario', file, '--seed', '1', '--break', 'leak-role', '--json'])
+  t.equal(run.code, 1)
+  t.match(run.stderr, /^bzzz-ctx: role-isolation violated with seed 1; replay it with: bzzz-ctx sim --seed 1 --scenario .*slow-network-elections\.json --break leak-role\n$/)
+  t.equal(run.json.seed, 1)
+  t.equal(run.json.ok, false)
+  t.equal(run.json.checks['role-isolation'].ok, false)
+  t.match(run.json, { nodes: 5, faults: Array, metrics: { simulated_ms: Number } })
+  const ok = await cli(['sim', '--scenario', join(SCENARIOS, 'halves.json'), '--seed', '2'])
+  t.equal(ok.code, 0, ok.stderr)
+  t.match(ok.stderr, /^seed 2\n/, 'the seed is printed first')
+  t.match(ok.stdout, /election-safety\s*│ held/)
+})
+
+t.test('bzzz-ctx sim refuses bad input with one line and exit 2', async t => {
+  const cases: Array<[string[], RegExp]> = [
+    [['sim', '--scenario', '/nonexistent/x.json'], /scenario file \/nonexistent\/x\.json/],
+    [['sim', '--scenario', join(PACKAGE_ROOT, 'package.json')], /scenario/],
+    [['sim', '--nodes', '0'], /--nodes must be from 1/],
+    [['sim', '--seed', '-1'], /--seed/],
+    [['sim', '--break', 'everything'], /everything/],
+    [['sim', '--mode', 'cloud'], /cloud/],
+    [['sim', '--scenario', join(SCENARIOS, 'halves.json'), '--random-faults'], /exclude each other/]
+  ]
+  for (const [args, pattern] of cases) {
+    const run = await cli(args)
+    t.equal(run.code, 2, args.join(' '))
+    t.match(run.stderr, pattern)
+    t.equal(run.stderr.trim().split('\n').length, 1, 'one line')
+  }
+})
