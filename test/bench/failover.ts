@@ -2,7 +2,8 @@
 // leader is killed with SIGKILL again and again; failover is the time from the kill until both survivors agree on a
 // new leader in a later term (polled every 5 ms over their control sockets). Before each kill a generation request is
 // accepted; every accepted request must complete (requests_lost counts those that did not within a minute).
-import { spawnSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -36,9 +37,9 @@ export async function benchFailover (): Promise<Record<string, number>> {
   const homes = ['admin', 'developer', 'qa'].map(name => join(dir, name))
   const clients = new Map<string, DaemonClient>()
   const bin = join(PACKAGE_ROOT, 'bin', 'bzzz-ctx')
-  const start = (home: string): void => {
-    const run = spawnSync(process.execPath, [bin, '--home', home, 'node', 'start', '--detach', '--bootstrap', dht.nodes.join(','), '--election-timeout', String(FAILOVER_ELECTION_TIMEOUT_MS)], { encoding: 'utf8' })
-    if (run.status !== 0) throw new Error(`node start failed: ${run.stderr}`)
+  // Asynchronous on purpose: the DHT's bootstrap nodes live in this process and must keep answering meanwhile.
+  const start = async (home: string): Promise<void> => {
+    await promisify(execFile)(process.execPath, [bin, '--home', home, 'node', 'start', '--detach', '--bootstrap', dht.nodes.join(','), '--election-timeout', String(FAILOVER_ELECTION_TIMEOUT_MS)])
   }
   const client = async (home: string): Promise<DaemonClient> => {
     let c = clients.get(home)
@@ -59,7 +60,7 @@ export async function benchFailover (): Promise<Record<string, number>> {
     await LocalPeer.init(homes[0]!, { cluster: 'failover', role: 'admin', project: 'fo' })
     for (const home of homes.slice(1)) await redeemInvite(home, (await createInvite(homes[0]!, 'developer')).invite)
     const nodeIds = homes.map(home => JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')).nodeId as string)
-    for (const home of homes) start(home)
+    await Promise.all(homes.map(start))
     const meshed = async (): Promise<true | null> => (await Promise.all(homes.map(async h => (await (await client(h)).peers()).length))).every(n => n === 2) ? true : null
     await until('a full mesh', meshed, 120_000, 100)
     const src = join(dir, 'src')
@@ -103,7 +104,7 @@ export async function benchFailover (): Promise<Record<string, number>> {
       if (done !== true) lost++
       // The killed daemon comes back (a stale socket and pid file are replaced) and rejoins before the next kill.
       rmSync(homePaths(victim).controlSocket, { force: true })
-      start(victim)
+      await start(victim)
       await until('the mesh again', meshed, 120_000, 100)
     }
     failovers.sort((a, b) => a - b)

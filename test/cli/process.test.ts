@@ -21,6 +21,12 @@ t.test('demo runs on a fresh machine and shows what each role reads', async t =>
   t.ok(developer.context.symbols.length > 0)
   t.ok(security.context.insights.some((i: any) => i.role === 'security'))
   t.notOk(developer.context.insights.some((i: any) => i.role === 'security'))
+  // The demo shows an election and a failover.
+  t.match(run.json.election, { leader: /^[0-9a-f]{64}$/, term: Number })
+  t.match(run.json.failover, { leader: /^[0-9a-f]{64}$/, ms: Number, request: { state: 'completed' } })
+  t.not(run.json.failover.leader, run.json.election.leader, 'a new leader after the failover')
+  t.ok(run.json.failover.term > run.json.election.term, 'in a later term')
+  t.equal(run.json.failover.request.term, run.json.failover.term, 'the request sent during the failover completed in the new term')
 })
 
 t.test('a real tree, not only the fixture: a package of node_modules', async t => {

@@ -1,0 +1,21 @@
+// Every command has a man page, listed on the main page, and each page names the options its command has.
+import t from 'tap'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { buildProgram } from '../../src/cli/program.js'
+import { processIo } from '../../src/cli/io.js'
+import { PACKAGE_ROOT } from '../../src/paths.js'
+
+t.test('each command has its page, and the page documents every long option', async t => {
+  const main = readFileSync(join(PACKAGE_ROOT, 'man', 'bzzz-ctx.1'), 'utf8')
+  const program = buildProgram(processIo())
+  for (const command of program.commands) {
+    const file = join(PACKAGE_ROOT, 'man', `bzzz-ctx-${command.name()}.1`)
+    t.ok(existsSync(file), `man/bzzz-ctx-${command.name()}.1 exists`)
+    if (!existsSync(file)) continue
+    const page = readFileSync(file, 'utf8').replace(/\\-/g, '-').replace(/\\f[BIRP]/g, '')
+    t.match(main, `bzzz-ctx-${command.name()}`, `the main page refers to ${command.name()}`)
+    const options = [command, ...command.commands].flatMap(c => c.options.map(o => o.long)).filter((o): o is string => o !== undefined)
+    for (const option of new Set(options)) t.ok(page.includes(option), `${command.name()}: ${option} is documented`)
+  }
+})
