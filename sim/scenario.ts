@@ -1,4 +1,5 @@
 /** The simulator's scenario file: parsed and validated into typed, time-ordered steps (see DESIGN.md, "Simulator scenario"). */
+import { PRIORITIES, type Priority } from '../src/leader/queue.js'
 import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { badInput } from '../src/errors.js'
@@ -11,8 +12,7 @@ export type CheckName = typeof CHECKS[number]
 export type NodeSelector = 'leader' | 'follower' | 'all-down' | 'random' | number
 export const PARTITION_KINDS = ['halves', 'isolate-leader', 'isolate', 'majority-ring', 'bridge'] as const
 export type PartitionKind = typeof PARTITION_KINDS[number]
-export const PRIORITIES = ['low', 'normal', 'high', 'critical'] as const
-export type Priority = typeof PRIORITIES[number]
+export { PRIORITIES, type Priority } from '../src/leader/queue.js'
 
 export type Fault =
   | { kind: 'partition', partition: PartitionKind, node?: NodeSelector /* for 'isolate' */ }

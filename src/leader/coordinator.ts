@@ -26,17 +26,8 @@ export const MAX_REQUEST_FILE_BYTES = 24 * 1024 * 1024
 export const MAX_REQUEST_PAYLOAD_BYTES = 12 * 1024 * 1024
 export const PUMP_INTERVAL_MS = 1_000
 
-export interface AcceptArgs {
-  id: string
-  address: string
-  project: string
-  path: string
-  priority: Priority
-  requester: string
-  roles?: string[]
-  /** The compressed files (see packFiles). */
-  payload: Buffer
-}
+/** What a requester sends: the request entry's fields that are the requester's, and the compressed files (see packFiles). */
+export type AcceptArgs = Pick<RequestEntry, 'id' | 'address' | 'project' | 'path' | 'priority' | 'requester' | 'roles'> & { payload: Buffer }
 
 export interface AcceptReport {
   id: string

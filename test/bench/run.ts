@@ -3,6 +3,7 @@ import { benchAnalyze, analyzeStdlib } from './analyze.js'
 import { benchRetrieve, benchStorageEfficiency } from './retrieve.js'
 import { benchCluster } from './cluster.js'
 import { benchFailover } from './failover.js'
+import { benchSim } from './sim.js'
 
 type Figures = Record<string, number | string>
 
@@ -15,7 +16,8 @@ const TARGETS: Record<string, string> = {
   remote_retrieve_p99_ms: '<= 10',
   catchup_10k_ms: '<= 2,000',
   failover_ms_p99: '< 600 (300 ms election timeout)',
-  requests_lost: '= 0'
+  requests_lost: '= 0',
+  sim_peers_per_process: '1,000 (goal, light workload)'
 }
 
 async function main (): Promise<void> {
@@ -25,6 +27,10 @@ async function main (): Promise<void> {
   const only = process.argv.find(a => a.startsWith('--only='))?.slice('--only='.length)
   if (only === 'failover') {
     Object.assign(figures, await benchFailover())
+    return print(figures, json)
+  }
+  if (only === 'sim') {
+    Object.assign(figures, await benchSim(log))
     return print(figures, json)
   }
   log('analysis: the Python standard library against ctags on the same files ...')
@@ -40,6 +46,8 @@ async function main (): Promise<void> {
   }
   log('cluster: three peers on a loopback DHT ...')
   Object.assign(figures, await benchCluster())
+  log('simulator: peers per process, simulated against real time, gossip rounds to converge ...')
+  Object.assign(figures, await benchSim(log))
   log(`failover: three daemons, the leader killed ${process.env.BZZZ_BENCH_KILLS ?? 20} times ...`)
   Object.assign(figures, await benchFailover())
   print(figures, json)
