@@ -263,6 +263,8 @@ export async function runSimulation (options: RunOptions): Promise<SimReport> {
     }
   }
 
+  const generating = (): boolean => peers.some(p => p.node !== null && p.node.coordinator.queue.counts(clock.now()).active > 0)
+
   const track = (work: Promise<unknown>): void => {
     const p = work.catch(() => {}).finally(() => inflight.delete(p))
     inflight.add(p)
@@ -274,6 +276,9 @@ export async function runSimulation (options: RunOptions): Promise<SimReport> {
       if (virtual !== null) {
         virtual.advanceTo(Math.min(until, virtual.now() + STEP_MS))
         await yieldToIo()
+        // Analysis is real work on real CPUs: while a leader generates, simulated time goes no faster than real time,
+        // or timeouts would fire on work that is merely slow on this machine.
+        if (generating()) await new Promise(r => setTimeout(r, STEP_MS))
       } else {
         await new Promise(r => setTimeout(r, STEP_MS))
       }
