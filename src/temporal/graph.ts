@@ -482,7 +482,7 @@ export class DecisionGraph {
     const decision = id === undefined ? undefined : this.decisions.get(id)
     if (decision === undefined) {
       if (id !== undefined) row.decision = id
-    } else if (true) {
+    } else if (canSee(decision)) {
       row.decision = id
       row.decisionTitle = decision.title
     }
@@ -512,15 +512,13 @@ export class DecisionGraph {
    * every edge is settled again (cycles are rare).
    */
   private keepSupersedes (fresh: SupersedesEdge[]): void {
-    if (fresh.length === 0) return
-    fresh.sort((a, b) => this.compareSupersedes(a, b))
     this.supersedesCandidates.push(...fresh)
     for (const edge of fresh) {
       if (this.supersedesReach(edge.to, edge.from)) {
         this.resettleSupersedes()
         return
       }
-      this.keep(this.supersedesKept, edge)
+      this.keep(edge)
       this.link(this.decisionNodes.get(edge.from)!, this.decisionNodes.get(edge.to)!)
     }
   }
@@ -530,16 +528,16 @@ export class DecisionGraph {
     this.supersedesKept = new Map()
     this.supersedesCandidates.sort((a, b) => this.compareSupersedes(a, b))
     for (const edge of this.supersedesCandidates) {
-      if (!this.supersedesReach(edge.to, edge.from)) this.keep(this.supersedesKept, edge)
+      if (!this.supersedesReach(edge.to, edge.from)) this.keep(edge)
     }
     for (const { from, to } of this.supersedesCandidates) {
       if ((before.get(from)?.has(to) ?? false) !== (this.supersedesKept.get(from)?.has(to) ?? false)) this.relink(from, to)
     }
   }
 
-  private keep (kept: Map<string, Set<string>>, edge: SupersedesEdge): void {
-    const targets = kept.get(edge.from) ?? new Set<string>()
-    kept.set(edge.from, targets.add(edge.to))
+  private keep (edge: SupersedesEdge): void {
+    const targets = this.supersedesKept.get(edge.from) ?? new Set<string>()
+    this.supersedesKept.set(edge.from, targets.add(edge.to))
   }
 
   private compareSupersedes (a: SupersedesEdge, b: SupersedesEdge): number {
@@ -553,9 +551,7 @@ export class DecisionGraph {
     const nodeA = this.decisionNodes.get(a)!
     const nodeB = this.decisionNodes.get(b)!
     if (linked) this.link(nodeA, nodeB)
-    else {
-      this.unlink(nodeA, nodeB)
-    }
+    else this.unlink(nodeA, nodeB)
   }
 
   /**
