@@ -19,6 +19,9 @@ import { bootstrapCommand } from './commands/bootstrap.js'
 import { electCommand } from './commands/elect.js'
 import { queueCommand } from './commands/queue.js'
 import { simCommand } from './commands/sim.js'
+import { decideCommand } from './commands/decide.js'
+import { historyCommand } from './commands/history.js'
+import { hopsCommand } from './commands/hops.js'
 
 export function buildProgram (io: Io): Command {
   const env = createCliEnv(io)
@@ -46,6 +49,9 @@ Start with: bzzz-ctx demo      More: man bzzz-ctx, or bzzz-ctx help <command>`)
     .addCommand(peersCommand(env))
     .addCommand(electCommand(env))
     .addCommand(queueCommand(env))
+    .addCommand(decideCommand(env))
+    .addCommand(historyCommand(env))
+    .addCommand(hopsCommand(env))
     .addCommand(simCommand(env))
     .addCommand(demoCommand(env))
   const silence = (command: Command): void => {

@@ -109,6 +109,7 @@ export class Coordinator {
   private readonly waiters = new Map<string, Set<(completion: CompletionHeader) => void>>()
   private readonly reports = new Map<string, CompletionReport>()
   private timer: TimerHandle | null = null
+  private unsubscribe: (() => void) | null = null
   private stopped = false
   private readonly now: () => number
   private readonly forgetInherited: boolean
@@ -123,14 +124,14 @@ export class Coordinator {
   /** Rebuilds the queue from the entries applied so far, follows new ones, and pumps periodically. */
   start (): void {
     for (const event of this.host.peer.store.queueEvents()) this.feed(event)
-    this.host.peer.store.onQueueEvent = event => this.feed(event)
+    this.unsubscribe = this.host.peer.store.subscribe(event => { if (!Array.isArray(event)) this.feed(event) })
     this.timer = this.host.clock.setInterval(() => this.step({ type: 'pump', now: this.now() }), PUMP_INTERVAL_MS)
   }
 
   stop (): void {
     this.stopped = true
     if (this.timer !== null) this.host.clock.clearInterval(this.timer)
-    this.host.peer.store.onQueueEvent = null
+    this.unsubscribe?.()
   }
 
   /** This peer's leadership changed. */

@@ -28,6 +28,7 @@ import type { Retrieved } from '../storage/context-store.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
 import { LocalPeer, findRoot, type DistributeReport, type GenerateOptions, type GenerateReport, type StatusReport } from './local-peer.js'
 import { roleEntry } from './home.js'
+import type { DecideInput, DecisionView, HistoryReport, HopsReport } from '../temporal/decisions.js'
 import type { Logger } from './logger.js'
 
 /** A connection whose peer sends no hello in this time is closed (and redialled): it is usually the loser of a
@@ -628,9 +629,20 @@ export class ClusterNode {
         ...(roles !== undefined && roles.length > 0 ? { roles } : {}), payload: Buffer.from(args.payload, 'base64')
       })
     }
+    if (op === 'decide') {
+      if (!this.hasLease()) throw unavailable('this peer is not the leader (it has not heard from a majority lately)')
+      const input = args.input as DecideInput
+      if (typeof input !== 'object' || input === null || !Array.isArray(input.affects) || typeof input.title !== 'string' || typeof input.rationale !== 'string') throw badInput('a malformed decision')
+      // The author is the role the requester's certificate gives it, not what it says of itself.
+      const author = from === this.nodeId ? this.peer.config.role : this.members.get(from)?.role
+      if (author === undefined) throw unavailable('the requester is no longer connected')
+      const decision = await this.peer.decide(input, this.election.term, author)
+      const acknowledged = await this.acknowledge()
+      return { ...decision, acknowledged }
+    }
     if (op === 'distribute') {
       if (!this.hasLease()) throw unavailable('this peer is not the leader (it has not heard from a majority lately)')
-      const report = await this.peer.distribute(args.record, args.roles as string[] | undefined, String(args.source ?? 'a record'), this.election.term)
+      const report = await this.peer.distribute(args.record, args.roles as string[] | undefined, String(args.source ?? 'a record'), this.election.term, typeof args.decision === 'string' ? args.decision : undefined)
       const acknowledged = await this.acknowledge()
       return { ...report, acknowledged }
     }
@@ -676,8 +688,25 @@ export class ClusterNode {
     }
   }
 
-  async distribute (value: unknown, roles: readonly string[] | undefined, source: string): Promise<DistributeReport & { acknowledged?: { holders: number, required: number } }> {
-    return await this.onLeader('distribute', { record: value, ...(roles !== undefined ? { roles } : {}), source }) as DistributeReport
+  async distribute (value: unknown, roles: readonly string[] | undefined, source: string, decision?: string): Promise<DistributeReport & { acknowledged?: { holders: number, required: number } }> {
+    return await this.onLeader('distribute', { record: value, ...(roles !== undefined ? { roles } : {}), source, ...(decision !== undefined ? { decision } : {}) }) as DistributeReport
+  }
+
+  /** Records a decision through the leader (which checks it against its graph), acknowledged like a write. */
+  async decide (input: DecideInput): Promise<DecisionView> {
+    return await this.onLeader('decide', { input }) as DecisionView
+  }
+
+  async history (address: string, role: string): Promise<HistoryReport> {
+    return await this.peer.history(address, role)
+  }
+
+  async hops (target: string, role: string, max?: number): Promise<HopsReport> {
+    return await this.peer.hops(target, role, max)
+  }
+
+  async influence (role: string, max?: number, limit?: number): Promise<Array<{ id: string, title: string, addresses: number }>> {
+    return await this.peer.influence(role, max, limit)
   }
 
   async retrieve (address: string, role: string, depth = DEFAULT_RESOLVE_DEPTH): Promise<Retrieved> {

@@ -4,6 +4,7 @@ import type { Retrieved } from '../storage/context-store.js'
 import { ControlClient } from './control.js'
 import { readConfig, type PeerConfig } from './home.js'
 import type { DistributeReport, GenerateOptions, GenerateReport, StatusReport } from './local-peer.js'
+import type { DecideInput, DecisionView, HistoryReport, HopsReport } from '../temporal/decisions.js'
 import type { ElectStatus, PeerRow, QueueListRow, QueueStatus, SyncReport } from './cluster-node.js'
 
 export class DaemonClient {
@@ -22,8 +23,24 @@ export class DaemonClient {
     return await this.client.call('generate', { ...rest, path: resolve(rest.path), ...(rest.root !== undefined ? { root: resolve(rest.root) } : {}) })
   }
 
-  async distribute (record: unknown, roles: readonly string[] | undefined, source: string): Promise<DistributeReport> {
-    return await this.client.call('distribute', { record, roles, source })
+  async distribute (record: unknown, roles: readonly string[] | undefined, source: string, _term?: number, decision?: string): Promise<DistributeReport> {
+    return await this.client.call('distribute', { record, roles, source, ...(decision !== undefined ? { decision } : {}) })
+  }
+
+  async decide (input: DecideInput): Promise<DecisionView> {
+    return await this.client.call('decide', { input })
+  }
+
+  async history (address: string, role: string): Promise<HistoryReport> {
+    return await this.client.call('history', { address, role })
+  }
+
+  async hops (target: string, role: string, max?: number): Promise<HopsReport> {
+    return await this.client.call('hops', { target, role, ...(max !== undefined ? { max } : {}) })
+  }
+
+  async influence (role: string, max?: number, limit?: number): Promise<Array<{ id: string, title: string, addresses: number }>> {
+    return await this.client.call('influence', { role, ...(max !== undefined ? { max } : {}), ...(limit !== undefined ? { limit } : {}) })
   }
 
   async retrieve (address: string, role: string, depth: number): Promise<Retrieved> {

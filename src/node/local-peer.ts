@@ -24,6 +24,8 @@ import { sectionCrypto } from './section-crypto.js'
 import { issueCertificate } from '../net/certificate.js'
 import { issueRoster, writeRoster } from './roster.js'
 import type { Priority } from '../leader/queue.js'
+import { DecisionIndex, DEFAULT_HOPS, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../temporal/decisions.js'
+import { accessDenied } from '../errors.js'
 
 const CLUSTER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 const ANALYSIS_CACHE_CONTEXT = 'analysis-cache/1'
@@ -129,6 +131,8 @@ export class LocalPeer {
   readonly keyring: Keyring
   readonly directory: RoleDirectory
   readonly store: ContextStore
+  /** The decision graph of this store, kept up to date as entries are applied. */
+  readonly decisions: DecisionIndex
   private readonly local: LocalSecret
 
   private constructor (home: string, config: PeerConfig, keyring: Keyring, directory: RoleDirectory, local: LocalSecret, store: ContextStore) {
@@ -138,6 +142,7 @@ export class LocalPeer {
     this.directory = directory
     this.local = local
     this.store = store
+    this.decisions = new DecisionIndex(store)
   }
 
   /** Creates a new home: this peer's identity, a new cluster whose creator (admin) holds every role's key. */
@@ -189,6 +194,7 @@ export class LocalPeer {
   }
 
   async close (): Promise<void> {
+    this.decisions.close()
     await this.store.close()
   }
 
@@ -252,18 +258,49 @@ export class LocalPeer {
    * Distributes hand-written records (already parsed JSON: one record, or an array of them) to the given roles
    * (default: every role), in one batch.
    */
-  async distribute (value: unknown, roles: readonly string[] | undefined, source: string, term = this.leadership.term): Promise<DistributeReport> {
+  async distribute (value: unknown, roles: readonly string[] | undefined, source: string, term = this.leadership.term, decision?: string): Promise<DistributeReport> {
+    if (decision !== undefined && !this.decisions.graph.has(decision)) throw badInput(`unknown decision ${decision}: record it with \`bzzz-ctx decide\` first`)
     const values = Array.isArray(value) ? value : [value]
     if (values.length === 0) throw badInput(`${source} holds an empty list: nothing to distribute`)
     const records: ContextRecord[] = values.map((v, i) => validateRecord(v, Array.isArray(value) ? `${source} [${i}]` : source))
     const recipients = this.recipients(roles)
-    const result = await this.store.write(records, { term, recipients, nowMs: Date.now() })
+    const result = await this.store.write(records, { term, recipients, nowMs: Date.now(), ...(decision !== undefined ? { decision } : {}) })
     return { address: records[0]!.address, records: records.length, roles: recipients, written: result.written, unchanged: result.unchanged, bytes: result.bytes }
   }
 
   async retrieve (address: string, role: string, depth = DEFAULT_RESOLVE_DEPTH): Promise<Retrieved> {
     roleEntry(this.config, role)
     return await this.store.retrieve(address, role, depth)
+  }
+
+  /** Records a decision authored by this peer's role, after checking it against the graph (unknown ids, cycles). */
+  async decide (input: DecideInput, term = this.leadership.term, author = this.config.role): Promise<DecisionView> {
+    const { decision, rationale } = this.decisions.prepare(input, author, term, Date.now())
+    const { term: _term, ...header } = decision
+    await this.store.appendQueueEntry({ type: 'decision', ...header, address: decision.affects[0]! }, {
+      term, nowMs: decision.at,
+      payload: { plaintext: Buffer.from(JSON.stringify({ rationale })), level: decision.level as never, recipients: this.directory.names() }
+    })
+    return { ...await this.decisions.view(decision, this.config.role), rationale }
+  }
+
+  /** The clearance of a role this peer holds; a role it does not hold may not ask (its answers would reveal more). */
+  private clearanceOf (role: string): ReturnType<typeof roleEntry>['clearance'] {
+    const entry = roleEntry(this.config, role)
+    if (!this.keyring.hasRole(role)) throw accessDenied(`this peer holds no key for role "${role}": ask as a role it holds (${this.keyring.roles().join(', ') || 'none'})`)
+    return entry.clearance
+  }
+
+  async history (address: string, role: string): Promise<HistoryReport> {
+    return await this.decisions.history(address, role, this.clearanceOf(role))
+  }
+
+  async hops (target: string, role: string, max = DEFAULT_HOPS): Promise<HopsReport> {
+    return this.decisions.hops(target, max, role, this.clearanceOf(role))
+  }
+
+  async influence (role: string, max = DEFAULT_HOPS, limit = 10): Promise<Array<{ id: string, title: string, addresses: number }>> {
+    return this.decisions.influence(max, limit, this.clearanceOf(role))
   }
 
   async status (): Promise<StatusReport> {

@@ -16,8 +16,8 @@ import { ZERO_HLC, tickHlc, type Hlc } from '../distribution/hlc.js'
 import { nextVector, versionKey, type Version } from '../distribution/version.js'
 import { accessDenied, corrupt, isBzzzError, unavailable } from '../errors.js'
 import { parentChain } from '../ucxl/address.js'
-import { decodeEntry, encodeBlock, encodeEntry, packBlocks, splitBlock, type CompletionEntry, type ContextEntry, type LogEntry, type RequestEntry } from './log-entry.js'
-import { ContextView, type Pointer, type QueueEvent } from './view.js'
+import { decodeEntry, encodeBlock, encodeEntry, packBlocks, splitBlock, type CompletionEntry, type ContextEntry, type DecisionEntry, type LogEntry, type RequestEntry } from './log-entry.js'
+import { ContextView, type Pointer, type QueueEvent, type VersionLine } from './view.js'
 
 /** What the store needs from the crypto layer: sealing for recipients, opening for one role, a keyed digest. */
 export interface SectionCrypto {
@@ -256,15 +256,28 @@ export class ContextStore {
     return this.view.queueEvents()
   }
 
-  set onQueueEvent (listener: ((event: QueueEvent) => void) | null) {
-    this.view.onQueueEvent = listener
+  /** Every context version applied so far. */
+  versions (): readonly VersionLine[] {
+    return this.view.versions()
+  }
+
+  /** Tells `listener` of each queue or decision entry and each context version as it is applied; returns the unsubscribe. */
+  subscribe (listener: (event: QueueEvent | VersionLine) => void): () => void {
+    this.view.listeners.add(listener)
+    return () => { this.view.listeners.delete(listener) }
+  }
+
+  /** The current version and the concurrent ones the merge kept, of an address. */
+  slotOf (address: string): { current: string, conflicts: string[] } | undefined {
+    const slot = this.view.slot(address)
+    return slot === undefined ? undefined : { current: versionKey(slot.current.version), conflicts: slot.conflicts.map(c => versionKey(c.version)) }
   }
 
   /**
    * Appends a request (its payload sealed at `level` for the recipients) or a completion entry, in the order of
    * writes, and applies it to the view.
    */
-  async appendQueueEntry (entry: Omit<RequestEntry, 'version' | 'envelope'> | Omit<CompletionEntry, 'version' | 'envelope'>, options: { term: number, nowMs: number, payload?: { plaintext: Buffer, level: AccessLevel, recipients: readonly string[] } }): Promise<void> {
+  async appendQueueEntry (entry: Omit<RequestEntry, 'version' | 'envelope'> | Omit<CompletionEntry, 'version' | 'envelope'> | Omit<DecisionEntry, 'version' | 'envelope'>, options: { term: number, nowMs: number, payload?: { plaintext: Buffer, level: AccessLevel, recipients: readonly string[] } }): Promise<void> {
     const run = this.writing.then(async () => {
       this.hlc = tickHlc(this.hlc, options.nowMs)
       const version: Version = { term: options.term, hlc: this.hlc, writer: this.writer, vv: {} }
@@ -284,9 +297,9 @@ export class ContextStore {
   /** The payload of a request entry, opened with `role`'s key; ACCESS_DENIED when this peer cannot open it. */
   async requestPayload (event: QueueEvent, role: string, level: AccessLevel): Promise<Buffer> {
     const entry = await this.readEntry(await this.logOf(event.writer), event.seq, event.index)
-    if (entry.type !== 'request') throw corrupt(`block ${event.seq} of log ${event.writer.slice(0, 12)} is not a request`)
-    const plaintext = this.crypto.open(entry.envelope, role, queueAssociatedData('request', entry.id, entry.version)).get(level)
-    if (plaintext === undefined) throw accessDenied(`role ${role} cannot open the files of request ${entry.id}`)
+    if (entry.type !== 'request' && entry.type !== 'decision') throw corrupt(`block ${event.seq} of log ${event.writer.slice(0, 12)} holds no payload`)
+    const plaintext = this.crypto.open(entry.envelope, role, queueAssociatedData(entry.type, entry.id, entry.version)).get(level)
+    if (plaintext === undefined) throw accessDenied(`role ${role} cannot open ${entry.type} ${entry.id}`)
     return plaintext
   }
 

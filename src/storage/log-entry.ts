@@ -11,7 +11,7 @@ const FORMAT = 1
 export const MAX_HEADER_BYTES = 64 * 1024
 export const MAX_ENTRY_BYTES = 16 * 1024 * 1024
 
-export const ENTRY_TYPES = ['context', 'request', 'completion'] as const
+export const ENTRY_TYPES = ['context', 'request', 'completion', 'decision'] as const
 export type EntryType = typeof ENTRY_TYPES[number]
 
 /** A version of one address's context: the header is plaintext structure, the envelope holds every section. */
@@ -75,8 +75,33 @@ export interface CompletionReport {
   ms: number
 }
 
+/**
+ * A decision (src/temporal): its id, title and links are structure, readable by every member like an address; its
+ * rationale is sealed at `level` for the cluster's roles, so a role below that level can open nothing of it.
+ */
+export interface DecisionEntry {
+  type: 'decision'
+  id: string
+  /** The first address it affects (every entry names one). */
+  address: string
+  title: string
+  affects: string[]
+  influencedBy: string[]
+  supersedes: string[]
+  /** The role of the peer that decided. */
+  author: string
+  level: string
+  at: number
+  version: Version
+  envelope: Buffer
+}
+
 export type QueueEntry = RequestEntry | CompletionEntry
-export type LogEntry = ContextEntry | QueueEntry
+export type LogEntry = ContextEntry | QueueEntry | DecisionEntry
+
+const DECISION_ID = /^d-[A-Za-z0-9_-]{6,40}$/
+const MAX_DECISION_LINKS = 256
+const isIdList = (v: unknown): boolean => Array.isArray(v) && v.length <= MAX_DECISION_LINKS && v.every(x => typeof x === 'string' && DECISION_ID.test(x))
 
 const REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/
 const NODE_ID = /^[0-9a-f]{64}$/
@@ -107,6 +132,12 @@ function headerProblem (h: Record<string, unknown>): string | null {
       if (r !== undefined && (typeof r !== 'object' || r === null || !['files', 'records', 'written', 'unchanged', 'bytes', 'skipped', 'ms'].every(k => isCount(r[k])))) return 'a malformed completion report'
       return null
     }
+    case 'decision':
+      if (typeof h.id !== 'string' || !DECISION_ID.test(h.id)) return 'a malformed decision id'
+      if (typeof h.title !== 'string' || h.title.length === 0 || h.title.length > 500 || typeof h.author !== 'string' || typeof h.level !== 'string' || !isCount(h.at)) return 'a malformed decision'
+      if (!Array.isArray(h.affects) || h.affects.length === 0 || h.affects.length > MAX_DECISION_LINKS || !h.affects.every(a => typeof a === 'string')) return 'malformed decision addresses'
+      if (!isIdList(h.influencedBy) || !isIdList(h.supersedes)) return 'malformed decision links'
+      return null
     default:
       return 'an unknown entry type'
   }

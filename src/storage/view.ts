@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { writeFileAtomic } from '../crypto/atomic-file.js'
 import { applyVersion, versionKey, type Version, type VersionSlot } from '../distribution/version.js'
 import type { RecordKind } from '../context/record.js'
-import type { CompletionEntry, LogEntry, RequestEntry } from './log-entry.js'
+import type { CompletionEntry, DecisionEntry, LogEntry, RequestEntry } from './log-entry.js'
 
 /** Where a version is stored: which writer log, which block. */
 export interface Pointer {
@@ -25,15 +25,18 @@ export interface Pointer {
 
 export type Slot = VersionSlot<Pointer>
 
-/** A request or completion entry as the view keeps it: its header, and where its payload is. */
+/** A request, completion or decision entry as the view keeps it: its header, and where its payload is. */
 export interface QueueEvent {
   writer: string
   seq: number
   index: number
-  entry: Omit<RequestEntry, 'envelope'> | Omit<CompletionEntry, 'envelope'>
+  entry: Omit<RequestEntry, 'envelope'> | Omit<CompletionEntry, 'envelope'> | Omit<DecisionEntry, 'envelope'>
 }
 
-const CHECKPOINT_FORMAT = 2
+/** One version of an address as the history keeps it: [address, version key, term, wall ms, writer, decision]. */
+export type VersionLine = [string, string, number, number, string, string | null]
+
+const CHECKPOINT_FORMAT = 3
 /** A checkpoint is written at most this often while entries arrive, and always at close. */
 export const CHECKPOINT_INTERVAL_MS = 5_000
 
@@ -51,6 +54,7 @@ interface Checkpoint {
   applied: Record<string, number>
   slots: Array<[string, Slot]>
   queue: QueueEvent[]
+  versions: VersionLine[]
 }
 
 export class ContextView {
@@ -60,10 +64,12 @@ export class ContextView {
   private dirty = false
   private lastCheckpoint = 0
   private checkpointing: Promise<void> = Promise.resolve()
-  /** Every request and completion entry applied, in the order applied (the queue is rebuilt from them). */
+  /** Every request, completion and decision entry applied, in the order applied (the queue and the decision graph are rebuilt from them). */
   private queue: QueueEvent[] = []
-  /** Told of each queue entry as it is applied. */
-  onQueueEvent: ((event: QueueEvent) => void) | null = null
+  /** Every context version applied, for `history` and the decision graph. */
+  private versionLines: VersionLine[] = []
+  /** Told of each such entry and version as it is applied. */
+  readonly listeners = new Set<(event: QueueEvent | VersionLine) => void>()
 
   constructor (private readonly checkpointFile: string) {}
 
@@ -72,15 +78,17 @@ export class ContextView {
     if (!existsSync(this.checkpointFile)) return
     try {
       const checkpoint = JSON.parse(readFileSync(this.checkpointFile, 'utf8')) as Checkpoint
-      if (checkpoint.format !== CHECKPOINT_FORMAT || !Array.isArray(checkpoint.slots) || !Array.isArray(checkpoint.queue)) throw new Error('unknown format')
+      if (checkpoint.format !== CHECKPOINT_FORMAT || !Array.isArray(checkpoint.slots) || !Array.isArray(checkpoint.queue) || !Array.isArray(checkpoint.versions)) throw new Error('unknown format')
       this.slots = new Map(checkpoint.slots)
       this.queue = checkpoint.queue
+      this.versionLines = checkpoint.versions
       this.appliedLengths = new Map(Object.entries(checkpoint.applied))
       this.hash = Buffer.from(checkpoint.hash, 'hex')
       if (this.hash.length !== 32) throw new Error('bad hash')
     } catch {
       this.slots = new Map()
       this.queue = []
+      this.versionLines = []
       this.appliedLengths = new Map()
       this.hash = Buffer.alloc(32)
     }
@@ -96,7 +104,7 @@ export class ContextView {
       if (!this.dirty) return
       this.dirty = false
       this.lastCheckpoint = Date.now()
-      const checkpoint: Checkpoint = { format: CHECKPOINT_FORMAT, hash: this.hash.toString('hex'), applied: Object.fromEntries(this.appliedLengths), slots: [...this.slots], queue: this.queue }
+      const checkpoint: Checkpoint = { format: CHECKPOINT_FORMAT, hash: this.hash.toString('hex'), applied: Object.fromEntries(this.appliedLengths), slots: [...this.slots], queue: this.queue, versions: this.versionLines }
       await writeFileAtomic(this.checkpointFile, JSON.stringify(checkpoint), 0o600)
     })
     await this.checkpointing
@@ -134,9 +142,12 @@ export class ContextView {
         const { envelope: _payload, ...header } = entry
         const event: QueueEvent = { writer, seq, index, entry: header as QueueEvent['entry'] }
         this.queue.push(event)
-        this.onQueueEvent?.(event)
+        for (const listener of this.listeners) listener(event)
         continue
       }
+      const line: VersionLine = [entry.address, versionKey(entry.version), entry.version.term, entry.version.hlc.wall, writer, entry.decision ?? null]
+      this.versionLines.push(line)
+      for (const listener of this.listeners) listener(line)
       const pointer: Pointer = { writer, seq, version: entry.version, kind: entry.kind, inherits: entry.inherits }
       if (index > 0) pointer.index = index
       if (entry.digest !== undefined) pointer.digest = entry.digest
@@ -156,9 +167,14 @@ export class ContextView {
     return changed
   }
 
-  /** Every queue entry applied so far. */
+  /** Every queue and decision entry applied so far. */
   queueEvents (): readonly QueueEvent[] {
     return this.queue
+  }
+
+  /** Every context version applied so far. */
+  versions (): readonly VersionLine[] {
+    return this.versionLines
   }
 
   /** The writers whose logs this view has applied blocks of. */

@@ -4,6 +4,7 @@ import { benchRetrieve, benchStorageEfficiency } from './retrieve.js'
 import { benchCluster } from './cluster.js'
 import { benchFailover } from './failover.js'
 import { benchSim } from './sim.js'
+import { benchHops } from './hops.js'
 
 type Figures = Record<string, number | string>
 
@@ -17,7 +18,8 @@ const TARGETS: Record<string, string> = {
   catchup_10k_ms: '<= 2,000',
   failover_ms_p99: '< 600 (300 ms election timeout)',
   requests_lost: '= 0',
-  sim_peers_per_process: '1,000 (goal, light workload)'
+  sim_peers_per_process: '1,000 (goal, light workload)',
+  hops_p99_ms: '<= 5'
 }
 
 async function main (): Promise<void> {
@@ -27,6 +29,10 @@ async function main (): Promise<void> {
   const only = process.argv.find(a => a.startsWith('--only='))?.slice('--only='.length)
   if (only === 'failover') {
     Object.assign(figures, await benchFailover())
+    return print(figures, json)
+  }
+  if (only === 'hops') {
+    Object.assign(figures, await benchHops())
     return print(figures, json)
   }
   if (only === 'sim') {
@@ -46,6 +52,8 @@ async function main (): Promise<void> {
   }
   log('cluster: three peers on a loopback DHT ...')
   Object.assign(figures, await benchCluster())
+  log('decision graph: hops within 3 on 100,000 decisions ...')
+  Object.assign(figures, await benchHops())
   log('simulator: peers per process, simulated against real time, gossip rounds to converge ...')
   Object.assign(figures, await benchSim(log))
   log(`failover: three daemons, the leader killed ${process.env.BZZZ_BENCH_KILLS ?? 20} times ...`)

@@ -1,0 +1,29 @@
+/** `bzzz-ctx history ADDRESS`: the versions of an address, with their decisions and the conflicts the merge kept. */
+import { Command } from 'commander'
+import type { CliEnv } from '../cli-env.js'
+import { emit, useColor } from '../io.js'
+import { withPeer } from '../peer-session.js'
+import { table } from '../render.js'
+
+export function historyCommand (env: CliEnv): Command {
+  return new Command('history')
+    .description('the versions of an address, oldest first, with the decisions behind them, as a role may see them')
+    .argument('<address>', 'a UCXL address')
+    .option('--role <role>', 'the role to ask as (default: this peer\'s role)')
+    .action(env.action<{ role?: string }>(async (ctx, options, [address]) => {
+      const report = await withPeer(ctx, peer => peer.history(address!, options.role ?? peer.config.role))
+      emit(ctx, report, () => {
+        const lines = [
+          report.versions.length === 0 ? `No version of ${report.address} yet.` : table(['version', 'term', 'written', 'writer', 'decision', 'state'], report.versions.map(v => [
+            v.version.slice(0, 24), v.term, v.at, v.writer.slice(0, 12), v.decision === null ? '-' : `${v.decision} ${v.decisionTitle ?? ''}`.trim(),
+            v.current ? 'current' : v.conflict ? 'conflict (kept)' : 'superseded'
+          ]), useColor(ctx))
+        ]
+        if (report.decisions.length > 0) {
+          lines.push('', `Decisions on ${report.address}:`, table(['id', 'title', 'by', 'level', 'rationale'], report.decisions.map(d => [d.id, d.title, d.author, d.level, d.rationale ?? '(not readable here)']), useColor(ctx), true))
+        }
+        if (report.hidden > 0) lines.push(`${report.hidden} decision(s) on it are above ${report.role}'s clearance.`)
+        return lines.join('\n')
+      })
+    }))
+}

@@ -1,0 +1,188 @@
+/**
+ * The decision graph of one peer's store: fed every decision entry and context version the view applies, and asked
+ * questions on behalf of a role, which sees only the decisions its clearance covers (the others are a count).
+ */
+import { randomBytes } from 'node:crypto'
+import { ACCESS_LEVELS, covers, isAccessLevel, type AccessLevel } from '../crypto/levels.js'
+import { badInput } from '../errors.js'
+import type { ContextStore } from '../storage/context-store.js'
+import type { DecisionEntry } from '../storage/log-entry.js'
+import type { QueueEvent, VersionLine } from '../storage/view.js'
+import { addressProblem } from '../ucxl/address.js'
+import { DecisionGraph, DECISION_ID, type Decision, type NodeRef } from './graph.js'
+
+export const DEFAULT_DECISION_LEVEL: AccessLevel = 'internal'
+export const DEFAULT_HOPS = 2
+export const MAX_TITLE_CHARS = 200
+export const MAX_RATIONALE_CHARS = 20_000
+
+export interface DecideInput {
+  affects: readonly string[]
+  title: string
+  rationale: string
+  influencedBy?: readonly string[]
+  supersedes?: readonly string[]
+  level?: string
+}
+
+export interface DecisionView {
+  id: string
+  title: string
+  rationale?: string
+  affects: string[]
+  influencedBy: string[]
+  supersedes: string[]
+  author: string
+  level: string
+  term: number
+  at: number
+}
+
+export interface HopsHit {
+  id?: string
+  address?: string
+  title?: string
+  hops: number
+  /** From the start to this hit, each a decision id or an address. */
+  path: string[]
+}
+
+export interface HopsReport {
+  start: string
+  role: string
+  max: number
+  hits: HopsHit[]
+  /** Decisions within reach this role may not read: counted, never shown. */
+  hidden: number
+}
+
+export interface HistoryReport {
+  address: string
+  role: string
+  versions: Array<{ version: string, term: number, at: string, writer: string, decision: string | null, decisionTitle: string | null, current: boolean, conflict: boolean }>
+  decisions: DecisionView[]
+  hidden: number
+}
+
+function refText (ref: NodeRef): string {
+  return ref.kind === 'decision' ? ref.id : ref.address
+}
+
+export class DecisionIndex {
+  readonly graph = new DecisionGraph()
+  /** Where each decision's sealed rationale is. */
+  private readonly events = new Map<string, QueueEvent>()
+  private readonly unsubscribe: () => void
+
+  constructor (private readonly store: ContextStore) {
+    for (const event of store.queueEvents()) this.feed(event)
+    for (const line of store.versions()) this.feed(line)
+    this.unsubscribe = store.subscribe(event => { this.feed(event) })
+  }
+
+  close (): void {
+    this.unsubscribe()
+  }
+
+  private feed (event: QueueEvent | VersionLine): void {
+    if (Array.isArray(event)) {
+      const [address, key, term, at, writer, decision] = event
+      this.graph.addVersion({ address, key, term, at, writer, current: false, conflict: false, ...(decision !== null ? { decision } : {}) })
+      return
+    }
+    const entry = event.entry
+    if (entry.type !== 'decision') return
+    if (this.graph.add(decisionOf(entry))) this.events.set(entry.id, event)
+  }
+
+  /** A new decision, checked against the graph; the caller appends it. */
+  prepare (input: DecideInput, author: string, term: number, nowMs: number): { decision: Decision, rationale: string } {
+    const affects = [...new Set(input.affects)]
+    if (affects.length === 0) throw badInput('a decision affects at least one address: name it')
+    for (const address of affects) {
+      const problem = addressProblem(address)
+      if (problem !== null) throw badInput(`not a UCXL address: ${address} (${problem})`)
+    }
+    const title = input.title.trim()
+    if (title === '' || title.length > MAX_TITLE_CHARS) throw badInput(`--title must be 1 to ${MAX_TITLE_CHARS} characters`)
+    if (input.rationale.trim() === '' || input.rationale.length > MAX_RATIONALE_CHARS) throw badInput(`--rationale must be 1 to ${MAX_RATIONALE_CHARS} characters`)
+    const level = input.level ?? DEFAULT_DECISION_LEVEL
+    if (!isAccessLevel(level)) throw badInput(`unknown level "${level}": use one of ${ACCESS_LEVELS.join(', ')}`)
+    for (const [flag, ids] of [['--influenced-by', input.influencedBy ?? []], ['--supersedes', input.supersedes ?? []]] as const) {
+      for (const id of ids) {
+        if (!DECISION_ID.test(id)) throw badInput(`${flag}: "${id}" is not a decision id (decision ids look like d-XXXXXXXX)`)
+        if (!this.graph.has(id)) throw badInput(`${flag}: no decision ${id} is known on this peer (see bzzz-ctx hops, or sync first)`)
+      }
+    }
+    const decision: Decision = {
+      id: `d-${randomBytes(9).toString('base64url')}`, title, affects, influencedBy: [...new Set(input.influencedBy ?? [])],
+      supersedes: [...new Set(input.supersedes ?? [])], author, term, at: nowMs, level
+    }
+    this.graph.check(decision)
+    return { decision, rationale: input.rationale }
+  }
+
+  /** The predicate for what `role` (of clearance `clearance`) may see. */
+  static visibleTo (clearance: AccessLevel): (d: Decision) => boolean {
+    return d => isAccessLevel(d.level) && covers(clearance, d.level)
+  }
+
+  async view (decision: Decision, role: string): Promise<DecisionView> {
+    const view: DecisionView = {
+      id: decision.id, title: decision.title, affects: decision.affects, influencedBy: decision.influencedBy,
+      supersedes: decision.supersedes, author: decision.author, level: decision.level, term: decision.term, at: decision.at
+    }
+    const event = this.events.get(decision.id)
+    if (event !== undefined && isAccessLevel(decision.level)) {
+      try {
+        view.rationale = (JSON.parse((await this.store.requestPayload(event, role, decision.level)).toString('utf8')) as { rationale: string }).rationale
+      } catch {
+        // Not opened (this peer lacks the block or the role's key for it): the rationale is left out.
+      }
+    }
+    return view
+  }
+
+  hops (target: string, max: number, role: string, clearance: AccessLevel): HopsReport {
+    const start: NodeRef = DECISION_ID.test(target) ? { kind: 'decision', id: target } : { kind: 'address', address: target }
+    if (start.kind === 'address') {
+      const problem = addressProblem(target)
+      if (problem !== null) throw badInput(`neither a decision id nor a UCXL address: ${target} (${problem})`)
+    }
+    const result = this.graph.hops(start, max, DecisionIndex.visibleTo(clearance))
+    return {
+      start: target, role, max, hidden: result.hidden,
+      hits: result.hits.map(hit => ({
+        ...(hit.ref.kind === 'decision' ? { id: hit.ref.id, title: this.graph.get(hit.ref.id)?.title ?? '' } : { address: hit.ref.address }),
+        hops: hit.hops,
+        path: hit.path.map(refText)
+      }))
+    }
+  }
+
+  async history (address: string, role: string, clearance: AccessLevel): Promise<HistoryReport> {
+    const problem = addressProblem(address)
+    if (problem !== null) throw badInput(`not a UCXL address: ${address} (${problem})`)
+    const history = this.graph.history(address, DecisionIndex.visibleTo(clearance))
+    const slot = this.store.slotOf(address)
+    return {
+      address, role, hidden: history.hidden,
+      versions: history.versions.map(v => ({
+        version: v.key, term: v.term, at: new Date(v.at).toISOString(), writer: v.writer, decision: v.decision ?? null,
+        decisionTitle: v.decisionTitle ?? null, current: slot?.current === v.key, conflict: slot?.conflicts.includes(v.key) ?? false
+      })),
+      decisions: await Promise.all(history.decisions.map(async d => await this.view(d, role)))
+    }
+  }
+
+  influence (max: number, limit: number, clearance: AccessLevel): Array<{ id: string, title: string, addresses: number }> {
+    return this.graph.influence(max, limit, DecisionIndex.visibleTo(clearance))
+  }
+}
+
+export function decisionOf (entry: Omit<DecisionEntry, 'envelope'>): Decision {
+  return {
+    id: entry.id, title: entry.title, affects: entry.affects, influencedBy: entry.influencedBy, supersedes: entry.supersedes,
+    author: entry.author, term: entry.version.term, at: entry.at, level: entry.level
+  }
+}
