@@ -41,8 +41,8 @@ export type CompletionHeader = Omit<CompletionEntry, 'envelope'>
 export interface CoordinatorHost {
   peer: LocalPeer
   logger: Logger
-  /** The current term and whether this peer leads in it and holds its lease (heard from a majority lately). */
-  leadership: () => { term: number, isLeader: boolean }
+  /** The current term, whether this peer leads in it, and whether it holds its lease (heard from a majority lately). */
+  leadership: () => { term: number, isLeader: boolean, hasLease: boolean }
   /** Resolves once this peer's log head is held by enough peers (a majority of the roster with `quorum`); throws UNAVAILABLE on timeout. */
   acknowledge: (quorum?: boolean) => Promise<unknown>
   /** Tells peers of this peer's new log head, without waiting. */
@@ -202,11 +202,13 @@ export class Coordinator {
     try {
       await this.host.acknowledge(true)
       const now = this.host.leadership()
-      if (!now.isLeader || now.term !== term) throw unavailable(`no longer the leader of term ${term}`)
+      if (!now.hasLease || now.term !== term) throw unavailable(`no longer the leader of term ${term}, or it has lost its lease`)
     } catch (err) {
       // The records stay in the log; the requests stay pending for this or the next leader.
       this.host.logger.warn({ err: String(err) }, 'a generation batch was not acknowledged; it stays pending')
       for (const outcome of outcomes) this.reports.delete(outcome.id)
+      // Hand the batch back to the queue: it runs again while this peer still leads (by the election, not the lease:
+      // the node tells the queue only of changes of the election's state), else the next leader runs it.
       this.step({ type: 'leader', isLeader: false, term })
       const now = this.host.leadership()
       this.step({ type: 'leader', isLeader: now.isLeader, term: now.term })
@@ -236,8 +238,8 @@ export class Coordinator {
    * A known id (a retry) is accepted again without a second entry.
    */
   async accept (args: AcceptArgs): Promise<AcceptReport> {
-    const { term, isLeader } = this.host.leadership()
-    if (!isLeader) throw unavailable('this peer is not the leader')
+    const { term, hasLease } = this.host.leadership()
+    if (!hasLease) throw unavailable('this peer is not the leader (or has not heard from a majority lately)')
     if (!isPriority(args.priority)) throw badInput(`unknown priority "${String(args.priority)}"`)
     if (this.requests.has(args.id)) {
       await this.host.acknowledge(true)

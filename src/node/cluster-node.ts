@@ -189,7 +189,7 @@ export class ClusterNode {
     this.coordinator = new Coordinator({
       peer,
       logger: options.logger,
-      leadership: () => ({ term: this.election.term, isLeader: this.hasLease() }),
+      leadership: () => ({ term: this.election.term, isLeader: this.election.state === 'leader', hasLease: this.hasLease() }),
       acknowledge: async (quorum?: boolean) => await this.acknowledge(quorum),
       announce: () => this.announce(),
       clock: this.clock

@@ -23,7 +23,7 @@ t.test('one peer: decide, link, supersede, history and hops, as roles see them',
   t.equal(first.code, 0, first.stderr)
   t.match(first.json, { id: /^d-/, title: 'Sessions in Redis', rationale: 'Scale out', affects: ['ucxl://shop/src/auth.py'], author: 'admin', level: 'internal' })
   const a = first.json.id as string
-  const second = await cli(['decide', 'ucxl://shop/src/db.py', 'ucxl://shop/src/cache.py', '--title', 'Drop MySQL', '--rationale', 'Postgres everywhere', '--influenced-by', a, '--level', 'secret', '--json'], env)
+  const second = await cli(['decide', 'ucxl://shop/src/db.py', '--affects', 'ucxl://shop/src/cache.py', '--title', 'Drop MySQL', '--rationale', 'Postgres everywhere', '--influenced-by', a, '--level', 'secret', '--json'], env)
   t.equal(second.code, 0, second.stderr)
   const b = second.json.id as string
   writeFileSync(record, JSON.stringify({ address: 'ucxl://shop/src/auth.py', kind: 'file', summary: 'sessions, in Redis' }))
@@ -63,6 +63,7 @@ t.test('one peer: decide, link, supersede, history and hops, as roles see them',
     [['decide', 'ucxl://shop/x', '--title', 't', '--rationale', 'r', '--influenced-by', 'nope'], 2, /not a decision id/],
     [['decide', 'not-an-address', '--title', 't', '--rationale', 'r'], 2, /not a UCXL address/],
     [['decide', 'ucxl://shop/x', '--rationale', 'r'], 2, /missing --title/],
+    [['decide', '--title', 't', '--rationale', 'r'], 2, /name the address/],
     [['decide', 'ucxl://shop/x', '--title', 't', '--rationale', 'r', '--level', 'cosmic'], 2, /unknown level "cosmic"/],
     [['hops', 'ucxl://shop/never'], 4, /no decision or version/],
     [['hops', 'd-unknown123'], 4, /./],

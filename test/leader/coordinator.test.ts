@@ -1,0 +1,53 @@
+// The coordinator on a real store: a batch whose acknowledgement fails while the leader has lost its lease stays in
+// the queue and runs again once the lease is back (it must not be left queued for good), and completes once.
+import t from 'tap'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { LocalPeer } from '../../src/node/local-peer.js'
+import { Coordinator, packFiles } from '../../src/leader/coordinator.js'
+import { silentLogger } from '../../src/node/logger.js'
+import { systemClock } from '../../src/node/environment.js'
+import { unavailable } from '../../src/errors.js'
+import { sleep } from '../helpers/cluster.js'
+
+t.test('a batch not acknowledged while the lease is lost runs again when it is back, and completes once', async t => {
+  const dir = mkdtempSync(join(tmpdir(), 'bzzz-coordinator-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  await LocalPeer.init(join(dir, 'home'), { cluster: 'c', role: 'admin', project: 'p' })
+  const peer = await LocalPeer.open(join(dir, 'home'))
+  t.teardown(() => peer.close())
+  const tree = join(dir, 'tree')
+  mkdirSync(tree)
+  writeFileSync(join(tree, 'a.py'), 'def a():\n    return 1\n')
+
+  const state = { term: 1, isLeader: true, hasLease: true }
+  let acknowledgements = 0
+  let failures = 0
+  const coordinator = new Coordinator({
+    peer,
+    logger: silentLogger(),
+    clock: systemClock,
+    leadership: () => ({ ...state }),
+    acknowledge: async (quorum?: boolean) => {
+      acknowledgements++
+      // The first batch acknowledgement times out while the leader cannot hear a majority.
+      if (quorum === true && state.hasLease === false) { failures++; throw unavailable('not acknowledged') }
+    },
+    announce: () => {}
+  }, { concurrency: 1 })
+  coordinator.start()
+  t.teardown(() => coordinator.stop())
+  coordinator.leadership(true, 1)
+  const { payload } = await packFiles(tree, tree)
+  await coordinator.accept({ id: 'req-1', address: 'ucxl://p/', project: 'p', path: '.', priority: 'normal', requester: peer.config.nodeId, payload })
+  state.hasLease = false // the lease is lost while the batch runs
+  const deadline = Date.now() + 20_000
+  while (failures === 0 && Date.now() < deadline) await sleep(20)
+  t.ok(failures >= 1, 'the batch was not acknowledged while the lease was lost')
+  state.hasLease = true // heard from a majority again, still the leader of term 1
+  const completion = await coordinator.completion('req-1', 20_000)
+  t.equal(completion.status, 'completed', 'it ran again and completed')
+  t.equal(peer.store.queueEvents().filter(e => e.entry.type === 'completion' && e.entry.id === 'req-1').length, 1, 'exactly one completion entry')
+  t.ok(acknowledgements >= 2)
+})
