@@ -29,7 +29,7 @@ t.test('kill -9 a follower during distributes, restart it: every acknowledged re
   }
   t.ok(acknowledged.length >= TOTAL - 2, `${acknowledged.length} of ${TOTAL} distributes acknowledged while a follower was down`)
 
-  const restarted = await qa.run(['node', 'start', '--bootstrap', cluster.bootstrap, '--detach', '--election-timeout', '300'])
+  const restarted = await qa.run(['node', 'start', '--bootstrap', cluster.bootstrap, '--detach', '--election-timeout', '1000'])
   t.equal(restarted.code, 0, `the killed peer restarts on its store: ${restarted.stderr}`)
   await waitForMesh(cluster)
   for (const peer of cluster.peers) {

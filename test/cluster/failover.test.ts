@@ -16,7 +16,7 @@ function nodeIdOf (peer: TestPeer): string {
 }
 
 async function failover (t: Test, roles: string[], requests: number): Promise<void> {
-  const cluster = await startCluster(roles, { project: 'fo', electionTimeoutMs: 300 })
+  const cluster = await startCluster(roles, { project: 'fo' })
   t.teardown(() => cluster.stop())
   await waitForMesh(cluster)
   const first = await agreedLeader(cluster)
@@ -44,7 +44,7 @@ async function failover (t: Test, roles: string[], requests: number): Promise<vo
   t.ok(killed, 'the leader was killed mid-stream')
   t.ok(accepted.length >= files.length - 1, `${accepted.length} of ${files.length} requests accepted across the failover`)
 
-  const second = await agreedLeader({ peers: survivors }, 30_000)
+  const second = await agreedLeader({ peers: survivors })
   t.not(second.leader, first.leader, 'a new leader')
   t.ok(second.term > first.term, `in a later term (${first.term} -> ${second.term})`)
 

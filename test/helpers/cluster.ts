@@ -58,7 +58,7 @@ export async function startCluster (roles: string[], options: { project?: string
     peers.push(peer)
   }
   await Promise.all(peers.map(async peer => {
-    const started = await peer.run(['node', 'start', '--bootstrap', bootstrap, '--detach', '--election-timeout', String(options.electionTimeoutMs ?? 300)])
+    const started = await peer.run(['node', 'start', '--bootstrap', bootstrap, '--detach', '--election-timeout', String(options.electionTimeoutMs ?? 1000)])
     if (started.code !== 0) throw new Error(`node start ${peer.name} failed: ${started.stderr}`)
   }))
   return {
@@ -82,7 +82,7 @@ export async function waitForMesh (cluster: TestCluster, timeoutMs = 20_000 * cl
 }
 
 /** Waits until every given peer reports the same leader in the same term, and returns them. */
-export async function agreedLeader (cluster: { peers: TestPeer[] }, timeoutMs = 30_000): Promise<{ leader: string, term: number }> {
+export async function agreedLeader (cluster: { peers: TestPeer[] }, timeoutMs = 60_000): Promise<{ leader: string, term: number }> {
   let agreed: { leader: string, term: number } | null = null
   await waitFor('one leader that every peer agrees on', async () => {
     const views = await Promise.all(cluster.peers.map(async peer => (await peer.run(['elect', 'status', '--json'])).json))

@@ -154,7 +154,7 @@ async function clusterDemo (ctx: CommandContext, dir: string, repo: string): Pro
 
 export function demoCommand (env: CliEnv): Command {
   return new Command('demo')
-    .description('a guided run: a three-peer cluster on this machine generates the sample repo; three roles read one file')
+    .description('a guided run: three peers on this machine elect a leader, generate the sample repo, read one file as three roles, and fail over')
     .option('--local', 'one peer, no network')
     .option('--keep', 'keep the temporary homes and print where they are')
     .action(env.action<{ keep?: boolean, local?: boolean }>(async (ctx, options) => {
