@@ -205,6 +205,7 @@ export class ClusterNode {
 
   static async start (options: ClusterNodeOptions): Promise<ClusterNode> {
     const peer = await LocalPeer.open(options.home)
+    peer.keepWorkers = true
     const node = new ClusterNode(peer, options)
     try {
       await node.join()

@@ -29,6 +29,8 @@ import { accessDenied } from '../errors.js'
 
 const CLUSTER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 const ANALYSIS_CACHE_CONTEXT = 'analysis-cache/1'
+/** A daemon's analysis workers are let go after this long without work. */
+export const WORKER_IDLE_MS = 60_000
 
 export interface InitOptions {
   cluster: string
@@ -195,7 +197,35 @@ export class LocalPeer {
 
   async close (): Promise<void> {
     this.decisions.close()
+    await this.closePool()
     await this.store.close()
+  }
+
+  /**
+   * A daemon generates again and again (each queued request is a run): it keeps its analysis workers between runs,
+   * and lets them go after WORKER_IDLE_MS without work, so an idle peer holds no threads.
+   */
+  keepWorkers = false
+  private pool: import('../intelligence/pool.js').AnalysisPool | null = null
+  private poolIdle: NodeJS.Timeout | null = null
+
+  private async warmPool (): Promise<import('../intelligence/pool.js').AnalysisPool> {
+    if (this.poolIdle !== null) clearTimeout(this.poolIdle)
+    this.poolIdle = setTimeout(() => { this.closePool().catch(() => {}) }, WORKER_IDLE_MS)
+    this.poolIdle.unref()
+    if (this.pool === null) {
+      const { AnalysisPool } = await import('../intelligence/pool.js')
+      this.pool = new AnalysisPool()
+    }
+    return this.pool
+  }
+
+  private async closePool (): Promise<void> {
+    if (this.poolIdle !== null) clearTimeout(this.poolIdle)
+    this.poolIdle = null
+    const pool = this.pool
+    this.pool = null
+    await pool?.close()
   }
 
   /** Who leads: in the one-peer cluster, this peer. */
@@ -222,8 +252,9 @@ export class LocalPeer {
     const recipients = this.recipients(options.roles)
     const { analyzeTree, AnalysisCache } = await import('../intelligence/index.js')
     const cache = await this.loadAnalysisCache(AnalysisCache)
+    const pool = this.keepWorkers && options.workers === undefined ? await this.warmPool() : undefined
     const analysis = await analyzeTree({
-      root, target: path, project, cache,
+      root, target: path, project, cache, ...(pool !== undefined ? { pool } : {}),
       ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
       ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {})
