@@ -1,48 +1,14 @@
 // A partition at the connection level (in-process ClusterNodes on a loopback DHT, cut by their firewalls): the
 // minority elects no leader and an old leader on its side steps down; after the heal, one leader and one view.
 import t from 'tap'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { startBootstrap } from '../../src/net/bootstrap.js'
-import { ClusterNode } from '../../src/node/cluster-node.js'
-import { LocalPeer } from '../../src/node/local-peer.js'
-import { createInvite, redeemInvite } from '../../src/node/invite.js'
-import { silentLogger } from '../../src/node/logger.js'
+import { agreed, startNodes, until } from '../helpers/in-process.js'
 import { sleep } from '../helpers/cluster.js'
 
 const TIMEOUT_MS = 300
 
-async function until (what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await sleep(50)
-  }
-}
-
-function agreed (nodes: readonly ClusterNode[]): { leader: string, term: number } | null {
-  const leaders = nodes.filter(n => n.election.state === 'leader')
-  if (leaders.length !== 1) return null
-  const { nodeId, election } = leaders[0]!
-  return nodes.every(n => n.election.leader === nodeId && n.election.term === election.term) ? { leader: nodeId, term: election.term } : null
-}
-
 t.test('five peers: cut the leader and one follower off, then heal', async t => {
-  const dir = mkdtempSync(join(tmpdir(), 'bzzz-partition-'))
-  const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
-  const nodes: ClusterNode[] = []
-  t.teardown(async () => {
-    for (const node of nodes) await node.close().catch(() => {})
-    await dht.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
-  const homes = ['admin', 'developer', 'qa', 'architect', 'security'].map(role => ({ role, home: join(dir, role) }))
-  await LocalPeer.init(homes[0]!.home, { cluster: 'part', role: 'admin', project: 'part' })
-  for (const { role, home } of homes.slice(1)) await redeemInvite(home, (await createInvite(homes[0]!.home, role)).invite)
-  for (const { home } of homes) nodes.push(await ClusterNode.start({ home, bootstrap: dht.addresses, host: '127.0.0.1', logger: silentLogger(), electionTimeoutMs: TIMEOUT_MS }))
-  await until('a full mesh', () => nodes.every(n => n.peers().length === 4), 90_000)
-  const first = await (async () => { await until('one agreed leader', () => agreed(nodes) !== null); return agreed(nodes)! })()
+  const nodes = await startNodes(t, ['developer', 'qa', 'architect', 'security'], { project: 'part', electionTimeoutMs: TIMEOUT_MS })
+  const first = agreed(nodes)!
 
   const oldLeader = nodes.find(n => n.nodeId === first.leader)!
   const minority = [oldLeader, nodes.find(n => n !== oldLeader)!]

@@ -1,15 +1,9 @@
 // Decisions end to end: on one peer through the commands, and across two peers (the leader writes, both answer).
 import t from 'tap'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cli, tempHome } from '../helpers/cli.js'
-import { startBootstrap } from '../../src/net/bootstrap.js'
-import { ClusterNode } from '../../src/node/cluster-node.js'
-import { LocalPeer } from '../../src/node/local-peer.js'
-import { createInvite, redeemInvite } from '../../src/node/invite.js'
-import { silentLogger } from '../../src/node/logger.js'
-import { sleep } from '../helpers/cluster.js'
+import { startNodes } from '../helpers/in-process.js'
 
 t.test('one peer: decide, link, supersede, history and hops, as roles see them', async t => {
   const home = tempHome()
@@ -81,23 +75,7 @@ t.test('one peer: decide, link, supersede, history and hops, as roles see them',
 })
 
 t.test('two peers: a follower decides through the leader; both answer the same hops', async t => {
-  const dir = mkdtempSync(join(tmpdir(), 'bzzz-decisions-'))
-  const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
-  const nodes: ClusterNode[] = []
-  t.teardown(async () => {
-    for (const node of nodes) await node.close().catch(() => {})
-    await dht.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
-  const [adminHome, devHome] = [join(dir, 'admin'), join(dir, 'dev')]
-  await LocalPeer.init(adminHome, { cluster: 'dec2', role: 'admin', project: 'shop' })
-  await redeemInvite(devHome, (await createInvite(adminHome, 'developer')).invite)
-  for (const home of [adminHome, devHome]) nodes.push(await ClusterNode.start({ home, bootstrap: dht.addresses, host: '127.0.0.1', logger: silentLogger(), electionTimeoutMs: 300 }))
-  const deadline = Date.now() + 60_000
-  while (!(nodes.every(n => n.peers().length === 1) && nodes.some(n => n.election.state === 'leader') && nodes.every(n => n.election.leader !== null))) {
-    if (Date.now() > deadline) throw new Error('no leader')
-    await sleep(50)
-  }
+  const nodes = await startNodes(t, ['developer'], { project: 'shop' })
   const follower = nodes.find(n => n.election.state !== 'leader')!
   const first = await follower.decide({ affects: ['ucxl://shop/src/a.go'], title: 'Use gRPC', rationale: 'Typed contracts' })
   const second = await follower.decide({ affects: ['ucxl://shop/src/b.go'], title: 'Generate clients', rationale: 'From the protos', influencedBy: [first.id] })

@@ -1,0 +1,50 @@
+// In-process ClusterNodes on a loopback DHT for tests that cut connections or call the node directly: an admin and
+// invited members, started together, closed (and their homes removed) by the test's teardown. Waits are bounded.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Test } from 'tap'
+import { startBootstrap } from '../../src/net/bootstrap.js'
+import { ClusterNode } from '../../src/node/cluster-node.js'
+import { LocalPeer } from '../../src/node/local-peer.js'
+import { createInvite, redeemInvite } from '../../src/node/invite.js'
+import { silentLogger } from '../../src/node/logger.js'
+import { sleep } from './cluster.js'
+
+/** Polls `check` every 50 ms until it holds, at most `timeoutMs`. */
+export async function until (what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await sleep(50)
+  }
+}
+
+/** The one leader every given node follows in the same term, or null. */
+export function agreed (nodes: readonly ClusterNode[]): { leader: string, term: number } | null {
+  const leaders = nodes.filter(n => n.election.state === 'leader')
+  if (leaders.length !== 1) return null
+  const { nodeId, election } = leaders[0]!
+  return nodes.every(n => n.election.leader === nodeId && n.election.term === election.term) ? { leader: nodeId, term: election.term } : null
+}
+
+/** Starts the admin and one member per role, waits for a full mesh and an agreed leader. */
+export async function startNodes (t: Test, roles: readonly string[], options: { project: string, electionTimeoutMs?: number }): Promise<ClusterNode[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'bzzz-nodes-'))
+  const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
+  const nodes: ClusterNode[] = []
+  t.teardown(async () => {
+    for (const node of nodes) await node.close().catch(() => {})
+    await dht.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const homes = ['admin', ...roles].map((role, i) => ({ role, home: join(dir, `${i}-${role}`) }))
+  await LocalPeer.init(homes[0]!.home, { cluster: options.project, role: 'admin', project: options.project })
+  for (const { role, home } of homes.slice(1)) await redeemInvite(home, (await createInvite(homes[0]!.home, role)).invite)
+  for (const { home } of homes) {
+    nodes.push(await ClusterNode.start({ home, bootstrap: dht.addresses, host: '127.0.0.1', logger: silentLogger(), electionTimeoutMs: options.electionTimeoutMs ?? 300 }))
+  }
+  await until('a full mesh', () => nodes.every(n => n.peers().length === nodes.length - 1), 90_000)
+  await until('one agreed leader', () => agreed(nodes) !== null, 60_000)
+  return nodes
+}
