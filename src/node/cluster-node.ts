@@ -151,6 +151,8 @@ export class ClusterNode {
   private readonly served = new LRUCache<string, Promise<unknown>>({ max: 10_000 })
   private readonly leaderWaiters = new Set<() => void>()
   private fedLeadership = { isLeader: false, term: -1 }
+  private known: Set<string> | null = null
+  private savingMembers: Promise<void> = Promise.resolve()
   /** Peers this node refuses to talk to: a partition made at the connection level (tests, the simulator's swarm mode). */
   private readonly blocked = new Set<string>()
   private readonly transport: Transport
@@ -269,6 +271,7 @@ export class ClusterNode {
     for (const pending of this.requests.values()) { this.clock.clearTimeout(pending.timer); pending.reject(unavailable('the daemon is stopping')) }
     for (const wake of this.leaderWaiters) wake()
     await this.transport.destroy().catch(() => {})
+    await this.savingMembers
     await this.peer.close()
   }
 
@@ -335,19 +338,26 @@ export class ClusterNode {
 
   /** The members this peer has met (their node ids), remembered in the home so a restart dials them at once. */
   private knownMembers (): string[] {
-    try {
-      const known = JSON.parse(readFileSync(join(this.peer.home, KNOWN_MEMBERS_FILE), 'utf8')) as unknown
-      return Array.isArray(known) ? known.filter((m): m is string => typeof m === 'string' && /^[0-9a-f]{64}$/.test(m)) : []
-    } catch {
-      return []
+    if (this.known === null) {
+      this.known = new Set()
+      try {
+        const saved = JSON.parse(readFileSync(join(this.peer.home, KNOWN_MEMBERS_FILE), 'utf8')) as unknown
+        if (Array.isArray(saved)) for (const m of saved) if (typeof m === 'string' && /^[0-9a-f]{64}$/.test(m)) this.known.add(m)
+      } catch {
+        // none yet, or unreadable: it is only a dialling hint
+      }
     }
+    return [...this.known]
   }
 
+  /** Adds a member to the list in memory and saves the whole list, one save after another (no lost update). */
   private rememberMember (node: string): void {
-    const known = this.knownMembers()
-    if (known.includes(node)) return
-    known.push(node)
-    writeFileAtomic(join(this.peer.home, KNOWN_MEMBERS_FILE), JSON.stringify(known.slice(-MAX_KNOWN_MEMBERS)), 0o600)
+    this.knownMembers()
+    if (this.known!.has(node)) return
+    this.known!.add(node)
+    const file = join(this.peer.home, KNOWN_MEMBERS_FILE)
+    this.savingMembers = this.savingMembers
+      .then(async () => { await writeFileAtomic(file, JSON.stringify([...this.known!].slice(-MAX_KNOWN_MEMBERS)), 0o600) })
       .catch(err => this.logger.warn({ err: String(err) }, 'could not remember a member'))
   }
 
