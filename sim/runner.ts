@@ -21,8 +21,8 @@ import { VirtualClock } from './clock.js'
 import { SimNetwork } from './network.js'
 import { partitionCuts, resolveNode, type AppliedFault, type Link } from './nemesis.js'
 import { seededRandom } from './random.js'
-import type { Fault, Op, Scenario, CheckName } from './scenario.js'
-import type { AcceptedRequest, AckedWrite, CheckResult, IsolationAttempt, LeadershipEvent, PeerFinal, SimHistory } from './history.js'
+import type { Fault, Op, Scenario } from './scenario.js'
+import type { AcceptedRequest, AckedWrite, IsolationAttempt, LeadershipEvent, PeerFinal, SimHistory } from './history.js'
 import { runChecks } from './checkers/index.js'
 
 export const SIM_MODES = ['memory', 'swarm'] as const
@@ -158,11 +158,9 @@ export async function runSimulation (options: RunOptions): Promise<SimReport> {
   }
 
   // In swarm mode a partition is each node's firewall, and destroying its connections.
-  let swarmCut: Link[] = []
   const applyCut = (cut: Link[]): void => {
     if (network !== null) { network.partition(cut); return }
     for (const p of peers) p.node?.unblock()
-    swarmCut = cut
     for (const [a, b] of cut) {
       peers.find(p => p.id === a)?.node?.block([b])
       peers.find(p => p.id === b)?.node?.block([a])
@@ -170,9 +168,8 @@ export async function runSimulation (options: RunOptions): Promise<SimReport> {
   }
   const heal = (): void => {
     if (network !== null) network.heal()
-    else { swarmCut = []; for (const p of peers) p.node?.unblock() }
+    else for (const p of peers) p.node?.unblock()
   }
-  void swarmCut
 
   const down = (): Set<string> => new Set(peers.filter(p => p.node === null).map(p => p.id))
   const select = (selector: Parameters<typeof resolveNode>[0] | undefined): string[] =>
@@ -263,7 +260,7 @@ export async function runSimulation (options: RunOptions): Promise<SimReport> {
     }
   }
 
-  const generating = (): boolean => peers.some(p => p.node !== null && p.node.coordinator.queue.counts(clock.now()).active > 0)
+  const generating = (): boolean => peers.some(p => p.node !== null && p.node.coordinator.queue.activeCount > 0)
 
   const track = (work: Promise<unknown>): void => {
     const p = work.catch(() => {}).finally(() => inflight.delete(p))
@@ -398,10 +395,3 @@ export async function runSimulation (options: RunOptions): Promise<SimReport> {
     if (options.keep !== true) rmSync(dir, { recursive: true, force: true })
   }
 }
-
-/** The checks' results as one line each, for a table. */
-export function checkLines (report: SimReport): Array<[CheckName | string, string, string]> {
-  return Object.entries(report.checks).map(([name, check]) => [name, check.ok ? 'held' : 'VIOLATED', check.detail])
-}
-
-export type { CheckResult }

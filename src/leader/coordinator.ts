@@ -16,7 +16,7 @@ import type { LocalPeer } from '../node/local-peer.js'
 import type { Logger } from '../node/logger.js'
 import type { SkippedFile } from '../intelligence/types.js'
 import type { Clock, TimerHandle } from '../node/environment.js'
-import { GenerationQueue, isPriority, type Priority, type QueueEffect, type QueuedRequest } from './queue.js'
+import { GenerationQueue, isPriority, type QueueEffect, type QueuedRequest } from './queue.js'
 
 /** Request files are sealed at this level: every role that may analyse source (and so lead) can open them. */
 export const REQUEST_LEVEL = 'internal'
@@ -223,7 +223,7 @@ export class Coordinator {
     const event = this.requests.get(request.id)
     if (event === undefined || event.entry.type !== 'request') throw unavailable(`the files of request ${request.id} are not here`)
     const entry = event.entry
-    const payload = await this.host.peer.store.requestPayload(event, this.host.peer.config.role, REQUEST_LEVEL)
+    const payload = await this.host.peer.store.sealedPayload(event, this.host.peer.config.role, REQUEST_LEVEL)
     const { dir, root, target } = unpackFiles(payload)
     try {
       const report = await this.host.peer.generate({ path: target, root, project: entry.project, term, priority: entry.priority, ...(entry.roles !== undefined ? { roles: entry.roles } : {}) })

@@ -181,6 +181,11 @@ export class GenerationQueue {
     return [...this.pending().map(r => this.row(r)), ...done]
   }
 
+  /** Requests this leader is running now (cheap: for callers that poll). */
+  get activeCount (): number {
+    return this.active.size
+  }
+
   counts (now: number): QueueCounts {
     const counts: QueueCounts = { queued: 0, active: 0, completed: 0, failed: 0, superseded: 0, duplicates: 0, ratePerSecond: 0 }
     let recent = 0

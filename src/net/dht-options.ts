@@ -13,7 +13,7 @@ export const MIN_BOOTSTRAP_NODES = 2
 export const DEFAULT_BOOTSTRAP_NODES = 3
 export const MAX_BOOTSTRAP_NODES = 16
 /** Refresh discovery after joining at these intervals: each peer's first lookup may run before the others announce. */
-export const DISCOVERY_REFRESH_BACKOFF_MS: readonly number[] = [500, 1_000, 2_000, 4_000]
+export const DISCOVERY_REFRESH_BACKOFF_MS: readonly number[] = [500, 1_000, 2_000, 4_000, 8_000]
 
 export interface HostPort { host: string, port: number }
 

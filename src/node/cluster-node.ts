@@ -7,26 +7,26 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { writeFileAtomic } from '../crypto/atomic-file.js'
-import { join, relative, resolve } from 'node:path'
+import { join, relative } from 'node:path'
 import { createHash, randomBytes } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import { AckTracker } from '../distribution/acks.js'
 import { GossipCore, type GossipEffect, type Head } from '../distribution/gossip.js'
 import { BzzzError, badInput, badUsage, isBzzzError, unavailable, type ErrorCode } from '../errors.js'
 import type { Leadership } from '../leader/leadership.js'
-import { Coordinator, packFiles, type CompletionHeader } from '../leader/coordinator.js'
+import { Coordinator, packFiles } from '../leader/coordinator.js'
 import { isPriority, type QueueCounts, type QueueRow } from '../leader/queue.js'
 import { Election, type ElectionEffect, type ElectionInput, type ElectionMessage, type ElectionState, type PersistedVote } from '../election/election.js'
 import { certificateProblem } from '../net/certificate.js'
 import { WireChannel } from '../net/channel.js'
 import { WIRE_VERSION, type ElectionWireMessage, type WireMessage } from '../net/messages.js'
 import { covers } from '../crypto/levels.js'
-import { addressFor, projectNameFrom } from '../ucxl/address.js'
+import { addressFor } from '../ucxl/address.js'
 import { readRoster, rosterMembers, rosterProblem, writeRoster, type SignedRoster } from './roster.js'
 import { hyperswarmTransport, systemClock, type Clock, type PeerConnection, type TimerHandle, type Transport } from './environment.js'
 import type { Retrieved } from '../storage/context-store.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
-import { LocalPeer, findRoot, type DistributeReport, type GenerateOptions, type GenerateReport, type StatusReport } from './local-peer.js'
+import { LocalPeer, type DistributeReport, type GenerateOptions, type GenerateReport, type StatusReport } from './local-peer.js'
 import { roleEntry } from './home.js'
 import type { DecideInput, DecisionView, HistoryReport, HopsReport } from '../temporal/decisions.js'
 import type { Logger } from './logger.js'
@@ -430,9 +430,11 @@ export class ClusterNode {
   private stepElection (input: ElectionInput): void {
     const before = this.election.leader
     let effects: ElectionEffect[]
-    if (this.options.faults?.doubleVote === true && input.type === 'message' && input.message.type === 'vote') {
-      // The deliberate fault: forget the vote of this term, so a second candidate gets one too.
-      (this.election as unknown as { vote: string | null }).vote = null
+    if (this.options.faults?.doubleVote === true && input.type === 'message' && input.message.type === 'vote' &&
+        input.message.term === this.election.term && this.election.votedFor !== null && this.election.votedFor !== input.from) {
+      // The deliberate fault, on the wire and not in the core: grant a second candidate of this term a vote too.
+      this.members.get(input.from)?.channel.send(toWire({ type: 'vote-response', term: input.message.term, granted: true }))
+      return
     }
     try {
       effects = this.election.step(input)
@@ -667,13 +669,8 @@ export class ClusterNode {
    */
   async generate (options: GenerateOptions & { noWait?: boolean }): Promise<GenerateReport & { request: { id: string, state: string, term: number, duplicate?: boolean }, acknowledged?: unknown }> {
     const started = performance.now()
-    const path = resolve(options.path)
-    if (!existsSync(path)) throw (await import('../errors.js')).notFound(`no such file or directory: ${options.path}`)
-    const root = options.root === undefined ? findRoot(path) : resolve(options.root)
+    const { path, root, project } = this.peer.target(options)
     const rel = relative(root, path)
-    if (rel.startsWith('..')) throw badInput(`${options.path} is not inside the root ${root}: pass --root, or a path under it`)
-    const project = options.project ?? this.peer.config.project ?? projectNameFrom(root.split('/').pop() ?? 'project')
-    if (project !== projectNameFrom(project)) throw badInput(`bad project name "${project}": use lower-case letters, digits, ".", "_" or "-"`)
     const roles = options.roles === undefined || options.roles.length === 0 ? undefined : this.peer.recipients(options.roles)
     const packed = await packFiles(root, path)
     const id = randomBytes(12).toString('base64url')
@@ -846,6 +843,14 @@ export class ClusterNode {
       counters: { ...this.counters, rejectedEntries: this.peer.store.rejectedEntries }
     }
   }
+}
+
+/** The one leader that every given node follows in the same term, or null (for the demo, tests and benchmarks). */
+export function agreedLeader (nodes: readonly ClusterNode[]): { node: ClusterNode, leader: string, term: number } | null {
+  const leaders = nodes.filter(n => n.election.state === 'leader')
+  if (leaders.length !== 1) return null
+  const node = leaders[0]!
+  return nodes.every(n => n.election.leader === node.nodeId && n.election.term === node.election.term) ? { node, leader: node.nodeId, term: node.election.term } : null
 }
 
 /** The term and vote this peer gave, saved (and synced to disk) before any message that depends on them leaves. */

@@ -44,8 +44,7 @@ export interface Transport {
   destroy: () => Promise<void>
 }
 
-/** Discovery is refreshed after joining with this backoff (peers that join together miss each other otherwise). */
-export const REFRESH_BACKOFF_MS = [500, 1_000, 2_000, 4_000, 8_000]
+/** After the backoff of refreshDiscovery, discovery is refreshed this often. */
 export const REFRESH_PERIOD_MS = 30_000
 
 export interface SwarmOptions {
@@ -74,7 +73,7 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
       // Members known by key are dialled directly: the admin, and every member met before.
       for (const member of known) swarm.joinPeer(Buffer.from(member, 'hex'))
       // Peers that join together miss each other: refresh with backoff until every member we know of is connected.
-      refresher = refreshDiscovery(discovery, () => known.length > 0 && known.every(isConnected), REFRESH_BACKOFF_MS)
+      refresher = refreshDiscovery(discovery, () => known.length > 0 && known.every(isConnected))
       periodic = setInterval(() => { discovery.refresh().catch(() => {}) }, REFRESH_PERIOD_MS)
       periodic.unref()
     },

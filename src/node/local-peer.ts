@@ -11,7 +11,7 @@ import { LocalSecret } from '../crypto/local-secret.js'
 import { RoleDirectory } from '../crypto/role-directory.js'
 import { generateRoleSet } from '../crypto/role-keys.js'
 import { randomBytes } from 'node:crypto'
-import { badInput, badUsage, corrupt, notFound } from '../errors.js'
+import { accessDenied, badInput, badUsage, corrupt, notFound } from '../errors.js'
 import { soloLeadership, type Leadership } from '../leader/leadership.js'
 import type { ContextRecord } from '../context/record.js'
 import { validateRecord } from '../context/validate.js'
@@ -25,12 +25,13 @@ import { issueCertificate } from '../net/certificate.js'
 import { issueRoster, writeRoster } from './roster.js'
 import type { Priority } from '../leader/queue.js'
 import { DecisionIndex, DEFAULT_HOPS, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../temporal/decisions.js'
-import { accessDenied } from '../errors.js'
 
 const CLUSTER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 const ANALYSIS_CACHE_CONTEXT = 'analysis-cache/1'
 /** A daemon's analysis workers are let go after this long without work. */
 export const WORKER_IDLE_MS = 60_000
+/** A daemon saves its analysis cache at most this often (the cache only saves work: losing it costs a re-analysis). */
+export const CACHE_SAVE_MS = 5_000
 
 export interface InitOptions {
   cluster: string
@@ -197,6 +198,7 @@ export class LocalPeer {
 
   async close (): Promise<void> {
     this.decisions.close()
+    if (this.cacheSave !== null) await this.flushCache()
     await this.closePool()
     await this.store.close()
   }
@@ -208,6 +210,21 @@ export class LocalPeer {
   keepWorkers = false
   private pool: import('../intelligence/pool.js').AnalysisPool | null = null
   private poolIdle: NodeJS.Timeout | null = null
+  /** With keepWorkers, the analysis cache stays in memory too, and is saved at most every CACHE_SAVE_MS and at close. */
+  private warmCache: import('../intelligence/cache.js').AnalysisCache | null = null
+  private cacheSave: NodeJS.Timeout | null = null
+
+  private saveCacheSoon (): void {
+    if (this.cacheSave !== null) return
+    this.cacheSave = setTimeout(() => { this.flushCache().catch(() => {}) }, CACHE_SAVE_MS)
+    this.cacheSave.unref()
+  }
+
+  private async flushCache (): Promise<void> {
+    if (this.cacheSave !== null) clearTimeout(this.cacheSave)
+    this.cacheSave = null
+    if (this.warmCache !== null) await this.saveAnalysisCache(this.warmCache)
+  }
 
   private async warmPool (): Promise<import('../intelligence/pool.js').AnalysisPool> {
     if (this.poolIdle !== null) clearTimeout(this.poolIdle)
@@ -240,8 +257,8 @@ export class LocalPeer {
     return [...new Set(roles)]
   }
 
-  async generate (options: GenerateOptions): Promise<GenerateReport> {
-    const started = performance.now()
+  /** What a generation is about: the path, the root addresses are relative to, and the project; checked. */
+  target (options: Pick<GenerateOptions, 'path' | 'root' | 'project'>): { path: string, root: string, project: string } {
     const path = resolve(options.path)
     if (!existsSync(path)) throw notFound(`no such file or directory: ${options.path}`)
     const root = options.root === undefined ? findRoot(path) : resolve(options.root)
@@ -249,9 +266,15 @@ export class LocalPeer {
     if (!isInside(path, root)) throw badInput(`${options.path} is not inside the root ${root}: pass --root, or a path under it`)
     const project = options.project ?? this.config.project ?? projectNameFrom(basename(root))
     if (project !== projectNameFrom(project)) throw badInput(`bad project name "${project}": use lower-case letters, digits, ".", "_" or "-"`)
+    return { path, root, project }
+  }
+
+  async generate (options: GenerateOptions): Promise<GenerateReport> {
+    const started = performance.now()
+    const { path, root, project } = this.target(options)
     const recipients = this.recipients(options.roles)
     const { analyzeTree, AnalysisCache } = await import('../intelligence/index.js')
-    const cache = await this.loadAnalysisCache(AnalysisCache)
+    const cache = this.keepWorkers ? (this.warmCache ??= await this.loadAnalysisCache(AnalysisCache)) : await this.loadAnalysisCache(AnalysisCache)
     const pool = this.keepWorkers && options.workers === undefined ? await this.warmPool() : undefined
     const analysis = await analyzeTree({
       root, target: path, project, cache, ...(pool !== undefined ? { pool } : {}),
@@ -260,7 +283,8 @@ export class LocalPeer {
       ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {})
     })
     const result = await this.store.write(analysis.records, { term: options.term ?? this.leadership.term, recipients, nowMs: Date.now() })
-    await this.saveAnalysisCache(cache)
+    if (this.keepWorkers) this.saveCacheSoon()
+    else await this.saveAnalysisCache(cache)
     return {
       project, root, path: relative(root, path) || '.', priority: options.priority ?? 'normal', roles: recipients,
       files: analysis.files, cached: analysis.cached, skipped: analysis.skipped, records: analysis.records.length,

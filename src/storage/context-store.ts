@@ -57,8 +57,8 @@ export function associatedData (address: string, version: Version): Buffer {
   return Buffer.from(`bzzz-ctx/1\u0000${address}\u0000${versionKey(version)}`)
 }
 
-/** The additional data of a queue entry's payload: bound to its type, id and version. */
-export function queueAssociatedData (type: string, id: string, version: Version): Buffer {
+/** The additional data of a request's or decision's sealed payload: bound to its type, id and version. */
+export function payloadAssociatedData (type: string, id: string, version: Version): Buffer {
   return Buffer.from(`bzzz-ctx/queue/1\u0000${type}\u0000${id}\u0000${versionKey(version)}`)
 }
 
@@ -284,7 +284,7 @@ export class ContextStore {
       const payload = options.payload
       const envelope = payload === undefined
         ? Buffer.alloc(0)
-        : this.crypto.seal([{ level: payload.level, plaintext: payload.plaintext }], [...new Set(payload.recipients)].sort(), queueAssociatedData(entry.type, entry.id, version))
+        : this.crypto.seal([{ level: payload.level, plaintext: payload.plaintext }], [...new Set(payload.recipients)].sort(), payloadAssociatedData(entry.type, entry.id, version))
       const full = { ...entry, version, envelope } as LogEntry
       const seq = this.log.length
       await this.log.append(encodeEntry(full))
@@ -294,11 +294,11 @@ export class ContextStore {
     await run
   }
 
-  /** The payload of a request entry, opened with `role`'s key; ACCESS_DENIED when this peer cannot open it. */
-  async requestPayload (event: QueueEvent, role: string, level: AccessLevel): Promise<Buffer> {
+  /** The sealed payload of a request or decision entry, opened with `role`'s key; ACCESS_DENIED when this peer cannot. */
+  async sealedPayload (event: QueueEvent, role: string, level: AccessLevel): Promise<Buffer> {
     const entry = await this.readEntry(await this.logOf(event.writer), event.seq, event.index)
     if (entry.type !== 'request' && entry.type !== 'decision') throw corrupt(`block ${event.seq} of log ${event.writer.slice(0, 12)} holds no payload`)
-    const plaintext = this.crypto.open(entry.envelope, role, queueAssociatedData(entry.type, entry.id, entry.version)).get(level)
+    const plaintext = this.crypto.open(entry.envelope, role, payloadAssociatedData(entry.type, entry.id, entry.version)).get(level)
     if (plaintext === undefined) throw accessDenied(`role ${role} cannot open ${entry.type} ${entry.id}`)
     return plaintext
   }

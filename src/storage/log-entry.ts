@@ -6,6 +6,7 @@ import { corrupt } from '../errors.js'
 import type { RecordKind } from '../context/record.js'
 import type { Version } from '../distribution/version.js'
 import { isPriority, type CompletionStatus, type Priority } from '../leader/queue.js'
+import { DECISION_ID } from '../temporal/graph.js'
 
 const FORMAT = 1
 export const MAX_HEADER_BYTES = 64 * 1024
@@ -99,7 +100,6 @@ export interface DecisionEntry {
 export type QueueEntry = RequestEntry | CompletionEntry
 export type LogEntry = ContextEntry | QueueEntry | DecisionEntry
 
-const DECISION_ID = /^d-[A-Za-z0-9_-]{6,40}$/
 const MAX_DECISION_LINKS = 256
 const isIdList = (v: unknown): boolean => Array.isArray(v) && v.length <= MAX_DECISION_LINKS && v.every(x => typeof x === 'string' && DECISION_ID.test(x))
 

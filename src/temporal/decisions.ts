@@ -135,7 +135,7 @@ export class DecisionIndex {
     const event = this.events.get(decision.id)
     if (event !== undefined && isAccessLevel(decision.level)) {
       try {
-        view.rationale = (JSON.parse((await this.store.requestPayload(event, role, decision.level)).toString('utf8')) as { rationale: string }).rationale
+        view.rationale = (JSON.parse((await this.store.sealedPayload(event, role, decision.level)).toString('utf8')) as { rationale: string }).rationale
       } catch {
         // Not opened (this peer lacks the block or the role's key for it): the rationale is left out.
       }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
 import { startBootstrap } from '../../src/net/bootstrap.js'
-import { ClusterNode } from '../../src/node/cluster-node.js'
+import { ClusterNode, agreedLeader } from '../../src/node/cluster-node.js'
 import { LocalPeer } from '../../src/node/local-peer.js'
 import { createInvite, redeemInvite } from '../../src/node/invite.js'
 import { silentLogger } from '../../src/node/logger.js'
@@ -20,13 +20,7 @@ export async function until (what: string, check: () => boolean, timeoutMs = 30_
   }
 }
 
-/** The one leader every given node follows in the same term, or null. */
-export function agreed (nodes: readonly ClusterNode[]): { leader: string, term: number } | null {
-  const leaders = nodes.filter(n => n.election.state === 'leader')
-  if (leaders.length !== 1) return null
-  const { nodeId, election } = leaders[0]!
-  return nodes.every(n => n.election.leader === nodeId && n.election.term === election.term) ? { leader: nodeId, term: election.term } : null
-}
+export { agreedLeader as agreed } from '../../src/node/cluster-node.js'
 
 /** Starts the admin and one member per role, waits for a full mesh and an agreed leader. */
 export async function startNodes (t: Test, roles: readonly string[], options: { project: string, electionTimeoutMs?: number }): Promise<ClusterNode[]> {
@@ -45,6 +39,6 @@ export async function startNodes (t: Test, roles: readonly string[], options: { 
     nodes.push(await ClusterNode.start({ home, bootstrap: dht.addresses, host: '127.0.0.1', logger: silentLogger(), electionTimeoutMs: options.electionTimeoutMs ?? 300 }))
   }
   await until('a full mesh', () => nodes.every(n => n.peers().length === nodes.length - 1), 90_000)
-  await until('one agreed leader', () => agreed(nodes) !== null, 60_000)
+  await until('one agreed leader', () => agreedLeader(nodes) !== null, 60_000)
   return nodes
 }

@@ -33,13 +33,6 @@ async function until<T> (check: () => T | null | false, timeoutMs: number, what:
   }
 }
 
-/** The one leader that every given node follows in the same term, or null. */
-function agreedLeader (nodes: readonly ClusterNodeType[]): { node: ClusterNodeType, leader: string, term: number } | null {
-  const leaders = nodes.filter(n => n.election.state === 'leader')
-  if (leaders.length !== 1) return null
-  const node = leaders[0]!
-  return nodes.every(n => n.election.leader === node.nodeId && n.election.term === node.election.term) ? { node, leader: node.nodeId, term: node.election.term } : null
-}
 
 function sectionsSeen (context: Content): Record<string, string> {
   const count = (list: unknown[] | undefined): string => list === undefined ? '-' : String(list.length)
@@ -96,7 +89,7 @@ async function localDemo (ctx: CommandContext, dir: string, repo: string): Promi
 async function clusterDemo (ctx: CommandContext, dir: string, repo: string): Promise<void> {
   const { LocalPeer } = await import('../../node/local-peer.js')
   const { createInvite, redeemInvite } = await import('../../node/invite.js')
-  const { ClusterNode } = await import('../../node/cluster-node.js')
+  const { ClusterNode, agreedLeader } = await import('../../node/cluster-node.js')
   const { startBootstrap } = await import('../../net/bootstrap.js')
   const { silentLogger } = await import('../../node/logger.js')
   note(ctx, '1. A private DHT on 127.0.0.1 (two bootstrap nodes) and three peers: an admin, a developer and a security engineer.')
