@@ -5,7 +5,7 @@ import type { AnalysisPool } from './pool.js'
 import type { ProgressReporter } from './progress.js'
 import type { AnalyzedFile } from './records.js'
 import type { FileAnalysis, SkippedFile } from './types.js'
-import { readTextFile, type WalkedFile } from './walk.js'
+import { readTextFileSync, type WalkedFile } from './walk.js'
 
 /** Files being read or analysed at once, and their bytes: bounds memory on large trees. */
 export const MAX_FILES_IN_FLIGHT = 256
@@ -35,12 +35,22 @@ export class AnalysisRun {
   async run (files: readonly WalkedFile[]): Promise<void> {
     let failure: unknown = null
     const inFlight = new Set<Promise<void>>()
+    // Woken when a file settles (one waiter: this loop), rather than racing every file in flight each time.
+    let wake: (() => void) | null = null
     for (const file of files) {
-      while (failure === null && (inFlight.size >= MAX_FILES_IN_FLIGHT || this.bytesInFlight > MAX_BYTES_IN_FLIGHT)) await Promise.race(inFlight)
+      while (failure === null && (inFlight.size >= MAX_FILES_IN_FLIGHT || this.bytesInFlight > MAX_BYTES_IN_FLIGHT)) {
+        await new Promise<void>((resolve) => { wake = resolve })
+      }
       if (failure !== null) break
       const task: Promise<void> = this.analyseFile(file)
         .catch((err: unknown) => { failure ??= err })
-        .finally(() => { inFlight.delete(task); this.progress.advance() })
+        .finally(() => {
+          inFlight.delete(task)
+          this.progress.advance()
+          const waiting = wake
+          wake = null
+          waiting?.()
+        })
       inFlight.add(task)
     }
     await Promise.all(inFlight)
@@ -58,7 +68,7 @@ export class AnalysisRun {
       this.analysed.push({ path: file.path, analysis: recalled })
       return
     }
-    const content = await readTextFile(file.absolutePath)
+    const content = readTextFileSync(file.absolutePath)
     if (typeof content === 'string') {
       this.skipped.push({ path: file.path, reason: content })
       return

@@ -66,9 +66,28 @@ function isShebang (node: Node, source: string): boolean {
   return source.startsWith('#!', node.startIndex)
 }
 
-/** The container a definition sits in, or `nested` when it is local to a function. */
-function enclosing (def: Node, spec: LanguageSpec, source: string): { nested: boolean, parent?: string } {
-  for (let node = def.parent; node !== null; node = node.parent) {
+interface Place { nested: boolean, parent?: string }
+
+const TOP_LEVEL: Place = { nested: false }
+
+/**
+ * The container a definition sits in, or `nested` when it is local to a function. It depends only on
+ * the definition's parent, which the definitions of one class body share: `places` keeps each answer by
+ * the parent's id, so the walk up the tree (a call into the parser per step) is made once per body.
+ */
+function enclosing (def: Node, spec: LanguageSpec, source: string, places: Map<number, Place>): Place {
+  const start = def.parent
+  if (start === null) return TOP_LEVEL
+  let place = places.get(start.id)
+  if (place === undefined) {
+    place = enclosingFrom(start, spec, source)
+    places.set(start.id, place)
+  }
+  return place
+}
+
+function enclosingFrom (start: Node, spec: LanguageSpec, source: string): Place {
+  for (let node: Node | null = start; node !== null; node = node.parent) {
     const type = node.type
     if (spec.functions.has(type)) return { nested: true }
     const nameField = spec.containers[type]
@@ -82,10 +101,10 @@ function enclosing (def: Node, spec: LanguageSpec, source: string): { nested: bo
         }
       }
       const parent = nameNode === null ? undefined : cleanName(nodeText(nameNode, source).replace(/<.*$/s, ''))
-      return parent === undefined ? { nested: false } : { nested: false, parent }
+      return parent === undefined ? TOP_LEVEL : { nested: false, parent }
     }
   }
-  return { nested: false }
+  return TOP_LEVEL
 }
 
 /** The comments just above a definition (or the wrapper it starts), first sentence. */
@@ -179,6 +198,7 @@ export class SymbolExtractor {
       if (performance.now() - queryStarted >= this.timeoutMs) return { symbols: [], imports: [], parsed: false }
       const symbols: SymbolInfo[] = []
       const byPlace = new Map<string, SymbolInfo>()
+      const places = new Map<number, Place>()
       const imports = new Set<string>()
       const exportNames: Array<{ name: string, line: number }> = []
 
@@ -220,7 +240,7 @@ export class SymbolExtractor {
         }
         if (symbols.length >= MAX_SYMBOLS_PER_FILE) continue
         const def = parts.def ?? nameNode.parent ?? nameNode
-        const place = enclosing(def, spec, source)
+        const place = enclosing(def, spec, source, places)
         if (place.nested) continue
         let parent = place.parent
         if (kind === 'function' || kind === 'method') {

@@ -1,10 +1,11 @@
 /** A pool of analysis worker threads: files go out in batches, a crashed worker fails its files loudly. */
 import { availableParallelism } from 'node:os'
-import { setFlagsFromString } from 'node:v8'
 import { Worker } from 'node:worker_threads'
 import { BzzzError } from '../errors.js'
 import { distModule } from '../paths.js'
+import { GRAMMAR_NAMES, isParsedLanguage } from './languages.js'
 import type { FileAnalysis } from './types.js'
+import { compiledGrammar, compiledRuntime, type WasmModule } from './wasm-modules.js'
 import type { AnalysisJob, BatchReply, BatchRequest, WorkerOptions } from './worker-protocol.js'
 
 export type { AnalysisJob } from './worker-protocol.js'
@@ -38,6 +39,8 @@ interface WorkerSlot {
   /** The worker loaded its runtime: one that dies before that cannot start at all. */
   ready: boolean
   dead: boolean
+  /** Grammars (by name) already posted to this worker. */
+  grammars: Set<string>
 }
 
 function workerFailure (message: string, cause?: unknown): BzzzError {
@@ -52,18 +55,6 @@ function transferables (jobs: readonly AnalysisJob[]): ArrayBuffer[] {
     if (buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength) buffers.add(buffer)
   }
   return [...buffers]
-}
-
-/**
- * Grammars run in V8's baseline wasm compiler only. Otherwise V8 re-compiles every loaded grammar with its
- * optimising compiler on background threads: on two cores that competes with the workers for no measured
- * gain in parse speed, and a process that analysed anything then waits about 7 s at exit for those compiles.
- */
-let wasmTieringDisabled = false
-function disableWasmTiering (): void {
-  if (wasmTieringDisabled) return
-  wasmTieringDisabled = true
-  setFlagsFromString('--liftoff-only')
 }
 
 export class AnalysisPool {
@@ -136,6 +127,15 @@ export class AnalysisPool {
       }
       const jobs = batch.map((pending) => pending.job)
       const request: BatchRequest = { id: this.nextBatchId++, jobs }
+      let grammars: Record<string, WasmModule> | undefined
+      try {
+        grammars = this.grammarsFor(slot, jobs)
+      } catch (err) {
+        // A grammar that does not compile here will not compile in the worker either: its files fail loudly.
+        for (const pending of batch) pending.reject(workerFailure('could not compile a grammar', err))
+        continue
+      }
+      if (grammars !== undefined) request.grammars = grammars
       slot.inFlight.set(request.id, batch)
       if (slot.inFlight.size === 1) slot.worker.ref()
       try {
@@ -157,10 +157,29 @@ export class AnalysisPool {
     return best
   }
 
+  /** The compiled grammars the jobs need that the worker does not have yet (compiled here, once per process). */
+  private grammarsFor (slot: WorkerSlot, jobs: readonly AnalysisJob[]): Record<string, WasmModule> | undefined {
+    let grammars: Record<string, WasmModule> | undefined
+    for (const { language } of jobs) {
+      if (!isParsedLanguage(language)) continue
+      const name = GRAMMAR_NAMES[language]
+      if (slot.grammars.has(name)) continue
+      grammars ??= {}
+      grammars[name] = compiledGrammar(name).module
+      slot.grammars.add(name)
+    }
+    return grammars
+  }
+
   private startWorker (): WorkerSlot {
-    disableWasmTiering()
-    const worker = new Worker(this.workerFile, { workerData: this.workerOptions })
-    const slot: WorkerSlot = { worker, inFlight: new Map(), ready: false, dead: false }
+    let workerData: WorkerOptions = this.workerOptions
+    try {
+      workerData = { ...this.workerOptions, runtime: compiledRuntime().module }
+    } catch {
+      // The worker compiles the runtime itself, and reports why it cannot.
+    }
+    const worker = new Worker(this.workerFile, { workerData })
+    const slot: WorkerSlot = { worker, inFlight: new Map(), ready: false, dead: false, grammars: new Set() }
     this.slots.push(slot)
     worker.on('message', (reply: BatchReply) => { this.onReply(slot, reply) })
     worker.on('error', (err: Error) => { this.onCrash(slot, workerFailure(`crashed: ${err.message}`, err)) })

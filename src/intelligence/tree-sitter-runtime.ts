@@ -1,18 +1,17 @@
 /** The tree-sitter runtime of one thread: loaded once, each grammar (and its one query) compiled lazily once. */
-import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import type * as TreeSitter from '@vscode/tree-sitter-wasm'
 import { GRAMMAR_NAMES, type ParsedLanguage } from './languages.js'
 import type { LanguageSpec } from './language-spec.js'
 import { LANGUAGE_SPECS } from './queries/registry.js'
+import { compiledGrammar, compiledRuntime, GRAMMAR_DIRECTORY, wasm } from './wasm-modules.js'
+
+export { GRAMMAR_DIRECTORY } from './wasm-modules.js'
 
 type TreeSitterModule = typeof TreeSitter
 
 const require = createRequire(import.meta.url)
-
-/** The folder of `@vscode/tree-sitter-wasm` that holds the runtime and the grammars (`tree-sitter-*.wasm`). */
-export const GRAMMAR_DIRECTORY: string = dirname(require.resolve('@vscode/tree-sitter-wasm'))
 
 export interface Grammar {
   language: ParsedLanguage
@@ -20,14 +19,6 @@ export interface Grammar {
   query: TreeSitter.Query
   spec: LanguageSpec
 }
-
-/** The parts of the WebAssembly global used here (the compiler's libraries here do not declare it). */
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object
-  Instance: new (module: object, imports?: object) => object
-  instantiate: (source: unknown, imports?: object) => Promise<unknown>
-}
-const wasm = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly
 
 let runtimePromise: Promise<TreeSitterRuntime> | null = null
 
@@ -38,12 +29,24 @@ export class TreeSitterRuntime {
 
   private constructor (private readonly treeSitter: TreeSitterModule) {}
 
-  /** The runtime of this thread (the wasm module is instantiated once per thread). */
+  /**
+   * The runtime of this thread: the wasm module (compiled once per process, see wasm-modules.ts) is
+   * instantiated once per thread.
+   */
   static load (): Promise<TreeSitterRuntime> {
     if (runtimePromise === null) {
       runtimePromise = (async () => {
         const treeSitter = require('@vscode/tree-sitter-wasm') as TreeSitterModule
-        await treeSitter.Parser.init({ locateFile: (file: string) => join(GRAMMAR_DIRECTORY, file) })
+        await treeSitter.Parser.init({
+          locateFile: (file: string) => join(GRAMMAR_DIRECTORY, file),
+          // Emscripten's hook: instantiate the shared module instead of compiling the file again.
+          instantiateWasm: (imports: object, receive: (instance: object, module: object) => unknown) => {
+            const { module } = compiledRuntime()
+            const instance = new wasm.Instance(module, imports)
+            queueMicrotask(() => { receive(instance, module) })
+            return {}
+          }
+        } as unknown as { locateFile: (file: string, folder: string) => string })
         return new TreeSitterRuntime(treeSitter)
       })()
       runtimePromise.catch(() => { runtimePromise = null })
@@ -72,14 +75,12 @@ export class TreeSitterRuntime {
   }
 
   /**
-   * Language.load compiles asynchronously, on V8's background threads; those can be busy for
-   * seconds optimising a grammar already in use (seen: the CSS grammar waited 7 s behind
-   * PowerShell's). Compiling here, synchronously, never waits: the one instantiate call of this
-   * load is answered with the module compiled already.
+   * Language.load compiles asynchronously, on V8's background threads, which can be busy for seconds
+   * (seen: the CSS grammar waited 7 s behind PowerShell's). Here the one instantiate call of the load
+   * is answered with the module compiled already, once per process (wasm-modules.ts).
    */
-  private async compileLanguage (path: string): Promise<TreeSitter.Language> {
-    const bytes = new Uint8Array(await readFile(path))
-    const module = new wasm.Module(bytes)
+  private async compileLanguage (grammarName: string): Promise<TreeSitter.Language> {
+    const { module, bytes } = compiledGrammar(grammarName)
     const original = wasm.instantiate
     const instantiate = (source: unknown, imports?: object): Promise<unknown> => source === bytes
       ? Promise.resolve({ module, instance: new wasm.Instance(module, imports) })
@@ -95,7 +96,7 @@ export class TreeSitterRuntime {
   private loadLanguage (grammarName: string): Promise<TreeSitter.Language> {
     let pending = this.languages.get(grammarName)
     if (pending === undefined) {
-      pending = this.compileLanguage(join(GRAMMAR_DIRECTORY, `tree-sitter-${grammarName}.wasm`))
+      pending = this.compileLanguage(grammarName)
       this.languages.set(grammarName, pending)
       pending.catch(() => this.languages.delete(grammarName))
     }

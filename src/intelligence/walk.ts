@@ -300,6 +300,21 @@ export async function readTextFile (absolutePath: string): Promise<Buffer | Skip
   return looksBinary(bytes) ? 'binary' : bytes
 }
 
+/**
+ * The same, synchronously: for the analysis run, which reads one file at a time between messages. A
+ * synchronous read costs a fifth of the CPU of `fs/promises` (open, stat, read and close each a trip
+ * through the thread pool), and on two cores that CPU is taken from the analysis workers.
+ */
+export function readTextFileSync (absolutePath: string): Buffer | SkipReason {
+  let bytes: Buffer
+  try {
+    bytes = readFileSync(absolutePath)
+  } catch {
+    return 'unreadable'
+  }
+  return looksBinary(bytes) ? 'binary' : bytes
+}
+
 export interface TextFile extends WalkedFile {
   content: Buffer
 }

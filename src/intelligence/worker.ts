@@ -4,11 +4,13 @@ import { FileAnalyzer } from './file-analyzer.js'
 import { TreeSitterRuntime } from './tree-sitter-runtime.js'
 import type { BatchReply, BatchRequest, WorkerOptions } from './worker-protocol.js'
 import type { FileAnalysis } from './types.js'
+import { adoptCompiled, grammarFile, RUNTIME_FILE } from './wasm-modules.js'
 
 if (parentPort === null) throw new Error('bzzz-ctx: intelligence/worker.js runs only as a worker thread')
 const port = parentPort
 
 const options = (workerData ?? {}) as WorkerOptions
+if (options.runtime !== undefined) adoptCompiled(RUNTIME_FILE, options.runtime)
 const analyzer: Promise<FileAnalyzer> = TreeSitterRuntime.load().then((runtime) => new FileAnalyzer(runtime, options.fileTimeoutMs))
 analyzer.then(
   () => { port.postMessage({ ready: true } satisfies BatchReply) },
@@ -19,6 +21,7 @@ analyzer.then(
 let queue: Promise<void> = Promise.resolve()
 
 port.on('message', (request: BatchRequest) => {
+  for (const [name, module] of Object.entries(request.grammars ?? {})) adoptCompiled(grammarFile(name), module)
   queue = queue.then(async () => {
     let reply: BatchReply
     try {

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { scanFindings, redactSecrets, REDACTED, MAX_FINDINGS_PER_KIND } from '../../src/intelligence/findings.js'
+import fc from 'fast-check'
+import { scanFindings, redactSecrets, REDACTED, MAX_FINDINGS_PER_KIND, factorAlternatives, topAlternatives } from '../../src/intelligence/findings.js'
 import type { SecurityFinding } from '../../src/intelligence/types.js'
 
 const kinds = (findings: readonly SecurityFinding[]): string[] => findings.map((finding) => `${finding.kind}@${finding.line}`)
@@ -64,4 +65,26 @@ t.test('redaction replaces secrets in copied text and leaves the rest', async t 
   t.equal(redactSecrets('The old key AKIAIOSFODNN7EXAMPLE was rotated.'), `The old key ${REDACTED} was rotated.`)
   t.equal(redactSecrets('Set password = "Hunter2-fixture" first'), `Set ${REDACTED} first`)
   t.equal(redactSecrets('Nothing secret in here.'), 'Nothing secret in here.')
+})
+
+t.test('the trigger regex factored into a trie finds triggers at exactly the places the plain alternation does', async t => {
+  t.same(topAlternatives('a|b(c|d)|[|]|(?:x|y)|(?:p)|(?:q)'), ['a', 'b(c|d)', '[|]', 'x', 'y', 'p', 'q'], 'top-level alternatives, whole groups unwrapped')
+  t.equal(factorAlternatives(['hashlib', 'hmac', 'ssl', 'secrets', '[srp]k_live_', 'crypto', 'cryptography']), 'h(?:ashlib|mac)|s(?:sl|ecrets)|c(?:r(?:ypto|yptography))|[srp]k_live_')
+  const triggers = ['hashlib', 'hmac', 'ssl', 'secrets', 'crypto', 'cryptography', String.raw`os\.(?:system|popen)`, 'eval|exec', 'log_?in', String.raw`select\s`, 'sk-', '[srp]k_live_', 'gh[pousr]_', 'a?b', String.raw`\$\((?!\()`, '`', 'x{2,}y']
+  const plain = new RegExp(triggers.map((trigger) => `(?:${trigger})`).join('|'), 'gi')
+  const factored = new RegExp(factorAlternatives(triggers.flatMap(topAlternatives)), 'gi')
+  const places = (regex: RegExp, text: string): number[] => {
+    const found: number[] = []
+    regex.lastIndex = 0
+    for (let match = regex.exec(text); match !== null; match = regex.exec(text)) {
+      found.push(match.index)
+      regex.lastIndex = match.index + 1
+    }
+    return found
+  }
+  const pieces = ['hashlib', 'hmac', 'SSL', 'secret', 'Crypto', 'cryptography', 'os.system', 'os.popen', 'eval', 'EXEC', 'login', 'log_in', 'select ', 'sk-', 'pk_live_', 'ghp_', 'ab', 'b', '$(', '$((', '`', 'xxy', 'x', ' ', '\n', '.', '_', 'h', 's', 'c']
+  fc.assert(fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }), (parts) => {
+    const text = parts.join('')
+    t.same(places(factored, text), places(plain, text))
+  }), { numRuns: 300 })
 })
