@@ -101,6 +101,42 @@ async function mapLimited<T, R> (items: readonly T[], limit: number, fn: (item: 
   return results
 }
 
+/**
+ * The .gitignore rules from the root down to `targetPath` (relative to the root, POSIX), and the first
+ * path on the way (the target or one of its directories) that those rules or the excluded directory
+ * names leave out, or null when none does.
+ */
+function rulesDownTo (root: string, targetPath: string, targetIsDirectory: boolean, excluded: ReadonlySet<string>): { levels: IgnoreLevel[], excludedBy: string | null } {
+  let levels: IgnoreLevel[] = []
+  const segments = targetPath === '' ? [] : targetPath.split('/')
+  let prefix = ''
+  for (let i = 0; i < segments.length; i++) {
+    const level = loadIgnoreLevel(join(root, prefix), prefix)
+    if (level !== null) levels = [...levels, level]
+    const segment = segments[i] as string
+    prefix = joinPosix(prefix, segment)
+    const isDirectory = i < segments.length - 1 || targetIsDirectory
+    if ((isDirectory && excluded.has(segment)) || isIgnored(levels, prefix, isDirectory)) return { levels, excludedBy: prefix }
+  }
+  return { levels, excludedBy: null }
+}
+
+/**
+ * Whether git would leave `path` out of the work tree at `root`: the path or a directory above it is
+ * ignored by a .gitignore on the way, or is one of the excluded directories (`node_modules`, ...).
+ */
+export function isLeftOutOf (root: string, path: string, excludedDirectories: readonly string[] = DEFAULT_EXCLUDED_DIRECTORIES): boolean {
+  const targetPath = toPosix(relative(root, path))
+  if (targetPath === '' || targetPath.startsWith('..')) return false
+  let isDirectory = false
+  try {
+    isDirectory = statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+  return rulesDownTo(root, targetPath, isDirectory, new Set(excludedDirectories)).excludedBy !== null
+}
+
 /** A directory waiting to be read: where it is, what it is called, and the rules that apply in it. */
 interface PendingDirectory {
   absolutePath: string
@@ -146,19 +182,11 @@ export async function walkTree (options: WalkOptions): Promise<WalkResult> {
     throw badInput(`cannot read ${target}: ${(err as Error).message}`)
   }
   // The rules of every directory from the root down to the target apply inside the target,
-  // and a target inside an ignored or excluded directory holds nothing to walk.
-  let levels: IgnoreLevel[] = []
-  const segments = targetPath === '' ? [] : targetPath.split('/')
-  let prefix = ''
-  for (let i = 0; i < segments.length; i++) {
-    const level = loadIgnoreLevel(join(root, prefix), prefix)
-    if (level !== null) levels = [...levels, level]
-    const segment = segments[i] as string
-    prefix = joinPosix(prefix, segment)
-    const isDirectory = i < segments.length - 1 || targetStats.isDirectory()
-    if ((isDirectory && excluded.has(segment)) || isIgnored(levels, prefix, isDirectory)) {
-      return { root, target, targetPath, targetIsDirectory: targetStats.isDirectory(), files, skipped }
-    }
+  // and a target inside an ignored or excluded directory holds nothing to walk: it is reported as skipped.
+  const { levels, excludedBy } = rulesDownTo(root, targetPath, targetStats.isDirectory(), excluded)
+  if (excludedBy !== null) {
+    skipped.push({ path: targetPath, reason: 'ignored' })
+    return { root, target, targetPath, targetIsDirectory: targetStats.isDirectory(), files, skipped }
   }
   if (!targetStats.isDirectory()) {
     classifyEntry(null, target, targetPath, levels, false, rootReal)

@@ -19,6 +19,7 @@ import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
 import { ContextStore, type Retrieved } from '../storage/context-store.js'
 import { projectNameFrom } from '../ucxl/address.js'
 import type { AnalyzeProgress, SkippedFile } from '../intelligence/types.js'
+import { isLeftOutOf } from '../intelligence/walk.js'
 import { CONFIG_FORMAT, DEFAULT_REPLICATION_FACTOR, homeExists, homePaths, readConfig, roleEntry, writeConfig, type PeerConfig } from './home.js'
 import { sectionCrypto } from './section-crypto.js'
 import { issueCertificate } from '../net/certificate.js'
@@ -110,12 +111,16 @@ export interface StatusReport {
   counters?: Record<string, number>
 }
 
-/** The root that addresses are relative to: the git work tree holding PATH, else PATH if a directory, else its directory. */
+/**
+ * The root that addresses are relative to: the git work tree holding PATH, else PATH if a directory,
+ * else its directory. A work tree whose .gitignore leaves PATH out (`versions/` in a pyenv checkout, a
+ * `node_modules` package) does not hold it: such a PATH is a tree of its own.
+ */
 export function findRoot (path: string): string {
   const start = statSync(path).isDirectory() ? path : dirname(path)
   let dir = start
   for (let i = 0; i < 64; i++) {
-    if (existsSync(join(dir, '.git'))) return dir
+    if (existsSync(join(dir, '.git'))) return isLeftOutOf(dir, path) ? start : dir
     const parent = dirname(dir)
     if (parent === dir) break
     dir = parent

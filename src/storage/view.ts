@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../crypto/atomic-file.js'
 import { applyVersion, versionKey, type Version, type VersionSlot } from '../distribution/version.js'
 import type { RecordKind } from '../context/record.js'
 import type { CompletionEntry, DecisionEntry, LogEntry, RequestEntry } from './log-entry.js'
+import { pack, unpack, type PackedView } from './checkpoint-codec.js'
 
 /** Where a version is stored: which writer log, which block. */
 export interface Pointer {
@@ -36,7 +37,8 @@ export interface QueueEvent {
 /** One version of an address as the history keeps it: [address, version key, term, wall ms, writer, decision]. */
 export type VersionLine = [string, string, number, number, string, string | null]
 
-const CHECKPOINT_FORMAT = 3
+/** 4: slots and version lines packed with a table of writers (checkpoint-codec.ts). An older checkpoint is replayed. */
+const CHECKPOINT_FORMAT = 4
 /** A checkpoint is written at most this often while entries arrive, and always at close. */
 export const CHECKPOINT_INTERVAL_MS = 5_000
 
@@ -52,9 +54,8 @@ interface Checkpoint {
   format: number
   hash: string
   applied: Record<string, number>
-  slots: Array<[string, Slot]>
+  view: PackedView
   queue: QueueEvent[]
-  versions: VersionLine[]
 }
 
 export class ContextView {
@@ -78,10 +79,11 @@ export class ContextView {
     if (!existsSync(this.checkpointFile)) return
     try {
       const checkpoint = JSON.parse(readFileSync(this.checkpointFile, 'utf8')) as Checkpoint
-      if (checkpoint.format !== CHECKPOINT_FORMAT || !Array.isArray(checkpoint.slots) || !Array.isArray(checkpoint.queue) || !Array.isArray(checkpoint.versions)) throw new Error('unknown format')
-      this.slots = new Map(checkpoint.slots)
+      if (checkpoint.format !== CHECKPOINT_FORMAT || !Array.isArray(checkpoint.queue)) throw new Error('unknown format')
+      const { slots, versions } = unpack(checkpoint.view)
+      this.slots = new Map(slots)
       this.queue = checkpoint.queue
-      this.versionLines = checkpoint.versions
+      this.versionLines = versions
       this.appliedLengths = new Map(Object.entries(checkpoint.applied))
       this.hash = Buffer.from(checkpoint.hash, 'hex')
       if (this.hash.length !== 32) throw new Error('bad hash')
@@ -104,7 +106,7 @@ export class ContextView {
       if (!this.dirty) return
       this.dirty = false
       this.lastCheckpoint = Date.now()
-      const checkpoint: Checkpoint = { format: CHECKPOINT_FORMAT, hash: this.hash.toString('hex'), applied: Object.fromEntries(this.appliedLengths), slots: [...this.slots], queue: this.queue, versions: this.versionLines }
+      const checkpoint: Checkpoint = { format: CHECKPOINT_FORMAT, hash: this.hash.toString('hex'), applied: Object.fromEntries(this.appliedLengths), view: pack(this.slots, this.versionLines), queue: this.queue }
       await writeFileAtomic(this.checkpointFile, JSON.stringify(checkpoint), 0o600)
     })
     await this.checkpointing

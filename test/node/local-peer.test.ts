@@ -1,6 +1,6 @@
 // The one-peer cluster end to end on the sample repo: generate, retrieve by role, no plaintext at rest, re-runs.
 import t, { type Test } from 'tap'
-import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LocalPeer, findRoot } from '../../src/node/local-peer.js'
@@ -132,4 +132,12 @@ t.test('the root is the git work tree holding PATH', async t => {
   cpSync(join(repo, 'README.md'), join(repo, '.git'))
   t.equal(findRoot(nested), repo, 'with .git above: the work tree')
   t.equal(findRoot(join(nested, 'app.py')), repo)
+  // A directory the work tree leaves out (its .gitignore, or an excluded name) is not held by it: it is its own tree.
+  writeFileSync(join(repo, '.gitignore'), 'src/server/\n')
+  t.equal(findRoot(nested), nested, 'a .gitignore\'d PATH is a tree of its own')
+  t.equal(findRoot(join(nested, 'app.py')), nested, 'and so is a file inside it')
+  t.equal(findRoot(join(repo, 'src')), repo, 'the directory above it is still in the work tree')
+  const vendored = join(repo, 'node_modules', 'lib')
+  mkdirSync(vendored, { recursive: true })
+  t.equal(findRoot(vendored), vendored, 'so is a package under node_modules')
 })

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { join } from 'node:path'
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import Corestore from 'corestore'
 import { ContextStore, associatedData } from '../../src/storage/context-store.js'
 import { decodeEntry, encodeBlock, encodeEntry, packBlocks, splitBlock, MAX_ENTRIES_PER_BLOCK } from '../../src/storage/log-entry.js'
@@ -120,6 +120,31 @@ t.test('the view survives a restart, and catches up with blocks appended after i
   t.equal((await store.retrieve('ucxl://p/src/new.go', 'viewer')).context.summary, 'Appended before a crash')
   t.equal((await store.retrieve('ucxl://p/src/pay.go', 'developer')).context.summary, 'Payment handler', 'older records still there')
   t.equal(store.addressCount, 4)
+})
+
+t.test('a checkpoint that is damaged, or of an older format, costs a replay of the logs and nothing else', async t => {
+  const keys = await testKeys()
+  const dir = join(keys.dir, 'store')
+  let store = await ContextStore.open(dir, keys.crypto)
+  await store.write(records, { term: 1, recipients: ALL, nowMs: 1 })
+  const hash = store.viewHash
+  await store.close()
+  const file = join(dir, 'view.checkpoint')
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as { format: number, view: { slots: unknown[][] } }
+  t.equal(saved.format, 4)
+  const damaged = [
+    '{"format":4,"hash":',
+    JSON.stringify({ ...saved, format: 3 }),
+    JSON.stringify({ ...saved, view: { ...saved.view, slots: saved.view.slots.map(([address]) => [address, [99, 0, 0, [1, 1, 0, 0, []], 'file', 0, null], []]) } })
+  ]
+  for (const text of damaged) {
+    writeFileSync(file, text)
+    store = await ContextStore.open(dir, keys.crypto)
+    t.equal(store.viewHash, hash, 'the same view, from the logs')
+    t.equal(store.addressCount, 3)
+    t.equal((await store.retrieve('ucxl://p/src/pay.go', 'developer')).context.summary, 'Payment handler')
+    await store.close()
+  }
 })
 
 t.test('no plaintext at rest', async t => {
