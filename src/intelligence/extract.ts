@@ -137,8 +137,16 @@ function leadingComment (def: Node, spec: LanguageSpec, source: string): string 
 const LICENSE = /copyright|licen[cs]ed?\b|spdx-license/i
 const FILE_DOC_MARKER = /^(?:\/\/!|\/\*!)|@(?:file|fileoverview|module|overview)\b/
 
+/**
+ * The text of a string literal: from the source, or for a placeholder of the skeleton (`""` standing
+ * for a docstring) the text it stands for, by line.
+ */
+function literalText (node: Node, source: string, strings: ReadonlyMap<number, string> | undefined): string {
+  return (strings === undefined ? undefined : strings.get(node.startPosition.row)) ?? nodeText(node, source)
+}
+
 /** The first comment block of a file (after shebang and the like), unless it documents the first definition. */
-function fileDoc (root: Node, spec: LanguageSpec, source: string): string | undefined {
+function fileDoc (root: Node, spec: LanguageSpec, source: string, strings: ReadonlyMap<number, string> | undefined): string | undefined {
   let child = root.firstNamedChild
   while (child !== null && (spec.fileHeader?.has(child.type) === true || (spec.comments.has(child.type) && isShebang(child, source)))) {
     child = child.nextNamedSibling
@@ -146,7 +154,7 @@ function fileDoc (root: Node, spec: LanguageSpec, source: string): string | unde
   if (spec.moduleDocstring === true) {
     while (child !== null && spec.comments.has(child.type)) child = child.nextNamedSibling
     const string = child?.type === 'expression_statement' ? child.firstNamedChild : null
-    return string?.type === 'string' ? docstringParagraph(nodeText(string, source)) : undefined
+    return string?.type === 'string' ? docstringParagraph(literalText(string, source, strings)) : undefined
   }
   // A license header comes first in many files: look at the next block too.
   for (let block = 0; block < 2 && child !== null && spec.comments.has(child.type); block++) {
@@ -182,11 +190,13 @@ export class SymbolExtractor {
     let source = skeleton?.text ?? fullSource
     let tree = parser.parse(source)
     let extraImports = skeleton?.imports ?? []
+    let strings = skeleton?.strings
     if (tree !== null && skeleton !== undefined && tree.rootNode.hasError) {
       // The skeleton lost something the grammar needs: read the whole file instead.
       tree.delete()
       source = fullSource
       extraImports = []
+      strings = undefined
       tree = parser.parse(source)
     }
     if (tree === null) return { symbols: [], imports: [], parsed: false }
@@ -262,7 +272,7 @@ export class SymbolExtractor {
         const exported = spec.exported?.(def, name, parent, source)
         if (exported !== undefined) symbol.exported = exported
         const doc = parts.doc !== undefined
-          ? docstringParagraph(nodeText(parts.doc, source))
+          ? docstringParagraph(literalText(parts.doc, source, strings))
           : spec.moduleDocstring === true ? undefined : leadingComment(def, spec, source)
         if (doc !== undefined) symbol.doc = firstSentence(doc)
         symbols.push(symbol)
@@ -277,7 +287,7 @@ export class SymbolExtractor {
       }
       symbols.sort((a, b) => a.line - b.line)
       const extraction: Extraction = { symbols, imports: [...imports], parsed: true }
-      const doc = fileDoc(root, spec, source)
+      const doc = fileDoc(root, spec, source, strings)
       if (doc !== undefined) extraction.doc = doc
       return extraction
     } finally {

@@ -33,7 +33,7 @@ export interface LanguageSpec {
    * A cheaper text to parse with the same declarations on the same lines (Python's skeleton);
    * the source itself is parsed when the skeleton does not parse cleanly.
    */
-  skeleton?: (source: string) => { text: string, imports: string[] }
+  skeleton?: (source: string) => { text: string, imports: string[], strings?: ReadonlyMap<number, string> }
   /** The file doc is a docstring: the first statement, a string (Python). */
   moduleDocstring?: boolean
   /** Callees whose string argument is an import (`require`, `source`, `Import-Module`). */

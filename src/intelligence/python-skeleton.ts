@@ -2,10 +2,13 @@
  * The declarations of a Python module with everything else blanked out, line for line, so the
  * parser reads a fraction of the text and every line number stays true.
  *
- * Kept: `def`/`class` headers and decorators, imports, compound statement headers (`if`, `try`,
- * `with`, ...), and the first paragraph of each docstring. Blanked: every other statement. A block
- * left empty gets a `pass`. The result parses to the same symbols, imports and docs as the source;
- * when it does not parse cleanly the extractor falls back to the source itself.
+ * Kept: decorators, imports, compound statement headers (`if`, `try`, `with`, ...), `def` and
+ * `class` headers cut to `def name():` and `class Name:` (parameters, bases and annotations name no
+ * symbol, and are a quarter of the parser's work), and each docstring as an empty literal `""`
+ * whose text (its first paragraph, the only part a record keeps) is handed over beside the
+ * skeleton, by line. Blanked: every other statement. A block left empty gets a `pass`. The result
+ * parses to the same symbols, imports and docs as the source; when it does not parse cleanly the
+ * extractor falls back to the source itself.
  */
 
 const SPACE = 32
@@ -174,12 +177,18 @@ interface Block {
 const KEEP = 1
 const PASS = 2
 const DOCSTRING = 3
+const HEADER = 4
 
 export interface Skeleton {
   text: string
   /** Imports inside function bodies, which the skeleton leaves out: read from their lines. */
   imports: string[]
+  /** The text of each docstring that the skeleton shows as `""`, by its 0-based line: the literal cut after its first paragraph. */
+  strings: Map<number, string>
 }
+
+/** A `def` or `class` header up to its name, when `(` (a def) or `(`/`:` (a class) follows. */
+const HEADER_HEAD = /[ \t]*(?:(?:async[ \t]+)?def[ \t]+[A-Za-z_][A-Za-z0-9_]*(?=[ \t]*\()|class[ \t]+[A-Za-z_][A-Za-z0-9_]*(?=[ \t]*[(:]))/y
 
 /** `import a.b as c, d` → a.b, d; `from .x import y` → .x; `from . import a, b` → .a, .b. */
 function importSpecifiers (statement: string): string[] {
@@ -240,13 +249,20 @@ export function pythonSkeleton (source: string): Skeleton {
     }
     if (!keep) continue
     block.kept++
-    for (let physical = line.first; physical <= line.last; physical++) if (marks[physical] === 0) marks[physical] = KEEP
-    if (docstrings.has(line.first)) marks[line.first] = DOCSTRING
+    if (docstrings.has(line.first)) {
+      marks[line.first] = DOCSTRING
+    } else if (line.opensBlock && (line.isFunction || source.startsWith('class', (starts[line.first] as number) + line.indent)) && (HEADER_HEAD.lastIndex = starts[line.first] as number, HEADER_HEAD.test(source))) {
+      // `def name(...) -> T:` over any number of lines becomes `def name():` on its first.
+      marks[line.first] = HEADER
+    } else {
+      for (let physical = line.first; physical <= line.last; physical++) if (marks[physical] === 0) marks[physical] = KEEP
+    }
     if (line.opensBlock) stack.push({ isFunction: line.isFunction, headerIndent: line.indent, bodyIndent: -1, firstBodyLine: -1, kept: 0 })
   }
   while (stack.length > 1) close(stack.pop() as Block)
 
   const out: string[] = new Array<string>(physicalCount)
+  const strings = new Map<number, string>()
   for (let physical = 0; physical < physicalCount; physical++) {
     const start = starts[physical] as number
     const mark = marks[physical]
@@ -255,14 +271,85 @@ export function pythonSkeleton (source: string): Skeleton {
     } else if (mark === PASS) {
       const indent = passIndent.get(physical) ?? 0
       out[physical] = source.slice(start, start + indent) + 'pass'
+    } else if (mark === HEADER) {
+      HEADER_HEAD.lastIndex = start
+      HEADER_HEAD.test(source)
+      const isClass = source.startsWith('class', lineIndent(source, start))
+      out[physical] = source.slice(start, HEADER_HEAD.lastIndex) + (isClass ? ':' : '():')
     } else if (mark === DOCSTRING) {
-      physical = emitDocstring(source, starts, physical, docstrings.get(physical) ?? physical, out)
+      const last = docstrings.get(physical) ?? physical
+      const text = docstringText(source, starts, physical, last)
+      if (text === null) {
+        // Not one plain literal (`"a" "b"`, `"""x""" + y`): kept as it is.
+        physical = emitDocstring(source, starts, physical, last, out)
+        continue
+      }
+      out[physical] = source.slice(start, lineIndent(source, start)) + '""'
+      strings.set(physical, text)
+      for (let line = physical + 1; line <= last; line++) out[line] = ''
+      physical = last
     } else {
       const end = physical + 1 < physicalCount ? (starts[physical + 1] as number) - 1 : source.length
       out[physical] = source.slice(start, end)
     }
   }
-  return { text: out.join('\n'), imports }
+  return { text: out.join('\n'), imports, strings }
+}
+
+/** Where the indentation of the line starting at `start` ends. */
+function lineIndent (source: string, start: number): number {
+  let at = start
+  while (source.charCodeAt(at) === SPACE || source.charCodeAt(at) === TAB) at++
+  return at
+}
+
+/** After a literal: blanks, a comment and line ends only, up to `end`. */
+const NOTHING_AFTER = /(?:[ \t\r\n]|#[^\n]*)*/y
+
+/**
+ * The text of the docstring on physical lines [first, last] when they hold one string literal and
+ * nothing after it but a comment: the literal cut after its first paragraph (the only part a record
+ * keeps) and closed with its own quotes. Null otherwise (`"a" "b"`, `"""x""" + y`).
+ */
+function docstringText (source: string, starts: readonly number[], first: number, last: number): string | null {
+  const start = lineIndent(source, starts[first] as number)
+  const end = last + 1 < starts.length ? (starts[last + 1] as number) - 1 : source.length
+  let at = start
+  while (STRING_PREFIX.has(source.charCodeAt(at))) at++
+  const quote = source.charCodeAt(at)
+  if (quote !== QUOTE && quote !== APOSTROPHE) return null
+  const triple = source.charCodeAt(at + 1) === quote && source.charCodeAt(at + 2) === quote
+  const delimiter = source.slice(at, at + (triple ? 3 : 1))
+  const bodyStart = at + delimiter.length
+  // The closing delimiter: the first one not escaped by an odd run of backslashes.
+  let close = bodyStart
+  for (;;) {
+    close = source.indexOf(delimiter, close)
+    if (close === -1 || close >= end) return null
+    let slashes = 0
+    while (source.charCodeAt(close - 1 - slashes) === BACKSLASH) slashes++
+    if (slashes % 2 === 0) break
+    close++
+  }
+  NOTHING_AFTER.lastIndex = close + delimiter.length
+  NOTHING_AFTER.test(source)
+  if (NOTHING_AFTER.lastIndex < end) return null
+  // Cut at the first blank line after some text: docstringParagraph reads no further.
+  let cut = close
+  let sawText = false
+  for (let lineStart = bodyStart; lineStart < close;) {
+    const newline = source.indexOf('\n', lineStart)
+    const lineEnd = newline === -1 || newline > close ? close : newline
+    let blank = true
+    for (let i = lineStart; i < lineEnd; i++) {
+      const c = source.charCodeAt(i)
+      if (c !== SPACE && c !== TAB && c !== CR) { blank = false; break }
+    }
+    if (blank && sawText) { cut = lineStart; break }
+    if (!blank) sawText = true
+    lineStart = lineEnd + 1
+  }
+  return source.slice(start, cut) + delimiter
 }
 
 /**

@@ -58,15 +58,23 @@ t.test('the skeleton keeps every line in place and only the declarations', async
   const lines = skeleton.text.split('\n')
   t.equal(lines.length, SOURCE.split('\n').length, 'same number of lines')
   t.ok(skeleton.text.length < SOURCE.length * 0.8, 'much shorter')
-  t.equal(lines[1], '"""A module with every shape the skeleton must keep. """', 'a docstring is cut after its first paragraph and closed')
+  t.equal(lines[1], '""', 'a docstring is an empty literal in the skeleton')
+  t.equal(skeleton.strings.get(1), '"""A module with every shape the skeleton must keep.\n"""', 'its text, cut after the first paragraph and closed, is handed over by line')
+  t.equal(skeleton.strings.get(20), "'''A shape.'''")
+  t.equal(lines[18], 'class Shape:', 'a class header is cut to its name')
+  t.equal(lines[19], '', 'and its other lines blanked')
+  t.equal(lines[23], '    def area():', 'so is a def header')
+  t.equal(lines[24], '')
   t.equal(lines[3], '')
   t.equal(lines[4], 'import os')
   t.equal(lines[6], '    import json')
   t.equal(lines[8], '    pass', 'an emptied block gets a pass')
   for (const index of [9, 10, 11, 12, 13, 14, 21, 27, 28, 29, 30, 31, 38, 39, 40, 45]) t.equal(lines[index], '', `line ${index + 1} is blanked`)
-  t.equal(lines[25], '        """Area of the shape."""')
+  t.equal(lines[25], '        ""')
+  t.equal(skeleton.strings.get(25), '"""Area of the shape."""')
   t.equal(lines[33], '    async def load(self): return await self.fetch()', 'a one-line def stays whole')
-  t.equal(lines[36], '                   2]):', 'a multi-line header stays whole')
+  t.equal(lines[35], 'def _private():', 'a multi-line header is cut to one line')
+  t.equal(lines[36], '')
   t.equal(lines[37], '    pass', 'a function without a docstring gets a pass')
   t.same(skeleton.imports, ['math', 'decimal'], 'imports inside function bodies are read from their lines')
 })
@@ -79,6 +87,35 @@ t.test('extraction from the skeleton equals extraction from the source', async t
   t.same(fast.symbols.map((symbol) => `${symbol.kind} ${symbol.name}@${symbol.line}`), ['class Shape@19', 'method area@24', 'method load@34', 'function _private@36', 'function main@44'])
   t.equal(fast.doc, full.doc)
   t.same([...fast.imports].sort(), [...new Set([...full.imports, 'decimal'])].sort(), 'the skeleton also finds imports nested deep in functions')
+})
+
+t.test('a docstring that is not one plain literal stays as it is', async t => {
+  const source = [
+    'def f():',
+    '    "a" "b"',
+    '',
+    'def g():',
+    "    '''x''' + y",
+    '',
+    'def h():',
+    '    r"""raw \\\\""" # note',
+    '    return 1',
+    '',
+    'def k():',
+    '    """Quotes \\""" inside."""',
+    ''
+  ].join('\n')
+  const skeleton = pythonSkeleton(source)
+  const lines = skeleton.text.split('\n')
+  t.equal(lines[1], '    "a" "b"')
+  t.equal(lines[4], "    '''x''' + y")
+  t.equal(lines[7], '    ""', 'a raw literal ending in an escaped backslash, a comment after it: a docstring')
+  t.equal(skeleton.strings.get(7), 'r"""raw \\\\"""')
+  const grammar = await (await TreeSitterRuntime.load()).grammar('python')
+  const fast = new SymbolExtractor(grammar).extract(source)
+  const full = new SymbolExtractor({ ...grammar, spec: { ...grammar.spec, skeleton: undefined } }).extract(source)
+  t.same(fast.symbols, full.symbols)
+  t.same(fast.symbols.map((symbol) => symbol.doc), [undefined, undefined, 'raw \\\\', 'Quotes \\""" inside.'], 'an escaped closing quote does not end a docstring')
 })
 
 t.test('a skeleton that does not parse cleanly falls back to the source', async t => {
