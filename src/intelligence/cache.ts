@@ -3,7 +3,7 @@
  * whose size and mtime are unchanged is not even read. The caller persists it (encrypted); this never touches disk.
  */
 import { createHash } from 'node:crypto'
-import { LRUCache } from 'lru-cache'
+import { Lru } from '../lru.js'
 import { corrupt } from '../errors.js'
 import type { FileAnalysis } from './types.js'
 
@@ -48,13 +48,13 @@ function isRecord (value: unknown): value is Record<string, unknown> {
 }
 
 export class AnalysisCache {
-  private readonly stats: LRUCache<string, StatEntry>
-  private readonly analyses: LRUCache<string, FileAnalysis>
+  private readonly stats: Lru<string, StatEntry>
+  private readonly analyses: Lru<string, FileAnalysis>
 
   constructor (options: AnalysisCacheOptions = {}) {
     const max = Math.max(1, options.maxEntries ?? DEFAULT_MAX_CACHE_ENTRIES)
-    this.stats = new LRUCache({ max })
-    this.analyses = new LRUCache({ max })
+    this.stats = new Lru(max)
+    this.analyses = new Lru(max)
   }
 
   /** Analyses held. */
@@ -99,8 +99,8 @@ export class AnalysisCache {
   toJSON (): AnalysisCacheSnapshot {
     const stats: AnalysisCacheSnapshot['stats'] = []
     // Oldest first, so loading the snapshot restores the recency order.
-    for (const [path, entry] of [...this.stats.entries()].reverse()) stats.push([path, entry.size, entry.mtimeMs, entry.hash, entry.language])
-    const analyses: AnalysisCacheSnapshot['analyses'] = [...this.analyses.entries()].reverse()
+    for (const [path, entry] of this.stats.entries()) stats.push([path, entry.size, entry.mtimeMs, entry.hash, entry.language])
+    const analyses: AnalysisCacheSnapshot['analyses'] = [...this.analyses.entries()]
     return { format: CACHE_FORMAT, analyzer: ANALYZER_VERSION, stats, analyses }
   }
 

@@ -21,19 +21,19 @@ const hasFunction = (symbols: readonly SymbolInfo[], name: string): boolean =>
 export function detectEntryPoint (language: string | null, source: string, symbols: readonly SymbolInfo[]): string | undefined {
   switch (language) {
     case 'python':
-      if (/^if\s+__name__\s*==\s*['"]__main__['"]\s*:/m.test(source)) return "runs as a script: `if __name__ == '__main__'`"
+      if (source.includes('__main__') && /^if\s+__name__\s*==\s*['"]__main__['"]\s*:/m.test(source)) return "runs as a script: `if __name__ == '__main__'`"
       break
     case 'go':
-      if (/^package\s+main\b/m.test(source) && hasFunction(symbols, 'main')) return 'program entry: `func main` in package main'
+      if (hasFunction(symbols, 'main') && /^package\s+main\b/m.test(source)) return 'program entry: `func main` in package main'
       break
     case 'rust': case 'c': case 'cpp':
       if (hasFunction(symbols, 'main')) return 'program entry: `main` function'
       break
     case 'java':
-      if (/\bstatic\s+(?:final\s+)?void\s+main\s*\(/.test(source)) return 'program entry: `static void main`'
+      if (source.includes('main') && /\bstatic\s+(?:final\s+)?void\s+main\s*\(/.test(source)) return 'program entry: `static void main`'
       break
     case 'csharp':
-      if (/\bstatic\s+(?:async\s+)?(?:void|int|Task(?:<int>)?)\s+Main\s*\(/.test(source)) return 'program entry: `static Main`'
+      if (source.includes('Main') && /\bstatic\s+(?:async\s+)?(?:void|int|Task(?:<int>)?)\s+Main\s*\(/.test(source)) return 'program entry: `static Main`'
       break
     case 'ruby':
       if (/\b(?:__FILE__\s*==\s*\$(?:0|PROGRAM_NAME)|\$(?:0|PROGRAM_NAME)\s*==\s*__FILE__)/.test(source)) return 'runs as a script: `if __FILE__ == $0`'

@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os'
 import { writeFileAtomic } from '../crypto/atomic-file.js'
 import { join, relative } from 'node:path'
 import { createHash, randomBytes } from 'node:crypto'
-import { LRUCache } from 'lru-cache'
+import { Lru } from '../lru.js'
 import { AckTracker } from '../distribution/acks.js'
 import { GossipCore, type GossipEffect, type Head } from '../distribution/gossip.js'
 import { BzzzError, badInput, badUsage, isBzzzError, unavailable, type ErrorCode } from '../errors.js'
@@ -148,7 +148,7 @@ export class ClusterNode {
   private readonly electionTimeoutMs: number
   private readonly canCampaign: boolean
   /** Answers of forwarded calls this leader served, by request id: a retry of the same id gets the same answer. */
-  private readonly served = new LRUCache<string, Promise<unknown>>({ max: 10_000 })
+  private readonly served = new Lru<string, Promise<unknown>>(10_000)
   private readonly leaderWaiters = new Set<() => void>()
   private fedLeadership = { isLeader: false, term: -1 }
   private known: Set<string> | null = null

@@ -6,7 +6,7 @@
 import { join } from 'node:path'
 import Corestore from 'corestore'
 import type Hypercore from 'hypercore'
-import { LRUCache } from 'lru-cache'
+import { Lru } from '../lru.js'
 import { contentOf, diffAgainstParent, mergeLayers, type Content } from '../context/merge.js'
 import type { ContextRecord } from '../context/record.js'
 import { resolveContext, DEFAULT_RESOLVE_DEPTH, type ReadableLayer, type Resolution } from '../context/resolve.js'
@@ -80,9 +80,9 @@ export class ContextStore {
   private readonly remoteLogs = new Map<string, Hypercore>()
   /** Remote blocks that failed to decode or claimed another writer: skipped, and counted. */
   rejectedEntries = 0
-  private readonly resolved = new LRUCache<string, Retrieved>({ max: RESOLVED_CACHE_MAX })
-  private readonly layers = new LRUCache<string, ReadableLayer | 'none'>({ max: LAYER_CACHE_MAX })
-  private readonly blocks = new LRUCache<string, LogEntry[]>({ max: BLOCK_CACHE_MAX })
+  private readonly resolved = new Lru<string, Retrieved>(RESOLVED_CACHE_MAX)
+  private readonly layers = new Lru<string, ReadableLayer | 'none'>(LAYER_CACHE_MAX)
+  private readonly blocks = new Lru<string, LogEntry[]>(BLOCK_CACHE_MAX)
 
   private constructor (dir: string, crypto: SectionCrypto) {
     this.dir = dir
