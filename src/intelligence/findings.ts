@@ -213,41 +213,35 @@ interface Scanner {
 
 const scanners = new Map<string, Scanner>()
 
-/** The top-level alternatives of a regex source (`a|b(c|d)|[|]` → `a`, `b(c|d)`, `[|]`), each unwrapped when it is one whole `(?:...)` group. */
-export function topAlternatives (source: string): string[] {
-  const alternatives: string[] = []
+/**
+ * The places of the top-level `|` in a regex source (outside groups and classes, not escaped), and
+ * whether its parentheses balance at every prefix (so `(?:a)|(?:b)` is not one group).
+ */
+function topLevelBars (source: string): { bars: number[], balanced: boolean } {
+  const bars: number[] = []
   let depth = 0
   let inClass = false
-  let start = 0
+  let balanced = true
   for (let i = 0; i < source.length; i++) {
     const c = source[i]
     if (c === '\\') { i++; continue }
     if (inClass) { if (c === ']') inClass = false; continue }
     if (c === '[') inClass = true
     else if (c === '(') depth++
-    else if (c === ')') depth--
-    else if (c === '|' && depth === 0) { alternatives.push(source.slice(start, i)); start = i + 1 }
+    else if (c === ')' && --depth < 0) balanced = false
+    else if (c === '|' && depth === 0) bars.push(i)
   }
-  alternatives.push(source.slice(start))
-  return alternatives.flatMap((alternative) => {
-    const inner = alternative.startsWith('(?:') && alternative.endsWith(')') ? alternative.slice(3, -1) : null
-    return inner !== null && isBalanced(inner) ? topAlternatives(inner) : [alternative]
-  })
+  return { bars, balanced: balanced && depth === 0 }
 }
 
-/** Whether parentheses balance in a regex source at every prefix (so `(?:a)|(?:b)` is not one group). */
-function isBalanced (source: string): boolean {
-  let depth = 0
-  let inClass = false
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i]
-    if (c === '\\') { i++; continue }
-    if (inClass) { if (c === ']') inClass = false; continue }
-    if (c === '[') inClass = true
-    else if (c === '(') depth++
-    else if (c === ')' && --depth < 0) return false
-  }
-  return depth === 0
+/** The top-level alternatives of a regex source (`a|b(c|d)|[|]` → `a`, `b(c|d)`, `[|]`), each unwrapped when it is one whole `(?:...)` group. */
+export function topAlternatives (source: string): string[] {
+  const { bars } = topLevelBars(source)
+  const alternatives = [-1, ...bars].map((bar, i) => source.slice(bar + 1, bars[i] ?? source.length))
+  return alternatives.flatMap((alternative) => {
+    const inner = alternative.startsWith('(?:') && alternative.endsWith(')') ? alternative.slice(3, -1) : null
+    return inner !== null && topLevelBars(inner).balanced ? topAlternatives(inner) : [alternative]
+  })
 }
 
 const PLAIN_FIRST = /^[a-z0-9_]/i

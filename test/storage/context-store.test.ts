@@ -93,14 +93,19 @@ t.test('unchanged records are not written again; a change makes a new version an
   t.equal(narrower.written, 1, 'a change of recipients is a change')
 })
 
-t.test('the view survives a restart, and catches up with blocks appended after its checkpoint', async t => {
+/** A store on disk that holds `records`, closed: its keys, folder, view hash and writer. */
+async function closedStore (): Promise<{ keys: Awaited<ReturnType<typeof testKeys>>, dir: string, hash: string, writer: string }> {
   const keys = await testKeys()
   const dir = join(keys.dir, 'store')
-  let store = await ContextStore.open(dir, keys.crypto)
+  const store = await ContextStore.open(dir, keys.crypto)
   await store.write(records, { term: 1, recipients: ALL, nowMs: 1 })
-  const hash = store.viewHash
-  const writer = store.writer
+  const closed = { keys, dir, hash: store.viewHash, writer: store.writer }
   await store.close()
+  return closed
+}
+
+t.test('the view survives a restart, and catches up with blocks appended after its checkpoint', async t => {
+  const { keys, dir, hash, writer } = await closedStore()
 
   // A crash between append and apply: a block in the log that the view has not applied.
   const raw = new Corestore(dir)
@@ -114,7 +119,7 @@ t.test('the view survives a restart, and catches up with blocks appended after i
   t.ok(last.version.term === 1)
   await raw.close()
 
-  store = await ContextStore.open(dir, keys.crypto)
+  const store = await ContextStore.open(dir, keys.crypto)
   t.teardown(() => store.close())
   t.not(store.viewHash, hash, 'the view changed by catching up')
   t.equal((await store.retrieve('ucxl://p/src/new.go', 'viewer')).context.summary, 'Appended before a crash')
@@ -123,12 +128,7 @@ t.test('the view survives a restart, and catches up with blocks appended after i
 })
 
 t.test('a checkpoint that is damaged, or of an older format, costs a replay of the logs and nothing else', async t => {
-  const keys = await testKeys()
-  const dir = join(keys.dir, 'store')
-  let store = await ContextStore.open(dir, keys.crypto)
-  await store.write(records, { term: 1, recipients: ALL, nowMs: 1 })
-  const hash = store.viewHash
-  await store.close()
+  const { keys, dir, hash } = await closedStore()
   const file = join(dir, 'view.checkpoint')
   const saved = JSON.parse(readFileSync(file, 'utf8')) as { format: number, view: { slots: unknown[][] } }
   t.equal(saved.format, 4)
@@ -139,7 +139,7 @@ t.test('a checkpoint that is damaged, or of an older format, costs a replay of t
   ]
   for (const text of damaged) {
     writeFileSync(file, text)
-    store = await ContextStore.open(dir, keys.crypto)
+    const store = await ContextStore.open(dir, keys.crypto)
     t.equal(store.viewHash, hash, 'the same view, from the logs')
     t.equal(store.addressCount, 3)
     t.equal((await store.retrieve('ucxl://p/src/pay.go', 'developer')).context.summary, 'Payment handler')
