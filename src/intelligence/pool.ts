@@ -1,5 +1,6 @@
 /** A pool of analysis worker threads: files go out in batches, a crashed worker fails its files loudly. */
 import { availableParallelism } from 'node:os'
+import { setFlagsFromString } from 'node:v8'
 import { Worker } from 'node:worker_threads'
 import { BzzzError } from '../errors.js'
 import { distModule } from '../paths.js'
@@ -55,6 +56,21 @@ function transferables (jobs: readonly AnalysisJob[]): ArrayBuffer[] {
     if (buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength) buffers.add(buffer)
   }
   return [...buffers]
+}
+
+/**
+ * The workers optimise their hot JavaScript (the skeleton scanner, the extraction loop) on their own
+ * thread, synchronously, rather than on V8's background compiler threads. With one worker per core those
+ * threads find no core free, so optimised code arrived late and the workers ran slow code meanwhile: this
+ * saves about 3% of the CPU and the time of an analysis on two cores (16 interleaved runs). Flags are per process and are read
+ * when an isolate starts, so they are set once, before the first worker; this thread keeps its own setting.
+ */
+let workerCompilerFlagsSet = false
+function setWorkerCompilerFlags (): void {
+  if (workerCompilerFlagsSet) return
+  workerCompilerFlagsSet = true
+  setFlagsFromString('--no-concurrent-recompilation')
+  setFlagsFromString('--no-concurrent-osr')
 }
 
 export class AnalysisPool {
@@ -178,6 +194,7 @@ export class AnalysisPool {
     } catch {
       // The worker compiles the runtime itself, and reports why it cannot.
     }
+    setWorkerCompilerFlags()
     const worker = new Worker(this.workerFile, { workerData })
     const slot: WorkerSlot = { worker, inFlight: new Map(), ready: false, dead: false, grammars: new Set() }
     this.slots.push(slot)
