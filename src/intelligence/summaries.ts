@@ -35,19 +35,34 @@ export function fileNoun (language: string | null, path: string, isTest: boolean
 }
 
 const TYPE_KINDS = ['class', 'struct', 'interface', 'trait', 'enum', 'type', 'namespace', 'module'] as const
+const TYPE_KIND_SET: ReadonlySet<string> = new Set(TYPE_KINDS)
+const COUNTED_KINDS = ['function', 'method', 'selector', 'section', 'constant', 'export'] as const
+const COUNTED_KIND_SET: ReadonlySet<string> = new Set(COUNTED_KINDS)
 const PLURALS: Readonly<Record<string, string>> = { class: 'classes', namespace: 'namespaces', section: 'sections' }
 
 /** `class Foo and 3 functions`, `struct Store, interface Getter and 2 functions`: names when few, counts when many. */
 export function describeSymbols (symbols: readonly SymbolInfo[]): string {
+  // One pass: top-level types by kind (names kept), and counts of the other kinds.
+  const types = new Map<string, SymbolInfo[]>()
+  const counts = new Map<string, number>()
+  for (const symbol of symbols) {
+    if (symbol.parent === undefined && TYPE_KIND_SET.has(symbol.kind)) {
+      const named = types.get(symbol.kind)
+      if (named === undefined) types.set(symbol.kind, [symbol])
+      else named.push(symbol)
+    } else if (COUNTED_KIND_SET.has(symbol.kind)) {
+      counts.set(symbol.kind, (counts.get(symbol.kind) ?? 0) + 1)
+    }
+  }
   const parts: string[] = []
   for (const kind of TYPE_KINDS) {
-    const named = symbols.filter((symbol) => symbol.kind === kind && symbol.parent === undefined)
-    if (named.length === 0) continue
+    const named = types.get(kind)
+    if (named === undefined) continue
     if (named.length <= 2) for (const symbol of named) parts.push(`${kind} ${symbol.name}`)
     else parts.push(plural(named.length, kind, PLURALS[kind] ?? kind + 's'))
   }
-  for (const kind of ['function', 'method', 'selector', 'section', 'constant', 'export'] as const) {
-    const count = symbols.filter((symbol) => symbol.kind === kind).length
+  for (const kind of COUNTED_KINDS) {
+    const count = counts.get(kind) ?? 0
     if (count > 0) parts.push(plural(count, kind, PLURALS[kind] ?? kind + 's'))
   }
   return listWithMore(parts, 4)
