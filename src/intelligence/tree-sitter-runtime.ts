@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type * as TreeSitter from '@vscode/tree-sitter-wasm'
 import { GRAMMAR_NAMES, type ParsedLanguage } from './languages.js'
 import type { LanguageSpec } from './language-spec.js'
-import { LANGUAGE_SPECS } from './queries/registry.js'
+import { languageSpec } from './queries/registry.js'
 import { compiledGrammar, compiledRuntime, GRAMMAR_DIRECTORY, wasm } from './wasm-modules.js'
 
 export { GRAMMAR_DIRECTORY } from './wasm-modules.js'
@@ -67,7 +67,7 @@ export class TreeSitterRuntime {
 
   private async loadGrammar (language: ParsedLanguage): Promise<Grammar> {
     const loaded = await this.loadLanguage(GRAMMAR_NAMES[language])
-    const spec = LANGUAGE_SPECS[language]
+    const spec = await languageSpec(language)
     const parser = new this.treeSitter.Parser()
     parser.setLanguage(loaded)
     const query = new this.treeSitter.Query(loaded, spec.query)

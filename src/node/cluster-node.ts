@@ -73,7 +73,7 @@ export interface ClusterNodeOptions {
   onElection?: (event: { term: number, state: ElectionState, leader: string | null }) => void
   /**
    * Deliberate faults, for the simulator's proof that its checkers catch them; never set otherwise. doubleVote: grant
-   * every vote, even a second one in a term. ackBeforeReplicate: call writes acknowledged without waiting for peers.
+   * every vote, even a second one in a term. ackBeforeReplicate: call writes acknowledged at once, before peers are told of them.
    * forgetQueue: a new leader drops the requests accepted before its term.
    */
   faults?: { doubleVote?: boolean, ackBeforeReplicate?: boolean, forgetQueue?: boolean }
@@ -516,8 +516,10 @@ export class ClusterNode {
     const writer = this.peer.store.writer
     const length = this.peer.store.logLength
     if (this.closing) throw unavailable('the node is stopping: not acknowledged')
-    this.announce()
+    // The fault acknowledges before it even tells its peers: they learn of the write at the next gossip tick, if the
+    // writer is still up then (announcing first made the proof depend on how fast replication raced the crash).
     if (this.options.faults?.ackBeforeReplicate === true) return { holders: 1, required: 1 }
+    this.announce()
     // A record needs its replication factor of the peers connected, and never fewer than a majority of the roster
     // (capped by the factor): an isolated leader cannot acknowledge alone. An accepted request needs a majority of
     // the roster, the peers any next leader is elected by, so a new leader can always find it.
