@@ -113,7 +113,8 @@ export function directoryInsights (facts: TreeFacts, directory: string, paths: r
   }
 
   // Architecture: which of its modules import which, what it imports from outside, and its external packages.
-  const between = new Map<string, number>()
+  // Counted by module pair, labelled once at the end: a label per import edge was most of this function's time.
+  const between = new Map<string, Map<string, number>>()
   const outside = new Map<string, number>()
   const externals = new Map<string, number>()
   for (const path of code) {
@@ -122,8 +123,9 @@ export function directoryInsights (facts: TreeFacts, directory: string, paths: r
       if (isUnder(target, directory)) {
         const toModule = facts.childModule(directory, target)
         if (fromModule === null || toModule === null || toModule === fromModule) continue
-        const key = `${moduleLabel(facts, directory, fromModule)} → ${moduleLabel(facts, directory, toModule)}`
-        between.set(key, (between.get(key) ?? 0) + 1)
+        let row = between.get(fromModule)
+        if (row === undefined) between.set(fromModule, row = new Map())
+        row.set(toModule, (row.get(toModule) ?? 0) + 1)
       } else {
         const key = facts.treeFiles.has(target) ? parentDirectory(target) : target
         outside.set(key, (outside.get(key) ?? 0) + 1)
@@ -137,7 +139,12 @@ export function directoryInsights (facts: TreeFacts, directory: string, paths: r
   }
   const byCount = (a: [string, number], b: [string, number]): number => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)
   const dependencyParts: string[] = []
-  if (between.size > 0) dependencyParts.push(`Between its modules: ${listWithMore([...between].sort(byCount).map(([edge, count]) => `${edge} (${count})`), MAX_LISTED)}.`)
+  const edges: Array<[string, number]> = []
+  for (const [fromModule, row] of between) {
+    const from = moduleLabel(facts, directory, fromModule)
+    for (const [toModule, count] of row) edges.push([`${from} → ${moduleLabel(facts, directory, toModule)}`, count])
+  }
+  if (edges.length > 0) dependencyParts.push(`Between its modules: ${listWithMore(edges.sort(byCount).map(([edge, count]) => `${edge} (${count})`), MAX_LISTED)}.`)
   if (outside.size > 0) dependencyParts.push(`From the rest of the project: ${listWithMore([...outside].sort(byCount).map(([target, count]) => `${target === '' ? '(root)' : target} (${count})`), MAX_LISTED)}.`)
   if (externals.size > 0) dependencyParts.push(`External packages: ${listWithMore([...externals].sort(byCount).map(([name]) => name), 12)}.`)
   if (dependencyParts.length > 0) insights.push(insight('architect', 'module-dependencies', dependencyParts.join(' ')))

@@ -6,7 +6,8 @@ export function parentDirectory (path: string): string {
 }
 
 export function isUnder (path: string, directory: string): boolean {
-  return directory === '' || path === directory || path.startsWith(directory + '/')
+  // No `directory + '/'`: this runs for every import edge of every directory, and the strings added up in the GC.
+  return directory === '' || path === directory || (path.charCodeAt(directory.length) === 47 && path.startsWith(directory))
 }
 
 /** A path relative to a directory, for short lists (`handlers/auth.py`). */
