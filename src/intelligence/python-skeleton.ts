@@ -4,7 +4,7 @@
  *
  * Kept: decorators, imports, compound statement headers (`if`, `try`, `with`, ...), `def` and
  * `class` headers cut to `def name():` and `class Name:` (parameters, bases and annotations name no
- * symbol, and are a quarter of the parser's work), and each docstring as an empty literal `""`
+ * symbol, and cost the parser much of its time), and each docstring as an empty literal `""`
  * whose text (its first paragraph, the only part a record keeps) is handed over beside the
  * skeleton, by line. Blanked: every other statement. A block left empty gets a `pass`. The result
  * parses to the same symbols, imports and docs as the source; when it does not parse cleanly the
