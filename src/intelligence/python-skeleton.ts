@@ -214,6 +214,8 @@ export function pythonSkeleton (source: string): Skeleton {
   const passIndent = new Map<number, number>()
   /** First physical line of a docstring → its last. */
   const docstrings = new Map<number, number>()
+  /** First physical line of a cut header → its text (`def name():`, `class Name:`). */
+  const headers = new Map<number, string>()
   const imports: string[] = []
   const stack: Block[] = [{ isFunction: false, headerIndent: -1, bodyIndent: -1, firstBodyLine: -1, kept: 0 }]
   const close = (block: Block): void => {
@@ -254,6 +256,7 @@ export function pythonSkeleton (source: string): Skeleton {
     } else if (line.opensBlock && (line.isFunction || source.startsWith('class', (starts[line.first] as number) + line.indent)) && (HEADER_HEAD.lastIndex = starts[line.first] as number, HEADER_HEAD.test(source))) {
       // `def name(...) -> T:` over any number of lines becomes `def name():` on its first.
       marks[line.first] = HEADER
+      headers.set(line.first, source.slice(starts[line.first] as number, HEADER_HEAD.lastIndex) + (line.isFunction ? '():' : ':'))
     } else {
       for (let physical = line.first; physical <= line.last; physical++) if (marks[physical] === 0) marks[physical] = KEEP
     }
@@ -272,25 +275,21 @@ export function pythonSkeleton (source: string): Skeleton {
       const indent = passIndent.get(physical) ?? 0
       out[physical] = source.slice(start, start + indent) + 'pass'
     } else if (mark === HEADER) {
-      HEADER_HEAD.lastIndex = start
-      HEADER_HEAD.test(source)
-      const isClass = source.startsWith('class', lineIndent(source, start))
-      out[physical] = source.slice(start, HEADER_HEAD.lastIndex) + (isClass ? ':' : '():')
+      out[physical] = headers.get(physical) as string
     } else if (mark === DOCSTRING) {
       const last = docstrings.get(physical) ?? physical
       const text = docstringText(source, starts, physical, last)
       if (text === null) {
-        // Not one plain literal (`"a" "b"`, `"""x""" + y`): kept as it is.
-        physical = emitDocstring(source, starts, physical, last, out)
-        continue
+        // Not one plain literal (`"a" "b"`, `"""x""" + y`): kept whole, so it parses as in the source (as no docstring).
+        for (let line = physical; line <= last; line++) out[line] = lineText(source, starts, line)
+      } else {
+        out[physical] = source.slice(start, lineIndent(source, start)) + '""'
+        strings.set(physical, text)
+        for (let line = physical + 1; line <= last; line++) out[line] = ''
       }
-      out[physical] = source.slice(start, lineIndent(source, start)) + '""'
-      strings.set(physical, text)
-      for (let line = physical + 1; line <= last; line++) out[line] = ''
       physical = last
     } else {
-      const end = physical + 1 < physicalCount ? (starts[physical + 1] as number) - 1 : source.length
-      out[physical] = source.slice(start, end)
+      out[physical] = lineText(source, starts, physical)
     }
   }
   return { text: out.join('\n'), imports, strings }
@@ -352,42 +351,9 @@ function docstringText (source: string, starts: readonly number[], first: number
   return source.slice(start, cut) + delimiter
 }
 
-/**
- * A docstring cut after its first paragraph (the only part a record keeps): its lines up to the
- * first blank line after some text, closed with its own quotes. Returns the last physical line handled.
- */
-function emitDocstring (source: string, starts: readonly number[], first: number, last: number, out: string[]): number {
-  const lineText = (physical: number): string => {
-    const start = starts[physical] as number
-    const end = physical + 1 < starts.length ? (starts[physical + 1] as number) - 1 : source.length
-    return source.slice(start, end)
-  }
-  const opening = /^\s*[rRuUbBfF]{0,2}("""|''')/.exec(lineText(first))
-  let cut = -1
-  if (opening !== null && last > first) {
-    let sawText = lineText(first).slice(opening[0].length).trim() !== ''
-    for (let physical = first + 1; physical < last; physical++) {
-      const text = lineText(physical)
-      if (text.trim() === '') {
-        if (sawText) { cut = physical; break }
-      } else {
-        sawText = true
-      }
-    }
-  }
-  if (cut === -1 || opening === null) {
-    for (let physical = first; physical <= last; physical++) out[physical] = lineText(physical)
-    return last
-  }
-  for (let physical = first; physical < cut; physical++) out[physical] = lineText(physical)
-  const closingLine = out[cut - 1] as string
-  if (closingLine.endsWith('\\')) {
-    // An escape at the cut would swallow the closing quotes: keep the docstring whole.
-    for (let physical = cut; physical <= last; physical++) out[physical] = lineText(physical)
-    return last
-  }
-  // A space keeps a quote that ends the text from merging with the closing quotes.
-  out[cut - 1] = closingLine.replace(/\r$/, '') + ' ' + (opening[1] as string)
-  for (let physical = cut; physical <= last; physical++) out[physical] = ''
-  return last
+/** Physical line `physical` of the source, without its line end. */
+function lineText (source: string, starts: readonly number[], physical: number): string {
+  const start = starts[physical] as number
+  const end = physical + 1 < starts.length ? (starts[physical + 1] as number) - 1 : source.length
+  return source.slice(start, end)
 }
