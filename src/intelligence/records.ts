@@ -150,10 +150,14 @@ function projectRecord (facts: TreeFacts, project: string, rootDirectory: Contex
 }
 
 /** Every record of the run: the project first, then directories, then files, each sorted by address. */
-export function buildRecords (input: RecordsInput): ContextRecord[] {
+export function buildRecords (unordered: RecordsInput): ContextRecord[] {
+  // Analyses arrive in the order the workers finish them. In path order, the same tree always gives the same
+  // records (an ambiguous import, `abc` beside `resources/abc.py`, resolved to whichever file came first).
+  const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+  const input: RecordsInput = { ...unordered, files: [...unordered.files].sort((a, b) => byPath(a.path, b.path)), treePaths: [...unordered.treePaths].sort(byPath) }
   const facts = new TreeFacts(input)
   const { project, targetPath } = input
-  const files = [...input.files].sort((a, b) => (a.path < b.path ? -1 : 1))
+  const files = input.files
 
   const directories = new Map<string, string[]>()
   if (input.targetIsDirectory) {

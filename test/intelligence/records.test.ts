@@ -193,3 +193,20 @@ t.test('a target below the root: only its records, addresses still from the root
   t.match(text(single.records[1] as ContextRecord, 'qa', 'tests'), /api\.test\.ts/)
   await t.rejects(analyzeTree({ root: FIXTURE, project: 'Bad Name', pool }), { code: 'BAD_INPUT' })
 })
+
+t.test('records do not depend on the order analyses arrive in (an ambiguous import resolves the same way)', async t => {
+  const { buildRecords } = await import('../../src/intelligence/records.js')
+  const analysis = (imports: string[]) => ({ language: 'python', bytes: 1, lines: 1, symbols: [{ name: 'f', kind: 'function' as const, line: 1 }], imports, findings: [] })
+  // `abc` names both pkg/abc.py and pkg/resources/abc.py: which one counts must not be first come, first served.
+  const files = [
+    { path: 'pkg/abc.py', analysis: analysis([]) },
+    { path: 'pkg/resources/abc.py', analysis: analysis([]) },
+    { path: 'pkg/resources/reader.py', analysis: analysis(['abc']) },
+    { path: 'pkg/user.py', analysis: analysis(['.abc', 'abc']) }
+  ]
+  const input = (order: typeof files) => ({ project: 'p', targetPath: '', targetIsDirectory: true, files: order, treePaths: order.map(f => f.path), manifests: [] })
+  const expected = JSON.stringify(buildRecords(input(files)))
+  for (const order of [[...files].reverse(), [files[2]!, files[0]!, files[3]!, files[1]!], [files[1]!, files[3]!, files[0]!, files[2]!]]) {
+    t.equal(JSON.stringify(buildRecords(input(order))), expected, order.map(f => f.path).join(' '))
+  }
+})
