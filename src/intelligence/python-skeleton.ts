@@ -78,11 +78,12 @@ function logicalLines (source: string, starts: number[]): LogicalLine[] {
       current.last = lineIndex
     } else {
       while (i < length && (source.charCodeAt(i) === SPACE || source.charCodeAt(i) === TAB)) i++
-      const first = source.charCodeAt(i)
-      if (i < length && first !== 10 && first !== HASH && first !== CR) {
+      // Every read stays inside the string: one read past its end costs the optimised code (a deopt and a recompile).
+      const first = i < length ? source.charCodeAt(i) : 10
+      if (first !== 10 && first !== HASH && first !== CR) {
         let prefixEnd = i
-        while (prefixEnd < i + 2 && STRING_PREFIX.has(source.charCodeAt(prefixEnd))) prefixEnd++
-        const quoteChar = source.charCodeAt(prefixEnd)
+        while (prefixEnd < i + 2 && prefixEnd < length && STRING_PREFIX.has(source.charCodeAt(prefixEnd))) prefixEnd++
+        const quoteChar = prefixEnd < length ? source.charCodeAt(prefixEnd) : 0
         current = {
           first: lineIndex,
           last: lineIndex,
@@ -108,14 +109,14 @@ function logicalLines (source: string, starts: number[]): LogicalLine[] {
       const c = source.charCodeAt(i)
       if (quote !== 0) {
         if (c === BACKSLASH) {
-          if (source.charCodeAt(i + 1) === 10) { lineEnd = i + 1; break }
+          if (i + 1 < length && source.charCodeAt(i + 1) === 10) { lineEnd = i + 1; break }
           i += 2
           continue
         }
         if (c === 10) { lineEnd = i; break }
         if (c === quote) {
           if (!triple) quote = 0
-          else if (source.charCodeAt(i + 1) === quote && source.charCodeAt(i + 2) === quote) { quote = 0; i += 2 }
+          else if (i + 2 < length && source.charCodeAt(i + 1) === quote && source.charCodeAt(i + 2) === quote) { quote = 0; i += 2 }
         }
         i++
         continue
@@ -130,7 +131,7 @@ function logicalLines (source: string, starts: number[]): LogicalLine[] {
         continue
       }
       if (kind === STRING) {
-        if (source.charCodeAt(i + 1) === c && source.charCodeAt(i + 2) === c) { triple = true; i += 3 } else { triple = false; i++ }
+        if (i + 2 < length && source.charCodeAt(i + 1) === c && source.charCodeAt(i + 2) === c) { triple = true; i += 3 } else { triple = false; i++ }
         quote = c
         continue
       }
@@ -298,7 +299,7 @@ export function pythonSkeleton (source: string): Skeleton {
 /** Where the indentation of the line starting at `start` ends. */
 function lineIndent (source: string, start: number): number {
   let at = start
-  while (source.charCodeAt(at) === SPACE || source.charCodeAt(at) === TAB) at++
+  while (at < source.length && (source.charCodeAt(at) === SPACE || source.charCodeAt(at) === TAB)) at++
   return at
 }
 
@@ -314,10 +315,10 @@ function docstringText (source: string, starts: readonly number[], first: number
   const start = lineIndent(source, starts[first] as number)
   const end = last + 1 < starts.length ? (starts[last + 1] as number) - 1 : source.length
   let at = start
-  while (STRING_PREFIX.has(source.charCodeAt(at))) at++
-  const quote = source.charCodeAt(at)
+  while (at < end && STRING_PREFIX.has(source.charCodeAt(at))) at++
+  const quote = at < end ? source.charCodeAt(at) : 0
   if (quote !== QUOTE && quote !== APOSTROPHE) return null
-  const triple = source.charCodeAt(at + 1) === quote && source.charCodeAt(at + 2) === quote
+  const triple = at + 2 < end && source.charCodeAt(at + 1) === quote && source.charCodeAt(at + 2) === quote
   const delimiter = source.slice(at, at + (triple ? 3 : 1))
   const bodyStart = at + delimiter.length
   // The closing delimiter: the first one not escaped by an odd run of backslashes.
