@@ -21,6 +21,18 @@ function sameJson (a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b)
 }
 
+/** The keys of a resolved parent's insights, made once per parent: the files of a directory share its content. */
+const insightKeysOf = new WeakMap<Content, ReadonlySet<string>>()
+
+function inheritedInsightKeys (parent: Content): ReadonlySet<string> {
+  let keys = insightKeysOf.get(parent)
+  if (keys === undefined) {
+    keys = new Set((parent.insights ?? []).map(insightKey))
+    insightKeysOf.set(parent, keys)
+  }
+  return keys
+}
+
 /** A child stores only what differs from its resolved parent. Explicit level overrides are always kept. */
 export function diffAgainstParent (child: ContextRecord, parent: Content): ContextRecord {
   const stored: ContextRecord = { address: child.address, kind: child.kind }
@@ -28,7 +40,7 @@ export function diffAgainstParent (child: ContextRecord, parent: Content): Conte
   for (const field of OVERRIDE_FIELDS) {
     const value = child[field]
     if (value === undefined) continue
-    if (pinned[field] === undefined && sameJson(value, parent[field])) continue
+    if (pinned[field] === undefined && parent[field] !== undefined && sameJson(value, parent[field])) continue
     ;(stored as unknown as Record<string, unknown>)[field] = value
   }
   for (const field of UNION_FIELDS) {
@@ -39,7 +51,7 @@ export function diffAgainstParent (child: ContextRecord, parent: Content): Conte
     if (own.length > 0) stored[field] = own
   }
   if (child.insights !== undefined) {
-    const inherited = new Set((parent.insights ?? []).map(insightKey))
+    const inherited = inheritedInsightKeys(parent)
     const own = child.insights.filter(insight => !inherited.has(insightKey(insight)))
     if (own.length > 0) stored.insights = own
   }

@@ -19,6 +19,11 @@ export function insightLevel (insight: Insight, roleLevels: Readonly<Record<stri
 
 /** Splits the content of a record into one JSON section per access level present, lowest level first. */
 export function splitSections (record: ContextRecord): PlainSection[] {
+  return sectionTexts(record).map(({ level, text }) => ({ level, plaintext: Buffer.from(text) }))
+}
+
+/** The sections of splitSections as JSON text (what a digest of the sections is made from). */
+export function sectionTexts (record: ContextRecord): Array<{ level: AccessLevel, text: string }> {
   const groups = new Map<AccessLevel, Record<string, unknown>>()
   const group = (level: AccessLevel): Record<string, unknown> => {
     let g = groups.get(level)
@@ -35,7 +40,7 @@ export function splitSections (record: ContextRecord): PlainSection[] {
     ;((g.insights ??= []) as Insight[]).push(insight)
   }
   return ACCESS_LEVELS.filter(level => groups.has(level))
-    .map(level => ({ level, plaintext: Buffer.from(JSON.stringify(groups.get(level))) }))
+    .map(level => ({ level, text: JSON.stringify(groups.get(level)) }))
 }
 
 /** Joins opened sections (any subset of levels) back into content. */

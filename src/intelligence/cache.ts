@@ -50,6 +50,11 @@ function isRecord (value: unknown): value is Record<string, unknown> {
 export class AnalysisCache {
   private readonly stats: Lru<string, StatEntry>
   private readonly analyses: Lru<string, FileAnalysis>
+  /**
+   * An entry was added, changed or dropped since the cache was made or marked saved. (Reads do not count: a
+   * snapshot saved again after reads only would differ in recency order alone.)
+   */
+  changed = false
 
   constructor (options: AnalysisCacheOptions = {}) {
     const max = Math.max(1, options.maxEntries ?? DEFAULT_MAX_CACHE_ENTRIES)
@@ -70,6 +75,8 @@ export class AnalysisCache {
   }
 
   rememberStat (path: string, size: number, mtimeMs: number, hash: string, language: string | null): void {
+    const known = this.stats.get(path)
+    if (known === undefined || known.size !== size || known.mtimeMs !== mtimeMs || known.hash !== hash || known.language !== language) this.changed = true
     this.stats.set(path, { size, mtimeMs, hash, language })
   }
 
@@ -79,6 +86,7 @@ export class AnalysisCache {
 
   set (language: string | null, hash: string, analysis: FileAnalysis): void {
     this.analyses.set(analysisKey(language, hash), analysis)
+    this.changed = true
   }
 
   /**
@@ -87,12 +95,18 @@ export class AnalysisCache {
    */
   retainOnly (paths: ReadonlySet<string>, under?: string): void {
     for (const path of [...this.stats.keys()]) {
-      if ((under === undefined || path.startsWith(under)) && !paths.has(path)) this.stats.delete(path)
+      if ((under === undefined || path.startsWith(under)) && !paths.has(path)) {
+        this.stats.delete(path)
+        this.changed = true
+      }
     }
     const used = new Set<string>()
     for (const entry of this.stats.values()) used.add(analysisKey(entry.language, entry.hash))
     for (const key of [...this.analyses.keys()]) {
-      if (!used.has(key)) this.analyses.delete(key)
+      if (!used.has(key)) {
+        this.analyses.delete(key)
+        this.changed = true
+      }
     }
   }
 

@@ -167,11 +167,11 @@ export function directoryInsights (facts: TreeFacts, directory: string, paths: r
   }
 
   // Tests: how many, and which modules have none.
-  const tests = [...facts.tests].filter((path) => isUnder(path, directory))
+  const tests = facts.testsUnder(directory)
   const sources = paths.filter((path) => facts.needsTests(path))
   const untested = sources.filter((path) => facts.testsFor(path).length === 0 && facts.byPath.get(path)?.inlineTests !== true)
-  if (tests.length > 0 || sources.length > 0) {
-    const counts = `${plural(tests.length, 'test file')} here; ${sources.length - untested.length} of ${plural(sources.length, 'source module')} ${sources.length === 1 ? 'has' : 'have'} tests`
+  if (tests > 0 || sources.length > 0) {
+    const counts = `${plural(tests, 'test file')} here; ${sources.length - untested.length} of ${plural(sources.length, 'source module')} ${sources.length === 1 ? 'has' : 'have'} tests`
     insights.push(insight('qa', 'tests', untested.length === 0
       ? `${counts}.`
       : `${counts}; without tests: ${listWithMore(untested.map((path) => relativeTo(directory, path)), MAX_LISTED)}.`))
@@ -180,7 +180,7 @@ export function directoryInsights (facts: TreeFacts, directory: string, paths: r
   // Security: which files hold which kinds of findings.
   const byKind = new Map<FindingKind, string[]>()
   for (const path of paths) {
-    for (const kind of new Set((facts.byPath.get(path)?.findings ?? []).map((finding) => finding.kind))) {
+    for (const kind of facts.findingKinds(path)) {
       const files = byKind.get(kind)
       if (files === undefined) byKind.set(kind, [path])
       else files.push(path)

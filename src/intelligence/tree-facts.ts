@@ -4,9 +4,9 @@ import { isCodeLanguage } from './languages.js'
 import { ModuleGraph, type PackageRoot } from './module-graph.js'
 import type { RecordsInput } from './records.js'
 import { technologiesFromImports } from './technologies.js'
-import { isUnder, parentDirectory, relativeTo } from './tree-paths.js'
+import { isUnder, parentDirectory } from './tree-paths.js'
 import { isTestFile, moduleStem, testSubject } from './test-files.js'
-import type { FileAnalysis } from './types.js'
+import type { FileAnalysis, FindingKind } from './types.js'
 
 /** Conventional names of entry files, per language. */
 const ENTRY_NAMES: Readonly<Record<string, RegExp>> = {
@@ -87,6 +87,35 @@ export class TreeFacts {
     return this.tests.has(path)
   }
 
+  private readonly findingKindsMemo = new Map<string, readonly FindingKind[]>()
+
+  /** The kinds of security finding in a file, each once (memoised: every directory above it asks again). */
+  findingKinds (path: string): readonly FindingKind[] {
+    let kinds = this.findingKindsMemo.get(path)
+    if (kinds === undefined) {
+      kinds = [...new Set((this.byPath.get(path)?.findings ?? []).map((finding) => finding.kind))]
+      this.findingKindsMemo.set(path, kinds)
+    }
+    return kinds
+  }
+
+  private testCounts: Map<string, number> | null = null
+
+  /** How many test files of the tree are under a directory (each counted for every directory above it, once). */
+  testsUnder (directory: string): number {
+    if (this.testCounts === null) {
+      const counts = new Map<string, number>()
+      for (const test of this.tests) {
+        for (let above = parentDirectory(test); ; above = parentDirectory(above)) {
+          counts.set(above, (counts.get(above) ?? 0) + 1)
+          if (above === '') break
+        }
+      }
+      this.testCounts = counts
+    }
+    return this.testCounts.get(directory) ?? 0
+  }
+
   private readonly importersMemo = new Map<string, string[]>()
   private readonly testsMemo = new Map<string, string[]>()
 
@@ -123,9 +152,9 @@ export class TreeFacts {
 
   /** The module key a path belongs to when seen from a directory's children (a child file, or a child directory). */
   childModule (directory: string, path: string): string | null {
-    if (!isUnder(path, directory) || path === directory) return null
-    const rest = relativeTo(directory, path)
-    const slash = rest.indexOf('/')
-    return slash === -1 ? path : (directory === '' ? rest.slice(0, slash) : `${directory}/${rest.slice(0, slash)}`)
+    if (path === directory || !isUnder(path, directory)) return null
+    // A prefix of the path itself: no string is built (this runs for every import edge of every directory).
+    const slash = path.indexOf('/', directory === '' ? 0 : directory.length + 1)
+    return slash === -1 ? path : path.slice(0, slash)
   }
 }

@@ -308,10 +308,13 @@ export class LocalPeer {
     }
   }
 
-  private async saveAnalysisCache (cache: { toJSON: () => unknown }): Promise<void> {
+  /** Seals and writes the cache, when it changed since it was loaded or last saved. */
+  private async saveAnalysisCache (cache: { toJSON: () => unknown, changed: boolean }): Promise<void> {
+    if (!cache.changed) return
     const paths = homePaths(this.home)
     await ensurePrivateDir(paths.cache)
     await writeFileAtomic(paths.analysisCache, this.local.sealLocal(Buffer.from(JSON.stringify(cache.toJSON())), ANALYSIS_CACHE_CONTEXT))
+    cache.changed = false
   }
 
   /**

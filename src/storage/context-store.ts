@@ -10,7 +10,7 @@ import { Lru } from '../lru.js'
 import { contentOf, diffAgainstParent, mergeLayers, type Content } from '../context/merge.js'
 import type { ContextRecord } from '../context/record.js'
 import { resolveContext, DEFAULT_RESOLVE_DEPTH, type ReadableLayer, type Resolution } from '../context/resolve.js'
-import { joinSections, splitSections, type PlainSection } from '../context/sections.js'
+import { joinSections, sectionTexts, type PlainSection } from '../context/sections.js'
 import type { AccessLevel } from '../crypto/levels.js'
 import { ZERO_HLC, tickHlc, type Hlc } from '../distribution/hlc.js'
 import { nextVector, versionKey, type Version } from '../distribution/version.js'
@@ -25,6 +25,13 @@ export interface SectionCrypto {
   /** The sections `role` can open; empty when none. Throws ACCESS_DENIED when this peer holds no key for it. */
   open (envelope: Buffer, role: string, ad: Buffer): Map<AccessLevel, Buffer>
   digest (plaintext: Buffer): string
+}
+
+/** A record of a write batch: what is stored of it, its parent's resolved content, and its own once merged. */
+interface BatchLayer {
+  stored: ContextRecord
+  parent: Content
+  resolved?: Content
 }
 
 export const RESOLVED_CACHE_MAX = 50_000
@@ -63,10 +70,17 @@ export function payloadAssociatedData (type: string, id: string, version: Versio
 }
 
 /** Parents first: the project, then directories by depth, then files; so each child is diffed against a resolved parent. */
-function byDepth (a: ContextRecord, b: ContextRecord): number {
-  const da = a.kind === 'project' ? -1 : a.address.split('/').length
-  const db = b.kind === 'project' ? -1 : b.address.split('/').length
-  return da - db || (a.kind === b.kind ? 0 : a.kind === 'directory' ? -1 : 1)
+/** Records parents first: the project, then by depth, directories before files at one depth (a stable sort). */
+function byDepth (records: readonly ContextRecord[]): ContextRecord[] {
+  const depth = (record: ContextRecord): number => {
+    if (record.kind === 'project') return -1
+    let slashes = 1
+    for (let at = record.address.indexOf('/'); at !== -1; at = record.address.indexOf('/', at + 1)) slashes++
+    return slashes
+  }
+  const keyed = records.map((record) => ({ record, depth: depth(record) }))
+  keyed.sort((a, b) => a.depth - b.depth || (a.record.kind === b.record.kind ? 0 : a.record.kind === 'directory' ? -1 : 1))
+  return keyed.map(({ record }) => record)
 }
 
 export class ContextStore {
@@ -317,18 +331,18 @@ export class ContextStore {
   private writing: Promise<unknown> = Promise.resolve()
 
   private async writeNow (records: readonly ContextRecord[], options: WriteOptions): Promise<WriteResult> {
-    const sorted = [...records].sort(byDepth)
-    const resolvedInBatch = new Map<string, Content>()
+    const sorted = byDepth(records)
+    const batch = new Map<string, BatchLayer>()
     const recipients = [...new Set(options.recipients)].sort()
     const encoded: Buffer[] = []
     const entries: ContextEntry[] = []
     let unchanged = 0
     for (const record of sorted) {
-      const parent = this.parentInBatch(record.address, resolvedInBatch)
+      const parent = this.parentInBatch(record.address, batch)
       const stored = diffAgainstParent(record, parent)
-      resolvedInBatch.set(record.address, mergeLayers([{ address: record.address, content: contentOf(stored) }, { address: '', content: parent }]).content)
-      const sections = splitSections(stored)
-      const digest = this.crypto.digest(Buffer.from(JSON.stringify([recipients, stored.inherits ?? true, sections.map(s => [s.level, s.plaintext.toString('utf8')])])))
+      batch.set(record.address, { stored, parent })
+      const texts = sectionTexts(stored)
+      const digest = this.crypto.digest(Buffer.from(JSON.stringify([recipients, stored.inherits ?? true, texts.map(s => [s.level, s.text])])))
       const slot = this.view.slot(record.address)
       if (slot !== undefined && slot.current.writer === this.writer && slot.current.digest === digest && slot.conflicts.length === 0) {
         unchanged++
@@ -336,6 +350,7 @@ export class ContextStore {
       }
       this.hlc = tickHlc(this.hlc, options.nowMs)
       const version: Version = { term: options.term, hlc: this.hlc, writer: this.writer, vv: nextVector(slot?.current.version.vv, this.writer) }
+      const sections = texts.map(({ level, text }) => ({ level, plaintext: Buffer.from(text) }))
       const envelope = this.crypto.seal(sections, recipients, associatedData(record.address, version))
       const entry: ContextEntry = { type: 'context', address: record.address, kind: record.kind, inherits: stored.inherits ?? true, version, digest, envelope }
       if (options.decision !== undefined) entry.decision = options.decision
@@ -354,10 +369,14 @@ export class ContextStore {
     return { written: encoded.length, unchanged, bytes: this.log.byteLength - before }
   }
 
-  private parentInBatch (address: string, resolvedInBatch: Map<string, Content>): Content {
+  /**
+   * The resolved content of the nearest ancestor written in this batch. It is merged when first asked for: most
+   * records (files) are nobody's parent.
+   */
+  private parentInBatch (address: string, batch: Map<string, BatchLayer>): Content {
     for (const ancestor of parentChain(address).slice(1)) {
-      const content = resolvedInBatch.get(ancestor)
-      if (content !== undefined) return content
+      const layer = batch.get(ancestor)
+      if (layer !== undefined) return (layer.resolved ??= mergeLayers([{ address: ancestor, content: contentOf(layer.stored) }, { address: '', content: layer.parent }]).content)
     }
     return {}
   }

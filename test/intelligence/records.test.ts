@@ -210,3 +210,28 @@ t.test('records do not depend on the order analyses arrive in (an ambiguous impo
     t.equal(JSON.stringify(buildRecords(input(order))), expected, order.map(f => f.path).join(' '))
   }
 })
+
+t.test('directory counts (subdirectories, test files) agree with counting every pair, at every level and below a target', async t => {
+  const { buildRecords } = await import('../../src/intelligence/records.js')
+  const analysis = { language: 'python', bytes: 1, lines: 1, symbols: [{ name: 'f', kind: 'function' as const, line: 1 }], imports: [], findings: [] }
+  const paths = ['a.py', 'x/b.py', 'x/y/c.py', 'x/y/z/d.py', 'x/y/z/test_d.py', 'x/w/e.py', 'x/w/tests/test_e.py', 'q/r/s/f.py', 'q/test_f.py', 'xy/g.py']
+  const under = (path: string, directory: string): boolean => directory === '' || path.startsWith(directory + '/')
+  for (const targetPath of ['', 'x', 'x/y']) {
+    const files = paths.filter(path => under(path, targetPath)).map(path => ({ path, analysis }))
+    const records = buildRecords({ project: 'p', targetPath, targetIsDirectory: true, files, treePaths: paths, manifests: [] })
+    const directories = records.filter(r => r.kind === 'directory').map(r => r.address.slice('ucxl://p/'.length))
+    // The project record speaks for the root directory when the target is the root.
+    const directoryRecord = (directory: string) => records.find(r => r.address === `ucxl://p/${directory}` && (directory === '' || r.kind === 'directory'))!
+    const all = targetPath === '' ? ['', ...directories] : directories
+    t.ok(all.includes(targetPath), `the target ${targetPath || '(root)'} has a record`)
+    for (const directory of all) {
+      const below = all.filter(other => other !== directory && under(other, directory)).length
+      const summary = directory === '' ? (records[0]!.insights ?? []).find(i => i.kind === 'overview')!.text : directoryRecord(directory).summary!
+      if (below > 0) t.match(summary, new RegExp(` in ${below + 1} directories`), `${targetPath || '(root)'}: ${directory || '(root)'} has ${below} below it`)
+      else t.notMatch(summary, / in \d+ director/, `${targetPath || '(root)'}: ${directory || '(root)'} has none below it`)
+      const tests = paths.filter(path => /(?:^|\/)test_/.test(path) && under(path, directory)).length
+      const qa = (directoryRecord(directory).insights ?? []).find(i => i.role === 'qa' && i.kind === 'tests')?.text ?? ''
+      t.match(qa, new RegExp(`^${tests} test files? here`), `${directory || '(root)'}: ${tests} test files under it`)
+    }
+  }
+})
