@@ -139,8 +139,7 @@ export class LocalPeer {
   readonly keyring: Keyring
   readonly directory: RoleDirectory
   readonly store: ContextStore
-  /** The decision graph of this store, kept up to date as entries are applied. */
-  readonly decisions: DecisionIndex
+  private decisionIndex: DecisionIndex | null = null
   private readonly local: LocalSecret
 
   private constructor (home: string, config: PeerConfig, keyring: Keyring, directory: RoleDirectory, local: LocalSecret, store: ContextStore) {
@@ -150,7 +149,14 @@ export class LocalPeer {
     this.directory = directory
     this.local = local
     this.store = store
-    this.decisions = new DecisionIndex(store)
+  }
+
+  /**
+   * The decision graph of this store, kept up to date as entries are applied from the first time it is asked for:
+   * it is built from every version the view holds, which a command that needs no decisions (retrieve) does not pay.
+   */
+  get decisions (): DecisionIndex {
+    return (this.decisionIndex ??= new DecisionIndex(this.store))
   }
 
   /** Creates a new home: this peer's identity, a new cluster whose creator (admin) holds every role's key. */
@@ -202,7 +208,7 @@ export class LocalPeer {
   }
 
   async close (): Promise<void> {
-    this.decisions.close()
+    this.decisionIndex?.close()
     if (this.cacheSave !== null) await this.flushCache()
     await this.closePool()
     await this.store.close()

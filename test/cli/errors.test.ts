@@ -1,6 +1,6 @@
 // Bad input: one clear line on stderr, the documented exit code, nothing damaged.
 import t, { type Test } from 'tap'
-import { writeFileSync, readFileSync, rmSync, chmodSync } from 'node:fs'
+import { cpSync, writeFileSync, readFileSync, rmSync, chmodSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { cli, tempHome } from '../helpers/cli.js'
 
@@ -106,4 +106,20 @@ t.test('a corrupt or missing key file: exit 1 with the file named, and nothing e
   t.equal(run.code, 1)
   oneLine(t, run.stderr, /config.*not valid JSON/)
   chmodSync(config, 0o600)
+})
+
+t.test('a copied home is refused with the reason and the way out; the original still works', async t => {
+  const home = tempHome()
+  t.equal((await cli(['--home', home, 'init', '--cluster', 'c', '--role', 'admin'])).code, 0)
+  const record = join(dirname(home), 'r.json')
+  writeFileSync(record, JSON.stringify({ address: 'ucxl://p/', kind: 'project', summary: 'P' }))
+  t.equal((await cli(['--home', home, 'distribute', '--file', record])).code, 0)
+  const copy = join(dirname(home), 'copy')
+  cpSync(home, copy, { recursive: true })
+  const run = await cli(['--home', copy, 'status'])
+  t.equal(run.code, 1, 'exit 1')
+  oneLine(t, run.stderr, /is a copy of another .*would fork its original's log\. Move a home \(mv\) rather than copy it, or init a new home and join/)
+  const original = await cli(['--home', home, 'retrieve', 'ucxl://p/', '--role', 'viewer', '--json'])
+  t.equal(original.code, 0, 'the original opens')
+  t.equal((original.json as { context: { summary: string } }).context.summary, 'P')
 })
