@@ -192,7 +192,8 @@ export const envelopeEncoding = {
 export function encodeEnvelope (envelope: Envelope): Buffer {
   const state = c.state()
   envelopeEncoding.preencode(state, envelope)
-  state.buffer = Buffer.alloc(state.end)
+  // Not zero-filled: the encoding writes every byte that preencode counted.
+  state.buffer = Buffer.allocUnsafe(state.end)
   envelopeEncoding.encode(state, envelope)
   return state.buffer as Buffer
 }
