@@ -208,6 +208,12 @@ interface CompiledDetector {
 
 interface Scanner {
   triggers: RegExp
+  /**
+   * The same triggers without the `i` flag, for the lower-cased text: set when the pattern has no upper-case
+   * letter (so no `\S`-like escape either), which makes lower-casing the text and matching case-sensitively
+   * find every place the case-insensitive scan finds. It scans a third faster.
+   */
+  lowerTriggers?: RegExp
   detectors: CompiledDetector[]
 }
 
@@ -282,10 +288,12 @@ function scannerFor (language: string | null, isCode: boolean): Scanner {
     const detectors = isCode
       ? [...(PER_LANGUAGE[LANGUAGE_FAMILY[language ?? ''] ?? language ?? ''] ?? []), ...COMMON, ...SECRETS]
       : [...SECRETS]
+    const source = factorAlternatives(detectors.flatMap((detector) => topAlternatives(detector.trigger)))
     scanner = {
-      triggers: new RegExp(factorAlternatives(detectors.flatMap((detector) => topAlternatives(detector.trigger))), 'gi'),
+      triggers: new RegExp(source, 'gi'),
       detectors: detectors.map((detector) => ({ detector, trigger: new RegExp(detector.trigger, 'iy') }))
     }
+    if (source === source.toLowerCase()) scanner.lowerTriggers = new RegExp(source, 'g')
     scanners.set(key, scanner)
   }
   return scanner
@@ -328,8 +336,11 @@ function confirmAt (compiled: CompiledDetector, source: string, index: number): 
 /**
  * The findings of one file, sorted by line then kind. `isCode` says whether the code detectors apply
  * (secret detectors apply to every text file).
+ *
+ * `viaLowerCase` false scans the text as it is, case-insensitively: the reference the tests compare the
+ * faster scan of the lower-cased text with.
  */
-export function scanFindings (source: string, language: string | null, isCode: boolean): SecurityFinding[] {
+export function scanFindings (source: string, language: string | null, isCode: boolean, viaLowerCase = true): SecurityFinding[] {
   const findings: SecurityFinding[] = []
   const seen = new Set<string>()
   const perKind = new Map<FindingKind, number>()
@@ -346,9 +357,21 @@ export function scanFindings (source: string, language: string | null, isCode: b
     findings.push({ kind, line })
   }
   const scanner = scannerFor(language, isCode)
-  const triggers = scanner.triggers
+  // The triggers run case-sensitively over the lower-cased text, which finds the same places: in Unicode only
+  // two characters lower-case other than a case-insensitive regex (without the u flag) folds them. İ becomes
+  // two characters (every later offset would move) and the Kelvin sign becomes an ASCII k (which the regex does
+  // not fold to k): a text with either is scanned as it is. Each detector then checks the text itself.
+  let triggers = scanner.triggers
+  let text = source
+  if (viaLowerCase && scanner.lowerTriggers !== undefined && !source.includes('\u212a')) {
+    const lowered = source.toLowerCase()
+    if (lowered.length === source.length) {
+      triggers = scanner.lowerTriggers
+      text = lowered
+    }
+  }
   triggers.lastIndex = 0
-  for (let hit = triggers.exec(source); hit !== null; hit = triggers.exec(source)) {
+  for (let hit = triggers.exec(text); hit !== null; hit = triggers.exec(text)) {
     for (const compiled of scanner.detectors) {
       if (confirmAt(compiled, source, hit.index) !== null) record(compiled.detector.kind, hit.index)
     }

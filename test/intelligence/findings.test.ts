@@ -88,3 +88,18 @@ t.test('the trigger regex factored into a trie finds triggers at exactly the pla
     t.same(places(factored, text), places(plain, text))
   }), { numRuns: 300 })
 })
+
+t.test('scanning the lower-cased text finds what the case-insensitive scan finds, in any case, with İ and the Kelvin sign', async t => {
+  const reference = (text: string, language: string): SecurityFinding[] => scanFindings(text, language, true, false)
+  const pieces = ['import hashlib', 'subprocess.run(cmd)', 'eval(x)', 'os.system(c)', 'password = "Hunter2-fixture"', 'AKIAIOSFODNN7EXAMPLE',
+    '"SELECT * FROM t WHERE id = " + id', 'jwt.decode(t)', 'api_key', 'token', 'Bearer ', '-----BEGIN RSA PRIVATE KEY-----',
+    'ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'sk_live_abcdefghijklmnop', 'login', 'K', 'k', '\u212a', 'İ', 'ß', 'É', ' ', '\n', '(', '"', '.', '_']
+  const mixCase = (text: string, seed: number): string => [...text].map((c, i) => ((seed >> (i % 16)) & 1) === 1 ? c.toUpperCase() : c.toLowerCase()).join('')
+  for (const language of ['python', 'javascript', 'go']) {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom(...pieces), fc.integer({ min: 0, max: 0xffff })), { maxLength: 30 }), (parts) => {
+      const text = parts.map(([piece, seed]) => mixCase(piece, seed)).join('')
+      t.same(scanFindings(text, language, true), reference(text, language))
+    }), { numRuns: 200 })
+  }
+  t.same(kinds(scanFindings('q = "SELECT a FROM t WHERE id = " + x\nq2 = "select a from t where id = " + x\n', 'python', true)), ['sql-concat@1', 'sql-concat@2'], 'SQL in either case')
+})
