@@ -49,14 +49,10 @@ export class ModuleGraph {
     const directories = new Set<string>([''])
     for (const path of allPaths) {
       for (let slash = path.indexOf('/'); slash !== -1; slash = path.indexOf('/', slash + 1)) directories.add(path.slice(0, slash))
+      // Every suffix of whole segments is the path itself or what follows one of its slashes.
       const bare = stripExtension(path)
-      const segments = bare.split('/')
-      for (let i = 0; i < segments.length; i++) {
-        const suffix = segments.slice(i).join('/')
-        const list = this.suffixes.get(suffix)
-        if (list === undefined) this.suffixes.set(suffix, [path])
-        else list.push(path)
-      }
+      this.addSuffix(bare, path)
+      for (let slash = bare.indexOf('/'); slash !== -1; slash = bare.indexOf('/', slash + 1)) this.addSuffix(bare.slice(slash + 1), path)
     }
     this.directories = directories
     for (const file of importing) {
@@ -75,6 +71,12 @@ export class ModuleGraph {
       }
       if (external.length > 0) this.external.set(file.path, external)
     }
+  }
+
+  private addSuffix (suffix: string, path: string): void {
+    const list = this.suffixes.get(suffix)
+    if (list === undefined) this.suffixes.set(suffix, [path])
+    else list.push(path)
   }
 
   /** The project file or directory a specifier names, or null when it is outside the project. */
@@ -110,10 +112,10 @@ export class ModuleGraph {
     if (candidates.length <= 1) return candidates[0] ?? null
     let best: string | null = null
     let bestShared = -1
+    const b = from.split('/')
     for (const candidate of candidates) {
       let shared = 0
       const a = candidate.split('/')
-      const b = from.split('/')
       while (shared < a.length && shared < b.length && a[shared] === b[shared]) shared++
       if (shared > bestShared) { best = candidate; bestShared = shared }
     }
