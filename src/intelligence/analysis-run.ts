@@ -18,6 +18,8 @@ function head (bytes: Uint8Array): string {
 
 export class AnalysisRun {
   readonly analysed: AnalyzedFile[] = []
+  /** The content key (analysisKey) of each analysed file, by path: what the records of a run are made from. */
+  readonly keys = new Map<string, string>()
   readonly skipped: SkippedFile[] = []
   cached = 0
   sourceBytes = 0
@@ -61,11 +63,12 @@ export class AnalysisRun {
     const cache = this.cache
     const known = cache?.lookupStat(file.absolutePath, file.size, file.mtimeMs)
     const recalled = known === undefined ? undefined : cache?.get(known.language, known.hash)
-    if (recalled !== undefined) {
+    if (known !== undefined && recalled !== undefined) {
       // Same size and mtime as when it was analysed: not even read.
       this.cached++
       this.sourceBytes += recalled.bytes
       this.analysed.push({ path: file.path, analysis: recalled })
+      this.keys.set(file.path, analysisKey(known.language, known.hash))
       return
     }
     const content = readTextFileSync(file.absolutePath)
@@ -92,6 +95,7 @@ export class AnalysisRun {
     }
     cache?.rememberStat(file.absolutePath, file.size, file.mtimeMs, hash, language)
     this.analysed.push({ path: file.path, analysis })
+    this.keys.set(file.path, key)
   }
 
   private async analyseFresh (key: string, language: string | null, content: Buffer): Promise<FileAnalysis> {

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto'
 import { Lru } from '../lru.js'
 import { corrupt } from '../errors.js'
 import type { FileAnalysis } from './types.js'
+import type { ContextRecord } from '../context/record.js'
 
 /** Bump when the extractor's output changes: entries of another version are never used. */
 export const ANALYZER_VERSION = 1
@@ -55,6 +56,12 @@ export class AnalysisCache {
    * snapshot saved again after reads only would differ in recency order alone.)
    */
   changed = false
+  /**
+   * The records of the last run and the fingerprint of what they were built from (records.ts): a run over
+   * the same files, paths and manifests gives the same records, so they are not built again. In memory only:
+   * it serves a daemon's warm cache, and is never saved.
+   */
+  lastRecords?: { fingerprint: string, records: readonly ContextRecord[] }
 
   constructor (options: AnalysisCacheOptions = {}) {
     const max = Math.max(1, options.maxEntries ?? DEFAULT_MAX_CACHE_ENTRIES)

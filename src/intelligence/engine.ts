@@ -6,7 +6,7 @@ import type { AnalysisCache } from './cache.js'
 import { AnalysisPool } from './pool.js'
 import { ProgressReporter } from './progress.js'
 import { readProjectContext } from './project-context.js'
-import { buildRecords } from './records.js'
+import { buildRecords, recordsFingerprint, type RecordsInput } from './records.js'
 import type { AnalyzeProgress, AnalyzeResult, SkippedFile } from './types.js'
 import { walkTree, type WalkOptions, type WalkResult, type WalkedFile } from './walk.js'
 
@@ -86,13 +86,18 @@ export async function analyzeTree (options: AnalyzeOptions): Promise<AnalyzeResu
   const analysedMs = performance.now()
 
   const context = await readProjectContext(walk, run.analysed, walkOptions, include)
-  const records = buildRecords({
+  const input: RecordsInput = {
     project: options.project,
     targetPath: walk.targetPath,
     targetIsDirectory: walk.targetIsDirectory,
     files: run.analysed,
     ...context
-  })
+  }
+  // With nothing changed since the cache's last run, its records are those of this one.
+  const fingerprint = options.cache === undefined ? null : recordsFingerprint(input, run.keys)
+  const last = options.cache?.lastRecords
+  const records = fingerprint !== null && last?.fingerprint === fingerprint ? [...last.records] : buildRecords(input)
+  if (fingerprint !== null && options.cache !== undefined) options.cache.lastRecords = { fingerprint, records: [...records] }
   const endedMs = performance.now()
   return {
     records,

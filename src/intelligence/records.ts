@@ -2,6 +2,7 @@
  * Full context records from analyses: one per file, one per directory under the target, one for the project,
  * each with summaries for everyone and insights written for the developer, qa, architect and security roles.
  */
+import { createHash } from 'node:crypto'
 import { posix } from 'node:path'
 import type { ContextRecord } from '../context/record.js'
 import { firstSentence, README_FILE_NAME } from './doc-text.js'
@@ -153,6 +154,23 @@ function projectRecord (facts: TreeFacts, project: string, rootDirectory: Contex
     record.insights = insights
   }
   return record
+}
+
+/**
+ * What the records of a run are made from, as one digest: the same digest gives the same records. Files are
+ * named by their content key, and a file whose parser gave up is marked (its next run may parse it).
+ */
+export function recordsFingerprint (input: RecordsInput, keys: ReadonlyMap<string, string>): string | null {
+  const hash = createHash('sha256')
+  hash.update(JSON.stringify([input.project, input.targetPath, input.targetIsDirectory, input.rootReadme ?? null, input.manifests]))
+  for (const file of [...input.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    const key = keys.get(file.path)
+    if (key === undefined) return null
+    hash.update(`\u0000${file.path}\u0000${key}\u0000${file.analysis.parsed === false ? 'unparsed' : ''}`)
+  }
+  hash.update('\u0001')
+  for (const path of [...input.treePaths].sort()) hash.update(`\u0000${path}`)
+  return hash.digest('hex')
 }
 
 /** Every record of the run: the project first, then directories, then files, each sorted by address. */

@@ -66,7 +66,9 @@ function timeCtags (corpus: StdlibCorpus): number | null {
 /**
  * The same run measures: a first analysis with a fresh cache and fresh workers (`analyze_*`, the
  * figure compared with ctags), ctags on the same files, a second analysis with the warm cache
- * (`reanalyze_*`), and a fresh-cache analysis on the workers of the first run, now warm
+ * (`reanalyze_*`: a daemon's, which also keeps the last run's records), the same with the cache
+ * restored from its snapshot (`reanalyze_restored_cache_*`: a command without a daemon, which builds
+ * the records again), and a fresh-cache analysis on the workers of the first run, now warm
  * (`analyze_warm_*`: what a running daemon pays).
  */
 export async function benchAnalyze (): Promise<Record<string, number | string>> {
@@ -81,6 +83,7 @@ export async function benchAnalyze (): Promise<Record<string, number | string>> 
   let first: AnalyzeResult
   let analyzeMs: number
   let reanalyzeMs: number
+  let reanalyzeRestoredMs: number
   let second: AnalyzeResult
   let warmMs: number
   let ctagsMs: number | null
@@ -93,6 +96,12 @@ export async function benchAnalyze (): Promise<Record<string, number | string>> 
     started = performance.now()
     second = await analyzeCorpus(corpus, cache, pool)
     reanalyzeMs = performance.now() - started
+
+    // The same with the cache as a command without a daemon has it, loaded from its snapshot: no last records.
+    const restored = AnalysisCache.fromJSON(JSON.parse(JSON.stringify(cache.toJSON())))
+    started = performance.now()
+    await analyzeCorpus(corpus, restored, pool)
+    reanalyzeRestoredMs = performance.now() - started
 
     started = performance.now()
     await analyzeCorpus(corpus, new AnalysisCache(), pool)
@@ -112,6 +121,8 @@ export async function benchAnalyze (): Promise<Record<string, number | string>> 
     reanalyze_ms: round(reanalyzeMs, 0),
     reanalyze_ratio: round(reanalyzeMs / analyzeMs, 3),
     reanalyze_cached: second.cached,
+    reanalyze_restored_cache_ms: round(reanalyzeRestoredMs, 0),
+    reanalyze_restored_cache_ratio: round(reanalyzeRestoredMs / analyzeMs, 3),
     analyze_warm_ms: round(warmMs, 0),
     records: first.records.length
   }

@@ -99,3 +99,39 @@ t.test('the cache knows when it changed, so an unchanged one is not sealed and w
   other.retainOnly(new Set(), '/r/')
   t.ok(other.changed, 'dropping a file is a change')
 })
+
+t.test('a run with nothing changed on the same cache gives the last run\'s records without building them; any change builds them', async t => {
+  const root = t.testdir({
+    'app.py': '"""The app."""\nimport pkg.mod\ndef main():\n    pass\n',
+    pkg: { '__init__.py': '', 'mod.py': 'def run():\n    pass\n' },
+    'go.mod': 'module example.com/tool\n\ngo 1.22\n'
+  })
+  const pool = new AnalysisPool({ workers: 1 })
+  t.teardown(() => pool.close())
+  const cache = new AnalysisCache()
+  const first = await analyzeTree({ root, project: 'tool', cache, pool })
+  const second = await analyzeTree({ root, project: 'tool', cache, pool })
+  t.ok(second.records.every((record, i) => record === first.records[i]), 'the same record objects: not built again')
+  t.not(second.records, first.records, 'a list of its own')
+  const rebuilt = (result: typeof first): boolean => result.records.every((record, i) => record !== first.records[i])
+
+  const fresh = await analyzeTree({ root, project: 'tool', cache: AnalysisCache.fromJSON(JSON.parse(JSON.stringify(cache.toJSON()))), pool })
+  t.ok(rebuilt(fresh), 'a cache loaded from disk has no records: they are built')
+  t.same(fresh.records, first.records, 'and come out the same')
+  t.ok(rebuilt(await analyzeTree({ root, project: 'other', cache, pool })), 'another project name')
+  const narrower = await analyzeTree({ root, target: join(root, 'pkg'), project: 'tool', cache, pool })
+  t.not(narrower.records.length, first.records.length, 'another target')
+
+  // A file that is not analysed still counts: it is one of the tree's paths.
+  writeFileSync(join(root, 'notes.bin'), Buffer.from([0, 1, 2, 3]))
+  const withBinary = await analyzeTree({ root, project: 'tool', cache, pool })
+  t.equal(withBinary.skipped.length, 1)
+  const again = await analyzeTree({ root, project: 'tool', cache, pool })
+  t.ok(again.records.every((record, i) => record === withBinary.records[i]), 'unchanged again: reused')
+  writeFileSync(join(root, 'go.mod'), 'module example.com/renamed\n\ngo 1.22\n')
+  const manifest = await analyzeTree({ root, project: 'tool', cache, pool })
+  t.ok(manifest.records.every((record, i) => record !== again.records[i]), 'a changed manifest')
+  writeFileSync(join(root, 'pkg', 'mod.py'), 'def run():\n    pass\n\ndef stop():\n    pass\n')
+  const changed = await analyzeTree({ root, project: 'tool', cache, pool })
+  t.same(changed.records.find(r => r.address === 'ucxl://tool/pkg/mod.py')?.symbols?.map(s => s.name), ['run', 'stop'], 'a changed file')
+})
