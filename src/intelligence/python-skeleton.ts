@@ -24,7 +24,7 @@ const AT = 64
 const STRING_PREFIX: ReadonlySet<number> = new Set([...'rRuUbBfF'].map((char) => char.charCodeAt(0)))
 
 /** Statements kept whole: the ones that declare, import, or open a block that may hold declarations (and decorators). */
-const STRUCTURAL = /^(?:def|class|async|import|from|if|elif|else|try|except|finally|with|for|while|match|case)\b/
+const STRUCTURAL = /(?:def|class|async|import|from|if|elif|else|try|except|finally|with|for|while|match|case)\b/y
 
 interface LogicalLine {
   /** Physical lines [first, last] it spans. */
@@ -96,9 +96,10 @@ function logicalLines (source: string, starts: number[]): LogicalLine[] {
         if (first === AT) {
           current.structural = true
         } else if (first >= 97 && first <= 119) {
-          const head = STRUCTURAL.exec(source.slice(i, i + 9))?.[0]
-          current.structural = head !== undefined
-          current.isFunction = head === 'def' || head === 'async'
+          // Sticky, at the line's first character: no slice and no match array per line.
+          STRUCTURAL.lastIndex = i
+          current.structural = STRUCTURAL.test(source)
+          current.isFunction = current.structural && (first === 100 /* d */ || first === 97 /* a */)
         }
       }
     }
