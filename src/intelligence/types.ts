@@ -47,7 +47,10 @@ export interface AnalyzeProgress {
 }
 
 export interface AnalyzeResult {
-  /** Full (not yet diffed) records: the project record, directory records, file records. */
+  /**
+   * Full (not yet diffed) records: the project record, directory records, file records. Read them, do not change
+   * them: a later run with nothing changed on the same cache returns the same objects (AnalysisCache.lastRecords).
+   */
   records: ContextRecord[]
   /** Files analysed (including those whose analysis came from the cache). */
   files: number
