@@ -9,12 +9,16 @@ export interface ProgressView {
 
 const SILENT: ProgressView = { update: () => {}, stop: () => {} }
 
-export async function progressBar (ctx: CommandContext, label: string): Promise<ProgressView> {
+/**
+ * `label` names the work while files are analysed; `after` what follows once they all are (records built and
+ * written, which on a large tree takes seconds), so a full bar does not look stuck.
+ */
+export async function progressBar (ctx: CommandContext, label: string, after?: string): Promise<ProgressView> {
   if (ctx.global.json || ctx.global.quiet || ctx.io.stderr.isTTY !== true || ctx.io.env.CI !== undefined) return SILENT
   const { SingleBar } = await import('cli-progress')
   const bar = new SingleBar({
     stream: ctx.io.stderr as NodeJS.WritableStream,
-    format: `${label} [{bar}] {value}/{total} files | {rate} files/s | ETA {eta_text}`,
+    format: '{stage} [{bar}] {value}/{total} files | {rate} files/s | {eta_text}',
     hideCursor: true,
     clearOnComplete: true,
     barsize: 30
@@ -22,7 +26,12 @@ export async function progressBar (ctx: CommandContext, label: string): Promise<
   let started = false
   return {
     update: p => {
-      const payload = { rate: Math.round(p.filesPerSecond), eta_text: p.etaSeconds === null ? '-' : `${Math.ceil(p.etaSeconds)}s` }
+      const finished = p.done >= p.total && after !== undefined
+      const payload = {
+        stage: finished ? after : label,
+        rate: Math.round(p.filesPerSecond),
+        eta_text: finished ? 'analysed' : `ETA ${p.etaSeconds === null ? '-' : `${Math.ceil(p.etaSeconds)}s`}`
+      }
       if (!started) { bar.start(p.total, p.done, payload); started = true } else { bar.setTotal(p.total); bar.update(p.done, payload) }
     },
     stop: () => { if (started) bar.stop() }

@@ -20,7 +20,7 @@ export function generateCommand (env: CliEnv): Command {
     .option('--no-wait', 'with a daemon: return once the leader has accepted the request (it is then durable), not when it completes')
     .addHelpText('after', '\nExamples:\n  bzzz-ctx generate .\n  bzzz-ctx generate src/server --roles developer,security --json')
     .action(env.action<{ root?: string, project?: string, roles?: string[], priority: Priority, wait: boolean }>(async (ctx, options, [path]) => {
-      const progress = await progressBar(ctx, 'Analysing')
+      const progress = await progressBar(ctx, 'Analysing', 'Building and storing records')
       const report = await withPeer(ctx, async peer => {
         try {
           return await peer.generate({
