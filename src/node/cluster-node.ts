@@ -465,7 +465,8 @@ export class ClusterNode {
       // The queue is told of a change only: a repeated "you lead in term T" would start its work again.
       if (isLeader !== this.fedLeadership.isLeader || this.election.term !== this.fedLeadership.term) {
         this.fedLeadership = { isLeader, term: this.election.term }
-        this.coordinator.leadership(isLeader, this.election.term)
+        if (isLeader) void this.leadAfterCatchingUp(this.election.term)
+        else this.coordinator.leadership(false, this.election.term)
       }
       if (this.election.leader !== before) {
         for (const pending of this.requests.values()) if (pending.to !== this.election.leader) pending.reject(new RetryElsewhere('the leader changed'))
@@ -731,6 +732,23 @@ export class ClusterNode {
       if (!this.gossip.caughtUp()) await this.sync(5)
       return await this.peer.retrieve(address, role, depth)
     }
+  }
+
+  /**
+   * A new leader first pulls what its peers hold, then runs the queue. The old leader may have written a
+   * completion that reached only some peers before it died: a leader that had not applied it would run the
+   * request again, and both completions would be in the logs (a duplicate). Bounded: past it, the queue runs
+   * on what this peer has (a late completion is then counted as a duplicate, never lost work).
+   */
+  private async leadAfterCatchingUp (term: number): Promise<void> {
+    const boundMs = Math.max(1000, 2 * this.electionTimeoutMs)
+    try {
+      // The bound is kept even when a download waits on a peer that went away (sync waits for downloads in flight).
+      await Promise.race([this.sync(boundMs / 1000), this.clock.sleep(boundMs + 100)])
+    } catch (err) {
+      this.logger.warn({ err: String(err) }, 'the new leader could not catch up with its peers; it runs the queue on what it has')
+    }
+    if (!this.closing && this.fedLeadership.isLeader && this.fedLeadership.term === term) this.coordinator.leadership(true, term)
   }
 
   /** Pulls from peers until every head they announced is local, or the timeout. */
