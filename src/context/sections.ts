@@ -19,7 +19,12 @@ export function insightLevel (insight: Insight, roleLevels: Readonly<Record<stri
 
 /** Splits the content of a record into one JSON section per access level present, lowest level first. */
 export function splitSections (record: ContextRecord): PlainSection[] {
-  return sectionTexts(record).map(({ level, text }) => ({ level, plaintext: Buffer.from(text) }))
+  return plainSections(sectionTexts(record))
+}
+
+/** Section texts as the plaintexts sealing takes. */
+export function plainSections (texts: ReadonlyArray<{ level: AccessLevel, text: string }>): PlainSection[] {
+  return texts.map(({ level, text }) => ({ level, plaintext: Buffer.from(text) }))
 }
 
 /** The sections of splitSections as JSON text (what a digest of the sections is made from). */

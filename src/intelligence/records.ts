@@ -12,7 +12,7 @@ import { manifestTechnologies, type Manifest } from './manifests.js'
 import { describeSymbols, fileNoun, listWithMore, plural } from './summaries.js'
 import { normalizeTechnologies } from './technologies.js'
 import { TreeFacts } from './tree-facts.js'
-import { isUnder, parentDirectory } from './tree-paths.js'
+import { directoriesAbove, isUnder, parentDirectory } from './tree-paths.js'
 import type { FileAnalysis } from './types.js'
 
 export interface AnalyzedFile {
@@ -194,20 +194,15 @@ export function buildRecords (unordered: RecordsInput): ContextRecord[] {
   }
   if (input.targetIsDirectory) {
     for (const file of files) {
-      const parent = parentDirectory(file.path)
-      directoryOf(parent).direct.push(file.path)
-      for (let directory = parent; ; directory = parentDirectory(directory)) {
-        directoryOf(directory).paths.push(file.path)
-        if (directory === targetPath || directory === '') break
-      }
+      directoryOf(parentDirectory(file.path)).direct.push(file.path)
+      for (const directory of directoriesAbove(file.path, targetPath)) directoryOf(directory).paths.push(file.path)
     }
     directoryOf(targetPath)
     for (const directory of directories.keys()) {
       if (directory === targetPath) continue
-      for (let above = parentDirectory(directory); ; above = parentDirectory(above)) {
+      for (const above of directoriesAbove(directory, targetPath)) {
         const entry = directories.get(above)
         if (entry !== undefined) entry.subdirectories++
-        if (above === targetPath || above === '') break
       }
     }
   }

@@ -4,7 +4,7 @@ import { isCodeLanguage } from './languages.js'
 import { ModuleGraph, type PackageRoot } from './module-graph.js'
 import type { RecordsInput } from './records.js'
 import { technologiesFromImports } from './technologies.js'
-import { isUnder, parentDirectory } from './tree-paths.js'
+import { directoriesAbove, isUnder, parentDirectory } from './tree-paths.js'
 import { isTestFile, moduleStem, testSubject } from './test-files.js'
 import type { FileAnalysis, FindingKind } from './types.js'
 
@@ -106,10 +106,7 @@ export class TreeFacts {
     if (this.testCounts === null) {
       const counts = new Map<string, number>()
       for (const test of this.tests) {
-        for (let above = parentDirectory(test); ; above = parentDirectory(above)) {
-          counts.set(above, (counts.get(above) ?? 0) + 1)
-          if (above === '') break
-        }
+        for (const above of directoriesAbove(test)) counts.set(above, (counts.get(above) ?? 0) + 1)
       }
       this.testCounts = counts
     }

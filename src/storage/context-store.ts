@@ -10,7 +10,7 @@ import { Lru } from '../lru.js'
 import { contentOf, diffAgainstParent, mergeLayers, type Content } from '../context/merge.js'
 import type { ContextRecord } from '../context/record.js'
 import { resolveContext, DEFAULT_RESOLVE_DEPTH, type ReadableLayer, type Resolution } from '../context/resolve.js'
-import { joinSections, sectionTexts, type PlainSection } from '../context/sections.js'
+import { joinSections, plainSections, sectionTexts, type PlainSection } from '../context/sections.js'
 import type { AccessLevel } from '../crypto/levels.js'
 import { ZERO_HLC, tickHlc, type Hlc } from '../distribution/hlc.js'
 import { nextVector, versionKey, type Version } from '../distribution/version.js'
@@ -355,8 +355,7 @@ export class ContextStore {
       }
       this.hlc = tickHlc(this.hlc, options.nowMs)
       const version: Version = { term: options.term, hlc: this.hlc, writer: this.writer, vv: nextVector(slot?.current.version.vv, this.writer) }
-      const sections = texts.map(({ level, text }) => ({ level, plaintext: Buffer.from(text) }))
-      const envelope = this.crypto.seal(sections, recipients, associatedData(record.address, version))
+      const envelope = this.crypto.seal(plainSections(texts), recipients, associatedData(record.address, version))
       const entry: ContextEntry = { type: 'context', address: record.address, kind: record.kind, inherits: stored.inherits ?? true, version, digest, envelope }
       if (options.decision !== undefined) entry.decision = options.decision
       entries.push(entry)
