@@ -6,7 +6,31 @@ export interface Io {
   env: NodeJS.ProcessEnv
 }
 
-export const processIo = (): Io => ({ stdout: process.stdout, stderr: process.stderr, env: process.env })
+type Output = Io['stdout']
+
+/**
+ * One of this process's output streams, as a command writes to it. A reader that goes away
+ * (`bzzz-ctx retrieve ... | head -1`) is not an error of the command: once the pipe is broken
+ * (EPIPE), what is still written is dropped and the command runs to its end, so a write to the
+ * store is never cut short by it. Any other failure to write (a full disk behind `> file`) is said
+ * once on stderr and makes the exit code 1.
+ */
+function processOutput (stream: NodeJS.WriteStream, name: string): Output {
+  let broken = false
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (broken) return
+    broken = true
+    if (err.code === 'EPIPE') return
+    process.exitCode = 1
+    if (stream !== process.stderr) process.stderr.write(`bzzz-ctx: cannot write to ${name}: ${err.message}\n`)
+  })
+  return {
+    write: (text: string) => broken ? false : stream.write(text),
+    get isTTY () { return stream.isTTY }
+  }
+}
+
+export const processIo = (): Io => ({ stdout: processOutput(process.stdout, 'stdout'), stderr: processOutput(process.stderr, 'stderr'), env: process.env })
 
 export interface GlobalOptions {
   home?: string

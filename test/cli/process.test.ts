@@ -1,7 +1,7 @@
 // The built executable as a user runs it: real processes.
 import t from 'tap'
 import { join } from 'node:path'
-import { cliProcess, tempHome } from '../helpers/cli.js'
+import { cliProcess, cliProcessClosedStdout, tempHome } from '../helpers/cli.js'
 import { PACKAGE_ROOT } from '../../src/paths.js'
 
 t.test('--help lists the commands and the exit codes', async t => {
@@ -9,6 +9,28 @@ t.test('--help lists the commands and the exit codes', async t => {
   t.equal(run.code, 0)
   for (const command of ['init', 'generate', 'distribute', 'retrieve', 'status', 'demo']) t.match(run.stdout, new RegExp(`\\n  ${command}\\b`))
   t.match(run.stdout, /Exit codes: 0 ok/)
+})
+
+t.test('a reader that goes away (| head) is not an error: no stack trace, the command still finishes', async t => {
+  const help = await cliProcessClosedStdout(['--help'])
+  t.equal(help.code, 0)
+  t.equal(help.stderr, '')
+  const home = tempHome()
+  const env = { BZZZ_HOME: home }
+  t.equal((await cliProcess(['init', '--cluster', 'pipes', '--role', 'admin'], env)).code, 0)
+  const generate = await cliProcessClosedStdout(['generate', join(PACKAGE_ROOT, 'fixtures', 'repos', 'mixed'), '--root', join(PACKAGE_ROOT, 'fixtures', 'repos', 'mixed'), '--project', 'mixed'], env)
+  t.equal(generate.code, 0, generate.stderr)
+  t.notMatch(generate.stderr, /EPIPE|at .*\.js:\d+/)
+  // The store was written in full: retrieve reads what generate wrote while nobody read its output.
+  const run = await cliProcess(['retrieve', 'ucxl://mixed/services/indexer/main.go', '--role', 'developer', '--json'], env)
+  t.equal(run.code, 0, run.stderr)
+  t.equal(run.json.context.language, 'go')
+  const retrieve = await cliProcessClosedStdout(['retrieve', 'ucxl://mixed/services/indexer/main.go', '--role', 'developer', '--json'], env)
+  t.same(retrieve, { code: 0, stderr: '' })
+  // A command's own failure keeps its exit code and its one line.
+  const missing = await cliProcessClosedStdout(['retrieve', 'ucxl://mixed/nope.go', '--role', 'developer'], env)
+  t.equal(missing.code, 4)
+  t.match(missing.stderr, /^bzzz-ctx: [^\n]+\n$/)
 })
 
 t.test('demo runs on a fresh machine and shows what each role reads', async t => {

@@ -36,6 +36,19 @@ export function tempHome (): string {
 export const BIN = join(PACKAGE_ROOT, 'bin', 'bzzz-ctx')
 
 /** Runs the built executable as a real process, bounded by a timeout. */
+/** Runs the built CLI with its stdout a pipe nobody reads: closed before the CLI writes (`| head -0`). */
+export async function cliProcessClosedStdout (args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<{ code: number, stderr: string }> {
+  return await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    child.stdout.destroy()
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`bzzz-ctx ${args.join(' ')} timed out`)) }, timeoutMs)
+    child.on('error', reject)
+    child.on('close', code => { clearTimeout(timer); resolve({ code: code ?? -1, stderr }) })
+  })
+}
+
 export async function cliProcess (args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<CliRun> {
   return await new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
