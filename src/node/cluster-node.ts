@@ -46,6 +46,8 @@ export const VOTE_FILE = 'election.json'
 /** How long `generate` waits for its request to complete, and forwarded calls for a leader to answer. */
 export const COMPLETION_TIMEOUT_MS = 10 * 60_000
 export const RETRY_PAUSE_MS = 100
+/** How long `retrieve` of an address not here yet waits for the logs its peers announced. */
+export const RETRIEVE_CATCH_UP_SECONDS = 5
 export const KNOWN_MEMBERS_FILE = 'members.json'
 export const MAX_KNOWN_MEMBERS = 1_000
 
@@ -504,6 +506,20 @@ export class ClusterNode {
     this.fetches.set(writer, next)
   }
 
+  /** Waits for the fetches in flight until they settle (true) or until `realDeadline` on performance.now() (false). */
+  private async fetchesSettled (realDeadline: number): Promise<boolean> {
+    const pending = [...this.fetches.values()]
+    if (pending.length === 0) return true
+    let timer: NodeJS.Timeout | undefined
+    const all = Promise.all(pending).then(() => true)
+    const late = new Promise<boolean>(resolve => { timer = setTimeout(() => resolve(false), Math.max(0, realDeadline - performance.now())) })
+    try {
+      return await Promise.race([all, late])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
   /** Tells peers of this peer's log head now. */
   private announce (): void {
     const writer = this.peer.store.writer
@@ -726,10 +742,8 @@ export class ClusterNode {
     } catch (err) {
       // Not here yet: finish applying what was downloaded, pull what the peers announced, then try once more.
       if (!isBzzzError(err) || err.code !== 'NOT_FOUND') throw err
-      const pending = [...this.fetches.values()]
-      if (pending.length === 0 && this.gossip.caughtUp()) throw err
-      await Promise.all(pending)
-      if (!this.gossip.caughtUp()) await this.sync(5)
+      if (this.fetches.size === 0 && this.gossip.caughtUp()) throw err
+      await this.sync(RETRIEVE_CATCH_UP_SECONDS)
       return await this.peer.retrieve(address, role, depth)
     }
   }
@@ -743,7 +757,7 @@ export class ClusterNode {
   private async leadAfterCatchingUp (term: number): Promise<void> {
     const boundMs = Math.max(1000, 2 * this.electionTimeoutMs)
     try {
-      // The bound is kept even when a download waits on a peer that went away (sync waits for downloads in flight).
+      // sync bounds its waits for downloads in real time; this bound is on the node's clock (the simulator's).
       await Promise.race([this.sync(boundMs / 1000), this.clock.sleep(boundMs + 100)])
     } catch (err) {
       this.logger.warn({ err: String(err) }, 'the new leader could not catch up with its peers; it runs the queue on what it has')
@@ -751,21 +765,31 @@ export class ClusterNode {
     if (!this.closing && this.fedLeadership.isLeader && this.fedLeadership.term === term) this.coordinator.leadership(true, term)
   }
 
-  /** Pulls from peers until every head they announced is local, or the timeout. */
+  /**
+   * Pulls from peers until every head they announced is local, or the timeout.
+   *
+   * The timeout holds on two clocks. On the node's clock it ends the polling. On real time it bounds
+   * the waits for downloads and applies in flight: those are real I/O, and a download from a peer
+   * that went away would otherwise hold `sync` (and `retrieve`'s retry) until its own 30 s timeout.
+   * In a daemon both clocks are one; in the simulator the node's clock runs ahead of real time, so
+   * its virtual deadline ends the polling while the real bound still lets fast local I/O finish.
+   */
   async sync (timeoutSeconds: number): Promise<SyncReport> {
     const started = performance.now()
+    const realDeadline = started + timeoutSeconds * 1000
     const before = new Map(this.peer.store.heads().map(h => [h.writer, h.length]))
     this.applyEffects(this.gossip.step({ type: 'tick' }))
     const deadline = this.clock.now() + timeoutSeconds * 1000
-    while (!this.gossip.caughtUp() && this.clock.now() < deadline) {
+    let settled = true
+    while (!this.gossip.caughtUp() && this.clock.now() < deadline && performance.now() < realDeadline) {
       await this.clock.sleep(50)
-      await Promise.all([...this.fetches.values()])
+      settled = await this.fetchesSettled(realDeadline)
     }
     // Downloaded is not yet applied: wait for the view too.
-    await Promise.all([...this.fetches.values()])
+    settled = await this.fetchesSettled(realDeadline)
     const after = this.peer.store.heads()
     return {
-      caughtUp: this.gossip.caughtUp(),
+      caughtUp: settled && this.gossip.caughtUp(),
       ms: Math.round(performance.now() - started),
       peers: this.members.size,
       logs: after.map(h => ({ writer: h.writer, before: before.get(h.writer) ?? 0, after: h.length, moved: h.length - (before.get(h.writer) ?? 0) }))

@@ -157,10 +157,6 @@ export class ContextStore {
     return heads
   }
 
-  /**
-   * Applies another writer's log to the view up to `length` blocks (waiting for blocks still on their way, at most
-   * `timeoutMs` each), from the view's checkpoint for it. Returns the addresses whose current version changed.
-   */
   /** Downloads another writer's log up to `length` blocks, in one pipelined range; returns the length now held. */
   async downloadRemote (writer: string, length: number, timeoutMs = 30_000): Promise<number> {
     const core = await this.logOf(writer)
@@ -177,6 +173,10 @@ export class ContextStore {
     return core.contiguousLength
   }
 
+  /**
+   * Applies another writer's log to the view up to `length` blocks (waiting for blocks still on their way, at most
+   * `timeoutMs` each), from the view's checkpoint for it. Returns the addresses whose current version changed.
+   */
   async applyRemote (writer: string, length: number, timeoutMs = 10_000): Promise<string[]> {
     const core = await this.logOf(writer)
     const from = this.view.applied(writer)
