@@ -188,6 +188,7 @@ export class DecisionGraph {
   private readonly neighbourSets = new Map<number, Set<number>>()
   private readonly decisionNodes = new Map<string, number>()
   private readonly addressNodes = new Map<string, number>()
+  /** Every version, by address and key. */
   private readonly versions = new Map<string, VersionRecord>()
   private readonly versionsOf = new Map<string, VersionRecord[]>()
   /** Unknown decision id -> the edges of known decisions waiting for it. */
@@ -263,13 +264,16 @@ export class DecisionGraph {
   addVersion (entry: VersionRecord): boolean {
     const version = readVersion(entry)
     if (version === null) return false
-    const known = this.versions.get(version.key)
+    // A version key (writer:count) names a version of one address: the first version of every address a writer
+    // writes is `writer:1`, so the address is part of the key here.
+    const id = `${version.address}\u0000${version.key}`
+    const known = this.versions.get(id)
     if (known !== undefined) {
       known.current = version.current
       known.conflict = version.conflict
       return false
     }
-    this.versions.set(version.key, version)
+    this.versions.set(id, version)
     const list = this.versionsOf.get(version.address)
     if (list === undefined) this.versionsOf.set(version.address, [version])
     else list.push(version)

@@ -38,6 +38,13 @@ t.test('init, generate, retrieve, distribute, status: --json shapes', async t =>
   t.ok((r.context.insights ?? []).every((i: any) => (i.role !== undefined || i.level !== undefined) && typeof i.text === 'string'))
   t.match(r.version, { term: 1, writer: /^[0-9a-f]{64}$/, hlc: { wall: Number, logical: Number } })
 
+  // Every address the one batch wrote has its history (a writer's first version of each has the same key).
+  for (const address of ['ucxl://shop/src/server/handlers/auth.py', 'ucxl://shop/services/indexer/main.go', 'ucxl://shop/']) {
+    const history = await cli(['history', address, '--json'], env)
+    t.equal(history.code, 0, `history of ${address}: ${history.stderr}`)
+    t.match(history.json.versions, [{ term: 1, current: true, conflict: false }], `one version, current: ${address}`)
+  }
+
   const viewer = await cli(['retrieve', 'src/server/handlers/auth.py', '--role', 'viewer', '--json'], env)
   t.equal(viewer.code, 0, 'a bare path means the configured project')
   t.notOk('symbols' in viewer.json.context, 'a section the role may not read is absent, not empty')

@@ -371,6 +371,10 @@ t.test('history: versions oldest first with conflicts, decisions newest first, h
   t.ok(graph.hops(aref(address), 1).hits.some(h => keyOf(h.ref) === `D ${idOf(9)}`), 'and links it to the address')
   graph.addVersion(version('k-y', { address: addressOf(4) }))
   t.same(graph.history(addressOf(4)), { address: addressOf(4), versions: [{ ...version('k-y', { address: addressOf(4) }) }], decisions: [], hidden: 0 })
+  // A key names a version of one address: a writer's first version of every address it writes has the same key.
+  t.equal(graph.addVersion(version('k-y', { address: addressOf(5), at: 7 })), true, 'the same key at another address is another version')
+  t.same(graph.history(addressOf(5)).versions.map(v => [v.key, v.at]), [['k-y', 7]])
+  t.equal(graph.history(addressOf(4)).versions.length, 1)
   throwsCode(t, () => graph.history('ucxl://proj/none'), 'NOT_FOUND', /^no decision or version is about ucxl:\/\/proj\/none$/)
 })
 
