@@ -5,12 +5,13 @@
  * never data. (A Hyperbee was used first: its per-put B-tree appends made applying 10,000 entries take seconds.)
  */
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { corrupt } from '../errors.js'
 import { writeFileAtomic } from '../crypto/atomic-file.js'
 import { applyVersion, versionKey, type Version, type VersionSlot } from '../distribution/version.js'
 import type { RecordKind } from '../context/record.js'
 import type { CompletionEntry, DecisionEntry, LogEntry, RequestEntry } from './log-entry.js'
-import { pack, unpack, type PackedView } from './checkpoint-codec.js'
+import { CheckpointFile, encodeCheckpoint } from './checkpoint-codec.js'
 
 /** Where a version is stored: which writer log, which block. */
 export interface Pointer {
@@ -37,8 +38,6 @@ export interface QueueEvent {
 /** One version of an address as the history keeps it: [address, version key, term, wall ms, writer, decision]. */
 export type VersionLine = [string, string, number, number, string, string | null]
 
-/** 4: slots and version lines packed with a table of writers (checkpoint-codec.ts). An older checkpoint is replayed. */
-const CHECKPOINT_FORMAT = 4
 /** A checkpoint is written at most this often while entries arrive, and always at close. */
 export const CHECKPOINT_INTERVAL_MS = 5_000
 
@@ -50,16 +49,13 @@ function xorInto (target: Buffer, other: Buffer): void {
   for (let i = 0; i < target.length; i++) target[i] = target[i]! ^ other[i]!
 }
 
-interface Checkpoint {
-  format: number
-  hash: string
-  applied: Record<string, number>
-  view: PackedView
-  queue: QueueEvent[]
-}
-
 export class ContextView {
+  /** The checkpoint this view was loaded from: its slots are read from it as they are needed. */
+  private base: CheckpointFile | null = null
+  /** Slots applied since the checkpoint was loaded (over the base's), or every slot without one. */
   private slots = new Map<string, Slot>()
+  /** Addresses applied since loading that the base does not have. */
+  private addedAddresses = 0
   private appliedLengths = new Map<string, number>()
   private hash: Buffer = Buffer.alloc(32)
   private dirty = false
@@ -67,8 +63,11 @@ export class ContextView {
   private checkpointing: Promise<void> = Promise.resolve()
   /** Every request, completion and decision entry applied, in the order applied (the queue and the decision graph are rebuilt from them). */
   private queue: QueueEvent[] = []
-  /** Every context version applied, for `history` and the decision graph. */
+  /** Context versions applied, for `history` and the decision graph: since loading, until `versions()` adds the base's. */
   private versionLines: VersionLine[] = []
+  private baseVersionsRead = true
+  /** The checkpoint read had a line out of shape (fromBase). */
+  private damaged = false
   /** Told of each such entry and version as it is applied. */
   readonly listeners = new Set<(event: QueueEvent | VersionLine) => void>()
 
@@ -78,19 +77,17 @@ export class ContextView {
   async ready (): Promise<void> {
     if (!existsSync(this.checkpointFile)) return
     try {
-      const checkpoint = JSON.parse(readFileSync(this.checkpointFile, 'utf8')) as Checkpoint
-      if (checkpoint.format !== CHECKPOINT_FORMAT || !Array.isArray(checkpoint.queue)) throw new Error('unknown format')
-      const { slots, versions } = unpack(checkpoint.view)
-      this.slots = new Map(slots)
-      this.queue = checkpoint.queue
-      this.versionLines = versions
-      this.appliedLengths = new Map(Object.entries(checkpoint.applied))
-      this.hash = Buffer.from(checkpoint.hash, 'hex')
-      if (this.hash.length !== 32) throw new Error('bad hash')
+      const base = CheckpointFile.decode(readFileSync(this.checkpointFile))
+      const hash = Buffer.from(base.state.hash, 'hex')
+      if (hash.length !== 32) throw new Error('bad hash')
+      this.base = base
+      this.queue = base.state.queue
+      this.appliedLengths = new Map(Object.entries(base.state.applied))
+      this.hash = hash
+      this.baseVersionsRead = base.versionLineCount === 0
     } catch {
-      this.slots = new Map()
+      this.base = null
       this.queue = []
-      this.versionLines = []
       this.appliedLengths = new Map()
       this.hash = Buffer.alloc(32)
     }
@@ -103,11 +100,11 @@ export class ContextView {
   /** Writes the checkpoint now (if anything changed since the last one). */
   async checkpoint (): Promise<void> {
     this.checkpointing = this.checkpointing.then(async () => {
-      if (!this.dirty) return
+      if (!this.dirty || this.damaged) return
       this.dirty = false
       this.lastCheckpoint = Date.now()
-      const checkpoint: Checkpoint = { format: CHECKPOINT_FORMAT, hash: this.hash.toString('hex'), applied: Object.fromEntries(this.appliedLengths), view: pack(this.slots, this.versionLines), queue: this.queue }
-      await writeFileAtomic(this.checkpointFile, JSON.stringify(checkpoint), 0o600)
+      const state = { hash: this.hash.toString('hex'), applied: Object.fromEntries(this.appliedLengths), queue: this.queue }
+      await writeFileAtomic(this.checkpointFile, encodeCheckpoint(state, this.slots, this.versionLines, this.base, !this.baseVersionsRead), 0o600)
     })
     await this.checkpointing
   }
@@ -118,11 +115,27 @@ export class ContextView {
   }
 
   get addressCount (): number {
-    return this.slots.size
+    return (this.base?.slotCount ?? 0) + this.addedAddresses
   }
 
   slot (address: string): Slot | undefined {
-    return this.slots.get(address)
+    const slot = this.slots.get(address)
+    const base = this.base
+    return slot !== undefined || base === null ? slot : this.fromBase(() => base.slot(address))
+  }
+
+  /**
+   * Reads from the checkpoint. A line out of shape in a file whose digest held was written wrong: the checkpoint
+   * is removed and never written again by this view, so the next open replays the logs.
+   */
+  private fromBase<T> (read: () => T): T {
+    try {
+      return read()
+    } catch (err) {
+      this.damaged = true
+      rmSync(this.checkpointFile, { force: true })
+      throw corrupt(`the view's checkpoint (${this.checkpointFile}) is damaged: it was removed, and the next command rebuilds the view from the logs (nothing stored is lost)`, err)
+    }
   }
 
   /** How many blocks of a writer's log this view has applied. */
@@ -153,9 +166,10 @@ export class ContextView {
       const pointer: Pointer = { writer, seq, version: entry.version, kind: entry.kind, inherits: entry.inherits }
       if (index > 0) pointer.index = index
       if (entry.digest !== undefined) pointer.digest = entry.digest
-      const before = this.slots.get(entry.address)
+      const before = this.slot(entry.address)
       const after = applyVersion(before, pointer)
       if (after === before) continue
+      if (before === undefined) this.addedAddresses++
       this.slots.set(entry.address, after)
       if (before?.current !== after.current) {
         if (before !== undefined) xorInto(this.hash, slotDigest(entry.address, before.current))
@@ -176,6 +190,11 @@ export class ContextView {
 
   /** Every context version applied so far. */
   versions (): readonly VersionLine[] {
+    const base = this.base
+    if (!this.baseVersionsRead && base !== null) {
+      this.versionLines = [...this.fromBase(() => base.versions()), ...this.versionLines]
+      this.baseVersionsRead = true
+    }
     return this.versionLines
   }
 

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { join } from 'node:path'
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
 import Corestore from 'corestore'
 import { ContextStore, associatedData } from '../../src/storage/context-store.js'
 import { decodeEntry, encodeBlock, encodeEntry, packBlocks, splitBlock, MAX_ENTRIES_PER_BLOCK } from '../../src/storage/log-entry.js'
@@ -130,21 +131,44 @@ t.test('the view survives a restart, and catches up with blocks appended after i
 t.test('a checkpoint that is damaged, or of an older format, costs a replay of the logs and nothing else', async t => {
   const { keys, dir, hash } = await closedStore()
   const file = join(dir, 'view.checkpoint')
-  const saved = JSON.parse(readFileSync(file, 'utf8')) as { format: number, view: { slots: unknown[][] } }
-  t.equal(saved.format, 4)
+  const saved = readFileSync(file)
+  const newline = saved.indexOf(10)
+  const header = JSON.parse(saved.toString('utf8', 0, newline)) as { format: number, slots: number }
+  t.equal(header.format, 5)
+  t.equal(header.slots, 3)
   const damaged = [
-    '{"format":4,"hash":',
-    JSON.stringify({ ...saved, format: 3 }),
-    JSON.stringify({ ...saved, view: { ...saved.view, slots: saved.view.slots.map(([address]) => [address, [99, 0, 0, [1, 1, 0, 0, []], 'file', 0, null], []]) } })
+    saved.subarray(0, saved.length - 5),
+    Buffer.from('{"format":5,"hash":'),
+    Buffer.from(JSON.stringify({ format: 4, hash, applied: {}, view: { writers: [], slots: [], versions: [] }, queue: [] })),
+    Buffer.concat([saved.subarray(0, newline + 3), Buffer.from('#'), saved.subarray(newline + 4)])
   ]
-  for (const text of damaged) {
-    writeFileSync(file, text)
+  for (const bytes of damaged) {
+    writeFileSync(file, bytes)
     const store = await ContextStore.open(dir, keys.crypto)
     t.equal(store.viewHash, hash, 'the same view, from the logs')
     t.equal(store.addressCount, 3)
     t.equal((await store.retrieve('ucxl://p/src/pay.go', 'developer')).context.summary, 'Payment handler')
     await store.close()
   }
+})
+
+t.test('a checkpoint line out of shape under a good digest: one clear error, the file removed, the next open replays', async t => {
+  const { keys, dir, hash } = await closedStore()
+  const file = join(dir, 'view.checkpoint')
+  const text = readFileSync(file, 'utf8')
+  const newline = text.indexOf('\n')
+  const header = JSON.parse(text.slice(0, newline)) as { digest: string }
+  // Every slot names writer 7, which the table does not have; the digest is made to match.
+  const body = text.slice(newline + 1).replace(/\t\[\[0,/g, '\t[[7,')
+  writeFileSync(file, JSON.stringify({ ...header, digest: createHash('sha256').update(body).digest('hex') }) + '\n' + body)
+  let store = await ContextStore.open(dir, keys.crypto)
+  await t.rejects(store.retrieve('ucxl://p/src/pay.go', 'developer'), { code: 'CORRUPT', message: /checkpoint .* is damaged: it was removed.*nothing stored is lost/ })
+  await store.close()
+  t.notOk(existsSync(file), 'removed, and not written again at close')
+  store = await ContextStore.open(dir, keys.crypto)
+  t.equal(store.viewHash, hash, 'the same view, from the logs')
+  t.equal((await store.retrieve('ucxl://p/src/pay.go', 'developer')).context.summary, 'Payment handler')
+  await store.close()
 })
 
 t.test('no plaintext at rest', async t => {
