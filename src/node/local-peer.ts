@@ -280,6 +280,17 @@ export class LocalPeer {
     return { path, root, project }
   }
 
+  /**
+   * The records a generation writes. One below the root (a directory or a file of the tree) analysed only its own
+   * files, so its project record speaks for them alone; once the project has a record, writing that one over it
+   * would change what every record outside the target inherits (a child stores only what differs from its parent:
+   * a file that left out its language because the project's was the same would lose it). It is left out then.
+   */
+  private recordsToWrite (records: readonly ContextRecord[], belowRoot: boolean, projectAddress: string): readonly ContextRecord[] {
+    if (!belowRoot || this.store.slotOf(projectAddress) === undefined) return records
+    return records.filter(record => record.address !== projectAddress)
+  }
+
   async generate (options: GenerateOptions): Promise<GenerateReport> {
     const started = performance.now()
     const { path, root, project } = this.target(options)
@@ -293,7 +304,7 @@ export class LocalPeer {
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
       ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {})
     })
-    const result = await this.store.write(analysis.records, { term: options.term ?? this.leadership.term, recipients, nowMs: Date.now() })
+    const result = await this.store.write(this.recordsToWrite(analysis.records, path !== root, `ucxl://${project}/`), { term: options.term ?? this.leadership.term, recipients, nowMs: Date.now() })
     if (this.keepWorkers) this.saveCacheSoon()
     else await this.saveAnalysisCache(cache)
     return {

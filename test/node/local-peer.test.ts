@@ -146,3 +146,28 @@ t.test('the root is the git work tree holding PATH', async t => {
   mkdirSync(vendored, { recursive: true })
   t.equal(findRoot(vendored), vendored, 'so is a package under node_modules')
 })
+
+t.test('a generation below the root changes nothing outside it: the project record stays', async t => {
+  const peer = await freshPeer(t)
+  const repo = copyFixture()
+  const outside = ['ucxl://mixed/', 'ucxl://mixed/src/server/app.py', 'ucxl://mixed/services/indexer/main.go', 'ucxl://mixed/src/server']
+  const roles = ['developer', 'architect', 'security']
+  const snapshot = async (): Promise<unknown[]> => await Promise.all(outside.flatMap(a => roles.map(async r => (await peer.retrieve(a, r)).context)))
+
+  await peer.generate({ path: repo, project: 'mixed' })
+  const before = await snapshot()
+  t.equal((await peer.retrieve('ucxl://mixed/src/server/app.py', 'developer')).context.language, 'python')
+  const web = await peer.generate({ path: join(repo, 'src', 'web'), root: repo, project: 'mixed' })
+  t.ok(web.files > 0)
+  t.same(await snapshot(), before, 'every record outside src/web resolves as before')
+  const file = await peer.generate({ path: join(repo, 'src', 'server', 'db.py'), root: repo, project: 'mixed' })
+  t.equal(file.files, 1)
+  t.same(await snapshot(), before, 'and after a single file')
+  t.equal((await peer.retrieve('ucxl://mixed/src/web/api.ts', 'developer')).context.language, 'typescript', 'the target itself is written')
+
+  // A project whose first generation is below its root still gets a project record.
+  const other = await freshPeer(t)
+  await other.generate({ path: join(repo, 'src', 'web'), root: repo, project: 'mixed' })
+  t.match((await other.retrieve('ucxl://mixed/', 'viewer')).context.summary, /Mixed/)
+  t.same((await other.retrieve('ucxl://mixed/src/web/api.ts', 'developer')).resolvedFrom.at(-1), 'ucxl://mixed/')
+})
