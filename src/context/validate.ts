@@ -35,7 +35,12 @@ function unknownKeys (value: Record<string, unknown>, known: Set<string>, path: 
 }
 
 /** The problems of a candidate record, each as `field.path: what is wrong`; empty when it is valid. */
-export function recordProblems (value: unknown): string[] {
+/**
+ * Every problem of a hand-written record, each with its field path. With `roles` (the cluster's), an insight's
+ * role must be one of them: a misspelt role would otherwise fall back to the default level, `internal`, and a
+ * security note meant for `security` would be readable by every developer.
+ */
+export function recordProblems (value: unknown, roles?: readonly string[]): string[] {
   const problems: Problems = []
   if (!isObject(value)) return ['the file must hold one JSON object (a context record)']
   unknownKeys(value, KNOWN_FIELDS, '', problems)
@@ -81,6 +86,8 @@ export function recordProblems (value: unknown): string[] {
         text(insight.role, `${path}.role`, problems)
         text(insight.kind, `${path}.kind`, problems)
         if (insight.level !== undefined && !isAccessLevel(insight.level)) problems.push(`${path}.level must be one of ${ACCESS_LEVELS.join(', ')}`)
+        if (insight.role === undefined && insight.level === undefined) problems.push(`${path} needs a role or a level (who may read it)`)
+        if (typeof insight.role === 'string' && roles !== undefined && !roles.includes(insight.role)) problems.push(`${path}.role "${insight.role}" is not a role of this cluster (${roles.join(', ')})`)
       })
     }
   }
@@ -101,8 +108,8 @@ export function recordProblems (value: unknown): string[] {
 }
 
 /** The record, or a BAD_INPUT error listing every problem on one line. */
-export function validateRecord (value: unknown, source = 'context record'): ContextRecord {
-  const problems = recordProblems(value)
+export function validateRecord (value: unknown, source = 'context record', roles?: readonly string[]): ContextRecord {
+  const problems = recordProblems(value, roles)
   if (problems.length > 0) throw badInput(`${source} is not a valid context record: ${problems.join('; ')}`)
   return value as ContextRecord
 }

@@ -342,7 +342,8 @@ export class LocalPeer {
     if (decision !== undefined && !this.decisions.graph.has(decision)) throw badInput(`unknown decision ${decision}: record it with \`bzzz-ctx decide\` first`)
     const values = Array.isArray(value) ? value : [value]
     if (values.length === 0) throw badInput(`${source} holds an empty list: nothing to distribute`)
-    const records: ContextRecord[] = values.map((v, i) => validateRecord(v, Array.isArray(value) ? `${source} [${i}]` : source))
+    const roleNames = this.config.roles.map(role => role.name)
+    const records: ContextRecord[] = values.map((v, i) => validateRecord(v, Array.isArray(value) ? `${source} [${i}]` : source, roleNames))
     const recipients = this.recipients(roles)
     const result = await this.store.write(records, { term, recipients, nowMs: Date.now(), ...(decision !== undefined ? { decision } : {}) })
     return { address: records[0]!.address, records: records.length, roles: recipients, written: result.written, unchanged: result.unchanged, bytes: result.bytes }

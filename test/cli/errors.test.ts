@@ -77,6 +77,17 @@ t.test('bad input to retrieve and distribute', async t => {
   run = await cli(['--home', home, 'distribute', '--file', malformed])
   t.equal(run.code, 2)
   oneLine(t, run.stderr, /symbols\[0\]\.line must be a positive whole number; insights\[0\]\.level must be one of/)
+  // A misspelt role would seal a security note at the default level, internal, for every developer: refused.
+  for (const role of ['Security', 'securty']) {
+    writeFileSync(malformed, JSON.stringify({ address: 'ucxl://p/src/a.go', kind: 'file', insights: [{ role, text: 'hard-coded key on line 3' }] }))
+    run = await cli(['--home', home, 'distribute', '--file', malformed])
+    t.equal(run.code, 2, `insight role ${role}`)
+    oneLine(t, run.stderr, new RegExp(`insights\\[0\\]\\.role "${role}" is not a role of this cluster \\(viewer, developer`))
+  }
+  writeFileSync(malformed, JSON.stringify({ address: 'ucxl://p/src/a.go', kind: 'file', insights: [{ text: 'for whom?' }] }))
+  run = await cli(['--home', home, 'distribute', '--file', malformed])
+  t.equal(run.code, 2)
+  oneLine(t, run.stderr, /insights\[0\] needs a role or a level/)
 
   const after = await cli(['--home', home, 'retrieve', 'ucxl://p/src/a.go', '--role', 'developer', '--json'])
   t.equal(after.code, 0, 'nothing damaged: the record is still there')
