@@ -4,7 +4,7 @@
  * An invite is therefore a secret, like a private key: whoever holds it can join as that member until it expires.
  */
 import { existsSync, readFileSync } from 'node:fs'
-import { generateIdentity, identityFromJSON, identityToJSON, type NodeIdentityJSON } from '../crypto/identity.js'
+import { generateIdentity, identityFromJSON, identityToJSON, signMessage, verifySignature, type NodeIdentityJSON } from '../crypto/identity.js'
 import { ensurePrivateDir } from '../crypto/atomic-file.js'
 import { Keyring } from '../crypto/keyring.js'
 import { parseSealedRoleKey, sealRoleKey, type SealedRoleKey } from '../crypto/role-keys.js'
@@ -15,6 +15,12 @@ import { issueRoster, readRoster, rosterProblem, writeRoster, type SignedRoster 
 import { CONFIG_FORMAT, homeExists, readConfig, roleEntry, writeConfig, type ClusterInfo, type PeerConfig } from './home.js'
 
 export const INVITE_PREFIX = 'bzzz1:'
+/**
+ * An invite is `bzzz1:` + base64url(body JSON) + `.` + base64url(the admin's Ed25519 signature over this
+ * context and the body's bytes). Every field is signed: the expiry, the cluster and its topic, the roles and
+ * their public keys, the replication factor. The certificate and roster inside carry their own signatures too.
+ */
+const INVITE_SIGNATURE_CONTEXT = 'bzzz-ctx/invite\u0000'
 export const DEFAULT_INVITE_TTL_MS = 7 * 24 * 3600 * 1000
 const MAX_INVITE_CHARS = 64 * 1024
 
@@ -63,7 +69,13 @@ export async function createInvite (home: string, role: string, options: { ttlMs
   }
   if (config.bootstrap !== undefined) body.bootstrap = config.bootstrap
   if (config.project !== undefined) body.project = config.project
-  return { invite: INVITE_PREFIX + Buffer.from(JSON.stringify(body)).toString('base64url'), node: identity.nodeId, role, expiresAt: new Date(body.expiresAt).toISOString() }
+  const bytes = Buffer.from(JSON.stringify(body))
+  const signature = signMessage(keyring.identity, invitePayload(bytes))
+  return { invite: `${INVITE_PREFIX}${bytes.toString('base64url')}.${signature.toString('base64url')}`, node: identity.nodeId, role, expiresAt: new Date(body.expiresAt).toISOString() }
+}
+
+function invitePayload (body: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(INVITE_SIGNATURE_CONTEXT), body])
 }
 
 /** The invite text from the argument itself or from the file it names. */
@@ -75,15 +87,22 @@ export function readInviteArgument (argument: string): string {
 
 function decodeInvite (text: string, nowMs: number): InviteBody {
   if (text.length > MAX_INVITE_CHARS) throw badInput('the invite is too long to be one')
+  const [encodedBody, encodedSignature, ...rest] = text.slice(INVITE_PREFIX.length).split('.')
+  if (encodedSignature === undefined || rest.length > 0) throw badInput('the invite is damaged or not signed (an invite of an older bzzz-ctx has no signature): ask the admin for a new one')
+  const bytes = Buffer.from(encodedBody!, 'base64url')
   let body: InviteBody
   try {
-    body = JSON.parse(Buffer.from(text.slice(INVITE_PREFIX.length), 'base64url').toString('utf8')) as InviteBody
+    body = JSON.parse(bytes.toString('utf8')) as InviteBody
   } catch {
     throw badInput('the invite is damaged (it does not decode): ask the admin for a new one')
   }
   if (typeof body !== 'object' || body === null || body.format !== 1 || typeof body.cluster !== 'object' || body.cluster === null ||
       !Array.isArray(body.roles) || !Array.isArray(body.roleKeys) || !Number.isSafeInteger(body.expiresAt) || !Number.isInteger(body.replicationFactor)) {
     throw badInput('the invite is damaged (fields are missing): ask the admin for a new one')
+  }
+  const adminKey = String(body.cluster.adminKey)
+  if (!/^[0-9a-f]{64}$/.test(adminKey) || !verifySignature(adminKey, invitePayload(bytes), Buffer.from(encodedSignature, 'base64url'))) {
+    throw badInput('the invite is damaged or altered (its signature does not verify): ask the admin for a new one')
   }
   if (body.expiresAt <= nowMs) throw badInput(`the invite expired on ${new Date(body.expiresAt).toISOString()}: ask the admin for a new one`)
   const problem = certificateProblem(body.certificate, { cluster: String(body.cluster.id), adminKey: String(body.cluster.adminKey), node: body.identity?.nodeId, nowMs })

@@ -45,11 +45,28 @@ t.test('bad invites are refused with a clear line', async t => {
   const { invite } = await createInvite(admin, 'qa', { ttlMs: 1000, nowMs: Date.now() - 10_000 })
   await rejectsCode(t, () => redeemInvite(tempHome(), invite), 'BAD_INPUT', /expired/)
   await rejectsCode(t, () => redeemInvite(tempHome(), 'bzzz1:not-base64-json'), 'BAD_INPUT', /damaged/)
+  // Every field is signed: an invite changed anywhere, even its expiry, is refused.
   const fresh = await createInvite(admin, 'qa')
-  const body = JSON.parse(Buffer.from(fresh.invite.slice(6), 'base64url').toString())
-  body.certificate.role = 'admin'
-  const tampered = 'bzzz1:' + Buffer.from(JSON.stringify(body)).toString('base64url')
-  await rejectsCode(t, () => redeemInvite(tempHome(), tampered), 'BAD_INPUT', /signature does not verify/)
+  const [encoded, signature] = fresh.invite.slice(6).split('.') as [string, string]
+  const resigned = (change: (body: any) => void): string => {
+    const body = JSON.parse(Buffer.from(encoded, 'base64url').toString())
+    change(body)
+    return `bzzz1:${Buffer.from(JSON.stringify(body)).toString('base64url')}.${signature}`
+  }
+  const expired = await createInvite(admin, 'qa', { ttlMs: 1000, nowMs: Date.now() - 10_000 })
+  const [expiredBody, expiredSignature] = expired.invite.slice(6).split('.') as [string, string]
+  const revivedBody = JSON.parse(Buffer.from(expiredBody, 'base64url').toString())
+  revivedBody.expiresAt = Date.now() + 3_600_000
+  const tampered: Array<[string, string]> = [
+    ['an expired invite given a later expiry', `bzzz1:${Buffer.from(JSON.stringify(revivedBody)).toString('base64url')}.${expiredSignature}`],
+    ['another role in the certificate', resigned(body => { body.certificate.role = 'admin' })],
+    ['another cluster name', resigned(body => { body.cluster.name = 'acme2' })],
+    ['another replication factor', resigned(body => { body.replicationFactor = 1 })],
+    ['one character changed', `bzzz1:${encoded.slice(0, 50)}${encoded[50] === 'A' ? 'B' : 'A'}${encoded.slice(51)}.${signature}`],
+    ['no signature (an older invite)', `bzzz1:${encoded}`]
+  ]
+  for (const [what, text] of tampered) await rejectsCode(t, () => redeemInvite(tempHome(), text), 'BAD_INPUT', /damaged|altered|not signed/, what)
+  t.ok((await redeemInvite(tempHome(), fresh.invite)).nodeId, 'the invite as made is good')
   const run = await cli(['--home', tempHome(), 'init', '--join', 'garbage'])
   t.equal(run.code, 2)
   t.match(run.stderr, /neither an invite/)
