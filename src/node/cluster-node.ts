@@ -12,7 +12,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { Lru } from '../lru.js'
 import { AckTracker } from '../distribution/acks.js'
 import { GossipCore, type GossipEffect, type Head } from '../distribution/gossip.js'
-import { BzzzError, badInput, badUsage, isBzzzError, unavailable, type ErrorCode } from '../errors.js'
+import { BzzzError, badInput, badUsage, corrupt, isBzzzError, unavailable, type ErrorCode } from '../errors.js'
 import type { Leadership } from '../leader/leadership.js'
 import { Coordinator, packFiles } from '../leader/coordinator.js'
 import { isPriority, type QueueCounts, type QueueRow } from '../leader/queue.js'
@@ -181,6 +181,7 @@ export class ClusterNode {
     if (!Number.isInteger(this.electionTimeoutMs) || this.electionTimeoutMs < ELECTION_TICKS) throw badInput(`the election timeout must be a whole number of ms, at least ${ELECTION_TICKS}`)
     this.canCampaign = options.campaign ?? covers(roleEntry(peer.config, peer.config.role).clearance, 'internal')
     this.roster = readRoster(peer.home, { cluster: peer.config.cluster.id, adminKey: peer.config.cluster.adminKey })
+    const persisted = readVote(peer.home)
     this.election = new Election({
       id: peer.config.nodeId,
       members: rosterMembers(this.roster, peer.config.cluster.adminKey, peer.config.nodeId),
@@ -188,7 +189,7 @@ export class ClusterNode {
       heartbeatTicks: HEARTBEAT_TICKS,
       random: options.random ?? Math.random,
       canCampaign: this.canCampaign,
-      ...(readVote(peer.home) !== null ? { persisted: readVote(peer.home)! } : {})
+      ...(persisted !== null ? { persisted } : {})
     })
     this.coordinator = new Coordinator({
       peer,
@@ -210,7 +211,13 @@ export class ClusterNode {
   static async start (options: ClusterNodeOptions): Promise<ClusterNode> {
     const peer = await LocalPeer.open(options.home)
     peer.keepWorkers = true
-    const node = new ClusterNode(peer, options)
+    let node: ClusterNode
+    try {
+      node = new ClusterNode(peer, options)
+    } catch (err) {
+      await peer.close()
+      throw err
+    }
     try {
       await node.join()
     } catch (err) {
@@ -898,17 +905,22 @@ export function agreedLeader (nodes: readonly ClusterNode[]): { node: ClusterNod
 }
 
 /** The term and vote this peer gave, saved (and synced to disk) before any message that depends on them leaves. */
+/**
+ * This peer's term and vote, as saved. A damaged file is refused, never read as none: a peer that forgot its
+ * vote could vote twice in one term, and two leaders could be elected in it.
+ */
 export function readVote (home: string): PersistedVote | null {
   const file = join(home, VOTE_FILE)
   if (!existsSync(file)) return null
+  let value: Record<string, unknown> | null = null
   try {
-    const value = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
-    if (!Number.isSafeInteger(value.term) || (value.term as number) < 0) return null
-    if (value.votedFor !== null && (typeof value.votedFor !== 'string' || !/^[0-9a-f]{64}$/.test(value.votedFor))) return null
-    return { term: value.term as number, votedFor: value.votedFor as string | null }
-  } catch {
-    return null
+    value = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
+  } catch {}
+  if (value === null || typeof value !== 'object' || !Number.isSafeInteger(value.term) || (value.term as number) < 0 ||
+    (value.votedFor !== null && (typeof value.votedFor !== 'string' || !/^[0-9a-f]{64}$/.test(value.votedFor)))) {
+    throw corrupt(`${file} is damaged: it keeps this peer's election term and vote, which must survive a restart (a peer that forgot its vote could vote twice in a term). Restore it, or remove it to start without one, which is safe once the cluster has elected a leader in a later term`)
   }
+  return { term: value.term as number, votedFor: value.votedFor as string | null }
 }
 
 function saveVote (home: string, vote: PersistedVote): void {

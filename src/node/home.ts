@@ -103,6 +103,10 @@ function configProblem (value: unknown): string | null {
 export function readConfig (dir: string): PeerConfig {
   const paths = homePaths(dir)
   if (!existsSync(paths.config)) {
+    // Keys without a config: a home that lost its config.json, not a missing one (init would refuse the keys).
+    if (existsSync(join(dir, 'keys', 'node.json')) || existsSync(join(dir, 'keys', 'roles.json'))) {
+      throw corrupt(`the home ${dir} has keys but no config.json: restore config.json from a backup, or move the home aside and init or join anew`)
+    }
     throw noHome(`no bzzz-ctx home at ${dir}: run \`bzzz-ctx init --cluster NAME --role ROLE\` first (or pass --home)`)
   }
   let value: unknown

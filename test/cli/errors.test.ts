@@ -2,7 +2,7 @@
 import t, { type Test } from 'tap'
 import { cpSync, writeFileSync, readFileSync, rmSync, chmodSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { cli, tempHome } from '../helpers/cli.js'
+import { cli, cliProcess, tempHome } from '../helpers/cli.js'
 
 function oneLine (t: Test, stderr: string, pattern: RegExp): void {
   const lines = stderr.trimEnd().split('\n')
@@ -117,6 +117,23 @@ t.test('a corrupt or missing key file: exit 1 with the file named, and nothing e
   t.equal(run.code, 1)
   oneLine(t, run.stderr, /config.*not valid JSON/)
   chmodSync(config, 0o600)
+  rmSync(config)
+  run = await cli(['--home', home, 'status'])
+  t.equal(run.code, 1, 'keys without a config: a damaged home, not a missing one')
+  oneLine(t, run.stderr, /has keys but no config\.json: restore config\.json/)
+})
+
+t.test('a damaged election.json: the daemon refuses to start (a forgotten vote could elect two leaders), the file kept', async t => {
+  const home = tempHome()
+  t.equal((await cli(['--home', home, 'init', '--cluster', 'c', '--role', 'admin'])).code, 0)
+  const vote = join(home, 'election.json')
+  for (const text of ['garbage', '{"term":-1,"votedFor":null}', '{"term":3,"votedFor":"nope"}']) {
+    writeFileSync(vote, text)
+    const run = await cliProcess(['--home', home, 'node', 'start', '--bootstrap', '127.0.0.1:9', '--host', '127.0.0.1'], {}, 30_000)
+    t.equal(run.code, 1, text)
+    oneLine(t, run.stderr, /election\.json is damaged: it keeps this peer's election term and vote/)
+    t.equal(readFileSync(vote, 'utf8'), text, 'left as it was')
+  }
 })
 
 t.test('a copied home is refused with the reason and the way out; the original still works', async t => {
