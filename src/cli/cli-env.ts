@@ -23,6 +23,10 @@ export function createCliEnv (io: Io): CliEnv {
       const command = commanderArgs[commanderArgs.length - 1] as Command
       const options = commanderArgs[commanderArgs.length - 2] as Record<string, unknown>
       const args = commanderArgs.slice(0, -2).flat().filter((a): a is string => typeof a === 'string')
+      // An empty argument is a mistake (an unset variable: `generate "$DIR"`), never "here" or "the root".
+      const names = command.registeredArguments.map(argument => argument.name())
+      const empty = args.findIndex(a => a.trim() === '')
+      if (empty !== -1) throw badUsage(`the ${names[Math.min(empty, names.length - 1)]?.toUpperCase() ?? 'argument'} argument is empty`)
       await handler({ io, global: globalOptionsOf(command) }, options as never, args)
     }
   }

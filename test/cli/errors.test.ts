@@ -151,3 +151,38 @@ t.test('a copied home is refused with the reason and the way out; the original s
   t.equal(original.code, 0, 'the original opens')
   t.equal((original.json as { context: { summary: string } }).context.summary, 'P')
 })
+
+t.test('an empty argument is refused, never read as "here" or "the root"; a URL of another scheme is named as such', async t => {
+  const home = tempHome()
+  t.equal((await cli(['--home', home, 'init', '--cluster', 'c', '--role', 'admin', '--project', 'shop'])).code, 0)
+  for (const [args, pattern] of [
+    [['generate', ''], /the PATH argument is empty/],
+    [['retrieve', ''], /the ADDRESS argument is empty/],
+    [['retrieve', '  '], /the ADDRESS argument is empty/],
+    [['history', ''], /the ADDRESS argument is empty/],
+    [['decide', '', '--title', 't', '--rationale', 'r'], /the ADDRESS argument is empty/]
+  ] as Array<[string[], RegExp]>) {
+    const run = await cli(['--home', home, ...args])
+    t.equal(run.code, 2, args.join(' '))
+    oneLine(t, run.stderr, pattern)
+  }
+  const url = await cli(['--home', home, 'retrieve', 'http://shop/x'])
+  t.equal(url.code, 2)
+  oneLine(t, url.stderr, /bad address "http:\/\/shop\/x": it must start with ucxl:\/\//)
+})
+
+t.test('invite: -q prints the invite alone; an --out that cannot be written fails before the roster grows', async t => {
+  const home = tempHome()
+  t.equal((await cli(['--home', home, 'init', '--cluster', 'c', '--role', 'admin'])).code, 0)
+  const members = (): number => (JSON.parse(readFileSync(join(home, 'roster.json'), 'utf8')) as { members: string[] }).members.length
+  const before = members()
+  const bad = await cli(['--home', home, 'invite', '--role', 'viewer', '--out', join(home, 'no', 'such', 'dir', 'v.invite')])
+  t.equal(bad.code, 2)
+  oneLine(t, bad.stderr, /--out .*: its directory does not exist/)
+  t.equal(members(), before, 'no voter added for an invite nobody got')
+  const quiet = await cli(['--home', home, '-q', 'invite', '--role', 'viewer'])
+  t.equal(quiet.code, 0)
+  t.match(quiet.stdout, /^bzzz1:[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\n$/, 'the invite, and nothing else')
+  t.equal(members(), before + 1)
+  t.equal((await cli(['--home', tempHome(), 'init', '--join', quiet.stdout.trim()])).code, 0, 'and it can be redeemed')
+})

@@ -1,11 +1,21 @@
 /** `bzzz-ctx invite --role ROLE [--out FILE]`: an invite that lets a new peer join the cluster with a role. */
 import { Command } from 'commander'
+import { statSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { writeFileAtomic } from '../../crypto/atomic-file.js'
 import { badUsage } from '../../errors.js'
 import type { CliEnv } from '../cli-env.js'
 import { parseWhole } from '../cli-env.js'
 import { emit } from '../io.js'
 import { homeOf } from '../peer-session.js'
+
+function isDirectory (path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
 
 export function inviteCommand (env: CliEnv): Command {
   return new Command('invite')
@@ -16,9 +26,16 @@ export function inviteCommand (env: CliEnv): Command {
     .addHelpText('after', '\nExample:\n  bzzz-ctx invite --role developer --out dev.invite   # then, on the new peer:\n  bzzz-ctx init --join dev.invite')
     .action(env.action<{ role?: string, out?: string, expires?: number }>(async (ctx, options) => {
       if (options.role === undefined) throw badUsage('missing --role ROLE')
+      // The roster grows when the invite is made: an --out that cannot be written must fail before that.
+      if (options.out !== undefined && !isDirectory(dirname(resolve(options.out)))) throw badUsage(`--out ${options.out}: its directory does not exist`)
       const { createInvite } = await import('../../node/invite.js')
       const report = await createInvite(homeOf(ctx), options.role, options.expires !== undefined ? { ttlMs: options.expires * 3600_000 } : {})
       if (options.out !== undefined) await writeFileAtomic(options.out, report.invite + '\n', 0o600)
+      // The invite is the result, not chatter: with -q it is printed alone, never dropped.
+      if (ctx.global.quiet && !ctx.global.json && options.out === undefined) {
+        ctx.io.stdout.write(report.invite + '\n')
+        return
+      }
       const shown = options.out === undefined ? report : { ...report, invite: null, file: options.out }
       emit(ctx, shown, () => options.out === undefined
         ? `${report.invite}\n\nAn invite for a new ${report.role} (node ${report.node.slice(0, 16)}…), to redeem before ${report.expiresAt}.\nIt is a secret (it holds the new member's keys): pass it privately. On the new peer: bzzz-ctx init --join <invite>`

@@ -18,7 +18,7 @@ export function retrieveCommand (env: CliEnv): Command {
     .action(env.action<{ role?: string, depth?: number }>(async (ctx, options, [given]) => {
       const result = await withPeer(ctx, async peer => {
         // A bare path is read in the configured project; anything else must be a whole, valid address.
-        const address = !given!.startsWith(SCHEME) && peer.config.project !== undefined
+        const address = !given!.startsWith(SCHEME) && peer.config.project !== undefined && !/^[a-z][a-z0-9+.-]*:\/\//i.test(given!)
           ? addressFor(peer.config.project, given!)
           : formatAddress(parseAddress(given!))
         return await peer.retrieve(address, options.role ?? peer.config.role, options.depth ?? DEFAULT_RESOLVE_DEPTH)
