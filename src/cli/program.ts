@@ -4,6 +4,7 @@ import { VERSION } from '../paths.js'
 import { BzzzError } from '../errors.js'
 import { createCliEnv } from './cli-env.js'
 import { handleError } from './handle-error.js'
+import { EXIT } from './exit-codes.js'
 import type { Io } from './io.js'
 import { demoCommand } from './commands/demo.js'
 import { distributeCommand } from './commands/distribute.js'
@@ -77,6 +78,8 @@ export async function runCli (argv: readonly string[], io: Io): Promise<number> 
     return 0
   } catch (err) {
     if (err instanceof CommanderError) {
+      // Help shown because a command was missing (`bzzz-ctx`, `bzzz-ctx node`) is bad usage, like any other.
+      if (err.code === 'commander.help' && err.exitCode !== 0) return EXIT.badInput
       if (QUIET_EXITS.has(err.code)) return err.exitCode
       const message = err.message.replace(/^error: /, '')
       return handleError(new BzzzError('BAD_USAGE', `${message} (see bzzz-ctx --help)`), io, json)

@@ -105,6 +105,8 @@ export class DecisionIndex {
     }
     const title = input.title.trim()
     if (title === '' || title.length > MAX_TITLE_CHARS) throw badInput(`--title must be 1 to ${MAX_TITLE_CHARS} characters`)
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(title)) throw badInput('--title must be one line, without control characters')
     if (input.rationale.trim() === '' || input.rationale.length > MAX_RATIONALE_CHARS) throw badInput(`--rationale must be 1 to ${MAX_RATIONALE_CHARS} characters`)
     const level = input.level ?? DEFAULT_DECISION_LEVEL
     if (!isAccessLevel(level)) throw badInput(`unknown level "${level}": use one of ${ACCESS_LEVELS.join(', ')}`)

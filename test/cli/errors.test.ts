@@ -186,3 +186,18 @@ t.test('invite: -q prints the invite alone; an --out that cannot be written fail
   t.equal(members(), before + 1)
   t.equal((await cli(['--home', tempHome(), 'init', '--join', quiet.stdout.trim()])).code, 0, 'and it can be redeemed')
 })
+
+t.test('a missing command is bad usage (exit 2) with the help on stderr; a multi-line decision title is refused', async t => {
+  for (const args of [[], ['node'], ['elect', 'help']]) {
+    const run = await cli(args)
+    if (args.includes('help')) { t.equal(run.code, 0, 'asking for help is no error'); continue }
+    t.equal(run.code, 2, `bzzz-ctx ${args.join(' ')}`)
+    t.match(run.stderr, /^Usage: bzzz-ctx/)
+    t.equal(run.stdout, '')
+  }
+  const home = tempHome()
+  t.equal((await cli(['--home', home, 'init', '--cluster', 'c', '--role', 'admin', '--project', 'shop'])).code, 0)
+  const run = await cli(['--home', home, 'decide', 'ucxl://shop/x', '--title', 'line one\nline two', '--rationale', 'r'])
+  t.equal(run.code, 2)
+  oneLine(t, run.stderr, /--title must be one line/)
+})

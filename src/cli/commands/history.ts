@@ -5,6 +5,12 @@ import { emit, useColor } from '../io.js'
 import { withPeer } from '../peer-session.js'
 import { table } from '../render.js'
 
+/** A version key (writer:count) as a person reads it: the writer's short id and the count. */
+function shortVersion (key: string): string {
+  const colon = key.lastIndexOf(':')
+  return colon === -1 ? key.slice(0, 24) : `${key.slice(0, 12)}…:${key.slice(colon + 1)}`
+}
+
 export function historyCommand (env: CliEnv): Command {
   return new Command('history')
     .description('the versions of an address, oldest first, with the decisions behind them, as a role may see them')
@@ -15,7 +21,7 @@ export function historyCommand (env: CliEnv): Command {
       emit(ctx, report, () => {
         const lines = [
           report.versions.length === 0 ? `No version of ${report.address} yet.` : table(['version', 'term', 'written', 'writer', 'decision', 'state'], report.versions.map(v => [
-            v.version.slice(0, 24), v.term, v.at, v.writer.slice(0, 12), v.decision === null ? '-' : `${v.decision} ${v.decisionTitle ?? ''}`.trim(),
+            shortVersion(v.version), v.term, v.at, v.writer.slice(0, 12), v.decision === null ? '-' : `${v.decision} ${v.decisionTitle ?? ''}`.trim(),
             v.current ? 'current' : v.conflict ? 'conflict (kept)' : 'superseded'
           ]), useColor(ctx))
         ]
