@@ -46,6 +46,11 @@ export const VOTE_FILE = 'election.json'
 /** How long `generate` waits for its request to complete, and forwarded calls for a leader to answer. */
 export const COMPLETION_TIMEOUT_MS = 10 * 60_000
 export const RETRY_PAUSE_MS = 100
+/**
+ * How long a call that needs the leader (generate, distribute, decide) waits while no leader is known at all,
+ * at least (or ten election timeouts): elections end in a few timeouts, so past this the cluster lacks a majority.
+ */
+export const NO_LEADER_TIMEOUT_MS = 15_000
 /** How long `retrieve` of an address not here yet waits for the logs its peers announced. */
 export const RETRIEVE_CATCH_UP_SECONDS = 5
 export const KNOWN_MEMBERS_FILE = 'members.json'
@@ -59,6 +64,8 @@ export interface ClusterNodeOptions {
   host?: string
   logger: Logger
   ackTimeoutMs?: number
+  /** How long a call that needs the leader waits while none is known (default NO_LEADER_TIMEOUT_MS, or ten election timeouts). */
+  noLeaderTimeoutMs?: number
   /** The election timeout in ms (default DEFAULT_ELECTION_TIMEOUT_MS). */
   electionTimeoutMs?: number
   /** False: this peer votes but never stands. Default: true when its role may read source (clearance internal). */
@@ -574,6 +581,14 @@ export class ClusterNode {
     })
   }
 
+  /** Why no leader can be elected, as far as this peer sees: the voters it reaches against the majority needed. */
+  private quorumText (): string {
+    const voters = this.election.members
+    const reached = voters.filter(id => id === this.nodeId || this.members.has(id)).length
+    const majority = Math.floor(voters.length / 2) + 1
+    return `this peer reaches ${reached} of the roster's ${voters.length} voters (itself included) and electing a leader needs ${majority}; start the others' daemons, or see \`bzzz-ctx elect\``
+  }
+
   private retryRequestsTo (member: string): void {
     for (const pending of this.requests.values()) if (pending.to === member) pending.reject(new RetryElsewhere('the leader went away'))
   }
@@ -587,14 +602,21 @@ export class ClusterNode {
     const id = typeof args.id === 'string' ? args.id : randomBytes(12).toString('base64url')
     const deadline = this.clock.now() + timeoutMs
     let lastProblem = 'no leader is known'
+    const noLeaderMs = this.options.noLeaderTimeoutMs ?? Math.max(NO_LEADER_TIMEOUT_MS, 10 * this.electionTimeoutMs)
+    let leaderless: number | null = null
     for (let attempt = 0; !this.closing && this.clock.now() < deadline; attempt++) {
       if (attempt > 0) {
         this.counters.retried++
         await this.clock.sleep(RETRY_PAUSE_MS)
       }
-      await this.leaderKnown(deadline)
+      if (this.election.leader === null) leaderless ??= this.clock.now()
+      await this.leaderKnown(leaderless === null ? deadline : Math.min(deadline, leaderless + noLeaderMs))
       const leader = this.election.leader
-      if (leader === null) continue
+      if (leader === null) {
+        if (leaderless !== null && this.clock.now() - leaderless >= noLeaderMs) throw unavailable(`no leader for ${Math.round(noLeaderMs / 1000)} s, so ${op} was not accepted: ${this.quorumText()}`)
+        continue
+      }
+      leaderless = null
       try {
         if (leader === this.nodeId) {
           if (this.election.state !== 'leader') continue

@@ -23,7 +23,7 @@ export async function until (what: string, check: () => boolean, timeoutMs = 30_
 export { agreedLeader as agreed } from '../../src/node/cluster-node.js'
 
 /** Starts the admin and one member per role, waits for a full mesh and an agreed leader. */
-export async function startNodes (t: Test, roles: readonly string[], options: { project: string, electionTimeoutMs?: number }): Promise<ClusterNode[]> {
+export async function startNodes (t: Test, roles: readonly string[], options: { project: string, electionTimeoutMs?: number, noLeaderTimeoutMs?: number }): Promise<ClusterNode[]> {
   const dir = mkdtempSync(join(tmpdir(), 'bzzz-nodes-'))
   const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
   const nodes: ClusterNode[] = []
@@ -36,7 +36,7 @@ export async function startNodes (t: Test, roles: readonly string[], options: { 
   await LocalPeer.init(homes[0]!.home, { cluster: options.project, role: 'admin', project: options.project })
   for (const { role, home } of homes.slice(1)) await redeemInvite(home, (await createInvite(homes[0]!.home, role)).invite)
   for (const { home } of homes) {
-    nodes.push(await ClusterNode.start({ home, bootstrap: dht.addresses, host: '127.0.0.1', logger: silentLogger(), electionTimeoutMs: options.electionTimeoutMs ?? 300 }))
+    nodes.push(await ClusterNode.start({ home, bootstrap: dht.addresses, host: '127.0.0.1', logger: silentLogger(), electionTimeoutMs: options.electionTimeoutMs ?? 300, ...(options.noLeaderTimeoutMs !== undefined ? { noLeaderTimeoutMs: options.noLeaderTimeoutMs } : {}) }))
   }
   await until('a full mesh', () => nodes.every(n => n.peers().length === nodes.length - 1), 90_000)
   await until('one agreed leader', () => agreedLeader(nodes) !== null, 60_000)
