@@ -1,7 +1,10 @@
 // The built executable as a user runs it: real processes.
 import t from 'tap'
 import { join } from 'node:path'
-import { cliProcess, cliProcessClosedStdout, tempHome } from '../helpers/cli.js'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { BIN, cliProcess, cliProcessClosedStdout, tempHome } from '../helpers/cli.js'
 import { PACKAGE_ROOT } from '../../src/paths.js'
 
 t.test('--help lists the commands and the exit codes', async t => {
@@ -31,6 +34,21 @@ t.test('a reader that goes away (| head) is not an error: no stack trace, the co
   const missing = await cliProcessClosedStdout(['retrieve', 'ucxl://mixed/nope.go', '--role', 'developer'], env)
   t.equal(missing.code, 4)
   t.match(missing.stderr, /^bzzz-ctx: [^\n]+\n$/)
+})
+
+t.test('an interrupted demo (Ctrl-C) removes its temporary homes', async t => {
+  const tmp = mkdtempSync(join(tmpdir(), 'bzzz-demo-tmp-'))
+  t.teardown(() => rmSync(tmp, { recursive: true, force: true }))
+  const child = spawn(process.execPath, [BIN, 'demo'], { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'ignore', 'pipe'] })
+  const exited = new Promise<number | null>(resolve => child.on('close', code => resolve(code)))
+  // Bounded: interrupt once its homes hold something (a store), at most 30 s.
+  const deadline = Date.now() + 30_000
+  const demoDirs = (): string[] => readdirSync(tmp).filter(name => name.startsWith('bzzz-ctx-demo-'))
+  while (Date.now() < deadline && !demoDirs().some(name => readdirSync(join(tmp, name)).length > 0)) await new Promise(resolve => setTimeout(resolve, 50))
+  t.ok(demoDirs().length > 0, 'the demo made its homes')
+  child.kill('SIGINT')
+  t.equal(await exited, 130, 'exit 130, as for any program stopped by Ctrl-C')
+  t.same(demoDirs(), [], 'and removed them')
 })
 
 t.test('demo runs on a fresh machine and shows what each role reads', async t => {

@@ -153,11 +153,20 @@ export function demoCommand (env: CliEnv): Command {
     .action(env.action<{ keep?: boolean, local?: boolean }>(async (ctx, options) => {
       const dir = mkdtempSync(join(tmpdir(), 'bzzz-ctx-demo-'))
       const repo = join(PACKAGE_ROOT, 'fixtures', 'repos', DEMO_PROJECT)
+      // Interrupted (Ctrl-C), the demo still removes its homes (hundreds of MB) before it ends.
+      const interrupted = (signal: NodeJS.Signals): void => {
+        if (options.keep !== true) rmSync(dir, { recursive: true, force: true })
+        process.exit(signal === 'SIGINT' ? 130 : 143)
+      }
+      process.once('SIGINT', interrupted)
+      process.once('SIGTERM', interrupted)
       try {
         if (options.local === true) await localDemo(ctx, dir, repo)
         else await clusterDemo(ctx, dir, repo)
         if (options.keep === true) note(ctx, `The homes are kept in ${dir}.`)
       } finally {
+        process.off('SIGINT', interrupted)
+        process.off('SIGTERM', interrupted)
         if (options.keep !== true) rmSync(dir, { recursive: true, force: true })
       }
     }))
