@@ -120,7 +120,8 @@ export class ContextStore {
       if ((err as { code?: unknown }).code === 'DEVICE_FILE') {
         // Hypercore marks its storage with the file's device identity: a copy would append to the same log as the
         // original and fork it, so it refuses to open one.
-        throw corrupt(`the store at ${dir} is a copy of another (${(err as Error).message}): a copied store would fork its original's log. Move a home (mv) rather than copy it, or init a new home and join the cluster with an invite`, err)
+        // A move to another file system is a copy too (new inodes), and moving it back makes another copy.
+        throw corrupt(`the store at ${dir} is a copy of another (${(err as Error).message}): it was copied, restored from a backup, or moved to another file system, and a copy would fork its original's log. Within one file system a home can be moved (mv); otherwise init a new home and join the cluster with an invite`, err)
       }
       throw corrupt(`the store at ${dir} cannot be opened (${(err as Error).message}): is another bzzz-ctx using it?`, err)
     }

@@ -146,7 +146,7 @@ t.test('a copied home is refused with the reason and the way out; the original s
   cpSync(home, copy, { recursive: true })
   const run = await cli(['--home', copy, 'status'])
   t.equal(run.code, 1, 'exit 1')
-  oneLine(t, run.stderr, /is a copy of another .*would fork its original's log\. Move a home \(mv\) rather than copy it, or init a new home and join/)
+  oneLine(t, run.stderr, /is a copy of another .*moved to another file system, and a copy would fork its original's log\. Within one file system a home can be moved \(mv\); otherwise init a new home and join/)
   const original = await cli(['--home', home, 'retrieve', 'ucxl://p/', '--role', 'viewer', '--json'])
   t.equal(original.code, 0, 'the original opens')
   t.equal((original.json as { context: { summary: string } }).context.summary, 'P')
