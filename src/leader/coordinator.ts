@@ -29,6 +29,11 @@ export const PUMP_INTERVAL_MS = 1_000
 /** What a requester sends: the request entry's fields that are the requester's, and the compressed files (see packFiles). */
 export type AcceptArgs = Pick<RequestEntry, 'id' | 'address' | 'project' | 'path' | 'priority' | 'requester' | 'roles'> & { payload: Buffer }
 
+function isAcknowledgement (value: unknown): value is { holders: number, required: number } {
+  const v = value as { holders?: unknown, required?: unknown } | null
+  return typeof v === 'object' && v !== null && Number.isSafeInteger(v.holders) && Number.isSafeInteger(v.required)
+}
+
 export interface AcceptReport {
   id: string
   /** True when this id was known already (a retry): nothing was appended. */
@@ -200,9 +205,15 @@ export class Coordinator {
     // is durable. And only a leader that still holds its lease (it heard from a majority within an election timeout,
     // so no other leader can have been elected) completes: an isolated leader leaves its work to the next one.
     try {
-      await this.host.acknowledge(true)
+      const acknowledged = await this.host.acknowledge(true)
       const now = this.host.leadership()
       if (!now.hasLease || now.term !== term) throw unavailable(`no longer the leader of term ${term}, or it has lost its lease`)
+      if (isAcknowledgement(acknowledged)) {
+        for (const outcome of outcomes) {
+          const report = this.reports.get(outcome.id)
+          if (report !== undefined) report.acknowledged = { holders: acknowledged.holders, required: acknowledged.required }
+        }
+      }
     } catch (err) {
       // The records stay in the log; the requests stay pending for this or the next leader.
       this.host.logger.warn({ err: String(err) }, 'a generation batch was not acknowledged; it stays pending')

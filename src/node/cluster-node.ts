@@ -740,7 +740,8 @@ export class ClusterNode {
     return {
       ...base, files: report?.files ?? 0, records: report?.records ?? 0, written: report?.written ?? 0, unchanged: report?.unchanged ?? 0,
       bytes: report?.bytes ?? 0, ms: Math.round(performance.now() - started),
-      request: { id, state: completion.status, term: completion.version.term, ...(completion.by !== undefined ? { supersededBy: completion.by } : {}) }
+      request: { id, state: completion.status, term: completion.version.term, ...(completion.by !== undefined ? { supersededBy: completion.by } : {}) },
+      ...(report?.acknowledged !== undefined ? { acknowledged: report.acknowledged } : {})
     }
   }
 

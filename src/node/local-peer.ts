@@ -350,7 +350,8 @@ export class LocalPeer {
   }
 
   async retrieve (address: string, role: string, depth = DEFAULT_RESOLVE_DEPTH): Promise<Retrieved> {
-    roleEntry(this.config, role)
+    // Checked first: a role this peer holds no key for is refused (3) whether or not the address has a record.
+    this.clearanceOf(role)
     return await this.store.retrieve(address, role, depth)
   }
 

@@ -74,6 +74,8 @@ export interface CompletionReport {
   bytes: number
   skipped: number
   ms: number
+  /** How many peers held the records when the completion was written, and how many were required. */
+  acknowledged?: { holders: number, required: number }
 }
 
 /**
@@ -130,6 +132,8 @@ function headerProblem (h: Record<string, unknown>): string | null {
       if (h.by !== undefined && (typeof h.by !== 'string' || !REQUEST_ID.test(h.by))) return 'a malformed completion'
       const r = h.report as Record<string, unknown> | undefined
       if (r !== undefined && (typeof r !== 'object' || r === null || !['files', 'records', 'written', 'unchanged', 'bytes', 'skipped', 'ms'].every(k => isCount(r[k])))) return 'a malformed completion report'
+      const acked = r?.acknowledged as Record<string, unknown> | undefined
+      if (acked !== undefined && (typeof acked !== 'object' || acked === null || !isCount(acked.holders) || !isCount(acked.required))) return 'a malformed completion report'
       return null
     }
     case 'decision':

@@ -35,6 +35,8 @@ t.test('generate on a non-leader, retrieve on a third peer, converge', async t =
   t.equal(generate.code, 0, generate.stderr)
   t.ok(generate.json.records > 20, 'the leader analysed the files the developer sent')
   t.match(generate.json.request, { state: 'completed', term: leader.term }, 'the request completed in the leader\'s term')
+  t.match(generate.json.acknowledged, { holders: Number, required: Number }, 'how many peers held the records when it completed')
+  t.ok(generate.json.acknowledged.holders >= generate.json.acknowledged.required && generate.json.acknowledged.required >= 2, 'a majority of three')
   const queued = await qa.run(['queue', 'ls', '--json'])
   t.match(queued.json.requests, [{ id: generate.json.request.id, state: 'completed', address: 'ucxl://mixed/' }], 'every peer rebuilds the queue from the logs')
 

@@ -34,6 +34,10 @@ t.test('the admin invites, the new peer joins with its role\'s keys only', async
   const again = await cli(['--home', dev, 'init', '--join', file])
   t.equal(again.code, 2, 'a home is not joined twice')
 
+  const noKey = await cli(['--home', dev, 'retrieve', 'ucxl://shop/nothing.py', '--role', 'security'])
+  t.equal(noKey.code, 3, 'a role this peer holds no key for: 3, even for an address with no record')
+  t.match(noKey.stderr, /holds no key for role "security"/)
+
   const notAdmin = await cli(['--home', dev, 'invite', '--role', 'viewer'])
   t.equal(notAdmin.code, 3, 'only the admin invites')
   t.match(notAdmin.stderr, /only the cluster's admin/)
