@@ -37,7 +37,7 @@ export function parseWhole (name: string, min: number, max: number) {
   return (value: string): number => {
     if (!/^\d+$/.test(value)) throw badUsage(`${name} must be a whole number, not "${value}"`)
     const n = Number(value)
-    if (n < min || n > max) throw badUsage(`${name} must be from ${min} to ${max}, not ${n}`)
+    if (n < min || n > max) throw badUsage(`${name} must be from ${min} to ${max}, not ${value.length > 24 ? value.slice(0, 24) + '…' : value}`)
     return n
   }
 }

@@ -1,7 +1,8 @@
 /** Writes a private file atomically: a temporary file with exactly the given mode, synced, then renamed over the target. */
 import { randomBytes } from 'node:crypto'
-import { chmod, mkdir, open, rename, unlink } from 'node:fs/promises'
-import { dirname, join, basename } from 'node:path'
+import { BzzzError } from '../errors.js'
+import { chmod, mkdir, open, rename, stat, unlink } from 'node:fs/promises'
+import { dirname, join, basename, resolve } from 'node:path'
 
 export const PRIVATE_FILE_MODE = 0o600
 export const PRIVATE_DIR_MODE = 0o700
@@ -11,8 +12,34 @@ export const PRIVATE_DIR_MODE = 0o700
  * or a previous mode was.
  */
 export async function ensurePrivateDir (dir: string, mode: number = PRIVATE_DIR_MODE): Promise<void> {
-  await mkdir(dir, { recursive: true, mode })
-  await chmod(dir, mode)
+  try {
+    await makeDirectories(resolve(dir), mode)
+    await chmod(dir, mode)
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message
+    throw new BzzzError('FAILURE', `cannot create the directory ${dir} (${reason}): choose a writable place, for a home with --home or $BZZZ_HOME`, { cause: err })
+  }
+}
+
+/**
+ * `mkdir -p`, one level at a time. Node's own recursive mkdir never returns where the kernel answers ENOENT for a
+ * directory that exists (under /proc it spins at full CPU): here such an error is simply thrown.
+ */
+async function makeDirectories (dir: string, mode: number): Promise<void> {
+  try {
+    await mkdir(dir, { mode })
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EEXIST' && (await stat(dir)).isDirectory()) return
+    const parent = dirname(dir)
+    if (code !== 'ENOENT' || parent === dir) throw err
+    await makeDirectories(parent, mode)
+    try {
+      await mkdir(dir, { mode })
+    } catch (again) {
+      if ((again as NodeJS.ErrnoException).code !== 'EEXIST') throw again
+    }
+  }
 }
 
 /**

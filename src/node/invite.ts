@@ -22,7 +22,8 @@ export const INVITE_PREFIX = 'bzzz1:'
  */
 const INVITE_SIGNATURE_CONTEXT = 'bzzz-ctx/invite\u0000'
 export const DEFAULT_INVITE_TTL_MS = 7 * 24 * 3600 * 1000
-const MAX_INVITE_CHARS = 64 * 1024
+/** An invite carries the roster (64 hex characters a member): this bounds it at many thousands of members. */
+const MAX_INVITE_CHARS = 4 * 1024 * 1024
 
 interface InviteBody {
   format: 1

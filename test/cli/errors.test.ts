@@ -201,3 +201,16 @@ t.test('a missing command is bad usage (exit 2) with the help on stderr; a multi
   t.equal(run.code, 2)
   oneLine(t, run.stderr, /--title must be one line/)
 })
+
+t.test('a home that cannot be made: one line naming the directory, at once (under /proc Node\'s own mkdir -p never returned)', async t => {
+  const file = join(dirname(tempHome()), 'a-file')
+  writeFileSync(file, 'not a directory')
+  for (const home of ['/proc/bzzz-ctx-test/home', join(file, 'home')]) {
+    const run = await cliProcess(['--home', home, 'init', '--cluster', 'c', '--role', 'admin'], {}, 20_000)
+    t.equal(run.code, 1, home)
+    t.match(run.stderr, new RegExp(`^bzzz-ctx: cannot create the directory ${home.replace(/[/.]/g, '\\$&')} \\((ENOENT|ENOTDIR)\\): choose a writable place`))
+  }
+  const huge = await cli(['--home', tempHome(), 'retrieve', 'ucxl://p/a', '--depth', '99999999999999999999'])
+  t.equal(huge.code, 2)
+  oneLine(t, huge.stderr, /--depth must be from 0 to \d+, not 99999999999999999999$/)
+})
