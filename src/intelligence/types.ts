@@ -28,7 +28,7 @@ export interface FileAnalysis {
   parsed?: boolean
 }
 
-/** `bad-name`: a path that cannot be an address (control characters in it). */
+/** `bad-name`: a path that cannot be an address (control characters in it, or a name that is not UTF-8). */
 /** Why a file was not analysed; `ignored`: the target itself lies in a directory the root's .gitignore rules or excluded names leave out. */
 export type SkipReason = 'binary' | 'too-large' | 'unreadable' | 'symlink-outside-root' | 'not-a-file' | 'bad-name' | 'ignored'
 

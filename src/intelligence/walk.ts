@@ -276,6 +276,11 @@ export async function walkTree (options: WalkOptions): Promise<WalkResult> {
     }
     const children: PendingDirectory[] = []
     for (const entry of entries) {
+      // A name that is not UTF-8 comes back with U+FFFD in it: no address can name it, nor can it be opened by it.
+      if (entry.name.includes('\uFFFD')) {
+        skipped.push({ path: joinPosix(dir.path, entry.name), reason: 'bad-name' })
+        continue
+      }
       const child = classifyEntry(entry, join(dir.absolutePath, entry.name), joinPosix(dir.path, entry.name), dirLevels, true, dir.real)
       if (child !== null) children.push(child)
     }

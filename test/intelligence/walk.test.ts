@@ -112,3 +112,12 @@ t.test('unreadable files and directories are skipped as unreadable', { skip: pro
   t.same(paths(walk.files), ['ok.py'])
   t.same(walk.skipped, [{ path: 'closed', reason: 'unreadable' }, { path: 'locked.py', reason: 'unreadable' }])
 })
+
+t.test('a file name that is not UTF-8 is skipped as bad-name (no address can name it), the rest is walked', async t => {
+  const root = t.testdir({ 'ok.py': 'x\n' })
+  // caf\xe9.py: Latin-1, not UTF-8. The name is made from bytes, as a file system holds it.
+  writeFileSync(Buffer.concat([Buffer.from(join(root, 'caf')), Buffer.from([0xe9]), Buffer.from('.py')]), 'y\n')
+  const walk = await walkTree({ root })
+  t.same(paths(walk.files), ['ok.py'])
+  t.same(walk.skipped, [{ path: 'caf\uFFFD.py', reason: 'bad-name' }])
+})
