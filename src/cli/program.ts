@@ -69,10 +69,27 @@ Start with: bzzz-ctx demo      More: man bzzz-ctx, or bzzz-ctx help <command>`)
 
 const QUIET_EXITS = new Set(['commander.helpDisplayed', 'commander.version', 'commander.help'])
 
+/**
+ * `elect bogus`: commander hands `bogus` to the default subcommand (`elect status`), which then says it got too many
+ * arguments. Said here as what it is.
+ */
+function unknownSubcommand (program: Command, argv: readonly string[]): string | null {
+  const args = argv.slice(2)
+  let at = 0
+  while (at < args.length && args[at]!.startsWith('-')) at += args[at] === '--home' ? 2 : 1
+  const command = program.commands.find(c => c.name() === args[at])
+  if (command === undefined || command.commands.length === 0) return null
+  const next = args.slice(at + 1).find(a => !a.startsWith('-'))
+  if (next === undefined || next === 'help' || command.commands.some(c => c.name() === next || c.aliases().includes(next))) return null
+  return `unknown ${command.name()} command '${next}': use one of ${command.commands.map(c => c.name()).join(', ')} (see bzzz-ctx ${command.name()} --help)`
+}
+
 /** Runs the CLI on argv (as process.argv: node, script, ...args) and returns the exit code. */
 export async function runCli (argv: readonly string[], io: Io): Promise<number> {
   const program = buildProgram(io)
   const json = argv.includes('--json')
+  const unknown = unknownSubcommand(program, argv)
+  if (unknown !== null) return handleError(new BzzzError('BAD_USAGE', unknown), io, json)
   try {
     await program.parseAsync([...argv])
     return 0

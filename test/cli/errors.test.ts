@@ -195,6 +195,15 @@ t.test('a missing command is bad usage (exit 2) with the help on stderr; a multi
     t.match(run.stderr, /^Usage: bzzz-ctx/)
     t.equal(run.stdout, '')
   }
+  for (const [args, pattern] of [
+    [['elect', 'bogus'], /^unknown elect command 'bogus': use one of status, campaign, resign \(see bzzz-ctx elect --help\)$/],
+    [['--json', 'queue', 'bogus', '--all'], /^unknown queue command 'bogus': use one of ls, status/],
+    [['node', 'bogus'], /^unknown node command 'bogus'/]
+  ] as Array<[string[], RegExp]>) {
+    const run = await cli(args)
+    t.equal(run.code, 2, args.join(' '))
+    t.match(run.stderr.replace(/^bzzz-ctx: /, '').trim(), pattern)
+  }
   const home = tempHome()
   t.equal((await cli(['--home', home, 'init', '--cluster', 'c', '--role', 'admin', '--project', 'shop'])).code, 0)
   const run = await cli(['--home', home, 'decide', 'ucxl://shop/x', '--title', 'line one\nline two', '--rationale', 'r'])
