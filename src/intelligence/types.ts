@@ -30,7 +30,7 @@ export interface FileAnalysis {
 
 /** `bad-name`: a path that cannot be an address (control characters in it, or a name that is not UTF-8). */
 /** Why a file was not analysed; `ignored`: the target itself lies in a directory the root's .gitignore rules or excluded names leave out. */
-export type SkipReason = 'binary' | 'too-large' | 'unreadable' | 'symlink-outside-root' | 'not-a-file' | 'bad-name' | 'ignored'
+export type SkipReason = 'binary' | 'too-large' | 'unreadable' | 'symlink-outside-root' | 'symlink-loop' | 'broken-symlink' | 'not-a-file' | 'bad-name' | 'ignored'
 
 export interface SkippedFile {
   /** Relative to the root, POSIX separators. */

@@ -204,8 +204,9 @@ export async function walkTree (options: WalkOptions): Promise<WalkResult> {
       try {
         real = realpathSync(absolutePath)
         info = statSync(real)
-      } catch {
-        skipped.push({ path, reason: 'unreadable' })
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code
+        skipped.push({ path, reason: code === 'ELOOP' ? 'symlink-loop' : code === 'ENOENT' ? 'broken-symlink' : 'unreadable' })
         return null
       }
       if (!isInside(rootReal, real)) {

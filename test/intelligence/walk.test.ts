@@ -121,3 +121,15 @@ t.test('a file name that is not UTF-8 is skipped as bad-name (no address can nam
   t.same(paths(walk.files), ['ok.py'])
   t.same(walk.skipped, [{ path: 'caf\uFFFD.py', reason: 'bad-name' }])
 })
+
+t.test('a symlink loop and a broken symlink are skipped with their own reasons', async t => {
+  const root = t.testdir({ 'ok.py': 'x\n' })
+  symlinkSync(join(root, 'b'), join(root, 'a'))
+  symlinkSync(join(root, 'a'), join(root, 'b'))
+  symlinkSync(join(root, 'gone.py'), join(root, 'dangling.py'))
+  const walk = await walkTree({ root })
+  t.same(paths(walk.files), ['ok.py'])
+  t.same([...walk.skipped].sort((x, y) => x.path < y.path ? -1 : 1), [
+    { path: 'a', reason: 'symlink-loop' }, { path: 'b', reason: 'symlink-loop' }, { path: 'dangling.py', reason: 'broken-symlink' }
+  ])
+})
