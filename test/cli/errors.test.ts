@@ -134,6 +134,10 @@ t.test('a damaged election.json: the daemon refuses to start (a forgotten vote c
     oneLine(t, run.stderr, /election\.json is damaged: it keeps this peer's election term and vote/)
     t.equal(readFileSync(vote, 'utf8'), text, 'left as it was')
   }
+  // Detached, the start fails with the daemon's own exit code and its message.
+  const detached = await cliProcess(['--home', home, 'node', 'start', '--detach', '--bootstrap', '127.0.0.1:9', '--host', '127.0.0.1'], {}, 40_000)
+  t.equal(detached.code, 1)
+  oneLine(t, detached.stderr, /the daemon exited at start \(code 1\): .*election\.json is damaged/)
 })
 
 t.test('a copied home is refused with the reason and the way out; the original still works', async t => {
