@@ -6,7 +6,8 @@ import type { AnalysisCache } from './cache.js'
 import { AnalysisPool } from './pool.js'
 import { ProgressReporter } from './progress.js'
 import { readProjectContext } from './project-context.js'
-import { buildRecords, recordsFingerprint, type RecordsInput } from './records.js'
+import { addressOf, buildRecords, recordsFingerprint, type RecordsInput } from './records.js'
+import { addressProblem } from '../ucxl/address.js'
 import type { AnalyzeProgress, AnalyzeResult, SkippedFile } from './types.js'
 import { walkTree, type WalkOptions, type WalkResult, type WalkedFile } from './walk.js'
 
@@ -33,8 +34,6 @@ export interface AnalyzeOptions {
 }
 
 const PROJECT_NAME = /^[a-z0-9._-]+$/
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/
 
 /**
  * Analyses the files under `target` (default root) and returns FULL context records (the caller
@@ -68,7 +67,8 @@ export async function analyzeTree (options: AnalyzeOptions): Promise<AnalyzeResu
     const badNames: SkippedFile[] = []
     for (const file of walk.files) {
       if (!include(file.path)) continue
-      if (CONTROL_CHARACTER.test(file.path)) badNames.push({ path: file.path, reason: 'bad-name' })
+      // A path no address can name (a control character, a backslash, too long) is skipped, never fatal.
+      if (addressProblem(addressOf(options.project, file.path)) !== null) badNames.push({ path: file.path, reason: 'bad-name' })
       else files.push(file)
     }
     const progress = new ProgressReporter(files.length, options.onProgress)

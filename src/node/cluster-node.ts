@@ -218,6 +218,7 @@ export class ClusterNode {
   static async start (options: ClusterNodeOptions): Promise<ClusterNode> {
     const peer = await LocalPeer.open(options.home)
     peer.keepWorkers = true
+    peer.inCluster = true
     let node: ClusterNode
     try {
       node = new ClusterNode(peer, options)

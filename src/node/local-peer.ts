@@ -11,7 +11,7 @@ import { LocalSecret } from '../crypto/local-secret.js'
 import { RoleDirectory } from '../crypto/role-directory.js'
 import { generateRoleSet } from '../crypto/role-keys.js'
 import { randomBytes } from 'node:crypto'
-import { accessDenied, badInput, badUsage, corrupt, notFound } from '../errors.js'
+import { accessDenied, badInput, badUsage, corrupt, notFound, unavailable } from '../errors.js'
 import { soloLeadership, type Leadership } from '../leader/leadership.js'
 import type { ContextRecord } from '../context/record.js'
 import { validateRecord } from '../context/validate.js'
@@ -23,7 +23,7 @@ import { isLeftOutOf } from '../intelligence/walk.js'
 import { CONFIG_FORMAT, DEFAULT_REPLICATION_FACTOR, homeExists, homePaths, readConfig, roleEntry, writeConfig, type PeerConfig } from './home.js'
 import { sectionCrypto } from './section-crypto.js'
 import { issueCertificate } from '../net/certificate.js'
-import { issueRoster, writeRoster } from './roster.js'
+import { issueRoster, readRoster, writeRoster } from './roster.js'
 import type { Priority } from '../leader/queue.js'
 import { DecisionIndex, DEFAULT_HOPS, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../temporal/decisions.js'
 
@@ -256,6 +256,26 @@ export class LocalPeer {
     await pool?.close()
   }
 
+  /**
+   * Set by the node that drives this peer (ClusterNode): its writes are then the elected leader's. Without one,
+   * a peer is its own leader only while it is its cluster's only member.
+   */
+  inCluster = false
+
+  /**
+   * Without a daemon this peer writes as the leader of a one-peer cluster. Once the roster holds other members,
+   * such a write would bypass their leader (and any peer, a viewer too, could make one that every peer then
+   * takes as current): refused, with the way out.
+   */
+  private requireWriter (what: string): void {
+    if (this.inCluster) return
+    const roster = readRoster(this.home, { cluster: this.config.cluster.id, adminKey: this.config.cluster.adminKey })
+    const members = roster?.members.length ?? 1
+    if (members > 1) {
+      throw unavailable(`this peer is one of ${members} members of cluster "${this.config.cluster.name}": ${what} goes through its leader, so start this peer's daemon (\`bzzz-ctx node start\`) and run it again`)
+    }
+  }
+
   /** Who leads: in the one-peer cluster, this peer. */
   get leadership (): Leadership {
     return soloLeadership(this.config.nodeId)
@@ -292,6 +312,7 @@ export class LocalPeer {
   }
 
   async generate (options: GenerateOptions): Promise<GenerateReport> {
+    this.requireWriter('generate')
     const started = performance.now()
     const { path, root, project } = this.target(options)
     const recipients = this.recipients(options.roles)
@@ -339,6 +360,7 @@ export class LocalPeer {
    * (default: every role), in one batch.
    */
   async distribute (value: unknown, roles: readonly string[] | undefined, source: string, term = this.leadership.term, decision?: string): Promise<DistributeReport> {
+    this.requireWriter('distribute')
     if (decision !== undefined && !this.decisions.graph.has(decision)) throw badInput(`unknown decision ${decision}: record it with \`bzzz-ctx decide\` first`)
     const values = Array.isArray(value) ? value : [value]
     if (values.length === 0) throw badInput(`${source} holds an empty list: nothing to distribute`)
@@ -357,6 +379,7 @@ export class LocalPeer {
 
   /** Records a decision authored by this peer's role, after checking it against the graph (unknown ids, cycles). */
   async decide (input: DecideInput, term = this.leadership.term, author = this.config.role): Promise<DecisionView> {
+    this.requireWriter('decide')
     const { decision, rationale } = this.decisions.prepare(input, author, term, Date.now())
     const { term: _term, ...header } = decision
     await this.store.appendQueueEntry({ type: 'decision', ...header, address: decision.affects[0]! }, {

@@ -1,6 +1,6 @@
 // Invites and membership certificates: who can invite, what a joined peer holds, what is refused.
 import t from 'tap'
-import { readFileSync, statSync } from 'node:fs'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { cli, tempHome } from '../helpers/cli.js'
 import { createInvite, redeemInvite } from '../../src/node/invite.js'
@@ -37,6 +37,20 @@ t.test('the admin invites, the new peer joins with its role\'s keys only', async
   const noKey = await cli(['--home', dev, 'retrieve', 'ucxl://shop/nothing.py', '--role', 'security'])
   t.equal(noKey.code, 3, 'a role this peer holds no key for: 3, even for an address with no record')
   t.match(noKey.stderr, /holds no key for role "security"/)
+
+  // Without its daemon a member may not write: that would bypass the leader (and any role could do it).
+  const record = join(dirname(admin), 'offline.json')
+  writeFileSync(record, JSON.stringify({ address: 'ucxl://shop/src/auth.py', kind: 'file', summary: 'written offline' }))
+  for (const home of [dev, admin]) {
+    const offline = await cli(['--home', home, 'distribute', '--file', record])
+    t.equal(offline.code, 5, 'a member of a cluster of two writes through the leader')
+    t.match(offline.stderr, /is one of 2 members of cluster "acme": distribute goes through its leader, so start this peer's daemon/)
+    const decided = await cli(['--home', home, 'decide', 'ucxl://shop/src/auth.py', '--title', 'T', '--rationale', 'R'])
+    t.equal(decided.code, 5)
+    const generated = await cli(['--home', home, 'generate', dirname(record)])
+    t.equal(generated.code, 5)
+  }
+  t.equal((await cli(['--home', dev, 'status', '--json'])).json.records, 0, 'nothing was written')
 
   const notAdmin = await cli(['--home', dev, 'invite', '--role', 'viewer'])
   t.equal(notAdmin.code, 3, 'only the admin invites')

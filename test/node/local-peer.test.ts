@@ -171,3 +171,16 @@ t.test('a generation below the root changes nothing outside it: the project reco
   t.match((await other.retrieve('ucxl://mixed/', 'viewer')).context.summary, /Mixed/)
   t.same((await other.retrieve('ucxl://mixed/src/web/api.ts', 'developer')).resolvedFrom.at(-1), 'ucxl://mixed/')
 })
+
+t.test('files whose path no address can name (a backslash, a control character) are skipped as bad-name; the rest is generated', async t => {
+  const peer = await freshPeer(t)
+  const repo = join(mkdtempSync(join(tmpdir(), 'bzzz-names-')), 'names')
+  mkdirSync(repo)
+  writeFileSync(join(repo, 'ok.py'), 'def ok():\n    pass\n')
+  writeFileSync(join(repo, 'a\\b.py'), 'x = 1\n')
+  writeFileSync(join(repo, 'ctl\u0001.py'), 'y = 1\n')
+  const report = await peer.generate({ path: repo, project: 'names' })
+  t.same(report.skipped.filter(s => s.reason === 'bad-name').map(s => s.path).sort(), ['a\\b.py', 'ctl\u0001.py'])
+  t.equal(report.files, 1)
+  t.equal((await peer.retrieve('ucxl://names/ok.py', 'developer')).context.language, 'python')
+})
