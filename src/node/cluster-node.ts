@@ -819,8 +819,10 @@ export class ClusterNode {
     // Downloaded is not yet applied: wait for the view too.
     settled = await this.fetchesSettled(realDeadline)
     const after = this.peer.store.heads()
+    // With no peer connected nothing was compared: in a cluster of several members that is not caught up.
+    const alone = this.members.size === 0 && this.election.members.some(id => id !== this.nodeId)
     return {
-      caughtUp: settled && this.gossip.caughtUp(),
+      caughtUp: settled && !alone && this.gossip.caughtUp(),
       ms: Math.round(performance.now() - started),
       peers: this.members.size,
       logs: after.map(h => ({ writer: h.writer, before: before.get(h.writer) ?? 0, after: h.length, moved: h.length - (before.get(h.writer) ?? 0) }))

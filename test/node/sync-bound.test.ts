@@ -50,3 +50,18 @@ t.test('a download that hangs holds neither sync nor retrieve past their bound',
   const result = await distributed
   t.notOk(result instanceof Error, `the leader's distribute succeeded: ${String(result)}`)
 })
+
+t.test('sync with no peer connected is not caught up: nothing was compared', async t => {
+  const nodes = await startNodes(t, ['developer'], { project: 'alone' })
+  const [a, b] = nodes as [ClusterNode, ClusterNode]
+  a.block([b.nodeId])
+  b.block([a.nodeId])
+  await until('the two to part', () => a.peers().length === 0 && b.peers().length === 0, 20_000)
+  const report = await b.sync(1)
+  t.equal(report.peers, 0)
+  t.equal(report.caughtUp, false, 'in a cluster of two, alone is not in step')
+  b.unblock()
+  a.unblock()
+  await until('the two to meet again', () => b.peers().length === 1, 60_000)
+  t.equal((await b.sync(10)).caughtUp, true)
+})

@@ -17,6 +17,7 @@ export function syncCommand (env: CliEnv): Command {
         table(['log', 'before', 'after', 'moved'], report.logs.map(l => [l.writer.slice(0, 16), l.before, l.after, l.moved]), useColor(ctx)),
         report.caughtUp ? `In step with ${report.peers} peer(s) after ${report.ms} ms.` : `Not caught up after ${report.ms} ms (${report.peers} peer(s) connected).`
       ].join('\n'))
+      if (!report.caughtUp && report.peers === 0) throw unavailable('no peer is connected, so there is nothing to sync with: start the other peers\' daemons, or check --bootstrap (see `bzzz-ctx peers`)')
       if (!report.caughtUp) throw unavailable(`sync timed out after ${options.timeout ?? 10} s: some logs are still behind (see above)`)
     }))
 }
