@@ -28,7 +28,7 @@ import type { Retrieved } from '../storage/context-store.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
 import { LocalPeer, type DistributeReport, type GenerateOptions, type GenerateReport, type StatusReport } from './local-peer.js'
 import { roleEntry } from './home.js'
-import type { DecideInput, DecisionView, HistoryReport, HopsReport } from '../temporal/decisions.js'
+import { newDecisionId, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../temporal/decisions.js'
 import type { Logger } from './logger.js'
 
 /** A connection whose peer sends no hello in this time is closed (and redialled): it is usually the loser of a
@@ -698,6 +698,9 @@ export class ClusterNode {
       // The author is the role the requester's certificate gives it, not what it says of itself.
       const author = from === this.nodeId ? this.peer.config.role : this.members.get(from)?.role
       if (author === undefined) throw unavailable('the requester is no longer connected')
+      // A retry of a decision an earlier leader wrote, and that reached this one: answered, not written again.
+      const written = typeof input.id === 'string' ? await this.peer.decisionView(input.id) : undefined
+      if (written !== undefined) return { ...written, acknowledged: await this.acknowledge() }
       const decision = await this.peer.decide(input, this.election.term, author)
       const acknowledged = await this.acknowledge()
       return { ...decision, acknowledged }
@@ -752,7 +755,8 @@ export class ClusterNode {
 
   /** Records a decision through the leader (which checks it against its graph), acknowledged like a write. */
   async decide (input: DecideInput): Promise<DecisionView> {
-    return await this.onLeader('decide', { input }) as DecisionView
+    // The id travels with the request: resent to the next leader during a failover, it is the same decision.
+    return await this.onLeader('decide', { input: { ...input, id: input.id ?? newDecisionId() } }) as DecisionView
   }
 
   async history (address: string, role: string): Promise<HistoryReport> {

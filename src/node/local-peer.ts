@@ -396,6 +396,12 @@ export class LocalPeer {
     return entry.clearance
   }
 
+  /** A decision already in the graph, as this peer's role sees it; undefined when there is none with that id. */
+  async decisionView (id: string): Promise<DecisionView | undefined> {
+    const decision = this.decisions.graph.get(id)
+    return decision === undefined ? undefined : await this.decisions.view(decision, this.config.role)
+  }
+
   async history (address: string, role: string): Promise<HistoryReport> {
     return await this.decisions.history(address, role, this.clearanceOf(role))
   }

@@ -17,6 +17,11 @@ export const MAX_TITLE_CHARS = 200
 export const MAX_RATIONALE_CHARS = 20_000
 
 export interface DecideInput {
+  /**
+   * The decision's id, chosen by the requester so that a request resent to the next leader writes the same
+   * decision (or finds it written), never a second one; a new random id when absent.
+   */
+  id?: string
   affects: readonly string[]
   title: string
   rationale: string
@@ -68,6 +73,10 @@ function refText (ref: NodeRef): string {
   return ref.kind === 'decision' ? ref.id : ref.address
 }
 
+export function newDecisionId (): string {
+  return `d-${randomBytes(9).toString('base64url')}`
+}
+
 export class DecisionIndex {
   readonly graph = new DecisionGraph()
   /** Where each decision's sealed rationale is. */
@@ -116,8 +125,9 @@ export class DecisionIndex {
         if (!this.graph.has(id)) throw badInput(`${flag}: no decision ${id} is known on this peer (see bzzz-ctx hops, or sync first)`)
       }
     }
+    if (input.id !== undefined && !DECISION_ID.test(input.id)) throw badInput(`"${input.id}" is not a decision id`)
     const decision: Decision = {
-      id: `d-${randomBytes(9).toString('base64url')}`, title, affects, influencedBy: [...new Set(input.influencedBy ?? [])],
+      id: input.id ?? newDecisionId(), title, affects, influencedBy: [...new Set(input.influencedBy ?? [])],
       supersedes: [...new Set(input.supersedes ?? [])], author, term, at: nowMs, level
     }
     this.graph.check(decision)
