@@ -83,6 +83,9 @@ function byDepth (records: readonly ContextRecord[]): ContextRecord[] {
   return keyed.map(({ record }) => record)
 }
 
+/** The longest a write keeps the event loop before it lets timers and I/O run (a fraction of an election timeout). */
+export const WRITE_SLICE_MS = 20
+
 export class ContextStore {
   readonly dir: string
   private readonly corestore: Corestore
@@ -343,7 +346,14 @@ export class ContextStore {
     const encoded: Buffer[] = []
     const entries: ContextEntry[] = []
     let unchanged = 0
+    let slice = performance.now()
     for (const record of sorted) {
+      // Sealing thousands of records takes seconds: a daemon's heartbeats and replies must still go out meanwhile, or
+      // its followers elect another leader, which writes the batch again, and so on.
+      if (performance.now() - slice >= WRITE_SLICE_MS) {
+        await new Promise(resolve => setImmediate(resolve))
+        slice = performance.now()
+      }
       const parent = this.parentInBatch(record.address, batch)
       const stored = diffAgainstParent(record, parent)
       batch.set(record.address, { stored, parent })

@@ -209,3 +209,24 @@ t.test('a batch of records shares blocks; each resolves from its block', async t
   t.ok(store.logLength < 10, `600 entries in ${store.logLength} blocks`)
   for (const i of [0, 1, 255, 256, 599]) t.equal((await store.retrieve(`ucxl://p/d${i % 7}/f${i}.go`, 'viewer')).context.summary, `file ${i}`)
 })
+
+t.test('a large write lets timers run while it seals (a daemon\'s heartbeats go out), and writes everything', async t => {
+  const keys = await testKeys()
+  const store = await ContextStore.open(join(keys.dir, 'store'), keys.crypto)
+  t.teardown(() => store.close())
+  const many: ContextRecord[] = Array.from({ length: 3000 }, (_, i) => ({
+    address: `ucxl://p/d${i % 30}/f${i}.py`, kind: 'file', summary: `file ${i}`, language: 'python',
+    symbols: [{ name: `f${i}`, kind: 'function', line: 1 }], insights: [{ role: 'security', text: `finding ${i}` }]
+  }))
+  const started = performance.now()
+  let last = started
+  let longest = 0
+  const timer = setInterval(() => { const now = performance.now(); longest = Math.max(longest, now - last); last = now }, 5)
+  const result = await store.write(many, { term: 1, recipients: ALL, nowMs: 1 })
+  const ms = performance.now() - started
+  clearInterval(timer)
+  t.equal(result.written, 3000)
+  // Sealing is most of the write: without yielding, a timer waits through all of it.
+  t.ok(longest < ms / 2, `the longest a 5 ms timer waited was ${Math.round(longest)} ms of a ${Math.round(ms)} ms write`)
+  t.equal((await store.retrieve('ucxl://p/d7/f2977.py', 'security')).context.summary, 'file 2977')
+})
