@@ -20,3 +20,8 @@ export const EXIT_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   CORRUPT: EXIT.failure,
   FAILURE: EXIT.failure
 }
+
+/** The error code a process's exit status stands for (the first of those that share it), e.g. a daemon that exited at start. */
+export function errorCodeForExit (exit: number): ErrorCode | undefined {
+  return (Object.keys(EXIT_BY_CODE) as ErrorCode[]).find(code => EXIT_BY_CODE[code] === exit)
+}

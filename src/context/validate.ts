@@ -34,9 +34,8 @@ function unknownKeys (value: Record<string, unknown>, known: Set<string>, path: 
   for (const key of Object.keys(value)) if (!known.has(key)) problems.push(`${path}${path === '' ? '' : '.'}${key} is not a known field`)
 }
 
-/** The problems of a candidate record, each as `field.path: what is wrong`; empty when it is valid. */
 /**
- * Every problem of a hand-written record, each with its field path. With `roles` (the cluster's), an insight's
+ * The problems of a candidate record, each as `field.path: what is wrong`; empty when it is valid. With `roles` (the cluster's), an insight's
  * role must be one of them: a misspelt role would otherwise fall back to the default level, `internal`, and a
  * security note meant for `security` would be readable by every developer.
  */

@@ -28,8 +28,11 @@ export interface FileAnalysis {
   parsed?: boolean
 }
 
-/** `bad-name`: a path that cannot be an address (control characters in it, or a name that is not UTF-8). */
-/** Why a file was not analysed; `ignored`: the target itself lies in a directory the root's .gitignore rules or excluded names leave out. */
+/**
+ * Why a file was not analysed. `bad-name`: a path that cannot be an address (a control character, a backslash, too
+ * long, or a name that is not UTF-8); `ignored`: the target itself lies in a directory the root's .gitignore rules
+ * or excluded names leave out.
+ */
 export type SkipReason = 'binary' | 'too-large' | 'unreadable' | 'symlink-outside-root' | 'symlink-loop' | 'broken-symlink' | 'not-a-file' | 'bad-name' | 'ignored'
 
 export interface SkippedFile {

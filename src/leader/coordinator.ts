@@ -29,11 +29,6 @@ export const PUMP_INTERVAL_MS = 1_000
 /** What a requester sends: the request entry's fields that are the requester's, and the compressed files (see packFiles). */
 export type AcceptArgs = Pick<RequestEntry, 'id' | 'address' | 'project' | 'path' | 'priority' | 'requester' | 'roles'> & { payload: Buffer }
 
-function isAcknowledgement (value: unknown): value is { holders: number, required: number } {
-  const v = value as { holders?: unknown, required?: unknown } | null
-  return typeof v === 'object' && v !== null && Number.isSafeInteger(v.holders) && Number.isSafeInteger(v.required)
-}
-
 export interface AcceptReport {
   id: string
   /** True when this id was known already (a retry): nothing was appended. */
@@ -49,7 +44,8 @@ export interface CoordinatorHost {
   /** The current term, whether this peer leads in it, and whether it holds its lease (heard from a majority lately). */
   leadership: () => { term: number, isLeader: boolean, hasLease: boolean }
   /** Resolves once this peer's log head is held by enough peers (a majority of the roster with `quorum`); throws UNAVAILABLE on timeout. */
-  acknowledge: (quorum?: boolean) => Promise<unknown>
+  /** Resolves once enough peers hold this peer's log: how many did, and how many were required. */
+  acknowledge: (quorum?: boolean) => Promise<{ holders: number, required: number }>
   /** Tells peers of this peer's new log head, without waiting. */
   announce: () => void
   clock: Clock
@@ -208,11 +204,9 @@ export class Coordinator {
       const acknowledged = await this.host.acknowledge(true)
       const now = this.host.leadership()
       if (!now.hasLease || now.term !== term) throw unavailable(`no longer the leader of term ${term}, or it has lost its lease`)
-      if (isAcknowledgement(acknowledged)) {
-        for (const outcome of outcomes) {
-          const report = this.reports.get(outcome.id)
-          if (report !== undefined) report.acknowledged = { holders: acknowledged.holders, required: acknowledged.required }
-        }
+      for (const outcome of outcomes) {
+        const report = this.reports.get(outcome.id)
+        if (report !== undefined) report.acknowledged = { holders: acknowledged.holders, required: acknowledged.required }
       }
     } catch (err) {
       // The records stay in the log; the requests stay pending for this or the next leader.

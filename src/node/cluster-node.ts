@@ -815,13 +815,12 @@ export class ClusterNode {
     const before = new Map(this.peer.store.heads().map(h => [h.writer, h.length]))
     this.applyEffects(this.gossip.step({ type: 'tick' }))
     const deadline = this.clock.now() + timeoutSeconds * 1000
-    let settled = true
     while (!this.gossip.caughtUp() && this.clock.now() < deadline && performance.now() < realDeadline) {
       await this.clock.sleep(50)
-      settled = await this.fetchesSettled(realDeadline)
+      await this.fetchesSettled(realDeadline)
     }
     // Downloaded is not yet applied: wait for the view too.
-    settled = await this.fetchesSettled(realDeadline)
+    const settled = await this.fetchesSettled(realDeadline)
     const after = this.peer.store.heads()
     // With no peer connected nothing was compared: in a cluster of several members that is not caught up.
     const alone = this.members.size === 0 && this.election.members.some(id => id !== this.nodeId)
@@ -934,9 +933,8 @@ export function agreedLeader (nodes: readonly ClusterNode[]): { node: ClusterNod
   return nodes.every(n => n.election.leader === node.nodeId && n.election.term === node.election.term) ? { node, leader: node.nodeId, term: node.election.term } : null
 }
 
-/** The term and vote this peer gave, saved (and synced to disk) before any message that depends on them leaves. */
 /**
- * This peer's term and vote, as saved. A damaged file is refused, never read as none: a peer that forgot its
+ * This peer's term and vote, saved (and synced to disk) before any message that depends on them leaves. A damaged file is refused, never read as none: a peer that forgot its
  * vote could vote twice in one term, and two leaders could be elected in it.
  */
 export function readVote (home: string): PersistedVote | null {

@@ -17,7 +17,7 @@ import type { ContextRecord } from '../context/record.js'
 import { validateRecord } from '../context/validate.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
 import { ContextStore, type Retrieved } from '../storage/context-store.js'
-import { projectNameFrom } from '../ucxl/address.js'
+import { projectNameFrom, rootAddress } from '../ucxl/address.js'
 import type { AnalyzeProgress, SkippedFile } from '../intelligence/types.js'
 import { isLeftOutOf } from '../intelligence/walk.js'
 import { CONFIG_FORMAT, DEFAULT_REPLICATION_FACTOR, homeExists, homePaths, readConfig, roleEntry, writeConfig, type PeerConfig } from './home.js'
@@ -325,7 +325,7 @@ export class LocalPeer {
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
       ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {})
     })
-    const result = await this.store.write(this.recordsToWrite(analysis.records, path !== root, `ucxl://${project}/`), { term: options.term ?? this.leadership.term, recipients, nowMs: Date.now() })
+    const result = await this.store.write(this.recordsToWrite(analysis.records, path !== root, rootAddress(project)), { term: options.term ?? this.leadership.term, recipients, nowMs: Date.now() })
     if (this.keepWorkers) this.saveCacheSoon()
     else await this.saveAnalysisCache(cache)
     return {

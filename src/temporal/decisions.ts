@@ -8,7 +8,7 @@ import { badInput } from '../errors.js'
 import type { ContextStore } from '../storage/context-store.js'
 import type { DecisionEntry } from '../storage/log-entry.js'
 import type { QueueEvent, VersionLine } from '../storage/view.js'
-import { addressProblem } from '../ucxl/address.js'
+import { addressProblem, hasControlCharacter } from '../ucxl/address.js'
 import { DecisionGraph, DECISION_ID, type Decision, type NodeRef } from './graph.js'
 
 export const DEFAULT_DECISION_LEVEL: AccessLevel = 'internal'
@@ -114,8 +114,7 @@ export class DecisionIndex {
     }
     const title = input.title.trim()
     if (title === '' || title.length > MAX_TITLE_CHARS) throw badInput(`--title must be 1 to ${MAX_TITLE_CHARS} characters`)
-    // eslint-disable-next-line no-control-regex
-    if (/[\u0000-\u001f\u007f]/.test(title)) throw badInput('--title must be one line, without control characters')
+    if (hasControlCharacter(title)) throw badInput('--title must be one line, without control characters')
     if (input.rationale.trim() === '' || input.rationale.length > MAX_RATIONALE_CHARS) throw badInput(`--rationale must be 1 to ${MAX_RATIONALE_CHARS} characters`)
     const level = input.level ?? DEFAULT_DECISION_LEVEL
     if (!isAccessLevel(level)) throw badInput(`unknown level "${level}": use one of ${ACCESS_LEVELS.join(', ')}`)

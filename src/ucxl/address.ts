@@ -8,6 +8,11 @@ const PROJECT_PATTERN = /^[a-z0-9._-]+$/
 // eslint-disable-next-line no-control-regex
 const CONTROL_PATTERN = /[\u0000-\u001f\u007f-\u009f]/
 
+/** True when the text holds a control character (C0, DEL or C1): one that no address, and no one-line text, may hold. */
+export function hasControlCharacter (text: string): boolean {
+  return CONTROL_PATTERN.test(text)
+}
+
 export interface Address {
   project: string
   /** Path segments below the project root; empty for the root. */
@@ -19,7 +24,7 @@ export function addressProblem (text: string): string | null {
   if (typeof text !== 'string') return 'an address must be a string'
   if (text.length > MAX_ADDRESS_LENGTH) return `it is ${text.length} characters long; the limit is ${MAX_ADDRESS_LENGTH}`
   if (!text.startsWith(SCHEME)) return `it must start with ${SCHEME}`
-  if (CONTROL_PATTERN.test(text)) return 'it contains a control character'
+  if (hasControlCharacter(text)) return 'it contains a control character'
   const rest = text.slice(SCHEME.length)
   const slash = rest.indexOf('/')
   const project = slash === -1 ? rest : rest.slice(0, slash)

@@ -33,6 +33,7 @@ t.test('a batch not acknowledged while the lease is lost runs again when it is b
       acknowledgements++
       // The first batch acknowledgement times out while the leader cannot hear a majority.
       if (quorum === true && state.hasLease === false) { failures++; throw unavailable('not acknowledged') }
+      return { holders: 1, required: 1 }
     },
     announce: () => {}
   }, { concurrency: 1 })

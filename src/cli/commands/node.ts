@@ -2,8 +2,8 @@
 import { spawn } from 'node:child_process'
 import { closeSync, openSync, readFileSync, existsSync } from 'node:fs'
 import { Command } from 'commander'
-import { BzzzError, unavailable, type ErrorCode } from '../../errors.js'
-import { EXIT_BY_CODE } from '../exit-codes.js'
+import { BzzzError, unavailable } from '../../errors.js'
+import { errorCodeForExit } from '../exit-codes.js'
 import { homePaths, readConfig, writeConfig } from '../../node/home.js'
 import { PACKAGE_ROOT } from '../../paths.js'
 import { parseWhole, type CliEnv } from '../cli-env.js'
@@ -61,8 +61,7 @@ export function nodeCommand (env: CliEnv): Command {
         while (Date.now() < deadline) {
           if (exited !== null) {
             // The daemon's own failure, with its exit code (a damaged file is 1, a bad option 2), not a generic 5.
-            const code = (Object.keys(EXIT_BY_CODE) as ErrorCode[]).find(c => EXIT_BY_CODE[c] === exited) ?? 'UNAVAILABLE'
-            throw new BzzzError(code, `the daemon exited at start (code ${exited}): ${logTail(paths.log) || 'see ' + paths.log}`)
+            throw new BzzzError(errorCodeForExit(exited) ?? 'UNAVAILABLE', `the daemon exited at start (code ${exited}): ${logTail(paths.log) || 'see ' + paths.log}`)
           }
           if (await runningDaemon(home) !== null) {
             emit(ctx, { pid: child.pid, home, log: paths.log, socket: paths.controlSocket }, () => `The daemon runs (pid ${child.pid}); its log is ${paths.log}. Stop it with: bzzz-ctx node stop`)
