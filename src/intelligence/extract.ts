@@ -16,6 +16,9 @@ const SYMBOL_KINDS: ReadonlySet<string> = new Set<SymbolKind>([
   'module', 'namespace', 'variable', 'constant', 'export', 'selector', 'section'
 ])
 
+/** Kinds a pattern gives any definition of its shape: a more specific kind for the same name wins (`export const f = () => 1` is a function). */
+const GENERIC_KINDS: ReadonlySet<string> = new Set<SymbolKind>(['type', 'variable', 'constant'])
+
 export interface Extraction {
   symbols: SymbolInfo[]
   imports: string[]
@@ -263,8 +266,8 @@ export class SymbolExtractor {
         const key = `${line}:${name}`
         const existing = byPlace.get(key)
         if (existing !== undefined) {
-          // Two patterns matched one definition: the specific kind wins over the generic `type`.
-          if (existing.kind === 'type' && kind !== 'type') existing.kind = kind as SymbolKind
+          // Two patterns matched one definition: a specific kind wins over a generic one.
+          if (GENERIC_KINDS.has(existing.kind) && !GENERIC_KINDS.has(kind)) existing.kind = kind as SymbolKind
           continue
         }
         const symbol: SymbolInfo = { name, kind: kind as SymbolKind, line }

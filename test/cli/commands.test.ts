@@ -1,16 +1,16 @@
 // The commands as a program uses them: --json shapes of the contract, and tables for people.
 import t from 'tap'
-import { mkdtempSync, writeFileSync, cpSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync, cpSync } from 'node:fs'
 import { join } from 'node:path'
 import { cli, tempHome } from '../helpers/cli.js'
 import { PACKAGE_ROOT } from '../../src/paths.js'
+import { scratchDir } from '../helpers/scratch.js'
 
 const FIXTURE = join(PACKAGE_ROOT, 'fixtures', 'repos', 'mixed')
 
 t.test('init, generate, retrieve, distribute, status: --json shapes', async t => {
   const home = tempHome()
-  const repo = join(mkdtempSync(join(tmpdir(), 'bzzz-cli-repo-')), 'shop')
+  const repo = join(scratchDir('bzzz-cli-repo-'), 'shop')
   cpSync(FIXTURE, repo, { recursive: true })
   const env = { BZZZ_HOME: home }
 

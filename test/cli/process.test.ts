@@ -2,10 +2,10 @@
 import t from 'tap'
 import { join } from 'node:path'
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, rmSync } from 'node:fs'
 import { BIN, cliProcess, cliProcessClosedStdout, tempHome } from '../helpers/cli.js'
 import { PACKAGE_ROOT } from '../../src/paths.js'
+import { scratchDir } from '../helpers/scratch.js'
 
 t.test('--help lists the commands and the exit codes', async t => {
   const run = await cliProcess(['--help'])
@@ -37,7 +37,7 @@ t.test('a reader that goes away (| head) is not an error: no stack trace, the co
 })
 
 t.test('an interrupted demo (Ctrl-C) removes its temporary homes', async t => {
-  const tmp = mkdtempSync(join(tmpdir(), 'bzzz-demo-tmp-'))
+  const tmp = scratchDir('bzzz-demo-tmp-')
   t.teardown(() => rmSync(tmp, { recursive: true, force: true }))
   const child = spawn(process.execPath, [BIN, 'demo'], { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'ignore', 'pipe'] })
   const exited = new Promise<number | null>(resolve => child.on('close', code => resolve(code)))

@@ -1,10 +1,9 @@
 // Runs the CLI in-process (as `bzzz-ctx ...args`) or as a real process, and captures both outputs.
 import { spawn } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runCli } from '../../src/cli/program.js'
 import { PACKAGE_ROOT } from '../../src/paths.js'
+import { scratchDir } from './scratch.js'
 
 export interface CliRun {
   code: number
@@ -30,7 +29,7 @@ export async function cli (args: string[], env: Record<string, string | undefine
 }
 
 export function tempHome (): string {
-  return join(mkdtempSync(join(tmpdir(), 'bzzz-cli-')), 'home')
+  return join(scratchDir('bzzz-cli-'), 'home')
 }
 
 export const BIN = join(PACKAGE_ROOT, 'bin', 'bzzz-ctx')

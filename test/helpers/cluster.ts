@@ -1,9 +1,9 @@
 // Real daemons on a loopback bootstrap for cluster tests: homes, invites, start, wait, stop. Every wait is bounded.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cliProcess, type CliRun } from './cli.js'
 import { startBootstrap } from '../../src/net/bootstrap.js'
+import { scratchDir } from './scratch.js'
 
 export interface TestPeer {
   name: string
@@ -38,7 +38,7 @@ export function peerAt (name: string, home: string): TestPeer {
 export async function startCluster (roles: string[], options: { project?: string, replicationFactor?: number, electionTimeoutMs?: number } = {}): Promise<TestCluster> {
   const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
   const bootstrap = dht.nodes.join(',')
-  const dir = mkdtempSync(join(tmpdir(), 'bzzz-cluster-'))
+  const dir = scratchDir('bzzz-cluster-')
   const admin = peerAt('admin', join(dir, 'admin'))
   const init = await admin.run(['init', '--cluster', 'test', '--role', 'admin', ...(options.project !== undefined ? ['--project', options.project] : [])])
   if (init.code !== 0) throw new Error('init failed: ' + init.stderr)

@@ -1,7 +1,4 @@
 // A context store on a temp dir with real keys: a keyring holding every default role, sealing for all of them.
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { DEFAULT_ROLES } from '../../src/crypto/levels.js'
 import { Keyring } from '../../src/crypto/keyring.js'
 import { LocalSecret } from '../../src/crypto/local-secret.js'
@@ -9,6 +6,7 @@ import { generateRoleSet } from '../../src/crypto/role-keys.js'
 import type { RoleDirectory } from '../../src/crypto/role-directory.js'
 import { sectionCrypto } from '../../src/node/section-crypto.js'
 import type { SectionCrypto } from '../../src/storage/context-store.js'
+import { scratchDir } from './scratch.js'
 
 export interface TestKeys {
   dir: string
@@ -18,7 +16,7 @@ export interface TestKeys {
 }
 
 export async function testKeys (holdRoles: readonly string[] = DEFAULT_ROLES.map(r => r.name)): Promise<TestKeys> {
-  const dir = mkdtempSync(join(tmpdir(), 'bzzz-test-'))
+  const dir = scratchDir('bzzz-test-')
   const keyring = await Keyring.create(dir)
   const { directory, keys } = generateRoleSet(DEFAULT_ROLES)
   for (const key of keys) if (holdRoles.includes(key.role)) keyring.addRoleKey(key)

@@ -1,7 +1,6 @@
 // In-process ClusterNodes on a loopback DHT for tests that cut connections or call the node directly: an admin and
 // invited members, started together, closed (and their homes removed) by the test's teardown. Waits are bounded.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Test } from 'tap'
 import { startBootstrap } from '../../src/net/bootstrap.js'
@@ -10,6 +9,7 @@ import { LocalPeer } from '../../src/node/local-peer.js'
 import { createInvite, redeemInvite } from '../../src/node/invite.js'
 import { silentLogger } from '../../src/node/logger.js'
 import { sleep } from './cluster.js'
+import { scratchDir } from './scratch.js'
 
 /** Polls `check` every 50 ms until it holds, at most `timeoutMs`. */
 export async function until (what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
@@ -24,7 +24,7 @@ export { agreedLeader as agreed } from '../../src/node/cluster-node.js'
 
 /** Starts the admin and one member per role, waits for a full mesh and an agreed leader. */
 export async function startNodes (t: Test, roles: readonly string[], options: { project: string, electionTimeoutMs?: number, noLeaderTimeoutMs?: number }): Promise<ClusterNode[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'bzzz-nodes-'))
+  const dir = scratchDir('bzzz-nodes-')
   const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
   const nodes: ClusterNode[] = []
   t.teardown(async () => {

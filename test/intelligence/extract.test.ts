@@ -117,6 +117,25 @@ t.test('javascript: functions, classes, arrow functions, ES and CommonJS exports
   t.match(a.entry, /shebang/)
 })
 
+t.test('javascript and typescript: exported constants and variables are symbols; an exported arrow function stays a function', async t => {
+  const lines = [
+    '/** Where the API lives. */',
+    "export const API_URL = 'https://example.test'",
+    'export let counter = 0, other = 1',
+    'export var legacy = true',
+    'export const handler = async () => 1',
+    'const hidden = 2',
+    'let alsoHidden = 3',
+    'function scope () { const inner = 4; return inner }'
+  ]
+  const expected = ['constant API_URL@2 +', 'variable counter@3 +', 'variable other@3 +', 'variable legacy@4 +', 'function handler@5 +', 'function scope@8 -']
+  const js = await analyze('javascript', lines.join('\n'))
+  t.same(js.symbols.map(brief), expected)
+  t.equal(docOf(js, 'API_URL'), 'Where the API lives.')
+  const ts = await analyze('typescript', [...lines, 'export declare const ambient: number', 'declare const localAmbient: string'].join('\n'))
+  t.same(ts.symbols.map(brief), [...expected, 'constant ambient@9 +'])
+})
+
 t.test('go: functions, methods owned by their receiver, structs, interfaces, exported by case', async t => {
   const a = await analyze('go', [
     '// Package store keeps things.',

@@ -1,8 +1,7 @@
 // The coordinator on a real store: a batch whose acknowledgement fails while the leader has lost its lease stays in
 // the queue and runs again once the lease is back (it must not be left queued for good), and completes once.
 import t from 'tap'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { LocalPeer } from '../../src/node/local-peer.js'
 import { Coordinator, packFiles } from '../../src/leader/coordinator.js'
@@ -10,9 +9,10 @@ import { silentLogger } from '../../src/node/logger.js'
 import { systemClock } from '../../src/node/environment.js'
 import { unavailable } from '../../src/errors.js'
 import { sleep } from '../helpers/cluster.js'
+import { scratchDir } from '../helpers/scratch.js'
 
 t.test('a batch not acknowledged while the lease is lost runs again when it is back, and completes once', async t => {
-  const dir = mkdtempSync(join(tmpdir(), 'bzzz-coordinator-'))
+  const dir = scratchDir('bzzz-coordinator-')
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   await LocalPeer.init(join(dir, 'home'), { cluster: 'c', role: 'admin', project: 'p' })
   const peer = await LocalPeer.open(join(dir, 'home'))

@@ -1,11 +1,12 @@
 // The one-peer cluster end to end on the sample repo: generate, retrieve by role, no plaintext at rest, re-runs.
 import t, { type Test } from 'tap'
-import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs'
+import { cpSync, readdirSync, readFileSync, statSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LocalPeer, findRoot } from '../../src/node/local-peer.js'
 import { PACKAGE_ROOT } from '../../src/paths.js'
 import { rejectsCode } from '../helpers/errors.js'
+import { scratchDir } from '../helpers/scratch.js'
 
 const FIXTURE = join(PACKAGE_ROOT, 'fixtures', 'repos', 'mixed')
 
@@ -14,7 +15,7 @@ function allFiles (dir: string): string[] {
 }
 
 async function freshPeer (t: Test): Promise<LocalPeer> {
-  const home = join(mkdtempSync(join(tmpdir(), 'bzzz-peer-')), 'home')
+  const home = join(scratchDir('bzzz-peer-'), 'home')
   await LocalPeer.init(home, { cluster: 'test', role: 'admin' })
   const peer = await LocalPeer.open(home)
   t.teardown(() => peer.close())
@@ -22,7 +23,7 @@ async function freshPeer (t: Test): Promise<LocalPeer> {
 }
 
 function copyFixture (): string {
-  const dir = join(mkdtempSync(join(tmpdir(), 'bzzz-repo-')), 'mixed')
+  const dir = join(scratchDir('bzzz-repo-'), 'mixed')
   cpSync(FIXTURE, dir, { recursive: true })
   return dir
 }
@@ -113,7 +114,7 @@ t.test('generate on one file, with --roles, and the bad inputs', async t => {
 
 t.test('unreadable, binary and huge files are skipped and counted, not fatal', async t => {
   const peer = await freshPeer(t)
-  const repo = mkdtempSync(join(tmpdir(), 'bzzz-odd-'))
+  const repo = scratchDir('bzzz-odd-')
   writeFileSync(join(repo, 'ok.py'), 'def ok():\n    return 1\n')
   writeFileSync(join(repo, 'blob.bin'), Buffer.from([0, 1, 2, 3, 0, 255]))
   writeFileSync(join(repo, 'huge.py'), 'x = 1\n'.repeat(300_000))
@@ -174,7 +175,7 @@ t.test('a generation below the root changes nothing outside it: the project reco
 
 t.test('files whose path no address can name (a backslash, a control character) are skipped as bad-name; the rest is generated', async t => {
   const peer = await freshPeer(t)
-  const repo = join(mkdtempSync(join(tmpdir(), 'bzzz-names-')), 'names')
+  const repo = join(scratchDir('bzzz-names-'), 'names')
   mkdirSync(repo)
   writeFileSync(join(repo, 'ok.py'), 'def ok():\n    pass\n')
   writeFileSync(join(repo, 'a\\b.py'), 'x = 1\n')

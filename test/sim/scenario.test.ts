@@ -1,12 +1,12 @@
 import t from 'tap'
 import fc from 'fast-check'
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PACKAGE_ROOT } from '../../src/paths.js'
 import { seededRandom } from '../../sim/random.js'
 import { CHECKS, parseDuration, parseScenario, randomScenario, readScenario, type Scenario } from '../../sim/scenario.js'
 import { throwsCode } from '../helpers/errors.js'
+import { scratchDir } from '../helpers/scratch.js'
 
 const SCENARIOS = join(PACKAGE_ROOT, 'fixtures', 'scenarios')
 
@@ -143,7 +143,7 @@ t.test('each bad scenario gives BAD_INPUT naming the step index and field', asyn
 })
 
 t.test('readScenario says which file is unreadable or not JSON', async t => {
-  const dir = mkdtempSync(join(tmpdir(), 'bzzz-scenario-'))
+  const dir = scratchDir('bzzz-scenario-')
   const missing = join(dir, 'missing.json')
   throwsCode(t, () => readScenario(missing), 'BAD_INPUT', new RegExp(`^scenario file ${missing}: cannot read it \\(ENOENT\\)`), 'missing file')
   const broken = join(dir, 'broken.json')

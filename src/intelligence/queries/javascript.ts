@@ -1,4 +1,4 @@
-/** JavaScript: functions, classes, methods, arrow functions bound to names, ES and CommonJS exports and imports. */
+/** JavaScript: functions, classes, methods, arrow functions bound to names, exported constants and variables, ES and CommonJS exports and imports. */
 import type { Node } from '@vscode/tree-sitter-wasm'
 import { set, type LanguageSpec } from '../language-spec.js'
 
@@ -9,6 +9,9 @@ export const ECMASCRIPT_PATTERNS = `
 (class_declaration name: (_) @class) @def
 (method_definition name: (_) @method) @def
 (variable_declarator name: (identifier) @function value: [(arrow_function) (function_expression) (generator_function)]) @def
+(program (export_statement declaration: (lexical_declaration "const" (variable_declarator name: (identifier) @constant) @def)))
+(program (export_statement declaration: (lexical_declaration "let" (variable_declarator name: (identifier) @variable) @def)))
+(program (export_statement declaration: (variable_declaration (variable_declarator name: (identifier) @variable) @def)))
 (export_statement (export_clause (export_specifier name: (_) @export)))
 (export_statement value: (identifier) @export)
 (expression_statement (assignment_expression left: (member_expression) @cjs.target right: (object) @exports.object))
@@ -20,12 +23,15 @@ export const ECMASCRIPT_PATTERNS = `
 `
 
 const DECLARATION_WRAPPERS = set('lexical_declaration', 'variable_declaration')
+/** TypeScript's `declare`, between a declaration and its `export`. */
+const AMBIENT = 'ambient_declaration'
 
 /** Exported when the declaration sits in an `export` statement; methods have no such notion. */
 export function ecmascriptExported (def: Node, _name: string, parent: string | undefined): boolean | undefined {
   if (parent !== undefined) return undefined
   let node: Node | null = def.parent
   if (node !== null && DECLARATION_WRAPPERS.has(node.type)) node = node.parent
+  if (node?.type === AMBIENT) node = node.parent
   return node?.type === 'export_statement'
 }
 

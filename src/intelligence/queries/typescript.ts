@@ -1,4 +1,4 @@
-/** TypeScript and TSX: the ECMAScript patterns plus interfaces, type aliases, enums, namespaces and declarations. */
+/** TypeScript and TSX: the ECMAScript patterns plus interfaces, type aliases, enums, namespaces and declarations (`declare function`, exported `declare const`). */
 import { set, type LanguageSpec } from '../language-spec.js'
 import { ECMASCRIPT_FUNCTIONS, ECMASCRIPT_PATTERNS, ecmascriptExported } from './javascript.js'
 
@@ -11,6 +11,9 @@ const TYPESCRIPT_PATTERNS = `
 (internal_module name: (_) @namespace) @def
 (module name: (_) @namespace) @def
 (function_signature name: (identifier) @function) @def
+(program (export_statement declaration: (ambient_declaration (lexical_declaration "const" (variable_declarator name: (identifier) @constant) @def))))
+(program (export_statement declaration: (ambient_declaration (lexical_declaration "let" (variable_declarator name: (identifier) @variable) @def))))
+(program (export_statement declaration: (ambient_declaration (variable_declaration (variable_declarator name: (identifier) @variable) @def))))
 (import_require_clause source: (string) @import)
 `
 
@@ -24,12 +27,7 @@ export const typescript: LanguageSpec = {
   preamble: set('import_statement', 'expression_statement'),
   fileHeader: set('hash_bang_line'),
   importCallees: set('require'),
-  exported: (def, name, parent, source) => {
-    if (def.type === 'function_signature' && def.parent?.type === 'ambient_declaration') {
-      return ecmascriptExported(def.parent, name, parent)
-    }
-    return ecmascriptExported(def, name, parent)
-  }
+  exported: ecmascriptExported
 }
 
 export const tsx: LanguageSpec = typescript
