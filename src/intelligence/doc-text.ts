@@ -16,21 +16,31 @@ function commentLines (raw: string): string[] {
       .trim())
 }
 
-/** Joins lines into paragraphs, stopping at tag sections (`@param`, `:param`, `Args:`) that are not prose. */
-function paragraphs (lines: readonly string[]): string[] {
-  const result: string[] = []
+/** Tag sections (`@param`, `:param`, `Args:`) that are not prose: the text stops at the first. */
+const TAG_SECTION = /^(?:@\w+|:\w+[\s:]|Args:|Arguments:|Returns?:|Parameters\b|Raises:|Examples?:)/
+
+/** Prose of one paragraph's lines: joined, without HTML tags, whitespace collapsed. */
+function cleanParagraph (lines: readonly string[]): string {
+  return lines.join(' ').replace(/<\/?[a-zA-Z][^>]*>/g, '').replace(/\s+/g, ' ').trim()
+}
+
+/** The first paragraph of the lines that holds any text, stopping at a tag section; read no further than needed. */
+function firstParagraph (lines: readonly string[]): string | undefined {
   let current: string[] = []
   for (const line of lines) {
-    if (/^(?:@\w+|:\w+[\s:]|Args:|Arguments:|Returns?:|Parameters\b|Raises:|Examples?:)/.test(line)) break
-    if (line === '') {
-      if (current.length > 0) result.push(current.join(' '))
-      current = []
-    } else {
+    if (TAG_SECTION.test(line)) break
+    if (line !== '') {
       current.push(line)
+      continue
+    }
+    if (current.length > 0) {
+      const paragraph = cleanParagraph(current)
+      if (paragraph !== '') return paragraph
+      current = []
     }
   }
-  if (current.length > 0) result.push(current.join(' '))
-  return result.map((paragraph) => paragraph.replace(/<\/?[a-zA-Z][^>]*>/g, '').replace(/\s+/g, ' ').trim()).filter((p) => p !== '')
+  const paragraph = cleanParagraph(current)
+  return paragraph === '' ? undefined : paragraph
 }
 
 function clip (text: string, max: number): string {
@@ -48,14 +58,14 @@ export function firstSentence (text: string, max = SYMBOL_DOC_MAX_CHARS): string
 
 /** The first paragraph of a comment block (one or several comments, in order), or undefined. */
 export function commentParagraph (raw: string, max = FILE_DOC_MAX_CHARS): string | undefined {
-  const first = paragraphs(commentLines(raw))[0]
+  const first = firstParagraph(commentLines(raw))
   return first === undefined ? undefined : clip(first, max)
 }
 
 /** The first paragraph of a Python docstring (quotes and prefixes stripped). */
 export function docstringParagraph (raw: string, max = FILE_DOC_MAX_CHARS): string | undefined {
   const body = raw.replace(/^[rRuUbBfF]{0,2}("""|'''|"|')/, '').replace(/("""|'''|"|')$/, '')
-  const first = paragraphs(body.split(/\r?\n/).map((line) => line.trim()))[0]
+  const first = firstParagraph(body.split(/\r?\n/).map((line) => line.trim()))
   return first === undefined ? undefined : clip(first, max)
 }
 

@@ -201,9 +201,16 @@ const PER_LANGUAGE: Readonly<Record<string, readonly Detector[]>> = {
 }
 const LANGUAGE_FAMILY: Readonly<Record<string, string>> = { typescript: 'javascript', tsx: 'javascript', cpp: 'c' }
 
+/**
+ * A detector ready to run: every field present (null when the detector has none), so each object has one
+ * shape and the code that reads them stays monomorphic (detectors of several shapes cost a deoptimisation).
+ */
 interface CompiledDetector {
-  detector: Detector
+  kind: FindingKind
   trigger: RegExp
+  confirm: RegExp | null
+  notAfter: RegExp | null
+  accept: NonNullable<Detector['accept']> | null
 }
 
 interface Scanner {
@@ -291,7 +298,13 @@ function scannerFor (language: string | null, isCode: boolean): Scanner {
     const source = factorAlternatives(detectors.flatMap((detector) => topAlternatives(detector.trigger)))
     scanner = {
       triggers: new RegExp(source, 'gi'),
-      detectors: detectors.map((detector) => ({ detector, trigger: new RegExp(detector.trigger, 'iy') }))
+      detectors: detectors.map((detector): CompiledDetector => ({
+        kind: detector.kind,
+        trigger: new RegExp(detector.trigger, 'iy'),
+        confirm: detector.confirm ?? null,
+        notAfter: detector.notAfter ?? null,
+        accept: detector.accept ?? null
+      }))
     }
     if (source === source.toLowerCase()) scanner.lowerTriggers = new RegExp(source, 'g')
     scanners.set(key, scanner)
@@ -319,17 +332,17 @@ function lineOf (starts: readonly number[], offset: number): number {
 
 /** The confirmed match of a detector at `index`, or null. */
 function confirmAt (compiled: CompiledDetector, source: string, index: number): RegExpExecArray | null {
-  const { detector, trigger } = compiled
+  const { trigger, confirm, notAfter, accept } = compiled
   trigger.lastIndex = index
   let match = trigger.exec(source)
   if (match === null) return null
-  if (detector.notAfter !== undefined && index > 0 && detector.notAfter.test(source[index - 1] as string)) return null
-  if (detector.confirm !== undefined) {
-    detector.confirm.lastIndex = index
-    match = detector.confirm.exec(source)
+  if (notAfter !== null && index > 0 && notAfter.test(source[index - 1] as string)) return null
+  if (confirm !== null) {
+    confirm.lastIndex = index
+    match = confirm.exec(source)
     if (match === null) return null
   }
-  if (detector.accept !== undefined && !detector.accept(match, source)) return null
+  if (accept !== null && !accept(match, source)) return null
   return match
 }
 
@@ -373,7 +386,7 @@ export function scanFindings (source: string, language: string | null, isCode: b
   triggers.lastIndex = 0
   for (let hit = triggers.exec(text); hit !== null; hit = triggers.exec(text)) {
     for (const compiled of scanner.detectors) {
-      if (confirmAt(compiled, source, hit.index) !== null) record(compiled.detector.kind, hit.index)
+      if (confirmAt(compiled, source, hit.index) !== null) record(compiled.kind, hit.index)
     }
   }
   if (language !== null && CONFIG_LANGUAGES.has(language)) {

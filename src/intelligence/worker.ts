@@ -5,12 +5,14 @@ import { TreeSitterRuntime } from './tree-sitter-runtime.js'
 import type { BatchReply, BatchRequest, WorkerOptions } from './worker-protocol.js'
 import type { FileAnalysis } from './types.js'
 import { adoptCompiled, grammarFile, RUNTIME_FILE } from './wasm-modules.js'
+import { primeSkeleton } from './python-skeleton.js'
 
 if (parentPort === null) throw new Error('bzzz-ctx: intelligence/worker.js runs only as a worker thread')
 const port = parentPort
 
 const options = (workerData ?? {}) as WorkerOptions
 if (options.runtime !== undefined) adoptCompiled(RUNTIME_FILE, options.runtime)
+primeSkeleton()
 const analyzer: Promise<FileAnalyzer> = TreeSitterRuntime.load().then((runtime) => new FileAnalyzer(runtime, options.fileTimeoutMs))
 analyzer.then(
   () => { port.postMessage({ ready: true } satisfies BatchReply) },
