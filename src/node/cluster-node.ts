@@ -694,12 +694,14 @@ export class ClusterNode {
     if (op === 'decide') {
       if (!this.hasLease()) throw unavailable('this peer is not the leader (it has not heard from a majority lately)')
       const input = args.input as DecideInput
-      if (typeof input !== 'object' || input === null || !Array.isArray(input.affects) || typeof input.title !== 'string' || typeof input.rationale !== 'string') throw badInput('a malformed decision')
+      const strings = (value: unknown, optional: boolean): boolean => (optional && value === undefined) || (Array.isArray(value) && value.every((item) => typeof item === 'string'))
+      if (typeof input !== 'object' || input === null || !strings(input.affects, false) || !strings(input.influencedBy, true) || !strings(input.supersedes, true) ||
+        typeof input.title !== 'string' || typeof input.rationale !== 'string' || (input.id !== undefined && typeof input.id !== 'string') || (input.level !== undefined && typeof input.level !== 'string')) throw badInput('a malformed decision')
       // The author is the role the requester's certificate gives it, not what it says of itself.
       const author = from === this.nodeId ? this.peer.config.role : this.members.get(from)?.role
       if (author === undefined) throw unavailable('the requester is no longer connected')
       // A retry of a decision an earlier leader wrote, and that reached this one: answered, not written again.
-      const written = typeof input.id === 'string' ? await this.peer.decisionView(input.id) : undefined
+      const written = this.peer.decisionRetry(input, author)
       if (written !== undefined) return { ...written, acknowledged: await this.acknowledge() }
       const decision = await this.peer.decide(input, this.election.term, author)
       const acknowledged = await this.acknowledge()

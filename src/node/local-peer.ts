@@ -396,10 +396,9 @@ export class LocalPeer {
     return entry.clearance
   }
 
-  /** A decision already in the graph, as this peer's role sees it; undefined when there is none with that id. */
-  async decisionView (id: string): Promise<DecisionView | undefined> {
-    const decision = this.decisions.graph.get(id)
-    return decision === undefined ? undefined : await this.decisions.view(decision, this.config.role)
+  /** A retry of a decision the graph holds already (see DecisionIndex.retryOf); undefined when it holds none with that id. */
+  decisionRetry (input: DecideInput, author: string): DecisionView | undefined {
+    return this.decisions.retryOf(input, author)
   }
 
   async history (address: string, role: string): Promise<HistoryReport> {

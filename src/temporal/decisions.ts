@@ -138,6 +138,31 @@ export class DecisionIndex {
     return d => isAccessLevel(d.level) && covers(clearance, d.level)
   }
 
+  /**
+   * A request to write decision `input.id` again (a retry, resent to the next leader during a failover) when the
+   * graph holds that id already: the stored decision's structure, with the rationale the requester sent (its own
+   * words), never the stored one (a requester may not be cleared for it). Throws BAD_INPUT when the id belongs to a
+   * decision of another author, title, level, addresses or links: an id is not a way to read someone's decision.
+   * Undefined when the graph has no decision with that id.
+   */
+  retryOf (input: DecideInput, author: string): DecisionView | undefined {
+    if (input.id === undefined) return undefined
+    const decision = this.graph.get(input.id)
+    if (decision === undefined) return undefined
+    const same = (a: readonly string[], b: readonly string[] | undefined): boolean => {
+      const unique = [...new Set(b ?? [])]
+      return a.length === unique.length && a.every((item, index) => item === unique[index])
+    }
+    const matches = decision.author === author && decision.title === input.title.trim() &&
+      decision.level === (input.level ?? DEFAULT_DECISION_LEVEL) && same(decision.affects, input.affects) &&
+      same(decision.influencedBy, input.influencedBy) && same(decision.supersedes, input.supersedes)
+    if (!matches) throw badInput(`decision id ${input.id} is taken by another decision: leave the id out, and a new one is chosen`)
+    return {
+      id: decision.id, title: decision.title, rationale: input.rationale, affects: decision.affects, influencedBy: decision.influencedBy,
+      supersedes: decision.supersedes, author: decision.author, level: decision.level, term: decision.term, at: decision.at
+    }
+  }
+
   async view (decision: Decision, role: string): Promise<DecisionView> {
     const view: DecisionView = {
       id: decision.id, title: decision.title, affects: decision.affects, influencedBy: decision.influencedBy,

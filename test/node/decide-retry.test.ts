@@ -23,3 +23,30 @@ t.test('decide sent twice with one id (a retry after a failover) writes one deci
   t.not(other.id, input.id)
   t.match(other.id, /^d-[A-Za-z0-9_-]{12}$/)
 })
+
+t.test('a decide with the id of someone else\'s decision is refused, and never answers with its rationale', async t => {
+  const nodes = await startNodes(t, ['developer', 'viewer'], { project: 'leak' })
+  const [admin, developer, viewer] = nodes as [typeof nodes[0], typeof nodes[0], typeof nodes[0]]
+  const secret = { id: 'd-topSecret123', affects: ['ucxl://leak/keys.py'], title: 'Rotate keys', rationale: 'TOP SECRET: the PIN is 1234', level: 'top-secret' as const }
+  const written = await admin.decide(secret)
+  t.equal(written.rationale, secret.rationale, 'its author gets its own words back')
+  await until('every peer to hold it', () => nodes.every(n => n.peer.store.queueEvents().some(e => e.entry.type === 'decision')), 10_000)
+  for (const [who, node] of [['viewer', viewer], ['developer', developer]] as const) {
+    // Another member resends the id, with anything at all (it need not know the decision) or with its exact header.
+    for (const input of [
+      { id: secret.id, affects: ['ucxl://leak/anything'], title: 'x', rationale: 'x' },
+      { id: secret.id, affects: secret.affects, title: secret.title, rationale: 'x', level: secret.level }
+    ]) {
+      const err = await node.decide(input).then(() => null, (e: any) => e)
+      t.equal(err?.code, 'BAD_INPUT', `${who}: refused`)
+      t.match(err?.message, /is taken by another decision/)
+      t.notMatch(String(err?.message) + JSON.stringify(err), /PIN|TOP SECRET/, `${who}: nothing of the rationale`)
+    }
+  }
+  // The author's own retry is still answered (with its own rationale), and nothing was written twice.
+  const again = await admin.decide(secret)
+  t.equal(again.id, secret.id)
+  t.equal(again.rationale, secret.rationale)
+  const leader = nodes.find(n => n.nodeId === agreed(nodes)!.leader)!
+  t.equal(leader.peer.store.queueEvents().filter(e => e.entry.type === 'decision').length, 1, 'one decision entry in the log')
+})
