@@ -1,4 +1,5 @@
 /** Where a command writes, and how: injected so tests run commands in-process and read both outputs. */
+import { forTerminal } from '../text.js'
 
 export interface Io {
   stdout: { write: (text: string) => unknown, isTTY?: boolean }
@@ -56,12 +57,13 @@ export function emit (ctx: CommandContext, data: unknown, human: () => string): 
     return
   }
   if (ctx.global.quiet) return
-  const text = human()
+  // What people read holds other members' words (titles, summaries, names): shown, never obeyed by the terminal.
+  const text = forTerminal(human())
   if (text !== '') ctx.io.stdout.write(text.endsWith('\n') ? text : text + '\n')
 }
 
 /** A progress or status line for people, on stderr; nothing with --json or -q. */
 export function note (ctx: CommandContext, text: string): void {
   if (ctx.global.json || ctx.global.quiet) return
-  ctx.io.stderr.write(text + '\n')
+  ctx.io.stderr.write(forTerminal(text) + '\n')
 }

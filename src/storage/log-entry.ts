@@ -2,11 +2,12 @@
  * The entries of a writer log and their binary form: a small header (JSON) and an opaque payload (an
  * encrypted envelope). Decoding checks every length, so a damaged or hostile block is refused, never trusted.
  */
-import { corrupt } from '../errors.js'
+import { badInput, corrupt } from '../errors.js'
+import { printable } from '../text.js'
 import type { RecordKind } from '../context/record.js'
 import type { Version } from '../distribution/version.js'
 import { isPriority, type CompletionStatus, type Priority } from '../leader/queue.js'
-import { DECISION_ID } from '../temporal/graph.js'
+import { DECISION_ID, MAX_DECISION_LINKS } from '../temporal/graph.js'
 
 const FORMAT = 1
 export const MAX_HEADER_BYTES = 64 * 1024
@@ -102,7 +103,6 @@ export interface DecisionEntry {
 export type QueueEntry = RequestEntry | CompletionEntry
 export type LogEntry = ContextEntry | QueueEntry | DecisionEntry
 
-const MAX_DECISION_LINKS = 256
 const isIdList = (v: unknown): boolean => Array.isArray(v) && v.length <= MAX_DECISION_LINKS && v.every(x => typeof x === 'string' && DECISION_ID.test(x))
 
 const REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/
@@ -150,7 +150,8 @@ function headerProblem (h: Record<string, unknown>): string | null {
 export function encodeEntry (entry: LogEntry): Buffer {
   const { envelope, ...header } = entry
   const head = Buffer.from(JSON.stringify(header), 'utf8')
-  if (head.length > MAX_HEADER_BYTES) throw corrupt(`an entry header for ${entry.address} is over ${MAX_HEADER_BYTES} bytes`)
+  // Only what is written can be too large (a reader refuses such a block as corrupt): the writer's input.
+  if (head.length > MAX_HEADER_BYTES) throw badInput(`the entry for ${printable(entry.address)} is too large: its header is ${head.length} bytes, over ${MAX_HEADER_BYTES}`)
   const out = Buffer.allocUnsafe(1 + 4 + head.length + envelope.length)
   out.writeUInt8(FORMAT, 0)
   out.writeUInt32LE(head.length, 1)

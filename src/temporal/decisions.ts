@@ -8,8 +8,9 @@ import { badInput } from '../errors.js'
 import type { ContextStore } from '../storage/context-store.js'
 import type { DecisionEntry } from '../storage/log-entry.js'
 import type { QueueEvent, VersionLine } from '../storage/view.js'
-import { addressProblem, hasControlCharacter } from '../ucxl/address.js'
-import { DecisionGraph, DECISION_ID, type Decision, type NodeRef } from './graph.js'
+import { addressProblem } from '../ucxl/address.js'
+import { characterCount, hasControlCharacter, hasLayoutCharacter, printable } from '../text.js'
+import { DecisionGraph, DECISION_ID, MAX_DECISION_LINKS, type Decision, type NodeRef } from './graph.js'
 
 export const DEFAULT_DECISION_LEVEL: AccessLevel = 'internal'
 export const DEFAULT_HOPS = 2
@@ -108,23 +109,26 @@ export class DecisionIndex {
   prepare (input: DecideInput, author: string, term: number, nowMs: number): { decision: Decision, rationale: string } {
     const affects = [...new Set(input.affects)]
     if (affects.length === 0) throw badInput('a decision affects at least one address: name it')
+    if (affects.length > MAX_DECISION_LINKS) throw badInput(`a decision affects at most ${MAX_DECISION_LINKS} addresses (${affects.length} given): affect their directory instead`)
     for (const address of affects) {
       const problem = addressProblem(address)
-      if (problem !== null) throw badInput(`not a UCXL address: ${address} (${problem})`)
+      if (problem !== null) throw badInput(`not a UCXL address: ${printable(address)} (${problem})`)
     }
     const title = input.title.trim()
-    if (title === '' || title.length > MAX_TITLE_CHARS) throw badInput(`--title must be 1 to ${MAX_TITLE_CHARS} characters`)
-    if (hasControlCharacter(title)) throw badInput('--title must be one line, without control characters')
-    if (input.rationale.trim() === '' || input.rationale.length > MAX_RATIONALE_CHARS) throw badInput(`--rationale must be 1 to ${MAX_RATIONALE_CHARS} characters`)
+    const titleLength = characterCount(title)
+    if (titleLength === 0 || titleLength > MAX_TITLE_CHARS) throw badInput(`--title must be 1 to ${MAX_TITLE_CHARS} characters (${titleLength} given)`)
+    if (hasControlCharacter(title) || hasLayoutCharacter(title)) throw badInput('--title must be one line, without control, line-separator or text-direction characters')
+    if (input.rationale.trim() === '' || characterCount(input.rationale) > MAX_RATIONALE_CHARS) throw badInput(`--rationale must be 1 to ${MAX_RATIONALE_CHARS} characters`)
     const level = input.level ?? DEFAULT_DECISION_LEVEL
     if (!isAccessLevel(level)) throw badInput(`unknown level "${level}": use one of ${ACCESS_LEVELS.join(', ')}`)
     for (const [flag, ids] of [['--influenced-by', input.influencedBy ?? []], ['--supersedes', input.supersedes ?? []]] as const) {
+      if (new Set(ids).size > MAX_DECISION_LINKS) throw badInput(`${flag} names at most ${MAX_DECISION_LINKS} decisions`)
       for (const id of ids) {
-        if (!DECISION_ID.test(id)) throw badInput(`${flag}: "${id}" is not a decision id (decision ids look like d-XXXXXXXX)`)
+        if (!DECISION_ID.test(id)) throw badInput(`${flag}: "${printable(id)}" is not a decision id (decision ids look like d-XXXXXXXX)`)
         if (!this.graph.has(id)) throw badInput(`${flag}: no decision ${id} is known on this peer (see bzzz-ctx hops, or sync first)`)
       }
     }
-    if (input.id !== undefined && !DECISION_ID.test(input.id)) throw badInput(`"${input.id}" is not a decision id`)
+    if (input.id !== undefined && !DECISION_ID.test(input.id)) throw badInput(`"${printable(input.id)}" is not a decision id`)
     const decision: Decision = {
       id: input.id ?? newDecisionId(), title, affects, influencedBy: [...new Set(input.influencedBy ?? [])],
       supersedes: [...new Set(input.supersedes ?? [])], author, term, at: nowMs, level
@@ -183,7 +187,7 @@ export class DecisionIndex {
     const start: NodeRef = DECISION_ID.test(target) ? { kind: 'decision', id: target } : { kind: 'address', address: target }
     if (start.kind === 'address') {
       const problem = addressProblem(target)
-      if (problem !== null) throw badInput(`neither a decision id nor a UCXL address: ${target} (${problem})`)
+      if (problem !== null) throw badInput(`neither a decision id nor a UCXL address: ${printable(target)} (${problem})`)
     }
     const result = this.graph.hops(start, max, DecisionIndex.visibleTo(clearance))
     return {
@@ -198,7 +202,7 @@ export class DecisionIndex {
 
   async history (address: string, role: string, clearance: AccessLevel): Promise<HistoryReport> {
     const problem = addressProblem(address)
-    if (problem !== null) throw badInput(`not a UCXL address: ${address} (${problem})`)
+    if (problem !== null) throw badInput(`not a UCXL address: ${printable(address)} (${problem})`)
     const history = this.graph.history(address, DecisionIndex.visibleTo(clearance))
     const slot = this.store.slotOf(address)
     return {

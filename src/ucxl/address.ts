@@ -4,14 +4,9 @@ import { badInput } from '../errors.js'
 export const SCHEME = 'ucxl://'
 export const MAX_ADDRESS_LENGTH = 1024
 const PROJECT_PATTERN = /^[a-z0-9._-]+$/
-// C0 controls, DEL and C1 controls.
-// eslint-disable-next-line no-control-regex
-const CONTROL_PATTERN = /[\u0000-\u001f\u007f-\u009f]/
+import { hasControlCharacter, printable } from '../text.js'
 
-/** True when the text holds a control character (C0, DEL or C1): one that no address, and no one-line text, may hold. */
-export function hasControlCharacter (text: string): boolean {
-  return CONTROL_PATTERN.test(text)
-}
+export { hasControlCharacter }
 
 export interface Address {
   project: string
@@ -113,7 +108,3 @@ export function projectNameFrom (name: string): string {
   return cleaned === '' || cleaned === '.' || cleaned === '..' ? 'project' : cleaned.slice(0, 64)
 }
 
-function printable (text: string): string {
-  const shown = String(text).replace(new RegExp(CONTROL_PATTERN.source, 'g'), c => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'))
-  return shown.length > 80 ? shown.slice(0, 77) + '...' : shown
-}

@@ -227,3 +227,64 @@ t.test('a home that cannot be made: one line naming the directory, at once (unde
   t.equal(huge.code, 2)
   oneLine(t, huge.stderr, /--depth must be from 0 to \d+, not 99999999999999999999$/)
 })
+
+t.test('a decision too large for the log is refused before anything is written, and the home stays usable', async t => {
+  const home = tempHome()
+  t.equal((await cli(['--home', home, 'init', '--cluster', 'c', '--role', 'admin', '--project', 'shop'])).code, 0)
+  const first = await cli(['--home', home, 'decide', 'ucxl://shop/a', '--title', 'First', '--rationale', 'r', '--json'])
+  t.equal(first.code, 0)
+  const addresses = (n: number, chars = 1): string[] => Array.from({ length: n }, (_, i) => `ucxl://shop/${'p'.repeat(chars)}${i}`)
+  const cases: Array<[string, string[], RegExp]> = [
+    ['257 addresses', [...addresses(257), '--title', 't', '--rationale', 'r'], /affects at most 256 addresses \(257 given\)/],
+    ['257 links', ['ucxl://shop/a', '--title', 't', '--rationale', 'r', '--influenced-by', Array.from({ length: 257 }, (_, i) => `d-link${String(i).padStart(6, '0')}`).join(',')], /--influenced-by names at most 256 decisions/],
+    ['a header over 64 KiB', [...addresses(250, 900), '--title', 't', '--rationale', 'r'], /is too large: its header is \d+ bytes, over 65536/],
+    ['a 5000-character address', [`ucxl://shop/${'q'.repeat(5000)}`, '--title', 't', '--rationale', 'r'], /not a UCXL address|bad address/]
+  ]
+  for (const [what, args, pattern] of cases) {
+    const run = await cli(['--home', home, 'decide', ...args])
+    t.equal(run.code, 2, `${what}: exit 2`)
+    oneLine(t, run.stderr, pattern)
+    t.ok(run.stderr.length < 400, `${what}: the message does not echo the input whole (${run.stderr.length} characters)`)
+  }
+  // 256 addresses are within the limit, and every command still works on the home.
+  t.equal((await cli(['--home', home, 'decide', ...addresses(256), '--title', 'Many', '--rationale', 'r'])).code, 0, '256 addresses are written')
+  t.equal((await cli(['--home', home, 'status'])).code, 0, 'status still works')
+  const hops = await cli(['--home', home, 'hops', first.json.id, '--json'])
+  t.equal(hops.code, 0, 'the earlier decision is still there')
+})
+
+t.test('titles: 200 characters as a person counts them, one line, no text-direction tricks', async t => {
+  const home = tempHome()
+  t.equal((await cli(['--home', home, 'init', '--cluster', 'c', '--role', 'admin', '--project', 'shop'])).code, 0)
+  const decide = async (title: string): Promise<Awaited<ReturnType<typeof cli>>> => await cli(['--home', home, 'decide', 'ucxl://shop/a', '--title', title, '--rationale', 'r'])
+  t.equal((await decide('🚀'.repeat(200))).code, 0, '200 emoji are 200 characters')
+  const over = await decide('🚀'.repeat(201))
+  t.equal(over.code, 2)
+  oneLine(t, over.stderr, /--title must be 1 to 200 characters \(201 given\)/)
+  for (const [what, title] of [['a line separator', 'one\u2028two'], ['a right-to-left override', 'safe\u202Egnp.exe'], ['a carriage return', 'one\rtwo']]) {
+    const run = await decide(title)
+    t.equal(run.code, 2, what)
+    oneLine(t, run.stderr, /--title must be one line/)
+  }
+})
+
+t.test('words from other members reach the terminal as text: escapes are shown, not obeyed (--json keeps them exact)', async t => {
+  const home = tempHome()
+  t.equal((await cli(['--home', home, 'init', '--cluster', 'c', '--role', 'admin', '--project', 'shop'])).code, 0)
+  const hostile = 'clear\u001b[2Jscreen\u001b[31mred\rover\u202Eltr'
+  const file = join(dirname(home), 'hostile.json')
+  writeFileSync(file, JSON.stringify({ address: 'ucxl://shop/h.py', kind: 'file', summary: hostile }))
+  t.equal((await cli(['--home', home, 'distribute', '--file', file, '--roles', 'developer'])).code, 0)
+  t.equal((await cli(['--home', home, 'decide', 'ucxl://shop/h.py', '--title', 'T', '--rationale', hostile])).code, 0)
+  for (const args of [['retrieve', 'ucxl://shop/h.py', '--role', 'developer'], ['history', 'ucxl://shop/h.py'], ['hops', 'ucxl://shop/h.py']]) {
+    const run = await cli(['--home', home, ...args])
+    t.equal(run.code, 0, args[0])
+    t.notMatch(run.stdout, /\u001b\[2J|\r|\u202E/, `${args[0]}: no raw screen-clearing escape, carriage return or direction override`)
+    if (args[0] !== 'hops') t.match(run.stdout, /clear\\x1b\[2Jscreen/, `${args[0]}: the escape is shown`)
+  }
+  const json = await cli(['--home', home, 'retrieve', 'ucxl://shop/h.py', '--role', 'developer', '--json'])
+  t.equal(json.json.context.summary, hostile, '--json gives the exact text')
+  const bad = await cli(['--home', home, 'retrieve', `ucxl://shop/x\u001b[2J`, '--role', 'developer'])
+  t.equal(bad.code, 2)
+  t.notMatch(bad.stderr, /\u001b/, 'an error quoting the input escapes it')
+})
