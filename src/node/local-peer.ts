@@ -103,6 +103,8 @@ export interface StatusReport {
   viewHash: string
   /** `local`: no daemon, this peer works alone; `daemon`: the answer of a running daemon in its cluster. */
   mode: 'local' | 'daemon'
+  /** The members of the cluster's roster (this peer included). Without a daemon in a cluster of several, `leader` is null: only the daemon knows who leads. */
+  members: number
   home: string
   records: number
   log: { length: number, bytes: number }
@@ -267,10 +269,14 @@ export class LocalPeer {
    * such a write would bypass their leader (and any peer, a viewer too, could make one that every peer then
    * takes as current): refused, with the way out.
    */
+  /** The members of the roster this home holds (1 before anyone was invited). */
+  private rosterSize (): number {
+    return readRoster(this.home, { cluster: this.config.cluster.id, adminKey: this.config.cluster.adminKey })?.members.length ?? 1
+  }
+
   private requireWriter (what: string): void {
     if (this.inCluster) return
-    const roster = readRoster(this.home, { cluster: this.config.cluster.id, adminKey: this.config.cluster.adminKey })
-    const members = roster?.members.length ?? 1
+    const members = this.rosterSize()
     if (members > 1) {
       throw unavailable(`this peer is one of ${members} members of cluster "${this.config.cluster.name}": ${what} goes through its leader, so start this peer's daemon (\`bzzz-ctx node start\`) and run it again`)
     }
@@ -414,7 +420,9 @@ export class LocalPeer {
   }
 
   async status (): Promise<StatusReport> {
-    const leadership = this.leadership
+    const members = this.rosterSize()
+    // Alone, this peer leads; one of several without its daemon, it cannot know who does (its own vote may be for another).
+    const leadership = members > 1 ? { leader: null, term: 0 } : this.leadership
     return {
       node: { id: this.config.nodeId, role: this.config.role },
       cluster: this.config.cluster.name,
@@ -423,6 +431,7 @@ export class LocalPeer {
       peers: 0,
       viewHash: this.store.viewHash,
       mode: 'local' as const,
+      members,
       home: this.home,
       records: this.store.addressCount,
       log: { length: this.store.logLength, bytes: this.store.logBytes },

@@ -66,7 +66,7 @@ t.test('init, generate, retrieve, distribute, status: --json shapes', async t =>
 
   const status = await cli(['status', '--json'], env)
   t.equal(status.code, 0)
-  t.match(status.json, { node: { id: init.json.nodeId, role: 'developer' }, cluster: 'acme', leader: init.json.nodeId, term: 1, peers: 0, viewHash: /^[0-9a-f]{64}$/ })
+  t.match(status.json, { node: { id: init.json.nodeId, role: 'developer' }, cluster: 'acme', leader: init.json.nodeId, term: 1, peers: 0, members: 1, viewHash: /^[0-9a-f]{64}$/ })
   const table = await cli(['status'], env)
   t.match(table.stdout, /this peer/)
   const quiet = await cli(['status', '-q'], env)

@@ -51,6 +51,14 @@ t.test('the admin invites, the new peer joins with its role\'s keys only', async
     t.equal(generated.code, 5)
   }
   t.equal((await cli(['--home', dev, 'status', '--json'])).json.records, 0, 'nothing was written')
+  // Without its daemon, one of several members cannot know who leads: status does not claim it is itself.
+  for (const home of [dev, admin]) {
+    const local = await cli(['--home', home, 'status', '--json'])
+    t.match(local.json, { mode: 'local', members: 2, leader: null })
+    const human = await cli(['--home', home, 'status'])
+    t.match(human.stdout, /unknown: start this peer's daemon/)
+    t.notMatch(human.stdout, /its own leader|this peer\s*│/)
+  }
 
   const notAdmin = await cli(['--home', dev, 'invite', '--role', 'viewer'])
   t.equal(notAdmin.code, 3, 'only the admin invites')

@@ -13,9 +13,12 @@ export function statusCommand (env: CliEnv): Command {
       emit(ctx, status, () => keyValues([
         ['node', `${status.node.id.slice(0, 16)}… (${status.node.role})`],
         ['cluster', status.cluster],
-        ['mode', status.mode === 'local' ? 'local: no daemon, this peer is its own leader' : 'daemon'],
-        ['leader', status.leader === null ? 'none' : status.leader === status.node.id ? 'this peer' : status.leader.slice(0, 16)],
-        ['term', status.term],
+        ['mode', status.mode === 'daemon' ? 'daemon' : status.members > 1 ? 'local: no daemon, so no view of the cluster' : 'local: no daemon, this peer is its own leader'],
+        ['leader', status.leader === null
+          ? (status.mode === 'local' ? 'unknown: start this peer\'s daemon (bzzz-ctx node start)' : 'none')
+          : status.leader === status.node.id ? 'this peer' : status.leader.slice(0, 16)],
+        ['term', status.leader === null && status.mode === 'local' ? '-' : status.term],
+        ['members', status.members],
         ['peers', status.peers],
         ['records', status.records],
         ['log', `${status.log.length} entries, ${formatBytes(status.log.bytes)}`],
