@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import HyperDHT from 'hyperdht'
 import Protomux from 'protomux'
 import c from 'compact-encoding'
-import { startCluster, waitForMesh } from '../helpers/cluster.js'
+import { startCluster, waitFor, waitForMesh } from '../helpers/cluster.js'
 import { WIRE_PROTOCOL, WIRE_VERSION, encodeMessage } from '../../src/net/messages.js'
 import { parseBootstrap } from '../../src/net/bootstrap.js'
 
@@ -77,4 +77,12 @@ t.test('a daemon survives 10,000 random and mutated frames', async t => {
   const distributed = await developer.run(['distribute', '--file', record, '--json'])
   t.equal(distributed.code, 0, `a member still distributes through it: ${distributed.stderr}`)
   t.equal((await developer.run(['retrieve', 'ucxl://fuzz/ok.go', '--json'])).json.context.summary, 'still serving')
+
+  // Alone in a cluster of two, sync cannot be in step: exit 5, and --json prints one document, the report.
+  t.equal((await developer.run(['node', 'stop'])).code, 0)
+  await waitFor('the admin to see its member go', async () => (await admin.run(['peers', '--json'])).json?.peers?.length === 0, 20_000)
+  const alone = await admin.run(['sync', '--timeout', '2', '--json'])
+  t.equal(alone.code, 5, 'not caught up: exit 5')
+  t.match(alone.stderr, /no peer is connected/)
+  t.match(JSON.parse(alone.stdout), { caughtUp: false, peers: 0 }, 'stdout is one JSON document: the report')
 })

@@ -1,6 +1,6 @@
 /** `bzzz-ctx sync [--timeout S]`: pull from peers until every known head is local, or the timeout; report what moved. */
 import { Command } from 'commander'
-import { unavailable } from '../../errors.js'
+import { BzzzError } from '../../errors.js'
 import type { CliEnv } from '../cli-env.js'
 import { parseWhole } from '../cli-env.js'
 import { emit, useColor } from '../io.js'
@@ -17,7 +17,9 @@ export function syncCommand (env: CliEnv): Command {
         table(['log', 'before', 'after', 'moved'], report.logs.map(l => [l.writer.slice(0, 16), l.before, l.after, l.moved]), useColor(ctx)),
         report.caughtUp ? `In step with ${report.peers} peer(s) after ${report.ms} ms.` : `Not caught up after ${report.ms} ms (${report.peers} peer(s) connected).`
       ].join('\n'))
-      if (!report.caughtUp && report.peers === 0) throw unavailable('no peer is connected, so there is nothing to sync with: start the other peers\' daemons, or check --bootstrap (see `bzzz-ctx peers`)')
-      if (!report.caughtUp) throw unavailable(`sync timed out after ${options.timeout ?? 10} s: some logs are still behind (see above)`)
+      // The report (printed above, or as the one JSON document) says what is behind: the error adds only the exit code and a line.
+      const behind = (message: string): BzzzError => new BzzzError('UNAVAILABLE', message, { reported: true })
+      if (!report.caughtUp && report.peers === 0) throw behind('no peer is connected, so there is nothing to sync with: start the other peers\' daemons, or check --bootstrap (see `bzzz-ctx peers`)')
+      if (!report.caughtUp) throw behind(`sync timed out after ${options.timeout ?? 10} s: some logs are still behind (see above)`)
     }))
 }
