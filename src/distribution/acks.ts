@@ -7,6 +7,8 @@ interface Waiting {
   writer: string
   length: number
   required: number
+  /** The requirement follows the peers connected (see `limit`); a quorum's does not. */
+  followsPeers: boolean
 }
 
 export class AckTracker {
@@ -16,11 +18,31 @@ export class AckTracker {
 
   constructor (private readonly self: string) {}
 
-  /** Starts waiting for `writer` to be held up to `length` by `required` peers; true if that already holds. */
-  wait (id: number, writer: string, length: number, required: number): boolean {
+  /**
+   * Starts waiting for `writer` to be held up to `length` by `required` peers; true if that already holds.
+   * `followsPeers`: the requirement was counted from the peers connected, and `limit` may lower it when some leave.
+   */
+  wait (id: number, writer: string, length: number, required: number, followsPeers = false): boolean {
     if (this.holders(writer, length).length >= required) return true
-    this.waiting.set(id, { writer, length, required })
+    this.waiting.set(id, { writer, length, required, followsPeers })
     return false
+  }
+
+  /**
+   * Peers left while writes waited: a requirement counted from the peers connected falls to `required` (never
+   * rises), so a write does not wait for a peer that is gone. Returns the waits now satisfied.
+   */
+  limit (required: number): number[] {
+    const done: number[] = []
+    for (const [id, w] of this.waiting) {
+      if (!w.followsPeers || w.required <= required) continue
+      w.required = required
+      if (this.holders(w.writer, w.length).length >= required) {
+        this.waiting.delete(id)
+        done.push(id)
+      }
+    }
+    return done
   }
 
   cancel (id: number): void {

@@ -393,6 +393,8 @@ export class ClusterNode {
     this.members.delete(remote)
     this.retryRequestsTo(remote)
     this.acks.forget(remote)
+    // Writes waiting for it to hold them now need one peer fewer (never fewer than a majority).
+    for (const id of this.acks.limit(this.recordRequirement())) this.ackWaiters.get(id)?.()
     this.applyEffects(this.gossip.step({ type: 'disconnected', peer: remote }))
     this.logger.info({ peer: remote.slice(0, 12) }, 'member disconnected')
   }
@@ -555,21 +557,29 @@ export class ClusterNode {
     // A record needs its replication factor of the peers connected, and never fewer than a majority of the roster
     // (capped by the factor): an isolated leader cannot acknowledge alone. An accepted request needs a majority of
     // the roster, the peers any next leader is elected by, so a new leader can always find it.
-    const majority = Math.floor(this.election.members.length / 2) + 1
-    const required = quorum
-      ? majority
-      : Math.min(this.peer.config.replicationFactor, Math.max(1 + this.members.size, majority))
+    const required = quorum ? this.majority() : this.recordRequirement()
+    // What is required now: peers that left while the write waited no longer count (see AckTracker.limit).
+    const requiredNow = (): number => quorum ? required : Math.min(required, this.recordRequirement())
     const id = this.nextAckId++
-    if (this.acks.wait(id, writer, length, required)) return { holders: this.acks.count(writer, length), required }
+    if (this.acks.wait(id, writer, length, required, !quorum)) return { holders: this.acks.count(writer, length), required }
     await new Promise<void>((resolve, reject) => {
       const timer = this.clock.setTimeout(() => {
         this.ackWaiters.delete(id)
         this.acks.cancel(id)
-        reject(unavailable(`stored on ${this.acks.count(writer, length)} of the ${required} peers required after ${this.ackTimeoutMs / 1000} s: not acknowledged (it stays in the log and will replicate when peers return)`))
+        reject(unavailable(`stored on ${this.acks.count(writer, length)} of the ${requiredNow()} peers required after ${this.ackTimeoutMs / 1000} s: not acknowledged (it stays in the log and will replicate when peers return)`))
       }, this.ackTimeoutMs)
       this.ackWaiters.set(id, () => { this.clock.clearTimeout(timer); this.ackWaiters.delete(id); resolve() })
     })
-    return { holders: this.acks.count(writer, length), required }
+    return { holders: this.acks.count(writer, length), required: requiredNow() }
+  }
+
+  private majority (): number {
+    return Math.floor(this.election.members.length / 2) + 1
+  }
+
+  /** How many peers must hold a record: the replication factor of the peers connected (this one too), at least a majority of the roster. */
+  private recordRequirement (): number {
+    return Math.min(this.peer.config.replicationFactor, Math.max(1 + this.members.size, this.majority()))
   }
 
   /** Resolves when a leader is known (or the deadline passes, or the node closes). */

@@ -44,6 +44,15 @@ export interface Transport {
   destroy: () => Promise<void>
 }
 
+/** A connection that has sent nothing for this long sends an empty keepalive message. */
+export const CONNECTION_KEEPALIVE_MS = 1_000
+/**
+ * A connection that has received nothing for this long (not even a keepalive) is closed. A peer killed
+ * without closing its connections (kill -9, a machine lost) is then gone within it: before, its
+ * connection lingered 15 to 25 s, listed in \`peers\` and counted in what writes must wait for.
+ */
+export const CONNECTION_TIMEOUT_MS = 5_000
+
 /** After the backoff of refreshDiscovery, discovery is refreshed this often. */
 export const REFRESH_PERIOD_MS = 30_000
 
@@ -67,7 +76,11 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
   let periodic: NodeJS.Timeout | null = null
   return {
     async join ({ topic, known, isConnected, onConnection }) {
-      swarm.on('connection', (connection: PeerConnection) => { onConnection(connection) })
+      swarm.on('connection', (connection: PeerConnection & { setKeepAlive: (ms: number) => void, setTimeout: (ms: number) => void }) => {
+        connection.setKeepAlive(CONNECTION_KEEPALIVE_MS)
+        connection.setTimeout(CONNECTION_TIMEOUT_MS)
+        onConnection(connection)
+      })
       const discovery = swarm.join(topic, { server: true, client: true })
       await discovery.flushed()
       // Members known by key are dialled directly: the admin, and every member met before.

@@ -88,3 +88,18 @@ t.test('acknowledgements count the peers holding the write, this one included', 
   acks.forget('b')
   t.equal(acks.count('w', 10), 2)
 })
+
+t.test('a requirement counted from the peers connected falls when peers leave; a quorum\'s does not', async t => {
+  const acks = new AckTracker('me')
+  acks.observe('me', 'w', 10)
+  acks.observe('a', 'w', 10)
+  t.notOk(acks.wait(1, 'w', 10, 3, true), 'a record write waits for a third holder')
+  t.notOk(acks.wait(2, 'w', 10, 3, false), 'a quorum waits for three')
+  t.notOk(acks.wait(3, 'w', 12, 3, true), 'a later write, held by no one else yet')
+  t.same(acks.limit(4), [], 'a requirement never rises')
+  t.same(acks.limit(2), [1], 'one peer left: two holders acknowledge the record, not the quorum')
+  t.same(acks.observe('me', 'w', 12), [], 'its writer holds it')
+  t.same(acks.observe('a', 'w', 12), [3], 'the later write was lowered too, and its second holder acknowledges it')
+  t.same(acks.observe('b', 'w', 12), [2], 'the quorum still needed its third holder')
+})
+
