@@ -360,7 +360,8 @@ export class ContextStore {
       const texts = sectionTexts(stored)
       const digest = this.crypto.digest(Buffer.from(JSON.stringify([recipients, stored.inherits ?? true, texts.map(s => [s.level, s.text])])))
       const slot = this.view.slot(record.address)
-      if (slot !== undefined && slot.current.writer === this.writer && slot.current.digest === digest && slot.conflicts.length === 0) {
+      // Unchanged content is not written again, unless the write links it to a decision: that link is the news.
+      if (options.decision === undefined && slot !== undefined && slot.current.writer === this.writer && slot.current.digest === digest && slot.conflicts.length === 0) {
         unchanged++
         continue
       }

@@ -41,7 +41,8 @@ export interface DecisionView {
   author: string
   level: string
   term: number
-  at: number
+  /** When it was written (ISO 8601), as every time in the JSON outputs. */
+  at: string
 }
 
 export interface HopsHit {
@@ -163,14 +164,14 @@ export class DecisionIndex {
     if (!matches) throw badInput(`decision id ${input.id} is taken by another decision: leave the id out, and a new one is chosen`)
     return {
       id: decision.id, title: decision.title, rationale: input.rationale, affects: decision.affects, influencedBy: decision.influencedBy,
-      supersedes: decision.supersedes, author: decision.author, level: decision.level, term: decision.term, at: decision.at
+      supersedes: decision.supersedes, author: decision.author, level: decision.level, term: decision.term, at: new Date(decision.at).toISOString()
     }
   }
 
   async view (decision: Decision, role: string): Promise<DecisionView> {
     const view: DecisionView = {
       id: decision.id, title: decision.title, affects: decision.affects, influencedBy: decision.influencedBy,
-      supersedes: decision.supersedes, author: decision.author, level: decision.level, term: decision.term, at: decision.at
+      supersedes: decision.supersedes, author: decision.author, level: decision.level, term: decision.term, at: new Date(decision.at).toISOString()
     }
     const event = this.events.get(decision.id)
     if (event !== undefined && isAccessLevel(decision.level)) {
@@ -203,7 +204,8 @@ export class DecisionIndex {
   async history (address: string, role: string, clearance: AccessLevel): Promise<HistoryReport> {
     const problem = addressProblem(address)
     if (problem !== null) throw badInput(`not a UCXL address: ${printable(address)} (${problem})`)
-    const history = this.graph.history(address, DecisionIndex.visibleTo(clearance))
+    const canSee = DecisionIndex.visibleTo(clearance)
+    const history = this.graph.history(address, canSee)
     const slot = this.store.slotOf(address)
     return {
       address, role, hidden: history.hidden,
@@ -211,7 +213,12 @@ export class DecisionIndex {
         version: v.key, term: v.term, at: new Date(v.at).toISOString(), writer: v.writer, decision: v.decision ?? null,
         decisionTitle: v.decisionTitle ?? null, current: slot?.current === v.key, conflict: slot?.conflicts.includes(v.key) ?? false
       })),
-      decisions: await Promise.all(history.decisions.map(async d => await this.view(d, role)))
+      decisions: await Promise.all(history.decisions.map(async d => {
+        // A linked decision the role may not read is not named either (as in hops: counted, never shown).
+        const view = await this.view(d, role)
+        const visible = (id: string): boolean => { const linked = this.graph.get(id); return linked !== undefined && canSee(linked) }
+        return { ...view, influencedBy: view.influencedBy.filter(visible), supersedes: view.supersedes.filter(visible) }
+      }))
     }
   }
 

@@ -48,8 +48,26 @@ t.test('one peer: decide, link, supersede, history and hops, as roles see them',
   t.match(history.json.versions, [{ decision: null, current: false }, { decision: a, decisionTitle: 'Sessions in Redis', current: true }])
   t.ok(history.json.decisions.some((d: any) => d.id === a && d.rationale === 'Scale out'), 'the rationale, opened for a role cleared for it')
 
+  // The same content linked to another decision is a new version: the link is the news (it was dropped as unchanged).
+  const linked = await cli(['distribute', '--file', record, '--decision', third.json.id, '--json'], env)
+  t.match(linked.json, { written: 1, unchanged: 0 })
+  const relinked = await cli(['history', 'ucxl://shop/src/auth.py', '--json'], env)
+  t.equal(relinked.json.versions.length, 3)
+  t.match(relinked.json.versions[2], { decision: third.json.id, current: true })
+  t.match((await cli(['distribute', '--file', record, '--json'], env)).json, { written: 0, unchanged: 1 }, 'without a decision, unchanged content is not written again')
+
   const rank = await cli(['hops', '--rank', '--max', '2', '--json'], env)
   t.equal(rank.json.ranking.length, 3)
+  t.match(first.json.at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, 'a decision\'s time is ISO 8601, as a version\'s')
+
+  // A decision a role may read, influenced by one it may not: the hidden one's id is not shown in the link either.
+  const index = await cli(['decide', 'ucxl://shop/src/db.py', '--title', 'Index the sessions', '--rationale', 'r', '--influenced-by', b, '--json'], env)
+  t.equal(index.code, 0, index.stderr)
+  const asDeveloper = await cli(['history', 'ucxl://shop/src/db.py', '--role', 'developer', '--json'], env)
+  t.same(asDeveloper.json.decisions.map((d: any) => [d.id, d.influencedBy]), [[index.json.id, []]], 'the secret decision is neither listed nor linked')
+  t.equal(asDeveloper.json.hidden, 1)
+  const asAdmin = await cli(['history', 'ucxl://shop/src/db.py', '--json'], env)
+  t.ok(asAdmin.json.decisions.some((d: any) => d.id === index.json.id && d.influencedBy.includes(b)), 'a role cleared for it sees the link')
 
   // Bad input: one line, exit 2 (or 4 for an unknown start).
   const bad: Array<[string[], number, RegExp]> = [
