@@ -1,5 +1,6 @@
 /** What a command file gets to build its commander command: a wrapper that turns its handler into an action. */
 import type { Command } from 'commander'
+import { SCHEME, addressFor, formatAddress, parseAddress } from '../ucxl/address.js'
 import { badUsage } from '../errors.js'
 import type { CommandContext, GlobalOptions, Io } from './io.js'
 
@@ -50,3 +51,14 @@ export function parseList (name: string) {
     return items
   }
 }
+
+/**
+ * An ADDRESS argument as commands take it: a whole UCXL address, or a bare path read in the configured project
+ * (`src/auth.py` is `ucxl://shop/src/auth.py`). Anything with another scheme, or a bad address, is refused (exit 2).
+ */
+export function addressArgument (given: string, project: string | undefined): string {
+  return !given.startsWith(SCHEME) && project !== undefined && !/^[a-z][a-z0-9+.-]*:\/\//i.test(given)
+    ? addressFor(project, given)
+    : formatAddress(parseAddress(given))
+}
+

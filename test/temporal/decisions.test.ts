@@ -60,6 +60,12 @@ t.test('one peer: decide, link, supersede, history and hops, as roles see them',
   t.equal(rank.json.ranking.length, 3)
   t.match(first.json.at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, 'a decision\'s time is ISO 8601, as a version\'s')
 
+  // A bare path is read in the configured project, as retrieve reads it.
+  const bare = await cli(['decide', 'src/auth.py', '--title', 'Bare path', '--rationale', 'r', '--json'], env)
+  t.same(bare.json.affects, ['ucxl://shop/src/auth.py'])
+  t.ok((await cli(['history', 'src/auth.py', '--json'], env)).json.decisions.some((d: any) => d.id === bare.json.id), 'history takes it too')
+  t.ok((await cli(['hops', 'src/auth.py', '--json'], env)).json.hits.some((h: any) => h.id === bare.json.id), 'and hops')
+
   // A decision a role may read, influenced by one it may not: the hidden one's id is not shown in the link either.
   const index = await cli(['decide', 'ucxl://shop/src/db.py', '--title', 'Index the sessions', '--rationale', 'r', '--influenced-by', b, '--json'], env)
   t.equal(index.code, 0, index.stderr)
@@ -73,7 +79,10 @@ t.test('one peer: decide, link, supersede, history and hops, as roles see them',
   const bad: Array<[string[], number, RegExp]> = [
     [['decide', 'ucxl://shop/x', '--title', 't', '--rationale', 'r', '--supersedes', 'd-unknown123'], 2, /--supersedes: no decision d-unknown123 is known/],
     [['decide', 'ucxl://shop/x', '--title', 't', '--rationale', 'r', '--influenced-by', 'nope'], 2, /not a decision id/],
-    [['decide', 'not-an-address', '--title', 't', '--rationale', 'r'], 2, /not a UCXL address/],
+    [['decide', 'ucxl://Shop/x', '--title', 't', '--rationale', 'r'], 2, /bad address "ucxl:\/\/Shop\/x": the project name "Shop" must be lower-case/],
+    [['decide', 'http://shop/x', '--title', 't', '--rationale', 'r'], 2, /bad address "http:\/\/shop\/x": it must start with ucxl:\/\//],
+    [['hops', 'src/never'], 4, /no decision or version/],
+    [['hops', 'd-someDecision1', '--limit', '3'], 2, /--limit goes with --rank/],
     [['decide', 'ucxl://shop/x', '--rationale', 'r'], 2, /missing --title/],
     [['decide', '--title', 't', '--rationale', 'r'], 2, /name the address/],
     [['decide', 'ucxl://shop/x', '--title', 't', '--rationale', 'r', '--level', 'cosmic'], 2, /unknown level "cosmic"/],

@@ -1,14 +1,14 @@
 /** `bzzz-ctx decide ADDRESS... --title T --rationale R`: record a decision that affects addresses. */
 import { Command } from 'commander'
 import { badUsage } from '../../errors.js'
-import { parseList, type CliEnv } from '../cli-env.js'
+import { addressArgument, parseList, type CliEnv } from '../cli-env.js'
 import { emit } from '../io.js'
 import { withPeer } from '../peer-session.js'
 
 export function decideCommand (env: CliEnv): Command {
   return new Command('decide')
     .description('record a decision that affects one or more addresses, authored by this peer\'s role')
-    .argument('[address...]', 'the UCXL addresses it affects (ucxl://project/path)')
+    .argument('[address...]', 'the UCXL addresses it affects (ucxl://project/path, or paths in the configured project)')
     .option('--affects <address>', 'another address it affects (repeat the flag for more)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--title <title>', 'what was decided, in a line')
     .option('--rationale <text>', 'why: sealed at --level, so only roles cleared for it read it')
@@ -22,7 +22,7 @@ export function decideCommand (env: CliEnv): Command {
       if (options.title === undefined) throw badUsage('missing --title: say what was decided')
       if (options.rationale === undefined) throw badUsage('missing --rationale: say why')
       const decision = await withPeer(ctx, peer => peer.decide({
-        affects: addresses, title: options.title!, rationale: options.rationale!, level: options.level,
+        affects: addresses.map(address => addressArgument(address, peer.config.project)), title: options.title!, rationale: options.rationale!, level: options.level,
         ...(options.influencedBy !== undefined ? { influencedBy: options.influencedBy } : {}),
         ...(options.supersedes !== undefined ? { supersedes: options.supersedes } : {})
       }))

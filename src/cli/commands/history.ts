@@ -1,6 +1,6 @@
 /** `bzzz-ctx history ADDRESS`: the versions of an address, with their decisions and the conflicts the merge kept. */
 import { Command } from 'commander'
-import type { CliEnv } from '../cli-env.js'
+import { addressArgument, type CliEnv } from '../cli-env.js'
 import { emit, useColor } from '../io.js'
 import { withPeer } from '../peer-session.js'
 import { table } from '../render.js'
@@ -14,10 +14,10 @@ function shortVersion (key: string): string {
 export function historyCommand (env: CliEnv): Command {
   return new Command('history')
     .description('the versions of an address, oldest first, with the decisions behind them, as a role may see them')
-    .argument('<address>', 'a UCXL address')
+    .argument('<address>', 'a UCXL address, or a path in the configured project')
     .option('--role <role>', 'the role to ask as (default: this peer\'s role)')
     .action(env.action<{ role?: string }>(async (ctx, options, [address]) => {
-      const report = await withPeer(ctx, peer => peer.history(address!, options.role ?? peer.config.role))
+      const report = await withPeer(ctx, peer => peer.history(addressArgument(address!, peer.config.project), options.role ?? peer.config.role))
       emit(ctx, report, () => {
         const lines = [
           report.versions.length === 0 ? `No version of ${report.address} yet.` : table(['version', 'term', 'written', 'writer', 'decision', 'state'], report.versions.map(v => [

@@ -1,9 +1,8 @@
 /** `bzzz-ctx retrieve ADDRESS --role ROLE`: the resolved context of an address as a role may read it. */
 import { Command } from 'commander'
 import { DEFAULT_RESOLVE_DEPTH, MAX_RESOLVE_DEPTH } from '../../context/resolve.js'
-import { SCHEME, addressFor, formatAddress, parseAddress } from '../../ucxl/address.js'
 import type { CliEnv } from '../cli-env.js'
-import { parseWhole } from '../cli-env.js'
+import { addressArgument, parseWhole } from '../cli-env.js'
 import { emit, useColor } from '../io.js'
 import { withPeer } from '../peer-session.js'
 import { renderRetrieved } from '../render.js'
@@ -17,11 +16,7 @@ export function retrieveCommand (env: CliEnv): Command {
     .addHelpText('after', '\nExamples:\n  bzzz-ctx retrieve ucxl://shop/src/api/auth.py --role developer\n  bzzz-ctx retrieve ucxl://shop/src/api/auth.py --role security --json')
     .action(env.action<{ role?: string, depth?: number }>(async (ctx, options, [given]) => {
       const result = await withPeer(ctx, async peer => {
-        // A bare path is read in the configured project; anything else must be a whole, valid address.
-        const address = !given!.startsWith(SCHEME) && peer.config.project !== undefined && !/^[a-z][a-z0-9+.-]*:\/\//i.test(given!)
-          ? addressFor(peer.config.project, given!)
-          : formatAddress(parseAddress(given!))
-        return await peer.retrieve(address, options.role ?? peer.config.role, options.depth ?? DEFAULT_RESOLVE_DEPTH)
+        return await peer.retrieve(addressArgument(given!, peer.config.project), options.role ?? peer.config.role, options.depth ?? DEFAULT_RESOLVE_DEPTH)
       })
       emit(ctx, result, () => renderRetrieved(result, useColor(ctx)))
     }))
