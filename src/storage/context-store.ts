@@ -195,25 +195,7 @@ export class ContextStore {
         const block = await core.get(seq, { timeout: timeoutMs })
         if (block === null) break
         blocks++
-        let parts: Buffer[]
-        try {
-          parts = splitBlock(block, `block ${seq} of log ${writer.slice(0, 12)}`)
-        } catch {
-          // A damaged block is skipped (and counted), never applied; the applied count still moves past it.
-          this.rejectedEntries++
-          entries.push({ seq, index: 0, entry: null })
-          continue
-        }
-        for (const [index, part] of parts.entries()) {
-          try {
-            const entry = decodeEntry(part, `entry ${index} of block ${seq} of log ${writer.slice(0, 12)}`)
-            if (entry.version.writer !== writer) throw corrupt('an entry that claims another writer')
-            entries.push({ seq, index, entry })
-          } catch {
-            this.rejectedEntries++
-            entries.push({ seq, index, entry: null })
-          }
-        }
+        entries.push(...this.decodeTolerantly(block, seq, writer))
       }
       if (entries.length === 0) break
       const applied = await this.view.apply(writer, entries)
@@ -241,19 +223,54 @@ export class ContextStore {
     return this.view.viewHash
   }
 
-  /** Applies whatever the log holds beyond the view's checkpoint (after a crash between append and apply). */
+  /**
+   * Applies whatever the log holds beyond the view's checkpoint (after a crash between append and apply), and
+   * takes up the clock from the newest entry. An entry this reader refuses is skipped and counted, as in another
+   * writer's log: the rest of the home stays usable.
+   */
   private async catchUp (): Promise<void> {
     const from = this.view.applied(this.writer)
     const CHUNK = 512
     for (let start = from; start < this.log.length; start += CHUNK) {
       const end = Math.min(this.log.length, start + CHUNK)
-      const entries: Array<{ seq: number, index: number, entry: LogEntry }> = []
+      const entries: Array<{ seq: number, index: number, entry: LogEntry | null }> = []
       for (let seq = start; seq < end; seq++) {
-        for (const [index, entry] of (await this.readBlock(this.log, seq)).entries()) entries.push({ seq, index, entry })
+        const block = await this.log.get(seq, { wait: false })
+        if (block === null) throw corrupt(`block ${seq} of this peer's log is missing`)
+        entries.push(...this.decodeTolerantly(block, seq, this.writer))
       }
       this.invalidate(await this.view.apply(this.writer, entries))
     }
-    if (this.log.length > 0) this.hlc = (await this.readBlock(this.log, this.log.length - 1)).at(-1)!.version.hlc
+    for (let seq = this.log.length - 1; seq >= 0; seq--) {
+      const block = await this.log.get(seq, { wait: false })
+      const newest = block === null ? undefined : this.decodeTolerantly(block, seq, this.writer, false).findLast(e => e.entry !== null)?.entry
+      if (newest != null) { this.hlc = newest.version.hlc; break }
+    }
+  }
+
+  /**
+   * The entries of a block of `writer`'s log, each null where it does not decode (or claims another writer): a
+   * damaged entry is skipped and counted (when `count`), never applied, and the applied count still moves past it.
+   */
+  private decodeTolerantly (block: Buffer, seq: number, writer: string, count = true): Array<{ seq: number, index: number, entry: LogEntry | null }> {
+    const where = `block ${seq} of log ${writer.slice(0, 12)}`
+    let parts: Buffer[]
+    try {
+      parts = splitBlock(block, where)
+    } catch {
+      if (count) this.rejectedEntries++
+      return [{ seq, index: 0, entry: null }]
+    }
+    return parts.map((part, index) => {
+      try {
+        const entry = decodeEntry(part, `entry ${index} of ${where}`)
+        if (entry.version.writer !== writer) throw corrupt('an entry that claims another writer')
+        return { seq, index, entry }
+      } catch {
+        if (count) this.rejectedEntries++
+        return { seq, index, entry: null }
+      }
+    })
   }
 
   /** The entries of a block this peer holds, decoded once and kept in a small cache (siblings share blocks). */

@@ -128,6 +128,34 @@ t.test('the view survives a restart, and catches up with blocks appended after i
   t.equal(store.addressCount, 4)
 })
 
+t.test('an entry of its own log that this reader refuses is skipped and counted: the home opens, the rest is there', async t => {
+  const { keys, dir, writer } = await closedStore()
+  const raw = new Corestore(dir)
+  const log = raw.get({ name: 'log' })
+  await log.ready()
+  // A decision header this reader refuses (257 addresses), as an older writer could append, then a good record.
+  const bad = encodeEntry({
+    type: 'decision', id: 'd-tooManyAddrs', title: 'x', affects: Array.from({ length: 257 }, (_, i) => `ucxl://p/f${i}`), influencedBy: [], supersedes: [],
+    author: 'admin', level: 'internal', at: 1, address: 'ucxl://p/f0',
+    version: { term: 1, hlc: { wall: 6, logical: 0 }, writer, vv: nextVector(undefined, writer) }, envelope: Buffer.alloc(0)
+  } as never)
+  await log.append(bad)
+  const record: ContextRecord = { address: 'ucxl://p/src/after.go', kind: 'file', summary: 'After the bad entry' }
+  const version: Version = { term: 1, hlc: { wall: 7, logical: 0 }, writer, vv: nextVector(undefined, writer) }
+  await log.append(encodeEntry({ type: 'context', address: record.address, kind: 'file', inherits: true, version, envelope: keys.crypto.seal(splitSections(record), ALL, associatedData(record.address, version)) }))
+  await log.append(bad)
+  await raw.close()
+
+  const store = await ContextStore.open(dir, keys.crypto)
+  t.teardown(() => store.close())
+  t.equal(store.rejectedEntries, 2, 'both copies of the bad entry are counted')
+  t.equal((await store.retrieve('ucxl://p/src/after.go', 'viewer')).context.summary, 'After the bad entry')
+  t.equal((await store.retrieve('ucxl://p/src/pay.go', 'developer')).context.summary, 'Payment handler', 'older records still there')
+  // The clock goes on from the newest entry that decodes: a new write is newer than the good record.
+  await store.write([{ address: 'ucxl://p/src/later.go', kind: 'file', summary: 'later' }], { term: 1, recipients: ALL, nowMs: 1 })
+  t.ok((await store.retrieve('ucxl://p/src/later.go', 'viewer')).version.hlc.wall >= 7)
+})
+
 t.test('a checkpoint that is damaged, or of an older format, costs a replay of the logs and nothing else', async t => {
   const { keys, dir, hash } = await closedStore()
   const file = join(dir, 'view.checkpoint')
