@@ -34,6 +34,11 @@ import type { Logger } from './logger.js'
 /** A connection whose peer sends no hello in this time is closed (and redialled): it is usually the loser of a
  * simultaneous dial that Hyperswarm closed on the other side only. */
 export const HELLO_TIMEOUT_MS = 2_000
+/** How long a member has to say which instance it is. */
+const INSTANCE_TIMEOUT_MS = 5_000
+const INSTANCE_PATTERN = /^[0-9a-f]{24}$/
+/** Instances remembered per member: enough to see one come back. */
+const MAX_INSTANCES = 4
 export const GOSSIP_TICK_MS = 2_000
 export const ACK_TIMEOUT_MS = 15_000
 export const REQUEST_TIMEOUT_MS = 120_000
@@ -86,6 +91,11 @@ export interface ClusterNodeOptions {
    * forgetQueue: a new leader drops the requests accepted before its term.
    */
   faults?: { doubleVote?: boolean, ackBeforeReplicate?: boolean, forgetQueue?: boolean }
+  /**
+   * Told when this node stops taking part because a peer found another process using its identity (see
+   * `confirmInstance`); the node has already left the swarm. The daemon stops on it.
+   */
+  onHalt?: (reason: string) => void
 }
 
 interface Member {
@@ -150,7 +160,13 @@ export class ClusterNode {
   readonly peer: LocalPeer
   readonly gossip = new GossipCore()
   readonly acks: AckTracker
-  readonly counters = { rejectedPeers: 0, invalidFrames: 0, forwarded: 0, served: 0, retried: 0, elections: 0 }
+  readonly counters = { rejectedPeers: 0, invalidFrames: 0, forwarded: 0, served: 0, retried: 0, elections: 0, duplicateIdentities: 0 }
+  /** This process's run of the node: another process with the same identity (an invite redeemed twice) has another. */
+  readonly instance = randomBytes(12).toString('hex')
+  /** Per member, the instances met, the latest last: one met again after another is a second process with that identity. */
+  private readonly instances = new Map<string, string[]>()
+  /** Why this node stopped taking part, once it has. */
+  private halted: string | null = null
   readonly election: Election
   readonly coordinator: Coordinator
   private roster: SignedRoster | null
@@ -387,6 +403,48 @@ export class ClusterNode {
     this.logger.info({ peer: remote.slice(0, 12), role }, 'member connected')
     if (this.roster !== null) channel.send({ type: 'roster', roster: JSON.stringify(this.roster) })
     this.applyEffects(this.gossip.step({ type: 'connected', peer: remote }))
+    this.confirmInstance(remote, channel).catch(err => this.logger.warn({ err: String(err) }, 'could not ask a member for its instance'))
+  }
+
+  /**
+   * Asks a member which run of its node it is. Two processes with one identity (an invite redeemed twice) connect in
+   * turn, each connection replacing the other's, and each could vote in the same term: a leader elected twice. A
+   * restart brings a new instance and never an older one back, so an instance met again after another is a second
+   * process: its connection is refused, and it is told so, which stops it (see `halt`).
+   */
+  private async confirmInstance (remote: string, channel: WireChannel): Promise<void> {
+    const member = this.members.get(remote)
+    if (member === undefined || member.channel !== channel) return
+    let answer: unknown
+    try {
+      answer = await this.send(member, 'instance', { id: 'instance' }, this.clock.now() + INSTANCE_TIMEOUT_MS)
+    } catch {
+      return // gone already, or a node from before instances: nothing to compare
+    }
+    const instance = (answer as { instance?: unknown } | null)?.instance
+    if (typeof instance !== 'string' || !INSTANCE_PATTERN.test(instance)) return
+    const seen = this.instances.get(remote) ?? []
+    if (seen.length > 0 && seen.at(-1) !== instance && seen.includes(instance)) {
+      this.counters.duplicateIdentities++
+      const reason = `two processes use the identity of member ${remote.slice(0, 12)} (${member.role}): was its invite redeemed twice? Give each member its own invite (\`bzzz-ctx invite\`)`
+      this.logger.error({ peer: remote.slice(0, 12) }, reason)
+      channel.send({ type: 'request', id: randomBytes(12).toString('hex'), op: 'duplicate', body: JSON.stringify({ id: 'duplicate', reason }) })
+      // The notice goes out before the connection closes.
+      this.clock.setTimeout(() => { member.connection.destroy() }, 200)
+      return
+    }
+    if (seen.at(-1) !== instance) this.instances.set(remote, [...seen.filter(i => i !== instance), instance].slice(-MAX_INSTANCES))
+  }
+
+  /** Stops taking part: leaves the swarm, so this node neither votes nor writes again, and says why. */
+  private halt (reason: string, by: string): { halting: true } {
+    if (this.halted === null) {
+      this.halted = reason
+      this.logger.error({ by: by.slice(0, 12), reason }, 'stopped taking part in the cluster')
+      this.transport.destroy().catch(() => {})
+      this.options.onHalt?.(reason)
+    }
+    return { halting: true }
   }
 
   private onMemberGone (remote: string): void {
@@ -635,6 +693,7 @@ export class ClusterNode {
         }
         const member = this.members.get(leader)
         if (member === undefined) { lastProblem = `the leader ${leader.slice(0, 12)} is not connected`; continue }
+        this.counters.forwarded++
         return await this.send(member, op, { ...args, id }, deadline)
       } catch (err) {
         if (err instanceof RetryElsewhere) { lastProblem = err.message; continue }
@@ -648,7 +707,6 @@ export class ClusterNode {
 
   private async send (member: Member, op: string, args: Record<string, unknown>, deadline: number): Promise<unknown> {
     const id = randomBytes(12).toString('hex')
-    this.counters.forwarded++
     return await new Promise((resolve, reject) => {
       const timer = this.clock.setTimeout(() => { this.requests.delete(id); reject(new RetryElsewhere(`the leader did not answer ${op} in time`)) }, Math.max(0, deadline - this.clock.now()))
       const settle = (): void => { this.clock.clearTimeout(timer); this.requests.delete(id) }
@@ -666,7 +724,11 @@ export class ClusterNode {
       const args = JSON.parse(message.body) as Record<string, unknown>
       if (typeof args !== 'object' || args === null) throw badInput('a malformed request')
       this.counters.served++
-      body = await this.serveOnce(message.op, args, remote)
+      body = message.op === 'instance'
+        ? { instance: this.instance }
+        : message.op === 'duplicate'
+          ? this.halt(`peer ${remote.slice(0, 12)} says: ${String(args.reason ?? 'another process uses this identity').slice(0, 300)}`, remote)
+          : await this.serveOnce(message.op, args, remote)
     } catch (err) {
       ok = false
       body = isBzzzError(err) ? { code: err.code, message: err.message } : { code: 'FAILURE', message: String((err as Error)?.message ?? err) }
@@ -932,7 +994,8 @@ export class ClusterNode {
     const leadership = this.leadership
     return {
       ...local, mode: 'daemon', leader: leadership.leader, term: leadership.term, peers: this.members.size,
-      counters: { ...this.counters, rejectedEntries: this.peer.store.rejectedEntries }
+      counters: { ...this.counters, rejectedEntries: this.peer.store.rejectedEntries },
+      ...(this.halted !== null ? { halted: this.halted } : {})
     }
   }
 }

@@ -49,7 +49,9 @@ export async function startDaemon (options: DaemonOptions): Promise<RunningDaemo
   const node = await ClusterNode.start({
     home: options.home, logger: options.logger,
     ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}), ...(options.host !== undefined ? { host: options.host } : {}),
-    ...(options.electionTimeoutMs !== undefined ? { electionTimeoutMs: options.electionTimeoutMs } : {}), ...(options.campaign !== undefined ? { campaign: options.campaign } : {})
+    ...(options.electionTimeoutMs !== undefined ? { electionTimeoutMs: options.electionTimeoutMs } : {}), ...(options.campaign !== undefined ? { campaign: options.campaign } : {}),
+    // Another process uses this peer's identity: this one stops, rather than vote and write beside it.
+    onHalt: () => { setImmediate(() => { close().catch(() => {}) }) }
   })
   let resolveStopped!: () => void
   const stopped = new Promise<void>(resolve => { resolveStopped = resolve })

@@ -109,8 +109,10 @@ export interface StatusReport {
   records: number
   log: { length: number, bytes: number }
   roles: Array<{ name: string, clearance: string, epoch: number, held: boolean }>
-  /** With a daemon: peers refused, invalid frames, requests forwarded and served, remote entries refused. */
+  /** With a daemon: peers refused, invalid frames, requests forwarded and served, remote entries refused, duplicate identities met. */
   counters?: Record<string, number>
+  /** With a daemon that stopped taking part in the cluster: why (another process uses its identity). */
+  halted?: string
 }
 
 /**

@@ -23,6 +23,7 @@ export function statusCommand (env: CliEnv): Command {
         ['records', status.records],
         ['log', `${status.log.length} entries, ${formatBytes(status.log.bytes)}`],
         ['keys held', status.roles.filter(r => r.held).map(r => `${r.name} (${r.clearance}, epoch ${r.epoch})`).join(', ')],
+        ...(status.halted !== undefined ? [['halted', status.halted] as [string, string]] : []),
         ['view hash', status.viewHash.slice(0, 16)],
         ['home', status.home]
       ], useColor(ctx)))
