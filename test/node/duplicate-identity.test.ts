@@ -1,5 +1,5 @@
 // One invite redeemed twice gives two processes one identity: they must not both take part (each could vote in a term).
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { join } from 'node:path'
 import { startBootstrap } from '../../src/net/bootstrap.js'
 import { ClusterNode } from '../../src/node/cluster-node.js'
@@ -9,7 +9,8 @@ import { silentLogger } from '../../src/node/logger.js'
 import { until } from '../helpers/in-process.js'
 import { scratchDir } from '../helpers/scratch.js'
 
-t.test('two processes with one member\'s identity: a peer that meets both stops one, which says why', async t => {
+/** A private DHT and an admin home; the nodes the test starts are closed by its teardown. */
+async function setUp (t: Test): Promise<{ dir: string, dht: Awaited<ReturnType<typeof startBootstrap>>, nodes: ClusterNode[], admin: string }> {
   const dir = scratchDir('bzzz-dup-')
   const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
   const nodes: ClusterNode[] = []
@@ -19,6 +20,11 @@ t.test('two processes with one member\'s identity: a peer that meets both stops 
   })
   const admin = join(dir, 'admin')
   await LocalPeer.init(admin, { cluster: 'dup', role: 'admin', project: 'dup' })
+  return { dir, dht, nodes, admin }
+}
+
+t.test('two processes with one member\'s identity: a peer that meets both stops one, which says why', async t => {
+  const { dir, dht, nodes, admin } = await setUp(t)
   const { invite } = await createInvite(admin, 'developer')
   // The same invite, redeemed on two machines (here two homes): one node identity in two processes.
   const homes = [join(dir, 'dev-a'), join(dir, 'dev-b')]
@@ -46,15 +52,7 @@ t.test('two processes with one member\'s identity: a peer that meets both stops 
 })
 
 t.test('a restart is a new instance, never an old one back: it is welcome', async t => {
-  const dir = scratchDir('bzzz-dup-')
-  const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
-  const nodes: ClusterNode[] = []
-  t.teardown(async () => {
-    for (const node of nodes) await node.close().catch(() => {})
-    await dht.close()
-  })
-  const admin = join(dir, 'admin')
-  await LocalPeer.init(admin, { cluster: 'dup', role: 'admin', project: 'dup' })
+  const { dir, dht, nodes, admin } = await setUp(t)
   const dev = join(dir, 'dev')
   await redeemInvite(dev, (await createInvite(admin, 'developer')).invite)
   const halts: string[] = []
