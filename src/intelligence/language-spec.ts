@@ -21,9 +21,9 @@ export interface LanguageSpec {
   functions: ReadonlySet<string>
   /** Comment node types (for doc comments). */
   comments: ReadonlySet<string>
-  /** Nodes that may sit between a doc comment and its definition (attributes). */
+  /** Nodes that may sit between a doc comment and its definition (attributes, decorators). */
   docSkip?: ReadonlySet<string>
-  /** Wrappers whose preceding comment documents the definition they start with (export, decorators). */
+  /** Wrappers whose preceding comment documents the definition they start with, after any `docSkip` nodes (`@Component() export class X`). */
   wrappers?: ReadonlySet<string>
   /** Statements that may follow a file's leading comment without making it a symbol's doc. */
   preamble?: ReadonlySet<string>

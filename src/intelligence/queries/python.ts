@@ -10,14 +10,14 @@ export const python: LanguageSpec = {
 (import_statement name: (aliased_import name: (dotted_name) @import))
 (import_from_statement module_name: (_) @import) @def
 `,
-  maxStartDepth: 6,
+  maxStartDepth: 12,
   containers: { class_definition: 'name' },
   functions: set('function_definition', 'lambda'),
   comments: set('comment'),
   moduleDocstring: true,
   skeleton: pythonSkeleton,
-  // By convention a leading underscore marks a name as private to its module or class.
-  exported: (_def, name) => !name.startsWith('_'),
+  // By convention a leading underscore marks a name as private to its module or class; `__init__` and the like are public.
+  exported: (_def, name) => !name.startsWith('_') || /^__\w+__$/.test(name),
   importSpecifiers: (node, def, source) => {
     const text = nodeText(node, source)
     // `from . import a, b` names modules of the package: report `.a` and `.b`, which say where they are.
