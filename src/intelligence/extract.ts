@@ -262,6 +262,10 @@ export class SymbolExtractor {
         }
         const line = nameNode.startPosition.row + 1
         const name = cleanName(nodeText(nameNode, source))
+        if (spec.symbolKind !== undefined) {
+          kind = spec.symbolKind(kind, name)
+          if (kind === undefined) continue
+        }
         if (kind === 'export') {
           exportNames.push({ name, line })
           continue

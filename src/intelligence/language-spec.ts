@@ -38,6 +38,8 @@ export interface LanguageSpec {
   moduleDocstring?: boolean
   /** Callees whose string argument is an import (`require`, `source`, `Import-Module`). */
   importCallees?: ReadonlySet<string>
+  /** The kind of a symbol a pattern captured as `kind`, by its name (undefined: no symbol); default: `kind`. */
+  symbolKind?: (kind: string, name: string) => string | undefined
   /** Whether a definition is visible outside its module, where the language has that notion. */
   exported?: (def: Node, name: string, parent: string | undefined, source: string) => boolean | undefined
   /** The owner of a method that is not nested in its container (Go receivers, C++ `A::f`). */
