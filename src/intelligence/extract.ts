@@ -187,6 +187,18 @@ function fileDoc (root: Node, spec: LanguageSpec, source: string, strings: Reado
   return undefined
 }
 
+/**
+ * At most MAX_SYMBOLS_PER_FILE of a file's symbols, in their order: the top-level ones first, then members, so
+ * that the members of a big file (a .d.ts's interfaces) do not push out its top-level declarations.
+ */
+function capSymbols (symbols: SymbolInfo[]): SymbolInfo[] {
+  if (symbols.length <= MAX_SYMBOLS_PER_FILE) return symbols
+  const topLevel = symbols.filter((symbol) => symbol.parent === undefined)
+  if (topLevel.length >= MAX_SYMBOLS_PER_FILE) return topLevel.slice(0, MAX_SYMBOLS_PER_FILE)
+  let room = MAX_SYMBOLS_PER_FILE - topLevel.length
+  return symbols.filter((symbol) => symbol.parent === undefined || room-- > 0)
+}
+
 /** How long one file may take to parse, and then to query: a pathological file gives up, it never stalls a worker. */
 export const DEFAULT_FILE_TIMEOUT_MS = 3000
 
@@ -223,6 +235,8 @@ export class SymbolExtractor {
       const places = new Map<number, Place>()
       const imports = new Set<string>()
       const exportNames: Array<{ name: string, line: number }> = []
+      let topLevelCount = 0
+      let memberCount = 0
 
       for (const match of matches) {
         const parts = splitMatch(match)
@@ -270,7 +284,6 @@ export class SymbolExtractor {
           exportNames.push({ name, line })
           continue
         }
-        if (symbols.length >= MAX_SYMBOLS_PER_FILE) continue
         const def = parts.def ?? nameNode.parent ?? nameNode
         const place = enclosing(def, spec, source, places)
         if (place.nested) continue
@@ -287,6 +300,10 @@ export class SymbolExtractor {
           if (GENERIC_KINDS.has(existing.kind) && !GENERIC_KINDS.has(kind)) existing.kind = kind as SymbolKind
           continue
         }
+        // No more of either than the cap: capSymbols keeps top-level symbols first, then members.
+        if (parent === undefined ? topLevelCount >= MAX_SYMBOLS_PER_FILE : memberCount >= MAX_SYMBOLS_PER_FILE) continue
+        if (parent === undefined) topLevelCount++
+        else memberCount++
         const symbol: SymbolInfo = { name, kind: kind as SymbolKind, line }
         if (parent !== undefined) symbol.parent = parent
         const exported = spec.exported?.(def, name, parent, source)
@@ -303,10 +320,13 @@ export class SymbolExtractor {
       for (const exported of exportNames) {
         const target = symbols.find((symbol) => symbol.parent === undefined && symbol.name === exported.name)
         if (target !== undefined) target.exported = true
-        else if (symbols.length < MAX_SYMBOLS_PER_FILE) symbols.push({ name: exported.name, kind: 'export', line: exported.line, exported: true })
+        else if (topLevelCount < MAX_SYMBOLS_PER_FILE) {
+          symbols.push({ name: exported.name, kind: 'export', line: exported.line, exported: true })
+          topLevelCount++
+        }
       }
       symbols.sort((a, b) => a.line - b.line)
-      const extraction: Extraction = { symbols, imports: [...imports], parsed: true }
+      const extraction: Extraction = { symbols: capSymbols(symbols), imports: [...imports], parsed: true }
       const doc = fileDoc(root, spec, source, strings)
       if (doc !== undefined) extraction.doc = doc
       return extraction

@@ -3,6 +3,7 @@ import { TreeSitterRuntime } from '../../src/intelligence/tree-sitter-runtime.js
 import { FileAnalyzer } from '../../src/intelligence/file-analyzer.js'
 import type { FileAnalysis } from '../../src/intelligence/types.js'
 import type { SymbolInfo } from '../../src/context/record.js'
+import { MAX_SYMBOLS_PER_FILE } from '../../src/intelligence/extract.js'
 
 const analyzer = new FileAnalyzer(await TreeSitterRuntime.load())
 const analyze = (language: string, source: string): Promise<FileAnalysis> => analyzer.analyze(language, Buffer.from(source))
@@ -731,4 +732,17 @@ t.test('python: dunder methods are public, other underscored names are not', asy
     '        return 1'
   ].join('\n'))
   t.same(a.symbols.map(brief), ['class Point@1 +', 'method __init__@2 <Point +', 'method __repr__@4 <Point +', 'method _norm@6 <Point -', 'method __secret@8 <Point -'])
+})
+
+t.test('past the cap of symbols per file, top-level declarations are kept before members', async t => {
+  const members = Array.from({ length: 1500 }, (_, i) => `  m${i}(): void`)
+  const late = Array.from({ length: 10 }, (_, i) => `export declare function late${i}(): void`)
+  const a = await analyze('typescript', ['declare interface Big {', ...members, '}', ...late].join('\n'))
+  t.equal(a.symbols.length, MAX_SYMBOLS_PER_FILE)
+  const kept = a.symbols.map(brief)
+  t.same(kept.slice(0, 2), ['interface Big@1 -', 'method m0@2 <Big'])
+  t.equal(kept[MAX_SYMBOLS_PER_FILE - 11], `method m${MAX_SYMBOLS_PER_FILE - 12}@${MAX_SYMBOLS_PER_FILE - 10} <Big`, 'the first members fill the room left')
+  t.same(kept.slice(-10), late.map((_, i) => `function late${i}@${1503 + i} +`), 'the declarations after the members are kept')
+  const many = await analyze('javascript', Array.from({ length: 1200 }, (_, i) => `function f${i} () {}`).join('\n'))
+  t.same(many.symbols.map((symbol) => symbol.name), Array.from({ length: MAX_SYMBOLS_PER_FILE }, (_, i) => `f${i}`), 'top-level symbols alone: the first ones')
 })
