@@ -275,7 +275,8 @@ export class SymbolExtractor {
           nameNode = inner
         }
         const line = nameNode.startPosition.row + 1
-        const name = cleanName(nodeText(nameNode, source))
+        const text = nodeText(nameNode, source)
+        const name = cleanName(spec.symbolName === undefined ? text : spec.symbolName(text))
         if (spec.symbolKind !== undefined) {
           kind = spec.symbolKind(kind, name)
           if (kind === undefined) continue

@@ -38,6 +38,8 @@ export interface LanguageSpec {
   moduleDocstring?: boolean
   /** Callees whose string argument is an import (`require`, `source`, `Import-Module`). */
   importCallees?: ReadonlySet<string>
+  /** A symbol's name from the text of its name node (default: the text). */
+  symbolName?: (text: string) => string
   /** The kind of a symbol a pattern captured as `kind`, by its name (undefined: no symbol); default: `kind`. */
   symbolKind?: (kind: string, name: string) => string | undefined
   /** Whether a definition is visible outside its module, where the language has that notion. */

@@ -746,3 +746,35 @@ t.test('past the cap of symbols per file, top-level declarations are kept before
   const many = await analyze('javascript', Array.from({ length: 1200 }, (_, i) => `function f${i} () {}`).join('\n'))
   t.same(many.symbols.map((symbol) => symbol.name), Array.from({ length: MAX_SYMBOLS_PER_FILE }, (_, i) => `f${i}`), 'top-level symbols alone: the first ones')
 })
+
+t.test('powershell: scope modifiers are not part of a function name; comment-based help gives its synopsis', async t => {
+  const a = await analyze('powershell', [
+    '<#',
+    '.SYNOPSIS',
+    '    Activates the environment.',
+    '.DESCRIPTION',
+    '    Sets the path and the prompt.',
+    '#>',
+    'param($Prompt)',
+    '',
+    'function global:deactivate { }',
+    '',
+    '<#',
+    '.Synopsis',
+    'Gets a widget.',
+    '.PARAMETER Name',
+    'The name of the widget.',
+    '#>',
+    'function Get-Widget { param($Name) }',
+    '<#',
+    '.PARAMETER Force',
+    'Skips the checks.',
+    '#>',
+    'function script:Set-Widget { }',
+    'function private:Reset-Widget { }'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), ['function deactivate@9', 'function Get-Widget@17', 'function Set-Widget@22', 'function Reset-Widget@23'])
+  t.equal(a.doc, 'Activates the environment.')
+  t.equal(docOf(a, 'Get-Widget'), 'Gets a widget.')
+  t.equal(docOf(a, 'Set-Widget'), undefined, 'parameters are not a description')
+})
