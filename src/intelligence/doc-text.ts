@@ -6,18 +6,24 @@ export const README_FILE_NAME = /^readme(?:\.(?:md|markdown|rst|txt|adoc))?$/i
 export const SYMBOL_DOC_MAX_CHARS = 200
 export const FILE_DOC_MAX_CHARS = 400
 
-/** Lines of a comment without their markers (`/** *\/`, `*`, `///`, `//!`, `//`, `#`, `<# #>`, `--`, `;`). */
+/** The keywords of PowerShell's comment-based help that head its prose: `.SYNOPSIS`, `.DESCRIPTION`. */
+const HELP_HEADING = /^\.(?:SYNOPSIS|DESCRIPTION)\b\s*/i
+
+/** Lines of a comment without their markers (`/** *\/`, `*`, `///`, `//!`, `//`, `#`, `<# #>`, `--`, `;`), a help heading a blank line. */
 function commentLines (raw: string): string[] {
   let text = raw.trim()
   text = text.replace(/^\/\*+!?/, '').replace(/\*+\/$/, '').replace(/^<#/, '').replace(/#>$/, '')
   return text.split(/\r?\n/).map((line) =>
     line.trim()
       .replace(/^(?:\/\/[/!]?|#+!?|--|;+|\*+(?!\/))\s?/, '')
+      .replace(HELP_HEADING, '')
       .trim())
 }
 
 /** Tag sections (`@param`, `:param`, `Args:`) that are not prose: the text stops at the first. */
 const TAG_SECTION = /^(?:@\w+|:\w+[\s:]|Args:|Arguments:|Returns?:|Parameters\b|Raises:|Examples?:)/
+/** The other keywords of comment-based help (`.PARAMETER Name`, `.EXAMPLE`, ...): tag sections too. */
+const HELP_SECTION = /^\.(?:PARAMETER|EXAMPLE|INPUTS|OUTPUTS|NOTES|LINK|COMPONENT|ROLE|FUNCTIONALITY)\b/i
 
 /** Prose of one paragraph's lines: joined, without HTML tags, whitespace collapsed. */
 function cleanParagraph (lines: readonly string[]): string {
@@ -28,7 +34,7 @@ function cleanParagraph (lines: readonly string[]): string {
 function firstParagraph (lines: readonly string[]): string | undefined {
   let current: string[] = []
   for (const line of lines) {
-    if (TAG_SECTION.test(line)) break
+    if (TAG_SECTION.test(line) || HELP_SECTION.test(line)) break
     if (line !== '') {
       current.push(line)
       continue

@@ -103,6 +103,10 @@ function enclosingFrom (start: Node, spec: LanguageSpec, source: string): Place 
           if (child !== null && child.type === nameField) { nameNode = child; break }
         }
       }
+      // `const X = class extends Y {...}`: the class is named by its binding.
+      if (nameNode === null && node.parent?.type === 'variable_declarator') nameNode = node.parent.childForFieldName('name')
+      // Ruby's `class << self` opens the enclosing class's singleton: its methods belong to that class.
+      if (nameNode?.type === 'self') continue
       const parent = nameNode === null ? undefined : cleanName(nodeText(nameNode, source).replace(/<.*$/s, ''))
       return parent === undefined ? TOP_LEVEL : { nested: false, parent }
     }
@@ -115,7 +119,10 @@ function leadingComment (def: Node, spec: LanguageSpec, source: string): string 
   let node = def
   for (;;) {
     const parent = node.parent
-    if (parent === null || spec.wrappers?.has(parent.type) !== true || parent.firstNamedChild?.id !== node.id) break
+    if (parent === null || spec.wrappers?.has(parent.type) !== true) break
+    let first = parent.firstNamedChild
+    while (first !== null && first.id !== node.id && spec.docSkip?.has(first.type) === true) first = first.nextNamedSibling
+    if (first?.id !== node.id) break
     node = parent
   }
   const parts: string[] = []
@@ -137,6 +144,8 @@ function leadingComment (def: Node, spec: LanguageSpec, source: string): string 
   return paragraph === undefined ? undefined : firstSentence(paragraph)
 }
 
+/** Pragmas, not prose: `# frozen_string_literal: true`, `# -*- coding: utf-8 -*-`, `# typed: strict`, `// @ts-check`. */
+const MAGIC_COMMENT = /^(?:#|\/\/)\s*(?:-\*-.*-\*-\s*$|(?:frozen_string_literal|encoding|coding|warn_indent|shareable_constant_value|typed)\s*:|@ts-(?:check|nocheck)\b|eslint-disable|rubocop:|shellcheck\s)/i
 const LICENSE = /copyright|licen[cs]ed?\b|spdx-license/i
 const FILE_DOC_MARKER = /^(?:\/\/!|\/\*!)|@(?:file|fileoverview|module|overview)\b/
 
@@ -151,7 +160,7 @@ function literalText (node: Node, source: string, strings: ReadonlyMap<number, s
 /** The first comment block of a file (after shebang and the like), unless it documents the first definition. */
 function fileDoc (root: Node, spec: LanguageSpec, source: string, strings: ReadonlyMap<number, string> | undefined): string | undefined {
   let child = root.firstNamedChild
-  while (child !== null && (spec.fileHeader?.has(child.type) === true || (spec.comments.has(child.type) && isShebang(child, source)))) {
+  while (child !== null && (spec.fileHeader?.has(child.type) === true || (spec.comments.has(child.type) && (isShebang(child, source) || MAGIC_COMMENT.test(nodeText(child, source)))))) {
     child = child.nextNamedSibling
   }
   if (spec.moduleDocstring === true) {
@@ -176,6 +185,18 @@ function fileDoc (root: Node, spec: LanguageSpec, source: string, strings: Reado
     child = next
   }
   return undefined
+}
+
+/**
+ * At most MAX_SYMBOLS_PER_FILE of a file's symbols, in their order: the top-level ones first, then members, so
+ * that the members of a big file (a .d.ts's interfaces) do not push out its top-level declarations.
+ */
+function capSymbols (symbols: SymbolInfo[]): SymbolInfo[] {
+  if (symbols.length <= MAX_SYMBOLS_PER_FILE) return symbols
+  const topLevel = symbols.filter((symbol) => symbol.parent === undefined)
+  if (topLevel.length >= MAX_SYMBOLS_PER_FILE) return topLevel.slice(0, MAX_SYMBOLS_PER_FILE)
+  let room = MAX_SYMBOLS_PER_FILE - topLevel.length
+  return symbols.filter((symbol) => symbol.parent === undefined || room-- > 0)
 }
 
 /** How long one file may take to parse, and then to query: a pathological file gives up, it never stalls a worker. */
@@ -214,6 +235,8 @@ export class SymbolExtractor {
       const places = new Map<number, Place>()
       const imports = new Set<string>()
       const exportNames: Array<{ name: string, line: number }> = []
+      let topLevelCount = 0
+      let memberCount = 0
 
       for (const match of matches) {
         const parts = splitMatch(match)
@@ -242,24 +265,32 @@ export class SymbolExtractor {
             if (key !== null) exportNames.push({ name: unquote(nodeText(key, source)), line: key.startPosition.row + 1 })
           }
         }
-        const nameNode = parts.name
+        let nameNode = parts.name
         let kind = parts.kind
         if (nameNode === undefined || kind === undefined) continue
+        // `a::b::f` (and `float f` misread as a scope when a macro precedes the type): the name is the last part.
+        while (nameNode.type === 'qualified_identifier') {
+          const inner = nameNode.childForFieldName('name')
+          if (inner === null) break
+          nameNode = inner
+        }
         const line = nameNode.startPosition.row + 1
-        let name = cleanName(nodeText(nameNode, source))
+        const text = nodeText(nameNode, source)
+        const name = cleanName(spec.symbolName === undefined ? text : spec.symbolName(text))
+        if (spec.symbolKind !== undefined) {
+          kind = spec.symbolKind(kind, name)
+          if (kind === undefined) continue
+        }
         if (kind === 'export') {
           exportNames.push({ name, line })
           continue
         }
-        if (symbols.length >= MAX_SYMBOLS_PER_FILE) continue
         const def = parts.def ?? nameNode.parent ?? nameNode
         const place = enclosing(def, spec, source, places)
         if (place.nested) continue
         let parent = place.parent
         if (kind === 'function' || kind === 'method') {
           if (parent === undefined && spec.methodParent !== undefined) parent = spec.methodParent(def, source)
-          const scope = name.lastIndexOf('::')
-          if (scope >= 0) name = name.slice(scope + 2)
           if (parent !== undefined) kind = 'method'
           else if (kind === 'method') continue // a method of an object literal, not of a type
         }
@@ -270,6 +301,10 @@ export class SymbolExtractor {
           if (GENERIC_KINDS.has(existing.kind) && !GENERIC_KINDS.has(kind)) existing.kind = kind as SymbolKind
           continue
         }
+        // No more of either than the cap: capSymbols keeps top-level symbols first, then members.
+        if (parent === undefined ? topLevelCount >= MAX_SYMBOLS_PER_FILE : memberCount >= MAX_SYMBOLS_PER_FILE) continue
+        if (parent === undefined) topLevelCount++
+        else memberCount++
         const symbol: SymbolInfo = { name, kind: kind as SymbolKind, line }
         if (parent !== undefined) symbol.parent = parent
         const exported = spec.exported?.(def, name, parent, source)
@@ -286,10 +321,13 @@ export class SymbolExtractor {
       for (const exported of exportNames) {
         const target = symbols.find((symbol) => symbol.parent === undefined && symbol.name === exported.name)
         if (target !== undefined) target.exported = true
-        else if (symbols.length < MAX_SYMBOLS_PER_FILE) symbols.push({ name: exported.name, kind: 'export', line: exported.line, exported: true })
+        else if (topLevelCount < MAX_SYMBOLS_PER_FILE) {
+          symbols.push({ name: exported.name, kind: 'export', line: exported.line, exported: true })
+          topLevelCount++
+        }
       }
       symbols.sort((a, b) => a.line - b.line)
-      const extraction: Extraction = { symbols, imports: [...imports], parsed: true }
+      const extraction: Extraction = { symbols: capSymbols(symbols), imports: [...imports], parsed: true }
       const doc = fileDoc(root, spec, source, strings)
       if (doc !== undefined) extraction.doc = doc
       return extraction

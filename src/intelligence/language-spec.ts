@@ -21,9 +21,9 @@ export interface LanguageSpec {
   functions: ReadonlySet<string>
   /** Comment node types (for doc comments). */
   comments: ReadonlySet<string>
-  /** Nodes that may sit between a doc comment and its definition (attributes). */
+  /** Nodes that may sit between a doc comment and its definition (attributes, decorators). */
   docSkip?: ReadonlySet<string>
-  /** Wrappers whose preceding comment documents the definition they start with (export, decorators). */
+  /** Wrappers whose preceding comment documents the definition they start with, after any `docSkip` nodes (`@Component() export class X`). */
   wrappers?: ReadonlySet<string>
   /** Statements that may follow a file's leading comment without making it a symbol's doc. */
   preamble?: ReadonlySet<string>
@@ -38,6 +38,10 @@ export interface LanguageSpec {
   moduleDocstring?: boolean
   /** Callees whose string argument is an import (`require`, `source`, `Import-Module`). */
   importCallees?: ReadonlySet<string>
+  /** A symbol's name from the text of its name node (default: the text). */
+  symbolName?: (text: string) => string
+  /** The kind of a symbol a pattern captured as `kind`, by its name (undefined: no symbol); default: `kind`. */
+  symbolKind?: (kind: string, name: string) => string | undefined
   /** Whether a definition is visible outside its module, where the language has that notion. */
   exported?: (def: Node, name: string, parent: string | undefined, source: string) => boolean | undefined
   /** The owner of a method that is not nested in its container (Go receivers, C++ `A::f`). */

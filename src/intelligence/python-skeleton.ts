@@ -4,11 +4,13 @@
  *
  * Kept: decorators, imports, compound statement headers (`if`, `try`, `with`, ...), `def` and
  * `class` headers cut to `def name():` and `class Name:` (parameters, bases and annotations name no
- * symbol, and cost the parser much of its time), and each docstring as an empty literal `""`
- * whose text (its first paragraph, the only part a record keeps) is handed over beside the
- * skeleton, by line. Blanked: every other statement. A block left empty gets a `pass`. The result
- * parses to the same symbols, imports and docs as the source; when it does not parse cleanly the
- * extractor falls back to the source itself.
+ * symbol, and cost the parser much of its time), module-level assignments to a name cut to
+ * `NAME = 0` on their first line (a value, however long, names no symbol; module-level statements
+ * with a `;` are kept whole, for the assignments after it), and each docstring as
+ * an empty literal `""` whose text (its first paragraph, the only part a record keeps) is handed
+ * over beside the skeleton, by line. Blanked: every other statement. A block left empty gets a
+ * `pass`. The result parses to the same symbols, imports and docs as the source; when it does not
+ * parse cleanly the extractor falls back to the source itself.
  */
 
 const SPACE = 32
@@ -39,6 +41,8 @@ interface LogicalLine {
   structural: boolean
   /** `def` or `async def`: its block is a function body. */
   isFunction: boolean
+  /** A `;` outside strings and comments: more than one statement (`A = 1; B = 2`). */
+  compound: boolean
 }
 
 /** Character classes for the scanner: most characters are 0 and cost one table lookup. */
@@ -47,6 +51,7 @@ const CLOSE = 2
 const STRING = 3
 const COMMENT = 4
 const NEWLINE = 5
+const SEMICOLON = 6
 const CLASSES = new Uint8Array(128)
 for (const char of '([{') CLASSES[char.charCodeAt(0)] = OPEN
 for (const char of ')]}') CLASSES[char.charCodeAt(0)] = CLOSE
@@ -54,10 +59,11 @@ CLASSES[QUOTE] = STRING
 CLASSES[APOSTROPHE] = STRING
 CLASSES[HASH] = COMMENT
 CLASSES[10] = NEWLINE
+CLASSES[59] = SEMICOLON
 
 /**
  * Splits the source into physical lines (their start offsets go to `starts`) and groups them into
- * logical lines, in one pass that tracks strings, brackets, comments and backslash continuations.
+ * logical lines, in one pass that tracks strings, brackets, comments, backslash continuations and semicolons.
  * (One loop with local state: closures over the state would make every character cost more.)
  */
 function logicalLines (source: string, starts: number[]): LogicalLine[] {
@@ -91,7 +97,8 @@ function logicalLines (source: string, starts: number[]): LogicalLine[] {
           opensBlock: false,
           startsWithString: quoteChar === QUOTE || quoteChar === APOSTROPHE,
           structural: false,
-          isFunction: false
+          isFunction: false,
+          compound: false
         }
         if (first === AT) {
           current.structural = true
@@ -134,6 +141,11 @@ function logicalLines (source: string, starts: number[]): LogicalLine[] {
       if (kind === STRING) {
         if (i + 2 < length && source.charCodeAt(i + 1) === c && source.charCodeAt(i + 2) === c) { triple = true; i += 3 } else { triple = false; i++ }
         quote = c
+        continue
+      }
+      if (kind === SEMICOLON) {
+        if (current !== null) current.compound = true
+        i++
         continue
       }
       if (kind === OPEN) depth++
@@ -192,6 +204,9 @@ export interface Skeleton {
 /** A `def` or `class` header up to its name, when `(` (a def) or `(`/`:` (a class) follows. */
 const HEADER_HEAD = /[ \t]*(?:(?:async[ \t]+)?def[ \t]+[A-Za-z_][A-Za-z0-9_]*(?=[ \t]*\()|class[ \t]+[A-Za-z_][A-Za-z0-9_]*(?=[ \t]*[(:]))/y
 
+/** The name an assignment or annotation starts with: `NAME = ...`, `NAME: T = ...`, `NAME: T` (not `NAME == x`, `NAME += 1`, `a.b = 1`, `a, b = t`). */
+const ASSIGNED_NAME = /[A-Za-z_][A-Za-z0-9_]*(?=[ \t]*(?::|=(?!=)))/y
+
 /** `import a.b as c, d` → a.b, d; `from .x import y` → .x; `from . import a, b` → .a, .b. */
 function importSpecifiers (statement: string): string[] {
   const text = statement.replace(/#[^\n]*/g, '').replace(/\\?\r?\n/g, ' ').replace(/[()]/g, ' ')
@@ -216,7 +231,7 @@ export function pythonSkeleton (source: string): Skeleton {
   const passIndent = new Map<number, number>()
   /** First physical line of a docstring → its last. */
   const docstrings = new Map<number, number>()
-  /** First physical line of a cut header → its text (`def name():`, `class Name:`). */
+  /** First physical line of a cut statement → its text (`def name():`, `class Name:`, `NAME = 0`). */
   const headers = new Map<number, string>()
   const imports: string[] = []
   const stack: Block[] = [{ isFunction: false, headerIndent: -1, bodyIndent: -1, firstBodyLine: -1, kept: 0 }]
@@ -251,7 +266,20 @@ export function pythonSkeleton (source: string): Skeleton {
       keep = true
       docstrings.set(line.first, line.last)
     }
-    if (!keep) continue
+    if (!keep) {
+      if (stack.length === 1) {
+        // A statement of the module: an assignment to a name names a symbol.
+        const start = starts[line.first] as number
+        if (line.compound) {
+          // `A = 1; B = 2`: kept whole, so every statement of the line is seen.
+          for (let physical = line.first; physical <= line.last; physical++) marks[physical] = KEEP
+        } else if (ASSIGNED_NAME.lastIndex = start, ASSIGNED_NAME.test(source)) {
+          marks[line.first] = HEADER
+          headers.set(line.first, source.slice(start, ASSIGNED_NAME.lastIndex) + ' = 0')
+        }
+      }
+      continue
+    }
     block.kept++
     if (docstrings.has(line.first)) {
       marks[line.first] = DOCSTRING
@@ -362,7 +390,8 @@ function lineText (source: string, starts: readonly number[], physical: number):
 
 /**
  * A module that takes every branch of the scanner: strings with escapes and escaped line ends, comments,
- * brackets over lines, backslash continuations, CRLF and LF line ends, docstrings, decorators, nested blocks.
+ * brackets over lines, backslash continuations, CRLF and LF line ends, docstrings, decorators, nested blocks,
+ * module-level assignments (one cut, two on a line kept).
  */
 const PRIMER = [
   '# c',
@@ -382,6 +411,9 @@ const PRIMER = [
   '        b)',
   'else:',
   '    y = {1: 2}',
+  'T: int = (1,',
+  '    2)',
+  'u = 1; v = 2',
   'def g(): pass',
   ''
 ].join('\r\n')

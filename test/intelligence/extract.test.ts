@@ -3,6 +3,7 @@ import { TreeSitterRuntime } from '../../src/intelligence/tree-sitter-runtime.js
 import { FileAnalyzer } from '../../src/intelligence/file-analyzer.js'
 import type { FileAnalysis } from '../../src/intelligence/types.js'
 import type { SymbolInfo } from '../../src/context/record.js'
+import { MAX_SYMBOLS_PER_FILE } from '../../src/intelligence/extract.js'
 
 const analyzer = new FileAnalyzer(await TreeSitterRuntime.load())
 const analyze = (language: string, source: string): Promise<FileAnalysis> => analyzer.analyze(language, Buffer.from(source))
@@ -159,7 +160,9 @@ t.test('go: functions, methods owned by their receiver, structs, interfaces, exp
     'func (s *Store) Get() {}',
     'func helper() {}'
   ].join('\n'))
-  t.same(a.symbols.map(brief), ['struct Store@10 +', 'interface Getter@12 +', 'type ID@14 +', 'function New@17 +', 'method Get@19 <Store +', 'function helper@20 -'])
+  t.same(a.symbols.map(brief), [
+    'struct Store@10 +', 'interface Getter@12 +', 'method Get@12 <Getter +', 'type ID@14 +', 'function New@17 +', 'method Get@19 <Store +', 'function helper@20 -'
+  ])
   t.equal(docOf(a, 'Store'), 'Store holds rows.')
   t.equal(docOf(a, 'New'), 'New makes a store.')
   t.same(a.imports, ['fmt', 'database/sql'])
@@ -190,7 +193,7 @@ t.test('rust: items, impl methods, trait methods, pub, doc comments past attribu
   ])
   t.equal(docOf(a, 'Config'), 'A config.')
   t.equal(docOf(a, 'new'), 'New config.')
-  t.same(a.imports, ['std::collections::HashMap', 'crate::db::{conn, Pool}'])
+  t.same(a.imports, ['std::collections::HashMap', 'crate::db::conn', 'crate::db::Pool'])
   t.equal(a.doc, 'Crate doc.')
   t.match(a.entry, /main/)
 })
@@ -403,4 +406,375 @@ t.test('a file the parser cannot make sense of keeps its language and yields no 
   const unknown = await analyzer.analyze(null, Buffer.from('whatever\n'))
   t.equal(unknown.language, null)
   t.equal(unknown.lines, 1)
+})
+
+t.test('c headers: prototypes (also returning pointers), #define constants but not include guards, function-like macros', async t => {
+  const a = await analyze('c', [
+    '#ifndef UTIL_H',
+    '#define UTIL_H',
+    '#define MAX_LEN 256',
+    '#define SQUARE(x) ((x) * (x))',
+    '/* Parses a number. */',
+    'int parse(const char *text);',
+    'char *dup_string(const char *s);',
+    'char **split(const char *s, char sep);',
+    'int (*handler)(int);',
+    'static inline int twice(int x) { int local(int); return 2 * x; }',
+    '#endif'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), [
+    'constant MAX_LEN@3', 'function SQUARE@4', 'function parse@6', 'function dup_string@7', 'function split@8', 'function twice@10 -'
+  ])
+  t.equal(docOf(a, 'parse'), 'Parses a number.')
+})
+
+t.test('c++: a macro before the return type, methods of a class template defined outside it, members deep in namespaces', async t => {
+  const a = await analyze('cpp', [
+    'API_EXPORT float fast_acos(float x) { return x; }',
+    'template <typename T> T Box<T>::get() const { return value; }',
+    'bool operator==(const Box<int>& a, const Box<int>& b);',
+    'namespace a { namespace b { namespace c {',
+    'template <typename T>',
+    'class Vec {',
+    ' public:',
+    '  T at(int i) const { return data[i]; }',
+    '};',
+    '} } }'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), [
+    'function fast_acos@1 +', 'method get@2 <Box', 'function operator==@3', 'namespace a@4', 'namespace b@4', 'namespace c@4',
+    'class Vec@6', 'method at@8 <Vec'
+  ])
+})
+
+t.test('nested modules, namespaces and classes keep their members', async t => {
+  const python = await analyze('python', [
+    'import sys',
+    'if sys.platform == "win32":',
+    '    pass',
+    'else:',
+    '    try:',
+    '        import fcntl',
+    '    except ImportError:',
+    '        fcntl = None',
+    '    else:',
+    '        if fcntl:',
+    '            class Lock:',
+    '                @property',
+    '                def held(self):',
+    '                    return True'
+  ].join('\n'))
+  t.same(python.symbols.map(brief), ['class Lock@11 +', 'method held@13 <Lock +'], 'python')
+  const java = await analyze('java', [
+    'public class Outer {',
+    '  public static class Middle {',
+    '    public interface Callback {',
+    '      void done();',
+    '    }',
+    '  }',
+    '}'
+  ].join('\n'))
+  t.same(java.symbols.map(brief), ['class Outer@1 +', 'class Middle@2 <Outer +', 'interface Callback@3 <Middle +', 'method done@4 <Callback +'], 'java')
+  const csharp = await analyze('csharp', [
+    'namespace Outer {',
+    '  namespace Inner {',
+    '    public class Host {',
+    '      public class Nested {',
+    '        public void Run() {}',
+    '      }',
+    '    }',
+    '  }',
+    '}'
+  ].join('\n'))
+  t.same(csharp.symbols.map(brief), ['namespace Outer@1', 'namespace Inner@2', 'class Host@3 +', 'class Nested@4 <Host +', 'method Run@5 <Nested +'], 'c#')
+  const typescript = await analyze('typescript', [
+    'declare namespace ts.server {',
+    '  namespace protocol {',
+    '    class Session {',
+    '      close(): void',
+    '    }',
+    '  }',
+    '}'
+  ].join('\n'))
+  t.same(typescript.symbols.map(brief), ['namespace ts.server@1 -', 'namespace protocol@2 -', 'class Session@3 -', 'method close@4 <Session'], 'typescript')
+  const ruby = await analyze('ruby', [
+    'module Admin',
+    '  module Reports',
+    '    class UsersController < ApplicationController',
+    '      def index',
+    '      end',
+    '    end',
+    '  end',
+    'end'
+  ].join('\n'))
+  t.same(ruby.symbols.map(brief), ['module Admin@1', 'module Reports@2 <Admin', 'class UsersController@3 <Reports', 'method index@4 <UsersController'], 'ruby')
+  const rust = await analyze('rust', [
+    'pub mod net {',
+    '    pub mod http {',
+    '        pub mod client {',
+    '            impl Client {',
+    '                pub fn send(&self) {}',
+    '            }',
+    '        }',
+    '    }',
+    '}'
+  ].join('\n'))
+  t.same(rust.symbols.map(brief), ['module net@1 +', 'module http@2 +', 'module client@3 +', 'method send@5 <Client +'], 'rust')
+})
+
+t.test('javascript: class expressions, module.exports of a class, a function or a name; fields holding functions', async t => {
+  const a = await analyze('javascript', [
+    'const Base = class extends EventEmitter {',
+    '  start () {}',
+    '}',
+    'module.exports = class Server extends Base {',
+    '  listen () {}',
+    '}',
+    'module.exports = function handler (req, res) {}',
+    'module.exports = Router',
+    'function Router () {}',
+    'function helper () {}',
+    'class Widget {',
+    '  onClick = () => {}',
+    '  render = function () {}',
+    '  count = 0',
+    '}',
+    'Widget.prototype.extra = function extra () {}'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), [
+    'class Base@1 -', 'method start@2 <Base', 'class Server@4 +', 'method listen@5 <Server', 'function handler@7 +', 'function Router@9 +',
+    'function helper@10 -', 'class Widget@11 -', 'method onClick@12 <Widget', 'method render@13 <Widget'
+  ])
+})
+
+t.test('typescript: method signatures of interfaces and declared classes, fields holding functions, docs above decorators', async t => {
+  const a = await analyze('typescript', [
+    'export interface Store {',
+    '  /** Reads a key. */',
+    '  get(key: string): string',
+    '  size: number',
+    '}',
+    'type Shape = { area(): number }',
+    'declare class Stream {',
+    '  read(size: number): string',
+    '}',
+    '/** A card. */',
+    '@Component({})',
+    'export class Card {',
+    '  /** Clicked. */',
+    "  @HostListener('click')",
+    '  onClick = (): void => {}',
+    '  /** Finds. */',
+    '  @Get()',
+    '  find (): void {}',
+    '}'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), [
+    'interface Store@1 +', 'method get@3 <Store', 'type Shape@6 -', 'class Stream@7 -', 'method read@8 <Stream', 'class Card@12 +',
+    'method onClick@15 <Card', 'method find@18 <Card'
+  ])
+  t.equal(docOf(a, 'get'), 'Reads a key.')
+  t.equal(docOf(a, 'Card'), 'A card.')
+  t.equal(docOf(a, 'onClick'), 'Clicked.')
+  t.equal(docOf(a, 'find'), 'Finds.')
+})
+
+t.test('re-exports are exported under the name they are given', async t => {
+  const a = await analyze('javascript', [
+    "export { parse as parseConfig, stringify } from './config.js'",
+    "export { default as Yaml } from './yaml.js'",
+    'const local = 1',
+    'export { local as renamed }'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), ['export stringify@1 +', 'export parseConfig@1 +', 'export Yaml@2 +', 'export local@4 +'])
+  t.same(a.imports, ['./config.js', './yaml.js'])
+})
+
+t.test('go: top-level constants and variables, methods of interfaces', async t => {
+  const a = await analyze('go', [
+    'package cfg',
+    '',
+    '// MaxRetries bounds the retries.',
+    'const MaxRetries = 3',
+    '',
+    'const (',
+    '\t// ModeA is the first mode.',
+    '\tModeA = iota',
+    '\tmodeB',
+    ')',
+    '',
+    'var Default = New()',
+    '',
+    'var (',
+    '\tverbose bool',
+    '\tLogger, errLog = newLogger(), newLogger()',
+    ')',
+    '',
+    'type Getter interface {',
+    '\t// Get returns the value of key.',
+    '\tGet(key string) string',
+    '\tio.Reader',
+    '}',
+    '',
+    'func New() int {',
+    '\tconst local = 1',
+    '\tvar v = local',
+    '\treturn v',
+    '}'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), [
+    'constant MaxRetries@4 +', 'constant ModeA@8 +', 'constant modeB@9 -', 'variable Default@12 +', 'variable verbose@15 -', 'variable Logger@16 +',
+    'variable errLog@16 -', 'interface Getter@19 +', 'method Get@21 <Getter +', 'function New@25 +'
+  ])
+  t.equal(docOf(a, 'MaxRetries'), 'MaxRetries bounds the retries.')
+  t.equal(docOf(a, 'ModeA'), 'ModeA is the first mode.')
+  t.equal(docOf(a, 'Get'), 'Get returns the value of key.')
+})
+
+t.test('rust: macro_rules (exported with #[macro_export]), trait impls, associated types, use groups expanded', async t => {
+  const a = await analyze('rust', [
+    'use crate::{config::Config, error::{Error, Kind as K}};',
+    'use std::io::{self, Write};',
+    'use super::*;',
+    '/// Makes a vector.',
+    '#[macro_export]',
+    'macro_rules! myvec { () => {} }',
+    'macro_rules! private_mac { () => {} }',
+    'pub trait Iter {',
+    '    type Item;',
+    '    fn next(&mut self) -> Option<Self::Item>;',
+    '}',
+    'impl Iter for Counter {',
+    '    type Item = u32;',
+    '    fn next(&mut self) -> Option<u32> { None }',
+    '}',
+    'impl Counter {',
+    '    fn reset(&mut self) {}',
+    '}'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), [
+    'function myvec@6 +', 'function private_mac@7 -', 'trait Iter@8 +', 'type Item@9 <Iter', 'method next@10 <Iter', 'type Item@13 <Counter',
+    'method next@14 <Counter', 'method reset@17 <Counter -'
+  ])
+  t.equal(docOf(a, 'myvec'), 'Makes a vector.')
+  t.same(a.imports, ['crate::config::Config', 'crate::error::Error', 'crate::error::Kind', 'std::io', 'std::io::Write', 'super::*'])
+  const commented = await analyze('rust', 'use a::{\n    // the first\n    b, /* c */ c,\n};\n')
+  t.same(commented.imports, ['a::b', 'a::c'], 'comments in a use list are not paths')
+})
+
+t.test('php: use clauses give the name and not its alias, group uses their full names; the file doc before declare(strict_types=1)', async t => {
+  const a = await analyze('php', [
+    '<?php',
+    '/** Routes of the app. */',
+    'declare(strict_types=1);',
+    '',
+    'namespace App;',
+    '',
+    'use Foo\\Bar as Baz;',
+    'use App\\Models\\{User, Admin\\Role as R};',
+    'use function App\\helpers\\format;',
+    '',
+    'class Router {}'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), ['namespace App@5', 'class Router@11 +'])
+  t.same(a.imports, ['Foo\\Bar', 'App\\Models\\User', 'App\\Models\\Admin\\Role', 'App\\helpers\\format'])
+  t.equal(a.doc, 'Routes of the app.')
+})
+
+t.test('c#: an alias using gives its target only; delegates are types', async t => {
+  const a = await analyze('csharp', [
+    'using System;',
+    'using Json = Newtonsoft.Json.JsonConvert;',
+    'using static System.Math;',
+    'namespace Events {',
+    '  /// Handles an event.',
+    '  public delegate void Handler(object sender);',
+    '  delegate int Counter();',
+    '}'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), ['namespace Events@4', 'type Handler@6 +', 'type Counter@7 -'])
+  t.equal(docOf(a, 'Handler'), 'Handles an event.')
+  t.same(a.imports, ['System', 'Newtonsoft.Json.JsonConvert', 'System.Math'])
+})
+
+t.test('ruby: magic comments are not the file doc; methods of class << self belong to the class', async t => {
+  const a = await analyze('ruby', [
+    '# frozen_string_literal: true',
+    '# -*- coding: utf-8 -*-',
+    '# rubocop:disable Metrics/ClassLength',
+    '',
+    '# Builds reports.',
+    '',
+    "require 'json'",
+    '',
+    'class Report',
+    '  class << self',
+    '    def build; end',
+    '  end',
+    'end'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), ['class Report@9', 'method build@11 <Report'])
+  t.equal(a.doc, 'Builds reports.')
+  const pragmasOnly = await analyze('ruby', '# frozen_string_literal: true\n\nclass Empty; end\n')
+  t.equal(pragmasOnly.doc, undefined)
+})
+
+t.test('python: dunder methods are public, other underscored names are not', async t => {
+  const a = await analyze('python', [
+    'class Point:',
+    '    def __init__(self, x):',
+    '        self.x = x',
+    '    def __repr__(self):',
+    '        return "Point"',
+    '    def _norm(self):',
+    '        return 0',
+    '    def __secret(self):',
+    '        return 1'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), ['class Point@1 +', 'method __init__@2 <Point +', 'method __repr__@4 <Point +', 'method _norm@6 <Point -', 'method __secret@8 <Point -'])
+})
+
+t.test('past the cap of symbols per file, top-level declarations are kept before members', async t => {
+  const members = Array.from({ length: 1500 }, (_, i) => `  m${i}(): void`)
+  const late = Array.from({ length: 10 }, (_, i) => `export declare function late${i}(): void`)
+  const a = await analyze('typescript', ['declare interface Big {', ...members, '}', ...late].join('\n'))
+  t.equal(a.symbols.length, MAX_SYMBOLS_PER_FILE)
+  const kept = a.symbols.map(brief)
+  t.same(kept.slice(0, 2), ['interface Big@1 -', 'method m0@2 <Big'])
+  t.equal(kept[MAX_SYMBOLS_PER_FILE - 11], `method m${MAX_SYMBOLS_PER_FILE - 12}@${MAX_SYMBOLS_PER_FILE - 10} <Big`, 'the first members fill the room left')
+  t.same(kept.slice(-10), late.map((_, i) => `function late${i}@${1503 + i} +`), 'the declarations after the members are kept')
+  const many = await analyze('javascript', Array.from({ length: 1200 }, (_, i) => `function f${i} () {}`).join('\n'))
+  t.same(many.symbols.map((symbol) => symbol.name), Array.from({ length: MAX_SYMBOLS_PER_FILE }, (_, i) => `f${i}`), 'top-level symbols alone: the first ones')
+})
+
+t.test('powershell: scope modifiers are not part of a function name; comment-based help gives its synopsis', async t => {
+  const a = await analyze('powershell', [
+    '<#',
+    '.SYNOPSIS',
+    '    Activates the environment.',
+    '.DESCRIPTION',
+    '    Sets the path and the prompt.',
+    '#>',
+    'param($Prompt)',
+    '',
+    'function global:deactivate { }',
+    '',
+    '<#',
+    '.Synopsis',
+    'Gets a widget.',
+    '.PARAMETER Name',
+    'The name of the widget.',
+    '#>',
+    'function Get-Widget { param($Name) }',
+    '<#',
+    '.PARAMETER Force',
+    'Skips the checks.',
+    '#>',
+    'function script:Set-Widget { }',
+    'function private:Reset-Widget { }'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), ['function deactivate@9', 'function Get-Widget@17', 'function Set-Widget@22', 'function Reset-Widget@23'])
+  t.equal(a.doc, 'Activates the environment.')
+  t.equal(docOf(a, 'Get-Widget'), 'Gets a widget.')
+  t.equal(docOf(a, 'Set-Widget'), undefined, 'parameters are not a description')
 })

@@ -69,7 +69,9 @@ t.test('the skeleton keeps every line in place and only the declarations', async
   t.equal(lines[4], 'import os')
   t.equal(lines[6], '    import json')
   t.equal(lines[8], '    pass', 'an emptied block gets a pass')
-  for (const index of [9, 10, 11, 12, 13, 14, 21, 27, 28, 29, 30, 31, 38, 39, 40, 45]) t.equal(lines[index], '', `line ${index + 1} is blanked`)
+  t.equal(lines[9], 'TABLE = 0', 'a module-level assignment is cut to its name on its first line')
+  t.equal(lines[13], 'x = 0')
+  for (const index of [10, 11, 12, 14, 21, 27, 28, 29, 30, 31, 38, 39, 40, 45]) t.equal(lines[index], '', `line ${index + 1} is blanked`)
   t.equal(lines[25], '        ""')
   t.equal(skeleton.strings.get(25), '"""Area of the shape."""')
   t.equal(lines[33], '    async def load(self): return await self.fetch()', 'a one-line def stays whole')
@@ -84,9 +86,62 @@ t.test('extraction from the skeleton equals extraction from the source', async t
   const fast = new SymbolExtractor(grammar).extract(SOURCE)
   const full = new SymbolExtractor({ ...grammar, spec: { ...grammar.spec, skeleton: undefined } }).extract(SOURCE)
   t.same(fast.symbols, full.symbols)
-  t.same(fast.symbols.map((symbol) => `${symbol.kind} ${symbol.name}@${symbol.line}`), ['class Shape@19', 'method area@24', 'method load@34', 'function _private@36', 'function main@44'])
+  t.same(fast.symbols.map((symbol) => `${symbol.kind} ${symbol.name}@${symbol.line}`), [
+    'constant TABLE@10', 'variable x@14', 'class Shape@19', 'method area@24', 'method load@34', 'function _private@36', 'function main@44'
+  ])
   t.equal(fast.doc, full.doc)
   t.same([...fast.imports].sort(), [...new Set([...full.imports, 'decimal'])].sort(), 'the skeleton also finds imports nested deep in functions')
+})
+
+t.test('module-level assignments to a name are symbols, read from the skeleton as from the source', async t => {
+  const source = [
+    '"""Settings."""',                               // 1
+    'from typing import Any, TypeAlias, TypeVar',    // 2
+    '__all__ = ["MAX_SIZE", "T"]',                   // 3
+    '__version__ = "1.0"',                           // 4
+    'MAX_SIZE = 10',                                 // 5
+    '_DEFAULT_TIMEOUT = 3.5  # seconds',             // 6
+    "T = TypeVar('T')",                              // 7
+    'JsonDict: TypeAlias = dict[str, Any]',          // 8
+    'registry: dict[str, int]',                      // 9
+    'LIMITS = {',                                    // 10
+    '    "a": 1,',                                   // 11
+    '    "b": """x = 1""",',                         // 12
+    '}',                                             // 13
+    'total = 1 + \\',                                // 14
+    '    2',                                         // 15
+    'first = second = 3',                            // 16
+    'x, y = 1, 2',                                   // 17
+    'config.debug = True',                           // 18
+    'items[0] = 1',                                  // 19
+    'counter += 1',                                  // 20
+    'counter == 2',                                  // 21
+    'if registry:',                                  // 22
+    '    WINDOWS = True',                            // 23
+    'class Config:',                                 // 24
+    '    LIMIT = 5',                                 // 25
+    '    def load(self):',                           // 26
+    '        CACHE = {}',                            // 27
+    'def main():',                                   // 28
+    '    local = 1',                                 // 29
+    'ON = 1; OFF = 0',                               // 30
+    ''
+  ].join('\n')
+  const skeleton = pythonSkeleton(source)
+  const lines = skeleton.text.split('\n')
+  t.equal(lines.length, source.split('\n').length, 'same number of lines')
+  t.same([lines[2], lines[4], lines[5], lines[7], lines[8], lines[9], lines[13], lines[15]], ['__all__ = 0', 'MAX_SIZE = 0', '_DEFAULT_TIMEOUT = 0', 'JsonDict = 0', 'registry = 0', 'LIMITS = 0', 'total = 0', 'first = 0'])
+  for (const index of [10, 11, 12, 14, 16, 17, 18, 19, 20, 24]) t.equal(lines[index], '', `line ${index + 1} is blanked`)
+  t.same([lines[22], lines[26], lines[28]], ['    pass', '        pass', '    pass'], 'assignments in blocks are not kept')
+  t.equal(lines[29], 'ON = 1; OFF = 0', 'a statement with a semicolon is kept whole')
+  const grammar = await (await TreeSitterRuntime.load()).grammar('python')
+  const fast = new SymbolExtractor(grammar).extract(source)
+  const full = new SymbolExtractor({ ...grammar, spec: { ...grammar.spec, skeleton: undefined } }).extract(source)
+  t.same(fast.symbols, full.symbols)
+  t.same(fast.symbols.map((symbol) => `${symbol.kind} ${symbol.name}@${symbol.line}${symbol.exported === true ? ' +' : ' -'}`), [
+    'constant MAX_SIZE@5 +', 'constant _DEFAULT_TIMEOUT@6 -', 'constant T@7 +', 'variable JsonDict@8 +', 'variable registry@9 +', 'constant LIMITS@10 +',
+    'variable total@14 +', 'variable first@16 +', 'class Config@24 +', 'method load@26 +', 'function main@28 +', 'constant ON@30 +', 'constant OFF@30 +'
+  ])
 })
 
 t.test('a docstring that is not one plain literal stays as it is', async t => {

@@ -121,8 +121,8 @@ t.test('file records: summaries, symbols, imports and insights by role; roles ar
   t.equal(auth.language, 'python')
   t.equal(auth.summary, 'Logs users in: checks passwords, issues signed session tokens and audits failed logins.')
   t.same(auth.symbols?.map((s) => `${s.name}:${s.kind}:${s.line}:${String(s.exported)}`), [
-    'LoginError:class:16:true', 'login:function:20:true', 'issue_token:function:29:true', '_verify_password:function:35:false',
-    '_audit_failure:function:42:false', 'recent_failures:function:47:true'
+    'SERVICE_PASSWORD:constant:12:true', 'TOKEN_ALGORITHM:constant:13:true', 'LoginError:class:16:true', 'login:function:20:true',
+    'issue_token:function:29:true', '_verify_password:function:35:false', '_audit_failure:function:42:false', 'recent_failures:function:47:true'
   ])
   t.same(auth.imports, ['hashlib', 'hmac', 'subprocess', 'time', 'jwt', '..db'])
   t.same(auth.technologies, ['jwt'])

@@ -1,4 +1,8 @@
-/** C and C++: functions (and `A::f` definitions as methods of A), classes, structs, unions, enums, namespaces, typedefs; includes. */
+/**
+ * C and C++: functions (and `A::f` definitions as methods of A), prototypes, classes, structs, unions, enums,
+ * namespaces, typedefs, `#define`d constants (not include guards, which define no value) and function-like macros;
+ * includes. A prototype's name must be a plain or qualified name: `int (*handler)(int);` declares a variable.
+ */
 import { hasChild, nodeText, set, type LanguageSpec } from '../language-spec.js'
 
 const STORAGE = set('storage_class_specifier')
@@ -17,9 +21,14 @@ export const cpp: LanguageSpec = {
 (namespace_definition name: (_) @namespace) @def
 (type_definition declarator: (type_identifier) @type) @def
 (alias_declaration name: (type_identifier) @type) @def
+(declaration declarator: (function_declarator declarator: [(identifier) (qualified_identifier) (operator_name)] @function)) @def
+(declaration declarator: (pointer_declarator declarator: (function_declarator declarator: [(identifier) (qualified_identifier)] @function))) @def
+(declaration declarator: (pointer_declarator declarator: (pointer_declarator declarator: (function_declarator declarator: (identifier) @function)))) @def
+(preproc_def name: (identifier) @constant value: (_)) @def
+(preproc_function_def name: (identifier) @function) @def
 (preproc_include path: (_) @import)
 `,
-  maxStartDepth: 9,
+  maxStartDepth: 13,
   containers: { class_specifier: 'name', struct_specifier: 'name', union_specifier: 'name' },
   functions: set('function_definition', 'lambda_expression'),
   comments: set('comment'),
@@ -34,7 +43,7 @@ export const cpp: LanguageSpec = {
     // `double geo::Shape::area() const {...}`: the scope just before the name owns the method.
     const declarator = def.childForFieldName('declarator')
     const text = declarator === null ? '' : nodeText(declarator, source)
-    const match = /([A-Za-z_~][\w]*)::(?:~?[A-Za-z_]\w*|operator\W+)\s*\(/.exec(text)
+    const match = /([A-Za-z_~][\w]*)(?:<[^()]*>)?::(?:~?[A-Za-z_]\w*|operator\W+)\s*\(/.exec(text)
     return match?.[1]
   }
 }

@@ -1,4 +1,4 @@
-/** C#: namespaces, classes, interfaces, structs, enums, records, methods and constructors; `using` directives. */
+/** C#: namespaces, classes, interfaces, structs, enums, records, delegates, methods and constructors; `using` directives (the target of `using A = B.C`). */
 import { hasChild, set, type LanguageSpec } from '../language-spec.js'
 
 const MODIFIER = set('modifier')
@@ -15,9 +15,10 @@ export const csharp: LanguageSpec = {
 (constructor_declaration name: (identifier) @method) @def
 (namespace_declaration name: (_) @namespace) @def
 (file_scoped_namespace_declaration name: (_) @namespace) @def
-(using_directive [(identifier) (qualified_name)] @import)
+(using_directive [(identifier) (qualified_name)] @import .)
+(delegate_declaration name: (identifier) @type) @def
 `,
-  maxStartDepth: 7,
+  maxStartDepth: 12,
   containers: { class_declaration: 'name', interface_declaration: 'name', struct_declaration: 'name', record_declaration: 'name' },
   functions: set('method_declaration', 'constructor_declaration', 'local_function_statement', 'lambda_expression'),
   comments: set('comment'),

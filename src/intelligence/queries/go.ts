@@ -1,4 +1,4 @@
-/** Go: functions, methods (owned by their receiver type), structs, interfaces, types; import paths. */
+/** Go: functions, methods (owned by their receiver type), structs, interfaces and their methods, types, top-level constants and variables; import paths. */
 import { nodeText, set, type LanguageSpec } from '../language-spec.js'
 
 export const go: LanguageSpec = {
@@ -9,13 +9,18 @@ export const go: LanguageSpec = {
 (type_spec name: (type_identifier) @interface type: (interface_type)) @def
 (type_spec name: (type_identifier) @type) @def
 (type_alias name: (type_identifier) @type) @def
+(source_file (const_declaration (const_spec name: (identifier) @constant) @def))
+(source_file (var_declaration (var_spec name: (identifier) @variable) @def))
+(source_file (var_declaration (var_spec_list (var_spec name: (identifier) @variable) @def)))
+(type_spec name: (type_identifier) type: (interface_type (method_elem name: (field_identifier) @method) @def))
 (import_spec path: (_) @import)
 `,
   maxStartDepth: 4,
-  containers: {},
+  // The type an interface's methods belong to.
+  containers: { type_spec: 'name' },
   functions: set('function_declaration', 'method_declaration', 'func_literal'),
   comments: set('comment'),
-  wrappers: set('type_declaration'),
+  wrappers: set('type_declaration', 'const_declaration', 'var_declaration'),
   preamble: set('package_clause', 'import_declaration'),
   // Go exports exactly the names that start with an upper-case letter.
   exported: (_def, name) => /^\p{Lu}/u.test(name),

@@ -16,7 +16,7 @@ export const java: LanguageSpec = {
 (constructor_declaration name: (identifier) @method) @def
 (import_declaration [(scoped_identifier) (identifier)] @import) @def
 `,
-  maxStartDepth: 6,
+  maxStartDepth: 12,
   containers: { class_declaration: 'name', interface_declaration: 'name', enum_declaration: 'name', record_declaration: 'name' },
   functions: set('method_declaration', 'constructor_declaration', 'lambda_expression'),
   comments: set('line_comment', 'block_comment'),

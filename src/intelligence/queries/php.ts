@@ -1,4 +1,4 @@
-/** PHP: functions, classes, interfaces, traits, enums, methods, namespaces; `use` clauses and include/require. */
+/** PHP: functions, classes, interfaces, traits, enums, methods, namespaces; `use` clauses (the name, not its alias) and include/require. */
 import { set, nodeText, type LanguageSpec } from '../language-spec.js'
 
 const VISIBILITY = set('visibility_modifier')
@@ -12,7 +12,7 @@ export const php: LanguageSpec = {
 (enum_declaration name: (name) @enum) @def
 (method_declaration name: (name) @method) @def
 (namespace_definition name: (namespace_name) @namespace) @def
-(namespace_use_clause [(qualified_name) (name)] @import)
+(namespace_use_clause . [(qualified_name) (name)] @import)
 (include_expression [(string) (binary_expression right: (string))] @import)
 (include_once_expression [(string) (binary_expression right: (string))] @import)
 (require_expression [(string) (binary_expression right: (string))] @import)
@@ -22,7 +22,7 @@ export const php: LanguageSpec = {
   containers: { class_declaration: 'name', interface_declaration: 'name', trait_declaration: 'name', enum_declaration: 'name' },
   functions: set('function_definition', 'method_declaration', 'anonymous_function', 'arrow_function'),
   comments: set('comment'),
-  preamble: set('namespace_definition', 'namespace_use_declaration', 'expression_statement'),
+  preamble: set('declare_statement', 'namespace_definition', 'namespace_use_declaration', 'expression_statement'),
   fileHeader: set('php_tag', 'text'),
   // Methods are public unless marked private or protected; top-level declarations are always visible.
   exported: (def, _name, parent, source) => {
@@ -35,6 +35,12 @@ export const php: LanguageSpec = {
     return true
   },
   importSpecifiers: (node, _def, source) => {
+    // `use A\B\{C, D\E as F}`: each clause of a group is relative to the prefix before the group.
+    const group = node.parent?.parent
+    if (group?.type === 'namespace_use_group') {
+      const prefix = group.previousNamedSibling
+      return [(prefix?.type === 'namespace_name' ? nodeText(prefix, source) + '\\' : '') + nodeText(node, source)]
+    }
     const string = node.type === 'binary_expression' ? node.childForFieldName('right') : node
     return string === null ? [] : [nodeText(string, source)]
   }

@@ -16,6 +16,8 @@ export const powershell: LanguageSpec = {
   comments: set('comment'),
   preamble: set('statement_list', 'param_block'),
   importCallees: set('import-module', 'using', '.'),
+  // `function global:deactivate` defines `deactivate` in the global scope.
+  symbolName: (text) => text.replace(/^(?:global|script|local|private):/i, ''),
   importSpecifiers: (node, _def, source) => {
     const text = nodeText(node, source)
     // `using module X`: the keyword after `using` says what kind of thing X is; flags are not modules.

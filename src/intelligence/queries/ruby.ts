@@ -1,4 +1,4 @@
-/** Ruby: modules, classes, methods (instance and singleton); require and require_relative. */
+/** Ruby: modules, classes, methods (instance and singleton, `class << self` ones owned by their class); require and require_relative. */
 import { set, type LanguageSpec } from '../language-spec.js'
 
 export const ruby: LanguageSpec = {
@@ -9,7 +9,7 @@ export const ruby: LanguageSpec = {
 (module name: [(constant) (scope_resolution)] @module) @def
 (call method: (identifier) @callee arguments: (argument_list . (string) @import))
 `,
-  maxStartDepth: 6,
+  maxStartDepth: 12,
   containers: { class: 'name', module: 'name', singleton_class: 'value' },
   functions: set('method', 'singleton_method', 'lambda'),
   comments: set('comment'),

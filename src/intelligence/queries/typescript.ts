@@ -1,4 +1,4 @@
-/** TypeScript and TSX: the ECMAScript patterns plus interfaces, type aliases, enums, namespaces and declarations (`declare function`, exported `declare const`). */
+/** TypeScript and TSX: the ECMAScript patterns plus interfaces (with their method signatures), type aliases, enums, namespaces and declarations (`declare function`, `declare class`, exported `declare const`). */
 import { set, type LanguageSpec } from '../language-spec.js'
 import { ECMASCRIPT_FUNCTIONS, ECMASCRIPT_PATTERNS, ecmascriptExported } from './javascript.js'
 
@@ -15,14 +15,17 @@ const TYPESCRIPT_PATTERNS = `
 (program (export_statement declaration: (ambient_declaration (lexical_declaration "let" (variable_declarator name: (identifier) @variable) @def))))
 (program (export_statement declaration: (ambient_declaration (variable_declaration (variable_declarator name: (identifier) @variable) @def))))
 (import_require_clause source: (string) @import)
+(method_signature name: (_) @method) @def
+(public_field_definition name: (_) @method value: [(arrow_function) (function_expression)]) @def
 `
 
 export const typescript: LanguageSpec = {
   query: ECMASCRIPT_PATTERNS + TYPESCRIPT_PATTERNS,
-  maxStartDepth: 8,
-  containers: { class_declaration: 'name', abstract_class_declaration: 'name', class: 'name' },
+  maxStartDepth: 12,
+  containers: { class_declaration: 'name', abstract_class_declaration: 'name', class: 'name', interface_declaration: 'name' },
   functions: ECMASCRIPT_FUNCTIONS,
   comments: set('comment'),
+  docSkip: set('decorator'),
   wrappers: set('export_statement', 'lexical_declaration', 'variable_declaration', 'ambient_declaration'),
   preamble: set('import_statement', 'expression_statement'),
   fileHeader: set('hash_bang_line'),
