@@ -10,7 +10,8 @@
  * costs 1 + 32 + ~70 (table) + 3 x (1 + 24 + 1 + 16) + 18 x 49 bytes over its plaintext.
  * Decoding checks every count against the bytes left before it loops or allocates, and throws CORRUPT on
  * anything malformed: truncation, trailing bytes, numbers in a non-minimal form, unknown or repeated levels,
- * unknown or repeated roles. So an envelope has exactly one encoding: encode(decode(b)) is b.
+ * unknown or repeated roles, a recipient table not in the order the wraps first name its roles, or with a role
+ * no wrap names. So an envelope has exactly one encoding: encode(decode(b)) is b.
  */
 import c from 'compact-encoding'
 import { badInput, corrupt, isBzzzError } from '../errors.js'
@@ -143,6 +144,9 @@ function decode (state: State): Envelope {
 
   const sectionCount = readCount(state, ACCESS_LEVELS.length, MIN_SECTION_BYTES, 'section')
   const sections: EnvelopeSection[] = []
+  // The encoder lists each role where a wrap first names it: a table in another order, or with a role no wrap
+  // names, would decode to an envelope that encodes to other bytes.
+  let firstUnused = 0
   const levels = new Set<AccessLevel>()
   for (let i = 0; i < sectionCount; i++) {
     const level = ACCESS_LEVELS[c.uint8.decode(state)]
@@ -160,11 +164,14 @@ function decode (state: State): Envelope {
       const at = readUint(state)
       const recipient = recipients[at]
       if (recipient === undefined || wrapped.has(at)) throw corrupt('envelope wrap names an unknown or repeated recipient')
+      if (at > firstUnused) throw corrupt('envelope recipient table is not in the order its wraps name them')
+      if (at === firstUnused) firstUnused++
       wrapped.add(at)
       wraps.push({ role: recipient.role, epoch: recipient.epoch, wrappedKey: copy(fixedWrappedKey.decode(state)) })
     }
     sections.push({ level, nonce, ciphertext: copy(ciphertext), wraps })
   }
+  if (firstUnused !== recipients.length) throw corrupt('envelope recipient table has a role no wrap names')
   return { version: ENVELOPE_VERSION, writerPublicKey, sections }
 }
 

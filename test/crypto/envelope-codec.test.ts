@@ -5,7 +5,7 @@ import { ACCESS_LEVELS, DEFAULT_ROLES } from '../../src/crypto/levels.js'
 import { generateIdentity } from '../../src/crypto/identity.js'
 import { generateRoleSet } from '../../src/crypto/role-keys.js'
 import { openSections, sealSections, NONCE_BYTES, WRAPPED_KEY_BYTES, TAG_BYTES } from '../../src/crypto/envelope.js'
-import type { Envelope, EnvelopeSection } from '../../src/crypto/envelope.js'
+import type { Envelope, EnvelopeSection, EnvelopeWrap } from '../../src/crypto/envelope.js'
 import { decodeEnvelope, encodeEnvelope } from '../../src/crypto/envelope-codec.js'
 
 const roleName = fc.stringMatching(/^[a-z][a-z0-9_-]{0,31}$/)
@@ -159,3 +159,26 @@ t.test('an envelope the codec cannot express is refused on encode', async t => {
   t.throws(() => encodeEnvelope(envelope), { code: 'BAD_INPUT', message: /two epochs/ })
   t.throws(() => encodeEnvelope({ ...envelope, writerPublicKey: Buffer.alloc(31) }), { code: 'BAD_INPUT' })
 })
+
+t.test('a recipient table out of the order the wraps name it, or with a role no wrap names, is refused (one encoding only)', async t => {
+  const wrap = (role: string, fill: number): EnvelopeWrap => ({ role, epoch: 1, wrappedKey: Buffer.alloc(WRAPPED_KEY_BYTES, fill) })
+  const envelope: Envelope = {
+    version: 1, writerPublicKey: Buffer.alloc(32, 7),
+    sections: [{ level: 'public', nonce: Buffer.alloc(NONCE_BYTES, 1), ciphertext: Buffer.alloc(TAG_BYTES + 3, 2), wraps: [wrap('alpha', 3), wrap('beta', 4)] }]
+  }
+  const encoded = encodeEnvelope(envelope)
+  t.same(decodeEnvelope(encoded), envelope)
+  // The two wraps are the last bytes: index, then the wrapped key. Swapped indexes name beta first, then alpha.
+  const swapped = Buffer.from(encoded)
+  const first = encoded.length - 2 * (1 + WRAPPED_KEY_BYTES)
+  const second = encoded.length - (1 + WRAPPED_KEY_BYTES)
+  t.same([swapped[first], swapped[second]], [0, 1])
+  swapped[first] = 1
+  swapped[second] = 0
+  t.throws(() => decodeEnvelope(swapped), { code: 'CORRUPT', message: /not in the order its wraps name them/ })
+  // Beta's wrap taken out (and the wrap count with it): beta stays in the table, named by no wrap.
+  t.equal(encoded[first - 1], 2, 'the wrap count precedes the wraps')
+  const dropped = Buffer.concat([encoded.subarray(0, first - 1), Buffer.from([1]), encoded.subarray(first, second)])
+  t.throws(() => decodeEnvelope(dropped), { code: 'CORRUPT', message: /a role no wrap names/ })
+})
+
