@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { agreedLeader, startCluster, waitForMesh, waitFor } from '../helpers/cluster.js'
 
 t.test('kill -9 a follower during distributes, restart it: every acknowledged record is everywhere', async t => {
-  const cluster = await startCluster(['developer', 'victim'], { project: 'crash' })
+  const cluster = await startCluster(['developer', 'qa'], { project: 'crash' })
   t.teardown(() => cluster.stop())
   const developer = cluster.peers[1]!
   await waitForMesh(cluster)
