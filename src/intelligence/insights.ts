@@ -42,7 +42,7 @@ function keySymbols (symbols: readonly SymbolInfo[]): SymbolInfo[] {
   const topLevel = symbols.filter((symbol) => symbol.parent === undefined && symbol.kind !== 'export' && symbol.kind !== 'selector' && symbol.kind !== 'section')
   const exported = topLevel.filter((symbol) => symbol.exported === true)
   const pool = exported.length > 0 ? exported : topLevel.filter((symbol) => symbol.exported !== false)
-  const rank = (symbol: SymbolInfo): number => ['class', 'interface', 'struct', 'trait', 'enum', 'type', 'function', 'module', 'namespace', 'constant'].indexOf(symbol.kind)
+  const rank = (symbol: SymbolInfo): number => ['class', 'interface', 'struct', 'trait', 'enum', 'type', 'function', 'module', 'namespace', 'constant', 'variable'].indexOf(symbol.kind)
   return [...pool].sort((a, b) => rank(a) - rank(b) || a.line - b.line).slice(0, 5)
 }
 

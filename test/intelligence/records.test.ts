@@ -235,3 +235,17 @@ t.test('directory counts (subdirectories, test files) agree with counting every 
     }
   }
 })
+
+t.test('key symbols: types and functions first, then constants, then variables, each in line order', async t => {
+  const { buildRecords } = await import('../../src/intelligence/records.js')
+  const symbols = [
+    { name: 'logger', kind: 'variable' as const, line: 3, exported: true },
+    { name: 'MAX_SIZE', kind: 'constant' as const, line: 4, exported: true },
+    { name: 'run', kind: 'function' as const, line: 10, exported: true },
+    { name: 'Service', kind: 'class' as const, line: 6, exported: true }
+  ]
+  const files = [{ path: 'service.py', analysis: { language: 'python', bytes: 1, lines: 12, symbols, imports: [], findings: [] } }]
+  const records = buildRecords({ project: 'p', targetPath: '', targetIsDirectory: true, files, treePaths: ['service.py'], manifests: [] })
+  const file = records.find((r) => r.address === 'ucxl://p/service.py')!
+  t.equal(text(file, 'developer', 'key-symbols'), 'Key symbols: exported class Service (line 6), exported function run (line 10), exported constant MAX_SIZE (line 4), exported variable logger (line 3).')
+})
