@@ -214,12 +214,14 @@ export class SymbolExtractor {
     let source = skeleton?.text ?? fullSource
     let tree = parser.parse(source)
     let extraImports = skeleton?.imports ?? []
+    let extraSymbols = skeleton?.symbols ?? []
     let strings = skeleton?.strings
     if (tree !== null && skeleton !== undefined && tree.rootNode.hasError) {
       // The skeleton lost something the grammar needs: read the whole file instead.
       tree.delete()
       source = fullSource
       extraImports = []
+      extraSymbols = []
       strings = undefined
       tree = parser.parse(source)
     }
@@ -318,6 +320,15 @@ export class SymbolExtractor {
       }
 
       for (const specifier of extraImports) if (imports.size < MAX_IMPORTS_PER_FILE) imports.add(specifier)
+      for (const extra of extraSymbols) {
+        const kind = spec.symbolKind === undefined ? extra.kind : spec.symbolKind(extra.kind, extra.name)
+        if (kind === undefined || topLevelCount >= MAX_SYMBOLS_PER_FILE) continue
+        topLevelCount++
+        const symbol: SymbolInfo = { name: extra.name, kind: kind as SymbolKind, line: extra.line }
+        const exported = spec.exported?.(root, extra.name, undefined, source)
+        if (exported !== undefined) symbol.exported = exported
+        symbols.push(symbol)
+      }
       for (const exported of exportNames) {
         const target = symbols.find((symbol) => symbol.parent === undefined && symbol.name === exported.name)
         if (target !== undefined) target.exported = true

@@ -30,10 +30,16 @@ export interface LanguageSpec {
   /** Node types at the top of a file that come before its doc (shebang, `<?php`). */
   fileHeader?: ReadonlySet<string>
   /**
-   * A cheaper text to parse with the same declarations on the same lines (Python's skeleton);
-   * the source itself is parsed when the skeleton does not parse cleanly.
+   * A cheaper text to parse with the same declarations on the same lines (Python's skeleton), and the
+   * imports and top-level symbols of the lines it blanks, read from their text; the source itself is
+   * parsed when the skeleton does not parse cleanly.
    */
-  skeleton?: (source: string) => { text: string, imports: string[], strings?: ReadonlyMap<number, string> }
+  skeleton?: (source: string) => {
+    text: string
+    imports: string[]
+    strings?: ReadonlyMap<number, string>
+    symbols?: ReadonlyArray<{ name: string, kind: string, line: number }>
+  }
   /** The file doc is a docstring: the first statement, a string (Python). */
   moduleDocstring?: boolean
   /** Callees whose string argument is an import (`require`, `source`, `Import-Module`). */
@@ -42,7 +48,7 @@ export interface LanguageSpec {
   symbolName?: (text: string) => string
   /** The kind of a symbol a pattern captured as `kind`, by its name (undefined: no symbol); default: `kind`. */
   symbolKind?: (kind: string, name: string) => string | undefined
-  /** Whether a definition is visible outside its module, where the language has that notion. */
+  /** Whether a definition (the root for a symbol the skeleton read) is visible outside its module, where the language has that notion. */
   exported?: (def: Node, name: string, parent: string | undefined, source: string) => boolean | undefined
   /** The owner of a method that is not nested in its container (Go receivers, C++ `A::f`). */
   methodParent?: (def: Node, source: string) => string | undefined

@@ -69,9 +69,8 @@ t.test('the skeleton keeps every line in place and only the declarations', async
   t.equal(lines[4], 'import os')
   t.equal(lines[6], '    import json')
   t.equal(lines[8], '    pass', 'an emptied block gets a pass')
-  t.equal(lines[9], 'TABLE = 0', 'a module-level assignment is cut to its name on its first line')
-  t.equal(lines[13], 'x = 0')
-  for (const index of [10, 11, 12, 14, 21, 27, 28, 29, 30, 31, 38, 39, 40, 45]) t.equal(lines[index], '', `line ${index + 1} is blanked`)
+  for (const index of [9, 10, 11, 12, 13, 14, 21, 27, 28, 29, 30, 31, 38, 39, 40, 45]) t.equal(lines[index], '', `line ${index + 1} is blanked`)
+  t.same(skeleton.symbols, [{ name: 'TABLE', kind: 'variable', line: 10 }, { name: 'x', kind: 'variable', line: 14 }], 'module-level assignments are handed over')
   t.equal(lines[25], '        ""')
   t.equal(skeleton.strings.get(25), '"""Area of the shape."""')
   t.equal(lines[33], '    async def load(self): return await self.fetch()', 'a one-line def stays whole')
@@ -130,8 +129,10 @@ t.test('module-level assignments to a name are symbols, read from the skeleton a
   const skeleton = pythonSkeleton(source)
   const lines = skeleton.text.split('\n')
   t.equal(lines.length, source.split('\n').length, 'same number of lines')
-  t.same([lines[2], lines[4], lines[5], lines[7], lines[8], lines[9], lines[13], lines[15]], ['__all__ = 0', 'MAX_SIZE = 0', '_DEFAULT_TIMEOUT = 0', 'JsonDict = 0', 'registry = 0', 'LIMITS = 0', 'total = 0', 'first = 0'])
-  for (const index of [10, 11, 12, 14, 16, 17, 18, 19, 20, 24]) t.equal(lines[index], '', `line ${index + 1} is blanked`)
+  for (const index of [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 24]) t.equal(lines[index], '', `line ${index + 1} is blanked`)
+  t.same(skeleton.symbols.map((symbol) => `${symbol.name}@${symbol.line}`), [
+    '__all__@3', '__version__@4', 'MAX_SIZE@5', '_DEFAULT_TIMEOUT@6', 'T@7', 'JsonDict@8', 'registry@9', 'LIMITS@10', 'total@14', 'first@16'
+  ], 'module-level assignments to a name are handed over beside the skeleton, by their first line')
   t.same([lines[22], lines[26], lines[28]], ['    pass', '        pass', '    pass'], 'assignments in blocks are not kept')
   t.equal(lines[29], 'ON = 1; OFF = 0', 'a statement with a semicolon is kept whole')
   const grammar = await (await TreeSitterRuntime.load()).grammar('python')
@@ -175,7 +176,7 @@ t.test('a docstring that is not one plain literal stays as it is', async t => {
 
 t.test('a skeleton that does not parse cleanly falls back to the source', async t => {
   const grammar = await (await TreeSitterRuntime.load()).grammar('python')
-  const broken = new SymbolExtractor({ ...grammar, spec: { ...grammar.spec, skeleton: () => ({ text: 'def (((\n', imports: ['bogus'] }) } })
+  const broken = new SymbolExtractor({ ...grammar, spec: { ...grammar.spec, skeleton: () => ({ text: 'def (((\n', imports: ['bogus'], symbols: [{ name: 'bogus', kind: 'variable', line: 1 }] }) } })
   const result = broken.extract('def ok():\n    """Fine."""\n')
   t.same(result.symbols.map((symbol) => symbol.name), ['ok'])
   t.same(result.imports, [], 'the skeleton\'s own findings are dropped with it')
