@@ -29,6 +29,7 @@ import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
 import { LocalPeer, type DistributeReport, type GenerateOptions, type GenerateReport, type StatusReport } from './local-peer.js'
 import { roleEntry } from './home.js'
 import { newDecisionId, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../temporal/decisions.js'
+import { observeInstance } from './instances.js'
 import type { Logger } from './logger.js'
 
 /** A connection whose peer sends no hello in this time is closed (and redialled): it is usually the loser of a
@@ -37,8 +38,6 @@ export const HELLO_TIMEOUT_MS = 2_000
 /** How long a member has to say which instance it is. */
 const INSTANCE_TIMEOUT_MS = 5_000
 const INSTANCE_PATTERN = /^[0-9a-f]{24}$/
-/** Instances remembered per member: enough to see one come back. */
-const MAX_INSTANCES = 4
 export const GOSSIP_TICK_MS = 2_000
 export const ACK_TIMEOUT_MS = 15_000
 export const REQUEST_TIMEOUT_MS = 120_000
@@ -164,7 +163,7 @@ export class ClusterNode {
   /** This process's run of the node: another process with the same identity (an invite redeemed twice) has another. */
   readonly instance = randomBytes(12).toString('hex')
   /** Per member, the instances met, the latest last: one met again after another is a second process with that identity. */
-  private readonly instances = new Map<string, string[]>()
+  private readonly instances = new Map<string, readonly string[]>()
   /** Why this node stopped taking part, once it has. */
   private halted: string | null = null
   readonly election: Election
@@ -407,10 +406,9 @@ export class ClusterNode {
   }
 
   /**
-   * Asks a member which run of its node it is. Two processes with one identity (an invite redeemed twice) connect in
-   * turn, each connection replacing the other's, and each could vote in the same term: a leader elected twice. A
-   * restart brings a new instance and never an older one back, so an instance met again after another is a second
-   * process: its connection is refused, and it is told so, which stops it (see `halt`).
+   * Asks a member which run of its node it is (see `observeInstance`). Two processes with one identity could each
+   * vote in the same term: a leader elected twice. A second process's connection is refused, and it is told so,
+   * which stops it (see `halt`).
    */
   private async confirmInstance (remote: string, channel: WireChannel): Promise<void> {
     const member = this.members.get(remote)
@@ -423,8 +421,8 @@ export class ClusterNode {
     }
     const instance = (answer as { instance?: unknown } | null)?.instance
     if (typeof instance !== 'string' || !INSTANCE_PATTERN.test(instance)) return
-    const seen = this.instances.get(remote) ?? []
-    if (seen.length > 0 && seen.at(-1) !== instance && seen.includes(instance)) {
+    const verdict = observeInstance(this.instances.get(remote) ?? [], instance)
+    if (verdict.duplicate) {
       this.counters.duplicateIdentities++
       const reason = `two processes use the identity of member ${remote.slice(0, 12)} (${member.role}): was its invite redeemed twice? Give each member its own invite (\`bzzz-ctx invite\`)`
       this.logger.error({ peer: remote.slice(0, 12) }, reason)
@@ -433,7 +431,7 @@ export class ClusterNode {
       this.clock.setTimeout(() => { member.connection.destroy() }, 200)
       return
     }
-    if (seen.at(-1) !== instance) this.instances.set(remote, [...seen.filter(i => i !== instance), instance].slice(-MAX_INSTANCES))
+    this.instances.set(remote, verdict.seen)
   }
 
   /** Stops taking part: leaves the swarm, so this node neither votes nor writes again, and says why. */

@@ -79,6 +79,14 @@ export function newDecisionId (): string {
   return `d-${randomBytes(9).toString('base64url')}`
 }
 
+/** A decision as the commands show it, without its rationale (sealed apart). */
+function headerView (decision: Decision): DecisionView {
+  return {
+    id: decision.id, title: decision.title, affects: decision.affects, influencedBy: decision.influencedBy,
+    supersedes: decision.supersedes, author: decision.author, level: decision.level, term: decision.term, at: new Date(decision.at).toISOString()
+  }
+}
+
 export class DecisionIndex {
   readonly graph = new DecisionGraph()
   /** Where each decision's sealed rationale is. */
@@ -162,17 +170,11 @@ export class DecisionIndex {
       decision.level === (input.level ?? DEFAULT_DECISION_LEVEL) && same(decision.affects, input.affects) &&
       same(decision.influencedBy, input.influencedBy) && same(decision.supersedes, input.supersedes)
     if (!matches) throw badInput(`decision id ${input.id} is taken by another decision: leave the id out, and a new one is chosen`)
-    return {
-      id: decision.id, title: decision.title, rationale: input.rationale, affects: decision.affects, influencedBy: decision.influencedBy,
-      supersedes: decision.supersedes, author: decision.author, level: decision.level, term: decision.term, at: new Date(decision.at).toISOString()
-    }
+    return { ...headerView(decision), rationale: input.rationale }
   }
 
   async view (decision: Decision, role: string): Promise<DecisionView> {
-    const view: DecisionView = {
-      id: decision.id, title: decision.title, affects: decision.affects, influencedBy: decision.influencedBy,
-      supersedes: decision.supersedes, author: decision.author, level: decision.level, term: decision.term, at: new Date(decision.at).toISOString()
-    }
+    const view = headerView(decision)
     const event = this.events.get(decision.id)
     if (event !== undefined && isAccessLevel(decision.level)) {
       try {
