@@ -20,7 +20,7 @@ import { Election, type ElectionEffect, type ElectionInput, type ElectionMessage
 import { certificateProblem } from '../net/certificate.js'
 import { WireChannel } from '../net/channel.js'
 import { WIRE_VERSION, type ElectionWireMessage, type WireMessage } from '../net/messages.js'
-import { covers } from '../crypto/levels.js'
+import { covers, ROLE_NAME_PATTERN } from '../crypto/levels.js'
 import { addressFor } from '../ucxl/address.js'
 import { readRoster, rosterMembers, rosterProblem, writeRoster, type SignedRoster } from './roster.js'
 import { hyperswarmTransport, systemClock, type Clock, type PeerConnection, type TimerHandle, type Transport } from './environment.js'
@@ -175,7 +175,8 @@ export class ClusterNode {
   private readonly served = new Lru<string, Promise<unknown>>(10_000)
   private readonly leaderWaiters = new Set<() => void>()
   private fedLeadership = { isLeader: false, term: -1 }
-  private known: Set<string> | null = null
+  /** Members met (node id to role), remembered in the home: a dialling hint, and the role `elect status` shows of one not connected now. */
+  private known: Map<string, string | null> | null = null
   private savingMembers: Promise<void> = Promise.resolve()
   /** Peers this node refuses to talk to: a partition made at the connection level (tests, the simulator's swarm mode). */
   private readonly blocked = new Set<string>()
@@ -371,22 +372,28 @@ export class ClusterNode {
   /** The members this peer has met (their node ids), remembered in the home so a restart dials them at once. */
   private knownMembers (): string[] {
     if (this.known === null) {
-      this.known = new Set()
+      this.known = new Map()
       try {
         const saved = JSON.parse(readFileSync(join(this.peer.home, KNOWN_MEMBERS_FILE), 'utf8')) as unknown
-        if (Array.isArray(saved)) for (const m of saved) if (typeof m === 'string' && /^[0-9a-f]{64}$/.test(m)) this.known.add(m)
+        // Each is [id, role]; a bare id is from a version that did not keep roles.
+        if (Array.isArray(saved)) {
+          for (const m of saved) {
+            const [node, role] = Array.isArray(m) ? m as unknown[] : [m, null]
+            if (typeof node === 'string' && /^[0-9a-f]{64}$/.test(node)) this.known.set(node, typeof role === 'string' && ROLE_NAME_PATTERN.test(role) ? role : null)
+          }
+        }
       } catch {
         // none yet, or unreadable: it is only a dialling hint
       }
     }
-    return [...this.known]
+    return [...this.known.keys()]
   }
 
-  /** Adds a member to the list in memory and saves the whole list, one save after another (no lost update). */
-  private rememberMember (node: string): void {
+  /** Adds a member (or its role, when that changed) to the list in memory and saves the whole list, one save after another (no lost update). */
+  private rememberMember (node: string, role: string): void {
     this.knownMembers()
-    if (this.known!.has(node)) return
-    this.known!.add(node)
+    if (this.known!.get(node) === role) return
+    this.known!.set(node, role)
     const file = join(this.peer.home, KNOWN_MEMBERS_FILE)
     this.savingMembers = this.savingMembers
       .then(async () => { await writeFileAtomic(file, JSON.stringify([...this.known!].slice(-MAX_KNOWN_MEMBERS)), 0o600) })
@@ -394,7 +401,7 @@ export class ClusterNode {
   }
 
   private onMember (remote: string, role: string, channel: WireChannel, connection: any): void {
-    this.rememberMember(remote)
+    this.rememberMember(remote, role)
     const previous = this.members.get(remote)
     this.members.set(remote, { node: remote, role, channel, connection, connectedAt: this.clock.now() })
     if (previous !== undefined && previous.channel !== channel) previous.channel.close('replaced by a newer connection')
@@ -921,7 +928,7 @@ export class ClusterNode {
       roster: { version: this.roster?.version ?? null, members: this.election.members.length },
       peers: [...ids].sort().map(id => {
         const ticks = this.election.lastContact(id)
-        return { id, role: this.members.get(id)?.role ?? null, connected: this.members.has(id), voter: this.election.members.includes(id), lastContactMs: ticks === null ? null : Math.round(ticks * tickMs) }
+        return { id, role: this.members.get(id)?.role ?? this.known?.get(id) ?? null, connected: this.members.has(id), voter: this.election.members.includes(id), lastContactMs: ticks === null ? null : Math.round(ticks * tickMs) }
       })
     }
   }

@@ -37,6 +37,9 @@ t.test('kill -9 a follower during distributes, restart it: every acknowledged re
         const lists = await Promise.all(cluster.peers.filter(peer => peer !== victim).map(async peer => (await peer.run(['peers', '--json'])).json?.peers?.length))
         return lists.every(n => n === 1)
       }, Math.max(1_000, 20_000 - (Date.now() - killedAt)))
+      const victimId = JSON.parse(readFileSync(join(victim.home, 'config.json'), 'utf8')).nodeId
+      const seen = (await developer.run(['elect', 'status', '--json'])).json?.peers?.find((p: { id: string }) => p.id === victimId)
+      t.match(seen, { connected: false, voter: true, role: victim.name === 'admin' ? 'admin' : 'qa' }, 'elect status still names the role of a member that is gone')
     }
   }
   t.equal(acknowledged.length, TOTAL, `all ${TOTAL} distributes acknowledged while a follower was down`)

@@ -21,7 +21,7 @@ t.test('generate on a non-leader, retrieve on a third peer, converge', async t =
   t.equal(second.code, 2, 'a second daemon on the same home is refused')
   t.match(second.stderr, /a daemon already runs/)
   const members = JSON.parse(readFileSync(join(developer.home, 'members.json'), 'utf8'))
-  t.ok(members.includes(adminStatusId(admin.home)), 'a member remembers whom it met, to dial them by key after a restart')
+  t.ok(members.some(([id, role]: [string, string]) => id === adminStatusId(admin.home) && role === 'admin'), 'a member remembers whom it met and its role, to dial them by key after a restart')
 
   const status = await developer.run(['status', '--json'])
   t.equal(status.json.mode, 'daemon')

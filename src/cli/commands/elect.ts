@@ -19,7 +19,7 @@ function render (ctx: CommandContext, status: ElectStatus, headline: string): st
   ]
   if (status.peers.length > 0) {
     lines.push(table(['peer', 'role', 'connected', 'voter', 'last heard'], status.peers.map(p => [
-      short(p.id) + (p.id === status.leader ? ' *' : ''), p.role ?? '?', p.connected ? 'yes' : 'no', p.voter ? 'yes' : 'no',
+      short(p.id) + (p.id === status.leader ? ' *' : ''), p.role ?? 'not met', p.connected ? 'yes' : 'no', p.voter ? 'yes' : 'no',
       p.lastContactMs === null ? 'never' : `${p.lastContactMs} ms ago`
     ]), useColor(ctx)))
   }
