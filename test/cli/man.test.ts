@@ -1,6 +1,6 @@
 // Every command has a man page, listed on the main page, and each page names the options its command has.
 import t from 'tap'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { buildProgram } from '../../src/cli/program.js'
 import { processIo } from '../../src/cli/io.js'
@@ -21,4 +21,10 @@ t.test('each command has its page, and the page documents every long option', as
     const options = [command, ...command.commands].flatMap(c => c.options.map(o => o.long)).filter((o): o is string => o !== undefined)
     for (const option of new Set(options)) t.ok(page.includes(option), `${command.name()}: ${option} is documented`)
   }
+})
+
+t.test('the package installs every page (package.json `man`), so `man bzzz-ctx` works after npm install -g', async t => {
+  const listed = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { man?: string[] }).man ?? []
+  const pages = readdirSync(join(PACKAGE_ROOT, 'man')).filter(f => /\.\d$/.test(f)).map(f => `./man/${f}`).sort()
+  t.same([...listed].sort(), pages, 'package.json lists exactly the pages in man/')
 })
