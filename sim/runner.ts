@@ -31,6 +31,8 @@ export const BREAKS = ['double-vote', 'ack-before-replicate', 'leak-role', 'forg
 export type BreakMode = typeof BREAKS[number]
 /** Virtual time per step of the memory-mode loop. */
 export const STEP_MS = 10
+/** How often (real time) a long run says where it is. */
+export const PROGRESS_INTERVAL_MS = 5_000
 /** The liveness phase's bound: the cluster must converge within it after the final heal. */
 export const LIVENESS_BOUND_MS = 30_000
 /** Roles of the nodes after the admin, in turn. */
@@ -44,6 +46,8 @@ export interface RunOptions {
   break?: BreakMode
   /** Told of progress, one line at a time. */
   log?: (line: string) => void
+  /** How often (real ms) a progress line is logged at the most (default PROGRESS_INTERVAL_MS). */
+  progressIntervalMs?: number
   /** Keep the homes (their directory is in the report). */
   keep?: boolean
 }
@@ -97,8 +101,18 @@ export async function runSimulation (options: RunOptions): Promise<SimReport> {
   let retrieveMismatches = 0
   let opFailures = 0
 
+  /** A progress line at most every PROGRESS_INTERVAL_MS of real time, so a long run is never silent. */
+  let lastProgress = performance.now()
+  const progress = (line: () => string): void => {
+    const now = performance.now()
+    if (now - lastProgress < (options.progressIntervalMs ?? PROGRESS_INTERVAL_MS)) return
+    lastProgress = now
+    log(line())
+  }
+
   // ---- the cluster: an admin and invited members, each a real home on disk -------------------------------------
   for (let i = 0; i < scenario.nodes; i++) {
+    progress(() => `  creating homes: ${i} of ${scenario.nodes}`)
     const role = i === 0 ? 'admin' : SIM_ROLES[(i - 1) % SIM_ROLES.length]!
     const home = join(dir, `n${i}`)
     if (i === 0) await LocalPeer.init(home, { cluster: 'sim', role, project: SIM_PROJECT, replicationFactor: scenario.replicationFactor })
@@ -279,6 +293,7 @@ export async function runSimulation (options: RunOptions): Promise<SimReport> {
       } else {
         await new Promise(r => setTimeout(r, STEP_MS))
       }
+      progress(() => `  ${(clock.now() / 1000).toFixed(1)} s simulated in ${((performance.now() - started) / 1000).toFixed(0)} s; ${leaderOf() === null ? 'no leader' : `leader ${nameOf(leaderOf()!)}`}`)
       const leader = leaderOf()
       if (leaderLostAt !== null && leader !== null && leader !== lostLeader) { failovers.push(clock.now() - leaderLostAt); leaderLostAt = null }
       if (each !== undefined && await each()) return true
@@ -289,7 +304,11 @@ export async function runSimulation (options: RunOptions): Promise<SimReport> {
   let history: SimHistory
   try {
     log(`seed ${seed}: ${scenario.nodes} nodes (${mode}), scenario ${scenario.name}${options.break !== undefined ? `, broken: ${options.break}` : ''}`)
-    for (const peer of peers) await start(peer)
+    for (const peer of peers) {
+      progress(() => `  starting peers: ${peer.index} of ${peers.length}`)
+      await start(peer)
+    }
+    progress(() => `  ${peers.length} peers started in ${((performance.now() - started) / 1000).toFixed(0)} s; connecting them (a full mesh of ${peers.length * (peers.length - 1) / 2} links)`)
 
     // ---- safety phase: the steps, on time ------------------------------------------------------------------------
     const origin = clock.now()

@@ -23,8 +23,10 @@ function c (report: SimReport, name: string): string {
 for (const file of readdirSync(SCENARIOS).filter(f => f.endsWith('.json')).sort()) {
   t.test(`scenario ${file} (memory): every check holds`, async t => {
     const scenario = readScenario(join(SCENARIOS, file))
-    const report = await runSimulation({ scenario, seed: scenario.seed ?? 1, mode: 'memory' })
+    const lines: string[] = []
+    const report = await runSimulation({ scenario, seed: scenario.seed ?? 1, mode: 'memory', log: line => lines.push(line), progressIntervalMs: 250 })
     t.same(failed(report), [], `seed ${report.seed}: ${report.faults.length} faults, ${report.metrics.acked_writes} acked writes`)
+    t.ok(lines.some(line => /^ {2}\d+\.\d s simulated in \d+ s; (leader n\d+|no leader)$/.test(line)), `a long run says where it is (${lines.length} lines)`)
     t.ok(Number(report.metrics.acked_writes) > 0, 'the workload wrote')
     t.ok(report.faults.length > 0, 'the nemesis acted')
   })

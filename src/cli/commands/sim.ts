@@ -43,7 +43,7 @@ function render (ctx: CommandContext, report: import('../../../sim/runner.js').S
 export function simCommand (env: CliEnv): Command {
   return new Command('sim')
     .description('simulate a cluster of real peers in this process under partitions and crashes, and check that nothing acknowledged is lost')
-    .option('--nodes <n>', 'peers (default: the scenario\'s; 5 with --random-faults)', parseWhole('--nodes', 1, 10_000))
+    .option('--nodes <n>', 'peers (default: the scenario\'s; 5 with --random-faults); a full mesh: 40 run at a quarter of real time', parseWhole('--nodes', 1, 10_000))
     .option('--seed <s>', 'the seed of every random choice (default: the scenario\'s, else random); printed first', parseWhole('--seed', 0, 0xffffffff))
     .option('--scenario <file>', 'a scenario file (see fixtures/scenarios/)')
     .addOption(new Option('--mode <mode>', 'memory: virtual time and an in-memory network; swarm: real Hyperswarm on a loopback DHT').choices([...MODES]).default('memory'))
