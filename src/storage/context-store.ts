@@ -83,6 +83,11 @@ function byDepth (records: readonly ContextRecord[]): ContextRecord[] {
   return keyed.map(({ record }) => record)
 }
 
+/** The error Corestore's storage gives when another process holds the store's lock. */
+function isStoreLocked (err: unknown): boolean {
+  return /could not be locked|lock hold by current process|LOCK: Resource temporarily unavailable/i.test(String((err as Error)?.message ?? ''))
+}
+
 /** The longest a write keeps the event loop before it lets timers and I/O run (a fraction of an election timeout). */
 export const WRITE_SLICE_MS = 20
 
@@ -126,7 +131,11 @@ export class ContextStore {
         // A move to another file system is a copy too (new inodes), and moving it back makes another copy.
         throw corrupt(`the store at ${dir} is a copy of another (${(err as Error).message}): it was copied, restored from a backup, or moved to another file system, and a copy would fork its original's log. Within one file system a home can be moved (mv); otherwise init a new home and join the cluster with an invite`, err)
       }
-      throw corrupt(`the store at ${dir} cannot be opened (${(err as Error).message}): is another bzzz-ctx using it?`, err)
+      if (isStoreLocked(err)) {
+        // Only one process opens a store at a time: without a daemon, another command on this home holds it.
+        throw unavailable(`the store at ${dir} is in use by another bzzz-ctx command on this home (a generate takes a while on a large tree): run this again once it has finished`)
+      }
+      throw corrupt(`the store at ${dir} cannot be opened (${(err as Error).message})`, err)
     }
     return store
   }

@@ -288,3 +288,21 @@ t.test('words from other members reach the terminal as text: escapes are shown, 
   t.equal(bad.code, 2)
   t.notMatch(bad.stderr, /\u001b/, 'an error quoting the input escapes it')
 })
+
+t.test('a home in use by another command (a long generate): exit 5, one line saying so, not "damaged"; free again, it works', async t => {
+  const home = tempHome()
+  t.equal((await cli(['--home', home, 'init', '--cluster', 'c', '--role', 'admin', '--project', 'shop'])).code, 0)
+  const { LocalPeer } = await import('../../src/node/local-peer.js')
+  const busy = await LocalPeer.open(home)
+  try {
+    for (const args of [['status'], ['retrieve', 'ucxl://shop/', '--role', 'viewer'], ['generate', dirname(home)]]) {
+      const run = await cliProcess(['--home', home, '--json', ...args])
+      t.equal(run.code, 5, `${args[0]}: exit 5, unavailable`)
+      oneLine(t, run.stderr, /is in use by another bzzz-ctx command on this home .*run this again once it has finished/)
+      t.equal(run.json?.error?.code, 'UNAVAILABLE', `${args[0]}: code UNAVAILABLE, not CORRUPT`)
+    }
+  } finally {
+    await busy.close()
+  }
+  t.equal((await cli(['--home', home, 'status'])).code, 0, 'once the other command has finished, the home opens')
+})
