@@ -239,6 +239,11 @@ export class ContextStore {
    */
   private async catchUp (): Promise<void> {
     const from = this.view.applied(this.writer)
+    if (from > this.log.length) {
+      // The view was built from blocks this log no longer holds: its database was damaged or deleted. Appending now
+      // would write other entries under the same sequence numbers (a fork of this peer's log), which the view never shows.
+      throw corrupt(`the store at ${this.dir} is damaged: this peer's log holds ${this.log.length} of the ${from} entries its view was built from (was store/db deleted or damaged?), and writing to it would fork the log. Move the home aside and init a new one (in a cluster, join with a new invite)`)
+    }
     const CHUNK = 512
     for (let start = from; start < this.log.length; start += CHUNK) {
       const end = Math.min(this.log.length, start + CHUNK)

@@ -306,3 +306,28 @@ t.test('a home in use by another command (a long generate): exit 5, one line say
   }
   t.equal((await cli(['--home', home, 'status'])).code, 0, 'once the other command has finished, the home opens')
 })
+
+t.test('a log that lost entries its view was built from is refused: nothing is written over it (a fork), one line says why', async t => {
+  const home = tempHome()
+  t.equal((await cli(['--home', home, 'init', '--cluster', 'c', '--role', 'admin', '--project', 'shop'])).code, 0)
+  const record = join(dirname(home), 'r.json')
+  writeFileSync(record, JSON.stringify({ address: 'ucxl://shop/a', kind: 'directory', summary: 'A' }))
+  t.equal((await cli(['--home', home, 'distribute', '--file', record])).code, 0)
+  // What a damaged or deleted database leaves: the log shorter than the view's checkpoint says it was.
+  const { default: Corestore } = await import('corestore')
+  const corestore = new Corestore(join(home, 'store'))
+  const log = corestore.get({ name: 'log' })
+  await log.ready()
+  await (log as unknown as { truncate: (length: number) => Promise<void> }).truncate(0)
+  await corestore.close()
+  for (const args of [['status'], ['retrieve', 'ucxl://shop/a', '--role', 'viewer'], ['distribute', '--file', record]]) {
+    const run = await cli(['--home', home, ...args])
+    t.equal(run.code, 1, `${args[0]}: exit 1`)
+    oneLine(t, run.stderr, /is damaged: this peer's log holds 0 of the 1 entries its view was built from .*would fork the log\. Move the home aside and init a new one/)
+  }
+  const corestoreAgain = new Corestore(join(home, 'store'))
+  const logAgain = corestoreAgain.get({ name: 'log' })
+  await logAgain.ready()
+  t.equal(logAgain.length, 0, 'nothing was appended to the damaged log')
+  await corestoreAgain.close()
+})
