@@ -11,7 +11,7 @@ import { parseSealedRoleKey, sealRoleKey, type SealedRoleKey } from '../crypto/r
 import type { RoleDirectoryEntry } from '../crypto/role-directory.js'
 import { accessDenied, badInput, badUsage, isBzzzError } from '../errors.js'
 import { certificateProblem, issueCertificate, type Certificate } from '../net/certificate.js'
-import { issueRoster, readRoster, rosterProblem, writeRoster, type SignedRoster } from './roster.js'
+import { issueRoster, loadRoster, rosterProblem, writeRoster, type SignedRoster } from './roster.js'
 import { CONFIG_FORMAT, homeExists, readConfig, roleEntry, writeConfig, type ClusterInfo, type PeerConfig } from './home.js'
 
 export const INVITE_PREFIX = 'bzzz1:'
@@ -61,7 +61,7 @@ export async function createInvite (home: string, role: string, options: { ttlMs
   const certificate = issueCertificate(keyring.identity, { cluster: config.cluster.id, node: identity.nodeId, role, issuedAt: now, expiresAt: null })
   const roleKeys = keyring.epochs(role).map(epoch => sealRoleKey(keyring.roleKeyPair(role, epoch)!, identity.box.publicKey))
   // The roster grows by this member now: votes are counted out of it from the moment the invite exists.
-  const before = readRoster(home, { cluster: config.cluster.id, adminKey: config.cluster.adminKey }) ?? issueRoster(keyring.identity, config.cluster.id, 1, [keyring.nodeId])
+  const before = loadRoster(home, { cluster: config.cluster.id, adminKey: config.cluster.adminKey }) ?? issueRoster(keyring.identity, config.cluster.id, 1, [keyring.nodeId])
   const roster = issueRoster(keyring.identity, config.cluster.id, before.version + 1, [...before.members, identity.nodeId])
   await writeRoster(home, roster)
   const body: InviteBody = {

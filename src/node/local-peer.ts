@@ -23,7 +23,7 @@ import { isLeftOutOf } from '../intelligence/walk.js'
 import { CONFIG_FORMAT, DEFAULT_REPLICATION_FACTOR, homeExists, homePaths, readConfig, roleEntry, writeConfig, type PeerConfig } from './home.js'
 import { sectionCrypto } from './section-crypto.js'
 import { issueCertificate } from '../net/certificate.js'
-import { issueRoster, readRoster, writeRoster } from './roster.js'
+import { issueRoster, loadRoster, readRoster, rosterMembers, writeRoster } from './roster.js'
 import type { Priority } from '../leader/queue.js'
 import { DecisionIndex, DEFAULT_HOPS, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../temporal/decisions.js'
 
@@ -271,9 +271,15 @@ export class LocalPeer {
    * such a write would bypass their leader (and any peer, a viewer too, could make one that every peer then
    * takes as current): refused, with the way out.
    */
-  /** The members of the roster this home holds (1 before anyone was invited). */
+  /**
+   * The members of the roster this home holds (1 before anyone was invited). Without one (a home from before rosters),
+   * the members votes are counted out of: the admin and this peer. A damaged roster is refused, but by a daemon, which
+   * keeps the roster it holds and saves the newest its peers pass on.
+   */
   private rosterSize (): number {
-    return readRoster(this.home, { cluster: this.config.cluster.id, adminKey: this.config.cluster.adminKey })?.members.length ?? 1
+    const expect = { cluster: this.config.cluster.id, adminKey: this.config.cluster.adminKey }
+    const roster = this.inCluster ? readRoster(this.home, expect) : loadRoster(this.home, expect)
+    return rosterMembers(roster, this.config.cluster.adminKey, this.config.nodeId).length
   }
 
   private requireWriter (what: string): void {

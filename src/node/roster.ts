@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { signMessage, verifySignature, type NodeIdentity } from '../crypto/identity.js'
 import { writeFileAtomic } from '../crypto/atomic-file.js'
+import { corrupt } from '../errors.js'
 
 export const ROSTER_FORMAT = 1
 export const ROSTER_FILE = 'roster.json'
@@ -64,6 +65,27 @@ export function readRoster (home: string, expect: { cluster: string, adminKey: s
   } catch {
     return null
   }
+}
+
+/**
+ * The roster saved in a home for a decision taken on it alone (whether this peer may write without its leader, the
+ * next roster an invite signs): null when there is none, and a damaged one refused, never read as "no roster". Read
+ * as none, it would make one of several members its own leader, and an invite would re-sign the roster without the
+ * members invited before.
+ */
+export function loadRoster (home: string, expect: { cluster: string, adminKey: string }): SignedRoster | null {
+  const file = join(home, ROSTER_FILE)
+  if (!existsSync(file)) return null
+  let problem: string | null
+  let value: unknown
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8')) as unknown
+    problem = rosterProblem(value, expect)
+  } catch (err) {
+    problem = (err as Error).message
+  }
+  if (problem !== null) throw corrupt(`the roster ${file} is damaged (${problem}): restore it from a backup; a member's daemon (\`bzzz-ctx node start\`) takes the newest roster from its peers`)
+  return value as SignedRoster
 }
 
 export async function writeRoster (home: string, roster: SignedRoster): Promise<void> {

@@ -331,3 +331,32 @@ t.test('a log that lost entries its view was built from is refused: nothing is w
   t.equal(logAgain.length, 0, 'nothing was appended to the damaged log')
   await corestoreAgain.close()
 })
+
+t.test('a roster that is damaged or gone never makes one of several members its own leader, nor shrinks at the next invite', async t => {
+  const admin = tempHome()
+  t.equal((await cli(['--home', admin, 'init', '--cluster', 'c', '--role', 'admin', '--project', 'shop'])).code, 0)
+  const invite = await cli(['--home', admin, '-q', 'invite', '--role', 'developer'])
+  t.equal(invite.code, 0)
+  const dev = tempHome()
+  t.equal((await cli(['--home', dev, 'init', '--join', invite.stdout.trim()])).code, 0)
+  const record = join(dirname(dev), 'r.json')
+  writeFileSync(record, JSON.stringify({ address: 'ucxl://shop/a', kind: 'directory', summary: 'A' }))
+
+  // Gone (a home from before rosters has none): the members are still the admin and this peer.
+  rmSync(join(dev, 'roster.json'))
+  let run = await cli(['--home', dev, 'distribute', '--file', record])
+  t.equal(run.code, 5, 'a member without its roster does not write as its own leader')
+  oneLine(t, run.stderr, /this peer is one of 2 members of cluster "c": distribute goes through its leader/)
+  t.equal((await cli(['--home', dev, 'status', '--json'])).json.members, 2)
+
+  // Damaged: refused with the file named, and left as it was.
+  const rosterFile = join(admin, 'roster.json')
+  const damaged = readFileSync(rosterFile, 'utf8').slice(0, 40)
+  writeFileSync(rosterFile, damaged)
+  for (const args of [['status'], ['distribute', '--file', record], ['invite', '--role', 'viewer']]) {
+    run = await cli(['--home', admin, ...args])
+    t.equal(run.code, 1, `${args[0]}: exit 1`)
+    oneLine(t, run.stderr, /the roster .*roster\.json is damaged \(.*\): restore it from a backup/)
+  }
+  t.equal(readFileSync(rosterFile, 'utf8'), damaged, 'the damaged roster is kept, not re-signed without the members invited before')
+})
