@@ -89,6 +89,20 @@ t.test('bad input to retrieve and distribute', async t => {
   t.equal(run.code, 2)
   oneLine(t, run.stderr, /insights\[0\] needs a role or a level/)
 
+  // A device without end is refused at the size limit, not read forever; bytes that are not UTF-8 are refused, not
+  // stored as U+FFFD; a byte-order mark, as some editors write, is read past.
+  run = await cli(['--home', home, 'distribute', '--file', '/dev/zero'])
+  t.equal(run.code, 2, '/dev/zero')
+  oneLine(t, run.stderr, /\/dev\/zero is over 4 MiB/)
+  writeFileSync(malformed, Buffer.concat([Buffer.from('{"address":"ucxl://p/src/b.go","kind":"file","summary":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]))
+  run = await cli(['--home', home, 'distribute', '--file', malformed])
+  t.equal(run.code, 2, 'Latin-1 bytes')
+  oneLine(t, run.stderr, /is not UTF-8 text/)
+  writeFileSync(malformed, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify({ address: 'ucxl://p/src/b.go', kind: 'file', summary: 'café' }))]))
+  run = await cli(['--home', home, 'distribute', '--file', malformed])
+  t.equal(run.code, 0, `a byte-order mark is read past: ${run.stderr}`)
+  t.equal((await cli(['--home', home, 'retrieve', 'ucxl://p/src/b.go', '--role', 'developer', '--json'])).json.context.summary, 'café')
+
   const after = await cli(['--home', home, 'retrieve', 'ucxl://p/src/a.go', '--role', 'developer', '--json'])
   t.equal(after.code, 0, 'nothing damaged: the record is still there')
   t.equal(after.json.context.summary, 'A')

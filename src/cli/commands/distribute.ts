@@ -1,7 +1,7 @@
 /** `bzzz-ctx distribute --file CONTEXT.json --roles R,...`: distribute a hand-written context record. */
-import { readFileSync } from 'node:fs'
+import { closeSync, openSync, readSync } from 'node:fs'
 import { Command } from 'commander'
-import { badInput, badUsage, notFound } from '../../errors.js'
+import { badInput, badUsage, isBzzzError, notFound } from '../../errors.js'
 import type { CliEnv } from '../cli-env.js'
 import { parseList } from '../cli-env.js'
 import { emit } from '../io.js'
@@ -10,17 +10,47 @@ import { formatBytes } from '../render.js'
 
 export const MAX_CONTEXT_FILE_BYTES = 4 * 1024 * 1024
 
-function readJson (file: string): unknown {
-  let text: string
+/**
+ * The file's bytes, at most MAX_CONTEXT_FILE_BYTES: read in pieces and stopped past the limit, so a device or a pipe
+ * without end (`--file /dev/zero`) is refused rather than read forever.
+ */
+function readBounded (file: string): Buffer {
+  const fd = openSync(file, 'r')
   try {
-    text = readFileSync(file, 'utf8')
+    const buffer = Buffer.allocUnsafe(MAX_CONTEXT_FILE_BYTES + 1)
+    let length = 0
+    while (length < buffer.length) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null)
+      if (n === 0) break
+      length += n
+    }
+    if (length > MAX_CONTEXT_FILE_BYTES) throw badInput(`${file} is over ${MAX_CONTEXT_FILE_BYTES / 1024 / 1024} MiB`)
+    return buffer.subarray(0, length)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
+
+function readJson (file: string): unknown {
+  let bytes: Buffer
+  try {
+    bytes = readBounded(file)
   } catch (err) {
+    if (isBzzzError(err)) throw err
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENOENT') throw notFound(`no such file: ${file}`)
     if (code === 'EISDIR') throw badInput(`${file} is a directory, not a context JSON file`)
     throw badInput(`cannot read ${file}: ${(err as Error).message}`)
   }
-  if (Buffer.byteLength(text) > MAX_CONTEXT_FILE_BYTES) throw badInput(`${file} is over ${MAX_CONTEXT_FILE_BYTES / 1024 / 1024} MiB`)
+  let text: string
+  try {
+    // A byte-order mark, as some editors write, is dropped; bytes that are not UTF-8 are refused, not stored as U+FFFD.
+    text = UTF8.decode(bytes)
+  } catch {
+    throw badInput(`${file} is not UTF-8 text: save it as UTF-8`)
+  }
   try {
     return JSON.parse(text)
   } catch (err) {
