@@ -38,10 +38,12 @@ const UNSAFE_FOR_TERMINAL = /\u001b\[[0-9;]*m|[\u0000-\u0008\u000b-\u001f\u007f-
 
 /**
  * Text for a terminal: every control character but line feed and tab, and every layout character, written
- * as an escape (`\x1b`, `\u202e`); colour sequences (ESC [ ... m) are kept, for they only colour text.
+ * as an escape (`\x1b`, `\u202e`). Colour sequences (ESC [ ... m) are kept when `colour` is set, for they only
+ * colour text; without it (--no-color, NO_COLOR, a pipe) the output has none of its own, so any there came from
+ * stored text and are escaped as well.
  */
-export function forTerminal (text: string): string {
-  return text.replace(UNSAFE_FOR_TERMINAL, (match) => match.length > 1 ? match : escape(match))
+export function forTerminal (text: string, colour = false): string {
+  return text.replace(UNSAFE_FOR_TERMINAL, (match) => match.length > 1 ? (colour ? match : escape(match[0]!) + match.slice(1)) : escape(match))
 }
 
 /** A value quoted in a message: control and layout characters escaped, cut to `max` characters. */

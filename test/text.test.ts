@@ -7,7 +7,8 @@ t.test('forTerminal: controls and layout characters become escapes; colours, lin
   t.equal(forTerminal('over\rwrite'), 'over\\x0dwrite')
   t.equal(forTerminal('x\u202Ey\u2066z\u2028w'), 'x\\u202ey\\u2066z\\u2028w')
   t.equal(forTerminal('x\u009by'), 'x\\x9by', 'a C1 control sequence introducer')
-  t.equal(forTerminal('\u001b[36mhead\u001b[39m\tcell\nnext'), '\u001b[36mhead\u001b[39m\tcell\nnext', 'colour sequences, tabs and line feeds are kept')
+  t.equal(forTerminal('\u001b[36mhead\u001b[39m\tcell\nnext', true), '\u001b[36mhead\u001b[39m\tcell\nnext', 'with colour on, colour sequences, tabs and line feeds are kept')
+  t.equal(forTerminal('\u001b[31mred\u001b[0m\tcell'), '\\x1b[31mred\\x1b[0m\tcell', 'with colour off (a pipe, --no-color), colour sequences are escaped too')
   t.equal(forTerminal('naïve 日本 🚀'), 'naïve 日本 🚀', 'other text is unchanged')
 })
 

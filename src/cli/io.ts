@@ -58,7 +58,7 @@ export function emit (ctx: CommandContext, data: unknown, human: () => string): 
   }
   if (ctx.global.quiet) return
   // What people read holds other members' words (titles, summaries, names): shown, never obeyed by the terminal.
-  const text = forTerminal(human())
+  const text = forTerminal(human(), useColor(ctx))
   if (text !== '') ctx.io.stdout.write(text.endsWith('\n') ? text : text + '\n')
 }
 

@@ -294,7 +294,7 @@ t.test('words from other members reach the terminal as text: escapes are shown, 
     const run = await cli(['--home', home, ...args])
     t.equal(run.code, 0, args[0])
     t.notMatch(run.stdout, /\u001b\[2J|\r|\u202E/, `${args[0]}: no raw screen-clearing escape, carriage return or direction override`)
-    if (args[0] !== 'hops') t.match(run.stdout, /clear\\x1b\[2Jscreen/, `${args[0]}: the escape is shown`)
+    if (args[0] !== 'hops') t.match(run.stdout, /clear\\x1b\[2Jscreen\\x1b\[31mred/, `${args[0]}: the escapes are shown, a colour too: the output is not coloured on a pipe`)
   }
   const json = await cli(['--home', home, 'retrieve', 'ucxl://shop/h.py', '--role', 'developer', '--json'])
   t.equal(json.json.context.summary, hostile, '--json gives the exact text')
