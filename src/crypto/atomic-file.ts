@@ -17,6 +17,7 @@ export async function ensurePrivateDir (dir: string, mode: number = PRIVATE_DIR_
     await chmod(dir, mode)
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message
+    if (reason === 'EEXIST' || reason === 'ENOTDIR') throw new BzzzError('BAD_USAGE', `cannot create the directory ${dir}: it, or a folder above it, is a file: choose another place, for a home with --home or $BZZZ_HOME`, { cause: err })
     throw new BzzzError('FAILURE', `cannot create the directory ${dir} (${reason}): choose a writable place, for a home with --home or $BZZZ_HOME`, { cause: err })
   }
 }

@@ -1,8 +1,8 @@
 /** A peer's home directory: where it is, what it holds, and its configuration file. */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { corrupt, noHome, badInput } from '../errors.js'
+import { corrupt, noHome, badInput, badUsage } from '../errors.js'
 import { isAccessLevel } from '../crypto/levels.js'
 import { writeFileAtomic } from '../crypto/atomic-file.js'
 import type { RoleDirectoryEntry } from '../crypto/role-directory.js'
@@ -100,9 +100,18 @@ function configProblem (value: unknown): string | null {
   return null
 }
 
+function isFile (path: string): boolean {
+  try {
+    return !statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
 export function readConfig (dir: string): PeerConfig {
   const paths = homePaths(dir)
   if (!existsSync(paths.config)) {
+    if (isFile(dir)) throw badUsage(`the home ${dir} is a file, not a directory: pass a directory with --home or $BZZZ_HOME`)
     // Keys without a config: a home that lost its config.json, not a missing one (init would refuse the keys).
     if (existsSync(join(dir, 'keys', 'node.json')) || existsSync(join(dir, 'keys', 'roles.json'))) {
       throw corrupt(`the home ${dir} has keys but no config.json: restore config.json from a backup, or move the home aside and init or join anew`)

@@ -20,6 +20,19 @@ t.test('no home: exit 5 and the way out', async t => {
   }
   const json = await cli(['--home', home, 'status', '--json'])
   t.same(json.json, { error: { code: 'NO_HOME', message: json.stderr.trim().replace(/^bzzz-ctx: /, '') } }, '--json also prints the error object')
+
+  // A home that is a file, or below one: said so (it was "run init", and init then failed with EEXIST), exit 2.
+  const file = join(dirname(home), 'not-a-home')
+  writeFileSync(file, 'x')
+  for (const [args, pattern] of [[['status'], /the home .*not-a-home is a file, not a directory/], [['init', '--cluster', 'c', '--role', 'admin'], /cannot create the directory .*not-a-home: it, or a folder above it, is a file/]] as const) {
+    const run = await cli(['--home', file, ...args])
+    t.equal(run.code, 2, `${args[0]} on a file exits 2`)
+    oneLine(t, run.stderr, pattern)
+  }
+  const below = await cli(['--home', join(file, 'sub'), 'init', '--cluster', 'c', '--role', 'admin'])
+  t.equal(below.code, 2, 'init below a file exits 2')
+  oneLine(t, below.stderr, /it, or a folder above it, is a file/)
+  t.equal(readFileSync(file, 'utf8'), 'x', 'the file is untouched')
 })
 
 t.test('bad usage: unknown command, unknown flag, missing argument, bad depth: exit 2', async t => {
@@ -230,13 +243,11 @@ t.test('a missing command is bad usage (exit 2) with the help on stderr; a multi
 })
 
 t.test('a home that cannot be made: one line naming the directory, at once (under /proc Node\'s own mkdir -p never returned)', async t => {
-  const file = join(dirname(tempHome()), 'a-file')
-  writeFileSync(file, 'not a directory')
-  for (const home of ['/proc/bzzz-ctx-test/home', join(file, 'home')]) {
-    const run = await cliProcess(['--home', home, 'init', '--cluster', 'c', '--role', 'admin'], {}, 20_000)
-    t.equal(run.code, 1, home)
-    t.match(run.stderr, new RegExp(`^bzzz-ctx: cannot create the directory ${home.replace(/[/.]/g, '\\$&')} \\((ENOENT|ENOTDIR)\\): choose a writable place`))
-  }
+  // (A home below a file is bad usage, exit 2: see "no home".)
+  const home = '/proc/bzzz-ctx-test/home'
+  const run = await cliProcess(['--home', home, 'init', '--cluster', 'c', '--role', 'admin'], {}, 20_000)
+  t.equal(run.code, 1, home)
+  t.match(run.stderr, new RegExp(`^bzzz-ctx: cannot create the directory ${home.replace(/[/.]/g, '\\$&')} \\(ENOENT\\): choose a writable place`))
   const huge = await cli(['--home', tempHome(), 'retrieve', 'ucxl://p/a', '--depth', '99999999999999999999'])
   t.equal(huge.code, 2)
   oneLine(t, huge.stderr, /--depth must be from 0 to \d+, not 99999999999999999999$/)
