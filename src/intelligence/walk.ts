@@ -308,7 +308,10 @@ export async function walkTree (options: WalkOptions): Promise<WalkResult> {
   while (deferredLinks.length > 0) {
     const link = deferredLinks.shift() as PendingDirectory
     // A link to the target or one of its ancestors is a loop back into what is being walked.
-    if (isInside(link.real, targetReal)) continue
+    if (isInside(link.real, targetReal)) {
+      skipped.push({ path: link.path, reason: 'symlink-loop' })
+      continue
+    }
     walkFrom(link)
   }
 

@@ -74,11 +74,13 @@ t.test('symlinks: out of the root skipped, inside followed once, loops end', asy
   symlinkSync(join(root, 'lib', 'util.py'), join(root, 'alias.py'))
   const walk = await walkTree({ root })
   t.same(paths(walk.files), ['alias.py', 'app/main.py', 'lib/util.py'])
-  t.same(walk.skipped, [{ path: 'escape-dir', reason: 'symlink-outside-root' }, { path: 'escape.py', reason: 'symlink-outside-root' }])
+  // A link back to the root (or to any folder above what is walked) is a loop: reported, not followed.
+  t.same(walk.skipped, [{ path: 'escape-dir', reason: 'symlink-outside-root' }, { path: 'escape.py', reason: 'symlink-outside-root' }, { path: 'lib/loop', reason: 'symlink-loop' }])
 
   // Restricted to app/, the link into lib/ is the way there: followed, once.
   const app = await walkTree({ root, target: join(root, 'app') })
   t.same(paths(app.files), ['app/lib-link/util.py', 'app/main.py'])
+  t.same(app.skipped, [{ path: 'app/lib-link/loop', reason: 'symlink-loop' }])
 })
 
 t.test('a target restricts the walk while the root .gitignore still applies; paths stay relative to the root', async t => {
