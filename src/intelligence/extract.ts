@@ -206,10 +206,11 @@ export class SymbolExtractor {
   /** @param timeoutMs the parse and the query of one file each stop after this long (the file is then `parsed: false`). */
   constructor (private readonly grammar: Grammar, private readonly timeoutMs = DEFAULT_FILE_TIMEOUT_MS) {}
 
-  extract (fullSource: string): Extraction {
+  extract (original: string): Extraction {
     const { parser, query, spec } = this.grammar
     const timeoutMicros = Math.max(1, Math.round(this.timeoutMs * 1000))
     parser.setTimeoutMicros(timeoutMicros)
+    const fullSource = spec.prepare === undefined ? original : spec.prepare(original)
     const skeleton = spec.skeleton?.(fullSource)
     let source = skeleton?.text ?? fullSource
     let tree = parser.parse(source)

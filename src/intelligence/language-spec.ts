@@ -40,6 +40,11 @@ export interface LanguageSpec {
     strings?: ReadonlyMap<number, string>
     symbols?: ReadonlyArray<{ name: string, kind: string, line: number }>
   }
+  /**
+   * The source as the grammar should read it, with what it misreads blanked (C++ export macros): the same length and
+   * lines, so that positions and names read from it are those of the file. Runs before `skeleton`.
+   */
+  prepare?: (source: string) => string
   /** The file doc is a docstring: the first statement, a string (Python). */
   moduleDocstring?: boolean
   /** Callees whose string argument is an import (`require`, `source`, `Import-Module`). */

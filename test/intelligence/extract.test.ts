@@ -447,6 +447,38 @@ t.test('c++: a macro before the return type, methods of a class template defined
   ])
 })
 
+t.test('c++: export and visibility macros in a class head keep the class and its members; methods returning pointers and references', async t => {
+  const a = await analyze('cpp', [
+    '#include "llvm/Pass.h"',
+    'namespace llvm {',
+    '/// Runs over a module.',
+    'class LLVM_LIBRARY_VISIBILITY ModulePass final : public Pass, private Noncopyable {',
+    'public:',
+    '  explicit ModulePass(char &id);',
+    '  static ModulePass *create();',
+    '  const char &name() const;',
+    '  bool run() override { return true; }',
+    '};',
+    '}',
+    'struct Q_CORE_EXPORT QPoint {',
+    '  int x() const;',
+    '};',
+    'class DLL_API ALIGNED(8) Buffer {',
+    '  void clear();',
+    '};',
+    'class DLL_API Forward;',
+    'class HANDLE final {',
+    '  void close();',
+    '};'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), [
+    'namespace llvm@2', 'class ModulePass@4', 'method ModulePass@6 <ModulePass', 'method create@7 <ModulePass', 'method name@8 <ModulePass',
+    'method run@9 <ModulePass', 'struct QPoint@12', 'method x@13 <QPoint', 'class Buffer@15', 'method clear@16 <Buffer', 'class HANDLE@19',
+    'method close@20 <HANDLE'
+  ])
+  t.equal(docOf(a, 'ModulePass'), 'Runs over a module.')
+})
+
 t.test('nested modules, namespaces and classes keep their members', async t => {
   const python = await analyze('python', [
     'import sys',

@@ -1,19 +1,38 @@
 /**
  * C and C++: functions (and `A::f` definitions as methods of A), prototypes, classes, structs, unions, enums,
  * namespaces, typedefs, `#define`d constants (not include guards, which define no value) and function-like macros;
- * includes. A prototype's name must be a plain or qualified name: `int (*handler)(int);` declares a variable.
+ * includes. A prototype's name must be a plain or qualified name: `int (*handler)(int);` declares a variable. Export
+ * macros in a class head (`class Q_CORE_EXPORT QObject`) are blanked before the parse.
  */
 import { hasChild, nodeText, set, type LanguageSpec } from '../language-spec.js'
 
 const STORAGE = set('storage_class_specifier')
 const STATIC = /^static$/
 
+/**
+ * Export and visibility macros between a class key and the name (`class Q_CORE_EXPORT QObject : public X {`,
+ * `struct LLVM_LIBRARY_VISIBILITY Foo {`, `class DECL(x) A B final {`): upper-case words, perhaps with arguments,
+ * before a name that a body, a base clause or `final` follows. The grammar cannot know them for macros: it reads the
+ * first for the name, then a declaration or a function named like the class, and loses the class and its members.
+ * Arguments and template arguments are bounded so that no text is scanned more than a few hundred characters per class key.
+ */
+const CLASS_MACROS = /\b(?:class|struct|union)\s+((?:[A-Z_][A-Z0-9_]+(?:\s*\([^()\n]{0,200}\))?\s+)+)(?=(?!final\b)[A-Za-z_]\w*\s*(?:<[^;{}()\n]{0,200}>\s*)?(?:final\b\s*)?(?:\{|:(?!:)))/g
+const NOT_NEWLINE = /[^\r\n]/g
+
+/** The source with the export macros of class heads blanked, every other character in its place. */
+export function blankClassMacros (source: string): string {
+  return source.replace(CLASS_MACROS, (head: string, macros: string) => head.slice(0, head.length - macros.length) + macros.replace(NOT_NEWLINE, ' '))
+}
+
 export const cpp: LanguageSpec = {
   query: `
 (function_definition declarator: (function_declarator declarator: (_) @function)) @def
 (function_definition declarator: (pointer_declarator declarator: (function_declarator declarator: (_) @function))) @def
 (function_definition declarator: (reference_declarator (function_declarator declarator: (_) @function))) @def
-(field_declaration declarator: (function_declarator declarator: (field_identifier) @method)) @def
+(field_declaration declarator: (function_declarator declarator: [(field_identifier) (operator_name)] @method)) @def
+(field_declaration declarator: (pointer_declarator declarator: (function_declarator declarator: (field_identifier) @method))) @def
+(field_declaration declarator: (pointer_declarator declarator: (pointer_declarator declarator: (function_declarator declarator: (field_identifier) @method)))) @def
+(field_declaration declarator: (reference_declarator (function_declarator declarator: [(field_identifier) (operator_name)] @method))) @def
 (class_specifier name: (type_identifier) @class body: (_)) @def
 (struct_specifier name: (type_identifier) @struct body: (_)) @def
 (union_specifier name: (type_identifier) @struct body: (_)) @def
@@ -29,6 +48,7 @@ export const cpp: LanguageSpec = {
 (preproc_include path: (_) @import)
 `,
   maxStartDepth: 13,
+  prepare: blankClassMacros,
   containers: { class_specifier: 'name', struct_specifier: 'name', union_specifier: 'name' },
   functions: set('function_definition', 'lambda_expression'),
   comments: set('comment'),
