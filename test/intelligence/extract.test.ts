@@ -729,6 +729,31 @@ t.test('c#: an alias using gives its target only; delegates are types', async t 
   t.same(a.imports, ['System', 'Newtonsoft.Json.JsonConvert', 'System.Math'])
 })
 
+t.test('c#: properties and events are variables of their type, public as written or as interface members', async t => {
+  const a = await analyze('csharp', [
+    'using System;',
+    'namespace Shop {',
+    '  public class Cart {',
+    '    /// <summary>How many items.</summary>',
+    '    public int Count { get; private set; }',
+    '    string Owner { get => owner; set => owner = value; }',
+    '    public event EventHandler Changed;',
+    '    public event EventHandler<ItemEventArgs> Added, Removed;',
+    '    event Action Cleared { add {} remove {} }',
+    '    public void Add() {}',
+    '  }',
+    '  public interface ICart { int Count { get; } event EventHandler Changed; }',
+    '  public record User(string Name) { public string Display => Name; }',
+    '}'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), [
+    'namespace Shop@2', 'class Cart@3 +', 'variable Count@5 <Cart +', 'variable Owner@6 <Cart -', 'variable Changed@7 <Cart +',
+    'variable Added@8 <Cart +', 'variable Removed@8 <Cart +', 'variable Cleared@9 <Cart -', 'method Add@10 <Cart +', 'interface ICart@12 +',
+    'variable Count@12 <ICart +', 'variable Changed@12 <ICart +', 'class User@13 +', 'variable Display@13 <User +'
+  ])
+  t.equal(docOf(a, 'Count'), 'How many items.')
+})
+
 t.test('ruby: magic comments are not the file doc; methods of class << self belong to the class', async t => {
   const a = await analyze('ruby', [
     '# frozen_string_literal: true',

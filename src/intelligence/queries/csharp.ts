@@ -1,4 +1,7 @@
-/** C#: namespaces, classes, interfaces, structs, enums, records, delegates, methods and constructors; `using` directives (the target of `using A = B.C`). */
+/**
+ * C#: namespaces, classes, interfaces, structs, enums, records, delegates, methods and constructors, properties and events
+ * (variables of their type, as members); `using` directives (the target of `using A = B.C`).
+ */
 import { hasChild, set, type LanguageSpec } from '../language-spec.js'
 
 const MODIFIER = set('modifier')
@@ -13,6 +16,9 @@ export const csharp: LanguageSpec = {
 (record_declaration name: (identifier) @class) @def
 (method_declaration name: (identifier) @method) @def
 (constructor_declaration name: (identifier) @method) @def
+(property_declaration name: (identifier) @variable) @def
+(event_declaration name: (identifier) @variable) @def
+(event_field_declaration (variable_declaration (variable_declarator name: (identifier) @variable))) @def
 (namespace_declaration name: (_) @namespace) @def
 (file_scoped_namespace_declaration name: (_) @namespace) @def
 (using_directive [(identifier) (qualified_name)] @import .)
