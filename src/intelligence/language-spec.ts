@@ -8,7 +8,8 @@ import type { Node } from '@vscode/tree-sitter-wasm'
  * - `def` on the definition node (default: the name's parent);
  * - `doc` on a docstring inside the definition (Python);
  * - `import` on a module specifier; with `callee`, only when the callee is one of `importCallees`;
- * - `cjs.target` (must read `module.exports` or `exports`) and `exports.object` (its keys are exports).
+ * - `cjs.target` (must read `module.exports` or `exports`) and `exports.object` (its keys are exports);
+ * - any other name (`_attr`) serves a predicate of the pattern only (`(#any-of? @_attr "attr_reader" ...)`).
  */
 export interface LanguageSpec {
   /** The one query of the language, compiled once per worker. */

@@ -776,6 +776,35 @@ t.test('ruby: magic comments are not the file doc; methods of class << self belo
   t.equal(pragmasOnly.doc, undefined)
 })
 
+t.test('ruby: attr_accessor, attr_reader and attr_writer are variables of their class; constants at the top and in a class or module', async t => {
+  const a = await analyze('ruby', [
+    'VERSION = "1.0"',
+    'module Billing',
+    '  # The tax rate.',
+    '  RATE = 0.2',
+    '  class Invoice',
+    '    # The amounts.',
+    '    attr_accessor :total, :tax',
+    '    attr_reader "name"',
+    '    attr_writer(:note)',
+    '    LIMIT, MAX = 1, 2',
+    '    private attr_reader :secret',
+    '    def close',
+    '      local = 1',
+    '    end',
+    '  end',
+    'end',
+    'config.attr_reader :not_an_attribute'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), [
+    'constant VERSION@1', 'module Billing@2', 'constant RATE@4 <Billing', 'class Invoice@5 <Billing', 'variable total@7 <Invoice',
+    'variable tax@7 <Invoice', 'variable name@8 <Invoice', 'variable note@9 <Invoice', 'constant LIMIT@10 <Invoice', 'constant MAX@10 <Invoice',
+    'variable secret@11 <Invoice', 'method close@12 <Invoice'
+  ])
+  t.equal(docOf(a, 'RATE'), 'The tax rate.')
+  t.equal(docOf(a, 'total'), 'The amounts.')
+})
+
 t.test('python: dunder methods are public, other underscored names are not', async t => {
   const a = await analyze('python', [
     'class Point:',
