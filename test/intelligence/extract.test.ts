@@ -713,6 +713,36 @@ t.test('php: use clauses give the name and not its alias, group uses their full 
   t.equal(a.doc, 'Routes of the app.')
 })
 
+t.test('php: const declarations at the top and in classes and interfaces, and define(), are constants', async t => {
+  const a = await analyze('php', [
+    '<?php',
+    'namespace App;',
+    '',
+    'const TOP = 1, OTHER = 2;',
+    '/** The version. */',
+    'define("APP_VERSION", "1.0");',
+    "\\define('QUALIFIED', true);",
+    "if (!defined('DEBUG')) {",
+    "    define('DEBUG', false);",
+    '}',
+    'class Config {',
+    '    /** The default. */',
+    '    const DEFAULT = 1;',
+    '    private const SECRET = 2, HIDDEN = 3;',
+    '    public function load() { define("IN_METHOD", 1); }',
+    '}',
+    'interface HasLimit { const LIMIT = 10; }',
+    "$registry->define('NOT_A_CONSTANT', 1);"
+  ].join('\n'))
+  t.same(a.symbols.map(brief), [
+    'namespace App@2', 'constant TOP@4 +', 'constant OTHER@4 +', 'constant APP_VERSION@6 +', 'constant QUALIFIED@7 +', 'constant DEBUG@9 +',
+    'class Config@11 +', 'constant DEFAULT@13 <Config +', 'constant SECRET@14 <Config -', 'constant HIDDEN@14 <Config -', 'method load@15 <Config +',
+    'interface HasLimit@17 +', 'constant LIMIT@17 <HasLimit +'
+  ])
+  t.equal(docOf(a, 'APP_VERSION'), 'The version.')
+  t.equal(docOf(a, 'DEFAULT'), 'The default.')
+})
+
 t.test('c#: an alias using gives its target only; delegates are types', async t => {
   const a = await analyze('csharp', [
     'using System;',

@@ -1,4 +1,7 @@
-/** PHP: functions, classes, interfaces, traits, enums, methods, namespaces; `use` clauses (the name, not its alias) and include/require. */
+/**
+ * PHP: functions, classes, interfaces, traits, enums, methods, namespaces, constants (`const X = 1;` at the top or in a
+ * class, `define('NAME', ...)`); `use` clauses (the name, not its alias) and include/require.
+ */
 import { set, nodeText, type LanguageSpec } from '../language-spec.js'
 
 const VISIBILITY = set('visibility_modifier')
@@ -12,6 +15,8 @@ export const php: LanguageSpec = {
 (enum_declaration name: (name) @enum) @def
 (method_declaration name: (name) @method) @def
 (namespace_definition name: (namespace_name) @namespace) @def
+(const_declaration (const_element (name) @constant)) @def
+(function_call_expression function: [(name) @_define (qualified_name (name) @_define)] (#eq? @_define "define") arguments: (arguments . (argument [(string (string_content) @constant) (encapsed_string (string_content) @constant)]))) @def
 (namespace_use_clause . [(qualified_name) (name)] @import)
 (include_expression [(string) (binary_expression right: (string))] @import)
 (include_once_expression [(string) (binary_expression right: (string))] @import)
@@ -22,6 +27,8 @@ export const php: LanguageSpec = {
   containers: { class_declaration: 'name', interface_declaration: 'name', trait_declaration: 'name', enum_declaration: 'name' },
   functions: set('function_definition', 'method_declaration', 'anonymous_function', 'arrow_function'),
   comments: set('comment'),
+  // `define('NAME', ...);`: the comment above the statement documents the constant.
+  wrappers: set('expression_statement'),
   preamble: set('declare_statement', 'namespace_definition', 'namespace_use_declaration', 'expression_statement'),
   fileHeader: set('php_tag', 'text'),
   // Methods are public unless marked private or protected; top-level declarations are always visible.
