@@ -69,7 +69,7 @@ t.test('typescript: interfaces, types, enums, abstract classes, namespaces, expo
   ].join('\n'))
   t.same(a.symbols.map(brief), [
     'interface User@4 +', 'type Id@5 +', 'enum Color@6 +', 'class Base@8 +', 'method go@8 <Base', 'method helper@8 <Base',
-    'class Impl@9 +', 'method go@9 <Impl', 'namespace NS@10 -', 'function decl@11 +', 'function local@12 -', 'function fn@13 +'
+    'class Impl@9 +', 'method go@9 <Impl', 'namespace NS@10 -', 'constant a@10 +', 'function decl@11 +', 'function local@12 -', 'function fn@13 +'
   ])
   t.equal(docOf(a, 'Base'), 'The base.')
   t.same(a.imports, ['./x.js', 'node:path', './lazy'])
@@ -609,6 +609,34 @@ t.test('typescript: method signatures of interfaces and declared classes, fields
   t.equal(docOf(a, 'Card'), 'A card.')
   t.equal(docOf(a, 'onClick'), 'Clicked.')
   t.equal(docOf(a, 'find'), 'Finds.')
+})
+
+t.test('typescript: exported constants and variables of namespaces and declared modules', async t => {
+  const a = await analyze('typescript', [
+    'export namespace Validation {',
+    '  /** Letters only. */',
+    '  export const lettersRegexp = /^[A-Za-z]+$/',
+    '  export let counter = 0, other = 1',
+    '  const hidden = 4',
+    '  export function isValid(s: string): boolean { return lettersRegexp.test(s) }',
+    '  export const check = (s: string): boolean => true',
+    '  export namespace Inner.Deep { export var depth = 2 }',
+    '}',
+    "declare module 'pkg' {",
+    '  export function load(): void',
+    '  export const version: string',
+    '}',
+    'declare namespace Lib {',
+    '  export declare const ready: boolean',
+    '}',
+    'function outer() { const local = 1 }'
+  ].join('\n'))
+  t.same(a.symbols.map(brief), [
+    'namespace Validation@1 +', 'constant lettersRegexp@3 +', 'variable counter@4 +', 'variable other@4 +', 'function isValid@6 +', 'function check@7 +',
+    'namespace Inner.Deep@8 +', 'variable depth@8 +', "namespace 'pkg'@10 -", 'function load@11 +', 'constant version@12 +', 'namespace Lib@14 -',
+    'constant ready@15 +', 'function outer@17 -'
+  ])
+  t.equal(docOf(a, 'lettersRegexp'), 'Letters only.')
 })
 
 t.test('re-exports are exported under the name they are given', async t => {

@@ -13,9 +13,9 @@ export const ECMASCRIPT_PATTERNS = `
 (class_declaration name: (_) @class) @def
 (method_definition name: (_) @method) @def
 (variable_declarator name: (identifier) @function value: [(arrow_function) (function_expression) (generator_function)]) @def
-(program (export_statement declaration: (lexical_declaration "const" (variable_declarator name: (identifier) @constant) @def)))
-(program (export_statement declaration: (lexical_declaration "let" (variable_declarator name: (identifier) @variable) @def)))
-(program (export_statement declaration: (variable_declaration (variable_declarator name: (identifier) @variable) @def)))
+(export_statement declaration: (lexical_declaration "const" (variable_declarator name: (identifier) @constant) @def))
+(export_statement declaration: (lexical_declaration "let" (variable_declarator name: (identifier) @variable) @def))
+(export_statement declaration: (variable_declaration (variable_declarator name: (identifier) @variable) @def))
 (export_statement !source (export_clause (export_specifier name: (_) @export)))
 (export_statement (export_clause (export_specifier name: (_) @export !alias)) source: (_))
 (export_statement (export_clause (export_specifier alias: (_) @export)) source: (_))

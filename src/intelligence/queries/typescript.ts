@@ -1,4 +1,8 @@
-/** TypeScript and TSX: the ECMAScript patterns plus interfaces (with their method signatures), type aliases, enums, namespaces and declarations (`declare function`, `declare class`, exported `declare const`). */
+/**
+ * TypeScript and TSX: the ECMAScript patterns plus interfaces (with their method signatures), type aliases, enums,
+ * namespaces and declarations (`declare function`, `declare class`, exported `declare const`); the exported constants and
+ * variables of a namespace or a declared module as those of the file.
+ */
 import { set, type LanguageSpec } from '../language-spec.js'
 import { ECMASCRIPT_FUNCTIONS, ECMASCRIPT_PATTERNS, ecmascriptExported } from './javascript.js'
 
@@ -11,9 +15,9 @@ const TYPESCRIPT_PATTERNS = `
 (internal_module name: (_) @namespace) @def
 (module name: (_) @namespace) @def
 (function_signature name: (identifier) @function) @def
-(program (export_statement declaration: (ambient_declaration (lexical_declaration "const" (variable_declarator name: (identifier) @constant) @def))))
-(program (export_statement declaration: (ambient_declaration (lexical_declaration "let" (variable_declarator name: (identifier) @variable) @def))))
-(program (export_statement declaration: (ambient_declaration (variable_declaration (variable_declarator name: (identifier) @variable) @def))))
+(export_statement declaration: (ambient_declaration (lexical_declaration "const" (variable_declarator name: (identifier) @constant) @def)))
+(export_statement declaration: (ambient_declaration (lexical_declaration "let" (variable_declarator name: (identifier) @variable) @def)))
+(export_statement declaration: (ambient_declaration (variable_declaration (variable_declarator name: (identifier) @variable) @def)))
 (import_require_clause source: (string) @import)
 (method_signature name: (_) @method) @def
 (public_field_definition name: (_) @method value: [(arrow_function) (function_expression)]) @def
