@@ -103,8 +103,9 @@ function enclosingFrom (start: Node, spec: LanguageSpec, source: string): Place 
           if (child !== null && child.type === nameField) { nameNode = child; break }
         }
       }
-      // `const X = class extends Y {...}`: the class is named by its binding.
+      // `const X = class extends Y {...}`: the class is named by its binding; `typedef enum {...} color_t;` by its typedef.
       if (nameNode === null && node.parent?.type === 'variable_declarator') nameNode = node.parent.childForFieldName('name')
+      else if (nameNode === null && node.parent?.type === 'type_definition') nameNode = node.parent.childForFieldName('declarator')
       // Ruby's `class << self` opens the enclosing class's singleton: its methods belong to that class.
       if (nameNode?.type === 'self') continue
       const parent = nameNode === null ? undefined : cleanName(nodeText(nameNode, source).replace(/<.*$/s, ''))

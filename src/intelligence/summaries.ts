@@ -50,7 +50,8 @@ export function describeSymbols (symbols: readonly SymbolInfo[]): string {
       const named = types.get(symbol.kind)
       if (named === undefined) types.set(symbol.kind, [symbol])
       else named.push(symbol)
-    } else if (COUNTED_KIND_SET.has(symbol.kind)) {
+    } else if (COUNTED_KIND_SET.has(symbol.kind) && (symbol.parent === undefined || symbol.kind !== 'constant')) {
+      // The constants of a file are its own: an enum's members or a class's constants are the enum's and the class's.
       counts.set(symbol.kind, (counts.get(symbol.kind) ?? 0) + 1)
     }
   }

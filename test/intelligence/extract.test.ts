@@ -68,7 +68,7 @@ t.test('typescript: interfaces, types, enums, abstract classes, namespaces, expo
     "const lazy = require('./lazy')"
   ].join('\n'))
   t.same(a.symbols.map(brief), [
-    'interface User@4 +', 'type Id@5 +', 'enum Color@6 +', 'class Base@8 +', 'method go@8 <Base', 'method helper@8 <Base',
+    'interface User@4 +', 'type Id@5 +', 'enum Color@6 +', 'constant Red@6 <Color', 'class Base@8 +', 'method go@8 <Base', 'method helper@8 <Base',
     'class Impl@9 +', 'method go@9 <Impl', 'namespace NS@10 -', 'constant a@10 +', 'function decl@11 +', 'function local@12 -', 'function fn@13 +'
   ])
   t.equal(docOf(a, 'Base'), 'The base.')
@@ -188,7 +188,7 @@ t.test('rust: items, impl methods, trait methods, pub, doc comments past attribu
     'mod db;'
   ].join('\n'))
   t.same(a.symbols.map(brief), [
-    'struct Config@6 +', 'enum Mode@7 +', 'trait Run@8 +', 'method run@8 <Run', 'method new@11 <Config +', 'method private@12 <Config -',
+    'struct Config@6 +', 'enum Mode@7 +', 'constant A@7 <Mode', 'trait Run@8 +', 'method run@8 <Run', 'method new@11 <Config +', 'method private@12 <Config -',
     'function main@14 -', 'module db@15 -'
   ])
   t.equal(docOf(a, 'Config'), 'A config.')
@@ -217,7 +217,8 @@ t.test('java: classes, interfaces, enums, records, methods, constructors; public
     'record Pair(int a, int b) {}'
   ].join('\n'))
   t.same(a.symbols.map(brief), [
-    'class App@7 +', 'method main@9 <App +', 'method count@10 <App -', 'method App@11 <App +', 'enum Mode@13 -',
+    'class App@7 +', 'method main@9 <App +', 'method count@10 <App -', 'method App@11 <App +', 'enum Mode@13 -', 'constant ON@13 <Mode +',
+    'constant OFF@13 <Mode +',
     'interface Svc@14 -', 'method run@14 <Svc +', 'class Pair@15 -'
   ])
   t.equal(docOf(a, 'App'), 'The app.')
@@ -244,7 +245,7 @@ t.test('c#: namespaces, classes, methods, interfaces, structs, enums, records; X
   ].join('\n'))
   t.same(a.symbols.map(brief), [
     'namespace Demo.Api@3', 'class User@5 +', 'method Save@7 <User +', 'method Count@8 <User -', 'interface IRepo@10 +',
-    'method Get@10 <IRepo +', 'enum Color@11 +', 'struct Point@12 -'
+    'method Get@10 <IRepo +', 'enum Color@11 +', 'constant Red@11 <Color +', 'struct Point@12 -'
   ])
   t.equal(docOf(a, 'User'), 'A user.')
   t.same(a.imports, ['System', 'System.Security.Cryptography'])
@@ -270,7 +271,8 @@ t.test('c++ and c: classes, methods (in the class and as A::f), structs, enums, 
     'int main(int argc, char** argv) { return 0; }'
   ].join('\n'))
   t.same(cpp.symbols.map(brief), [
-    'namespace geo@3', 'class Shape@5', 'method area@7 <Shape', 'method sides@8 <Shape', 'struct Pt@10', 'enum Kind@11',
+    'namespace geo@3', 'class Shape@5', 'method area@7 <Shape', 'method sides@8 <Shape', 'struct Pt@10', 'enum Kind@11', 'constant A@11 <Kind',
+    'constant B@11 <Kind',
     'method area@13 <Shape', 'function helper@14 -', 'function main@15 +'
   ])
   t.equal(docOf(cpp, 'Shape'), 'A shape.')
@@ -861,6 +863,61 @@ t.test('ruby: attr_accessor, attr_reader and attr_writer are variables of their 
   ])
   t.equal(docOf(a, 'RATE'), 'The tax rate.')
   t.equal(docOf(a, 'total'), 'The amounts.')
+})
+
+t.test('enum members are constants of their enum: rust variants, typescript, java, c#, php and c/c++ members', async t => {
+  const rust = await analyze('rust', [
+    'pub enum Shape {',
+    '    /// A dot.',
+    '    Point,',
+    '    Circle { r: f64 },',
+    '    #[default]',
+    '    Empty = 3,',
+    '}',
+    'impl Shape { pub fn area(&self) -> f64 { 0.0 } }'
+  ].join('\n'))
+  t.same(rust.symbols.map(brief), [
+    'enum Shape@1 +', 'constant Point@3 <Shape', 'constant Circle@4 <Shape', 'constant Empty@6 <Shape', 'method area@8 <Shape +'
+  ], 'rust')
+  t.equal(docOf(rust, 'Point'), 'A dot.')
+  const typescript = await analyze('typescript', [
+    'export enum Color {',
+    '  /** The first. */',
+    '  Red,',
+    '  Green = 2,',
+    "  'Light Gray' = 4",
+    '}',
+    'const enum Flag { On = 1 }'
+  ].join('\n'))
+  t.same(typescript.symbols.map(brief), [
+    'enum Color@1 +', 'constant Red@3 <Color', 'constant Green@4 <Color', 'constant Light Gray@5 <Color', 'enum Flag@7 -', 'constant On@7 <Flag'
+  ], 'typescript')
+  t.equal(docOf(typescript, 'Red'), 'The first.')
+  const java = await analyze('java', [
+    'public enum Planet {',
+    '  /** Closest. */',
+    '  MERCURY(3.3e23),',
+    '  VENUS(4.8e24);',
+    '  private final double mass;',
+    '  public double mass() { return mass; }',
+    '}'
+  ].join('\n'))
+  t.same(java.symbols.map(brief), ['enum Planet@1 +', 'constant MERCURY@3 <Planet +', 'constant VENUS@4 <Planet +', 'method mass@6 <Planet +'], 'java')
+  t.equal(docOf(java, 'MERCURY'), 'Closest.')
+  const csharp = await analyze('csharp', 'namespace N {\n  internal enum Mode : byte {\n    Off,\n    On = 1\n  }\n}')
+  t.same(csharp.symbols.map(brief), ['namespace N@1', 'enum Mode@2 -', 'constant Off@3 <Mode +', 'constant On@4 <Mode +'], 'c#')
+  const php = await analyze('php', '<?php\nenum Suit: string {\n    case Hearts = "H";\n    case Spades = "S";\n}')
+  t.same(php.symbols.map(brief), ['enum Suit@2 +', 'constant Hearts@3 <Suit +', 'constant Spades@4 <Suit +'], 'php')
+  const c = await analyze('c', [
+    'enum color { RED, GREEN = 2 };',
+    'typedef enum { LOW, HIGH } level_t;',
+    'enum { BUFFER_SIZE = 1024 };',
+    'namespace n { class K { enum class State { Idle }; }; }'
+  ].join('\n'))
+  t.same(c.symbols.map(brief), [
+    'enum color@1', 'constant RED@1 <color', 'constant GREEN@1 <color', 'constant LOW@2 <level_t', 'constant HIGH@2 <level_t', 'type level_t@2',
+    'namespace n@4', 'class K@4', 'enum State@4 <K', 'constant Idle@4 <State'
+  ], 'c and c++: the members of a named or typedef\'d enum')
 })
 
 t.test('python: dunder methods are public, other underscored names are not', async t => {

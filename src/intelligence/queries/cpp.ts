@@ -1,8 +1,9 @@
 /**
- * C and C++: functions (and `A::f` definitions as methods of A), prototypes, classes, structs, unions, enums,
- * namespaces, typedefs, `#define`d constants (not include guards, which define no value) and function-like macros;
- * includes. A prototype's name must be a plain or qualified name: `int (*handler)(int);` declares a variable. Export
- * macros in a class head (`class Q_CORE_EXPORT QObject`) are blanked before the parse.
+ * C and C++: functions (and `A::f` definitions as methods of A), prototypes, classes, structs, unions, enums (the
+ * enumerators of a named or typedef'd one constants of the enum), namespaces, typedefs, `#define`d constants (not
+ * include guards, which define no value) and function-like macros; includes. A prototype's name must be a plain or
+ * qualified name: `int (*handler)(int);` declares a variable. Export macros in a class head (`class Q_CORE_EXPORT
+ * QObject`) are blanked before the parse.
  */
 import { hasChild, nodeText, set, type LanguageSpec } from '../language-spec.js'
 
@@ -37,6 +38,8 @@ export const cpp: LanguageSpec = {
 (struct_specifier name: (type_identifier) @struct body: (_)) @def
 (union_specifier name: (type_identifier) @struct body: (_)) @def
 (enum_specifier name: (type_identifier) @enum body: (_)) @def
+(enum_specifier name: (_) body: (enumerator_list (enumerator name: (identifier) @constant) @def))
+(type_definition type: (enum_specifier !name body: (enumerator_list (enumerator name: (identifier) @constant) @def)))
 (namespace_definition name: (_) @namespace) @def
 (type_definition declarator: (type_identifier) @type) @def
 (alias_declaration name: (type_identifier) @type) @def
@@ -49,7 +52,7 @@ export const cpp: LanguageSpec = {
 `,
   maxStartDepth: 13,
   prepare: blankClassMacros,
-  containers: { class_specifier: 'name', struct_specifier: 'name', union_specifier: 'name' },
+  containers: { class_specifier: 'name', struct_specifier: 'name', union_specifier: 'name', enum_specifier: 'name' },
   functions: set('function_definition', 'lambda_expression'),
   comments: set('comment'),
   wrappers: set('template_declaration'),

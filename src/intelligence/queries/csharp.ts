@@ -1,6 +1,7 @@
 /**
- * C#: namespaces, classes, interfaces, structs, enums, records, delegates, methods and constructors, properties and events
- * (variables of their type, as members); `using` directives (the target of `using A = B.C`).
+ * C#: namespaces, classes, interfaces, structs, enums (their members constants of the enum), records, delegates, methods
+ * and constructors, properties and events (variables of their type, as members); `using` directives (the target of
+ * `using A = B.C`).
  */
 import { hasChild, set, type LanguageSpec } from '../language-spec.js'
 
@@ -13,6 +14,7 @@ export const csharp: LanguageSpec = {
 (interface_declaration name: (identifier) @interface) @def
 (struct_declaration name: (identifier) @struct) @def
 (enum_declaration name: (identifier) @enum) @def
+(enum_member_declaration name: (identifier) @constant) @def
 (record_declaration name: (identifier) @class) @def
 (method_declaration name: (identifier) @method) @def
 (constructor_declaration name: (identifier) @method) @def
@@ -25,13 +27,14 @@ export const csharp: LanguageSpec = {
 (delegate_declaration name: (identifier) @type) @def
 `,
   maxStartDepth: 12,
-  containers: { class_declaration: 'name', interface_declaration: 'name', struct_declaration: 'name', record_declaration: 'name' },
+  containers: { class_declaration: 'name', interface_declaration: 'name', struct_declaration: 'name', record_declaration: 'name', enum_declaration: 'name' },
   functions: set('method_declaration', 'constructor_declaration', 'local_function_statement', 'lambda_expression'),
   comments: set('comment'),
   preamble: set('using_directive', 'namespace_declaration', 'file_scoped_namespace_declaration'),
   exported: (def, _name, _parent, source) => {
     if (def.type === 'namespace_declaration' || def.type === 'file_scoped_namespace_declaration') return undefined
-    if (def.parent?.parent?.type === 'interface_declaration') return true
+    // Members of an interface, and those of an enum, are public without saying so.
+    if (def.parent?.parent?.type === 'interface_declaration' || def.type === 'enum_member_declaration') return true
     return hasChild(def, MODIFIER, source, PUBLIC)
   }
 }

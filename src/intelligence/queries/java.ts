@@ -1,4 +1,4 @@
-/** Java: classes, interfaces, enums, records, methods and constructors; imports. */
+/** Java: classes, interfaces, enums (their constants constants of the enum), records, methods and constructors; imports. */
 import type { Node } from '@vscode/tree-sitter-wasm'
 import { hasChild, nodeText, set, type LanguageSpec } from '../language-spec.js'
 
@@ -10,6 +10,7 @@ export const java: LanguageSpec = {
 (class_declaration name: (identifier) @class) @def
 (interface_declaration name: (identifier) @interface) @def
 (enum_declaration name: (identifier) @enum) @def
+(enum_constant name: (identifier) @constant) @def
 (record_declaration name: (identifier) @class) @def
 (annotation_type_declaration name: (identifier) @interface) @def
 (method_declaration name: (identifier) @method) @def
@@ -22,8 +23,8 @@ export const java: LanguageSpec = {
   comments: set('line_comment', 'block_comment'),
   preamble: set('package_declaration', 'import_declaration'),
   exported: (def: Node, _name, _parent, source) => {
-    // Members of an interface are public without saying so.
-    if (def.parent?.type === 'interface_body') return true
+    // Members of an interface, and the constants of an enum, are public without saying so.
+    if (def.parent?.type === 'interface_body' || def.type === 'enum_constant') return true
     return hasChild(def, MODIFIERS, source, PUBLIC)
   },
   importSpecifiers: (node, def, source) => {

@@ -1,6 +1,7 @@
 /**
- * PHP: functions, classes, interfaces, traits, enums, methods, namespaces, constants (`const X = 1;` at the top or in a
- * class, `define('NAME', ...)`); `use` clauses (the name, not its alias) and include/require.
+ * PHP: functions, classes, interfaces, traits, enums (their cases constants of the enum), methods, namespaces, constants
+ * (`const X = 1;` at the top or in a class, `define('NAME', ...)`); `use` clauses (the name, not its alias) and
+ * include/require.
  */
 import { set, nodeText, type LanguageSpec } from '../language-spec.js'
 
@@ -13,6 +14,7 @@ export const php: LanguageSpec = {
 (interface_declaration name: (name) @interface) @def
 (trait_declaration name: (name) @trait) @def
 (enum_declaration name: (name) @enum) @def
+(enum_case name: (name) @constant) @def
 (method_declaration name: (name) @method) @def
 (namespace_definition name: (namespace_name) @namespace) @def
 (const_declaration (const_element (name) @constant)) @def

@@ -1,4 +1,4 @@
-/** Rust: functions, methods of impl blocks and traits, structs, enums, traits and their associated types, types, modules, constants, `macro_rules!` macros; `use` paths, groups expanded. */
+/** Rust: functions, methods of impl blocks and traits, structs, enums (their variants constants of the enum), traits and their associated types, types, modules, constants, `macro_rules!` macros; `use` paths, groups expanded. */
 import type { Node } from '@vscode/tree-sitter-wasm'
 import { hasChild, nodeText, set, type LanguageSpec } from '../language-spec.js'
 
@@ -39,6 +39,7 @@ export const rust: LanguageSpec = {
 (struct_item name: (type_identifier) @struct) @def
 (union_item name: (type_identifier) @struct) @def
 (enum_item name: (type_identifier) @enum) @def
+(enum_variant name: (identifier) @constant) @def
 (trait_item name: (type_identifier) @trait) @def
 (type_item name: (type_identifier) @type) @def
 (mod_item name: (identifier) @module) @def
@@ -50,7 +51,7 @@ export const rust: LanguageSpec = {
 (extern_crate_declaration name: (identifier) @import)
 `,
   maxStartDepth: 10,
-  containers: { impl_item: 'type', trait_item: 'name' },
+  containers: { impl_item: 'type', trait_item: 'name', enum_item: 'name' },
   functions: set('function_item', 'closure_expression'),
   comments: COMMENTS,
   docSkip: set('attribute_item'),
@@ -58,9 +59,10 @@ export const rust: LanguageSpec = {
   // `pub`, `pub(crate)`: visible outside the module.
   exported: (def, _name, parent, source) => {
     if (parent !== undefined) {
-      // The items of a trait, and of an `impl Trait for T`, are as visible as the trait: they carry no `pub` of their own.
+      // The items of a trait, and of an `impl Trait for T`, are as visible as the trait, and the variants of an enum as
+      // the enum: they carry no `pub` of their own.
       const owner = def.parent?.parent
-      if (owner?.type === 'trait_item' || (owner?.type === 'impl_item' && owner.childForFieldName('trait') !== null)) return undefined
+      if (owner?.type === 'trait_item' || owner?.type === 'enum_item' || (owner?.type === 'impl_item' && owner.childForFieldName('trait') !== null)) return undefined
     }
     // `#[macro_export] macro_rules! m`: exported by its attribute.
     if (def.type === 'macro_definition') {

@@ -1,5 +1,6 @@
 /**
- * TypeScript and TSX: the ECMAScript patterns plus interfaces (with their method signatures), type aliases, enums,
+ * TypeScript and TSX: the ECMAScript patterns plus interfaces (with their method signatures), type aliases, enums (their
+ * members constants of the enum),
  * namespaces and declarations (`declare function`, `declare class`, exported `declare const`); the exported constants and
  * variables of a namespace or a declared module as those of the file.
  */
@@ -12,6 +13,9 @@ const TYPESCRIPT_PATTERNS = `
 (interface_declaration name: (type_identifier) @interface) @def
 (type_alias_declaration name: (type_identifier) @type) @def
 (enum_declaration name: (identifier) @enum) @def
+(enum_body name: (property_identifier) @constant @def)
+(enum_body name: (string (string_fragment) @constant) @def)
+(enum_assignment name: [(property_identifier) @constant (string (string_fragment) @constant)]) @def
 (internal_module name: (_) @namespace) @def
 (module name: (_) @namespace) @def
 (function_signature name: (identifier) @function) @def
@@ -26,7 +30,7 @@ const TYPESCRIPT_PATTERNS = `
 export const typescript: LanguageSpec = {
   query: ECMASCRIPT_PATTERNS + TYPESCRIPT_PATTERNS,
   maxStartDepth: 12,
-  containers: { class_declaration: 'name', abstract_class_declaration: 'name', class: 'name', interface_declaration: 'name' },
+  containers: { class_declaration: 'name', abstract_class_declaration: 'name', class: 'name', interface_declaration: 'name', enum_declaration: 'name' },
   functions: ECMASCRIPT_FUNCTIONS,
   comments: set('comment'),
   docSkip: set('decorator'),
