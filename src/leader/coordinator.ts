@@ -27,7 +27,7 @@ export const MAX_REQUEST_PAYLOAD_BYTES = 12 * 1024 * 1024
 export const PUMP_INTERVAL_MS = 1_000
 
 /** What a requester sends: the request entry's fields that are the requester's, and the compressed files (see packFiles). */
-export type AcceptArgs = Pick<RequestEntry, 'id' | 'address' | 'project' | 'path' | 'priority' | 'requester' | 'roles'> & { payload: Buffer }
+export type AcceptArgs = Pick<RequestEntry, 'id' | 'address' | 'project' | 'path' | 'priority' | 'requester' | 'roles' | 'prune'> & { payload: Buffer }
 
 export interface AcceptReport {
   id: string
@@ -231,8 +231,8 @@ export class Coordinator {
     const payload = await this.host.peer.store.sealedPayload(event, this.host.peer.config.role, REQUEST_LEVEL)
     const { dir, root, target } = unpackFiles(payload)
     try {
-      const report = await this.host.peer.generate({ path: target, root, project: entry.project, term, priority: entry.priority, ...(entry.roles !== undefined ? { roles: entry.roles } : {}) })
-      return { files: report.files, records: report.records, written: report.written, unchanged: report.unchanged, bytes: report.bytes, skipped: report.skipped.length, ms: report.ms }
+      const report = await this.host.peer.generate({ path: target, root, project: entry.project, term, priority: entry.priority, ...(entry.roles !== undefined ? { roles: entry.roles } : {}), prune: entry.prune === true })
+      return { files: report.files, records: report.records, written: report.written, unchanged: report.unchanged, removed: report.removed, stale: report.stale, bytes: report.bytes, skipped: report.skipped.length, ms: report.ms }
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
@@ -252,7 +252,7 @@ export class Coordinator {
     }
     const entry: Omit<RequestEntry, 'version' | 'envelope'> = {
       type: 'request', id: args.id, address: args.address, project: args.project, path: args.path, priority: args.priority,
-      requester: args.requester, acceptedAt: this.now(), ...(args.roles !== undefined ? { roles: args.roles } : {})
+      requester: args.requester, acceptedAt: this.now(), ...(args.roles !== undefined ? { roles: args.roles } : {}), ...(args.prune === true ? { prune: true } : {})
     }
     await this.host.peer.store.appendQueueEntry(entry, {
       term, nowMs: this.now(), payload: { plaintext: args.payload, level: REQUEST_LEVEL, recipients: this.host.peer.directory.names() }

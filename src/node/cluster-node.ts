@@ -765,7 +765,7 @@ export class ClusterNode {
       return await this.coordinator.accept({
         id: args.id as string, address: args.address, project: args.project, path: args.path,
         priority: isPriority(args.priority) ? args.priority : 'normal', requester: from,
-        ...(roles !== undefined && roles.length > 0 ? { roles } : {}), payload: Buffer.from(args.payload, 'base64')
+        ...(roles !== undefined && roles.length > 0 ? { roles } : {}), ...(args.prune === true ? { prune: true } : {}), payload: Buffer.from(args.payload, 'base64')
       })
     }
     if (op === 'decide') {
@@ -808,11 +808,11 @@ export class ClusterNode {
     const priority = options.priority ?? 'normal'
     const accepted = await this.onLeader('enqueue', {
       id, address: addressFor(project, rel.split('\\').join('/') || '.'), project, path: rel || '.', priority,
-      ...(roles !== undefined ? { roles } : {}), payload: packed.payload.toString('base64')
+      ...(roles !== undefined ? { roles } : {}), ...(options.prune === true ? { prune: true } : {}), payload: packed.payload.toString('base64')
     }) as { id: string, term: number, duplicate: boolean }
     const base = {
       project, root, path: rel || '.', priority, roles: roles ?? this.peer.directory.names(), skipped: packed.skipped,
-      files: 0, cached: 0, records: 0, written: 0, unchanged: 0, bytes: 0
+      files: 0, cached: 0, records: 0, written: 0, unchanged: 0, removed: 0, stale: 0, bytes: 0
     }
     if (options.noWait === true) {
       return { ...base, ms: Math.round(performance.now() - started), request: { id, state: 'queued', term: accepted.term, duplicate: accepted.duplicate } }
@@ -822,7 +822,7 @@ export class ClusterNode {
     const report = completion.report
     return {
       ...base, files: report?.files ?? 0, records: report?.records ?? 0, written: report?.written ?? 0, unchanged: report?.unchanged ?? 0,
-      bytes: report?.bytes ?? 0, ms: Math.round(performance.now() - started),
+      removed: report?.removed ?? 0, stale: report?.stale ?? 0, bytes: report?.bytes ?? 0, ms: Math.round(performance.now() - started),
       request: { id, state: completion.status, term: completion.version.term, ...(completion.by !== undefined ? { supersededBy: completion.by } : {}) },
       ...(report?.acknowledged !== undefined ? { acknowledged: report.acknowledged } : {})
     }

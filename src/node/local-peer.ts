@@ -17,7 +17,7 @@ import type { ContextRecord } from '../context/record.js'
 import { validateRecord } from '../context/validate.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
 import { ContextStore, type Retrieved } from '../storage/context-store.js'
-import { projectNameFrom, rootAddress } from '../ucxl/address.js'
+import { addressFor, projectNameFrom, rootAddress } from '../ucxl/address.js'
 import type { AnalyzeProgress, SkippedFile } from '../intelligence/types.js'
 import { isLeftOutOf } from '../intelligence/walk.js'
 import { CONFIG_FORMAT, DEFAULT_REPLICATION_FACTOR, homeExists, homePaths, readConfig, roleEntry, writeConfig, type PeerConfig } from './home.js'
@@ -61,6 +61,8 @@ export interface GenerateOptions {
   workers?: number
   /** The leader's term the records are written in (default: this peer alone, term 1). */
   term?: number
+  /** Remove the addresses below PATH (a folder) that an earlier generate wrote and this one no longer finds. */
+  prune?: boolean
   onProgress?: (progress: AnalyzeProgress) => void
 }
 
@@ -79,6 +81,13 @@ export interface GenerateReport {
   /** Of those, records appended as new versions, and records unchanged since the last run. */
   written: number
   unchanged: number
+  /**
+   * Addresses below PATH (a folder) that an earlier generate wrote and this one no longer found (the file was deleted,
+   * moved, or is now ignored, binary or too large): with `prune`, each removed, so it reads as absent (`removed`);
+   * without, counted and kept (`stale`).
+   */
+  removed: number
+  stale: number
   /** Bytes appended to the log. */
   bytes: number
   ms: number
@@ -325,6 +334,17 @@ export class LocalPeer {
     return records.filter(record => record.address !== projectAddress)
   }
 
+  /**
+   * What a generate of a folder no longer finds: the addresses below it that a generate wrote and this analysis did not
+   * produce. Only a folder's walk sees everything below it; records written by hand are never among them.
+   */
+  private gone (records: readonly ContextRecord[], path: string, root: string, project: string): string[] {
+    if (!statSync(path).isDirectory()) return []
+    const produced = new Set(records.map(record => record.address))
+    const folder = addressFor(project, relative(root, path).split(sep).join('/') || '.')
+    return this.store.generatedUnder(folder).filter(address => !produced.has(address))
+  }
+
   async generate (options: GenerateOptions): Promise<GenerateReport> {
     this.requireWriter('generate')
     const started = performance.now()
@@ -339,13 +359,16 @@ export class LocalPeer {
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
       ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {})
     })
-    const result = await this.store.write(this.recordsToWrite(analysis.records, path !== root, rootAddress(project)), { term: options.term ?? this.leadership.term, recipients, nowMs: Date.now() })
+    const gone = this.gone(analysis.records, path, root, project)
+    const result = await this.store.write(this.recordsToWrite(analysis.records, path !== root, rootAddress(project)), {
+      term: options.term ?? this.leadership.term, recipients, nowMs: Date.now(), generated: true, ...(options.prune === true ? { remove: gone } : {})
+    })
     if (this.keepWorkers) this.saveCacheSoon()
     else await this.saveAnalysisCache(cache)
     return {
       project, root, path: relative(root, path) || '.', priority: options.priority ?? 'normal', roles: recipients,
       files: analysis.files, cached: analysis.cached, skipped: analysis.skipped, records: analysis.records.length,
-      written: result.written, unchanged: result.unchanged, bytes: result.bytes, ms: Math.round(performance.now() - started)
+      written: result.written, unchanged: result.unchanged, removed: result.removed, stale: options.prune === true ? 0 : gone.length, bytes: result.bytes, ms: Math.round(performance.now() - started)
     }
   }
 

@@ -19,7 +19,7 @@ import type { Pointer, QueueEvent, Slot, VersionLine } from './view.js'
 
 /** [term, wall, logical, writer, [writer, count, writer, count, ...]] */
 type PackedVersion = [number, number, number, number, number[]]
-/** [writer, seq, index (0: none), version, kind, inherits (0 | 1), digest | null] */
+/** [writer, seq, index (0: none), version, kind, flags (1: inherits, 2: generated, 4: removed), digest | null] */
 type PackedPointer = [number, number, number, PackedVersion, RecordKind, number, string | null]
 /** [address, version writer, version count, term, wall, log writer, decision] */
 type PackedLine = [string, number, number, number, number, number, string | null]
@@ -52,7 +52,7 @@ function packVersion (version: Version, writers: WriterTable): PackedVersion {
 }
 
 function packPointer (pointer: Pointer, writers: WriterTable): PackedPointer {
-  return [writers.of(pointer.writer), pointer.seq, pointer.index ?? 0, packVersion(pointer.version, writers), pointer.kind, pointer.inherits ? 1 : 0, pointer.digest ?? null]
+  return [writers.of(pointer.writer), pointer.seq, pointer.index ?? 0, packVersion(pointer.version, writers), pointer.kind, (pointer.inherits ? 1 : 0) | (pointer.generated === true ? 2 : 0) | (pointer.removed === true ? 4 : 0), pointer.digest ?? null]
 }
 
 function fail (what: string): never {
@@ -83,9 +83,11 @@ function unpackVersion (packed: unknown, writers: readonly string[]): Version {
 
 function unpackPointer (packed: unknown, writers: readonly string[]): Pointer {
   if (!Array.isArray(packed) || packed.length !== 7) fail('pointer')
-  const [writer, seq, index, version, kind, inherits, digest] = packed as unknown[]
-  if (!isCount(seq) || !isCount(index) || typeof kind !== 'string' || !KINDS.has(kind) || (inherits !== 0 && inherits !== 1) || (digest !== null && typeof digest !== 'string')) fail('pointer')
-  const pointer: Pointer = { writer: writerAt(writers, writer), seq, version: unpackVersion(version, writers), kind: kind as RecordKind, inherits: inherits === 1 }
+  const [writer, seq, index, version, kind, flags, digest] = packed as unknown[]
+  if (!isCount(seq) || !isCount(index) || typeof kind !== 'string' || !KINDS.has(kind) || !Number.isInteger(flags) || (flags as number) < 0 || (flags as number) > 7 || (digest !== null && typeof digest !== 'string')) fail('pointer')
+  const pointer: Pointer = { writer: writerAt(writers, writer), seq, version: unpackVersion(version, writers), kind: kind as RecordKind, inherits: ((flags as number) & 1) !== 0 }
+  if (((flags as number) & 2) !== 0) pointer.generated = true
+  if (((flags as number) & 4) !== 0) pointer.removed = true
   if (index > 0) pointer.index = index
   if (digest !== null) pointer.digest = digest
   return pointer
@@ -126,6 +128,8 @@ export interface CheckpointState {
   /** Blocks applied, per writer. */
   applied: Record<string, number>
   queue: QueueEvent[]
+  /** Addresses whose current version is a removal (absent: none). */
+  removed?: number
 }
 
 interface Header extends CheckpointState {
@@ -179,15 +183,15 @@ export class CheckpointFile {
     let header: Partial<Header>
     try { header = JSON.parse(bytes.toString('utf8', 0, newline)) as Partial<Header> } catch { fail('header') }
     if (typeof header !== 'object' || header === null || header.format !== CHECKPOINT_FORMAT) fail('format')
-    const { hash, applied, queue, writers, slots, slotChars, versions, digest } = header
+    const { hash, applied, queue, removed, writers, slots, slotChars, versions, digest } = header
     if (typeof hash !== 'string' || typeof applied !== 'object' || applied === null || !Array.isArray(queue) ||
       !Array.isArray(writers) || !writers.every(key => typeof key === 'string') || !isCount(slots) || !isCount(slotChars) ||
-      !isCount(versions) || typeof digest !== 'string') fail('header')
+      !isCount(versions) || typeof digest !== 'string' || (removed !== undefined && !isCount(removed))) fail('header')
     if (createHash('sha256').update(bytes.subarray(newline + 1)).digest('hex') !== digest) fail('digest')
     const text = bytes.toString('utf8', newline + 1)
     const slotStarts = slotChars <= text.length ? lineStarts(text, 0, slotChars, slots) : null
     if (slotStarts === null || lineStarts(text, slotChars, text.length, versions) === null) fail('line layout')
-    const file = new CheckpointFile({ hash, applied, queue }, writers, text, slotStarts, versions)
+    const file = new CheckpointFile({ hash, applied, queue, ...(removed !== undefined && removed > 0 ? { removed } : {}) }, writers, text, slotStarts, versions)
     for (let line = 1; line < slots; line++) if (file.keyAt(line - 1) >= file.keyAt(line)) fail('slot order')
     return file
   }

@@ -14,7 +14,7 @@ import { joinSections, plainSections, sectionTexts, type PlainSection } from '..
 import type { AccessLevel } from '../crypto/levels.js'
 import { ZERO_HLC, tickHlc, type Hlc } from '../distribution/hlc.js'
 import { nextVector, versionKey, type Version } from '../distribution/version.js'
-import { accessDenied, corrupt, isBzzzError, unavailable } from '../errors.js'
+import { accessDenied, corrupt, isBzzzError, notFound, unavailable } from '../errors.js'
 import { parentChain } from '../ucxl/address.js'
 import { decodeEntry, encodeBlock, encodeEntry, packBlocks, splitBlock, type CompletionEntry, type ContextEntry, type DecisionEntry, type LogEntry, type RequestEntry } from './log-entry.js'
 import { ContextView, type Pointer, type QueueEvent, type VersionLine } from './view.js'
@@ -43,6 +43,13 @@ export interface WriteOptions {
   recipients: readonly string[]
   nowMs: number
   decision?: string
+  /** The records come from `generate`: marked so, a later generate of their folder may remove them. */
+  generated?: boolean
+  /**
+   * Addresses to remove in the same append (their files or folders are gone): each one's current version is replaced
+   * by a removal, if a generate wrote it; one written by hand, or removed already, is left as it is.
+   */
+  remove?: readonly string[]
 }
 
 export interface WriteResult {
@@ -52,6 +59,8 @@ export interface WriteResult {
   unchanged: number
   /** Bytes appended to the log. */
   bytes: number
+  /** Addresses removed (WriteOptions.remove). */
+  removed: number
 }
 
 export interface Retrieved extends Resolution {
@@ -321,10 +330,10 @@ export class ContextStore {
     return () => { this.view.listeners.delete(listener) }
   }
 
-  /** The current version and the concurrent ones the merge kept, of an address. */
-  slotOf (address: string): { current: string, conflicts: string[] } | undefined {
+  /** The current version and the concurrent ones the merge kept, of an address; `removed` when the current one is a removal. */
+  slotOf (address: string): { current: string, conflicts: string[], removed: boolean } | undefined {
     const slot = this.view.slot(address)
-    return slot === undefined ? undefined : { current: versionKey(slot.current.version), conflicts: slot.conflicts.map(c => versionKey(c.version)) }
+    return slot === undefined ? undefined : { current: versionKey(slot.current.version), conflicts: slot.conflicts.map(c => versionKey(c.version)), removed: slot.current.removed === true }
   }
 
   /**
@@ -401,10 +410,22 @@ export class ContextStore {
       const envelope = this.crypto.seal(plainSections(texts), recipients, associatedData(record.address, version))
       const entry: ContextEntry = { type: 'context', address: record.address, kind: record.kind, inherits: stored.inherits ?? true, version, digest, envelope }
       if (options.decision !== undefined) entry.decision = options.decision
+      if (options.generated === true) entry.generated = true
       entries.push(entry)
       encoded.push(encodeEntry(entry))
     }
-    if (encoded.length === 0) return { written: 0, unchanged, bytes: 0 }
+    let removed = 0
+    for (const address of options.remove ?? []) {
+      const slot = this.view.slot(address)
+      if (slot === undefined || slot.current.generated !== true || slot.current.removed === true || batch.has(address)) continue
+      this.hlc = tickHlc(this.hlc, options.nowMs)
+      const version: Version = { term: options.term, hlc: this.hlc, writer: this.writer, vv: nextVector(slot.current.version.vv, this.writer) }
+      const entry: ContextEntry = { type: 'context', address, kind: slot.current.kind, inherits: true, version, generated: true, removed: true, envelope: Buffer.alloc(0) }
+      entries.push(entry)
+      encoded.push(encodeEntry(entry))
+      removed++
+    }
+    if (encoded.length === 0) return { written: 0, unchanged, bytes: 0, removed: 0 }
     const before = this.log.byteLength
     const start = this.log.length
     const packed = packBlocks(encoded)
@@ -413,7 +434,7 @@ export class ContextStore {
     let next = 0
     for (const [b, block] of packed.entries()) for (let index = 0; index < block.length; index++) applied.push({ seq: start + b, index, entry: entries[next++]! })
     this.invalidate(await this.view.apply(this.writer, applied))
-    return { written: encoded.length, unchanged, bytes: this.log.byteLength - before }
+    return { written: encoded.length - removed, unchanged, bytes: this.log.byteLength - before, removed }
   }
 
   /**
@@ -448,7 +469,8 @@ export class ContextStore {
     if (cached !== undefined) return cached === 'none' ? undefined : cached
     const slot = this.view.slot(address)
     let layer: ReadableLayer | undefined
-    if (slot !== undefined) layer = await this.openLayer(address, slot.current, role)
+    // A removed address reads as absent: its descendants resolve past it.
+    if (slot !== undefined && slot.current.removed !== true) layer = await this.openLayer(address, slot.current, role)
     this.layers.set(key, layer ?? 'none')
     return layer
   }
@@ -467,6 +489,9 @@ export class ContextStore {
     const hit = this.resolved.get(key)
     if (hit !== undefined) return hit
     const slot = this.view.slot(address)
+    if (slot?.current.removed === true) {
+      throw notFound(`no context for ${address}: it was removed when its folder was generated again without it (bzzz-ctx history shows its versions)`)
+    }
     if (slot !== undefined && await this.readableLayer(address, role) === undefined) {
       throw accessDenied(`role ${role} may not read ${address}: it was not distributed to ${role}, or ${role}'s clearance covers none of it`)
     }
@@ -474,6 +499,23 @@ export class ContextStore {
     const retrieved: Retrieved = { ...resolution, role, version: slot!.current.version }
     this.resolved.set(key, retrieved)
     return retrieved
+  }
+
+  /**
+   * The addresses at or below `address` whose current version a generate wrote (and that are not removed): what a
+   * generate of that folder may remove when it no longer finds them.
+   */
+  generatedUnder (address: string): string[] {
+    const prefix = address.endsWith('/') ? address : address + '/'
+    const found = new Set<string>()
+    const seen = new Set<string>()
+    for (const [candidate] of this.view.versions()) {
+      if (seen.has(candidate) || (candidate !== address && !candidate.startsWith(prefix))) continue
+      seen.add(candidate)
+      const current = this.view.slot(candidate)?.current
+      if (current?.generated === true && current.removed !== true) found.add(candidate)
+    }
+    return [...found]
   }
 
   /** How many addresses hold a current version. */

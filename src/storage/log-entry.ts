@@ -27,6 +27,13 @@ export interface ContextEntry {
   digest?: string
   /** The decision that caused this version, if any. */
   decision?: string
+  /** Written by `generate` (not by hand, with `distribute`): a later generate of a folder may remove it. */
+  generated?: true
+  /**
+   * A removal (a tombstone): `generate` found the file or folder gone. The address reads as absent until a newer
+   * version is written; the envelope is empty.
+   */
+  removed?: true
   envelope: Buffer
 }
 
@@ -47,6 +54,8 @@ export interface RequestEntry {
   priority: Priority
   requester: string
   roles?: string[]
+  /** Remove what a generate wrote below the path and no longer finds (`generate --prune`). */
+  prune?: true
   acceptedAt: number
   version: Version
   envelope: Buffer
@@ -72,6 +81,10 @@ export interface CompletionReport {
   records: number
   written: number
   unchanged: number
+  /** Addresses removed (absent from a completion written before removals existed). */
+  removed?: number
+  /** Addresses not found again but kept, without --prune (absent likewise). */
+  stale?: number
   bytes: number
   skipped: number
   ms: number
@@ -118,12 +131,15 @@ function headerProblem (h: Record<string, unknown>): string | null {
   if (typeof h.address !== 'string') return 'no address'
   switch (h.type) {
     case 'context':
+      if (h.generated !== undefined && h.generated !== true) return 'a malformed context header'
+      if (h.removed !== undefined && h.removed !== true) return 'a malformed context header'
       return ['file', 'directory', 'project'].includes(h.kind as string) && typeof h.inherits === 'boolean' ? null : 'a malformed context header'
     case 'request':
       if (typeof h.id !== 'string' || !REQUEST_ID.test(h.id)) return 'a malformed request id'
       if (typeof h.project !== 'string' || typeof h.path !== 'string' || !isPriority(h.priority)) return 'a malformed request'
       if (typeof h.requester !== 'string' || !NODE_ID.test(h.requester) || !isCount(h.acceptedAt)) return 'a malformed request'
       if (h.roles !== undefined && (!Array.isArray(h.roles) || !h.roles.every(r => typeof r === 'string'))) return 'malformed request roles'
+      if (h.prune !== undefined && h.prune !== true) return 'a malformed request'
       return null
     case 'completion': {
       if (typeof h.id !== 'string' || !REQUEST_ID.test(h.id)) return 'a malformed completion id'
@@ -131,7 +147,7 @@ function headerProblem (h: Record<string, unknown>): string | null {
       if (h.error !== undefined && typeof h.error !== 'string') return 'a malformed completion error'
       if (h.by !== undefined && (typeof h.by !== 'string' || !REQUEST_ID.test(h.by))) return 'a malformed completion'
       const r = h.report as Record<string, unknown> | undefined
-      if (r !== undefined && (typeof r !== 'object' || r === null || !['files', 'records', 'written', 'unchanged', 'bytes', 'skipped', 'ms'].every(k => isCount(r[k])))) return 'a malformed completion report'
+      if (r !== undefined && (typeof r !== 'object' || r === null || !['files', 'records', 'written', 'unchanged', 'bytes', 'skipped', 'ms'].every(k => isCount(r[k])) || (r.removed !== undefined && !isCount(r.removed)) || (r.stale !== undefined && !isCount(r.stale)))) return 'a malformed completion report'
       const acked = r?.acknowledged as Record<string, unknown> | undefined
       if (acked !== undefined && (typeof acked !== 'object' || acked === null || !isCount(acked.holders) || !isCount(acked.required))) return 'a malformed completion report'
       return null

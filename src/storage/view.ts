@@ -23,6 +23,10 @@ export interface Pointer {
   kind: RecordKind
   inherits: boolean
   digest?: string
+  /** The version was written by `generate` (see ContextEntry). */
+  generated?: true
+  /** The version is a removal: the address reads as absent. */
+  removed?: true
 }
 
 export type Slot = VersionSlot<Pointer>
@@ -56,6 +60,8 @@ export class ContextView {
   private slots = new Map<string, Slot>()
   /** Addresses applied since loading that the base does not have. */
   private addedAddresses = 0
+  /** Addresses whose current version is a removal. */
+  private removedAddresses = 0
   private appliedLengths = new Map<string, number>()
   private hash: Buffer = Buffer.alloc(32)
   private dirty = false
@@ -84,12 +90,14 @@ export class ContextView {
       this.queue = base.state.queue
       this.appliedLengths = new Map(Object.entries(base.state.applied))
       this.hash = hash
+      this.removedAddresses = base.state.removed ?? 0
       this.baseVersionsRead = base.versionLineCount === 0
     } catch {
       this.base = null
       this.queue = []
       this.appliedLengths = new Map()
       this.hash = Buffer.alloc(32)
+      this.removedAddresses = 0
     }
   }
 
@@ -103,7 +111,7 @@ export class ContextView {
       if (!this.dirty || this.damaged) return
       this.dirty = false
       this.lastCheckpoint = Date.now()
-      const state = { hash: this.hash.toString('hex'), applied: Object.fromEntries(this.appliedLengths), queue: this.queue }
+      const state = { hash: this.hash.toString('hex'), applied: Object.fromEntries(this.appliedLengths), queue: this.queue, ...(this.removedAddresses > 0 ? { removed: this.removedAddresses } : {}) }
       await writeFileAtomic(this.checkpointFile, encodeCheckpoint(state, this.slots, this.versionLines, this.base, !this.baseVersionsRead), 0o600)
     })
     await this.checkpointing
@@ -114,8 +122,9 @@ export class ContextView {
     return this.hash.toString('hex')
   }
 
+  /** Addresses with a current version that is not a removal. */
   get addressCount (): number {
-    return (this.base?.slotCount ?? 0) + this.addedAddresses
+    return (this.base?.slotCount ?? 0) + this.addedAddresses - this.removedAddresses
   }
 
   slot (address: string): Slot | undefined {
@@ -166,12 +175,15 @@ export class ContextView {
       const pointer: Pointer = { writer, seq, version: entry.version, kind: entry.kind, inherits: entry.inherits }
       if (index > 0) pointer.index = index
       if (entry.digest !== undefined) pointer.digest = entry.digest
+      if (entry.generated === true) pointer.generated = true
+      if (entry.removed === true) pointer.removed = true
       const before = this.slot(entry.address)
       const after = applyVersion(before, pointer)
       if (after === before) continue
       if (before === undefined) this.addedAddresses++
       this.slots.set(entry.address, after)
       if (before?.current !== after.current) {
+        this.removedAddresses += (after.current.removed === true ? 1 : 0) - (before?.current.removed === true ? 1 : 0)
         if (before !== undefined) xorInto(this.hash, slotDigest(entry.address, before.current))
         xorInto(this.hash, slotDigest(entry.address, after.current))
         changed.push(entry.address)

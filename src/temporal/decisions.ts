@@ -66,7 +66,8 @@ export interface HopsReport {
 export interface HistoryReport {
   address: string
   role: string
-  versions: Array<{ version: string, term: number, at: string, writer: string, decision: string | null, decisionTitle: string | null, current: boolean, conflict: boolean }>
+  /** `removed`: this version is a removal (the address's file or folder was gone when a generate ran). */
+  versions: Array<{ version: string, term: number, at: string, writer: string, decision: string | null, decisionTitle: string | null, current: boolean, conflict: boolean, removed?: true }>
   decisions: DecisionView[]
   hidden: number
 }
@@ -213,7 +214,8 @@ export class DecisionIndex {
       address, role, hidden: history.hidden,
       versions: history.versions.map(v => ({
         version: v.key, term: v.term, at: new Date(v.at).toISOString(), writer: v.writer, decision: v.decision ?? null,
-        decisionTitle: v.decisionTitle ?? null, current: slot?.current === v.key, conflict: slot?.conflicts.includes(v.key) ?? false
+        decisionTitle: v.decisionTitle ?? null, current: slot?.current === v.key, conflict: slot?.conflicts.includes(v.key) ?? false,
+        ...(slot?.current === v.key && slot.removed ? { removed: true as const } : {})
       })),
       decisions: await Promise.all(history.decisions.map(async d => {
         // A linked decision the role may not read is not named either (as in hops: counted, never shown).

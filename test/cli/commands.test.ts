@@ -1,6 +1,6 @@
 // The commands as a program uses them: --json shapes of the contract, and tables for people.
 import t from 'tap'
-import { writeFileSync, cpSync } from 'node:fs'
+import { writeFileSync, cpSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { cli, tempHome } from '../helpers/cli.js'
 import { PACKAGE_ROOT } from '../../src/paths.js'
@@ -71,4 +71,44 @@ t.test('init, generate, retrieve, distribute, status: --json shapes', async t =>
   t.match(table.stdout, /this peer/)
   const quiet = await cli(['status', '-q'], env)
   t.equal(quiet.stdout, '', '-q prints nothing on success')
+})
+
+t.test('generate again after files are deleted or moved: counted as stale, removed with --prune; hand-written ones stay', async t => {
+  const home = tempHome()
+  const repo = join(scratchDir('bzzz-cli-repo-'), 'shop')
+  cpSync(FIXTURE, repo, { recursive: true })
+  const env = { BZZZ_HOME: home }
+  t.equal((await cli(['init', '--cluster', 'acme', '--role', 'admin', '--project', 'shop'], env)).code, 0)
+  const first = await cli(['generate', repo, '--json'], env)
+  t.match(first.json, { removed: 0, stale: 0 }, 'nothing stale the first time')
+  const hand = join(repo, '..', 'concept.json')
+  writeFileSync(hand, JSON.stringify({ address: 'ucxl://shop/src/server/flows', kind: 'directory', summary: 'How a ticket moves' }))
+  t.equal((await cli(['distribute', '--file', hand], env)).code, 0)
+  const before = (await cli(['status', '--json'], env)).json.records
+
+  rmSync(join(repo, 'src', 'server', 'db.py'))
+  renameSync(join(repo, 'src', 'server', 'handlers'), join(repo, 'src', 'server', 'routes'))
+  const one = await cli(['generate', join(repo, 'src', 'server', 'config.py'), '--root', repo, '--prune', '--json'], env)
+  t.match(one.json, { removed: 0, stale: 0 }, 'a generate of one file sees nothing gone')
+  // The repo is not a git work tree: --root keeps the addresses of the first generate.
+  const counted = await cli(['generate', join(repo, 'src'), '--root', repo], env)
+  t.equal(counted.code, 0, counted.stderr)
+  t.match(counted.stdout, /6 address\(es\) an earlier generate wrote under src were not found this time .* Run again with --prune to remove them/, 'db.py, and handlers/ with its four files: counted')
+  t.equal((await cli(['retrieve', 'src/server/db.py', '--role', 'developer'], env)).code, 0, 'without --prune a stale address still answers')
+
+  const pruned = await cli(['generate', join(repo, 'src'), '--root', repo, '--prune', '--json'], env)
+  t.equal(pruned.code, 0, pruned.stderr)
+  t.match(pruned.json, { removed: 6, stale: 0 })
+  for (const gone of ['src/server/db.py', 'src/server/handlers', 'src/server/handlers/auth.py']) {
+    const run = await cli(['retrieve', gone, '--role', 'developer'], env)
+    t.equal(run.code, 4, `${gone} is gone`)
+    t.match(run.stderr, /it was removed when its folder was generated again without it/)
+  }
+  t.equal((await cli(['retrieve', 'src/server/routes/auth.py', '--role', 'developer', '--json'], env)).json.context.language, 'python', 'the moved file is at its new address')
+  t.equal((await cli(['retrieve', 'src/server/flows', '--role', 'developer', '--json'], env)).json.context.summary, 'How a ticket moves', 'a hand-written record is never removed')
+  t.equal((await cli(['status', '--json'], env)).json.records, before - 6 + 5, 'status counts what is there: 6 removed, routes/ and its four files added')
+  const history = await cli(['history', 'src/server/db.py', '--json'], env)
+  t.match(history.json.versions, [{ current: false }, { current: true, removed: true }], 'history keeps the versions; the current one is the removal')
+  const table = await cli(['generate', join(repo, 'src'), '--root', repo, '--prune'], env)
+  t.notMatch(table.stdout, /Removed|not found this time/, 'nothing more to remove')
 })

@@ -258,3 +258,54 @@ t.test('a large write lets timers run while it seals (a daemon\'s heartbeats go 
   t.ok(longest < ms / 2, `the longest a 5 ms timer waited was ${Math.round(longest)} ms of a ${Math.round(ms)} ms write`)
   t.equal((await store.retrieve('ucxl://p/d7/f2977.py', 'security')).context.summary, 'file 2977')
 })
+
+t.test('removals: a generated address a later generate no longer finds reads as absent, survives a reopen, and a new version brings it back', async t => {
+  const keys = await testKeys()
+  const dir = join(keys.dir, 'store')
+  let store = await ContextStore.open(dir, keys.crypto)
+  const generated: ContextRecord[] = [
+    ...records,
+    { address: 'ucxl://p/src/old', kind: 'directory', summary: 'Old code' },
+    { address: 'ucxl://p/src/old/gone.go', kind: 'file', summary: 'Gone', language: 'go' }
+  ]
+  await store.write(generated, { term: 1, recipients: ALL, nowMs: 1000, generated: true })
+  await store.write([{ address: 'ucxl://p/src/notes', kind: 'directory', summary: 'Written by hand' }], { term: 1, recipients: ALL, nowMs: 1500 })
+  t.same(store.generatedUnder('ucxl://p/src').sort(), ['ucxl://p/src', 'ucxl://p/src/old', 'ucxl://p/src/old/gone.go', 'ucxl://p/src/pay.go'], 'what generates wrote, at and below the folder; not the hand-written record')
+  t.equal(store.addressCount, 6)
+  const hashBefore = store.viewHash
+
+  // The hand-written address and an unknown one are named too: neither is removed.
+  const result = await store.write([], { term: 1, recipients: ALL, nowMs: 2000, remove: ['ucxl://p/src/old', 'ucxl://p/src/old/gone.go', 'ucxl://p/src/notes', 'ucxl://p/src/never'] })
+  t.match(result, { written: 0, removed: 2 })
+  t.not(store.viewHash, hashBefore, 'a removal is a new version: the view hash moves')
+  t.equal(store.addressCount, 4, 'removed addresses are not counted')
+  await rejectsCode(t, () => store.retrieve('ucxl://p/src/old/gone.go', 'developer'), 'NOT_FOUND')
+  await rejectsCode(t, () => store.retrieve('ucxl://p/src/old', 'developer'), 'NOT_FOUND')
+  t.equal((await store.retrieve('ucxl://p/src/notes', 'developer')).context.summary, 'Written by hand', 'a record written by hand is never removed')
+  t.match(store.slotOf('ucxl://p/src/old/gone.go'), { removed: true })
+  t.same(store.generatedUnder('ucxl://p/src/old'), [], 'a removed address is not removed again')
+  t.match(await store.write([], { term: 1, recipients: ALL, nowMs: 2100, remove: ['ucxl://p/src/old'] }), { removed: 0, bytes: 0 })
+
+  // A record written below a removed folder resolves past it, to the folders above.
+  await store.write([{ address: 'ucxl://p/src/old/new.go', kind: 'file', summary: 'New' }], { term: 1, recipients: ALL, nowMs: 2200, generated: true })
+  t.same((await store.retrieve('ucxl://p/src/old/new.go', 'developer')).resolvedFrom, ['ucxl://p/src/old/new.go', 'ucxl://p/src', 'ucxl://p/'])
+
+  // Reopened from the checkpoint, then from the logs alone: the same view.
+  const hash = store.viewHash
+  await store.close()
+  for (const rebuild of [false, true]) {
+    if (rebuild) for (const file of allFiles(dir)) if (file.endsWith('view.checkpoint')) writeFileSync(file, 'damaged')
+    store = await ContextStore.open(dir, keys.crypto)
+    t.equal(store.viewHash, hash, `the same view hash (${rebuild ? 'replayed' : 'checkpoint'})`)
+    t.equal(store.addressCount, 5, 'the removals are still not counted')
+    await rejectsCode(t, () => store.retrieve('ucxl://p/src/old/gone.go', 'developer'), 'NOT_FOUND')
+    await store.close()
+  }
+
+  // The file is back: its new version supersedes the removal.
+  store = await ContextStore.open(dir, keys.crypto)
+  t.teardown(() => store.close())
+  await store.write([{ address: 'ucxl://p/src/old/gone.go', kind: 'file', summary: 'Back', language: 'go' }], { term: 1, recipients: ALL, nowMs: 3000, generated: true })
+  t.equal((await store.retrieve('ucxl://p/src/old/gone.go', 'developer')).context.summary, 'Back')
+  t.equal(store.addressCount, 6)
+})

@@ -17,14 +17,15 @@ export function generateCommand (env: CliEnv): Command {
     .option('--project <name>', 'the project name in addresses (default: the configured project, else the root\'s name)')
     .option('--roles <roles>', 'distribute only to these roles (comma-separated; default: every role)', parseList('--roles'))
     .addOption(new Option('--priority <priority>', 'the request\'s priority in the leader\'s queue').choices([...PRIORITIES]).default('normal'))
+    .option('--prune', 'remove the addresses below PATH (a folder) that an earlier generate wrote and this one no longer finds (deleted, moved, now ignored)')
     .option('--no-wait', 'with a daemon: return once the leader has accepted the request (it is then durable), not when it completes')
     .addHelpText('after', '\nExamples:\n  bzzz-ctx generate .\n  bzzz-ctx generate src/server --roles developer,security --json')
-    .action(env.action<{ root?: string, project?: string, roles?: string[], priority: Priority, wait: boolean }>(async (ctx, options, [path]) => {
+    .action(env.action<{ root?: string, project?: string, roles?: string[], priority: Priority, wait: boolean, prune?: boolean }>(async (ctx, options, [path]) => {
       const progress = await progressBar(ctx, 'Analysing', 'Building and storing records')
       const report = await withPeer(ctx, async peer => {
         try {
           return await peer.generate({
-            path: path!, priority: options.priority, onProgress: progress.update, ...(options.wait ? {} : { noWait: true }),
+            path: path!, priority: options.priority, onProgress: progress.update, ...(options.wait ? {} : { noWait: true }), ...(options.prune === true ? { prune: true } : {}),
             ...(options.root !== undefined ? { root: options.root } : {}),
             ...(options.project !== undefined ? { project: options.project } : {}),
             ...(options.roles !== undefined ? { roles: options.roles } : {})
@@ -45,6 +46,9 @@ export function generateCommand (env: CliEnv): Command {
           `Root ${report.root}; distributed to ${report.roles.join(', ')}.`
         ]
         if (report.files === 0) lines.push(`No files to analyse under ${report.path === '.' ? report.root : report.path}: it may be inside an excluded (node_modules, build, ...) or .gitignore'd directory of the root ${report.root}; pass --root ${report.path === '.' ? report.root : path!} to analyse it on its own.`)
+        const under = report.path === '.' ? report.root : report.path
+        if (report.removed > 0) lines.push(`Removed ${report.removed} address(es) an earlier generate wrote under ${under}: their files or folders are gone (bzzz-ctx history shows their versions).`)
+        if (report.stale > 0) lines.push(`${report.stale} address(es) an earlier generate wrote under ${under} were not found this time (deleted or moved, or now ignored; or an earlier generate had another root): they still answer retrieve. Run again with --prune to remove them.`)
         if (report.skipped.length > 0) lines.push(`Skipped ${report.skipped.length} file(s): ${[...reasons].map(([r, n]) => `${n} ${r}`).join(', ')} (--json lists them).`)
         lines.push(`Retrieve with: bzzz-ctx retrieve ucxl://${report.project}/<path> --role developer`)
         return lines.join('\n')

@@ -22,7 +22,7 @@ export function historyCommand (env: CliEnv): Command {
         const lines = [
           report.versions.length === 0 ? `No version of ${report.address} yet.` : table(['version', 'term', 'written', 'writer', 'decision', 'state'], report.versions.map(v => [
             shortVersion(v.version), v.term, v.at, v.writer.slice(0, 12), v.decision === null ? '-' : `${v.decision} ${v.decisionTitle ?? ''}`.trim(),
-            v.current ? 'current' : v.conflict ? 'conflict (kept)' : 'superseded'
+            v.current ? (v.removed === true ? 'current: removed' : 'current') : v.conflict ? 'conflict (kept)' : 'superseded'
           ]), useColor(ctx))
         ]
         if (report.decisions.length > 0) {
