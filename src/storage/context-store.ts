@@ -253,6 +253,17 @@ export class ContextStore {
       // would write other entries under the same sequence numbers (a fork of this peer's log), which the view never shows.
       throw corrupt(`the store at ${this.dir} is damaged: this peer's log holds ${this.log.length} of the ${from} entries its view was built from (was store/db deleted or damaged?), and writing to it would fork the log. Move the home aside and init a new one (in a cluster, join with a new invite)`)
     }
+    // Every other log the view applied blocks of holds them here (they were stored before they were applied). One that
+    // does not lost them with the database; with all of it lost, this peer's own log has a new key, and the view
+    // still points into its old one: every retrieve would fail on a missing block.
+    for (const writer of this.view.writers()) {
+      if (writer === this.writer) continue
+      const held = (await this.logOf(writer)).contiguousLength
+      const applied = this.view.applied(writer)
+      if (held < applied) {
+        throw corrupt(`the store at ${this.dir} is damaged: it holds ${held} of the ${applied} entries of log ${writer.slice(0, 12)} its view was built from (was store/db deleted or damaged?). Move the home aside and init a new one (in a cluster, join with a new invite)`)
+      }
+    }
     const CHUNK = 512
     for (let start = from; start < this.log.length; start += CHUNK) {
       const end = Math.min(this.log.length, start + CHUNK)

@@ -355,6 +355,18 @@ t.test('a log that lost entries its view was built from is refused: nothing is w
   await logAgain.ready()
   t.equal(logAgain.length, 0, 'nothing was appended to the damaged log')
   await corestoreAgain.close()
+
+  // The whole database gone, the view's checkpoint kept: this peer's log comes back with a new key, and the view
+  // still points into the old one (every retrieve failed on "block 0 is missing", while status said all was well).
+  const whole = tempHome()
+  t.equal((await cli(['--home', whole, 'init', '--cluster', 'c', '--role', 'admin', '--project', 'shop'])).code, 0)
+  t.equal((await cli(['--home', whole, 'distribute', '--file', record])).code, 0)
+  rmSync(join(whole, 'store', 'db'), { recursive: true })
+  for (const args of [['status'], ['retrieve', 'ucxl://shop/a', '--role', 'viewer']]) {
+    const run = await cli(['--home', whole, ...args])
+    t.equal(run.code, 1, `${args[0]} without the store's database: exit 1`)
+    oneLine(t, run.stderr, /is damaged: it holds 0 of the 1 entries of log [0-9a-f]{12} its view was built from \(was store\/db deleted or damaged\?\)/)
+  }
 })
 
 t.test('a roster that is damaged or gone never makes one of several members its own leader, nor shrinks at the next invite', async t => {
