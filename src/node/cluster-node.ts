@@ -22,7 +22,7 @@ import { WireChannel } from '../net/channel.js'
 import { WIRE_VERSION, type ElectionWireMessage, type WireMessage } from '../net/messages.js'
 import { covers, ROLE_NAME_PATTERN } from '../crypto/levels.js'
 import { addressFor } from '../ucxl/address.js'
-import { readRoster, rosterMembers, rosterProblem, writeRoster, type SignedRoster } from './roster.js'
+import { loadRoster, readRoster, rosterMembers, rosterProblem, writeRoster, type SignedRoster } from './roster.js'
 import { hyperswarmTransport, systemClock, type Clock, type PeerConnection, type TimerHandle, type Transport } from './environment.js'
 import type { Retrieved } from '../storage/context-store.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
@@ -203,7 +203,12 @@ export class ClusterNode {
     this.electionTimeoutMs = options.electionTimeoutMs ?? DEFAULT_ELECTION_TIMEOUT_MS
     if (!Number.isInteger(this.electionTimeoutMs) || this.electionTimeoutMs < ELECTION_TICKS) throw badInput(`the election timeout must be a whole number of ms, at least ${ELECTION_TICKS}`)
     this.canCampaign = options.campaign ?? covers(roleEntry(peer.config, peer.config.role).clearance, 'internal')
-    this.roster = readRoster(peer.home, { cluster: peer.config.cluster.id, adminKey: peer.config.cluster.adminKey })
+    // Votes are counted out of the roster: a member that counted out of a damaged or missing one (the admin and itself)
+    // could win an election with two votes while the others count out of all the members. So it does not start.
+    this.roster = loadRoster(peer.home, { cluster: peer.config.cluster.id, adminKey: peer.config.cluster.adminKey })
+    if (this.roster === null && peer.config.nodeId !== peer.config.cluster.adminKey) {
+      throw corrupt(`this member's roster (${join(peer.home, 'roster.json')}) is missing: the invite gave it one. Restore it from a backup, or copy roster.json from another member's home (the admin signed it)`)
+    }
     const persisted = readVote(peer.home)
     this.election = new Election({
       id: peer.config.nodeId,

@@ -84,7 +84,7 @@ export function loadRoster (home: string, expect: { cluster: string, adminKey: s
   } catch (err) {
     problem = (err as Error).message
   }
-  if (problem !== null) throw corrupt(`the roster ${file} is damaged (${problem}): restore it from a backup; a member's daemon (\`bzzz-ctx node start\`) takes the newest roster from its peers`)
+  if (problem !== null) throw corrupt(`the roster ${file} is damaged (${problem}): restore it from a backup, or copy roster.json from another member's home (the admin signed it; the newest is the one with the highest version)`)
   return value as SignedRoster
 }
 

@@ -396,4 +396,15 @@ t.test('a roster that is damaged or gone never makes one of several members its 
     oneLine(t, run.stderr, /the roster .*roster\.json is damaged \(.*\): restore it from a backup/)
   }
   t.equal(readFileSync(rosterFile, 'utf8'), damaged, 'the damaged roster is kept, not re-signed without the members invited before')
+
+  // A member's daemon does not start without its roster, or with a damaged one: counting votes out of the admin and
+  // itself, it could win an election with two votes while the others count out of every member.
+  run = await cliProcess(['--home', dev, 'node', 'start', '--bootstrap', '127.0.0.1:1', '--detach'], {}, 30_000)
+  t.equal(run.code, 1, 'no roster: the daemon does not start')
+  oneLine(t, run.stderr, /the daemon exited at start \(code 1\): bzzz-ctx: this member's roster .*roster\.json\) is missing/)
+  writeFileSync(join(dev, 'roster.json'), damaged)
+  run = await cliProcess(['--home', dev, 'node', 'start', '--bootstrap', '127.0.0.1:1', '--detach'], {}, 30_000)
+  t.equal(run.code, 1, 'a damaged roster: the daemon does not start')
+  oneLine(t, run.stderr, /the daemon exited at start \(code 1\): bzzz-ctx: the roster .*roster\.json is damaged/)
+  t.notMatch(run.stderr, /is missing/, 'only this start\'s failure is quoted, not the last one\'s from the log')
 })

@@ -1,6 +1,6 @@
 /** `bzzz-ctx node start [--bootstrap H:P,...] [--detach]` and `bzzz-ctx node stop`: run and stop this peer's daemon. */
 import { spawn } from 'node:child_process'
-import { closeSync, openSync, readFileSync, existsSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readFileSync, existsSync } from 'node:fs'
 import { Command } from 'commander'
 import { BzzzError, unavailable } from '../../errors.js'
 import { errorCodeForExit } from '../exit-codes.js'
@@ -16,9 +16,12 @@ export const STOP_TIMEOUT_MS = 20_000
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1'])
 
-function logTail (file: string): string {
+/** The last lines the daemon logged from byte `from` on (where this start began: not an earlier run's). */
+function logTail (file: string, from = 0): string {
   if (!existsSync(file)) return ''
-  const lines = readFileSync(file, 'utf8').trim().split('\n').slice(-5)
+  const text = readFileSync(file).subarray(from).toString('utf8').trim()
+  if (text === '') return ''
+  const lines = text.split('\n').slice(-5)
   return lines.map(l => { try { return String(JSON.parse(l).msg ?? l) } catch { return l } }).join('; ')
 }
 
@@ -50,6 +53,7 @@ export function nodeCommand (env: CliEnv): Command {
       if (options.detach === true) {
         await refuseSecondDaemon(home)
         const log = openSync(paths.log, 'a', 0o600)
+        const logStart = fstatSync(log).size
         const args = [join(PACKAGE_ROOT, 'bin', 'bzzz-ctx'), '--home', home, 'node', 'start', ...(host !== undefined ? ['--host', host] : []),
           '--election-timeout', String(options.electionTimeout), ...(options.campaign ? [] : ['--no-campaign'])]
         const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], env: { ...ctx.io.env, BZZZ_LOG_FILE: paths.log } })
@@ -61,7 +65,7 @@ export function nodeCommand (env: CliEnv): Command {
         while (Date.now() < deadline) {
           if (exited !== null) {
             // The daemon's own failure, with its exit code (a damaged file is 1, a bad option 2), not a generic 5.
-            throw new BzzzError(errorCodeForExit(exited) ?? 'UNAVAILABLE', `the daemon exited at start (code ${exited}): ${logTail(paths.log) || 'see ' + paths.log}`)
+            throw new BzzzError(errorCodeForExit(exited) ?? 'UNAVAILABLE', `the daemon exited at start (code ${exited}): ${logTail(paths.log, logStart) || 'see ' + paths.log}`)
           }
           if (await runningDaemon(home) !== null) {
             emit(ctx, { pid: child.pid, home, log: paths.log, socket: paths.controlSocket }, () => `The daemon runs (pid ${child.pid}); its log is ${paths.log}. Stop it with: bzzz-ctx node stop`)
