@@ -76,7 +76,7 @@ export interface GenerateReport {
   files: number
   cached: number
   skipped: SkippedFile[]
-  /** Records produced by the analysis. */
+  /** Records produced by the analysis and offered to the store: written plus unchanged. */
   records: number
   /** Of those, records appended as new versions, and records unchanged since the last run. */
   written: number
@@ -360,14 +360,15 @@ export class LocalPeer {
       ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {})
     })
     const gone = this.gone(analysis.records, path, root, project)
-    const result = await this.store.write(this.recordsToWrite(analysis.records, path !== root, rootAddress(project)), {
+    const records = this.recordsToWrite(analysis.records, path !== root, rootAddress(project))
+    const result = await this.store.write(records, {
       term: options.term ?? this.leadership.term, recipients, nowMs: Date.now(), generated: true, ...(options.prune === true ? { remove: gone } : {})
     })
     if (this.keepWorkers) this.saveCacheSoon()
     else await this.saveAnalysisCache(cache)
     return {
       project, root, path: relative(root, path) || '.', priority: options.priority ?? 'normal', roles: recipients,
-      files: analysis.files, cached: analysis.cached, skipped: analysis.skipped, records: analysis.records.length,
+      files: analysis.files, cached: analysis.cached, skipped: analysis.skipped, records: records.length,
       written: result.written, unchanged: result.unchanged, removed: result.removed, stale: options.prune === true ? 0 : gone.length, bytes: result.bytes, ms: Math.round(performance.now() - started)
     }
   }

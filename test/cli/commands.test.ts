@@ -99,6 +99,7 @@ t.test('generate again after files are deleted or moved: counted as stale, remov
   const pruned = await cli(['generate', join(repo, 'src'), '--root', repo, '--prune', '--json'], env)
   t.equal(pruned.code, 0, pruned.stderr)
   t.match(pruned.json, { removed: 6, stale: 0 })
+  t.equal(pruned.json.records, pruned.json.written + pruned.json.unchanged, 'records add up, below the root too (where the project record is left as it is)')
   for (const gone of ['src/server/db.py', 'src/server/handlers', 'src/server/handlers/auth.py']) {
     const run = await cli(['retrieve', gone, '--role', 'developer'], env)
     t.equal(run.code, 4, `${gone} is gone`)
