@@ -64,6 +64,8 @@ t.test('generate on a non-leader, retrieve on a third peer, converge', async t =
   config.cluster = real.cluster
   config.certificate = { ...issueCertificate(identity, { cluster: real.cluster.id, node: identity.nodeId, role: 'admin', issuedAt: Date.now(), expiresAt: null }), issuer: real.cluster.adminKey }
   writeFileSync(join(forger.home, 'config.json'), JSON.stringify(config))
+  // The roster is public (signed by the admin, passed between members): a forger may hold it; its daemon then starts.
+  cpSync(join(admin.home, 'roster.json'), join(forger.home, 'roster.json'))
   for (const outsider of [stranger, forger]) {
     const started = await outsider.run(['node', 'start', '--bootstrap', cluster.bootstrap, '--detach'])
     t.equal(started.code, 0, started.stderr)
