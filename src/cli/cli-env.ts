@@ -54,11 +54,12 @@ export function parseList (name: string) {
 
 /**
  * An ADDRESS argument as commands take it: a whole UCXL address, or a bare path read in the configured project
- * (`src/auth.py` is `ucxl://shop/src/auth.py`). Anything with another scheme, or a bad address, is refused (exit 2).
+ * (`src/auth.py` is `ucxl://shop/src/auth.py`; `src/server/`, as a shell completes a folder, is `ucxl://shop/src/server`).
+ * Anything with another scheme, or a bad address, is refused (exit 2).
  */
 export function addressArgument (given: string, project: string | undefined): string {
   return !given.startsWith(SCHEME) && project !== undefined && !/^[a-z][a-z0-9+.-]*:\/\//i.test(given)
-    ? addressFor(project, given)
+    ? addressFor(project, given.replace(/(?<=[^/])\/+$/, ''))
     : formatAddress(parseAddress(given))
 }
 

@@ -49,6 +49,10 @@ t.test('init, generate, retrieve, distribute, status: --json shapes', async t =>
   t.equal(viewer.code, 0, 'a bare path means the configured project')
   t.notOk('symbols' in viewer.json.context, 'a section the role may not read is absent, not empty')
   t.notOk('imports' in viewer.json.context)
+  const folder = await cli(['retrieve', 'src/server/handlers/', '--role', 'viewer', '--json'], env)
+  t.equal(folder.json?.address, 'ucxl://shop/src/server/handlers', 'a bare folder path with the slash a shell completes it with')
+  const strict = await cli(['retrieve', 'ucxl://shop/src/server/handlers/', '--role', 'viewer'], env)
+  t.equal(strict.code, 2, 'a whole UCXL address is taken as written: only the root ends with "/"')
 
   const human = await cli(['retrieve', 'ucxl://shop/src/server/handlers/auth.py'], env)
   t.equal(human.code, 0)
