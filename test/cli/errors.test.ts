@@ -211,6 +211,12 @@ t.test('invite: -q prints the invite alone; an --out that cannot be written fail
   t.equal(bad.code, 2)
   oneLine(t, bad.stderr, /--out .*: its directory does not exist/)
   t.equal(members(), before, 'no voter added for an invite nobody got')
+  // An --out that is a directory: it was "unexpected failure: EISDIR" (exit 1), with a voter added that nobody could become.
+  const dir = await cli(['--home', home, 'invite', '--role', 'viewer', '--out', dirname(home), '--json'])
+  t.equal(dir.code, 2, '--out a directory exits 2')
+  oneLine(t, dir.stderr, /--out .* is a directory: give a file name/)
+  t.same(dir.json, { error: { code: 'BAD_USAGE', message: dir.stderr.trim().replace(/^bzzz-ctx: /, '') } })
+  t.equal(members(), before, 'no voter added for it either')
   const quiet = await cli(['--home', home, '-q', 'invite', '--role', 'viewer'])
   t.equal(quiet.code, 0)
   t.match(quiet.stdout, /^bzzz1:[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\n$/, 'the invite, and nothing else')

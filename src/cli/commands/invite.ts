@@ -1,7 +1,7 @@
 /** `bzzz-ctx invite --role ROLE [--out FILE]`: an invite that lets a new peer join the cluster with a role. */
 import { Command } from 'commander'
-import { statSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { accessSync, constants, statSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { writeFileAtomic } from '../../crypto/atomic-file.js'
 import { badUsage } from '../../errors.js'
 import type { CliEnv } from '../cli-env.js'
@@ -17,6 +17,23 @@ function isDirectory (path: string): boolean {
   }
 }
 
+function isWritable (path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Refuses an --out the invite could not be written to: checked before the roster grows (a voter nobody can become). */
+function checkOut (out: string): void {
+  const file = resolve(out)
+  if (!isDirectory(dirname(file))) throw badUsage(`--out ${out}: its directory does not exist`)
+  if (isDirectory(file)) throw badUsage(`--out ${out} is a directory: give a file name, such as ${join(out, 'member.invite')}`)
+  if (!isWritable(dirname(file))) throw badUsage(`--out ${out}: its directory is not writable`)
+}
+
 export function inviteCommand (env: CliEnv): Command {
   return new Command('invite')
     .description('make an invite for a new peer with a role (admin only); the invite is a secret')
@@ -27,7 +44,7 @@ export function inviteCommand (env: CliEnv): Command {
     .action(env.action<{ role?: string, out?: string, expires?: number }>(async (ctx, options) => {
       if (options.role === undefined) throw badUsage('missing --role ROLE')
       // The roster grows when the invite is made: an --out that cannot be written must fail before that.
-      if (options.out !== undefined && !isDirectory(dirname(resolve(options.out)))) throw badUsage(`--out ${options.out}: its directory does not exist`)
+      if (options.out !== undefined) checkOut(options.out)
       const { createInvite } = await import('../../node/invite.js')
       const report = await createInvite(homeOf(ctx), options.role, options.expires !== undefined ? { ttlMs: options.expires * 3600_000 } : {})
       if (options.out !== undefined) await writeFileAtomic(options.out, report.invite + '\n', 0o600)
