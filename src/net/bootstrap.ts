@@ -5,7 +5,7 @@
  * tests and the simulator.
  */
 import { createSocket } from 'node:dgram'
-import { isIPv4 } from 'node:net'
+import { isIP, isIPv4 } from 'node:net'
 import HyperDHT from 'hyperdht'
 import { badUsage, unavailable, isBzzzError } from '../errors.js'
 import {
@@ -54,6 +54,24 @@ function portTaken (host: string, port: number, err: unknown): Error {
   if (code === 'EADDRNOTAVAIL') return badUsage(`${host} is not an address of this machine: choose another with --host`)
   if (code === 'EACCES') return unavailable(`no permission to bind UDP port ${port} on ${host}: choose a port above 1023 with --port`)
   return unavailable(`cannot bind UDP port ${port} on ${host}: ${(err as Error)?.message ?? String(err)}`)
+}
+
+/**
+ * Refuses a --host the DHT cannot bind (not an IP address, or not one of this machine's) with BAD_USAGE, by binding
+ * and releasing a UDP socket on any port: the swarm's own bind fails later, deep in discovery, and left the daemon hung.
+ */
+export async function checkBindHost (host: string): Promise<void> {
+  const family = isIP(host)
+  if (family === 0) throw badUsage(`--host must be an IP address of this machine, not "${host}"`)
+  const socket = createSocket(family === 4 ? 'udp4' : 'udp6')
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', err => { reject(portTaken(host, 0, err)) })
+      socket.bind({ port: 0, address: host, exclusive: true }, () => { resolve() })
+    })
+  } finally {
+    await new Promise<void>(resolve => { try { socket.close(() => { resolve() }) } catch { resolve() } })
+  }
 }
 
 /** Binds (and releases) UDP sockets: the given ports, to fail early and clearly, or free ones when port is 0. */

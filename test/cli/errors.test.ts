@@ -167,6 +167,22 @@ t.test('a damaged election.json: the daemon refuses to start (a forgotten vote c
   oneLine(t, detached.stderr, /the daemon exited at start \(code 1\): .*election\.json is damaged/)
 })
 
+t.test('node start --host that is not an address of this machine: exit 2 at once, never a daemon hung on "unexpected failure"', async t => {
+  const home = tempHome()
+  t.equal((await cli(['--home', home, 'init', '--cluster', 'c', '--role', 'admin'])).code, 0)
+  // It was: "unexpected failure: address not available" and the process never exited (--detach: 30 s, then exit 5).
+  for (const [host, pattern] of [['192.0.2.1', /192\.0\.2\.1 is not an address of this machine: choose another with --host/], ['foo', /--host must be an IP address of this machine, not "foo"/]] as const) {
+    for (const detach of [[], ['--detach']]) {
+      const started = Date.now()
+      const run = await cliProcess(['--home', home, 'node', 'start', ...detach, '--bootstrap', '127.0.0.1:9', '--host', host], {}, 20_000)
+      t.equal(run.code, 2, `--host ${host} ${detach.join('')}`)
+      oneLine(t, run.stderr, pattern)
+      t.ok(Date.now() - started < 15_000, 'at once')
+    }
+  }
+  t.equal((await cli(['--home', home, 'elect'])).code, 5, 'no daemon was left running')
+})
+
 t.test('a copied home is refused with the reason and the way out; the original still works', async t => {
   const home = tempHome()
   t.equal((await cli(['--home', home, 'init', '--cluster', 'c', '--role', 'admin'])).code, 0)

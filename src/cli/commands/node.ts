@@ -48,6 +48,10 @@ export function nodeCommand (env: CliEnv): Command {
       }
       const bootstrap = config.bootstrap === undefined ? undefined : parseBootstrap(config.bootstrap.join(','))
       const host = options.host ?? (bootstrap !== undefined && bootstrap.every(b => LOOPBACK.has(b.host)) ? '127.0.0.1' : undefined)
+      if (options.host !== undefined) {
+        const { checkBindHost } = await import('../../net/bootstrap.js')
+        await checkBindHost(options.host)
+      }
       const paths = homePaths(home)
       const { runningDaemon, refuseSecondDaemon } = await import('../../node/daemon.js')
       if (options.detach === true) {
