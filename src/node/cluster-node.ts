@@ -27,7 +27,7 @@ import { hyperswarmTransport, systemClock, type Clock, type PeerConnection, type
 import type { Retrieved } from '../storage/context-store.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
 import { LocalPeer, type DistributeReport, type GenerateOptions, type GenerateReport, type StatusReport } from './local-peer.js'
-import { roleEntry } from './home.js'
+import { DEFAULT_ELECTION_TIMEOUT_MS, roleEntry } from './home.js'
 import { newDecisionId, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../temporal/decisions.js'
 import { observeInstance } from './instances.js'
 import type { Logger } from './logger.js'
@@ -42,7 +42,7 @@ export const GOSSIP_TICK_MS = 2_000
 export const ACK_TIMEOUT_MS = 15_000
 export const REQUEST_TIMEOUT_MS = 120_000
 /** The default election timeout: a follower that hears no leader for this long (plus a random part) campaigns. */
-export const DEFAULT_ELECTION_TIMEOUT_MS = 1_000
+export { DEFAULT_ELECTION_TIMEOUT_MS }
 /** An election timeout is this many ticks; heartbeats go every HEARTBEAT_TICKS. */
 export const ELECTION_TICKS = 10
 export const HEARTBEAT_TICKS = 2

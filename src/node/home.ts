@@ -22,6 +22,9 @@ export interface ClusterInfo {
   adminKey: string
 }
 
+/** The election timeout of a daemon started without one, and without one saved. */
+export const DEFAULT_ELECTION_TIMEOUT_MS = 1_000
+
 export interface PeerConfig {
   format: number
   cluster: ClusterInfo
@@ -29,6 +32,8 @@ export interface PeerConfig {
   certificate: Certificate
   /** HyperDHT bootstrap nodes (`host:port`); absent for the public DHT. */
   bootstrap?: string[]
+  /** The election timeout (ms) `node start --election-timeout` last gave: every peer of a cluster should use one. */
+  electionTimeoutMs?: number
   /** This peer's node id (hex of its signing public key). */
   nodeId: string
   /** This peer's role in the cluster. */
@@ -88,6 +93,7 @@ function configProblem (value: unknown): string | null {
       typeof cluster.topic !== 'string' || !/^[0-9a-f]{64}$/.test(cluster.topic) || typeof cluster.adminKey !== 'string' || !/^[0-9a-f]{64}$/.test(cluster.adminKey)) return 'cluster is missing or malformed'
   if (typeof c.certificate !== 'object' || c.certificate === null) return 'certificate is missing'
   if (c.bootstrap !== undefined && (!Array.isArray(c.bootstrap) || !c.bootstrap.every(b => typeof b === 'string'))) return 'bootstrap must be a list of host:port'
+  if (c.electionTimeoutMs !== undefined && (!Number.isInteger(c.electionTimeoutMs) || (c.electionTimeoutMs as number) < 10 || (c.electionTimeoutMs as number) > 600_000)) return 'electionTimeoutMs must be a whole number of ms from 10 to 600000'
   if (typeof c.nodeId !== 'string' || !/^[0-9a-f]{64}$/.test(c.nodeId)) return 'nodeId is missing or malformed'
   if (typeof c.role !== 'string') return 'role is missing'
   if (!Array.isArray(c.roles) || c.roles.length === 0) return 'roles is missing'

@@ -90,3 +90,16 @@ t.test('a real tree, not only the fixture: a package of node_modules', async t =
   t.ok(run.json.context.imports.length > 0, 'finds its imports')
   t.same(run.json.resolvedFrom, ['ucxl://commander/lib/command.js', 'ucxl://commander/lib', 'ucxl://commander/'])
 })
+
+t.test('node start saves --election-timeout as it saves --bootstrap: a restart without it keeps the value', async t => {
+  const home = tempHome()
+  t.equal((await cliProcess(['--home', home, 'init', '--cluster', 'c', '--role', 'admin'])).code, 0)
+  t.teardown(async () => { await cliProcess(['--home', home, 'node', 'stop']) })
+  for (const args of [['--bootstrap', '127.0.0.1:1', '--election-timeout', '700'], []]) {
+    const started = await cliProcess(['--home', home, 'node', 'start', '--detach', ...args], {}, 30_000)
+    t.equal(started.code, 0, started.stderr)
+    const status = await cliProcess(['--home', home, 'elect', 'status', '--json'])
+    t.equal(status.json?.electionTimeoutMs, 700, `started with ${args.length === 0 ? 'no options' : args.join(' ')}: 700 ms`)
+    t.equal((await cliProcess(['--home', home, 'node', 'stop'])).code, 0)
+  }
+})

@@ -4,7 +4,7 @@ import { closeSync, fstatSync, openSync, readFileSync, existsSync } from 'node:f
 import { Command } from 'commander'
 import { BzzzError, unavailable } from '../../errors.js'
 import { errorCodeForExit } from '../exit-codes.js'
-import { homePaths, readConfig, writeConfig } from '../../node/home.js'
+import { DEFAULT_ELECTION_TIMEOUT_MS, homePaths, readConfig, writeConfig } from '../../node/home.js'
 import { PACKAGE_ROOT } from '../../paths.js'
 import { parseWhole, type CliEnv } from '../cli-env.js'
 import { emit, note } from '../io.js'
@@ -34,18 +34,21 @@ export function nodeCommand (env: CliEnv): Command {
     .option('--bootstrap <nodes>', 'HyperDHT bootstrap nodes, host:port,... (saved in the config; default: the saved ones, else the public DHT)')
     .option('--host <address>', 'bind the DHT to this address (default: 127.0.0.1 when every bootstrap node is on loopback)')
     .option('--detach', 'run in the background: a pid file and a log under the home')
-    .option('--election-timeout <ms>', 'campaign after hearing no leader for this long (plus up to as much again, at random)', parseWhole('--election-timeout', 10, 600_000), 1000)
+    .option('--election-timeout <ms>', 'campaign after hearing no leader for this long (plus up to as much again, at random; saved in the config; default: the saved one, else 1000)', parseWhole('--election-timeout', 10, 600_000))
     .option('--no-campaign', 'vote in elections but never stand (default: stand when the role may read source)')
     .addHelpText('after', '\nExamples:\n  bzzz-ctx bootstrap &                      # a private DHT on this machine\n  bzzz-ctx node start --bootstrap 127.0.0.1:49737 --detach\n  bzzz-ctx node stop')
-    .action(env.action<{ bootstrap?: string, host?: string, detach?: boolean, electionTimeout: number, campaign: boolean }>(async (ctx, options) => {
+    .action(env.action<{ bootstrap?: string, host?: string, detach?: boolean, electionTimeout?: number, campaign: boolean }>(async (ctx, options) => {
       const home = homeOf(ctx)
       const config = readConfig(home)
       const { parseBootstrap } = await import('../../net/bootstrap.js')
-      if (options.bootstrap !== undefined) {
-        parseBootstrap(options.bootstrap)
-        config.bootstrap = options.bootstrap.split(',').map(s => s.trim())
+      if (options.bootstrap !== undefined) parseBootstrap(options.bootstrap)
+      // What was given is saved, so a restart without the options joins as before (the same DHT, the same timeout).
+      if (options.bootstrap !== undefined || (options.electionTimeout !== undefined && options.electionTimeout !== config.electionTimeoutMs)) {
+        if (options.bootstrap !== undefined) config.bootstrap = options.bootstrap.split(',').map(s => s.trim())
+        if (options.electionTimeout !== undefined) config.electionTimeoutMs = options.electionTimeout
         await writeConfig(home, config)
       }
+      const electionTimeout = options.electionTimeout ?? config.electionTimeoutMs ?? DEFAULT_ELECTION_TIMEOUT_MS
       const bootstrap = config.bootstrap === undefined ? undefined : parseBootstrap(config.bootstrap.join(','))
       const host = options.host ?? (bootstrap !== undefined && bootstrap.every(b => LOOPBACK.has(b.host)) ? '127.0.0.1' : undefined)
       if (options.host !== undefined) {
@@ -59,7 +62,7 @@ export function nodeCommand (env: CliEnv): Command {
         const log = openSync(paths.log, 'a', 0o600)
         const logStart = fstatSync(log).size
         const args = [join(PACKAGE_ROOT, 'bin', 'bzzz-ctx'), '--home', home, 'node', 'start', ...(host !== undefined ? ['--host', host] : []),
-          '--election-timeout', String(options.electionTimeout), ...(options.campaign ? [] : ['--no-campaign'])]
+          '--election-timeout', String(electionTimeout), ...(options.campaign ? [] : ['--no-campaign'])]
         const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], env: { ...ctx.io.env, BZZZ_LOG_FILE: paths.log } })
         closeSync(log)
         let exited: number | null = null
@@ -84,7 +87,7 @@ export function nodeCommand (env: CliEnv): Command {
       const { createLogger } = await import('../../node/logger.js')
       const logger = createLogger(ctx.io.env.BZZZ_LOG_FILE)
       const daemon = await startDaemon({
-        home, logger, electionTimeoutMs: options.electionTimeout, ...(options.campaign ? {} : { campaign: false }),
+        home, logger, electionTimeoutMs: electionTimeout, ...(options.campaign ? {} : { campaign: false }),
         ...(bootstrap !== undefined ? { bootstrap } : {}), ...(host !== undefined ? { host } : {})
       })
       const stop = (): void => { daemon.close().catch(() => {}) }
