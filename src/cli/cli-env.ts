@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import { SCHEME, addressFor, formatAddress, parseAddress } from '../ucxl/address.js'
 import { badUsage } from '../errors.js'
+import { printable } from '../text.js'
 import type { CommandContext, GlobalOptions, Io } from './io.js'
 
 export interface CliEnv {
@@ -36,7 +37,8 @@ export function createCliEnv (io: Io): CliEnv {
 /** Parses a whole-number option, refusing anything else with a clear message. */
 export function parseWhole (name: string, min: number, max: number) {
   return (value: string): number => {
-    if (!/^\d+$/.test(value)) throw badUsage(`${name} must be a whole number, not "${value}"`)
+    // A negative whole number is out of range, not "not a whole number".
+    if (!/^-?\d+$/.test(value)) throw badUsage(`${name} must be a whole number, not "${printable(value, 24)}"`)
     const n = Number(value)
     if (n < min || n > max) throw badUsage(`${name} must be from ${min} to ${max}, not ${value.length > 24 ? value.slice(0, 24) + '…' : value}`)
     return n

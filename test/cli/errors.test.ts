@@ -44,6 +44,7 @@ t.test('bad usage: unknown command, unknown flag, missing argument, bad depth: e
     [['retrieve'], /missing required argument 'address'/],
     [['retrieve', 'ucxl://p/a', '--depth', 'x'], /--depth must be a whole number/],
     [['retrieve', 'ucxl://p/a', '--depth', '999'], /--depth must be from 0 to 256/],
+    [['sync', '--timeout', '-1'], /--timeout must be from 1 to 3600, not -1$/],
     [['generate', '.', '--priority', 'urgent'], /priority/],
     [['init', '--cluster', 'x'], /missing --role/],
     [['init', '--join', 'abc'], /neither an invite/],
