@@ -33,12 +33,12 @@ export async function withPeer<T> (ctx: CommandContext, work: (peer: PeerApi) =>
   }
 }
 
-/** For the commands that need the cluster (sync, peers, node stop): the running daemon, or exit 5. */
-export async function withDaemon<T> (ctx: CommandContext, work: (daemon: DaemonClient) => Promise<T>): Promise<T> {
+/** For the commands that need the cluster (sync, peers, node stop): the running daemon, or exit 5 with `wayOut`. */
+export async function withDaemon<T> (ctx: CommandContext, work: (daemon: DaemonClient) => Promise<T>, wayOut = 'start one with `bzzz-ctx node start`'): Promise<T> {
   const home = homeOf(ctx)
   readConfig(home)
   const daemon = await connectDaemon(home)
-  if (daemon === null) throw unavailable(`no daemon runs for ${home}: start one with \`bzzz-ctx node start\``)
+  if (daemon === null) throw unavailable(`no daemon runs for ${home}: ${wayOut}`)
   try {
     return await work(daemon)
   } finally {

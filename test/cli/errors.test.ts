@@ -21,6 +21,13 @@ t.test('no home: exit 5 and the way out', async t => {
   const json = await cli(['--home', home, 'status', '--json'])
   t.same(json.json, { error: { code: 'NO_HOME', message: json.stderr.trim().replace(/^bzzz-ctx: /, '') } }, '--json also prints the error object')
 
+  // A home without a daemon: node stop says there is nothing to stop (it advised starting one), exit 5.
+  const lone = join(dirname(home), 'lone')
+  t.equal((await cli(['--home', lone, 'init', '--cluster', 'c', '--role', 'admin'])).code, 0)
+  const stop = await cli(['--home', lone, 'node', 'stop'])
+  t.equal(stop.code, 5, 'node stop without a daemon')
+  oneLine(t, stop.stderr, /no daemon runs for .*lone: nothing to stop$/)
+
   // A home that is a file, or below one: said so (it was "run init", and init then failed with EEXIST), exit 2.
   const file = join(dirname(home), 'not-a-home')
   writeFileSync(file, 'x')

@@ -36,7 +36,7 @@ export function initCommand (env: CliEnv): Command {
         `Created cluster "${report.cluster}" in ${report.home}`,
         `  node ${report.nodeId.slice(0, 16)}…, role ${report.role}${report.project !== null ? `, project ${report.project}` : ''}`,
         `  this peer is the cluster's admin and holds the keys of every role: ${report.roles.map(r => `${r.name} (${r.clearance})`).join(', ')}`,
-        'Next: bzzz-ctx generate PATH   then   bzzz-ctx retrieve ucxl://<project>/<file> --role developer'
+        `Next: bzzz-ctx generate PATH   then   bzzz-ctx retrieve ucxl://${report.project ?? '<project>'}/<file> --role developer`
       ].join('\n'))
     }))
 }

@@ -102,7 +102,7 @@ export function nodeCommand (env: CliEnv): Command {
     .description('stop the daemon: flush, leave the swarm, exit')
     .action(env.action(async ctx => {
       const home = homeOf(ctx)
-      const { pid } = await withDaemon(ctx, daemon => daemon.stop())
+      const { pid } = await withDaemon(ctx, daemon => daemon.stop(), 'nothing to stop')
       const { runningDaemon } = await import('../../node/daemon.js')
       const deadline = Date.now() + STOP_TIMEOUT_MS
       while (Date.now() < deadline && await runningDaemon(home) !== null) await sleep(100)
