@@ -86,10 +86,18 @@ export function nodeCommand (env: CliEnv): Command {
       const { startDaemon } = await import('../../node/daemon.js')
       const { createLogger } = await import('../../node/logger.js')
       const logger = createLogger(ctx.io.env.BZZZ_LOG_FILE)
-      const daemon = await startDaemon({
-        home, logger, electionTimeoutMs: electionTimeout, ...(options.campaign ? {} : { campaign: false }),
-        ...(bootstrap !== undefined ? { bootstrap } : {}), ...(host !== undefined ? { host } : {})
-      })
+      let daemon: Awaited<ReturnType<typeof startDaemon>>
+      try {
+        daemon = await startDaemon({
+          home, logger, electionTimeoutMs: electionTimeout, ...(options.campaign ? {} : { campaign: false }),
+          ...(bootstrap !== undefined ? { bootstrap } : {}), ...(host !== undefined ? { host } : {})
+        })
+      } catch (err) {
+        // A start that failed half way can leave a socket of the swarm open, which would keep this process alive
+        // for ever after its error is reported: it exits once the error is out (a timer that holds nothing open).
+        setTimeout(() => { process.exit() }, 2_000).unref()
+        throw err
+      }
       const stop = (): void => { daemon.close().catch(() => {}) }
       process.once('SIGINT', stop)
       process.once('SIGTERM', stop)
