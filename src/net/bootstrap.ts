@@ -61,22 +61,13 @@ function portTaken (host: string, port: number, err: unknown): Error {
  * and releasing a UDP socket on any port: the swarm's own bind fails later, deep in discovery, and left the daemon hung.
  */
 export async function checkBindHost (host: string): Promise<void> {
-  const family = isIP(host)
-  if (family === 0) throw badUsage(`--host must be an IP address of this machine, not "${host}"`)
-  const socket = createSocket(family === 4 ? 'udp4' : 'udp6')
-  try {
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', err => { reject(portTaken(host, 0, err)) })
-      socket.bind({ port: 0, address: host, exclusive: true }, () => { resolve() })
-    })
-  } finally {
-    await new Promise<void>(resolve => { try { socket.close(() => { resolve() }) } catch { resolve() } })
-  }
+  if (isIP(host) === 0) throw badUsage(`--host must be an IP address of this machine, not "${host}"`)
+  await reservePorts(host, 0, 1)
 }
 
 /** Binds (and releases) UDP sockets: the given ports, to fail early and clearly, or free ones when port is 0. */
 async function reservePorts (host: string, port: number, count: number): Promise<number[]> {
-  const sockets = Array.from({ length: count }, () => createSocket('udp4'))
+  const sockets = Array.from({ length: count }, () => createSocket(isIP(host) === 6 ? 'udp6' : 'udp4'))
   const ports: number[] = []
   try {
     for (let i = 0; i < count; i++) {

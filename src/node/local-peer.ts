@@ -282,8 +282,8 @@ export class LocalPeer {
    */
   /**
    * The members of the roster this home holds (1 before anyone was invited). Without one (a home from before rosters),
-   * the members votes are counted out of: the admin and this peer. A damaged roster is refused, but by a daemon, which
-   * keeps the roster it holds and saves the newest its peers pass on.
+   * the members votes are counted out of: the admin and this peer. A damaged roster is refused; a running daemon (which
+   * checked it at start) keeps the roster it holds and saves the newest its peers pass on.
    */
   private rosterSize (): number {
     const expect = { cluster: this.config.cluster.id, adminKey: this.config.cluster.adminKey }
@@ -340,9 +340,8 @@ export class LocalPeer {
    */
   private gone (records: readonly ContextRecord[], path: string, root: string, project: string): string[] {
     if (!statSync(path).isDirectory()) return []
-    const produced = new Set(records.map(record => record.address))
     const folder = addressFor(project, relative(root, path).split(sep).join('/') || '.')
-    return this.store.generatedUnder(folder).filter(address => !produced.has(address))
+    return this.store.generatedUnder(folder, new Set(records.map(record => record.address)))
   }
 
   async generate (options: GenerateOptions): Promise<GenerateReport> {

@@ -55,13 +55,10 @@ export function rosterProblem (value: unknown, expect: { cluster: string, adminK
   return null
 }
 
-/** The roster saved in a home, if it is there and valid. */
+/** The roster saved in a home, if it is there and valid (a running daemon's look for a newer one: see loadRoster). */
 export function readRoster (home: string, expect: { cluster: string, adminKey: string }): SignedRoster | null {
-  const file = join(home, ROSTER_FILE)
-  if (!existsSync(file)) return null
   try {
-    const value = JSON.parse(readFileSync(file, 'utf8')) as unknown
-    return rosterProblem(value, expect) === null ? value as SignedRoster : null
+    return loadRoster(home, expect)
   } catch {
     return null
   }

@@ -40,7 +40,7 @@ export function nodeCommand (env: CliEnv): Command {
     .action(env.action<{ bootstrap?: string, host?: string, detach?: boolean, electionTimeout?: number, campaign: boolean }>(async (ctx, options) => {
       const home = homeOf(ctx)
       const config = readConfig(home)
-      const { parseBootstrap } = await import('../../net/bootstrap.js')
+      const { checkBindHost, parseBootstrap } = await import('../../net/bootstrap.js')
       if (options.bootstrap !== undefined) parseBootstrap(options.bootstrap)
       // What was given is saved, so a restart without the options joins as before (the same DHT, the same timeout).
       if (options.bootstrap !== undefined || (options.electionTimeout !== undefined && options.electionTimeout !== config.electionTimeoutMs)) {
@@ -51,10 +51,7 @@ export function nodeCommand (env: CliEnv): Command {
       const electionTimeout = options.electionTimeout ?? config.electionTimeoutMs ?? DEFAULT_ELECTION_TIMEOUT_MS
       const bootstrap = config.bootstrap === undefined ? undefined : parseBootstrap(config.bootstrap.join(','))
       const host = options.host ?? (bootstrap !== undefined && bootstrap.every(b => LOOPBACK.has(b.host)) ? '127.0.0.1' : undefined)
-      if (options.host !== undefined) {
-        const { checkBindHost } = await import('../../net/bootstrap.js')
-        await checkBindHost(options.host)
-      }
+      if (options.host !== undefined) await checkBindHost(options.host)
       const paths = homePaths(home)
       const { runningDaemon, refuseSecondDaemon } = await import('../../node/daemon.js')
       if (options.detach === true) {
