@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { BzzzError } from '../errors.js'
 import { chmod, mkdir, open, rename, stat, unlink } from 'node:fs/promises'
+import { rmSync } from 'node:fs'
 import { dirname, join, basename, resolve } from 'node:path'
 
 export const PRIVATE_FILE_MODE = 0o600
@@ -19,6 +20,24 @@ export async function ensurePrivateDir (dir: string, mode: number = PRIVATE_DIR_
     const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message
     if (reason === 'EEXIST' || reason === 'ENOTDIR') throw new BzzzError('BAD_USAGE', `cannot create the directory ${dir}: it, or a folder above it, is a file: choose another place, for a home with --home or $BZZZ_HOME`, { cause: err })
     throw new BzzzError('FAILURE', `cannot create the directory ${dir} (${reason}): choose a writable place, for a home with --home or $BZZZ_HOME`, { cause: err })
+  }
+}
+
+/**
+ * `rm -rf dir`, again and again while another thread still creates files in the tree (a store's background writer,
+ * a file write under way): one pass then fails with ENOTEMPTY, and Node's own retries only retry the last rmdir,
+ * never the files created since. Returns null, or why the tree is still there after about a second and a half.
+ */
+export function removeTree (dir: string): string | null {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      rmSync(dir, { recursive: true, force: true })
+      return null
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if (attempt >= 30 || (code !== 'ENOTEMPTY' && code !== 'EBUSY')) return code ?? (err as Error).message
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50)
+    }
   }
 }
 

@@ -5,8 +5,9 @@
  * appends what the queue completes. A request is accepted only once its entry is acknowledged, so a new leader
  * finds it in the logs and finishes it; the queue decides what is pending, identically on every peer.
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
+import { removeTree } from '../crypto/atomic-file.js'
+import { homePaths } from '../node/home.js'
 import { dirname, join, relative, resolve } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { badInput, isBzzzError, unavailable } from '../errors.js'
@@ -71,8 +72,8 @@ export async function packFiles (root: string, path: string): Promise<{ payload:
   return { payload, skipped, files: packed.files.length }
 }
 
-/** Writes a request's files under a new private temporary directory; returns it and the target path in it. */
-function unpackFiles (payload: Buffer): { dir: string, root: string, target: string } {
+/** Writes a request's files under a new private directory in `parent`; returns it and the target path in it. */
+function unpackFiles (payload: Buffer, parent: string): { dir: string, root: string, target: string } {
   let packed: PackedFiles
   try {
     packed = JSON.parse(gunzipSync(payload).toString('utf8')) as PackedFiles
@@ -80,16 +81,17 @@ function unpackFiles (payload: Buffer): { dir: string, root: string, target: str
     throw badInput('a request whose files do not decompress')
   }
   if (typeof packed !== 'object' || packed === null || typeof packed.path !== 'string' || !Array.isArray(packed.files)) throw badInput('a malformed request payload')
-  const dir = mkdtempSync(join(tmpdir(), 'bzzz-gen-'))
+  mkdirSync(parent, { recursive: true, mode: 0o700 })
+  const dir = mkdtempSync(join(parent, 'gen-'))
   const root = join(dir, 'tree')
   mkdirSync(root, { mode: 0o700 })
   const inside = (p: string): string => {
     const target = resolve(root, p)
-    if (relative(root, target).startsWith('..')) { rmSync(dir, { recursive: true, force: true }); throw badInput(`a request path outside its root: ${p.slice(0, 80)}`) }
+    if (relative(root, target).startsWith('..')) { removeTree(dir); throw badInput(`a request path outside its root: ${p.slice(0, 80)}`) }
     return target
   }
   for (const file of packed.files) {
-    if (typeof file?.path !== 'string' || typeof file.content !== 'string') { rmSync(dir, { recursive: true, force: true }); throw badInput('a malformed file in the request') }
+    if (typeof file?.path !== 'string' || typeof file.content !== 'string') { removeTree(dir); throw badInput('a malformed file in the request') }
     const target = inside(file.path)
     mkdirSync(dirname(target), { recursive: true, mode: 0o700 })
     writeFileSync(target, Buffer.from(file.content, 'base64'), { mode: 0o600 })
@@ -124,6 +126,8 @@ export class Coordinator {
 
   /** Rebuilds the queue from the entries applied so far, follows new ones, and pumps periodically. */
   start (): void {
+    // What a leader stopped half way through a request (killed, crashed) left unpacked: the request runs again from the log.
+    removeTree(homePaths(this.host.peer.home).requests)
     for (const event of this.host.peer.store.queueEvents()) this.feed(event)
     this.unsubscribe = this.host.peer.store.subscribe(event => { if (!Array.isArray(event)) this.feed(event) })
     this.timer = this.host.clock.setInterval(() => this.step({ type: 'pump', now: this.now() }), PUMP_INTERVAL_MS)
@@ -229,12 +233,12 @@ export class Coordinator {
     if (event === undefined || event.entry.type !== 'request') throw unavailable(`the files of request ${request.id} are not here`)
     const entry = event.entry
     const payload = await this.host.peer.store.sealedPayload(event, this.host.peer.config.role, REQUEST_LEVEL)
-    const { dir, root, target } = unpackFiles(payload)
+    const { dir, root, target } = unpackFiles(payload, homePaths(this.host.peer.home).requests)
     try {
       const report = await this.host.peer.generate({ path: target, root, project: entry.project, term, priority: entry.priority, ...(entry.roles !== undefined ? { roles: entry.roles } : {}), prune: entry.prune === true })
       return { files: report.files, records: report.records, written: report.written, unchanged: report.unchanged, removed: report.removed, stale: report.stale, bytes: report.bytes, skipped: report.skipped.length, ms: report.ms }
     } finally {
-      rmSync(dir, { recursive: true, force: true })
+      removeTree(dir)
     }
   }
 

@@ -53,6 +53,8 @@ export interface HomePaths {
   store: string
   cache: string
   analysisCache: string
+  /** Where the leader unpacks the files of a generation request while it runs; emptied when the leader starts. */
+  requests: string
   /** The daemon's control socket, its pid file and its log. */
   controlSocket: string
   pidFile: string
@@ -74,6 +76,7 @@ export function homePaths (dir: string): HomePaths {
     store: join(dir, 'store'),
     cache: join(dir, 'cache'),
     analysisCache: join(dir, 'cache', 'analysis.bin'),
+    requests: join(dir, 'cache', 'requests'),
     controlSocket: join(dir, 'ctl.sock'),
     pidFile: join(dir, 'daemon.pid'),
     log: join(dir, 'daemon.log')

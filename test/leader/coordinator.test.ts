@@ -1,13 +1,14 @@
 // The coordinator on a real store: a batch whose acknowledgement fails while the leader has lost its lease stays in
 // the queue and runs again once the lease is back (it must not be left queued for good), and completes once.
 import t from 'tap'
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { LocalPeer } from '../../src/node/local-peer.js'
 import { Coordinator, packFiles } from '../../src/leader/coordinator.js'
 import { silentLogger } from '../../src/node/logger.js'
 import { systemClock } from '../../src/node/environment.js'
 import { unavailable } from '../../src/errors.js'
+import { homePaths } from '../../src/node/home.js'
 import { sleep } from '../helpers/cluster.js'
 import { scratchDir } from '../helpers/scratch.js'
 
@@ -51,4 +52,43 @@ t.test('a batch not acknowledged while the lease is lost runs again when it is b
   t.equal(completion.status, 'completed', 'it ran again and completed')
   t.equal(peer.store.queueEvents().filter(e => e.entry.type === 'completion' && e.entry.id === 'req-1').length, 1, 'exactly one completion entry')
   t.ok(acknowledgements >= 2)
+})
+
+t.test('a request\'s files are unpacked in the leader\'s home, removed when it is done, and leftovers of a killed leader go at start', async t => {
+  const dir = scratchDir('bzzz-coordinator-')
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const home = join(dir, 'home')
+  await LocalPeer.init(home, { cluster: 'c', role: 'admin', project: 'p' })
+  const peer = await LocalPeer.open(home)
+  t.teardown(() => peer.close())
+  // What a leader killed half way through a request left behind.
+  const requests = homePaths(home).requests
+  mkdirSync(join(requests, 'gen-killed', 'tree'), { recursive: true })
+  writeFileSync(join(requests, 'gen-killed', 'tree', 'secret.py'), 'TOKEN = 1\n')
+  const tree = join(dir, 'tree')
+  mkdirSync(tree)
+  writeFileSync(join(tree, 'a.py'), 'def a():\n    return 1\n')
+  const unpacked: string[][] = []
+  const coordinator = new Coordinator({
+    peer,
+    logger: silentLogger(),
+    clock: systemClock,
+    leadership: () => ({ term: 1, isLeader: true, hasLease: true }),
+    acknowledge: async () => {
+      // Acknowledging the batch's records happens while the request's files are still unpacked.
+      if (existsSync(requests)) unpacked.push(readdirSync(requests))
+      return { holders: 1, required: 1 }
+    },
+    announce: () => {}
+  }, { concurrency: 1 })
+  coordinator.start()
+  t.teardown(() => coordinator.stop())
+  t.notOk(existsSync(join(requests, 'gen-killed')), 'the leftovers are gone once the coordinator starts')
+  coordinator.leadership(true, 1)
+  const { payload } = await packFiles(tree, tree)
+  await coordinator.accept({ id: 'req-1', address: 'ucxl://p/', project: 'p', path: '.', priority: 'normal', requester: peer.config.nodeId, payload })
+  const completion = await coordinator.completion('req-1', 20_000)
+  t.equal(completion.status, 'completed')
+  t.ok(unpacked.some(names => names.length === 1 && names[0]!.startsWith('gen-')), 'the files were unpacked under the home while the request ran')
+  t.same(readdirSync(requests), [], 'and removed once it was done')
 })

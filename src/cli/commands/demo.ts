@@ -4,7 +4,7 @@
  * file is read on three peers as viewer, developer and security, and the leader is cut off: the others elect a
  * new leader, which finishes a request sent during the failover. `--local` shows the same on one peer with no network.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Command } from 'commander'
@@ -15,6 +15,7 @@ import { formatBytes, renderRetrieved, table } from '../render.js'
 import type { Retrieved } from '../../storage/context-store.js'
 import type { Content } from '../../context/merge.js'
 import { unavailable } from '../../errors.js'
+import { removeTree } from '../../crypto/atomic-file.js'
 import type { ClusterNode as ClusterNodeType } from '../../node/cluster-node.js'
 
 export const DEMO_PROJECT = 'mixed'
@@ -153,9 +154,15 @@ export function demoCommand (env: CliEnv): Command {
     .action(env.action<{ keep?: boolean, local?: boolean }>(async (ctx, options) => {
       const dir = mkdtempSync(join(tmpdir(), 'bzzz-ctx-demo-'))
       const repo = join(PACKAGE_ROOT, 'fixtures', 'repos', DEMO_PROJECT)
-      // Interrupted (Ctrl-C), the demo still removes its homes (hundreds of MB) before it ends.
+      const removeHomes = (): void => {
+        if (options.keep === true) return
+        const failed = removeTree(dir)
+        if (failed !== null) ctx.io.stderr.write(`bzzz-ctx: could not remove the demo's homes in ${dir} (${failed}): remove them by hand\n`)
+      }
+      // Interrupted (Ctrl-C), the demo still removes its homes (hundreds of MB) before it ends, while its peers' stores
+      // may still be writing (removeTree retries until they are gone).
       const interrupted = (signal: NodeJS.Signals): void => {
-        if (options.keep !== true) rmSync(dir, { recursive: true, force: true })
+        removeHomes()
         process.exit(signal === 'SIGINT' ? 130 : 143)
       }
       process.once('SIGINT', interrupted)
@@ -167,7 +174,7 @@ export function demoCommand (env: CliEnv): Command {
       } finally {
         process.off('SIGINT', interrupted)
         process.off('SIGTERM', interrupted)
-        if (options.keep !== true) rmSync(dir, { recursive: true, force: true })
+        removeHomes()
       }
     }))
 }
