@@ -44,6 +44,8 @@ export function renderRetrieved (r: Retrieved, color: boolean): string {
   if (c.tags !== undefined) rows.push(['tags', c.tags.join(', ')])
   if (c.imports !== undefined) rows.push(['imports', c.imports.join(', ')])
   rows.push(['resolved from', r.resolvedFrom.join('\n')])
+  // What exists on the chain and this role may not open: empty is not the same as hidden.
+  if (r.withheld.length > 0) rows.push(['withheld', r.withheld.map(w => `${w.levels.join(', ')} at ${w.address}`).join('\n')])
   rows.push(['version', `term ${r.version.term}, writer ${r.version.writer.slice(0, 12)}, v${r.version.vv[r.version.writer] ?? 0}`])
   const parts = [keyValues(rows, color)]
   if (c.symbols !== undefined && c.symbols.length > 0) {

@@ -3,6 +3,7 @@ import { notFound, badInput } from '../errors.js'
 import { parentChain } from '../ucxl/address.js'
 import type { RecordKind } from './record.js'
 import { mergeLayers, type Content, type Layer, type Sources } from './merge.js'
+import type { AccessLevel } from '../crypto/levels.js'
 
 export const DEFAULT_RESOLVE_DEPTH = 10
 export const MAX_RESOLVE_DEPTH = 256
@@ -13,6 +14,16 @@ export interface ReadableLayer {
   kind: RecordKind
   inherits: boolean
   content: Content
+  /** The levels of the layer's sections the reader may not open (it is no recipient of them), in level order. */
+  withheld?: readonly AccessLevel[]
+  /** False when the reader opens none of its sections: it adds nothing, yet its `inherits` still stops the walk. */
+  readable?: boolean
+}
+
+/** Sections that exist on a layer of the chain and that the reader may not open. */
+export interface Withheld {
+  address: string
+  levels: AccessLevel[]
 }
 
 export interface Resolution {
@@ -22,6 +33,8 @@ export interface Resolution {
   resolvedFrom: string[]
   context: Content
   sources: Sources
+  /** Per layer walked (most specific first), the levels of sections there that the reader may not open. */
+  withheld: Withheld[]
 }
 
 export function checkDepth (depth: number): number {
@@ -44,15 +57,21 @@ export async function resolveContext (
   const chain = parentChain(address).slice(0, depth + 1)
   const own = await lookup(address)
   if (own === undefined) throw notFound(`no context for ${address}: run \`bzzz-ctx generate\` on it first`)
-  const layers: ReadableLayer[] = [own]
+  const layers: ReadableLayer[] = []
+  const withheld: Withheld[] = []
+  const visit = (layer: ReadableLayer): void => {
+    if (layer.readable !== false) layers.push(layer)
+    if (layer.withheld !== undefined && layer.withheld.length > 0) withheld.push({ address: layer.address, levels: [...layer.withheld] })
+  }
+  visit(own)
   if (own.inherits) {
     for (const ancestor of chain.slice(1)) {
       const layer = await lookup(ancestor)
       if (layer === undefined) continue
-      layers.push(layer)
+      visit(layer)
       if (!layer.inherits) break
     }
   }
   const { content, sources } = mergeLayers(layers as Layer[])
-  return { address, kind: own.kind, resolvedFrom: layers.map(layer => layer.address), context: content, sources }
+  return { address, kind: own.kind, resolvedFrom: layers.map(layer => layer.address), context: content, sources, withheld }
 }

@@ -12,7 +12,9 @@ export function sectionCrypto (keyring: Keyring, directory: RoleDirectory, local
     seal: (sections, recipients, ad) => encodeEnvelope(sealSections({ sections, recipients, directory, writer: keyring.identity.box, ad })),
     open: (envelope, role, ad) => {
       if (!keyring.hasRole(role)) throw accessDenied(`this peer holds no key for role "${role}": retrieve as a role this peer holds (${keyring.roles().join(', ') || 'none'}), or ask an admin to grant it`)
-      return openSections(decodeEnvelope(envelope), role, keyring.lookup, ad)
+      const decoded = decodeEnvelope(envelope)
+      const opened = openSections(decoded, role, keyring.lookup, ad)
+      return { opened, withheld: decoded.sections.map(section => section.level).filter(level => !opened.has(level)) }
     },
     digest: plaintext => local.keyedDigest(plaintext)
   }

@@ -22,8 +22,11 @@ import { ContextView, type Pointer, type QueueEvent, type VersionLine } from './
 /** What the store needs from the crypto layer: sealing for recipients, opening for one role, a keyed digest. */
 export interface SectionCrypto {
   seal (sections: readonly PlainSection[], recipients: readonly string[], ad: Buffer): Buffer
-  /** The sections `role` can open; empty when none. Throws ACCESS_DENIED when this peer holds no key for it. */
-  open (envelope: Buffer, role: string, ad: Buffer): Map<AccessLevel, Buffer>
+  /**
+   * The sections `role` can open (`opened`, empty when none) and the levels of those it cannot (`withheld`).
+   * Throws ACCESS_DENIED when this peer holds no key for the role.
+   */
+  open (envelope: Buffer, role: string, ad: Buffer): { opened: Map<AccessLevel, Buffer>, withheld: AccessLevel[] }
   digest (plaintext: Buffer): string
 }
 
@@ -367,7 +370,7 @@ export class ContextStore {
   async sealedPayload (event: QueueEvent, role: string, level: AccessLevel): Promise<Buffer> {
     const entry = await this.readEntry(await this.logOf(event.writer), event.seq, event.index)
     if (entry.type !== 'request' && entry.type !== 'decision') throw corrupt(`block ${event.seq} of log ${event.writer.slice(0, 12)} holds no payload`)
-    const plaintext = this.crypto.open(entry.envelope, role, payloadAssociatedData(entry.type, entry.id, entry.version)).get(level)
+    const plaintext = this.crypto.open(entry.envelope, role, payloadAssociatedData(entry.type, entry.id, entry.version)).opened.get(level)
     if (plaintext === undefined) throw accessDenied(`role ${role} cannot open ${entry.type} ${entry.id}`)
     return plaintext
   }
@@ -468,7 +471,7 @@ export class ContextStore {
     }
   }
 
-  /** The layer stored at an address as `role` may read it; undefined when there is none or none of it is readable. */
+  /** The layer stored at an address as `role` may read it (`readable: false` when it opens none of it); undefined when there is none. */
   private async readableLayer (address: string, role: string): Promise<ReadableLayer | undefined> {
     const key = role + '\u0000' + address
     const cached = this.layers.get(key)
@@ -481,12 +484,14 @@ export class ContextStore {
     return layer
   }
 
-  private async openLayer (address: string, pointer: Pointer, role: string): Promise<ReadableLayer | undefined> {
+  private async openLayer (address: string, pointer: Pointer, role: string): Promise<ReadableLayer> {
     const entry = await this.readEntry(await this.logOf(pointer.writer), pointer.seq, pointer.index ?? 0)
     if (entry.type !== 'context') throw corrupt(`the view points ${address} at an entry that is not a context`)
-    const opened = this.crypto.open(entry.envelope, role, associatedData(address, entry.version))
-    if (opened.size === 0) return undefined
-    return { address, kind: entry.kind, inherits: entry.inherits, content: joinSections(opened, address) }
+    const { opened, withheld } = this.crypto.open(entry.envelope, role, associatedData(address, entry.version))
+    const layer: ReadableLayer = { address, kind: entry.kind, inherits: entry.inherits, content: opened.size === 0 ? {} : joinSections(opened, address) }
+    if (withheld.length > 0) layer.withheld = withheld
+    if (opened.size === 0) layer.readable = false
+    return layer
   }
 
   /** The context of `address` as `role` may read it, merged with its ancestors up to `depth` levels. */
@@ -498,7 +503,7 @@ export class ContextStore {
     if (slot?.current.removed === true) {
       throw notFound(`no context for ${address}: it was removed when its folder was generated again without it (bzzz-ctx history shows its versions)`)
     }
-    if (slot !== undefined && await this.readableLayer(address, role) === undefined) {
+    if (slot !== undefined && (await this.readableLayer(address, role))?.readable === false) {
       throw accessDenied(`role ${role} may not read ${address}: it was not distributed to ${role}, or ${role}'s clearance covers none of it`)
     }
     const resolution = await resolveContext(address, depth, a => this.readableLayer(a, role))

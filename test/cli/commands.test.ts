@@ -37,6 +37,7 @@ t.test('init, generate, retrieve, distribute, status: --json shapes', async t =>
   t.ok(r.context.imports.every((i: unknown) => typeof i === 'string'))
   t.ok((r.context.insights ?? []).every((i: any) => (i.role !== undefined || i.level !== undefined) && typeof i.text === 'string'))
   t.match(r.version, { term: 1, writer: /^[0-9a-f]{64}$/, hlc: { wall: Number, logical: Number } })
+  t.same(r.withheld.find((w: any) => w.address === r.address)?.levels, ['confidential', 'secret'], 'the architect\'s and security\'s sections exist, sealed for a developer')
 
   // Every address the one batch wrote has its history (a writer's first version of each has the same key).
   for (const address of ['ucxl://shop/src/server/handlers/auth.py', 'ucxl://shop/services/indexer/main.go', 'ucxl://shop/']) {
@@ -49,6 +50,7 @@ t.test('init, generate, retrieve, distribute, status: --json shapes', async t =>
   t.equal(viewer.code, 0, 'a bare path means the configured project')
   t.notOk('symbols' in viewer.json.context, 'a section the role may not read is absent, not empty')
   t.notOk('imports' in viewer.json.context)
+  t.same(viewer.json.withheld.find((w: any) => w.address === viewer.json.address)?.levels, ['internal', 'confidential', 'secret'], '... and listed as withheld: hidden, not empty')
   const folder = await cli(['retrieve', 'src/server/handlers/', '--role', 'viewer', '--json'], env)
   t.equal(folder.json?.address, 'ucxl://shop/src/server/handlers', 'a bare folder path with the slash a shell completes it with')
   const strict = await cli(['retrieve', 'ucxl://shop/src/server/handlers/', '--role', 'viewer'], env)
@@ -67,6 +69,13 @@ t.test('init, generate, retrieve, distribute, status: --json shapes', async t =>
   const architect = await cli(['retrieve', 'ucxl://shop/src/server/handlers/auth.py', '--role', 'architect', '--json'], env)
   t.ok(architect.json.context.insights.some((i: any) => i.text === 'Split the handlers by tenant'), 'the hand-written directory insight reaches the file')
   t.ok(architect.json.context.tags.includes('payments'))
+  const unshared = await cli(['retrieve', 'ucxl://shop/src/server/handlers/auth.py', '--role', 'viewer', '--json'], env)
+  t.notOk(unshared.json.resolvedFrom.includes('ucxl://shop/src/server'), 'a record not distributed to the viewer adds nothing for it')
+  t.same(unshared.json.withheld.find((w: any) => w.address === 'ucxl://shop/src/server')?.levels, ['public', 'confidential'], 'yet the viewer learns it is there, sealed')
+  const admin = await cli(['retrieve', 'ucxl://shop/src/server/handlers/auth.py', '--role', 'admin', '--json'], env)
+  t.same(admin.json.withheld, [{ address: 'ucxl://shop/src/server', levels: ['public', 'confidential'] }], 'the admin, a recipient of every generated section, misses only the record not distributed to it')
+  const unsharedHuman = await cli(['retrieve', 'ucxl://shop/src/server/handlers/auth.py', '--role', 'viewer'], env)
+  t.match(unsharedHuman.stdout, /withheld[^\n]*internal, confidential, secret at ucxl:\/\/shop\/src\/server\/handlers\/auth\.py[\s\S]*public, confidential at ucxl:\/\/shop\/src\/server\b/)
 
   const status = await cli(['status', '--json'], env)
   t.equal(status.code, 0)

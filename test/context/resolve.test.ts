@@ -90,6 +90,25 @@ t.test('inherits: false stops the walk', async t => {
   t.equal(r.context.purpose, 'vendored')
 })
 
+t.test('sections the reader may not open are listed per layer; a layer it opens none of adds nothing, yet still stops the walk', async t => {
+  const lookup = layers({
+    'ucxl://p/': { kind: 'project', content: { purpose: 'root' } },
+    'ucxl://p/vendor': { inherits: false, readable: false, withheld: ['secret'] },
+    'ucxl://p/vendor/lib': { readable: false, withheld: ['confidential', 'secret'] },
+    'ucxl://p/vendor/lib/x.c': { kind: 'file', content: { summary: 'x' }, withheld: ['internal'] }
+  })
+  const r = await resolveContext('ucxl://p/vendor/lib/x.c', 10, lookup)
+  t.same(r.resolvedFrom, ['ucxl://p/vendor/lib/x.c'], 'the layers it opens nothing of are not merged')
+  t.same(r.withheld, [
+    { address: 'ucxl://p/vendor/lib/x.c', levels: ['internal'] },
+    { address: 'ucxl://p/vendor/lib', levels: ['confidential', 'secret'] },
+    { address: 'ucxl://p/vendor', levels: ['secret'] }
+  ], 'most specific first')
+  t.equal(r.context.purpose, undefined, 'vendor says inherits: false, readable or not: the root is not reached')
+  const open = await resolveContext('ucxl://p/', 10, lookup)
+  t.same(open.withheld, [], 'nothing withheld')
+})
+
 t.test('sections group fields by level and join back', async t => {
   const record: ContextRecord = {
     address: 'ucxl://p/a.py', kind: 'file', summary: 's', language: 'python', symbols: [{ name: 'f', kind: 'function', line: 1 }],

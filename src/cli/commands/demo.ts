@@ -13,7 +13,8 @@ import type { CliEnv } from '../cli-env.js'
 import { emit, note, useColor, type CommandContext } from '../io.js'
 import { formatBytes, renderRetrieved, table } from '../render.js'
 import type { Retrieved } from '../../storage/context-store.js'
-import type { Content } from '../../context/merge.js'
+import { INSIGHT_LEVEL_BY_ROLE, type AccessLevel } from '../../crypto/levels.js'
+import { DEFAULT_FIELD_LEVELS } from '../../context/record.js'
 import { unavailable } from '../../errors.js'
 import { removeTree } from '../../crypto/atomic-file.js'
 import type { ClusterNode as ClusterNodeType } from '../../node/cluster-node.js'
@@ -35,15 +36,19 @@ async function until<T> (check: () => T | null | false, timeoutMs: number, what:
 }
 
 
-function sectionsSeen (context: Content): Record<string, string> {
-  const count = (list: unknown[] | undefined): string => list === undefined ? '-' : String(list.length)
-  const insights = (role: string): string => count(context.insights?.filter(i => i.role === role))
+/** What a view shows of each section: a count, "-" when there is none, "sealed" when it exists at a level the role may not open. */
+function sectionsSeen (view: Retrieved): Record<string, string> {
+  const context = view.context
+  const withheld = new Set(view.withheld.flatMap(w => w.levels))
+  const count = (list: unknown[] | undefined, level: AccessLevel): string =>
+    list !== undefined && list.length > 0 ? String(list.length) : withheld.has(level) ? 'sealed' : '-'
+  const insights = (role: string): string => count(context.insights?.filter(i => i.role === role), INSIGHT_LEVEL_BY_ROLE[role]!)
   return {
     summary: context.summary === undefined ? '-' : 'yes',
     language: context.language ?? '-',
-    technologies: count(context.technologies),
-    symbols: count(context.symbols),
-    imports: count(context.imports),
+    technologies: count(context.technologies, DEFAULT_FIELD_LEVELS.technologies),
+    symbols: count(context.symbols, DEFAULT_FIELD_LEVELS.symbols),
+    imports: count(context.imports, DEFAULT_FIELD_LEVELS.imports),
     'developer insights': insights('developer'),
     'qa insights': insights('qa'),
     'architect insights': insights('architect'),
@@ -52,7 +57,7 @@ function sectionsSeen (context: Content): Record<string, string> {
 }
 
 function showViews (ctx: CommandContext, views: Retrieved[], extra: Record<string, unknown>, closing: string): void {
-  const seen = views.map(v => sectionsSeen(v.context))
+  const seen = views.map(v => sectionsSeen(v))
   const fields = Object.keys(seen[0]!)
   emit(ctx, { ...extra, address: views[0]!.address, views }, () => [
     table(['section', ...views.map(v => v.role)], fields.map(f => [f, ...seen.map(s => s[f]!)]), useColor(ctx)),
