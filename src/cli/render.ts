@@ -40,6 +40,7 @@ export function renderRetrieved (r: Retrieved, color: boolean): string {
   if (c.summary !== undefined) rows.push(['summary', c.summary])
   if (c.purpose !== undefined) rows.push(['purpose', c.purpose])
   if (c.language !== undefined) rows.push(['language', c.language])
+  if (c.languages !== undefined) rows.push(['languages', c.languages.join(', ')])
   if (c.technologies !== undefined) rows.push(['technologies', c.technologies.join(', ')])
   if (c.tags !== undefined) rows.push(['tags', c.tags.join(', ')])
   if (c.imports !== undefined) rows.push(['imports', c.imports.join(', ')])

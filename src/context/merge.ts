@@ -8,10 +8,12 @@ import type { ContextRecord, Insight } from './record.js'
 export const OVERRIDE_FIELDS = ['summary', 'purpose', 'language', 'symbols', 'imports'] as const
 /** Fields that resolve to the union of every layer, root first. */
 export const UNION_FIELDS = ['technologies', 'tags'] as const
-export type MergedField = typeof OVERRIDE_FIELDS[number] | typeof UNION_FIELDS[number] | 'insights'
+/** Fields that say something of the record itself only: never inherited, so always stored as they are. */
+export const OWN_FIELDS = ['languages'] as const
+export type MergedField = typeof OVERRIDE_FIELDS[number] | typeof UNION_FIELDS[number] | typeof OWN_FIELDS[number] | 'insights'
 
 /** The merged content of a chain of records, without address or kind. */
-export type Content = Pick<ContextRecord, typeof OVERRIDE_FIELDS[number] | typeof UNION_FIELDS[number] | 'insights'>
+export type Content = Pick<ContextRecord, MergedField>
 
 export function insightKey (insight: Insight): string {
   return `${insight.role ?? ''}\u0000${insight.level ?? ''}\u0000${insight.kind ?? ''}\u0000${insight.text}`
@@ -50,6 +52,10 @@ export function diffAgainstParent (child: ContextRecord, parent: Content): Conte
     const own = value.filter(item => !inherited.has(item))
     if (own.length > 0) stored[field] = own
   }
+  for (const field of OWN_FIELDS) {
+    const value = child[field]
+    if (value !== undefined && value.length > 0) stored[field] = value
+  }
   if (child.insights !== undefined) {
     const inherited = inheritedInsightKeys(parent)
     const own = child.insights.filter(insight => !inherited.has(insightKey(insight)))
@@ -68,10 +74,19 @@ export interface Layer {
   content: Content
 }
 
-/** Merges layers given most specific first. */
+/** Merges layers given most specific first: the first is the record resolved, the only one its own fields come from. */
 export function mergeLayers (layers: readonly Layer[]): { content: Content, sources: Sources } {
   const content: Content = {}
   const sources: Sources = {}
+  const own = layers[0]
+  if (own !== undefined) {
+    for (const field of OWN_FIELDS) {
+      const value = own.content[field]
+      if (value === undefined || value.length === 0) continue
+      content[field] = value
+      sources[field] = [own.address]
+    }
+  }
   for (const field of OVERRIDE_FIELDS) {
     for (const layer of layers) {
       const value = layer.content[field]
@@ -126,7 +141,7 @@ export function mergeLayers (layers: readonly Layer[]): { content: Content, sour
 
 export function contentOf (record: ContextRecord): Content {
   const content: Content = {}
-  for (const field of [...OVERRIDE_FIELDS, ...UNION_FIELDS, 'insights'] as const) {
+  for (const field of [...OVERRIDE_FIELDS, ...UNION_FIELDS, ...OWN_FIELDS, 'insights'] as const) {
     if (record[field] !== undefined) (content as Record<string, unknown>)[field] = record[field]
   }
   return content

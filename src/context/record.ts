@@ -35,6 +35,8 @@ export interface ContextRecord {
   summary?: string
   purpose?: string
   language?: string
+  /** The languages a directory or project is written in, most files first: said of the record itself, never inherited. */
+  languages?: string[]
   technologies?: string[]
   tags?: string[]
   symbols?: SymbolInfo[]
@@ -47,13 +49,14 @@ export interface ContextRecord {
 }
 
 /** The fields that are sealed into sections; insights are sealed per level of each insight. */
-export const SECTION_FIELDS = ['summary', 'purpose', 'language', 'technologies', 'tags', 'symbols', 'imports'] as const
+export const SECTION_FIELDS = ['summary', 'purpose', 'language', 'languages', 'technologies', 'tags', 'symbols', 'imports'] as const
 export type SectionField = typeof SECTION_FIELDS[number]
 
 export const DEFAULT_FIELD_LEVELS: Readonly<Record<SectionField, AccessLevel>> = {
   summary: 'public',
   purpose: 'public',
   language: 'public',
+  languages: 'public',
   technologies: 'public',
   tags: 'public',
   symbols: 'internal',

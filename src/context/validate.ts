@@ -6,7 +6,7 @@ import { SECTION_FIELDS, type ContextRecord } from './record.js'
 
 const SYMBOL_KINDS = new Set(['function', 'method', 'class', 'interface', 'type', 'enum', 'struct', 'trait', 'module', 'namespace', 'variable', 'constant', 'export', 'selector', 'section'])
 const RECORD_KINDS = ['file', 'directory', 'project']
-const KNOWN_FIELDS = new Set(['address', 'kind', 'summary', 'purpose', 'language', 'technologies', 'tags', 'symbols', 'imports', 'insights', 'inherits', 'levels'])
+const KNOWN_FIELDS = new Set(['address', 'kind', 'summary', 'purpose', 'language', 'languages', 'technologies', 'tags', 'symbols', 'imports', 'insights', 'inherits', 'levels'])
 const MAX_TEXT = 16_384
 const MAX_ITEMS = 10_000
 
@@ -54,6 +54,7 @@ export function recordProblems (value: unknown, roles?: readonly string[]): stri
   text(value.summary, 'summary', problems)
   text(value.purpose, 'purpose', problems)
   text(value.language, 'language', problems)
+  strings(value.languages, 'languages', problems)
   strings(value.technologies, 'technologies', problems)
   strings(value.tags, 'tags', problems)
   strings(value.imports, 'imports', problems)

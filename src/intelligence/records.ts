@@ -37,6 +37,8 @@ export interface RecordsInput {
 }
 
 const MAX_LISTED_LANGUAGES = 4
+/** The code languages a directory record names (most files first). */
+const MAX_DIRECTORY_LANGUAGES = 3
 
 export function addressOf (project: string, path: string): string {
   return `ucxl://${project}/${path}`
@@ -124,9 +126,10 @@ function directoryRecord (facts: TreeFacts, project: string, directory: string, 
   if (dominant !== undefined) record.language = dominant
   const technologies = normalizeTechnologies([...manifestTechnologies(manifests), ...paths.flatMap((path) => facts.importTechnologies.get(path) ?? [])])
   if (technologies.length > 0) record.technologies = technologies
-  const tags = languages.filter(([language]) => isCodeLanguage(language)).slice(0, 3).map(([language]) => language)
-  if (paths.some((path) => facts.isTest(path))) tags.push('tests')
-  if (tags.length > 0) record.tags = tags
+  // The folder's own facts, not tags: tags gather down to every file below (a Python file is no TypeScript), and
+  // whether the folder holds tests is its qa insight's to say.
+  const codeLanguages = languages.filter(([language]) => isCodeLanguage(language)).slice(0, MAX_DIRECTORY_LANGUAGES).map(([language]) => language)
+  if (codeLanguages.length > 0) record.languages = codeLanguages
   const insights = directoryInsights(facts, directory, paths)
   if (insights.length > 0) record.insights = insights
   return record
@@ -148,8 +151,7 @@ function projectRecord (facts: TreeFacts, project: string, rootDirectory: Contex
     if (rootDirectory.language !== undefined) record.language = rootDirectory.language
     const languages = languageCounts(facts, facts.input.files.map((file) => file.path))
       .filter(([language]) => isCodeLanguage(language)).map(([language]) => language)
-    const tags = [...languages, ...(rootDirectory.tags ?? []).filter((tag) => !languages.includes(tag))]
-    if (tags.length > 0) record.tags = tags
+    if (languages.length > 0) record.languages = languages
     const insights = [{ role: 'developer', kind: 'overview', text: rootDirectory.summary ?? '' }, ...(rootDirectory.insights ?? [])]
     record.insights = insights
   }

@@ -14,6 +14,7 @@ const contentArb: fc.Arbitrary<Content> = fc.record({
   language: fc.option(fc.constantFrom('go', 'python'), { nil: undefined }),
   technologies: fc.option(fc.uniqueArray(fc.constantFrom('go', 'grpc', 'redis', 'react')), { nil: undefined }),
   tags: fc.option(fc.uniqueArray(small), { nil: undefined }),
+  languages: fc.option(fc.uniqueArray(fc.constantFrom('go', 'python'), { minLength: 1 }), { nil: undefined }),
   imports: fc.option(fc.array(small, { maxLength: 2 }), { nil: undefined }),
   insights: fc.option(fc.array(fc.record({ role: fc.constantFrom('developer', 'security'), text: small }), { maxLength: 3 }), { nil: undefined })
 }, { requiredKeys: [] })
@@ -77,6 +78,22 @@ t.test('resolution walks up, bounded by depth, skipping missing levels, and says
   t.equal(zero.context.purpose, undefined)
   await rejectsCode(t, () => resolveContext('ucxl://p/src/none.go', 10, lookup), 'NOT_FOUND', /no context for ucxl:\/\/p\/src\/none\.go/)
   await rejectsCode(t, () => resolveContext('ucxl://p/src/net/conn.go', -1, lookup), 'BAD_INPUT', /depth/)
+})
+
+t.test('languages are said of a record itself: stored whole, never inherited', async t => {
+  const parent: Content = { languages: ['go', 'python'], tags: ['io'] }
+  const child: ContextRecord = { address: 'ucxl://p/src/net', kind: 'directory', languages: ['go', 'python'], tags: ['io'] }
+  t.same(diffAgainstParent(child, parent), { address: child.address, kind: 'directory', languages: ['go', 'python'] }, 'kept although the parent has the same')
+  const lookup = layers({
+    'ucxl://p/': { kind: 'project', content: { languages: ['go', 'python'], tags: ['io'] } },
+    'ucxl://p/src/net/conn.go': { kind: 'file', content: { language: 'go' } }
+  })
+  const file = await resolveContext('ucxl://p/src/net/conn.go', 10, lookup)
+  t.equal(file.context.languages, undefined, 'a file does not inherit its project\'s languages')
+  t.same(file.context.tags, ['io'], 'while tags gather')
+  const root = await resolveContext('ucxl://p/', 10, lookup)
+  t.same(root.context.languages, ['go', 'python'])
+  t.same(root.sources.languages, ['ucxl://p/'])
 })
 
 t.test('inherits: false stops the walk', async t => {

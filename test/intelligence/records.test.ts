@@ -76,7 +76,10 @@ t.test('the project record: README purpose, technologies of the manifests, langu
   }
   t.same(project.technologies, [...new Set(project.technologies)].sort(), 'sorted and unique')
   t.ok((project.technologies ?? []).every((name) => name === name.toLowerCase()), 'lower case')
-  for (const language of ['python', 'typescript', 'go', 'rust', 'java', 'ruby']) t.ok(project.tags?.includes(language), `tag ${language}`)
+  for (const language of ['python', 'typescript', 'go', 'rust', 'java', 'ruby']) t.ok(project.languages?.includes(language), `language ${language}`)
+  t.equal(project.languages?.[0], 'python', 'most files first')
+  t.notOk(project.languages?.includes('markdown'), 'code languages only')
+  t.equal(project.tags, undefined, 'languages are not tags: tags gather down to every file')
   t.equal(project.language, 'python')
   t.match(text(project, 'architect', 'module-dependencies'), /tests\/ → src\/ \(2\)/)
   t.match(text(project, 'architect', 'fan-in-out'), /src\/ in 2\/out 0/)
@@ -113,7 +116,10 @@ t.test('directory records: README purpose, dominant language, technologies, insi
   t.equal(text(search, 'qa', 'tests'), '0 test files here; 1 of 1 source module has tests.', 'inline Rust tests count')
   const billing = record('ucxl://mixed/billing')
   t.match(billing.purpose, /invoices and taxes/)
-  t.ok(billing.tags?.includes('tests'))
+  t.match(text(billing, 'qa', 'tests'), /^\d+ test files? here/, 'its tests are its qa insight\'s to say')
+  t.equal(billing.tags, undefined, 'not a tag every file below would inherit')
+  t.same(handlers.languages, ['python'])
+  t.ok((record('ucxl://mixed/src').languages ?? []).length <= 3, 'at most three languages')
 })
 
 t.test('file records: summaries, symbols, imports and insights by role; roles are the default ones', async t => {
