@@ -50,6 +50,8 @@ export interface RunOptions {
   progressIntervalMs?: number
   /** Keep the homes (their directory is in the report). */
   keep?: boolean
+  /** Where the run's directory of homes is made (default: the system's temporary directory). */
+  parent?: string
 }
 
 export interface SimReport {
@@ -83,7 +85,7 @@ export async function runSimulation (options: RunOptions): Promise<SimReport> {
   const log = options.log ?? (() => {})
   const random = seededRandom(seed)
   const started = performance.now()
-  const dir = mkdtempSync(join(tmpdir(), 'bzzz-sim-'))
+  const dir = mkdtempSync(join(options.parent ?? tmpdir(), 'bzzz-sim-'))
   const virtual = mode === 'memory' ? new VirtualClock() : null
   const clock: Clock = virtual ?? systemClock
   const network = virtual !== null ? new SimNetwork(virtual, seededRandom(seed ^ 0x5eed)) : null

@@ -28,10 +28,19 @@ declare module 'hypercore' {
   export = Hypercore
 }
 
+declare module 'hypercore-storage' {
+  /** Hypercore's RocksDB storage; options go to RocksDB (`writeBufferSize`, ...). */
+  class CoreStorage {
+    constructor (directory: string, options?: { writeBufferSize?: number } & Record<string, unknown>)
+  }
+  export = CoreStorage
+}
+
 declare module 'corestore' {
   import Hypercore from 'hypercore'
+  import CoreStorage from 'hypercore-storage'
   class Corestore {
-    constructor (storage: string, options?: Record<string, unknown>)
+    constructor (storage: string | CoreStorage, options?: Record<string, unknown>)
     ready (): Promise<void>
     get (options: { name: string, exclusive?: boolean } | { key: Buffer, exclusive?: boolean } | Buffer): Hypercore
     namespace (name: string): Corestore

@@ -1,5 +1,5 @@
 // The built executable as a user runs it: real processes.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { join } from 'node:path'
 import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, rmSync } from 'node:fs'
@@ -36,31 +36,54 @@ t.test('a reader that goes away (| head) is not an error: no stack trace, the co
   t.match(missing.stderr, /^bzzz-ctx: [^\n]+\n$/)
 })
 
+/**
+ * Runs the CLI with a private TMPDIR, interrupts it (SIGINT) once `ready` holds (checked every 20 ms, at most 60 s),
+ * and reports how it exited and what it left in TMPDIR.
+ */
+async function interrupted (t: Test, args: string[], ready: (tmp: string, stderr: string) => boolean): Promise<{ reached: boolean, code: number | null, left: string[], stderr: string }> {
+  const tmp = scratchDir('bzzz-interrupt-tmp-')
+  t.teardown(() => rmSync(tmp, { recursive: true, force: true }))
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  const exited = new Promise<number | null>(resolve => child.on('close', code => resolve(code)))
+  const deadline = Date.now() + 60_000
+  while (Date.now() < deadline && !ready(tmp, stderr)) await new Promise(resolve => setTimeout(resolve, 20))
+  const reached = ready(tmp, stderr)
+  child.kill('SIGINT')
+  const code = await exited
+  return { reached, code, left: readdirSync(tmp), stderr }
+}
+
+/** The directories `depth` levels below `dir` (0: dir itself), for watching homes appear. */
+function below (dir: string, depth: number): string[] {
+  let level = [dir]
+  for (let i = 0; i < depth; i++) level = level.flatMap(d => readdirSync(d, { withFileTypes: true }).filter(e => e.isDirectory()).map(e => join(d, e.name)))
+  return level
+}
+
 t.test('an interrupted demo (Ctrl-C) removes its temporary homes and leaves nothing in the temporary directory', async t => {
   // Once as soon as its homes hold something (stores opening), once while the leader has a request's files unpacked.
-  for (const moment of ['homes', 'generating'] as const) {
-    const tmp = scratchDir('bzzz-demo-tmp-')
-    t.teardown(() => rmSync(tmp, { recursive: true, force: true }))
-    const child = spawn(process.execPath, [BIN, 'demo'], { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'ignore', 'pipe'] })
-    let stderr = ''
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-    const exited = new Promise<number | null>(resolve => child.on('close', code => resolve(code)))
-    const demoDirs = (): string[] => readdirSync(tmp).filter(name => name.startsWith('bzzz-ctx-demo-'))
-    const ready = moment === 'homes'
-      ? () => demoDirs().some(name => readdirSync(join(tmp, name)).length > 0)
-      : () => demoDirs().some(name => readdirSync(join(tmp, name)).some(role => {
-        const requests = join(tmp, name, role, 'cache', 'requests')
-        return existsSync(requests) && readdirSync(requests).length > 0
-      }))
-    // Bounded: at most 60 s.
-    const deadline = Date.now() + 60_000
-    while (Date.now() < deadline && !ready()) await new Promise(resolve => setTimeout(resolve, 20))
-    t.ok(ready(), `${moment}: the demo got there`)
-    child.kill('SIGINT')
-    t.equal(await exited, 130, `${moment}: exit 130, as for any program stopped by Ctrl-C`)
-    t.same(readdirSync(tmp), [], `${moment}: its homes are removed, and nothing else is left`)
-    t.notMatch(stderr, /could not remove|at .*\.js:\d+/, `${moment}: no error`)
+  const moments = {
+    homes: (tmp: string) => below(tmp, 2).length > 0,
+    generating: (tmp: string) => below(tmp, 2).some(home => existsSync(join(home, 'cache', 'requests')) && readdirSync(join(home, 'cache', 'requests')).length > 0)
   }
+  for (const [moment, ready] of Object.entries(moments)) {
+    const run = await interrupted(t, ['demo'], ready)
+    t.ok(run.reached, `${moment}: the demo got there`)
+    t.equal(run.code, 130, `${moment}: exit 130, as for any program stopped by Ctrl-C`)
+    t.same(run.left, [], `${moment}: its homes are removed, and nothing else is left`)
+    t.notMatch(run.stderr, /could not remove|at .*\.js:\d+/, `${moment}: no error`)
+  }
+})
+
+t.test('an interrupted simulation removes its peers\' homes', async t => {
+  // Its peers' stores open (each preallocates tens of MB): the run dir holds homes with a store.
+  const run = await interrupted(t, ['sim', '--random-faults', '--nodes', '6', '--seed', '3'], tmp => below(tmp, 3).some(home => existsSync(join(home, 'store'))))
+  t.ok(run.reached, 'the peers\' homes were made')
+  t.equal(run.code, 130)
+  t.same(run.left, [], 'nothing is left in the temporary directory')
+  t.notMatch(run.stderr, /could not remove|at .*\.js:\d+/)
 })
 
 t.test('demo runs on a fresh machine and shows what each role reads', async t => {

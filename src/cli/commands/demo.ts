@@ -4,8 +4,6 @@
  * file is read on three peers as viewer, developer and security, and the leader is cut off: the others elect a
  * new leader, which finishes a request sent during the failover. `--local` shows the same on one peer with no network.
  */
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Command } from 'commander'
 import { PACKAGE_ROOT } from '../../paths.js'
@@ -16,7 +14,7 @@ import type { Retrieved } from '../../storage/context-store.js'
 import { INSIGHT_LEVEL_BY_ROLE, type AccessLevel } from '../../crypto/levels.js'
 import { DEFAULT_FIELD_LEVELS } from '../../context/record.js'
 import { unavailable } from '../../errors.js'
-import { removeTree } from '../../crypto/atomic-file.js'
+import { temporaryHomes } from '../temporary-homes.js'
 import type { ClusterNode as ClusterNodeType } from '../../node/cluster-node.js'
 
 export const DEMO_PROJECT = 'mixed'
@@ -157,29 +155,14 @@ export function demoCommand (env: CliEnv): Command {
     .option('--local', 'one peer, no network')
     .option('--keep', 'keep the temporary homes and print where they are')
     .action(env.action<{ keep?: boolean, local?: boolean }>(async (ctx, options) => {
-      const dir = mkdtempSync(join(tmpdir(), 'bzzz-ctx-demo-'))
+      const { dir, dispose } = temporaryHomes(ctx, 'bzzz-ctx-demo-', options.keep === true)
       const repo = join(PACKAGE_ROOT, 'fixtures', 'repos', DEMO_PROJECT)
-      const removeHomes = (): void => {
-        if (options.keep === true) return
-        const failed = removeTree(dir)
-        if (failed !== null) ctx.io.stderr.write(`bzzz-ctx: could not remove the demo's homes in ${dir} (${failed}): remove them by hand\n`)
-      }
-      // Interrupted (Ctrl-C), the demo still removes its homes (hundreds of MB) before it ends, while its peers' stores
-      // may still be writing (removeTree retries until they are gone).
-      const interrupted = (signal: NodeJS.Signals): void => {
-        removeHomes()
-        process.exit(signal === 'SIGINT' ? 130 : 143)
-      }
-      process.once('SIGINT', interrupted)
-      process.once('SIGTERM', interrupted)
       try {
         if (options.local === true) await localDemo(ctx, dir, repo)
         else await clusterDemo(ctx, dir, repo)
         if (options.keep === true) note(ctx, `The homes are kept in ${dir}.`)
       } finally {
-        process.off('SIGINT', interrupted)
-        process.off('SIGTERM', interrupted)
-        removeHomes()
+        dispose()
       }
     }))
 }

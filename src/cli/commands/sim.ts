@@ -6,6 +6,7 @@ import { BzzzError, badUsage } from '../../errors.js'
 import { parseWhole, type CliEnv } from '../cli-env.js'
 import { emit, note, useColor, type CommandContext } from '../io.js'
 import { table } from '../render.js'
+import { temporaryHomes } from '../temporary-homes.js'
 
 const MODES = ['memory', 'swarm'] as const
 const BREAK_MODES = ['double-vote', 'ack-before-replicate', 'leak-role', 'forget-queue'] as const
@@ -60,18 +61,23 @@ export function simCommand (env: CliEnv): Command {
       const fromFile = options.scenario === undefined ? null : readScenario(resolve(options.scenario))
       const firstSeed = options.seed ?? fromFile?.seed ?? randomBytes(4).readUInt32LE(0)
       const reports: Array<import('../../../sim/runner.js').SimReport> = []
-      for (let run = 0; run < options.runs; run++) {
-        const seed = (firstSeed + run) >>> 0
-        note(ctx, `seed ${seed}${options.runs > 1 ? ` (run ${run + 1} of ${options.runs})` : ''}`)
-        let scenario = fromFile ?? randomScenario(seededRandom(seed), { nodes: options.nodes ?? 5 })
-        if (options.nodes !== undefined && fromFile !== null) scenario = { ...scenario, nodes: options.nodes, replicationFactor: Math.min(scenario.replicationFactor, options.nodes) }
-        const report = await runSimulation({
-          scenario, seed, mode: options.mode, ...(options.break !== undefined ? { break: options.break } : {}), ...(options.keep === true ? { keep: true } : {}),
-          log: line => note(ctx, line)
-        })
-        reports.push(report)
-        if (options.runs > 1 && !ctx.global.json) note(ctx, `  ${report.ok ? 'every check held' : `VIOLATED: ${Object.entries(report.checks).filter(([, c]) => !c.ok).map(([n]) => n).join(', ')}`}`)
-        if (!report.ok && options.runs > 1) break
+      const homes = temporaryHomes(ctx, 'bzzz-ctx-sim-', options.keep === true)
+      try {
+        for (let run = 0; run < options.runs; run++) {
+          const seed = (firstSeed + run) >>> 0
+          note(ctx, `seed ${seed}${options.runs > 1 ? ` (run ${run + 1} of ${options.runs})` : ''}`)
+          let scenario = fromFile ?? randomScenario(seededRandom(seed), { nodes: options.nodes ?? 5 })
+          if (options.nodes !== undefined && fromFile !== null) scenario = { ...scenario, nodes: options.nodes, replicationFactor: Math.min(scenario.replicationFactor, options.nodes) }
+          const report = await runSimulation({
+            scenario, seed, mode: options.mode, ...(options.break !== undefined ? { break: options.break } : {}), ...(options.keep === true ? { keep: true } : {}),
+            parent: homes.dir, log: line => note(ctx, line)
+          })
+          reports.push(report)
+          if (options.runs > 1 && !ctx.global.json) note(ctx, `  ${report.ok ? 'every check held' : `VIOLATED: ${Object.entries(report.checks).filter(([, c]) => !c.ok).map(([n]) => n).join(', ')}`}`)
+          if (!report.ok && options.runs > 1) break
+        }
+      } finally {
+        homes.dispose()
       }
       const failed = reports.find(r => !r.ok)
       if (reports.length === 1) emit(ctx, reports[0], () => render(ctx, reports[0]!))
