@@ -103,6 +103,8 @@ interface Member {
   channel: WireChannel
   connection: any
   connectedAt: number
+  /** When this peer last received any message from it (gossip sends heads to every member each tick). */
+  lastHeardAt: number
 }
 
 interface PendingRequest {
@@ -408,7 +410,7 @@ export class ClusterNode {
   private onMember (remote: string, role: string, channel: WireChannel, connection: any): void {
     this.rememberMember(remote, role)
     const previous = this.members.get(remote)
-    this.members.set(remote, { node: remote, role, channel, connection, connectedAt: this.clock.now() })
+    this.members.set(remote, { node: remote, role, channel, connection, connectedAt: this.clock.now(), lastHeardAt: this.clock.now() })
     if (previous !== undefined && previous.channel !== channel) previous.channel.close('replaced by a newer connection')
     this.peer.store.replicate(connection)
     this.logger.info({ peer: remote.slice(0, 12), role }, 'member connected')
@@ -468,6 +470,8 @@ export class ClusterNode {
   }
 
   private onMessage (remote: string, message: WireMessage): void {
+    const member = this.members.get(remote)
+    if (member !== undefined) member.lastHeardAt = this.clock.now()
     switch (message.type) {
       case 'heads':
         for (const head of message.heads) this.observeHead(remote, head)
@@ -919,6 +923,7 @@ export class ClusterNode {
   /** The election as this peer sees it. */
   electStatus (): ElectStatus {
     const tickMs = this.electionTimeoutMs / ELECTION_TICKS
+    const now = this.clock.now()
     const ids = new Set([...this.election.members, ...this.members.keys()])
     ids.delete(this.nodeId)
     const phase = this.election.state
@@ -932,8 +937,11 @@ export class ClusterNode {
       electionTimeoutMs: this.electionTimeoutMs,
       roster: { version: this.roster?.version ?? null, members: this.election.members.length },
       peers: [...ids].sort().map(id => {
+        // Heard from: by the election's messages, or by any message (followers exchange no election messages, only heads).
         const ticks = this.election.lastContact(id)
-        return { id, role: this.members.get(id)?.role ?? this.known?.get(id) ?? null, connected: this.members.has(id), voter: this.election.members.includes(id), lastContactMs: ticks === null ? null : Math.round(ticks * tickMs) }
+        const member = this.members.get(id)
+        const heard = [ticks === null ? null : Math.round(ticks * tickMs), member === undefined ? null : Math.max(0, now - member.lastHeardAt)].filter((ms): ms is number => ms !== null)
+        return { id, role: member?.role ?? this.known?.get(id) ?? null, connected: member !== undefined, voter: this.election.members.includes(id), lastContactMs: heard.length === 0 ? null : Math.min(...heard) }
       })
     }
   }
