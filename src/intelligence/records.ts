@@ -10,7 +10,6 @@ import { directoryInsights, fileInsights } from './insights.js'
 import { displayLanguage, isCodeLanguage } from './languages.js'
 import { manifestTechnologies, type Manifest } from './manifests.js'
 import { describeSymbols, fileNoun, listWithMore, plural } from './summaries.js'
-import { normalizeTechnologies } from './technologies.js'
 import { TreeFacts } from './tree-facts.js'
 import { directoriesAbove, isUnder, parentDirectory } from './tree-paths.js'
 import type { FileAnalysis } from './types.js'
@@ -124,7 +123,10 @@ function directoryRecord (facts: TreeFacts, project: string, directory: string, 
     manifests.find((manifest) => parentDirectory(manifest.path) === directory && manifest.description !== undefined)?.description
   if (purpose !== undefined) record.purpose = purpose
   if (dominant !== undefined) record.language = dominant
-  const technologies = normalizeTechnologies([...manifestTechnologies(manifests), ...paths.flatMap((path) => facts.importTechnologies.get(path) ?? [])])
+  // What the manifests in this folder declare, which holds for everything below it: technologies gather down to every
+  // file. The whole subtree's (a Go service's beside a Spring one) would tag each file with all of them; a file's own
+  // imports are on its own record.
+  const technologies = manifestTechnologies(manifests.filter((manifest) => parentDirectory(manifest.path) === directory))
   if (technologies.length > 0) record.technologies = technologies
   // The folder's own facts, not tags: tags gather down to every file below (a Python file is no TypeScript), and
   // whether the folder holds tests is its qa insight's to say.

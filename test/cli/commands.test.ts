@@ -33,6 +33,8 @@ t.test('init, generate, retrieve, distribute, status: --json shapes', async t =>
   t.equal(r.resolvedFrom[0], r.address, 'resolvedFrom: most specific first')
   t.equal(r.resolvedFrom.at(-1), 'ucxl://shop/', '... to the root')
   t.equal(r.context.language, 'python')
+  t.ok(r.context.technologies.includes('flask') && r.context.technologies.includes('jwt'), 'the root\'s requirements.txt, and its own import')
+  t.notOk(r.context.technologies.some((name: string) => ['go', 'gorilla', 'spring-boot', 'sinatra', 'tokio'].includes(name)), 'not what manifests in other folders declare')
   t.ok(r.context.symbols.every((s: any) => typeof s.name === 'string' && typeof s.kind === 'string'))
   t.ok(r.context.imports.every((i: unknown) => typeof i === 'string'))
   t.ok((r.context.insights ?? []).every((i: any) => (i.role !== undefined || i.level !== undefined) && typeof i.text === 'string'))
