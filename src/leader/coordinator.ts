@@ -116,18 +116,21 @@ export class Coordinator {
   private stopped = false
   private readonly now: () => number
   private readonly forgetInherited: boolean
+  /** Where a request's files are unpacked while it runs (under the home, emptied at start). */
+  private readonly requestsDir: string
 
   /** `forgetInherited` is a deliberate fault for the simulator: a new leader drops requests from earlier terms. */
   constructor (private readonly host: CoordinatorHost, options: { concurrency: number, batchSize?: number, forgetInherited?: boolean }) {
     this.queue = new GenerationQueue({ concurrency: options.concurrency, ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}) })
     this.now = host.clock.now
     this.forgetInherited = options.forgetInherited === true
+    this.requestsDir = homePaths(host.peer.home).requests
   }
 
   /** Rebuilds the queue from the entries applied so far, follows new ones, and pumps periodically. */
   start (): void {
     // What a leader stopped half way through a request (killed, crashed) left unpacked: the request runs again from the log.
-    removeTree(homePaths(this.host.peer.home).requests)
+    removeTree(this.requestsDir)
     for (const event of this.host.peer.store.queueEvents()) this.feed(event)
     this.unsubscribe = this.host.peer.store.subscribe(event => { if (!Array.isArray(event)) this.feed(event) })
     this.timer = this.host.clock.setInterval(() => this.step({ type: 'pump', now: this.now() }), PUMP_INTERVAL_MS)
@@ -233,7 +236,7 @@ export class Coordinator {
     if (event === undefined || event.entry.type !== 'request') throw unavailable(`the files of request ${request.id} are not here`)
     const entry = event.entry
     const payload = await this.host.peer.store.sealedPayload(event, this.host.peer.config.role, REQUEST_LEVEL)
-    const { dir, root, target } = unpackFiles(payload, homePaths(this.host.peer.home).requests)
+    const { dir, root, target } = unpackFiles(payload, this.requestsDir)
     try {
       const report = await this.host.peer.generate({ path: target, root, project: entry.project, term, priority: entry.priority, ...(entry.roles !== undefined ? { roles: entry.roles } : {}), prune: entry.prune === true })
       return { files: report.files, records: report.records, written: report.written, unchanged: report.unchanged, removed: report.removed, stale: report.stale, bytes: report.bytes, skipped: report.skipped.length, ms: report.ms }

@@ -937,11 +937,12 @@ export class ClusterNode {
       electionTimeoutMs: this.electionTimeoutMs,
       roster: { version: this.roster?.version ?? null, members: this.election.members.length },
       peers: [...ids].sort().map(id => {
-        // Heard from: by the election's messages, or by any message (followers exchange no election messages, only heads).
-        const ticks = this.election.lastContact(id)
+        // A connected member by its last message of any kind (election messages are among them; followers exchange
+        // only heads); one that is gone by the election's count, which remembers it.
         const member = this.members.get(id)
-        const heard = [ticks === null ? null : Math.round(ticks * tickMs), member === undefined ? null : Math.max(0, now - member.lastHeardAt)].filter((ms): ms is number => ms !== null)
-        return { id, role: member?.role ?? this.known?.get(id) ?? null, connected: member !== undefined, voter: this.election.members.includes(id), lastContactMs: heard.length === 0 ? null : Math.min(...heard) }
+        const ticks = this.election.lastContact(id)
+        const lastContactMs = member !== undefined ? Math.max(0, now - member.lastHeardAt) : ticks === null ? null : Math.round(ticks * tickMs)
+        return { id, role: member?.role ?? this.known?.get(id) ?? null, connected: member !== undefined, voter: this.election.members.includes(id), lastContactMs }
       })
     }
   }
