@@ -44,9 +44,10 @@ export function renderRetrieved (r: Retrieved, color: boolean): string {
   if (c.technologies !== undefined) rows.push(['technologies', c.technologies.join(', ')])
   if (c.tags !== undefined) rows.push(['tags', c.tags.join(', ')])
   if (c.imports !== undefined) rows.push(['imports', c.imports.join(', ')])
-  rows.push(['resolved from', r.resolvedFrom.join('\n')])
+  const handWritten = new Set(r.handWritten)
+  rows.push(['resolved from', r.resolvedFrom.map(a => handWritten.has(a) ? `${a} (hand-written)` : a).join('\n')])
   // What exists on the chain and this role may not open: empty is not the same as hidden.
-  if (r.withheld.length > 0) rows.push(['withheld', r.withheld.map(w => `${w.levels.join(', ')} at ${w.address}`).join('\n')])
+  if (r.withheld.length > 0) rows.push(['withheld', r.withheld.map(w => `${w.levels.join(', ')} at ${w.address}${w.handWritten === true ? ' (hand-written)' : ''}`).join('\n')])
   rows.push(['version', `term ${r.version.term}, writer ${r.version.writer.slice(0, 12)}, v${r.version.vv[r.version.writer] ?? 0}`])
   const parts = [keyValues(rows, color)]
   if (c.symbols !== undefined && c.symbols.length > 0) {

@@ -74,17 +74,22 @@ export interface Layer {
   content: Content
 }
 
-/** Merges layers given most specific first: the first is the record resolved, the only one its own fields come from. */
+/**
+ * Merges layers given most specific first. The first is of the address resolved: its own fields come only from the
+ * layers of that address (its hand-written and generated records), the first that holds each.
+ */
 export function mergeLayers (layers: readonly Layer[]): { content: Content, sources: Sources } {
   const content: Content = {}
   const sources: Sources = {}
-  const own = layers[0]
-  if (own !== undefined) {
-    for (const field of OWN_FIELDS) {
-      const value = own.content[field]
+  const address = layers[0]?.address
+  for (const field of OWN_FIELDS) {
+    for (const layer of layers) {
+      if (layer.address !== address) break
+      const value = layer.content[field]
       if (value === undefined || value.length === 0) continue
       content[field] = value
-      sources[field] = [own.address]
+      sources[field] = [layer.address]
+      break
     }
   }
   for (const field of OVERRIDE_FIELDS) {
@@ -104,7 +109,7 @@ export function mergeLayers (layers: readonly Layer[]): { content: Content, sour
       const layer = layers[i]!
       const value = layer.content[field]
       if (value === undefined || value.length === 0) continue
-      from.unshift(layer.address)
+      if (from[0] !== layer.address) from.unshift(layer.address)
       for (const item of value) {
         if (seen.has(item)) continue
         seen.add(item)
@@ -124,7 +129,7 @@ export function mergeLayers (layers: readonly Layer[]): { content: Content, sour
     const layer = layers[i]!
     const own = layer.content.insights
     if (own === undefined || own.length === 0) continue
-    from.unshift(layer.address)
+    if (from[0] !== layer.address) from.unshift(layer.address)
     for (const insight of own) {
       const key = insightKey(insight)
       if (seen.has(key)) continue

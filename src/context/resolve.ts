@@ -18,12 +18,16 @@ export interface ReadableLayer {
   withheld?: readonly AccessLevel[]
   /** False when the reader opens none of its sections: it adds nothing, yet its `inherits` still stops the walk. */
   readable?: boolean
+  /** Written by hand (`distribute`), laid over the generated record of the same address. */
+  handWritten?: boolean
 }
 
 /** Sections that exist on a layer of the chain and that the reader may not open. */
 export interface Withheld {
   address: string
   levels: AccessLevel[]
+  /** The sections are of the address's hand-written record. */
+  handWritten?: true
 }
 
 export interface Resolution {
@@ -35,6 +39,8 @@ export interface Resolution {
   sources: Sources
   /** Per layer walked (most specific first), the levels of sections there that the reader may not open. */
   withheld: Withheld[]
+  /** The addresses of resolvedFrom whose hand-written record was merged (over the generated one, where both are). */
+  handWritten: string[]
 }
 
 export function checkDepth (depth: number): number {
@@ -45,33 +51,43 @@ export function checkDepth (depth: number): number {
 }
 
 /**
- * Resolves `address` from at most `depth` levels above it. `lookup` returns the layer stored at an address, or
- * undefined when there is none (a missing directory record is skipped, and still counts as a level).
+ * Resolves `address` from at most `depth` levels above it. `lookup` returns the layers stored at an address, the
+ * hand-written one before the generated one, or none (a missing directory record is skipped, and still counts as a
+ * level). An address's layers merge over each other as a child merges over its parent; either one's
+ * `inherits: false` ends the walk at that address.
  */
 export async function resolveContext (
   address: string,
   depth: number,
-  lookup: (address: string) => Promise<ReadableLayer | undefined> | ReadableLayer | undefined
+  lookup: (address: string) => Promise<readonly ReadableLayer[]> | readonly ReadableLayer[]
 ): Promise<Resolution> {
   checkDepth(depth)
   const chain = parentChain(address).slice(0, depth + 1)
   const own = await lookup(address)
-  if (own === undefined) throw notFound(`no context for ${address}: run \`bzzz-ctx generate\` on it first`)
+  if (own.length === 0) throw notFound(`no context for ${address}: run \`bzzz-ctx generate\` on it first`)
   const layers: ReadableLayer[] = []
   const withheld: Withheld[] = []
-  const visit = (layer: ReadableLayer): void => {
-    if (layer.readable !== false) layers.push(layer)
-    if (layer.withheld !== undefined && layer.withheld.length > 0) withheld.push({ address: layer.address, levels: [...layer.withheld] })
+  const resolvedFrom: string[] = []
+  const handWritten: string[] = []
+  /** Visits the layers of one address; false when the walk ends there. */
+  const visit = (at: readonly ReadableLayer[]): boolean => {
+    for (const layer of at) {
+      if (layer.readable !== false) {
+        layers.push(layer)
+        if (resolvedFrom.at(-1) !== layer.address) resolvedFrom.push(layer.address)
+        if (layer.handWritten === true) handWritten.push(layer.address)
+      }
+      if (layer.withheld !== undefined && layer.withheld.length > 0) {
+        withheld.push({ address: layer.address, levels: [...layer.withheld], ...(layer.handWritten === true ? { handWritten: true as const } : {}) })
+      }
+    }
+    return at.every(layer => layer.inherits)
   }
-  visit(own)
-  if (own.inherits) {
+  if (visit(own)) {
     for (const ancestor of chain.slice(1)) {
-      const layer = await lookup(ancestor)
-      if (layer === undefined) continue
-      visit(layer)
-      if (!layer.inherits) break
+      if (!visit(await lookup(ancestor))) break
     }
   }
   const { content, sources } = mergeLayers(layers as Layer[])
-  return { address, kind: own.kind, resolvedFrom: layers.map(layer => layer.address), context: content, sources, withheld }
+  return { address, kind: own[0]!.kind, resolvedFrom, context: content, sources, withheld, handWritten }
 }

@@ -327,10 +327,11 @@ export class LocalPeer {
    * The records a generation writes. One below the root (a directory or a file of the tree) analysed only its own
    * files, so its project record speaks for them alone; once the project has a record, writing that one over it
    * would change what every record outside the target inherits (a child stores only what differs from its parent:
-   * a file that left out its language because the project's was the same would lose it). It is left out then.
+   * a file that left out its language because the project's was the same would lose it). It is left out then (a
+   * hand-written project record is another record, which a generate does not write over).
    */
   private recordsToWrite (records: readonly ContextRecord[], belowRoot: boolean, projectAddress: string): readonly ContextRecord[] {
-    if (!belowRoot || this.store.slotOf(projectAddress) === undefined) return records
+    if (!belowRoot || !this.store.slotsOf(projectAddress).some(slot => slot.origin === 'generated')) return records
     return records.filter(record => record.address !== projectAddress)
   }
 
@@ -464,7 +465,7 @@ export class LocalPeer {
       mode: 'local' as const,
       members,
       home: this.home,
-      records: this.store.addressCount,
+      records: this.store.recordCount,
       log: { length: this.store.logLength, bytes: this.store.logBytes },
       roles: this.directory.names().map(name => {
         const entry = this.directory.get(name)!

@@ -5,7 +5,7 @@
  * place in it; versions and pointers are arrays rather than objects.
  *
  * The file (`encodeCheckpoint`) is a JSON header line, then one line per slot sorted by its key (the address
- * as a JSON string), then one line per version line. Opening it parses the header only and indexes where the
+ * and origin, view.ts's slotKey, as a JSON string), then one line per version line. Opening it parses the header only and indexes where the
  * slot lines start; a lookup decodes the few slots it needs (a binary search), the version lines are decoded
  * when first asked for, and a checkpoint written again copies the lines nothing changed. Before, every command
  * parsed and unpacked the whole view: on 37,000 addresses (11 MB) that was about 0.35 s of a `retrieve`.
@@ -21,8 +21,8 @@ import type { Pointer, QueueEvent, Slot, VersionLine } from './view.js'
 type PackedVersion = [number, number, number, number, number[]]
 /** [writer, seq, index (0: none), version, kind, flags (1: inherits, 2: generated, 4: removed), digest | null] */
 type PackedPointer = [number, number, number, PackedVersion, RecordKind, number, string | null]
-/** [address, version writer, version count, term, wall, log writer, decision] */
-type PackedLine = [string, number, number, number, number, number, string | null]
+/** [address, version writer, version count, term, wall, log writer, decision, generated (1) or hand-written (0)] */
+type PackedLine = [string, number, number, number, number, number, string | null, 0 | 1]
 
 const KINDS: ReadonlySet<string> = new Set(['file', 'directory', 'project'])
 
@@ -93,17 +93,17 @@ function unpackPointer (packed: unknown, writers: readonly string[]): Pointer {
   return pointer
 }
 
-/** One version line, packed: [address, version writer, version count, term, wall, log writer, decision]. */
-function packLine ([address, key, term, wall, writer, decision]: VersionLine, writers: WriterTable): PackedLine {
+/** One version line, packed: [address, version writer, version count, term, wall, log writer, decision, generated]. */
+function packLine ([address, key, term, wall, writer, decision, generated]: VersionLine, writers: WriterTable): PackedLine {
   const colon = key.lastIndexOf(':')
-  return [address, writers.of(key.slice(0, colon)), Number(key.slice(colon + 1)), term, wall, writers.of(writer), decision]
+  return [address, writers.of(key.slice(0, colon)), Number(key.slice(colon + 1)), term, wall, writers.of(writer), decision, generated ? 1 : 0]
 }
 
 function unpackLine (line: unknown, writers: readonly string[]): VersionLine {
-  if (!Array.isArray(line) || line.length !== 7) fail('version line')
-  const [address, keyWriter, count, term, wall, writer, decision] = line as unknown[]
-  if (typeof address !== 'string' || !isCount(count) || !isCount(term) || !isCount(wall) || (decision !== null && typeof decision !== 'string')) fail('version line')
-  return [address, `${writerAt(writers, keyWriter)}:${count}`, term, wall, writerAt(writers, writer), decision]
+  if (!Array.isArray(line) || line.length !== 8) fail('version line')
+  const [address, keyWriter, count, term, wall, writer, decision, generated] = line as unknown[]
+  if (typeof address !== 'string' || !isCount(count) || !isCount(term) || !isCount(wall) || (decision !== null && typeof decision !== 'string') || (generated !== 0 && generated !== 1)) fail('version line')
+  return [address, `${writerAt(writers, keyWriter)}:${count}`, term, wall, writerAt(writers, writer), decision, generated === 1]
 }
 
 /** A slot line's body: [current, conflicts], packed. */
@@ -118,8 +118,11 @@ function unpackSlot (body: string, writers: readonly string[]): Slot {
   return { current: unpackPointer(packed[0], writers), conflicts: (packed[1] as unknown[]).map(pointer => unpackPointer(pointer, writers)) }
 }
 
-/** The file format; a checkpoint of another format is replayed. 5: header line, sorted slot lines, version lines. */
-export const CHECKPOINT_FORMAT = 5
+/**
+ * The file format; a checkpoint of another format is replayed. 5: header line, sorted slot lines, version lines.
+ * 6: a slot per address and origin (keyed by slotKey), and each version line says whether a generate wrote it.
+ */
+export const CHECKPOINT_FORMAT = 6
 
 /** What the header holds beside the view's lines. */
 export interface CheckpointState {
@@ -128,7 +131,7 @@ export interface CheckpointState {
   /** Blocks applied, per writer. */
   applied: Record<string, number>
   queue: QueueEvent[]
-  /** Addresses whose current version is a removal (absent: none). */
+  /** Slots whose current version is a removal (absent: none). */
   removed?: number
 }
 
@@ -165,7 +168,7 @@ function lineStarts (text: string, from: number, to: number, count: number): Uin
  * whose digest, header or line layout is wrong; a slot or version line out of shape throws when it is read.
  */
 export class CheckpointFile {
-  /** Slots decoded so far (an address looked up and not found is not kept: any text could be asked for). */
+  /** Slots decoded so far, by slot key (a key looked up and not found is not kept: any text could be asked for). */
   private readonly decoded = new Map<string, Slot>()
 
   private constructor (
@@ -204,11 +207,11 @@ export class CheckpointFile {
     return this.versionCount
   }
 
-  /** The slot of an address, decoded on first use. */
-  slot (address: string): Slot | undefined {
-    const cached = this.decoded.get(address)
+  /** The slot of a slot key (view.ts's slotKey), decoded on first use. */
+  slot (slotKey: string): Slot | undefined {
+    const cached = this.decoded.get(slotKey)
     if (cached !== undefined) return cached
-    const key = JSON.stringify(address)
+    const key = JSON.stringify(slotKey)
     let low = 0
     let high = this.slotCount - 1
     while (low <= high) {
@@ -218,7 +221,7 @@ export class CheckpointFile {
       else if (at > key) high = middle - 1
       else {
         const found = unpackSlot(this.text.slice(this.slotStarts[middle]! + key.length + 1, this.slotStarts[middle + 1]! - 1), this.writers)
-        this.decoded.set(address, found)
+        this.decoded.set(slotKey, found)
         return found
       }
     }
@@ -236,7 +239,7 @@ export class CheckpointFile {
     })
   }
 
-  /** The key of slot line `line`: its address as a JSON string. */
+  /** The key of slot line `line`: its slot key as a JSON string. */
   keyAt (line: number): string {
     const start = this.slotStarts[line]!
     return this.text.slice(start, this.text.indexOf('\t', start))
@@ -261,7 +264,7 @@ export class CheckpointFile {
 export function encodeCheckpoint (state: CheckpointState, changed: Iterable<[string, Slot]>, versions: readonly VersionLine[], base: CheckpointFile | null, copyBaseVersions: boolean): Buffer {
   const writers = new WriterTable(base?.writers ?? [])
   const updates: Array<[string, string]> = []
-  for (const [address, slot] of changed) updates.push([JSON.stringify(address), packSlot(slot, writers)])
+  for (const [key, slot] of changed) updates.push([JSON.stringify(key), packSlot(slot, writers)])
   updates.sort(byKey)
   const lines: string[] = []
   const baseCount = base?.slotCount ?? 0

@@ -14,11 +14,11 @@ import { resolveContext, DEFAULT_RESOLVE_DEPTH, type ReadableLayer, type Resolut
 import { joinSections, plainSections, sectionTexts, type PlainSection } from '../context/sections.js'
 import type { AccessLevel } from '../crypto/levels.js'
 import { ZERO_HLC, tickHlc, type Hlc } from '../distribution/hlc.js'
-import { nextVector, versionKey, type Version } from '../distribution/version.js'
+import { versionKey, type Version } from '../distribution/version.js'
 import { accessDenied, corrupt, isBzzzError, notFound, unavailable } from '../errors.js'
 import { parentChain } from '../ucxl/address.js'
 import { decodeEntry, encodeBlock, encodeEntry, packBlocks, splitBlock, type CompletionEntry, type ContextEntry, type DecisionEntry, type LogEntry, type RequestEntry } from './log-entry.js'
-import { ContextView, type Pointer, type QueueEvent, type VersionLine } from './view.js'
+import { ContextView, ORIGINS, type Origin, type Pointer, type QueueEvent, type Slot, type VersionLine } from './view.js'
 
 /** What the store needs from the crypto layer: sealing for recipients, opening for one role, a keyed digest. */
 export interface SectionCrypto {
@@ -53,7 +53,10 @@ export interface WriteOptions {
   recipients: readonly string[]
   nowMs: number
   decision?: string
-  /** The records come from `generate`: marked so, a later generate of their folder may remove them. */
+  /**
+   * The records come from `generate`: they are the generated records of their addresses (else the hand-written ones,
+   * laid over them), and a later generate of their folder may remove them.
+   */
   generated?: boolean
   /**
    * Addresses to remove in the same append (their files or folders are gone): each one's current version is replaced
@@ -122,7 +125,8 @@ export class ContextStore {
   /** Remote blocks that failed to decode or claimed another writer: skipped, and counted. */
   rejectedEntries = 0
   private readonly resolved = new Lru<string, Retrieved>(RESOLVED_CACHE_MAX)
-  private readonly layers = new Lru<string, ReadableLayer | 'none'>(LAYER_CACHE_MAX)
+  /** The layers of an address as a role reads them (hand-written first), by role and address. */
+  private readonly layers = new Lru<string, readonly ReadableLayer[]>(LAYER_CACHE_MAX)
   private readonly blocks = new Lru<string, LogEntry[]>(BLOCK_CACHE_MAX)
 
   private constructor (dir: string, crypto: SectionCrypto) {
@@ -346,10 +350,17 @@ export class ContextStore {
     return () => { this.view.listeners.delete(listener) }
   }
 
-  /** The current version and the concurrent ones the merge kept, of an address; `removed` when the current one is a removal. */
-  slotOf (address: string): { current: string, conflicts: string[], removed: boolean } | undefined {
-    const slot = this.view.slot(address)
-    return slot === undefined ? undefined : { current: versionKey(slot.current.version), conflicts: slot.conflicts.map(c => versionKey(c.version)), removed: slot.current.removed === true }
+  /**
+   * Per origin an address has a record of (hand-written first), its current version and the concurrent ones the merge
+   * kept; `removed` when the current one is a removal.
+   */
+  slotsOf (address: string): Array<{ origin: Origin, current: string, conflicts: string[], removed: boolean }> {
+    const found: Array<{ origin: Origin, current: string, conflicts: string[], removed: boolean }> = []
+    for (const origin of ORIGINS) {
+      const slot = this.view.slot(address, origin)
+      if (slot !== undefined) found.push({ origin, current: versionKey(slot.current.version), conflicts: slot.conflicts.map(c => versionKey(c.version)), removed: slot.current.removed === true })
+    }
+    return found
   }
 
   /**
@@ -396,6 +407,7 @@ export class ContextStore {
   private writing: Promise<unknown> = Promise.resolve()
 
   private async writeNow (records: readonly ContextRecord[], options: WriteOptions): Promise<WriteResult> {
+    const origin: Origin = options.generated === true ? 'generated' : 'hand-written'
     const sorted = byDepth(records)
     const batch = new Map<string, BatchLayer>()
     const recipients = [...new Set(options.recipients)].sort()
@@ -415,14 +427,14 @@ export class ContextStore {
       batch.set(record.address, { stored, parent })
       const texts = sectionTexts(stored)
       const digest = this.crypto.digest(Buffer.from(JSON.stringify([recipients, stored.inherits ?? true, texts.map(s => [s.level, s.text])])))
-      const slot = this.view.slot(record.address)
+      const slot = this.view.slot(record.address, origin)
       // Unchanged content is not written again, unless the write links it to a decision: that link is the news.
       if (options.decision === undefined && slot !== undefined && slot.current.writer === this.writer && slot.current.digest === digest && slot.conflicts.length === 0) {
         unchanged++
         continue
       }
       this.hlc = tickHlc(this.hlc, options.nowMs)
-      const version: Version = { term: options.term, hlc: this.hlc, writer: this.writer, vv: nextVector(slot?.current.version.vv, this.writer) }
+      const version: Version = { term: options.term, hlc: this.hlc, writer: this.writer, vv: this.nextVectorOf(record.address, slot) }
       const envelope = this.crypto.seal(plainSections(texts), recipients, associatedData(record.address, version))
       const entry: ContextEntry = { type: 'context', address: record.address, kind: record.kind, inherits: stored.inherits ?? true, version, digest, envelope }
       if (options.decision !== undefined) entry.decision = options.decision
@@ -432,10 +444,10 @@ export class ContextStore {
     }
     let removed = 0
     for (const address of options.remove ?? []) {
-      const slot = this.view.slot(address)
-      if (slot === undefined || slot.current.generated !== true || slot.current.removed === true || batch.has(address)) continue
+      const slot = this.view.slot(address, 'generated')
+      if (slot === undefined || slot.current.removed === true || batch.has(address)) continue
       this.hlc = tickHlc(this.hlc, options.nowMs)
-      const version: Version = { term: options.term, hlc: this.hlc, writer: this.writer, vv: nextVector(slot.current.version.vv, this.writer) }
+      const version: Version = { term: options.term, hlc: this.hlc, writer: this.writer, vv: this.nextVectorOf(address, slot) }
       const entry: ContextEntry = { type: 'context', address, kind: slot.current.kind, inherits: true, version, generated: true, removed: true, envelope: Buffer.alloc(0) }
       entries.push(entry)
       encoded.push(encodeEntry(entry))
@@ -451,6 +463,23 @@ export class ContextStore {
     for (const [b, block] of packed.entries()) for (let index = 0; index < block.length; index++) applied.push({ seq: start + b, index, entry: entries[next++]! })
     this.invalidate(await this.view.apply(this.writer, applied))
     return { written: encoded.length - removed, unchanged, bytes: this.log.byteLength - before, removed }
+  }
+
+  /**
+   * The vector of a new version of an address's record of one origin (`slot`): it supersedes that record's current
+   * version, and this writer's count in it is one more than in any version of the address the view keeps, of either
+   * origin, current or concurrent. So a version key (writer and count) names one version of the address: a count taken
+   * from the current version alone could repeat that of one of this writer's versions that lost a tiebreak, and
+   * the view drops a version whose key it holds.
+   */
+  private nextVectorOf (address: string, slot: Slot | undefined): Version['vv'] {
+    let count = 0
+    for (const origin of ORIGINS) {
+      const held = this.view.slot(address, origin)
+      if (held === undefined) continue
+      for (const pointer of [held.current, ...held.conflicts]) count = Math.max(count, pointer.version.vv[this.writer] ?? 0)
+    }
+    return { ...(slot?.current.version.vv ?? {}), [this.writer]: count + 1 }
   }
 
   /**
@@ -478,17 +507,22 @@ export class ContextStore {
     }
   }
 
-  /** The layer stored at an address as `role` may read it (`readable: false` when it opens none of it); undefined when there is none. */
-  private async readableLayer (address: string, role: string): Promise<ReadableLayer | undefined> {
+  /**
+   * The records stored at an address as `role` may read them, the hand-written one first (`readable: false` on one it
+   * opens none of); none when there are none.
+   */
+  private async readableLayers (address: string, role: string): Promise<readonly ReadableLayer[]> {
     const key = role + '\u0000' + address
     const cached = this.layers.get(key)
-    if (cached !== undefined) return cached === 'none' ? undefined : cached
-    const slot = this.view.slot(address)
-    let layer: ReadableLayer | undefined
-    // A removed address reads as absent: its descendants resolve past it.
-    if (slot !== undefined && slot.current.removed !== true) layer = await this.openLayer(address, slot.current, role)
-    this.layers.set(key, layer ?? 'none')
-    return layer
+    if (cached !== undefined) return cached
+    const layers: ReadableLayer[] = []
+    for (const origin of ORIGINS) {
+      const slot = this.view.slot(address, origin)
+      // A removed record reads as absent: its descendants resolve past it.
+      if (slot !== undefined && slot.current.removed !== true) layers.push(await this.openLayer(address, slot.current, role))
+    }
+    this.layers.set(key, layers)
+    return layers
   }
 
   private async openLayer (address: string, pointer: Pointer, role: string): Promise<ReadableLayer> {
@@ -498,6 +532,7 @@ export class ContextStore {
     const layer: ReadableLayer = { address, kind: entry.kind, inherits: entry.inherits, content: opened.size === 0 ? {} : joinSections(opened, address) }
     if (withheld.length > 0) layer.withheld = withheld
     if (opened.size === 0) layer.readable = false
+    if (pointer.generated !== true) layer.handWritten = true
     return layer
   }
 
@@ -506,22 +541,23 @@ export class ContextStore {
     const key = `${role}\u0000${depth}\u0000${address}`
     const hit = this.resolved.get(key)
     if (hit !== undefined) return hit
-    const slot = this.view.slot(address)
-    if (slot?.current.removed === true) {
+    const own = await this.readableLayers(address, role)
+    if (own.length === 0 && this.view.slot(address, 'generated')?.current.removed === true) {
       throw notFound(`no context for ${address}: it was removed when its folder was generated again without it (bzzz-ctx history shows its versions)`)
     }
-    if (slot !== undefined && (await this.readableLayer(address, role))?.readable === false) {
+    if (own.length > 0 && own.every(layer => layer.readable === false)) {
       throw accessDenied(`role ${role} may not read ${address}: it was not distributed to ${role}, or ${role}'s clearance covers none of it`)
     }
-    const resolution = await resolveContext(address, depth, a => this.readableLayer(a, role))
-    const retrieved: Retrieved = { ...resolution, role, version: slot!.current.version }
+    const resolution = await resolveContext(address, depth, a => this.readableLayers(a, role))
+    // The version shown is that of the address's most specific record the role reads: the hand-written one, if any.
+    const top = ORIGINS.map(origin => this.view.slot(address, origin)).filter(slot => slot !== undefined && slot.current.removed !== true)[own.findIndex(layer => layer.readable !== false)]
+    const retrieved: Retrieved = { ...resolution, role, version: top!.current.version }
     this.resolved.set(key, retrieved)
     return retrieved
   }
 
   /**
-   * The addresses at or below `address`, other than those in `produced`, whose current version a generate wrote (and
-   * that are not removed): what a generate of that folder may remove when it no longer finds them. Only those not
+   * The addresses at or below `address`, other than those in `produced`, with a generated record that is not removed: what a generate of that folder may remove when it no longer finds them. Only those not
    * produced are looked up: decoding every slot of a large view cost a third of a second (37,000 addresses).
    */
   generatedUnder (address: string, produced: ReadonlySet<string> = new Set()): string[] {
@@ -531,14 +567,14 @@ export class ContextStore {
     for (const [candidate] of this.view.versions()) {
       if (seen.has(candidate) || produced.has(candidate) || (candidate !== address && !candidate.startsWith(prefix))) continue
       seen.add(candidate)
-      const current = this.view.slot(candidate)?.current
-      if (current?.generated === true && current.removed !== true) found.push(candidate)
+      const current = this.view.slot(candidate, 'generated')?.current
+      if (current !== undefined && current.removed !== true) found.push(candidate)
     }
     return found
   }
 
-  /** How many addresses hold a current version. */
-  get addressCount (): number {
-    return this.view.addressCount
+  /** How many records (an address's hand-written or generated one) hold a current version that is not a removal. */
+  get recordCount (): number {
+    return this.view.recordCount
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The materialized view: the newest version of every address, held in memory and checkpointed to a file beside the
+ * The materialized view: the newest version of every address and origin, held in memory and checkpointed to a file beside the
  * logs, with how many blocks of each writer log it has applied. A restart loads the checkpoint and replays only the
  * blocks appended since; the logs stay the only source of truth, so a lost or damaged checkpoint costs a replay,
  * never data. (A Hyperbee was used first: its per-put B-tree appends made applying 10,000 entries take seconds.)
@@ -31,6 +31,23 @@ export interface Pointer {
 
 export type Slot = VersionSlot<Pointer>
 
+/**
+ * Where a record comes from. An address holds one record of each origin, each with its own versions: a hand-written
+ * record (`distribute`) is laid over the generated one (`generate`), so neither replaces the other.
+ */
+export type Origin = 'generated' | 'hand-written'
+
+export const ORIGINS: readonly Origin[] = ['hand-written', 'generated']
+
+export function originOf (entry: { generated?: boolean }): Origin {
+  return entry.generated === true ? 'generated' : 'hand-written'
+}
+
+/** The key of an address's slot of one origin (a control character cannot be part of an address). */
+export function slotKey (address: string, origin: Origin): string {
+  return `${address}\u0000${origin === 'generated' ? 'g' : 'h'}`
+}
+
 /** A request, completion or decision entry as the view keeps it: its header, and where its payload is. */
 export interface QueueEvent {
   writer: string
@@ -39,14 +56,14 @@ export interface QueueEvent {
   entry: Omit<RequestEntry, 'envelope'> | Omit<CompletionEntry, 'envelope'> | Omit<DecisionEntry, 'envelope'>
 }
 
-/** One version of an address as the history keeps it: [address, version key, term, wall ms, writer, decision]. */
-export type VersionLine = [string, string, number, number, string, string | null]
+/** One version of an address as the history keeps it: [address, version key, term, wall ms, writer, decision, generated]. */
+export type VersionLine = [string, string, number, number, string, string | null, boolean]
 
 /** A checkpoint is written at most this often while entries arrive, and always at close. */
 export const CHECKPOINT_INTERVAL_MS = 5_000
 
-function slotDigest (address: string, pointer: Pointer): Buffer {
-  return createHash('sha256').update(address).update('\u0000').update(versionKey(pointer.version)).digest()
+function slotDigest (key: string, pointer: Pointer): Buffer {
+  return createHash('sha256').update(key).update('\u0000').update(versionKey(pointer.version)).digest()
 }
 
 function xorInto (target: Buffer, other: Buffer): void {
@@ -56,12 +73,12 @@ function xorInto (target: Buffer, other: Buffer): void {
 export class ContextView {
   /** The checkpoint this view was loaded from: its slots are read from it as they are needed. */
   private base: CheckpointFile | null = null
-  /** Slots applied since the checkpoint was loaded (over the base's), or every slot without one. */
+  /** Slots (by slotKey) applied since the checkpoint was loaded (over the base's), or every slot without one. */
   private slots = new Map<string, Slot>()
-  /** Addresses applied since loading that the base does not have. */
-  private addedAddresses = 0
-  /** Addresses whose current version is a removal. */
-  private removedAddresses = 0
+  /** Slots applied since loading that the base does not have. */
+  private addedSlots = 0
+  /** Slots whose current version is a removal. */
+  private removedSlots = 0
   private appliedLengths = new Map<string, number>()
   private hash: Buffer = Buffer.alloc(32)
   private dirty = false
@@ -90,14 +107,14 @@ export class ContextView {
       this.queue = base.state.queue
       this.appliedLengths = new Map(Object.entries(base.state.applied))
       this.hash = hash
-      this.removedAddresses = base.state.removed ?? 0
+      this.removedSlots = base.state.removed ?? 0
       this.baseVersionsRead = base.versionLineCount === 0
     } catch {
       this.base = null
       this.queue = []
       this.appliedLengths = new Map()
       this.hash = Buffer.alloc(32)
-      this.removedAddresses = 0
+      this.removedSlots = 0
     }
   }
 
@@ -111,26 +128,28 @@ export class ContextView {
       if (!this.dirty || this.damaged) return
       this.dirty = false
       this.lastCheckpoint = Date.now()
-      const state = { hash: this.hash.toString('hex'), applied: Object.fromEntries(this.appliedLengths), queue: this.queue, ...(this.removedAddresses > 0 ? { removed: this.removedAddresses } : {}) }
+      const state = { hash: this.hash.toString('hex'), applied: Object.fromEntries(this.appliedLengths), queue: this.queue, ...(this.removedSlots > 0 ? { removed: this.removedSlots } : {}) }
       await writeFileAtomic(this.checkpointFile, encodeCheckpoint(state, this.slots, this.versionLines, this.base, !this.baseVersionsRead), 0o600)
     })
     await this.checkpointing
   }
 
-  /** An order-independent digest of every address's current version: equal on converged peers. */
+  /** An order-independent digest of every slot's current version: equal on converged peers. */
   get viewHash (): string {
     return this.hash.toString('hex')
   }
 
-  /** Addresses with a current version that is not a removal. */
-  get addressCount (): number {
-    return (this.base?.slotCount ?? 0) + this.addedAddresses - this.removedAddresses
+  /** Records (an address's hand-written or generated one) with a current version that is not a removal. */
+  get recordCount (): number {
+    return (this.base?.slotCount ?? 0) + this.addedSlots - this.removedSlots
   }
 
-  slot (address: string): Slot | undefined {
-    const slot = this.slots.get(address)
+  /** The versions of an address's record of one origin. */
+  slot (address: string, origin: Origin): Slot | undefined {
+    const key = slotKey(address, origin)
+    const slot = this.slots.get(key)
     const base = this.base
-    return slot !== undefined || base === null ? slot : this.fromBase(() => base.slot(address))
+    return slot !== undefined || base === null ? slot : this.fromBase(() => base.slot(key))
   }
 
   /**
@@ -154,7 +173,7 @@ export class ContextView {
 
   /**
    * Applies consecutive blocks of one writer's log, from the view's applied count for it. A refused entry (null) is
-   * skipped, and the applied count still moves past it. Returns the addresses whose current version changed.
+   * skipped, and the applied count still moves past it. Returns the addresses whose current version (of either origin) changed.
    */
   async apply (writer: string, entries: ReadonlyArray<{ seq: number, index: number, entry: LogEntry | null }>): Promise<string[]> {
     const last = entries[entries.length - 1]
@@ -169,7 +188,7 @@ export class ContextView {
         for (const listener of this.listeners) listener(event)
         continue
       }
-      const line: VersionLine = [entry.address, versionKey(entry.version), entry.version.term, entry.version.hlc.wall, writer, entry.decision ?? null]
+      const line: VersionLine = [entry.address, versionKey(entry.version), entry.version.term, entry.version.hlc.wall, writer, entry.decision ?? null, entry.generated === true]
       this.versionLines.push(line)
       for (const listener of this.listeners) listener(line)
       const pointer: Pointer = { writer, seq, version: entry.version, kind: entry.kind, inherits: entry.inherits }
@@ -177,15 +196,16 @@ export class ContextView {
       if (entry.digest !== undefined) pointer.digest = entry.digest
       if (entry.generated === true) pointer.generated = true
       if (entry.removed === true) pointer.removed = true
-      const before = this.slot(entry.address)
+      const key = slotKey(entry.address, originOf(entry))
+      const before = this.slot(entry.address, originOf(entry))
       const after = applyVersion(before, pointer)
       if (after === before) continue
-      if (before === undefined) this.addedAddresses++
-      this.slots.set(entry.address, after)
+      if (before === undefined) this.addedSlots++
+      this.slots.set(key, after)
       if (before?.current !== after.current) {
-        this.removedAddresses += (after.current.removed === true ? 1 : 0) - (before?.current.removed === true ? 1 : 0)
-        if (before !== undefined) xorInto(this.hash, slotDigest(entry.address, before.current))
-        xorInto(this.hash, slotDigest(entry.address, after.current))
+        this.removedSlots += (after.current.removed === true ? 1 : 0) - (before?.current.removed === true ? 1 : 0)
+        if (before !== undefined) xorInto(this.hash, slotDigest(key, before.current))
+        xorInto(this.hash, slotDigest(key, after.current))
         changed.push(entry.address)
       }
     }

@@ -67,7 +67,8 @@ export interface HistoryReport {
   address: string
   role: string
   /** `removed`: this version is a removal (the address's file or folder was gone when a generate ran). */
-  versions: Array<{ version: string, term: number, at: string, writer: string, decision: string | null, decisionTitle: string | null, current: boolean, conflict: boolean, removed?: true }>
+  /** Oldest first; `current` is per origin: an address has a current hand-written version and a current generated one. */
+  versions: Array<{ version: string, term: number, at: string, writer: string, origin: 'generated' | 'hand-written', decision: string | null, decisionTitle: string | null, current: boolean, conflict: boolean, removed?: true }>
   decisions: DecisionView[]
   hidden: number
 }
@@ -106,8 +107,8 @@ export class DecisionIndex {
 
   private feed (event: QueueEvent | VersionLine): void {
     if (Array.isArray(event)) {
-      const [address, key, term, at, writer, decision] = event
-      this.graph.addVersion({ address, key, term, at, writer, current: false, conflict: false, ...(decision !== null ? { decision } : {}) })
+      const [address, key, term, at, writer, decision, generated] = event
+      this.graph.addVersion({ address, key, term, at, writer, current: false, conflict: false, ...(decision !== null ? { decision } : {}), ...(generated ? { generated } : {}) })
       return
     }
     const entry = event.entry
@@ -209,14 +210,17 @@ export class DecisionIndex {
     if (problem !== null) throw badInput(`not a UCXL address: ${printable(address)} (${problem})`)
     const canSee = DecisionIndex.visibleTo(clearance)
     const history = this.graph.history(address, canSee)
-    const slot = this.store.slotOf(address)
+    const slots = this.store.slotsOf(address)
     return {
       address, role, hidden: history.hidden,
-      versions: history.versions.map(v => ({
-        version: v.key, term: v.term, at: new Date(v.at).toISOString(), writer: v.writer, decision: v.decision ?? null,
-        decisionTitle: v.decisionTitle ?? null, current: slot?.current === v.key, conflict: slot?.conflicts.includes(v.key) ?? false,
-        ...(slot?.current === v.key && slot.removed ? { removed: true as const } : {})
-      })),
+      versions: history.versions.map(v => {
+        const slot = slots.find(s => s.origin === (v.generated === true ? 'generated' : 'hand-written'))
+        return {
+          version: v.key, term: v.term, at: new Date(v.at).toISOString(), writer: v.writer, origin: v.generated === true ? 'generated' as const : 'hand-written' as const,
+          decision: v.decision ?? null, decisionTitle: v.decisionTitle ?? null, current: slot?.current === v.key, conflict: slot?.conflicts.includes(v.key) ?? false,
+          ...(slot?.current === v.key && slot.removed ? { removed: true as const } : {})
+        }
+      }),
       decisions: await Promise.all(history.decisions.map(async d => {
         // A linked decision the role may not read is not named either (as in hops: counted, never shown).
         const view = await this.view(d, role)

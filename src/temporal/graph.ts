@@ -40,6 +40,8 @@ export interface VersionRecord {
   writer: string
   /** The decision that caused this version, if any. */
   decision?: string
+  /** A generate wrote it (else it was written by hand). */
+  generated?: true
   current: boolean
   conflict: boolean
 }
@@ -146,9 +148,10 @@ function readDecision (v: unknown): Decision | null {
 function readVersion (v: unknown): VersionRecord | null {
   if (!isObject(v) || typeof v.address !== 'string' || v.address === '' || typeof v.key !== 'string' || v.key === '' ||
     !isTerm(v.term) || !isTime(v.at) || typeof v.writer !== 'string' || (v.decision !== undefined && typeof v.decision !== 'string') ||
-    typeof v.current !== 'boolean' || typeof v.conflict !== 'boolean') return null
+    typeof v.current !== 'boolean' || typeof v.conflict !== 'boolean' || (v.generated !== undefined && v.generated !== true)) return null
   const version: VersionRecord = { address: v.address, key: v.key, term: v.term, at: v.at, writer: v.writer, current: v.current, conflict: v.conflict }
   if (v.decision !== undefined) version.decision = v.decision as string
+  if (v.generated === true) version.generated = true
   return version
 }
 

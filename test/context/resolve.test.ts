@@ -51,10 +51,12 @@ t.test('a child stores only what differs from its resolved parent', async t => {
   })
 })
 
-function layers (records: Record<string, Partial<ReadableLayer>>) {
-  return (address: string): ReadableLayer | undefined => {
+/** A lookup over records by address: one layer each, or a list (the hand-written layer first). */
+function layers (records: Record<string, Partial<ReadableLayer> | Array<Partial<ReadableLayer>>>) {
+  return (address: string): ReadableLayer[] => {
     const r = records[address]
-    return r === undefined ? undefined : { address, kind: 'directory', inherits: true, content: {}, ...r }
+    if (r === undefined) return []
+    return (Array.isArray(r) ? r : [r]).map(layer => ({ address, kind: 'directory', inherits: true, content: {}, ...layer }))
   }
 }
 
@@ -124,6 +126,41 @@ t.test('sections the reader may not open are listed per layer; a layer it opens 
   t.equal(r.context.purpose, undefined, 'vendor says inherits: false, readable or not: the root is not reached')
   const open = await resolveContext('ucxl://p/', 10, lookup)
   t.same(open.withheld, [], 'nothing withheld')
+})
+
+t.test('a hand-written record lies over the generated one of its address, and neither hides the other', async t => {
+  const lookup = layers({
+    'ucxl://p/': { kind: 'project', content: { purpose: 'root', technologies: ['go'] } },
+    'ucxl://p/src': [
+      { handWritten: true, content: { summary: 'Written by hand', insights: [{ role: 'developer', text: 'add handlers here' }] } },
+      { content: { summary: 'Go directory with 3 files', languages: ['go'], technologies: ['grpc'], insights: [{ role: 'architect', text: 'fan-in' }] } }
+    ],
+    'ucxl://p/src/a.go': { kind: 'file', content: { language: 'go' } },
+    'ucxl://p/only': [{ handWritten: true, content: { summary: 'hand only' } }],
+    'ucxl://p/hidden': [{ handWritten: true, readable: false, withheld: ['secret'] }, { content: { summary: 'generated' } }],
+    'ucxl://p/fenced': [{ handWritten: true, inherits: false, content: { purpose: 'fenced' } }, { content: { summary: 'generated' } }]
+  })
+  const dir = await resolveContext('ucxl://p/src', 10, lookup)
+  t.equal(dir.context.summary, 'Written by hand', 'the hand-written summary overrides the generated one')
+  t.same(dir.context.languages, ['go'], 'own fields come from either record of the address resolved')
+  t.same(dir.context.technologies, ['go', 'grpc'], 'generated fields the hand-written record lacks stay')
+  t.same(dir.context.insights?.map(i => i.text), ['fan-in', 'add handlers here'], 'insights of both gather')
+  t.same(dir.resolvedFrom, ['ucxl://p/src', 'ucxl://p/'], 'an address is named once')
+  t.same(dir.handWritten, ['ucxl://p/src'])
+  t.same(dir.sources.summary, ['ucxl://p/src'])
+  t.same(dir.sources.insights, ['ucxl://p/src'], 'sources name an address once')
+  const file = await resolveContext('ucxl://p/src/a.go', 10, lookup)
+  t.equal(file.context.summary, 'Written by hand', 'a child inherits the hand-written override')
+  t.equal(file.context.languages, undefined, 'and not its folder\'s own fields')
+  t.same(file.handWritten, ['ucxl://p/src'])
+  t.equal((await resolveContext('ucxl://p/only', 10, lookup)).context.summary, 'hand only', 'an address may hold a hand-written record alone')
+  const hidden = await resolveContext('ucxl://p/hidden', 10, lookup)
+  t.equal(hidden.context.summary, 'generated', 'a hand-written record the reader cannot open leaves the generated one readable')
+  t.same(hidden.handWritten, [])
+  t.same(hidden.withheld, [{ address: 'ucxl://p/hidden', levels: ['secret'], handWritten: true }], 'withheld says which record')
+  const fenced = await resolveContext('ucxl://p/fenced', 10, lookup)
+  t.same(fenced.resolvedFrom, ['ucxl://p/fenced'], 'inherits: false on either record ends the walk at the address')
+  t.same([fenced.context.purpose, fenced.context.summary], ['fenced', 'generated'])
 })
 
 t.test('sections group fields by level and join back', async t => {

@@ -125,7 +125,7 @@ t.test('the view survives a restart, and catches up with blocks appended after i
   t.not(store.viewHash, hash, 'the view changed by catching up')
   t.equal((await store.retrieve('ucxl://p/src/new.go', 'viewer')).context.summary, 'Appended before a crash')
   t.equal((await store.retrieve('ucxl://p/src/pay.go', 'developer')).context.summary, 'Payment handler', 'older records still there')
-  t.equal(store.addressCount, 4)
+  t.equal(store.recordCount, 4)
 })
 
 t.test('an entry of its own log that this reader refuses is skipped and counted: the home opens, the rest is there', async t => {
@@ -162,11 +162,13 @@ t.test('a checkpoint that is damaged, or of an older format, costs a replay of t
   const saved = readFileSync(file)
   const newline = saved.indexOf(10)
   const header = JSON.parse(saved.toString('utf8', 0, newline)) as { format: number, slots: number }
-  t.equal(header.format, 5)
+  t.equal(header.format, 6)
   t.equal(header.slots, 3)
   const damaged = [
     saved.subarray(0, saved.length - 5),
-    Buffer.from('{"format":5,"hash":'),
+    Buffer.from('{"format":6,"hash":'),
+    // Format 5 kept one slot per address (a hand-written record replaced the generated one): replayed, not read.
+    Buffer.from(saved.toString('utf8').replace('"format":6', '"format":5')),
     Buffer.from(JSON.stringify({ format: 4, hash, applied: {}, view: { writers: [], slots: [], versions: [] }, queue: [] })),
     Buffer.concat([saved.subarray(0, newline + 3), Buffer.from('#'), saved.subarray(newline + 4)])
   ]
@@ -174,7 +176,7 @@ t.test('a checkpoint that is damaged, or of an older format, costs a replay of t
     writeFileSync(file, bytes)
     const store = await ContextStore.open(dir, keys.crypto)
     t.equal(store.viewHash, hash, 'the same view, from the logs')
-    t.equal(store.addressCount, 3)
+    t.equal(store.recordCount, 3)
     t.equal((await store.retrieve('ucxl://p/src/pay.go', 'developer')).context.summary, 'Payment handler')
     await store.close()
   }
@@ -271,18 +273,18 @@ t.test('removals: a generated address a later generate no longer finds reads as 
   await store.write(generated, { term: 1, recipients: ALL, nowMs: 1000, generated: true })
   await store.write([{ address: 'ucxl://p/src/notes', kind: 'directory', summary: 'Written by hand' }], { term: 1, recipients: ALL, nowMs: 1500 })
   t.same(store.generatedUnder('ucxl://p/src').sort(), ['ucxl://p/src', 'ucxl://p/src/old', 'ucxl://p/src/old/gone.go', 'ucxl://p/src/pay.go'], 'what generates wrote, at and below the folder; not the hand-written record')
-  t.equal(store.addressCount, 6)
+  t.equal(store.recordCount, 6)
   const hashBefore = store.viewHash
 
   // The hand-written address and an unknown one are named too: neither is removed.
   const result = await store.write([], { term: 1, recipients: ALL, nowMs: 2000, remove: ['ucxl://p/src/old', 'ucxl://p/src/old/gone.go', 'ucxl://p/src/notes', 'ucxl://p/src/never'] })
   t.match(result, { written: 0, removed: 2 })
   t.not(store.viewHash, hashBefore, 'a removal is a new version: the view hash moves')
-  t.equal(store.addressCount, 4, 'removed addresses are not counted')
+  t.equal(store.recordCount, 4, 'removed addresses are not counted')
   await rejectsCode(t, () => store.retrieve('ucxl://p/src/old/gone.go', 'developer'), 'NOT_FOUND')
   await rejectsCode(t, () => store.retrieve('ucxl://p/src/old', 'developer'), 'NOT_FOUND')
   t.equal((await store.retrieve('ucxl://p/src/notes', 'developer')).context.summary, 'Written by hand', 'a record written by hand is never removed')
-  t.match(store.slotOf('ucxl://p/src/old/gone.go'), { removed: true })
+  t.match(store.slotsOf('ucxl://p/src/old/gone.go'), [{ origin: 'generated', removed: true }])
   t.same(store.generatedUnder('ucxl://p/src/old'), [], 'a removed address is not removed again')
   t.match(await store.write([], { term: 1, recipients: ALL, nowMs: 2100, remove: ['ucxl://p/src/old'] }), { removed: 0, bytes: 0 })
 
@@ -297,7 +299,7 @@ t.test('removals: a generated address a later generate no longer finds reads as 
     if (rebuild) for (const file of allFiles(dir)) if (file.endsWith('view.checkpoint')) writeFileSync(file, 'damaged')
     store = await ContextStore.open(dir, keys.crypto)
     t.equal(store.viewHash, hash, `the same view hash (${rebuild ? 'replayed' : 'checkpoint'})`)
-    t.equal(store.addressCount, 5, 'the removals are still not counted')
+    t.equal(store.recordCount, 5, 'the removals are still not counted')
     await rejectsCode(t, () => store.retrieve('ucxl://p/src/old/gone.go', 'developer'), 'NOT_FOUND')
     await store.close()
   }
@@ -307,7 +309,7 @@ t.test('removals: a generated address a later generate no longer finds reads as 
   t.teardown(() => store.close())
   await store.write([{ address: 'ucxl://p/src/old/gone.go', kind: 'file', summary: 'Back', language: 'go' }], { term: 1, recipients: ALL, nowMs: 3000, generated: true })
   t.equal((await store.retrieve('ucxl://p/src/old/gone.go', 'developer')).context.summary, 'Back')
-  t.equal(store.addressCount, 6)
+  t.equal(store.recordCount, 6)
 })
 
 t.test('an open store takes little disk: RocksDB preallocates its log at 1.1 times the memtable, now 8 MiB', async t => {
@@ -318,4 +320,79 @@ t.test('an open store takes little disk: RocksDB preallocates its log at 1.1 tim
   // What the files hold on disk (blocks), not their length: the preallocated log is all but empty.
   const allocated = allFiles(join(keys.dir, 'store')).reduce((sum, file) => sum + statSync(file).blocks * 512, 0)
   t.ok(allocated < 24 * 1024 * 1024, `${(allocated / 1024 / 1024).toFixed(1)} MB allocated while open (75 MB with hypercore-storage's default 64 MiB memtable)`)
+})
+
+t.test('an address holds a generated and a hand-written record, each with its own versions; neither replaces the other', async t => {
+  const keys = await testKeys()
+  const dir = join(keys.dir, 'store')
+  let store = await ContextStore.open(dir, keys.crypto)
+  const generated: ContextRecord[] = [
+    { address: 'ucxl://p/', kind: 'project', summary: 'A payments service' },
+    { address: 'ucxl://p/src', kind: 'directory', summary: 'Go directory with 1 file', languages: ['go'], insights: [{ role: 'architect', text: 'fan-in: pay.go' }] },
+    { address: 'ucxl://p/src/pay.go', kind: 'file', summary: 'Payment handler', language: 'go' }
+  ]
+  await store.write(generated, { term: 1, recipients: ALL, nowMs: 1000, generated: true })
+  await store.write([{ address: 'ucxl://p/src', kind: 'directory', summary: 'Where money moves', insights: [{ role: 'developer', text: 'keep handlers thin' }] }], { term: 1, recipients: ['developer', 'admin'], nowMs: 2000 })
+  // A generate again, with a changed folder record: a new generated version, the hand-written one untouched.
+  const again = await store.write([{ ...generated[1]!, summary: 'Go directory with 2 files' }], { term: 1, recipients: ALL, nowMs: 3000, generated: true })
+  t.equal(again.written, 1)
+  t.equal(store.recordCount, 4, 'three generated records and one hand-written')
+  const slots = store.slotsOf('ucxl://p/src')
+  t.same(slots.map(s => [s.origin, s.removed, s.conflicts.length]), [['hand-written', false, 0], ['generated', false, 0]])
+  t.not(slots[0]!.current, slots[1]!.current, 'version keys differ across the two records of one address')
+  t.equal(store.versions().filter(line => line[0] === 'ucxl://p/src').length, 3, 'every version of both is in the history')
+
+  const admin = await store.retrieve('ucxl://p/src/pay.go', 'admin')
+  t.equal(admin.context.summary, 'Payment handler')
+  t.same(admin.context.insights?.map(i => i.text), ['fan-in: pay.go', 'keep handlers thin'], 'the file gets the insights of both records of its folder')
+  t.same(admin.handWritten, ['ucxl://p/src'])
+  const folder = await store.retrieve('ucxl://p/src', 'admin')
+  t.equal(folder.context.summary, 'Where money moves', 'the hand-written summary lies over the generated one')
+  t.same(folder.context.languages, ['go'], 'while the generated fields it lacks stay')
+  t.equal(folder.version.writer, store.writer)
+  const viewer = await store.retrieve('ucxl://p/src', 'viewer')
+  t.equal(viewer.context.summary, 'Go directory with 2 files', 'a role the hand-written record was not distributed to reads the generated one')
+  t.same(viewer.withheld.filter(w => w.handWritten === true), [{ address: 'ucxl://p/src', levels: ['public', 'internal'], handWritten: true }])
+
+  // The removal of a generated record (its folder is gone) leaves the hand-written one.
+  t.match(await store.write([], { term: 1, recipients: ALL, nowMs: 4000, remove: ['ucxl://p/src'] }), { removed: 1 })
+  t.equal((await store.retrieve('ucxl://p/src', 'admin')).context.summary, 'Where money moves')
+  t.equal((await store.retrieve('ucxl://p/src', 'admin')).context.languages, undefined, 'the generated fields went with their record')
+  await rejectsCode(t, () => store.retrieve('ucxl://p/src', 'viewer'), 'ACCESS_DENIED', /may not read ucxl:\/\/p\/src/)
+
+  const hash = store.viewHash
+  await store.close()
+  for (const rebuild of [false, true]) {
+    if (rebuild) writeFileSync(join(dir, 'view.checkpoint'), 'damaged')
+    store = await ContextStore.open(dir, keys.crypto)
+    t.equal(store.viewHash, hash, `the same view (${rebuild ? 'replayed' : 'checkpoint'})`)
+    t.equal(store.recordCount, 3)
+    t.equal((await store.retrieve('ucxl://p/src/pay.go', 'admin')).context.summary, 'Payment handler')
+    await store.close()
+  }
+})
+
+t.test('a writer whose version lost a tiebreak writes again: its new version is kept, not taken for the one it lost', async t => {
+  const keys = await testKeys()
+  const a = await ContextStore.open(join(keys.dir, 'a'), keys.crypto)
+  const b = await ContextStore.open(join(keys.dir, 'b'), keys.crypto)
+  t.teardown(async () => { await a.close(); await b.close() })
+  const address = 'ucxl://p/notes'
+  // Concurrent versions, b's with the later clock: b's wins the tiebreak, a's is kept as a conflict.
+  await a.write([{ address, kind: 'file', summary: 'from a' }], { term: 1, recipients: ALL, nowMs: 1000 })
+  await b.write([{ address, kind: 'file', summary: 'from b' }], { term: 1, recipients: ALL, nowMs: 2000 })
+  const left = (a as unknown as { replicate: (s: unknown) => NodeJS.ReadWriteStream }).replicate(true)
+  const right = (b as unknown as { replicate: (s: unknown) => NodeJS.ReadWriteStream }).replicate(false)
+  left.pipe(right).pipe(left)
+  t.teardown(() => { (left as unknown as { destroy: () => void }).destroy() })
+  await a.downloadRemote(b.writer, b.logLength, 10_000)
+  await a.applyRemote(b.writer, b.logLength)
+  t.equal((await a.retrieve(address, 'viewer')).context.summary, 'from b')
+  t.equal(a.slotsOf(address)[0]!.conflicts.length, 1, 'a\'s own version is kept as the conflict')
+
+  // a writes again over b's version: its count must pass the one of its lost version, or the view drops it as known.
+  const result = await a.write([{ address, kind: 'file', summary: 'a, after reading b' }], { term: 1, recipients: ALL, nowMs: 3000 })
+  t.equal(result.written, 1)
+  t.equal((await a.retrieve(address, 'viewer')).context.summary, 'a, after reading b', 'the new version is current')
+  t.same(a.slotsOf(address)[0]!.conflicts, [], 'and supersedes both')
 })
