@@ -66,12 +66,11 @@ function fileRecord (facts: TreeFacts, project: string, path: string, analysis: 
   const noun = fileNoun(analysis.language, path, isTest)
   const defined = describeSymbols(analysis.symbols)
   const structural = defined === '' ? `${noun} (${plural(analysis.lines, 'line')})` : `${noun} defining ${defined}`
-  const record: ContextRecord = {
-    address: addressOf(project, path),
-    kind: 'file',
-    summary: analysis.doc !== undefined ? firstSentence(analysis.doc) : structural
-  }
-  if (analysis.doc !== undefined) record.purpose = analysis.doc
+  const summary = analysis.doc !== undefined ? firstSentence(analysis.doc) : structural
+  const record: ContextRecord = { address: addressOf(project, path), kind: 'file', summary }
+  // The doc's whole paragraph, when it says more than the summary's first sentence; else the file says nothing more of
+  // its purpose than its summary does, and inherits its folder's (a one-sentence doc gave both fields the same text).
+  if (analysis.doc !== undefined && analysis.doc !== summary) record.purpose = analysis.doc
   if (analysis.language !== null) record.language = analysis.language
   const technologies = facts.importTechnologies.get(path)
   if (technologies !== undefined) record.technologies = technologies

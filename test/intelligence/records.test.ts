@@ -131,6 +131,8 @@ t.test('file records: summaries, symbols, imports and insights by role; roles ar
   const auth = record('ucxl://mixed/src/server/handlers/auth.py')
   t.equal(auth.language, 'python')
   t.equal(auth.summary, 'Logs users in: checks passwords, issues signed session tokens and audits failed logins.')
+  t.equal(auth.purpose, undefined, 'a one-sentence doc is the summary, not also the purpose (the folder\'s purpose is inherited)')
+  t.match(record('ucxl://mixed/src/README.md'), { summary: 'The API server (server, Python) and the browser client (web, TypeScript) of Mixed.', purpose: /^The API server .* Both talk JSON/ }, 'a doc of more than one sentence is the purpose, and its first sentence the summary')
   t.same(auth.symbols?.map((s) => `${s.name}:${s.kind}:${s.line}:${String(s.exported)}`), [
     'SERVICE_PASSWORD:constant:12:true', 'TOKEN_ALGORITHM:constant:13:true', 'LoginError:class:16:true', 'login:function:20:true',
     'issue_token:function:29:true', '_verify_password:function:35:false', '_audit_failure:function:42:false', 'recent_failures:function:47:true'
