@@ -16,7 +16,7 @@ import type { AccessLevel } from '../crypto/levels.js'
 import { ZERO_HLC, tickHlc, type Hlc } from '../distribution/hlc.js'
 import { versionKey, type Version } from '../distribution/version.js'
 import { accessDenied, corrupt, isBzzzError, notFound, unavailable } from '../errors.js'
-import { parentChain } from '../ucxl/address.js'
+import { parentChain, parseAddress } from '../ucxl/address.js'
 import { decodeEntry, encodeBlock, encodeEntry, packBlocks, splitBlock, type CompletionEntry, type ContextEntry, type DecisionEntry, type LogEntry, type RequestEntry } from './log-entry.js'
 import { ContextView, ORIGINS, type Origin, type Pointer, type QueueEvent, type Slot, type VersionLine } from './view.js'
 
@@ -548,12 +548,42 @@ export class ContextStore {
     if (own.length > 0 && own.every(layer => layer.readable === false)) {
       throw accessDenied(`role ${role} may not read ${address}: it was not distributed to ${role}, or ${role}'s clearance covers none of it`)
     }
+    if (own.length === 0) throw notFound(`no context for ${address}: ${this.lookAlike(address) ?? 'run `bzzz-ctx generate` on it first'}`)
     const resolution = await resolveContext(address, depth, a => this.readableLayers(a, role))
     // The version shown is that of the address's most specific record the role reads: the hand-written one, if any.
     const top = ORIGINS.map(origin => this.view.slot(address, origin)).filter(slot => slot !== undefined && slot.current.removed !== true)[own.findIndex(layer => layer.readable !== false)]
     const retrieved: Retrieved = { ...resolution, role, version: top!.current.version }
     this.resolved.set(key, retrieved)
     return retrieved
+  }
+
+  /**
+   * For an address with no record: the addresses with one that it may have been meant as, said as a hint (null when
+   * there are none). A generate addresses files from the git work tree that holds them, so `src/a.py` of a folder deep
+   * in a repository is `ucxl://p/deep/folder/src/a.py`; and the same path may be in another project. Decodes every
+   * version line: only asked when a retrieve fails.
+   */
+  private lookAlike (address: string, limit = 3): string | null {
+    const { project, segments } = parseAddress(address)
+    if (segments.length === 0) return null
+    const tail = '/' + segments.join('/')
+    const here: string[] = []
+    const elsewhere: string[] = []
+    const seen = new Set<string>()
+    for (const [candidate] of this.view.versions()) {
+      if (seen.has(candidate) || !candidate.endsWith(tail) || candidate === address) continue
+      seen.add(candidate)
+      if (!ORIGINS.some(origin => { const slot = this.view.slot(candidate, origin); return slot !== undefined && slot.current.removed !== true })) continue
+      const other = parseAddress(candidate)
+      if (other.project === project) here.push(candidate)
+      else if (other.segments.length === segments.length) elsewhere.push(candidate)
+    }
+    const found = (here.length > 0 ? here : elsewhere).sort((a, b) => a.length - b.length || (a < b ? -1 : 1))
+    if (found.length === 0) return null
+    const shown = found.slice(0, limit).join(', ') + (found.length > limit ? ` (or ${found.length - limit} more)` : '')
+    return here.length > 0
+      ? `did you mean ${shown}? (a generate addresses files from the root of the git work tree that holds them, or from --root)`
+      : `did you mean ${shown}, in another project?`
   }
 
   /**

@@ -76,7 +76,10 @@ t.test('bad input to retrieve and distribute', async t => {
     [['retrieve', 'ucxl://p/../x', '--role', 'developer'], 2, /bad address .*"\.\." segment/],
     [['retrieve', 'ucxl://P/x', '--role', 'developer'], 2, /lower-case/],
     [['retrieve', 'ucxl://p/src/a.go', '--role', 'wizard'], 2, /unknown role "wizard"/],
-    [['retrieve', 'ucxl://p/src/missing.go', '--role', 'developer'], 4, /no context for ucxl:\/\/p\/src\/missing\.go/],
+    [['retrieve', 'ucxl://p/src/missing.go', '--role', 'developer'], 4, /no context for ucxl:\/\/p\/src\/missing\.go: run `bzzz-ctx generate` on it first$/],
+    // A path given from below the root the generate addressed from: the address it may have meant.
+    [['retrieve', 'ucxl://p/a.go', '--role', 'developer'], 4, /no context for ucxl:\/\/p\/a\.go: did you mean ucxl:\/\/p\/src\/a\.go\? \(a generate addresses files from the root of the git work tree/],
+    [['retrieve', 'ucxl://q/src/a.go', '--role', 'developer'], 4, /no context for ucxl:\/\/q\/src\/a\.go: did you mean ucxl:\/\/p\/src\/a\.go, in another project\?$/],
     [['retrieve', 'ucxl://p/src/a.go', '--role', 'security'], 3, /may not read/],
     [['distribute', '--file', join(dir, 'nope.json')], 4, /no such file/],
     [['distribute', '--file', dir], 2, /is a directory/],
