@@ -17,6 +17,18 @@ function brief (symbol: SymbolInfo): string {
 
 const docOf = (analysis: FileAnalysis, name: string): string | undefined => analysis.symbols.find((symbol) => symbol.name === name)?.doc
 
+t.test('languages that share a grammar and a spec (C and C++) share one parser and one compiled query per thread', async t => {
+  const runtime = await TreeSitterRuntime.load()
+  const [c, cpp, python] = await Promise.all([runtime.grammar('c'), runtime.grammar('cpp'), runtime.grammar('python')])
+  t.equal(c.query, cpp.query, 'the C++ query (about 0.2 s to compile) is compiled once')
+  t.equal(c.parser, cpp.parser)
+  t.same([c.language, cpp.language], ['c', 'cpp'], 'each still says which language it is')
+  t.not(python.query, cpp.query)
+  const header = await analyzer.analyze('c', new TextEncoder().encode('int add(int a, int b);\n'))
+  const source = await analyzer.analyze('cpp', new TextEncoder().encode('namespace geo { double area(); }\n'))
+  t.same([header.symbols.map(s => s.name), source.symbols.map(s => s.name)], [['add'], ['geo', 'area']], 'and both parse with it')
+})
+
 t.test('python: classes, methods with their class, docstrings, underscore privacy, imports, module docstring', async t => {
   const a = await analyze('python', [
     '#!/usr/bin/env python3',
