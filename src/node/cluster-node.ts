@@ -953,6 +953,9 @@ export class ClusterNode {
     if (this.election.state === 'leader') return this.electStatus()
     this.stepElection({ type: 'campaign' })
     await this.settled(() => this.election.state === 'leader' || (this.election.state === 'follower' && this.election.leader !== null))
+    // Another peer's win is an answer (the status says who leads); no leader at all is what UNAVAILABLE means.
+    const { state, leader } = this.electStatus()
+    if (state !== 'leader' && leader === null) throw unavailable(`the campaign elected no leader: ${this.quorumText()}`)
     return this.electStatus()
   }
 

@@ -18,3 +18,15 @@ t.test('a follower has heard from the other followers, not only from the leader'
   const fromLeader = follower.electStatus().peers.find(p => p.id === leader)!
   t.ok(fromLeader.lastContactMs !== null && fromLeader.lastContactMs < 5_000, 'and from the leader')
 })
+
+t.test('elect campaign: another peer\'s win is an answer; no leader at all is UNAVAILABLE, saying why', async t => {
+  const nodes = await startNodes(t, ['developer', 'qa'], { project: 'alone' })
+  const { leader } = agreed(nodes)!
+  const follower = nodes.find(n => n.nodeId !== leader)!
+  const won = await follower.campaign()
+  t.ok(won.leader !== null, 'a healthy cluster answers with its leader (this one, or the one its followers keep)')
+  // The other two go: one peer of three reaches no majority.
+  for (const node of nodes) if (node !== follower) await node.close()
+  await until('the lone peer to know it has no leader', () => follower.electStatus().leader === null, 20_000)
+  await t.rejects(follower.campaign(), { code: 'UNAVAILABLE', message: /the campaign elected no leader: this peer reaches 1 of the roster's 3 voters .* needs 2/ })
+})
