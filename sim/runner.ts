@@ -39,6 +39,17 @@ export const LIVENESS_BOUND_MS = 30_000
 export const SIM_ROLES = ['developer', 'security', 'qa', 'viewer', 'architect'] as const
 export const SIM_PROJECT = 'sim'
 
+/**
+ * Records that a generate of fixtures/repos/mixed/src/server (what every scenario generates, from itself as the root)
+ * writes: every third write lays a hand-written record over one of them, each once (an acked write has an address of
+ * its own). A generate that completes after such a write must leave its summary as it was acked: before an address
+ * held a hand-written and a generated record apart, the generate replaced it.
+ */
+export const OVERLAID: ReadonlyArray<{ path: string, kind: 'file' | 'directory' }> = [
+  { path: 'handlers', kind: 'directory' },
+  ...['app.py', 'db.py', 'config.py', '__init__.py', 'handlers/auth.py', 'handlers/tickets.py', 'handlers/__init__.py', 'handlers/README.md'].map(path => ({ path, kind: 'file' as const }))
+]
+
 export interface RunOptions {
   scenario: Scenario
   seed: number
@@ -100,6 +111,7 @@ export async function runSimulation (options: RunOptions): Promise<SimReport> {
   let leaderLostAt: number | null = null
   let lostLeader: string | null = null
   let writes = 0
+  let overlaid = 0
   let retrieveMismatches = 0
   let opFailures = 0
 
@@ -242,10 +254,14 @@ export async function runSimulation (options: RunOptions): Promise<SimReport> {
         const node = liveNode(op.node)
         if (node === null) { opFailures++; continue }
         const n = writes++
-        const address = `ucxl://${SIM_PROJECT}/src/w${n % 7}/file${n}.go`
+        const over = n % 3 === 0 ? OVERLAID[overlaid++] : undefined
+        const address = over !== undefined ? `ucxl://${SIM_PROJECT}/${over.path}` : `ucxl://${SIM_PROJECT}/src/w${n % 7}/file${n}.go`
         const marker = `write ${n} of seed ${seed}`
+        const record = over !== undefined
+          ? { address, kind: over.kind, summary: marker }
+          : { address, kind: 'file', summary: marker, language: 'go', symbols: [{ name: `F${n}`, kind: 'function', line: 1 }] }
         try {
-          await node.distribute({ address, kind: 'file', summary: marker, language: 'go', symbols: [{ name: `F${n}`, kind: 'function', line: 1 }] }, undefined, 'the simulator')
+          await node.distribute(record, undefined, 'the simulator')
           acked.push({ atMs: clock.now(), node: node.nodeId, address, marker })
         } catch {
           opFailures++
