@@ -46,6 +46,9 @@ export interface InviteReport {
   node: string
   role: string
   expiresAt: string
+  /** The roster's voters now, this invite's node among them (redeemed or not), and how many elect a leader. */
+  voters: number
+  majority: number
 }
 
 /** Makes an invite for a new member with `role`. Only the admin, who holds every role's keys, can. */
@@ -72,7 +75,11 @@ export async function createInvite (home: string, role: string, options: { ttlMs
   if (config.project !== undefined) body.project = config.project
   const bytes = Buffer.from(JSON.stringify(body))
   const signature = signMessage(keyring.identity, invitePayload(bytes))
-  return { invite: `${INVITE_PREFIX}${bytes.toString('base64url')}.${signature.toString('base64url')}`, node: identity.nodeId, role, expiresAt: new Date(body.expiresAt).toISOString() }
+  const voters = roster.members.length
+  return {
+    invite: `${INVITE_PREFIX}${bytes.toString('base64url')}.${signature.toString('base64url')}`, node: identity.nodeId, role,
+    expiresAt: new Date(body.expiresAt).toISOString(), voters, majority: Math.floor(voters / 2) + 1
+  }
 }
 
 function invitePayload (body: Buffer): Buffer {

@@ -9,6 +9,15 @@ import { certificateProblem, issueCertificate } from '../../src/net/certificate.
 import { generateIdentity } from '../../src/crypto/identity.js'
 import { rejectsCode } from '../helpers/errors.js'
 
+t.test('each invite says how many voters the roster has now, unredeemed invites among them, and how many elect a leader', async t => {
+  const admin = tempHome()
+  t.equal((await cli(['--home', admin, 'init', '--cluster', 'acme', '--role', 'admin'])).code, 0)
+  const first = await cli(['--home', admin, 'invite', '--role', 'qa', '--out', join(dirname(admin), 'qa.invite')])
+  t.match(first.stdout, /The roster now has 2 voters, this invite's peer among them whether or not it joins: a leader needs 2 of them running\./)
+  const second = await cli(['--home', admin, 'invite', '--role', 'viewer', '--json'])
+  t.match(second.json, { voters: 3, majority: 2, invite: /^\S+$/ })
+})
+
 t.test('the admin invites, the new peer joins with its role\'s keys only', async t => {
   const admin = tempHome()
   t.equal((await cli(['--home', admin, 'init', '--cluster', 'acme', '--role', 'admin', '--project', 'shop'])).code, 0)
@@ -17,6 +26,7 @@ t.test('the admin invites, the new peer joins with its role\'s keys only', async
   t.equal(invite.code, 0, invite.stderr)
   t.equal(statSync(file).mode & 0o777, 0o600, 'the invite file is private')
   t.equal(invite.json.invite, null, 'not printed when written to a file')
+  t.match(invite.json, { voters: 2, majority: 2 }, 'the invite\'s peer is a voter from now on')
 
   const dev = tempHome()
   const join1 = await cli(['--home', dev, 'init', '--join', file, '--json'])
