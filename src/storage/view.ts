@@ -1,8 +1,9 @@
 /**
- * The materialized view: the newest version of every address and origin, held in memory and checkpointed to a file beside the
- * logs, with how many blocks of each writer log it has applied. A restart loads the checkpoint and replays only the
- * blocks appended since; the logs stay the only source of truth, so a lost or damaged checkpoint costs a replay,
- * never data. (A Hyperbee was used first: its per-put B-tree appends made applying 10,000 entries take seconds.)
+ * The materialized view: the newest version of every address's records (generated and hand-written), held in memory
+ * and checkpointed to a file beside the logs, with how many blocks of each writer log it has applied. A restart loads
+ * the checkpoint and replays only the blocks appended since; the logs stay the only source of truth, so a lost or
+ * damaged checkpoint costs a replay, never data. (A Hyperbee was used first: its per-put B-tree appends made applying
+ * 10,000 entries take seconds.)
  */
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
@@ -196,8 +197,9 @@ export class ContextView {
       if (entry.digest !== undefined) pointer.digest = entry.digest
       if (entry.generated === true) pointer.generated = true
       if (entry.removed === true) pointer.removed = true
-      const key = slotKey(entry.address, originOf(entry))
-      const before = this.slot(entry.address, originOf(entry))
+      const origin = originOf(entry)
+      const key = slotKey(entry.address, origin)
+      const before = this.slot(entry.address, origin)
       const after = applyVersion(before, pointer)
       if (after === before) continue
       if (before === undefined) this.addedSlots++
