@@ -7,6 +7,11 @@
 
 import { badInput } from '../errors.js'
 
+/** How many of a roster's `voters` make a majority: what elects a leader, and what a leader must hear from to keep its lease. */
+export function majorityOf (voters: number): number {
+  return Math.floor(voters / 2) + 1
+}
+
 export const ELECTION_TIMEOUT_TICKS = 10
 export const HEARTBEAT_TICKS = 2
 
@@ -150,7 +155,7 @@ export class Election {
   }
 
   private quorum (): number {
-    return Math.floor(this.roster.length / 2) + 1
+    return majorityOf(this.roster.length)
   }
 
   private others (): string[] {

@@ -16,7 +16,7 @@ import { BzzzError, badInput, badUsage, corrupt, isBzzzError, unavailable, type 
 import type { Leadership } from '../leader/leadership.js'
 import { Coordinator, packFiles } from '../leader/coordinator.js'
 import { isPriority, type QueueCounts, type QueueRow } from '../leader/queue.js'
-import { Election, type ElectionEffect, type ElectionInput, type ElectionMessage, type ElectionState, type PersistedVote } from '../election/election.js'
+import { Election, majorityOf, type ElectionEffect, type ElectionInput, type ElectionMessage, type ElectionState, type PersistedVote } from '../election/election.js'
 import { certificateProblem } from '../net/certificate.js'
 import { WireChannel } from '../net/channel.js'
 import { WIRE_VERSION, type ElectionWireMessage, type WireMessage } from '../net/messages.js'
@@ -646,7 +646,7 @@ export class ClusterNode {
   }
 
   private majority (): number {
-    return Math.floor(this.election.members.length / 2) + 1
+    return majorityOf(this.election.members.length)
   }
 
   /** How many peers must hold a record: the replication factor of the peers connected (this one too), at least a majority of the roster. */
@@ -668,7 +668,7 @@ export class ClusterNode {
   private quorumText (): string {
     const voters = this.election.members
     const reached = voters.filter(id => id === this.nodeId || this.members.has(id)).length
-    const majority = Math.floor(voters.length / 2) + 1
+    const majority = majorityOf(voters.length)
     return `this peer reaches ${reached} of the roster's ${voters.length} voters (itself included) and electing a leader needs ${majority}; start the others' daemons, or see \`bzzz-ctx elect\``
   }
 
@@ -954,9 +954,9 @@ export class ClusterNode {
     this.stepElection({ type: 'campaign' })
     await this.settled(() => this.election.state === 'leader' || (this.election.state === 'follower' && this.election.leader !== null))
     // Another peer's win is an answer (the status says who leads); no leader at all is what UNAVAILABLE means.
-    const { state, leader } = this.electStatus()
-    if (state !== 'leader' && leader === null) throw unavailable(`the campaign elected no leader: ${this.quorumText()}`)
-    return this.electStatus()
+    const status = this.electStatus()
+    if (status.state !== 'leader' && status.leader === null) throw unavailable(`the campaign elected no leader: ${this.quorumText()}`)
+    return status
   }
 
   /** Hands leadership to the most up-to-date follower that can campaign, and reports once a new leader is known. */
@@ -981,7 +981,7 @@ export class ClusterNode {
       const ticks = this.election.lastContact(member)
       if (ticks !== null && ticks < ELECTION_TICKS) heard++
     }
-    return heard >= Math.floor(members.length / 2) + 1
+    return heard >= this.majority()
   }
 
   /** Waits until `done`, at most five election timeouts. */

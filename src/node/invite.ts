@@ -12,6 +12,7 @@ import type { RoleDirectoryEntry } from '../crypto/role-directory.js'
 import { accessDenied, badInput, badUsage, isBzzzError } from '../errors.js'
 import { certificateProblem, issueCertificate, type Certificate } from '../net/certificate.js'
 import { issueRoster, loadRoster, rosterProblem, writeRoster, type SignedRoster } from './roster.js'
+import { majorityOf } from '../election/election.js'
 import { CONFIG_FORMAT, homeExists, readConfig, roleEntry, writeConfig, type ClusterInfo, type PeerConfig } from './home.js'
 
 export const INVITE_PREFIX = 'bzzz1:'
@@ -78,7 +79,7 @@ export async function createInvite (home: string, role: string, options: { ttlMs
   const voters = roster.members.length
   return {
     invite: `${INVITE_PREFIX}${bytes.toString('base64url')}.${signature.toString('base64url')}`, node: identity.nodeId, role,
-    expiresAt: new Date(body.expiresAt).toISOString(), voters, majority: Math.floor(voters / 2) + 1
+    expiresAt: new Date(body.expiresAt).toISOString(), voters, majority: majorityOf(voters)
   }
 }
 

@@ -18,7 +18,7 @@ import { versionKey, type Version } from '../distribution/version.js'
 import { accessDenied, corrupt, isBzzzError, notFound, unavailable } from '../errors.js'
 import { parentChain, parseAddress } from '../ucxl/address.js'
 import { decodeEntry, encodeBlock, encodeEntry, packBlocks, splitBlock, type CompletionEntry, type ContextEntry, type DecisionEntry, type LogEntry, type RequestEntry } from './log-entry.js'
-import { ContextView, ORIGINS, type Origin, type Pointer, type QueueEvent, type Slot, type VersionLine } from './view.js'
+import { ContextView, ORIGINS, originOf, type Origin, type Pointer, type QueueEvent, type Slot, type VersionLine } from './view.js'
 
 /** What the store needs from the crypto layer: sealing for recipients, opening for one role, a keyed digest. */
 export interface SectionCrypto {
@@ -407,7 +407,7 @@ export class ContextStore {
   private writing: Promise<unknown> = Promise.resolve()
 
   private async writeNow (records: readonly ContextRecord[], options: WriteOptions): Promise<WriteResult> {
-    const origin: Origin = options.generated === true ? 'generated' : 'hand-written'
+    const origin = originOf(options)
     const sorted = byDepth(records)
     const batch = new Map<string, BatchLayer>()
     const recipients = [...new Set(options.recipients)].sort()
@@ -516,13 +516,19 @@ export class ContextStore {
     const cached = this.layers.get(key)
     if (cached !== undefined) return cached
     const layers: ReadableLayer[] = []
-    for (const origin of ORIGINS) {
-      const slot = this.view.slot(address, origin)
-      // A removed record reads as absent: its descendants resolve past it.
-      if (slot !== undefined && slot.current.removed !== true) layers.push(await this.openLayer(address, slot.current, role))
-    }
+    for (const current of this.liveRecords(address)) layers.push(await this.openLayer(address, current, role))
     this.layers.set(key, layers)
     return layers
+  }
+
+  /** The current versions of an address's records that are not removals, hand-written first (a removed one reads as absent: its descendants resolve past it). */
+  private liveRecords (address: string): Pointer[] {
+    const live: Pointer[] = []
+    for (const origin of ORIGINS) {
+      const current = this.view.slot(address, origin)?.current
+      if (current !== undefined && current.removed !== true) live.push(current)
+    }
+    return live
   }
 
   private async openLayer (address: string, pointer: Pointer, role: string): Promise<ReadableLayer> {
@@ -551,8 +557,8 @@ export class ContextStore {
     if (own.length === 0) throw notFound(`no context for ${address}: ${this.lookAlike(address) ?? 'run `bzzz-ctx generate` on it first'}`)
     const resolution = await resolveContext(address, depth, a => this.readableLayers(a, role))
     // The version shown is that of the address's most specific record the role reads: the hand-written one, if any.
-    const top = ORIGINS.map(origin => this.view.slot(address, origin)).filter(slot => slot !== undefined && slot.current.removed !== true)[own.findIndex(layer => layer.readable !== false)]
-    const retrieved: Retrieved = { ...resolution, role, version: top!.current.version }
+    const top = this.liveRecords(address)[own.findIndex(layer => layer.readable !== false)]!
+    const retrieved: Retrieved = { ...resolution, role, version: top.version }
     this.resolved.set(key, retrieved)
     return retrieved
   }
@@ -573,7 +579,7 @@ export class ContextStore {
     for (const [candidate] of this.view.versions()) {
       if (seen.has(candidate) || !candidate.endsWith(tail) || candidate === address) continue
       seen.add(candidate)
-      if (!ORIGINS.some(origin => { const slot = this.view.slot(candidate, origin); return slot !== undefined && slot.current.removed !== true })) continue
+      if (this.liveRecords(candidate).length === 0) continue
       const other = parseAddress(candidate)
       if (other.project === project) here.push(candidate)
       else if (other.segments.length === segments.length) elsewhere.push(candidate)

@@ -7,7 +7,7 @@ import { ACCESS_LEVELS, covers, isAccessLevel, type AccessLevel } from '../crypt
 import { badInput } from '../errors.js'
 import type { ContextStore } from '../storage/context-store.js'
 import type { DecisionEntry } from '../storage/log-entry.js'
-import type { QueueEvent, VersionLine } from '../storage/view.js'
+import { originOf, type QueueEvent, type VersionLine } from '../storage/view.js'
 import { addressProblem } from '../ucxl/address.js'
 import { characterCount, hasControlCharacter, hasLayoutCharacter, printable } from '../text.js'
 import { DecisionGraph, DECISION_ID, MAX_DECISION_LINKS, type Decision, type NodeRef } from './graph.js'
@@ -214,9 +214,10 @@ export class DecisionIndex {
     return {
       address, role, hidden: history.hidden,
       versions: history.versions.map(v => {
-        const slot = slots.find(s => s.origin === (v.generated === true ? 'generated' : 'hand-written'))
+        const origin = originOf(v)
+        const slot = slots.find(s => s.origin === origin)
         return {
-          version: v.key, term: v.term, at: new Date(v.at).toISOString(), writer: v.writer, origin: v.generated === true ? 'generated' as const : 'hand-written' as const,
+          version: v.key, term: v.term, at: new Date(v.at).toISOString(), writer: v.writer, origin,
           decision: v.decision ?? null, decisionTitle: v.decisionTitle ?? null, current: slot?.current === v.key, conflict: slot?.conflicts.includes(v.key) ?? false,
           ...(slot?.current === v.key && slot.removed ? { removed: true as const } : {})
         }

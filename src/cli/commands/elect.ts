@@ -6,6 +6,7 @@ import { emit, useColor } from '../io.js'
 import { withDaemon } from '../peer-session.js'
 import { table } from '../render.js'
 import type { ElectStatus } from '../../node/cluster-node.js'
+import { majorityOf } from '../../election/election.js'
 
 function short (id: string | null): string {
   return id === null ? 'none' : id.slice(0, 16)
@@ -15,7 +16,7 @@ function render (ctx: CommandContext, status: ElectStatus, headline: string): st
   const lines = [
     headline,
     `Term ${status.term}, this peer is ${status.state}${status.phase === 'pre-candidate' ? ' (pre-vote)' : ''}; leader ${short(status.leader)}; voted for ${short(status.votedFor)}.`,
-    `Roster ${status.roster.version === null ? '(unsigned: admin and this peer)' : `v${status.roster.version}`}, ${status.roster.members} voters, majority ${Math.floor(status.roster.members / 2) + 1}; election timeout ${status.electionTimeoutMs} ms; ${status.canCampaign ? 'stands' : 'never stands'} for election.`
+    `Roster ${status.roster.version === null ? '(unsigned: admin and this peer)' : `v${status.roster.version}`}, ${status.roster.members} voters, majority ${majorityOf(status.roster.members)}; election timeout ${status.electionTimeoutMs} ms; ${status.canCampaign ? 'stands' : 'never stands'} for election.`
   ]
   if (status.peers.length > 0) {
     lines.push(table(['peer', 'role', 'connected', 'voter', 'last heard'], status.peers.map(p => [
