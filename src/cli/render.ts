@@ -1,7 +1,15 @@
 /** Human renderings of command results: tables and short text. Programs use --json instead. */
-import Table from 'cli-table3'
+import { createRequire } from 'node:module'
+import type TableClass from 'cli-table3'
 import type { Retrieved } from '../storage/context-store.js'
 import { insightLevel } from '../context/sections.js'
+
+// cli-table3 and its dependencies are a dozen CommonJS modules: loaded when a table is printed, not for --json.
+const require = createRequire(import.meta.url)
+let tableClass: typeof TableClass | undefined
+function loadTable (): typeof TableClass {
+  return (tableClass ??= require('cli-table3') as typeof TableClass)
+}
 
 /** The width text may use: the terminal's, or 100 columns on a pipe. */
 export function outputWidth (): number {
@@ -10,19 +18,19 @@ export function outputWidth (): number {
 
 /** A table; the last column wraps to fit the output width when `wrapLast` is set. */
 export function table (head: string[], rows: Array<Array<string | number>>, color: boolean, wrapLast = false): string {
-  const options: ConstructorParameters<typeof Table>[0] = { head, style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] }, wordWrap: true }
+  const options: ConstructorParameters<typeof TableClass>[0] = { head, style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] }, wordWrap: true }
   if (wrapLast) {
     const fixed = head.slice(0, -1).map((h, i) => Math.max(h.length, ...rows.map(r => String(r[i]).length)) + 2)
     const last = Math.max(20, outputWidth() - fixed.reduce((a, b) => a + b, 0) - head.length - 1)
     options.colWidths = [...fixed, last]
   }
-  const t = new Table(options)
+  const t = new (loadTable())(options)
   for (const row of rows) t.push(row.map(String))
   return t.toString()
 }
 
 export function keyValues (rows: Array<[string, string | number]>, color: boolean): string {
-  const t = new Table({ style: { head: [], border: color ? ['grey'] : [] }, wordWrap: true, colWidths: [18, outputWidth() - 21] })
+  const t = new (loadTable())({ style: { head: [], border: color ? ['grey'] : [] }, wordWrap: true, colWidths: [18, outputWidth() - 21] })
   for (const [k, v] of rows) t.push({ [k]: String(v) })
   return t.toString()
 }

@@ -34,7 +34,6 @@ export function tempHome (): string {
 
 export const BIN = join(PACKAGE_ROOT, 'bin', 'bzzz-ctx')
 
-/** Runs the built executable as a real process, bounded by a timeout. */
 /** Runs the built CLI with its stdout a pipe nobody reads: closed before the CLI writes (`| head -0`). */
 export async function cliProcessClosedStdout (args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<{ code: number, stderr: string }> {
   return await new Promise((resolve, reject) => {
@@ -48,6 +47,7 @@ export async function cliProcessClosedStdout (args: string[], env: Record<string
   })
 }
 
+/** Runs the built executable as a real process, bounded by a timeout. */
 export async function cliProcess (args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<CliRun> {
   return await new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })

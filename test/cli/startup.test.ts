@@ -1,0 +1,79 @@
+// What the executable loads to start: the bundled CLI, and no heavy module a command does not use. A real process
+// with a preload that records every module it loads: ES modules through a resolve hook, CommonJS through require.
+import t from 'tap'
+import { spawn } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { BIN, cliProcess, tempHome } from '../helpers/cli.js'
+import { scratchDir } from '../helpers/scratch.js'
+
+const dir = scratchDir('bzzz-startup-')
+const hooks = join(dir, 'hooks.mjs')
+const preload = join(dir, 'preload.mjs')
+// The hooks run on a thread of their own: each resolved URL is appended to the log named in the environment.
+writeFileSync(hooks, `import { appendFileSync } from 'node:fs'
+export async function resolve (specifier, context, next) {
+  const result = await next(specifier, context)
+  appendFileSync(process.env.BZZZ_TEST_MODULE_LOG, 'esm ' + result.url + '\\n')
+  return result
+}
+`)
+writeFileSync(preload, `import { register, createRequire } from 'node:module'
+import { appendFileSync } from 'node:fs'
+register(${JSON.stringify('file://' + hooks)})
+const Module = createRequire(import.meta.url)('node:module')
+const load = Module._load
+Module._load = function (request, parent, isMain) {
+  const loaded = load.apply(this, arguments)
+  try { appendFileSync(process.env.BZZZ_TEST_MODULE_LOG, 'cjs ' + Module._resolveFilename(request, parent, isMain) + '\\n') } catch {}
+  return loaded
+}
+`)
+
+let runs = 0
+/** Runs bzzz-ctx with the preload; returns its exit code and the modules it loaded (file paths and URLs). */
+async function modulesOf (args: string[], env: Record<string, string> = {}): Promise<{ code: number, stderr: string, modules: string[] }> {
+  const log = join(dir, `modules-${runs++}.log`)
+  writeFileSync(log, '')
+  return await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'file://' + preload, BIN, ...args], { env: { ...process.env, ...env, BZZZ_TEST_MODULE_LOG: log }, stdio: ['ignore', 'ignore', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`bzzz-ctx ${args.join(' ')} timed out`)) }, 60_000)
+    child.on('error', reject)
+    child.on('close', code => {
+      clearTimeout(timer)
+      resolve({ code: code ?? -1, stderr, modules: readFileSync(log, 'utf8').split('\n').filter(Boolean) })
+    })
+  })
+}
+
+const HEAVY = ['hypercore', 'corestore', 'sodium-native', 'rocksdb-native', 'hyperswarm', 'hyperdht', 'web-tree-sitter', '@vscode/tree-sitter-wasm', 'cli-table3']
+const packagesIn = (modules: string[]): Set<string> =>
+  new Set(modules.map(m => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(m)?.[1]).filter((p): p is string => p !== undefined))
+const ownModules = (modules: string[], under: string): number => new Set(modules.filter(m => m.includes(under))).size
+
+t.test('--help runs the bundled CLI and loads none of the heavy packages', async t => {
+  const run = await modulesOf(['--help'])
+  t.equal(run.code, 0, run.stderr)
+  t.ok(run.modules.some(m => m.endsWith('/dist/cli/main.js')), 'the launcher runs the bundle')
+  t.equal(ownModules(run.modules, '/dist/src/'), 0, 'no module of dist/src is loaded one by one')
+  const packages = packagesIn(run.modules)
+  t.ok(packages.has('commander'), 'the record sees packages (commander parses the arguments)')
+  for (const heavy of HEAVY) t.notOk(packages.has(heavy), `--help does not load ${heavy}`)
+})
+
+t.test('a local retrieve --json opens the store but loads no parser and no table; a table loads cli-table3', async t => {
+  const home = tempHome()
+  const env = { BZZZ_HOME: home }
+  const init = await cliProcess(['init', '--cluster', 'startup', '--role', 'admin', '--project', 'p'], env)
+  t.equal(init.code, 0, init.stderr)
+  const json = await modulesOf(['retrieve', 'ucxl://p/src/none.go', '--role', 'developer', '--json'], env)
+  t.equal(json.code, 4, json.stderr)
+  const loaded = packagesIn(json.modules)
+  for (const used of ['hypercore', 'corestore', 'sodium-native']) t.ok(loaded.has(used), `retrieve loads ${used}`)
+  for (const unused of ['web-tree-sitter', '@vscode/tree-sitter-wasm', 'hyperswarm', 'cli-table3']) t.notOk(loaded.has(unused), `retrieve --json does not load ${unused}`)
+  const status = await modulesOf(['status'], env)
+  t.equal(status.code, 0, status.stderr)
+  t.ok(packagesIn(status.modules).has('cli-table3'), 'a table loads cli-table3 when it prints')
+})
