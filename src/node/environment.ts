@@ -55,6 +55,8 @@ export const CONNECTION_TIMEOUT_MS = 5_000
 
 /** After the backoff of refreshDiscovery, discovery is refreshed this often. */
 export const REFRESH_PERIOD_MS = 30_000
+/** How long leaving the swarm may take politely (unannouncing the topic) before it is closed without that. */
+export const LEAVE_TIMEOUT_MS = 2_000
 
 export interface SwarmOptions {
   keyPair: { publicKey: Buffer, secretKey: Buffer }
@@ -106,7 +108,17 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
     async destroy () {
       refresher?.stop()
       if (periodic !== null) clearInterval(periodic)
-      await swarm.destroy().catch(() => {})
+      // Leaving politely unannounces the topic, and those queries wait out their timeouts when no DHT node answers
+      // (9 s for a daemon on the public DHT with no network). Announcements expire anyway: after a bound, force it.
+      let bound: NodeJS.Timeout | undefined
+      const left = await Promise.race([
+        swarm.destroy().then(() => true, () => true),
+        new Promise<false>(resolve => { bound = setTimeout(() => resolve(false), LEAVE_TIMEOUT_MS) })
+      ])
+      clearTimeout(bound)
+      // Hyperswarm's own forced destroy still closes its server politely (another unannounce): destroying the DHT
+      // under it ends every query at once.
+      if (!left) await dht.destroy({ force: true }).catch(() => {})
     }
   }
 }

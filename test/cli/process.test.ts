@@ -6,6 +6,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { BIN, cliProcess, cliProcessClosedStdout, tempHome } from '../helpers/cli.js'
 import { PACKAGE_ROOT } from '../../src/paths.js'
 import { scratchDir } from '../helpers/scratch.js'
+import { until } from '../helpers/in-process.js'
 
 t.test('--help lists the commands and the exit codes', async t => {
   const run = await cliProcess(['--help'])
@@ -137,4 +138,30 @@ t.test('node start saves --election-timeout as it saves --bootstrap: a restart w
     t.equal(status.json?.electionTimeoutMs, 700, `started with ${args.length === 0 ? 'no options' : args.join(' ')}: 700 ms`)
     t.equal((await cliProcess(['--home', home, 'node', 'stop'])).code, 0)
   }
+})
+
+t.test('node stop returns once the daemon has exited, within a bound, when the DHT no longer answers', async t => {
+  // A private DHT in a process of its own, frozen (SIGSTOP) once the daemon has joined it: the daemon's polite leave
+  // (unannouncing its topic) then waits on queries nobody answers, as on a machine that has lost its network.
+  const dht = spawn(process.execPath, [BIN, 'bootstrap', '--port', '0', '--nodes', '2', '--json'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  t.teardown(() => { dht.kill('SIGCONT'); dht.kill('SIGKILL') })
+  let out = ''
+  dht.stdout.on('data', (d: Buffer) => { out += d.toString() })
+  await until('the bootstrap nodes', () => { try { return JSON.parse(out) !== null } catch { return false } }, 15_000)
+  const home = tempHome()
+  t.equal((await cliProcess(['--home', home, 'init', '--cluster', 'c', '--role', 'admin', '--project', 'p'])).code, 0)
+  const started = await cliProcess(['--home', home, 'node', 'start', '--detach', '--bootstrap', JSON.parse(out).bootstrap, '--json'], {}, 30_000)
+  t.equal(started.code, 0, started.stderr)
+  t.teardown(async () => { await cliProcess(['--home', home, 'node', 'stop']) })
+  dht.kill('SIGSTOP')
+  const stop = await cliProcess(['--home', home, 'node', 'stop', '--json'])
+  t.equal(stop.code, 0, stop.stderr)
+  t.equal(stop.json.pid, started.json.pid)
+  // Before, `node stop` returned when the control socket closed, while the daemon still held the store for 5 s.
+  const status = await cliProcess(['--home', home, 'status', '--json'])
+  t.equal(status.code, 0, status.stderr)
+  t.equal(status.json.mode, 'local', 'the home itself answers, not a daemon')
+  const retrieve = await cliProcess(['--home', home, 'retrieve', 'ucxl://p/none.go', '--role', 'admin'])
+  t.equal(retrieve.code, 4, 'the store opens: the address is simply unknown')
+  t.match(retrieve.stderr, /^bzzz-ctx: no context for ucxl:\/\/p\/none\.go/)
 })

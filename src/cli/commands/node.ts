@@ -27,6 +27,24 @@ function logTail (file: string, from = 0): string {
 
 async function sleep (ms: number): Promise<void> { await new Promise(resolve => setTimeout(resolve, ms)) }
 
+/**
+ * Whether process `pid` still runs (signal 0 tests for it; EPERM means it runs under another user). A detached daemon
+ * that has exited stays a zombie until the system's init reaps it, which some take a second or more to do: on Linux
+ * its state in /proc tells.
+ */
+function processAlive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+  try {
+    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return true
+  }
+}
+
 export function nodeCommand (env: CliEnv): Command {
   const node = new Command('node').description('run or stop this peer\'s daemon')
   node.command('start')
@@ -102,6 +120,9 @@ export function nodeCommand (env: CliEnv): Command {
       await daemon.stopped
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
+      // The store is closed and the swarm left; a DHT query of the polite leave may still hold a timer for a second or
+      // more, and `node stop` waits for this process to exit.
+      setTimeout(() => { process.exit() }, 300).unref()
     }))
   node.command('stop')
     .description('stop the daemon: flush, leave the swarm, exit')
@@ -109,9 +130,12 @@ export function nodeCommand (env: CliEnv): Command {
       const home = homeOf(ctx)
       const { pid } = await withDaemon(ctx, daemon => daemon.stop(), 'nothing to stop')
       const { runningDaemon } = await import('../../node/daemon.js')
+      // Stopped means the process has exited: its control socket closes first, but the store stays locked until the
+      // node has closed, and a command run right after `node stop` must find the home free.
+      const running = async (): Promise<boolean> => pid > 0 ? processAlive(pid) : await runningDaemon(home) !== null
       const deadline = Date.now() + STOP_TIMEOUT_MS
-      while (Date.now() < deadline && await runningDaemon(home) !== null) await sleep(100)
-      if (await runningDaemon(home) !== null) throw unavailable(`the daemon (pid ${pid}) did not stop in ${STOP_TIMEOUT_MS / 1000} s`)
+      while (Date.now() < deadline && await running()) await sleep(50)
+      if (await running()) throw unavailable(`the daemon (pid ${pid}) did not stop in ${STOP_TIMEOUT_MS / 1000} s`)
       emit(ctx, { stopped: true, pid }, () => `Stopped the daemon (pid ${pid}).`)
     }))
   return node
