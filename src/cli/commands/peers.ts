@@ -14,7 +14,7 @@ export function peersCommand (env: CliEnv): Command {
         ? 'No peer connected.'
         : table(['peer', 'role', 'connected', 'logs (length, lag)'], peers.map(p => [
           p.id.slice(0, 16), p.role, p.since === null ? 'no' : `${Math.round((Date.now() - p.since) / 1000)} s`,
-          p.logs.map(l => `${l.writer.slice(0, 8)}: ${l.length}${l.lag > 0 ? ` (-${l.lag})` : ''}`).join(', ')
+          p.logs.length === 0 ? 'none written yet' : p.logs.map(l => `${l.writer.slice(0, 8)}: ${l.length}${l.lag > 0 ? ` (-${l.lag})` : ''}`).join(', ')
         ]), useColor(ctx)))
     }))
 }
