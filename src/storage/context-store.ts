@@ -113,6 +113,13 @@ function isStoreLocked (err: unknown): boolean {
 /** The longest a write keeps the event loop before it lets timers and I/O run (a fraction of an election timeout). */
 export const WRITE_SLICE_MS = 20
 
+/**
+ * A write appends its entries whenever this many encoded bytes are pending, so its memory is bounded by the chunk and
+ * not by the tree: holding a whole generate of /usr/include (68 MB sealed) until one append held each entry three
+ * times over (entry, encoded, block, and the storage's batch) and took the process to 670 MB.
+ */
+export const APPEND_CHUNK_BYTES = 8 * 1024 * 1024
+
 export class ContextStore {
   readonly dir: string
   private readonly corestore: Corestore
@@ -395,7 +402,10 @@ export class ContextStore {
 
   /**
    * Writes records as new versions: each child stored as what differs from its resolved parent, each sealed for
-   * the recipients, all appended in one batch and applied to the view atomically with its checkpoint.
+   * the recipients, appended in chunks of about APPEND_CHUNK_BYTES and each chunk applied to the view as it lands.
+   * A crash between chunks leaves the first ones written: each is a whole version, and the write was not
+   * acknowledged, so it is run again (what is unchanged is not written twice). Replication hands blocks over one by
+   * one anyway, so a peer could always see part of a write.
    */
   async write (records: readonly ContextRecord[], options: WriteOptions): Promise<WriteResult> {
     // Writes run one at a time: each reads the current versions it builds on.
@@ -411,8 +421,34 @@ export class ContextStore {
     const sorted = byDepth(records)
     const batch = new Map<string, BatchLayer>()
     const recipients = [...new Set(options.recipients)].sort()
-    const encoded: Buffer[] = []
-    const entries: ContextEntry[] = []
+    let encoded: Buffer[] = []
+    let entries: ContextEntry[] = []
+    let pendingBytes = 0
+    let written = 0
+    let bytes = 0
+    const flush = async (): Promise<void> => {
+      if (encoded.length === 0) return
+      const before = this.log.byteLength
+      const start = this.log.length
+      const packed = packBlocks(encoded)
+      const chunk = entries
+      encoded = []
+      entries = []
+      pendingBytes = 0
+      await this.log.append(packed.map(encodeBlock))
+      bytes += this.log.byteLength - before
+      const applied: Array<{ seq: number, index: number, entry: ContextEntry }> = []
+      let next = 0
+      for (const [b, block] of packed.entries()) for (let index = 0; index < block.length; index++) applied.push({ seq: start + b, index, entry: chunk[next++]! })
+      this.invalidate(await this.view.apply(this.writer, applied))
+    }
+    const add = async (entry: ContextEntry): Promise<void> => {
+      const block = encodeEntry(entry)
+      entries.push(entry)
+      encoded.push(block)
+      pendingBytes += block.length
+      if (pendingBytes >= APPEND_CHUNK_BYTES) await flush()
+    }
     let unchanged = 0
     let slice = performance.now()
     for (const record of sorted) {
@@ -439,8 +475,8 @@ export class ContextStore {
       const entry: ContextEntry = { type: 'context', address: record.address, kind: record.kind, inherits: stored.inherits ?? true, version, digest, envelope }
       if (options.decision !== undefined) entry.decision = options.decision
       if (options.generated === true) entry.generated = true
-      entries.push(entry)
-      encoded.push(encodeEntry(entry))
+      await add(entry)
+      written++
     }
     let removed = 0
     for (const address of options.remove ?? []) {
@@ -448,21 +484,11 @@ export class ContextStore {
       if (slot === undefined || slot.current.removed === true || batch.has(address)) continue
       this.hlc = tickHlc(this.hlc, options.nowMs)
       const version: Version = { term: options.term, hlc: this.hlc, writer: this.writer, vv: this.nextVectorOf(address, slot) }
-      const entry: ContextEntry = { type: 'context', address, kind: slot.current.kind, inherits: true, version, generated: true, removed: true, envelope: Buffer.alloc(0) }
-      entries.push(entry)
-      encoded.push(encodeEntry(entry))
+      await add({ type: 'context', address, kind: slot.current.kind, inherits: true, version, generated: true, removed: true, envelope: Buffer.alloc(0) })
       removed++
     }
-    if (encoded.length === 0) return { written: 0, unchanged, bytes: 0, removed: 0 }
-    const before = this.log.byteLength
-    const start = this.log.length
-    const packed = packBlocks(encoded)
-    await this.log.append(packed.map(encodeBlock))
-    const applied: Array<{ seq: number, index: number, entry: ContextEntry }> = []
-    let next = 0
-    for (const [b, block] of packed.entries()) for (let index = 0; index < block.length; index++) applied.push({ seq: start + b, index, entry: entries[next++]! })
-    this.invalidate(await this.view.apply(this.writer, applied))
-    return { written: encoded.length - removed, unchanged, bytes: this.log.byteLength - before, removed }
+    await flush()
+    return { written, unchanged, bytes, removed }
   }
 
   /**

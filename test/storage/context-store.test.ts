@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import Corestore from 'corestore'
-import { ContextStore, associatedData } from '../../src/storage/context-store.js'
+import { APPEND_CHUNK_BYTES, ContextStore, associatedData } from '../../src/storage/context-store.js'
 import { decodeEntry, encodeBlock, encodeEntry, packBlocks, splitBlock, MAX_ENTRIES_PER_BLOCK } from '../../src/storage/log-entry.js'
 import { splitSections } from '../../src/context/sections.js'
 import { nextVector, type Version } from '../../src/distribution/version.js'
@@ -259,6 +259,38 @@ t.test('a large write lets timers run while it seals (a daemon\'s heartbeats go 
   // Sealing is most of the write: without yielding, a timer waits through all of it.
   t.ok(longest < ms / 2, `the longest a 5 ms timer waited was ${Math.round(longest)} ms of a ${Math.round(ms)} ms write`)
   t.equal((await store.retrieve('ucxl://p/d7/f2977.py', 'security')).context.summary, 'file 2977')
+})
+
+t.test('a write larger than APPEND_CHUNK_BYTES is appended in chunks of about that size, and reads back whole after a reopen', async t => {
+  const keys = await testKeys()
+  const dir = join(keys.dir, 'store')
+  let store = await ContextStore.open(dir, keys.crypto)
+  // A spy on the store's own log: the size of each append (the blocks of one chunk).
+  const log = (store as unknown as { log: { append: (blocks: Buffer[]) => Promise<unknown> } }).log
+  const append = log.append.bind(log)
+  const appends: number[] = []
+  log.append = async (blocks: Buffer[]) => { appends.push(blocks.reduce((sum, b) => sum + b.length, 0)); return await append(blocks) }
+  const filler = 'x'.repeat(4000)
+  const many: ContextRecord[] = Array.from({ length: 3000 }, (_, i) => ({
+    address: `ucxl://p/d${i % 30}/f${i}.py`, kind: 'file', summary: `file ${i} ${filler}`, language: 'python'
+  }))
+  const result = await store.write(many, { term: 1, recipients: ALL, nowMs: 1, generated: true, remove: ['ucxl://p/gone.py'] })
+  t.equal(result.written, 3000)
+  const total = appends.reduce((a, b) => a + b, 0)
+  t.ok(total > APPEND_CHUNK_BYTES * 1.5, `${total} bytes written`)
+  t.ok(appends.length >= 2, `${appends.length} appends`)
+  const largest = Math.max(...appends)
+  t.ok(largest < APPEND_CHUNK_BYTES + 64 * 1024, `no append holds much more than a chunk (${largest} bytes)`)
+  t.equal(result.bytes, total, 'bytes counts every chunk')
+  t.equal((await store.retrieve('ucxl://p/d7/f2977.py', 'developer')).context.summary, `file 2977 ${filler}`)
+  const hash = store.viewHash
+  await store.close()
+  store = await ContextStore.open(dir, keys.crypto)
+  t.teardown(() => store.close())
+  t.equal(store.viewHash, hash, 'the same view after a reopen')
+  t.equal((await store.retrieve('ucxl://p/d0/f0.py', 'viewer')).context.summary, `file 0 ${filler}`)
+  const again = await store.write(many, { term: 1, recipients: ALL, nowMs: 2, generated: true })
+  t.same([again.written, again.unchanged], [0, 3000], 'nothing is written twice')
 })
 
 t.test('removals: a generated address a later generate no longer finds reads as absent, survives a reopen, and a new version brings it back', async t => {
