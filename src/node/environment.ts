@@ -84,10 +84,12 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
         onConnection(connection)
       })
       const discovery = swarm.join(topic, { server: true, client: true })
-      await discovery.flushed()
-      // Members known by key are dialled directly: the admin, and every member met before.
+      // The announce is not waited for: it takes a DHT round, and 13 s when no DHT node answers (no network), which
+      // held up the daemon's start, its election and its control socket. Members known by key are dialled at once:
+      // the admin, and every member met before.
       for (const member of known) swarm.joinPeer(Buffer.from(member, 'hex'))
-      // Peers that join together miss each other: refresh with backoff until every member we know of is connected.
+      // Peers that join together miss each other: once announced, refresh with backoff until every member we know
+      // of is connected.
       refresher = refreshDiscovery(discovery, () => known.length > 0 && known.every(isConnected))
       periodic = setInterval(() => { discovery.refresh().catch(() => {}) }, REFRESH_PERIOD_MS)
       periodic.unref()
