@@ -14,7 +14,11 @@ export interface CliEnv {
 export function globalOptionsOf (command: Command): GlobalOptions {
   const all = command.optsWithGlobals<Record<string, unknown>>()
   const options: GlobalOptions = { json: all.json === true, color: all.color !== false, quiet: all.quiet === true }
-  if (typeof all.home === 'string') options.home = all.home
+  if (typeof all.home === 'string') {
+    // `--home "$DIR"` with DIR unset would otherwise fall back to $BZZZ_HOME or ~/.bzzz-ctx: another peer's home.
+    if (all.home.trim() === '') throw badUsage('--home is empty: pass the directory of this peer\'s home, or leave --home out for $BZZZ_HOME or ~/.bzzz-ctx')
+    options.home = all.home
+  }
   return options
 }
 

@@ -62,6 +62,12 @@ t.test('bad usage: unknown command, unknown flag, missing argument, bad depth: e
     t.equal(run.code, 2, `${args.join(' ')} exits 2`)
     oneLine(t, run.stderr, pattern)
   }
+  // An empty --home (an unset variable) is refused, not taken for $BZZZ_HOME's home: that is another peer's.
+  for (const args of [['--home', '', 'status'], ['--home', ' ', 'retrieve', 'ucxl://p/a'], ['status', '--home', '']]) {
+    const run = await cli(args, { BZZZ_HOME: home })
+    t.equal(run.code, 2, `${JSON.stringify(args)} exits 2`)
+    oneLine(t, run.stderr, /--home is empty/)
+  }
 })
 
 t.test('bad input to retrieve and distribute', async t => {
