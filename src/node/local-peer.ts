@@ -2,7 +2,7 @@
  * A peer working on its own home: the one-peer cluster in which this peer is the leader. It creates a home
  * (identity, role keys, config), generates and distributes context into its store, and retrieves it.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync, type Stats } from 'node:fs'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { DEFAULT_ROLES, type RoleDefinition } from '../crypto/levels.js'
 import { ensurePrivateDir, writeFileAtomic } from '../crypto/atomic-file.js'
@@ -144,6 +144,15 @@ export function findRoot (path: string): string {
 function isInside (path: string, root: string): boolean {
   const rel = relative(root, path)
   return rel === '' || (!rel.startsWith('..' + sep) && rel !== '..' && !rel.startsWith(sep))
+}
+
+/** What a path that is neither a file nor a directory is, as a message says it. */
+function specialKind (stat: Stats): string {
+  if (stat.isCharacterDevice()) return 'a character device'
+  if (stat.isBlockDevice()) return 'a block device'
+  if (stat.isFIFO()) return 'a named pipe'
+  if (stat.isSocket()) return 'a socket'
+  return 'something else'
 }
 
 export class LocalPeer {
@@ -315,6 +324,8 @@ export class LocalPeer {
   target (options: Pick<GenerateOptions, 'path' | 'root' | 'project'>): { path: string, root: string, project: string } {
     const path = resolve(options.path)
     if (!existsSync(path)) throw notFound(`no such file or directory: ${options.path}`)
+    const stat = statSync(path)
+    if (!stat.isFile() && !stat.isDirectory()) throw badInput(`${options.path} is ${specialKind(stat)}, not a file or a directory: nothing to analyse`)
     const root = options.root === undefined ? findRoot(path) : resolve(options.root)
     if (options.root !== undefined && (!existsSync(root) || !statSync(root).isDirectory())) throw badInput(`--root ${options.root} is not a directory`)
     if (!isInside(path, root)) throw badInput(`${options.path} is not inside the root ${root}: pass --root, or a path under it`)

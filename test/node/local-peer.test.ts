@@ -2,6 +2,7 @@
 import t, { type Test } from 'tap'
 import { cpSync, readdirSync, readFileSync, statSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { LocalPeer, findRoot } from '../../src/node/local-peer.js'
 import { PACKAGE_ROOT } from '../../src/paths.js'
@@ -110,6 +111,11 @@ t.test('generate on one file, with --roles, and the bad inputs', async t => {
   await rejectsCode(t, () => peer.generate({ path: repo, roles: ['wizard'] }), 'BAD_INPUT', /unknown role "wizard"/)
   await rejectsCode(t, () => peer.generate({ path: tmpdir(), root: repo }), 'BAD_INPUT', /not inside the root/)
   await rejectsCode(t, () => peer.generate({ path: repo, project: 'Bad Name' }), 'BAD_INPUT', /bad project name/)
+  // A device or a pipe is nothing to analyse: refused, not "no files under null ... pass --root /dev/null".
+  await rejectsCode(t, () => peer.generate({ path: '/dev/null' }), 'BAD_INPUT', /^\/dev\/null is a character device, not a file or a directory: nothing to analyse$/)
+  const fifo = join(scratchDir('bzzz-fifo-'), 'pipe')
+  execFileSync('mkfifo', [fifo])
+  await rejectsCode(t, () => peer.generate({ path: fifo }), 'BAD_INPUT', /is a named pipe, not a file or a directory/)
 })
 
 t.test('unreadable, binary and huge files are skipped and counted, not fatal', async t => {
