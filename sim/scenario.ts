@@ -4,6 +4,9 @@ import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { badInput } from '../src/errors.js'
 import { randomFaultsJson } from './random-faults.js'
+import { NODES_LIMIT_REASON, NODES_MAX } from './limits.js'
+
+export { NODES_MAX } from './limits.js'
 
 export const CHECKS = ['election-safety', 'no-lost-acks', 'no-lost-requests', 'convergence', 'role-isolation'] as const
 export type CheckName = typeof CHECKS[number]
@@ -40,13 +43,6 @@ export interface Scenario {
   checks: CheckName[]
 }
 
-/**
- * The most peers one simulation runs. The peers form a full mesh and each replicates every other's log in this one
- * process, so memory and time grow with the square of the count: 64 peers took 1.2 GB and ran at a quarter of real
- * time, 200 were past 13 GB while still starting, and 1,000 ran out of heap after 6 minutes.
- */
-export const NODES_MAX = 100
-export const NODES_LIMIT_REASON = 'every peer replicates every other peer\'s log in this one process, so memory and time grow with the square of the count (64 peers: 1.2 GB, a quarter of real time)'
 export const REPLICATION_FACTOR = 3
 export const ELECTION_TIMEOUT_MS = 300
 /** Quiet time after the last step when a scenario gives no duration: the liveness phase. */
@@ -108,8 +104,10 @@ class ScenarioReader {
     }
   }
 
-  integer (value: unknown, field: string, min: number, max: number): number {
+  /** An integer from min to max; `overMax` says why a larger one is refused. */
+  integer (value: unknown, field: string, min: number, max: number, overMax?: string): number {
     if (typeof value !== 'number' || !Number.isInteger(value)) this.fail(field, `expected an integer, got ${show(value)}`)
+    if (value > max && overMax !== undefined) this.fail(field, `${value} is over ${max}: ${overMax}`)
     if (value < min || value > max) this.fail(field, `${value} is out of range ${min}..${max}`)
     return value
   }
@@ -199,8 +197,7 @@ function parseWith (value: unknown, name: string | undefined, label: string): Sc
   r.onlyFields(value, TOP_FIELDS, '', 'a scenario')
   if (value.name !== undefined && typeof value.name !== 'string') r.fail('name', `expected a string, got ${show(value.name)}`)
   if (value.nodes === undefined) r.fail('nodes', 'missing: how many nodes the cluster has')
-  if (typeof value.nodes === 'number' && value.nodes > NODES_MAX) r.fail('nodes', `${value.nodes} is over ${NODES_MAX}: ${NODES_LIMIT_REASON}`)
-  const nodes = r.integer(value.nodes, 'nodes', 1, NODES_MAX)
+  const nodes = r.integer(value.nodes, 'nodes', 1, NODES_MAX, NODES_LIMIT_REASON)
   const seed = value.seed === undefined || value.seed === null ? null : r.integer(value.seed, 'seed', 0, SEED_MAX)
   // Default 3, but never more copies than nodes: a 1- or 2-node scenario still parses without the field.
   const replicationFactor = value.replicationFactor === undefined ? Math.min(REPLICATION_FACTOR, nodes) : r.integer(value.replicationFactor, 'replicationFactor', 1, nodes)

@@ -38,13 +38,13 @@ export function createCliEnv (io: Io): CliEnv {
   }
 }
 
-/** Parses a whole-number option, refusing anything else with a clear message. */
-export function parseWhole (name: string, min: number, max: number) {
+/** Parses a whole-number option, refusing anything else with a clear message; `overMax` says why more is refused. */
+export function parseWhole (name: string, min: number, max: number, overMax?: string) {
   return (value: string): number => {
     // A negative whole number is out of range, not "not a whole number".
     if (!/^-?\d+$/.test(value)) throw badUsage(`${name} must be a whole number, not "${printable(value, 24)}"`)
     const n = Number(value)
-    if (n < min || n > max) throw badUsage(`${name} must be from ${min} to ${max}, not ${value.length > 24 ? value.slice(0, 24) + '…' : value}`)
+    if (n < min || n > max) throw badUsage(`${name} must be from ${min} to ${max}, not ${value.length > 24 ? value.slice(0, 24) + '…' : value}${n > max && overMax !== undefined ? `: ${overMax}` : ''}`)
     return n
   }
 }

@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream'
 import Hyperswarm from 'hyperswarm'
 import HyperDHT from 'hyperdht'
 import { refreshDiscovery } from '../net/dht-options.js'
+import { settledWithin } from '../settle.js'
 
 /** A timer handle; opaque to the node. */
 export type TimerHandle = unknown
@@ -112,12 +113,7 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
       if (periodic !== null) clearInterval(periodic)
       // Leaving politely unannounces the topic, and those queries wait out their timeouts when no DHT node answers
       // (9 s for a daemon on the public DHT with no network). Announcements expire anyway: after a bound, force it.
-      let bound: NodeJS.Timeout | undefined
-      const left = await Promise.race([
-        swarm.destroy().then(() => true, () => true),
-        new Promise<false>(resolve => { bound = setTimeout(() => resolve(false), LEAVE_TIMEOUT_MS) })
-      ])
-      clearTimeout(bound)
+      const left = await settledWithin(swarm.destroy(), LEAVE_TIMEOUT_MS)
       // Hyperswarm's own forced destroy still closes its server politely (another unannounce): destroying the DHT
       // under it ends every query at once.
       if (!left) await dht.destroy({ force: true }).catch(() => {})

@@ -323,8 +323,8 @@ export class LocalPeer {
   /** What a generation is about: the path, the root addresses are relative to, and the project; checked. */
   target (options: Pick<GenerateOptions, 'path' | 'root' | 'project'>): { path: string, root: string, project: string } {
     const path = resolve(options.path)
-    if (!existsSync(path)) throw notFound(`no such file or directory: ${options.path}`)
-    const stat = statSync(path)
+    const stat = statSync(path, { throwIfNoEntry: false })
+    if (stat === undefined) throw notFound(`no such file or directory: ${options.path}`)
     if (!stat.isFile() && !stat.isDirectory()) throw badInput(`${options.path} is ${specialKind(stat)}, not a file or a directory: nothing to analyse`)
     const root = options.root === undefined ? findRoot(path) : resolve(options.root)
     if (options.root !== undefined && (!existsSync(root) || !statSync(root).isDirectory())) throw badInput(`--root ${options.root} is not a directory`)

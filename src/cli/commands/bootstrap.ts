@@ -3,6 +3,7 @@ import { Command } from 'commander'
 import type { CliEnv } from '../cli-env.js'
 import { parseWhole } from '../cli-env.js'
 import { emit, note } from '../io.js'
+import { settledWithin } from '../../settle.js'
 import { DEFAULT_BOOTSTRAP_HOST, DEFAULT_BOOTSTRAP_NODES, DEFAULT_DHT_PORT, MAX_BOOTSTRAP_NODES, MIN_BOOTSTRAP_NODES } from '../../net/dht-options.js'
 
 /** How long closing the nodes may take after a signal before the command returns anyway. */
@@ -44,9 +45,7 @@ export function bootstrapCommand (env: CliEnv, hooks: BootstrapCommandHooks = {}
         const by = await stopped
         note(ctx, `${by}: closing ${running.nodes.length} DHT nodes`)
       } finally {
-        let timer: NodeJS.Timeout | undefined
-        await Promise.race([running.close(), new Promise<void>(resolve => { timer = setTimeout(resolve, BOOTSTRAP_CLOSE_TIMEOUT_MS); timer.unref() })])
-        clearTimeout(timer)
+        await settledWithin(running.close(), BOOTSTRAP_CLOSE_TIMEOUT_MS)
       }
     }))
 }

@@ -120,22 +120,16 @@ export function nodeCommand (env: CliEnv): Command {
       await daemon.stopped
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
-      // The store is closed and the swarm left; a DHT query of the polite leave may still hold a timer for a second or
-      // more, and `node stop` waits for this process to exit.
-      setTimeout(() => { process.exit() }, 300).unref()
     }))
   node.command('stop')
     .description('stop the daemon: flush, leave the swarm, exit')
     .action(env.action(async ctx => {
-      const home = homeOf(ctx)
       const { pid } = await withDaemon(ctx, daemon => daemon.stop(), 'nothing to stop')
-      const { runningDaemon } = await import('../../node/daemon.js')
       // Stopped means the process has exited: its control socket closes first, but the store stays locked until the
       // node has closed, and a command run right after `node stop` must find the home free.
-      const running = async (): Promise<boolean> => pid > 0 ? processAlive(pid) : await runningDaemon(home) !== null
       const deadline = Date.now() + STOP_TIMEOUT_MS
-      while (Date.now() < deadline && await running()) await sleep(50)
-      if (await running()) throw unavailable(`the daemon (pid ${pid}) did not stop in ${STOP_TIMEOUT_MS / 1000} s`)
+      while (Date.now() < deadline && processAlive(pid)) await sleep(50)
+      if (processAlive(pid)) throw unavailable(`the daemon (pid ${pid}) did not stop in ${STOP_TIMEOUT_MS / 1000} s`)
       emit(ctx, { stopped: true, pid }, () => `Stopped the daemon (pid ${pid}).`)
     }))
   return node

@@ -7,7 +7,7 @@ import { parseWhole, type CliEnv } from '../cli-env.js'
 import { emit, note, useColor, type CommandContext } from '../io.js'
 import { table } from '../render.js'
 import { temporaryHomes } from '../temporary-homes.js'
-import { NODES_LIMIT_REASON, NODES_MAX } from '../../../sim/scenario.js'
+import { NODES_LIMIT_REASON, NODES_MAX } from '../../../sim/limits.js'
 
 const MODES = ['memory', 'swarm'] as const
 const BREAK_MODES = ['double-vote', 'ack-before-replicate', 'leak-role', 'forget-queue'] as const
@@ -42,16 +42,10 @@ function render (ctx: CommandContext, report: import('../../../sim/runner.js').S
   ].join('\n')
 }
 
-/** --nodes: a whole number from 1 to NODES_MAX; over it, the reason why. */
-function parseNodes (value: string): number {
-  if (/^\d+$/.test(value) && Number(value) > NODES_MAX) throw badUsage(`--nodes must be from 1 to ${NODES_MAX}, not ${value.length > 24 ? value.slice(0, 24) + '…' : value}: ${NODES_LIMIT_REASON}`)
-  return parseWhole('--nodes', 1, NODES_MAX)(value)
-}
-
 export function simCommand (env: CliEnv): Command {
   return new Command('sim')
     .description('simulate a cluster of real peers in this process under partitions and crashes, and check that nothing acknowledged is lost')
-    .option('--nodes <n>', `peers, at most ${NODES_MAX} (default: the scenario's; 5 with --random-faults); a full mesh: 40 run at a quarter of real time`, parseNodes)
+    .option('--nodes <n>', `peers, at most ${NODES_MAX} (default: the scenario's; 5 with --random-faults); a full mesh: 40 run at a quarter of real time`, parseWhole('--nodes', 1, NODES_MAX, NODES_LIMIT_REASON))
     .option('--seed <s>', 'the seed of every random choice (default: the scenario\'s, else random); printed first', parseWhole('--seed', 0, 0xffffffff))
     .option('--scenario <file>', 'a scenario file (see fixtures/scenarios/)')
     .addOption(new Option('--mode <mode>', 'memory: virtual time and an in-memory network; swarm: real Hyperswarm on a loopback DHT').choices([...MODES]).default('memory'))
