@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'NOT_FOUND' // no such address, file or record
   | 'NO_HOME' // no bzzz-ctx home: run `bzzz-ctx init`
   | 'UNAVAILABLE' // no daemon, no leader, no quorum, timed out
+  | 'NOT_LEADER' // asked a peer that does not lead (or has lost its lease): ask whoever leads now
   | 'CORRUPT' // stored data or a key file is damaged
   | 'FAILURE' // anything else
 
@@ -28,6 +29,7 @@ export const accessDenied = (message: string): BzzzError => new BzzzError('ACCES
 export const notFound = (message: string): BzzzError => new BzzzError('NOT_FOUND', message)
 export const noHome = (message: string): BzzzError => new BzzzError('NO_HOME', message)
 export const unavailable = (message: string): BzzzError => new BzzzError('UNAVAILABLE', message)
+export const notLeader = (message: string): BzzzError => new BzzzError('NOT_LEADER', message)
 export const corrupt = (message: string, cause?: unknown): BzzzError => new BzzzError('CORRUPT', message, { cause })
 
 export function isBzzzError (err: unknown): err is BzzzError {

@@ -17,6 +17,7 @@ export const EXIT_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   NOT_FOUND: EXIT.notFound,
   NO_HOME: EXIT.unavailable,
   UNAVAILABLE: EXIT.unavailable,
+  NOT_LEADER: EXIT.unavailable,
   CORRUPT: EXIT.failure,
   FAILURE: EXIT.failure
 }

@@ -3,6 +3,8 @@ import { badInput } from '../errors.js'
 
 const HEX_PATTERN = /^(?:[0-9a-f]{2})*$/
 const BASE64_PATTERN = /^[A-Za-z0-9+/]*={0,2}$/
+/** A 32-byte public key in hex: a node id (its signing key), a cluster topic, a role's epoch key. */
+export const KEY_HEX_PATTERN = /^[0-9a-f]{64}$/
 
 /** Decodes `bytes` bytes of lower-case hex; throws BAD_INPUT naming `what` otherwise. */
 export function parseHexKey (value: unknown, bytes: number, what: string): Buffer {

@@ -7,17 +7,16 @@
  */
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
 import { removeTree } from '../crypto/atomic-file.js'
-import { homePaths } from '../node/home.js'
 import { dirname, join, relative, resolve } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
-import { badInput, isBzzzError, unavailable } from '../errors.js'
+import { badInput, isBzzzError, notLeader, unavailable } from '../errors.js'
 import type { CompletionEntry, CompletionReport, RequestEntry } from '../storage/log-entry.js'
 import type { QueueEvent } from '../storage/view.js'
-import type { LocalPeer } from '../node/local-peer.js'
-import type { Logger } from '../node/logger.js'
+import type { ContextStore } from '../storage/context-store.js'
 import type { SkippedFile } from '../intelligence/types.js'
-import type { Clock, TimerHandle } from '../node/environment.js'
-import { GenerationQueue, isPriority, type QueueEffect, type QueuedRequest } from './queue.js'
+import type { Clock, TimerHandle } from '../clock.js'
+import type { AckKind } from '../distribution/acks.js'
+import { GenerationQueue, type QueueEffect, type QueuedRequest } from './queue.js'
 
 /** Request files are sealed at this level: every role that may analyse source (and so lead) can open them. */
 export const REQUEST_LEVEL = 'internal'
@@ -39,14 +38,43 @@ export interface AcceptReport {
 
 export type CompletionHeader = Omit<CompletionEntry, 'envelope'>
 
+/** What one generation run is given: a request's unpacked files, as the leader of `term`. */
+export interface GenerationRun {
+  path: string
+  root: string
+  project: string
+  term: number
+  priority: RequestEntry['priority']
+  roles?: readonly string[]
+  prune: boolean
+}
+
+/** The coordinator's log lines: warnings and errors, with structured fields first (pino's order). */
+export interface CoordinatorLog {
+  warn: (fields: object, message: string) => void
+  error: (fields: object, message: string) => void
+}
+
+/**
+ * What the coordinator needs of its peer, and nothing more: the log it appends requests and completions to, the
+ * analysis, the roles a request is sealed for, and a private folder for a request's files.
+ */
 export interface CoordinatorHost {
-  peer: LocalPeer
-  logger: Logger
+  store: Pick<ContextStore, 'appendQueueEntry' | 'queueEvents' | 'subscribe' | 'sealedPayload'>
+  /** This peer's role: it opens a request's files with that role's key. */
+  role: string
+  /** Analyses a request's files and writes the records, as the leader of the run's term. */
+  generate: (run: GenerationRun) => Promise<Omit<CompletionReport, 'acknowledged'>>
+  /** Every role of the cluster: a request's files are sealed for each that may read source. */
+  recipients: () => string[]
+  /** Where a request's files are unpacked while it runs (emptied at start). */
+  requestsDir: string
+  logger: CoordinatorLog
   /** The current term, whether this peer leads in it, and whether it holds its lease (heard from a majority lately). */
   leadership: () => { term: number, isLeader: boolean, hasLease: boolean }
-  /** Resolves once this peer's log head is held by enough peers (a majority of the roster with `quorum`); throws UNAVAILABLE on timeout. */
-  /** Resolves once enough peers hold this peer's log: how many did, and how many were required. */
-  acknowledge: (quorum?: boolean) => Promise<{ holders: number, required: number }>
+  /** Resolves once this peer's log head is held by as many peers as a write of this kind needs (`ackRequirement`): how
+   * many did, and how many were required; throws UNAVAILABLE on timeout. */
+  acknowledge: (kind: AckKind) => Promise<{ holders: number, required: number }>
   /** Tells peers of this peer's new log head, without waiting. */
   announce: () => void
   clock: Clock
@@ -124,15 +152,15 @@ export class Coordinator {
     this.queue = new GenerationQueue({ concurrency: options.concurrency, ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}) })
     this.now = host.clock.now
     this.forgetInherited = options.forgetInherited === true
-    this.requestsDir = homePaths(host.peer.home).requests
+    this.requestsDir = host.requestsDir
   }
 
   /** Rebuilds the queue from the entries applied so far, follows new ones, and pumps periodically. */
   start (): void {
     // What a leader stopped half way through a request (killed, crashed) left unpacked: the request runs again from the log.
     removeTree(this.requestsDir)
-    for (const event of this.host.peer.store.queueEvents()) this.feed(event)
-    this.unsubscribe = this.host.peer.store.subscribe(event => { if (!Array.isArray(event)) this.feed(event) })
+    for (const event of this.host.store.queueEvents()) this.feed(event)
+    this.unsubscribe = this.host.store.subscribe(event => { if (!Array.isArray(event)) this.feed(event) })
     this.timer = this.host.clock.setInterval(() => this.step({ type: 'pump', now: this.now() }), PUMP_INTERVAL_MS)
   }
 
@@ -184,7 +212,7 @@ export class Coordinator {
           type: 'completion', id: c.id, address: this.requests.get(c.id)?.entry.address ?? '', status: c.status, at: c.at,
           ...(c.error !== undefined ? { error: c.error } : {}), ...(c.by !== undefined ? { by: c.by } : {}), ...(report !== undefined ? { report } : {})
         }
-        this.host.peer.store.appendQueueEntry(entry, { term: c.term, nowMs: this.now() })
+        this.host.store.appendQueueEntry(entry, { term: c.term, nowMs: this.now() })
           .then(() => this.host.announce())
           .catch(err => this.host.logger.error({ err: String(err), id: c.id }, 'could not append a completion'))
       }
@@ -204,11 +232,11 @@ export class Coordinator {
         outcomes.push({ id: request.id, status: 'failed', error: message.slice(0, 500) })
       }
     }
-    // The records are acknowledged by a majority before any completion is written: a completion means the context
-    // is durable. And only a leader that still holds its lease (it heard from a majority within an election timeout,
+    // The records are acknowledged as every write of records is (`ackRequirement`) before any completion is written: a
+    // completion means the context is durable. And only a leader that still holds its lease (it heard from a majority within an election timeout,
     // so no other leader can have been elected) completes: an isolated leader leaves its work to the next one.
     try {
-      const acknowledged = await this.host.acknowledge(true)
+      const acknowledged = await this.host.acknowledge('records')
       const now = this.host.leadership()
       if (!now.hasLease || now.term !== term) throw unavailable(`no longer the leader of term ${term}, or it has lost its lease`)
       for (const outcome of outcomes) {
@@ -235,11 +263,10 @@ export class Coordinator {
     const event = this.requests.get(request.id)
     if (event === undefined || event.entry.type !== 'request') throw unavailable(`the files of request ${request.id} are not here`)
     const entry = event.entry
-    const payload = await this.host.peer.store.sealedPayload(event, this.host.peer.config.role, REQUEST_LEVEL)
+    const payload = await this.host.store.sealedPayload(event, this.host.role, REQUEST_LEVEL)
     const { dir, root, target } = unpackFiles(payload, this.requestsDir)
     try {
-      const report = await this.host.peer.generate({ path: target, root, project: entry.project, term, priority: entry.priority, ...(entry.roles !== undefined ? { roles: entry.roles } : {}), prune: entry.prune === true })
-      return { files: report.files, records: report.records, written: report.written, unchanged: report.unchanged, removed: report.removed, stale: report.stale, bytes: report.bytes, skipped: report.skipped.length, ms: report.ms }
+      return await this.host.generate({ path: target, root, project: entry.project, term, priority: entry.priority, ...(entry.roles !== undefined ? { roles: entry.roles } : {}), prune: entry.prune === true })
     } finally {
       removeTree(dir)
     }
@@ -251,20 +278,19 @@ export class Coordinator {
    */
   async accept (args: AcceptArgs): Promise<AcceptReport> {
     const { term, hasLease } = this.host.leadership()
-    if (!hasLease) throw unavailable('this peer is not the leader (or has not heard from a majority lately)')
-    if (!isPriority(args.priority)) throw badInput(`unknown priority "${String(args.priority)}"`)
+    if (!hasLease) throw notLeader('this peer is not the leader (or has not heard from a majority lately)')
     if (this.requests.has(args.id)) {
-      await this.host.acknowledge(true)
+      await this.host.acknowledge('request')
       return { id: args.id, duplicate: true, term }
     }
     const entry: Omit<RequestEntry, 'version' | 'envelope'> = {
       type: 'request', id: args.id, address: args.address, project: args.project, path: args.path, priority: args.priority,
       requester: args.requester, acceptedAt: this.now(), ...(args.roles !== undefined ? { roles: args.roles } : {}), ...(args.prune === true ? { prune: true } : {})
     }
-    await this.host.peer.store.appendQueueEntry(entry, {
-      term, nowMs: this.now(), payload: { plaintext: args.payload, level: REQUEST_LEVEL, recipients: this.host.peer.directory.names() }
+    await this.host.store.appendQueueEntry(entry, {
+      term, nowMs: this.now(), payload: { plaintext: args.payload, level: REQUEST_LEVEL, recipients: this.host.recipients() }
     })
-    await this.host.acknowledge(true)
+    await this.host.acknowledge('request')
     return { id: args.id, duplicate: false, term }
   }
 

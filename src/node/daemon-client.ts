@@ -5,7 +5,7 @@ import { ControlClient } from './control.js'
 import { readConfig, type PeerConfig } from './home.js'
 import type { DistributeReport, GenerateOptions, GenerateReport, StatusReport } from './local-peer.js'
 import type { DecideInput, DecisionView, HistoryReport, HopsReport } from '../temporal/decisions.js'
-import type { ElectStatus, PeerRow, QueueListRow, QueueStatus, SyncReport } from './cluster-node.js'
+import type { ElectStatus, PeerRow, QueueListRow, QueueStatus, SyncReport } from './cluster/index.js'
 
 export class DaemonClient {
   readonly config: PeerConfig

@@ -5,7 +5,7 @@
 import { existsSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs'
 import type { Server } from 'node:net'
 import { badUsage } from '../errors.js'
-import { ClusterNode } from './cluster-node.js'
+import { ClusterNode } from './cluster/index.js'
 import { ControlClient, requireString, startControlServer } from './control.js'
 import { homePaths, readConfig } from './home.js'
 import type { Logger } from './logger.js'

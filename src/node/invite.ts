@@ -3,6 +3,7 @@
  * sealed to it, and what it must know of the cluster), and the new peer makes its home from it with no network.
  * An invite is therefore a secret, like a private key: whoever holds it can join as that member until it expires.
  */
+import { systemClock } from '../clock.js'
 import { existsSync, readFileSync } from 'node:fs'
 import { generateIdentity, identityFromJSON, identityToJSON, signMessage, verifySignature, type NodeIdentityJSON } from '../crypto/identity.js'
 import { ensurePrivateDir } from '../crypto/atomic-file.js'
@@ -59,7 +60,7 @@ export async function createInvite (home: string, role: string, options: { ttlMs
   const keyring = await Keyring.load(home)
   if (keyring.nodeId !== config.cluster.adminKey) throw accessDenied('only the cluster\'s admin (the peer that created it) can invite: run `bzzz-ctx invite` on that peer')
   if (!keyring.hasRole(role)) throw accessDenied(`this peer holds no key for role "${role}" and cannot give it`)
-  const now = options.nowMs ?? Date.now()
+  const now = options.nowMs ?? systemClock.now()
   const ttl = options.ttlMs ?? DEFAULT_INVITE_TTL_MS
   const identity = generateIdentity()
   const certificate = issueCertificate(keyring.identity, { cluster: config.cluster.id, node: identity.nodeId, role, issuedAt: now, expiresAt: null })
@@ -132,7 +133,7 @@ export interface JoinReport {
 }
 
 /** Makes a home from an invite. */
-export async function redeemInvite (home: string, text: string, nowMs = Date.now()): Promise<JoinReport> {
+export async function redeemInvite (home: string, text: string, nowMs = systemClock.now()): Promise<JoinReport> {
   const body = decodeInvite(text, nowMs)
   if (homeExists(home)) throw badUsage(`a bzzz-ctx home already exists at ${home}: join into another with --home`)
   let identity

@@ -2,6 +2,7 @@
  * A peer working on its own home: the one-peer cluster in which this peer is the leader. It creates a home
  * (identity, role keys, config), generates and distributes context into its store, and retrieves it.
  */
+import { systemClock, type Clock } from '../clock.js'
 import { existsSync, readFileSync, statSync, type Stats } from 'node:fs'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { DEFAULT_ROLES, type RoleDefinition } from '../crypto/levels.js'
@@ -164,7 +165,11 @@ export class LocalPeer {
   private decisionIndex: DecisionIndex | null = null
   private readonly local: LocalSecret
 
-  private constructor (home: string, config: PeerConfig, keyring: Keyring, directory: RoleDirectory, local: LocalSecret, store: ContextStore) {
+  /** Stamps versions and decisions: the node's clock (the simulator's, in a simulation). */
+  readonly clock: Clock
+
+  private constructor (home: string, config: PeerConfig, keyring: Keyring, directory: RoleDirectory, local: LocalSecret, store: ContextStore, clock: Clock) {
+    this.clock = clock
     this.home = home
     this.config = config
     this.keyring = keyring
@@ -198,12 +203,12 @@ export class LocalPeer {
     const config: PeerConfig = {
       format: CONFIG_FORMAT,
       cluster: { name: options.cluster, id: clusterId, topic: randomBytes(32).toString('hex'), adminKey: keyring.nodeId },
-      certificate: issueCertificate(keyring.identity, { cluster: clusterId, node: keyring.nodeId, role: options.role, issuedAt: Date.now(), expiresAt: null }),
+      certificate: issueCertificate(keyring.identity, { cluster: clusterId, node: keyring.nodeId, role: options.role, issuedAt: systemClock.now(), expiresAt: null }),
       nodeId: keyring.nodeId,
       role: options.role,
       roles: directory.toJSON(),
       replicationFactor: options.replicationFactor ?? DEFAULT_REPLICATION_FACTOR,
-      createdAt: new Date().toISOString()
+      createdAt: new Date(systemClock.now()).toISOString()
     }
     if (project !== undefined) config.project = project
     await writeConfig(home, config)
@@ -214,7 +219,8 @@ export class LocalPeer {
     }
   }
 
-  static async open (home: string): Promise<LocalPeer> {
+  static async open (home: string, options: { clock?: Clock } = {}): Promise<LocalPeer> {
+    const clock = options.clock ?? systemClock
     const config = readConfig(home)
     const keyring = await Keyring.load(home)
     if (keyring.nodeId !== config.nodeId) throw corrupt(`the keys in ${homePaths(home).keys} belong to another node than the config in ${homePaths(home).config}: restore the matching files`)
@@ -225,8 +231,8 @@ export class LocalPeer {
       throw corrupt(`the roles in ${homePaths(home).config} are damaged (${(err as Error).message})`, err)
     }
     const local = LocalSecret.fromIdentity(keyring.identity)
-    const store = await ContextStore.open(homePaths(home).store, sectionCrypto(keyring, directory, local))
-    return new LocalPeer(home, config, keyring, directory, local, store)
+    const store = await ContextStore.open(homePaths(home).store, sectionCrypto(keyring, directory, local), clock)
+    return new LocalPeer(home, config, keyring, directory, local, store, clock)
   }
 
   async close (): Promise<void> {
@@ -373,7 +379,7 @@ export class LocalPeer {
     const gone = this.gone(analysis.records, path, root, project)
     const records = this.recordsToWrite(analysis.records, path !== root, rootAddress(project))
     const result = await this.store.write(records, {
-      term: options.term ?? this.leadership.term, recipients, nowMs: Date.now(), generated: true, ...(options.prune === true ? { remove: gone } : {})
+      term: options.term ?? this.leadership.term, recipients, nowMs: this.clock.now(), generated: true, ...(options.prune === true ? { remove: gone } : {})
     })
     if (this.keepWorkers) this.saveCacheSoon()
     else await this.saveAnalysisCache(cache)
@@ -416,7 +422,7 @@ export class LocalPeer {
     const roleNames = this.config.roles.map(role => role.name)
     const records: ContextRecord[] = values.map((v, i) => validateRecord(v, Array.isArray(value) ? `${source} [${i}]` : source, roleNames))
     const recipients = this.recipients(roles)
-    const result = await this.store.write(records, { term, recipients, nowMs: Date.now(), ...(decision !== undefined ? { decision } : {}) })
+    const result = await this.store.write(records, { term, recipients, nowMs: this.clock.now(), ...(decision !== undefined ? { decision } : {}) })
     return { address: records[0]!.address, records: records.length, roles: recipients, written: result.written, unchanged: result.unchanged, bytes: result.bytes }
   }
 
@@ -429,7 +435,7 @@ export class LocalPeer {
   /** Records a decision authored by this peer's role, after checking it against the graph (unknown ids, cycles). */
   async decide (input: DecideInput, term = this.leadership.term, author = this.config.role): Promise<DecisionView> {
     this.requireWriter('decide')
-    const { decision, rationale } = this.decisions.prepare(input, author, term, Date.now())
+    const { decision, rationale } = this.decisions.prepare(input, author, term, this.clock.now())
     const { term: _term, ...header } = decision
     await this.store.appendQueueEntry({ type: 'decision', ...header, address: decision.affects[0]! }, {
       term, nowMs: decision.at,

@@ -3,6 +3,7 @@
  * view, and the caches in front of them. Plaintext never reaches the disk: records are sealed before they are
  * appended, and opened only in memory for a role whose key this peer holds.
  */
+import { systemClock, type Clock } from '../clock.js'
 import { join } from 'node:path'
 import Corestore from 'corestore'
 import CoreStorage from 'hypercore-storage'
@@ -136,16 +137,17 @@ export class ContextStore {
   private readonly layers = new Lru<string, readonly ReadableLayer[]>(LAYER_CACHE_MAX)
   private readonly blocks = new Lru<string, LogEntry[]>(BLOCK_CACHE_MAX)
 
-  private constructor (dir: string, crypto: SectionCrypto) {
+  private constructor (dir: string, crypto: SectionCrypto, clock: Clock) {
     this.dir = dir
     this.crypto = crypto
     this.corestore = new Corestore(new CoreStorage(dir, { writeBufferSize: STORE_WRITE_BUFFER_BYTES }))
     this.log = this.corestore.get({ name: 'log' })
-    this.view = new ContextView(join(dir, 'view.checkpoint'))
+    this.view = new ContextView(join(dir, 'view.checkpoint'), clock.now)
   }
 
-  static async open (dir: string, crypto: SectionCrypto): Promise<ContextStore> {
-    const store = new ContextStore(dir, crypto)
+  /** `clock` times the view's checkpoints (the simulator passes its own). */
+  static async open (dir: string, crypto: SectionCrypto, clock: Clock = systemClock): Promise<ContextStore> {
+    const store = new ContextStore(dir, crypto, clock)
     try {
       await store.corestore.ready()
       await store.log.ready()

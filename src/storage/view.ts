@@ -5,6 +5,7 @@
  * damaged checkpoint costs a replay, never data. (A Hyperbee was used first: its per-put B-tree appends made applying
  * 10,000 entries take seconds.)
  */
+import { systemClock } from '../clock.js'
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { corrupt } from '../errors.js'
@@ -95,7 +96,8 @@ export class ContextView {
   /** Told of each such entry and version as it is applied. */
   readonly listeners = new Set<(event: QueueEvent | VersionLine) => void>()
 
-  constructor (private readonly checkpointFile: string) {}
+  /** `now` times the checkpoints: the node's clock (the simulator's, in a simulation). */
+  constructor (private readonly checkpointFile: string, private readonly now: () => number = systemClock.now) {}
 
   /** Loads the checkpoint; a missing or damaged one starts empty (the caller replays the logs). */
   async ready (): Promise<void> {
@@ -128,7 +130,7 @@ export class ContextView {
     this.checkpointing = this.checkpointing.then(async () => {
       if (!this.dirty || this.damaged) return
       this.dirty = false
-      this.lastCheckpoint = Date.now()
+      this.lastCheckpoint = this.now()
       const state = { hash: this.hash.toString('hex'), applied: Object.fromEntries(this.appliedLengths), queue: this.queue, ...(this.removedSlots > 0 ? { removed: this.removedSlots } : {}) }
       await writeFileAtomic(this.checkpointFile, encodeCheckpoint(state, this.slots, this.versionLines, this.base, !this.baseVersionsRead), 0o600)
     })
@@ -213,7 +215,7 @@ export class ContextView {
     }
     this.appliedLengths.set(writer, Math.max(this.appliedLengths.get(writer) ?? 0, last.seq + 1))
     this.dirty = true
-    if (Date.now() - this.lastCheckpoint >= CHECKPOINT_INTERVAL_MS) await this.checkpoint()
+    if (this.now() - this.lastCheckpoint >= CHECKPOINT_INTERVAL_MS) await this.checkpoint()
     return changed
   }
 

@@ -3,7 +3,7 @@
  * `recover`, crash-restart from what each peer persisted, and the election-safety checker run after every step.
  */
 
-import { Election, type ElectionEffect, type ElectionInput, type ElectionMessage, type ElectionOptions, type PersistedVote } from '../../src/election/index.js'
+import { Election, ELECTION_TIMEOUT_TICKS, type ElectionEffect, type ElectionInput, type ElectionMessage, type ElectionOptions, type PersistedVote } from '../../src/election/index.js'
 
 /** mulberry32: one seed, every random choice (the benchmarks' generator). */
 export { seededRandom as mulberry32 } from '../bench/stats.js'
@@ -47,7 +47,7 @@ export class Network {
       id,
       members: this.ids,
       random: mulberry32(this.options.seed * 7919 + this.ids.indexOf(id) * 104729 + this.restarts * 31),
-      electionTimeoutTicks: this.options.electionTimeoutTicks ?? 10,
+      electionTimeoutTicks: this.options.electionTimeoutTicks ?? ELECTION_TIMEOUT_TICKS,
       heartbeatTicks: this.options.heartbeatTicks ?? 2,
       preVote: this.options.preVote ?? true,
       checkQuorum: this.options.checkQuorum ?? true,

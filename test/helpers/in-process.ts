@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Test } from 'tap'
 import { startBootstrap } from '../../src/net/bootstrap.js'
-import { ClusterNode, agreedLeader } from '../../src/node/cluster-node.js'
+import { ClusterNode, agreedLeader } from '../../src/node/cluster/index.js'
 import { LocalPeer } from '../../src/node/local-peer.js'
 import { createInvite, redeemInvite } from '../../src/node/invite.js'
 import { silentLogger } from '../../src/node/logger.js'
@@ -20,7 +20,7 @@ export async function until (what: string, check: () => boolean, timeoutMs = 30_
   }
 }
 
-export { agreedLeader as agreed } from '../../src/node/cluster-node.js'
+export { agreedLeader as agreed } from '../../src/node/cluster/index.js'
 
 /** Starts the admin and one member per role, waits for a full mesh and an agreed leader. */
 export async function startNodes (t: Test, roles: readonly string[], options: { project: string, electionTimeoutMs?: number, noLeaderTimeoutMs?: number }): Promise<ClusterNode[]> {

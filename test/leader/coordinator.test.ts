@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path'
 import { LocalPeer } from '../../src/node/local-peer.js'
 import { Coordinator, packFiles } from '../../src/leader/coordinator.js'
+import { coordinatorHostOf } from '../../src/node/coordinator-host.js'
 import { silentLogger } from '../../src/node/logger.js'
 import { systemClock } from '../../src/node/environment.js'
 import { unavailable } from '../../src/errors.js'
@@ -26,14 +27,14 @@ t.test('a batch not acknowledged while the lease is lost runs again when it is b
   let acknowledgements = 0
   let failures = 0
   const coordinator = new Coordinator({
-    peer,
+    ...coordinatorHostOf(peer),
     logger: silentLogger(),
     clock: systemClock,
     leadership: () => ({ ...state }),
-    acknowledge: async (quorum?: boolean) => {
+    acknowledge: async (kind: string) => {
       acknowledgements++
       // The first batch acknowledgement times out while the leader cannot hear a majority.
-      if (quorum === true && state.hasLease === false) { failures++; throw unavailable('not acknowledged') }
+      if (kind === 'records' && state.hasLease === false) { failures++; throw unavailable('not acknowledged') }
       return { holders: 1, required: 1 }
     },
     announce: () => {}
@@ -70,7 +71,7 @@ t.test('a request\'s files are unpacked in the leader\'s home, removed when it i
   writeFileSync(join(tree, 'a.py'), 'def a():\n    return 1\n')
   const unpacked: string[][] = []
   const coordinator = new Coordinator({
-    peer,
+    ...coordinatorHostOf(peer),
     logger: silentLogger(),
     clock: systemClock,
     leadership: () => ({ term: 1, isLeader: true, hasLease: true }),

@@ -2,7 +2,7 @@
 import t, { type Test } from 'tap'
 import { join } from 'node:path'
 import { startBootstrap } from '../../src/net/bootstrap.js'
-import { ClusterNode } from '../../src/node/cluster-node.js'
+import { ClusterNode } from '../../src/node/cluster/index.js'
 import { LocalPeer } from '../../src/node/local-peer.js'
 import { createInvite, redeemInvite } from '../../src/node/invite.js'
 import { silentLogger } from '../../src/node/logger.js'

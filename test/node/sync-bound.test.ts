@@ -2,7 +2,7 @@
 // and nothing is lost: once the download goes on, the peer catches up. Real nodes on a loopback DHT.
 import t from 'tap'
 import { agreed, startNodes, until } from '../helpers/in-process.js'
-import type { ClusterNode } from '../../src/node/cluster-node.js'
+import type { ClusterNode } from '../../src/node/cluster/index.js'
 
 /** The length this node holds of a writer's log. */
 const held = (node: ClusterNode, writer: string): number => node.peer.store.heads().find(h => h.writer === writer)?.length ?? 0

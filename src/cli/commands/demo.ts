@@ -15,7 +15,7 @@ import { INSIGHT_LEVEL_BY_ROLE, type AccessLevel } from '../../crypto/levels.js'
 import { DEFAULT_FIELD_LEVELS } from '../../context/record.js'
 import { unavailable } from '../../errors.js'
 import { temporaryHomes } from '../temporary-homes.js'
-import type { ClusterNode as ClusterNodeType } from '../../node/cluster-node.js'
+import type { ClusterNode as ClusterNodeType } from '../../node/cluster/index.js'
 
 export const DEMO_PROJECT = 'mixed'
 export const DEMO_FILE = 'src/server/handlers/auth.py'
@@ -93,7 +93,7 @@ async function localDemo (ctx: CommandContext, dir: string, repo: string): Promi
 async function clusterDemo (ctx: CommandContext, dir: string, repo: string): Promise<void> {
   const { LocalPeer } = await import('../../node/local-peer.js')
   const { createInvite, redeemInvite } = await import('../../node/invite.js')
-  const { ClusterNode, agreedLeader } = await import('../../node/cluster-node.js')
+  const { ClusterNode, agreedLeader } = await import('../../node/cluster/index.js')
   const { startBootstrap } = await import('../../net/bootstrap.js')
   const { silentLogger } = await import('../../node/logger.js')
   note(ctx, '1. A private DHT on 127.0.0.1 (two bootstrap nodes) and three peers: an admin, a developer and a security engineer.')

@@ -5,7 +5,7 @@ import type { CommandContext } from '../io.js'
 import { emit, useColor } from '../io.js'
 import { withDaemon } from '../peer-session.js'
 import { table } from '../render.js'
-import type { ElectStatus } from '../../node/cluster-node.js'
+import type { ElectStatus } from '../../node/cluster/index.js'
 import { majorityOf } from '../../election/election.js'
 
 function short (id: string | null): string {

@@ -1,0 +1,286 @@
+/**
+ * The election core's one driver: it feeds the core ticks, messages, rosters and commands, and carries out its effects
+ * in order (save the vote, then act, then send). It adopts newer signed rosters, answers campaign and resign, reports
+ * the election's status, and says whether this leader holds its lease.
+ */
+import { join } from 'node:path'
+import {
+  Election, ELECTION_TIMEOUT_TICKS, HEARTBEAT_TICKS, majorityOf,
+  type ElectionEffect, type ElectionInput, type ElectionMessage, type ElectionState
+} from '../../election/election.js'
+import type { ElectionWireMessage } from '../../net/messages.js'
+import { badUsage, corrupt, unavailable } from '../../errors.js'
+import type { Clock } from '../../clock.js'
+import type { Logger } from '../logger.js'
+import { loadRoster, readRoster, rosterMembers, rosterProblem, writeRoster, type SignedRoster } from '../roster.js'
+import { readVote, saveVote } from './vote-file.js'
+import type { ElectStatus, MemberDirectory, NodeCounters } from './types.js'
+
+export interface ElectionDriverHost {
+  nodeId: string
+  home: string
+  clusterId: string
+  adminKey: string
+  clock: Clock
+  logger: Logger
+  counters: NodeCounters
+  members: MemberDirectory
+  /** The election timeout in ms: ELECTION_TIMEOUT_TICKS ticks of the core. */
+  electionTimeoutMs: number
+  /** False: this peer votes but never stands. */
+  canCampaign: boolean
+  /** The election's random source. */
+  random: () => number
+  /** The deliberate fault of the simulator's proof: grant a second candidate of a term a vote too. */
+  doubleVote: boolean
+  isClosing: () => boolean
+  /** The role a member had when this peer last met it, for one not connected now. */
+  knownRole: (node: string) => string | null | undefined
+  /** Told of every change of this node's election state, as it happens. */
+  onElection?: (event: { term: number, state: ElectionState, leader: string | null }) => void
+  /** This peer started or stopped leading (told of changes only: a repeat would start the queue's work again). */
+  onLeadership: (isLeader: boolean, term: number) => void
+  /** The leader this peer follows changed. */
+  onLeaderChanged: (leader: string | null) => void
+}
+
+export class ElectionDriver {
+  readonly election: Election
+  private roster: SignedRoster | null
+  private fed = { isLeader: false, term: -1 }
+  private readonly leaderWaiters = new Set<() => void>()
+
+  constructor (private readonly host: ElectionDriverHost) {
+    const expect = { cluster: host.clusterId, adminKey: host.adminKey }
+    // Votes are counted out of the roster: a member that counted out of a damaged or missing one (the admin and itself)
+    // could win an election with two votes while the others count out of all the members. So it does not start.
+    this.roster = loadRoster(host.home, expect)
+    if (this.roster === null && host.nodeId !== host.adminKey) {
+      throw corrupt(`this member's roster (${join(host.home, 'roster.json')}) is missing: the invite gave it one. Restore it from a backup, or copy roster.json from another member's home (the admin signed it)`)
+    }
+    const persisted = readVote(host.home)
+    this.election = new Election({
+      id: host.nodeId,
+      members: rosterMembers(this.roster, host.adminKey, host.nodeId),
+      electionTimeoutTicks: ELECTION_TIMEOUT_TICKS,
+      heartbeatTicks: HEARTBEAT_TICKS,
+      random: host.random,
+      canCampaign: host.canCampaign,
+      ...(persisted !== null ? { persisted } : {})
+    })
+  }
+
+  /** How often the core is ticked. */
+  get tickMs (): number {
+    return this.host.electionTimeoutMs / ELECTION_TIMEOUT_TICKS
+  }
+
+  /** The signed roster this peer holds, if any; it goes to every member that connects. */
+  get currentRoster (): SignedRoster | null {
+    return this.roster
+  }
+
+  /** True while this peer still leads in `term`, as the queue was last told. */
+  leadsIn (term: number): boolean {
+    return this.fed.isLeader && this.fed.term === term
+  }
+
+  tick (): void {
+    this.step({ type: 'tick' })
+  }
+
+  message (from: string, message: ElectionWireMessage): void {
+    this.step({ type: 'message', from, message: fromWire(message) })
+  }
+
+  /** `invite` re-signs the roster in the admin's home while its daemon runs: pick it up. */
+  pickUpSavedRoster (): void {
+    const saved = readRoster(this.host.home, { cluster: this.host.clusterId, adminKey: this.host.adminKey })
+    if (saved !== null) this.adopt(saved)
+  }
+
+  /** A roster a member sent: adopted when it is valid and newer. */
+  rosterFrom (remote: string, text: string): void {
+    let value: unknown
+    try { value = JSON.parse(text) } catch { return }
+    const problem = rosterProblem(value, { cluster: this.host.clusterId, adminKey: this.host.adminKey })
+    if (problem !== null) { this.host.logger.warn({ peer: remote.slice(0, 12), problem }, 'ignored a bad roster'); return }
+    this.adopt(value as SignedRoster)
+  }
+
+  /** A newer roster replaces ours: saved, given to the election, passed on to every connected member. */
+  private adopt (roster: SignedRoster): void {
+    const { host } = this
+    if (this.roster !== null && roster.version <= this.roster.version) return
+    this.roster = roster
+    writeRoster(host.home, roster).catch(err => host.logger.warn({ err: String(err) }, 'could not save the roster'))
+    host.logger.info({ version: roster.version, members: roster.members.length }, 'adopted a newer member roster')
+    this.step({ type: 'roster', members: roster.members })
+    for (const member of host.members.values()) member.channel.send({ type: 'roster', roster: JSON.stringify(roster) })
+  }
+
+  /** Feeds the election core and carries out its effects in order: save the vote, then act, then send. */
+  private step (input: ElectionInput): void {
+    const { host, election } = this
+    const before = election.leader
+    if (host.doubleVote && input.type === 'message' && input.message.type === 'vote' &&
+        input.message.term === election.term && election.votedFor !== null && election.votedFor !== input.from) {
+      // The deliberate fault, on the wire and not in the core: grant a second candidate of this term a vote too.
+      host.members.get(input.from)?.channel.send(toWire({ type: 'vote-response', term: input.message.term, granted: true }))
+      return
+    }
+    let effects: ElectionEffect[]
+    try {
+      effects = election.step(input)
+    } catch (err) {
+      host.logger.error({ err: String(err) }, 'the election refused an input')
+      return
+    }
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'persist':
+          saveVote(host.home, { term: effect.term, votedFor: effect.votedFor })
+          break
+        case 'state':
+          if (effect.state === 'candidate') host.counters.elections++
+          host.logger.info({ state: effect.state, term: election.term }, 'election state')
+          break
+        case 'leader':
+          host.logger.info({ term: effect.term, leader: effect.leader?.slice(0, 12) ?? null }, effect.leader === host.nodeId ? 'this peer leads' : 'leader changed')
+          break
+        case 'send':
+          host.members.get(effect.to)?.channel.send(toWire(effect.message))
+          break
+      }
+    }
+    if (!effects.some(e => e.type === 'leader' || e.type === 'state')) return
+    host.onElection?.({ term: election.term, state: election.state, leader: election.leader })
+    const isLeader = election.state === 'leader'
+    if (isLeader !== this.fed.isLeader || election.term !== this.fed.term) {
+      this.fed = { isLeader, term: election.term }
+      host.onLeadership(isLeader, election.term)
+    }
+    if (election.leader !== before) host.onLeaderChanged(election.leader)
+    if (election.leader !== null) this.wakeLeaderWaiters()
+  }
+
+  /** Wakes every wait for a leader (one is known now, or the node closes). */
+  wakeLeaderWaiters (): void {
+    for (const wake of [...this.leaderWaiters]) wake()
+  }
+
+  /** Resolves when a leader is known (or the deadline passes, or the node closes). */
+  async leaderKnown (deadline: number): Promise<void> {
+    const { clock } = this.host
+    if (this.election.leader !== null || this.host.isClosing()) return
+    await new Promise<void>(resolve => {
+      const done = (): void => { clock.clearTimeout(timer); this.leaderWaiters.delete(done); resolve() }
+      const timer = clock.setTimeout(done, Math.max(0, deadline - clock.now()))
+      this.leaderWaiters.add(done)
+    })
+  }
+
+  /** A majority of the roster's voters. */
+  majority (): number {
+    return majorityOf(this.election.members.length)
+  }
+
+  /** Why no leader can be elected, as far as this peer sees: the voters it reaches against the majority needed. */
+  quorumText (): string {
+    const voters = this.election.members
+    const reached = voters.filter(id => id === this.host.nodeId || this.host.members.has(id)).length
+    return `this peer reaches ${reached} of the roster's ${voters.length} voters (itself included) and electing a leader needs ${this.majority()}; start the others' daemons, or see \`bzzz-ctx elect\``
+  }
+
+  /**
+   * True while this peer leads and has heard from a majority of the roster within an election timeout: the lease
+   * CheckQuorum also uses. While it holds, the followers refuse to elect anyone else (PreVote and CheckQuorum).
+   */
+  hasLease (): boolean {
+    if (this.election.state !== 'leader') return false
+    const members = this.election.members
+    let heard = members.includes(this.host.nodeId) ? 1 : 0
+    for (const member of members) {
+      if (member === this.host.nodeId) continue
+      const ticks = this.election.lastContact(member)
+      if (ticks !== null && ticks < ELECTION_TIMEOUT_TICKS) heard++
+    }
+    return heard >= this.majority()
+  }
+
+  /** The election as this peer sees it. */
+  status (): ElectStatus {
+    const { host, election } = this
+    const now = host.clock.now()
+    const ids = new Set([...election.members, ...[...host.members.values()].map(m => m.node)])
+    ids.delete(host.nodeId)
+    const phase = election.state
+    return {
+      term: election.term,
+      state: phase === 'pre-candidate' ? 'candidate' : phase,
+      phase,
+      leader: election.leader,
+      votedFor: election.votedFor,
+      canCampaign: host.canCampaign,
+      electionTimeoutMs: host.electionTimeoutMs,
+      roster: { version: this.roster?.version ?? null, members: election.members.length },
+      peers: [...ids].sort().map(id => {
+        // A connected member by its last message of any kind (election messages are among them; followers exchange
+        // only heads); one that is gone by the election's count, which remembers it.
+        const member = host.members.get(id)
+        const ticks = election.lastContact(id)
+        const lastContactMs = member !== undefined ? Math.max(0, now - member.lastHeardAt) : ticks === null ? null : Math.round(ticks * this.tickMs)
+        return { id, role: member?.role ?? host.knownRole(id) ?? null, connected: member !== undefined, voter: election.members.includes(id), lastContactMs }
+      })
+    }
+  }
+
+  /** Starts an election now (through PreVote), and reports once it is decided or after a few timeouts. */
+  async campaign (): Promise<ElectStatus> {
+    if (!this.host.canCampaign) throw badUsage('this peer does not campaign (its role may not read source, or it was started with --no-campaign)')
+    if (this.election.state === 'leader') return this.status()
+    this.step({ type: 'campaign' })
+    await this.settled(() => this.election.state === 'leader' || (this.election.state === 'follower' && this.election.leader !== null))
+    // Another peer's win is an answer (the status says who leads); no leader at all is what UNAVAILABLE means.
+    const status = this.status()
+    if (status.state !== 'leader' && status.leader === null) throw unavailable(`the campaign elected no leader: ${this.quorumText()}`)
+    return status
+  }
+
+  /** Hands leadership to the most up-to-date follower that can campaign, and reports once a new leader is known. */
+  async resign (): Promise<ElectStatus> {
+    const { election } = this
+    if (election.state !== 'leader') throw badUsage(`this peer does not lead${election.leader !== null ? ` (${election.leader.slice(0, 12)} does)` : ''}: run \`elect resign\` on the leader`)
+    const term = election.term
+    this.step({ type: 'resign' })
+    await this.settled(() => election.leader !== null && election.term > term)
+    return this.status()
+  }
+
+  /** Waits until `done`, at most five election timeouts. */
+  private async settled (done: () => boolean): Promise<void> {
+    const { clock } = this.host
+    const deadline = clock.now() + 5 * this.host.electionTimeoutMs
+    while (!done() && !this.host.isClosing() && clock.now() < deadline) await clock.sleep(this.tickMs)
+  }
+}
+
+function toWire (message: ElectionMessage): ElectionWireMessage {
+  switch (message.type) {
+    case 'pre-vote-response':
+    case 'vote-response': return { type: 'election', kind: message.type, term: message.term, flag: message.granted }
+    case 'vote': return { type: 'election', kind: 'vote', term: message.term, flag: message.transfer === true }
+    case 'heartbeat-response': return { type: 'election', kind: 'heartbeat-response', term: message.term, flag: message.canCampaign }
+    default: return { type: 'election', kind: message.type, term: message.term, flag: false }
+  }
+}
+
+function fromWire (message: ElectionWireMessage): ElectionMessage {
+  switch (message.kind) {
+    case 'pre-vote-response':
+    case 'vote-response': return { type: message.kind, term: message.term, granted: message.flag }
+    case 'vote': return message.flag ? { type: 'vote', term: message.term, transfer: true } : { type: 'vote', term: message.term }
+    case 'heartbeat-response': return { type: 'heartbeat-response', term: message.term, canCampaign: message.flag }
+    default: return { type: message.kind, term: message.term }
+  }
+}

@@ -1,0 +1,450 @@
+/**
+ * A peer in its cluster: the local peer (home, keys, store) on a transport (Hyperswarm in the daemon, the in-memory
+ * network in the simulator) and a clock (the wall clock, or the simulator's). This file is the only one that knows
+ * every part: the members (hello and certificates), the duplicate-identity guard, the election driver, replication
+ * (gossip and acknowledgements), calls to the leader, the leader's operations, and the coordinator of the queue.
+ */
+import { availableParallelism } from 'node:os'
+import { relative } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { BzzzError, badInput, isBzzzError } from '../../errors.js'
+import { ELECTION_TIMEOUT_TICKS, type Election, type ElectionState } from '../../election/election.js'
+import type { Leadership } from '../../leader/leadership.js'
+import { Coordinator, packFiles } from '../../leader/coordinator.js'
+import type { WireMessage } from '../../net/messages.js'
+import { covers } from '../../crypto/levels.js'
+import { addressFor } from '../../ucxl/address.js'
+import { DEFAULT_RESOLVE_DEPTH } from '../../context/resolve.js'
+import type { Retrieved } from '../../storage/context-store.js'
+import { newDecisionId, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../../temporal/decisions.js'
+import { systemClock, type Clock, type TimerHandle } from '../../clock.js'
+import { hyperswarmTransport, type Transport } from '../environment.js'
+import { LocalPeer, type DistributeReport, type GenerateOptions, type GenerateReport, type StatusReport } from '../local-peer.js'
+import { DEFAULT_ELECTION_TIMEOUT_MS, roleEntry } from '../home.js'
+import { coordinatorHostOf } from '../coordinator-host.js'
+import type { Logger } from '../logger.js'
+import { KnownMembers } from './known-members.js'
+import { Members } from './members.js'
+import { InstanceGuard } from './instance-guard.js'
+import { ElectionDriver } from './election-driver.js'
+import { Replication, ACK_TIMEOUT_MS, GOSSIP_TICK_MS } from './replication.js'
+import { LeaderCalls, NO_LEADER_TIMEOUT_MS } from './leader-calls.js'
+import { LeaderOps } from './leader-ops.js'
+import { newCounters, type ElectStatus, type Member, type PeerRow, type QueueListRow, type QueueStatus, type SyncReport } from './types.js'
+
+export type { ElectStatus, PeerRow, QueueListRow, QueueStatus, SyncReport } from './types.js'
+export { GOSSIP_TICK_MS } from './replication.js'
+
+/** The default election timeout: a follower that hears no leader for this long (plus a random part) campaigns. */
+export { DEFAULT_ELECTION_TIMEOUT_MS }
+/** How long `generate` waits for its request to complete. */
+export const COMPLETION_TIMEOUT_MS = 10 * 60_000
+/** How long `retrieve` of an address not here yet waits for the logs its peers announced. */
+export const RETRIEVE_CATCH_UP_SECONDS = 5
+/** A new leader pulls from its peers for at least this long (or two election timeouts) before it runs the queue. */
+export const LEADER_CATCH_UP_MIN_MS = 1_000
+
+export interface ClusterNodeOptions {
+  home: string
+  /** HyperDHT bootstrap nodes; undefined for the public DHT. */
+  bootstrap?: Array<{ host: string, port: number }>
+  /** Bind the DHT to this host (127.0.0.1 in tests). */
+  host?: string
+  logger: Logger
+  /** How long a write waits for its acknowledgement (default ACK_TIMEOUT_MS). */
+  ackTimeoutMs?: number
+  /** How long a call that needs the leader waits while none is known (default NO_LEADER_TIMEOUT_MS, or ten election timeouts). */
+  noLeaderTimeoutMs?: number
+  /** The election timeout in ms (default DEFAULT_ELECTION_TIMEOUT_MS). */
+  electionTimeoutMs?: number
+  /** False: this peer votes but never stands. Default: true when its role may read source (clearance internal). */
+  campaign?: boolean
+  /** Generation requests run at once (default: cores). */
+  concurrency?: number
+  /** How this node meets peers, given its key pair (default: Hyperswarm on the DHT given by bootstrap and host). */
+  transport?: (keyPair: { publicKey: Buffer, secretKey: Buffer }) => Transport
+  /** Time (default: the wall clock). */
+  clock?: Clock
+  /** The election's random source (default Math.random). */
+  random?: () => number
+  /** Told of every change of this node's election state, as it happens. */
+  onElection?: (event: { term: number, state: ElectionState, leader: string | null }) => void
+  /**
+   * Deliberate faults, for the simulator's proof that its checkers catch them; never set otherwise. doubleVote: grant
+   * every vote, even a second one in a term. ackBeforeReplicate: call writes acknowledged at once, before peers are told of them.
+   * forgetQueue: a new leader drops the requests accepted before its term.
+   */
+  faults?: { doubleVote?: boolean, ackBeforeReplicate?: boolean, forgetQueue?: boolean }
+  /**
+   * Told when this node stops taking part because a peer found another process using its identity (see the
+   * instance guard); the node has already left the swarm. The daemon stops on it.
+   */
+  onHalt?: (reason: string) => void
+}
+
+export class ClusterNode {
+  readonly peer: LocalPeer
+  readonly clock: Clock
+  readonly counters = newCounters()
+  readonly election: Election
+  readonly coordinator: Coordinator
+  private readonly logger: Logger
+  private readonly electionTimeoutMs: number
+  private readonly transport: Transport
+  private readonly known: KnownMembers
+  private readonly members: Members
+  private readonly guard: InstanceGuard
+  private readonly elections: ElectionDriver
+  private readonly replication: Replication
+  private readonly calls: LeaderCalls
+  private readonly ops: LeaderOps
+  private readonly timers: TimerHandle[] = []
+  private closing = false
+
+  private constructor (peer: LocalPeer, options: ClusterNodeOptions) {
+    const { config } = peer
+    const clock = this.clock = options.clock ?? systemClock
+    const logger = this.logger = options.logger
+    const counters = this.counters
+    const nodeId = config.nodeId
+    const isClosing = (): boolean => this.closing
+    this.peer = peer
+    this.electionTimeoutMs = options.electionTimeoutMs ?? DEFAULT_ELECTION_TIMEOUT_MS
+    if (!Number.isInteger(this.electionTimeoutMs) || this.electionTimeoutMs < ELECTION_TIMEOUT_TICKS) throw badInput(`the election timeout must be a whole number of ms, at least ${ELECTION_TIMEOUT_TICKS}`)
+    this.known = new KnownMembers(peer.home, err => logger.warn({ err: String(err) }, 'could not remember a member'))
+    this.members = new Members({
+      nodeId, clusterId: config.cluster.id, adminKey: config.cluster.adminKey, certificate: JSON.stringify(config.certificate),
+      clock, logger, counters,
+      onMember: member => this.onMember(member),
+      onGone: node => this.onMemberGone(node),
+      onMessage: (node, message) => this.onMessage(node, message)
+    })
+    const members = this.members
+    this.guard = new InstanceGuard({
+      clock, logger, counters, members,
+      ask: async (member, op, args, deadline) => await this.calls.ask(member, op, args, deadline),
+      leave: () => { this.transport.destroy().catch(() => {}) },
+      ...(options.onHalt !== undefined ? { onHalt: options.onHalt } : {})
+    })
+    this.elections = new ElectionDriver({
+      nodeId, home: peer.home, clusterId: config.cluster.id, adminKey: config.cluster.adminKey, clock, logger, counters, members,
+      electionTimeoutMs: this.electionTimeoutMs,
+      canCampaign: options.campaign ?? covers(roleEntry(config, config.role).clearance, 'internal'),
+      random: options.random ?? Math.random,
+      doubleVote: options.faults?.doubleVote === true,
+      isClosing,
+      knownRole: node => this.known.role(node),
+      ...(options.onElection !== undefined ? { onElection: options.onElection } : {}),
+      onLeadership: (isLeader, term) => {
+        if (isLeader) void this.leadAfterCatchingUp(term)
+        else this.coordinator.leadership(false, term)
+      },
+      onLeaderChanged: leader => this.calls.leaderChanged(leader)
+    })
+    this.election = this.elections.election
+    this.replication = new Replication({
+      nodeId, store: peer.store, members, clock, logger,
+      replicationFactor: config.replicationFactor,
+      ackTimeoutMs: options.ackTimeoutMs ?? ACK_TIMEOUT_MS,
+      majority: () => this.elections.majority(),
+      hasOtherMembers: () => this.election.members.some(id => id !== nodeId),
+      isClosing,
+      ackBeforeReplicate: options.faults?.ackBeforeReplicate === true
+    })
+    this.calls = new LeaderCalls({
+      nodeId, clock, counters, members,
+      noLeaderTimeoutMs: options.noLeaderTimeoutMs ?? Math.max(NO_LEADER_TIMEOUT_MS, 10 * this.electionTimeoutMs),
+      leader: () => this.election.leader,
+      isLeader: () => this.election.state === 'leader',
+      leaderKnown: async deadline => await this.elections.leaderKnown(deadline),
+      quorumText: () => this.elections.quorumText(),
+      isClosing,
+      serveHere: async (op, args) => await this.ops.serveOnce(op, args)
+    })
+    this.coordinator = new Coordinator({
+      ...coordinatorHostOf(peer),
+      logger,
+      clock,
+      leadership: () => ({ term: this.election.term, isLeader: this.election.state === 'leader', hasLease: this.elections.hasLease() }),
+      acknowledge: async kind => await this.replication.acknowledge(kind),
+      announce: () => this.replication.announce()
+    }, { concurrency: options.concurrency ?? availableParallelism(), forgetInherited: options.faults?.forgetQueue === true })
+    this.ops = new LeaderOps({
+      nodeId, role: config.role, counters, members, logger,
+      isLeader: () => this.election.state === 'leader',
+      hasLease: () => this.elections.hasLease(),
+      term: () => this.election.term,
+      peer,
+      accept: async args => await this.coordinator.accept(args),
+      acknowledge: async () => await this.replication.acknowledge('records'),
+      instance: () => this.guard.instance,
+      duplicate: (reason, by) => this.guard.halt(reason, by)
+    })
+    const identity = peer.keyring.identity
+    const keyPair = { publicKey: identity.sign.publicKey, secretKey: identity.sign.secretKey }
+    this.transport = options.transport?.(keyPair) ?? hyperswarmTransport({
+      keyPair,
+      ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}),
+      ...(options.host !== undefined ? { host: options.host } : {})
+    })
+  }
+
+  static async start (options: ClusterNodeOptions): Promise<ClusterNode> {
+    const peer = await LocalPeer.open(options.home, { clock: options.clock ?? systemClock })
+    peer.keepWorkers = true
+    peer.inCluster = true
+    let node: ClusterNode
+    try {
+      node = new ClusterNode(peer, options)
+    } catch (err) {
+      await peer.close()
+      throw err
+    }
+    try {
+      await node.join()
+    } catch (err) {
+      await node.close()
+      throw err
+    }
+    return node
+  }
+
+  get nodeId (): string {
+    return this.peer.config.nodeId
+  }
+
+  /** This process's run of the node: another process with the same identity (an invite redeemed twice) has another. */
+  get instance (): string {
+    return this.guard.instance
+  }
+
+  get leadership (): Leadership {
+    return { term: this.election.term, leader: this.election.leader, isLeader: this.election.state === 'leader' }
+  }
+
+  private async join (): Promise<void> {
+    this.replication.start()
+    const topic = Buffer.from(this.peer.config.cluster.topic, 'hex')
+    // Members we know by key are dialled directly: the admin, and every member met before.
+    const known = [...new Set([this.peer.config.cluster.adminKey, ...this.known.ids()])].filter(m => m !== this.nodeId)
+    await this.transport.join({
+      topic,
+      known,
+      isConnected: peer => this.members.has(peer),
+      onConnection: connection => this.members.onConnection(connection)
+    })
+    this.timers.push(this.clock.setInterval(() => {
+      if (this.closing) return
+      this.replication.tick()
+      this.elections.pickUpSavedRoster()
+    }, GOSSIP_TICK_MS))
+    this.timers.push(this.clock.setInterval(() => { if (!this.closing) this.elections.tick() }, this.elections.tickMs))
+    this.coordinator.start()
+    this.logger.info({ node: this.nodeId, topic: this.peer.config.cluster.topic.slice(0, 8) }, 'joined the cluster topic')
+  }
+
+  async close (): Promise<void> {
+    if (this.closing) return
+    this.closing = true
+    for (const timer of this.timers) this.clock.clearInterval(timer)
+    this.coordinator.stop()
+    this.calls.stop()
+    this.elections.wakeLeaderWaiters()
+    await this.transport.destroy().catch(() => {})
+    await this.known.flushed()
+    await this.peer.close()
+  }
+
+  /** Cuts this node off from `peers`: their connections are destroyed and new ones refused, until `unblock`. */
+  block (peers: readonly string[]): void {
+    const others = peers.filter(peer => peer !== this.nodeId)
+    this.members.block(others)
+    this.transport.block(others)
+  }
+
+  /** Heals what `block` cut: the peers are dialled again. */
+  unblock (): void {
+    this.members.unblock()
+    this.transport.unblock()
+  }
+
+  private onMember (member: Member): void {
+    this.known.remember(member.node, member.role)
+    this.peer.store.replicate(member.connection)
+    this.logger.info({ peer: member.node.slice(0, 12), role: member.role }, 'member connected')
+    const roster = this.elections.currentRoster
+    if (roster !== null) member.channel.send({ type: 'roster', roster: JSON.stringify(roster) })
+    this.replication.connected(member.node)
+    this.guard.confirm(member.node, member.channel).catch(err => this.logger.warn({ err: String(err) }, 'could not ask a member for its instance'))
+  }
+
+  private onMemberGone (node: string): void {
+    this.calls.memberGone(node)
+    this.replication.disconnected(node)
+    this.logger.info({ peer: node.slice(0, 12) }, 'member disconnected')
+  }
+
+  private onMessage (remote: string, message: WireMessage): void {
+    switch (message.type) {
+      case 'heads':
+        this.replication.heads(remote, message.heads)
+        break
+      case 'request':
+        this.ops.serveRequest(remote, message).catch(err => this.logger.error({ err }, 'serving a request failed'))
+        break
+      case 'response':
+        this.calls.response(message)
+        break
+      case 'election':
+        this.elections.message(remote, message)
+        break
+      case 'roster':
+        this.elections.rosterFrom(remote, message.roster)
+        break
+      case 'hello':
+        break
+    }
+  }
+
+  /**
+   * Asks the leader to generate: the files travel in the request (no shared checkout is needed), the leader appends
+   * the request to its log and says it is accepted once peers hold it, and the report comes back with its
+   * completion entry, from whichever leader finished it. `noWait` returns once the request is accepted.
+   */
+  async generate (options: GenerateOptions & { noWait?: boolean }): Promise<GenerateReport & { request: { id: string, state: string, term: number, duplicate?: boolean }, acknowledged?: unknown }> {
+    const started = performance.now()
+    const { path, root, project } = this.peer.target(options)
+    const rel = relative(root, path)
+    const roles = options.roles === undefined || options.roles.length === 0 ? undefined : this.peer.recipients(options.roles)
+    const packed = await packFiles(root, path)
+    const id = randomBytes(12).toString('base64url')
+    const priority = options.priority ?? 'normal'
+    const accepted = await this.calls.call('enqueue', {
+      id, address: addressFor(project, rel.split('\\').join('/') || '.'), project, path: rel || '.', priority,
+      ...(roles !== undefined ? { roles } : {}), ...(options.prune === true ? { prune: true } : {}), payload: packed.payload.toString('base64')
+    }) as { id: string, term: number, duplicate: boolean }
+    const base = {
+      project, root, path: rel || '.', priority, roles: roles ?? this.peer.directory.names(), skipped: packed.skipped,
+      files: 0, cached: 0, records: 0, written: 0, unchanged: 0, removed: 0, stale: 0, bytes: 0
+    }
+    if (options.noWait === true) {
+      return { ...base, ms: Math.round(performance.now() - started), request: { id, state: 'queued', term: accepted.term, duplicate: accepted.duplicate } }
+    }
+    const completion = await this.coordinator.completion(id, COMPLETION_TIMEOUT_MS)
+    if (completion.status === 'failed') throw new BzzzError('FAILURE', `the leader could not generate ${options.path}: ${completion.error ?? 'no reason given'}`)
+    const report = completion.report
+    return {
+      ...base, files: report?.files ?? 0, records: report?.records ?? 0, written: report?.written ?? 0, unchanged: report?.unchanged ?? 0,
+      removed: report?.removed ?? 0, stale: report?.stale ?? 0, bytes: report?.bytes ?? 0, ms: Math.round(performance.now() - started),
+      request: { id, state: completion.status, term: completion.version.term, ...(completion.by !== undefined ? { supersededBy: completion.by } : {}) },
+      ...(report?.acknowledged !== undefined ? { acknowledged: report.acknowledged } : {})
+    }
+  }
+
+  async distribute (value: unknown, roles: readonly string[] | undefined, source: string, decision?: string): Promise<DistributeReport & { acknowledged?: { holders: number, required: number } }> {
+    return await this.calls.call('distribute', { record: value, ...(roles !== undefined ? { roles } : {}), source, ...(decision !== undefined ? { decision } : {}) }) as DistributeReport
+  }
+
+  /** Records a decision through the leader (which checks it against its graph), acknowledged like a write. */
+  async decide (input: DecideInput): Promise<DecisionView> {
+    // The id travels with the request: resent to the next leader during a failover, it is the same decision.
+    return await this.calls.call('decide', { input: { ...input, id: input.id ?? newDecisionId() } }) as DecisionView
+  }
+
+  async history (address: string, role: string): Promise<HistoryReport> {
+    return await this.peer.history(address, role)
+  }
+
+  async hops (target: string, role: string, max?: number): Promise<HopsReport> {
+    return await this.peer.hops(target, role, max)
+  }
+
+  async influence (role: string, max?: number, limit?: number): Promise<Array<{ id: string, title: string, addresses: number }>> {
+    return await this.peer.influence(role, max, limit)
+  }
+
+  async retrieve (address: string, role: string, depth = DEFAULT_RESOLVE_DEPTH): Promise<Retrieved> {
+    try {
+      return await this.peer.retrieve(address, role, depth)
+    } catch (err) {
+      // Not here yet: finish applying what was downloaded, pull what the peers announced, then try once more.
+      if (!isBzzzError(err) || err.code !== 'NOT_FOUND') throw err
+      if (this.replication.caughtUp()) throw err
+      await this.sync(RETRIEVE_CATCH_UP_SECONDS)
+      return await this.peer.retrieve(address, role, depth)
+    }
+  }
+
+  /**
+   * A new leader first pulls what its peers hold, then runs the queue. The old leader may have written a
+   * completion that reached only some peers before it died: a leader that had not applied it would run the
+   * request again, and both completions would be in the logs (a duplicate). Bounded: past it, the queue runs
+   * on what this peer has (a late completion is then counted as a duplicate, never lost work).
+   */
+  private async leadAfterCatchingUp (term: number): Promise<void> {
+    const boundMs = Math.max(LEADER_CATCH_UP_MIN_MS, 2 * this.electionTimeoutMs)
+    try {
+      // sync bounds its waits for downloads in real time; this bound is on the node's clock (the simulator's).
+      await Promise.race([this.sync(boundMs / 1000), this.clock.sleep(boundMs + 100)])
+    } catch (err) {
+      this.logger.warn({ err: String(err) }, 'the new leader could not catch up with its peers; it runs the queue on what it has')
+    }
+    if (!this.closing && this.elections.leadsIn(term)) this.coordinator.leadership(true, term)
+  }
+
+  /** Pulls from peers until every head they announced is local, or the timeout (see Replication.sync). */
+  async sync (timeoutSeconds: number): Promise<SyncReport> {
+    return await this.replication.sync(timeoutSeconds)
+  }
+
+  /** The election as this peer sees it. */
+  electStatus (): ElectStatus {
+    return this.elections.status()
+  }
+
+  /** Starts an election now (through PreVote), and reports once it is decided or after a few timeouts. */
+  async campaign (): Promise<ElectStatus> {
+    return await this.elections.campaign()
+  }
+
+  /** Hands leadership to the most up-to-date follower that can campaign, and reports once a new leader is known. */
+  async resign (): Promise<ElectStatus> {
+    return await this.elections.resign()
+  }
+
+  /** True while this peer leads and has heard from a majority of the roster within an election timeout. */
+  hasLease (): boolean {
+    return this.elections.hasLease()
+  }
+
+  queueStatus (): QueueStatus {
+    return { ...this.coordinator.queue.counts(this.clock.now()), leader: this.election.leader, term: this.election.term, isLeader: this.election.state === 'leader' }
+  }
+
+  queueList (): QueueListRow[] {
+    const now = this.clock.now()
+    return this.coordinator.queue.list().map(row => ({ ...row, ageMs: Math.max(0, now - row.acceptedAt) }))
+  }
+
+  peers (): PeerRow[] {
+    return this.replication.peers()
+  }
+
+  async status (): Promise<StatusReport> {
+    const local = await this.peer.status()
+    const leadership = this.leadership
+    return {
+      ...local, mode: 'daemon', leader: leadership.leader, term: leadership.term, peers: this.members.size,
+      counters: { ...this.counters, rejectedEntries: this.peer.store.rejectedEntries },
+      ...(this.guard.halted !== null ? { halted: this.guard.halted } : {})
+    }
+  }
+}
+
+/** The one leader that every given node follows in the same term, or null (for the demo, tests and benchmarks). */
+export function agreedLeader (nodes: readonly ClusterNode[]): { node: ClusterNode, leader: string, term: number } | null {
+  const leaders = nodes.filter(n => n.election.state === 'leader')
+  if (leaders.length !== 1) return null
+  const node = leaders[0]!
+  return nodes.every(n => n.election.leader === node.nodeId && n.election.term === node.election.term) ? { node, leader: node.nodeId, term: node.election.term } : null
+}

@@ -1,0 +1,141 @@
+/**
+ * The leader's side of the calls members send it (enqueue a generation request, decide, distribute), each with the
+ * validation of its arguments, and the two notices any member may send (which instance it is; a duplicate identity).
+ * An answer is remembered by request id, so a retry of the same request is answered, not done again.
+ */
+import { badInput, isBzzzError, notLeader, unavailable } from '../../errors.js'
+import { Lru } from '../../lru.js'
+import { isPriority } from '../../leader/queue.js'
+import type { AcceptArgs, AcceptReport } from '../../leader/coordinator.js'
+import type { WireMessage } from '../../net/messages.js'
+import type { DecideInput } from '../../temporal/decisions.js'
+import type { LocalPeer } from '../local-peer.js'
+import type { Logger } from '../logger.js'
+import type { MemberDirectory, NodeCounters } from './types.js'
+
+/** How many answers of served calls are remembered for retries. */
+export const SERVED_ANSWERS_MAX = 10_000
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
+
+export interface LeaderOpsHost {
+  nodeId: string
+  /** This peer's role: the author of a decision it makes itself. */
+  role: string
+  counters: NodeCounters
+  members: MemberDirectory
+  logger: Logger
+  isLeader: () => boolean
+  hasLease: () => boolean
+  term: () => number
+  peer: Pick<LocalPeer, 'recipients' | 'decisionRetry' | 'decide' | 'distribute'>
+  accept: (args: AcceptArgs) => Promise<AcceptReport>
+  acknowledge: () => Promise<{ holders: number, required: number }>
+  /** Which run of this node it is (see the instance guard). */
+  instance: () => string
+  /** A member says another process uses this node's identity. */
+  duplicate: (reason: string, by: string) => unknown
+}
+
+export class LeaderOps {
+  /** Answers of calls this leader served, by request id: a retry of the same id gets the same answer. */
+  private readonly served = new Lru<string, Promise<unknown>>(SERVED_ANSWERS_MAX)
+
+  constructor (private readonly host: LeaderOpsHost) {}
+
+  /** Serves a member's request and sends the answer back to it, if it is still connected. */
+  async serveRequest (remote: string, message: Extract<WireMessage, { type: 'request' }>): Promise<void> {
+    const { host } = this
+    if (!host.members.has(remote)) return
+    let ok = true
+    let body: unknown
+    try {
+      const args = JSON.parse(message.body) as Record<string, unknown>
+      if (typeof args !== 'object' || args === null) throw badInput('a malformed request')
+      host.counters.served++
+      body = message.op === 'instance'
+        ? { instance: host.instance() }
+        : message.op === 'duplicate'
+          ? host.duplicate(`peer ${remote.slice(0, 12)} says: ${String(args.reason ?? 'another process uses this identity').slice(0, 300)}`, remote)
+          : await this.serveOnce(message.op, args, remote)
+    } catch (err) {
+      ok = false
+      body = isBzzzError(err) ? { code: err.code, message: err.message } : { code: 'FAILURE', message: String((err as Error)?.message ?? err) }
+    }
+    host.members.get(remote)?.channel.send({ type: 'response', id: message.id, ok, body: JSON.stringify(body) })
+  }
+
+  /** The leader's side of a call; the answer to a request id is remembered, so a retry is answered, not redone. */
+  async serveOnce (op: string, args: Record<string, unknown>, from = this.host.nodeId): Promise<unknown> {
+    if (!this.host.isLeader()) throw notLeader('this peer is not the leader')
+    const id = args.id
+    if (typeof id !== 'string' || !REQUEST_ID_PATTERN.test(id)) throw badInput('a request without a valid id')
+    const key = `${op}\u0000${id}`
+    let answer = this.served.get(key)
+    if (answer === undefined) {
+      answer = this.serveOp(op, args, from)
+      this.served.set(key, answer)
+      // A failure is not remembered: the retry runs again.
+      answer.catch(() => { if (this.served.get(key) === answer) this.served.delete(key) })
+    }
+    return await answer
+  }
+
+  private async serveOp (op: string, args: Record<string, unknown>, from: string): Promise<unknown> {
+    switch (op) {
+      case 'enqueue': return await this.enqueue(args, from)
+      case 'decide': return await this.decide(args, from)
+      case 'distribute': return await this.distribute(args)
+      default: throw badInput(`unknown request ${op}`)
+    }
+  }
+
+  private async enqueue (args: Record<string, unknown>, from: string): Promise<AcceptReport> {
+    if (typeof args.payload !== 'string' || typeof args.project !== 'string' || typeof args.path !== 'string' || typeof args.address !== 'string') throw badInput('a malformed generation request')
+    // The requester's generate defaults the priority; here it is only checked, once, for every request that arrives.
+    if (!isPriority(args.priority)) throw badInput(`unknown priority "${String(args.priority).slice(0, 40)}"`)
+    const roles = Array.isArray(args.roles) ? args.roles.filter((r): r is string => typeof r === 'string') : undefined
+    if (roles !== undefined) this.host.peer.recipients(roles)
+    return await this.host.accept({
+      id: args.id as string, address: args.address, project: args.project, path: args.path,
+      priority: args.priority, requester: from,
+      ...(roles !== undefined && roles.length > 0 ? { roles } : {}), ...(args.prune === true ? { prune: true } : {}), payload: Buffer.from(args.payload, 'base64')
+    })
+  }
+
+  private async decide (args: Record<string, unknown>, from: string): Promise<unknown> {
+    const { host } = this
+    this.requireLease()
+    const input = decideInput(args.input)
+    // The author is the role the requester's certificate gives it, not what it says of itself.
+    const author = from === host.nodeId ? host.role : host.members.get(from)?.role
+    if (author === undefined) throw unavailable('the requester is no longer connected')
+    // A retry of a decision an earlier leader wrote, and that reached this one: answered, not written again.
+    const written = host.peer.decisionRetry(input, author)
+    if (written !== undefined) return { ...written, acknowledged: await host.acknowledge() }
+    const decision = await host.peer.decide(input, host.term(), author)
+    const acknowledged = await host.acknowledge()
+    return { ...decision, acknowledged }
+  }
+
+  private async distribute (args: Record<string, unknown>): Promise<unknown> {
+    const { host } = this
+    this.requireLease()
+    const report = await host.peer.distribute(args.record, args.roles as string[] | undefined, String(args.source ?? 'a record'), host.term(), typeof args.decision === 'string' ? args.decision : undefined)
+    const acknowledged = await host.acknowledge()
+    return { ...report, acknowledged }
+  }
+
+  private requireLease (): void {
+    if (!this.host.hasLease()) throw notLeader('this peer is not the leader (it has not heard from a majority lately)')
+  }
+}
+
+/** A decision as a request carries it, checked field by field. */
+function decideInput (value: unknown): DecideInput {
+  const input = value as DecideInput
+  const strings = (item: unknown, optional: boolean): boolean => (optional && item === undefined) || (Array.isArray(item) && item.every(s => typeof s === 'string'))
+  if (typeof input !== 'object' || input === null || !strings(input.affects, false) || !strings(input.influencedBy, true) || !strings(input.supersedes, true) ||
+    typeof input.title !== 'string' || typeof input.rationale !== 'string' || (input.id !== undefined && typeof input.id !== 'string') ||
+    (input.level !== undefined && typeof input.level !== 'string')) throw badInput('a malformed decision')
+  return input
+}

@@ -1,0 +1,133 @@
+/**
+ * The members connected now: each connection must open with a hello whose certificate the cluster's admin signed for
+ * the peer at the other end, or it is closed; a member met again on a newer connection replaces the older one; a
+ * blocked peer (a partition made at the connection level) is refused.
+ */
+import { createHash } from 'node:crypto'
+import { certificateProblem } from '../../net/certificate.js'
+import { WireChannel } from '../../net/channel.js'
+import { WIRE_VERSION, type WireMessage } from '../../net/messages.js'
+import type { Clock } from '../../clock.js'
+import type { Logger } from '../logger.js'
+import type { PeerConnection } from '../environment.js'
+import type { Member, MemberDirectory, NodeCounters } from './types.js'
+
+/** A connection whose peer sends no hello in this time is closed (and redialled): it is usually the loser of a
+ * simultaneous dial that Hyperswarm closed on the other side only. */
+export const HELLO_TIMEOUT_MS = 2_000
+
+export interface MembersHost {
+  nodeId: string
+  clusterId: string
+  adminKey: string
+  /** This peer's certificate, as its hello carries it. */
+  certificate: string
+  clock: Clock
+  logger: Logger
+  counters: NodeCounters
+  /** A member proved itself (any older connection of it is already closed). */
+  onMember: (member: Member) => void
+  /** A member's connection closed. */
+  onGone: (node: string) => void
+  /** A message from a member. */
+  onMessage: (node: string, message: WireMessage) => void
+}
+
+export class Members implements MemberDirectory {
+  private readonly members = new Map<string, Member>()
+  /** Peers this node refuses to talk to: a partition made at the connection level (tests, the simulator's swarm mode). */
+  private readonly blocked = new Set<string>()
+  /** The wire channel's id: derived from the cluster id, so peers of other clusters never open it. */
+  private readonly channelId: Buffer
+
+  constructor (private readonly host: MembersHost) {
+    this.channelId = createHash('sha256').update('bzzz-ctx/channel\u0000').update(host.clusterId).digest()
+  }
+
+  get (node: string): Member | undefined { return this.members.get(node) }
+  has (node: string): boolean { return this.members.has(node) }
+  get size (): number { return this.members.size }
+  values (): IterableIterator<Member> { return this.members.values() }
+
+  /** Refuses `peers` until `unblock`, and destroys their connections now. */
+  block (peers: readonly string[]): void {
+    for (const peer of peers) this.blocked.add(peer)
+    for (const peer of peers) this.members.get(peer)?.connection.destroy()
+  }
+
+  unblock (): void {
+    this.blocked.clear()
+  }
+
+  /** Sets up an authenticated connection; a peer's bytes must never take the daemon down, so a failure closes it only. */
+  onConnection (connection: PeerConnection): void {
+    try {
+      this.setUp(connection)
+    } catch (err) {
+      this.host.logger.error({ err: String(err) }, 'a connection failed to set up')
+      connection.destroy()
+    }
+  }
+
+  private setUp (connection: PeerConnection): void {
+    const { host } = this
+    const remote: string = connection.remotePublicKey.toString('hex')
+    if (this.blocked.has(remote)) { connection.destroy(); return }
+    connection.on('error', () => {})
+    let authenticated = false
+    const channel: WireChannel = new WireChannel(connection, {
+      clusterId: this.channelId,
+      onMessage: (message: WireMessage) => {
+        if (!authenticated) {
+          if (message.type !== 'hello') return this.reject(connection, remote, 'spoke before proving membership')
+          const problem = this.helloProblem(message, remote)
+          if (problem !== null) return this.reject(connection, remote, problem)
+          authenticated = true
+          host.clock.clearTimeout(helloTimer)
+          this.admit(remote, JSON.parse(message.certificate).role as string, channel, connection)
+          return
+        }
+        const member = this.members.get(remote)
+        if (member !== undefined) member.lastHeardAt = host.clock.now()
+        host.onMessage(remote, message)
+      },
+      onClose: () => {
+        host.clock.clearTimeout(helloTimer)
+        if (authenticated && this.members.get(remote)?.channel === channel) {
+          this.members.delete(remote)
+          host.onGone(remote)
+        }
+      },
+      onInvalid: (reason: string) => {
+        host.counters.invalidFrames++
+        host.logger.warn({ peer: remote.slice(0, 12), reason }, 'closed a connection that sent an invalid frame')
+      }
+    })
+    const helloTimer = host.clock.setTimeout(() => { if (!authenticated) this.reject(connection, remote, 'no hello in time') }, HELLO_TIMEOUT_MS)
+    channel.open()
+    channel.send({ type: 'hello', version: WIRE_VERSION, certificate: host.certificate })
+  }
+
+  private helloProblem (message: Extract<WireMessage, { type: 'hello' }>, remote: string): string | null {
+    if (message.version !== WIRE_VERSION) return `speaks wire version ${message.version}`
+    let certificate: unknown
+    try { certificate = JSON.parse(message.certificate) } catch { return 'a certificate that is not JSON' }
+    const problem = certificateProblem(certificate, { cluster: this.host.clusterId, adminKey: this.host.adminKey, node: remote, nowMs: this.host.clock.now() })
+    return problem === null ? null : `a bad certificate: ${problem}`
+  }
+
+  private reject (connection: PeerConnection, remote: string, why: string): void {
+    this.host.counters.rejectedPeers++
+    this.host.logger.warn({ peer: remote.slice(0, 12), why }, 'refused a peer')
+    connection.destroy()
+  }
+
+  private admit (remote: string, role: string, channel: WireChannel, connection: PeerConnection): void {
+    const previous = this.members.get(remote)
+    const now = this.host.clock.now()
+    const member: Member = { node: remote, role, channel, connection, connectedAt: now, lastHeardAt: now }
+    this.members.set(remote, member)
+    if (previous !== undefined && previous.channel !== channel) previous.channel.close('replaced by a newer connection')
+    this.host.onMember(member)
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * Replication: the one driver of the gossip core (log heads to and from members, downloads of what they announce) and
+ * of the acknowledgement core (how many peers hold this peer's log, and waits until enough do). It also pulls from
+ * peers on demand (`sync`).
+ */
+import { AckTracker, ackRequirement, type AckEffect, type AckInput, type AckKind } from '../../distribution/acks.js'
+import { GossipCore, type GossipEffect, type GossipInput, type Head } from '../../distribution/gossip.js'
+import { unavailable } from '../../errors.js'
+import type { Clock } from '../../clock.js'
+import type { ContextStore } from '../../storage/context-store.js'
+import type { Logger } from '../logger.js'
+import type { MemberDirectory, PeerRow, SyncReport } from './types.js'
+
+export const GOSSIP_TICK_MS = 2_000
+export const ACK_TIMEOUT_MS = 15_000
+/** How often `sync` looks again whether every announced head is here. */
+export const SYNC_POLL_MS = 50
+
+export interface ReplicationHost {
+  nodeId: string
+  store: Pick<ContextStore, 'writer' | 'logLength' | 'heads' | 'downloadRemote' | 'applyRemote'>
+  members: MemberDirectory
+  clock: Clock
+  logger: Logger
+  /** How many peers must hold a record, at most (the cluster's replication factor). */
+  replicationFactor: number
+  /** How long a write waits for its acknowledgement. */
+  ackTimeoutMs: number
+  /** A majority of the roster's voters. */
+  majority: () => number
+  /** True when the roster has members other than this peer (then no peer connected is not caught up). */
+  hasOtherMembers: () => boolean
+  isClosing: () => boolean
+  /** The deliberate fault of the simulator's proof: writes acknowledged at once, before peers are told of them. */
+  ackBeforeReplicate: boolean
+}
+
+export class Replication {
+  readonly gossip = new GossipCore()
+  readonly acks: AckTracker
+  private readonly fetches = new Map<string, Promise<void>>()
+  private nextAckId = 1
+  private readonly ackWaiters = new Map<number, () => void>()
+
+  constructor (private readonly host: ReplicationHost) {
+    this.acks = new AckTracker(host.nodeId)
+  }
+
+  /** Starts from the logs held on disk. */
+  start (): void {
+    for (const head of this.host.store.heads()) this.stepGossip({ type: 'local', ...head })
+    this.stepAcks({ type: 'observe', peer: this.host.nodeId, writer: this.host.store.writer, length: this.host.store.logLength })
+  }
+
+  tick (): void {
+    this.stepGossip({ type: 'tick' })
+  }
+
+  connected (peer: string): void {
+    this.stepGossip({ type: 'connected', peer })
+  }
+
+  /** A member left: it no longer counts, and writes waiting for it to hold them now need one peer fewer. */
+  disconnected (peer: string): void {
+    this.stepAcks({ type: 'forget', peer })
+    this.stepAcks({ type: 'limit', required: this.requirement('records') })
+    this.stepGossip({ type: 'disconnected', peer })
+  }
+
+  /** A member's heads: what it holds counts towards acknowledgements, and what it has that this peer lacks is fetched. */
+  heads (peer: string, heads: readonly Head[]): void {
+    for (const head of heads) this.observeHead(peer, head)
+    this.stepGossip({ type: 'heads', peer, heads })
+  }
+
+  /** True when every head the members announced is held here and no fetch was ever started (a retrieve's retry then has nothing to wait for). */
+  caughtUp (): boolean {
+    return this.fetches.size === 0 && this.gossip.caughtUp()
+  }
+
+  private observeHead (peer: string, head: Head): void {
+    this.stepAcks({ type: 'observe', peer, writer: head.writer, length: head.length })
+  }
+
+  private stepAcks (input: AckInput): void {
+    this.applyAcks(this.acks.step(input))
+  }
+
+  private applyAcks (effects: readonly AckEffect[]): void {
+    for (const effect of effects) this.ackWaiters.get(effect.id)?.()
+  }
+
+  private stepGossip (input: GossipInput): void {
+    for (const effect of this.gossip.step(input)) this.applyGossip(effect)
+  }
+
+  private applyGossip (effect: GossipEffect): void {
+    if (effect.type === 'send') {
+      const member = this.host.members.get(effect.peer)
+      if (member !== undefined && effect.heads.length > 0) member.channel.send({ type: 'heads', heads: effect.heads })
+    } else {
+      this.fetch(effect.writer, effect.length)
+    }
+  }
+
+  /** Downloads and applies a writer's log, one fetch per writer at a time. */
+  private fetch (writer: string, length: number): void {
+    const { host } = this
+    const previous = this.fetches.get(writer) ?? Promise.resolve()
+    const next = previous.then(async () => {
+      if (host.isClosing()) return
+      // Held (on disk) is what acknowledgements count, so it is announced before the view catches up.
+      const held = await host.store.downloadRemote(writer, length)
+      this.observeHead(host.nodeId, { writer, length: held })
+      this.stepGossip({ type: 'local', writer, length: held })
+      await host.store.applyRemote(writer, held)
+    }).catch(err => { if (!host.isClosing()) host.logger.warn({ err: String(err), writer: writer.slice(0, 12) }, 'fetching a log failed; the next tick retries') })
+    this.fetches.set(writer, next)
+  }
+
+  /** Waits for the fetches in flight until they settle (true) or until `realDeadline` on performance.now() (false). */
+  private async fetchesSettled (realDeadline: number): Promise<boolean> {
+    const pending = [...this.fetches.values()]
+    if (pending.length === 0) return true
+    let timer: NodeJS.Timeout | undefined
+    const all = Promise.all(pending).then(() => true)
+    const late = new Promise<boolean>(resolve => { timer = setTimeout(() => resolve(false), Math.max(0, realDeadline - performance.now())) })
+    try {
+      return await Promise.race([all, late])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  /** Tells peers of this peer's log head now. */
+  announce (): void {
+    const writer = this.host.store.writer
+    const length = this.host.store.logLength
+    this.observeHead(this.host.nodeId, { writer, length })
+    this.stepGossip({ type: 'local', writer, length })
+  }
+
+  /**
+   * After this peer appended to its log: gossip the new head and wait until enough peers hold it, as `ackRequirement`
+   * says for the kind of write.
+   */
+  async acknowledge (kind: AckKind): Promise<{ holders: number, required: number }> {
+    const { host } = this
+    const writer = host.store.writer
+    const length = host.store.logLength
+    if (host.isClosing()) throw unavailable('the node is stopping: not acknowledged')
+    // The fault acknowledges before it even tells its peers: they learn of the write at the next gossip tick, if the
+    // writer is still up then (announcing first made the proof depend on how fast replication raced the crash).
+    if (host.ackBeforeReplicate) return { holders: 1, required: 1 }
+    this.announce()
+    const required = this.requirement(kind)
+    // Records follow the peers connected: those that left while the write waited no longer count (the tracker's
+    // `limit`). A request's majority does not fall.
+    const followsPeers = kind === 'records'
+    const requiredNow = (): number => followsPeers ? Math.min(required, this.requirement('records')) : required
+    const id = this.nextAckId++
+    await new Promise<void>((resolve, reject) => {
+      const timer = host.clock.setTimeout(() => {
+        this.ackWaiters.delete(id)
+        this.stepAcks({ type: 'cancel', id })
+        reject(unavailable(`stored on ${this.acks.count(writer, length)} of the ${requiredNow()} peers required after ${host.ackTimeoutMs / 1000} s: not acknowledged (it stays in the log and will replicate when peers return)`))
+      }, host.ackTimeoutMs)
+      this.ackWaiters.set(id, () => { host.clock.clearTimeout(timer); this.ackWaiters.delete(id); resolve() })
+      this.stepAcks({ type: 'wait', id, writer, length, required, followsPeers })
+    })
+    return { holders: this.acks.count(writer, length), required: requiredNow() }
+  }
+
+  /** How many peers must hold a write of this kind now (see `ackRequirement`). */
+  requirement (kind: AckKind): number {
+    return ackRequirement(kind, { replicationFactor: this.host.replicationFactor, connected: this.host.members.size, majority: this.host.majority() })
+  }
+
+  /**
+   * Pulls from peers until every head they announced is local, or the timeout.
+   *
+   * The timeout holds on two clocks. On the node's clock it ends the polling. On real time it bounds
+   * the waits for downloads and applies in flight: those are real I/O, and a download from a peer
+   * that went away would otherwise hold `sync` (and `retrieve`'s retry) until its own 30 s timeout.
+   * In a daemon both clocks are one; in the simulator the node's clock runs ahead of real time, so
+   * its virtual deadline ends the polling while the real bound still lets fast local I/O finish.
+   */
+  async sync (timeoutSeconds: number): Promise<SyncReport> {
+    const { host } = this
+    const started = performance.now()
+    const realDeadline = started + timeoutSeconds * 1000
+    const before = new Map(host.store.heads().map(h => [h.writer, h.length]))
+    this.tick()
+    const deadline = host.clock.now() + timeoutSeconds * 1000
+    while (!this.gossip.caughtUp() && host.clock.now() < deadline && performance.now() < realDeadline) {
+      await host.clock.sleep(SYNC_POLL_MS)
+      await this.fetchesSettled(realDeadline)
+    }
+    // Downloaded is not yet applied: wait for the view too.
+    const settled = await this.fetchesSettled(realDeadline)
+    const after = host.store.heads()
+    // With no peer connected nothing was compared: in a cluster of several members that is not caught up.
+    const alone = host.members.size === 0 && host.hasOtherMembers()
+    return {
+      caughtUp: settled && !alone && this.gossip.caughtUp(),
+      ms: Math.round(performance.now() - started),
+      peers: host.members.size,
+      logs: after.map(h => ({ writer: h.writer, before: before.get(h.writer) ?? 0, after: h.length, moved: h.length - (before.get(h.writer) ?? 0) }))
+    }
+  }
+
+  /** The members connected, with the heads each says it holds and how far each lags. */
+  peers (): PeerRow[] {
+    const rows: PeerRow[] = []
+    for (const member of this.host.members.values()) {
+      const heads = this.gossip.peerHeads(member.node)
+      rows.push({
+        id: member.node, role: member.role, connected: true, since: member.connectedAt,
+        logs: [...heads].map(([writer, length]) => ({ writer, length, lag: Math.max(0, this.gossip.target(writer) - length) }))
+      })
+    }
+    return rows.sort((a, b) => a.id < b.id ? -1 : 1)
+  }
+}

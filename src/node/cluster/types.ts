@@ -1,0 +1,78 @@
+/** The shapes the cluster node's parts share: a connected member, the node's counters, and its public reports. */
+import type { WireChannel } from '../../net/channel.js'
+import type { ElectionState } from '../../election/election.js'
+import type { QueueCounts, QueueRow } from '../../leader/queue.js'
+import type { PeerConnection } from '../environment.js'
+
+/** A peer that proved its membership on this connection. */
+export interface Member {
+  node: string
+  role: string
+  channel: WireChannel
+  connection: PeerConnection
+  connectedAt: number
+  /** When this peer last received any message from it (gossip sends heads to every member each tick). */
+  lastHeardAt: number
+}
+
+/** The members connected now, as the parts that send to them see them. */
+export interface MemberDirectory {
+  get: (node: string) => Member | undefined
+  has: (node: string) => boolean
+  readonly size: number
+  values: () => IterableIterator<Member>
+}
+
+/** What the node counts, for `status`. */
+export interface NodeCounters {
+  rejectedPeers: number
+  invalidFrames: number
+  forwarded: number
+  served: number
+  retried: number
+  elections: number
+  duplicateIdentities: number
+}
+
+export function newCounters (): NodeCounters {
+  return { rejectedPeers: 0, invalidFrames: 0, forwarded: 0, served: 0, retried: 0, elections: 0, duplicateIdentities: 0 }
+}
+
+export interface ElectStatus {
+  term: number
+  state: 'leader' | 'follower' | 'candidate'
+  /** The election core's own state (a pre-candidate is reported as candidate above). */
+  phase: ElectionState
+  leader: string | null
+  votedFor: string | null
+  canCampaign: boolean
+  electionTimeoutMs: number
+  roster: { version: number | null, members: number }
+  peers: Array<{ id: string, role: string | null, connected: boolean, voter: boolean, lastContactMs: number | null }>
+}
+
+export interface QueueStatus extends QueueCounts {
+  leader: string | null
+  term: number
+  isLeader: boolean
+}
+
+export interface QueueListRow extends QueueRow {
+  ageMs: number
+}
+
+export interface PeerRow {
+  id: string
+  role: string
+  connected: boolean
+  since: number | null
+  /** Per writer log: the length this peer says it holds, and how far it lags the longest known. */
+  logs: Array<{ writer: string, length: number, lag: number }>
+}
+
+export interface SyncReport {
+  caughtUp: boolean
+  ms: number
+  peers: number
+  logs: Array<{ writer: string, before: number, after: number, moved: number }>
+}

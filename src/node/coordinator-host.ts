@@ -1,0 +1,17 @@
+/** The coordinator's view of a local peer: its store, its role, its analysis and its roles, and nothing more. */
+import type { CoordinatorHost } from '../leader/coordinator.js'
+import { homePaths } from './home.js'
+import type { LocalPeer } from './local-peer.js'
+
+export function coordinatorHostOf (peer: LocalPeer): Pick<CoordinatorHost, 'store' | 'role' | 'generate' | 'recipients' | 'requestsDir'> {
+  return {
+    store: peer.store,
+    role: peer.config.role,
+    recipients: () => peer.directory.names(),
+    requestsDir: homePaths(peer.home).requests,
+    generate: async run => {
+      const report = await peer.generate({ ...run, ...(run.roles !== undefined ? { roles: [...run.roles] } : {}) })
+      return { files: report.files, records: report.records, written: report.written, unchanged: report.unchanged, removed: report.removed, stale: report.stale, bytes: report.bytes, skipped: report.skipped.length, ms: report.ms }
+    }
+  }
+}
