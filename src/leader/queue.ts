@@ -5,18 +5,14 @@
  */
 
 import { badInput } from '../errors.js'
+import { isPriority, PRIORITIES, type CompletionStatus, type Priority } from '../storage/vocabulary.js'
 
-export const PRIORITIES = ['low', 'normal', 'high', 'critical'] as const
-export type Priority = typeof PRIORITIES[number]
+// The node and the coordinator still take these two from here.
+export { isPriority, type Priority }
 
 export const BATCH_SIZE = 16
 export const RATE_WINDOW_MS = 60_000
 
-export function isPriority (v: unknown): v is Priority {
-  return typeof v === 'string' && (PRIORITIES as readonly string[]).includes(v)
-}
-
-export type CompletionStatus = 'completed' | 'failed' | 'superseded'
 export type RequestState = 'queued' | 'active' | CompletionStatus
 
 export interface QueuedRequest {
