@@ -8,28 +8,9 @@ import HyperDHT from 'hyperdht'
 import { refreshDiscovery } from '../net/dht-options.js'
 import { settledWithin } from '../settle.js'
 
-/** A timer handle; opaque to the node. */
-export type TimerHandle = unknown
-
-export interface Clock {
-  now: () => number
-  setTimeout: (fn: () => void, ms: number) => TimerHandle
-  clearTimeout: (handle: TimerHandle) => void
-  setInterval: (fn: () => void, ms: number) => TimerHandle
-  clearInterval: (handle: TimerHandle) => void
-  /** Resolves after `ms` of this clock's time. */
-  sleep: (ms: number) => Promise<void>
-}
-
-/** Wall-clock time; timers do not keep the process alive. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => { const t = setTimeout(fn, ms); t.unref(); return t },
-  clearTimeout: handle => { clearTimeout(handle as NodeJS.Timeout) },
-  setInterval: (fn, ms) => { const t = setInterval(fn, ms); t.unref(); return t },
-  clearInterval: handle => { clearInterval(handle as NodeJS.Timeout) },
-  sleep: async ms => { await new Promise(resolve => setTimeout(resolve, ms)) }
-}
+// The clock lives among the base utilities (src/clock.ts), below every user of it; the node, the coordinator and the
+// simulator's runner still import it from here.
+export { systemClock, type Clock, type TimerHandle } from '../clock.js'
 
 /** An authenticated connection: a Noise secret stream whose remote key is the peer's node id. */
 export type PeerConnection = Duplex & { remotePublicKey: Buffer }
