@@ -36,8 +36,10 @@ const PURE_CORES = ['^src/election/', '^src/distribution/', '^src/leader/queue[.
 
 /** Modules that reach the file system, the network, timers, other threads or processes, or the cluster stack. */
 const IO_MODULES = [
-  '^(node:)?(fs|fs/promises|net|http|https|http2|dgram|dns|tls|timers|timers/promises|worker_threads|child_process|cluster|readline|os|inspector|perf_hooks|process)$',
-  '(^|/)node_modules/(hyperswarm|hyperdht|corestore|hypercore|hypercore-storage|hyperbee|protomux|rocksdb-native|sodium-native|@hyperswarm/[^/]+|udx-native)/'
+  '^(node:)?(fs|fs/promises|net|http|https|http2|dgram|dns|tls|timers|timers/promises|worker_threads|child_process)$',
+  '^(node:)?(cluster|readline|os|inspector|perf_hooks|process)$',
+  '(^|/)node_modules/(hyperswarm|hyperdht|corestore|hypercore|hypercore-storage|hyperbee|protomux)/',
+  '(^|/)node_modules/(rocksdb-native|sodium-native|udx-native|@hyperswarm/[^/]+)/'
 ]
 
 const regexOf = path => '^' + path.replace(/[.]/g, '[.]') + (path.endsWith('/') ? '' : '$')
@@ -60,7 +62,7 @@ const sameLevel = LEVELS.filter(level => level.paths.length > 1 && level.paths.e
     return {
       name: `same-level-${level.name}`,
       severity: 'error',
-      comment: `${from} may not import the other folders of its level (${level.paths.join(', ')}) but those SAME_LEVEL_ALLOWED lists`,
+      comment: `${from} may not import the other folders of its level (${level.paths.join(', ')}), but as SAME_LEVEL_ALLOWED says`,
       from: { path: regexOf(from) },
       to: { path: level.paths.filter(p => p !== from).map(regexOf), ...(allowed.length > 0 ? { pathNot: allowed } : {}) }
     }
@@ -71,7 +73,7 @@ module.exports = {
     {
       name: 'no-circular',
       severity: 'error',
-      comment: 'a circle of imports, type-only ones included: move the shared type or constant down to where both can import it',
+      comment: 'a circle of imports (type-only ones count): move the shared type or constant down to where both can import it',
       from: { path: SOURCE },
       to: { circular: true }
     },
