@@ -1,4 +1,7 @@
 /**
+ * The project manager's work (this folder): who leads (leadership.ts), the queue of generation requests (here), and
+ * the coordinator that runs the queue on the leader (coordinator.ts).
+ *
  * The leader's durable generation queue, pure: every peer feeds it the request and completion entries read from the
  * replicated logs (in any order, possibly more than once) and its own leadership, so that any peer can take over
  * the queue; only the leader acts on its effects. Time is passed in; nothing here does I/O.
