@@ -2,7 +2,7 @@
  * The simulator's virtual clock: time moves only when the runner advances it, and timers fire in time order (ties in
  * the order they were set), so one seed and one schedule give one order of events.
  */
-import type { Clock, TimerHandle } from '../src/node/environment.js'
+import type { Clock, TimerHandle } from '../src/clock.js'
 
 interface Timer {
   id: number

@@ -5,7 +5,8 @@
  * message on a stream breaks it, as on a real network: the connection resets and is dialled again.
  */
 import NoiseSecretStream from '@hyperswarm/secret-stream'
-import type { Clock, PeerConnection, Transport } from '../src/node/environment.js'
+import type { Clock } from '../src/clock.js'
+import type { PeerConnection, Transport } from '../src/node/environment.js'
 
 /** How long a dial takes, and how often the network looks for links to dial. */
 export const DIAL_MS = 20

@@ -1,5 +1,5 @@
 /** The simulator's scenario file: parsed and validated into typed, time-ordered steps (see DESIGN.md, "Simulator scenario"). */
-import { PRIORITIES, type Priority } from '../src/leader/queue.js'
+import { PRIORITIES, type Priority } from '../src/storage/vocabulary.js'
 import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { badInput } from '../src/errors.js'
@@ -15,7 +15,7 @@ export type CheckName = typeof CHECKS[number]
 export type NodeSelector = 'leader' | 'follower' | 'all-down' | 'random' | number
 export const PARTITION_KINDS = ['halves', 'isolate-leader', 'isolate', 'majority-ring', 'bridge'] as const
 export type PartitionKind = typeof PARTITION_KINDS[number]
-export { PRIORITIES, type Priority } from '../src/leader/queue.js'
+export { PRIORITIES, type Priority } from '../src/storage/vocabulary.js'
 
 export type Fault =
   | { kind: 'partition', partition: PartitionKind, node?: NodeSelector /* for 'isolate' */ }

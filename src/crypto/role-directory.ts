@@ -4,7 +4,13 @@ import { isAccessLevel, ROLE_NAME_PATTERN } from './levels.js'
 import type { AccessLevel, RoleDefinition } from './levels.js'
 import { BOX_PUBLIC_KEY_BYTES } from './identity.js'
 import { isJsonObject, parseEpoch, parseHexKey } from './key-text.js'
-import type { PublicRoleKey } from './role-keys.js'
+
+/** What a writer may know of a role's epoch key. */
+export interface PublicRoleKey {
+  role: string
+  epoch: number
+  publicKey: Buffer
+}
 
 /** One role as every peer sees it (JSON-able: the public key is hex). */
 export interface RoleDirectoryEntry {

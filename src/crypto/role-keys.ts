@@ -6,19 +6,12 @@ import type { RoleDefinition } from './levels.js'
 import { BOX_PUBLIC_KEY_BYTES, BOX_SECRET_KEY_BYTES, boxPublicKeyOf, generateBoxKeyPair } from './identity.js'
 import type { BoxKeyPair } from './identity.js'
 import { isJsonObject, parseBase64Key, parseEpoch, parseHexKey } from './key-text.js'
-import { RoleDirectory } from './role-directory.js'
+import { RoleDirectory, type PublicRoleKey } from './role-directory.js'
 
 /** A role's X25519 keypair for one epoch. */
 export interface RoleKeyPair extends BoxKeyPair {
   role: string
   epoch: number
-}
-
-/** What a writer may know of a role's epoch key. */
-export interface PublicRoleKey {
-  role: string
-  epoch: number
-  publicKey: Buffer
 }
 
 /** A role epoch secret key sealed to one node's box public key (JSON-able: a grant, or an entry of keys/roles.json). */

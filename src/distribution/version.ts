@@ -1,4 +1,7 @@
 /**
+ * How writes spread between peers, as pure cores (this folder): versions here, the hybrid logical clock, the gossip of
+ * log heads and acknowledgement tracking beside it.
+ *
  * Versions of one address and how they order: version vectors decide when one supersedes another; concurrent
  * versions are ordered by (term, hlc, writer), and the loser is kept in history. Pure.
  */

@@ -3,7 +3,7 @@ import { analysisKey, contentHash, type AnalysisCache } from './cache.js'
 import { detectLanguage } from './languages.js'
 import type { AnalysisPool } from './pool.js'
 import type { ProgressReporter } from './progress.js'
-import type { AnalyzedFile } from './records.js'
+import type { AnalyzedFile } from './types.js'
 import type { FileAnalysis, SkippedFile } from './types.js'
 import { readTextFileSync, type WalkedFile } from './walk.js'
 

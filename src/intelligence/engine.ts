@@ -6,9 +6,9 @@ import type { AnalysisCache } from './cache.js'
 import { AnalysisPool } from './pool.js'
 import { ProgressReporter } from './progress.js'
 import { readProjectContext } from './project-context.js'
-import { addressOf, buildRecords, recordsFingerprint, type RecordsInput } from './records.js'
+import { addressOf, buildRecords, recordsFingerprint } from './records.js'
 import { addressProblem } from '../ucxl/address.js'
-import type { AnalyzeProgress, AnalyzeResult, SkippedFile } from './types.js'
+import type { AnalyzeProgress, AnalyzeResult, RecordsInput, SkippedFile } from './types.js'
 import { walkTree, type WalkOptions, type WalkResult, type WalkedFile } from './walk.js'
 
 export interface AnalyzeOptions {

@@ -6,7 +6,7 @@ export { walkTree, walkTextFiles, readTextFile, looksBinary, DEFAULT_EXCLUDED_DI
 export { detectLanguage, languageFromShebang, displayLanguage, isParsedLanguage, isCodeLanguage, PARSED_LANGUAGES, type ParsedLanguage } from './languages.js'
 export { parseManifest, manifestKind, manifestTechnologies, type Manifest, type ManifestKind } from './manifests.js'
 export { technologiesFromImports } from './technologies.js'
-export { buildRecords, addressOf, type AnalyzedFile, type RecordsInput } from './records.js'
+export { buildRecords, addressOf } from './records.js'
 export { FileAnalyzer } from './file-analyzer.js'
 export { SymbolExtractor, type Extraction } from './extract.js'
 export { TreeSitterRuntime, GRAMMAR_DIRECTORY } from './tree-sitter-runtime.js'

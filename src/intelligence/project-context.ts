@@ -3,7 +3,7 @@ import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { markdownParagraph, README_FILE_NAME } from './doc-text.js'
 import { manifestKind, parseManifest, type Manifest } from './manifests.js'
-import type { AnalyzedFile } from './records.js'
+import type { AnalyzedFile } from './types.js'
 import { walkTree, type WalkOptions, type WalkResult } from './walk.js'
 
 

@@ -8,32 +8,11 @@ import type { ContextRecord } from '../context/record.js'
 import { firstSentence, README_FILE_NAME } from './doc-text.js'
 import { directoryInsights, fileInsights } from './insights.js'
 import { displayLanguage, isCodeLanguage } from './languages.js'
-import { manifestTechnologies, type Manifest } from './manifests.js'
+import { manifestTechnologies } from './manifests.js'
 import { describeSymbols, fileNoun, listWithMore, plural } from './summaries.js'
 import { TreeFacts } from './tree-facts.js'
 import { directoriesAbove, isUnder, parentDirectory } from './tree-paths.js'
-import type { FileAnalysis } from './types.js'
-
-export interface AnalyzedFile {
-  /** Relative to the root, POSIX. */
-  path: string
-  analysis: FileAnalysis
-}
-
-export interface RecordsInput {
-  project: string
-  /** The target relative to the root ('' for the root itself). */
-  targetPath: string
-  targetIsDirectory: boolean
-  /** Every analysed file under the target. */
-  files: readonly AnalyzedFile[]
-  /** Every file path of the whole tree (finds tests and import targets beyond the target). */
-  treePaths: readonly string[]
-  /** Manifests under the target and in the directories above it. */
-  manifests: readonly Manifest[]
-  /** The first paragraph of the root README, when there is one. */
-  rootReadme?: string
-}
+import type { AnalyzedFile, FileAnalysis, RecordsInput } from './types.js'
 
 const MAX_LISTED_LANGUAGES = 4
 /** The code languages a directory record names (most files first). */

@@ -2,11 +2,10 @@
 import { posix } from 'node:path'
 import { isCodeLanguage } from './languages.js'
 import { ModuleGraph, type PackageRoot } from './module-graph.js'
-import type { RecordsInput } from './records.js'
 import { technologiesFromImports } from './technologies.js'
 import { directoriesAbove, isUnder, parentDirectory } from './tree-paths.js'
 import { isTestFile, moduleStem, testSubject } from './test-files.js'
-import type { FileAnalysis, FindingKind } from './types.js'
+import type { FileAnalysis, FindingKind, RecordsInput } from './types.js'
 
 /** Conventional names of entry files, per language. */
 const ENTRY_NAMES: Readonly<Record<string, RegExp>> = {

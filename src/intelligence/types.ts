@@ -1,5 +1,6 @@
 /** Shapes shared by the analysis engine, its worker threads and its callers. */
 import type { ContextRecord, SymbolInfo } from '../context/record.js'
+import type { Manifest } from './manifests.js'
 
 export type FindingKind = 'crypto' | 'auth' | 'exec' | 'eval' | 'sql-concat' | 'secret-literal'
 
@@ -66,4 +67,25 @@ export interface AnalyzeResult {
   ms: number
   /** Where the time went: walking the tree, analysing files (cache and workers), building records. */
   timings?: { walkMs: number, analyzeMs: number, recordsMs: number }
+}
+
+export interface AnalyzedFile {
+  /** Relative to the root, POSIX. */
+  path: string
+  analysis: FileAnalysis
+}
+
+export interface RecordsInput {
+  project: string
+  /** The target relative to the root ('' for the root itself). */
+  targetPath: string
+  targetIsDirectory: boolean
+  /** Every analysed file under the target. */
+  files: readonly AnalyzedFile[]
+  /** Every file path of the whole tree (finds tests and import targets beyond the target). */
+  treePaths: readonly string[]
+  /** Manifests under the target and in the directories above it. */
+  manifests: readonly Manifest[]
+  /** The first paragraph of the root README, when there is one. */
+  rootReadme?: string
 }

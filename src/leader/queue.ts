@@ -1,22 +1,21 @@
 /**
+ * The project manager's work (this folder): who leads (leadership.ts), the queue of generation requests (here), and
+ * the coordinator that runs the queue on the leader (coordinator.ts).
+ *
  * The leader's durable generation queue, pure: every peer feeds it the request and completion entries read from the
  * replicated logs (in any order, possibly more than once) and its own leadership, so that any peer can take over
  * the queue; only the leader acts on its effects. Time is passed in; nothing here does I/O.
  */
 
 import { badInput } from '../errors.js'
+import { isPriority, PRIORITIES, type CompletionStatus, type Priority } from '../storage/vocabulary.js'
 
-export const PRIORITIES = ['low', 'normal', 'high', 'critical'] as const
-export type Priority = typeof PRIORITIES[number]
+// The node and the coordinator still take these two from here.
+export { isPriority, type Priority }
 
 export const BATCH_SIZE = 16
 export const RATE_WINDOW_MS = 60_000
 
-export function isPriority (v: unknown): v is Priority {
-  return typeof v === 'string' && (PRIORITIES as readonly string[]).includes(v)
-}
-
-export type CompletionStatus = 'completed' | 'failed' | 'superseded'
 export type RequestState = 'queued' | 'active' | CompletionStatus
 
 export interface QueuedRequest {

@@ -1,4 +1,7 @@
 /**
+ * How peers reach and talk to each other (this folder): the DHT bootstrap and options, membership certificates,
+ * the wire channel and, here, its messages.
+ *
  * The wire protocol between cluster members: six message types, each a compact-encoding codec. Decoding is
  * strict and bounded: every limit is checked before anything is allocated, every number and length prefix must be
  * minimally encoded (so a frame that decodes re-encodes to the same bytes), and any malformed input becomes one

@@ -1,4 +1,7 @@
 /**
+ * The peer (this folder): its home, the local peer that works alone, the cluster node that composes every part below
+ * it, the daemon and its control socket.
+ *
  * What a cluster node needs of the world, so that two drivers can run the same node: the daemon gives it real time
  * and Hyperswarm, the simulator a virtual clock and an in-memory network of real Noise streams.
  */
@@ -8,6 +11,7 @@ import HyperDHT from 'hyperdht'
 import { refreshDiscovery } from '../net/dht-options.js'
 import { settledWithin } from '../settle.js'
 
+// The clock lives among the base utilities (src/clock.ts); the transport's users still find it here.
 export { systemClock, type Clock, type TimerHandle } from '../clock.js'
 
 /** An authenticated connection: a Noise secret stream whose remote key is the peer's node id. */

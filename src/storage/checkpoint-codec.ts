@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto'
 import type { Version } from '../distribution/version.js'
 import type { RecordKind } from '../context/record.js'
-import type { Pointer, QueueEvent, Slot, VersionLine } from './view.js'
+import type { Pointer, QueueEvent, Slot, VersionLine } from './view-items.js'
 
 /** [term, wall, logical, writer, [writer, count, writer, count, ...]] */
 type PackedVersion = [number, number, number, number, number[]]

@@ -19,7 +19,8 @@ import { versionKey, type Version } from '../distribution/version.js'
 import { accessDenied, corrupt, isBzzzError, notFound, unavailable } from '../errors.js'
 import { parentChain, parseAddress } from '../ucxl/address.js'
 import { decodeEntry, encodeBlock, encodeEntry, packBlocks, splitBlock, type CompletionEntry, type ContextEntry, type DecisionEntry, type LogEntry, type RequestEntry } from './log-entry.js'
-import { ContextView, ORIGINS, originOf, type Origin, type Pointer, type QueueEvent, type Slot, type VersionLine } from './view.js'
+import { ContextView, ORIGINS, originOf, type Origin } from './view.js'
+import type { Pointer, QueueEvent, Slot, VersionLine } from './view-items.js'
 
 /** What the store needs from the crypto layer: sealing for recipients, opening for one role, a keyed digest. */
 export interface SectionCrypto {

@@ -6,8 +6,7 @@ import { badInput, corrupt } from '../errors.js'
 import { printable } from '../text.js'
 import type { RecordKind } from '../context/record.js'
 import type { Version } from '../distribution/version.js'
-import { isPriority, type CompletionStatus, type Priority } from '../leader/queue.js'
-import { DECISION_ID, MAX_DECISION_LINKS } from '../temporal/graph.js'
+import { DECISION_ID, isPriority, MAX_DECISION_LINKS, type CompletionStatus, type Priority } from './vocabulary.js'
 
 const FORMAT = 1
 export const MAX_HEADER_BYTES = 64 * 1024

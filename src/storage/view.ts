@@ -10,28 +10,13 @@ import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { corrupt } from '../errors.js'
 import { writeFileAtomic } from '../crypto/atomic-file.js'
-import { applyVersion, versionKey, type Version, type VersionSlot } from '../distribution/version.js'
-import type { RecordKind } from '../context/record.js'
-import type { CompletionEntry, DecisionEntry, LogEntry, RequestEntry } from './log-entry.js'
+import { applyVersion, versionKey } from '../distribution/version.js'
+import type { LogEntry } from './log-entry.js'
 import { CheckpointFile, encodeCheckpoint } from './checkpoint-codec.js'
+import type { Pointer, QueueEvent, Slot, VersionLine } from './view-items.js'
 
-/** Where a version is stored: which writer log, which block. */
-export interface Pointer {
-  writer: string
-  /** The block, and the entry's place in it (blocks hold batches of entries). */
-  seq: number
-  index?: number
-  version: Version
-  kind: RecordKind
-  inherits: boolean
-  digest?: string
-  /** The version was written by `generate` (see ContextEntry). */
-  generated?: true
-  /** The version is a removal: the address reads as absent. */
-  removed?: true
-}
-
-export type Slot = VersionSlot<Pointer>
+// The coordinator still takes it from here.
+export type { QueueEvent }
 
 /**
  * Where a record comes from. An address holds one record of each origin, each with its own versions: a hand-written
@@ -49,17 +34,6 @@ export function originOf (entry: { generated?: boolean }): Origin {
 export function slotKey (address: string, origin: Origin): string {
   return `${address}\u0000${origin === 'generated' ? 'g' : 'h'}`
 }
-
-/** A request, completion or decision entry as the view keeps it: its header, and where its payload is. */
-export interface QueueEvent {
-  writer: string
-  seq: number
-  index: number
-  entry: Omit<RequestEntry, 'envelope'> | Omit<CompletionEntry, 'envelope'> | Omit<DecisionEntry, 'envelope'>
-}
-
-/** One version of an address as the history keeps it: [address, version key, term, wall ms, writer, decision, generated]. */
-export type VersionLine = [string, string, number, number, string, string | null, boolean]
 
 /** A checkpoint is written at most this often while entries arrive, and always at close. */
 export const CHECKPOINT_INTERVAL_MS = 5_000

@@ -7,10 +7,12 @@ import { ACCESS_LEVELS, covers, isAccessLevel, type AccessLevel } from '../crypt
 import { badInput } from '../errors.js'
 import type { ContextStore } from '../storage/context-store.js'
 import type { DecisionEntry } from '../storage/log-entry.js'
-import { originOf, type QueueEvent, type VersionLine } from '../storage/view.js'
+import { originOf } from '../storage/view.js'
+import type { QueueEvent, VersionLine } from '../storage/view-items.js'
 import { addressProblem } from '../ucxl/address.js'
 import { characterCount, hasControlCharacter, hasLayoutCharacter, printable } from '../text.js'
-import { DecisionGraph, DECISION_ID, MAX_DECISION_LINKS, type Decision, type NodeRef } from './graph.js'
+import { DecisionGraph, type Decision, type NodeRef } from './graph.js'
+import { DECISION_ID, MAX_DECISION_LINKS } from '../storage/vocabulary.js'
 
 export const DEFAULT_DECISION_LEVEL: AccessLevel = 'internal'
 export const DEFAULT_HOPS = 2

@@ -6,10 +6,7 @@
 
 import { badInput, notFound } from '../errors.js'
 import { addressProblem } from '../ucxl/address.js'
-
-export const DECISION_ID = /^d-[A-Za-z0-9_-]{6,40}$/
-/** The most addresses a decision may affect, and the most decisions it may name in each of its links. */
-export const MAX_DECISION_LINKS = 256
+import { DECISION_ID, MAX_DECISION_LINKS } from '../storage/vocabulary.js'
 /** The furthest a hop query may reach. */
 export const MAX_HOPS = 32
 

@@ -1,9 +1,9 @@
 import t from 'tap'
 import fc from 'fast-check'
 import {
-  GenerationQueue, PRIORITIES, isPriority,
-  type Completion, type Priority, type QueueEffect, type QueueInput, type QueuedRequest
+  GenerationQueue, type Completion, type QueueEffect, type QueueInput, type QueuedRequest
 } from '../../src/leader/queue.js'
+import { PRIORITIES, isPriority, type Priority } from '../../src/storage/vocabulary.js'
 
 let serial = 0
 function request (id: string, fields: Partial<QueuedRequest> = {}): QueuedRequest {

@@ -2,7 +2,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import { createHash } from 'node:crypto'
 import { CheckpointFile, encodeCheckpoint, type CheckpointState } from '../../src/storage/checkpoint-codec.js'
-import type { Pointer, Slot, VersionLine } from '../../src/storage/view.js'
+import type { Pointer, Slot, VersionLine } from '../../src/storage/view-items.js'
 
 const writerKey = fc.constantFrom('a'.repeat(64), 'b'.repeat(64), 'c'.repeat(64), '0123456789abcdef'.repeat(4))
 const count = fc.nat({ max: 1_000_000 })

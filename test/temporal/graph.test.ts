@@ -1,7 +1,8 @@
 import t from 'tap'
 import fc from 'fast-check'
 import assert from 'node:assert/strict'
-import { DecisionGraph, DECISION_ID, type Decision, type HopsResult, type NodeRef, type VersionRecord } from '../../src/temporal/graph.js'
+import { DecisionGraph, type Decision, type HopsResult, type NodeRef, type VersionRecord } from '../../src/temporal/graph.js'
+import { DECISION_ID } from '../../src/storage/vocabulary.js'
 import { seededRandom, shuffle } from '../../sim/random.js'
 import { throwsCode } from '../helpers/errors.js'
 

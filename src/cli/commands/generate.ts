@@ -6,7 +6,7 @@ import { emit, useColor } from '../io.js'
 import { withPeer } from '../peer-session.js'
 import { progressBar } from '../progress.js'
 import { formatBytes, table } from '../render.js'
-import { PRIORITIES, type Priority } from '../../leader/queue.js'
+import { PRIORITIES, type Priority } from '../../storage/vocabulary.js'
 
 
 export function generateCommand (env: CliEnv): Command {

@@ -2,7 +2,7 @@
 import { Command } from 'commander'
 import { badUsage } from '../../errors.js'
 import { addressArgument, parseWhole, type CliEnv } from '../cli-env.js'
-import { DECISION_ID } from '../../temporal/graph.js'
+import { DECISION_ID } from '../../storage/vocabulary.js'
 import { emit, useColor } from '../io.js'
 import { withPeer } from '../peer-session.js'
 import { table } from '../render.js'
