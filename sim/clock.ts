@@ -1,5 +1,5 @@
 /**
- * The simulator's virtual clock: time moves only when the runner advances it, and timers fire in time order (ties in
+ * The simulator's virtual clock: time moves only when the simulator advances it, and timers fire in time order (ties in
  * the order they were set), so one seed and one schedule give one order of events.
  */
 import type { Clock, TimerHandle } from '../src/clock.js'

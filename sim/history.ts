@@ -1,4 +1,4 @@
-/** What a simulated run observed: the runner fills it, the checkers read it. */
+/** What a simulated run observed: the Observation (observation.ts) records it, the checkers read it. */
 import type { CheckName } from './scenario.js'
 
 export interface LeadershipEvent { atMs: number, node: string, term: number, state: 'leader' | 'follower' | 'candidate' | 'pre-candidate' }

@@ -3,7 +3,7 @@ import { badInput } from '../src/errors.js'
 import { pick, shuffle } from './random.js'
 import type { NodeSelector, PartitionKind } from './scenario.js'
 
-/** A fault as the runner applied it, recorded into the run's `faults`: the same seed gives the same list. */
+/** A fault as faults.ts applied it, recorded into the run's `faults`: the same seed gives the same list. */
 export interface AppliedFault { atMs: number, kind: string, targets: string[], cut?: Array<[string, string]>, percent?: number, ms?: number }
 
 export type Link = [string, string]

@@ -1,0 +1,185 @@
+/** The simulated cluster: real peers' homes on disk, started, crashed and restarted, named, partitioned and led. */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { ClusterNode, type ClusterNodeOptions } from '../src/node/cluster/index.js'
+import { LocalPeer } from '../src/node/local-peer.js'
+import { createInvite, redeemInvite } from '../src/node/invite.js'
+import { Keyring } from '../src/crypto/keyring.js'
+import { silentLogger } from '../src/node/logger.js'
+import type { Clock } from '../src/clock.js'
+import type { SimNetwork } from './network.js'
+import { resolveNode, type Link } from './nemesis.js'
+import { seededRandom } from './random.js'
+import type { NodeSelector, Scenario } from './scenario.js'
+
+export const SIM_MODES = ['memory', 'swarm'] as const
+export type SimMode = typeof SIM_MODES[number]
+export const BREAKS = ['double-vote', 'ack-before-replicate', 'leak-role', 'forget-queue'] as const
+export type BreakMode = typeof BREAKS[number]
+/** Roles of the nodes after the admin, in turn. */
+export const SIM_ROLES = ['developer', 'security', 'qa', 'viewer', 'architect'] as const
+export const SIM_PROJECT = 'sim'
+
+/** What a node tells of each change of its election state. */
+export type ElectionEvent = Parameters<NonNullable<ClusterNodeOptions['onElection']>>[0]
+
+export interface SimPeer {
+  index: number
+  id: string
+  role: string
+  home: string
+  node: ClusterNode | null
+}
+
+export interface ClusterOptions {
+  scenario: Pick<Scenario, 'nodes' | 'replicationFactor' | 'electionTimeoutMs'>
+  seed: number
+  /** Where the peers' homes are made. */
+  dir: string
+  clock: Clock
+  /** The run's seeded random, shared with the rest of the run: node selectors draw from it. */
+  random: () => number
+  /** Memory mode: the in-memory network every peer connects through. */
+  network: SimNetwork | null
+  /** Swarm mode: the loopback DHT's addresses. */
+  bootstrap: Array<{ host: string, port: number }> | null
+  break?: BreakMode
+  /** Told of each node's election events. */
+  onElection: (peer: SimPeer, event: ElectionEvent) => void
+  /** A progress line, throttled by the caller. */
+  progress: (line: () => string) => void
+}
+
+export class SimCluster {
+  readonly peers: SimPeer[]
+  /** Node ids in index order. */
+  readonly ids: string[]
+
+  private constructor (private readonly options: ClusterOptions, peers: SimPeer[]) {
+    this.peers = peers
+    this.ids = peers.map(p => p.id)
+  }
+
+  /** An admin and invited members, each a real home on disk; none is started yet. */
+  static async create (options: ClusterOptions): Promise<SimCluster> {
+    const { scenario } = options
+    const peers: SimPeer[] = []
+    for (let i = 0; i < scenario.nodes; i++) {
+      options.progress(() => `  creating homes: ${i} of ${scenario.nodes}`)
+      const role = i === 0 ? 'admin' : SIM_ROLES[(i - 1) % SIM_ROLES.length]!
+      const home = join(options.dir, `n${i}`)
+      if (i === 0) await LocalPeer.init(home, { cluster: 'sim', role, project: SIM_PROJECT, replicationFactor: scenario.replicationFactor })
+      else await redeemInvite(home, (await createInvite(peers[0]!.home, role)).invite)
+      const id = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')).nodeId as string
+      peers.push({ index: i, id, role, home, node: null })
+    }
+    if (options.break === 'leak-role') {
+      // The deliberate fault: every member is given every role's key, as if keys leaked.
+      const admin = await Keyring.load(peers[0]!.home)
+      for (const peer of peers.slice(1)) {
+        const leaky = await Keyring.load(peer.home)
+        for (const role of admin.roles()) for (const epoch of admin.epochs(role)) leaky.addRoleKey(admin.roleKeyPair(role, epoch)!)
+        await leaky.save()
+      }
+    }
+    return new SimCluster(options, peers)
+  }
+
+  /** Peers are named by their index in what the run reports (ids are fresh keys each run; the names repeat). */
+  nameOf (id: string): string {
+    return `n${this.ids.indexOf(id)}`
+  }
+
+  names (list: readonly string[]): string[] {
+    return list.map(id => this.nameOf(id))
+  }
+
+  /** A cut by names, each link and the list in index order. */
+  namedLinks (cut: readonly Link[]): Link[] {
+    const byName = (a: string, b: string): number => Number(a.slice(1)) - Number(b.slice(1))
+    return cut
+      .map(([a, b]) => [this.nameOf(a), this.nameOf(b)].sort(byName) as Link)
+      .sort((x, y) => byName(x[0], y[0]) || byName(x[1], y[1]))
+  }
+
+  byId (id: string): SimPeer | undefined {
+    return this.peers.find(p => p.id === id)
+  }
+
+  live (): ClusterNode[] {
+    return this.peers.filter(p => p.node !== null).map(p => p.node!)
+  }
+
+  down (): Set<string> {
+    return new Set(this.peers.filter(p => p.node === null).map(p => p.id))
+  }
+
+  /** The one leader a majority of the cluster follows in its term, or null. */
+  leader (): string | null {
+    const live = this.peers.filter(p => p.node !== null)
+    const leaders = live.filter(p => p.node!.election.state === 'leader')
+    if (leaders.length !== 1) return null
+    const leader = leaders[0]!.node!
+    const followers = live.filter(p => p.node!.election.leader === leader.nodeId && p.node!.election.term === leader.election.term)
+    return followers.length * 2 > this.peers.length ? leader.nodeId : null
+  }
+
+  /** The ids a selector means now, drawing from the run's random. */
+  select (selector: NodeSelector | undefined): string[] {
+    return resolveNode(selector ?? 'random', { nodes: this.ids, leader: this.leader(), down: this.down(), random: this.options.random })
+  }
+
+  /** The running node a selector picks, or null if it is down. */
+  liveNode (selector: NodeSelector | undefined): ClusterNode | null {
+    const id = this.select(selector)[0]
+    return this.peers.find(p => p.id === id)?.node ?? null
+  }
+
+  /** Whether any leader's queue is analysing. */
+  generating (): boolean {
+    return this.peers.some(p => p.node !== null && p.node.coordinator.queue.activeCount > 0)
+  }
+
+  async start (peer: SimPeer): Promise<void> {
+    const { options } = this
+    const network = options.network
+    const bootstrap = options.bootstrap
+    peer.node = await ClusterNode.start({
+      home: peer.home,
+      logger: silentLogger(),
+      electionTimeoutMs: options.scenario.electionTimeoutMs,
+      clock: options.clock,
+      random: seededRandom(options.seed + peer.index * 7919),
+      ...(network !== null ? { transport: keyPair => network.transport(peer.id, keyPair) } : {}),
+      ...(bootstrap !== null ? { bootstrap, host: '127.0.0.1' } : {}),
+      onElection: event => { options.onElection(peer, event) },
+      faults: {
+        doubleVote: options.break === 'double-vote',
+        ackBeforeReplicate: options.break === 'ack-before-replicate',
+        forgetQueue: options.break === 'forget-queue'
+      },
+      concurrency: 2
+    })
+  }
+
+  async stop (peer: SimPeer): Promise<void> {
+    const node = peer.node
+    peer.node = null
+    await node?.close().catch(() => {})
+  }
+
+  /** Cuts these links and restores every other; in swarm mode by each node's firewall, destroying its connections. */
+  partition (cut: readonly Link[]): void {
+    if (this.options.network !== null) { this.options.network.partition(cut); return }
+    for (const p of this.peers) p.node?.unblock()
+    for (const [a, b] of cut) {
+      this.byId(a)?.node?.block([b])
+      this.byId(b)?.node?.block([a])
+    }
+  }
+
+  heal (): void {
+    if (this.options.network !== null) this.options.network.heal()
+    else for (const p of this.peers) p.node?.unblock()
+  }
+}

@@ -1,0 +1,100 @@
+/** What a run records for the checkers and the report: elections, acks, requests, faults, failovers, end state. */
+import type { ClusterNode } from '../src/node/cluster/index.js'
+import { covers, isAccessLevel } from '../src/crypto/levels.js'
+import { DEFAULT_FIELD_LEVELS } from '../src/context/record.js'
+import type { AppliedFault } from './nemesis.js'
+import type { AcceptedRequest, AckedWrite, IsolationAttempt, LeadershipEvent, PeerFinal, SimHistory } from './history.js'
+
+/** A peer as the final observation reads it: down when node is null. */
+export interface ObservedPeer { id: string, role: string, node: ClusterNode | null }
+
+export class Observation {
+  readonly leadership: LeadershipEvent[] = []
+  readonly acked: AckedWrite[] = []
+  readonly accepted: AcceptedRequest[] = []
+  readonly faults: AppliedFault[] = []
+  /** ms from losing a leader (to a crash or a cut) until another led; in the order they happened. */
+  readonly failovers: number[] = []
+  private leaderLostAt: number | null = null
+  private lostLeader: string | null = null
+
+  election (event: LeadershipEvent): void { this.leadership.push(event) }
+  ack (write: AckedWrite): void { this.acked.push(write) }
+  accept (request: AcceptedRequest): void { this.accepted.push(request) }
+  fault (fault: AppliedFault): void { this.faults.push(fault) }
+
+  /** The nemesis took the leader away (crashed it, or cut one of its links) at `atMs`. */
+  leaderLost (atMs: number, leader: string): void {
+    this.leaderLostAt = atMs
+    this.lostLeader = leader
+  }
+
+  /** Each step: a leader other than the lost one ends a failover. */
+  observeLeader (nowMs: number, leader: string | null): void {
+    if (this.leaderLostAt !== null && leader !== null && leader !== this.lostLeader) {
+      this.failovers.push(nowMs - this.leaderLostAt)
+      this.leaderLostAt = null
+    }
+  }
+
+  /** What every peer holds at the end, and what each role could open there: the rest of the checkers' history. */
+  async history (peers: readonly ObservedPeer[], run: { seed: number, convergedWithinMs: number | null, livenessBoundMs: number }): Promise<SimHistory> {
+    const final: PeerFinal[] = []
+    const isolation: IsolationAttempt[] = []
+    for (const peer of peers) {
+      const node = peer.node
+      if (node === null) { final.push({ node: peer.id, live: false, viewHash: '', acked: {}, requests: {} }); continue }
+      final.push(await this.finalOf(peer.id, peer.role, node))
+      isolation.push(...await this.isolationOf(peer.id, peer.role, node))
+    }
+    return {
+      seed: run.seed,
+      nodes: peers.map(p => p.id),
+      leadership: this.leadership,
+      acked: this.acked,
+      accepted: this.accepted,
+      final,
+      isolation,
+      convergedWithinMs: run.convergedWithinMs,
+      livenessBoundMs: run.livenessBoundMs
+    }
+  }
+
+  private async finalOf (id: string, role: string, node: ClusterNode): Promise<PeerFinal> {
+    const ackedSeen: Record<string, string | null> = {}
+    for (const write of this.acked) {
+      try {
+        ackedSeen[write.address] = (await node.peer.store.retrieve(write.address, role)).context.summary ?? null
+      } catch {
+        ackedSeen[write.address] = null
+      }
+    }
+    const requests: PeerFinal['requests'] = {}
+    const completions = new Map<string, number[]>()
+    for (const event of node.peer.store.queueEvents()) {
+      if (event.entry.type === 'completion') completions.set(event.entry.id, [...(completions.get(event.entry.id) ?? []), event.entry.version.term])
+    }
+    for (const a of this.accepted) requests[a.id] = { state: node.coordinator.queue.get(a.id)?.state ?? 'missing', completionTerms: completions.get(a.id) ?? [] }
+    return { node: id, live: true, viewHash: node.peer.store.viewHash, acked: ackedSeen, requests }
+  }
+
+  /** Role isolation: try to open one record as every role; only what this peer was granted may open. */
+  private async isolationOf (id: string, ownRole: string, node: ClusterNode): Promise<IsolationAttempt[]> {
+    const attempts: IsolationAttempt[] = []
+    const address = this.acked[0]?.address
+    if (address === undefined) return attempts
+    for (const role of node.peer.directory.names()) {
+      const held = ownRole === 'admin' || role === ownRole
+      const clearance = node.peer.directory.get(role)!.clearance
+      const fieldsAllowed = Object.entries(DEFAULT_FIELD_LEVELS).filter(([, level]) => isAccessLevel(clearance) && covers(clearance, level)).map(([field]) => field)
+      try {
+        const got = await node.peer.store.retrieve(address, role)
+        const fieldsSeen = Object.keys(got.context).filter(field => field in DEFAULT_FIELD_LEVELS)
+        attempts.push({ node: id, role, held, address, outcome: 'opened', fieldsSeen, fieldsAllowed })
+      } catch {
+        attempts.push({ node: id, role, held, address, outcome: 'denied', fieldsSeen: [], fieldsAllowed })
+      }
+    }
+    return attempts
+  }
+}

@@ -1,0 +1,75 @@
+/** The run's report, the `sim --json` shape: the checks' results, the faults as applied, and the metrics. */
+import { GOSSIP_TICK_MS } from '../src/node/cluster/index.js'
+import type { CheckResult, LeadershipEvent } from './history.js'
+import type { AppliedFault } from './nemesis.js'
+import type { BreakMode, SimMode } from './cluster.js'
+
+export interface SimReport {
+  seed: number
+  scenario: string
+  nodes: number
+  mode: SimMode
+  break: BreakMode | null
+  ok: boolean
+  checks: Record<string, { ok: boolean, detail: string, violations: string[] }>
+  faults: AppliedFault[]
+  metrics: Record<string, number | null>
+  dir?: string
+}
+
+/** Everything the report is made from; a field per figure so the key order of the JSON is fixed here alone. */
+export interface ReportInput {
+  seed: number
+  scenario: string
+  nodes: number
+  mode: SimMode
+  break: BreakMode | null
+  results: readonly CheckResult[]
+  faults: AppliedFault[]
+  leadership: readonly LeadershipEvent[]
+  /** ms of each failover, in the order they happened. */
+  failovers: readonly number[]
+  convergedWithinMs: number | null
+  simulatedMs: number
+  realMs: number
+  ackedWrites: number
+  acceptedRequests: number
+  failedOps: number
+  retrieveMismatches: number
+  /** The in-memory network's counts; null in swarm mode. */
+  network: { connections: number, resets: number, messages: number } | null
+}
+
+export function simReport (input: ReportInput): SimReport {
+  const { results, leadership, convergedWithinMs, simulatedMs, realMs, network } = input
+  const failovers = [...input.failovers].sort((a, b) => a - b)
+  return {
+    seed: input.seed,
+    scenario: input.scenario,
+    nodes: input.nodes,
+    mode: input.mode,
+    break: input.break,
+    ok: results.every(r => r.ok),
+    checks: Object.fromEntries(results.map(r => [r.name, { ok: r.ok, detail: r.detail, violations: r.violations }])),
+    faults: input.faults,
+    metrics: {
+      simulated_ms: simulatedMs,
+      real_ms: Math.round(realMs),
+      simulated_to_real: input.mode === 'memory' ? Math.round((simulatedMs / realMs) * 100) / 100 : null,
+      terms: leadership.reduce((max, e) => Math.max(max, e.term), 0),
+      leaders: new Set(leadership.filter(e => e.state === 'leader').map(e => e.node)).size,
+      failovers: failovers.length,
+      failover_ms_max: failovers.at(-1) ?? null,
+      failover_ms_p50: failovers.length > 0 ? failovers[Math.floor((failovers.length - 1) / 2)]! : null,
+      converged_within_ms: convergedWithinMs,
+      gossip_rounds_to_converge: convergedWithinMs === null ? null : Math.ceil(convergedWithinMs / GOSSIP_TICK_MS),
+      acked_writes: input.ackedWrites,
+      accepted_requests: input.acceptedRequests,
+      failed_ops: input.failedOps,
+      retrieve_mismatches: input.retrieveMismatches,
+      connections: network?.connections ?? null,
+      resets: network?.resets ?? null,
+      messages: network?.messages ?? null
+    }
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * The simulator: real ClusterNodes (the same code as the daemon) on the in-memory network and a virtual clock (memory
+ * mode), or on Hyperswarm over a loopback DHT in real time (swarm mode), driven one tick at a time through a
+ * scenario's steps (the workload and the nemesis's faults: the safety phase), then healed for the liveness phase.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { systemClock, type Clock } from '../src/clock.js'
+import type { RunningBootstrap } from '../src/net/bootstrap.js'
+import { VirtualClock } from './clock.js'
+import { SimNetwork } from './network.js'
+import { seededRandom } from './random.js'
+import type { Scenario, Step } from './scenario.js'
+import { runChecks } from './checkers/index.js'
+import { SimCluster, type BreakMode, type SimMode } from './cluster.js'
+import { Observation } from './observation.js'
+import { Workload } from './workload.js'
+import { applyFault, type NemesisHost } from './faults.js'
+import { simReport, type SimReport } from './report.js'
+
+/** Virtual time per step of the memory-mode loop. */
+export const STEP_MS = 10
+/** How often (real time) a long run says where it is. */
+export const PROGRESS_INTERVAL_MS = 5_000
+/** The liveness phase's bound: the cluster must converge within it after the final heal. */
+export const LIVENESS_BOUND_MS = 30_000
+
+export interface RunOptions {
+  scenario: Scenario
+  seed: number
+  mode: SimMode
+  break?: BreakMode
+  /** Told of progress, one line at a time. */
+  log?: (line: string) => void
+  /** How often (real ms) a progress line is logged at the most (default PROGRESS_INTERVAL_MS). */
+  progressIntervalMs?: number
+  /** Keep the homes (their directory is in the report). */
+  keep?: boolean
+  /** Where the run's directory of homes is made (default: the system's temporary directory). */
+  parent?: string
+}
+
+async function yieldToIo (): Promise<void> {
+  await new Promise(resolve => setImmediate(resolve))
+  await new Promise(resolve => setTimeout(resolve, 0))
+}
+
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+/** A progress line at most every `intervalMs` of real time, so a long run is never silent. */
+function throttled (log: (line: string) => void, intervalMs: number): (line: () => string) => void {
+  let last = performance.now()
+  return line => {
+    const now = performance.now()
+    if (now - last < intervalMs) return
+    last = now
+    log(line())
+  }
+}
+
+interface Parts {
+  started: number
+  dir: string
+  virtual: VirtualClock | null
+  clock: Clock
+  network: SimNetwork | null
+  dht: RunningBootstrap | null
+  random: () => number
+  progress: (line: () => string) => void
+  observation: Observation
+  cluster: SimCluster
+}
+
+export class Simulator {
+  private readonly scenario: Scenario
+  private readonly log: (line: string) => void
+  private readonly workload: Workload
+  private readonly nemesisHost: NemesisHost
+  /** The scenario's steps in time order; `next` is the first not yet applied. */
+  private readonly steps: readonly Step[]
+  private next = 0
+  /** When the safety phase began (once every peer had started). */
+  private origin = 0
+  /** The end of the current phase: no tick passes it. */
+  private horizon = 0
+  private convergedWithinMs: number | null = null
+
+  private constructor (private readonly options: RunOptions, private readonly parts: Parts) {
+    this.scenario = options.scenario
+    this.steps = options.scenario.steps
+    this.log = options.log ?? (() => {})
+    const { clock, cluster, observation, random } = parts
+    const now = (): number => clock.now()
+    this.workload = new Workload({ seed: options.seed, random, now, liveNode: selector => cluster.liveNode(selector) }, observation)
+    this.nemesisHost = { now, cluster, network: parts.network, random }
+  }
+
+  /** Makes the run's directory, its network or DHT, and the peers' homes; starts nothing. */
+  static async create (options: RunOptions): Promise<Simulator> {
+    const { scenario, seed, mode } = options
+    const random = seededRandom(seed)
+    const started = performance.now()
+    const dir = mkdtempSync(join(options.parent ?? tmpdir(), 'bzzz-sim-'))
+    const virtual = mode === 'memory' ? new VirtualClock() : null
+    const clock: Clock = virtual ?? systemClock
+    const network = virtual !== null ? new SimNetwork(virtual, seededRandom(seed ^ 0x5eed)) : null
+    const dht = mode === 'swarm' ? await (await import('../src/net/bootstrap.js')).startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 }) : null
+    const observation = new Observation()
+    const progress = throttled(options.log ?? (() => {}), options.progressIntervalMs ?? PROGRESS_INTERVAL_MS)
+    const cluster = await SimCluster.create({
+      scenario,
+      seed,
+      dir,
+      clock,
+      random,
+      network,
+      bootstrap: dht?.addresses ?? null,
+      ...(options.break !== undefined ? { break: options.break } : {}),
+      onElection: (peer, event) => { observation.election({ atMs: clock.now(), node: peer.id, term: event.term, state: event.state }) },
+      progress
+    })
+    return new Simulator(options, { started, dir, virtual, clock, network, dht, random, progress, observation, cluster })
+  }
+
+  /** Starts every peer and applies the steps due at once: the safety phase's time begins here. */
+  async start (): Promise<void> {
+    const { cluster, progress, clock, started } = this.parts
+    const peers = cluster.peers
+    const { seed, mode, break: broken } = this.options
+    this.log(`seed ${seed}: ${this.scenario.nodes} nodes (${mode}), scenario ${this.scenario.name}${broken !== undefined ? `, broken: ${broken}` : ''}`)
+    for (const peer of peers) {
+      progress(() => `  starting peers: ${peer.index} of ${peers.length}`)
+      await cluster.start(peer)
+    }
+    progress(() => `  ${peers.length} peers started in ${((performance.now() - started) / 1000).toFixed(0)} s; ` +
+      `connecting them (a full mesh of ${peers.length * (peers.length - 1) / 2} links)`)
+    this.origin = clock.now()
+    this.horizon = this.origin + this.scenario.durationMs
+    await this.applyDue()
+  }
+
+  /** Whether the safety phase is over: every step applied, and the scenario's duration passed. */
+  done (): boolean {
+    return this.next >= this.steps.length && this.parts.clock.now() >= this.horizon
+  }
+
+  /**
+   * One step of time, to the next step's time at the most (memory: the virtual clock, yielding to real I/O; swarm:
+   * real waiting), then the per-step observation and the steps now due.
+   */
+  async tick (): Promise<void> {
+    const { virtual, clock, cluster, observation, progress, started } = this.parts
+    if (virtual !== null) {
+      const target = this.next < this.steps.length ? this.origin + this.steps[this.next]!.atMs : this.horizon
+      virtual.advanceTo(Math.min(target, virtual.now() + STEP_MS))
+      await yieldToIo()
+      // Analysis is real work on real CPUs: while a leader generates, simulated time goes no faster than real time,
+      // or timeouts would fire on work that is merely slow on this machine.
+      if (cluster.generating()) await sleep(STEP_MS)
+    } else {
+      await sleep(STEP_MS)
+    }
+    progress(() => `  ${(clock.now() / 1000).toFixed(1)} s simulated in ${((performance.now() - started) / 1000).toFixed(0)} s; ` +
+      (cluster.leader() === null ? 'no leader' : `leader ${cluster.nameOf(cluster.leader()!)}`))
+    observation.observeLeader(clock.now(), cluster.leader())
+    await this.applyDue()
+  }
+
+  /**
+   * The liveness phase: every fault healed (crashed peers stay down), the cluster must converge within
+   * LIVENESS_BOUND_MS; then the workload still in flight is given ten election timeouts to end.
+   */
+  async toLiveness (): Promise<void> {
+    const { clock, cluster } = this.parts
+    cluster.heal()
+    const healedAt = clock.now()
+    const converged = await this.runUntil(healedAt + LIVENESS_BOUND_MS, () => this.settled())
+    this.convergedWithinMs = converged ? clock.now() - healedAt : null
+    if (this.workload.pending > 0) await this.runUntil(clock.now() + 10 * this.scenario.electionTimeoutMs, () => this.workload.pending === 0)
+  }
+
+  /** Reads what every peer holds, runs the checkers on the history, and reports. */
+  async report (): Promise<SimReport> {
+    const { options, scenario, workload } = this
+    const { cluster, observation, clock, network, started, dir } = this.parts
+    const history = await observation.history(cluster.peers, { seed: options.seed, convergedWithinMs: this.convergedWithinMs, livenessBoundMs: LIVENESS_BOUND_MS })
+    const results = runChecks(history, scenario.checks)
+    const report = simReport({
+      seed: options.seed,
+      scenario: scenario.name,
+      nodes: scenario.nodes,
+      mode: options.mode,
+      break: options.break ?? null,
+      results,
+      faults: observation.faults,
+      leadership: observation.leadership,
+      failovers: observation.failovers,
+      convergedWithinMs: this.convergedWithinMs,
+      realMs: performance.now() - started,
+      simulatedMs: clock.now(),
+      ackedWrites: observation.acked.length,
+      acceptedRequests: observation.accepted.length,
+      failedOps: workload.failures,
+      retrieveMismatches: workload.retrieveMismatches,
+      network: network?.stats ?? null
+    })
+    if (options.keep === true) report.dir = dir
+    return report
+  }
+
+  /** Stops every peer and the DHT, and removes the homes unless kept. */
+  async close (): Promise<void> {
+    const { cluster, dht, dir } = this.parts
+    for (const peer of cluster.peers) await cluster.stop(peer)
+    await dht?.close()
+    if (this.options.keep !== true) rmSync(dir, { recursive: true, force: true })
+  }
+
+  /** Ticks until `until`, or until `done` holds after a tick (then true). */
+  private async runUntil (until: number, done: () => boolean): Promise<boolean> {
+    this.horizon = until
+    while (this.parts.clock.now() < until) {
+      await this.tick()
+      if (done()) return true
+    }
+    return false
+  }
+
+  /** Converged: one leader, one view on every live peer, no op in flight, and every accepted request ended. */
+  private settled (): boolean {
+    const { cluster, observation } = this.parts
+    const live = cluster.live()
+    if (live.length === 0 || cluster.leader() === null) return false
+    if (new Set(live.map(n => n.peer.store.viewHash)).size !== 1) return false
+    if (this.workload.pending > 0) return false
+    return observation.accepted.every(a => live.every(n => ['completed', 'superseded', 'failed'].includes(n.coordinator.queue.get(a.id)?.state ?? '')))
+  }
+
+  /** Applies, in order, every step whose time has come: faults are awaited, ops run on their own. */
+  private async applyDue (): Promise<void> {
+    const { clock } = this.parts
+    while (this.next < this.steps.length && this.origin + this.steps[this.next]!.atMs <= clock.now()) {
+      const step = this.steps[this.next++]!
+      if (step.type === 'fault') await applyFault(step.fault, this.nemesisHost, this.parts.observation)
+      else this.workload.send(step.op)
+    }
+  }
+}

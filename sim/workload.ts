@@ -1,0 +1,114 @@
+/** The simulated clients: the scenario's distributes, generates and retrieves, sent to live peers and tracked. */
+import { resolve } from 'node:path'
+import type { ClusterNode } from '../src/node/cluster/index.js'
+import { PACKAGE_ROOT } from '../src/paths.js'
+import type { AcceptedRequest, AckedWrite } from './history.js'
+import type { NodeSelector, Op, Priority } from './scenario.js'
+import { SIM_PROJECT } from './cluster.js'
+
+/**
+ * Records that a generate of fixtures/repos/mixed/src/server (what every scenario generates, from itself as the root)
+ * writes: every third write lays a hand-written record over one of them, each once (an acked write has an address of
+ * its own). A generate that completes after such a write must leave its summary as it was acked: before an address
+ * held a hand-written and a generated record apart, the generate replaced it.
+ */
+export const OVERLAID: ReadonlyArray<{ path: string, kind: 'file' | 'directory' }> = [
+  { path: 'handlers', kind: 'directory' },
+  ...['app.py', 'db.py', 'config.py', '__init__.py', 'handlers/auth.py', 'handlers/tickets.py', 'handlers/__init__.py', 'handlers/README.md'].map(path => ({ path, kind: 'file' as const }))
+]
+
+/** What the workload needs of the run: time, a peer to send to, and the seeded random. */
+export interface WorkloadHost {
+  seed: number
+  random: () => number
+  now: () => number
+  /** The running node a selector picks, or null if it is down (each call may draw from the random). */
+  liveNode: (selector: NodeSelector | undefined) => ClusterNode | null
+}
+
+/** Where the workload records what the cluster acknowledged. */
+export interface AckLog {
+  /** The writes acknowledged so far, in order: a retrieve reads one of them back. */
+  readonly acked: readonly AckedWrite[]
+  ack: (write: AckedWrite) => void
+  accept: (request: AcceptedRequest) => void
+}
+
+export class Workload {
+  /** Distributes so far, acknowledged or not: each gets its own address and marker. */
+  private writes = 0
+  private overlaid = 0
+  /** Ops that threw, or found their peer down. */
+  failures = 0
+  /** Retrieves during the run that read another summary than the one acked. */
+  retrieveMismatches = 0
+  private readonly inflight = new Set<Promise<unknown>>()
+
+  constructor (private readonly host: WorkloadHost, private readonly log: AckLog) {}
+
+  /** Ops still running. */
+  get pending (): number {
+    return this.inflight.size
+  }
+
+  /** Starts an op without waiting for it: clients do not wait for each other, nor does time. */
+  send (op: Op): void {
+    const p = this.run(op).catch(() => {}).finally(() => this.inflight.delete(p))
+    this.inflight.add(p)
+  }
+
+  private async run (op: Op): Promise<void> {
+    if (op.op === 'distribute') await this.distribute(op.count, op.node)
+    else if (op.op === 'generate') await this.generate(op.path, op.node, op.priority)
+    else await this.retrieve(op.count, op.node)
+  }
+
+  private async distribute (count: number, selector: NodeSelector | undefined): Promise<void> {
+    const { host } = this
+    for (let i = 0; i < count; i++) {
+      const node = host.liveNode(selector)
+      if (node === null) { this.failures++; continue }
+      const n = this.writes++
+      const over = n % 3 === 0 ? OVERLAID[this.overlaid++] : undefined
+      const address = over !== undefined ? `ucxl://${SIM_PROJECT}/${over.path}` : `ucxl://${SIM_PROJECT}/src/w${n % 7}/file${n}.go`
+      const marker = `write ${n} of seed ${host.seed}`
+      const record = over !== undefined
+        ? { address, kind: over.kind, summary: marker }
+        : { address, kind: 'file', summary: marker, language: 'go', symbols: [{ name: `F${n}`, kind: 'function', line: 1 }] }
+      try {
+        await node.distribute(record, undefined, 'the simulator')
+        this.log.ack({ atMs: host.now(), node: node.nodeId, address, marker })
+      } catch {
+        this.failures++
+      }
+    }
+  }
+
+  private async generate (path: string, selector: NodeSelector | undefined, priority: Priority | undefined): Promise<void> {
+    const { host } = this
+    const node = host.liveNode(selector)
+    if (node === null) { this.failures++; return }
+    const root = resolve(PACKAGE_ROOT, path)
+    try {
+      const report = await node.generate({ path: root, root, project: SIM_PROJECT, noWait: true, ...(priority !== undefined ? { priority } : {}) })
+      this.log.accept({ atMs: host.now(), node: node.nodeId, id: report.request.id, address: `ucxl://${SIM_PROJECT}/` })
+    } catch {
+      this.failures++
+    }
+  }
+
+  private async retrieve (count: number, selector: NodeSelector | undefined): Promise<void> {
+    const { host, log } = this
+    for (let i = 0; i < count && log.acked.length > 0; i++) {
+      const node = host.liveNode(selector)
+      const write = log.acked[Math.floor(host.random() * log.acked.length)]!
+      if (node === null) continue
+      try {
+        const got = await node.retrieve(write.address, node.peer.config.role)
+        if (got.context.summary !== write.marker) this.retrieveMismatches++
+      } catch {
+        // Not yet replicated to this peer during a fault: the checkers judge the end state, not this.
+      }
+    }
+  }
+}
