@@ -35,6 +35,10 @@ async function main (): Promise<void> {
     Object.assign(figures, await benchHops())
     return print(figures, json)
   }
+  if (only === 'cluster') {
+    Object.assign(figures, await benchCluster())
+    return print(figures, json)
+  }
   if (only === 'sim') {
     Object.assign(figures, await benchSim(log))
     return print(figures, json)
