@@ -6,10 +6,15 @@ import { existsSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs'
 import type { Server } from 'node:net'
 import { badUsage } from '../errors.js'
 import { ClusterNode } from './cluster-node.js'
-import { ControlClient, requireString, startControlServer } from './control.js'
+import { ControlClient } from './control.js'
+import { startControlServer } from './control-server.js'
+import type { ControlRequest } from './control-requests.js'
 import { homePaths, readConfig } from './home.js'
 import type { Logger } from './logger.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
+
+/** `sync`'s timeout when the request names none, in seconds. */
+export const DEFAULT_SYNC_TIMEOUT_SECONDS = 10
 
 export interface DaemonOptions {
   home: string
@@ -27,7 +32,7 @@ export interface RunningDaemon {
   close: () => Promise<void>
 }
 
-/** The pid of the daemon that serves this home, or null. */
+/** The pid of the daemon that serves this home (-1 when its pid file does not say), or null when none answers. */
 export async function runningDaemon (home: string): Promise<number | null> {
   const paths = homePaths(home)
   const client = await ControlClient.connect(paths.controlSocket)
@@ -70,27 +75,11 @@ export async function startDaemon (options: DaemonOptions): Promise<RunningDaemo
     await closing
   }
   try {
-    server = await startControlServer(paths.controlSocket, async (op, args) => {
-      switch (op) {
-        case 'ping': return { pid: process.pid }
-        case 'status': return await node.status()
-        case 'peers': return node.peers()
-        case 'sync': return await node.sync(typeof args.timeout === 'number' ? args.timeout : 10)
-        case 'retrieve': return await node.retrieve(requireString(args, 'address'), requireString(args, 'role'), typeof args.depth === 'number' ? args.depth : DEFAULT_RESOLVE_DEPTH)
-        case 'generate': return await node.generate(args as never)
-        case 'distribute': return await node.distribute(args.record, args.roles as string[] | undefined, requireString(args, 'source'), typeof args.decision === 'string' ? args.decision : undefined)
-        case 'decide': return await node.decide(args.input as never)
-        case 'history': return await node.history(requireString(args, 'address'), requireString(args, 'role'))
-        case 'hops': return await node.hops(requireString(args, 'target'), requireString(args, 'role'), typeof args.max === 'number' ? args.max : undefined)
-        case 'influence': return await node.influence(requireString(args, 'role'), typeof args.max === 'number' ? args.max : undefined, typeof args.limit === 'number' ? args.limit : undefined)
-        case 'elect-status': return node.electStatus()
-        case 'elect-campaign': return await node.campaign()
-        case 'elect-resign': return await node.resign()
-        case 'queue-status': return node.queueStatus()
-        case 'queue-ls': return node.queueList()
-        case 'stop': setImmediate(() => { close().catch(() => {}) }); return { stopping: true, pid: process.pid }
-        default: throw badUsage(`unknown control request "${op}"`)
-      }
+    server = await startControlServer(paths.controlSocket, async request => await answer(node, request, () => {
+      setImmediate(() => { close().catch(() => {}) })
+    }), {
+      onFault: (op, err) => { options.logger.error({ op, err }, 'a control request failed') },
+      onClientClosed: reason => { options.logger.warn(reason) }
     })
   } catch (err) {
     await node.close()
@@ -99,4 +88,27 @@ export async function startDaemon (options: DaemonOptions): Promise<RunningDaemo
   writeFileSync(paths.pidFile, String(process.pid) + '\n', { mode: 0o600 })
   options.logger.info({ pid: process.pid, socket: paths.controlSocket }, 'daemon ready')
   return { node, stopped, close }
+}
+
+/** Answers one control request, which its op's validator has checked: the node's work for it. */
+async function answer (node: ClusterNode, request: ControlRequest, stop: () => void): Promise<unknown> {
+  switch (request.op) {
+    case 'ping': return { pid: process.pid }
+    case 'status': return await node.status()
+    case 'peers': return node.peers()
+    case 'sync': return await node.sync(request.args.timeout ?? DEFAULT_SYNC_TIMEOUT_SECONDS)
+    case 'retrieve': return await node.retrieve(request.args.address, request.args.role, request.args.depth ?? DEFAULT_RESOLVE_DEPTH)
+    case 'generate': return await node.generate(request.args)
+    case 'distribute': return await node.distribute(request.args.record, request.args.roles, request.args.source, request.args.decision)
+    case 'decide': return await node.decide(request.args.input)
+    case 'history': return await node.history(request.args.address, request.args.role)
+    case 'hops': return await node.hops(request.args.target, request.args.role, request.args.max)
+    case 'influence': return await node.influence(request.args.role, request.args.max, request.args.limit)
+    case 'elect-status': return node.electStatus()
+    case 'elect-campaign': return await node.campaign()
+    case 'elect-resign': return await node.resign()
+    case 'queue-status': return node.queueStatus()
+    case 'queue-ls': return node.queueList()
+    case 'stop': stop(); return { stopping: true, pid: process.pid }
+  }
 }
