@@ -1,5 +1,6 @@
 /** Opens this peer for one command: through its running daemon when there is one, else the home itself. */
 import { unavailable } from '../errors.js'
+import { describeLeftFiles, leftDaemonFiles } from '../node/daemon-files.js'
 import { homePaths, readConfig, resolveHomeDir } from '../node/home.js'
 import type { DaemonClient } from '../node/daemon-client.js'
 import type { LocalPeer } from '../node/local-peer.js'
@@ -16,6 +17,12 @@ async function connectDaemon (home: string): Promise<DaemonClient | null> {
   return await DaemonClient.connect(home, homePaths(home).controlSocket)
 }
 
+/** When no daemon answered: what its files left in the home say (a daemon that died), or null when there are none. */
+function leftBehind (home: string): string | null {
+  const left = leftDaemonFiles(home)
+  return left === null ? null : describeLeftFiles(left)
+}
+
 export async function withPeer<T> (ctx: CommandContext, work: (peer: PeerApi) => Promise<T>): Promise<T> {
   const home = homeOf(ctx)
   readConfig(home)
@@ -23,6 +30,9 @@ export async function withPeer<T> (ctx: CommandContext, work: (peer: PeerApi) =>
   let peer: PeerApi
   if (daemon !== null) peer = daemon
   else {
+    // Without this line a daemon that died would look like one never started: the answer would come from the home alone.
+    const left = leftBehind(home)
+    if (left !== null) ctx.io.stderr.write(`bzzz-ctx: ${left}; working on the home directly\n`)
     const { LocalPeer } = await import('../node/local-peer.js')
     peer = await LocalPeer.open(home)
   }
@@ -38,7 +48,10 @@ export async function withDaemon<T> (ctx: CommandContext, work: (daemon: DaemonC
   const home = homeOf(ctx)
   readConfig(home)
   const daemon = await connectDaemon(home)
-  if (daemon === null) throw unavailable(`no daemon runs for ${home}: ${wayOut}`)
+  if (daemon === null) {
+    const left = leftBehind(home)
+    throw unavailable(`no daemon runs for ${home}${left === null ? '' : ` (${left})`}: ${wayOut}`)
+  }
   try {
     return await work(daemon)
   } finally {

@@ -1,15 +1,24 @@
 /**
  * The daemon: one ClusterNode per home, serving the control socket until `node stop` or a signal. A second daemon on
- * the same home is refused; a stale socket of a crashed daemon is replaced.
+ * the same home is refused; the pid file and socket of a daemon that died are said to be found, then replaced; a
+ * peer whose own certificate would be refused by every other member does not start.
  */
-import { existsSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs'
+import { existsSync, unlinkSync, writeFileSync } from 'node:fs'
 import type { Server } from 'node:net'
-import { badUsage } from '../errors.js'
+import { BzzzError, badUsage, corrupt } from '../errors.js'
+import { certificateProblem } from '../net/certificate.js'
 import { ClusterNode } from './cluster/index.js'
-import { ControlClient, requireString, startControlServer } from './control.js'
-import { homePaths, readConfig } from './home.js'
+import { ControlClient } from './control.js'
+import { startControlServer } from './control-server.js'
+import type { ControlRequest } from './control-requests.js'
+import { describeLeftFiles, leftDaemonFiles, readPidFile, removeLeftFiles } from './daemon-files.js'
+import { systemClock } from '../clock.js'
+import { homePaths, readConfig, type PeerConfig } from './home.js'
 import type { Logger } from './logger.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
+
+/** `sync`'s timeout when the request names none, in seconds. */
+export const DEFAULT_SYNC_TIMEOUT_SECONDS = 10
 
 export interface DaemonOptions {
   home: string
@@ -27,13 +36,13 @@ export interface RunningDaemon {
   close: () => Promise<void>
 }
 
-/** The pid of the daemon that serves this home, or null. */
+/** The pid of the daemon that serves this home (-1 when its pid file does not say), or null when none answers. */
 export async function runningDaemon (home: string): Promise<number | null> {
   const paths = homePaths(home)
   const client = await ControlClient.connect(paths.controlSocket)
   if (client === null) return null
   client.close()
-  try { return Number(readFileSync(paths.pidFile, 'utf8').trim()) || -1 } catch { return -1 }
+  return readPidFile(paths.pidFile) ?? -1
 }
 
 /** Throws BAD_USAGE when a daemon already serves this home. */
@@ -42,10 +51,45 @@ export async function refuseSecondDaemon (home: string): Promise<void> {
   if (pid !== null) throw badUsage(`a daemon already runs for ${home}${pid > 0 ? ` (pid ${pid})` : ''}: stop it with \`bzzz-ctx node stop\``)
 }
 
+/**
+ * Why this peer's own certificate would be refused by its peers (certificate.ts's check, applied at start rather
+ * than found by each peer's hello): CORRUPT when it is damaged or not this peer's, FAILURE when it has expired.
+ */
+export function ownCertificateError (home: string, config: PeerConfig, nowMs: number): BzzzError | null {
+  const file = homePaths(home).config
+  const expect = { cluster: config.cluster.id, adminKey: config.cluster.adminKey, node: config.nodeId }
+  // Checked first as of no time at all, so that an expiry is told apart from damage without reading the message.
+  const problem = certificateProblem(config.certificate, { ...expect, nowMs: Number.NEGATIVE_INFINITY }) ??
+    (config.certificate.role === config.role ? null : `issued for the role "${config.certificate.role}", not this peer's role "${config.role}"`)
+  if (problem !== null) {
+    return corrupt(`this peer's certificate in ${file} is not valid (${problem}): restore config.json from a backup, or join again with a new invite`)
+  }
+  if (certificateProblem(config.certificate, { ...expect, nowMs }) !== null) {
+    return new BzzzError('FAILURE', `this peer's certificate expired at ${new Date(config.certificate.expiresAt ?? 0).toISOString()}: ask the cluster's admin for a new invite and join with it`)
+  }
+  return null
+}
+
+/**
+ * What a start checks before it opens anything: the config, this peer's certificate, no daemon already serving the
+ * home. Files left by a daemon that died are removed, and `report` is told so in one line.
+ */
+export async function prepareDaemonStart (home: string, report: (line: string) => void): Promise<PeerConfig> {
+  const config = readConfig(home)
+  const certificateError = ownCertificateError(home, config, systemClock.now())
+  if (certificateError !== null) throw certificateError
+  await refuseSecondDaemon(home)
+  const left = leftDaemonFiles(home)
+  if (left !== null) {
+    report(`${describeLeftFiles(left)}; removed ${left.files.map(file => file.slice(home.length + 1)).join(' and ')}, starting anew`)
+    removeLeftFiles(left)
+  }
+  return config
+}
+
 export async function startDaemon (options: DaemonOptions): Promise<RunningDaemon> {
-  readConfig(options.home)
+  await prepareDaemonStart(options.home, line => { options.logger.warn(line) })
   const paths = homePaths(options.home)
-  await refuseSecondDaemon(options.home)
   const node = await ClusterNode.start({
     home: options.home, logger: options.logger,
     ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}), ...(options.host !== undefined ? { host: options.host } : {}),
@@ -63,34 +107,18 @@ export async function startDaemon (options: DaemonOptions): Promise<RunningDaemo
       server?.close()
       await node.close()
       if (existsSync(paths.controlSocket)) unlinkSync(paths.controlSocket)
-      if (existsSync(paths.pidFile) && readFileSync(paths.pidFile, 'utf8').trim() === String(process.pid)) unlinkSync(paths.pidFile)
+      if (readPidFile(paths.pidFile) === process.pid) unlinkSync(paths.pidFile)
       options.logger.info('stopped')
       resolveStopped()
     })()
     await closing
   }
   try {
-    server = await startControlServer(paths.controlSocket, async (op, args) => {
-      switch (op) {
-        case 'ping': return { pid: process.pid }
-        case 'status': return await node.status()
-        case 'peers': return node.peers()
-        case 'sync': return await node.sync(typeof args.timeout === 'number' ? args.timeout : 10)
-        case 'retrieve': return await node.retrieve(requireString(args, 'address'), requireString(args, 'role'), typeof args.depth === 'number' ? args.depth : DEFAULT_RESOLVE_DEPTH)
-        case 'generate': return await node.generate(args as never)
-        case 'distribute': return await node.distribute(args.record, args.roles as string[] | undefined, requireString(args, 'source'), typeof args.decision === 'string' ? args.decision : undefined)
-        case 'decide': return await node.decide(args.input as never)
-        case 'history': return await node.history(requireString(args, 'address'), requireString(args, 'role'))
-        case 'hops': return await node.hops(requireString(args, 'target'), requireString(args, 'role'), typeof args.max === 'number' ? args.max : undefined)
-        case 'influence': return await node.influence(requireString(args, 'role'), typeof args.max === 'number' ? args.max : undefined, typeof args.limit === 'number' ? args.limit : undefined)
-        case 'elect-status': return node.electStatus()
-        case 'elect-campaign': return await node.campaign()
-        case 'elect-resign': return await node.resign()
-        case 'queue-status': return node.queueStatus()
-        case 'queue-ls': return node.queueList()
-        case 'stop': setImmediate(() => { close().catch(() => {}) }); return { stopping: true, pid: process.pid }
-        default: throw badUsage(`unknown control request "${op}"`)
-      }
+    server = await startControlServer(paths.controlSocket, async request => await answer(node, request, () => {
+      setImmediate(() => { close().catch(() => {}) })
+    }), {
+      onFault: (op, err) => { options.logger.error({ op, err }, 'a control request failed') },
+      onClientClosed: reason => { options.logger.warn(reason) }
     })
   } catch (err) {
     await node.close()
@@ -99,4 +127,27 @@ export async function startDaemon (options: DaemonOptions): Promise<RunningDaemo
   writeFileSync(paths.pidFile, String(process.pid) + '\n', { mode: 0o600 })
   options.logger.info({ pid: process.pid, socket: paths.controlSocket }, 'daemon ready')
   return { node, stopped, close }
+}
+
+/** Answers one control request, which its op's validator has checked: the node's work for it. */
+async function answer (node: ClusterNode, request: ControlRequest, stop: () => void): Promise<unknown> {
+  switch (request.op) {
+    case 'ping': return { pid: process.pid }
+    case 'status': return await node.status()
+    case 'peers': return node.peers()
+    case 'sync': return await node.sync(request.args.timeout ?? DEFAULT_SYNC_TIMEOUT_SECONDS)
+    case 'retrieve': return await node.retrieve(request.args.address, request.args.role, request.args.depth ?? DEFAULT_RESOLVE_DEPTH)
+    case 'generate': return await node.generate(request.args)
+    case 'distribute': return await node.distribute(request.args.record, request.args.roles, request.args.source, request.args.decision)
+    case 'decide': return await node.decide(request.args.input)
+    case 'history': return await node.history(request.args.address, request.args.role)
+    case 'hops': return await node.hops(request.args.target, request.args.role, request.args.max)
+    case 'influence': return await node.influence(request.args.role, request.args.max, request.args.limit)
+    case 'elect-status': return node.electStatus()
+    case 'elect-campaign': return await node.campaign()
+    case 'elect-resign': return await node.resign()
+    case 'queue-status': return node.queueStatus()
+    case 'queue-ls': return node.queueList()
+    case 'stop': stop(); return { stopping: true, pid: process.pid }
+  }
 }

@@ -6,6 +6,7 @@ import { PACKAGE_ROOT } from '../../src/paths.js'
 import { agreedLeader, peerAt, startCluster, waitFor, waitForMesh } from '../helpers/cluster.js'
 import { issueCertificate } from '../../src/net/certificate.js'
 import { identityFromJSON } from '../../src/crypto/identity.js'
+import { issueRoster } from '../../src/node/roster.js'
 
 function adminStatusId (home: string): string {
   return JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')).nodeId
@@ -61,11 +62,13 @@ t.test('generate on a non-leader, retrieve on a third peer, converge', async t =
   const config = JSON.parse(readFileSync(join(forger.home, 'config.json'), 'utf8'))
   const real = JSON.parse(readFileSync(join(admin.home, 'config.json'), 'utf8'))
   const identity = identityFromJSON(JSON.parse(readFileSync(join(forger.home, 'keys', 'node.json'), 'utf8')))
-  config.cluster = real.cluster
-  config.certificate = { ...issueCertificate(identity, { cluster: real.cluster.id, node: identity.nodeId, role: 'admin', issuedAt: Date.now(), expiresAt: null }), issuer: real.cluster.adminKey }
+  // A certificate that names this cluster's admin as issuer but is signed by another key is refused by the forger's own
+  // start (its signature does not verify); so the forger signs its own, naming itself the admin of this cluster.
+  config.cluster = { ...real.cluster, adminKey: identity.nodeId }
+  config.certificate = issueCertificate(identity, { cluster: real.cluster.id, node: identity.nodeId, role: 'admin', issuedAt: Date.now(), expiresAt: null })
   writeFileSync(join(forger.home, 'config.json'), JSON.stringify(config))
-  // The roster is public (signed by the admin, passed between members): a forger may hold it; its daemon then starts.
-  cpSync(join(admin.home, 'roster.json'), join(forger.home, 'roster.json'))
+  // Its roster, signed by itself too, so that its daemon starts and joins the cluster's topic.
+  writeFileSync(join(forger.home, 'roster.json'), JSON.stringify(issueRoster(identity, real.cluster.id, 1, [identity.nodeId])))
   for (const outsider of [stranger, forger]) {
     const started = await outsider.run(['node', 'start', '--bootstrap', cluster.bootstrap, '--detach'])
     t.equal(started.code, 0, started.stderr)

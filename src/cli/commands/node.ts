@@ -1,6 +1,7 @@
 /** `bzzz-ctx node start [--bootstrap H:P,...] [--detach]` and `bzzz-ctx node stop`: run and stop this peer's daemon. */
 import { spawn } from 'node:child_process'
 import { closeSync, fstatSync, openSync, readFileSync, existsSync } from 'node:fs'
+import { processAlive } from '../../node/daemon-files.js'
 import { Command } from 'commander'
 import { BzzzError, unavailable } from '../../errors.js'
 import { errorCodeForExit } from '../exit-codes.js'
@@ -26,24 +27,6 @@ function logTail (file: string, from = 0): string {
 }
 
 async function sleep (ms: number): Promise<void> { await new Promise(resolve => setTimeout(resolve, ms)) }
-
-/**
- * Whether process `pid` still runs (signal 0 tests for it; EPERM means it runs under another user). A detached daemon
- * that has exited stays a zombie until the system's init reaps it, which some take a second or more to do: on Linux
- * its state in /proc tells.
- */
-function processAlive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-  try {
-    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
-  } catch {
-    return true
-  }
-}
 
 export function nodeCommand (env: CliEnv): Command {
   const node = new Command('node').description('run or stop this peer\'s daemon')
@@ -71,9 +54,10 @@ export function nodeCommand (env: CliEnv): Command {
       const host = options.host ?? (bootstrap !== undefined && bootstrap.every(b => LOOPBACK.has(b.host)) ? '127.0.0.1' : undefined)
       if (options.host !== undefined) await checkBindHost(options.host)
       const paths = homePaths(home)
-      const { runningDaemon, refuseSecondDaemon } = await import('../../node/daemon.js')
+      const { runningDaemon, prepareDaemonStart } = await import('../../node/daemon.js')
+      // Checked here, before a detached daemon is spawned, so that what is wrong is said here, in one line.
+      await prepareDaemonStart(home, line => { ctx.io.stderr.write(`bzzz-ctx: ${line}\n`) })
       if (options.detach === true) {
-        await refuseSecondDaemon(home)
         const log = openSync(paths.log, 'a', 0o600)
         const logStart = fstatSync(log).size
         const args = [join(PACKAGE_ROOT, 'bin', 'bzzz-ctx'), '--home', home, 'node', 'start', ...(host !== undefined ? ['--host', host] : []),
