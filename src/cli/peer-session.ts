@@ -16,7 +16,11 @@ async function connectDaemon (home: string): Promise<DaemonClient | null> {
   return await DaemonClient.connect(home, homePaths(home).controlSocket)
 }
 
-export async function withPeer<T> (ctx: CommandContext, work: (peer: PeerApi) => Promise<T>): Promise<T> {
+/**
+ * `readOnly` for a command that only reads: without a daemon it opens the store without its lock, so readers run side by
+ * side, and beside a writer.
+ */
+export async function withPeer<T> (ctx: CommandContext, work: (peer: PeerApi) => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
   const home = homeOf(ctx)
   readConfig(home)
   const daemon = await connectDaemon(home)
@@ -24,7 +28,7 @@ export async function withPeer<T> (ctx: CommandContext, work: (peer: PeerApi) =>
   if (daemon !== null) peer = daemon
   else {
     const { LocalPeer } = await import('../node/local-peer.js')
-    peer = await LocalPeer.open(home)
+    peer = await LocalPeer.open(home, options)
   }
   try {
     return await work(peer)

@@ -214,7 +214,8 @@ export class LocalPeer {
     }
   }
 
-  static async open (home: string): Promise<LocalPeer> {
+  /** `readOnly`: for a command that only reads, which then shares the store with others (see ContextStore.open). */
+  static async open (home: string, options: { readOnly?: boolean } = {}): Promise<LocalPeer> {
     const config = readConfig(home)
     const keyring = await Keyring.load(home)
     if (keyring.nodeId !== config.nodeId) throw corrupt(`the keys in ${homePaths(home).keys} belong to another node than the config in ${homePaths(home).config}: restore the matching files`)
@@ -225,7 +226,7 @@ export class LocalPeer {
       throw corrupt(`the roles in ${homePaths(home).config} are damaged (${(err as Error).message})`, err)
     }
     const local = LocalSecret.fromIdentity(keyring.identity)
-    const store = await ContextStore.open(homePaths(home).store, sectionCrypto(keyring, directory, local))
+    const store = await ContextStore.open(homePaths(home).store, sectionCrypto(keyring, directory, local), options)
     return new LocalPeer(home, config, keyring, directory, local, store)
   }
 

@@ -95,7 +95,8 @@ export class ContextView {
   /** Told of each such entry and version as it is applied. */
   readonly listeners = new Set<(event: QueueEvent | VersionLine) => void>()
 
-  constructor (private readonly checkpointFile: string) {}
+  /** `readOnly`: a reader's view, which another process may be writing beside: it never writes the checkpoint. */
+  constructor (private readonly checkpointFile: string, private readonly readOnly = false) {}
 
   /** Loads the checkpoint; a missing or damaged one starts empty (the caller replays the logs). */
   async ready (): Promise<void> {
@@ -126,7 +127,7 @@ export class ContextView {
   /** Writes the checkpoint now (if anything changed since the last one). */
   async checkpoint (): Promise<void> {
     this.checkpointing = this.checkpointing.then(async () => {
-      if (!this.dirty || this.damaged) return
+      if (!this.dirty || this.damaged || this.readOnly) return
       this.dirty = false
       this.lastCheckpoint = Date.now()
       const state = { hash: this.hash.toString('hex'), applied: Object.fromEntries(this.appliedLengths), queue: this.queue, ...(this.removedSlots > 0 ? { removed: this.removedSlots } : {}) }

@@ -22,6 +22,9 @@ declare module 'hypercore' {
     download (range?: { start?: number, end?: number, linear?: boolean }): { done: () => Promise<void>, destroy: () => void }
     update (options?: { wait?: boolean }): Promise<boolean>
     info (options?: { storage?: boolean }): Promise<Record<string, unknown>>
+    /** Local data kept beside the core in its storage, never replicated. */
+    setUserData (key: string, value: Buffer): Promise<void>
+    getUserData (key: string): Promise<Buffer | null>
     close (): Promise<void>
     replicate (isInitiator: boolean | NodeJS.ReadWriteStream, options?: Record<string, unknown>): NodeJS.ReadWriteStream
   }

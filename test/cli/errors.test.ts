@@ -216,6 +216,51 @@ t.test('a copied home is refused with the reason and the way out; the original s
   t.equal((original.json as { context: { summary: string } }).context.summary, 'P')
 })
 
+t.test('a copied home stays refused without its marker file; a damaged marker in the original is damage, not a copy', async t => {
+  const home = tempHome()
+  t.equal((await cli(['--home', home, 'init', '--cluster', 'c', '--role', 'admin'])).code, 0)
+  const record = join(dirname(home), 'r.json')
+  writeFileSync(record, JSON.stringify({ address: 'ucxl://p/', kind: 'project', summary: 'P' }))
+  t.equal((await cli(['--home', home, 'distribute', '--file', record])).code, 0)
+  const other = join(dirname(home), 'other.json')
+  writeFileSync(other, JSON.stringify({ address: 'ucxl://p/', kind: 'project', summary: 'Q' }))
+  const copyPattern = /is a copy of another .*a copy would fork its original's log/
+
+  // The marker deleted from a copy (cp -a keeps inodes nowhere): the copy is still a copy, and writes nothing.
+  const copy = join(dirname(home), 'copy')
+  cpSync(home, copy, { recursive: true })
+  rmSync(join(copy, 'store', 'CORESTORE'))
+  for (const args of [['distribute', '--file', other], ['status'], ['distribute', '--file', other]]) {
+    const run = await cliProcess(['--home', copy, ...args])
+    t.equal(run.code, 1, `the copy without its marker: ${args[0]} exits 1`)
+    oneLine(t, run.stderr, copyPattern)
+  }
+  // Garbage in a copy's marker: a copy all the same.
+  const garbled = join(dirname(home), 'garbled')
+  cpSync(home, garbled, { recursive: true })
+  writeFileSync(join(garbled, 'store', 'CORESTORE'), 'garbage\n')
+  const garbledRun = await cliProcess(['--home', garbled, 'distribute', '--file', other])
+  t.equal(garbledRun.code, 1)
+  oneLine(t, garbledRun.stderr, copyPattern)
+
+  // Garbage in the original's marker: said to be damage, with the way out; reading goes on meanwhile.
+  writeFileSync(join(home, 'store', 'CORESTORE'), 'garbage\n')
+  const damaged = await cliProcess(['--home', home, 'distribute', '--file', other])
+  t.equal(damaged.code, 1, 'a writer is refused')
+  oneLine(t, damaged.stderr, /is this home's own, but its marker file .*CORESTORE is damaged .*delete that file and run this again/)
+  t.notMatch(damaged.stderr, /copy/, 'not called a copy')
+  const read = await cliProcess(['--home', home, 'retrieve', 'ucxl://p/', '--role', 'viewer', '--json'])
+  t.equal(read.json?.context?.summary, 'P', 'the original is read meanwhile')
+  // The way out works: the marker made anew, the original writes again.
+  rmSync(join(home, 'store', 'CORESTORE'))
+  t.equal((await cliProcess(['--home', home, 'distribute', '--file', other])).code, 0, 'the original writes once its marker is gone')
+  const after = await cliProcess(['--home', home, 'retrieve', 'ucxl://p/', '--role', 'viewer', '--json'])
+  t.equal(after.json?.context?.summary, 'Q')
+  const stillCopy = await cliProcess(['--home', copy, 'status'])
+  t.equal(stillCopy.code, 1, 'and the copy stays refused')
+  oneLine(t, stillCopy.stderr, copyPattern)
+})
+
 t.test('an empty argument is refused, never read as "here" or "the root"; a URL of another scheme is named as such', async t => {
   const home = tempHome()
   t.equal((await cli(['--home', home, 'init', '--cluster', 'c', '--role', 'admin', '--project', 'shop'])).code, 0)
@@ -353,20 +398,43 @@ t.test('words from other members reach the terminal as text: escapes are shown, 
   t.notMatch(bad.stderr, /\u001b/, 'an error quoting the input escapes it')
 })
 
-t.test('a home in use by another command (a long generate): exit 5, one line saying so, not "damaged"; free again, it works', async t => {
+t.test('without a daemon readers share a home: ten at once all answer, beside a writer too; a second writer waits, then names the holder', async t => {
   const home = tempHome()
   t.equal((await cli(['--home', home, 'init', '--cluster', 'c', '--role', 'admin', '--project', 'shop'])).code, 0)
+  // Ten at once on a home whose store is not made yet: the first makes it, the others wait for it or read it.
+  const fresh = await Promise.all(Array.from({ length: 10 }, async () => await cliProcess(['--home', home, 'status', '--json'])))
+  t.same(fresh.map(run => run.code), Array(10).fill(0), `ten statuses on a fresh home: ${fresh.map(run => run.stderr).join('')}`)
+  const record = join(dirname(home), 'r.json')
+  writeFileSync(record, JSON.stringify({ address: 'ucxl://shop/', kind: 'project', summary: 'P' }))
+  t.equal((await cli(['--home', home, 'distribute', '--file', record])).code, 0)
+  const retrieve = ['--home', home, 'retrieve', 'ucxl://shop/', '--role', 'viewer', '--json']
+  const ten = await Promise.all(Array.from({ length: 10 }, async () => await cliProcess(retrieve)))
+  t.same(ten.map(run => run.code), Array(10).fill(0), `ten retrieves at once: ${ten.map(run => run.stderr).join('')}`)
+  t.same(ten.map(run => run.json?.context?.summary), Array(10).fill('P'), 'each read the record')
+
   const { LocalPeer } = await import('../../src/node/local-peer.js')
   const busy = await LocalPeer.open(home)
+  let released = false
   try {
-    for (const args of [['status'], ['retrieve', 'ucxl://shop/', '--role', 'viewer'], ['generate', dirname(home)]]) {
-      const run = await cliProcess(['--home', home, '--json', ...args])
-      t.equal(run.code, 5, `${args[0]}: exit 5, unavailable`)
-      oneLine(t, run.stderr, /is in use by another bzzz-ctx command on this home .*run this again once it has finished/)
-      t.equal(run.json?.error?.code, 'UNAVAILABLE', `${args[0]}: code UNAVAILABLE, not CORRUPT`)
+    for (const args of [['status'], ['retrieve', 'ucxl://shop/', '--role', 'viewer'], ['history', 'ucxl://shop/']]) {
+      const run = await cliProcess(['--home', home, ...args])
+      t.equal(run.code, 0, `${args[0]} reads while another process writes: ${run.stderr}`)
     }
-  } finally {
+    const started = Date.now()
+    const writer = await cliProcess(['--home', home, '--json', 'generate', dirname(home)])
+    t.equal(writer.code, 5, 'a second writer: exit 5, unavailable')
+    t.ok(Date.now() - started >= 4_000, 'after waiting for the store a while')
+    oneLine(t, writer.stderr, new RegExp(`the store at .* is in use by process ${process.pid} \\(\`.*\`\\): .*run this again once it has finished$`))
+    t.equal(writer.json?.error?.code, 'UNAVAILABLE', 'code UNAVAILABLE, not CORRUPT')
+    // A writer that comes while the store is held briefly waits for it, and then writes.
+    const waiting = cliProcess(['--home', home, 'distribute', '--file', record, '--roles', 'viewer'])
+    await new Promise(resolve => setTimeout(resolve, 1_500))
     await busy.close()
+    released = true
+    const waited = await waiting
+    t.equal(waited.code, 0, `the waiting writer wrote once the store was let go: ${waited.stderr}`)
+  } finally {
+    if (!released) await busy.close()
   }
   t.equal((await cli(['--home', home, 'status'])).code, 0, 'once the other command has finished, the home opens')
 })
