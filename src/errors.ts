@@ -46,9 +46,12 @@ const FILE_ACCESS_PROBLEMS: Readonly<Record<string, string>> = {
 /**
  * A file-system error (Node's, with a `code` and a `path`) that access rights, a read-only mount or a directory in a
  * file's place explain, said as one line: what cannot be read or written, why, and what to do. Null for any other.
+ * `file` names the file when the error does not.
  */
-export function fileAccessError (err: unknown): BzzzError | null {
-  const { code, path, syscall } = (err ?? {}) as NodeJS.ErrnoException
+export function fileAccessError (err: unknown, file?: string): BzzzError | null {
+  const { code, syscall } = (err ?? {}) as NodeJS.ErrnoException
+  // A read of a directory fails with EISDIR but no path: the caller, who knows the file, passes it.
+  const path = (err as NodeJS.ErrnoException | undefined)?.path ?? file
   if (typeof code !== 'string' || typeof path !== 'string' || !Object.hasOwn(FILE_ACCESS_PROBLEMS, code)) return null
   const verb = syscall === 'read' || syscall === 'scandir' || syscall === 'stat' || syscall === 'access' ? 'read' : syscall === 'open' ? 'open' : 'write'
   return new BzzzError('FAILURE', `cannot ${verb} ${path}: ${FILE_ACCESS_PROBLEMS[code]!}`, { cause: err })

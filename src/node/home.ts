@@ -132,7 +132,7 @@ export function readConfig (dir: string): PeerConfig {
     text = readFileSync(paths.config, 'utf8')
   } catch (err) {
     // Unreadable is not damaged: say what stops the read (rights, a directory in its place), not "not valid JSON".
-    throw fileAccessError(err) ?? corrupt(`the config ${paths.config} cannot be read (${(err as Error).message})`, err)
+    throw fileAccessError(err, paths.config) ?? corrupt(`the config ${paths.config} cannot be read (${(err as Error).message})`, err)
   }
   let value: unknown
   try {

@@ -2,7 +2,8 @@
  * A peer working on its own home: the one-peer cluster in which this peer is the leader. It creates a home
  * (identity, role keys, config), generates and distributes context into its store, and retrieves it.
  */
-import { existsSync, readFileSync, statSync, type Stats } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { specialKind } from '../file-kind.js'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { DEFAULT_ROLES, type RoleDefinition } from '../crypto/levels.js'
 import { ensurePrivateDir, writeFileAtomic } from '../crypto/atomic-file.js'
@@ -144,15 +145,6 @@ export function findRoot (path: string): string {
 function isInside (path: string, root: string): boolean {
   const rel = relative(root, path)
   return rel === '' || (!rel.startsWith('..' + sep) && rel !== '..' && !rel.startsWith(sep))
-}
-
-/** What a path that is neither a file nor a directory is, as a message says it. */
-function specialKind (stat: Stats): string {
-  if (stat.isCharacterDevice()) return 'a character device'
-  if (stat.isBlockDevice()) return 'a block device'
-  if (stat.isFIFO()) return 'a named pipe'
-  if (stat.isSocket()) return 'a socket'
-  return 'something else'
 }
 
 export class LocalPeer {

@@ -32,13 +32,18 @@ export function thisProcess (argv: readonly string[] = process.argv): StoreHolde
   return { pid: process.pid, command: [program, ...words].join(' ').slice(0, 80) }
 }
 
+/** Records this process as the holder; only a courtesy to the next command, so a home it cannot write in is no failure. */
 export async function recordHolder (storeDir: string): Promise<void> {
-  await writeFileAtomic(holderFile(storeDir), JSON.stringify(thisProcess()) + '\n', 0o600)
+  await writeFileAtomic(holderFile(storeDir), JSON.stringify(thisProcess()) + '\n', 0o600).catch(() => {})
 }
 
 /** Removes the record if it is this process's (called before the lock is let go, so never another holder's). */
 export function forgetHolder (storeDir: string): void {
-  if (readHolder(storeDir)?.pid === process.pid) rmSync(holderFile(storeDir), { force: true })
+  try {
+    if (readHolder(storeDir)?.pid === process.pid) rmSync(holderFile(storeDir), { force: true })
+  } catch {
+    // A record left behind names a process that has exited: readHolder passes over it.
+  }
 }
 
 function isAlive (pid: number): boolean {
