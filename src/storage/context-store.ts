@@ -166,11 +166,18 @@ export class ContextStore {
    * for the lock, then says which process holds it.
    */
   static async open (dir: string, crypto: SectionCrypto, options: StoreOpenOptions = {}): Promise<ContextStore> {
-    const readOnly = options.readOnly === true && storeExists(dir)
-    try {
+    let readOnly = false
+    const attempt = async (): Promise<ContextStore> => {
+      readOnly = options.readOnly === true && storeExists(dir)
       if (!readOnly) await refuseUnprovenStore(dir)
-      const lockedByAnother = (err: unknown): boolean => isStoreLocked(err) && readHolder(dir)?.pid !== process.pid
-      return await retriedWithin(async () => await ContextStore.openOnce(dir, crypto, readOnly), lockedByAnother, options.lockWaitMs ?? STORE_LOCK_WAIT_MS)
+      return await ContextStore.openOnce(dir, crypto, readOnly)
+    }
+    // Worth another try: a lock another process holds, or a read-only open of a store another process is still making
+    // (its database exists before its column families and its log do).
+    const passing = (err: unknown): boolean => !isBzzzError(err) &&
+      (isStoreLocked(err) ? readHolder(dir)?.pid !== process.pid : readOnly)
+    try {
+      return await retriedWithin(attempt, passing, options.lockWaitMs ?? STORE_LOCK_WAIT_MS)
     } catch (err) {
       if (isBzzzError(err)) throw err
       if ((err as { code?: unknown }).code === 'DEVICE_FILE') {
@@ -186,6 +193,9 @@ export class ContextStore {
   private static async openOnce (dir: string, crypto: SectionCrypto, readOnly: boolean): Promise<ContextStore> {
     const store = new ContextStore(dir, crypto, readOnly)
     try {
+      // The checkpoint is read before the database, so it never claims blocks the database does not show yet: a reader
+      // beside a writer that appended and checkpointed in between would take its log for one that lost entries.
+      await store.view.ready()
       await store.corestore.ready()
       await store.log.ready()
       const binding = await bindingOf(store.log, dir)
@@ -194,7 +204,6 @@ export class ContextStore {
         if (binding === 'unbound') await bind(store.log, dir)
         await recordHolder(dir)
       }
-      await store.view.ready()
       await store.catchUp()
       for (const writer of store.view.writers()) if (writer !== store.writer) await store.applyRemote(writer, 0)
     } catch (err) {

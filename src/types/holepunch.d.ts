@@ -35,6 +35,8 @@ declare module 'hypercore-storage' {
   /** Hypercore's RocksDB storage; options go to RocksDB (`writeBufferSize`, ...). */
   class CoreStorage {
     constructor (directory: string, options?: { writeBufferSize?: number } & Record<string, unknown>)
+    ready (): Promise<void>
+    close (): Promise<void>
   }
   export = CoreStorage
 }
