@@ -5,7 +5,7 @@
 
 /** Lowest first. Each entry is one level: the folders (or base files) that live on it. */
 const LEVELS = [
-  { name: 'base', paths: ['src/errors.ts', 'src/text.ts', 'src/lru.ts', 'src/settle.ts', 'src/paths.ts', 'src/clock.ts'] },
+  { name: 'base', paths: ['src/errors.ts', 'src/text.ts', 'src/lru.ts', 'src/settle.ts', 'src/paths.ts', 'src/clock.ts', 'src/file-kind.ts'] },
   { name: 'leaves', paths: ['src/ucxl/', 'src/crypto/', 'src/distribution/', 'src/election/'] },
   { name: 'context-net', paths: ['src/context/', 'src/net/'] },
   { name: 'storage', paths: ['src/storage/'] },

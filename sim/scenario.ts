@@ -70,7 +70,29 @@ const STEP_FIELDS: Record<string, readonly string[]> = {
 type Json = Record<string, unknown>
 
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
-const show = (value: unknown): string => JSON.stringify(value) ?? String(value)
+/** A value as a message quotes it: at most SHOWN_CHARS_MAX characters, so a long one does not fill the line. */
+const show = (value: unknown): string => {
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > SHOWN_CHARS_MAX ? `${text.slice(0, SHOWN_CHARS_MAX - 3)}...` : text
+}
+const SHOWN_CHARS_MAX = 80
+/**
+ * The deepest nesting a scenario file may have (a scenario is an object of steps of objects: four levels). Deeper JSON
+ * is refused as it is read: quoting or walking a value nested 100,000 deep overflows the stack.
+ */
+export const SCENARIO_DEPTH_MAX = 16
+
+/** How deep `value` nests, counted without recursion, and stopped once past `max`. */
+function depthOver (value: unknown, max: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 1]]
+  while (pending.length > 0) {
+    const [item, depth] = pending.pop()!
+    if (typeof item !== 'object' || item === null) continue
+    if (depth > max) return true
+    for (const child of Object.values(item)) pending.push([child, depth + 1])
+  }
+  return false
+}
 const oneOf = (list: readonly string[]): string => list.join(', ')
 
 /** A duration in whole milliseconds, or null when `text` is not one. */
@@ -247,6 +269,7 @@ export function readScenario (file: string): Scenario {
   } catch (err) {
     throw badInput(`scenario file ${file}: not JSON (${(err as Error).message})`)
   }
+  if (depthOver(value, SCENARIO_DEPTH_MAX)) throw badInput(`scenario file ${file}: nested deeper than ${SCENARIO_DEPTH_MAX} levels, which no scenario is (an object of steps): see fixtures/scenarios/`)
   return parseWith(value, basename(file).replace(/\.json$/i, ''), `scenario file ${file}`)
 }
 

@@ -35,3 +35,26 @@ export const corrupt = (message: string, cause?: unknown): BzzzError => new Bzzz
 export function isBzzzError (err: unknown): err is BzzzError {
   return err instanceof BzzzError
 }
+
+/** What an error of the file system on one of the home's files means for the user, and what to do about it. */
+const FILE_ACCESS_PROBLEMS: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied: run bzzz-ctx as the user who owns the home, or give that user read and write access to it again (chmod u+rw)',
+  EPERM: 'the operation is not permitted (an immutable file, or another user\'s): run bzzz-ctx as the user who owns the home, or lift the restriction',
+  EROFS: 'the file system is read-only: mount it read-write, or use a home elsewhere (--home, $BZZZ_HOME)',
+  EISDIR: 'it is a directory where bzzz-ctx keeps a file: move it aside, and restore the file from a backup',
+  ENOTDIR: 'a part of that path is a file where bzzz-ctx keeps a directory: move the file aside'
+}
+
+/**
+ * A file-system error (Node's, with a `code` and a `path`) that access rights, a read-only mount or a directory in a
+ * file's place explain, said as one line: what cannot be read or written, why, and what to do. Null for any other.
+ * `file` names the file when the error does not.
+ */
+export function fileAccessError (err: unknown, file?: string): BzzzError | null {
+  const { code, syscall } = (err ?? {}) as NodeJS.ErrnoException
+  // A read of a directory fails with EISDIR but no path: the caller, who knows the file, passes it.
+  const path = (err as NodeJS.ErrnoException | undefined)?.path ?? file
+  if (typeof code !== 'string' || typeof path !== 'string' || !Object.hasOwn(FILE_ACCESS_PROBLEMS, code)) return null
+  const verb = syscall === 'read' || syscall === 'scandir' || syscall === 'stat' || syscall === 'access' ? 'read' : syscall === 'open' ? 'open' : 'write'
+  return new BzzzError('FAILURE', `cannot ${verb} ${path}: ${FILE_ACCESS_PROBLEMS[code]!}`, { cause: err })
+}

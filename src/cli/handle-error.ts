@@ -1,5 +1,5 @@
 /** Every error of every command ends here: one line on stderr, `{"error":...}` with --json, and the exit code. */
-import { BzzzError, isBzzzError } from '../errors.js'
+import { BzzzError, fileAccessError, isBzzzError } from '../errors.js'
 import { EXIT_BY_CODE } from './exit-codes.js'
 import type { Io } from './io.js'
 import { forTerminal } from '../text.js'
@@ -7,7 +7,7 @@ import { forTerminal } from '../text.js'
 export function handleError (err: unknown, io: Io, json: boolean): number {
   const error: BzzzError = isBzzzError(err)
     ? err
-    : new BzzzError('FAILURE', `unexpected failure: ${(err as Error)?.message ?? String(err)}${io.env.BZZZ_DEBUG !== undefined ? '' : ' (set BZZZ_DEBUG=1 for details)'}`)
+    : fileAccessError(err) ?? new BzzzError('FAILURE', `unexpected failure: ${(err as Error)?.message ?? String(err)}${io.env.BZZZ_DEBUG !== undefined ? '' : ' (set BZZZ_DEBUG=1 for details)'}`)
   const message = error.message.replace(/\s*\n\s*/g, ' ')
   io.stderr.write(`bzzz-ctx: ${forTerminal(message)}\n`)
   if (io.env.BZZZ_DEBUG !== undefined && !isBzzzError(err)) io.stderr.write(String((err as Error)?.stack) + '\n')

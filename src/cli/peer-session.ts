@@ -23,7 +23,11 @@ function leftBehind (home: string): string | null {
   return left === null ? null : describeLeftFiles(left)
 }
 
-export async function withPeer<T> (ctx: CommandContext, work: (peer: PeerApi) => Promise<T>): Promise<T> {
+/**
+ * `readOnly` for a command that only reads: without a daemon it opens the store without its lock, so readers run side by
+ * side, and beside a writer.
+ */
+export async function withPeer<T> (ctx: CommandContext, work: (peer: PeerApi) => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
   const home = homeOf(ctx)
   readConfig(home)
   const daemon = await connectDaemon(home)
@@ -34,7 +38,7 @@ export async function withPeer<T> (ctx: CommandContext, work: (peer: PeerApi) =>
     const left = leftBehind(home)
     if (left !== null) ctx.io.stderr.write(`bzzz-ctx: ${left}; working on the home directly\n`)
     const { LocalPeer } = await import('../node/local-peer.js')
-    peer = await LocalPeer.open(home)
+    peer = await LocalPeer.open(home, options)
   }
   try {
     return await work(peer)

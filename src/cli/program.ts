@@ -73,10 +73,23 @@ const QUIET_EXITS = new Set(['commander.helpDisplayed', 'commander.version', 'co
  * `elect bogus`: commander hands `bogus` to the default subcommand (`elect status`), which then says it got too many
  * arguments. Said here as what it is.
  */
-function unknownSubcommand (program: Command, argv: readonly string[]): string | null {
-  const args = argv.slice(2)
+/** Where the command word is in the arguments (past the global options), or their length when there is none. */
+function commandAt (args: readonly string[]): number {
   let at = 0
   while (at < args.length && args[at]!.startsWith('-')) at += args[at] === '--home' ? 2 : 1
+  return at
+}
+
+/** `bzzz-ctx` alone (or with global options only): one line and the way on, not the whole help on stderr. */
+function missingCommand (argv: readonly string[]): string | null {
+  const args = argv.slice(2)
+  if (commandAt(args) < args.length || args.some(a => ['-h', '--help', '-V', '--version'].includes(a))) return null
+  return 'no command given: try `bzzz-ctx demo`, or see bzzz-ctx --help for the commands'
+}
+
+function unknownSubcommand (program: Command, argv: readonly string[]): string | null {
+  const args = argv.slice(2)
+  const at = commandAt(args)
   const command = program.commands.find(c => c.name() === args[at])
   if (command === undefined || command.commands.length === 0) return null
   const next = args.slice(at + 1).find(a => !a.startsWith('-'))
@@ -88,14 +101,14 @@ function unknownSubcommand (program: Command, argv: readonly string[]): string |
 export async function runCli (argv: readonly string[], io: Io): Promise<number> {
   const program = buildProgram(io)
   const json = argv.includes('--json')
-  const unknown = unknownSubcommand(program, argv)
+  const unknown = missingCommand(argv) ?? unknownSubcommand(program, argv)
   if (unknown !== null) return handleError(new BzzzError('BAD_USAGE', unknown), io, json)
   try {
     await program.parseAsync([...argv])
     return 0
   } catch (err) {
     if (err instanceof CommanderError) {
-      // Help shown because a command was missing (`bzzz-ctx`, `bzzz-ctx node`) is bad usage, like any other.
+      // Help shown because a command was missing (`bzzz-ctx node`) is bad usage, like any other.
       if (err.code === 'commander.help' && err.exitCode !== 0) return EXIT.badInput
       if (QUIET_EXITS.has(err.code)) return err.exitCode
       const message = err.message.replace(/^error: /, '')

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { corrupt, noHome, badInput, badUsage } from '../errors.js'
+import { corrupt, fileAccessError, noHome, badInput, badUsage } from '../errors.js'
 import { isAccessLevel } from '../crypto/levels.js'
 import { writeFileAtomic } from '../crypto/atomic-file.js'
 import type { RoleDirectoryEntry } from '../crypto/role-directory.js'
@@ -127,9 +127,16 @@ export function readConfig (dir: string): PeerConfig {
     }
     throw noHome(`no bzzz-ctx home at ${dir}: run \`bzzz-ctx init --cluster NAME --role ROLE\` first (or pass --home)`)
   }
+  let text: string
+  try {
+    text = readFileSync(paths.config, 'utf8')
+  } catch (err) {
+    // Unreadable is not damaged: say what stops the read (rights, a directory in its place), not "not valid JSON".
+    throw fileAccessError(err, paths.config) ?? corrupt(`the config ${paths.config} cannot be read (${(err as Error).message})`, err)
+  }
   let value: unknown
   try {
-    value = JSON.parse(readFileSync(paths.config, 'utf8'))
+    value = JSON.parse(text)
   } catch (err) {
     throw corrupt(`the config ${paths.config} is not valid JSON: restore it, or run \`bzzz-ctx init\` in a new home`, err)
   }

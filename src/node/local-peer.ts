@@ -3,7 +3,8 @@
  * (identity, role keys, config), generates and distributes context into its store, and retrieves it.
  */
 import { systemClock, type Clock } from '../clock.js'
-import { existsSync, readFileSync, statSync, type Stats } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { specialKind } from '../file-kind.js'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { DEFAULT_ROLES, type RoleDefinition } from '../crypto/levels.js'
 import { ensurePrivateDir, writeFileAtomic } from '../crypto/atomic-file.js'
@@ -147,15 +148,6 @@ function isInside (path: string, root: string): boolean {
   return rel === '' || (!rel.startsWith('..' + sep) && rel !== '..' && !rel.startsWith(sep))
 }
 
-/** What a path that is neither a file nor a directory is, as a message says it. */
-function specialKind (stat: Stats): string {
-  if (stat.isCharacterDevice()) return 'a character device'
-  if (stat.isBlockDevice()) return 'a block device'
-  if (stat.isFIFO()) return 'a named pipe'
-  if (stat.isSocket()) return 'a socket'
-  return 'something else'
-}
-
 export class LocalPeer {
   readonly home: string
   readonly config: PeerConfig
@@ -219,7 +211,11 @@ export class LocalPeer {
     }
   }
 
-  static async open (home: string, options: { clock?: Clock } = {}): Promise<LocalPeer> {
+  /**
+   * `readOnly`: for a command that only reads, which then shares the store with others (see ContextStore.open).
+   * `clock` stamps versions and decisions (default the wall clock; the simulator passes its own).
+   */
+  static async open (home: string, options: { readOnly?: boolean, clock?: Clock } = {}): Promise<LocalPeer> {
     const clock = options.clock ?? systemClock
     const config = readConfig(home)
     const keyring = await Keyring.load(home)
@@ -231,7 +227,7 @@ export class LocalPeer {
       throw corrupt(`the roles in ${homePaths(home).config} are damaged (${(err as Error).message})`, err)
     }
     const local = LocalSecret.fromIdentity(keyring.identity)
-    const store = await ContextStore.open(homePaths(home).store, sectionCrypto(keyring, directory, local), clock)
+    const store = await ContextStore.open(homePaths(home).store, sectionCrypto(keyring, directory, local), { ...options, clock })
     return new LocalPeer(home, config, keyring, directory, local, store, clock)
   }
 

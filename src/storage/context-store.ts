@@ -16,7 +16,10 @@ import { joinSections, plainSections, sectionTexts, type PlainSection } from '..
 import type { AccessLevel } from '../crypto/levels.js'
 import { ZERO_HLC, tickHlc, type Hlc } from '../distribution/hlc.js'
 import { versionKey, type Version } from '../distribution/version.js'
-import { accessDenied, corrupt, isBzzzError, notFound, unavailable } from '../errors.js'
+import { accessDenied, corrupt, fileAccessError, isBzzzError, notFound, unavailable } from '../errors.js'
+import { retriedWithin } from '../settle.js'
+import { forgetHolder, readHolder, recordHolder, storeInUse } from './store-holder.js'
+import { bind, bindingOf, copiedStore, damagedMarker, probeBinding, refuseUnprovenStore, storeExists } from './store-identity.js'
 import { parentChain, parseAddress } from '../ucxl/address.js'
 import { decodeEntry, encodeBlock, encodeEntry, packBlocks, splitBlock, type CompletionEntry, type ContextEntry, type DecisionEntry, type LogEntry, type RequestEntry } from './log-entry.js'
 import { ContextView, ORIGINS, originOf, type Origin } from './view.js'
@@ -107,7 +110,22 @@ function byDepth (records: readonly ContextRecord[]): ContextRecord[] {
   return keyed.map(({ record }) => record)
 }
 
-/** The error Corestore's storage gives when another process holds the store's lock. */
+export interface StoreOpenOptions {
+  /** Open an existing store without its lock, for reading only (a store not yet made is made, with the lock). */
+  readOnly?: boolean
+  /** How long a writer waits for another process to let the store go (default STORE_LOCK_WAIT_MS). */
+  lockWaitMs?: number
+  /** Times the view's checkpoints (default the wall clock; the simulator passes its own). */
+  clock?: Clock
+}
+
+/**
+ * How long a writer waits for the store's lock: enough for the commands that hold it briefly (a distribute, a
+ * decide, a first read of a home) to finish; a generate of a large tree takes longer, and is then named.
+ */
+export const STORE_LOCK_WAIT_MS = 5_000
+
+/** The error Corestore's storage gives when another process holds the store's lock (it has no code). */
 function isStoreLocked (err: unknown): boolean {
   return /could not be locked|lock hold by current process|LOCK: Resource temporarily unavailable/i.test(String((err as Error)?.message ?? ''))
 }
@@ -138,43 +156,71 @@ export class ContextStore {
   private readonly layers = new Lru<string, readonly ReadableLayer[]>(LAYER_CACHE_MAX)
   private readonly blocks = new Lru<string, LogEntry[]>(BLOCK_CACHE_MAX)
 
-  private constructor (dir: string, crypto: SectionCrypto, clock: Clock) {
+  private constructor (dir: string, crypto: SectionCrypto, readonly readOnly: boolean, clock: Clock) {
     this.dir = dir
     this.crypto = crypto
-    this.corestore = new Corestore(new CoreStorage(dir, { writeBufferSize: STORE_WRITE_BUFFER_BYTES }))
+    this.corestore = new Corestore(new CoreStorage(dir, { writeBufferSize: STORE_WRITE_BUFFER_BYTES, readOnly }), { readOnly })
     this.log = this.corestore.get({ name: 'log' })
-    this.view = new ContextView(join(dir, 'view.checkpoint'), clock.now)
+    this.view = new ContextView(join(dir, 'view.checkpoint'), readOnly, clock.now)
   }
 
-  /** `clock` times the view's checkpoints (the simulator passes its own). */
-  static async open (dir: string, crypto: SectionCrypto, clock: Clock = systemClock): Promise<ContextStore> {
-    const store = new ContextStore(dir, crypto, clock)
+  /**
+   * Opens a store. `readOnly` (for commands that only read) opens an existing database without its lock, so any
+   * number of readers share it, with each other and with the one process that writes. A writer waits a few seconds
+   * for the lock, then says which process holds it.
+   */
+  static async open (dir: string, crypto: SectionCrypto, options: StoreOpenOptions = {}): Promise<ContextStore> {
+    let readOnly = false
+    const attempt = async (): Promise<ContextStore> => {
+      readOnly = options.readOnly === true && storeExists(dir)
+      if (!readOnly) await refuseUnprovenStore(dir)
+      return await ContextStore.openOnce(dir, crypto, readOnly, options.clock ?? systemClock)
+    }
+    // Worth another try: a lock another process holds, or a read-only open of a store another process is still making
+    // (its database exists before its column families and its log do).
+    const passing = (err: unknown): boolean => !isBzzzError(err) &&
+      (isStoreLocked(err) ? readHolder(dir)?.pid !== process.pid : readOnly)
     try {
+      return await retriedWithin(attempt, passing, options.lockWaitMs ?? STORE_LOCK_WAIT_MS)
+    } catch (err) {
+      if (isBzzzError(err)) throw err
+      if ((err as { code?: unknown }).code === 'DEVICE_FILE') {
+        // The marker no longer matches its file: the store was copied, or the marker changed by hand. The binding tells.
+        const binding = await probeBinding(dir).catch(() => 'unbound')
+        throw binding === 'own' ? damagedMarker(dir, err) : copiedStore(dir, err)
+      }
+      if (isStoreLocked(err)) throw storeInUse(dir, readHolder(dir))
+      throw fileAccessError(err) ?? corrupt(`the store at ${dir} cannot be opened (${(err as Error).message})`, err)
+    }
+  }
+
+  private static async openOnce (dir: string, crypto: SectionCrypto, readOnly: boolean, clock: Clock): Promise<ContextStore> {
+    const store = new ContextStore(dir, crypto, readOnly, clock)
+    try {
+      // The checkpoint is read before the database, so it never claims blocks the database does not show yet: a reader
+      // beside a writer that appended and checkpointed in between would take its log for one that lost entries.
+      await store.view.ready()
       await store.corestore.ready()
       await store.log.ready()
-      await store.view.ready()
+      const binding = await bindingOf(store.log, dir)
+      if (binding === 'copy') throw copiedStore(dir)
+      if (!readOnly) {
+        if (binding === 'unbound') await bind(store.log, dir)
+        await recordHolder(dir)
+      }
       await store.catchUp()
       for (const writer of store.view.writers()) if (writer !== store.writer) await store.applyRemote(writer, 0)
     } catch (err) {
+      if (!readOnly) forgetHolder(dir)
       await store.corestore.close().catch(() => {})
-      if (isBzzzError(err)) throw err
-      if ((err as { code?: unknown }).code === 'DEVICE_FILE') {
-        // Hypercore marks its storage with the file's device identity: a copy would append to the same log as the
-        // original and fork it, so it refuses to open one.
-        // A move to another file system is a copy too (new inodes), and moving it back makes another copy.
-        throw corrupt(`the store at ${dir} is a copy of another (${(err as Error).message}): it was copied, restored from a backup, or moved to another file system, and a copy would fork its original's log. Within one file system a home can be moved (mv); otherwise init a new home and join the cluster with an invite`, err)
-      }
-      if (isStoreLocked(err)) {
-        // Only one process opens a store at a time: without a daemon, another command on this home holds it.
-        throw unavailable(`the store at ${dir} is in use by another bzzz-ctx command on this home (a generate takes a while on a large tree): run this again once it has finished`)
-      }
-      throw corrupt(`the store at ${dir} cannot be opened (${(err as Error).message})`, err)
+      throw err
     }
     return store
   }
 
   async close (): Promise<void> {
     await this.view.close()
+    if (!this.readOnly) forgetHolder(this.dir)
     await this.corestore.close()
   }
 

@@ -70,8 +70,11 @@ export class ContextView {
   /** Told of each such entry and version as it is applied. */
   readonly listeners = new Set<(event: QueueEvent | VersionLine) => void>()
 
-  /** `now` times the checkpoints: the node's clock (the simulator's, in a simulation). */
-  constructor (private readonly checkpointFile: string, private readonly now: () => number = systemClock.now) {}
+  /**
+   * `readOnly`: a reader's view, which another process may be writing beside: it never writes the checkpoint. `now`
+   * times the checkpoints: the node's clock (the simulator's, in a simulation).
+   */
+  constructor (private readonly checkpointFile: string, private readonly readOnly = false, private readonly now: () => number = systemClock.now) {}
 
   /** Loads the checkpoint; a missing or damaged one starts empty (the caller replays the logs). */
   async ready (): Promise<void> {
@@ -102,7 +105,7 @@ export class ContextView {
   /** Writes the checkpoint now (if anything changed since the last one). */
   async checkpoint (): Promise<void> {
     this.checkpointing = this.checkpointing.then(async () => {
-      if (!this.dirty || this.damaged) return
+      if (!this.dirty || this.damaged || this.readOnly) return
       this.dirty = false
       this.lastCheckpoint = this.now()
       const state = { hash: this.hash.toString('hex'), applied: Object.fromEntries(this.appliedLengths), queue: this.queue, ...(this.removedSlots > 0 ? { removed: this.removedSlots } : {}) }

@@ -22,6 +22,9 @@ declare module 'hypercore' {
     download (range?: { start?: number, end?: number, linear?: boolean }): { done: () => Promise<void>, destroy: () => void }
     update (options?: { wait?: boolean }): Promise<boolean>
     info (options?: { storage?: boolean }): Promise<Record<string, unknown>>
+    /** Local data kept beside the core in its storage, never replicated. */
+    setUserData (key: string, value: Buffer): Promise<void>
+    getUserData (key: string): Promise<Buffer | null>
     close (): Promise<void>
     replicate (isInitiator: boolean | NodeJS.ReadWriteStream, options?: Record<string, unknown>): NodeJS.ReadWriteStream
   }
@@ -32,6 +35,8 @@ declare module 'hypercore-storage' {
   /** Hypercore's RocksDB storage; options go to RocksDB (`writeBufferSize`, ...). */
   class CoreStorage {
     constructor (directory: string, options?: { writeBufferSize?: number } & Record<string, unknown>)
+    ready (): Promise<void>
+    close (): Promise<void>
   }
   export = CoreStorage
 }

@@ -1,8 +1,9 @@
 // Bad input: one clear line on stderr, the documented exit code, nothing damaged.
 import t, { type Test } from 'tap'
-import { cpSync, writeFileSync, readFileSync, rmSync, chmodSync } from 'node:fs'
+import { cpSync, writeFileSync, readFileSync, rmSync, chmodSync, chownSync, mkdirSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
 import { dirname, join } from 'node:path'
-import { cli, cliProcess, tempHome } from '../helpers/cli.js'
+import { BIN, cli, cliProcess, tempHome } from '../helpers/cli.js'
 
 function oneLine (t: Test, stderr: string, pattern: RegExp): void {
   const lines = stderr.trimEnd().split('\n')
@@ -119,11 +120,16 @@ t.test('bad input to retrieve and distribute', async t => {
   t.equal(run.code, 2)
   oneLine(t, run.stderr, /insights\[0\] needs a role or a level/)
 
-  // A device without end is refused at the size limit, not read forever; bytes that are not UTF-8 are refused, not
-  // stored as U+FFFD; a byte-order mark, as some editors write, is read past.
+  // A device or a named pipe is refused before it is opened (a pipe nobody writes to held the command forever); bytes
+  // that are not UTF-8 are refused, not stored as U+FFFD; a byte-order mark, as some editors write, is read past.
   run = await cli(['--home', home, 'distribute', '--file', '/dev/zero'])
   t.equal(run.code, 2, '/dev/zero')
-  oneLine(t, run.stderr, /\/dev\/zero is over 4 MiB/)
+  oneLine(t, run.stderr, /\/dev\/zero is a character device, not a file: save the record in a file/)
+  const fifo = join(dirname(home), 'record.fifo')
+  execFileSync('mkfifo', [fifo])
+  const piped = await cliProcess(['--home', home, 'distribute', '--file', fifo], {}, 20_000)
+  t.equal(piped.code, 2, 'a named pipe: exit 2, at once')
+  oneLine(t, piped.stderr, /record\.fifo is a named pipe, not a file/)
   writeFileSync(malformed, Buffer.concat([Buffer.from('{"address":"ucxl://p/src/b.go","kind":"file","summary":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]))
   run = await cli(['--home', home, 'distribute', '--file', malformed])
   t.equal(run.code, 2, 'Latin-1 bytes')
@@ -216,6 +222,51 @@ t.test('a copied home is refused with the reason and the way out; the original s
   t.equal((original.json as { context: { summary: string } }).context.summary, 'P')
 })
 
+t.test('a copied home stays refused without its marker file; a damaged marker in the original is damage, not a copy', async t => {
+  const home = tempHome()
+  t.equal((await cli(['--home', home, 'init', '--cluster', 'c', '--role', 'admin'])).code, 0)
+  const record = join(dirname(home), 'r.json')
+  writeFileSync(record, JSON.stringify({ address: 'ucxl://p/', kind: 'project', summary: 'P' }))
+  t.equal((await cli(['--home', home, 'distribute', '--file', record])).code, 0)
+  const other = join(dirname(home), 'other.json')
+  writeFileSync(other, JSON.stringify({ address: 'ucxl://p/', kind: 'project', summary: 'Q' }))
+  const copyPattern = /is a copy of another .*a copy would fork its original's log/
+
+  // The marker deleted from a copy (cp -a keeps inodes nowhere): the copy is still a copy, and writes nothing.
+  const copy = join(dirname(home), 'copy')
+  cpSync(home, copy, { recursive: true })
+  rmSync(join(copy, 'store', 'CORESTORE'))
+  for (const args of [['distribute', '--file', other], ['status'], ['distribute', '--file', other]]) {
+    const run = await cliProcess(['--home', copy, ...args])
+    t.equal(run.code, 1, `the copy without its marker: ${args[0]} exits 1`)
+    oneLine(t, run.stderr, copyPattern)
+  }
+  // Garbage in a copy's marker: a copy all the same.
+  const garbled = join(dirname(home), 'garbled')
+  cpSync(home, garbled, { recursive: true })
+  writeFileSync(join(garbled, 'store', 'CORESTORE'), 'garbage\n')
+  const garbledRun = await cliProcess(['--home', garbled, 'distribute', '--file', other])
+  t.equal(garbledRun.code, 1)
+  oneLine(t, garbledRun.stderr, copyPattern)
+
+  // Garbage in the original's marker: said to be damage, with the way out; reading goes on meanwhile.
+  writeFileSync(join(home, 'store', 'CORESTORE'), 'garbage\n')
+  const damaged = await cliProcess(['--home', home, 'distribute', '--file', other])
+  t.equal(damaged.code, 1, 'a writer is refused')
+  oneLine(t, damaged.stderr, /is this home's own, but its marker file .*CORESTORE is damaged .*delete that file and run this again/)
+  t.notMatch(damaged.stderr, /copy/, 'not called a copy')
+  const read = await cliProcess(['--home', home, 'retrieve', 'ucxl://p/', '--role', 'viewer', '--json'])
+  t.equal(read.json?.context?.summary, 'P', 'the original is read meanwhile')
+  // The way out works: the marker made anew, the original writes again.
+  rmSync(join(home, 'store', 'CORESTORE'))
+  t.equal((await cliProcess(['--home', home, 'distribute', '--file', other])).code, 0, 'the original writes once its marker is gone')
+  const after = await cliProcess(['--home', home, 'retrieve', 'ucxl://p/', '--role', 'viewer', '--json'])
+  t.equal(after.json?.context?.summary, 'Q')
+  const stillCopy = await cliProcess(['--home', copy, 'status'])
+  t.equal(stillCopy.code, 1, 'and the copy stays refused')
+  oneLine(t, stillCopy.stderr, copyPattern)
+})
+
 t.test('an empty argument is refused, never read as "here" or "the root"; a URL of another scheme is named as such', async t => {
   const home = tempHome()
   t.equal((await cli(['--home', home, 'init', '--cluster', 'c', '--role', 'admin', '--project', 'shop'])).code, 0)
@@ -258,7 +309,17 @@ t.test('invite: -q prints the invite alone; an --out that cannot be written fail
 })
 
 t.test('a missing command is bad usage (exit 2) with the help on stderr; a multi-line decision title is refused', async t => {
-  for (const args of [[], ['node'], ['elect', 'help']]) {
+  // bzzz-ctx alone: one line and where to look, not 55 lines of help; --help still shows them all.
+  for (const args of [[], ['--json'], ['--home', '/tmp/x']]) {
+    const run = await cli(args)
+    t.equal(run.code, 2, `bzzz-ctx ${args.join(' ')}`)
+    oneLine(t, run.stderr, /^bzzz-ctx: no command given: try `bzzz-ctx demo`, or see bzzz-ctx --help/)
+  }
+  const help = await cli(['--help'])
+  t.equal(help.code, 0)
+  t.match(help.stdout, /^Usage: bzzz-ctx/)
+  t.ok(help.stdout.split('\n').length > 20, 'the whole help')
+  for (const args of [['node'], ['elect', 'help']]) {
     const run = await cli(args)
     if (args.includes('help')) { t.equal(run.code, 0, 'asking for help is no error'); continue }
     t.equal(run.code, 2, `bzzz-ctx ${args.join(' ')}`)
@@ -353,20 +414,43 @@ t.test('words from other members reach the terminal as text: escapes are shown, 
   t.notMatch(bad.stderr, /\u001b/, 'an error quoting the input escapes it')
 })
 
-t.test('a home in use by another command (a long generate): exit 5, one line saying so, not "damaged"; free again, it works', async t => {
+t.test('without a daemon readers share a home: ten at once all answer, beside a writer too; a second writer waits, then names the holder', async t => {
   const home = tempHome()
   t.equal((await cli(['--home', home, 'init', '--cluster', 'c', '--role', 'admin', '--project', 'shop'])).code, 0)
+  // Ten at once on a home whose store is not made yet: the first makes it, the others wait for it or read it.
+  const fresh = await Promise.all(Array.from({ length: 10 }, async () => await cliProcess(['--home', home, 'status', '--json'])))
+  t.same(fresh.map(run => run.code), Array(10).fill(0), `ten statuses on a fresh home: ${fresh.map(run => run.stderr).join('')}`)
+  const record = join(dirname(home), 'r.json')
+  writeFileSync(record, JSON.stringify({ address: 'ucxl://shop/', kind: 'project', summary: 'P' }))
+  t.equal((await cli(['--home', home, 'distribute', '--file', record])).code, 0)
+  const retrieve = ['--home', home, 'retrieve', 'ucxl://shop/', '--role', 'viewer', '--json']
+  const ten = await Promise.all(Array.from({ length: 10 }, async () => await cliProcess(retrieve)))
+  t.same(ten.map(run => run.code), Array(10).fill(0), `ten retrieves at once: ${ten.map(run => run.stderr).join('')}`)
+  t.same(ten.map(run => run.json?.context?.summary), Array(10).fill('P'), 'each read the record')
+
   const { LocalPeer } = await import('../../src/node/local-peer.js')
   const busy = await LocalPeer.open(home)
+  let released = false
   try {
-    for (const args of [['status'], ['retrieve', 'ucxl://shop/', '--role', 'viewer'], ['generate', dirname(home)]]) {
-      const run = await cliProcess(['--home', home, '--json', ...args])
-      t.equal(run.code, 5, `${args[0]}: exit 5, unavailable`)
-      oneLine(t, run.stderr, /is in use by another bzzz-ctx command on this home .*run this again once it has finished/)
-      t.equal(run.json?.error?.code, 'UNAVAILABLE', `${args[0]}: code UNAVAILABLE, not CORRUPT`)
+    for (const args of [['status'], ['retrieve', 'ucxl://shop/', '--role', 'viewer'], ['history', 'ucxl://shop/']]) {
+      const run = await cliProcess(['--home', home, ...args])
+      t.equal(run.code, 0, `${args[0]} reads while another process writes: ${run.stderr}`)
     }
-  } finally {
+    const started = Date.now()
+    const writer = await cliProcess(['--home', home, '--json', 'generate', dirname(home)])
+    t.equal(writer.code, 5, 'a second writer: exit 5, unavailable')
+    t.ok(Date.now() - started >= 4_000, 'after waiting for the store a while')
+    oneLine(t, writer.stderr, new RegExp(`the store at .* is in use by process ${process.pid} \\(\`.*\`\\): .*run this again once it has finished$`))
+    t.equal(writer.json?.error?.code, 'UNAVAILABLE', 'code UNAVAILABLE, not CORRUPT')
+    // A writer that comes while the store is held briefly waits for it, and then writes.
+    const waiting = cliProcess(['--home', home, 'distribute', '--file', record, '--roles', 'viewer'])
+    await new Promise(resolve => setTimeout(resolve, 1_500))
     await busy.close()
+    released = true
+    const waited = await waiting
+    t.equal(waited.code, 0, `the waiting writer wrote once the store was let go: ${waited.stderr}`)
+  } finally {
+    if (!released) await busy.close()
   }
   t.equal((await cli(['--home', home, 'status'])).code, 0, 'once the other command has finished, the home opens')
 })
@@ -446,4 +530,72 @@ t.test('a roster that is damaged or gone never makes one of several members its 
   t.equal(run.code, 1, 'a damaged roster: the daemon does not start')
   oneLine(t, run.stderr, /the daemon exited at start \(code 1\): bzzz-ctx: the roster .*roster\.json is damaged/)
   t.notMatch(run.stderr, /is missing/, 'only this start\'s failure is quoted, not the last one\'s from the log')
+})
+
+t.test('a scenario nested without end: exit 2, one line (it was exit 1, "Maximum call stack size exceeded")', async t => {
+  const dir = dirname(tempHome())
+  mkdirSync(dir, { recursive: true })
+  const deepSteps = join(dir, 'deep-steps.json')
+  writeFileSync(deepSteps, `{"nodes":3,"steps":${'['.repeat(100_000)}${']'.repeat(100_000)}}`)
+  const deepArray = join(dir, 'deep-array.json')
+  writeFileSync(deepArray, '['.repeat(100_000) + ']'.repeat(100_000))
+  for (const file of [deepSteps, deepArray]) {
+    const run = await cli(['sim', '--scenario', file])
+    t.equal(run.code, 2, file)
+    oneLine(t, run.stderr, /scenario file .* nested deeper than 16 levels/)
+  }
+})
+
+t.test('a home that cannot be read or written says which file and what to do, never "not valid JSON" or "unexpected failure"', async t => {
+  const home = tempHome()
+  t.equal((await cli(['--home', home, 'init', '--cluster', 'c', '--role', 'admin'])).code, 0)
+  // A directory where config.json belongs (unreadable even to root).
+  const config = join(home, 'config.json')
+  const saved = readFileSync(config)
+  rmSync(config)
+  mkdirSync(config)
+  const run = await cli(['--home', home, 'status'])
+  t.equal(run.code, 1)
+  oneLine(t, run.stderr, /cannot read .*config\.json: it is a directory where bzzz-ctx keeps a file: move it aside/)
+  rmSync(config, { recursive: true })
+  writeFileSync(config, saved, { mode: 0o600 })
+
+  // Permissions stop everyone but root: as root, the CLI runs as nobody on a home of nobody's.
+  const root = process.getuid?.() === 0
+  const place = join(dirname(home), 'unprivileged')
+  mkdirSync(place)
+  const asUser = root ? { uid: 65534, gid: 65534 } : {}
+  if (root) { chmodSync(dirname(home), 0o711); chownSync(place, 65534, 65534) }
+  const bzzz = async (args: string[]): Promise<{ code: number, stderr: string, stdout: string }> => await new Promise((resolve, reject) => {
+    // tap adds its process-info hook to every child's NODE_OPTIONS, and the hook's file is root's: env -u drops it.
+    const child = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, BIN, ...args], { ...asUser, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: place }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`bzzz-ctx ${args.join(' ')} timed out`)) }, 60_000)
+    child.on('error', reject)
+    child.on('close', code => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }) })
+  })
+  const own = join(place, 'home')
+  const init = await bzzz(['--home', own, 'init', '--cluster', 'c', '--role', 'admin', '--project', 'p'])
+  if (init.code !== 0) { t.fail(`cannot run the CLI as another user here: ${init.stderr}`); return }
+  const record = join(place, 'r.json')
+  writeFileSync(record, JSON.stringify({ address: 'ucxl://p/', kind: 'project', summary: 'P' }), { mode: 0o644 })
+  t.equal((await bzzz(['--home', own, 'distribute', '--file', record])).code, 0)
+  chmodSync(join(own, 'config.json'), 0o000)
+  const unreadable = await bzzz(['--home', own, 'status'])
+  t.equal(unreadable.code, 1)
+  oneLine(t, unreadable.stderr, /cannot open .*config\.json: permission denied: run bzzz-ctx as the user who owns the home/)
+  chmodSync(join(own, 'config.json'), 0o600)
+  // A store that may not be written: a reader still reads it, a writer is told why it cannot write.
+  execFileSync('chmod', ['-R', 'a-w', join(own, 'store')])
+  const read = await bzzz(['--home', own, 'retrieve', 'ucxl://p/', '--role', 'viewer', '--json'])
+  t.equal(read.code, 0, `a read-only store is read: ${read.stderr}`)
+  t.equal(JSON.parse(read.stdout).context.summary, 'P')
+  const write = await bzzz(['--home', own, 'distribute', '--file', record, '--roles', 'viewer'])
+  t.equal(write.code, 1)
+  oneLine(t, write.stderr, /cannot open .*store.*: permission denied: run bzzz-ctx as the user who owns the home/)
+  execFileSync('chmod', ['-R', 'u+w', join(own, 'store')])
+  t.equal((await bzzz(['--home', own, 'distribute', '--file', record, '--roles', 'viewer'])).code, 0, 'writable again, it writes')
 })

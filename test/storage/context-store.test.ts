@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import Corestore from 'corestore'
+import CoreStorage from 'hypercore-storage'
 import { APPEND_CHUNK_BYTES, ContextStore, associatedData } from '../../src/storage/context-store.js'
 import { decodeEntry, encodeBlock, encodeEntry, packBlocks, splitBlock, MAX_ENTRIES_PER_BLOCK } from '../../src/storage/log-entry.js'
 import { splitSections } from '../../src/context/sections.js'
@@ -427,4 +428,22 @@ t.test('a writer whose version lost a tiebreak writes again: its new version is 
   t.equal(result.written, 1)
   t.equal((await a.retrieve(address, 'viewer')).context.summary, 'a, after reading b', 'the new version is current')
   t.same(a.slotsOf(address)[0]!.conflicts, [], 'and supersedes both')
+})
+
+t.test('a reader that meets a store another process is still making waits for it, rather than failing', async t => {
+  const keys = await testKeys()
+  const dir = join(keys.dir, 'store')
+  // The moment a writer has made the marker and the database but not yet its log: a read-only open fails there.
+  const partial = new CoreStorage(dir)
+  await partial.ready()
+  await partial.close()
+  const reading = ContextStore.open(dir, keys.crypto, { readOnly: true, lockWaitMs: 15_000 })
+  await new Promise(resolve => setTimeout(resolve, 300))
+  const writer = await ContextStore.open(dir, keys.crypto)
+  await writer.write(records, { term: 1, recipients: ALL, nowMs: 1000 })
+  await writer.close()
+  const reader = await reading
+  t.teardown(() => reader.close())
+  t.ok(reader.readOnly, 'opened read-only')
+  t.equal(reader.writer, writer.writer, 'the log the writer made')
 })

@@ -1,7 +1,8 @@
 /** `bzzz-ctx distribute --file CONTEXT.json --roles R,...`: distribute a hand-written context record. */
-import { closeSync, openSync, readSync } from 'node:fs'
+import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { Command } from 'commander'
 import { badInput, badUsage, isBzzzError, notFound } from '../../errors.js'
+import { specialKind } from '../../file-kind.js'
 import type { CliEnv } from '../cli-env.js'
 import { parseList } from '../cli-env.js'
 import { emit } from '../io.js'
@@ -10,10 +11,7 @@ import { formatBytes } from '../render.js'
 
 export const MAX_CONTEXT_FILE_BYTES = 4 * 1024 * 1024
 
-/**
- * The file's bytes, at most MAX_CONTEXT_FILE_BYTES: read in pieces and stopped past the limit, so a device or a pipe
- * without end (`--file /dev/zero`) is refused rather than read forever.
- */
+/** The file's bytes, at most MAX_CONTEXT_FILE_BYTES: read in pieces and stopped past the limit (a file still growing). */
 function readBounded (file: string): Buffer {
   const fd = openSync(file, 'r')
   try {
@@ -36,6 +34,9 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 function readJson (file: string): unknown {
   let bytes: Buffer
   try {
+    // A named pipe nobody writes to would hold the read forever, a device without end until the limit: only a file.
+    const stat = statSync(file)
+    if (!stat.isFile() && !stat.isDirectory()) throw badInput(`${file} is ${specialKind(stat)}, not a file: save the record in a file and pass that`)
     bytes = readBounded(file)
   } catch (err) {
     if (isBzzzError(err)) throw err

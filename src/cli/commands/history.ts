@@ -17,7 +17,7 @@ export function historyCommand (env: CliEnv): Command {
     .argument('<address>', 'a UCXL address, or a path in the configured project')
     .option('--role <role>', 'the role to ask as (default: this peer\'s role)')
     .action(env.action<{ role?: string }>(async (ctx, options, [address]) => {
-      const report = await withPeer(ctx, peer => peer.history(addressArgument(address!, peer.config.project), options.role ?? peer.config.role))
+      const report = await withPeer(ctx, peer => peer.history(addressArgument(address!, peer.config.project), options.role ?? peer.config.role), { readOnly: true })
       emit(ctx, report, () => {
         const lines = [
           report.versions.length === 0 ? `No version of ${report.address} yet.` : table(['version', 'record', 'term', 'written', 'writer', 'decision', 'state'], report.versions.map(v => [

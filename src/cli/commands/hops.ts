@@ -20,12 +20,12 @@ export function hopsCommand (env: CliEnv): Command {
       if (options.limit !== undefined && options.rank !== true) throw badUsage('--limit goes with --rank')
       if (options.rank === true) {
         if (target !== undefined) throw badUsage('--rank ranks every decision: give no target')
-        const ranking = await withPeer(ctx, peer => peer.influence(options.role ?? peer.config.role, options.max, options.limit ?? 10))
+        const ranking = await withPeer(ctx, peer => peer.influence(options.role ?? peer.config.role, options.max, options.limit ?? 10), { readOnly: true })
         emit(ctx, { max: options.max, ranking }, () => ranking.length === 0 ? 'No decision yet.' : table(['decision', 'title', `addresses within ${options.max}`], ranking.map(r => [r.id, r.title, r.addresses]), useColor(ctx)))
         return
       }
       if (target === undefined) throw badUsage('give an address or a decision id (or --rank)')
-      const report = await withPeer(ctx, peer => peer.hops(DECISION_ID.test(target) ? target : addressArgument(target, peer.config.project), options.role ?? peer.config.role, options.max))
+      const report = await withPeer(ctx, peer => peer.hops(DECISION_ID.test(target) ? target : addressArgument(target, peer.config.project), options.role ?? peer.config.role, options.max), { readOnly: true })
       emit(ctx, report, () => [
         report.hits.length === 0 ? `Nothing within ${report.max} hops of ${report.start}.` : table(['hops', 'decision or address', 'title', 'path'], report.hits.map(h => [
           h.hops, h.id ?? h.address ?? '', h.title ?? '', h.path.join(' > ')

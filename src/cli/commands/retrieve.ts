@@ -17,7 +17,7 @@ export function retrieveCommand (env: CliEnv): Command {
     .action(env.action<{ role?: string, depth?: number }>(async (ctx, options, [given]) => {
       const result = await withPeer(ctx, async peer => {
         return await peer.retrieve(addressArgument(given!, peer.config.project), options.role ?? peer.config.role, options.depth ?? DEFAULT_RESOLVE_DEPTH)
-      })
+      }, { readOnly: true })
       emit(ctx, result, () => renderRetrieved(result, useColor(ctx)))
     }))
 }

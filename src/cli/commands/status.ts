@@ -9,7 +9,7 @@ export function statusCommand (env: CliEnv): Command {
   return new Command('status')
     .description('this peer, the cluster, the leader, and what the store holds')
     .action(env.action(async ctx => {
-      const status = await withPeer(ctx, peer => peer.status())
+      const status = await withPeer(ctx, peer => peer.status(), { readOnly: true })
       emit(ctx, status, () => keyValues([
         ['node', `${status.node.id.slice(0, 16)}… (${status.node.role})`],
         ['cluster', status.cluster],
