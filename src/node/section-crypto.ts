@@ -5,7 +5,7 @@ import { openSections, sealSections } from '../crypto/envelope.js'
 import type { Keyring } from '../crypto/keyring.js'
 import type { LocalSecret } from '../crypto/local-secret.js'
 import type { RoleDirectory } from '../crypto/role-directory.js'
-import type { SectionCrypto } from '../storage/context-store.js'
+import type { SectionCrypto } from '../storage/sealing.js'
 
 export function sectionCrypto (keyring: Keyring, directory: RoleDirectory, local: LocalSecret): SectionCrypto {
   return {

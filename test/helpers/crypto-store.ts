@@ -5,7 +5,7 @@ import { LocalSecret } from '../../src/crypto/local-secret.js'
 import { generateRoleSet } from '../../src/crypto/role-keys.js'
 import type { RoleDirectory } from '../../src/crypto/role-directory.js'
 import { sectionCrypto } from '../../src/node/section-crypto.js'
-import type { SectionCrypto } from '../../src/storage/context-store.js'
+import type { SectionCrypto } from '../../src/storage/sealing.js'
 import { scratchDir } from './scratch.js'
 
 export interface TestKeys {

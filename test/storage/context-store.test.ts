@@ -4,7 +4,9 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { createHash } from 'node:crypto'
 import Corestore from 'corestore'
 import CoreStorage from 'hypercore-storage'
-import { APPEND_CHUNK_BYTES, ContextStore, associatedData } from '../../src/storage/context-store.js'
+import { ContextStore } from '../../src/storage/context-store.js'
+import { APPEND_CHUNK_BYTES } from '../../src/storage/store-writer.js'
+import { associatedData } from '../../src/storage/sealing.js'
 import { decodeEntry, encodeBlock, encodeEntry, packBlocks, splitBlock, MAX_ENTRIES_PER_BLOCK } from '../../src/storage/log-entry.js'
 import { splitSections } from '../../src/context/sections.js'
 import { nextVector, type Version } from '../../src/distribution/version.js'
@@ -267,7 +269,7 @@ t.test('a write larger than APPEND_CHUNK_BYTES is appended in chunks of about th
   const dir = join(keys.dir, 'store')
   let store = await ContextStore.open(dir, keys.crypto)
   // A spy on the store's own log: the size of each append (the blocks of one chunk).
-  const log = (store as unknown as { log: { append: (blocks: Buffer[]) => Promise<unknown> } }).log
+  const log = (store as unknown as { logs: { own: { append: (blocks: Buffer[]) => Promise<unknown> } } }).logs.own
   const append = log.append.bind(log)
   const appends: number[] = []
   log.append = async (blocks: Buffer[]) => { appends.push(blocks.reduce((sum, b) => sum + b.length, 0)); return await append(blocks) }

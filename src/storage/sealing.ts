@@ -1,0 +1,27 @@
+/**
+ * What the store needs of the crypto layer (sealing for recipients, opening for one role, a keyed digest), and the
+ * additional data each sealed thing is bound to, so a sealed block cannot be replayed under another address or version.
+ */
+import type { PlainSection } from '../context/sections.js'
+import type { AccessLevel } from '../crypto/levels.js'
+import { versionKey, type Version } from '../distribution/version.js'
+
+export interface SectionCrypto {
+  seal (sections: readonly PlainSection[], recipients: readonly string[], ad: Buffer): Buffer
+  /**
+   * The sections `role` can open (`opened`, empty when none) and the levels of those it cannot (`withheld`).
+   * Throws ACCESS_DENIED when this peer holds no key for the role.
+   */
+  open (envelope: Buffer, role: string, ad: Buffer): { opened: Map<AccessLevel, Buffer>, withheld: AccessLevel[] }
+  digest (plaintext: Buffer): string
+}
+
+/** The additional data bound into every section's encryption: a block cannot be replayed under another address or version. */
+export function associatedData (address: string, version: Version): Buffer {
+  return Buffer.from(`bzzz-ctx/1\u0000${address}\u0000${versionKey(version)}`)
+}
+
+/** The additional data of a request's or decision's sealed payload: bound to its type, id and version. */
+export function payloadAssociatedData (type: string, id: string, version: Version): Buffer {
+  return Buffer.from(`bzzz-ctx/queue/1\u0000${type}\u0000${id}\u0000${versionKey(version)}`)
+}

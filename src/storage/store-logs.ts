@@ -1,0 +1,198 @@
+/**
+ * The logs a store holds: this peer's writer log and the replicas of every other writer's, in one Corestore. It
+ * downloads and applies other writers' logs to the view, catches the view up with this peer's own log at open, and
+ * reads entries back (decoded once, in a small cache: siblings share blocks). A damaged remote entry is skipped and
+ * counted, never applied.
+ */
+import type Corestore from 'corestore'
+import type Hypercore from 'hypercore'
+import { Lru } from '../lru.js'
+import { KEY_HEX_PATTERN } from '../crypto/key-text.js'
+import type { Hlc } from '../distribution/hlc.js'
+import { corrupt, unavailable } from '../errors.js'
+import { decodeEntry, splitBlock, type LogEntry } from './log-entry.js'
+import type { ContextView } from './view.js'
+
+export const BLOCK_CACHE_MAX = 256
+/** How many blocks are applied to the view at a time. */
+export const APPLY_CHUNK_BLOCKS = 512
+/** How long a download of another writer's log may take. */
+export const DOWNLOAD_TIMEOUT_MS = 30_000
+/** How long applying another writer's log waits for each block still on its way. */
+export const BLOCK_WAIT_MS = 10_000
+
+/** An entry with where it is: null where it did not decode. */
+export interface PlacedEntry { seq: number, index: number, entry: LogEntry | null }
+
+export interface StoreLogsHost {
+  /** The store's folder, for messages. */
+  dir: string
+  view: ContextView
+  /** The view applied entries, and these addresses changed. */
+  onApplied: (changed: readonly string[]) => void
+}
+
+export class StoreLogs {
+  /** This peer's writer log. */
+  readonly own: Hypercore
+  /** The logs of other writers, opened as their heads become known. */
+  private readonly remote = new Map<string, Hypercore>()
+  private readonly blocks = new Lru<string, LogEntry[]>(BLOCK_CACHE_MAX)
+  /** Remote blocks that failed to decode or claimed another writer: skipped, and counted. */
+  rejectedEntries = 0
+
+  constructor (private readonly corestore: Corestore, private readonly host: StoreLogsHost) {
+    this.own = corestore.get({ name: 'log' })
+  }
+
+  /** This peer's writer id: the key of its log. */
+  get writer (): string {
+    return this.own.key!.toString('hex')
+  }
+
+  /** The log of a writer: this peer's own, or another's (opened, and so replicated, from now on). */
+  async logOf (writer: string): Promise<Hypercore> {
+    if (writer === this.writer) return this.own
+    let core = this.remote.get(writer)
+    if (core === undefined) {
+      if (!KEY_HEX_PATTERN.test(writer)) throw corrupt(`not a writer key: ${writer.slice(0, 80)}`)
+      core = this.corestore.get({ key: Buffer.from(writer, 'hex') })
+      this.remote.set(writer, core)
+    }
+    await core.ready()
+    return core
+  }
+
+  /** Every log this peer holds and how many blocks of each it holds from the start: what it gossips. */
+  heads (): Array<{ writer: string, length: number }> {
+    const heads = [{ writer: this.writer, length: this.own.length }]
+    for (const [writer, core] of this.remote) heads.push({ writer, length: core.contiguousLength })
+    return heads
+  }
+
+  /** Downloads another writer's log up to `length` blocks, in one pipelined range; returns the length now held. */
+  async downloadRemote (writer: string, length: number, timeoutMs = DOWNLOAD_TIMEOUT_MS): Promise<number> {
+    const core = await this.logOf(writer)
+    if (core.contiguousLength < length) {
+      const range = core.download({ start: core.contiguousLength, end: length })
+      let timer: NodeJS.Timeout | undefined
+      try {
+        await Promise.race([range.done(), new Promise((_resolve, reject) => { timer = setTimeout(() => reject(unavailable(`downloading log ${writer.slice(0, 12)} timed out`)), timeoutMs) })])
+      } finally {
+        clearTimeout(timer)
+        range.destroy()
+      }
+    }
+    return core.contiguousLength
+  }
+
+  /**
+   * Applies another writer's log to the view up to `length` blocks (waiting for blocks still on their way, at most
+   * `timeoutMs` each), from the view's checkpoint for it. Returns the addresses whose current version changed.
+   */
+  async applyRemote (writer: string, length: number, timeoutMs = BLOCK_WAIT_MS): Promise<string[]> {
+    const core = await this.logOf(writer)
+    const upTo = Math.max(length, core.contiguousLength)
+    const changed: string[] = []
+    for (let start = this.host.view.applied(writer); start < upTo; start += APPLY_CHUNK_BLOCKS) {
+      const end = Math.min(upTo, start + APPLY_CHUNK_BLOCKS)
+      const entries: PlacedEntry[] = []
+      let blocks = 0
+      for (let seq = start; seq < end; seq++) {
+        const block = await core.get(seq, { timeout: timeoutMs })
+        if (block === null) break
+        blocks++
+        entries.push(...this.decodeTolerantly(block, seq, writer))
+      }
+      if (entries.length === 0) break
+      const applied = await this.host.view.apply(writer, entries)
+      changed.push(...applied)
+      this.host.onApplied(applied)
+      if (blocks < end - start) break
+    }
+    return changed
+  }
+
+  /**
+   * At open: applies whatever this peer's log holds beyond the view's checkpoint (after a crash between append and
+   * apply), and the other writers' logs the view knows. Returns the clock of the newest entry of this peer's log, to
+   * take up from (null when it has none). An entry this reader refuses is skipped and counted, as in another writer's
+   * log: the rest of the home stays usable.
+   */
+  async catchUp (): Promise<Hlc | null> {
+    const { view, dir } = this.host
+    // Every log the view applied blocks of still holds them here (they were stored before they were applied). One that
+    // does not lost them with its database: appending to this peer's own would write other entries under the same
+    // sequence numbers (a fork, which the view never shows); with the whole database lost, this peer's log comes back
+    // under a new key, and the view still points into the old one (every retrieve would fail on a missing block).
+    for (const writer of new Set([this.writer, ...view.writers()])) {
+      const own = writer === this.writer
+      const held = own ? this.own.length : (await this.logOf(writer)).contiguousLength
+      const applied = view.applied(writer)
+      if (held >= applied) continue
+      throw corrupt(`the store at ${dir} is damaged: ${own ? 'this peer\'s log holds' : 'it holds'} ${held} of the ${applied} entries ${own ? '' : `of log ${writer.slice(0, 12)} `}its view was built from (was store/db deleted or damaged?)${own ? ', and writing to it would fork the log' : ''}. Move the home aside and init a new one (in a cluster, join with a new invite)`)
+    }
+    for (let start = view.applied(this.writer); start < this.own.length; start += APPLY_CHUNK_BLOCKS) {
+      const end = Math.min(this.own.length, start + APPLY_CHUNK_BLOCKS)
+      const entries: PlacedEntry[] = []
+      for (let seq = start; seq < end; seq++) {
+        const block = await this.own.get(seq, { wait: false })
+        if (block === null) throw corrupt(`block ${seq} of this peer's log is missing`)
+        entries.push(...this.decodeTolerantly(block, seq, this.writer))
+      }
+      this.host.onApplied(await view.apply(this.writer, entries))
+    }
+    let newest: Hlc | null = null
+    for (let seq = this.own.length - 1; seq >= 0 && newest === null; seq--) {
+      const block = await this.own.get(seq, { wait: false })
+      const entry = block === null ? undefined : this.decodeTolerantly(block, seq, this.writer, false).findLast(e => e.entry !== null)?.entry
+      if (entry != null) newest = entry.version.hlc
+    }
+    for (const writer of view.writers()) if (writer !== this.writer) await this.applyRemote(writer, 0)
+    return newest
+  }
+
+  /**
+   * The entries of a block of `writer`'s log, each null where it does not decode (or claims another writer): a
+   * damaged entry is skipped and counted (when `count`), never applied, and the applied count still moves past it.
+   */
+  private decodeTolerantly (block: Buffer, seq: number, writer: string, count = true): PlacedEntry[] {
+    const where = `block ${seq} of log ${writer.slice(0, 12)}`
+    let parts: Buffer[]
+    try {
+      parts = splitBlock(block, where)
+    } catch {
+      if (count) this.rejectedEntries++
+      return [{ seq, index: 0, entry: null }]
+    }
+    return parts.map((part, index) => {
+      try {
+        const entry = decodeEntry(part, `entry ${index} of ${where}`)
+        if (entry.version.writer !== writer) throw corrupt('an entry that claims another writer')
+        return { seq, index, entry }
+      } catch {
+        if (count) this.rejectedEntries++
+        return { seq, index, entry: null }
+      }
+    })
+  }
+
+  /** An entry this peer holds: entry `index` of block `seq` of `writer`'s log. */
+  async entryAt (writer: string, seq: number, index = 0): Promise<LogEntry> {
+    const entry = (await this.readBlock(await this.logOf(writer), seq))[index]
+    if (entry === undefined) throw corrupt(`block ${seq} of the log has no entry ${index}`)
+    return entry
+  }
+
+  /** The entries of a block this peer holds, decoded once and kept in a small cache (siblings share blocks). */
+  private async readBlock (core: Hypercore, seq: number): Promise<LogEntry[]> {
+    const key = `${core.key!.toString('hex')}:${seq}`
+    const cached = this.blocks.get(key)
+    if (cached !== undefined) return cached
+    const block = await core.get(seq, { wait: false })
+    if (block === null) throw corrupt(`block ${seq} of log ${core.key?.toString('hex').slice(0, 12) ?? '?'} is missing`)
+    const entries = splitBlock(block, `block ${seq} of the log`).map((part, i) => decodeEntry(part, `entry ${i} of block ${seq} of the log`))
+    this.blocks.set(key, entries)
+    return entries
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * The store's writer: it appends records as new versions (each child stored as what differs from its resolved parent,
+ * each sealed for its recipients, unchanged ones not written again) and queue and decision entries, one write at a
+ * time, stamping each with this writer's hybrid logical clock, and applies what it appended to the view.
+ */
+import type Hypercore from 'hypercore'
+import { contentOf, diffAgainstParent, mergeLayers, type Content } from '../context/merge.js'
+import type { ContextRecord } from '../context/record.js'
+import { plainSections, sectionTexts } from '../context/sections.js'
+import type { AccessLevel } from '../crypto/levels.js'
+import { ZERO_HLC, tickHlc, type Hlc } from '../distribution/hlc.js'
+import type { Version } from '../distribution/version.js'
+import { parentChain } from '../ucxl/address.js'
+import { encodeBlock, encodeEntry, packBlocks, type CompletionEntry, type ContextEntry, type DecisionEntry, type LogEntry, type RequestEntry } from './log-entry.js'
+import { associatedData, payloadAssociatedData, type SectionCrypto } from './sealing.js'
+import { ORIGINS, originOf, type ContextView } from './view.js'
+import type { Slot } from './view-items.js'
+
+/** The longest a write keeps the event loop before it lets timers and I/O run (a fraction of an election timeout). */
+export const WRITE_SLICE_MS = 20
+
+/**
+ * A write appends its entries whenever this many encoded bytes are pending, so its memory is bounded by the chunk and
+ * not by the tree: holding a whole generate of /usr/include (68 MB sealed) until one append held each entry three
+ * times over (entry, encoded, block, and the storage's batch) and took the process to 670 MB.
+ */
+export const APPEND_CHUNK_BYTES = 8 * 1024 * 1024
+
+export interface WriteOptions {
+  term: number
+  recipients: readonly string[]
+  nowMs: number
+  decision?: string
+  /**
+   * The records come from `generate`: they are the generated records of their addresses (else the hand-written ones,
+   * laid over them), and a later generate of their folder may remove them.
+   */
+  generated?: boolean
+  /**
+   * Addresses to remove in the same append (their files or folders are gone): each one's current version is replaced
+   * by a removal, if a generate wrote it; one written by hand, or removed already, is left as it is.
+   */
+  remove?: readonly string[]
+}
+
+export interface WriteResult {
+  /** Records appended as new versions. */
+  written: number
+  /** Records whose content and recipients had not changed, so nothing was appended. */
+  unchanged: number
+  /** Bytes appended to the log. */
+  bytes: number
+  /** Addresses removed (WriteOptions.remove). */
+  removed: number
+}
+
+/** A queue or decision entry as its writer gives it: the store stamps the version and seals the payload. */
+export type QueueEntryInput =
+  Omit<RequestEntry, 'version' | 'envelope'> | Omit<CompletionEntry, 'version' | 'envelope'> | Omit<DecisionEntry, 'version' | 'envelope'>
+
+/** A record of a write batch: what is stored of it, its parent's resolved content, and its own once merged. */
+interface BatchLayer {
+  stored: ContextRecord
+  parent: Content
+  resolved?: Content
+}
+
+export interface StoreWriterHost {
+  /** This peer's writer log. */
+  log: Hypercore
+  view: ContextView
+  crypto: SectionCrypto
+  /** The view applied entries, and these addresses changed. */
+  onApplied: (changed: readonly string[]) => void
+}
+
+/** Records parents first: the project, then by depth, directories before files at one depth (a stable sort). */
+function byDepth (records: readonly ContextRecord[]): ContextRecord[] {
+  const depth = (record: ContextRecord): number => {
+    if (record.kind === 'project') return -1
+    let slashes = 1
+    for (let at = record.address.indexOf('/'); at !== -1; at = record.address.indexOf('/', at + 1)) slashes++
+    return slashes
+  }
+  const keyed = records.map((record) => ({ record, depth: depth(record) }))
+  keyed.sort((a, b) => a.depth - b.depth || (a.record.kind === b.record.kind ? 0 : a.record.kind === 'directory' ? -1 : 1))
+  return keyed.map(({ record }) => record)
+}
+
+export class StoreWriter {
+  private hlc: Hlc = ZERO_HLC
+  /** Writes run one at a time: each reads the current versions it builds on. */
+  private writing: Promise<unknown> = Promise.resolve()
+
+  constructor (private readonly host: StoreWriterHost) {}
+
+  /** This peer's writer id: the key of its log (known once the log is ready). */
+  private get writer (): string {
+    return this.host.log.key!.toString('hex')
+  }
+
+  /** Takes up the clock from the newest entry of this writer's log (at open). */
+  resume (hlc: Hlc): void {
+    this.hlc = hlc
+  }
+
+  private async queued<T> (work: () => Promise<T>): Promise<T> {
+    const run = this.writing.then(work)
+    this.writing = run.catch(() => {})
+    return await run
+  }
+
+  /**
+   * Appends a request (its payload sealed at `level` for the recipients), a completion or a decision entry, in the order
+   * of writes, and applies it to the view.
+   */
+  async appendQueueEntry (entry: QueueEntryInput, options: { term: number, nowMs: number, payload?: { plaintext: Buffer, level: AccessLevel, recipients: readonly string[] } }): Promise<void> {
+    const { host } = this
+    await this.queued(async () => {
+      this.hlc = tickHlc(this.hlc, options.nowMs)
+      const version: Version = { term: options.term, hlc: this.hlc, writer: this.writer, vv: {} }
+      const payload = options.payload
+      const envelope = payload === undefined
+        ? Buffer.alloc(0)
+        : host.crypto.seal([{ level: payload.level, plaintext: payload.plaintext }], [...new Set(payload.recipients)].sort(), payloadAssociatedData(entry.type, entry.id, version))
+      const full = { ...entry, version, envelope } as LogEntry
+      const seq = host.log.length
+      await host.log.append(encodeEntry(full))
+      host.onApplied(await host.view.apply(this.writer, [{ seq, index: 0, entry: full }]))
+    })
+  }
+
+  /**
+   * Writes records as new versions: each child stored as what differs from its resolved parent, each sealed for
+   * the recipients, appended in chunks of about APPEND_CHUNK_BYTES and each chunk applied to the view as it lands.
+   * A crash between chunks leaves the first ones written: each is a whole version, and the write was not
+   * acknowledged, so it is run again (what is unchanged is not written twice). Replication hands blocks over one by
+   * one anyway, so a peer could always see part of a write.
+   */
+  async write (records: readonly ContextRecord[], options: WriteOptions): Promise<WriteResult> {
+    return await this.queued(async () => await this.writeNow(records, options))
+  }
+
+  private async writeNow (records: readonly ContextRecord[], options: WriteOptions): Promise<WriteResult> {
+    const { host } = this
+    const { log, view } = host
+    const writer = this.writer
+    const origin = originOf(options)
+    const batch = new Map<string, BatchLayer>()
+    const recipients = [...new Set(options.recipients)].sort()
+    let encoded: Buffer[] = []
+    let entries: ContextEntry[] = []
+    let pendingBytes = 0
+    let written = 0
+    let bytes = 0
+    const flush = async (): Promise<void> => {
+      if (encoded.length === 0) return
+      const before = log.byteLength
+      const start = log.length
+      const packed = packBlocks(encoded)
+      const chunk = entries
+      encoded = []
+      entries = []
+      pendingBytes = 0
+      await log.append(packed.map(encodeBlock))
+      bytes += log.byteLength - before
+      const applied: Array<{ seq: number, index: number, entry: ContextEntry }> = []
+      let next = 0
+      for (const [b, block] of packed.entries()) for (let index = 0; index < block.length; index++) applied.push({ seq: start + b, index, entry: chunk[next++]! })
+      host.onApplied(await view.apply(writer, applied))
+    }
+    const add = async (entry: ContextEntry): Promise<void> => {
+      const block = encodeEntry(entry)
+      entries.push(entry)
+      encoded.push(block)
+      pendingBytes += block.length
+      if (pendingBytes >= APPEND_CHUNK_BYTES) await flush()
+    }
+    let unchanged = 0
+    let slice = performance.now()
+    for (const record of byDepth(records)) {
+      // Sealing thousands of records takes seconds: a daemon's heartbeats and replies must still go out meanwhile, or
+      // its followers elect another leader, which writes the batch again, and so on.
+      if (performance.now() - slice >= WRITE_SLICE_MS) {
+        await new Promise(resolve => setImmediate(resolve))
+        slice = performance.now()
+      }
+      const parent = this.parentInBatch(record.address, batch)
+      const stored = diffAgainstParent(record, parent)
+      batch.set(record.address, { stored, parent })
+      const texts = sectionTexts(stored)
+      const digest = host.crypto.digest(Buffer.from(JSON.stringify([recipients, stored.inherits ?? true, texts.map(s => [s.level, s.text])])))
+      const slot = view.slot(record.address, origin)
+      // Unchanged content is not written again, unless the write links it to a decision: that link is the news.
+      if (options.decision === undefined && slot !== undefined && slot.current.writer === writer && slot.current.digest === digest && slot.conflicts.length === 0) {
+        unchanged++
+        continue
+      }
+      this.hlc = tickHlc(this.hlc, options.nowMs)
+      const version: Version = { term: options.term, hlc: this.hlc, writer, vv: this.nextVectorOf(record.address, slot) }
+      const envelope = host.crypto.seal(plainSections(texts), recipients, associatedData(record.address, version))
+      const entry: ContextEntry = { type: 'context', address: record.address, kind: record.kind, inherits: stored.inherits ?? true, version, digest, envelope }
+      if (options.decision !== undefined) entry.decision = options.decision
+      if (options.generated === true) entry.generated = true
+      await add(entry)
+      written++
+    }
+    let removed = 0
+    for (const address of options.remove ?? []) {
+      const slot = view.slot(address, 'generated')
+      if (slot === undefined || slot.current.removed === true || batch.has(address)) continue
+      this.hlc = tickHlc(this.hlc, options.nowMs)
+      const version: Version = { term: options.term, hlc: this.hlc, writer, vv: this.nextVectorOf(address, slot) }
+      await add({ type: 'context', address, kind: slot.current.kind, inherits: true, version, generated: true, removed: true, envelope: Buffer.alloc(0) })
+      removed++
+    }
+    await flush()
+    return { written, unchanged, bytes, removed }
+  }
+
+  /**
+   * The vector of a new version of an address's record of one origin (`slot`): it supersedes that record's current
+   * version, and this writer's count in it is one more than in any version of the address the view keeps, of either
+   * origin, current or concurrent. So a version key (writer and count) names one version of the address: a count taken
+   * from the current version alone could repeat that of one of this writer's versions that lost a tiebreak, and
+   * the view drops a version whose key it holds.
+   */
+  private nextVectorOf (address: string, slot: Slot | undefined): Version['vv'] {
+    const { view } = this.host
+    const writer = this.writer
+    let count = 0
+    for (const origin of ORIGINS) {
+      const held = view.slot(address, origin)
+      if (held === undefined) continue
+      for (const pointer of [held.current, ...held.conflicts]) count = Math.max(count, pointer.version.vv[writer] ?? 0)
+    }
+    return { ...(slot?.current.version.vv ?? {}), [writer]: count + 1 }
+  }
+
+  /**
+   * The resolved content of the nearest ancestor written in this batch. It is merged when first asked for: most
+   * records (files) are nobody's parent.
+   */
+  private parentInBatch (address: string, batch: Map<string, BatchLayer>): Content {
+    for (const ancestor of parentChain(address).slice(1)) {
+      const layer = batch.get(ancestor)
+      if (layer !== undefined) return (layer.resolved ??= mergeLayers([{ address: ancestor, content: contentOf(layer.stored) }, { address: '', content: layer.parent }]).content)
+    }
+    return {}
+  }
+}
