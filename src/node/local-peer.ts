@@ -1,57 +1,33 @@
 /**
- * A peer working on its own home: the one-peer cluster in which this peer is the leader. It creates a home
- * (identity, role keys, config), generates and distributes context into its store, and retrieves it.
+ * A peer working on its own home: the one-peer cluster in which this peer is the leader. It opens a home (made by
+ * `home-setup.ts`), generates (on `analysis-runtime.ts`, for a target `generate-target.ts` checks) and distributes
+ * context into its store, records decisions, and retrieves what a role may read.
  */
 import { systemClock, type Clock } from '../clock.js'
-import { existsSync, readFileSync, statSync } from 'node:fs'
-import { specialKind } from '../file-kind.js'
-import { basename, dirname, join, relative, resolve, sep } from 'node:path'
-import { DEFAULT_ROLES, type RoleDefinition } from '../crypto/levels.js'
-import { ensurePrivateDir, writeFileAtomic } from '../crypto/atomic-file.js'
+import { statSync } from 'node:fs'
+import { relative, sep } from 'node:path'
 import { Keyring } from '../crypto/keyring.js'
 import { LocalSecret } from '../crypto/local-secret.js'
 import { RoleDirectory } from '../crypto/role-directory.js'
-import { generateRoleSet } from '../crypto/role-keys.js'
-import { randomBytes } from 'node:crypto'
-import { accessDenied, badInput, badUsage, corrupt, notFound, unavailable } from '../errors.js'
+import { accessDenied, badInput, corrupt, unavailable } from '../errors.js'
 import { soloLeadership, type Leadership } from '../leader/leadership.js'
 import type { ContextRecord } from '../context/record.js'
 import { validateRecord } from '../context/validate.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
 import { ContextStore, type Retrieved } from '../storage/context-store.js'
-import { addressFor, projectNameFrom, rootAddress } from '../ucxl/address.js'
+import { addressFor, rootAddress } from '../ucxl/address.js'
 import type { AnalyzeProgress, SkippedFile } from '../intelligence/types.js'
-import { isLeftOutOf } from '../intelligence/walk.js'
-import { CONFIG_FORMAT, DEFAULT_REPLICATION_FACTOR, homeExists, homePaths, readConfig, roleEntry, writeConfig, type PeerConfig } from './home.js'
+import { homePaths, readConfig, roleEntry, type PeerConfig } from './home.js'
 import { sectionCrypto } from './section-crypto.js'
-import { issueCertificate } from '../net/certificate.js'
-import { issueRoster, loadRoster, readRoster, rosterMembers, writeRoster } from './roster.js'
+import { createHome, type InitOptions, type InitReport } from './home-setup.js'
+import { AnalysisRuntime } from './analysis-runtime.js'
+import { generateTarget } from './generate-target.js'
+import { loadRoster, readRoster, rosterMembers } from './roster.js'
 import type { Priority } from '../leader/queue.js'
 import { DecisionIndex, DEFAULT_HOPS, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../temporal/decisions.js'
 
-const CLUSTER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
-const ANALYSIS_CACHE_CONTEXT = 'analysis-cache/1'
-/** A daemon's analysis workers are let go after this long without work. */
-export const WORKER_IDLE_MS = 60_000
-/** A daemon saves its analysis cache at most this often (the cache only saves work: losing it costs a re-analysis). */
-export const CACHE_SAVE_MS = 5_000
-
-export interface InitOptions {
-  cluster: string
-  role: string
-  project?: string
-  roles?: readonly RoleDefinition[]
-  replicationFactor?: number
-}
-
-export interface InitReport {
-  home: string
-  nodeId: string
-  cluster: string
-  role: string
-  project: string | null
-  roles: Array<{ name: string, clearance: string }>
-}
+export type { InitOptions, InitReport } from './home-setup.js'
+export { findRoot } from './generate-target.js'
 
 export interface GenerateOptions {
   path: string
@@ -126,28 +102,6 @@ export interface StatusReport {
   halted?: string
 }
 
-/**
- * The root that addresses are relative to: the git work tree holding PATH, else PATH if a directory,
- * else its directory. A work tree whose .gitignore leaves PATH out (`versions/` in a pyenv checkout, a
- * `node_modules` package) does not hold it: such a PATH is a tree of its own.
- */
-export function findRoot (path: string): string {
-  const start = statSync(path).isDirectory() ? path : dirname(path)
-  let dir = start
-  for (let i = 0; i < 64; i++) {
-    if (existsSync(join(dir, '.git'))) return isLeftOutOf(dir, path) ? start : dir
-    const parent = dirname(dir)
-    if (parent === dir) break
-    dir = parent
-  }
-  return start
-}
-
-function isInside (path: string, root: string): boolean {
-  const rel = relative(root, path)
-  return rel === '' || (!rel.startsWith('..' + sep) && rel !== '..' && !rel.startsWith(sep))
-}
-
 export class LocalPeer {
   readonly home: string
   readonly config: PeerConfig
@@ -162,6 +116,7 @@ export class LocalPeer {
 
   private constructor (home: string, config: PeerConfig, keyring: Keyring, directory: RoleDirectory, local: LocalSecret, store: ContextStore, clock: Clock) {
     this.clock = clock
+    this.analysis = new AnalysisRuntime(home, local, clock)
     this.home = home
     this.config = config
     this.keyring = keyring
@@ -180,35 +135,7 @@ export class LocalPeer {
 
   /** Creates a new home: this peer's identity, a new cluster whose creator (admin) holds every role's key. */
   static async init (home: string, options: InitOptions): Promise<InitReport> {
-    if (!CLUSTER_NAME_PATTERN.test(options.cluster)) throw badInput(`bad cluster name "${options.cluster}": use letters, digits, ".", "_" or "-" (at most 64)`)
-    const definitions = options.roles ?? DEFAULT_ROLES
-    if (!definitions.some(r => r.name === options.role)) throw badInput(`unknown role "${options.role}": the roles are ${definitions.map(r => r.name).join(', ')}`)
-    const project = options.project === undefined ? undefined : options.project
-    if (project !== undefined && project !== projectNameFrom(project)) throw badInput(`bad project name "${project}": use lower-case letters, digits, ".", "_" or "-" (for example ${projectNameFrom(project)})`)
-    if (homeExists(home)) throw badUsage(`a bzzz-ctx home already exists at ${home}: use it, or choose another with --home`)
-    await ensurePrivateDir(home)
-    const keyring = await Keyring.create(home)
-    const { directory, keys } = generateRoleSet(definitions)
-    for (const key of keys) keyring.addRoleKey(key)
-    await keyring.save()
-    const clusterId = randomBytes(16).toString('hex')
-    const config: PeerConfig = {
-      format: CONFIG_FORMAT,
-      cluster: { name: options.cluster, id: clusterId, topic: randomBytes(32).toString('hex'), adminKey: keyring.nodeId },
-      certificate: issueCertificate(keyring.identity, { cluster: clusterId, node: keyring.nodeId, role: options.role, issuedAt: systemClock.now(), expiresAt: null }),
-      nodeId: keyring.nodeId,
-      role: options.role,
-      roles: directory.toJSON(),
-      replicationFactor: options.replicationFactor ?? DEFAULT_REPLICATION_FACTOR,
-      createdAt: new Date(systemClock.now()).toISOString()
-    }
-    if (project !== undefined) config.project = project
-    await writeConfig(home, config)
-    await writeRoster(home, issueRoster(keyring.identity, clusterId, 1, [keyring.nodeId]))
-    return {
-      home, nodeId: keyring.nodeId, cluster: options.cluster, role: options.role, project: project ?? null,
-      roles: definitions.map(r => ({ name: r.name, clearance: r.clearance }))
-    }
+    return await createHome(home, options)
   }
 
   /**
@@ -233,52 +160,12 @@ export class LocalPeer {
 
   async close (): Promise<void> {
     this.decisionIndex?.close()
-    if (this.cacheSave !== null) await this.flushCache()
-    await this.closePool()
+    await this.analysis.close()
     await this.store.close()
   }
 
-  /**
-   * A daemon generates again and again (each queued request is a run): it keeps its analysis workers between runs,
-   * and lets them go after WORKER_IDLE_MS without work, so an idle peer holds no threads.
-   */
-  keepWorkers = false
-  private pool: import('../intelligence/pool.js').AnalysisPool | null = null
-  private poolIdle: NodeJS.Timeout | null = null
-  /** With keepWorkers, the analysis cache stays in memory too, and is saved at most every CACHE_SAVE_MS and at close. */
-  private warmCache: import('../intelligence/cache.js').AnalysisCache | null = null
-  private cacheSave: NodeJS.Timeout | null = null
-
-  private saveCacheSoon (): void {
-    if (this.cacheSave !== null) return
-    this.cacheSave = setTimeout(() => { this.flushCache().catch(() => {}) }, CACHE_SAVE_MS)
-    this.cacheSave.unref()
-  }
-
-  private async flushCache (): Promise<void> {
-    if (this.cacheSave !== null) clearTimeout(this.cacheSave)
-    this.cacheSave = null
-    if (this.warmCache !== null) await this.saveAnalysisCache(this.warmCache)
-  }
-
-  private async warmPool (): Promise<import('../intelligence/pool.js').AnalysisPool> {
-    if (this.poolIdle !== null) clearTimeout(this.poolIdle)
-    this.poolIdle = setTimeout(() => { this.closePool().catch(() => {}) }, WORKER_IDLE_MS)
-    this.poolIdle.unref()
-    if (this.pool === null) {
-      const { AnalysisPool } = await import('../intelligence/pool.js')
-      this.pool = new AnalysisPool()
-    }
-    return this.pool
-  }
-
-  private async closePool (): Promise<void> {
-    if (this.poolIdle !== null) clearTimeout(this.poolIdle)
-    this.poolIdle = null
-    const pool = this.pool
-    this.pool = null
-    await pool?.close()
-  }
+  /** The workers and the cache the analysis runs on; a daemon keeps them between runs (`analysis.keepWorkers`). */
+  readonly analysis: AnalysisRuntime
 
   /**
    * Set by the node that drives this peer (ClusterNode): its writes are then the elected leader's. Without one,
@@ -324,16 +211,7 @@ export class LocalPeer {
 
   /** What a generation is about: the path, the root addresses are relative to, and the project; checked. */
   target (options: Pick<GenerateOptions, 'path' | 'root' | 'project'>): { path: string, root: string, project: string } {
-    const path = resolve(options.path)
-    const stat = statSync(path, { throwIfNoEntry: false })
-    if (stat === undefined) throw notFound(`no such file or directory: ${options.path}`)
-    if (!stat.isFile() && !stat.isDirectory()) throw badInput(`${options.path} is ${specialKind(stat)}, not a file or a directory: nothing to analyse`)
-    const root = options.root === undefined ? findRoot(path) : resolve(options.root)
-    if (options.root !== undefined && (!existsSync(root) || !statSync(root).isDirectory())) throw badInput(`--root ${options.root} is not a directory`)
-    if (!isInside(path, root)) throw badInput(`${options.path} is not inside the root ${root}: pass --root, or a path under it`)
-    const project = options.project ?? this.config.project ?? projectNameFrom(basename(root))
-    if (project !== projectNameFrom(project)) throw badInput(`bad project name "${project}": use lower-case letters, digits, ".", "_" or "-"`)
-    return { path, root, project }
+    return generateTarget(options, this.config.project)
   }
 
   /**
@@ -363,9 +241,9 @@ export class LocalPeer {
     const started = performance.now()
     const { path, root, project } = this.target(options)
     const recipients = this.recipients(options.roles)
-    const { analyzeTree, AnalysisCache } = await import('../intelligence/index.js')
-    const cache = this.keepWorkers ? (this.warmCache ??= await this.loadAnalysisCache(AnalysisCache)) : await this.loadAnalysisCache(AnalysisCache)
-    const pool = this.keepWorkers && options.workers === undefined ? await this.warmPool() : undefined
+    const { analyzeTree } = await import('../intelligence/index.js')
+    const cache = await this.analysis.cache()
+    const pool = await this.analysis.poolFor(options.workers !== undefined)
     const analysis = await analyzeTree({
       root, target: path, project, cache, ...(pool !== undefined ? { pool } : {}),
       ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
@@ -377,33 +255,12 @@ export class LocalPeer {
     const result = await this.store.write(records, {
       term: options.term ?? this.leadership.term, recipients, nowMs: this.clock.now(), generated: true, ...(options.prune === true ? { remove: gone } : {})
     })
-    if (this.keepWorkers) this.saveCacheSoon()
-    else await this.saveAnalysisCache(cache)
+    await this.analysis.ran(cache)
     return {
       project, root, path: relative(root, path) || '.', priority: options.priority ?? 'normal', roles: recipients,
       files: analysis.files, cached: analysis.cached, skipped: analysis.skipped, records: records.length,
       written: result.written, unchanged: result.unchanged, removed: result.removed, stale: options.prune === true ? 0 : gone.length, bytes: result.bytes, ms: Math.round(performance.now() - started)
     }
-  }
-
-  private async loadAnalysisCache<C> (Cache: { fromJSON: (value: unknown) => C, new (): C }): Promise<C> {
-    const file = homePaths(this.home).analysisCache
-    if (!existsSync(file)) return new Cache()
-    try {
-      return Cache.fromJSON(JSON.parse(this.local.openLocal(readFileSync(file), ANALYSIS_CACHE_CONTEXT).toString('utf8')))
-    } catch {
-      // The cache only saves work: a damaged one is dropped and rebuilt.
-      return new Cache()
-    }
-  }
-
-  /** Seals and writes the cache, when it changed since it was loaded or last saved. */
-  private async saveAnalysisCache (cache: { toJSON: () => unknown, changed: boolean }): Promise<void> {
-    if (!cache.changed) return
-    const paths = homePaths(this.home)
-    await ensurePrivateDir(paths.cache)
-    await writeFileAtomic(paths.analysisCache, this.local.sealLocal(Buffer.from(JSON.stringify(cache.toJSON())), ANALYSIS_CACHE_CONTEXT))
-    cache.changed = false
   }
 
   /**

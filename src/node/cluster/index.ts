@@ -191,7 +191,7 @@ export class ClusterNode {
 
   static async start (options: ClusterNodeOptions): Promise<ClusterNode> {
     const peer = await LocalPeer.open(options.home, { clock: options.clock ?? systemClock })
-    peer.keepWorkers = true
+    peer.analysis.keepWorkers = true
     peer.inCluster = true
     let node: ClusterNode
     try {

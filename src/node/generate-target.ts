@@ -1,0 +1,49 @@
+/** What a generation is about: the path, the root its addresses are relative to, and the project; checked. */
+import { existsSync, statSync } from 'node:fs'
+import { basename, dirname, join, relative, resolve, sep } from 'node:path'
+import { badInput, notFound } from '../errors.js'
+import { specialKind } from '../file-kind.js'
+import { isLeftOutOf } from '../intelligence/walk.js'
+import { projectNameFrom } from '../ucxl/address.js'
+
+/** How many folders up the search for a git work tree goes. */
+const ROOT_SEARCH_DEPTH_MAX = 64
+
+/**
+ * The root that addresses are relative to: the git work tree holding PATH, else PATH if a directory,
+ * else its directory. A work tree whose .gitignore leaves PATH out (`versions/` in a pyenv checkout, a
+ * `node_modules` package) does not hold it: such a PATH is a tree of its own.
+ */
+export function findRoot (path: string): string {
+  const start = statSync(path).isDirectory() ? path : dirname(path)
+  let dir = start
+  for (let i = 0; i < ROOT_SEARCH_DEPTH_MAX; i++) {
+    if (existsSync(join(dir, '.git'))) return isLeftOutOf(dir, path) ? start : dir
+    const parent = dirname(dir)
+    if (parent === dir) break
+    dir = parent
+  }
+  return start
+}
+
+function isInside (path: string, root: string): boolean {
+  const rel = relative(root, path)
+  return rel === '' || (!rel.startsWith('..' + sep) && rel !== '..' && !rel.startsWith(sep))
+}
+
+/**
+ * The target of a generation, checked: `path` must be a file or a directory inside the root (`root`, or found from
+ * the path), and the project (`project`, the home's, or the root's folder name) a valid project name.
+ */
+export function generateTarget (options: { path: string, root?: string, project?: string }, homeProject?: string): { path: string, root: string, project: string } {
+  const path = resolve(options.path)
+  const stat = statSync(path, { throwIfNoEntry: false })
+  if (stat === undefined) throw notFound(`no such file or directory: ${options.path}`)
+  if (!stat.isFile() && !stat.isDirectory()) throw badInput(`${options.path} is ${specialKind(stat)}, not a file or a directory: nothing to analyse`)
+  const root = options.root === undefined ? findRoot(path) : resolve(options.root)
+  if (options.root !== undefined && (!existsSync(root) || !statSync(root).isDirectory())) throw badInput(`--root ${options.root} is not a directory`)
+  if (!isInside(path, root)) throw badInput(`${options.path} is not inside the root ${root}: pass --root, or a path under it`)
+  const project = options.project ?? homeProject ?? projectNameFrom(basename(root))
+  if (project !== projectNameFrom(project)) throw badInput(`bad project name "${project}": use lower-case letters, digits, ".", "_" or "-"`)
+  return { path, root, project }
+}
