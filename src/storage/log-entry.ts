@@ -33,6 +33,14 @@ export interface ContextEntry {
    * version is written; the envelope is empty.
    */
   removed?: true
+  /**
+   * The write this entry is part of, when the write has several: the sequence number of its first block. A reader's
+   * view applies the entries of a write together, once it meets the one marked `end`; a write whose end never came
+   * (its writer crashed half way) is never applied. A write of one entry carries neither.
+   */
+  batch?: number
+  /** The last entry of its write (with `batch`). */
+  end?: true
   envelope: Buffer
 }
 
@@ -132,6 +140,8 @@ function headerProblem (h: Record<string, unknown>): string | null {
     case 'context':
       if (h.generated !== undefined && h.generated !== true) return 'a malformed context header'
       if (h.removed !== undefined && h.removed !== true) return 'a malformed context header'
+      if (h.batch !== undefined && !isCount(h.batch)) return 'a malformed context header'
+      if (h.end !== undefined && (h.end !== true || h.batch === undefined)) return 'a malformed context header'
       return ['file', 'directory', 'project'].includes(h.kind as string) && typeof h.inherits === 'boolean' ? null : 'a malformed context header'
     case 'request':
       if (typeof h.id !== 'string' || !REQUEST_ID.test(h.id)) return 'a malformed request id'

@@ -11,7 +11,7 @@ import { KEY_HEX_PATTERN } from '../crypto/key-text.js'
 import type { Hlc } from '../distribution/hlc.js'
 import { corrupt, unavailable } from '../errors.js'
 import { decodeEntry, splitBlock, type LogEntry } from './log-entry.js'
-import type { ContextView } from './view.js'
+import type { ContextView, PlacedEntry } from './view.js'
 
 export const BLOCK_CACHE_MAX = 256
 /** How many blocks are applied to the view at a time. */
@@ -21,8 +21,6 @@ export const DOWNLOAD_TIMEOUT_MS = 30_000
 /** How long applying another writer's log waits for each block still on its way. */
 export const BLOCK_WAIT_MS = 10_000
 
-/** An entry with where it is: null where it did not decode. */
-export interface PlacedEntry { seq: number, index: number, entry: LogEntry | null }
 
 export interface StoreLogsHost {
   /** The store's folder, for messages. */

@@ -132,10 +132,9 @@ export class StoreWriter {
 
   /**
    * Writes records as new versions: each child stored as what differs from its resolved parent, each sealed for
-   * the recipients, appended in chunks of about APPEND_CHUNK_BYTES and each chunk applied to the view as it lands.
-   * A crash between chunks leaves the first ones written: each is a whole version, and the write was not
-   * acknowledged, so it is run again (what is unchanged is not written twice). Replication hands blocks over one by
-   * one anyway, so a peer could always see part of a write.
+   * the recipients, appended in chunks of about APPEND_CHUNK_BYTES (memory stays bounded by a chunk). The entries of
+   * one write are marked as one batch, which every view applies whole once its last entry is there: a crash between
+   * chunks leaves entries that no view ever applies, and the write, not acknowledged, is run again.
    */
   async write (records: readonly ContextRecord[], options: WriteOptions): Promise<WriteResult> {
     return await this.queued(async () => await this.writeNow(records, options))
@@ -169,12 +168,22 @@ export class StoreWriter {
       for (const [b, block] of packed.entries()) for (let index = 0; index < block.length; index++) applied.push({ seq: start + b, index, entry: chunk[next++]! })
       host.onApplied(await view.apply(writer, applied))
     }
-    const add = async (entry: ContextEntry): Promise<void> => {
+    const push = async (entry: ContextEntry): Promise<void> => {
       const block = encodeEntry(entry)
       entries.push(entry)
       encoded.push(block)
       pendingBytes += block.length
       if (pendingBytes >= APPEND_CHUNK_BYTES) await flush()
+    }
+    // A write of several entries is marked as one (`batch`, the seq of its first block; `end` on its last), so a view
+    // applies all of it or none: the newest entry is held back until the next one shows it is not the last.
+    const batchId = log.length
+    let held = null as ContextEntry | null
+    let count = 0
+    const add = async (entry: ContextEntry): Promise<void> => {
+      if (held !== null) { held.batch = batchId; await push(held) }
+      held = entry
+      count++
     }
     let unchanged = 0
     let slice = performance.now()
@@ -213,6 +222,10 @@ export class StoreWriter {
       const version: Version = { term: options.term, hlc: this.hlc, writer, vv: this.nextVectorOf(address, slot) }
       await add({ type: 'context', address, kind: slot.current.kind, inherits: true, version, generated: true, removed: true, envelope: Buffer.alloc(0) })
       removed++
+    }
+    if (held !== null) {
+      if (count > 1) { held.batch = batchId; held.end = true }
+      await push(held)
     }
     await flush()
     return { written, unchanged, bytes, removed }

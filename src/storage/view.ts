@@ -35,6 +35,11 @@ export function slotKey (address: string, origin: Origin): string {
   return `${address}\u0000${origin === 'generated' ? 'g' : 'h'}`
 }
 
+/** An entry of a writer log with where it is: null where it did not decode (it is skipped, and counted as applied). */
+export interface PlacedEntry { seq: number, index: number, entry: LogEntry | null }
+
+const NO_ENVELOPE = Buffer.alloc(0)
+
 /** A checkpoint is written at most this often while entries arrive, and always at close. */
 export const CHECKPOINT_INTERVAL_MS = 5_000
 
@@ -55,7 +60,16 @@ export class ContextView {
   private addedSlots = 0
   /** Slots whose current version is a removal. */
   private removedSlots = 0
+  /** Per writer, the blocks applied for good: what the checkpoint records, and where a restart replays from. */
   private appliedLengths = new Map<string, number>()
+  /** Per writer, the blocks received (applied, or held in an unfinished write): where the next apply starts. */
+  private readonly received = new Map<string, number>()
+  /**
+   * Per writer, the entries of a write of several (`batch`) received so far, its end not yet: applied together when
+   * it comes, dropped when the writer goes on with anything else (it crashed half way through that write). Headers
+   * only: the view never reads an envelope.
+   */
+  private readonly unfinished = new Map<string, { batch: number, from: number, entries: PlacedEntry[] }>()
   private hash: Buffer = Buffer.alloc(32)
   private dirty = false
   private lastCheckpoint = 0
@@ -148,18 +162,18 @@ export class ContextView {
 
   /** How many blocks of a writer's log this view has applied. */
   applied (writer: string): number {
-    return this.appliedLengths.get(writer) ?? 0
+    return this.received.get(writer) ?? this.appliedLengths.get(writer) ?? 0
   }
 
   /**
    * Applies consecutive blocks of one writer's log, from the view's applied count for it. A refused entry (null) is
    * skipped, and the applied count still moves past it. Returns the addresses whose current version (of either origin) changed.
    */
-  async apply (writer: string, entries: ReadonlyArray<{ seq: number, index: number, entry: LogEntry | null }>): Promise<string[]> {
+  async apply (writer: string, entries: readonly PlacedEntry[]): Promise<string[]> {
     const last = entries[entries.length - 1]
     if (last === undefined) return []
     const changed: string[] = []
-    for (const { seq, index, entry } of entries) {
+    for (const { seq, index, entry } of this.whole(writer, entries)) {
       if (entry === null) continue
       if (entry.type !== 'context') {
         const { envelope: _payload, ...header } = entry
@@ -190,10 +204,39 @@ export class ContextView {
         changed.push(entry.address)
       }
     }
-    this.appliedLengths.set(writer, Math.max(this.appliedLengths.get(writer) ?? 0, last.seq + 1))
+    const received = Math.max(this.received.get(writer) ?? 0, last.seq + 1)
+    this.received.set(writer, received)
+    // An unfinished write is replayed from its first block after a restart: the checkpoint stops before it.
+    const upTo = this.unfinished.get(writer)?.from ?? received
+    this.appliedLengths.set(writer, Math.max(this.appliedLengths.get(writer) ?? 0, upTo))
     this.dirty = true
     if (this.now() - this.lastCheckpoint >= CHECKPOINT_INTERVAL_MS) await this.checkpoint()
     return changed
+  }
+
+  /**
+   * The entries to apply now, in log order: each entry of a write of several is held until its write's last entry
+   * comes, then they all go; a write that another entry of its writer follows before its end never does.
+   */
+  private whole (writer: string, entries: readonly PlacedEntry[]): PlacedEntry[] {
+    const ready: PlacedEntry[] = []
+    for (const placed of entries) {
+      const entry = placed.entry
+      let open = this.unfinished.get(writer)
+      if (entry === null || entry.type !== 'context' || entry.batch === undefined) {
+        if (entry !== null) this.unfinished.delete(writer)
+        ready.push(placed)
+        continue
+      }
+      if (open !== undefined && open.batch !== entry.batch) open = undefined
+      if (open === undefined) this.unfinished.set(writer, open = { batch: entry.batch, from: placed.seq, entries: [] })
+      open.entries.push({ seq: placed.seq, index: placed.index, entry: { ...entry, envelope: NO_ENVELOPE } })
+      if (entry.end === true) {
+        ready.push(...open.entries)
+        this.unfinished.delete(writer)
+      }
+    }
+    return ready
   }
 
   /** Every queue and decision entry applied so far. */

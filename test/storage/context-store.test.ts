@@ -449,3 +449,34 @@ t.test('a reader that meets a store another process is still making waits for it
   t.ok(reader.readOnly, 'opened read-only')
   t.equal(reader.writer, writer.writer, 'the log the writer made')
 })
+
+t.test('a write cut off after its first chunk shows none of it, before and after a reopen; run again, it shows whole', async t => {
+  const keys = await testKeys()
+  const dir = join(keys.dir, 'store')
+  let store = await ContextStore.open(dir, keys.crypto)
+  await store.write(records, { term: 1, recipients: ALL, nowMs: 1 })
+  const hash = store.viewHash
+  // The second append fails, as a process killed between two chunks would never make it.
+  const log = (store as unknown as { logs: { own: { append: (blocks: Buffer[]) => Promise<unknown> } } }).logs.own
+  const append = log.append.bind(log)
+  let appends = 0
+  log.append = async (blocks: Buffer[]) => {
+    if (++appends === 2) throw new Error('killed between chunks')
+    return await append(blocks)
+  }
+  const filler = 'x'.repeat(4000)
+  const many: ContextRecord[] = Array.from({ length: 3000 }, (_, i) => ({ address: `ucxl://p/big/f${i}.py`, kind: 'file', summary: `file ${i} ${filler}` }))
+  await t.rejects(store.write(many, { term: 1, recipients: ALL, nowMs: 2 }), /killed between chunks/)
+  t.equal(appends, 2, 'the first chunk reached the log')
+  t.equal(store.viewHash, hash, 'none of the write shows')
+  await rejectsCode(t, () => store.retrieve('ucxl://p/big/f0.py', 'developer'), 'NOT_FOUND')
+  await store.close()
+  store = await ContextStore.open(dir, keys.crypto)
+  t.teardown(() => store.close())
+  t.equal(store.viewHash, hash, 'nor after a reopen, which replays the log')
+  await rejectsCode(t, () => store.retrieve('ucxl://p/big/f0.py', 'developer'), 'NOT_FOUND')
+  const again = await store.write(many, { term: 1, recipients: ALL, nowMs: 3 })
+  t.equal(again.written, 3000, 'run again, the whole write is written')
+  t.equal((await store.retrieve('ucxl://p/big/f2999.py', 'developer')).context.summary, `file 2999 ${filler}`)
+  t.equal((await store.retrieve('ucxl://p/big/f0.py', 'viewer')).context.summary, `file 0 ${filler}`)
+})

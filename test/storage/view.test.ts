@@ -112,3 +112,33 @@ t.test('a hand-written and a generated version of one address are two records: n
   t.equal(view.recordCount, 2)
   t.same(view.versions().map(line => line[6]), [true, false], 'each version line says which record it is of')
 })
+
+t.test('a write of several entries is applied whole, at its last entry; one its writer never ended is never applied', async t => {
+  const dir = scratchDir('bzzz-view-batch-')
+  const writer = WRITERS[0]!
+  const entry = (address: string, n: number, batch?: { id: number, end?: true }): ContextEntry => ({
+    type: 'context', address, kind: 'file', inherits: true, envelope: Buffer.alloc(0),
+    version: { term: 1, hlc: { wall: n, logical: 0 }, writer, vv: { [writer]: n } },
+    ...(batch !== undefined ? { batch: batch.id, ...(batch.end === true ? { end: true as const } : {}) } : {})
+  })
+  const view = new ContextView(join(dir, 'view'))
+  await view.ready()
+  const empty = view.viewHash
+  // A write of three, its blocks arriving in two applies.
+  t.same(await view.apply(writer, [{ seq: 0, index: 0, entry: entry('ucxl://p/a', 1, { id: 0 }) }, { seq: 0, index: 1, entry: entry('ucxl://p/b', 1, { id: 0 }) }]), [])
+  t.equal(view.viewHash, empty, 'nothing of it shows before its end')
+  t.equal(view.applied(writer), 1, 'the next apply starts after what was received')
+  t.same((await view.apply(writer, [{ seq: 1, index: 0, entry: entry('ucxl://p/c', 1, { id: 0, end: true }) }])).sort(), ['ucxl://p/a', 'ucxl://p/b', 'ucxl://p/c'])
+  const whole = view.viewHash
+  // A write its writer crashed in: two entries, then the writer goes on with another write.
+  await view.apply(writer, [{ seq: 2, index: 0, entry: entry('ucxl://p/d', 1, { id: 2 }) }, { seq: 3, index: 0, entry: entry('ucxl://p/e', 1, { id: 2 }) }])
+  await view.checkpoint()
+  const reopened = new ContextView(join(dir, 'view'))
+  await reopened.ready()
+  t.equal(reopened.applied(writer), 2, 'a restart replays an unfinished write from its first block')
+  t.same(await view.apply(writer, [{ seq: 4, index: 0, entry: entry('ucxl://p/f', 1) }]), ['ucxl://p/f'])
+  t.not(view.viewHash, whole)
+  t.equal(view.slot('ucxl://p/d', 'hand-written'), undefined, 'the unfinished write is never applied')
+  t.equal(view.slot('ucxl://p/e', 'hand-written'), undefined)
+  t.equal(view.applied(writer), 5)
+})
