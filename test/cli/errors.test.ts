@@ -206,12 +206,18 @@ t.test('node start --host that is not an address of this machine: exit 2 at once
   t.equal((await cli(['--home', home, 'elect'])).code, 5, 'no daemon was left running')
 })
 
-t.test('a copied home is refused with the reason and the way out; the original still works', async t => {
+/** A new home (admin) holding one record, ucxl://p/ with summary P. */
+async function homeWithARecord (t: Test): Promise<string> {
   const home = tempHome()
   t.equal((await cli(['--home', home, 'init', '--cluster', 'c', '--role', 'admin'])).code, 0)
   const record = join(dirname(home), 'r.json')
   writeFileSync(record, JSON.stringify({ address: 'ucxl://p/', kind: 'project', summary: 'P' }))
   t.equal((await cli(['--home', home, 'distribute', '--file', record])).code, 0)
+  return home
+}
+
+t.test('a copied home is refused with the reason and the way out; the original still works', async t => {
+  const home = await homeWithARecord(t)
   const copy = join(dirname(home), 'copy')
   cpSync(home, copy, { recursive: true })
   const run = await cli(['--home', copy, 'status'])
@@ -223,11 +229,7 @@ t.test('a copied home is refused with the reason and the way out; the original s
 })
 
 t.test('a copied home stays refused without its marker file; a damaged marker in the original is damage, not a copy', async t => {
-  const home = tempHome()
-  t.equal((await cli(['--home', home, 'init', '--cluster', 'c', '--role', 'admin'])).code, 0)
-  const record = join(dirname(home), 'r.json')
-  writeFileSync(record, JSON.stringify({ address: 'ucxl://p/', kind: 'project', summary: 'P' }))
-  t.equal((await cli(['--home', home, 'distribute', '--file', record])).code, 0)
+  const home = await homeWithARecord(t)
   const other = join(dirname(home), 'other.json')
   writeFileSync(other, JSON.stringify({ address: 'ucxl://p/', kind: 'project', summary: 'Q' }))
   const copyPattern = /is a copy of another .*a copy would fork its original's log/
