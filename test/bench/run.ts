@@ -22,6 +22,23 @@ const TARGETS: Record<string, string> = {
   hops_p99_ms: '<= 5'
 }
 
+/** Analysis against ctags, then retrieval and storage over the records it made. */
+async function benchAnalysisPart (log: (text: string) => void): Promise<Figures> {
+  const figures: Figures = {}
+  log('analysis: the Python standard library against ctags on the same files ...')
+  Object.assign(figures, await benchAnalyze())
+  if (!('skipped' in figures)) {
+    log('retrieval and storage over the standard library\'s records ...')
+    const analysis = await analyzeStdlib()
+    if (!('records' in analysis)) figures.retrieve_skipped = analysis.skipped
+    else {
+      Object.assign(figures, await benchStorageEfficiency(analysis.records))
+      Object.assign(figures, await benchRetrieve(analysis.records))
+    }
+  }
+  return figures
+}
+
 async function main (): Promise<void> {
   const json = process.argv.includes('--json')
   const log = (text: string): void => { if (!json) process.stderr.write(text + '\n') }
@@ -43,17 +60,8 @@ async function main (): Promise<void> {
     Object.assign(figures, await benchSim(log))
     return print(figures, json)
   }
-  log('analysis: the Python standard library against ctags on the same files ...')
-  Object.assign(figures, await benchAnalyze())
-  if (!('skipped' in figures)) {
-    log('retrieval and storage over the standard library\'s records ...')
-    const analysis = await analyzeStdlib()
-    if (!('records' in analysis)) figures.retrieve_skipped = analysis.skipped
-    else {
-      Object.assign(figures, await benchStorageEfficiency(analysis.records))
-      Object.assign(figures, await benchRetrieve(analysis.records))
-    }
-  }
+  Object.assign(figures, await benchAnalysisPart(log))
+  if (only === 'analysis') return print(figures, json)
   log('cluster: three peers on a loopback DHT ...')
   Object.assign(figures, await benchCluster())
   log('decision graph: hops within 3 on 100,000 decisions ...')
