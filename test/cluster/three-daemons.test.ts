@@ -69,6 +69,8 @@ t.test('generate on a non-leader, retrieve on a third peer, converge', async t =
   writeFileSync(join(forger.home, 'config.json'), JSON.stringify(config))
   // Its roster, signed by itself too, so that its daemon starts and joins the cluster's topic.
   writeFileSync(join(forger.home, 'roster.json'), JSON.stringify(issueRoster(identity, real.cluster.id, 1, [identity.nodeId])))
+  // And it knows the real admin by key, so it dials it at once rather than waiting for the topic's discovery to find it.
+  writeFileSync(join(forger.home, 'members.json'), JSON.stringify([[real.nodeId, 'admin']]))
   for (const outsider of [stranger, forger]) {
     const started = await outsider.run(['node', 'start', '--bootstrap', cluster.bootstrap, '--detach'])
     t.equal(started.code, 0, started.stderr)

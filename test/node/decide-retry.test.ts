@@ -38,8 +38,10 @@ t.test('a decide with the id of someone else\'s decision is refused, and never a
       { id: secret.id, affects: secret.affects, title: secret.title, rationale: 'x', level: secret.level }
     ]) {
       const err = await node.decide(input).then(() => null, (e: any) => e)
-      t.equal(err?.code, 'BAD_INPUT', `${who}: refused`)
-      t.match(err?.message, /is taken by another decision/)
+      // The write policy refuses first what the role may not write at all: a viewer's decision, a top-secret one.
+      const forbidden = who === 'viewer' || input.level === 'top-secret'
+      t.equal(err?.code, forbidden ? 'ACCESS_DENIED' : 'BAD_INPUT', `${who}: refused`)
+      t.match(err?.message, forbidden ? /may not (decide|write sections at top-secret)/ : /is taken by another decision/)
       t.notMatch(String(err?.message) + JSON.stringify(err), /PIN|TOP SECRET/, `${who}: nothing of the rationale`)
     }
   }

@@ -171,6 +171,8 @@ export class ClusterNode {
     }, { concurrency: options.concurrency ?? availableParallelism(), forgetInherited: options.faults?.forgetQueue === true })
     this.ops = new LeaderOps({
       nodeId, role: config.role, counters, members, logger,
+      clearanceOf: role => roleEntry(config, role).clearance,
+      roleNames: () => config.roles.map(role => role.name),
       isLeader: () => this.election.state === 'leader',
       hasLease: () => this.elections.hasLease(),
       term: () => this.election.term,

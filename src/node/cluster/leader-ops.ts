@@ -3,12 +3,16 @@
  * validation of its arguments, and the two notices any member may send (which instance it is; a duplicate identity).
  * An answer is remembered by request id, so a retry of the same request is answered, not done again.
  */
-import { badInput, isBzzzError, notLeader, unavailable } from '../../errors.js'
+import { accessDenied, badInput, isBzzzError, notLeader, unavailable } from '../../errors.js'
 import { Lru } from '../../lru.js'
 import { isPriority } from '../../leader/queue.js'
 import type { AcceptArgs, AcceptReport } from '../../leader/coordinator.js'
 import type { WireMessage } from '../../net/messages.js'
-import type { DecideInput } from '../../temporal/decisions.js'
+import { DEFAULT_DECISION_LEVEL, type DecideInput } from '../../temporal/decisions.js'
+import { writeRefusal, type WriteOp } from '../../leader/write-policy.js'
+import { isAccessLevel, type AccessLevel } from '../../crypto/levels.js'
+import { sectionTexts } from '../../context/sections.js'
+import { validateRecord } from '../../context/validate.js'
 import type { LocalPeer } from '../local-peer.js'
 import type { Logger } from '../logger.js'
 import type { MemberDirectory, NodeCounters } from './types.js'
@@ -24,6 +28,10 @@ export interface LeaderOpsHost {
   counters: NodeCounters
   members: MemberDirectory
   logger: Logger
+  /** The clearance of a role of the cluster (throws for a role it does not have). */
+  clearanceOf: (role: string) => AccessLevel
+  /** The names of the cluster's roles (a record's insights may name them). */
+  roleNames: () => string[]
   isLeader: () => boolean
   hasLease: () => boolean
   term: () => number
@@ -84,7 +92,7 @@ export class LeaderOps {
     switch (op) {
       case 'enqueue': return await this.enqueue(args, from)
       case 'decide': return await this.decide(args, from)
-      case 'distribute': return await this.distribute(args)
+      case 'distribute': return await this.distribute(args, from)
       default: throw badInput(`unknown request ${op}`)
     }
   }
@@ -93,6 +101,7 @@ export class LeaderOps {
     if (typeof args.payload !== 'string' || typeof args.project !== 'string' || typeof args.path !== 'string' || typeof args.address !== 'string') throw badInput('a malformed generation request')
     // The requester's generate defaults the priority; here it is only checked, once, for every request that arrives.
     if (!isPriority(args.priority)) throw badInput(`unknown priority "${String(args.priority).slice(0, 40)}"`)
+    this.authorise('generate', from)
     const roles = Array.isArray(args.roles) ? args.roles.filter((r): r is string => typeof r === 'string') : undefined
     if (roles !== undefined) this.host.peer.recipients(roles)
     return await this.host.accept({
@@ -107,8 +116,9 @@ export class LeaderOps {
     this.requireLease()
     const input = decideInput(args.input)
     // The author is the role the requester's certificate gives it, not what it says of itself.
-    const author = from === host.nodeId ? host.role : host.members.get(from)?.role
-    if (author === undefined) throw unavailable('the requester is no longer connected')
+    const author = this.roleOf(from)
+    const level = input.level ?? DEFAULT_DECISION_LEVEL
+    this.authorise('decide', from, isAccessLevel(level) ? [level] : [])
     // A retry of a decision an earlier leader wrote, and that reached this one: answered, not written again.
     const written = host.peer.decisionRetry(input, author)
     if (written !== undefined) return { ...written, acknowledged: await host.acknowledge() }
@@ -117,12 +127,41 @@ export class LeaderOps {
     return { ...decision, acknowledged }
   }
 
-  private async distribute (args: Record<string, unknown>): Promise<unknown> {
+  private async distribute (args: Record<string, unknown>, from: string): Promise<unknown> {
     const { host } = this
     this.requireLease()
+    this.authorise('distribute', from, this.levelsOf(args.record))
     const report = await host.peer.distribute(args.record, args.roles as string[] | undefined, String(args.source ?? 'a record'), host.term(), typeof args.decision === 'string' ? args.decision : undefined)
     const acknowledged = await host.acknowledge()
     return { ...report, acknowledged }
+  }
+
+  /** The role of a requester, as its certificate gives it (this peer's own for itself). */
+  private roleOf (from: string): string {
+    const role = from === this.host.nodeId ? this.host.role : this.host.members.get(from)?.role
+    if (role === undefined) throw unavailable('the requester is no longer connected')
+    return role
+  }
+
+  /** Refuses (ACCESS_DENIED) a request the write policy does not allow the requester's role. */
+  private authorise (op: WriteOp, from: string, levels: readonly AccessLevel[] = []): void {
+    const role = this.roleOf(from)
+    const refusal = writeRefusal(op, role, this.host.clearanceOf(role), levels)
+    if (refusal !== null) throw accessDenied(refusal)
+  }
+
+  /**
+   * The levels of the sections a hand-written record (or list of them) would be sealed at; none for a value that is not
+   * a valid record, which the distribute refuses anyway.
+   */
+  private levelsOf (value: unknown): AccessLevel[] {
+    const levels = new Set<AccessLevel>()
+    for (const item of Array.isArray(value) ? value : [value]) {
+      try {
+        for (const section of sectionTexts(validateRecord(item, 'a record', this.host.roleNames()))) levels.add(section.level)
+      } catch {}
+    }
+    return [...levels]
   }
 
   private requireLease (): void {
