@@ -4,6 +4,7 @@
  */
 import { signMessage, verifySignature, type NodeIdentity } from '../crypto/identity.js'
 import { badInput } from '../errors.js'
+import { KEY_HEX_PATTERN } from '../crypto/key-text.js'
 
 export const CERTIFICATE_FORMAT = 1
 
@@ -33,7 +34,6 @@ export function issueCertificate (admin: NodeIdentity, fields: { cluster: string
   return { ...unsigned, signature: signMessage(admin, certificatePayload(unsigned)).toString('hex') }
 }
 
-const HEX64 = /^[0-9a-f]{64}$/
 const HEX32 = /^[0-9a-f]{32}$/
 
 /** Why a value is not a valid certificate for this cluster, admin, node and time; null when it is. */
@@ -42,11 +42,11 @@ export function certificateProblem (value: unknown, expect: { cluster: string, a
   const c = value as Record<string, unknown>
   if (c.format !== CERTIFICATE_FORMAT) return 'unknown certificate format'
   if (typeof c.cluster !== 'string' || !HEX32.test(c.cluster)) return 'malformed cluster id'
-  if (typeof c.node !== 'string' || !HEX64.test(c.node)) return 'malformed node id'
+  if (typeof c.node !== 'string' || !KEY_HEX_PATTERN.test(c.node)) return 'malformed node id'
   if (typeof c.role !== 'string' || c.role.length === 0 || c.role.length > 32) return 'malformed role'
   if (!Number.isSafeInteger(c.issuedAt)) return 'malformed issue time'
   if (c.expiresAt !== null && !Number.isSafeInteger(c.expiresAt)) return 'malformed expiry'
-  if (typeof c.issuer !== 'string' || !HEX64.test(c.issuer)) return 'malformed issuer'
+  if (typeof c.issuer !== 'string' || !KEY_HEX_PATTERN.test(c.issuer)) return 'malformed issuer'
   if (typeof c.signature !== 'string' || !/^[0-9a-f]{128}$/.test(c.signature)) return 'malformed signature'
   if (c.cluster !== expect.cluster) return 'a certificate of another cluster'
   if (c.issuer !== expect.adminKey) return 'not issued by this cluster\'s admin'

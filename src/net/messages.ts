@@ -10,6 +10,7 @@
 import { isUtf8 } from 'node:buffer'
 import c from 'compact-encoding'
 import { BzzzError, badInput } from '../errors.js'
+import { KEY_HEX_PATTERN } from '../crypto/key-text.js'
 
 export const WIRE_PROTOCOL = 'bzzz-ctx/wire'
 export const WIRE_VERSION = 1
@@ -85,7 +86,6 @@ export interface Codec<T> {
   decode: (state: CodecState) => T
 }
 
-const HEX_KEY = /^[0-9a-f]{64}$/
 const ID = /^[A-Za-z0-9_-]{1,64}$/
 const OP = /^[a-z-]{1,32}$/
 /** A lone surrogate: a JS string that UTF-8 cannot carry unchanged. */
@@ -160,7 +160,7 @@ export function validateMessage (value: unknown): WireMessage {
         const head: unknown = heads[i]
         if (!isRecord(head)) throw badInput(`head ${i} must be an object, not ${describe(head)}`)
         for (const key of Object.keys(head)) if (key !== 'writer' && key !== 'length') throw badInput(`head ${i} has no field "${key}"`)
-        const writer = checkPattern(head.writer, `head ${i} writer`, HEX_KEY, '64 lower-case hex characters')
+        const writer = checkPattern(head.writer, `head ${i} writer`, KEY_HEX_PATTERN, '64 lower-case hex characters')
         checkUint(head.length, `head ${i} length`)
         if (writers.has(writer)) throw badInput(`head ${i} repeats writer ${writer.slice(0, 16)}…`)
         writers.add(writer)

@@ -10,7 +10,7 @@ export function coordinatorHostOf (peer: LocalPeer): Pick<CoordinatorHost, 'stor
     recipients: () => peer.directory.names(),
     requestsDir: homePaths(peer.home).requests,
     generate: async run => {
-      const report = await peer.generate({ ...run, ...(run.roles !== undefined ? { roles: [...run.roles] } : {}) })
+      const report = await peer.generate(run)
       return { files: report.files, records: report.records, written: report.written, unchanged: report.unchanged, removed: report.removed, stale: report.stale, bytes: report.bytes, skipped: report.skipped.length, ms: report.ms }
     }
   }

@@ -7,6 +7,7 @@ import { isAccessLevel } from '../crypto/levels.js'
 import { writeFileAtomic } from '../crypto/atomic-file.js'
 import type { RoleDirectoryEntry } from '../crypto/role-directory.js'
 import type { Certificate } from '../net/certificate.js'
+import { KEY_HEX_PATTERN } from '../crypto/key-text.js'
 
 export const CONFIG_FORMAT = 1
 export const DEFAULT_REPLICATION_FACTOR = 3
@@ -93,17 +94,17 @@ function configProblem (value: unknown): string | null {
   if (c.format !== CONFIG_FORMAT) return `its format is ${String(c.format)}, this bzzz-ctx reads format ${CONFIG_FORMAT}`
   const cluster = c.cluster as Record<string, unknown> | undefined
   if (typeof cluster !== 'object' || cluster === null || typeof cluster.name !== 'string' || typeof cluster.id !== 'string' ||
-      typeof cluster.topic !== 'string' || !/^[0-9a-f]{64}$/.test(cluster.topic) || typeof cluster.adminKey !== 'string' || !/^[0-9a-f]{64}$/.test(cluster.adminKey)) return 'cluster is missing or malformed'
+      typeof cluster.topic !== 'string' || !KEY_HEX_PATTERN.test(cluster.topic) || typeof cluster.adminKey !== 'string' || !KEY_HEX_PATTERN.test(cluster.adminKey)) return 'cluster is missing or malformed'
   if (typeof c.certificate !== 'object' || c.certificate === null) return 'certificate is missing'
   if (c.bootstrap !== undefined && (!Array.isArray(c.bootstrap) || !c.bootstrap.every(b => typeof b === 'string'))) return 'bootstrap must be a list of host:port'
   if (c.electionTimeoutMs !== undefined && (!Number.isInteger(c.electionTimeoutMs) || (c.electionTimeoutMs as number) < 10 || (c.electionTimeoutMs as number) > 600_000)) return 'electionTimeoutMs must be a whole number of ms from 10 to 600000'
-  if (typeof c.nodeId !== 'string' || !/^[0-9a-f]{64}$/.test(c.nodeId)) return 'nodeId is missing or malformed'
+  if (typeof c.nodeId !== 'string' || !KEY_HEX_PATTERN.test(c.nodeId)) return 'nodeId is missing or malformed'
   if (typeof c.role !== 'string') return 'role is missing'
   if (!Array.isArray(c.roles) || c.roles.length === 0) return 'roles is missing'
   for (const role of c.roles as unknown[]) {
     const r = role as Record<string, unknown>
     if (typeof r !== 'object' || r === null || typeof r.name !== 'string' || !isAccessLevel(r.clearance) ||
-        !Number.isInteger(r.epoch) || typeof r.publicKey !== 'string' || !/^[0-9a-f]{64}$/.test(r.publicKey)) return 'a role entry is malformed'
+        !Number.isInteger(r.epoch) || typeof r.publicKey !== 'string' || !KEY_HEX_PATTERN.test(r.publicKey)) return 'a role entry is malformed'
   }
   if (!Number.isInteger(c.replicationFactor) || (c.replicationFactor as number) < 1) return 'replicationFactor must be a positive whole number'
   return null

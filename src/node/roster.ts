@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { signMessage, verifySignature, type NodeIdentity } from '../crypto/identity.js'
 import { writeFileAtomic } from '../crypto/atomic-file.js'
 import { corrupt } from '../errors.js'
+import { KEY_HEX_PATTERN } from '../crypto/key-text.js'
 
 export const ROSTER_FORMAT = 1
 export const ROSTER_FILE = 'roster.json'
@@ -46,7 +47,7 @@ export function rosterProblem (value: unknown, expect: { cluster: string, adminK
   const members = r.members as unknown[]
   for (let i = 0; i < members.length; i++) {
     const m = members[i]
-    if (typeof m !== 'string' || !/^[0-9a-f]{64}$/.test(m)) return 'malformed member id'
+    if (typeof m !== 'string' || !KEY_HEX_PATTERN.test(m)) return 'malformed member id'
     if (i > 0 && (members[i - 1] as string) >= m) return 'members not sorted and unique'
   }
   if (typeof r.signature !== 'string' || !/^[0-9a-f]{128}$/.test(r.signature)) return 'malformed signature'

@@ -6,7 +6,8 @@ import { badInput, corrupt } from '../errors.js'
 import { printable } from '../text.js'
 import type { RecordKind } from '../context/record.js'
 import type { Version } from '../distribution/version.js'
-import { DECISION_ID, isPriority, MAX_DECISION_LINKS, type CompletionStatus, type Priority } from './vocabulary.js'
+import { DECISION_ID, isPriority, MAX_DECISION_LINKS, REQUEST_ID_PATTERN, type CompletionStatus, type Priority } from './vocabulary.js'
+import { KEY_HEX_PATTERN } from '../crypto/key-text.js'
 
 const FORMAT = 1
 export const MAX_HEADER_BYTES = 64 * 1024
@@ -125,8 +126,6 @@ export type LogEntry = ContextEntry | QueueEntry | DecisionEntry
 
 const isIdList = (v: unknown): boolean => Array.isArray(v) && v.length <= MAX_DECISION_LINKS && v.every(x => typeof x === 'string' && DECISION_ID.test(x))
 
-const REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/
-const NODE_ID = /^[0-9a-f]{64}$/
 
 function isCount (v: unknown): boolean {
   return Number.isSafeInteger(v) && (v as number) >= 0
@@ -144,17 +143,17 @@ function headerProblem (h: Record<string, unknown>): string | null {
       if (h.end !== undefined && (h.end !== true || h.batch === undefined)) return 'a malformed context header'
       return ['file', 'directory', 'project'].includes(h.kind as string) && typeof h.inherits === 'boolean' ? null : 'a malformed context header'
     case 'request':
-      if (typeof h.id !== 'string' || !REQUEST_ID.test(h.id)) return 'a malformed request id'
+      if (typeof h.id !== 'string' || !REQUEST_ID_PATTERN.test(h.id)) return 'a malformed request id'
       if (typeof h.project !== 'string' || typeof h.path !== 'string' || !isPriority(h.priority)) return 'a malformed request'
-      if (typeof h.requester !== 'string' || !NODE_ID.test(h.requester) || !isCount(h.acceptedAt)) return 'a malformed request'
+      if (typeof h.requester !== 'string' || !KEY_HEX_PATTERN.test(h.requester) || !isCount(h.acceptedAt)) return 'a malformed request'
       if (h.roles !== undefined && (!Array.isArray(h.roles) || !h.roles.every(r => typeof r === 'string'))) return 'malformed request roles'
       if (h.prune !== undefined && h.prune !== true) return 'a malformed request'
       return null
     case 'completion': {
-      if (typeof h.id !== 'string' || !REQUEST_ID.test(h.id)) return 'a malformed completion id'
+      if (typeof h.id !== 'string' || !REQUEST_ID_PATTERN.test(h.id)) return 'a malformed completion id'
       if (!['completed', 'failed', 'superseded'].includes(h.status as string) || !isCount(h.at)) return 'a malformed completion'
       if (h.error !== undefined && typeof h.error !== 'string') return 'a malformed completion error'
-      if (h.by !== undefined && (typeof h.by !== 'string' || !REQUEST_ID.test(h.by))) return 'a malformed completion'
+      if (h.by !== undefined && (typeof h.by !== 'string' || !REQUEST_ID_PATTERN.test(h.by))) return 'a malformed completion'
       const r = h.report as Record<string, unknown> | undefined
       if (r !== undefined && (typeof r !== 'object' || r === null || !['files', 'records', 'written', 'unchanged', 'bytes', 'skipped', 'ms'].every(k => isCount(r[k])) || (r.removed !== undefined && !isCount(r.removed)) || (r.stale !== undefined && !isCount(r.stale)))) return 'a malformed completion report'
       const acked = r?.acknowledged as Record<string, unknown> | undefined

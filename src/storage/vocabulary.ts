@@ -16,3 +16,6 @@ export type CompletionStatus = 'completed' | 'failed' | 'superseded'
 export const DECISION_ID = /^d-[A-Za-z0-9_-]{6,40}$/
 /** The most addresses a decision may affect, and the most decisions it may name in each of its links. */
 export const MAX_DECISION_LINKS = 256
+
+/** A request's id, chosen by its requester (a retry reuses it): the queue's dedup key. */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/

@@ -16,10 +16,10 @@ import { validateRecord } from '../../context/validate.js'
 import type { LocalPeer } from '../local-peer.js'
 import type { Logger } from '../logger.js'
 import type { MemberDirectory, NodeCounters } from './types.js'
+import { REQUEST_ID_PATTERN } from '../../storage/vocabulary.js'
 
 /** How many answers of served calls are remembered for retries. */
 export const SERVED_ANSWERS_MAX = 10_000
-const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
 
 export interface LeaderOpsHost {
   nodeId: string
