@@ -10,6 +10,7 @@ import { issueCertificate } from '../net/certificate.js'
 import { projectNameFrom } from '../ucxl/address.js'
 import { CONFIG_FORMAT, DEFAULT_REPLICATION_FACTOR, homeExists, writeConfig, type PeerConfig } from './home.js'
 import { issueRoster, writeRoster } from './roster.js'
+import { signRoles } from './signed-roles.js'
 
 const CLUSTER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
@@ -50,6 +51,7 @@ export async function createHome (home: string, options: InitOptions): Promise<I
     nodeId: keyring.nodeId,
     role: options.role,
     roles: directory.toJSON(),
+    rolesSignature: signRoles(keyring.identity, clusterId, 1, directory.toJSON()),
     replicationFactor: options.replicationFactor ?? DEFAULT_REPLICATION_FACTOR,
     createdAt: new Date(systemClock.now()).toISOString()
   }

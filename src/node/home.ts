@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../crypto/atomic-file.js'
 import type { RoleDirectoryEntry } from '../crypto/role-directory.js'
 import type { Certificate } from '../net/certificate.js'
 import { KEY_HEX_PATTERN } from '../crypto/key-text.js'
+import { rolesSignatureProblem, type RolesSignature } from './signed-roles.js'
 
 export const CONFIG_FORMAT = 1
 export const DEFAULT_REPLICATION_FACTOR = 3
@@ -43,6 +44,8 @@ export interface PeerConfig {
   project?: string
   /** The cluster's roles: clearance and current epoch public key of each. */
   roles: RoleDirectoryEntry[]
+  /** The admin's signature over `roles` (see signed-roles.ts): a config whose roles do not verify is refused. */
+  rolesSignature: RolesSignature
   replicationFactor: number
   createdAt: string
 }
@@ -107,7 +110,7 @@ function configProblem (value: unknown): string | null {
         !Number.isInteger(r.epoch) || typeof r.publicKey !== 'string' || !KEY_HEX_PATTERN.test(r.publicKey)) return 'a role entry is malformed'
   }
   if (!Number.isInteger(c.replicationFactor) || (c.replicationFactor as number) < 1) return 'replicationFactor must be a positive whole number'
-  return null
+  return rolesSignatureProblem(c.roles as RoleDirectoryEntry[], c.rolesSignature, { cluster: cluster.id as string, adminKey: cluster.adminKey as string })
 }
 
 function isFile (path: string): boolean {

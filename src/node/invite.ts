@@ -14,6 +14,7 @@ import { accessDenied, badInput, badUsage, isBzzzError } from '../errors.js'
 import { certificateProblem, issueCertificate, type Certificate } from '../net/certificate.js'
 import { issueRoster, loadRoster, rosterProblem, writeRoster, type SignedRoster } from './roster.js'
 import { majorityOf } from '../election/election.js'
+import { rolesSignatureProblem, type RolesSignature } from './signed-roles.js'
 import { CONFIG_FORMAT, homeExists, readConfig, roleEntry, writeConfig, type ClusterInfo, type PeerConfig } from './home.js'
 
 export const INVITE_PREFIX = 'bzzz1:'
@@ -31,6 +32,7 @@ interface InviteBody {
   format: 1
   cluster: ClusterInfo
   roles: RoleDirectoryEntry[]
+  rolesSignature: RolesSignature
   replicationFactor: number
   bootstrap?: string[]
   project?: string
@@ -70,7 +72,7 @@ export async function createInvite (home: string, role: string, options: { ttlMs
   const roster = issueRoster(keyring.identity, config.cluster.id, before.version + 1, [...before.members, identity.nodeId])
   await writeRoster(home, roster)
   const body: InviteBody = {
-    format: 1, cluster: config.cluster, roles: config.roles, replicationFactor: config.replicationFactor,
+    format: 1, cluster: config.cluster, roles: config.roles, rolesSignature: config.rolesSignature, replicationFactor: config.replicationFactor,
     identity: identityToJSON(identity), certificate, roleKeys, roster, expiresAt: now + ttl
   }
   if (config.bootstrap !== undefined) body.bootstrap = config.bootstrap
@@ -117,6 +119,8 @@ function decodeInvite (text: string, nowMs: number): InviteBody {
   if (body.expiresAt <= nowMs) throw badInput(`the invite expired on ${new Date(body.expiresAt).toISOString()}: ask the admin for a new one`)
   const problem = certificateProblem(body.certificate, { cluster: String(body.cluster.id), adminKey, node: body.identity?.nodeId, nowMs })
   if (problem !== null) throw badInput(`the invite's certificate is not valid (${problem}): ask the admin for a new one`)
+  const rolesIssue = rolesSignatureProblem(body.roles, body.rolesSignature, { cluster: String(body.cluster.id), adminKey })
+  if (rolesIssue !== null) throw badInput(`the invite's roles are not valid (${rolesIssue}): ask the admin for a new one`)
   if (body.roster !== undefined) {
     const rosterIssue = rosterProblem(body.roster, { cluster: String(body.cluster.id), adminKey: String(body.cluster.adminKey) })
     if (rosterIssue !== null) throw badInput(`the invite's member roster is not valid (${rosterIssue}): ask the admin for a new one`)
@@ -148,7 +152,7 @@ export async function redeemInvite (home: string, text: string, nowMs = systemCl
   await keyring.save()
   const config: PeerConfig = {
     format: CONFIG_FORMAT, cluster: body.cluster, certificate: body.certificate, nodeId: identity.nodeId, role: body.certificate.role,
-    roles: body.roles, replicationFactor: body.replicationFactor, createdAt: new Date(nowMs).toISOString()
+    roles: body.roles, rolesSignature: body.rolesSignature, replicationFactor: body.replicationFactor, createdAt: new Date(nowMs).toISOString()
   }
   if (body.bootstrap !== undefined) config.bootstrap = body.bootstrap
   if (body.project !== undefined) config.project = body.project

@@ -153,6 +153,13 @@ export class LocalPeer {
     } catch (err) {
       throw corrupt(`the roles in ${homePaths(home).config} are damaged (${(err as Error).message})`, err)
     }
+    // The admin signed the directory (readConfig checked it); a held key that is not the one signed is a damaged key file.
+    for (const entry of directory.toJSON()) {
+      const held = keyring.roleKeyPair(entry.name, entry.epoch)
+      if (held !== undefined && held.publicKey.toString('hex') !== entry.publicKey) {
+        throw corrupt(`the key of role "${entry.name}" (epoch ${entry.epoch}) in ${homePaths(home).keys} is not the one the cluster's admin signed: restore the keys from a backup`)
+      }
+    }
     const local = LocalSecret.fromIdentity(keyring.identity)
     const store = await ContextStore.open(homePaths(home).store, sectionCrypto(keyring, directory, local), { ...options, clock })
     return new LocalPeer(home, config, keyring, directory, local, store, clock)
