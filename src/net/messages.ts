@@ -72,6 +72,11 @@ export interface ElectionWireMessage {
   term: number
   /** granted (responses), transfer (vote), canCampaign (heartbeat-response); false otherwise. */
   flag: boolean
+  /**
+   * On a granted vote-response: the voter's Ed25519 signature of its vote (src/node/term-evidence.ts), 64 bytes, hex.
+   * The winner writes a majority of them into its log as the evidence that it leads the term.
+   */
+  proof?: string
 }
 /** The admin-signed member roster, JSON text (see src/node/roster.ts): sent after hello and whenever it grows. */
 export interface RosterMessage { type: 'roster', roster: string }
@@ -91,6 +96,8 @@ const OP = /^[a-z-]{1,32}$/
 /** A lone surrogate: a JS string that UTF-8 cannot carry unchanged. */
 const LONE_SURROGATE = /\p{Cs}/u
 const KEY_BYTES = 32
+const SIGNATURE_BYTES = 64
+const SIGNATURE_HEX = /^[0-9a-f]{128}$/
 /** The smallest encoded head: a 32-byte key and a one-byte length. */
 const MIN_HEAD_BYTES = KEY_BYTES + 1
 
@@ -99,7 +106,7 @@ const FIELDS: Readonly<Record<MessageType, readonly string[]>> = {
   heads: ['type', 'heads'],
   request: ['type', 'id', 'op', 'body'],
   response: ['type', 'id', 'ok', 'body'],
-  election: ['type', 'kind', 'term', 'flag'],
+  election: ['type', 'kind', 'term', 'flag', 'proof'],
   roster: ['type', 'roster']
 }
 
@@ -181,6 +188,10 @@ export function validateMessage (value: unknown): WireMessage {
       if (!(ELECTION_KINDS as readonly unknown[]).includes(value.kind)) throw badInput(`unknown election message kind ${describe(value.kind)}`)
       checkUint(value.term, 'election term')
       if (typeof value.flag !== 'boolean') throw badInput(`election flag must be true or false, not ${describe(value.flag)}`)
+      if (value.proof !== undefined) {
+        if (value.kind !== 'vote-response' || value.flag !== true) throw badInput('only a granted vote-response carries a vote proof')
+        if (typeof value.proof !== 'string' || !SIGNATURE_HEX.test(value.proof)) throw badInput(`a vote proof must be 64 bytes of hex, not ${describe(value.proof)}`)
+      }
       break
     case 'roster':
       checkJsonText(value.roster, 'roster', MAX_ROSTER_BYTES)
@@ -302,13 +313,25 @@ const RAW: { readonly [K in MessageType]: RawCodec<Extract<WireMessage, { type: 
     })
   },
   election: {
-    preencode: (state, m) => { c.uint.preencode(state, ELECTION_KINDS.indexOf(m.kind)); c.uint.preencode(state, m.term); c.bool.preencode(state, m.flag) },
-    encode: (state, m) => { c.uint.encode(state, ELECTION_KINDS.indexOf(m.kind)); c.uint.encode(state, m.term); c.bool.encode(state, m.flag) },
+    // The proof, when there is one, is the frame's last 64 bytes: a frame without one reads as before.
+    preencode: (state, m) => {
+      c.uint.preencode(state, ELECTION_KINDS.indexOf(m.kind)); c.uint.preencode(state, m.term); c.bool.preencode(state, m.flag)
+      if (m.proof !== undefined) state.end += SIGNATURE_BYTES
+    },
+    encode: (state, m) => {
+      c.uint.encode(state, ELECTION_KINDS.indexOf(m.kind)); c.uint.encode(state, m.term); c.bool.encode(state, m.flag)
+      if (m.proof !== undefined) c.fixed64.encode(state, Buffer.from(m.proof, 'hex'))
+    },
     decode: state => {
       const tag = readUint(state, 'election kind')
       const kind = ELECTION_KINDS[tag]
       if (kind === undefined) throw badInput(`unknown election message kind ${tag}`)
-      return { type: 'election', kind, term: readUint(state, 'election term'), flag: readBool(state, 'election flag') }
+      const message: ElectionWireMessage = { type: 'election', kind, term: readUint(state, 'election term'), flag: readBool(state, 'election flag') }
+      if (state.end - state.start >= SIGNATURE_BYTES) {
+        const proof = c.fixed64.decode(state)
+        message.proof = Buffer.from(proof.buffer, proof.byteOffset, proof.byteLength).toString('hex')
+      }
+      return message
     }
   },
   roster: {

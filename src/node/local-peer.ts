@@ -10,11 +10,11 @@ import { Keyring } from '../crypto/keyring.js'
 import { LocalSecret } from '../crypto/local-secret.js'
 import { RoleDirectory } from '../crypto/role-directory.js'
 import { accessDenied, badInput, corrupt, unavailable } from '../errors.js'
-import { soloLeadership, type Leadership } from '../leader/leadership.js'
+import { SOLO_TERM, soloLeadership, type Leadership } from '../leader/leadership.js'
 import type { ContextRecord } from '../context/record.js'
 import { validateRecord } from '../context/validate.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
-import { ContextStore, type Retrieved } from '../storage/context-store.js'
+import { ContextStore, type Retrieved, type StoreLeadership, type TermProof } from '../storage/context-store.js'
 import { addressFor, rootAddress } from '../ucxl/address.js'
 import type { AnalyzeProgress, SkippedFile } from '../intelligence/types.js'
 import { homePaths, readConfig, roleEntry, type PeerConfig } from './home.js'
@@ -22,7 +22,8 @@ import { sectionCrypto } from './section-crypto.js'
 import { createHome, type InitOptions, type InitReport } from './home-setup.js'
 import { AnalysisRuntime } from './analysis-runtime.js'
 import { generateTarget } from './generate-target.js'
-import { loadRoster, readRoster, rosterMembers } from './roster.js'
+import { issueRoster, loadRoster, readRoster, rosterMembers } from './roster.js'
+import { signVote, termEvidence, termEvidenceProblem } from './term-evidence.js'
 import type { Priority } from '../leader/queue.js'
 import { DecisionIndex, DEFAULT_HOPS, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../temporal/decisions.js'
 
@@ -161,8 +162,15 @@ export class LocalPeer {
       }
     }
     const local = LocalSecret.fromIdentity(keyring.identity)
-    const store = await ContextStore.open(homePaths(home).store, sectionCrypto(keyring, directory, local), { ...options, clock })
-    return new LocalPeer(home, config, keyring, directory, local, store, clock)
+    const trust = { cluster: config.cluster.id, adminKey: config.cluster.adminKey }
+    let peer: LocalPeer | undefined
+    const leadership: StoreLeadership = {
+      admit: (writer, entry) => termEvidenceProblem(writer, entry, trust),
+      termProof: (term, writer) => peer?.termProof(term, writer) ?? null
+    }
+    const store = await ContextStore.open(homePaths(home).store, sectionCrypto(keyring, directory, local), { ...options, clock, leadership })
+    peer = new LocalPeer(home, config, keyring, directory, local, store, clock)
+    return peer
   }
 
   async close (): Promise<void> {
@@ -202,6 +210,28 @@ export class LocalPeer {
     if (members > 1) {
       throw unavailable(`this peer is one of ${members} members of cluster "${this.config.cluster.name}": ${what} goes through its leader, so start this peer's daemon (\`bzzz-ctx node start\`) and run it again`)
     }
+  }
+
+  /**
+   * Set by the node that drives this peer: the evidence that it leads a term (the votes it won the term with), or null.
+   */
+  clusterTermProof: ((term: number, writer: string) => TermProof | null) | null = null
+
+  /**
+   * The evidence its first write of a term starts with (see term-evidence.ts). In a cluster, the election's; alone, the
+   * peer's own vote in the solo term, on a roster of itself alone, which only the admin can sign: a member that
+   * rewrote its home to stand alone (itself as admin, the roster removed) writes entries no other member applies.
+   */
+  termProof (term: number, writer: string): TermProof | null {
+    if (this.inCluster) return this.clusterTermProof?.(term, writer) ?? null
+    const self = this.config.nodeId
+    const trust = { cluster: this.config.cluster.id, adminKey: this.config.cluster.adminKey }
+    if (term !== SOLO_TERM) return null
+    const identity = this.keyring.identity
+    const roster = loadRoster(this.home, trust) ?? (self === trust.adminKey ? issueRoster(identity, trust.cluster, 1, [self]) : null)
+    if (roster === null || roster.members.length !== 1 || roster.members[0] !== self) return null
+    const votes = [{ voter: self, signature: signVote(identity, trust.cluster, term, self) }]
+    return { leader: self, evidence: termEvidence(identity, trust, term, writer, roster, votes) }
   }
 
   /** Who leads: in the one-peer cluster, this peer. */

@@ -121,8 +121,9 @@ function unpackSlot (body: string, writers: readonly string[]): Slot {
 /**
  * The file format; a checkpoint of another format is replayed. 5: header line, sorted slot lines, version lines.
  * 6: a slot per address and origin (keyed by slotKey), and each version line says whether a generate wrote it.
+ * 7: the writers that proved each term's leadership, and how many entries were refused.
  */
-export const CHECKPOINT_FORMAT = 6
+export const CHECKPOINT_FORMAT = 7
 
 /** What the header holds beside the view's lines. */
 export interface CheckpointState {
@@ -133,6 +134,10 @@ export interface CheckpointState {
   queue: QueueEvent[]
   /** Slots whose current version is a removal (absent: none). */
   removed?: number
+  /** Per term, the writers that proved they led it (absent: none). */
+  leaders?: Record<string, string[]>
+  /** Entries refused, since the logs began (absent: none). */
+  refused?: number
 }
 
 interface Header extends CheckpointState {
@@ -144,6 +149,11 @@ interface Header extends CheckpointState {
   versions: number
   /** SHA-256 of the bytes after the header line, hex. */
   digest: string
+}
+
+function isLeaders (value: unknown): value is Record<string, string[]> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) &&
+    Object.entries(value).every(([term, writers]) => /^\d{1,15}$/.test(term) && Array.isArray(writers) && writers.every(w => typeof w === 'string'))
 }
 
 const byKey = (a: [string, string], b: [string, string]): number => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0
@@ -186,15 +196,19 @@ export class CheckpointFile {
     let header: Partial<Header>
     try { header = JSON.parse(bytes.toString('utf8', 0, newline)) as Partial<Header> } catch { fail('header') }
     if (typeof header !== 'object' || header === null || header.format !== CHECKPOINT_FORMAT) fail('format')
-    const { hash, applied, queue, removed, writers, slots, slotChars, versions, digest } = header
+    const { hash, applied, queue, removed, leaders, refused, writers, slots, slotChars, versions, digest } = header
     if (typeof hash !== 'string' || typeof applied !== 'object' || applied === null || !Array.isArray(queue) ||
       !Array.isArray(writers) || !writers.every(key => typeof key === 'string') || !isCount(slots) || !isCount(slotChars) ||
-      !isCount(versions) || typeof digest !== 'string' || (removed !== undefined && !isCount(removed))) fail('header')
+      !isCount(versions) || typeof digest !== 'string' || (removed !== undefined && !isCount(removed)) ||
+      (refused !== undefined && !isCount(refused)) || (leaders !== undefined && !isLeaders(leaders))) fail('header')
     if (createHash('sha256').update(bytes.subarray(newline + 1)).digest('hex') !== digest) fail('digest')
     const text = bytes.toString('utf8', newline + 1)
     const slotStarts = slotChars <= text.length ? lineStarts(text, 0, slotChars, slots) : null
     if (slotStarts === null || lineStarts(text, slotChars, text.length, versions) === null) fail('line layout')
-    const file = new CheckpointFile({ hash, applied, queue, ...(removed !== undefined && removed > 0 ? { removed } : {}) }, writers, text, slotStarts, versions)
+    const state: CheckpointState = { hash, applied, queue, ...(removed !== undefined && removed > 0 ? { removed } : {}) }
+    if (leaders !== undefined) state.leaders = leaders
+    if (refused !== undefined && refused > 0) state.refused = refused
+    const file = new CheckpointFile(state, writers, text, slotStarts, versions)
     for (let line = 1; line < slots; line++) if (file.keyAt(line - 1) >= file.keyAt(line)) fail('slot order')
     return file
   }

@@ -18,13 +18,14 @@ import { forgetHolder, readHolder, recordHolder, storeInUse } from './store-hold
 import { bind, bindingOf, copiedStore, damagedMarker, probeBinding, refuseUnprovenStore, storeExists } from './store-identity.js'
 import { StoreLogs } from './store-logs.js'
 import { StoreReader, type Retrieved } from './store-reader.js'
-import { StoreWriter, type QueueEntryInput, type WriteOptions, type WriteResult } from './store-writer.js'
+import { StoreWriter, type QueueEntryInput, type TermProof, type WriteOptions, type WriteResult } from './store-writer.js'
 import type { SectionCrypto } from './sealing.js'
-import { ContextView, type Origin } from './view.js'
+import { ContextView, type LeadershipRule, type Origin, type Refusal } from './view.js'
 import type { QueueEvent, VersionLine } from './view-items.js'
 
 export type { Retrieved } from './store-reader.js'
-export type { WriteOptions, WriteResult } from './store-writer.js'
+export type { TermProof, WriteOptions, WriteResult } from './store-writer.js'
+export type { LeadershipRule, Refusal } from './view.js'
 export type { SectionCrypto } from './sealing.js'
 
 /**
@@ -41,6 +42,15 @@ export interface StoreOpenOptions {
   lockWaitMs?: number
   /** Times the view's checkpoints (default the wall clock; the simulator passes its own). */
   clock?: Clock
+  /**
+   * Who may write in a term: the view applies a writer's entries of a term only after its term entry is admitted, and
+   * this peer's writes of a term begin with its own (`termProof`). Absent: every entry applies (a test of storage alone).
+   */
+  leadership?: StoreLeadership
+}
+
+export interface StoreLeadership extends LeadershipRule {
+  termProof: (term: number, writer: string) => TermProof | null
 }
 
 /**
@@ -62,13 +72,13 @@ export class ContextStore {
   private readonly writes: StoreWriter
   private readonly reads: StoreReader
 
-  private constructor (dir: string, crypto: SectionCrypto, readonly readOnly: boolean, clock: Clock) {
+  private constructor (dir: string, crypto: SectionCrypto, readonly readOnly: boolean, clock: Clock, leadership: StoreLeadership | undefined) {
     this.dir = dir
     this.corestore = new Corestore(new CoreStorage(dir, { writeBufferSize: STORE_WRITE_BUFFER_BYTES, readOnly }), { readOnly })
-    this.view = new ContextView(join(dir, 'view.checkpoint'), readOnly, clock.now)
+    this.view = new ContextView(join(dir, 'view.checkpoint'), readOnly, clock.now, leadership)
     const onApplied = (changed: readonly string[]): void => this.reads.invalidate(changed)
     this.logs = new StoreLogs(this.corestore, { dir, view: this.view, onApplied })
-    this.writes = new StoreWriter({ log: this.logs.own, view: this.view, crypto, onApplied })
+    this.writes = new StoreWriter({ log: this.logs.own, view: this.view, crypto, onApplied, ...(leadership !== undefined ? { termProof: leadership.termProof } : {}) })
     this.reads = new StoreReader({ view: this.view, crypto, entryAt: async (writer, seq, index) => await this.logs.entryAt(writer, seq, index) })
   }
 
@@ -82,7 +92,7 @@ export class ContextStore {
     const attempt = async (): Promise<ContextStore> => {
       readOnly = options.readOnly === true && storeExists(dir)
       if (!readOnly) await refuseUnprovenStore(dir)
-      return await ContextStore.openOnce(dir, crypto, readOnly, options.clock ?? systemClock)
+      return await ContextStore.openOnce(dir, crypto, readOnly, options.clock ?? systemClock, options.leadership)
     }
     // Worth another try: a lock another process holds, or a read-only open of a store another process is still making
     // (its database exists before its column families and its log do).
@@ -102,8 +112,8 @@ export class ContextStore {
     }
   }
 
-  private static async openOnce (dir: string, crypto: SectionCrypto, readOnly: boolean, clock: Clock): Promise<ContextStore> {
-    const store = new ContextStore(dir, crypto, readOnly, clock)
+  private static async openOnce (dir: string, crypto: SectionCrypto, readOnly: boolean, clock: Clock, leadership: StoreLeadership | undefined): Promise<ContextStore> {
+    const store = new ContextStore(dir, crypto, readOnly, clock, leadership)
     try {
       // The checkpoint is read before the database, so it never claims blocks the database does not show yet: a reader
       // beside a writer that appended and checkpointed in between would take its log for one that lost entries.
@@ -173,6 +183,21 @@ export class ContextStore {
   /** Remote blocks that failed to decode or claimed another writer: skipped, and counted. */
   get rejectedEntries (): number {
     return this.logs.rejectedEntries
+  }
+
+  /** Entries that decoded but were not applied (a term's writer that gave no evidence of leading it): counted, the newest kept. */
+  refusals (): { count: number, recent: Refusal[] } {
+    return this.view.refusals()
+  }
+
+  /** Tells `listener` of each entry refused from now on. */
+  onRefusal (listener: (refusal: Refusal) => void): void {
+    this.view.refusalListeners.add(listener)
+  }
+
+  /** The writers that proved they led each term (their term entries were admitted), by term. */
+  termLeaders (): Map<number, string[]> {
+    return this.view.termLeaders()
   }
 
   /** How many records (an address's hand-written or generated one) hold a current version that is not a removal. */

@@ -13,7 +13,7 @@ const FORMAT = 1
 export const MAX_HEADER_BYTES = 64 * 1024
 export const MAX_ENTRY_BYTES = 16 * 1024 * 1024
 
-export const ENTRY_TYPES = ['context', 'request', 'completion', 'decision'] as const
+export const ENTRY_TYPES = ['context', 'request', 'completion', 'decision', 'term'] as const
 export type EntryType = typeof ENTRY_TYPES[number]
 
 /** A version of one address's context: the header is plaintext structure, the envelope holds every section. */
@@ -121,8 +121,24 @@ export interface DecisionEntry {
   envelope: Buffer
 }
 
+/**
+ * The start of a leader's term in its own log, before anything it writes in that term: the evidence that it won the
+ * term (the envelope: the signed roster it was elected from, a majority of its voters' signed votes, and its own
+ * signature binding this log to its node; unsealed JSON, see src/node/term-evidence.ts). A peer applies a writer's
+ * entries of a term only after such an entry of that writer for that term that its leadership rule admits.
+ */
+export interface TermEntry {
+  type: 'term'
+  /** None: every entry names an address, this one the empty one. */
+  address: ''
+  /** The node that leads (its id, hex); the term is the version's. */
+  leader: string
+  version: Version
+  envelope: Buffer
+}
+
 export type QueueEntry = RequestEntry | CompletionEntry
-export type LogEntry = ContextEntry | QueueEntry | DecisionEntry
+export type LogEntry = ContextEntry | QueueEntry | DecisionEntry | TermEntry
 
 const isIdList = (v: unknown): boolean => Array.isArray(v) && v.length <= MAX_DECISION_LINKS && v.every(x => typeof x === 'string' && DECISION_ID.test(x))
 
@@ -166,6 +182,8 @@ function headerProblem (h: Record<string, unknown>): string | null {
       if (!Array.isArray(h.affects) || h.affects.length === 0 || h.affects.length > MAX_DECISION_LINKS || !h.affects.every(a => typeof a === 'string')) return 'malformed decision addresses'
       if (!isIdList(h.influencedBy) || !isIdList(h.supersedes)) return 'malformed decision links'
       return null
+    case 'term':
+      return h.address === '' && typeof h.leader === 'string' && KEY_HEX_PATTERN.test(h.leader) ? null : 'a malformed term entry'
     default:
       return 'an unknown entry type'
   }

@@ -11,7 +11,8 @@ import type { AccessLevel } from '../crypto/levels.js'
 import { ZERO_HLC, tickHlc, type Hlc } from '../distribution/hlc.js'
 import type { Version } from '../distribution/version.js'
 import { parentChain } from '../ucxl/address.js'
-import { encodeBlock, encodeEntry, packBlocks, type CompletionEntry, type ContextEntry, type DecisionEntry, type LogEntry, type RequestEntry } from './log-entry.js'
+import { encodeBlock, encodeEntry, packBlocks, type CompletionEntry, type ContextEntry, type DecisionEntry, type LogEntry, type RequestEntry, type TermEntry } from './log-entry.js'
+import { notLeader } from '../errors.js'
 import { associatedData, payloadAssociatedData, type SectionCrypto } from './sealing.js'
 import { ORIGINS, originOf, type ContextView } from './view.js'
 import type { Slot } from './view-items.js'
@@ -65,11 +66,19 @@ interface BatchLayer {
   resolved?: Content
 }
 
+/** What a writer shows for leading a term: the leader's node and the term entry's evidence (see TermEntry). */
+export interface TermProof { leader: string, evidence: Buffer }
+
 export interface StoreWriterHost {
   /** This peer's writer log. */
   log: Hypercore
   view: ContextView
   crypto: SectionCrypto
+  /**
+   * The evidence that this peer leads `term`, for its log `writer`; null when it has none (it does not lead the term).
+   * Absent: a store that writes without terms being checked (the view has no leadership rule either).
+   */
+  termProof?: (term: number, writer: string) => TermProof | null
   /** The view applied entries, and these addresses changed. */
   onApplied: (changed: readonly string[]) => void
 }
@@ -117,6 +126,7 @@ export class StoreWriter {
   async appendQueueEntry (entry: QueueEntryInput, options: { term: number, nowMs: number, payload?: { plaintext: Buffer, level: AccessLevel, recipients: readonly string[] } }): Promise<void> {
     const { host } = this
     await this.queued(async () => {
+      await this.enterTerm(options.term, options.nowMs)
       this.hlc = tickHlc(this.hlc, options.nowMs)
       const version: Version = { term: options.term, hlc: this.hlc, writer: this.writer, vv: {} }
       const payload = options.payload
@@ -128,6 +138,25 @@ export class StoreWriter {
       await host.log.append(encodeEntry(full))
       host.onApplied(await host.view.apply(this.writer, [{ seq, index: 0, entry: full }]))
     })
+  }
+
+  /**
+   * Before this writer's first entry of a term, the term entry that proves it leads the term: every peer's view applies
+   * the writer's entries of the term only after it. Without the evidence nothing of the term is written.
+   */
+  private async enterTerm (term: number, nowMs: number): Promise<void> {
+    const { host } = this
+    const writer = this.writer
+    if (host.termProof === undefined || host.view.leads(writer, term)) return
+    const proof = host.termProof(term, writer)
+    if (proof === null) throw notLeader(`this peer does not lead term ${term}: it holds no votes that elected it then`)
+    this.hlc = tickHlc(this.hlc, nowMs)
+    const entry: TermEntry = { type: 'term', address: '', leader: proof.leader, version: { term, hlc: this.hlc, writer, vv: {} }, envelope: proof.evidence }
+    const seq = host.log.length
+    await host.log.append(encodeEntry(entry))
+    await host.view.apply(writer, [{ seq, index: 0, entry }])
+    // Its own view refusing it is a bug of the evidence, not of the input: nothing of the term may follow.
+    if (!host.view.leads(writer, term)) throw notLeader(`this peer's evidence for term ${term} was refused: ${host.view.refusals().recent.at(-1)?.reason ?? 'no reason given'}`)
   }
 
   /**
@@ -144,6 +173,7 @@ export class StoreWriter {
     const { host } = this
     const { log, view } = host
     const writer = this.writer
+    await this.enterTerm(options.term, options.nowMs)
     const origin = originOf(options)
     const batch = new Map<string, BatchLayer>()
     const recipients = [...new Set(options.recipients)].sort()

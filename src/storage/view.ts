@@ -11,7 +11,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { corrupt } from '../errors.js'
 import { writeFileAtomic } from '../crypto/atomic-file.js'
 import { applyVersion, versionKey } from '../distribution/version.js'
-import type { LogEntry } from './log-entry.js'
+import type { LogEntry, TermEntry } from './log-entry.js'
 import { CheckpointFile, encodeCheckpoint } from './checkpoint-codec.js'
 import type { Pointer, QueueEvent, Slot, VersionLine } from './view-items.js'
 
@@ -34,6 +34,20 @@ export function originOf (entry: { generated?: boolean }): Origin {
 export function slotKey (address: string, origin: Origin): string {
   return `${address}\u0000${origin === 'generated' ? 'g' : 'h'}`
 }
+
+/**
+ * Who may write in a term: a writer's entries of a term are applied only after a term entry of that writer for that
+ * term which `admit` accepts (the node checks the votes and the roster: src/node/term-evidence.ts). A view without a
+ * rule applies every entry (a store opened by a test of the storage alone).
+ */
+export interface LeadershipRule {
+  /** Why this term entry does not prove that its writer leads its term; null when it does. */
+  admit: (writer: string, entry: TermEntry) => string | null
+}
+
+/** An entry this view did not apply, and why (the newest few are kept; all are counted). */
+export interface Refusal { writer: string, seq: number, type: LogEntry['type'], term: number, reason: string }
+export const KEPT_REFUSALS = 20
 
 /** An entry of a writer log with where it is: null where it did not decode (it is skipped, and counted as applied). */
 export interface PlacedEntry { seq: number, index: number, entry: LogEntry | null }
@@ -83,12 +97,24 @@ export class ContextView {
   private damaged = false
   /** Told of each such entry and version as it is applied. */
   readonly listeners = new Set<(event: QueueEvent | VersionLine) => void>()
+  /** Per term, the writers whose term entry the leadership rule admitted (in the checkpoint). */
+  private leaders = new Map<number, Set<string>>()
+  /** Entries not applied: how many, and the newest few. */
+  private refusedCount = 0
+  private readonly refusalsKept: Refusal[] = []
+  /** Told of each entry refused, as it is. */
+  readonly refusalListeners = new Set<(refusal: Refusal) => void>()
 
   /**
    * `readOnly`: a reader's view, which another process may be writing beside: it never writes the checkpoint. `now`
-   * times the checkpoints: the node's clock (the simulator's, in a simulation).
+   * times the checkpoints: the node's clock (the simulator's, in a simulation). `leadership`: who may write in a term.
    */
-  constructor (private readonly checkpointFile: string, private readonly readOnly = false, private readonly now: () => number = systemClock.now) {}
+  constructor (
+    private readonly checkpointFile: string,
+    private readonly readOnly = false,
+    private readonly now: () => number = systemClock.now,
+    private readonly leadership?: LeadershipRule
+  ) {}
 
   /** Loads the checkpoint; a missing or damaged one starts empty (the caller replays the logs). */
   async ready (): Promise<void> {
@@ -102,6 +128,8 @@ export class ContextView {
       this.appliedLengths = new Map(Object.entries(base.state.applied))
       this.hash = hash
       this.removedSlots = base.state.removed ?? 0
+      this.leaders = new Map(Object.entries(base.state.leaders ?? {}).map(([term, writers]) => [Number(term), new Set(writers)]))
+      this.refusedCount = base.state.refused ?? 0
       this.baseVersionsRead = base.versionLineCount === 0
     } catch {
       this.base = null
@@ -109,6 +137,8 @@ export class ContextView {
       this.appliedLengths = new Map()
       this.hash = Buffer.alloc(32)
       this.removedSlots = 0
+      this.leaders = new Map()
+      this.refusedCount = 0
     }
   }
 
@@ -122,7 +152,12 @@ export class ContextView {
       if (!this.dirty || this.damaged || this.readOnly) return
       this.dirty = false
       this.lastCheckpoint = this.now()
-      const state = { hash: this.hash.toString('hex'), applied: Object.fromEntries(this.appliedLengths), queue: this.queue, ...(this.removedSlots > 0 ? { removed: this.removedSlots } : {}) }
+      const state = {
+        hash: this.hash.toString('hex'), applied: Object.fromEntries(this.appliedLengths), queue: this.queue,
+        ...(this.removedSlots > 0 ? { removed: this.removedSlots } : {}),
+        ...(this.leaders.size > 0 ? { leaders: Object.fromEntries([...this.leaders].map(([term, writers]) => [String(term), [...writers].sort()])) } : {}),
+        ...(this.refusedCount > 0 ? { refused: this.refusedCount } : {})
+      }
       await writeFileAtomic(this.checkpointFile, encodeCheckpoint(state, this.slots, this.versionLines, this.base, !this.baseVersionsRead), 0o600)
     })
     await this.checkpointing
@@ -175,6 +210,14 @@ export class ContextView {
     const changed: string[] = []
     for (const { seq, index, entry } of this.whole(writer, entries)) {
       if (entry === null) continue
+      if (entry.type === 'term') {
+        this.admitTerm(writer, seq, entry)
+        continue
+      }
+      if (this.leadership !== undefined && this.leaders.get(entry.version.term)?.has(writer) !== true) {
+        this.refuse({ writer, seq, type: entry.type, term: entry.version.term, reason: `its writer gave no evidence that it led term ${entry.version.term}` })
+        continue
+      }
       if (entry.type !== 'context') {
         const { envelope: _payload, ...header } = entry
         const event: QueueEvent = { writer, seq, index, entry: header as QueueEvent['entry'] }
@@ -212,6 +255,42 @@ export class ContextView {
     this.dirty = true
     if (this.now() - this.lastCheckpoint >= CHECKPOINT_INTERVAL_MS) await this.checkpoint()
     return changed
+  }
+
+  /** A writer's term entry: its writer may write in the term from here on, if the rule admits the evidence. */
+  private admitTerm (writer: string, seq: number, entry: TermEntry): void {
+    if (this.leadership === undefined) return
+    const term = entry.version.term
+    const problem = this.leadership.admit(writer, entry)
+    if (problem !== null) {
+      this.refuse({ writer, seq, type: 'term', term, reason: problem })
+      return
+    }
+    let writers = this.leaders.get(term)
+    if (writers === undefined) this.leaders.set(term, writers = new Set())
+    writers.add(writer)
+  }
+
+  private refuse (refusal: Refusal): void {
+    this.refusedCount++
+    this.refusalsKept.push(refusal)
+    if (this.refusalsKept.length > KEPT_REFUSALS) this.refusalsKept.shift()
+    for (const listener of this.refusalListeners) listener(refusal)
+  }
+
+  /** True when this writer proved (in its log) that it leads `term`; always true for a view without a leadership rule. */
+  leads (writer: string, term: number): boolean {
+    return this.leadership === undefined || this.leaders.get(term)?.has(writer) === true
+  }
+
+  /** The writers that proved they led each term, by term. */
+  termLeaders (): Map<number, string[]> {
+    return new Map([...this.leaders].map(([term, writers]) => [term, [...writers].sort()]))
+  }
+
+  /** The entries this view refused to apply: how many (since the logs began), and the newest few (since this open). */
+  refusals (): { count: number, recent: Refusal[] } {
+    return { count: this.refusedCount, recent: [...this.refusalsKept] }
   }
 
   /**

@@ -7,6 +7,7 @@ import { agreedLeader, peerAt, startCluster, waitFor, waitForMesh } from '../hel
 import { issueCertificate } from '../../src/net/certificate.js'
 import { identityFromJSON } from '../../src/crypto/identity.js'
 import { issueRoster } from '../../src/node/roster.js'
+import { signRoles } from '../../src/node/signed-roles.js'
 
 function adminStatusId (home: string): string {
   return JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')).nodeId
@@ -65,6 +66,8 @@ t.test('generate on a non-leader, retrieve on a third peer, converge', async t =
   // A certificate that names this cluster's admin as issuer but is signed by another key is refused by the forger's own
   // start (its signature does not verify); so the forger signs its own, naming itself the admin of this cluster.
   config.cluster = { ...real.cluster, adminKey: identity.nodeId }
+  // The roles, re-signed by itself for this cluster (its home refuses roles its admin key did not sign).
+  config.rolesSignature = signRoles(identity, real.cluster.id, 1, config.roles)
   config.certificate = issueCertificate(identity, { cluster: real.cluster.id, node: identity.nodeId, role: 'admin', issuedAt: Date.now(), expiresAt: null })
   writeFileSync(join(forger.home, 'config.json'), JSON.stringify(config))
   // Its roster, signed by itself too, so that its daemon starts and joins the cluster's topic.

@@ -14,6 +14,9 @@ import type { Clock } from '../../clock.js'
 import type { Logger } from '../logger.js'
 import { loadRoster, readRoster, rosterMembers, rosterProblem, writeRoster, type SignedRoster } from '../roster.js'
 import { readVote, saveVote } from './vote-file.js'
+import { termEvidence, voteVerifies, type SignedVote } from '../term-evidence.js'
+import type { NodeIdentity } from '../../crypto/identity.js'
+import type { TermProof } from '../../storage/context-store.js'
 import type { ElectStatus, MemberDirectory, NodeCounters } from './types.js'
 
 export interface ElectionDriverHost {
@@ -31,6 +34,8 @@ export interface ElectionDriverHost {
   canCampaign: boolean
   /** The election's random source. */
   random: () => number
+  /** Signs a vote this peer grants (term-evidence.ts): the candidate writes a majority of them into its log. */
+  signVote: (term: number, candidate: string) => string
   /** The deliberate fault of the simulator's proof: grant a second candidate of a term a vote too. */
   doubleVote: boolean
   isClosing: () => boolean
@@ -49,6 +54,10 @@ export class ElectionDriver {
   private roster: SignedRoster | null
   private fed = { isLeader: false, term: -1 }
   private readonly leaderWaiters = new Set<() => void>()
+  /** The signed votes granted to this peer in its latest campaign (term, voter to signature). */
+  private granted = { term: -1, votes: new Map<string, string>() }
+  /** The term this peer won last, the roster it was elected from, and the votes it won by: its term entry's evidence. */
+  private won: { term: number, roster: SignedRoster | null, votes: SignedVote[] } | null = null
 
   constructor (private readonly host: ElectionDriverHost) {
     const expect = { cluster: host.clusterId, adminKey: host.adminKey }
@@ -90,7 +99,32 @@ export class ElectionDriver {
   }
 
   message (from: string, message: ElectionWireMessage): void {
+    const { host } = this
+    if (message.kind === 'vote-response' && message.flag) {
+      // A grant counts only with the voter's signature: the leader must show every peer the votes it won by.
+      if (message.proof === undefined || !voteVerifies(host.clusterId, message.term, host.nodeId, from, message.proof)) {
+        host.counters.unprovenVotes++
+        host.logger.warn({ peer: from.slice(0, 12), term: message.term }, 'a granted vote came without a valid signature: counted as refused')
+        message = { ...message, flag: false }
+        delete message.proof
+      } else {
+        if (this.granted.term !== message.term) this.granted = { term: message.term, votes: new Map() }
+        this.granted.votes.set(from, message.proof)
+      }
+    }
     this.step({ type: 'message', from, message: fromWire(message) })
+  }
+
+  /**
+   * The evidence that this peer leads `term` (the term entry its first write of the term starts with), for its log
+   * `writer`; null unless it leads that term now.
+   */
+  termProof (term: number, writer: string, identity: NodeIdentity): TermProof | null {
+    const { host, election } = this
+    const won = this.won
+    if (election.state !== 'leader' || election.term !== term || won?.term !== term || won.roster === null) return null
+    const votes = [...won.votes, { voter: host.nodeId, signature: host.signVote(term, host.nodeId) }]
+    return { leader: host.nodeId, evidence: termEvidence(identity, { cluster: host.clusterId, adminKey: host.adminKey }, term, writer, won.roster, votes) }
   }
 
   /** `invite` re-signs the roster in the admin's home while its daemon runs: pick it up. */
@@ -126,7 +160,7 @@ export class ElectionDriver {
     if (host.doubleVote && input.type === 'message' && input.message.type === 'vote' &&
         input.message.term === election.term && election.votedFor !== null && election.votedFor !== input.from) {
       // The deliberate fault, on the wire and not in the core: grant a second candidate of this term a vote too.
-      host.members.get(input.from)?.channel.send(toWire({ type: 'vote-response', term: input.message.term, granted: true }))
+      host.members.get(input.from)?.channel.send({ ...toWire({ type: 'vote-response', term: input.message.term, granted: true }), proof: host.signVote(input.message.term, input.from) })
       return
     }
     let effects: ElectionEffect[]
@@ -148,14 +182,23 @@ export class ElectionDriver {
         case 'leader':
           host.logger.info({ term: effect.term, leader: effect.leader?.slice(0, 12) ?? null }, effect.leader === host.nodeId ? 'this peer leads' : 'leader changed')
           break
-        case 'send':
-          host.members.get(effect.to)?.channel.send(toWire(effect.message))
+        case 'send': {
+          const wire = toWire(effect.message)
+          if (effect.message.type === 'vote-response' && effect.message.granted) wire.proof = host.signVote(effect.message.term, effect.to)
+          host.members.get(effect.to)?.channel.send(wire)
           break
+        }
       }
     }
     if (!effects.some(e => e.type === 'leader' || e.type === 'state')) return
     host.onElection?.({ term: election.term, state: election.state, leader: election.leader })
     const isLeader = election.state === 'leader'
+    if (isLeader && this.won?.term !== election.term) {
+      // The votes this term was won by, and the roster they were counted out of, before either changes.
+      const votes = this.granted.term === election.term ? [...this.granted.votes].map(([voter, signature]) => ({ voter, signature })) : []
+      this.won = { term: election.term, roster: this.roster, votes: votes.filter(vote => vote.voter !== host.nodeId) }
+      if (this.roster === null) host.logger.error({ term: election.term }, 'this peer leads without a signed roster: it cannot prove it, and writes nothing')
+    }
     if (isLeader !== this.fed.isLeader || election.term !== this.fed.term) {
       this.fed = { isLeader, term: election.term }
       host.onLeadership(isLeader, election.term)

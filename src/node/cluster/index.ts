@@ -22,6 +22,7 @@ import { hyperswarmTransport, type Transport } from '../environment.js'
 import { LocalPeer, type DistributeReport, type GenerateOptions, type GenerateReport, type StatusReport } from '../local-peer.js'
 import { DEFAULT_ELECTION_TIMEOUT_MS, roleEntry } from '../home.js'
 import { coordinatorHostOf } from '../coordinator-host.js'
+import { signVote } from '../term-evidence.js'
 import type { Logger } from '../logger.js'
 import { KnownMembers } from './known-members.js'
 import { Members } from './members.js'
@@ -132,6 +133,7 @@ export class ClusterNode {
       canCampaign: options.campaign ?? covers(roleEntry(config, config.role).clearance, 'internal'),
       random: options.random ?? Math.random,
       doubleVote: options.faults?.doubleVote === true,
+      signVote: (term, candidate) => signVote(peer.keyring.identity, config.cluster.id, term, candidate),
       isClosing,
       knownRole: node => this.known.role(node),
       ...(options.onElection !== undefined ? { onElection: options.onElection } : {}),
@@ -183,6 +185,8 @@ export class ClusterNode {
       duplicate: (reason, by) => this.guard.halt(reason, by)
     })
     const identity = peer.keyring.identity
+    peer.clusterTermProof = (term, writer) => this.elections.termProof(term, writer, identity)
+    peer.store.onRefusal(refusal => logger.warn({ writer: refusal.writer.slice(0, 12), seq: refusal.seq, entry: refusal.type, term: refusal.term, reason: refusal.reason }, 'refused a replicated entry'))
     const keyPair = { publicKey: identity.sign.publicKey, secretKey: identity.sign.secretKey }
     this.transport = options.transport?.(keyPair) ?? hyperswarmTransport({
       keyPair,
@@ -437,7 +441,7 @@ export class ClusterNode {
     const leadership = this.leadership
     return {
       ...local, mode: 'daemon', leader: leadership.leader, term: leadership.term, peers: this.members.size,
-      counters: { ...this.counters, rejectedEntries: this.peer.store.rejectedEntries },
+      counters: { ...this.counters, rejectedEntries: this.peer.store.rejectedEntries, refusedEntries: this.peer.store.refusals().count },
       ...(this.guard.halted !== null ? { halted: this.guard.halted } : {})
     }
   }
