@@ -6,11 +6,18 @@ import { LocalPeer } from '../src/node/local-peer.js'
 import { createInvite, redeemInvite } from '../src/node/invite.js'
 import { Keyring } from '../src/crypto/keyring.js'
 import { silentLogger } from '../src/node/logger.js'
+import { requestReaders } from '../src/leader/request-readers.js'
+import { DEFAULT_ROLES } from '../src/crypto/levels.js'
 import type { Clock } from '../src/clock.js'
 import type { SimNetwork } from './network.js'
 import { resolveNode, type Link } from './nemesis.js'
 import { seededRandom } from './random.js'
 import type { NodeSelector, Scenario } from './scenario.js'
+
+/** True when a peer of `role` holds a key for the readers of a generate's files (the admin holds every role's key). */
+function canOpenRequests (role: string): boolean {
+  return role === 'admin' || requestReaders(DEFAULT_ROLES).readers.includes(role)
+}
 
 export const SIM_MODES = ['memory', 'swarm'] as const
 export type SimMode = typeof SIM_MODES[number]
@@ -158,7 +165,10 @@ export class SimCluster {
         ackBeforeReplicate: options.break === 'ack-before-replicate',
         forgetQueue: options.break === 'forget-queue'
       },
-      concurrency: 2
+      concurrency: 2,
+      // Only a peer that may open a generate's files leads (the admin, security): an accepted request waits for such a
+      // leader, and the liveness phase would otherwise end, now and then, under one that can never run it.
+      campaign: canOpenRequests(peer.role)
     })
   }
 

@@ -7,6 +7,7 @@ import { testSubject } from './test-files.js'
 import type { TreeFacts } from './tree-facts.js'
 import { isUnder, parentDirectory, relativeTo } from './tree-paths.js'
 import type { FileAnalysis, FindingKind } from './types.js'
+import type { InsightRole } from './insight-roles.js'
 
 const MAX_LISTED = 8
 const MAX_FAN_ROWS = 15
@@ -34,7 +35,8 @@ function externalPackage (language: string | null, specifier: string): string | 
   }
 }
 
-function insight (role: string, kind: string, text: string): Insight {
+/** An insight for one of INSIGHT_ROLES: a role outside it would change the highest level a generated record holds. */
+function insight (role: InsightRole, kind: string, text: string): Insight {
   return { role, kind, text }
 }
 

@@ -9,7 +9,9 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
 import { removeTree } from '../crypto/atomic-file.js'
 import { dirname, join, relative, resolve } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
-import { badInput, isBzzzError, notLeader, unavailable } from '../errors.js'
+import { accessDenied, badInput, isBzzzError, notLeader, unavailable } from '../errors.js'
+import type { RoleDefinition } from '../crypto/levels.js'
+import { requestReaders } from './request-readers.js'
 import type { CompletionEntry, CompletionReport, RequestEntry } from '../storage/log-entry.js'
 import type { QueueEvent } from '../storage/view.js'
 import type { ContextStore } from '../storage/context-store.js'
@@ -18,16 +20,19 @@ import type { Clock, TimerHandle } from '../clock.js'
 import type { AckKind } from '../distribution/acks.js'
 import { GenerationQueue, type QueueEffect, type QueuedRequest } from './queue.js'
 
-/** Request files are sealed at this level: every role that may analyse source (and so lead) can open them. */
-export const REQUEST_LEVEL = 'internal'
+/** The level a request from before `readers` sealed its files at, for every role (any peer that could lead opened them). */
+export const LEGACY_REQUEST_LEVEL = 'internal'
 /** The most file bytes one request carries (before compression). */
 export const MAX_REQUEST_FILE_BYTES = 24 * 1024 * 1024
 /** The most compressed bytes one request entry carries (a log entry holds at most 16 MiB). */
 export const MAX_REQUEST_PAYLOAD_BYTES = 12 * 1024 * 1024
 export const PUMP_INTERVAL_MS = 1_000
 
-/** What a requester sends: the request entry's fields that are the requester's, and the compressed files (see packFiles). */
-export type AcceptArgs = Pick<RequestEntry, 'id' | 'address' | 'project' | 'path' | 'priority' | 'requester' | 'roles' | 'prune'> & { payload: Buffer }
+/**
+ * What a requester sends: the request entry's fields that are the requester's, and the compressed files (see packFiles)
+ * as the requester sealed them for the request's readers (the leader never sees them in the clear).
+ */
+export type AcceptArgs = Pick<RequestEntry, 'id' | 'address' | 'project' | 'path' | 'priority' | 'requester' | 'roles' | 'prune'> & { sealed: Buffer }
 
 export interface AcceptReport {
   id: string
@@ -61,12 +66,16 @@ export interface CoordinatorLog {
  */
 export interface CoordinatorHost {
   store: Pick<ContextStore, 'appendQueueEntry' | 'queueEvents' | 'subscribe' | 'sealedPayload'>
-  /** This peer's role: it opens a request's files with that role's key. */
+  /** This peer's role: it opens a request from before `readers` with that role's key. */
   role: string
+  /** The roles whose keys this peer holds: it runs only requests whose files one of them opens. */
+  heldRoles: () => string[]
+  /** The cluster's roles and their clearances: who may read a request's files (request-readers.ts). */
+  roles: () => RoleDefinition[]
+  /** The roles a sealed payload holds a key for; BAD_INPUT when it is not an envelope. */
+  sealedFor: (sealed: Buffer) => string[]
   /** Analyses a request's files and writes the records, as the leader of the run's term. */
   generate: (run: GenerationRun) => Promise<Omit<CompletionReport, 'acknowledged'>>
-  /** Every role of the cluster: a request's files are sealed for each that may read source. */
-  recipients: () => string[]
   /** Where a request's files are unpacked while it runs (emptied at start). */
   requestsDir: string
   logger: CoordinatorLog
@@ -128,8 +137,13 @@ function unpackFiles (payload: Buffer, parent: string): { dir: string, root: str
 }
 
 function queuedRequest (entry: Omit<RequestEntry, 'envelope'>): QueuedRequest {
-  return { id: entry.id, address: entry.address, priority: entry.priority, requester: entry.requester, acceptedAt: entry.acceptedAt, term: entry.version.term, project: entry.project }
+  return {
+    id: entry.id, address: entry.address, priority: entry.priority, requester: entry.requester, acceptedAt: entry.acceptedAt, term: entry.version.term,
+    project: entry.project, ...(entry.readers !== undefined ? { readers: entry.readers } : {})
+  }
 }
+
+const sameRoles = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every(role => b.includes(role))
 
 export class Coordinator {
   readonly queue: GenerationQueue
@@ -159,6 +173,7 @@ export class Coordinator {
   start (): void {
     // What a leader stopped half way through a request (killed, crashed) left unpacked: the request runs again from the log.
     removeTree(this.requestsDir)
+    this.step({ type: 'keys', roles: this.host.heldRoles() })
     for (const event of this.host.store.queueEvents()) this.feed(event)
     this.unsubscribe = this.host.store.subscribe(event => { if (!Array.isArray(event)) this.feed(event) })
     this.timer = this.host.clock.setInterval(() => this.step({ type: 'pump', now: this.now() }), PUMP_INTERVAL_MS)
@@ -263,7 +278,10 @@ export class Coordinator {
     const event = this.requests.get(request.id)
     if (event === undefined || event.entry.type !== 'request') throw unavailable(`the files of request ${request.id} are not here`)
     const entry = event.entry
-    const payload = await this.host.store.sealedPayload(event, this.host.role, REQUEST_LEVEL)
+    const role = entry.readers === undefined ? this.host.role : entry.readers.find(reader => this.host.heldRoles().includes(reader))
+    // The queue starts only requests this peer may open; this is the guard should that ever change.
+    if (role === undefined) throw accessDenied(`this peer holds no key for ${entry.readers!.join(', ')}, the roles request ${request.id}'s files are sealed for`)
+    const payload = await this.host.store.sealedPayload(event, role, entry.readers === undefined ? LEGACY_REQUEST_LEVEL : undefined)
     const { dir, root, target } = unpackFiles(payload, this.requestsDir)
     try {
       return await this.host.generate({ path: target, root, project: entry.project, term, priority: entry.priority, ...(entry.roles !== undefined ? { roles: entry.roles } : {}), prune: entry.prune === true })
@@ -274,7 +292,9 @@ export class Coordinator {
 
   /**
    * The leader's side of a request: append it, wait until it is acknowledged, and only then say it is accepted.
-   * A known id (a retry) is accepted again without a second entry.
+   * A known id (a retry) is accepted again without a second entry. The files must be sealed for exactly the readers the
+   * rule gives (request-readers.ts), and a leader that holds none of their keys refuses the request (ACCESS_DENIED):
+   * it could not run it, and accepting it would leave the requester waiting on an election it cannot drive.
    */
   async accept (args: AcceptArgs): Promise<AcceptReport> {
     const { term, hasLease } = this.host.leadership()
@@ -283,13 +303,19 @@ export class Coordinator {
       await this.host.acknowledge('request')
       return { id: args.id, duplicate: true, term }
     }
+    const { readers } = requestReaders(this.host.roles(), args.roles)
+    const sealedFor = this.host.sealedFor(args.sealed)
+    if (!sameRoles(sealedFor, readers)) throw badInput(`the request's files are sealed for ${sealedFor.join(', ') || 'no role'}, but only ${readers.join(', ')} may read them`)
+    const held = this.host.heldRoles()
+    if (!readers.some(reader => held.includes(reader))) {
+      throw accessDenied(`the leader (role ${this.host.role}) holds no key for ${readers.join(', ')}, the only roles that may read this request's files, so it may not analyse them: generate again once a peer holding one of them leads (see bzzz-ctx elect status)`)
+    }
     const entry: Omit<RequestEntry, 'version' | 'envelope'> = {
       type: 'request', id: args.id, address: args.address, project: args.project, path: args.path, priority: args.priority,
-      requester: args.requester, acceptedAt: this.now(), ...(args.roles !== undefined ? { roles: args.roles } : {}), ...(args.prune === true ? { prune: true } : {})
+      requester: args.requester, acceptedAt: this.now(), ...(args.roles !== undefined ? { roles: args.roles } : {}), readers,
+      ...(args.prune === true ? { prune: true } : {})
     }
-    await this.host.store.appendQueueEntry(entry, {
-      term, nowMs: this.now(), payload: { plaintext: args.payload, level: REQUEST_LEVEL, recipients: this.host.recipients() }
-    })
+    await this.host.store.appendQueueEntry(entry, { term, nowMs: this.now(), sealed: args.sealed })
     await this.host.acknowledge('request')
     return { id: args.id, duplicate: false, term }
   }

@@ -32,6 +32,8 @@ export interface QueuedRequest {
   term: number
   /** The batching key: only requests of the same project share a batch; without one a request runs alone. */
   project?: string
+  /** The roles its files are sealed for: only a leader holding one of them runs it (absent: any leader). */
+  readers?: string[]
 }
 
 export interface Completion {
@@ -51,6 +53,8 @@ export type QueueInput =
   /** The leader's local run ended; `term`, when given, must be the term of its `start` (older runs are ignored). */
   | { type: 'finished', id: string, status: 'completed' | 'failed', now: number, error?: string, term?: number }
   | { type: 'pump', now: number }
+  /** The roles whose keys this peer holds: as leader it starts only requests whose files one of them opens. */
+  | { type: 'keys', roles: readonly string[] }
 
 export type QueueEffect =
   /** Run these together (one analysis, one log append); `term` is the leader term that started them. */
@@ -72,6 +76,8 @@ export interface QueueRow extends QueuedRequest {
   error?: string
   completionTerm?: number
   supersededBy?: string
+  /** Queued on a leader that holds none of its readers' keys: it waits for a leader holding one of these. */
+  waitingFor?: string[]
 }
 
 export type QueueCounts = Record<RequestState | 'duplicates' | 'ratePerSecond', number>
@@ -81,6 +87,7 @@ const isId = (v: unknown): v is string => typeof v === 'string' && v.length > 0
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
 const isTerm = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0
 const isOptionalString = (v: unknown): boolean => v === undefined || typeof v === 'string'
+const isOptionalNames = (v: unknown): boolean => v === undefined || (Array.isArray(v) && v.length > 0 && v.every(x => typeof x === 'string'))
 const isStatus = (v: unknown): v is CompletionStatus => v === 'completed' || v === 'failed' || v === 'superseded'
 const rankOf = (priority: Priority): number => PRIORITIES.indexOf(priority)
 const compareStrings = (a: string, b: string): number => a < b ? -1 : a > b ? 1 : 0
@@ -88,9 +95,10 @@ const compareStrings = (a: string, b: string): number => a < b ? -1 : a > b ? 1 
 /** A copy holding only the known fields, or null when the entry is malformed. */
 function readRequest (v: unknown): QueuedRequest | null {
   if (!isObject(v) || !isId(v.id) || !isId(v.address) || !isPriority(v.priority) || typeof v.requester !== 'string' ||
-    !isTime(v.acceptedAt) || !isTerm(v.term) || !isOptionalString(v.project)) return null
+    !isTime(v.acceptedAt) || !isTerm(v.term) || !isOptionalString(v.project) || !isOptionalNames(v.readers)) return null
   const request: QueuedRequest = { id: v.id, address: v.address, priority: v.priority, requester: v.requester, acceptedAt: v.acceptedAt, term: v.term }
   if (v.project !== undefined) request.project = v.project as string
+  if (v.readers !== undefined) request.readers = [...(v.readers as string[])]
   return request
 }
 
@@ -139,6 +147,8 @@ export class GenerationQueue {
   private readonly superseded = new Map<string, Set<string>>()
   /** The reverse: superseded id -> superseding id. */
   private readonly supersededBy = new Map<string, string>()
+  /** The roles whose keys this peer holds; null until told (then it may run every request). */
+  private held: ReadonlySet<string> | null = null
 
   constructor (options: QueueOptions) {
     const { concurrency, batchSize = BATCH_SIZE, rateWindowMs = RATE_WINDOW_MS } = options
@@ -160,6 +170,7 @@ export class GenerationQueue {
       case 'leader': applied = this.lead(input.isLeader, input.term); break
       case 'finished': applied = this.finish(input, effects); break
       case 'pump': applied = isTime(input.now); if (applied) this.clock = Math.max(this.clock, input.now); break
+      case 'keys': applied = Array.isArray(input.roles) && input.roles.every(r => typeof r === 'string'); if (applied) this.held = new Set(input.roles); break
       default: applied = false
     }
     if (!applied || !this.isLeader) return []
@@ -298,9 +309,17 @@ export class GenerationQueue {
     }
   }
 
+  /**
+   * True when this peer may run the request: it holds a key for one of the roles its files are sealed for. One that it
+   * may not stays queued (never failed, never lost) until a leader that holds one runs it.
+   */
+  private canRun (request: QueuedRequest): boolean {
+    return this.held === null || request.readers === undefined || request.readers.some(role => this.held!.has(role))
+  }
+
   /** Starts batches in order until `concurrency` requests are active. */
   private fill (effects: QueueEffect[]): void {
-    const queued = this.pending().slice(this.active.size)
+    const queued = this.pending().slice(this.active.size).filter(request => this.canRun(request))
     const taken = new Set<string>()
     for (let i = 0; i < queued.length && this.active.size < this.concurrency; i++) {
       const first = queued[i]!
@@ -339,7 +358,10 @@ export class GenerationQueue {
     const done = this.completionOf(request.id)
     const state: RequestState = done?.status ?? (this.active.has(request.id) ? 'active' : 'queued')
     const row: QueueRow = { ...request, priority: PRIORITIES[this.rank(request.id)] ?? request.priority, state }
-    if (done === undefined) return row
+    if (done === undefined) {
+      if (state === 'queued' && this.isLeader && !this.canRun(request)) row.waitingFor = [...request.readers!]
+      return row
+    }
     row.completedAt = done.at
     row.completionTerm = done.term
     if (done.error !== undefined) row.error = done.error

@@ -18,7 +18,7 @@ import { forgetHolder, readHolder, recordHolder, storeInUse } from './store-hold
 import { bind, bindingOf, copiedStore, damagedMarker, probeBinding, refuseUnprovenStore, storeExists } from './store-identity.js'
 import { StoreLogs } from './store-logs.js'
 import { StoreReader, type Retrieved } from './store-reader.js'
-import { StoreWriter, type QueueEntryInput, type TermProof, type WriteOptions, type WriteResult } from './store-writer.js'
+import { StoreWriter, type QueueAppendOptions, type QueueEntryInput, type TermProof, type WriteOptions, type WriteResult } from './store-writer.js'
 import type { SectionCrypto } from './sealing.js'
 import { ContextView, type LeadershipRule, type Origin, type Refusal } from './view.js'
 import type { QueueEvent, VersionLine } from './view-items.js'
@@ -227,12 +227,12 @@ export class ContextStore {
   }
 
   /** Appends a request, completion or decision entry and applies it to the view (see StoreWriter.appendQueueEntry). */
-  async appendQueueEntry (entry: QueueEntryInput, options: { term: number, nowMs: number, payload?: { plaintext: Buffer, level: AccessLevel, recipients: readonly string[] } }): Promise<void> {
+  async appendQueueEntry (entry: QueueEntryInput, options: QueueAppendOptions): Promise<void> {
     await this.writes.appendQueueEntry(entry, options)
   }
 
-  /** The sealed payload of a request or decision entry, opened with `role`'s key; ACCESS_DENIED when this peer cannot. */
-  async sealedPayload (event: QueueEvent, role: string, level: AccessLevel): Promise<Buffer> {
+  /** The sealed payload of a request or decision entry, opened with `role`'s key (see StoreReader.sealedPayload). */
+  async sealedPayload (event: QueueEvent, role: string, level?: AccessLevel): Promise<Buffer> {
     return await this.reads.sealedPayload(event, role, level)
   }
 

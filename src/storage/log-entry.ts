@@ -47,8 +47,9 @@ export interface ContextEntry {
 
 /**
  * A generation request the leader accepted: appended (and acknowledged) before the requester is told it is
- * accepted, so a new leader finds it in the logs. The envelope holds the files to analyse, compressed and sealed
- * at level `internal` for the cluster's roles: every peer that can lead can read them, no viewer can.
+ * accepted, so a new leader finds it in the logs. The envelope holds the files to analyse, compressed and sealed by
+ * the requester for `readers` only (src/leader/request-readers.ts): the roles that may read every context generated
+ * from them. An entry without `readers` (older) was sealed by its leader at `internal` for every role.
  */
 export interface RequestEntry {
   type: 'request'
@@ -62,6 +63,8 @@ export interface RequestEntry {
   priority: Priority
   requester: string
   roles?: string[]
+  /** The roles the files are sealed for: only a peer holding one of them may run the request. */
+  readers?: string[]
   /** Remove what a generate wrote below the path and no longer finds (`generate --prune`). */
   prune?: true
   acceptedAt: number
@@ -163,6 +166,7 @@ function headerProblem (h: Record<string, unknown>): string | null {
       if (typeof h.project !== 'string' || typeof h.path !== 'string' || !isPriority(h.priority)) return 'a malformed request'
       if (typeof h.requester !== 'string' || !KEY_HEX_PATTERN.test(h.requester) || !isCount(h.acceptedAt)) return 'a malformed request'
       if (h.roles !== undefined && (!Array.isArray(h.roles) || !h.roles.every(r => typeof r === 'string'))) return 'malformed request roles'
+      if (h.readers !== undefined && (!Array.isArray(h.readers) || h.readers.length === 0 || !h.readers.every(r => typeof r === 'string'))) return 'malformed request readers'
       if (h.prune !== undefined && h.prune !== true) return 'a malformed request'
       return null
     case 'completion': {

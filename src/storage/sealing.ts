@@ -21,6 +21,14 @@ export function associatedData (address: string, version: Version): Buffer {
   return Buffer.from(`bzzz-ctx/1\u0000${address}\u0000${versionKey(version)}`)
 }
 
+/**
+ * The additional data of a request's files as its requester seals them (before any leader stamps a version): bound to
+ * the request's id and what it generates, so a leader can neither read them nor pass them off under another request.
+ */
+export function requestFilesAssociatedData (request: { id: string, address: string, project: string, path: string }): Buffer {
+  return Buffer.from(`bzzz-ctx/request/2\u0000${request.id}\u0000${request.address}\u0000${request.project}\u0000${request.path}`)
+}
+
 /** The additional data of a request's or decision's sealed payload: bound to its type, id and version. */
 export function payloadAssociatedData (type: string, id: string, version: Version): Buffer {
   return Buffer.from(`bzzz-ctx/queue/1\u0000${type}\u0000${id}\u0000${versionKey(version)}`)

@@ -11,7 +11,7 @@ import { versionKey, type Version } from '../distribution/version.js'
 import { accessDenied, corrupt, notFound } from '../errors.js'
 import { parseAddress } from '../ucxl/address.js'
 import type { LogEntry } from './log-entry.js'
-import { associatedData, payloadAssociatedData, type SectionCrypto } from './sealing.js'
+import { associatedData, payloadAssociatedData, requestFilesAssociatedData, type SectionCrypto } from './sealing.js'
 import { ORIGINS, type ContextView, type Origin } from './view.js'
 import type { Pointer, QueueEvent } from './view-items.js'
 
@@ -52,11 +52,17 @@ export class StoreReader {
     }
   }
 
-  /** The sealed payload of a request or decision entry, opened with `role`'s key; ACCESS_DENIED when this peer cannot. */
-  async sealedPayload (event: QueueEvent, role: string, level: AccessLevel): Promise<Buffer> {
+  /**
+   * The sealed payload of a request or decision entry, opened with `role`'s key; ACCESS_DENIED when this peer cannot.
+   * A request's files sealed by their requester (with `readers`) are one section, bound to the request, not its version.
+   */
+  async sealedPayload (event: QueueEvent, role: string, level?: AccessLevel): Promise<Buffer> {
     const entry = await this.host.entryAt(event.writer, event.seq, event.index)
     if (entry.type !== 'request' && entry.type !== 'decision') throw corrupt(`block ${event.seq} of log ${event.writer.slice(0, 12)} holds no payload`)
-    const plaintext = this.host.crypto.open(entry.envelope, role, payloadAssociatedData(entry.type, entry.id, entry.version)).opened.get(level)
+    const bySender = entry.type === 'request' && entry.readers !== undefined
+    const ad = bySender ? requestFilesAssociatedData(entry) : payloadAssociatedData(entry.type, entry.id, entry.version)
+    const opened = this.host.crypto.open(entry.envelope, role, ad).opened
+    const plaintext = level === undefined ? opened.values().next().value : opened.get(level)
     if (plaintext === undefined) throw accessDenied(`role ${role} cannot open ${entry.type} ${entry.id}`)
     return plaintext
   }

@@ -59,6 +59,17 @@ export interface WriteResult {
 export type QueueEntryInput =
   Omit<RequestEntry, 'version' | 'envelope'> | Omit<CompletionEntry, 'version' | 'envelope'> | Omit<DecisionEntry, 'version' | 'envelope'>
 
+/**
+ * How a queue or decision entry is stamped: its term and time, and its payload, either sealed here (at a level for
+ * recipients) or already `sealed` by whoever holds the plaintext (a requester's files, which the leader never sees).
+ */
+export interface QueueAppendOptions {
+  term: number
+  nowMs: number
+  payload?: { plaintext: Buffer, level: AccessLevel, recipients: readonly string[] }
+  sealed?: Buffer
+}
+
 /** A record of a write batch: what is stored of it, its parent's resolved content, and its own once merged. */
 interface BatchLayer {
   stored: ContextRecord
@@ -123,7 +134,7 @@ export class StoreWriter {
    * Appends a request (its payload sealed at `level` for the recipients), a completion or a decision entry, in the order
    * of writes, and applies it to the view.
    */
-  async appendQueueEntry (entry: QueueEntryInput, options: { term: number, nowMs: number, payload?: { plaintext: Buffer, level: AccessLevel, recipients: readonly string[] } }): Promise<void> {
+  async appendQueueEntry (entry: QueueEntryInput, options: QueueAppendOptions): Promise<void> {
     const { host } = this
     await this.queued(async () => {
       await this.enterTerm(options.term, options.nowMs)
@@ -131,7 +142,7 @@ export class StoreWriter {
       const version: Version = { term: options.term, hlc: this.hlc, writer: this.writer, vv: {} }
       const payload = options.payload
       const envelope = payload === undefined
-        ? Buffer.alloc(0)
+        ? options.sealed ?? Buffer.alloc(0)
         : host.crypto.seal([{ level: payload.level, plaintext: payload.plaintext }], [...new Set(payload.recipients)].sort(), payloadAssociatedData(entry.type, entry.id, version))
       const full = { ...entry, version, envelope } as LogEntry
       const seq = host.log.length

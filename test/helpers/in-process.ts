@@ -22,8 +22,8 @@ export async function until (what: string, check: () => boolean, timeoutMs = 30_
 
 export { agreedLeader as agreed } from '../../src/node/cluster/index.js'
 
-/** Starts the admin and one member per role, waits for a full mesh and an agreed leader. */
-export async function startNodes (t: Test, roles: readonly string[], options: { project: string, electionTimeoutMs?: number, noLeaderTimeoutMs?: number }): Promise<ClusterNode[]> {
+/** Starts the admin and one member per role (those `campaigns` refuses never stand), waits for a full mesh and an agreed leader. */
+export async function startNodes (t: Test, roles: readonly string[], options: { project: string, electionTimeoutMs?: number, noLeaderTimeoutMs?: number, campaigns?: (role: string) => boolean }): Promise<ClusterNode[]> {
   const dir = scratchDir('bzzz-nodes-')
   const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
   const nodes: ClusterNode[] = []
@@ -35,8 +35,12 @@ export async function startNodes (t: Test, roles: readonly string[], options: { 
   const homes = ['admin', ...roles].map((role, i) => ({ role, home: join(dir, `${i}-${role}`) }))
   await LocalPeer.init(homes[0]!.home, { cluster: options.project, role: 'admin', project: options.project })
   for (const { role, home } of homes.slice(1)) await redeemInvite(home, (await createInvite(homes[0]!.home, role)).invite)
-  for (const { home } of homes) {
-    nodes.push(await ClusterNode.start({ home, bootstrap: dht.addresses, host: '127.0.0.1', logger: silentLogger(), electionTimeoutMs: options.electionTimeoutMs ?? 300, ...(options.noLeaderTimeoutMs !== undefined ? { noLeaderTimeoutMs: options.noLeaderTimeoutMs } : {}) }))
+  for (const { role, home } of homes) {
+    nodes.push(await ClusterNode.start({
+      home, bootstrap: dht.addresses, host: '127.0.0.1', logger: silentLogger(), electionTimeoutMs: options.electionTimeoutMs ?? 300,
+      ...(options.noLeaderTimeoutMs !== undefined ? { noLeaderTimeoutMs: options.noLeaderTimeoutMs } : {}),
+      ...(options.campaigns !== undefined && !options.campaigns(role) ? { campaign: false } : {})
+    }))
   }
   await until('a full mesh', () => nodes.every(n => n.peers().length === nodes.length - 1), 90_000)
   await until('one agreed leader', () => agreedLeader(nodes) !== null, 60_000)

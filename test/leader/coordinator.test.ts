@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path'
 import { LocalPeer } from '../../src/node/local-peer.js'
 import { Coordinator, packFiles } from '../../src/leader/coordinator.js'
-import { coordinatorHostOf } from '../../src/node/coordinator-host.js'
+import { coordinatorHostOf, sealRequestFiles } from '../../src/node/coordinator-host.js'
 import { silentLogger } from '../../src/node/logger.js'
 import { systemClock } from '../../src/clock.js'
 import { unavailable } from '../../src/errors.js'
@@ -43,7 +43,8 @@ t.test('a batch not acknowledged while the lease is lost runs again when it is b
   t.teardown(() => coordinator.stop())
   coordinator.leadership(true, 1)
   const { payload } = await packFiles(tree, tree)
-  await coordinator.accept({ id: 'req-1', address: 'ucxl://p/', project: 'p', path: '.', priority: 'normal', requester: peer.config.nodeId, payload })
+  const request = { id: 'req-1', address: 'ucxl://p/', project: 'p', path: '.' }
+  await coordinator.accept({ ...request, priority: 'normal', requester: peer.config.nodeId, sealed: sealRequestFiles(peer, request, payload).sealed })
   state.hasLease = false // the lease is lost while the batch runs
   const deadline = Date.now() + 20_000
   while (failures === 0 && Date.now() < deadline) await sleep(20)
@@ -87,7 +88,8 @@ t.test('a request\'s files are unpacked in the leader\'s home, removed when it i
   t.notOk(existsSync(join(requests, 'gen-killed')), 'the leftovers are gone once the coordinator starts')
   coordinator.leadership(true, 1)
   const { payload } = await packFiles(tree, tree)
-  await coordinator.accept({ id: 'req-1', address: 'ucxl://p/', project: 'p', path: '.', priority: 'normal', requester: peer.config.nodeId, payload })
+  const request = { id: 'req-1', address: 'ucxl://p/', project: 'p', path: '.' }
+  await coordinator.accept({ ...request, priority: 'normal', requester: peer.config.nodeId, sealed: sealRequestFiles(peer, request, payload).sealed })
   const completion = await coordinator.completion('req-1', 20_000)
   t.equal(completion.status, 'completed')
   t.ok(unpacked.some(names => names.length === 1 && names[0]!.startsWith('gen-')), 'the files were unpacked under the home while the request ran')

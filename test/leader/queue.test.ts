@@ -336,3 +336,20 @@ t.test('property: over random schedules concurrency holds, and once a leader dra
   }), { numRuns: RUNS(200) })
   t.pass()
 })
+
+t.test('a leader holding none of a request\'s readers\' keys never starts it: it waits, queued, for one that does', async t => {
+  const queue = new GenerationQueue({ concurrency: 4 })
+  queue.step({ type: 'keys', roles: ['developer'] })
+  queue.step(accepted(request('sec', { readers: ['security', 'admin'] })))
+  queue.step(accepted(request('dev', { readers: ['developer'] })))
+  const effects = queue.step({ type: 'leader', isLeader: true, term: 2 })
+  t.same(started(effects), [['dev']], 'only the request whose files it may open')
+  t.match(queue.get('sec'), { state: 'queued', waitingFor: ['security', 'admin'] }, 'the other says what it waits for')
+  t.same(completions(queue.step(finished('dev'))), [{ id: 'dev', term: 2, status: 'completed', at: 1000 }])
+  t.equal(queue.get('sec')!.state, 'queued', 'never failed nor dropped')
+  // Leadership moves to a peer holding the security key: it runs the request.
+  const next = new GenerationQueue({ concurrency: 4 })
+  next.step({ type: 'keys', roles: ['security'] })
+  next.step(accepted(request('sec2', { readers: ['security', 'admin'] })))
+  t.same(started(next.step({ type: 'leader', isLeader: true, term: 3 })), [['sec2']])
+})

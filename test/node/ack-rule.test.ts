@@ -7,7 +7,7 @@ import { startNodes } from '../helpers/in-process.js'
 import { scratchDir } from '../helpers/scratch.js'
 
 t.test('three connected peers, replication factor 3: generate, distribute and decide each need all three', async t => {
-  const nodes = await startNodes(t, ['developer', 'developer'], { project: 'acks' })
+  const nodes = await startNodes(t, ['developer', 'developer'], { project: 'acks', campaigns: role => role === 'admin' })
   const follower = nodes.find(n => n.election.state !== 'leader')!
   const tree = scratchDir('bzzz-ack-rule-')
   mkdirSync(join(tree, 'src'))

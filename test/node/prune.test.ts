@@ -7,7 +7,7 @@ import { PACKAGE_ROOT } from '../../src/paths.js'
 import { scratchDir } from '../helpers/scratch.js'
 
 t.test('a follower generates with --prune: the leader removes what is gone, and the follower sees it removed', async t => {
-  const nodes = await startNodes(t, ['developer'], { project: 'shop' })
+  const nodes = await startNodes(t, ['developer'], { project: 'shop', campaigns: role => role === 'admin' })
   const leader = nodes.find(n => n.nodeId === agreed(nodes)!.leader)!
   const follower = nodes.find(n => n !== leader)!
   const repo = join(scratchDir('bzzz-prune-'), 'shop')

@@ -103,7 +103,8 @@ async function clusterDemo (ctx: CommandContext, dir: string, repo: string): Pro
     const homes = { admin: join(dir, 'admin'), developer: join(dir, 'developer'), security: join(dir, 'security') }
     await LocalPeer.init(homes.admin, { cluster: 'demo', role: 'admin', project: DEMO_PROJECT })
     for (const role of ['developer', 'security'] as const) await redeemInvite(homes[role], (await createInvite(homes.admin, role)).invite)
-    for (const home of Object.values(homes)) nodes.push(await ClusterNode.start({ home, bootstrap: dht.addresses, host: '127.0.0.1', logger: silentLogger(), electionTimeoutMs: DEMO_ELECTION_TIMEOUT_MS }))
+    // The developer never leads: a generate's files are sealed for the roles that may read all of its context (security, admin).
+    for (const home of Object.values(homes)) nodes.push(await ClusterNode.start({ home, bootstrap: dht.addresses, host: '127.0.0.1', logger: silentLogger(), electionTimeoutMs: DEMO_ELECTION_TIMEOUT_MS, ...(home === homes.developer ? { campaign: false } : {}) }))
     const [admin, developer, security] = nodes as [ClusterNodeType, ClusterNodeType, ClusterNodeType]
     const roleOf = (node: ClusterNodeType): string => node.peer.config.role
     const started = Date.now()

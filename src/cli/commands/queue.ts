@@ -26,7 +26,7 @@ export function queueCommand (env: CliEnv): Command {
         ? 'The queue is empty: no generation request was accepted yet.'
         : table(['id', 'address', 'priority', 'age', 'requester', 'state'], shown.map(r => [
           r.id, r.address, r.priority, age(r.ageMs), r.requester.slice(0, 12),
-          r.state + (r.supersededBy !== undefined ? ` by ${r.supersededBy}` : '') + (r.error !== undefined ? `: ${r.error.slice(0, 60)}` : '')
+          r.state + (r.waitingFor !== undefined ? ` (waiting for a leader holding role ${r.waitingFor.join(' or ')})` : '') + (r.supersededBy !== undefined ? ` by ${r.supersededBy}` : '') + (r.error !== undefined ? `: ${r.error.slice(0, 60)}` : '')
         ]), useColor(ctx)) + (shown.length < rows.length ? `\n${rows.length - shown.length} older finished request(s) not shown (--all).` : ''))
     }))
   queue.command('status')
@@ -35,7 +35,8 @@ export function queueCommand (env: CliEnv): Command {
       const status = await withDaemon(ctx, daemon => daemon.queueStatus())
       emit(ctx, status, () => [
         table(['queued', 'active', 'completed', 'failed', 'superseded', 'per second'], [[status.queued, status.active, status.completed, status.failed, status.superseded, status.ratePerSecond.toFixed(2)]], useColor(ctx)),
-        `Leader ${status.leader?.slice(0, 16) ?? 'none'} in term ${status.term}${status.isLeader ? ' (this peer)' : ''}.`
+        `Leader ${status.leader?.slice(0, 16) ?? 'none'} in term ${status.term}${status.isLeader ? ' (this peer)' : ''}.`,
+        ...(status.waiting > 0 ? [`${status.waiting} queued request(s) wait for a leader that may open their files (bzzz-ctx queue ls says which roles).`] : [])
       ].join('\n'))
     }))
   return queue

@@ -21,7 +21,8 @@ import { systemClock, type Clock, type TimerHandle } from '../../clock.js'
 import { hyperswarmTransport, type Transport } from '../environment.js'
 import { LocalPeer, type DistributeReport, type GenerateOptions, type GenerateReport, type StatusReport } from '../local-peer.js'
 import { DEFAULT_ELECTION_TIMEOUT_MS, roleEntry } from '../home.js'
-import { coordinatorHostOf } from '../coordinator-host.js'
+import { coordinatorHostOf, sealRequestFiles } from '../coordinator-host.js'
+import { requestReaders } from '../../leader/request-readers.js'
 import { signVote } from '../term-evidence.js'
 import type { Logger } from '../logger.js'
 import { KnownMembers } from './known-members.js'
@@ -322,12 +323,15 @@ export class ClusterNode {
     const { path, root, project } = this.peer.target(options)
     const rel = relative(root, path)
     const roles = options.roles === undefined || options.roles.length === 0 ? undefined : this.peer.recipients(options.roles)
-    const packed = await packFiles(root, path)
     const id = randomBytes(12).toString('base64url')
+    const request = { id, address: addressFor(project, rel.split('\\').join('/') || '.'), project, path: rel || '.' }
+    // Who may read the files is checked before they are read, so a --roles that leaves nobody costs nothing.
+    requestReaders(this.peer.config.roles, roles)
+    const packed = await packFiles(root, path)
+    const { sealed } = sealRequestFiles(this.peer, request, packed.payload, roles)
     const priority = options.priority ?? 'normal'
     const accepted = await this.calls.call('enqueue', {
-      id, address: addressFor(project, rel.split('\\').join('/') || '.'), project, path: rel || '.', priority,
-      ...(roles !== undefined ? { roles } : {}), ...(options.prune === true ? { prune: true } : {}), payload: packed.payload.toString('base64')
+      ...request, priority, ...(roles !== undefined ? { roles } : {}), ...(options.prune === true ? { prune: true } : {}), sealed: sealed.toString('base64')
     }) as { id: string, term: number, duplicate: boolean }
     const base = {
       project, root, path: rel || '.', priority, roles: roles ?? this.peer.directory.names(), skipped: packed.skipped,
@@ -424,12 +428,31 @@ export class ClusterNode {
   }
 
   queueStatus (): QueueStatus {
-    return { ...this.coordinator.queue.counts(this.clock.now()), leader: this.election.leader, term: this.election.term, isLeader: this.election.state === 'leader' }
+    const waiting = this.queueList().filter(row => row.waitingFor !== undefined).length
+    return { ...this.coordinator.queue.counts(this.clock.now()), waiting, leader: this.election.leader, term: this.election.term, isLeader: this.election.state === 'leader' }
   }
 
+  /** The queue, each queued request the current leader may not open marked with the roles it waits for. */
   queueList (): QueueListRow[] {
     const now = this.clock.now()
-    return this.coordinator.queue.list().map(row => ({ ...row, ageMs: Math.max(0, now - row.acceptedAt) }))
+    const keys = this.leaderKeys()
+    return this.coordinator.queue.list().map(row => {
+      const waits = row.state === 'queued' && row.readers !== undefined && keys !== null && !row.readers.some(role => keys.includes(role))
+      return { ...row, ...(waits ? { waitingFor: row.readers } : {}), ageMs: Math.max(0, now - row.acceptedAt) }
+    })
+  }
+
+  /**
+   * The roles whose keys the current leader holds (null while none is known): this peer's own when it leads; else as
+   * keys are given out, every role for the admin (the cluster's creator) and its certified role for any other member.
+   */
+  private leaderKeys (): string[] | null {
+    const leader = this.election.leader
+    if (leader === null) return null
+    if (leader === this.nodeId) return this.peer.keyring.roles()
+    if (leader === this.peer.config.cluster.adminKey) return this.peer.config.roles.map(role => role.name)
+    const role = this.members.get(leader)?.role ?? this.known.role(leader)
+    return typeof role === 'string' ? [role] : null
   }
 
   peers (): PeerRow[] {

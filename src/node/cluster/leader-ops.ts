@@ -98,16 +98,15 @@ export class LeaderOps {
   }
 
   private async enqueue (args: Record<string, unknown>, from: string): Promise<AcceptReport> {
-    if (typeof args.payload !== 'string' || typeof args.project !== 'string' || typeof args.path !== 'string' || typeof args.address !== 'string') throw badInput('a malformed generation request')
+    if (typeof args.sealed !== 'string' || typeof args.project !== 'string' || typeof args.path !== 'string' || typeof args.address !== 'string') throw badInput('a malformed generation request')
     // The requester's generate defaults the priority; here it is only checked, once, for every request that arrives.
     if (!isPriority(args.priority)) throw badInput(`unknown priority "${String(args.priority).slice(0, 40)}"`)
     this.authorise('generate', from)
     const roles = Array.isArray(args.roles) ? args.roles.filter((r): r is string => typeof r === 'string') : undefined
-    if (roles !== undefined) this.host.peer.recipients(roles)
     return await this.host.accept({
       id: args.id as string, address: args.address, project: args.project, path: args.path,
       priority: args.priority, requester: from,
-      ...(roles !== undefined && roles.length > 0 ? { roles } : {}), ...(args.prune === true ? { prune: true } : {}), payload: Buffer.from(args.payload, 'base64')
+      ...(roles !== undefined && roles.length > 0 ? { roles } : {}), ...(args.prune === true ? { prune: true } : {}), sealed: Buffer.from(args.sealed, 'base64')
     })
   }
 

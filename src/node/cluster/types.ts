@@ -54,6 +54,8 @@ export interface ElectStatus {
 }
 
 export interface QueueStatus extends QueueCounts {
+  /** Queued requests the current leader may not open: they wait for a leader holding one of their readers' keys. */
+  waiting: number
   leader: string | null
   term: number
   isLeader: boolean
