@@ -23,6 +23,7 @@ import { simCommand } from './commands/sim.js'
 import { decideCommand } from './commands/decide.js'
 import { historyCommand } from './commands/history.js'
 import { hopsCommand } from './commands/hops.js'
+import { mcpCommand } from './commands/mcp.js'
 
 export function buildProgram (io: Io): Command {
   const env = createCliEnv(io)
@@ -53,6 +54,7 @@ Start with: bzzz-ctx demo      More: man bzzz-ctx, or bzzz-ctx help <command>`)
     .addCommand(decideCommand(env))
     .addCommand(historyCommand(env))
     .addCommand(hopsCommand(env))
+    .addCommand(mcpCommand(env))
     .addCommand(simCommand(env))
     .addCommand(demoCommand(env))
   const silence = (command: Command): void => {
