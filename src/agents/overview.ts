@@ -5,7 +5,7 @@
 import type { SymbolInfo } from '../context/record.js'
 import { notFound } from '../errors.js'
 import { countWithheld, type ProjectCatalog, type WithheldCount } from './catalog.js'
-import { pageOf } from './page.js'
+import { itemBudget, pageOf } from './page.js'
 
 /** A file's line of the map names at most this many definitions, and cuts its summary to this many characters. */
 const SYMBOLS_PER_FILE = 6
@@ -66,10 +66,9 @@ export function overviewOf (catalog: ProjectCatalog, folder: string, address: st
       if (defines.length > 0) line.defines = defines
       return line
     })
-  const page = pageOf(ranked, options.cursor, options.limit ?? ranked.length, options.budgetTokens)
-  const answer: OverviewAnswer = {
-    address, project: catalog.project, files: files.length, results: page.items, cutByBudget: page.cutByBudget, withheld: countWithheld(inside)
-  }
+  const frame = { address, project: catalog.project, files: files.length, withheld: countWithheld(inside) }
+  const page = pageOf(ranked, options.cursor, options.limit ?? ranked.length, itemBudget(options.budgetTokens, frame))
+  const answer: OverviewAnswer = { ...frame, results: page.items, cutByBudget: page.cutByBudget }
   if (page.next !== undefined) answer.next = page.next
   return answer
 }

@@ -40,14 +40,21 @@ export function pageOf<T> (items: readonly T[], cursor: string | undefined, limi
   return result
 }
 
+/** Tokens kept for the fields a page's answer adds around its items (next, cutByBudget, JSON's punctuation). */
+export const PAGE_FRAME_TOKENS = 20
+
+/** What of a budget is left for the items once the rest of the answer (`frame`, without them) is paid for. */
+export function itemBudget (budgetTokens: number, frame: unknown): number {
+  return Math.max(1, budgetTokens - estimateTokens(frame) - PAGE_FRAME_TOKENS)
+}
+
 /**
  * A report with one of its lists paged: the rest of the report is kept whole and the list gets what of the budget is
  * left, with `next` and `cutByBudget` beside it (`hops` hits, `history` versions).
  */
 export function withPagedList<R extends object, K extends keyof R & string> (report: R, field: K, cursor: string | undefined, limit: number, budgetTokens: number): R & { total: number, next?: string, cutByBudget: number } {
   const list = report[field] as unknown as readonly unknown[]
-  const frame = estimateTokens({ ...report, [field]: [] })
-  const page = pageOf(list, cursor, limit, Math.max(1, budgetTokens - frame - 20))
+  const page = pageOf(list, cursor, limit, itemBudget(budgetTokens, { ...report, [field]: [] }))
   const paged = { ...report, [field]: page.items, total: list.length, cutByBudget: page.cutByBudget } as R & { total: number, next?: string, cutByBudget: number }
   if (page.next !== undefined) paged.next = page.next
   return paged

@@ -4,8 +4,7 @@
  */
 import { notFound } from '../errors.js'
 import { countWithheld, type ProjectCatalog, type WithheldCount } from './catalog.js'
-import { pageOf } from './page.js'
-import { estimateTokens } from './tokens.js'
+import { itemBudget, pageOf } from './page.js'
 
 export interface ReferencesAnswer {
   address: string
@@ -47,12 +46,12 @@ export function referencesOf (catalog: ProjectCatalog, path: string, address: st
   if (entry.kind !== 'file') for (const importer of catalog.graph.importersOf(prefix + '_')) if (!inside(importer)) importers.add(importer)
   const byRank = (a: string, b: string): number => (catalog.rank.get(b) ?? 0) - (catalog.rank.get(a) ?? 0) || a.localeCompare(b)
   const importedBy = [...importers].sort(byRank)
-  const fixed = { imports: [...imports].sort(), external: [...external].sort() }
-  const page = pageOf(importedBy, options.cursor, options.limit ?? importedBy.length, options.budgetTokens - estimateTokens(fixed))
-  const answer: ReferencesAnswer = {
-    address, project: catalog.project, kind: entry.kind, ...fixed, importedBy: page.items, importedByTotal: importedBy.length,
-    cutByBudget: page.cutByBudget, withheld: countWithheld(members)
+  const frame = {
+    address, project: catalog.project, kind: entry.kind, imports: [...imports].sort(), external: [...external].sort(),
+    importedByTotal: importedBy.length, withheld: countWithheld(members)
   }
+  const page = pageOf(importedBy, options.cursor, options.limit ?? importedBy.length, itemBudget(options.budgetTokens, frame))
+  const answer: ReferencesAnswer = { ...frame, importedBy: page.items, cutByBudget: page.cutByBudget }
   if (page.next !== undefined) answer.next = page.next
   return answer
 }

@@ -6,7 +6,7 @@
 import type { SymbolKind } from '../context/record.js'
 import { badInput } from '../errors.js'
 import { countWithheld, type ProjectCatalog, type WithheldCount } from './catalog.js'
-import { pageOf } from './page.js'
+import { itemBudget, pageOf } from './page.js'
 
 export const SEARCH_KINDS = ['function', 'method', 'class', 'interface', 'type', 'enum', 'struct', 'trait', 'module', 'namespace',
   'variable', 'constant', 'export', 'selector', 'section', 'file', 'directory'] as const
@@ -90,10 +90,9 @@ export function searchCatalog (catalog: ProjectCatalog, query: string, options: 
   // Ambiguous: the best kind of match is shared (two classes named Config), so the first result is a guess.
   const best = hits[0]?.match
   const tied = hits.filter(h => h.match === best).length
-  const page = pageOf(hits, options.cursor, options.limit ?? SEARCH_DEFAULT_LIMIT, options.budgetTokens)
-  const answer: SearchAnswer = {
-    query, project: catalog.project, total: hits.length, ambiguous: (best === 'exact' || best === 'exact-case-insensitive') && tied > 1, results: page.items, cutByBudget: page.cutByBudget, withheld: countWithheld(catalog.entries)
-  }
+  const frame = { query, project: catalog.project, total: hits.length, ambiguous: (best === 'exact' || best === 'exact-case-insensitive') && tied > 1, withheld: countWithheld(catalog.entries) }
+  const page = pageOf(hits, options.cursor, options.limit ?? SEARCH_DEFAULT_LIMIT, itemBudget(options.budgetTokens, frame))
+  const answer: SearchAnswer = { ...frame, results: page.items, cutByBudget: page.cutByBudget }
   if (page.next !== undefined) answer.next = page.next
   return answer
 }

@@ -71,7 +71,7 @@ export function registerTools (server: McpServer, ctx: ToolContext): void {
     const project = args.project ?? ctx.link.config.project
     if (project === undefined) throw new BzzzError('BAD_INPUT', 'this peer has no default project: name one with project')
     return await ctx.queries.search(project, ctx.role, args.query, {
-      budgetTokens: budget(args.max_tokens) - 150, ...(args.kind !== undefined ? { kind: args.kind } : {}),
+      budgetTokens: budget(args.max_tokens), ...(args.kind !== undefined ? { kind: args.kind } : {}),
       ...(args.limit !== undefined ? { limit: args.limit } : {}), ...(args.cursor !== undefined ? { cursor: args.cursor } : {})
     })
   })())
@@ -84,7 +84,7 @@ export function registerTools (server: McpServer, ctx: ToolContext): void {
     const target = args.address !== undefined ? where(args.address) : ctx.link.config.project !== undefined ? rootAddress(ctx.link.config.project) : undefined
     if (target === undefined) throw new BzzzError('BAD_INPUT', 'this peer has no default project: give an address')
     return await ctx.queries.overview(target, ctx.role, {
-      budgetTokens: budget(args.max_tokens) - 150, ...(args.limit !== undefined ? { limit: args.limit } : {}), ...(args.cursor !== undefined ? { cursor: args.cursor } : {})
+      budgetTokens: budget(args.max_tokens), ...(args.limit !== undefined ? { limit: args.limit } : {}), ...(args.cursor !== undefined ? { cursor: args.cursor } : {})
     })
   })())
 
@@ -93,7 +93,7 @@ export function registerTools (server: McpServer, ctx: ToolContext): void {
     inputSchema: { address, limit, cursor, max_tokens: maxTokens },
     annotations: readOnly
   }, async args => await run(async () => await ctx.queries.references(where(args.address), ctx.role, {
-    budgetTokens: budget(args.max_tokens) - 150, ...(args.limit !== undefined ? { limit: args.limit } : {}), ...(args.cursor !== undefined ? { cursor: args.cursor } : {})
+    budgetTokens: budget(args.max_tokens), ...(args.limit !== undefined ? { limit: args.limit } : {}), ...(args.cursor !== undefined ? { cursor: args.cursor } : {})
   }))())
 
   server.registerTool('hops', {
