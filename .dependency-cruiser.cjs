@@ -12,6 +12,7 @@ const LEVELS = [
   { name: 'intelligence-temporal', paths: ['src/intelligence/', 'src/temporal/'] },
   { name: 'leader-audit', paths: ['src/leader/', 'src/audit/'] },
   { name: 'node-metrics', paths: ['src/node/', 'src/metrics/'] },
+  { name: 'agents', paths: ['src/agents/'] },
   { name: 'sim', paths: ['sim/'] },
   { name: 'interfaces', paths: ['src/cli/', 'src/tui/', 'src/mcp/'] }
 ]

@@ -1,6 +1,5 @@
 /** What a command file gets to build its commander command: a wrapper that turns its handler into an action. */
 import type { Command } from 'commander'
-import { SCHEME, addressFor, formatAddress, parseAddress } from '../ucxl/address.js'
 import { badUsage } from '../errors.js'
 import { printable } from '../text.js'
 import type { CommandContext, GlobalOptions, Io } from './io.js'
@@ -58,14 +57,4 @@ export function parseList (name: string) {
   }
 }
 
-/**
- * An ADDRESS argument as commands take it: a whole UCXL address, or a bare path read in the configured project
- * (`src/auth.py` is `ucxl://shop/src/auth.py`; `src/server/`, as a shell completes a folder, is `ucxl://shop/src/server`).
- * Anything with another scheme, or a bad address, is refused (exit 2).
- */
-export function addressArgument (given: string, project: string | undefined): string {
-  return !given.startsWith(SCHEME) && project !== undefined && !/^[a-z][a-z0-9+.-]*:\/\//i.test(given)
-    ? addressFor(project, given.replace(/(?<=[^/])\/+$/, ''))
-    : formatAddress(parseAddress(given))
-}
-
+export { addressOrPath as addressArgument } from '../ucxl/address.js'

@@ -23,6 +23,10 @@ import { simCommand } from './commands/sim.js'
 import { decideCommand } from './commands/decide.js'
 import { historyCommand } from './commands/history.js'
 import { hopsCommand } from './commands/hops.js'
+import { mcpCommand } from './commands/mcp.js'
+import { searchCommand } from './commands/search.js'
+import { overviewCommand } from './commands/overview.js'
+import { referencesCommand } from './commands/references.js'
 
 export function buildProgram (io: Io): Command {
   const env = createCliEnv(io)
@@ -43,6 +47,9 @@ Start with: bzzz-ctx demo      More: man bzzz-ctx, or bzzz-ctx help <command>`)
     .addCommand(generateCommand(env))
     .addCommand(distributeCommand(env))
     .addCommand(retrieveCommand(env))
+    .addCommand(searchCommand(env))
+    .addCommand(overviewCommand(env))
+    .addCommand(referencesCommand(env))
     .addCommand(statusCommand(env))
     .addCommand(nodeCommand(env))
     .addCommand(bootstrapCommand(env))
@@ -53,6 +60,7 @@ Start with: bzzz-ctx demo      More: man bzzz-ctx, or bzzz-ctx help <command>`)
     .addCommand(decideCommand(env))
     .addCommand(historyCommand(env))
     .addCommand(hopsCommand(env))
+    .addCommand(mcpCommand(env))
     .addCommand(simCommand(env))
     .addCommand(demoCommand(env))
   const silence = (command: Command): void => {

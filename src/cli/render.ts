@@ -42,7 +42,7 @@ export function formatBytes (bytes: number): string {
 }
 
 /** The retrieve result as a person reads it: what the file is, its structure, the insights the role may read. */
-export function renderRetrieved (r: Retrieved, color: boolean): string {
+export function renderRetrieved (r: Omit<Retrieved, 'sources'> & { cut?: Record<string, number> }, color: boolean): string {
   const c = r.context
   const rows: Array<[string, string | number]> = [['address', r.address], ['role', r.role], ['kind', r.kind]]
   if (c.summary !== undefined) rows.push(['summary', c.summary])
@@ -56,6 +56,7 @@ export function renderRetrieved (r: Retrieved, color: boolean): string {
   rows.push(['resolved from', r.resolvedFrom.map(a => handWritten.has(a) ? `${a} (hand-written)` : a).join('\n')])
   // What exists on the chain and this role may not open: empty is not the same as hidden.
   if (r.withheld.length > 0) rows.push(['withheld', r.withheld.map(w => `${w.levels.join(', ')} at ${w.address}${w.handWritten === true ? ' (hand-written)' : ''}`).join('\n')])
+  if (r.cut !== undefined && Object.keys(r.cut).length > 0) rows.push(['cut to budget', Object.entries(r.cut).map(([what, n]) => `${n} ${what}`).join(', ')])
   rows.push(['version', `term ${r.version.term}, writer ${r.version.writer.slice(0, 12)}, v${r.version.vv[r.version.writer] ?? 0}`])
   const parts = [keyValues(rows, color)]
   if (c.symbols !== undefined && c.symbols.length > 0) {

@@ -1,6 +1,7 @@
 /** The peer API through a running daemon's control socket: what every command uses when a daemon runs. */
 import { resolve } from 'node:path'
 import type { Retrieved } from '../storage/context-store.js'
+import type { RecordKind } from '../context/record.js'
 import { ControlClient } from './control.js'
 import { readConfig, type PeerConfig } from './home.js'
 import type { DistributeReport, GenerateOptions, GenerateReport, StatusReport } from './local-peer.js'
@@ -41,6 +42,10 @@ export class DaemonClient {
 
   async influence (role: string, max?: number, limit?: number): Promise<Array<{ id: string, title: string, addresses: number }>> {
     return await this.client.call('influence', { role, ...(max !== undefined ? { max } : {}), ...(limit !== undefined ? { limit } : {}) })
+  }
+
+  async addresses (under?: string): Promise<Array<{ address: string, kind: RecordKind }>> {
+    return await this.client.call('addresses', under !== undefined ? { under } : {})
   }
 
   async retrieve (address: string, role: string, depth: number): Promise<Retrieved> {

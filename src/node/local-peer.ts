@@ -11,7 +11,7 @@ import { LocalSecret } from '../crypto/local-secret.js'
 import { RoleDirectory } from '../crypto/role-directory.js'
 import { accessDenied, badInput, corrupt, unavailable } from '../errors.js'
 import { SOLO_TERM, soloLeadership, type Leadership } from '../leader/leadership.js'
-import type { ContextRecord } from '../context/record.js'
+import type { ContextRecord, RecordKind } from '../context/record.js'
 import { validateRecord } from '../context/validate.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
 import { ContextStore, type Retrieved, type StoreLeadership, type TermProof } from '../storage/context-store.js'
@@ -320,6 +320,11 @@ export class LocalPeer {
     // Checked first: a role this peer holds no key for is refused (3) whether or not the address has a record.
     this.clearanceOf(role)
     return await this.store.retrieve(address, role, depth)
+  }
+
+  /** The addresses with a live record at or below `under` (all when undefined), and their kinds, sorted. */
+  async addresses (under?: string): Promise<Array<{ address: string, kind: RecordKind }>> {
+    return this.store.liveAddresses(under)
   }
 
   /** Records a decision authored by this peer's role, after checking it against the graph (unknown ids, cycles). */

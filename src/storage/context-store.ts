@@ -9,7 +9,7 @@ import { systemClock, type Clock } from '../clock.js'
 import { join } from 'node:path'
 import Corestore from 'corestore'
 import CoreStorage from 'hypercore-storage'
-import type { ContextRecord } from '../context/record.js'
+import type { ContextRecord, RecordKind } from '../context/record.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
 import type { AccessLevel } from '../crypto/levels.js'
 import { corrupt, fileAccessError, isBzzzError } from '../errors.js'
@@ -244,6 +244,11 @@ export class ContextStore {
   /** The context of `address` as `role` may read it, merged with its ancestors up to `depth` levels. */
   async retrieve (address: string, role: string, depth = DEFAULT_RESOLVE_DEPTH): Promise<Retrieved> {
     return await this.reads.retrieve(address, role, depth)
+  }
+
+  /** See StoreReader.liveAddresses. */
+  liveAddresses (under?: string): Array<{ address: string, kind: RecordKind }> {
+    return this.reads.liveAddresses(under)
   }
 
   /** See StoreReader.generatedUnder. */

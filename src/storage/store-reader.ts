@@ -4,6 +4,7 @@
  * caches in front of them, which the writer and replication invalidate through `invalidate`.
  */
 import { Lru } from '../lru.js'
+import type { RecordKind } from '../context/record.js'
 import { joinSections } from '../context/sections.js'
 import { resolveContext, DEFAULT_RESOLVE_DEPTH, type ReadableLayer, type Resolution } from '../context/resolve.js'
 import type { AccessLevel } from '../crypto/levels.js'
@@ -163,6 +164,23 @@ export class StoreReader {
     return here.length > 0
       ? `did you mean ${shown}? (a generate addresses files from the root of the git work tree that holds them, or from --root)`
       : `did you mean ${shown}, in another project?`
+  }
+
+  /**
+   * Every address at or below `under` (every address when undefined) with a record that is not removed, and its kind:
+   * what the agents' catalog (search, overview, references) walks. Sorted, so pages of it are stable.
+   */
+  liveAddresses (under?: string): Array<{ address: string, kind: RecordKind }> {
+    const prefix = under === undefined ? '' : under.endsWith('/') ? under : under + '/'
+    const found: Array<{ address: string, kind: RecordKind }> = []
+    const seen = new Set<string>()
+    for (const [candidate] of this.host.view.versions()) {
+      if (seen.has(candidate) || (under !== undefined && candidate !== under && !candidate.startsWith(prefix))) continue
+      seen.add(candidate)
+      const live = this.liveRecords(candidate)
+      if (live.length > 0) found.push({ address: candidate, kind: live[0]!.kind })
+    }
+    return found.sort((a, b) => a.address < b.address ? -1 : a.address > b.address ? 1 : 0)
   }
 
   /**

@@ -108,3 +108,14 @@ export function projectNameFrom (name: string): string {
   return cleaned === '' || cleaned === '.' || cleaned === '..' ? 'project' : cleaned.slice(0, 64)
 }
 
+
+/**
+ * An address as commands and agents give it: a whole UCXL address, or a bare path read in the configured project
+ * (`src/auth.py` is `ucxl://shop/src/auth.py`; `src/server/`, as a shell completes a folder, is `ucxl://shop/src/server`).
+ * Anything with another scheme, or a bad address, is refused (BAD_INPUT).
+ */
+export function addressOrPath (given: string, project: string | undefined): string {
+  return !given.startsWith(SCHEME) && project !== undefined && !/^[a-z][a-z0-9+.-]*:\/\//i.test(given)
+    ? addressFor(project, given.replace(/(?<=[^/])\/+$/, ''))
+    : formatAddress(parseAddress(given))
+}

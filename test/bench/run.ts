@@ -5,6 +5,7 @@ import { benchCluster } from './cluster.js'
 import { benchFailover } from './failover.js'
 import { benchSim } from './sim.js'
 import { benchHops } from './hops.js'
+import { benchMcp } from './mcp.js'
 
 type Figures = Record<string, number | string>
 
@@ -19,7 +20,10 @@ const TARGETS: Record<string, string> = {
   failover_ms_p99: '< 600 (300 ms election timeout)',
   requests_lost: '= 0',
   sim_peers_per_process: '1,000 (goal, light workload)',
-  hops_p99_ms: '<= 5'
+  hops_p99_ms: '<= 5',
+  mcp_start_ms: '< 1,000',
+  mcp_retrieve_p99_ms: '<= 2',
+  mcp_tool_list_tokens: '< 3,000'
 }
 
 /** Analysis against ctags, then retrieval and storage over the records it made. */
@@ -56,6 +60,10 @@ async function main (): Promise<void> {
     Object.assign(figures, await benchCluster())
     return print(figures, json)
   }
+  if (only === 'mcp') {
+    Object.assign(figures, await benchMcp())
+    return print(figures, json)
+  }
   if (only === 'sim') {
     Object.assign(figures, await benchSim(log))
     return print(figures, json)
@@ -66,6 +74,8 @@ async function main (): Promise<void> {
   Object.assign(figures, await benchCluster())
   log('decision graph: hops within 3 on 100,000 decisions ...')
   Object.assign(figures, await benchHops())
+  log('mcp: server start-up, retrieve on a kept-open server, tokens per answer ...')
+  Object.assign(figures, await benchMcp())
   log('simulator: peers per process, simulated against real time, gossip rounds to converge ...')
   Object.assign(figures, await benchSim(log))
   log(`failover: three daemons, the leader killed ${process.env.BZZZ_BENCH_KILLS ?? 20} times ...`)

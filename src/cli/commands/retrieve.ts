@@ -6,6 +6,8 @@ import { addressArgument, parseWhole } from '../cli-env.js'
 import { emit, useColor } from '../io.js'
 import { withPeer } from '../peer-session.js'
 import { renderRetrieved } from '../render.js'
+import { retrievedWithin } from '../../agents/retrieve-budget.js'
+import { MAX_ANSWER_TOKENS, MIN_ANSWER_TOKENS } from '../../agents/tokens.js'
 
 export function retrieveCommand (env: CliEnv): Command {
   return new Command('retrieve')
@@ -13,11 +15,13 @@ export function retrieveCommand (env: CliEnv): Command {
     .argument('<address>', 'a UCXL address (ucxl://project/path), or a path in the configured project')
     .option('--role <role>', 'read as this role (default: this peer\'s role)')
     .option('--depth <n>', `how many levels above the address to merge (default ${DEFAULT_RESOLVE_DEPTH})`, parseWhole('--depth', 0, MAX_RESOLVE_DEPTH))
-    .addHelpText('after', '\nExamples:\n  bzzz-ctx retrieve ucxl://shop/src/api/auth.py --role developer\n  bzzz-ctx retrieve ucxl://shop/src/api/auth.py --role security --json')
-    .action(env.action<{ role?: string, depth?: number }>(async (ctx, options, [given]) => {
-      const result = await withPeer(ctx, async peer => {
+    .option('--max-tokens <n>', 'cut the answer to about this many tokens, least useful parts first, and say what was cut', parseWhole('--max-tokens', MIN_ANSWER_TOKENS, MAX_ANSWER_TOKENS))
+    .addHelpText('after', '\nExamples:\n  bzzz-ctx retrieve ucxl://shop/src/api/auth.py --role developer\n  bzzz-ctx retrieve ucxl://shop/src/api/auth.py --role security --json\n  bzzz-ctx retrieve src/api/auth.py --max-tokens 500 --json')
+    .action(env.action<{ role?: string, depth?: number, maxTokens?: number }>(async (ctx, options, [given]) => {
+      const whole = await withPeer(ctx, async peer => {
         return await peer.retrieve(addressArgument(given!, peer.config.project), options.role ?? peer.config.role, options.depth ?? DEFAULT_RESOLVE_DEPTH)
       }, { readOnly: true })
+      const result = options.maxTokens === undefined ? whole : retrievedWithin(whole, options.maxTokens)
       emit(ctx, result, () => renderRetrieved(result, useColor(ctx)))
     }))
 }

@@ -16,6 +16,7 @@ import { covers } from '../../crypto/levels.js'
 import { addressFor } from '../../ucxl/address.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../../context/resolve.js'
 import type { Retrieved } from '../../storage/context-store.js'
+import type { RecordKind } from '../../context/record.js'
 import { newDecisionId, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../../temporal/decisions.js'
 import { systemClock, type Clock, type TimerHandle } from '../../clock.js'
 import { hyperswarmTransport, type Transport } from '../environment.js'
@@ -371,6 +372,11 @@ export class ClusterNode {
 
   async influence (role: string, max?: number, limit?: number): Promise<Array<{ id: string, title: string, addresses: number }>> {
     return await this.peer.influence(role, max, limit)
+  }
+
+  /** See LocalPeer.addresses: what this peer's view holds now (a catalog for the agents' search and overview). */
+  async addresses (under?: string): Promise<Array<{ address: string, kind: RecordKind }>> {
+    return await this.peer.addresses(under)
   }
 
   async retrieve (address: string, role: string, depth = DEFAULT_RESOLVE_DEPTH): Promise<Retrieved> {
