@@ -71,16 +71,19 @@ t.test('a request\'s files are unpacked in the leader\'s home, removed when it i
   mkdirSync(tree)
   writeFileSync(join(tree, 'a.py'), 'def a():\n    return 1\n')
   const unpacked: string[][] = []
+  const host = coordinatorHostOf(peer)
   const coordinator = new Coordinator({
-    ...coordinatorHostOf(peer),
+    ...host,
+    // The analysis runs on the request's files, unpacked under the home. (This was looked at in the acknowledgement,
+    // which saw them only when the coordinator happened to unpack them before the request's own acknowledgement.)
+    generate: async run => {
+      unpacked.push(readdirSync(requests))
+      return await host.generate(run)
+    },
     logger: silentLogger(),
     clock: systemClock,
     leadership: () => ({ term: 1, isLeader: true, hasLease: true }),
-    acknowledge: async () => {
-      // Acknowledging the batch's records happens while the request's files are still unpacked.
-      if (existsSync(requests)) unpacked.push(readdirSync(requests))
-      return { holders: 1, required: 1 }
-    },
+    acknowledge: async () => ({ holders: 1, required: 1 }),
     announce: () => {}
   }, { concurrency: 1 })
   coordinator.start()
