@@ -2,14 +2,15 @@
 import { GOSSIP_TICK_MS } from '../src/node/cluster/index.js'
 import type { CheckResult, LeadershipEvent } from './history.js'
 import type { AppliedFault } from './nemesis.js'
-import type { BreakMode, SimMode } from './cluster.js'
+import type { SimMode } from './cluster.js'
 
 export interface SimReport {
   seed: number
   scenario: string
   nodes: number
   mode: SimMode
-  break: BreakMode | null
+  /** The broken behaviours, comma-separated. */
+  break: string | null
   ok: boolean
   checks: Record<string, { ok: boolean, detail: string, violations: string[] }>
   faults: AppliedFault[]
@@ -23,7 +24,7 @@ export interface ReportInput {
   scenario: string
   nodes: number
   mode: SimMode
-  break: BreakMode | null
+  break: string | null
   results: readonly CheckResult[]
   faults: AppliedFault[]
   leadership: readonly LeadershipEvent[]

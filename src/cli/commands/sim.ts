@@ -7,10 +7,10 @@ import { parseWhole, type CliEnv } from '../cli-env.js'
 import { emit, note, useColor, type CommandContext } from '../io.js'
 import { table } from '../render.js'
 import { temporaryHomes } from '../temporary-homes.js'
-import { NODES_LIMIT_REASON, NODES_MAX } from '../../../sim/limits.js'
+import { BREAKS, NODES_LIMIT_REASON, NODES_MAX } from '../../../sim/limits.js'
 
 const MODES = ['memory', 'swarm'] as const
-const BREAK_MODES = ['double-vote', 'ack-before-replicate', 'leak-role', 'forget-queue'] as const
+const BREAK_MODES = BREAKS
 
 type SimOptions = {
   nodes?: number
