@@ -3,6 +3,7 @@ import type { ClusterNode } from '../src/node/cluster/index.js'
 import { covers, isAccessLevel } from '../src/crypto/levels.js'
 import { DEFAULT_FIELD_LEVELS } from '../src/context/record.js'
 import type { AppliedFault } from './nemesis.js'
+import type { Trace } from './trace.js'
 import type { AcceptedRequest, AckedWrite, GeneratedAck, IsolationAttempt, LeadershipEvent, PeerFinal, SimHistory, VoteEvent } from './history.js'
 
 /** A peer as the final observation reads it: down when node is null. */
@@ -20,12 +21,39 @@ export class Observation {
   private leaderLostAt: number | null = null
   private lostLeader: string | null = null
 
-  election (event: LeadershipEvent): void { this.leadership.push(event) }
-  vote (event: VoteEvent): void { this.votes.push(event) }
-  ack (write: AckedWrite): void { this.acked.push(write) }
-  generated (generate: GeneratedAck): void { this.generatedAcks.push(generate) }
-  accept (request: AcceptedRequest): void { this.accepted.push(request) }
-  fault (fault: AppliedFault): void { this.faults.push(fault) }
+  /** Every event recorded here is also folded into the run's trace hash, as it happens. */
+  constructor (private readonly trace: Trace) {}
+
+  election (event: LeadershipEvent): void {
+    this.leadership.push(event)
+    this.trace.record('election', event.atMs, event.node, event.term, event.state)
+  }
+
+  vote (event: VoteEvent): void {
+    this.votes.push(event)
+    this.trace.record('vote', event.atMs, event.node, event.term, event.candidate)
+  }
+
+  ack (write: AckedWrite): void {
+    this.acked.push(write)
+    this.trace.record('ack', write.atMs, write.node, write.address, write.marker)
+  }
+
+  generated (generate: GeneratedAck): void {
+    this.generatedAcks.push(generate)
+    // Request ids are random bytes of the client's node: the trace names the request by its order, not its id.
+    this.trace.record('completed', generate.atMs, generate.node, generate.address, generate.records)
+  }
+
+  accept (request: AcceptedRequest): void {
+    this.accepted.push(request)
+    this.trace.record('accept', request.atMs, request.node, request.address)
+  }
+
+  fault (fault: AppliedFault): void {
+    this.faults.push(fault)
+    this.trace.record('fault', fault.atMs, fault.kind, JSON.stringify({ targets: fault.targets, cut: fault.cut, percent: fault.percent, ms: fault.ms }))
+  }
 
   /** The nemesis took the leader away (crashed it, or cut one of its links) at `atMs`. */
   leaderLost (atMs: number, leader: string): void {

@@ -15,6 +15,7 @@ import type { Scenario, Step } from './scenario.js'
 import { runChecks } from './checkers/index.js'
 import { SimCluster, type BreakMode, type SimMode } from './cluster.js'
 import { Observation } from './observation.js'
+import { Trace } from './trace.js'
 import { Workload } from './workload.js'
 import { applyFault, type NemesisHost } from './faults.js'
 import { simReport, type SimReport } from './report.js'
@@ -75,6 +76,7 @@ interface Parts {
   progress: (line: () => string) => void
   observation: Observation
   cluster: SimCluster
+  trace: Trace
 }
 
 export class Simulator {
@@ -111,9 +113,10 @@ export class Simulator {
     const dir = mkdtempSync(join(options.parent ?? tmpdir(), 'bzzz-sim-'))
     const virtual = mode === 'memory' ? new VirtualClock() : null
     const clock: Clock = virtual ?? systemClock
-    const network = virtual !== null ? new SimNetwork(virtual, seededRandom(seed ^ 0x5eed)) : null
+    const trace = new Trace()
+    const network = virtual !== null ? new SimNetwork(virtual, seededRandom(seed ^ 0x5eed), (from, to, bytes) => { trace.record('deliver', clock.now(), from, to, bytes) }) : null
     const dht = mode === 'swarm' ? await (await import('../src/net/bootstrap.js')).startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 }) : null
-    const observation = new Observation()
+    const observation = new Observation(trace)
     const progress = throttled(options.log ?? (() => {}), options.progressIntervalMs ?? PROGRESS_INTERVAL_MS)
     const cluster = await SimCluster.create({
       scenario,
@@ -128,7 +131,8 @@ export class Simulator {
       onVote: (peer, event) => { observation.vote({ atMs: clock.now(), node: peer.id, term: event.term, candidate: event.candidate }) },
       progress
     })
-    return new Simulator(options, { started, dir, virtual, clock, network, dht, random, progress, observation, cluster })
+    trace.name(cluster.ids)
+    return new Simulator(options, { started, dir, virtual, clock, network, dht, random, progress, observation, cluster, trace })
   }
 
   /** Starts every peer and applies the steps due at once: the safety phase's time begins here. */
@@ -243,7 +247,9 @@ export class Simulator {
       acceptedRequests: observation.accepted.length,
       failedOps: workload.failures,
       retrieveMismatches: workload.retrieveMismatches,
-      network: network?.stats ?? null
+      network: network?.stats ?? null,
+      traceHash: this.parts.trace.digest(),
+      traceEvents: this.parts.trace.events
     })
     if (options.keep === true) report.dir = dir
     return report
