@@ -13,6 +13,7 @@ import type { SimNetwork } from './network.js'
 import { resolveNode, type Link } from './nemesis.js'
 import { seededRandom } from './random.js'
 import type { NodeSelector, Scenario } from './scenario.js'
+import type { BREAKS } from './limits.js'
 
 /** True when a peer of `role` holds a key for the readers of a generate's files (the admin holds every role's key). */
 function canOpenRequests (role: string): boolean {
@@ -21,7 +22,7 @@ function canOpenRequests (role: string): boolean {
 
 export const SIM_MODES = ['memory', 'swarm'] as const
 export type SimMode = typeof SIM_MODES[number]
-export const BREAKS = ['double-vote', 'ack-before-replicate', 'leak-role', 'forget-queue'] as const
+export { BREAKS } from './limits.js'
 export type BreakMode = typeof BREAKS[number]
 /** Roles of the nodes after the admin, in turn. */
 export const SIM_ROLES = ['developer', 'security', 'qa', 'viewer', 'architect'] as const
@@ -50,9 +51,12 @@ export interface ClusterOptions {
   network: SimNetwork | null
   /** Swarm mode: the loopback DHT's addresses. */
   bootstrap: Array<{ host: string, port: number }> | null
-  break?: BreakMode
+  /** The deliberately broken behaviours every peer runs with (tests combine several in one run). */
+  breaks: ReadonlySet<BreakMode>
   /** Told of each node's election events. */
   onElection: (peer: SimPeer, event: ElectionEvent) => void
+  /** Told of each vote a node grants. */
+  onVote: (peer: SimPeer, event: { term: number, candidate: string }) => void
   /** A progress line, throttled by the caller. */
   progress: (line: () => string) => void
 }
@@ -80,7 +84,7 @@ export class SimCluster {
       const id = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')).nodeId as string
       peers.push({ index: i, id, role, home, node: null })
     }
-    if (options.break === 'leak-role') {
+    if (options.breaks.has('leak-role')) {
       // The deliberate fault: every member is given every role's key, as if keys leaked.
       const admin = await Keyring.load(peers[0]!.home)
       for (const peer of peers.slice(1)) {
@@ -160,10 +164,13 @@ export class SimCluster {
       ...(network !== null ? { transport: keyPair => network.transport(peer.id, keyPair) } : {}),
       ...(bootstrap !== null ? { bootstrap, host: '127.0.0.1' } : {}),
       onElection: event => { options.onElection(peer, event) },
+      onVote: event => { options.onVote(peer, event) },
       faults: {
-        doubleVote: options.break === 'double-vote',
-        ackBeforeReplicate: options.break === 'ack-before-replicate',
-        forgetQueue: options.break === 'forget-queue'
+        doubleVote: options.breaks.has('double-vote'),
+        ackBeforeReplicate: options.breaks.has('ack-before-replicate'),
+        forgetQueue: options.breaks.has('forget-queue'),
+        unheldRecord: options.breaks.has('unheld-record'),
+        staleRead: options.breaks.has('stale-read')
       },
       concurrency: 2,
       // Only a peer that may open a generate's files leads (the admin, security): an accepted request waits for such a

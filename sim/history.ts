@@ -9,12 +9,22 @@ export interface AckedWrite { atMs: number, node: string, address: string, marke
 /** A generate that was accepted. */
 export interface AcceptedRequest { atMs: number, node: string, id: string, address: string }
 
+/** A generate its client saw completed: `records` generated records at or below `address` are promised durable. */
+export interface GeneratedAck { atMs: number, node: string, id: string, address: string, records: number }
+
+/** A vote a peer granted, recorded as it was sent. */
+export interface VoteEvent { atMs: number, node: string, term: number, candidate: string }
+
 export interface PeerFinal {
   node: string
   live: boolean
   viewHash: string
-  /** for every acked address: the summary this peer retrieves, or null if it cannot */
+  /** for every acked address: the summary this peer's store holds, or null if it cannot retrieve it */
   acked: Record<string, string | null>
+  /** for every acked address: the summary a client's retrieve on this peer returned after the liveness phase */
+  reads: Record<string, string | null>
+  /** for every address of a completed generate: how many generated records this peer holds at or below it */
+  generated: Record<string, number>
   /** the queue as this peer rebuilt it: per request id, its state and the term of each completion entry it holds */
   requests: Record<string, { state: string, completionTerms: number[] }>
 }
@@ -25,7 +35,9 @@ export interface SimHistory {
   seed: number
   nodes: string[]
   leadership: LeadershipEvent[]
+  votes: VoteEvent[]
   acked: AckedWrite[]
+  generated: GeneratedAck[]
   accepted: AcceptedRequest[]
   final: PeerFinal[]
   isolation: IsolationAttempt[]

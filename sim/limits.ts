@@ -6,3 +6,9 @@
  */
 export const NODES_MAX = 100
 export const NODES_LIMIT_REASON = 'every peer replicates every other peer\'s log in this one process, so memory and time grow with the square of the count (64 peers: 1.2 GB, a quarter of real time)'
+
+/**
+ * The deliberately broken peers of `--break`, each caught by one checker: here, apart from the simulator, so the CLI
+ * names them without loading it.
+ */
+export const BREAKS = ['double-vote', 'ack-before-replicate', 'leak-role', 'forget-queue', 'unheld-record', 'stale-read'] as const

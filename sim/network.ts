@@ -46,7 +46,8 @@ export class SimNetwork {
   private delayMs = 0
   readonly stats: NetworkStats = { connections: 0, resets: 0, messages: 0, dropped: 0 }
 
-  constructor (private readonly clock: Clock, private readonly random: () => number) {
+  /** `onDeliver` is told of every chunk handed to its receiver, in order (the trace hash). */
+  constructor (private readonly clock: Clock, private readonly random: () => number, private readonly onDeliver: (from: string, to: string, bytes: number) => void = () => {}) {
     clock.setInterval(() => { this.reconcile() }, RECONCILE_MS)
   }
 
@@ -125,8 +126,8 @@ export class SimNetwork {
     const link: Link = { a, b, streams: [sa, sb], closed: false }
     this.links.set(pairKey(a, b), link)
     this.stats.connections++
-    this.pipe(link, sa, sb)
-    this.pipe(link, sb, sa)
+    this.pipe(link, sa, sb, a, b)
+    this.pipe(link, sb, sa, b, a)
     for (const stream of [sa, sb]) {
       stream.on('error', () => {})
       stream.on('close', () => { this.reset(link, false) })
@@ -137,7 +138,7 @@ export class SimNetwork {
   }
 
   /** Carries what `from` writes to `to`, in order, after the current delay; a lost message resets the link. */
-  private pipe (link: Link, from: any, to: any): void {
+  private pipe (link: Link, from: any, to: any, fromId: string, toId: string): void {
     let lastAt = 0
     from.rawStream.on('data', (chunk: Buffer) => {
       if (link.closed) return
@@ -149,7 +150,11 @@ export class SimNetwork {
       }
       const at = Math.max(lastAt, this.clock.now() + this.delayMs)
       lastAt = at
-      const deliver = (): void => { if (!link.closed) to.rawStream.write(chunk) }
+      const deliver = (): void => {
+        if (link.closed) return
+        this.onDeliver(fromId, toId, chunk.length)
+        to.rawStream.write(chunk)
+      }
       if (at <= this.clock.now()) deliver()
       else this.clock.setTimeout(deliver, at - this.clock.now())
     })

@@ -3,14 +3,17 @@ import type { ClusterNode } from '../src/node/cluster/index.js'
 import { covers, isAccessLevel } from '../src/crypto/levels.js'
 import { DEFAULT_FIELD_LEVELS } from '../src/context/record.js'
 import type { AppliedFault } from './nemesis.js'
-import type { AcceptedRequest, AckedWrite, IsolationAttempt, LeadershipEvent, PeerFinal, SimHistory } from './history.js'
+import type { Trace } from './trace.js'
+import type { AcceptedRequest, AckedWrite, GeneratedAck, IsolationAttempt, LeadershipEvent, PeerFinal, SimHistory, VoteEvent } from './history.js'
 
 /** A peer as the final observation reads it: down when node is null. */
 export interface ObservedPeer { id: string, role: string, node: ClusterNode | null }
 
 export class Observation {
   readonly leadership: LeadershipEvent[] = []
+  readonly votes: VoteEvent[] = []
   readonly acked: AckedWrite[] = []
+  readonly generatedAcks: GeneratedAck[] = []
   readonly accepted: AcceptedRequest[] = []
   readonly faults: AppliedFault[] = []
   /** ms from losing a leader (to a crash or a cut) until another led; in the order they happened. */
@@ -18,10 +21,39 @@ export class Observation {
   private leaderLostAt: number | null = null
   private lostLeader: string | null = null
 
-  election (event: LeadershipEvent): void { this.leadership.push(event) }
-  ack (write: AckedWrite): void { this.acked.push(write) }
-  accept (request: AcceptedRequest): void { this.accepted.push(request) }
-  fault (fault: AppliedFault): void { this.faults.push(fault) }
+  /** Every event recorded here is also folded into the run's trace hash, as it happens. */
+  constructor (private readonly trace: Trace) {}
+
+  election (event: LeadershipEvent): void {
+    this.leadership.push(event)
+    this.trace.record('election', event.atMs, event.node, event.term, event.state)
+  }
+
+  vote (event: VoteEvent): void {
+    this.votes.push(event)
+    this.trace.record('vote', event.atMs, event.node, event.term, event.candidate)
+  }
+
+  ack (write: AckedWrite): void {
+    this.acked.push(write)
+    this.trace.record('ack', write.atMs, write.node, write.address, write.marker)
+  }
+
+  generated (generate: GeneratedAck): void {
+    this.generatedAcks.push(generate)
+    // Request ids are random bytes of the client's node: the trace names the request by its order, not its id.
+    this.trace.record('completed', generate.atMs, generate.node, generate.address, generate.records)
+  }
+
+  accept (request: AcceptedRequest): void {
+    this.accepted.push(request)
+    this.trace.record('accept', request.atMs, request.node, request.address)
+  }
+
+  fault (fault: AppliedFault): void {
+    this.faults.push(fault)
+    this.trace.record('fault', fault.atMs, fault.kind, JSON.stringify({ targets: fault.targets, cut: fault.cut, percent: fault.percent, ms: fault.ms }))
+  }
 
   /** The nemesis took the leader away (crashed it, or cut one of its links) at `atMs`. */
   leaderLost (atMs: number, leader: string): void {
@@ -38,20 +70,22 @@ export class Observation {
   }
 
   /** What every peer holds at the end, and what each role could open there: the rest of the checkers' history. */
-  async history (peers: readonly ObservedPeer[], run: { seed: number, convergedWithinMs: number | null, livenessBoundMs: number }): Promise<SimHistory> {
+  async history (peers: readonly ObservedPeer[], run: { seed: number, convergedWithinMs: number | null, livenessBoundMs: number, reads: ReadonlyMap<string, Record<string, string | null>> }): Promise<SimHistory> {
     const final: PeerFinal[] = []
     const isolation: IsolationAttempt[] = []
     for (const peer of peers) {
       const node = peer.node
-      if (node === null) { final.push({ node: peer.id, live: false, viewHash: '', acked: {}, requests: {} }); continue }
-      final.push(await this.finalOf(peer.id, peer.role, node))
+      if (node === null) { final.push({ node: peer.id, live: false, viewHash: '', acked: {}, reads: {}, generated: {}, requests: {} }); continue }
+      final.push({ ...await this.finalOf(peer.id, peer.role, node), reads: run.reads.get(peer.id) ?? {} })
       isolation.push(...await this.isolationOf(peer.id, peer.role, node))
     }
     return {
       seed: run.seed,
       nodes: peers.map(p => p.id),
       leadership: this.leadership,
+      votes: this.votes,
       acked: this.acked,
+      generated: this.generatedAcks,
       accepted: this.accepted,
       final,
       isolation,
@@ -60,7 +94,7 @@ export class Observation {
     }
   }
 
-  private async finalOf (id: string, role: string, node: ClusterNode): Promise<PeerFinal> {
+  private async finalOf (id: string, role: string, node: ClusterNode): Promise<Omit<PeerFinal, 'reads'>> {
     const ackedSeen: Record<string, string | null> = {}
     for (const write of this.acked) {
       try {
@@ -75,13 +109,16 @@ export class Observation {
       if (event.entry.type === 'completion') completions.set(event.entry.id, [...(completions.get(event.entry.id) ?? []), event.entry.version.term])
     }
     for (const a of this.accepted) requests[a.id] = { state: node.coordinator.queue.get(a.id)?.state ?? 'missing', completionTerms: completions.get(a.id) ?? [] }
-    return { node: id, live: true, viewHash: node.peer.store.viewHash, acked: ackedSeen, requests }
+    const generated: PeerFinal['generated'] = {}
+    for (const g of this.generatedAcks) generated[g.address] = node.peer.store.generatedUnder(g.address).length
+    return { node: id, live: true, viewHash: node.peer.store.viewHash, acked: ackedSeen, generated, requests }
   }
 
   /** Role isolation: try to open one record as every role; only what this peer was granted may open. */
   private async isolationOf (id: string, ownRole: string, node: ClusterNode): Promise<IsolationAttempt[]> {
     const attempts: IsolationAttempt[] = []
-    const address = this.acked[0]?.address
+    // The newest acknowledged write: the liveness phase's probe when it was acknowledged, so every run reads one.
+    const address = this.acked.at(-1)?.address
     if (address === undefined) return attempts
     for (const role of node.peer.directory.names()) {
       const held = ownRole === 'admin' || role === ownRole

@@ -2,15 +2,18 @@
 import { GOSSIP_TICK_MS } from '../src/node/cluster/index.js'
 import type { CheckResult, LeadershipEvent } from './history.js'
 import type { AppliedFault } from './nemesis.js'
-import type { BreakMode, SimMode } from './cluster.js'
+import type { SimMode } from './cluster.js'
 
 export interface SimReport {
   seed: number
   scenario: string
   nodes: number
   mode: SimMode
-  break: BreakMode | null
+  /** The broken behaviours, comma-separated. */
+  break: string | null
   ok: boolean
+  /** A hash of every delivery, vote, election change, acknowledgement and fault, in order: equal for equal seeds and code. */
+  traceHash: string
   checks: Record<string, { ok: boolean, detail: string, violations: string[] }>
   faults: AppliedFault[]
   metrics: Record<string, number | null>
@@ -23,7 +26,7 @@ export interface ReportInput {
   scenario: string
   nodes: number
   mode: SimMode
-  break: BreakMode | null
+  break: string | null
   results: readonly CheckResult[]
   faults: AppliedFault[]
   leadership: readonly LeadershipEvent[]
@@ -38,6 +41,8 @@ export interface ReportInput {
   retrieveMismatches: number
   /** The in-memory network's counts; null in swarm mode. */
   network: { connections: number, resets: number, messages: number } | null
+  traceHash: string
+  traceEvents: number
 }
 
 export function simReport (input: ReportInput): SimReport {
@@ -50,6 +55,7 @@ export function simReport (input: ReportInput): SimReport {
     mode: input.mode,
     break: input.break,
     ok: results.every(r => r.ok),
+    traceHash: input.traceHash,
     checks: Object.fromEntries(results.map(r => [r.name, { ok: r.ok, detail: r.detail, violations: r.violations }])),
     faults: input.faults,
     metrics: {
@@ -69,7 +75,8 @@ export function simReport (input: ReportInput): SimReport {
       retrieve_mismatches: input.retrieveMismatches,
       connections: network?.connections ?? null,
       resets: network?.resets ?? null,
-      messages: network?.messages ?? null
+      messages: network?.messages ?? null,
+      trace_events: input.traceEvents
     }
   }
 }

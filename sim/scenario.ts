@@ -8,7 +8,7 @@ import { NODES_LIMIT_REASON, NODES_MAX } from './limits.js'
 
 export { NODES_MAX } from './limits.js'
 
-export const CHECKS = ['election-safety', 'no-lost-acks', 'no-lost-requests', 'convergence', 'role-isolation'] as const
+export const CHECKS = ['election-safety', 'one-vote-per-term', 'no-lost-acks', 'read-after-ack', 'no-lost-requests', 'convergence', 'role-isolation'] as const
 export type CheckName = typeof CHECKS[number]
 
 /** A node chosen when the step runs; a number is a node index 0..nodes-1. */

@@ -15,6 +15,7 @@ import type { Scenario, Step } from './scenario.js'
 import { runChecks } from './checkers/index.js'
 import { SimCluster, type BreakMode, type SimMode } from './cluster.js'
 import { Observation } from './observation.js'
+import { Trace } from './trace.js'
 import { Workload } from './workload.js'
 import { applyFault, type NemesisHost } from './faults.js'
 import { simReport, type SimReport } from './report.js'
@@ -30,7 +31,8 @@ export interface RunOptions {
   scenario: Scenario
   seed: number
   mode: SimMode
-  break?: BreakMode
+  /** A deliberately broken peer (`--break`); tests may combine several in one run. */
+  break?: BreakMode | readonly BreakMode[]
   /** Told of progress, one line at a time. */
   log?: (line: string) => void
   /** How often (real ms) a progress line is logged at the most (default PROGRESS_INTERVAL_MS). */
@@ -39,6 +41,10 @@ export interface RunOptions {
   keep?: boolean
   /** Where the run's directory of homes is made (default: the system's temporary directory). */
   parent?: string
+}
+
+function breaksOf (options: RunOptions): readonly BreakMode[] {
+  return options.break === undefined ? [] : typeof options.break === 'string' ? [options.break] : options.break
 }
 
 async function yieldToIo (): Promise<void> {
@@ -70,6 +76,7 @@ interface Parts {
   progress: (line: () => string) => void
   observation: Observation
   cluster: SimCluster
+  trace: Trace
 }
 
 export class Simulator {
@@ -85,6 +92,8 @@ export class Simulator {
   /** The end of the current phase: no tick passes it. */
   private horizon = 0
   private convergedWithinMs: number | null = null
+  /** The client's reads of every acknowledged address after the liveness phase, per peer id. */
+  private finalReads: ReadonlyMap<string, Record<string, string | null>> = new Map()
 
   private constructor (private readonly options: RunOptions, private readonly parts: Parts) {
     this.scenario = options.scenario
@@ -104,9 +113,10 @@ export class Simulator {
     const dir = mkdtempSync(join(options.parent ?? tmpdir(), 'bzzz-sim-'))
     const virtual = mode === 'memory' ? new VirtualClock() : null
     const clock: Clock = virtual ?? systemClock
-    const network = virtual !== null ? new SimNetwork(virtual, seededRandom(seed ^ 0x5eed)) : null
+    const trace = new Trace()
+    const network = virtual !== null ? new SimNetwork(virtual, seededRandom(seed ^ 0x5eed), (from, to, bytes) => { trace.record('deliver', clock.now(), from, to, bytes) }) : null
     const dht = mode === 'swarm' ? await (await import('../src/net/bootstrap.js')).startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 }) : null
-    const observation = new Observation()
+    const observation = new Observation(trace)
     const progress = throttled(options.log ?? (() => {}), options.progressIntervalMs ?? PROGRESS_INTERVAL_MS)
     const cluster = await SimCluster.create({
       scenario,
@@ -116,18 +126,21 @@ export class Simulator {
       random,
       network,
       bootstrap: dht?.addresses ?? null,
-      ...(options.break !== undefined ? { break: options.break } : {}),
+      breaks: new Set(breaksOf(options)),
       onElection: (peer, event) => { observation.election({ atMs: clock.now(), node: peer.id, term: event.term, state: event.state }) },
+      onVote: (peer, event) => { observation.vote({ atMs: clock.now(), node: peer.id, term: event.term, candidate: event.candidate }) },
       progress
     })
-    return new Simulator(options, { started, dir, virtual, clock, network, dht, random, progress, observation, cluster })
+    trace.name(cluster.ids)
+    return new Simulator(options, { started, dir, virtual, clock, network, dht, random, progress, observation, cluster, trace })
   }
 
   /** Starts every peer and applies the steps due at once: the safety phase's time begins here. */
   async start (): Promise<void> {
     const { cluster, progress, clock, started } = this.parts
     const peers = cluster.peers
-    const { seed, mode, break: broken } = this.options
+    const { seed, mode } = this.options
+    const broken = breaksOf(this.options).join(', ') || undefined
     this.log(`seed ${seed}: ${this.scenario.nodes} nodes (${mode}), scenario ${this.scenario.name}${broken !== undefined ? `, broken: ${broken}` : ''}`)
     for (const peer of peers) {
       progress(() => `  starting peers: ${peer.index} of ${peers.length}`)
@@ -178,20 +191,51 @@ export class Simulator {
     const converged = await this.runUntil(healedAt + LIVENESS_BOUND_MS, () => this.settled())
     this.convergedWithinMs = converged ? clock.now() - healedAt : null
     if (this.workload.pending > 0) await this.runUntil(clock.now() + 10 * this.scenario.electionTimeoutMs, () => this.workload.pending === 0)
+    await this.probe()
+  }
+
+  /**
+   * Read after ack: the probe writes one version of an address, lets every peer settle and read it (so a peer that
+   * would serve what it read first has read it), writes a second, settles again, and every live peer then reads every
+   * acknowledged address as a client would. Each wait is bounded by LIVENESS_BOUND_MS.
+   */
+  private async probe (): Promise<void> {
+    const { clock, cluster } = this.parts
+    const settle = async (): Promise<void> => { await this.runUntil(clock.now() + LIVENESS_BOUND_MS, () => this.settled()) }
+    if (this.parts.observation.generatedAcks.length === 0) {
+      await this.drive(this.workload.probeGenerate())
+      await this.runUntil(clock.now() + LIVENESS_BOUND_MS, () => this.parts.observation.generatedAcks.length > 0)
+    }
+    await this.drive(this.workload.probeWrite(1))
+    await settle()
+    await this.drive(this.workload.readAll(cluster.live()))
+    await this.drive(this.workload.probeWrite(2))
+    await settle()
+    this.finalReads = await this.drive(this.workload.readAll(cluster.live())) ?? new Map()
+  }
+
+  /** Ticks while `work` runs, at most LIVENESS_BOUND_MS: a node's work waits on timers of the simulated clock. */
+  private async drive<T> (work: Promise<T>): Promise<T | null> {
+    let outcome: { value: T } | null = null
+    let done = false
+    work.then(value => { outcome = { value } }, () => {}).finally(() => { done = true })
+    await yieldToIo()
+    if (!done) await this.runUntil(this.parts.clock.now() + LIVENESS_BOUND_MS, () => done)
+    return (outcome as { value: T } | null)?.value ?? null
   }
 
   /** Reads what every peer holds, runs the checkers on the history, and reports. */
   async report (): Promise<SimReport> {
     const { options, scenario, workload } = this
     const { cluster, observation, clock, network, started, dir } = this.parts
-    const history = await observation.history(cluster.peers, { seed: options.seed, convergedWithinMs: this.convergedWithinMs, livenessBoundMs: LIVENESS_BOUND_MS })
+    const history = await observation.history(cluster.peers, { seed: options.seed, convergedWithinMs: this.convergedWithinMs, livenessBoundMs: LIVENESS_BOUND_MS, reads: this.finalReads })
     const results = runChecks(history, scenario.checks)
     const report = simReport({
       seed: options.seed,
       scenario: scenario.name,
       nodes: scenario.nodes,
       mode: options.mode,
-      break: options.break ?? null,
+      break: breaksOf(options).join(',') || null,
       results,
       faults: observation.faults,
       leadership: observation.leadership,
@@ -203,7 +247,9 @@ export class Simulator {
       acceptedRequests: observation.accepted.length,
       failedOps: workload.failures,
       retrieveMismatches: workload.retrieveMismatches,
-      network: network?.stats ?? null
+      network: network?.stats ?? null,
+      traceHash: this.parts.trace.digest(),
+      traceEvents: this.parts.trace.events
     })
     if (options.keep === true) report.dir = dir
     return report

@@ -1,8 +1,8 @@
 /** The simulated clients: the scenario's distributes, generates and retrieves, sent to live peers and tracked. */
 import { resolve } from 'node:path'
-import type { ClusterNode } from '../src/node/cluster/index.js'
+import { COMPLETION_TIMEOUT_MS, type ClusterNode } from '../src/node/cluster/index.js'
 import { PACKAGE_ROOT } from '../src/paths.js'
-import type { AcceptedRequest, AckedWrite } from './history.js'
+import type { AcceptedRequest, AckedWrite, GeneratedAck } from './history.js'
 import type { NodeSelector, Op, Priority } from './scenario.js'
 import { SIM_PROJECT } from './cluster.js'
 
@@ -32,7 +32,15 @@ export interface AckLog {
   readonly acked: readonly AckedWrite[]
   ack: (write: AckedWrite) => void
   accept: (request: AcceptedRequest) => void
+  /** A generate its client saw completed, with the records it reported. */
+  generated: (generate: GeneratedAck) => void
 }
+
+/** What every scenario generates, and the probe too. */
+const PROBE_GENERATE_PATH = 'fixtures/repos/mixed/src/server'
+
+/** Where the liveness phase's probe writes two versions, one after the other, and reads each back everywhere. */
+export const PROBE_ADDRESS = `ucxl://${SIM_PROJECT}/probe/read-after-ack.go`
 
 export class Workload {
   /** Distributes so far, acknowledged or not: each gets its own address and marker. */
@@ -84,6 +92,11 @@ export class Workload {
     }
   }
 
+  /** The probe's generate, for a run in which no client saw one complete: every run then checks generated records. */
+  async probeGenerate (): Promise<void> {
+    await this.generate(PROBE_GENERATE_PATH, 'leader', undefined)
+  }
+
   private async generate (path: string, selector: NodeSelector | undefined, priority: Priority | undefined): Promise<void> {
     const { host } = this
     const node = host.liveNode(selector)
@@ -91,10 +104,50 @@ export class Workload {
     const root = resolve(PACKAGE_ROOT, path)
     try {
       const report = await node.generate({ path: root, root, project: SIM_PROJECT, noWait: true, ...(priority !== undefined ? { priority } : {}) })
-      this.log.accept({ atMs: host.now(), node: node.nodeId, id: report.request.id, address: `ucxl://${SIM_PROJECT}/` })
+      const address = `ucxl://${SIM_PROJECT}/`
+      this.log.accept({ atMs: host.now(), node: node.nodeId, id: report.request.id, address })
+      // The client then waits for the completion on its peer, as \`generate\` without --no-wait does; not an op in
+      // flight (a peer that crashes never answers), but every completion it sees is an acknowledgement to check.
+      node.coordinator.completion(report.request.id, COMPLETION_TIMEOUT_MS).then(completion => {
+        const records = completion.report?.records
+        if (completion.status !== 'completed' || completion.report?.acknowledged === undefined || records === undefined) return
+        this.log.generated({ atMs: host.now(), node: node.nodeId, id: report.request.id, address, records })
+      }).catch(() => {})
     } catch {
       this.failures++
     }
+  }
+
+  /** The probe's write of version `n` through the leader (any live peer when none leads): acknowledged or not. */
+  async probeWrite (n: number): Promise<void> {
+    const { host } = this
+    const node = host.liveNode('leader') ?? host.liveNode(undefined)
+    if (node === null) { this.failures++; return }
+    const marker = `probe ${n} of seed ${host.seed}`
+    try {
+      await node.distribute({ address: PROBE_ADDRESS, kind: 'file', summary: marker, language: 'go' }, undefined, 'the simulator')
+      this.log.ack({ atMs: host.now(), node: node.nodeId, address: PROBE_ADDRESS, marker })
+    } catch {
+      this.failures++
+    }
+  }
+
+  /** A client's retrieve, as each peer's own role, of the newest acknowledged write of every address: per peer id. */
+  async readAll (nodes: readonly ClusterNode[]): Promise<Map<string, Record<string, string | null>>> {
+    const addresses = [...new Set(this.log.acked.map(write => write.address))]
+    const reads = new Map<string, Record<string, string | null>>()
+    for (const node of nodes) {
+      const seen: Record<string, string | null> = {}
+      for (const address of addresses) {
+        try {
+          seen[address] = (await node.retrieve(address, node.peer.config.role)).context.summary ?? null
+        } catch {
+          seen[address] = null
+        }
+      }
+      reads.set(node.nodeId, seen)
+    }
+    return reads
   }
 
   private async retrieve (count: number, selector: NodeSelector | undefined): Promise<void> {

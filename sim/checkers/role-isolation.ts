@@ -12,6 +12,8 @@ export function roleIsolation (history: SimHistory): CheckResult {
     const extra = attempt.fieldsSeen.filter(field => !attempt.fieldsAllowed.includes(field))
     if (extra.length > 0) violations.push(`${who} saw ${extra.map(f => `"${f}"`).join(', ')} at ${attempt.address}, allowed only ${attempt.fieldsAllowed.join(', ') || 'nothing'}`)
   }
+  // A run that read nothing proved nothing: every run reads an acknowledged record as every role on every live peer.
+  if (history.isolation.length === 0) violations.push('no read was attempted: nothing to judge')
   const detail = `${history.isolation.length} attempts: ${opened} opened, ${history.isolation.length - opened} denied`
   return checkResult('role-isolation', detail, violations)
 }

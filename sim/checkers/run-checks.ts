@@ -6,10 +6,14 @@ import { electionSafety } from './election-safety.js'
 import { noLostAcks } from './no-lost-acks.js'
 import { noLostRequests } from './no-lost-requests.js'
 import { roleIsolation } from './role-isolation.js'
+import { oneVotePerTerm } from './one-vote-per-term.js'
+import { readAfterAck } from './read-after-ack.js'
 
 export const CHECKERS: Record<CheckName, (history: SimHistory) => CheckResult> = {
   'election-safety': electionSafety,
+  'one-vote-per-term': oneVotePerTerm,
   'no-lost-acks': noLostAcks,
+  'read-after-ack': readAfterAck,
   'no-lost-requests': noLostRequests,
   convergence,
   'role-isolation': roleIsolation

@@ -8,7 +8,8 @@ import { requestFilesAssociatedData } from '../storage/sealing.js'
 import { homePaths } from './home.js'
 import type { LocalPeer } from './local-peer.js'
 
-export function coordinatorHostOf (peer: LocalPeer): Pick<CoordinatorHost, 'store' | 'role' | 'heldRoles' | 'roles' | 'sealedFor' | 'generate' | 'requestsDir'> {
+/** `faults.unheldRecord`: the simulator's deliberate fault, a generate that reports a record it never appended. */
+export function coordinatorHostOf (peer: LocalPeer, faults: { unheldRecord?: boolean } = {}): Pick<CoordinatorHost, 'store' | 'role' | 'heldRoles' | 'roles' | 'sealedFor' | 'generate' | 'requestsDir'> {
   return {
     store: peer.store,
     role: peer.config.role,
@@ -24,7 +25,7 @@ export function coordinatorHostOf (peer: LocalPeer): Pick<CoordinatorHost, 'stor
     },
     requestsDir: homePaths(peer.home).requests,
     generate: async run => {
-      const report = await peer.generate(run)
+      const report = await peer.generate(faults.unheldRecord === true ? { ...run, withholdLastRecord: true } : run)
       return { files: report.files, records: report.records, written: report.written, unchanged: report.unchanged, removed: report.removed, stale: report.stale, bytes: report.bytes, skipped: report.skipped.length, ms: report.ms }
     }
   }

@@ -43,6 +43,8 @@ export interface GenerateOptions {
   /** Remove the addresses below PATH (a folder) that an earlier generate wrote and this one no longer finds. */
   prune?: boolean
   onProgress?: (progress: AnalyzeProgress) => void
+  /** The simulator's deliberate fault (`--break unheld-record`): the last record is counted but never appended. */
+  withholdLastRecord?: boolean
 }
 
 export interface GenerateReport {
@@ -289,14 +291,15 @@ export class LocalPeer {
     })
     const gone = this.gone(analysis.records, path, root, project)
     const records = this.recordsToWrite(analysis.records, path !== root, rootAddress(project))
-    const result = await this.store.write(records, {
+    const appended = options.withholdLastRecord === true ? records.slice(0, -1) : records
+    const result = await this.store.write(appended, {
       term: options.term ?? this.leadership.term, recipients, nowMs: this.clock.now(), generated: true, ...(options.prune === true ? { remove: gone } : {})
     })
     await this.analysis.ran(cache)
     return {
       project, root, path: relative(root, path) || '.', priority: options.priority ?? 'normal', roles: recipients,
       files: analysis.files, cached: analysis.cached, skipped: analysis.skipped, records: records.length,
-      written: result.written, unchanged: result.unchanged, removed: result.removed, stale: options.prune === true ? 0 : gone.length, bytes: result.bytes, ms: Math.round(performance.now() - started)
+      written: result.written + records.length - appended.length, unchanged: result.unchanged, removed: result.removed, stale: options.prune === true ? 0 : gone.length, bytes: result.bytes, ms: Math.round(performance.now() - started)
     }
   }
 

@@ -1,10 +1,11 @@
 import t from 'tap'
-import { CHECKERS, convergence, electionSafety, noLostAcks, noLostRequests, roleIsolation, runChecks, VIOLATIONS_MAX } from '../../sim/checkers/index.js'
+import { CHECKERS, convergence, electionSafety, noLostAcks, noLostRequests, oneVotePerTerm, readAfterAck, roleIsolation, runChecks, VIOLATIONS_MAX } from '../../sim/checkers/index.js'
 import type { PeerFinal, SimHistory } from '../../sim/history.js'
 import { CHECKS } from '../../sim/scenario.js'
 
 const A1 = 'ucxl://alice:backend@demo:main/^/src/a.py'
 const A2 = 'ucxl://alice:backend@demo:main/^/src/b.py'
+const ROOT = 'ucxl://sim/'
 
 function peer (node: string, overrides: Partial<PeerFinal> = {}): PeerFinal {
   return {
@@ -12,6 +13,8 @@ function peer (node: string, overrides: Partial<PeerFinal> = {}): PeerFinal {
     live: true,
     viewHash: 'abcdef0123456789',
     acked: { [A1]: 'marker-1', [A2]: 'marker-2' },
+    reads: { [A1]: 'marker-1', [A2]: 'marker-2' },
+    generated: { [ROOT]: 10 },
     requests: { r1: { state: 'completed', completionTerms: [1] }, r2: { state: 'superseded', completionTerms: [1] } },
     ...overrides
   }
@@ -31,10 +34,16 @@ function healthy (): SimHistory {
       { atMs: 3400, node: 'n2', term: 2, state: 'leader' },
       { atMs: 3400, node: 'n1', term: 2, state: 'follower' }
     ],
+    votes: [
+      { atMs: 410, node: 'n1', term: 1, candidate: 'n0' },
+      { atMs: 412, node: 'n1', term: 1, candidate: 'n0' },
+      { atMs: 3390, node: 'n1', term: 2, candidate: 'n2' }
+    ],
     acked: [{ atMs: 1000, node: 'n0', address: A1, marker: 'marker-1' }, { atMs: 4000, node: 'n2', address: A2, marker: 'marker-2' }],
+    generated: [{ atMs: 2500, node: 'n1', id: 'r1', address: ROOT, records: 10 }],
     accepted: [{ atMs: 1200, node: 'n0', id: 'r1', address: A1 }, { atMs: 1300, node: 'n1', id: 'r2', address: A2 }],
     // A crashed peer is not judged on its end state.
-    final: [peer('n0'), peer('n1'), peer('n2'), peer('n3', { live: false, viewHash: 'stale', acked: {}, requests: {} })],
+    final: [peer('n0'), peer('n1'), peer('n2'), peer('n3', { live: false, viewHash: 'stale', acked: {}, reads: {}, generated: {}, requests: {} })],
     isolation: [
       { node: 'n0', role: 'backend', held: true, address: A1, outcome: 'opened', fieldsSeen: ['summary', 'purpose'], fieldsAllowed: ['summary', 'purpose', 'dependencies'] },
       { node: 'n1', role: 'security', held: false, address: A1, outcome: 'denied', fieldsSeen: [], fieldsAllowed: [] }
@@ -54,7 +63,9 @@ t.test('every checker passes on a healthy history', async t => {
   t.same(Object.keys(CHECKERS).sort(), [...CHECKS].sort(), 'one checker per check name')
   t.same(runChecks(healthy(), ['convergence']).map(r => r.name), ['convergence'])
   t.equal(electionSafety(healthy()).detail, '2 terms with a leader, 2 distinct leaders, 7 events')
-  t.equal(noLostAcks(healthy()).detail, '2 acked writes checked on 3 live peers')
+  t.equal(noLostAcks(healthy()).detail, '2 acked writes and 1 completed generates (10 records) checked on 3 live peers')
+  t.equal(oneVotePerTerm(healthy()).detail, '3 votes granted, 2 (peer, term) pairs', 'the same vote sent twice is one vote')
+  t.equal(readAfterAck(healthy()).detail, '2 acked addresses read on 3 live peers')
   t.equal(noLostRequests(healthy()).detail, '2 accepted requests checked on 3 live peers, 0 failed, 0 also completed by a deposed leader')
   t.equal(convergence(healthy()).detail, '3 live peers, 1 distinct view (abcdef012345), converged in 1800ms (bound 5000ms)')
   t.equal(roleIsolation(healthy()).detail, '2 attempts: 1 opened, 1 denied')
@@ -87,6 +98,42 @@ t.test('no-lost-acks fails on a lost or overwritten ack, on every live peer that
   t.equal(capped.violations.length, VIOLATIONS_MAX + 1, 'the list is capped')
   t.equal(capped.violations[VIOLATIONS_MAX], '… and 70 more', '30 writes on 3 peers: 90 violations')
   t.match(capped.detail, /90 violations, first: n0 cannot retrieve ucxl:\/\/x\/0/)
+})
+
+t.test('no-lost-acks judges the newest ack of an address, and each record of a completed generate', async t => {
+  const rewritten = healthy()
+  rewritten.acked.push({ atMs: 5000, node: 'n2', address: A1, marker: 'marker-1b' })
+  t.same(noLostAcks(rewritten).violations.length, 3, 'an address acked again must hold its newest marker')
+  for (const p of rewritten.final) p.acked[A1] = 'marker-1b'
+  t.ok(noLostAcks(rewritten).ok, 'and the older marker is not asked for')
+  const short = healthy()
+  short.final[2] = peer('n2', { generated: { [ROOT]: 9 } })
+  t.same(noLostAcks(short).violations, [
+    `n2 holds 9 generated records at or below ${ROOT}, fewer than the 10 of request r1 (completed for n1 at 2500ms)`
+  ])
+})
+
+t.test('one-vote-per-term fails where a peer grants a second candidate its vote in one term', async t => {
+  const history = healthy()
+  history.votes.push({ atMs: 415, node: 'n1', term: 1, candidate: 'n2' }, { atMs: 3395, node: 'n0', term: 2, candidate: 'n2' })
+  const result = oneVotePerTerm(history)
+  t.notOk(result.ok)
+  t.same(result.violations, ['n1 voted twice in term 1: for n0 (at 410ms) and n2 (at 415ms)'], 'even though no second leader followed')
+  t.ok(electionSafety(history).ok, 'which election-safety alone does not see')
+})
+
+t.test('read-after-ack fails on a peer that serves an older version than the newest acked', async t => {
+  const history = healthy()
+  history.acked.push({ atMs: 6000, node: 'n0', address: A1, marker: 'marker-1b' })
+  for (const p of history.final) { p.acked[A1] = 'marker-1b'; p.reads[A1] = 'marker-1b' }
+  t.ok(readAfterAck(history).ok)
+  history.final[1]!.reads[A1] = 'marker-1'
+  history.final[2]!.reads[A2] = null
+  t.same(readAfterAck(history).violations, [
+    `n1 read "marker-1" instead of "marker-1b" at ${A1} after the liveness phase (acked by n0 at 6000ms)`,
+    `n2 could not read ${A2} after the liveness phase (acked by n2 at 4000ms)`
+  ])
+  t.ok(noLostAcks(history).ok, 'the stores hold it: no-lost-acks alone does not see it')
 })
 
 t.test('no-lost-requests fails on a request completed twice, never completed, or missing', async t => {
@@ -145,4 +192,7 @@ t.test('role-isolation fails on an opened section of a role not held, and on a f
     `n2 as role "security" opened ${A2} without holding the role`,
     `n1 as role "frontend" saw "secrets", "keys" at ${A1}, allowed only summary`
   ])
+  const none = healthy()
+  none.isolation = []
+  t.same(roleIsolation(none).violations, ['no read was attempted: nothing to judge'], 'a run that read nothing proved nothing')
 })

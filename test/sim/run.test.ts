@@ -68,6 +68,9 @@ async function proof (t: Test, file: string, fault: BreakMode, check: string, tr
 t.test('proof: double-vote breaks election-safety', async t => { await proof(t, 'slow-network-elections.json', 'double-vote', 'election-safety') })
 t.test('proof: ack-before-replicate breaks no-lost-acks', async t => { await proof(t, 'leader-crash-during-work.json', 'ack-before-replicate', 'no-lost-acks') })
 t.test('proof: leak-role breaks role-isolation', async t => { await proof(t, 'slow-network-elections.json', 'leak-role', 'role-isolation') })
+t.test('proof: double-vote breaks one-vote-per-term where the vote is cast', async t => { await proof(t, 'slow-network-elections.json', 'double-vote', 'one-vote-per-term') })
+t.test('proof: unheld-record breaks no-lost-acks (a generate reports a record no peer holds)', async t => { await proof(t, 'leader-crash-during-work.json', 'unheld-record', 'no-lost-acks') })
+t.test('proof: stale-read breaks read-after-ack', async t => { await proof(t, 'leader-crash-during-work.json', 'stale-read', 'read-after-ack') })
 t.test('proof: forget-queue breaks no-lost-requests', async t => { await proof(t, 'leader-crash-during-work.json', 'forget-queue', 'no-lost-requests') })
 
 t.test('bzzz-ctx sim: a failing run exits 1, names the check, and prints the command that replays it', async t => {

@@ -135,7 +135,7 @@ t.test('each bad scenario gives BAD_INPUT naming the step index and field', asyn
     ['op on a down node', step({ op: 'retrieve', count: 1, node: 'all-down' }), /steps\[1\]\.node: bad node "all-down"/],
     ['checks not an array', { nodes: 3, checks: 'all' }, /checks: expected an array of check names/],
     ['no checks', { nodes: 3, checks: [] }, /checks: empty/],
-    ['unknown check', { nodes: 3, checks: ['convergence', 'linearizable'] }, /checks\[1\]: unknown check "linearizable" \(expected one of election-safety, no-lost-acks/],
+    ['unknown check', { nodes: 3, checks: ['convergence', 'linearizable'] }, /checks\[1\]: unknown check "linearizable" \(expected one of election-safety, one-vote-per-term, no-lost-acks/],
     ['check twice', { nodes: 3, checks: ['convergence', 'convergence'] }, /checks: "convergence" is listed twice/]
   ]
   for (const [label, value, pattern] of cases) throwsCode(t, () => parseScenario(value), 'BAD_INPUT', pattern, label)

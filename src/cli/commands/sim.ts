@@ -7,10 +7,10 @@ import { parseWhole, type CliEnv } from '../cli-env.js'
 import { emit, note, useColor, type CommandContext } from '../io.js'
 import { table } from '../render.js'
 import { temporaryHomes } from '../temporary-homes.js'
-import { NODES_LIMIT_REASON, NODES_MAX } from '../../../sim/limits.js'
+import { BREAKS, NODES_LIMIT_REASON, NODES_MAX } from '../../../sim/limits.js'
 
 const MODES = ['memory', 'swarm'] as const
-const BREAK_MODES = ['double-vote', 'ack-before-replicate', 'leak-role', 'forget-queue'] as const
+const BREAK_MODES = BREAKS
 
 type SimOptions = {
   nodes?: number
@@ -38,6 +38,7 @@ function render (ctx: CommandContext, report: import('../../../sim/runner.js').S
     table(['check', 'result', 'detail'], Object.entries(report.checks).map(([name, c]) => [name, c.ok ? 'held' : 'VIOLATED', c.detail.slice(0, 160)]), useColor(ctx)),
     `${report.faults.length} faults applied; ${m.terms} terms, ${m.leaders} leaders, ${m.failovers} failovers${m.failover_ms_max !== null ? ` (longest ${m.failover_ms_max} ms)` : ''};` +
       ` ${m.acked_writes} writes acknowledged, ${m.accepted_requests} requests accepted; converged ${m.converged_within_ms === null ? 'NOT within the bound' : `${m.converged_within_ms} ms after the heal`}.`,
+    `Trace hash ${report.traceHash.slice(0, 16)} (${m.trace_events} events).`,
     `Simulated ${(Number(m.simulated_ms) / 1000).toFixed(1)} s in ${(Number(m.real_ms) / 1000).toFixed(1)} s${m.simulated_to_real !== null ? ` (${m.simulated_to_real}x)` : ''}.`
   ].join('\n')
 }

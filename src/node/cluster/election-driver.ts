@@ -43,6 +43,8 @@ export interface ElectionDriverHost {
   knownRole: (node: string) => string | null | undefined
   /** Told of every change of this node's election state, as it happens. */
   onElection?: (event: { term: number, state: ElectionState, leader: string | null }) => void
+  /** Told of every vote this peer grants, as it is sent. */
+  onVote?: (event: { term: number, candidate: string }) => void
   /** This peer started or stopped leading (told of changes only: a repeat would start the queue's work again). */
   onLeadership: (isLeader: boolean, term: number) => void
   /** The leader this peer follows changed. */
@@ -161,6 +163,7 @@ export class ElectionDriver {
         input.message.term === election.term && election.votedFor !== null && election.votedFor !== input.from) {
       // The deliberate fault, on the wire and not in the core: grant a second candidate of this term a vote too.
       host.members.get(input.from)?.channel.send({ ...toWire({ type: 'vote-response', term: input.message.term, granted: true }), proof: host.signVote(input.message.term, input.from) })
+      host.onVote?.({ term: input.message.term, candidate: input.from })
       return
     }
     let effects: ElectionEffect[]
@@ -186,6 +189,7 @@ export class ElectionDriver {
           const wire = toWire(effect.message)
           if (effect.message.type === 'vote-response' && effect.message.granted) wire.proof = host.signVote(effect.message.term, effect.to)
           host.members.get(effect.to)?.channel.send(wire)
+          if (effect.message.type === 'vote-response' && effect.message.granted) host.onVote?.({ term: effect.message.term, candidate: effect.to })
           break
         }
       }

@@ -72,12 +72,16 @@ export interface ClusterNodeOptions {
   random?: () => number
   /** Told of every change of this node's election state, as it happens. */
   onElection?: (event: { term: number, state: ElectionState, leader: string | null }) => void
+  /** Told of every vote this node grants, as it sends it (the simulator's vote checker judges each). */
+  onVote?: (event: { term: number, candidate: string }) => void
   /**
    * Deliberate faults, for the simulator's proof that its checkers catch them; never set otherwise. doubleVote: grant
    * every vote, even a second one in a term. ackBeforeReplicate: call writes acknowledged at once, before peers are told of them.
-   * forgetQueue: a new leader drops the requests accepted before its term.
+   * forgetQueue: a new leader drops the requests accepted before its term. unheldRecord: a leader's generate reports
+   * one record more than it appends (acknowledged, never held). staleRead: `retrieve` answers an address and role with
+   * what it first answered, however new the versions written since.
    */
-  faults?: { doubleVote?: boolean, ackBeforeReplicate?: boolean, forgetQueue?: boolean }
+  faults?: { doubleVote?: boolean, ackBeforeReplicate?: boolean, forgetQueue?: boolean, unheldRecord?: boolean, staleRead?: boolean }
   /**
    * Told when this node stops taking part because a peer found another process using its identity (see the
    * instance guard); the node has already left the swarm. The daemon stops on it.
@@ -103,6 +107,8 @@ export class ClusterNode {
   private readonly ops: LeaderOps
   private readonly timers: TimerHandle[] = []
   private closing = false
+  /** The deliberate stale-read fault: what `retrieve` first answered, per address and role; null when not broken. */
+  private readonly firstServed: Map<string, Retrieved> | null
 
   private constructor (peer: LocalPeer, options: ClusterNodeOptions) {
     const { config } = peer
@@ -112,6 +118,7 @@ export class ClusterNode {
     const nodeId = config.nodeId
     const isClosing = (): boolean => this.closing
     this.peer = peer
+    this.firstServed = options.faults?.staleRead === true ? new Map() : null
     this.electionTimeoutMs = options.electionTimeoutMs ?? DEFAULT_ELECTION_TIMEOUT_MS
     if (!Number.isInteger(this.electionTimeoutMs) || this.electionTimeoutMs < ELECTION_TIMEOUT_TICKS) throw badInput(`the election timeout must be a whole number of ms, at least ${ELECTION_TIMEOUT_TICKS}`)
     this.known = new KnownMembers(peer.home, err => logger.warn({ err: String(err) }, 'could not remember a member'))
@@ -139,6 +146,7 @@ export class ClusterNode {
       isClosing,
       knownRole: node => this.known.role(node),
       ...(options.onElection !== undefined ? { onElection: options.onElection } : {}),
+      ...(options.onVote !== undefined ? { onVote: options.onVote } : {}),
       onLeadership: (isLeader, term) => {
         if (isLeader) void this.leadAfterCatchingUp(term)
         else this.coordinator.leadership(false, term)
@@ -166,7 +174,7 @@ export class ClusterNode {
       serveHere: async (op, args) => await this.ops.serveOnce(op, args)
     })
     this.coordinator = new Coordinator({
-      ...coordinatorHostOf(peer),
+      ...coordinatorHostOf(peer, { unheldRecord: options.faults?.unheldRecord === true }),
       logger,
       clock,
       leadership: () => ({ term: this.election.term, isLeader: this.election.state === 'leader', hasLease: this.elections.hasLease() }),
@@ -380,6 +388,14 @@ export class ClusterNode {
   }
 
   async retrieve (address: string, role: string, depth = DEFAULT_RESOLVE_DEPTH): Promise<Retrieved> {
+    if (this.firstServed === null) return await this.retrieveHere(address, role, depth)
+    const key = `${address}\n${role}\n${depth}`
+    const served = this.firstServed.get(key) ?? await this.retrieveHere(address, role, depth)
+    this.firstServed.set(key, served)
+    return served
+  }
+
+  private async retrieveHere (address: string, role: string, depth: number): Promise<Retrieved> {
     try {
       return await this.peer.retrieve(address, role, depth)
     } catch (err) {
