@@ -14,8 +14,8 @@ import { accessDenied, badInput, badUsage, isBzzzError } from '../errors.js'
 import { certificateProblem, issueCertificate, type Certificate } from '../net/certificate.js'
 import { issueRoster, loadRoster, rosterProblem, writeRoster, type SignedRoster } from './roster.js'
 import { majorityOf } from '../election/election.js'
-import { rolesSignatureProblem, type RolesSignature } from './signed-roles.js'
-import { CONFIG_FORMAT, homeExists, readConfig, roleEntry, writeConfig, type ClusterInfo, type PeerConfig } from './home.js'
+import { checkSignedRoles, rolesSignatureProblem, type RolesSignature } from './signed-roles.js'
+import { CONFIG_FORMAT, homeExists, homePaths, readConfig, roleEntry, writeConfig, type ClusterInfo, type PeerConfig } from './home.js'
 
 export const INVITE_PREFIX = 'bzzz1:'
 /**
@@ -58,6 +58,7 @@ export interface InviteReport {
 /** Makes an invite for a new member with `role`. Only the admin, who holds every role's keys, can. */
 export async function createInvite (home: string, role: string, options: { ttlMs?: number, nowMs?: number } = {}): Promise<InviteReport> {
   const config = readConfig(home)
+  checkSignedRoles(homePaths(home).config, config)
   roleEntry(config, role)
   const keyring = await Keyring.load(home)
   if (keyring.nodeId !== config.cluster.adminKey) throw accessDenied('only the cluster\'s admin (the peer that created it) can invite: run `bzzz-ctx invite` on that peer')

@@ -18,6 +18,7 @@ import { ContextStore, type Retrieved, type StoreLeadership, type TermProof } fr
 import { addressFor, rootAddress } from '../ucxl/address.js'
 import type { AnalyzeProgress, SkippedFile } from '../intelligence/types.js'
 import { homePaths, readConfig, roleEntry, type PeerConfig } from './home.js'
+import { checkSignedRoles } from './signed-roles.js'
 import { sectionCrypto } from './section-crypto.js'
 import { createHome, type InitOptions, type InitReport } from './home-setup.js'
 import { AnalysisRuntime } from './analysis-runtime.js'
@@ -148,6 +149,7 @@ export class LocalPeer {
   static async open (home: string, options: { readOnly?: boolean, clock?: Clock } = {}): Promise<LocalPeer> {
     const clock = options.clock ?? systemClock
     const config = readConfig(home)
+    checkSignedRoles(homePaths(home).config, config)
     const keyring = await Keyring.load(home)
     if (keyring.nodeId !== config.nodeId) throw corrupt(`the keys in ${homePaths(home).keys} belong to another node than the config in ${homePaths(home).config}: restore the matching files`)
     let directory: RoleDirectory

@@ -7,6 +7,7 @@
  */
 import { signMessage, verifySignature, type NodeIdentity } from '../crypto/identity.js'
 import type { RoleDirectoryEntry } from '../crypto/role-directory.js'
+import { corrupt } from '../errors.js'
 
 export const ROLES_SIGNATURE_FORMAT = 1
 
@@ -40,4 +41,14 @@ export function rolesSignatureProblem (roles: readonly RoleDirectoryEntry[], sig
     return 'the roles are not the ones the cluster\'s admin signed (a key, clearance or epoch was changed)'
   }
   return null
+}
+
+/**
+ * Refuses, as damaged, a config whose roles its cluster's admin did not sign: called wherever keys are used (a peer's
+ * open, an invite), before anything is sealed to them. (`readConfig` checks only the shape: a command that reads the
+ * config alone, --help or a call to the daemon, does not load the crypto.)
+ */
+export function checkSignedRoles (configFile: string, config: { roles: readonly RoleDirectoryEntry[], rolesSignature?: unknown, cluster: { id: string, adminKey: string } }): void {
+  const problem = rolesSignatureProblem(config.roles, config.rolesSignature, { cluster: config.cluster.id, adminKey: config.cluster.adminKey })
+  if (problem !== null) throw corrupt(`the config ${configFile} is damaged (${problem}): restore it, or run \`bzzz-ctx init\` in a new home`)
 }
