@@ -27,6 +27,7 @@ import { mcpCommand } from './commands/mcp.js'
 import { searchCommand } from './commands/search.js'
 import { overviewCommand } from './commands/overview.js'
 import { referencesCommand } from './commands/references.js'
+import { keysCommand } from './commands/keys.js'
 
 export function buildProgram (io: Io): Command {
   const env = createCliEnv(io)
@@ -44,6 +45,7 @@ Start with: bzzz-ctx demo      More: man bzzz-ctx, or bzzz-ctx help <command>`)
   program
     .addCommand(initCommand(env))
     .addCommand(inviteCommand(env))
+    .addCommand(keysCommand(env))
     .addCommand(generateCommand(env))
     .addCommand(distributeCommand(env))
     .addCommand(retrieveCommand(env))

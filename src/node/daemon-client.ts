@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import type { Retrieved } from '../storage/context-store.js'
 import type { RecordKind } from '../context/record.js'
 import { ControlClient } from './control.js'
+import type { KeysBundle } from './keys-bundle.js'
 import { readConfig, type PeerConfig } from './home.js'
 import type { DistributeReport, GenerateOptions, GenerateReport, StatusReport } from './local-peer.js'
 import type { DecideInput, DecisionView, HistoryReport, HopsReport } from '../temporal/decisions.js'
@@ -26,6 +27,10 @@ export class DaemonClient {
 
   async distribute (record: unknown, roles: readonly string[] | undefined, source: string, _term?: number, decision?: string): Promise<DistributeReport> {
     return await this.client.call('distribute', { record, roles, source, ...(decision !== undefined ? { decision } : {}) })
+  }
+
+  async publishKeys (bundle: KeysBundle): Promise<{ rolesVersion: number, grants: number }> {
+    return await this.client.call('keys', { bundle })
   }
 
   async decide (input: DecideInput): Promise<DecisionView> {

@@ -231,6 +231,11 @@ export class ContextStore {
     await this.writes.appendQueueEntry(entry, options)
   }
 
+  /** The envelope of a queue entry as it is in the log (a `keys` entry's is the admin's bundle, unsealed). */
+  async envelopeOf (event: QueueEvent): Promise<Buffer> {
+    return (await this.logs.entryAt(event.writer, event.seq, event.index)).envelope
+  }
+
   /** The sealed payload of a request or decision entry, opened with `role`'s key (see StoreReader.sealedPayload). */
   async sealedPayload (event: QueueEvent, role: string, level?: AccessLevel): Promise<Buffer> {
     return await this.reads.sealedPayload(event, role, level)

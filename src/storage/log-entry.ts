@@ -13,7 +13,7 @@ const FORMAT = 1
 export const MAX_HEADER_BYTES = 64 * 1024
 export const MAX_ENTRY_BYTES = 16 * 1024 * 1024
 
-export const ENTRY_TYPES = ['context', 'request', 'completion', 'decision', 'term'] as const
+export const ENTRY_TYPES = ['context', 'request', 'completion', 'decision', 'term', 'keys'] as const
 export type EntryType = typeof ENTRY_TYPES[number]
 
 /** A version of one address's context: the header is plaintext structure, the envelope holds every section. */
@@ -140,8 +140,22 @@ export interface TermEntry {
   envelope: Buffer
 }
 
+/**
+ * A change of the cluster's keys the admin made (a rotation, a revocation), written by the leader: the envelope is the
+ * admin-signed bundle (unsealed JSON, src/node/keys-bundle.ts): the new role directory and each member's grant of a new
+ * epoch key, sealed to that member's node key. Every peer adopts the directory and opens the grants addressed to it.
+ */
+export interface KeysEntry {
+  type: 'keys'
+  address: ''
+  /** The version of the role directory it carries (the admin's signature's). */
+  rolesVersion: number
+  version: Version
+  envelope: Buffer
+}
+
 export type QueueEntry = RequestEntry | CompletionEntry
-export type LogEntry = ContextEntry | QueueEntry | DecisionEntry | TermEntry
+export type LogEntry = ContextEntry | QueueEntry | DecisionEntry | TermEntry | KeysEntry
 
 const isIdList = (v: unknown): boolean => Array.isArray(v) && v.length <= MAX_DECISION_LINKS && v.every(x => typeof x === 'string' && DECISION_ID.test(x))
 
@@ -186,6 +200,8 @@ function headerProblem (h: Record<string, unknown>): string | null {
       if (!Array.isArray(h.affects) || h.affects.length === 0 || h.affects.length > MAX_DECISION_LINKS || !h.affects.every(a => typeof a === 'string')) return 'malformed decision addresses'
       if (!isIdList(h.influencedBy) || !isIdList(h.supersedes)) return 'malformed decision links'
       return null
+    case 'keys':
+      return h.address === '' && Number.isSafeInteger(h.rolesVersion) && (h.rolesVersion as number) >= 1 ? null : 'a malformed keys entry'
     case 'term':
       return h.address === '' && typeof h.leader === 'string' && KEY_HEX_PATTERN.test(h.leader) ? null : 'a malformed term entry'
     default:

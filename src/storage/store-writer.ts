@@ -11,7 +11,7 @@ import type { AccessLevel } from '../crypto/levels.js'
 import { ZERO_HLC, tickHlc, type Hlc } from '../distribution/hlc.js'
 import type { Version } from '../distribution/version.js'
 import { parentChain } from '../ucxl/address.js'
-import { encodeBlock, encodeEntry, packBlocks, type CompletionEntry, type ContextEntry, type DecisionEntry, type LogEntry, type RequestEntry, type TermEntry } from './log-entry.js'
+import { encodeBlock, encodeEntry, packBlocks, type CompletionEntry, type ContextEntry, type DecisionEntry, type KeysEntry, type LogEntry, type RequestEntry, type TermEntry } from './log-entry.js'
 import { notLeader } from '../errors.js'
 import { associatedData, payloadAssociatedData, type SectionCrypto } from './sealing.js'
 import { ORIGINS, originOf, type ContextView } from './view.js'
@@ -57,7 +57,8 @@ export interface WriteResult {
 
 /** A queue or decision entry as its writer gives it: the store stamps the version and seals the payload. */
 export type QueueEntryInput =
-  Omit<RequestEntry, 'version' | 'envelope'> | Omit<CompletionEntry, 'version' | 'envelope'> | Omit<DecisionEntry, 'version' | 'envelope'>
+  Omit<RequestEntry, 'version' | 'envelope'> | Omit<CompletionEntry, 'version' | 'envelope'> | Omit<DecisionEntry, 'version' | 'envelope'> |
+  Omit<KeysEntry, 'version' | 'envelope'>
 
 /**
  * How a queue or decision entry is stamped: its term and time, and its payload, either sealed here (at a level for
@@ -143,7 +144,7 @@ export class StoreWriter {
       const payload = options.payload
       const envelope = payload === undefined
         ? options.sealed ?? Buffer.alloc(0)
-        : host.crypto.seal([{ level: payload.level, plaintext: payload.plaintext }], [...new Set(payload.recipients)].sort(), payloadAssociatedData(entry.type, entry.id, version))
+        : host.crypto.seal([{ level: payload.level, plaintext: payload.plaintext }], [...new Set(payload.recipients)].sort(), payloadAssociatedData(entry.type, 'id' in entry ? entry.id : '', version))
       const full = { ...entry, version, envelope } as LogEntry
       const seq = host.log.length
       await host.log.append(encodeEntry(full))

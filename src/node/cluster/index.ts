@@ -16,6 +16,8 @@ import { covers } from '../../crypto/levels.js'
 import { addressFor } from '../../ucxl/address.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../../context/resolve.js'
 import type { Retrieved } from '../../storage/context-store.js'
+import type { QueueEvent } from '../../storage/view-items.js'
+import { parseKeysBundle, type KeysBundle } from '../keys-bundle.js'
 import type { RecordKind } from '../../context/record.js'
 import { newDecisionId, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../../temporal/decisions.js'
 import { systemClock, type Clock, type TimerHandle } from '../../clock.js'
@@ -26,7 +28,7 @@ import { coordinatorHostOf, sealRequestFiles } from '../coordinator-host.js'
 import { requestReaders } from '../../leader/request-readers.js'
 import { signVote } from '../term-evidence.js'
 import type { Logger } from '../logger.js'
-import { KnownMembers } from './known-members.js'
+import { KnownMembers } from '../known-members.js'
 import { Members } from './members.js'
 import { InstanceGuard } from './instance-guard.js'
 import { ElectionDriver } from './election-driver.js'
@@ -184,6 +186,7 @@ export class ClusterNode {
     this.ops = new LeaderOps({
       nodeId, role: config.role, counters, members, logger,
       clearanceOf: role => roleEntry(config, role).clearance,
+      trust: { cluster: config.cluster.id, adminKey: config.cluster.adminKey },
       roleNames: () => config.roles.map(role => role.name),
       isLeader: () => this.election.state === 'leader',
       hasLease: () => this.elections.hasLease(),
@@ -239,6 +242,10 @@ export class ClusterNode {
   }
 
   private async join (): Promise<void> {
+    // Changes of the cluster's keys: those the log holds already (this peer may have been down when they came), then
+    // each as it is applied, one after another (each may rewrite the home's config and keys).
+    this.peer.store.subscribe(event => { if (!Array.isArray(event) && event.entry.type === 'keys') this.queueKeys(event) })
+    for (const event of this.peer.store.queueEvents()) if (event.entry.type === 'keys') this.queueKeys(event)
     this.replication.start()
     const topic = Buffer.from(this.peer.config.cluster.topic, 'hex')
     // Members we know by key are dialled directly: the admin, and every member met before.
@@ -362,6 +369,33 @@ export class ClusterNode {
 
   async distribute (value: unknown, roles: readonly string[] | undefined, source: string, decision?: string): Promise<DistributeReport & { acknowledged?: { holders: number, required: number } }> {
     return await this.calls.call('distribute', { record: value, ...(roles !== undefined ? { roles } : {}), source, ...(decision !== undefined ? { decision } : {}) }) as DistributeReport
+  }
+
+  /**
+   * Publishes a change of the cluster's keys the admin made: the leader writes it into its log, where every peer takes
+   * it up (this one at once).
+   */
+  async publishKeys (bundle: KeysBundle): Promise<{ rolesVersion: number, grants: number, acknowledged?: { holders: number, required: number } }> {
+    const answer = await this.calls.call('keys', { bundle: JSON.stringify(bundle) }) as { rolesVersion: number, grants: number }
+    await this.peer.adoptKeys(bundle)
+    return answer
+  }
+
+  private keysTaken: Promise<void> = Promise.resolve()
+
+  private queueKeys (event: QueueEvent): void {
+    this.keysTaken = this.keysTaken.then(async () => await this.takeUpKeys(event))
+  }
+
+  /** Takes up a `keys` entry of the log (from any writer: the bundle is the admin's, whoever wrote it). */
+  private async takeUpKeys (event: QueueEvent): Promise<void> {
+    try {
+      const bundle = parseKeysBundle((await this.peer.store.envelopeOf(event)).toString('utf8'), { cluster: this.peer.config.cluster.id, adminKey: this.peer.config.cluster.adminKey })
+      const { adopted, granted } = await this.peer.adoptKeys(bundle)
+      if (adopted || granted.length > 0) this.logger.info({ rolesVersion: bundle.rolesSignature.version, granted }, 'took up a change of the cluster\'s keys')
+    } catch (err) {
+      this.logger.warn({ writer: event.writer.slice(0, 12), seq: event.seq, err: String(err) }, 'could not take up a keys entry')
+    }
   }
 
   /** Records a decision through the leader (which checks it against its graph), acknowledged like a write. */
