@@ -27,6 +27,7 @@ import { DEFAULT_ELECTION_TIMEOUT_MS, roleEntry } from '../home.js'
 import { coordinatorHostOf, sealRequestFiles } from '../coordinator-host.js'
 import { requestReaders } from '../../leader/request-readers.js'
 import { signVote } from '../term-evidence.js'
+import { onRoster } from '../roster.js'
 import type { Logger } from '../logger.js'
 import { KnownMembers } from '../known-members.js'
 import { Members } from './members.js'
@@ -129,7 +130,10 @@ export class ClusterNode {
       clock, logger, counters,
       onMember: member => this.onMember(member),
       onGone: node => this.onMemberGone(node),
-      onMessage: (node, message) => this.onMessage(node, message)
+      onMessage: (node, message) => this.onMessage(node, message),
+      isListed: node => onRoster(this.elections.currentRoster, node),
+      rosterText: () => { const roster = this.elections.currentRoster; return roster === null ? null : JSON.stringify(roster) },
+      offerRoster: (node, text) => { this.elections.rosterFrom(node, text) }
     })
     const members = this.members
     this.guard = new InstanceGuard({
@@ -153,7 +157,13 @@ export class ClusterNode {
         if (isLeader) void this.leadAfterCatchingUp(term)
         else this.coordinator.leadership(false, term)
       },
-      onLeaderChanged: leader => this.calls.leaderChanged(leader)
+      onLeaderChanged: leader => this.calls.leaderChanged(leader),
+      onRosterAdopted: roster => {
+        this.members.refuseUnlisted()
+        if (!onRoster(roster, nodeId)) {
+          this.guard.halt(`this peer is not on the cluster's roster v${roster.version}: its invite was cancelled, or it was removed; ask the admin for a new invite`, roster.issuer)
+        }
+      }
     })
     this.election = this.elections.election
     this.replication = new Replication({
