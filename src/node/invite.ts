@@ -218,7 +218,7 @@ function isInviteRecord (value: unknown): value is InviteRecord {
 }
 
 /** The invites this home made; none before the first (or in a home from before the file). A damaged file is refused. */
-function readInvites (home: string): InviteRecord[] {
+export function readInvites (home: string): InviteRecord[] {
   const file = join(home, INVITES_FILE)
   if (!existsSync(file)) return []
   let value: { format?: unknown, invites?: unknown } | null

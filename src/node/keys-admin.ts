@@ -3,9 +3,11 @@
  * which this peer holds. A rotation gives the new epoch of a role to the members the admin knows to hold it (the roster's
  * members whose certified role it is, as met: `members.json`), and to the admin.
  */
-import { accessDenied, badInput } from '../errors.js'
+import { accessDenied, badInput, badUsage, notFound } from '../errors.js'
 import { KnownMembers } from './known-members.js'
-import { loadRoster } from './roster.js'
+import { loadRoster, rosterWithout, writeRoster } from './roster.js'
+import { readInvites } from './invite.js'
+import { majorityOf } from '../election/election.js'
 import { keysBundleProblem, rotationBundle, type KeysBundle } from './keys-bundle.js'
 import type { LocalPeer } from './local-peer.js'
 import { readConfig } from './home.js'
@@ -57,8 +59,10 @@ function memberRoles (peer: KeysHome): Map<string, string | null> {
   const { config } = peer
   const roster = loadRoster(peer.home, { cluster: config.cluster.id, adminKey: config.cluster.adminKey })
   const known = new KnownMembers(peer.home, () => {})
+  // The admin knows each invited node's role from its invites (met or not); any peer, the roles of those it met.
+  const invited = new Map(config.nodeId === config.cluster.adminKey ? readInvites(peer.home).map(r => [r.node, r.role]) : [])
   const members = roster?.members ?? [config.nodeId]
-  return new Map(members.map(node => [node, node === config.nodeId ? config.role : node === config.cluster.adminKey ? 'admin' : known.role(node) ?? null]))
+  return new Map(members.map(node => [node, node === config.nodeId ? config.role : node === config.cluster.adminKey ? 'admin' : known.role(node) ?? invited.get(node) ?? null]))
 }
 
 /** The keys changes the log holds, oldest first (each the admin's; one that does not verify is left out). */
@@ -122,4 +126,34 @@ export function planRotation (peer: KeysHome, roles: readonly string[], change: 
     unknownRole
   }
   return { bundle, report }
+}
+
+export interface RevokeReport extends RotateReport {
+  node: string
+  /** The role it was certified for, as this admin knows it (null: never learnt, so every role was rotated). */
+  role: string | null
+  roster: { version: number, voters: number, majority: number }
+}
+
+/**
+ * Revokes a member, in one step: the roster signed again without it (members refuse its certificate from then on and
+ * drop its connections: src/node/cluster/members.ts), and a new epoch of every role it held, granted to every other
+ * holder, so nothing written from now on opens with the keys it kept. The roster is saved in this (the admin's) home,
+ * where its daemon picks it up and passes it on; the keys change goes through the leader (`publish`).
+ */
+export async function planRevocation (peer: KeysHome, node: string): Promise<{ bundle: KeysBundle, report: RevokeReport }> {
+  const { config } = peer
+  if (config.nodeId !== config.cluster.adminKey) throw accessDenied('only the cluster\'s admin (the peer that created it) revokes members: run `bzzz-ctx keys revoke` on that peer')
+  if (node === config.nodeId) throw badUsage('the admin cannot revoke itself: it signs the roster and every key change')
+  const trust = { cluster: config.cluster.id, adminKey: config.cluster.adminKey }
+  const before = loadRoster(peer.home, trust)
+  if (before === null || !before.members.includes(node)) throw notFound(`node ${node.slice(0, 16)} is not a member of this cluster's roster: see \`bzzz-ctx elect status\` or \`bzzz-ctx invite ls\``)
+  const role = memberRoles(peer).get(node) ?? null
+  const roles = role === null ? peer.directory.names() : role === 'admin' ? peer.directory.names() : [role]
+  const { bundle, report } = planRotation(peer, roles, { op: 'revoke', roles, node }, [node])
+  const roster = rosterWithout(peer.keyring.identity, before, node)
+  // The roster first: once its daemon passes it on, the node is refused, even if it leads now (it could otherwise refuse
+  // to write the keys change that shuts it out).
+  await writeRoster(peer.home, roster)
+  return { bundle, report: { ...report, node, role, roster: { version: roster.version, voters: roster.members.length, majority: majorityOf(roster.members.length) } } }
 }

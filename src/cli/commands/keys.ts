@@ -44,5 +44,27 @@ export function keysCommand (env: CliEnv): Command {
       ].join('\n'))
       if (report.unknownRole.length > 0) note(ctx, `given nothing (their role was never learnt here: start this peer's daemon so it meets them, then rotate again): ${report.unknownRole.map(short).join(', ')}`)
     }))
+  keys.command('revoke')
+    .description('(admin) take a member off: a roster without it (it is refused from then on) and a new epoch of every role it held')
+    .requiredOption('--node <id>', 'the member\'s node id (see `bzzz-ctx elect status` or `bzzz-ctx invite ls`)')
+    .addHelpText('after', '\nWhat the node kept opens only what was written before: records written from now on are sealed to epochs it was never given.\n\nExamples:\n  bzzz-ctx keys revoke --node 3f2a...\n  bzzz-ctx keys revoke --node 3f2a... --json')
+    .action(env.action<{ node: string }>(async (ctx, options) => {
+      const { openKeysHome, planRevocation } = await import('../../node/keys-admin.js')
+      const { bundle, report } = await planRevocation(await openKeysHome(homeOf(ctx)), options.node.trim().toLowerCase())
+      let published
+      try {
+        published = await withPeer(ctx, peer => peer.publishKeys(bundle))
+      } catch (err) {
+        // The roster without the node is signed and saved: it is refused already. Only the new epochs are missing.
+        if (err instanceof Error) err.message = `node ${short(report.node)} is off the roster (version ${report.roster.version}), but its roles were not rotated: ${err.message}; then run \`bzzz-ctx keys rotate --role ${report.roles.map(r => r.role).join(',')}\``
+        throw err
+      }
+      emit(ctx, { ...report, ...published }, () => [
+        `Revoked ${short(report.node)} (${report.role ?? 'role unknown here'}): roster version ${report.roster.version}, ${report.roster.voters} voters, a majority of ${report.roster.majority}.`,
+        table(['role', 'new epoch', 'given to'], report.roles.map(r => [r.role, r.epoch, r.granted.map(short).join(', ')]), useColor(ctx)),
+        'Members refuse its certificate from now on; what is written from now on is sealed to epochs it was never given.'
+      ].join('\n'))
+      if (report.unknownRole.length > 0) note(ctx, `given nothing (their role was never learnt here): ${report.unknownRole.map(short).join(', ')}`)
+    }))
   return keys
 }
