@@ -22,6 +22,7 @@ import { sectionCrypto } from './section-crypto.js'
 import { createHome, type InitOptions, type InitReport } from './home-setup.js'
 import { AnalysisRuntime } from './analysis-runtime.js'
 import { generateTarget } from './generate-target.js'
+import { freshnessOf, type FreshnessReport } from './freshness.js'
 import { issueRoster, loadRoster, readRoster, rosterMembers } from './roster.js'
 import { signVote, termEvidence, termEvidenceProblem } from './term-evidence.js'
 import type { Priority } from '../leader/queue.js'
@@ -42,6 +43,8 @@ export interface GenerateOptions {
   term?: number
   /** Remove the addresses below PATH (a folder) that an earlier generate wrote and this one no longer finds. */
   prune?: boolean
+  /** The commit the files were checked out at, when the requester read it (else read from the root's `.git`). */
+  commit?: string
   onProgress?: (progress: AnalyzeProgress) => void
 }
 
@@ -289,8 +292,12 @@ export class LocalPeer {
     })
     const gone = this.gone(analysis.records, path, root, project)
     const records = this.recordsToWrite(analysis.records, path !== root, rootAddress(project))
+    const { readGitCommit, recordHashes } = await import('../intelligence/source-state.js')
+    const commit = options.commit ?? readGitCommit(root) ?? undefined
+    const hashes = recordHashes(project, analysis.hashes, records.map(record => record.address))
     const result = await this.store.write(records, {
-      term: options.term ?? this.leadership.term, recipients, nowMs: this.clock.now(), generated: true, ...(options.prune === true ? { remove: gone } : {})
+      term: options.term ?? this.leadership.term, recipients, nowMs: this.clock.now(), generated: true, ...(options.prune === true ? { remove: gone } : {}),
+      sources: commit === undefined ? { hashes } : { commit, hashes }
     })
     await this.analysis.ran(cache)
     return {
@@ -361,6 +368,13 @@ export class LocalPeer {
 
   async influence (role: string, max = DEFAULT_HOPS, limit = 10): Promise<Array<{ id: string, title: string, addresses: number }>> {
     return this.decisions.influence(max, limit, this.clearanceOf(role))
+  }
+
+  /** Which of the project's generated addresses are stale against the working tree at `root`, and when it was last generated. */
+  async freshness (root: string, project?: string): Promise<FreshnessReport> {
+    const name = project ?? this.config.project
+    if (name === undefined) throw badInput('this peer has no default project: name one')
+    return await freshnessOf(this.store, root, name)
   }
 
   async status (): Promise<StatusReport> {
