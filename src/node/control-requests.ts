@@ -156,6 +156,7 @@ const VALIDATORS = {
   'queue-ls': none,
   sync: (a: Args) => ({ timeout: a.optionalInteger('timeout', 1, SYNC_TIMEOUT_MAX_SECONDS) }),
   addresses: (a: Args) => withoutUndefined({ under: a.optionalString('under') }),
+  freshness: (a: Args) => withoutUndefined({ root: a.absolutePath('root'), project: a.optionalString('project') }),
   retrieve: (a: Args) => ({ address: a.string('address'), role: a.string('role'), depth: a.optionalInteger('depth', 0, MAX_RESOLVE_DEPTH) }),
   generate: (a: Args) => withoutUndefined({
     path: a.absolutePath('path'), root: a.optionalAbsolutePath('root'), project: a.optionalString('project'), roles: a.optionalStrings('roles'),

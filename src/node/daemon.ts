@@ -137,6 +137,7 @@ async function answer (node: ClusterNode, request: ControlRequest, stop: () => v
     case 'peers': return node.peers()
     case 'sync': return await node.sync(request.args.timeout ?? DEFAULT_SYNC_TIMEOUT_SECONDS)
     case 'addresses': return await node.addresses(request.args.under)
+    case 'freshness': return await node.freshness(request.args.root, request.args.project)
     case 'retrieve': return await node.retrieve(request.args.address, request.args.role, request.args.depth ?? DEFAULT_RESOLVE_DEPTH)
     case 'generate': return await node.generate(request.args)
     case 'distribute': return await node.distribute(request.args.record, request.args.roles, request.args.source, request.args.decision)

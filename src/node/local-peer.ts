@@ -24,6 +24,7 @@ import { sectionCrypto } from './section-crypto.js'
 import { createHome, type InitOptions, type InitReport } from './home-setup.js'
 import { AnalysisRuntime } from './analysis-runtime.js'
 import { generateTarget } from './generate-target.js'
+import { freshnessOf, type FreshnessReport } from './freshness.js'
 import { issueRoster, loadRoster, readRoster, rosterMembers } from './roster.js'
 import { signVote, termEvidence, termEvidenceProblem } from './term-evidence.js'
 import type { Priority } from '../leader/queue.js'
@@ -44,6 +45,8 @@ export interface GenerateOptions {
   term?: number
   /** Remove the addresses below PATH (a folder) that an earlier generate wrote and this one no longer finds. */
   prune?: boolean
+  /** The commit the files were checked out at, when the requester read it (else read from the root's `.git`). */
+  commit?: string
   onProgress?: (progress: AnalyzeProgress) => void
   /** The simulator's deliberate fault (`--break unheld-record`): the last record is counted but never appended. */
   withholdLastRecord?: boolean
@@ -298,8 +301,12 @@ export class LocalPeer {
     const gone = this.gone(analysis.records, path, root, project)
     const records = this.recordsToWrite(analysis.records, path !== root, rootAddress(project))
     const appended = options.withholdLastRecord === true ? records.slice(0, -1) : records
+    const { readGitCommit, recordHashes } = await import('../intelligence/source-state.js')
+    const commit = options.commit ?? readGitCommit(root) ?? undefined
+    const hashes = recordHashes(project, analysis.hashes, appended.map(record => record.address))
     const result = await this.store.write(appended, {
-      term: options.term ?? this.leadership.term, recipients, nowMs: this.clock.now(), generated: true, ...(options.prune === true ? { remove: gone } : {})
+      term: options.term ?? this.leadership.term, recipients, nowMs: this.clock.now(), generated: true, ...(options.prune === true ? { remove: gone } : {}),
+      sources: commit === undefined ? { hashes } : { commit, hashes }
     })
     await this.analysis.ran(cache)
     return {
@@ -411,6 +418,13 @@ export class LocalPeer {
       term: term ?? this.leadership.term, nowMs: this.clock.now(), sealed: Buffer.from(JSON.stringify(bundle))
     })
     await this.adoptKeys(bundle)
+  }
+
+  /** Which of the project's generated addresses are stale against the working tree at `root`, and when it was last generated. */
+  async freshness (root: string, project?: string): Promise<FreshnessReport> {
+    const name = project ?? this.config.project
+    if (name === undefined) throw badInput('this peer has no default project: name one')
+    return await freshnessOf(this.store, root, name)
   }
 
   async status (): Promise<StatusReport> {

@@ -17,13 +17,13 @@ import { retriedWithin } from '../settle.js'
 import { forgetHolder, readHolder, recordHolder, storeInUse } from './store-holder.js'
 import { bind, bindingOf, copiedStore, damagedMarker, probeBinding, refuseUnprovenStore, storeExists } from './store-identity.js'
 import { StoreLogs } from './store-logs.js'
-import { StoreReader, type Retrieved } from './store-reader.js'
+import { StoreReader, type GeneratedRecordSource, type Retrieved } from './store-reader.js'
 import { StoreWriter, type QueueAppendOptions, type QueueEntryInput, type TermProof, type WriteOptions, type WriteResult } from './store-writer.js'
 import type { SectionCrypto } from './sealing.js'
 import { ContextView, type LeadershipRule, type Origin, type Refusal } from './view.js'
 import type { QueueEvent, VersionLine } from './view-items.js'
 
-export type { Retrieved } from './store-reader.js'
+export type { GeneratedRecordSource, Retrieved } from './store-reader.js'
 export type { TermProof, WriteOptions, WriteResult } from './store-writer.js'
 export type { LeadershipRule, Refusal } from './view.js'
 export type { SectionCrypto } from './sealing.js'
@@ -254,6 +254,11 @@ export class ContextStore {
   /** See StoreReader.liveAddresses. */
   liveAddresses (under?: string): Array<{ address: string, kind: RecordKind }> {
     return this.reads.liveAddresses(under)
+  }
+
+  /** See StoreReader.generatedSources. */
+  async generatedSources (under: string): Promise<GeneratedRecordSource[]> {
+    return await this.reads.generatedSources(under)
   }
 
   /** See StoreReader.generatedUnder. */

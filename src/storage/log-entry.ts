@@ -42,7 +42,31 @@ export interface ContextEntry {
   batch?: number
   /** The last entry of its write (with `batch`). */
   end?: true
+  /** What a generated version was made from, so any peer can tell whether a working tree still matches it. */
+  source?: RecordSource
   envelope: Buffer
+}
+
+/**
+ * The source of a generated record: the git commit checked out when there was one, and the sha256 of the file's
+ * bytes (of a folder's files and their hashes). Plain like the address: a member that may open none of the record
+ * still learns whether its own copy of the file is the one described.
+ */
+export interface RecordSource {
+  commit?: string
+  hash: string
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/
+/** A git object id: SHA-1, or SHA-256 in a repository that uses it. */
+const COMMIT_HEX = /^[0-9a-f]{40}([0-9a-f]{24})?$/
+
+function isRecordSource (v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
+  const source = v as Record<string, unknown>
+  if (Object.keys(source).some(key => key !== 'commit' && key !== 'hash')) return false
+  return typeof source.hash === 'string' && SHA256_HEX.test(source.hash) &&
+    (source.commit === undefined || (typeof source.commit === 'string' && COMMIT_HEX.test(source.commit)))
 }
 
 /**
@@ -174,6 +198,7 @@ function headerProblem (h: Record<string, unknown>): string | null {
       if (h.removed !== undefined && h.removed !== true) return 'a malformed context header'
       if (h.batch !== undefined && !isCount(h.batch)) return 'a malformed context header'
       if (h.end !== undefined && (h.end !== true || h.batch === undefined)) return 'a malformed context header'
+      if (h.source !== undefined && (h.generated !== true || !isRecordSource(h.source))) return 'a malformed context source'
       return ['file', 'directory', 'project'].includes(h.kind as string) && typeof h.inherits === 'boolean' ? null : 'a malformed context header'
     case 'request':
       if (typeof h.id !== 'string' || !REQUEST_ID_PATTERN.test(h.id)) return 'a malformed request id'

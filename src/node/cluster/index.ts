@@ -23,6 +23,7 @@ import { newDecisionId, type DecideInput, type DecisionView, type HistoryReport,
 import { systemClock, type Clock, type TimerHandle } from '../../clock.js'
 import { hyperswarmTransport, type Transport } from '../environment.js'
 import { LocalPeer, type DistributeReport, type GenerateOptions, type GenerateReport, type StatusReport } from '../local-peer.js'
+import type { FreshnessReport } from '../freshness.js'
 import { DEFAULT_ELECTION_TIMEOUT_MS, roleEntry } from '../home.js'
 import { coordinatorHostOf, sealRequestFiles } from '../coordinator-host.js'
 import { requestReaders } from '../../leader/request-readers.js'
@@ -429,6 +430,11 @@ export class ClusterNode {
   /** See LocalPeer.addresses: what this peer's view holds now (a catalog for the agents' search and overview). */
   async addresses (under?: string): Promise<Array<{ address: string, kind: RecordKind }>> {
     return await this.peer.addresses(under)
+  }
+
+  /** See LocalPeer.freshness: this peer's records against a working tree on this machine. */
+  async freshness (root: string, project?: string): Promise<FreshnessReport> {
+    return await this.peer.freshness(root, project)
   }
 
   async retrieve (address: string, role: string, depth = DEFAULT_RESOLVE_DEPTH): Promise<Retrieved> {
