@@ -1,7 +1,8 @@
 /**
- * A resolved context cut to a token budget, least useful first: which ancestor gave each field (`sources`), the
- * insights its ancestors lend it (the root's first), the doc lines of its symbols, then symbols, imports and gathered
- * labels from the end. What was cut is said, by what and how many, so an agent knows to ask again with more room.
+ * A resolved context cut to a token budget, least useful first: which ancestor gave each field (`sources`), where the
+ * ancestors' superseded insights are, the insights its ancestors lend it (the root's first), the doc lines of its
+ * symbols, then symbols, imports and gathered labels from the end. What was cut is said, by what and how many, so an
+ * agent knows to ask again with more room.
  */
 import type { Content } from '../context/merge.js'
 import type { Retrieved } from '../storage/context-store.js'
@@ -34,6 +35,11 @@ export function retrievedWithin (retrieved: Retrieved, budgetTokens: number): Bu
   if (over()) {
     delete (r as Partial<Retrieved>).sources
     count('sources', Object.keys(retrieved.sources).length)
+  }
+  // Where the ancestors' superseded insights are is a pointer for later, worth less than anything said now.
+  if (r.omittedInsights !== undefined && over()) {
+    delete r.omittedInsights
+    count('omitted-insights-pointers', retrieved.omittedInsights!.length)
   }
   // Insights gather root first, so the front of the list is what ancestors lend; the address's own come last.
   if (context.insights !== undefined && over()) {

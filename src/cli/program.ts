@@ -1,5 +1,5 @@
 /** The `bzzz-ctx` program: global options and its commands, wired; nothing heavy is imported here. */
-import { Command, CommanderError } from 'commander'
+import { Command, CommanderError, type Option } from 'commander'
 import { VERSION } from '../paths.js'
 import { BzzzError } from '../errors.js'
 import { createCliEnv } from './cli-env.js'
@@ -27,6 +27,7 @@ import { mcpCommand } from './commands/mcp.js'
 import { searchCommand } from './commands/search.js'
 import { overviewCommand } from './commands/overview.js'
 import { referencesCommand } from './commands/references.js'
+import { keysCommand } from './commands/keys.js'
 
 export function buildProgram (io: Io): Command {
   const env = createCliEnv(io)
@@ -44,6 +45,7 @@ Start with: bzzz-ctx demo      More: man bzzz-ctx, or bzzz-ctx help <command>`)
   program
     .addCommand(initCommand(env))
     .addCommand(inviteCommand(env))
+    .addCommand(keysCommand(env))
     .addCommand(generateCommand(env))
     .addCommand(distributeCommand(env))
     .addCommand(retrieveCommand(env))
@@ -95,12 +97,23 @@ function missingCommand (argv: readonly string[]): string | null {
   return 'no command given: try `bzzz-ctx demo`, or see bzzz-ctx --help for the commands'
 }
 
+/** The first word that is neither an option nor an option's value (`invite --role qa` has none; `invite ls` has ls). */
+function firstOperand (args: readonly string[], options: readonly Option[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (!arg.startsWith('-')) return arg
+    const option = options.find(o => o.long === arg || o.short === arg)
+    if (option !== undefined && (option.required || option.optional)) i++
+  }
+  return undefined
+}
+
 function unknownSubcommand (program: Command, argv: readonly string[]): string | null {
   const args = argv.slice(2)
   const at = commandAt(args)
   const command = program.commands.find(c => c.name() === args[at])
   if (command === undefined || command.commands.length === 0) return null
-  const next = args.slice(at + 1).find(a => !a.startsWith('-'))
+  const next = firstOperand(args.slice(at + 1), [...command.options, ...program.options])
   if (next === undefined || next === 'help' || command.commands.some(c => c.name() === next || c.aliases().includes(next))) return null
   return `unknown ${command.name()} command '${next}': use one of ${command.commands.map(c => c.name()).join(', ')} (see bzzz-ctx ${command.name()} --help)`
 }

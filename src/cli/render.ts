@@ -56,6 +56,8 @@ export function renderRetrieved (r: Omit<Retrieved, 'sources'> & { cut?: Record<
   rows.push(['resolved from', r.resolvedFrom.map(a => handWritten.has(a) ? `${a} (hand-written)` : a).join('\n')])
   // What exists on the chain and this role may not open: empty is not the same as hidden.
   if (r.withheld.length > 0) rows.push(['withheld', r.withheld.map(w => `${w.levels.join(', ')} at ${w.address}${w.handWritten === true ? ' (hand-written)' : ''}`).join('\n')])
+  // Said where, so a reader who wants an ancestor's own entry points or test counts knows what to retrieve.
+  if (r.omittedInsights !== undefined) rows.push(['nearer insights replace', r.omittedInsights.map(o => `${o.kinds.join(', ')} at ${o.address}`).join('\n')])
   if (r.cut !== undefined && Object.keys(r.cut).length > 0) rows.push(['cut to budget', Object.entries(r.cut).map(([what, n]) => `${n} ${what}`).join(', ')])
   rows.push(['version', `term ${r.version.term}, writer ${r.version.writer.slice(0, 12)}, v${r.version.vv[r.version.writer] ?? 0}`])
   const parts = [keyValues(rows, color)]

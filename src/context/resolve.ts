@@ -2,6 +2,7 @@
 import { notFound, badInput } from '../errors.js'
 import { parentChain } from '../ucxl/address.js'
 import type { RecordKind } from './record.js'
+import { focusMerge, type OmittedInsights } from './focus.js'
 import { mergeLayers, type Content, type Layer, type Sources } from './merge.js'
 import type { AccessLevel } from '../crypto/levels.js'
 
@@ -41,6 +42,8 @@ export interface Resolution {
   withheld: Withheld[]
   /** The addresses of resolvedFrom whose hand-written record was merged (over the generated one, where both are). */
   handWritten: string[]
+  /** Ancestors' insights a nearer layer's of the same role and kind supersede (absent when none were). */
+  omittedInsights?: OmittedInsights[]
 }
 
 export function checkDepth (depth: number): number {
@@ -88,6 +91,9 @@ export async function resolveContext (
       if (!visit(await lookup(ancestor))) break
     }
   }
-  const { content, sources } = mergeLayers(layers as Layer[])
-  return { address, kind: own[0]!.kind, resolvedFrom, context: content, sources, withheld, handWritten }
+  const kind = own[0]!.kind
+  const { content, sources, omittedInsights } = focusMerge(layers, kind, mergeLayers(layers as Layer[]))
+  const resolution: Resolution = { address, kind, resolvedFrom, context: content, sources, withheld, handWritten }
+  if (omittedInsights.length > 0) resolution.omittedInsights = omittedInsights
+  return resolution
 }

@@ -91,8 +91,11 @@ export class RoleDirectory {
       throw badInput(`role "${key.role}" is at epoch ${current.epoch}: a new key needs a later epoch, not ${key.epoch}`)
     }
     const entry: RoleDirectoryEntry = { name: key.role, clearance: level, epoch: key.epoch, publicKey: key.publicKey.toString('hex') }
-    const entries = this.toJSON().filter(existing => existing.name !== key.role)
-    entries.push(entry)
+    // A new epoch keeps the role's place in the list (the order people read the roles in).
+    const entries = this.toJSON()
+    const at = entries.findIndex(existing => existing.name === key.role)
+    if (at === -1) entries.push(entry)
+    else entries[at] = entry
     return new RoleDirectory(entries)
   }
 

@@ -89,6 +89,39 @@ export function openRoleKey (sealed: SealedRoleKey, node: BoxKeyPair): RoleKeyPa
   return { role: parsed.role, epoch: parsed.epoch, publicKey, secretKey }
 }
 
+/**
+ * A node's X25519 key derived from its Ed25519 node key (libsodium's conversion): a grant sealed to it reaches a member
+ * from its node id alone, whose own box key no other member knows. The signing key is used for this one purpose more.
+ */
+function nodeBoxKeyPair (identity: { sign: { publicKey: Buffer, secretKey: Buffer } }): BoxKeyPair {
+  const publicKey = Buffer.alloc(BOX_PUBLIC_KEY_BYTES)
+  const secretKey = Buffer.alloc(BOX_SECRET_KEY_BYTES)
+  sodium.crypto_sign_ed25519_pk_to_curve25519(publicKey, identity.sign.publicKey)
+  sodium.crypto_sign_ed25519_sk_to_curve25519(secretKey, identity.sign.secretKey)
+  return { publicKey, secretKey }
+}
+
+/** Seals a role key to a member known by its node id (hex Ed25519 public key): a grant. */
+export function sealRoleKeyToNode (key: RoleKeyPair, nodeId: string): SealedRoleKey {
+  const publicKey = Buffer.alloc(BOX_PUBLIC_KEY_BYTES)
+  try {
+    sodium.crypto_sign_ed25519_pk_to_curve25519(publicKey, parseHexKey(nodeId, 32, 'node id'))
+  } catch (err) {
+    throw badInput(`node ${nodeId.slice(0, 12)} has no usable key to seal a grant to (${(err as Error).message})`)
+  }
+  return sealRoleKey(key, publicKey)
+}
+
+/** Opens a grant sealed to this node's id (sealRoleKeyToNode). */
+export function openRoleKeyAsNode (sealed: SealedRoleKey, identity: { sign: { publicKey: Buffer, secretKey: Buffer } }): RoleKeyPair {
+  const pair = nodeBoxKeyPair(identity)
+  try {
+    return openRoleKey(sealed, pair)
+  } finally {
+    sodium.sodium_memzero(pair.secretKey)
+  }
+}
+
 /** Checks the shape of a sealed role key read from JSON; throws BAD_INPUT saying what is wrong. */
 export function parseSealedRoleKey (value: unknown): SealedRoleKey {
   if (!isJsonObject(value)) throw badInput('sealed role key is not an object')

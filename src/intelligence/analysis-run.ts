@@ -20,6 +20,8 @@ export class AnalysisRun {
   readonly analysed: AnalyzedFile[] = []
   /** The content key (analysisKey) of each analysed file, by path: what the records of a run are made from. */
   readonly keys = new Map<string, string>()
+  /** The sha256 of each analysed file's bytes, by path: what its record says it was generated from. */
+  readonly hashes = new Map<string, string>()
   readonly skipped: SkippedFile[] = []
   cached = 0
   sourceBytes = 0
@@ -69,6 +71,7 @@ export class AnalysisRun {
       this.sourceBytes += recalled.bytes
       this.analysed.push({ path: file.path, analysis: recalled })
       this.keys.set(file.path, analysisKey(known.language, known.hash))
+      this.hashes.set(file.path, known.hash)
       return
     }
     const content = readTextFileSync(file.absolutePath)
@@ -96,6 +99,7 @@ export class AnalysisRun {
     cache?.rememberStat(file.absolutePath, file.size, file.mtimeMs, hash, language)
     this.analysed.push({ path: file.path, analysis })
     this.keys.set(file.path, key)
+    this.hashes.set(file.path, hash)
   }
 
   private async analyseFresh (key: string, language: string | null, content: Buffer): Promise<FileAnalysis> {

@@ -101,6 +101,7 @@ export async function analyzeTree (options: AnalyzeOptions): Promise<AnalyzeResu
   const endedMs = performance.now()
   return {
     records,
+    hashes: run.hashes,
     files: run.analysed.length,
     cached: run.cached,
     skipped: run.skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),

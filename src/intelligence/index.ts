@@ -7,6 +7,7 @@ export { detectLanguage, languageFromShebang, displayLanguage, isParsedLanguage,
 export { parseManifest, manifestKind, manifestTechnologies, type Manifest, type ManifestKind } from './manifests.js'
 export { technologiesFromImports } from './technologies.js'
 export { buildRecords, addressOf } from './records.js'
+export { readGitCommit, recordHashes, staleAgainst, type GeneratedSource, type Staleness, type StaleReason } from './source-state.js'
 export { FileAnalyzer } from './file-analyzer.js'
 export { SymbolExtractor, type Extraction } from './extract.js'
 export { TreeSitterRuntime, GRAMMAR_DIRECTORY } from './tree-sitter-runtime.js'

@@ -1,6 +1,7 @@
 /** Build manifests (package.json, go.mod, Cargo.toml, pyproject.toml, ...) read into names, descriptions and technologies. */
 import { basename } from 'node:path'
-import { normalizeTechnologies, technologyOf, type Ecosystem } from './technologies.js'
+import { technologyOf, type Ecosystem } from '../context/technology-names.js'
+import { normalizeTechnologies } from './technologies.js'
 import { parseTomlSubset, type TomlValue } from './toml-subset.js'
 
 export type ManifestKind = 'npm' | 'go' | 'cargo' | 'python' | 'maven' | 'gradle' | 'ruby' | 'composer' | 'dotnet'

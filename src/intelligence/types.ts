@@ -56,6 +56,8 @@ export interface AnalyzeResult {
    * them: a later run with nothing changed on the same cache returns the same objects (AnalysisCache.lastRecords).
    */
   records: ContextRecord[]
+  /** The content hash (sha256) of each analysed file, by path relative to the root. */
+  hashes: Map<string, string>
   /** Files analysed (including those whose analysis came from the cache). */
   files: number
   /** Of those, how many came from the content-hash cache. */

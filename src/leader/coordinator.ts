@@ -52,6 +52,8 @@ export interface GenerationRun {
   priority: RequestEntry['priority']
   roles?: readonly string[]
   prune: boolean
+  /** The commit the requester's tree was checked out at, when it is a git work tree. */
+  commit?: string
 }
 
 /** The coordinator's log lines: warnings and errors, with structured fields first (pino's order). */
@@ -89,16 +91,22 @@ export interface CoordinatorHost {
   clock: Clock
 }
 
-interface PackedFiles { path: string, files: Array<{ path: string, content: string }> }
+/** `commit`: the requester's checked-out commit, sealed with the files (the leader's copy of them is no git work tree). */
+interface PackedFiles { path: string, files: Array<{ path: string, content: string }>, commit?: string }
+
+const COMMIT_HEX = /^[0-9a-f]{40}([0-9a-f]{24})?$/
 
 /** Reads the files under `path` (relative to `root`) into one compressed request payload. */
 export async function packFiles (root: string, path: string): Promise<{ payload: Buffer, skipped: SkippedFile[], files: number }> {
   const { walkTree, readTextFile } = await import('../intelligence/walk.js')
+  const { readGitCommit } = await import('../intelligence/source-state.js')
   const walk = await walkTree({ root, target: path })
   const total = walk.files.reduce((sum, file) => sum + file.size, 0)
   if (total > MAX_REQUEST_FILE_BYTES) throw badInput(`${path} holds ${total} bytes of files, over the ${MAX_REQUEST_FILE_BYTES} one generation request may carry: generate a smaller part`)
   const skipped = [...walk.skipped]
   const packed: PackedFiles = { path: relative(root, resolve(path)) || '.', files: [] }
+  const commit = readGitCommit(root)
+  if (commit !== null) packed.commit = commit
   for (const file of walk.files) {
     const content = await readTextFile(file.absolutePath)
     if (typeof content === 'string') skipped.push({ path: file.path, reason: content })
@@ -110,7 +118,7 @@ export async function packFiles (root: string, path: string): Promise<{ payload:
 }
 
 /** Writes a request's files under a new private directory in `parent`; returns it and the target path in it. */
-function unpackFiles (payload: Buffer, parent: string): { dir: string, root: string, target: string } {
+function unpackFiles (payload: Buffer, parent: string): { dir: string, root: string, target: string, commit?: string } {
   let packed: PackedFiles
   try {
     packed = JSON.parse(gunzipSync(payload).toString('utf8')) as PackedFiles
@@ -118,6 +126,7 @@ function unpackFiles (payload: Buffer, parent: string): { dir: string, root: str
     throw badInput('a request whose files do not decompress')
   }
   if (typeof packed !== 'object' || packed === null || typeof packed.path !== 'string' || !Array.isArray(packed.files)) throw badInput('a malformed request payload')
+  if (packed.commit !== undefined && (typeof packed.commit !== 'string' || !COMMIT_HEX.test(packed.commit))) throw badInput('a malformed commit in the request')
   mkdirSync(parent, { recursive: true, mode: 0o700 })
   const dir = mkdtempSync(join(parent, 'gen-'))
   const root = join(dir, 'tree')
@@ -133,7 +142,7 @@ function unpackFiles (payload: Buffer, parent: string): { dir: string, root: str
     mkdirSync(dirname(target), { recursive: true, mode: 0o700 })
     writeFileSync(target, Buffer.from(file.content, 'base64'), { mode: 0o600 })
   }
-  return { dir, root, target: inside(packed.path) }
+  return { dir, root, target: inside(packed.path), ...(packed.commit !== undefined ? { commit: packed.commit } : {}) }
 }
 
 function queuedRequest (entry: Omit<RequestEntry, 'envelope'>): QueuedRequest {
@@ -282,9 +291,12 @@ export class Coordinator {
     // The queue starts only requests this peer may open; this is the guard should that ever change.
     if (role === undefined) throw accessDenied(`this peer holds no key for ${entry.readers!.join(', ')}, the roles request ${request.id}'s files are sealed for`)
     const payload = await this.host.store.sealedPayload(event, role, entry.readers === undefined ? LEGACY_REQUEST_LEVEL : undefined)
-    const { dir, root, target } = unpackFiles(payload, this.requestsDir)
+    const { dir, root, target, commit } = unpackFiles(payload, this.requestsDir)
     try {
-      return await this.host.generate({ path: target, root, project: entry.project, term, priority: entry.priority, ...(entry.roles !== undefined ? { roles: entry.roles } : {}), prune: entry.prune === true })
+      return await this.host.generate({
+        path: target, root, project: entry.project, term, priority: entry.priority, ...(entry.roles !== undefined ? { roles: entry.roles } : {}), prune: entry.prune === true,
+        ...(commit !== undefined ? { commit } : {})
+      })
     } finally {
       removeTree(dir)
     }

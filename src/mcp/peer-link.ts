@@ -11,10 +11,11 @@ import { DaemonClient } from '../node/daemon-client.js'
 import { homePaths, readConfig, type PeerConfig } from '../node/home.js'
 import { LocalPeer, type StatusReport } from '../node/local-peer.js'
 import type { Retrieved } from '../storage/context-store.js'
+import type { FreshnessReport } from '../node/freshness.js'
 import type { DecideInput, DecisionView, HistoryReport, HopsReport } from '../temporal/decisions.js'
 
 /** What the tools ask of a peer: the same calls on a LocalPeer and on a DaemonClient. */
-export type LinkedPeer = Pick<LocalPeer, 'retrieve' | 'addresses' | 'status' | 'history' | 'hops' | 'decide' | 'close'>
+export type LinkedPeer = Pick<LocalPeer, 'retrieve' | 'addresses' | 'freshness' | 'status' | 'history' | 'hops' | 'decide' | 'close'>
 
 export class PeerLink {
   readonly config: PeerConfig
@@ -98,6 +99,10 @@ export class PeerLink {
 
   async status (): Promise<StatusReport> {
     return await this.use(p => p.status())
+  }
+
+  async freshness (root: string, project?: string): Promise<FreshnessReport> {
+    return await this.use(p => p.freshness(root, project))
   }
 
   async history (address: string, role: string): Promise<HistoryReport> {

@@ -10,6 +10,7 @@ import { BzzzError } from '../errors.js'
 import { VERSION } from '../paths.js'
 import { LineTransport } from './line-transport.js'
 import { PeerLink } from './peer-link.js'
+import { workTreeOf } from '../node/generate-target.js'
 import { registerTools, toolError } from './tools.js'
 
 export interface McpOptions {
@@ -17,6 +18,8 @@ export interface McpOptions {
   /** Default: this peer's role. */
   role?: string
   maxTokens: number
+  /** The working tree `status` checks freshness against (default: the git work tree holding the current directory). */
+  workTree?: string | null
 }
 
 /** The server's parts for one home: the peer, the queries over it, and the role, checked. */
@@ -25,6 +28,7 @@ export interface McpRuntime {
   queries: AgentQueries
   role: string
   maxTokens: number
+  workTree: string | null
   close: () => Promise<void>
 }
 
@@ -39,7 +43,9 @@ export async function openRuntime (options: McpOptions): Promise<McpRuntime> {
     await link.close()
     throw err
   }
-  return { link, queries, role, maxTokens: options.maxTokens, close: async () => await link.close() }
+  // An agent's client starts the server in the repository it works on: that tree is the one to compare with.
+  const workTree = options.workTree !== undefined ? options.workTree : workTreeOf(process.cwd())
+  return { link, queries, role, maxTokens: options.maxTokens, workTree, close: async () => await link.close() }
 }
 
 /** A new MCP server over a runtime (one per HTTP session; one for stdio). */

@@ -23,6 +23,8 @@ export interface ToolContext {
   role: string
   /** The most any answer may cost, in tokens (`--max-tokens`); a call may ask for less. */
   maxTokens: number
+  /** The working tree freshness is checked against (the git work tree the server started in), or null. */
+  workTree: string | null
 }
 
 /** A decision's title and rationale, and a list of addresses or ids, are bounded as the log's reader bounds them. */
@@ -129,14 +131,17 @@ export function registerTools (server: McpServer, ctx: ToolContext): void {
   }))())
 
   server.registerTool('status', {
-    description: 'This peer and its cluster: role, leader, term, records, view hash, and whether it answers through a daemon.',
+    description: 'This peer and its cluster: role, leader, term, records, view hash, daemon or not; freshness: when the project was generated and which addresses are stale against the working tree.',
     inputSchema: {},
     annotations: readOnly
   }, async () => await run(async () => {
     const s = await ctx.link.status()
+    const project = ctx.link.config.project
+    const freshness = project === undefined || ctx.workTree === null ? null : await ctx.link.freshness(ctx.workTree, project)
     return {
-      role: ctx.role, node: s.node.id, cluster: s.cluster, project: ctx.link.config.project ?? null, mode: s.mode, leader: s.leader, term: s.term,
-      members: s.members, peers: s.peers, records: s.records, viewHash: s.viewHash, maxTokens: ctx.maxTokens, ...(s.halted !== undefined ? { halted: s.halted } : {})
+      role: ctx.role, node: s.node.id, cluster: s.cluster, project: project ?? null, mode: s.mode, leader: s.leader, term: s.term,
+      members: s.members, peers: s.peers, records: s.records, viewHash: s.viewHash, maxTokens: ctx.maxTokens, ...(s.halted !== undefined ? { halted: s.halted } : {}),
+      freshness
     }
   })())
 }

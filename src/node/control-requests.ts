@@ -10,6 +10,7 @@ import { MAX_RESOLVE_DEPTH } from '../context/resolve.js'
 import { MAX_HOPS } from '../temporal/graph.js'
 import { PRIORITIES, isPriority, type Priority } from '../storage/vocabulary.js'
 import type { DecideInput } from '../temporal/decisions.js'
+import type { KeysBundle } from './keys-bundle.js'
 
 /** The bounds the CLI's own options have (`sync --timeout`, `hops --rank --limit`): the socket takes no more. */
 export const SYNC_TIMEOUT_MAX_SECONDS = 3600
@@ -155,6 +156,7 @@ const VALIDATORS = {
   'queue-ls': none,
   sync: (a: Args) => ({ timeout: a.optionalInteger('timeout', 1, SYNC_TIMEOUT_MAX_SECONDS) }),
   addresses: (a: Args) => withoutUndefined({ under: a.optionalString('under') }),
+  freshness: (a: Args) => withoutUndefined({ root: a.absolutePath('root'), project: a.optionalString('project') }),
   retrieve: (a: Args) => ({ address: a.string('address'), role: a.string('role'), depth: a.optionalInteger('depth', 0, MAX_RESOLVE_DEPTH) }),
   generate: (a: Args) => withoutUndefined({
     path: a.absolutePath('path'), root: a.optionalAbsolutePath('root'), project: a.optionalString('project'), roles: a.optionalStrings('roles'),
@@ -165,6 +167,7 @@ const VALIDATORS = {
     const input = a.object('input')
     return { input: finished(input, decideInput(input)) }
   },
+  keys: (a: Args) => ({ bundle: a.present('bundle') as KeysBundle }),
   history: (a: Args) => ({ address: a.string('address'), role: a.string('role') }),
   hops: (a: Args) => ({ target: a.string('target'), role: a.string('role'), max: a.optionalInteger('max', 1, MAX_HOPS) }),
   influence: (a: Args) => ({ role: a.string('role'), max: a.optionalInteger('max', 1, MAX_HOPS), limit: a.optionalInteger('limit', 1, INFLUENCE_LIMIT_MAX) })

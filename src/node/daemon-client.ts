@@ -3,8 +3,10 @@ import { resolve } from 'node:path'
 import type { Retrieved } from '../storage/context-store.js'
 import type { RecordKind } from '../context/record.js'
 import { ControlClient } from './control.js'
+import type { KeysBundle } from './keys-bundle.js'
 import { readConfig, type PeerConfig } from './home.js'
 import type { DistributeReport, GenerateOptions, GenerateReport, StatusReport } from './local-peer.js'
+import type { FreshnessReport } from './freshness.js'
 import type { DecideInput, DecisionView, HistoryReport, HopsReport } from '../temporal/decisions.js'
 import type { ElectStatus, PeerRow, QueueListRow, QueueStatus, SyncReport } from './cluster/index.js'
 
@@ -28,6 +30,10 @@ export class DaemonClient {
     return await this.client.call('distribute', { record, roles, source, ...(decision !== undefined ? { decision } : {}) })
   }
 
+  async publishKeys (bundle: KeysBundle): Promise<{ rolesVersion: number, grants: number }> {
+    return await this.client.call('keys', { bundle })
+  }
+
   async decide (input: DecideInput): Promise<DecisionView> {
     return await this.client.call('decide', { input })
   }
@@ -46,6 +52,10 @@ export class DaemonClient {
 
   async addresses (under?: string): Promise<Array<{ address: string, kind: RecordKind }>> {
     return await this.client.call('addresses', under !== undefined ? { under } : {})
+  }
+
+  async freshness (root: string, project?: string): Promise<FreshnessReport> {
+    return await this.client.call('freshness', { root: resolve(root), ...(project !== undefined ? { project } : {}) })
   }
 
   async retrieve (address: string, role: string, depth: number): Promise<Retrieved> {

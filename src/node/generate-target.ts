@@ -26,6 +26,12 @@ export function findRoot (path: string): string {
   return start
 }
 
+/** The git work tree holding `path` (a folder), or null when none does: where freshness is checked by default. */
+export function workTreeOf (path: string): string | null {
+  const root = findRoot(path)
+  return existsSync(join(root, '.git')) ? root : null
+}
+
 function isInside (path: string, root: string): boolean {
   const rel = relative(root, path)
   return rel === '' || (!rel.startsWith('..' + sep) && rel !== '..' && !rel.startsWith(sep))

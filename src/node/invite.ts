@@ -4,15 +4,18 @@
  * An invite is therefore a secret, like a private key: whoever holds it can join as that member until it expires.
  */
 import { systemClock } from '../clock.js'
+import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { generateIdentity, identityFromJSON, identityToJSON, signMessage, verifySignature, type NodeIdentityJSON } from '../crypto/identity.js'
-import { ensurePrivateDir } from '../crypto/atomic-file.js'
+import { ensurePrivateDir, writeFileAtomic } from '../crypto/atomic-file.js'
 import { Keyring } from '../crypto/keyring.js'
 import { parseSealedRoleKey, sealRoleKey, type SealedRoleKey } from '../crypto/role-keys.js'
 import type { RoleDirectoryEntry } from '../crypto/role-directory.js'
-import { accessDenied, badInput, badUsage, isBzzzError } from '../errors.js'
+import { accessDenied, badInput, badUsage, corrupt, isBzzzError, notFound } from '../errors.js'
 import { certificateProblem, issueCertificate, type Certificate } from '../net/certificate.js'
-import { issueRoster, loadRoster, rosterProblem, writeRoster, type SignedRoster } from './roster.js'
+import { issueRoster, loadRoster, rosterProblem, rosterWith, rosterWithout, writeRoster, type SignedRoster } from './roster.js'
+import { KnownMembers } from './known-members.js'
 import { majorityOf } from '../election/election.js'
 import { checkSignedRoles, rolesSignatureProblem, type RolesSignature } from './signed-roles.js'
 import { CONFIG_FORMAT, homeExists, homePaths, readConfig, roleEntry, writeConfig, type ClusterInfo, type PeerConfig } from './home.js'
@@ -47,6 +50,8 @@ interface InviteBody {
 
 export interface InviteReport {
   invite: string
+  /** The invite's id in the admin's invites file: what `invite cancel` takes. */
+  id: string
   node: string
   role: string
   expiresAt: string
@@ -70,8 +75,11 @@ export async function createInvite (home: string, role: string, options: { ttlMs
   const roleKeys = keyring.epochs(role).map(epoch => sealRoleKey(keyring.roleKeyPair(role, epoch)!, identity.box.publicKey))
   // The roster grows by this member now: votes are counted out of it from the moment the invite exists.
   const before = loadRoster(home, { cluster: config.cluster.id, adminKey: config.cluster.adminKey }) ?? issueRoster(keyring.identity, config.cluster.id, 1, [keyring.nodeId])
-  const roster = issueRoster(keyring.identity, config.cluster.id, before.version + 1, [...before.members, identity.nodeId])
+  const invites = readInvites(home)
+  const roster = rosterWith(keyring.identity, before, identity.nodeId)
   await writeRoster(home, roster)
+  const record: InviteRecord = { id: newInviteId(invites), node: identity.nodeId, role, createdAt: now, expiresAt: now + ttl, rosterVersion: roster.version }
+  await writeInvites(home, [...invites, record])
   const body: InviteBody = {
     format: 1, cluster: config.cluster, roles: config.roles, rolesSignature: config.rolesSignature, replicationFactor: config.replicationFactor,
     identity: identityToJSON(identity), certificate, roleKeys, roster, expiresAt: now + ttl
@@ -82,7 +90,7 @@ export async function createInvite (home: string, role: string, options: { ttlMs
   const signature = signMessage(keyring.identity, invitePayload(bytes))
   const voters = roster.members.length
   return {
-    invite: `${INVITE_PREFIX}${bytes.toString('base64url')}.${signature.toString('base64url')}`, node: identity.nodeId, role,
+    invite: `${INVITE_PREFIX}${bytes.toString('base64url')}.${signature.toString('base64url')}`, id: record.id, node: identity.nodeId, role,
     expiresAt: new Date(body.expiresAt).toISOString(), voters, majority: majorityOf(voters)
   }
 }
@@ -160,4 +168,144 @@ export async function redeemInvite (home: string, text: string, nowMs = systemCl
   await writeConfig(home, config)
   if (body.roster !== undefined) await writeRoster(home, body.roster)
   return { home, nodeId: identity.nodeId, cluster: body.cluster.name, role: body.certificate.role, rolesHeld: keyring.roles() }
+}
+
+/** The admin's record of the invites it made (mode 0600, replaced atomically), for `invite ls` and `invite cancel`. */
+export const INVITES_FILE = 'invites.json'
+const INVITES_FORMAT = 1
+const INVITE_ID_PATTERN = /^[0-9a-f]{8}$/
+/** The invites file keeps this many (the oldest go first): a record of thousands is no use to a person. */
+export const MAX_INVITE_RECORDS = 1_000
+
+interface InviteRecord {
+  id: string
+  node: string
+  role: string
+  /** ms since the epoch, as the other times here. */
+  createdAt: number
+  expiresAt: number
+  /** The roster version the invite added its node in. */
+  rosterVersion: number
+  cancelledAt?: number
+}
+
+export type InviteState = 'pending' | 'redeemed' | 'expired' | 'cancelled'
+
+export interface InviteListing {
+  id: string
+  role: string
+  node: string
+  createdAt: string
+  expiresAt: string
+  state: InviteState
+  cancelledAt?: string
+  /** Whether its node is a voter on the roster this home holds: a pending or expired invite still is until cancelled. */
+  voter: boolean
+}
+
+function newInviteId (records: readonly InviteRecord[]): string {
+  for (;;) {
+    const id = randomBytes(4).toString('hex')
+    if (!records.some(r => r.id === id)) return id
+  }
+}
+
+function isInviteRecord (value: unknown): value is InviteRecord {
+  const r = value as Partial<InviteRecord> | null
+  return typeof r === 'object' && r !== null && typeof r.id === 'string' && INVITE_ID_PATTERN.test(r.id) &&
+    typeof r.node === 'string' && typeof r.role === 'string' && Number.isSafeInteger(r.createdAt) &&
+    Number.isSafeInteger(r.expiresAt) && Number.isSafeInteger(r.rosterVersion) &&
+    (r.cancelledAt === undefined || Number.isSafeInteger(r.cancelledAt))
+}
+
+/** The invites this home made; none before the first (or in a home from before the file). A damaged file is refused. */
+export function readInvites (home: string): InviteRecord[] {
+  const file = join(home, INVITES_FILE)
+  if (!existsSync(file)) return []
+  let value: { format?: unknown, invites?: unknown } | null
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8')) as typeof value
+  } catch {
+    value = null
+  }
+  if (value?.format !== INVITES_FORMAT || !Array.isArray(value.invites) || !value.invites.every(isInviteRecord)) {
+    throw corrupt(`the invites file ${file} is damaged: restore it from a backup, or move it aside (the roster, not this file, says who may vote)`)
+  }
+  return value.invites
+}
+
+async function writeInvites (home: string, records: readonly InviteRecord[]): Promise<void> {
+  const kept = records.slice(-MAX_INVITE_RECORDS)
+  await writeFileAtomic(join(home, INVITES_FILE), JSON.stringify({ format: INVITES_FORMAT, invites: kept }, null, 1) + '\n', 0o600)
+}
+
+/**
+ * An invite's state. Redeemed means seen: the admin's daemon has met its node (the admin's members file says so).
+ * Redemption itself is offline and tells nobody, so an invite redeemed by a peer the admin has not met yet is still
+ * pending here; cancelling it takes that peer off the roster just the same.
+ */
+function stateOf (record: InviteRecord, met: KnownMembers, nowMs: number): InviteState {
+  if (record.cancelledAt !== undefined) return 'cancelled'
+  if (met.role(record.node) !== undefined) return 'redeemed'
+  return record.expiresAt <= nowMs ? 'expired' : 'pending'
+}
+
+function adminTrust (home: string): { trust: { cluster: string, adminKey: string } } {
+  const config = readConfig(home)
+  if (config.nodeId !== config.cluster.adminKey) throw accessDenied('only the cluster\'s admin (the peer that created it) keeps invites: run this on that peer')
+  return { trust: { cluster: config.cluster.id, adminKey: config.cluster.adminKey } }
+}
+
+/** The admin's invites, oldest first, each with its state now. */
+export function listInvites (home: string, nowMs = systemClock.now()): InviteListing[] {
+  const { trust } = adminTrust(home)
+  const roster = loadRoster(home, trust)
+  const met = new KnownMembers(home, () => {})
+  return readInvites(home).map(record => {
+    const listing: InviteListing = {
+      id: record.id, role: record.role, node: record.node, createdAt: new Date(record.createdAt).toISOString(),
+      expiresAt: new Date(record.expiresAt).toISOString(), state: stateOf(record, met, nowMs), voter: roster?.members.includes(record.node) ?? false
+    }
+    if (record.cancelledAt !== undefined) listing.cancelledAt = new Date(record.cancelledAt).toISOString()
+    return listing
+  })
+}
+
+export interface CancelReport {
+  id: string
+  node: string
+  role: string
+  /** The roster signed without the node: its version, voters and the majority that elects a leader now. */
+  roster: { version: number, voters: number, majority: number }
+}
+
+/**
+ * Cancels an invite that has not been seen redeemed: the roster is re-signed without its node (the next version), so
+ * its certificate no longer counts: members that hold the new roster refuse it at connect, and its vote is gone.
+ * A redeemed invite's node is a member: taking it off is revocation, which also rotates the keys it holds.
+ */
+export async function cancelInvite (home: string, id: string, nowMs = systemClock.now()): Promise<CancelReport> {
+  const { trust } = adminTrust(home)
+  const records = readInvites(home)
+  const record = records.find(r => r.id === id)
+  if (record === undefined) throw notFound(`no invite ${id} in this admin's invites: see \`bzzz-ctx invite ls\``)
+  const state = stateOf(record, new KnownMembers(home, () => {}), nowMs)
+  if (state === 'cancelled') throw badInput(`invite ${id} was cancelled already, on ${new Date(record.cancelledAt!).toISOString()}`)
+  if (state === 'redeemed') {
+    throw badInput(`invite ${id} was redeemed (the admin's daemon has met node ${record.node.slice(0, 16)}): to take a member off, revoke it with \`bzzz-ctx keys revoke --node ${record.node}\``)
+  }
+  const keyring = await Keyring.load(home)
+  const before = loadRoster(home, trust)
+  let roster = before
+  // A node already off the roster (a roster changed by hand, or removed otherwise) needs no new version.
+  if (before !== null && before.members.includes(record.node)) {
+    roster = rosterWithout(keyring.identity, before, record.node)
+    await writeRoster(home, roster)
+  }
+  await writeInvites(home, records.map(r => r.id === id ? { ...r, cancelledAt: nowMs } : r))
+  const members = roster?.members.length ?? 1
+  return {
+    id, node: record.node, role: record.role,
+    roster: { version: roster?.version ?? 0, voters: members, majority: majorityOf(members) }
+  }
 }

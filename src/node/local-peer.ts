@@ -17,12 +17,15 @@ import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
 import { ContextStore, type Retrieved, type StoreLeadership, type TermProof } from '../storage/context-store.js'
 import { addressFor, rootAddress } from '../ucxl/address.js'
 import type { AnalyzeProgress, SkippedFile } from '../intelligence/types.js'
-import { homePaths, readConfig, roleEntry, type PeerConfig } from './home.js'
+import { homePaths, readConfig, roleEntry, writeConfig, type PeerConfig } from './home.js'
 import { checkSignedRoles } from './signed-roles.js'
+import { keysBundleProblem, type KeysBundle } from './keys-bundle.js'
+import { openRoleKeyAsNode } from '../crypto/role-keys.js'
 import { sectionCrypto } from './section-crypto.js'
 import { createHome, type InitOptions, type InitReport } from './home-setup.js'
 import { AnalysisRuntime } from './analysis-runtime.js'
 import { generateTarget } from './generate-target.js'
+import { freshnessOf, type FreshnessReport } from './freshness.js'
 import { issueRoster, loadRoster, readRoster, rosterMembers } from './roster.js'
 import { signVote, termEvidence, termEvidenceProblem } from './term-evidence.js'
 import type { Priority } from '../leader/queue.js'
@@ -43,6 +46,8 @@ export interface GenerateOptions {
   term?: number
   /** Remove the addresses below PATH (a folder) that an earlier generate wrote and this one no longer finds. */
   prune?: boolean
+  /** The commit the files were checked out at, when the requester read it (else read from the root's `.git`). */
+  commit?: string
   onProgress?: (progress: AnalyzeProgress) => void
   /** The simulator's deliberate fault (`--break unheld-record`): the last record is counted but never appended. */
   withholdLastRecord?: boolean
@@ -110,7 +115,11 @@ export class LocalPeer {
   readonly home: string
   readonly config: PeerConfig
   readonly keyring: Keyring
-  readonly directory: RoleDirectory
+  #directory: RoleDirectory
+  /** The cluster's roles, each at its current epoch: what a write is sealed to (replaced when a rotation is taken up). */
+  get directory (): RoleDirectory {
+    return this.#directory
+  }
   readonly store: ContextStore
   private decisionIndex: DecisionIndex | null = null
   private readonly local: LocalSecret
@@ -124,7 +133,7 @@ export class LocalPeer {
     this.home = home
     this.config = config
     this.keyring = keyring
-    this.directory = directory
+    this.#directory = directory
     this.local = local
     this.store = store
   }
@@ -172,7 +181,7 @@ export class LocalPeer {
       admit: (writer, entry) => termEvidenceProblem(writer, entry, trust),
       termProof: (term, writer) => peer?.termProof(term, writer) ?? null
     }
-    const store = await ContextStore.open(homePaths(home).store, sectionCrypto(keyring, directory, local), { ...options, clock, leadership })
+    const store = await ContextStore.open(homePaths(home).store, sectionCrypto(keyring, () => peer?.directory ?? directory, local), { ...options, clock, leadership })
     peer = new LocalPeer(home, config, keyring, directory, local, store, clock)
     return peer
   }
@@ -294,8 +303,12 @@ export class LocalPeer {
     const gone = this.gone(analysis.records, path, root, project)
     const records = this.recordsToWrite(analysis.records, path !== root, rootAddress(project))
     const appended = options.withholdLastRecord === true ? records.slice(0, -1) : records
+    const { readGitCommit, recordHashes } = await import('../intelligence/source-state.js')
+    const commit = options.commit ?? readGitCommit(root) ?? undefined
+    const hashes = recordHashes(project, analysis.hashes, appended.map(record => record.address))
     const result = await this.store.write(appended, {
-      term: options.term ?? this.leadership.term, recipients, nowMs: this.clock.now(), generated: true, ...(options.prune === true ? { remove: gone } : {})
+      term: options.term ?? this.leadership.term, recipients, nowMs: this.clock.now(), generated: true, ...(options.prune === true ? { remove: gone } : {}),
+      sources: commit === undefined ? { hashes } : { commit, hashes }
     })
     await this.analysis.ran(cache)
     return {
@@ -366,6 +379,54 @@ export class LocalPeer {
 
   async influence (role: string, max = DEFAULT_HOPS, limit = 10): Promise<Array<{ id: string, title: string, addresses: number }>> {
     return this.decisions.influence(max, limit, this.clearanceOf(role))
+  }
+
+  /**
+   * Takes up a change of the cluster's keys (a `keys` entry of the log, or one this admin made): a directory newer than
+   * this home's is adopted (config.json rewritten; new writes are sealed to its epochs), and each grant addressed to
+   * this peer is opened and kept (keys/roles.json rewritten). Taking the same bundle again changes nothing.
+   */
+  async adoptKeys (bundle: KeysBundle): Promise<{ adopted: boolean, granted: Array<{ role: string, epoch: number }> }> {
+    const trust = { cluster: this.config.cluster.id, adminKey: this.config.cluster.adminKey }
+    const problem = keysBundleProblem(bundle, trust)
+    if (problem !== null) throw badInput(`a keys change that is not the admin's: ${problem}`)
+    const granted: Array<{ role: string, epoch: number }> = []
+    for (const grant of bundle.grants) {
+      if (grant.node !== this.config.nodeId || this.keyring.roleKeyPair(grant.role, grant.epoch) !== undefined) continue
+      this.keyring.addRoleKey(openRoleKeyAsNode(grant, this.keyring.identity))
+      granted.push({ role: grant.role, epoch: grant.epoch })
+    }
+    if (granted.length > 0) await this.keyring.save()
+    const adopted = bundle.rolesSignature.version > this.config.rolesSignature.version
+    if (adopted) {
+      this.#directory = RoleDirectory.fromJSON(bundle.roles)
+      this.config.roles = bundle.roles
+      this.config.rolesSignature = bundle.rolesSignature
+      await writeConfig(this.home, this.config)
+    }
+    return { adopted, granted }
+  }
+
+  /** Publishes a keys change the admin made, alone (a cluster's daemon sends it to its leader instead). */
+  async publishKeys (bundle: KeysBundle): Promise<{ rolesVersion: number, grants: number }> {
+    await this.appendKeys(bundle)
+    return { rolesVersion: bundle.rolesSignature.version, grants: bundle.grants.length }
+  }
+
+  /** Appends a keys change to this peer's log, as the leader of `term` (alone: the solo term), and takes it up. */
+  async appendKeys (bundle: KeysBundle, term?: number): Promise<void> {
+    if (term === undefined) this.requireWriter('a keys change')
+    await this.store.appendQueueEntry({ type: 'keys', address: '', rolesVersion: bundle.rolesSignature.version }, {
+      term: term ?? this.leadership.term, nowMs: this.clock.now(), sealed: Buffer.from(JSON.stringify(bundle))
+    })
+    await this.adoptKeys(bundle)
+  }
+
+  /** Which of the project's generated addresses are stale against the working tree at `root`, and when it was last generated. */
+  async freshness (root: string, project?: string): Promise<FreshnessReport> {
+    const name = project ?? this.config.project
+    if (name === undefined) throw badInput('this peer has no default project: name one')
+    return await freshnessOf(this.store, root, name)
   }
 
   async status (): Promise<StatusReport> {

@@ -1,15 +1,16 @@
 /**
  * The member roster: the node ids the admin has certified, signed by the admin with a version that grows with each
- * invite. Votes are counted out of it, so every peer must count out of the same list: the admin re-signs it at each
- * invite, the invite carries it, and peers pass the newest valid one on to each other (a higher version replaces a
- * lower one; a roster that is not signed by this cluster's admin is refused). Invites are single additions, Raft's
- * one-member-at-a-time change, which keeps any two majorities of consecutive rosters overlapping.
+ * change. Votes are counted out of it, so every peer must count out of the same list: the admin re-signs it at each
+ * invite and cancellation, the invite carries it, and peers pass the newest valid one on to each other (a higher
+ * version replaces a lower one; a roster that is not signed by this cluster's admin is refused). Each change adds or
+ * removes one member (Raft's one-member-at-a-time change), which keeps any two majorities of consecutive rosters
+ * overlapping; a certified node the roster does not hold is refused at connect (`onRoster`).
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { signMessage, verifySignature, type NodeIdentity } from '../crypto/identity.js'
 import { writeFileAtomic } from '../crypto/atomic-file.js'
-import { corrupt } from '../errors.js'
+import { badInput, badUsage, corrupt } from '../errors.js'
 import { KEY_HEX_PATTERN } from '../crypto/key-text.js'
 
 export const ROSTER_FORMAT = 1
@@ -88,6 +89,34 @@ export function loadRoster (home: string, expect: { cluster: string, adminKey: s
 
 export async function writeRoster (home: string, roster: SignedRoster): Promise<void> {
   await writeFileAtomic(join(home, ROSTER_FILE), JSON.stringify(roster) + '\n', 0o600)
+}
+
+/**
+ * The roster with one more member, signed as the next version: an invite adds its node (a voter from then on,
+ * redeemed or not). Adding one at a time is what keeps a majority of the old roster and one of the new overlapping.
+ */
+export function rosterWith (admin: NodeIdentity, roster: SignedRoster, node: string): SignedRoster {
+  if (roster.members.includes(node)) throw badInput(`node ${node.slice(0, 16)} is on the roster already`)
+  if (roster.members.length >= MAX_ROSTER_MEMBERS) throw badInput(`the roster holds ${MAX_ROSTER_MEMBERS} members, as many as it may`)
+  return issueRoster(admin, roster.cluster, roster.version + 1, [...roster.members, node])
+}
+
+/**
+ * The roster with one member fewer, signed as the next version (a cancelled invite's node; later a revoked member).
+ * The admin stays: it alone signs rosters, so a roster without it could never change again.
+ */
+export function rosterWithout (admin: NodeIdentity, roster: SignedRoster, node: string): SignedRoster {
+  if (!roster.members.includes(node)) throw badInput(`node ${node.slice(0, 16)} is not on the roster`)
+  if (node === roster.issuer) throw badUsage('the admin cannot be taken off the roster: it is the one that signs it')
+  return issueRoster(admin, roster.cluster, roster.version + 1, roster.members.filter(m => m !== node))
+}
+
+/**
+ * Whether a certified node may take part: it must be on the signed roster (an invite cancelled or a member removed
+ * is not, though its certificate still verifies). A cluster from before rosters (none held) admits every certified node.
+ */
+export function onRoster (roster: SignedRoster | null, node: string): boolean {
+  return roster === null || roster.members.includes(node)
 }
 
 /** The members votes are counted out of: the signed roster, else (a cluster from before rosters) the admin and this peer. */

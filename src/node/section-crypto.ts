@@ -7,9 +7,10 @@ import type { LocalSecret } from '../crypto/local-secret.js'
 import type { RoleDirectory } from '../crypto/role-directory.js'
 import type { SectionCrypto } from '../storage/sealing.js'
 
-export function sectionCrypto (keyring: Keyring, directory: RoleDirectory, local: LocalSecret): SectionCrypto {
+/** `directory`: the cluster's roles now (a rotation replaces them while the store is open). */
+export function sectionCrypto (keyring: Keyring, directory: () => RoleDirectory, local: LocalSecret): SectionCrypto {
   return {
-    seal: (sections, recipients, ad) => encodeEnvelope(sealSections({ sections, recipients, directory, writer: keyring.identity.box, ad })),
+    seal: (sections, recipients, ad) => encodeEnvelope(sealSections({ sections, recipients, directory: directory(), writer: keyring.identity.box, ad })),
     open: (envelope, role, ad) => {
       if (!keyring.hasRole(role)) throw accessDenied(`this peer holds no key for role "${role}": retrieve as a role this peer holds (${keyring.roles().join(', ') || 'none'}), or ask an admin to grant it`)
       const decoded = decodeEnvelope(envelope)

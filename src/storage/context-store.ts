@@ -17,13 +17,13 @@ import { retriedWithin } from '../settle.js'
 import { forgetHolder, readHolder, recordHolder, storeInUse } from './store-holder.js'
 import { bind, bindingOf, copiedStore, damagedMarker, probeBinding, refuseUnprovenStore, storeExists } from './store-identity.js'
 import { StoreLogs } from './store-logs.js'
-import { StoreReader, type Retrieved } from './store-reader.js'
+import { StoreReader, type GeneratedRecordSource, type Retrieved } from './store-reader.js'
 import { StoreWriter, type QueueAppendOptions, type QueueEntryInput, type TermProof, type WriteOptions, type WriteResult } from './store-writer.js'
 import type { SectionCrypto } from './sealing.js'
 import { ContextView, type LeadershipRule, type Origin, type Refusal } from './view.js'
 import type { QueueEvent, VersionLine } from './view-items.js'
 
-export type { Retrieved } from './store-reader.js'
+export type { GeneratedRecordSource, Retrieved } from './store-reader.js'
 export type { TermProof, WriteOptions, WriteResult } from './store-writer.js'
 export type { LeadershipRule, Refusal } from './view.js'
 export type { SectionCrypto } from './sealing.js'
@@ -231,6 +231,11 @@ export class ContextStore {
     await this.writes.appendQueueEntry(entry, options)
   }
 
+  /** The envelope of a queue entry as it is in the log (a `keys` entry's is the admin's bundle, unsealed). */
+  async envelopeOf (event: QueueEvent): Promise<Buffer> {
+    return (await this.logs.entryAt(event.writer, event.seq, event.index)).envelope
+  }
+
   /** The sealed payload of a request or decision entry, opened with `role`'s key (see StoreReader.sealedPayload). */
   async sealedPayload (event: QueueEvent, role: string, level?: AccessLevel): Promise<Buffer> {
     return await this.reads.sealedPayload(event, role, level)
@@ -249,6 +254,11 @@ export class ContextStore {
   /** See StoreReader.liveAddresses. */
   liveAddresses (under?: string): Array<{ address: string, kind: RecordKind }> {
     return this.reads.liveAddresses(under)
+  }
+
+  /** See StoreReader.generatedSources. */
+  async generatedSources (under: string): Promise<GeneratedRecordSource[]> {
+    return await this.reads.generatedSources(under)
   }
 
   /** See StoreReader.generatedUnder. */

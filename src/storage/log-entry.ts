@@ -13,7 +13,7 @@ const FORMAT = 1
 export const MAX_HEADER_BYTES = 64 * 1024
 export const MAX_ENTRY_BYTES = 16 * 1024 * 1024
 
-export const ENTRY_TYPES = ['context', 'request', 'completion', 'decision', 'term'] as const
+export const ENTRY_TYPES = ['context', 'request', 'completion', 'decision', 'term', 'keys'] as const
 export type EntryType = typeof ENTRY_TYPES[number]
 
 /** A version of one address's context: the header is plaintext structure, the envelope holds every section. */
@@ -42,7 +42,31 @@ export interface ContextEntry {
   batch?: number
   /** The last entry of its write (with `batch`). */
   end?: true
+  /** What a generated version was made from, so any peer can tell whether a working tree still matches it. */
+  source?: RecordSource
   envelope: Buffer
+}
+
+/**
+ * The source of a generated record: the git commit checked out when there was one, and the sha256 of the file's
+ * bytes (of a folder's files and their hashes). Plain like the address: a member that may open none of the record
+ * still learns whether its own copy of the file is the one described.
+ */
+export interface RecordSource {
+  commit?: string
+  hash: string
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/
+/** A git object id: SHA-1, or SHA-256 in a repository that uses it. */
+const COMMIT_HEX = /^[0-9a-f]{40}([0-9a-f]{24})?$/
+
+function isRecordSource (v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
+  const source = v as Record<string, unknown>
+  if (Object.keys(source).some(key => key !== 'commit' && key !== 'hash')) return false
+  return typeof source.hash === 'string' && SHA256_HEX.test(source.hash) &&
+    (source.commit === undefined || (typeof source.commit === 'string' && COMMIT_HEX.test(source.commit)))
 }
 
 /**
@@ -140,8 +164,22 @@ export interface TermEntry {
   envelope: Buffer
 }
 
+/**
+ * A change of the cluster's keys the admin made (a rotation, a revocation), written by the leader: the envelope is the
+ * admin-signed bundle (unsealed JSON, src/node/keys-bundle.ts): the new role directory and each member's grant of a new
+ * epoch key, sealed to that member's node key. Every peer adopts the directory and opens the grants addressed to it.
+ */
+export interface KeysEntry {
+  type: 'keys'
+  address: ''
+  /** The version of the role directory it carries (the admin's signature's). */
+  rolesVersion: number
+  version: Version
+  envelope: Buffer
+}
+
 export type QueueEntry = RequestEntry | CompletionEntry
-export type LogEntry = ContextEntry | QueueEntry | DecisionEntry | TermEntry
+export type LogEntry = ContextEntry | QueueEntry | DecisionEntry | TermEntry | KeysEntry
 
 const isIdList = (v: unknown): boolean => Array.isArray(v) && v.length <= MAX_DECISION_LINKS && v.every(x => typeof x === 'string' && DECISION_ID.test(x))
 
@@ -160,6 +198,7 @@ function headerProblem (h: Record<string, unknown>): string | null {
       if (h.removed !== undefined && h.removed !== true) return 'a malformed context header'
       if (h.batch !== undefined && !isCount(h.batch)) return 'a malformed context header'
       if (h.end !== undefined && (h.end !== true || h.batch === undefined)) return 'a malformed context header'
+      if (h.source !== undefined && (h.generated !== true || !isRecordSource(h.source))) return 'a malformed context source'
       return ['file', 'directory', 'project'].includes(h.kind as string) && typeof h.inherits === 'boolean' ? null : 'a malformed context header'
     case 'request':
       if (typeof h.id !== 'string' || !REQUEST_ID_PATTERN.test(h.id)) return 'a malformed request id'
@@ -186,6 +225,8 @@ function headerProblem (h: Record<string, unknown>): string | null {
       if (!Array.isArray(h.affects) || h.affects.length === 0 || h.affects.length > MAX_DECISION_LINKS || !h.affects.every(a => typeof a === 'string')) return 'malformed decision addresses'
       if (!isIdList(h.influencedBy) || !isIdList(h.supersedes)) return 'malformed decision links'
       return null
+    case 'keys':
+      return h.address === '' && Number.isSafeInteger(h.rolesVersion) && (h.rolesVersion as number) >= 1 ? null : 'a malformed keys entry'
     case 'term':
       return h.address === '' && typeof h.leader === 'string' && KEY_HEX_PATTERN.test(h.leader) ? null : 'a malformed term entry'
     default:

@@ -11,7 +11,7 @@ import type { AccessLevel } from '../crypto/levels.js'
 import { versionKey, type Version } from '../distribution/version.js'
 import { accessDenied, corrupt, notFound } from '../errors.js'
 import { parseAddress } from '../ucxl/address.js'
-import type { LogEntry } from './log-entry.js'
+import type { LogEntry, RecordSource } from './log-entry.js'
 import { associatedData, payloadAssociatedData, requestFilesAssociatedData, type SectionCrypto } from './sealing.js'
 import { ORIGINS, type ContextView, type Origin } from './view.js'
 import type { Pointer, QueueEvent } from './view-items.js'
@@ -200,4 +200,28 @@ export class StoreReader {
     }
     return found
   }
+
+  /**
+   * The generated records at or below `under` that are not removed: kind, when written (the version's wall time) and
+   * the source the header names (absent on a record written before sources were kept). Reads each header from the log.
+   */
+  async generatedSources (under: string): Promise<GeneratedRecordSource[]> {
+    const found: GeneratedRecordSource[] = []
+    for (const address of this.generatedUnder(under)) {
+      const current = this.host.view.slot(address, 'generated')!.current
+      const entry = await this.host.entryAt(current.writer, current.seq, current.index)
+      const item: GeneratedRecordSource = { address, kind: current.kind, writtenAt: current.version.hlc.wall }
+      if (entry.type === 'context' && entry.source !== undefined) item.source = entry.source
+      found.push(item)
+    }
+    return found.sort((a, b) => a.address < b.address ? -1 : a.address > b.address ? 1 : 0)
+  }
+}
+
+export interface GeneratedRecordSource {
+  address: string
+  kind: RecordKind
+  /** The wall-clock ms of the version's hybrid clock. */
+  writtenAt: number
+  source?: RecordSource
 }

@@ -11,7 +11,7 @@ import type { AccessLevel } from '../crypto/levels.js'
 import { ZERO_HLC, tickHlc, type Hlc } from '../distribution/hlc.js'
 import type { Version } from '../distribution/version.js'
 import { parentChain } from '../ucxl/address.js'
-import { encodeBlock, encodeEntry, packBlocks, type CompletionEntry, type ContextEntry, type DecisionEntry, type LogEntry, type RequestEntry, type TermEntry } from './log-entry.js'
+import { encodeBlock, encodeEntry, packBlocks, type CompletionEntry, type ContextEntry, type DecisionEntry, type KeysEntry, type LogEntry, type RecordSource, type RequestEntry, type TermEntry } from './log-entry.js'
 import { notLeader } from '../errors.js'
 import { associatedData, payloadAssociatedData, type SectionCrypto } from './sealing.js'
 import { ORIGINS, originOf, type ContextView } from './view.js'
@@ -42,6 +42,11 @@ export interface WriteOptions {
    * by a removal, if a generate wrote it; one written by hand, or removed already, is left as it is.
    */
   remove?: readonly string[]
+  /**
+   * What generated records were made from: the commit (when the tree is a git work tree) and each address's content
+   * hash. A record whose source changed is written again even when its content did not, so its source stays true.
+   */
+  sources?: { commit?: string, hashes: ReadonlyMap<string, string> }
 }
 
 export interface WriteResult {
@@ -57,7 +62,8 @@ export interface WriteResult {
 
 /** A queue or decision entry as its writer gives it: the store stamps the version and seals the payload. */
 export type QueueEntryInput =
-  Omit<RequestEntry, 'version' | 'envelope'> | Omit<CompletionEntry, 'version' | 'envelope'> | Omit<DecisionEntry, 'version' | 'envelope'>
+  Omit<RequestEntry, 'version' | 'envelope'> | Omit<CompletionEntry, 'version' | 'envelope'> | Omit<DecisionEntry, 'version' | 'envelope'> |
+  Omit<KeysEntry, 'version' | 'envelope'>
 
 /**
  * How a queue or decision entry is stamped: its term and time, and its payload, either sealed here (at a level for
@@ -143,7 +149,7 @@ export class StoreWriter {
       const payload = options.payload
       const envelope = payload === undefined
         ? options.sealed ?? Buffer.alloc(0)
-        : host.crypto.seal([{ level: payload.level, plaintext: payload.plaintext }], [...new Set(payload.recipients)].sort(), payloadAssociatedData(entry.type, entry.id, version))
+        : host.crypto.seal([{ level: payload.level, plaintext: payload.plaintext }], [...new Set(payload.recipients)].sort(), payloadAssociatedData(entry.type, 'id' in entry ? entry.id : '', version))
       const full = { ...entry, version, envelope } as LogEntry
       const seq = host.log.length
       await host.log.append(encodeEntry(full))
@@ -239,7 +245,12 @@ export class StoreWriter {
       const stored = diffAgainstParent(record, parent)
       batch.set(record.address, { stored, parent })
       const texts = sectionTexts(stored)
-      const digest = host.crypto.digest(Buffer.from(JSON.stringify([recipients, stored.inherits ?? true, texts.map(s => [s.level, s.text])])))
+      const hash = options.sources?.hashes.get(record.address)
+      const source: RecordSource | undefined = hash === undefined ? undefined : options.sources?.commit === undefined ? { hash } : { commit: options.sources.commit, hash }
+      // The commit is left out: a record its new commit did not change keeps the commit it was first made at.
+      const digested: unknown[] = [recipients, stored.inherits ?? true, texts.map(s => [s.level, s.text])]
+      if (hash !== undefined) digested.push(hash)
+      const digest = host.crypto.digest(Buffer.from(JSON.stringify(digested)))
       const slot = view.slot(record.address, origin)
       // Unchanged content is not written again, unless the write links it to a decision: that link is the news.
       if (options.decision === undefined && slot !== undefined && slot.current.writer === writer && slot.current.digest === digest && slot.conflicts.length === 0) {
@@ -251,7 +262,10 @@ export class StoreWriter {
       const envelope = host.crypto.seal(plainSections(texts), recipients, associatedData(record.address, version))
       const entry: ContextEntry = { type: 'context', address: record.address, kind: record.kind, inherits: stored.inherits ?? true, version, digest, envelope }
       if (options.decision !== undefined) entry.decision = options.decision
-      if (options.generated === true) entry.generated = true
+      if (options.generated === true) {
+        entry.generated = true
+        if (source !== undefined) entry.source = source
+      }
       await add(entry)
       written++
     }

@@ -52,7 +52,7 @@ t.test('retrieve --max-tokens: least useful first, and says what it cut', async 
   const whole = await run('retrieve', 'src/server/handlers/auth.py', '--json')
   const cut = await run('retrieve', 'src/server/handlers/auth.py', '--max-tokens', '500', '--json')
   t.equal(cut.code, 0, cut.stderr)
-  t.ok(estimateTokens(JSON.stringify(whole.json)) > 1000 && estimateTokens(JSON.stringify(cut.json)) <= 500)
+  t.ok(estimateTokens(JSON.stringify(whole.json)) > 600 && estimateTokens(JSON.stringify(cut.json)) <= 500)
   t.ok(cut.json.cut.sources > 0, 'the sources went first')
   t.equal(cut.json.context.summary, whole.json.context.summary, 'the summary stays')
   const table = await run('retrieve', 'src/server/handlers/auth.py', '--max-tokens', '500')

@@ -78,7 +78,9 @@ t.test('init, generate, retrieve, distribute, status: --json shapes', async t =>
   t.same(unshared.json.withheld.find((w: any) => w.address === 'ucxl://shop/src/server' && w.handWritten === true)?.levels, ['public', 'confidential'], 'yet the viewer learns it is there, sealed')
   const admin = await cli(['retrieve', 'ucxl://shop/src/server/handlers/auth.py', '--role', 'admin', '--json'], env)
   t.same(admin.json.withheld, [{ address: 'ucxl://shop/src/server', levels: ['public', 'confidential'], handWritten: true }], 'the admin, a recipient of every generated section, misses only the record not distributed to it')
-  t.ok(admin.json.context.insights.some((i: any) => /^Security findings/.test(i.text) && i.text.includes('db.py')), 'and keeps the generated sections of the folder the hand-written record lies over')
+  // A file directly in the folder: the folder's findings are the nearest of their kind (handlers/ has its own).
+  const adminApp = await cli(['retrieve', 'ucxl://shop/src/server/app.py', '--role', 'admin', '--json'], env)
+  t.ok(adminApp.json.context.insights.some((i: any) => /^Security findings/.test(i.text) && i.text.includes('db.py')), 'and keeps the generated sections of the folder the hand-written record lies over')
   const unsharedHuman = await cli(['retrieve', 'ucxl://shop/src/server/handlers/auth.py', '--role', 'viewer'], env)
   t.match(unsharedHuman.stdout, /withheld[^\n]*internal, confidential, secret at ucxl:\/\/shop\/src\/server\/handlers\/auth\.py[\s\S]*public, confidential at ucxl:\/\/shop\/src\/server \(hand-written\)/)
 

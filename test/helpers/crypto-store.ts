@@ -20,5 +20,5 @@ export async function testKeys (holdRoles: readonly string[] = DEFAULT_ROLES.map
   const keyring = await Keyring.create(dir)
   const { directory, keys } = generateRoleSet(DEFAULT_ROLES)
   for (const key of keys) if (holdRoles.includes(key.role)) keyring.addRoleKey(key)
-  return { dir, keyring, directory, crypto: sectionCrypto(keyring, directory, LocalSecret.fromIdentity(keyring.identity)) }
+  return { dir, keyring, directory, crypto: sectionCrypto(keyring, () => directory, LocalSecret.fromIdentity(keyring.identity)) }
 }

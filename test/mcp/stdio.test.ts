@@ -59,7 +59,7 @@ t.test('each tool answers from the generated tree, within its budget', async t =
   t.match(whole.json, { address: 'ucxl://shop/src/server/app.py', role: 'developer', context: { language: 'python' } })
   t.ok(whole.json.context.symbols.some((s: any) => s.name === 'create_app'), 'a developer reads symbols')
   const small = await call(client, 'retrieve', { address: 'src/server/app.py', max_tokens: 400 })
-  t.ok(estimateTokens(whole.text) > 800 && estimateTokens(small.text) <= 400, `a retrieve cut to 400 tokens costs ${estimateTokens(small.text)}`)
+  t.ok(estimateTokens(whole.text) > 500 && estimateTokens(small.text) <= 400, `a retrieve cut to 400 tokens costs ${estimateTokens(small.text)}`)
   t.ok(Object.keys(small.json.cut).length > 0, 'and says what it cut')
   t.ok(small.json.withheld.length > 0, 'and what it withheld')
 

@@ -125,3 +125,89 @@ t.test('certificates: forged, of another cluster, for another node, expired', as
   t.match(certificateProblem(good, { ...expect, nowMs: now + 5000 }), /expired/)
   t.match(certificateProblem('x', expect), /not an object/)
 })
+
+t.test('--expires takes a duration; a bad one is one line and exit 2', async t => {
+  const admin = tempHome()
+  await cli(['--home', admin, 'init', '--cluster', 'acme', '--role', 'admin'])
+  const expiresIn = async (args: string[]): Promise<number> => {
+    const made = await cli(['--home', admin, 'invite', '--role', 'qa', ...args, '--json'])
+    t.equal(made.code, 0, made.stderr)
+    return Date.parse(made.json.expiresAt) - Date.now()
+  }
+  const near = (ms: number, want: number, what: string): void => { t.ok(Math.abs(ms - want) < 60_000, `${what}: ${ms} ms`) }
+  near(await expiresIn([]), 7 * 86_400_000, 'seven days by default')
+  near(await expiresIn(['--expires', '2h']), 2 * 3_600_000, '2h')
+  near(await expiresIn(['--expires', '30m']), 30 * 60_000, '30m')
+  near(await expiresIn(['--expires', '2w']), 14 * 86_400_000, '2w')
+  near(await expiresIn(['--expires', '5']), 5 * 3_600_000, 'a bare number is hours, as before')
+  const before = readFileSync(join(admin, 'roster.json'), 'utf8')
+  for (const bad of ['0h', '3x', '-1d', '366d', '2 h', '1.5h', '']) {
+    const run = await cli(['--home', admin, 'invite', '--role', 'qa', '--expires', bad])
+    t.equal(run.code, 2, `--expires "${bad}"`)
+    t.match(run.stderr, /^bzzz-ctx: --expires must be a duration from 1m to 365d, such as 2h, 7d or 2w .*\n$/, 'one line')
+  }
+  t.equal(readFileSync(join(admin, 'roster.json'), 'utf8'), before, 'no voter was added by a refused invite')
+  // An expired invite is refused at redemption: bad input, exit 2.
+  const { invite } = await createInvite(admin, 'qa', { ttlMs: 60_000, nowMs: Date.now() - 120_000 })
+  const late = await cli(['--home', tempHome(), 'init', '--join', invite])
+  t.equal(late.code, 2)
+  t.match(late.stderr, /^bzzz-ctx: the invite expired on \S+: ask the admin for a new one\n$/)
+})
+
+t.test('invite ls and invite cancel: states, a new roster without the node, and the refusals', async t => {
+  const admin = tempHome()
+  await cli(['--home', admin, 'init', '--cluster', 'acme', '--role', 'admin'])
+  const adminNode = readConfig(admin).nodeId
+  const dev = (await cli(['--home', admin, 'invite', '--role', 'developer', '--json'])).json
+  const qa = (await cli(['--home', admin, 'invite', '--role', 'qa', '--json'])).json
+  const old = await createInvite(admin, 'viewer', { ttlMs: 60_000, nowMs: Date.now() - 120_000 })
+  t.match([dev.id, qa.id, old.id], [/^[0-9a-f]{8}$/, /^[0-9a-f]{8}$/, /^[0-9a-f]{8}$/], 'each invite says its id')
+  t.equal(statSync(join(admin, 'invites.json')).mode & 0o777, 0o600, 'the invites file is private')
+  // The admin's daemon records each member it meets in members.json: that is what makes an invite redeemed.
+  const devHome = tempHome()
+  await cli(['--home', devHome, 'init', '--join', dev.invite])
+  writeFileSync(join(admin, 'members.json'), JSON.stringify([[dev.node, 'developer']]))
+
+  const listed = await cli(['--home', admin, 'invite', 'ls', '--json'])
+  t.equal(listed.code, 0, listed.stderr)
+  t.match(listed.json.invites, [
+    { id: dev.id, role: 'developer', node: dev.node, state: 'redeemed', voter: true, createdAt: String, expiresAt: dev.expiresAt },
+    { id: qa.id, role: 'qa', state: 'pending', voter: true },
+    { id: old.id, role: 'viewer', state: 'expired', voter: true }
+  ])
+  const human = await cli(['--home', admin, 'invite', 'ls'])
+  t.match(human.stdout, /1 expired invite\(s\) still count as voters until cancelled: bzzz-ctx invite cancel [0-9a-f]{8}/)
+
+  const roster = (): any => JSON.parse(readFileSync(join(admin, 'roster.json'), 'utf8'))
+  const version = roster().version
+  t.equal(roster().members.length, 4)
+  const cancelled = await cli(['--home', admin, 'invite', 'cancel', old.id, '--json'])
+  t.equal(cancelled.code, 0, cancelled.stderr)
+  t.match(cancelled.json, { id: old.id, node: old.node, role: 'viewer', roster: { version: version + 1, voters: 3, majority: 2 } })
+  t.equal(roster().version, version + 1, 'a new roster, one version up')
+  t.notOk(roster().members.includes(old.node), 'without the cancelled invite\'s node')
+  t.ok(roster().members.includes(adminNode) && roster().members.includes(qa.node), 'and with everyone else')
+  const human2 = await cli(['--home', admin, 'invite', 'cancel', qa.id])
+  t.equal(human2.code, 0)
+  t.match(human2.stdout, /Cancelled invite [0-9a-f]{8} \(a qa, node [0-9a-f]{16}…\): roster v\d+ has 2 voters, and a leader needs 2 of them running\./)
+  t.match((await cli(['--home', admin, 'invite', 'ls', '--json'])).json.invites.map((i: any) => i.state), ['redeemed', 'cancelled', 'cancelled'])
+
+  const refusals: Array<[string, string[], number, RegExp]> = [
+    ['an unknown id', ['invite', 'cancel', 'feedbeef'], 4, /^bzzz-ctx: no invite feedbeef in this admin's invites: see `bzzz-ctx invite ls`\n$/],
+    ['one cancelled already', ['invite', 'cancel', old.id], 2, /^bzzz-ctx: invite [0-9a-f]{8} was cancelled already, on \S+\n$/],
+    ['a redeemed one', ['invite', 'cancel', dev.id], 2, new RegExp(`^bzzz-ctx: invite ${dev.id} was redeemed .*revoke it with \`bzzz-ctx keys revoke --node ${dev.node}\`\\n$`)],
+    ['no id', ['invite', 'cancel'], 2, /missing required argument 'id'/],
+    ['a verb that does not exist', ['invite', 'drop', qa.id], 2, /unknown invite command 'drop': use one of ls, cancel/]
+  ]
+  for (const [what, args, code, message] of refusals) {
+    const run = await cli(['--home', admin, ...args])
+    t.equal(run.code, code, what)
+    t.match(run.stderr, message, what)
+  }
+  t.ok(roster().members.includes(dev.node), 'the redeemed member is still on the roster')
+  for (const args of [['invite', 'ls'], ['invite', 'cancel', qa.id]]) {
+    const run = await cli(['--home', devHome, ...args])
+    t.equal(run.code, 3, `${args.join(' ')} on a member that is not the admin`)
+    t.match(run.stderr, /only the cluster's admin/)
+  }
+})

@@ -2,12 +2,23 @@
 import { Command, Option } from 'commander'
 import type { CliEnv } from '../cli-env.js'
 import { parseList } from '../cli-env.js'
-import { emit, useColor } from '../io.js'
+import { emit, note, useColor, type CommandContext } from '../io.js'
+import { systemClock } from '../../clock.js'
+import { badUsage, isBzzzError } from '../../errors.js'
+import { untilInterrupted, watchTree } from '../../node/generate-watch.js'
+import type { GenerateReport } from '../../node/local-peer.js'
 import { withPeer } from '../peer-session.js'
 import { progressBar } from '../progress.js'
 import { formatBytes, table } from '../render.js'
 import { PRIORITIES, type Priority } from '../../storage/vocabulary.js'
 
+
+/** One run of a watch: a JSON line for programs, one line for people. */
+function showWatchRun (ctx: CommandContext, report: GenerateReport, changed: readonly string[]): void {
+  if (ctx.global.json) { ctx.io.stdout.write(JSON.stringify({ ...report, changed }) + '\n'); return }
+  const what = changed.length === 0 ? '' : ` after changes to ${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ` and ${changed.length - 3} more` : ''}`
+  note(ctx, `${new Date(systemClock.now()).toISOString()} generated ${report.files} files${what}: ${report.written} written, ${report.unchanged} unchanged, ${report.removed} removed (${report.ms} ms)`)
+}
 
 export function generateCommand (env: CliEnv): Command {
   return new Command('generate')
@@ -19,24 +30,40 @@ export function generateCommand (env: CliEnv): Command {
     .addOption(new Option('--priority <priority>', 'the request\'s priority in the leader\'s queue').choices([...PRIORITIES]).default('normal'))
     .option('--prune', 'remove the addresses below PATH (a folder) that an earlier generate wrote and this one no longer finds (deleted, moved, now ignored)')
     .option('--no-wait', 'with a daemon: return once the leader has accepted the request (it is then durable), not when it completes')
+    .option('--watch', 'after the first run, keep PATH fresh: generate again whenever files under it change (debounced), until Ctrl-C')
     .addHelpText('after', '\nExamples:\n  bzzz-ctx generate .\n  bzzz-ctx generate src/server --roles developer,security --json')
-    .action(env.action<{ root?: string, project?: string, roles?: string[], priority: Priority, wait: boolean, prune?: boolean }>(async (ctx, options, [path]) => {
+    .action(env.action<{ root?: string, project?: string, roles?: string[], priority: Priority, wait: boolean, prune?: boolean, watch?: boolean }>(async (ctx, options, [path]) => {
+      if (options.watch === true && !options.wait) throw badUsage('--watch waits for each run: leave out --no-wait')
       const progress = await progressBar(ctx, 'Analysing', 'Building and storing records')
+      const request = {
+        path: path!, priority: options.priority, ...(options.wait ? {} : { noWait: true }), ...(options.prune === true ? { prune: true } : {}),
+        ...(options.root !== undefined ? { root: options.root } : {}),
+        ...(options.project !== undefined ? { project: options.project } : {}),
+        ...(options.roles !== undefined ? { roles: options.roles } : {})
+      }
       const report = await withPeer(ctx, async peer => {
+        let first
         try {
-          return await peer.generate({
-            path: path!, priority: options.priority, onProgress: progress.update, ...(options.wait ? {} : { noWait: true }), ...(options.prune === true ? { prune: true } : {}),
-            ...(options.root !== undefined ? { root: options.root } : {}),
-            ...(options.project !== undefined ? { project: options.project } : {}),
-            ...(options.roles !== undefined ? { roles: options.roles } : {})
-          })
+          first = await peer.generate({ ...request, onProgress: progress.update })
         } finally {
           progress.stop()
         }
+        if (options.watch !== true) return first
+        showWatchRun(ctx, first, [])
+        note(ctx, `Watching ${path!} for changes (Ctrl-C stops).`)
+        const watcher = watchTree(path!, systemClock, {
+          generate: async () => await peer.generate(request),
+          onReport: (run, changed) => showWatchRun(ctx, run, changed),
+          onError: err => { ctx.io.stderr.write(`bzzz-ctx: a watched generate failed: ${isBzzzError(err) ? err.message : String(err)}\n`) }
+        })
+        await untilInterrupted()
+        await watcher.stop()
+        return null
       })
-      const request = (report as { request?: { id: string, state: string, term: number } }).request
+      if (report === null) return
+      const queued = (report as { request?: { id: string, state: string, term: number } }).request
       emit(ctx, report, () => {
-        if (request !== undefined && request.state === 'queued') return `Request ${request.id} accepted by the leader of term ${request.term}; it is durable and will complete. Follow it with: bzzz-ctx queue ls`
+        if (queued !== undefined && queued.state === 'queued') return `Request ${queued.id} accepted by the leader of term ${queued.term}; it is durable and will complete. Follow it with: bzzz-ctx queue ls`
         const reasons = new Map<string, number>()
         for (const s of report.skipped) reasons.set(s.reason, (reasons.get(s.reason) ?? 0) + 1)
         const lines = [

@@ -1,13 +1,29 @@
-/** `bzzz-ctx invite --role ROLE [--out FILE]`: an invite that lets a new peer join the cluster with a role. */
+/** `bzzz-ctx invite --role ROLE [--out FILE] [--expires DURATION]`, `invite ls`, `invite cancel ID`: invites. */
 import { Command } from 'commander'
 import { accessSync, constants, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { writeFileAtomic } from '../../crypto/atomic-file.js'
 import { badUsage } from '../../errors.js'
+import { printable } from '../../text.js'
 import type { CliEnv } from '../cli-env.js'
-import { parseWhole } from '../cli-env.js'
 import { emit } from '../io.js'
 import { homeOf } from '../peer-session.js'
+import { inviteCancelCommand } from './invite-cancel.js'
+import { inviteLsCommand } from './invite-ls.js'
+
+const UNIT_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
+const MIN_EXPIRY_MS = UNIT_MS.m!
+const MAX_EXPIRY_MS = 365 * UNIT_MS.d!
+
+/** `--expires 2h`, `30m`, `7d`, `2w`; a bare number is hours, as the option took before it took units. */
+export function parseExpiry (value: string): number {
+  const match = /^(\d{1,7})([mhdw]?)$/.exec(value)
+  const ms = match === null ? NaN : Number(match[1]) * UNIT_MS[match[2] === '' ? 'h' : match[2]!]!
+  if (!(ms >= MIN_EXPIRY_MS && ms <= MAX_EXPIRY_MS)) {
+    throw badUsage(`--expires must be a duration from 1m to 365d, such as 2h, 7d or 2w (a bare number is hours), not "${printable(value, 24)}"`)
+  }
+  return ms
+}
 
 function isDirectory (path: string): boolean {
   try {
@@ -36,17 +52,20 @@ function checkOut (out: string): void {
 
 export function inviteCommand (env: CliEnv): Command {
   return new Command('invite')
-    .description('make an invite for a new peer with a role (admin only); the invite is a secret')
+    .description('make an invite for a new peer with a role (admin only; the invite is a secret); list or cancel invites')
     .option('--role <role>', 'the new member\'s role')
     .option('--out <file>', 'write the invite to this file (mode 0600) instead of printing it')
-    .option('--expires <hours>', 'hours the invite may be redeemed in (default 168, one week)', parseWhole('--expires', 1, 24 * 365))
-    .addHelpText('after', '\nExample:\n  bzzz-ctx invite --role developer --out dev.invite   # then, on the new peer:\n  bzzz-ctx init --join dev.invite')
-    .action(env.action<{ role?: string, out?: string, expires?: number }>(async (ctx, options) => {
+    .option('--expires <duration>', 'how long it may be redeemed: 30m, 2h, 7d, 2w (default 7d; a bare number is hours)', parseExpiry)
+    .addCommand(inviteLsCommand(env))
+    .addCommand(inviteCancelCommand(env))
+    .addHelpText('after', '\nExample:\n  bzzz-ctx invite --role developer --out dev.invite   # then, on the new peer:\n  bzzz-ctx init --join dev.invite\n  bzzz-ctx invite ls\n  bzzz-ctx invite cancel ID                           # one not redeemed yet')
+    .action(env.action<{ role?: string, out?: string, expires?: number }>(async (ctx, options, args) => {
+      if (args.length > 0) throw badUsage(`invite has no verb "${printable(args[0]!, 24)}": use \`invite --role ROLE\`, \`invite ls\` or \`invite cancel ID\``)
       if (options.role === undefined) throw badUsage('missing --role ROLE')
       // The roster grows when the invite is made: an --out that cannot be written must fail before that.
       if (options.out !== undefined) checkOut(options.out)
       const { createInvite } = await import('../../node/invite.js')
-      const report = await createInvite(homeOf(ctx), options.role, options.expires !== undefined ? { ttlMs: options.expires * 3600_000 } : {})
+      const report = await createInvite(homeOf(ctx), options.role, options.expires !== undefined ? { ttlMs: options.expires } : {})
       if (options.out !== undefined) await writeFileAtomic(options.out, report.invite + '\n', 0o600)
       // The invite is the result, not chatter: with -q it is printed alone, never dropped.
       if (ctx.global.quiet && !ctx.global.json && options.out === undefined) {
@@ -55,7 +74,8 @@ export function inviteCommand (env: CliEnv): Command {
       }
       const shown = options.out === undefined ? report : { ...report, invite: null, file: options.out }
       // An invite is a voter from now on, redeemed or not: say what that means for electing a leader.
-      const quorum = `The roster now has ${report.voters} voters, this invite's peer among them whether or not it joins: a leader needs ${report.majority} of them running.`
+      const quorum = `The roster now has ${report.voters} voters, this invite's peer among them whether or not it joins: a leader needs ${report.majority} of them running.\n` +
+        `Its id is ${report.id}: \`bzzz-ctx invite cancel ${report.id}\` takes its vote back while it is not redeemed.`
       emit(ctx, shown, () => options.out === undefined
         ? `${report.invite}\n\nAn invite for a new ${report.role} (node ${report.node.slice(0, 16)}…), to redeem before ${report.expiresAt}.\nIt is a secret (it holds the new member's keys): pass it privately. On the new peer: bzzz-ctx init --join <invite>\n${quorum}`
         : `Wrote an invite for a new ${report.role} (node ${report.node.slice(0, 16)}…) to ${options.out}, to redeem before ${report.expiresAt}.\nIt is a secret (it holds the new member's keys): pass it privately. On the new peer: bzzz-ctx init --join ${options.out}\n${quorum}`)

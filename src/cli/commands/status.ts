@@ -1,15 +1,41 @@
-/** `bzzz-ctx status`: this peer, its cluster, the leader, and what its store holds. */
+/** `bzzz-ctx status`: this peer, its cluster, the leader, what its store holds, and how fresh it is against a tree. */
 import { Command } from 'commander'
 import type { CliEnv } from '../cli-env.js'
 import { emit, useColor } from '../io.js'
 import { withPeer } from '../peer-session.js'
 import { formatBytes, keyValues } from '../render.js'
+import { workTreeOf } from '../../node/generate-target.js'
+import type { FreshnessReport } from '../../node/freshness.js'
+
+/** The freshness rows of the table: when the project was generated, and what is stale now. */
+function freshnessRows (f: FreshnessReport): Array<[string, string | number]> {
+  const generated = f.lastGenerated === null
+    ? 'never'
+    : `${new Date(f.lastGenerated.at).toISOString()}${f.lastGenerated.commit === null ? '' : ` at commit ${f.lastGenerated.commit.slice(0, 12)}`}`
+  const shown = f.stale.map(s => `${s.reason}: ${s.address}`)
+  if (f.staleTotal > f.stale.length) shown.push(`and ${f.staleTotal - f.stale.length} more (--json lists ${f.stale.length})`)
+  return [
+    ['project', f.project],
+    ['last generated', generated],
+    ['working tree', `${f.root}${f.commit === null ? '' : ` at commit ${f.commit.slice(0, 12)}`}`],
+    ['stale', f.staleTotal === 0 ? `none of ${f.checked} records` : `${f.staleTotal} of ${f.checked} records (bzzz-ctx generate brings them up to date)\n${shown.join('\n')}`]
+  ]
+}
 
 export function statusCommand (env: CliEnv): Command {
   return new Command('status')
-    .description('this peer, the cluster, the leader, and what the store holds')
-    .action(env.action(async ctx => {
-      const status = await withPeer(ctx, peer => peer.status(), { readOnly: true })
+    .description('this peer, the cluster, the leader, what the store holds, and which addresses are stale')
+    .option('--root <dir>', 'compare the project\'s records with this working tree (default: the git work tree holding the current directory, if any)')
+    .option('--project <name>', 'the project to check (default: the configured one)')
+    .action(env.action<{ root?: string, project?: string }>(async (ctx, options) => {
+      const status = await withPeer(ctx, async peer => {
+        const report = await peer.status()
+        const project = options.project ?? peer.config.project
+        if (project === undefined) return report
+        const root = options.root ?? workTreeOf(process.cwd())
+        return root === null ? report : { ...report, freshness: await peer.freshness(root, project) }
+      }, { readOnly: true })
+      const freshness = (status as { freshness?: FreshnessReport }).freshness
       emit(ctx, status, () => keyValues([
         ['node', `${status.node.id.slice(0, 16)}… (${status.node.role})`],
         ['cluster', status.cluster],
@@ -25,7 +51,8 @@ export function statusCommand (env: CliEnv): Command {
         ['keys held', status.roles.filter(r => r.held).map(r => `${r.name} (${r.clearance}, epoch ${r.epoch})`).join(', ')],
         ...(status.halted !== undefined ? [['halted', status.halted] as [string, string]] : []),
         ['view hash', status.viewHash.slice(0, 16)],
-        ['home', status.home]
+        ['home', status.home],
+        ...(freshness !== undefined ? freshnessRows(freshness) : [])
       ], useColor(ctx)))
     }))
 }

@@ -49,6 +49,8 @@ export interface ElectionDriverHost {
   onLeadership: (isLeader: boolean, term: number) => void
   /** The leader this peer follows changed. */
   onLeaderChanged: (leader: string | null) => void
+  /** A newer roster was adopted (and sent to every member connected): members it leaves out are to be closed. */
+  onRosterAdopted?: (roster: SignedRoster) => void
 }
 
 export class ElectionDriver {
@@ -153,6 +155,10 @@ export class ElectionDriver {
     host.logger.info({ version: roster.version, members: roster.members.length }, 'adopted a newer member roster')
     this.step({ type: 'roster', members: roster.members })
     for (const member of host.members.values()) member.channel.send({ type: 'roster', roster: JSON.stringify(roster) })
+    if (!roster.members.includes(host.nodeId)) {
+      host.logger.error({ version: roster.version }, 'this peer is not on the cluster\'s roster (its invite was cancelled, or it was removed): members refuse it, and it never votes')
+    }
+    host.onRosterAdopted?.(roster)
   }
 
   /** Feeds the election core and carries out its effects in order: save the vote, then act, then send. */

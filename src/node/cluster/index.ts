@@ -16,17 +16,21 @@ import { covers } from '../../crypto/levels.js'
 import { addressFor } from '../../ucxl/address.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../../context/resolve.js'
 import type { Retrieved } from '../../storage/context-store.js'
+import type { QueueEvent } from '../../storage/view-items.js'
+import { parseKeysBundle, type KeysBundle } from '../keys-bundle.js'
 import type { RecordKind } from '../../context/record.js'
 import { newDecisionId, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../../temporal/decisions.js'
 import { systemClock, type Clock, type TimerHandle } from '../../clock.js'
 import { hyperswarmTransport, type Transport } from '../environment.js'
 import { LocalPeer, type DistributeReport, type GenerateOptions, type GenerateReport, type StatusReport } from '../local-peer.js'
+import type { FreshnessReport } from '../freshness.js'
 import { DEFAULT_ELECTION_TIMEOUT_MS, roleEntry } from '../home.js'
 import { coordinatorHostOf, sealRequestFiles } from '../coordinator-host.js'
 import { requestReaders } from '../../leader/request-readers.js'
 import { signVote } from '../term-evidence.js'
+import { onRoster } from '../roster.js'
 import type { Logger } from '../logger.js'
-import { KnownMembers } from './known-members.js'
+import { KnownMembers } from '../known-members.js'
 import { Members } from './members.js'
 import { InstanceGuard } from './instance-guard.js'
 import { ElectionDriver } from './election-driver.js'
@@ -127,7 +131,10 @@ export class ClusterNode {
       clock, logger, counters,
       onMember: member => this.onMember(member),
       onGone: node => this.onMemberGone(node),
-      onMessage: (node, message) => this.onMessage(node, message)
+      onMessage: (node, message) => this.onMessage(node, message),
+      isListed: node => onRoster(this.elections.currentRoster, node),
+      rosterText: () => { const roster = this.elections.currentRoster; return roster === null ? null : JSON.stringify(roster) },
+      offerRoster: (node, text) => { this.elections.rosterFrom(node, text) }
     })
     const members = this.members
     this.guard = new InstanceGuard({
@@ -151,7 +158,13 @@ export class ClusterNode {
         if (isLeader) void this.leadAfterCatchingUp(term)
         else this.coordinator.leadership(false, term)
       },
-      onLeaderChanged: leader => this.calls.leaderChanged(leader)
+      onLeaderChanged: leader => this.calls.leaderChanged(leader),
+      onRosterAdopted: roster => {
+        this.members.refuseUnlisted()
+        if (!onRoster(roster, nodeId)) {
+          this.guard.halt(`this peer is not on the cluster's roster v${roster.version}: its invite was cancelled, or it was removed; ask the admin for a new invite`, roster.issuer)
+        }
+      }
     })
     this.election = this.elections.election
     this.replication = new Replication({
@@ -184,6 +197,7 @@ export class ClusterNode {
     this.ops = new LeaderOps({
       nodeId, role: config.role, counters, members, logger,
       clearanceOf: role => roleEntry(config, role).clearance,
+      trust: { cluster: config.cluster.id, adminKey: config.cluster.adminKey },
       roleNames: () => config.roles.map(role => role.name),
       isLeader: () => this.election.state === 'leader',
       hasLease: () => this.elections.hasLease(),
@@ -239,6 +253,10 @@ export class ClusterNode {
   }
 
   private async join (): Promise<void> {
+    // Changes of the cluster's keys: those the log holds already (this peer may have been down when they came), then
+    // each as it is applied, one after another (each may rewrite the home's config and keys).
+    this.peer.store.subscribe(event => { if (!Array.isArray(event) && event.entry.type === 'keys') this.queueKeys(event) })
+    for (const event of this.peer.store.queueEvents()) if (event.entry.type === 'keys') this.queueKeys(event)
     this.replication.start()
     const topic = Buffer.from(this.peer.config.cluster.topic, 'hex')
     // Members we know by key are dialled directly: the admin, and every member met before.
@@ -364,6 +382,33 @@ export class ClusterNode {
     return await this.calls.call('distribute', { record: value, ...(roles !== undefined ? { roles } : {}), source, ...(decision !== undefined ? { decision } : {}) }) as DistributeReport
   }
 
+  /**
+   * Publishes a change of the cluster's keys the admin made: the leader writes it into its log, where every peer takes
+   * it up (this one at once).
+   */
+  async publishKeys (bundle: KeysBundle): Promise<{ rolesVersion: number, grants: number, acknowledged?: { holders: number, required: number } }> {
+    const answer = await this.calls.call('keys', { bundle: JSON.stringify(bundle) }) as { rolesVersion: number, grants: number }
+    await this.peer.adoptKeys(bundle)
+    return answer
+  }
+
+  private keysTaken: Promise<void> = Promise.resolve()
+
+  private queueKeys (event: QueueEvent): void {
+    this.keysTaken = this.keysTaken.then(async () => await this.takeUpKeys(event))
+  }
+
+  /** Takes up a `keys` entry of the log (from any writer: the bundle is the admin's, whoever wrote it). */
+  private async takeUpKeys (event: QueueEvent): Promise<void> {
+    try {
+      const bundle = parseKeysBundle((await this.peer.store.envelopeOf(event)).toString('utf8'), { cluster: this.peer.config.cluster.id, adminKey: this.peer.config.cluster.adminKey })
+      const { adopted, granted } = await this.peer.adoptKeys(bundle)
+      if (adopted || granted.length > 0) this.logger.info({ rolesVersion: bundle.rolesSignature.version, granted }, 'took up a change of the cluster\'s keys')
+    } catch (err) {
+      this.logger.warn({ writer: event.writer.slice(0, 12), seq: event.seq, err: String(err) }, 'could not take up a keys entry')
+    }
+  }
+
   /** Records a decision through the leader (which checks it against its graph), acknowledged like a write. */
   async decide (input: DecideInput): Promise<DecisionView> {
     // The id travels with the request: resent to the next leader during a failover, it is the same decision.
@@ -385,6 +430,11 @@ export class ClusterNode {
   /** See LocalPeer.addresses: what this peer's view holds now (a catalog for the agents' search and overview). */
   async addresses (under?: string): Promise<Array<{ address: string, kind: RecordKind }>> {
     return await this.peer.addresses(under)
+  }
+
+  /** See LocalPeer.freshness: this peer's records against a working tree on this machine. */
+  async freshness (root: string, project?: string): Promise<FreshnessReport> {
+    return await this.peer.freshness(root, project)
   }
 
   async retrieve (address: string, role: string, depth = DEFAULT_RESOLVE_DEPTH): Promise<Retrieved> {

@@ -17,6 +17,7 @@ import type { LocalPeer } from '../local-peer.js'
 import type { Logger } from '../logger.js'
 import type { MemberDirectory, NodeCounters } from './types.js'
 import { REQUEST_ID_PATTERN } from '../../storage/vocabulary.js'
+import { parseKeysBundle } from '../keys-bundle.js'
 
 /** How many answers of served calls are remembered for retries. */
 export const SERVED_ANSWERS_MAX = 10_000
@@ -35,7 +36,9 @@ export interface LeaderOpsHost {
   isLeader: () => boolean
   hasLease: () => boolean
   term: () => number
-  peer: Pick<LocalPeer, 'recipients' | 'decisionRetry' | 'decide' | 'distribute'>
+  peer: Pick<LocalPeer, 'recipients' | 'decisionRetry' | 'decide' | 'distribute' | 'appendKeys'>
+  /** The cluster and its admin: a keys change must be signed by that admin. */
+  trust: { cluster: string, adminKey: string }
   accept: (args: AcceptArgs) => Promise<AcceptReport>
   acknowledge: () => Promise<{ holders: number, required: number }>
   /** Which run of this node it is (see the instance guard). */
@@ -93,6 +96,7 @@ export class LeaderOps {
       case 'enqueue': return await this.enqueue(args, from)
       case 'decide': return await this.decide(args, from)
       case 'distribute': return await this.distribute(args, from)
+      case 'keys': return await this.keys(args)
       default: throw badInput(`unknown request ${op}`)
     }
   }
@@ -133,6 +137,20 @@ export class LeaderOps {
     const report = await host.peer.distribute(args.record, args.roles as string[] | undefined, String(args.source ?? 'a record'), host.term(), typeof args.decision === 'string' ? args.decision : undefined)
     const acknowledged = await host.acknowledge()
     return { ...report, acknowledged }
+  }
+
+  /**
+   * A change of the cluster's keys: the admin signed it (the bundle says so, whoever forwards it), so the leader only
+   * checks that and writes it into its log, where every peer takes it up.
+   */
+  private async keys (args: Record<string, unknown>): Promise<unknown> {
+    const { host } = this
+    this.requireLease()
+    if (typeof args.bundle !== 'string') throw badInput('a keys change without its bundle')
+    const bundle = parseKeysBundle(args.bundle, host.trust)
+    await host.peer.appendKeys(bundle, host.term())
+    const acknowledged = await host.acknowledge()
+    return { rolesVersion: bundle.rolesSignature.version, grants: bundle.grants.length, acknowledged }
   }
 
   /** The role of a requester, as its certificate gives it (this peer's own for itself). */

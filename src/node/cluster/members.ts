@@ -1,13 +1,14 @@
 /**
  * The members connected now: each connection must open with a hello whose certificate the cluster's admin signed for
- * the peer at the other end, or it is closed; a member met again on a newer connection replaces the older one; a
- * blocked peer (a partition made at the connection level) is refused.
+ * the peer at the other end, and that peer must be on the signed roster this peer holds, or it is closed; a member
+ * met again on a newer connection replaces the older one; a blocked peer (a partition made at the connection level)
+ * is refused.
  */
 import { createHash } from 'node:crypto'
 import { certificateProblem } from '../../net/certificate.js'
 import { WireChannel } from '../../net/channel.js'
 import { WIRE_VERSION, type WireMessage } from '../../net/messages.js'
-import type { Clock } from '../../clock.js'
+import type { Clock, TimerHandle } from '../../clock.js'
 import type { Logger } from '../logger.js'
 import type { PeerConnection } from '../environment.js'
 import type { Member, MemberDirectory, NodeCounters } from './types.js'
@@ -15,6 +16,13 @@ import type { Member, MemberDirectory, NodeCounters } from './types.js'
 /** A connection whose peer sends no hello in this time is closed (and redialled): it is usually the loser of a
  * simultaneous dial that Hyperswarm closed on the other side only. */
 export const HELLO_TIMEOUT_MS = 2_000
+/**
+ * A certified peer this peer's roster does not hold is sent that roster and given this long to show a newer one that
+ * holds it (a member invited since this peer last heard), then closed: a cancelled or removed one stays refused.
+ */
+export const UNLISTED_GRACE_MS = 2_000
+/** How long the roster sent to a member it leaves out has to leave before its connection is closed. */
+export const UNLISTED_NOTICE_MS = 200
 
 export interface MembersHost {
   nodeId: string
@@ -31,6 +39,12 @@ export interface MembersHost {
   onGone: (node: string) => void
   /** A message from a member. */
   onMessage: (node: string, message: WireMessage) => void
+  /** Whether the signed roster this peer holds has `node` (onRoster in roster.ts). */
+  isListed: (node: string) => boolean
+  /** The roster this peer holds, as sent on the wire; null in a cluster from before rosters. */
+  rosterText: () => string | null
+  /** A roster a certified peer not on ours sent: adopted when valid and newer (it may list the peer). */
+  offerRoster: (node: string, text: string) => void
 }
 
 export class Members implements MemberDirectory {
@@ -59,6 +73,22 @@ export class Members implements MemberDirectory {
     this.blocked.clear()
   }
 
+  /**
+   * Closes every member a newer roster left out (every member, when it leaves this peer out), once the roster sent to them has had time to leave (they learn why,
+   * and stop counting themselves a voter). From then on their hellos are refused as any unlisted peer's.
+   */
+  refuseUnlisted (): void {
+    const selfListed = this.host.isListed(this.host.nodeId)
+    for (const member of [...this.members.values()]) {
+      if (selfListed && this.host.isListed(member.node)) continue
+      this.members.delete(member.node)
+      this.host.counters.rejectedPeers++
+      this.host.logger.warn({ peer: member.node.slice(0, 12) }, 'disconnected a member the newer roster does not hold')
+      this.host.onGone(member.node)
+      this.host.clock.setTimeout(() => { member.connection.destroy() }, UNLISTED_NOTICE_MS)
+    }
+  }
+
   /** Sets up an authenticated connection; a peer's bytes must never take the daemon down, so a failure closes it only. */
   onConnection (connection: PeerConnection): void {
     try {
@@ -75,16 +105,38 @@ export class Members implements MemberDirectory {
     if (this.blocked.has(remote)) { connection.destroy(); return }
     connection.on('error', () => {})
     let authenticated = false
+    /** The role of a certified peer that is not on this peer's roster, while it may still show a newer one. */
+    let unlisted: string | null = null
+    let graceTimer: TimerHandle | null = null
+    const admitListed = (role: string): void => {
+      authenticated = true
+      host.clock.clearTimeout(helloTimer)
+      if (graceTimer !== null) host.clock.clearTimeout(graceTimer)
+      this.admit(remote, role, channel, connection)
+    }
     const channel: WireChannel = new WireChannel(connection, {
       clusterId: this.channelId,
       onMessage: (message: WireMessage) => {
+        if (!authenticated && unlisted !== null) {
+          if (message.type !== 'roster') return
+          host.offerRoster(remote, message.roster)
+          if (host.isListed(remote)) admitListed(unlisted)
+          return
+        }
         if (!authenticated) {
           if (message.type !== 'hello') return this.reject(connection, remote, 'spoke before proving membership')
           const problem = this.helloProblem(message, remote)
           if (problem !== null) return this.reject(connection, remote, problem)
-          authenticated = true
+          const role = JSON.parse(message.certificate).role as string
+          // A peer its own roster leaves out (its invite cancelled, or removed) is no member: it admits nobody.
+          if (!host.isListed(host.nodeId)) return this.reject(connection, remote, 'this peer is not on the cluster\'s roster')
+          if (host.isListed(remote)) return admitListed(role)
+          // Certified, but not on the roster: cancelled, removed, or invited after the roster this peer holds.
+          unlisted = role
           host.clock.clearTimeout(helloTimer)
-          this.admit(remote, JSON.parse(message.certificate).role as string, channel, connection)
+          const roster = host.rosterText()
+          if (roster !== null) channel.send({ type: 'roster', roster })
+          graceTimer = host.clock.setTimeout(() => { if (!authenticated) connection.destroy() }, UNLISTED_GRACE_MS)
           return
         }
         const member = this.members.get(remote)
@@ -93,6 +145,12 @@ export class Members implements MemberDirectory {
       },
       onClose: () => {
         host.clock.clearTimeout(helloTimer)
+        if (graceTimer !== null) host.clock.clearTimeout(graceTimer)
+        // Closed by either side before it showed a roster that lists it: refused (it usually learns ours and leaves).
+        if (!authenticated && unlisted !== null) {
+          host.counters.rejectedPeers++
+          host.logger.warn({ peer: remote.slice(0, 12) }, 'refused a certified peer that is not on the cluster\'s roster (an invite cancelled, or a member removed)')
+        }
         if (authenticated && this.members.get(remote)?.channel === channel) {
           this.members.delete(remote)
           host.onGone(remote)

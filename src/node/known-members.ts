@@ -4,9 +4,9 @@
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { writeFileAtomic } from '../../crypto/atomic-file.js'
-import { ROLE_NAME_PATTERN } from '../../crypto/levels.js'
-import { KEY_HEX_PATTERN } from '../../crypto/key-text.js'
+import { writeFileAtomic } from '../crypto/atomic-file.js'
+import { ROLE_NAME_PATTERN } from '../crypto/levels.js'
+import { KEY_HEX_PATTERN } from '../crypto/key-text.js'
 
 export const KNOWN_MEMBERS_FILE = 'members.json'
 export const MAX_KNOWN_MEMBERS = 1_000
