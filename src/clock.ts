@@ -1,7 +1,9 @@
 /**
- * Time, injected: every part of a node that reads time or sets a timer takes a Clock, so the daemon runs on the wall
- * clock and the simulator on its virtual one. This file is the one place that reads the wall clock for them.
+ * Time and chance, injected: every part of a node that reads time, sets a timer or draws random ids takes a Clock and a
+ * RandomBytes, so the daemon runs on the wall clock and the system's randomness and the simulator on its virtual clock
+ * and its seed. This file is the one place that reads the wall clock and the system's randomness for them.
  */
+import { randomBytes } from 'node:crypto'
 
 /** A timer handle; opaque to its users. */
 export type TimerHandle = unknown
@@ -25,3 +27,8 @@ export const systemClock: Clock = {
   clearInterval: handle => { clearInterval(handle as NodeJS.Timeout) },
   sleep: async ms => { await new Promise(resolve => setTimeout(resolve, ms)) }
 }
+
+/** `size` random bytes: ids of requests and process instances (never keys that guard anything). */
+export type RandomBytes = (size: number) => Buffer
+
+export const systemRandomBytes: RandomBytes = size => randomBytes(size)

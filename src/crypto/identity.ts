@@ -51,6 +51,18 @@ export function generateIdentity (): NodeIdentity {
   return { nodeId: sign.publicKey.toString('hex'), sign, box: generateBoxKeyPair() }
 }
 
+/**
+ * The identity a 64-byte seed determines (its first half the signing key's seed, the second the box key's): the
+ * simulator's peers, so one seed gives the same node ids, and the same order of peers by id, in every run.
+ */
+export function identityFromSeed (seed: Buffer): NodeIdentity {
+  const sign = { publicKey: Buffer.alloc(SIGN_PUBLIC_KEY_BYTES), secretKey: Buffer.alloc(SIGN_SECRET_KEY_BYTES) }
+  sodium.crypto_sign_seed_keypair(sign.publicKey, sign.secretKey, seed.subarray(0, sodium.crypto_sign_SEEDBYTES))
+  const box = { publicKey: Buffer.alloc(BOX_PUBLIC_KEY_BYTES), secretKey: Buffer.alloc(BOX_SECRET_KEY_BYTES) }
+  sodium.crypto_box_seed_keypair(box.publicKey, box.secretKey, seed.subarray(32, 32 + sodium.crypto_box_SEEDBYTES))
+  return { nodeId: sign.publicKey.toString('hex'), sign, box }
+}
+
 export function generateSignKeyPair (): SignKeyPair {
   const publicKey = Buffer.alloc(SIGN_PUBLIC_KEY_BYTES)
   const secretKey = Buffer.alloc(SIGN_SECRET_KEY_BYTES)

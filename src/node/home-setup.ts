@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { systemClock } from '../clock.js'
 import { ensurePrivateDir } from '../crypto/atomic-file.js'
+import type { NodeIdentity } from '../crypto/identity.js'
 import { Keyring } from '../crypto/keyring.js'
 import { DEFAULT_ROLES, type RoleDefinition } from '../crypto/levels.js'
 import { generateRoleSet } from '../crypto/role-keys.js'
@@ -20,6 +21,8 @@ export interface InitOptions {
   project?: string
   roles?: readonly RoleDefinition[]
   replicationFactor?: number
+  /** This peer's identity (default: a fresh one); the simulator's comes from its seed. */
+  identity?: NodeIdentity
 }
 
 export interface InitReport {
@@ -39,7 +42,7 @@ export async function createHome (home: string, options: InitOptions): Promise<I
   if (project !== undefined && project !== projectNameFrom(project)) throw badInput(`bad project name "${project}": use lower-case letters, digits, ".", "_" or "-" (for example ${projectNameFrom(project)})`)
   if (homeExists(home)) throw badUsage(`a bzzz-ctx home already exists at ${home}: use it, or choose another with --home`)
   await ensurePrivateDir(home)
-  const keyring = await Keyring.create(home)
+  const keyring = await Keyring.create(home, options.identity)
   const { directory, keys } = generateRoleSet(definitions)
   for (const key of keys) keyring.addRoleKey(key)
   await keyring.save()

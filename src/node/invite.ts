@@ -7,7 +7,7 @@ import { systemClock } from '../clock.js'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { generateIdentity, identityFromJSON, identityToJSON, signMessage, verifySignature, type NodeIdentityJSON } from '../crypto/identity.js'
+import { generateIdentity, identityFromJSON, identityToJSON, signMessage, verifySignature, type NodeIdentity, type NodeIdentityJSON } from '../crypto/identity.js'
 import { ensurePrivateDir, writeFileAtomic } from '../crypto/atomic-file.js'
 import { Keyring } from '../crypto/keyring.js'
 import { parseSealedRoleKey, sealRoleKey, type SealedRoleKey } from '../crypto/role-keys.js'
@@ -61,7 +61,7 @@ export interface InviteReport {
 }
 
 /** Makes an invite for a new member with `role`. Only the admin, who holds every role's keys, can. */
-export async function createInvite (home: string, role: string, options: { ttlMs?: number, nowMs?: number } = {}): Promise<InviteReport> {
+export async function createInvite (home: string, role: string, options: { ttlMs?: number, nowMs?: number, identity?: NodeIdentity } = {}): Promise<InviteReport> {
   const config = readConfig(home)
   checkSignedRoles(homePaths(home).config, config)
   roleEntry(config, role)
@@ -70,7 +70,8 @@ export async function createInvite (home: string, role: string, options: { ttlMs
   if (!keyring.hasRole(role)) throw accessDenied(`this peer holds no key for role "${role}" and cannot give it`)
   const now = options.nowMs ?? systemClock.now()
   const ttl = options.ttlMs ?? DEFAULT_INVITE_TTL_MS
-  const identity = generateIdentity()
+  // The simulator gives an identity from its seed; everyone else a fresh one.
+  const identity = options.identity ?? generateIdentity()
   const certificate = issueCertificate(keyring.identity, { cluster: config.cluster.id, node: identity.nodeId, role, issuedAt: now, expiresAt: null })
   const roleKeys = keyring.epochs(role).map(epoch => sealRoleKey(keyring.roleKeyPair(role, epoch)!, identity.box.publicKey))
   // The roster grows by this member now: votes are counted out of it from the moment the invite exists.

@@ -111,6 +111,18 @@ export interface StatusReport {
   halted?: string
 }
 
+export interface LocalPeerOptions {
+  readOnly?: boolean
+  /** Stamps versions and times the store (default: the wall clock). */
+  clock?: Clock
+  /**
+   * What an analysis costs on the clock, from the files it read and their bytes: the simulator charges its virtual time
+   * from this model once the real work is done, so a run does not depend on how fast the machine was. Absent: the
+   * analysis takes the time it takes.
+   */
+  analysisCostMs?: (files: number, bytes: number) => number
+}
+
 export class LocalPeer {
   readonly home: string
   readonly config: PeerConfig
@@ -126,6 +138,9 @@ export class LocalPeer {
 
   /** Stamps versions and decisions: the node's clock (the simulator's, in a simulation). */
   readonly clock: Clock
+  private analysisCostMs: ((files: number, bytes: number) => number) | null = null
+  /** Analyses running on real CPUs now: the simulator lets them end before its clock moves on. */
+  readonly analysing = new Set<Promise<unknown>>()
 
   private constructor (home: string, config: PeerConfig, keyring: Keyring, directory: RoleDirectory, local: LocalSecret, store: ContextStore, clock: Clock) {
     this.clock = clock
@@ -155,7 +170,7 @@ export class LocalPeer {
    * `readOnly`: for a command that only reads, which then shares the store with others (see ContextStore.open).
    * `clock` stamps versions and decisions (default the wall clock; the simulator passes its own).
    */
-  static async open (home: string, options: { readOnly?: boolean, clock?: Clock } = {}): Promise<LocalPeer> {
+  static async open (home: string, options: LocalPeerOptions = {}): Promise<LocalPeer> {
     const clock = options.clock ?? systemClock
     const config = readConfig(home)
     checkSignedRoles(homePaths(home).config, config)
@@ -181,8 +196,9 @@ export class LocalPeer {
       admit: (writer, entry) => termEvidenceProblem(writer, entry, trust),
       termProof: (term, writer) => peer?.termProof(term, writer) ?? null
     }
-    const store = await ContextStore.open(homePaths(home).store, sectionCrypto(keyring, () => peer?.directory ?? directory, local), { ...options, clock, leadership })
+    const store = await ContextStore.open(homePaths(home).store, sectionCrypto(keyring, () => peer?.directory ?? directory, local), { ...(options.readOnly !== undefined ? { readOnly: options.readOnly } : {}), clock, leadership })
     peer = new LocalPeer(home, config, keyring, directory, local, store, clock)
+    if (options.analysisCostMs !== undefined) peer.analysisCostMs = options.analysisCostMs
     return peer
   }
 
@@ -288,18 +304,21 @@ export class LocalPeer {
 
   async generate (options: GenerateOptions): Promise<GenerateReport> {
     this.requireWriter('generate')
-    const started = performance.now()
+    const started = this.clock.now()
     const { path, root, project } = this.target(options)
     const recipients = this.recipients(options.roles)
     const { analyzeTree } = await import('../intelligence/index.js')
     const cache = await this.analysis.cache()
     const pool = await this.analysis.poolFor(options.workers !== undefined)
-    const analysis = await analyzeTree({
+    const running = analyzeTree({
       root, target: path, project, cache, ...(pool !== undefined ? { pool } : {}),
       ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
       ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {})
     })
+    this.analysing.add(running)
+    const analysis = await running.finally(() => this.analysing.delete(running))
+    if (this.analysisCostMs !== null) await this.clock.sleep(this.analysisCostMs(analysis.files - analysis.cached, analysis.sourceBytes))
     const gone = this.gone(analysis.records, path, root, project)
     const records = this.recordsToWrite(analysis.records, path !== root, rootAddress(project))
     const appended = options.withholdLastRecord === true ? records.slice(0, -1) : records
@@ -314,7 +333,7 @@ export class LocalPeer {
     return {
       project, root, path: relative(root, path) || '.', priority: options.priority ?? 'normal', roles: recipients,
       files: analysis.files, cached: analysis.cached, skipped: analysis.skipped, records: records.length,
-      written: result.written + records.length - appended.length, unchanged: result.unchanged, removed: result.removed, stale: options.prune === true ? 0 : gone.length, bytes: result.bytes, ms: Math.round(performance.now() - started)
+      written: result.written + records.length - appended.length, unchanged: result.unchanged, removed: result.removed, stale: options.prune === true ? 0 : gone.length, bytes: result.bytes, ms: Math.round(this.clock.now() - started)
     }
   }
 

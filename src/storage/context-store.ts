@@ -77,8 +77,8 @@ export class ContextStore {
     this.corestore = new Corestore(new CoreStorage(dir, { writeBufferSize: STORE_WRITE_BUFFER_BYTES, readOnly }), { readOnly })
     this.view = new ContextView(join(dir, 'view.checkpoint'), readOnly, clock.now, leadership)
     const onApplied = (changed: readonly string[]): void => this.reads.invalidate(changed)
-    this.logs = new StoreLogs(this.corestore, { dir, view: this.view, onApplied })
-    this.writes = new StoreWriter({ log: this.logs.own, view: this.view, crypto, onApplied, ...(leadership !== undefined ? { termProof: leadership.termProof } : {}) })
+    this.logs = new StoreLogs(this.corestore, { dir, view: this.view, clock, onApplied })
+    this.writes = new StoreWriter({ log: this.logs.own, view: this.view, crypto, now: clock.now, onApplied, ...(leadership !== undefined ? { termProof: leadership.termProof } : {}) })
     this.reads = new StoreReader({ view: this.view, crypto, entryAt: async (writer, seq, index) => await this.logs.entryAt(writer, seq, index) })
   }
 

@@ -6,6 +6,7 @@
  */
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
+import type { Clock, TimerHandle } from '../clock.js'
 import { Lru } from '../lru.js'
 import { KEY_HEX_PATTERN } from '../crypto/key-text.js'
 import type { Hlc } from '../distribution/hlc.js'
@@ -26,6 +27,8 @@ export interface StoreLogsHost {
   /** The store's folder, for messages. */
   dir: string
   view: ContextView
+  /** Times the waits for other writers' blocks (the simulator's virtual clock, or the wall clock). */
+  clock: Clock
   /** The view applied entries, and these addresses changed. */
   onApplied: (changed: readonly string[]) => void
 }
@@ -73,11 +76,9 @@ export class StoreLogs {
     const core = await this.logOf(writer)
     if (core.contiguousLength < length) {
       const range = core.download({ start: core.contiguousLength, end: length })
-      let timer: NodeJS.Timeout | undefined
       try {
-        await Promise.race([range.done(), new Promise((_resolve, reject) => { timer = setTimeout(() => reject(unavailable(`downloading log ${writer.slice(0, 12)} timed out`)), timeoutMs) })])
+        await this.within(range.done(), timeoutMs, `downloading log ${writer.slice(0, 12)} timed out`)
       } finally {
-        clearTimeout(timer)
         range.destroy()
       }
     }
@@ -97,7 +98,8 @@ export class StoreLogs {
       const entries: PlacedEntry[] = []
       let blocks = 0
       for (let seq = start; seq < end; seq++) {
-        const block = await core.get(seq, { timeout: timeoutMs })
+        // A block on its way waits on the store's clock, not on Hypercore's own (real) timer.
+        const block = await core.has(seq) ? await core.get(seq) : await this.within(core.get(seq), timeoutMs, `block ${seq} of log ${writer.slice(0, 12)} did not come in time`)
         if (block === null) break
         blocks++
         entries.push(...this.decodeTolerantly(block, seq, writer))
@@ -109,6 +111,17 @@ export class StoreLogs {
       if (blocks < end - start) break
     }
     return changed
+  }
+
+  /** `work`, or UNAVAILABLE after `ms` of the store's clock. */
+  private async within<T> (work: Promise<T>, ms: number, message: string): Promise<T> {
+    const { clock } = this.host
+    let timer: TimerHandle | undefined
+    try {
+      return await Promise.race([work, new Promise<never>((_resolve, reject) => { timer = clock.setTimeout(() => { reject(unavailable(message)) }, ms) })])
+    } finally {
+      if (timer !== undefined) clock.clearTimeout(timer)
+    }
   }
 
   /**

@@ -91,6 +91,8 @@ export interface StoreWriterHost {
   log: Hypercore
   view: ContextView
   crypto: SectionCrypto
+  /** Times the write's slices: a simulated write takes no simulated time, so it yields nowhere a replay could differ. */
+  now: () => number
   /**
    * The evidence that this peer leads `term`, for its log `writer`; null when it has none (it does not lead the term).
    * Absent: a store that writes without terms being checked (the view has no leadership rule either).
@@ -233,13 +235,13 @@ export class StoreWriter {
       count++
     }
     let unchanged = 0
-    let slice = performance.now()
+    let slice = host.now()
     for (const record of byDepth(records)) {
       // Sealing thousands of records takes seconds: a daemon's heartbeats and replies must still go out meanwhile, or
       // its followers elect another leader, which writes the batch again, and so on.
-      if (performance.now() - slice >= WRITE_SLICE_MS) {
+      if (host.now() - slice >= WRITE_SLICE_MS) {
         await new Promise(resolve => setImmediate(resolve))
-        slice = performance.now()
+        slice = host.now()
       }
       const parent = this.parentInBatch(record.address, batch)
       const stored = diffAgainstParent(record, parent)

@@ -6,7 +6,6 @@
  */
 import { availableParallelism } from 'node:os'
 import { relative } from 'node:path'
-import { randomBytes } from 'node:crypto'
 import { BzzzError, badInput, isBzzzError } from '../../errors.js'
 import { ELECTION_TIMEOUT_TICKS, type Election, type ElectionState } from '../../election/election.js'
 import type { Leadership } from '../../leader/leadership.js'
@@ -20,7 +19,7 @@ import type { QueueEvent } from '../../storage/view-items.js'
 import { parseKeysBundle, type KeysBundle } from '../keys-bundle.js'
 import type { RecordKind } from '../../context/record.js'
 import { newDecisionId, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../../temporal/decisions.js'
-import { systemClock, type Clock, type TimerHandle } from '../../clock.js'
+import { systemClock, systemRandomBytes, type Clock, type RandomBytes, type TimerHandle } from '../../clock.js'
 import { hyperswarmTransport, type Transport } from '../environment.js'
 import { LocalPeer, type DistributeReport, type GenerateOptions, type GenerateReport, type StatusReport } from '../local-peer.js'
 import type { FreshnessReport } from '../freshness.js'
@@ -74,6 +73,10 @@ export interface ClusterNodeOptions {
   clock?: Clock
   /** The election's random source (default Math.random). */
   random?: () => number
+  /** What an analysis costs on the clock, from its files and bytes (default: its real time; see LocalPeerOptions). */
+  analysisCostMs?: (files: number, bytes: number) => number
+  /** Random ids of requests and of this process's run (default: the system's; the simulator's come from its seed). */
+  randomBytes?: RandomBytes
   /** Told of every change of this node's election state, as it happens. */
   onElection?: (event: { term: number, state: ElectionState, leader: string | null }) => void
   /** Told of every vote this node grants, as it sends it (the simulator's vote checker judges each). */
@@ -96,6 +99,7 @@ export interface ClusterNodeOptions {
 export class ClusterNode {
   readonly peer: LocalPeer
   readonly clock: Clock
+  private readonly randomBytes: RandomBytes
   readonly counters = newCounters()
   readonly election: Election
   readonly coordinator: Coordinator
@@ -120,6 +124,7 @@ export class ClusterNode {
     const logger = this.logger = options.logger
     const counters = this.counters
     const nodeId = config.nodeId
+    const randomBytes = this.randomBytes = options.randomBytes ?? systemRandomBytes
     const isClosing = (): boolean => this.closing
     this.peer = peer
     this.firstServed = options.faults?.staleRead === true ? new Map() : null
@@ -138,7 +143,7 @@ export class ClusterNode {
     })
     const members = this.members
     this.guard = new InstanceGuard({
-      clock, logger, counters, members,
+      clock, randomBytes, logger, counters, members,
       ask: async (member, op, args, deadline) => await this.calls.ask(member, op, args, deadline),
       leave: () => { this.transport.destroy().catch(() => {}) },
       ...(options.onHalt !== undefined ? { onHalt: options.onHalt } : {})
@@ -177,7 +182,7 @@ export class ClusterNode {
       ackBeforeReplicate: options.faults?.ackBeforeReplicate === true
     })
     this.calls = new LeaderCalls({
-      nodeId, clock, counters, members,
+      nodeId, clock, randomBytes, counters, members,
       noLeaderTimeoutMs: options.noLeaderTimeoutMs ?? Math.max(NO_LEADER_TIMEOUT_MS, 10 * this.electionTimeoutMs),
       leader: () => this.election.leader,
       isLeader: () => this.election.state === 'leader',
@@ -220,7 +225,7 @@ export class ClusterNode {
   }
 
   static async start (options: ClusterNodeOptions): Promise<ClusterNode> {
-    const peer = await LocalPeer.open(options.home, { clock: options.clock ?? systemClock })
+    const peer = await LocalPeer.open(options.home, { clock: options.clock ?? systemClock, ...(options.analysisCostMs !== undefined ? { analysisCostMs: options.analysisCostMs } : {}) })
     peer.analysis.keepWorkers = true
     peer.inCluster = true
     let node: ClusterNode
@@ -346,11 +351,11 @@ export class ClusterNode {
    * completion entry, from whichever leader finished it. `noWait` returns once the request is accepted.
    */
   async generate (options: GenerateOptions & { noWait?: boolean }): Promise<GenerateReport & { request: { id: string, state: string, term: number, duplicate?: boolean }, acknowledged?: unknown }> {
-    const started = performance.now()
+    const started = this.clock.now()
     const { path, root, project } = this.peer.target(options)
     const rel = relative(root, path)
     const roles = options.roles === undefined || options.roles.length === 0 ? undefined : this.peer.recipients(options.roles)
-    const id = randomBytes(12).toString('base64url')
+    const id = this.randomBytes(12).toString('base64url')
     const request = { id, address: addressFor(project, rel.split('\\').join('/') || '.'), project, path: rel || '.' }
     // Who may read the files is checked before they are read, so a --roles that leaves nobody costs nothing.
     requestReaders(this.peer.config.roles, roles)
@@ -365,14 +370,14 @@ export class ClusterNode {
       files: 0, cached: 0, records: 0, written: 0, unchanged: 0, removed: 0, stale: 0, bytes: 0
     }
     if (options.noWait === true) {
-      return { ...base, ms: Math.round(performance.now() - started), request: { id, state: 'queued', term: accepted.term, duplicate: accepted.duplicate } }
+      return { ...base, ms: Math.round(this.clock.now() - started), request: { id, state: 'queued', term: accepted.term, duplicate: accepted.duplicate } }
     }
     const completion = await this.coordinator.completion(id, COMPLETION_TIMEOUT_MS)
     if (completion.status === 'failed') throw new BzzzError('FAILURE', `the leader could not generate ${options.path}: ${completion.error ?? 'no reason given'}`)
     const report = completion.report
     return {
       ...base, files: report?.files ?? 0, records: report?.records ?? 0, written: report?.written ?? 0, unchanged: report?.unchanged ?? 0,
-      removed: report?.removed ?? 0, stale: report?.stale ?? 0, bytes: report?.bytes ?? 0, ms: Math.round(performance.now() - started),
+      removed: report?.removed ?? 0, stale: report?.stale ?? 0, bytes: report?.bytes ?? 0, ms: Math.round(this.clock.now() - started),
       request: { id, state: completion.status, term: completion.version.term, ...(completion.by !== undefined ? { supersededBy: completion.by } : {}) },
       ...(report?.acknowledged !== undefined ? { acknowledged: report.acknowledged } : {})
     }

@@ -3,10 +3,9 @@
  * term: a leader elected twice. Each member is asked which run of its node it is (see `observeInstance`); a second
  * process's connection is refused, and it is told so, which makes it stop taking part (`halt`).
  */
-import { randomBytes } from 'node:crypto'
 import { observeInstance } from '../instances.js'
 import type { WireChannel } from '../../net/channel.js'
-import type { Clock } from '../../clock.js'
+import type { Clock, RandomBytes } from '../../clock.js'
 import type { Logger } from '../logger.js'
 import type { Member, MemberDirectory, NodeCounters } from './types.js'
 
@@ -18,6 +17,7 @@ const INSTANCE_PATTERN = /^[0-9a-f]{24}$/
 
 export interface InstanceGuardHost {
   clock: Clock
+  randomBytes: RandomBytes
   logger: Logger
   counters: NodeCounters
   members: MemberDirectory
@@ -30,13 +30,15 @@ export interface InstanceGuardHost {
 
 export class InstanceGuard {
   /** This process's run of the node: another process with the same identity (an invite redeemed twice) has another. */
-  readonly instance = randomBytes(12).toString('hex')
+  readonly instance: string
   /** Why this node stopped taking part, once it has. */
   halted: string | null = null
   /** Per member, the instances met, the latest last: one met again after another is a second process with that identity. */
   private readonly instances = new Map<string, readonly string[]>()
 
-  constructor (private readonly host: InstanceGuardHost) {}
+  constructor (private readonly host: InstanceGuardHost) {
+    this.instance = host.randomBytes(12).toString('hex')
+  }
 
   /** Asks a newly connected member which instance it is, and refuses it when it is a second process. */
   async confirm (remote: string, channel: WireChannel): Promise<void> {
@@ -56,7 +58,7 @@ export class InstanceGuard {
       host.counters.duplicateIdentities++
       const reason = `two processes use the identity of member ${remote.slice(0, 12)} (${member.role}): was its invite redeemed twice? Give each member its own invite (\`bzzz-ctx invite\`)`
       host.logger.error({ peer: remote.slice(0, 12) }, reason)
-      channel.send({ type: 'request', id: randomBytes(12).toString('hex'), op: 'duplicate', body: JSON.stringify({ id: 'duplicate', reason }) })
+      channel.send({ type: 'request', id: this.host.randomBytes(12).toString('hex'), op: 'duplicate', body: JSON.stringify({ id: 'duplicate', reason }) })
       // The notice goes out before the connection closes.
       host.clock.setTimeout(() => { member.connection.destroy() }, DUPLICATE_NOTICE_MS)
       return

@@ -3,10 +3,9 @@
  * leader over its wire channel. When the leader goes away or changes before it answers, the same request (same id,
  * so the retry is idempotent) goes to the new leader, until the deadline.
  */
-import { randomBytes } from 'node:crypto'
 import { BzzzError, isBzzzError, unavailable, type ErrorCode } from '../../errors.js'
 import type { WireMessage } from '../../net/messages.js'
-import type { Clock, TimerHandle } from '../../clock.js'
+import type { Clock, RandomBytes, TimerHandle } from '../../clock.js'
 import type { Member, MemberDirectory, NodeCounters } from './types.js'
 
 export const REQUEST_TIMEOUT_MS = 120_000
@@ -20,6 +19,8 @@ export const NO_LEADER_TIMEOUT_MS = 15_000
 export interface LeaderCallsHost {
   nodeId: string
   clock: Clock
+  /** Request ids: the system's randomness, or the simulator's seed. */
+  randomBytes: RandomBytes
   counters: NodeCounters
   members: MemberDirectory
   /** How long a call waits while no leader is known. */
@@ -53,7 +54,7 @@ export class LeaderCalls {
   /** Runs `op` on the leader, retried on whoever leads while the leader changes, until `timeoutMs`. */
   async call (op: string, args: Record<string, unknown>, timeoutMs = REQUEST_TIMEOUT_MS): Promise<any> {
     const { host } = this
-    const id = typeof args.id === 'string' ? args.id : randomBytes(12).toString('base64url')
+    const id = typeof args.id === 'string' ? args.id : host.randomBytes(12).toString('base64url')
     const deadline = host.clock.now() + timeoutMs
     let lastProblem = 'no leader is known'
     let leaderless: number | null = null
@@ -93,7 +94,7 @@ export class LeaderCalls {
 
   /** Sends one request to a member; resolves with its answer, rejects with its error, or to retry elsewhere at the deadline. */
   async ask (member: Member, op: string, args: Record<string, unknown>, deadline: number): Promise<unknown> {
-    const { clock } = this.host
+    const { clock, randomBytes } = this.host
     const id = randomBytes(12).toString('hex')
     return await new Promise((resolve, reject) => {
       const timer = clock.setTimeout(() => { this.requests.delete(id); reject(new RetryElsewhere(`the leader did not answer ${op} in time`)) }, Math.max(0, deadline - clock.now()))

@@ -6,7 +6,7 @@
 import { AckTracker, ackRequirement, type AckEffect, type AckInput, type AckKind } from '../../distribution/acks.js'
 import { GossipCore, type GossipEffect, type GossipInput, type Head } from '../../distribution/gossip.js'
 import { unavailable } from '../../errors.js'
-import type { Clock } from '../../clock.js'
+import type { Clock, TimerHandle } from '../../clock.js'
 import type { ContextStore } from '../../storage/context-store.js'
 import type { Logger } from '../logger.js'
 import type { MemberDirectory, PeerRow, SyncReport } from './types.js'
@@ -118,17 +118,18 @@ export class Replication {
     this.fetches.set(writer, next)
   }
 
-  /** Waits for the fetches in flight until they settle (true) or until `realDeadline` on performance.now() (false). */
-  private async fetchesSettled (realDeadline: number): Promise<boolean> {
+  /** Waits for the fetches in flight until they settle (true) or until `deadline` on the node's clock (false). */
+  private async fetchesSettled (deadline: number): Promise<boolean> {
     const pending = [...this.fetches.values()]
     if (pending.length === 0) return true
-    let timer: NodeJS.Timeout | undefined
+    const { clock } = this.host
+    let timer: TimerHandle | undefined
     const all = Promise.all(pending).then(() => true)
-    const late = new Promise<boolean>(resolve => { timer = setTimeout(() => resolve(false), Math.max(0, realDeadline - performance.now())) })
+    const late = new Promise<boolean>(resolve => { timer = clock.setTimeout(() => { resolve(false) }, Math.max(0, deadline - clock.now())) })
     try {
       return await Promise.race([all, late])
     } finally {
-      clearTimeout(timer)
+      clock.clearTimeout(timer)
     }
   }
 
@@ -177,33 +178,29 @@ export class Replication {
   }
 
   /**
-   * Pulls from peers until every head they announced is local, or the timeout.
-   *
-   * The timeout holds on two clocks. On the node's clock it ends the polling. On real time it bounds
-   * the waits for downloads and applies in flight: those are real I/O, and a download from a peer
-   * that went away would otherwise hold `sync` (and `retrieve`'s retry) until its own 30 s timeout.
-   * In a daemon both clocks are one; in the simulator the node's clock runs ahead of real time, so
-   * its virtual deadline ends the polling while the real bound still lets fast local I/O finish.
+   * Pulls from peers until every head they announced is local, or the timeout on the node's clock, which also bounds
+   * the waits for downloads and applies in flight (a download from a peer that went away would otherwise hold `sync`,
+   * and `retrieve`'s retry, until its own 30 s timeout). The simulator finishes each step's I/O before its clock moves,
+   * so its virtual deadline never cuts short local I/O that was merely slow on the machine.
    */
   async sync (timeoutSeconds: number): Promise<SyncReport> {
     const { host } = this
-    const started = performance.now()
-    const realDeadline = started + timeoutSeconds * 1000
+    const started = host.clock.now()
     const before = new Map(host.store.heads().map(h => [h.writer, h.length]))
     this.tick()
     const deadline = host.clock.now() + timeoutSeconds * 1000
-    while (!this.gossip.caughtUp() && host.clock.now() < deadline && performance.now() < realDeadline) {
+    while (!this.gossip.caughtUp() && host.clock.now() < deadline) {
       await host.clock.sleep(SYNC_POLL_MS)
-      await this.fetchesSettled(realDeadline)
+      await this.fetchesSettled(deadline)
     }
     // Downloaded is not yet applied: wait for the view too.
-    const settled = await this.fetchesSettled(realDeadline)
+    const settled = await this.fetchesSettled(deadline)
     const after = host.store.heads()
     // With no peer connected nothing was compared: in a cluster of several members that is not caught up.
     const alone = host.members.size === 0 && host.hasOtherMembers()
     return {
       caughtUp: settled && !alone && this.gossip.caughtUp(),
-      ms: Math.round(performance.now() - started),
+      ms: Math.round(host.clock.now() - started),
       peers: host.members.size,
       logs: after.map(h => ({ writer: h.writer, before: before.get(h.writer) ?? 0, after: h.length, moved: h.length - (before.get(h.writer) ?? 0) }))
     }
