@@ -30,6 +30,7 @@ import { signVote } from '../term-evidence.js'
 import type { Logger } from '../logger.js'
 import { KnownMembers } from '../known-members.js'
 import { Members } from './members.js'
+import { ClusterAudit } from './cluster-audit.js'
 import { InstanceGuard } from './instance-guard.js'
 import { ElectionDriver } from './election-driver.js'
 import { Replication, ACK_TIMEOUT_MS, GOSSIP_TICK_MS } from './replication.js'
@@ -89,6 +90,8 @@ export interface ClusterNodeOptions {
    * instance guard); the node has already left the swarm. The daemon stops on it.
    */
   onHalt?: (reason: string) => void
+  /** How often this peer co-signs each member's audit head at most (default WITNESS_INTERVAL_MS; tests shorten it). */
+  witnessIntervalMs?: number
 }
 
 export class ClusterNode {
@@ -107,6 +110,7 @@ export class ClusterNode {
   private readonly replication: Replication
   private readonly calls: LeaderCalls
   private readonly ops: LeaderOps
+  private readonly audit: ClusterAudit
   private readonly timers: TimerHandle[] = []
   private closing = false
   /** The deliberate stale-read fault: what `retrieve` first answered, per address and role; null when not broken. */
@@ -150,12 +154,17 @@ export class ClusterNode {
       ...(options.onElection !== undefined ? { onElection: options.onElection } : {}),
       ...(options.onVote !== undefined ? { onVote: options.onVote } : {}),
       onLeadership: (isLeader, term) => {
+        this.audit.leadership(isLeader, term)
         if (isLeader) void this.leadAfterCatchingUp(term)
         else this.coordinator.leadership(false, term)
       },
       onLeaderChanged: leader => this.calls.leaderChanged(leader)
     })
     this.election = this.elections.election
+    this.audit = new ClusterAudit({
+      log: peer.audit, members, logger, isClosing,
+      ...(options.witnessIntervalMs !== undefined ? { witnessIntervalMs: options.witnessIntervalMs } : {})
+    })
     this.replication = new Replication({
       nodeId, store: peer.store, members, clock, logger,
       replicationFactor: config.replicationFactor,
@@ -195,7 +204,8 @@ export class ClusterNode {
       accept: async args => await this.coordinator.accept(args),
       acknowledge: async () => await this.replication.acknowledge('records'),
       instance: () => this.guard.instance,
-      duplicate: (reason, by) => this.guard.halt(reason, by)
+      duplicate: (reason, by) => this.guard.halt(reason, by),
+      onServed: (op, from, role, outcome) => this.audit.served(op, from, role, outcome)
     })
     const identity = peer.keyring.identity
     peer.clusterTermProof = (term, writer) => this.elections.termProof(term, writer, identity)
@@ -259,6 +269,7 @@ export class ClusterNode {
     this.timers.push(this.clock.setInterval(() => {
       if (this.closing) return
       this.replication.tick()
+      this.audit.tick()
       this.elections.pickUpSavedRoster()
     }, GOSSIP_TICK_MS))
     this.timers.push(this.clock.setInterval(() => { if (!this.closing) this.elections.tick() }, this.elections.tickMs))
@@ -298,6 +309,7 @@ export class ClusterNode {
     const roster = this.elections.currentRoster
     if (roster !== null) member.channel.send({ type: 'roster', roster: JSON.stringify(roster) })
     this.replication.connected(member.node)
+    this.audit.connected(member.node)
     this.guard.confirm(member.node, member.channel).catch(err => this.logger.warn({ err: String(err) }, 'could not ask a member for its instance'))
   }
 
@@ -323,6 +335,9 @@ export class ClusterNode {
         break
       case 'roster':
         this.elections.rosterFrom(remote, message.roster)
+        break
+      case 'audit':
+        this.audit.headFrom(remote, message.head)
         break
       case 'hello':
         break
