@@ -14,6 +14,12 @@ import { signBinding, signCheckpoint, type AuditHead } from './checkpoint.js'
 
 /** A witness co-signs a member's head at most this often (and only when the member logged more than checkpoints). */
 export const WITNESS_INTERVAL_MS = 30_000
+/**
+ * How long an event waits in memory for others to join its append. Appending at once after each write cost a third of
+ * the distribute throughput of a three-peer cluster (single-record distributes: 190 against 277 a second): the audit
+ * core's append shares the store's database with the log's. An event waits at most this long (`flushed` appends at once).
+ */
+export const AUDIT_FLUSH_MS = 250
 /** How long a witness waits for a member's audit core to download up to the head it announced. */
 export const AUDIT_DOWNLOAD_TIMEOUT_MS = 10_000
 
@@ -44,10 +50,13 @@ export class AuditLog {
   private readonly known = new Map<string, HeldCore>()
   private pending: Buffer[] = []
   private flushing: Promise<void> | null = null
+  private flushTimer: unknown = null
   /** Per member core: the length last co-signed here, and when. */
   private readonly cosigned = new Map<string, { length: number, at: number }>()
   /** Appends that failed (each lost its batch's events). */
   failedAppends = 0
+  /** False: `record` records nothing (the baseline `audit_overhead` is measured against). */
+  recording = true
 
   private constructor (private readonly host: AuditLogHost) {}
 
@@ -84,15 +93,20 @@ export class AuditLog {
 
   /** Queues an event for the next batch; a read-only log records nothing. */
   record (kind: AuditKind, fields: EventFields = {}, role = this.host.role): void {
-    if (!this.writable) return
+    if (!this.recording || !this.writable) return
     const fixed = { kind, at: this.host.clock.now(), node: this.host.node, role }
     this.pending.push(encodeAuditEvent(Object.assign({ ...fixed }, fields, fixed)))
+    if (this.flushTimer === null && this.flushing === null) this.flushTimer = this.host.clock.setTimeout(() => this.flush(), AUDIT_FLUSH_MS)
+  }
+
+  /** Starts appending what is queued, unless an append runs already (it takes what queued before it ends). */
+  private flush (): void {
+    if (this.flushTimer !== null) this.host.clock.clearTimeout(this.flushTimer)
+    this.flushTimer = null
     this.flushing ??= this.drain()
   }
 
   private async drain (): Promise<void> {
-    // One turn of the microtask queue first: the events the current call records join the same append.
-    await Promise.resolve()
     while (this.pending.length > 0) {
       const batch = this.pending
       this.pending = []
@@ -108,6 +122,7 @@ export class AuditLog {
 
   /** Resolves once every event recorded so far is appended (or its append failed). */
   async flushed (): Promise<void> {
+    if (this.pending.length > 0) this.flush()
     while (this.flushing !== null) await this.flushing
   }
 
