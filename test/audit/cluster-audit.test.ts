@@ -25,7 +25,7 @@ t.test('audit events replicate, are co-signed by the other member, and verify', 
   t.ok(holds('election-won', e => e.owner === leader.nodeId && e.event.term === leader.election.term), 'the leader won its term')
   t.ok(holds('read', e => e.owner === member.nodeId && e.event.address === 'ucxl://p/src/a.py' && e.event.role === 'developer'), 'the member\'s read')
   const distribute = seen.find(e => e.event.kind === 'distribute' && e.owner === leader.nodeId)!
-  t.match(distribute.event, { role: 'developer', records: 1, written: 1, roles: ['developer'] }, 'as the requester\'s role')
+  t.match(distribute.event, { role: member.peer.config.role, records: 1, written: 1, roles: ['developer'] }, 'as the requester\'s role')
   for (const node of nodes) {
     const report = await verifyAudit(node.peer.audit, node.peer.config.cluster.id)
     t.same(report.problems, [], `${node === leader ? 'the leader' : 'the member'} verifies every core it holds`)
