@@ -2,7 +2,7 @@
  * How peers reach and talk to each other (this folder): the DHT bootstrap and options, membership certificates,
  * the wire channel and, here, its messages.
  *
- * The wire protocol between cluster members: six message types, each a compact-encoding codec. Decoding is
+ * The wire protocol between cluster members: seven message types, each a compact-encoding codec. Decoding is
  * strict and bounded: every limit is checked before anything is allocated, every number and length prefix must be
  * minimally encoded (so a frame that decodes re-encodes to the same bytes), and any malformed input becomes one
  * BAD_INPUT error that says what is wrong, never another exception.
@@ -31,7 +31,7 @@ export const MAX_BODY_BYTES = MAX_FRAME_BYTES - FRAME_HEADER_BYTES
 export const MAX_HELLO_FRAME_BYTES = MAX_CERTIFICATE_BYTES + 16
 
 /** The type tag that starts every frame is the index of its type here: never reorder, only append. */
-export const MESSAGE_TYPES = ['hello', 'heads', 'request', 'response', 'election', 'roster'] as const
+export const MESSAGE_TYPES = ['hello', 'heads', 'request', 'response', 'election', 'roster', 'audit'] as const
 export type MessageType = typeof MESSAGE_TYPES[number]
 
 export interface HelloMessage {
@@ -81,7 +81,10 @@ export interface ElectionWireMessage {
 /** The admin-signed member roster, JSON text (see src/node/roster.ts): sent after hello and whenever it grows. */
 export interface RosterMessage { type: 'roster', roster: string }
 export const MAX_ROSTER_BYTES = 256 * 1024
-export type WireMessage = HelloMessage | HeadsMessage | RequestMessage | ResponseMessage | ElectionWireMessage | RosterMessage
+/** The head of the sender's audit core, JSON text (`{ key, length, treeHash }`, src/audit): its members co-sign it. */
+export interface AuditMessage { type: 'audit', head: string }
+export const MAX_AUDIT_HEAD_BYTES = 1024
+export type WireMessage = HelloMessage | HeadsMessage | RequestMessage | ResponseMessage | ElectionWireMessage | RosterMessage | AuditMessage
 
 /** compact-encoding's codec state and codec shape (the package does not export its own types for them). */
 export interface CodecState { start: number, end: number, buffer: Uint8Array | null }
@@ -107,7 +110,8 @@ const FIELDS: Readonly<Record<MessageType, readonly string[]>> = {
   request: ['type', 'id', 'op', 'body'],
   response: ['type', 'id', 'ok', 'body'],
   election: ['type', 'kind', 'term', 'flag', 'proof'],
-  roster: ['type', 'roster']
+  roster: ['type', 'roster'],
+  audit: ['type', 'head']
 }
 
 // ---- validation: the one place that decides what a message may hold -------------------------------------------
@@ -195,6 +199,9 @@ export function validateMessage (value: unknown): WireMessage {
       break
     case 'roster':
       checkJsonText(value.roster, 'roster', MAX_ROSTER_BYTES)
+      break
+    case 'audit':
+      checkJsonText(value.head, 'audit head', MAX_AUDIT_HEAD_BYTES)
       break
   }
   return value as unknown as WireMessage
@@ -338,6 +345,11 @@ const RAW: { readonly [K in MessageType]: RawCodec<Extract<WireMessage, { type: 
     preencode: (state, m) => { preencodeText(state, m.roster) },
     encode: (state, m) => { c.string.encode(state, m.roster) },
     decode: state => ({ type: 'roster', roster: readText(state, 'roster', MAX_ROSTER_BYTES) })
+  },
+  audit: {
+    preencode: (state, m) => { preencodeText(state, m.head) },
+    encode: (state, m) => { c.string.encode(state, m.head) },
+    decode: state => ({ type: 'audit', head: readText(state, 'audit head', MAX_AUDIT_HEAD_BYTES) })
   }
 }
 
@@ -364,6 +376,7 @@ export const requestCodec: Codec<RequestMessage> = messageCodec('request')
 export const responseCodec: Codec<ResponseMessage> = messageCodec('response')
 export const electionCodec: Codec<ElectionWireMessage> = messageCodec('election')
 export const rosterCodec: Codec<RosterMessage> = messageCodec('roster')
+export const auditCodec: Codec<AuditMessage> = messageCodec('audit')
 
 /** The codec of each message type, by type. */
 export const messageCodecs: { readonly [K in MessageType]: Codec<Extract<WireMessage, { type: K }>> } = {
@@ -372,7 +385,8 @@ export const messageCodecs: { readonly [K in MessageType]: Codec<Extract<WireMes
   request: requestCodec,
   response: responseCodec,
   election: electionCodec,
-  roster: rosterCodec
+  roster: rosterCodec,
+  audit: auditCodec
 }
 
 /**

@@ -29,6 +29,8 @@ import { freshnessOf, type FreshnessReport } from './freshness.js'
 import { issueRoster, loadRoster, readRoster, rosterMembers } from './roster.js'
 import { signVote, termEvidence, termEvidenceProblem } from './term-evidence.js'
 import type { Priority } from '../leader/queue.js'
+import { AuditLog } from '../audit/audit-log.js'
+import type { QueueEvent } from '../storage/view-items.js'
 import { DecisionIndex, DEFAULT_HOPS, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../temporal/decisions.js'
 
 export type { InitOptions, InitReport } from './home-setup.js'
@@ -142,8 +144,12 @@ export class LocalPeer {
   /** Analyses running on real CPUs now: the simulator lets them end before its clock moves on. */
   readonly analysing = new Set<Promise<unknown>>()
 
-  private constructor (home: string, config: PeerConfig, keyring: Keyring, directory: RoleDirectory, local: LocalSecret, store: ContextStore, clock: Clock) {
+  /** This peer's audit log (src/audit): what it did and saw, and the members' logs it holds; records nothing read-only. */
+  readonly audit: AuditLog
+
+  private constructor (home: string, config: PeerConfig, keyring: Keyring, directory: RoleDirectory, local: LocalSecret, store: ContextStore, clock: Clock, audit: AuditLog) {
     this.clock = clock
+    this.audit = audit
     this.analysis = new AnalysisRuntime(home, local, clock)
     this.home = home
     this.config = config
@@ -197,13 +203,32 @@ export class LocalPeer {
       termProof: (term, writer) => peer?.termProof(term, writer) ?? null
     }
     const store = await ContextStore.open(homePaths(home).store, sectionCrypto(keyring, () => peer?.directory ?? directory, local), { ...(options.readOnly !== undefined ? { readOnly: options.readOnly } : {}), clock, leadership })
-    peer = new LocalPeer(home, config, keyring, directory, local, store, clock)
+    let audit: AuditLog
+    try {
+      audit = await AuditLog.open({
+        own: await store.auditCore(), coreOf: key => store.coreByKey(key),
+        node: config.nodeId, role: config.role, cluster: config.cluster.id, identity: keyring.identity, clock
+      })
+    } catch (err) {
+      await store.close()
+      throw err
+    }
+    peer = new LocalPeer(home, config, keyring, directory, local, store, clock, audit)
     if (options.analysisCostMs !== undefined) peer.analysisCostMs = options.analysisCostMs
+    peer.auditStore()
     return peer
+  }
+
+  /** What this peer writes to its own log, and what its view refuses, go to its audit log as they are applied. */
+  private auditStore (): void {
+    const { audit, store } = this
+    store.subscribe(event => { if (!Array.isArray(event) && event.writer === store.writer) auditEntry(audit, event) })
+    store.onRefusal(refusal => audit.record('refused-entry', { writer: refusal.writer, seq: refusal.seq, entry: refusal.type, term: refusal.term, reason: refusal.reason }))
   }
 
   async close (): Promise<void> {
     this.decisionIndex?.close()
+    await this.audit.flushed()
     await this.analysis.close()
     await this.store.close()
   }
@@ -350,13 +375,17 @@ export class LocalPeer {
     const records: ContextRecord[] = values.map((v, i) => validateRecord(v, Array.isArray(value) ? `${source} [${i}]` : source, roleNames))
     const recipients = this.recipients(roles)
     const result = await this.store.write(records, { term, recipients, nowMs: this.clock.now(), ...(decision !== undefined ? { decision } : {}) })
+    // In a cluster the leader's operations record it, with who asked.
+    if (!this.inCluster) this.audit.record('distribute', { requester: this.config.nodeId, address: records[0]!.address, records: records.length, written: result.written, roles: recipients })
     return { address: records[0]!.address, records: records.length, roles: recipients, written: result.written, unchanged: result.unchanged, bytes: result.bytes }
   }
 
   async retrieve (address: string, role: string, depth = DEFAULT_RESOLVE_DEPTH): Promise<Retrieved> {
     // Checked first: a role this peer holds no key for is refused (3) whether or not the address has a record.
     this.clearanceOf(role)
-    return await this.store.retrieve(address, role, depth)
+    const retrieved = await this.store.retrieve(address, role, depth)
+    this.audit.record('read', { address, depth }, role)
+    return retrieved
   }
 
   /** The addresses with a live record at or below `under` (all when undefined), and their kinds, sorted. */
@@ -423,6 +452,7 @@ export class LocalPeer {
       this.config.rolesSignature = bundle.rolesSignature
       await writeConfig(this.home, this.config)
     }
+    if (adopted || granted.length > 0) this.audit.record('keys', { rolesVersion: bundle.rolesSignature.version, adopted, granted })
     return { adopted, granted }
   }
 
@@ -469,5 +499,25 @@ export class LocalPeer {
         return { name, clearance: entry.clearance, epoch: entry.epoch, held: this.keyring.hasRole(name) }
       })
     }
+  }
+}
+
+/** The audit event of an entry this peer wrote to its own log: a request it accepted, a completion, a decision, keys. */
+function auditEntry (audit: AuditLog, event: QueueEvent): void {
+  const { entry } = event
+  const where = { seq: event.seq, term: entry.version.term }
+  switch (entry.type) {
+    case 'request':
+      audit.record('request-accepted', { id: entry.id, address: entry.address, requester: entry.requester, priority: entry.priority, ...(entry.readers !== undefined ? { readers: entry.readers } : {}), ...where })
+      break
+    case 'completion':
+      audit.record('request-completed', { id: entry.id, address: entry.address, status: entry.status, ...(entry.report !== undefined ? { records: entry.report.records } : {}), ...where })
+      break
+    case 'decision':
+      audit.record('decision', { id: entry.id, title: entry.title, address: entry.address, ...where }, entry.author)
+      break
+    case 'keys':
+      audit.record('keys', { published: true, rolesVersion: entry.rolesVersion, ...where })
+      break
   }
 }

@@ -8,6 +8,7 @@
 import { systemClock, type Clock } from '../clock.js'
 import { join } from 'node:path'
 import Corestore from 'corestore'
+import type Hypercore from 'hypercore'
 import CoreStorage from 'hypercore-storage'
 import type { ContextRecord, RecordKind } from '../context/record.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
@@ -58,6 +59,9 @@ export interface StoreLeadership extends LeadershipRule {
  * decide, a first read of a home) to finish; a generate of a large tree takes longer, and is then named.
  */
 export const STORE_LOCK_WAIT_MS = 5_000
+
+/** The name of this peer's audit core in its Corestore (the writer log is 'log'). */
+export const AUDIT_CORE_NAME = 'audit'
 
 /** The error Corestore's storage gives when another process holds the store's lock (it has no code). */
 function isStoreLocked (err: unknown): boolean {
@@ -146,6 +150,26 @@ export class ContextStore {
   /** Replicates every log this store holds over a connection (after the peer proved it is a member). */
   replicate (connection: NodeJS.ReadWriteStream): NodeJS.ReadWriteStream {
     return this.corestore.replicate(connection)
+  }
+
+  /**
+   * This peer's audit core (src/audit), a second core of the same Corestore, so replicated over the same connections;
+   * null when the store is open read-only and has none yet (a reader may not create it).
+   */
+  async auditCore (): Promise<Hypercore | null> {
+    const core = this.corestore.get({ name: AUDIT_CORE_NAME })
+    try {
+      await core.ready()
+    } catch (err) {
+      if (this.readOnly) return null
+      throw err
+    }
+    return core
+  }
+
+  /** Another peer's core by its key (a member's audit core), replicated from now on. */
+  coreByKey (key: Buffer): Hypercore {
+    return this.corestore.get({ key })
   }
 
   /** Every log this peer holds and how many blocks of each it holds from the start: what it gossips. */

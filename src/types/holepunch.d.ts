@@ -15,6 +15,16 @@ declare module 'hypercore' {
     readonly readable: boolean
     readonly closed: boolean
     readonly opened: boolean
+    /** How many blocks the stored signature covers, and how many times the core was truncated. */
+    readonly signedLength: number
+    readonly fork: number
+    /** Who signs the core (one Ed25519 signer for a core made by a Corestore). */
+    readonly manifest: { version: number, signers: Array<{ publicKey: Buffer }> } | null
+    /** The Merkle tree hash of the first `length` blocks. */
+    treeHash (length?: number): Promise<Buffer>
+    /** The bytes a signature of the tree at `length` and `fork` signs. */
+    signable (length?: number, fork?: number): Promise<Buffer>
+    truncate (newLength: number): Promise<void>
     ready (): Promise<void>
     append (blocks: Buffer | Buffer[]): Promise<{ length: number, byteLength: number }>
     get (index: number, options?: Hypercore.GetOptions): Promise<Buffer | null>

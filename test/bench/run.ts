@@ -6,6 +6,7 @@ import { benchFailover } from './failover.js'
 import { benchSim } from './sim.js'
 import { benchHops } from './hops.js'
 import { benchMcp } from './mcp.js'
+import { benchAudit } from './audit.js'
 
 type Figures = Record<string, number | string>
 
@@ -23,7 +24,8 @@ const TARGETS: Record<string, string> = {
   hops_p99_ms: '<= 5',
   mcp_start_ms: '< 1,000',
   mcp_retrieve_p99_ms: '<= 2',
-  mcp_tool_list_tokens: '< 3,000'
+  mcp_tool_list_tokens: '< 3,000',
+  audit_overhead: '<= 0.05 (distribute throughput with auditing on against off)'
 }
 
 /** Analysis against ctags, then retrieval and storage over the records it made. */
@@ -60,6 +62,10 @@ async function main (): Promise<void> {
     Object.assign(figures, await benchCluster())
     return print(figures, json)
   }
+  if (only === 'audit') {
+    Object.assign(figures, await benchAudit())
+    return print(figures, json)
+  }
   if (only === 'mcp') {
     Object.assign(figures, await benchMcp())
     return print(figures, json)
@@ -74,6 +80,8 @@ async function main (): Promise<void> {
   Object.assign(figures, await benchCluster())
   log('decision graph: hops within 3 on 100,000 decisions ...')
   Object.assign(figures, await benchHops())
+  log('audit: distribute throughput with the audit log on against off ...')
+  Object.assign(figures, await benchAudit())
   log('mcp: server start-up, retrieve on a kept-open server, tokens per answer ...')
   Object.assign(figures, await benchMcp())
   log('simulator: peers per process, simulated against real time, gossip rounds to converge ...')

@@ -3,7 +3,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import { BzzzError } from '../../src/errors.js'
 import {
-  ELECTION_KINDS, MAX_BODY_BYTES, MAX_CERTIFICATE_BYTES, MAX_ROSTER_BYTES, MAX_FRAME_BYTES, MAX_HEADS, MESSAGE_TYPES, decodeMessage, encodeMessage,
+  ELECTION_KINDS, MAX_BODY_BYTES, MAX_CERTIFICATE_BYTES, MAX_ROSTER_BYTES, MAX_AUDIT_HEAD_BYTES, MAX_FRAME_BYTES, MAX_HEADS, MESSAGE_TYPES, decodeMessage, encodeMessage,
   messageCodecs, validateMessage, wireMessageCodec, type CodecState, type WireMessage
 } from '../../src/net/messages.js'
 import { throwsCode } from '../helpers/errors.js'
@@ -24,7 +24,8 @@ export const messageArb: fc.Arbitrary<WireMessage> = fc.oneof(
   fc.record({ type: fc.constant('request' as const), id: idArb, op: opArb, body: bodyArb }),
   fc.record({ type: fc.constant('response' as const), id: idArb, ok: fc.boolean(), body: bodyArb }),
   fc.record({ type: fc.constant('election' as const), kind: fc.constantFrom(...ELECTION_KINDS), term: fc.oneof(fc.nat(300), fc.maxSafeNat()), flag: fc.boolean() }),
-  fc.record({ type: fc.constant('roster' as const), roster: bodyArb })
+  fc.record({ type: fc.constant('roster' as const), roster: bodyArb }),
+  fc.record({ type: fc.constant('audit' as const), head: bodyArb.filter(s => Buffer.byteLength(s) <= MAX_AUDIT_HEAD_BYTES) })
 )
 
 /** Decodes, and checks the only two outcomes allowed: a valid message that re-encodes to the same bytes, or BAD_INPUT. */
@@ -166,7 +167,7 @@ t.test('hostile length prefixes are refused before anything is allocated', async
 t.test('malformed frames say what is wrong', async t => {
   const ok = encodeMessage({ type: 'response', id: 'x', ok: true, body: '1' })
   throwsCode(t, () => decodeMessage(Buffer.alloc(0)), 'BAD_INPUT', /empty frame/)
-  throwsCode(t, () => decodeMessage(Buffer.from([6])), 'BAD_INPUT', /unknown wire message type 6/)
+  throwsCode(t, () => decodeMessage(Buffer.from([7])), 'BAD_INPUT', /unknown wire message type 7/)
   throwsCode(t, () => decodeMessage(Buffer.from([4, 7, 1, 0])), 'BAD_INPUT', /unknown election message kind 7/)
   throwsCode(t, () => decodeMessage(Buffer.from([4, 2, 1, 2])), 'BAD_INPUT', /election flag must be 0 or 1, not 2/)
   throwsCode(t, () => decodeMessage(Buffer.from([4, 2, 1])), 'BAD_INPUT', /election flag is missing/)

@@ -31,6 +31,7 @@ import { onRoster } from '../roster.js'
 import type { Logger } from '../logger.js'
 import { KnownMembers } from '../known-members.js'
 import { Members } from './members.js'
+import { ClusterAudit } from './cluster-audit.js'
 import { InstanceGuard } from './instance-guard.js'
 import { ElectionDriver } from './election-driver.js'
 import { Replication, ACK_TIMEOUT_MS, GOSSIP_TICK_MS } from './replication.js'
@@ -94,6 +95,8 @@ export interface ClusterNodeOptions {
    * instance guard); the node has already left the swarm. The daemon stops on it.
    */
   onHalt?: (reason: string) => void
+  /** How often this peer co-signs each member's audit head at most (default WITNESS_INTERVAL_MS; tests shorten it). */
+  witnessIntervalMs?: number
 }
 
 export class ClusterNode {
@@ -113,6 +116,7 @@ export class ClusterNode {
   private readonly replication: Replication
   private readonly calls: LeaderCalls
   private readonly ops: LeaderOps
+  private readonly audit: ClusterAudit
   private readonly timers: TimerHandle[] = []
   private closing = false
   /** The deliberate stale-read fault: what `retrieve` first answered, per address and role; null when not broken. */
@@ -160,6 +164,7 @@ export class ClusterNode {
       ...(options.onElection !== undefined ? { onElection: options.onElection } : {}),
       ...(options.onVote !== undefined ? { onVote: options.onVote } : {}),
       onLeadership: (isLeader, term) => {
+        this.audit.leadership(isLeader, term)
         if (isLeader) void this.leadAfterCatchingUp(term)
         else this.coordinator.leadership(false, term)
       },
@@ -172,6 +177,10 @@ export class ClusterNode {
       }
     })
     this.election = this.elections.election
+    this.audit = new ClusterAudit({
+      log: peer.audit, members, logger, isClosing,
+      ...(options.witnessIntervalMs !== undefined ? { witnessIntervalMs: options.witnessIntervalMs } : {})
+    })
     this.replication = new Replication({
       nodeId, store: peer.store, members, clock, logger,
       replicationFactor: config.replicationFactor,
@@ -211,7 +220,8 @@ export class ClusterNode {
       accept: async args => await this.coordinator.accept(args),
       acknowledge: async () => await this.replication.acknowledge('records'),
       instance: () => this.guard.instance,
-      duplicate: (reason, by) => this.guard.halt(reason, by)
+      duplicate: (reason, by) => this.guard.halt(reason, by),
+      onServed: (op, from, role, outcome) => this.audit.served(op, from, role, outcome)
     })
     const identity = peer.keyring.identity
     peer.clusterTermProof = (term, writer) => this.elections.termProof(term, writer, identity)
@@ -275,6 +285,7 @@ export class ClusterNode {
     this.timers.push(this.clock.setInterval(() => {
       if (this.closing) return
       this.replication.tick()
+      this.audit.tick()
       this.elections.pickUpSavedRoster()
     }, GOSSIP_TICK_MS))
     this.timers.push(this.clock.setInterval(() => { if (!this.closing) this.elections.tick() }, this.elections.tickMs))
@@ -314,6 +325,7 @@ export class ClusterNode {
     const roster = this.elections.currentRoster
     if (roster !== null) member.channel.send({ type: 'roster', roster: JSON.stringify(roster) })
     this.replication.connected(member.node)
+    this.audit.connected(member.node)
     this.guard.confirm(member.node, member.channel).catch(err => this.logger.warn({ err: String(err) }, 'could not ask a member for its instance'))
   }
 
@@ -339,6 +351,9 @@ export class ClusterNode {
         break
       case 'roster':
         this.elections.rosterFrom(remote, message.roster)
+        break
+      case 'audit':
+        this.audit.headFrom(remote, message.head)
         break
       case 'hello':
         break

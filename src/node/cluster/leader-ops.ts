@@ -45,6 +45,8 @@ export interface LeaderOpsHost {
   instance: () => string
   /** A member says another process uses this node's identity. */
   duplicate: (reason: string, by: string) => unknown
+  /** Told of each call served once (not of a retry answered from memory): the answer, or the error it failed with. */
+  onServed?: (op: string, from: string, role: string | undefined, outcome: { ok: true, answer: unknown } | { ok: false, err: unknown }) => void
 }
 
 export class LeaderOps {
@@ -84,6 +86,8 @@ export class LeaderOps {
     let answer = this.served.get(key)
     if (answer === undefined) {
       answer = this.serveOp(op, args, from)
+      const role = from === this.host.nodeId ? this.host.role : this.host.members.get(from)?.role
+      answer.then(result => this.host.onServed?.(op, from, role, { ok: true, answer: result }), err => this.host.onServed?.(op, from, role, { ok: false, err }))
       this.served.set(key, answer)
       // A failure is not remembered: the retry runs again.
       answer.catch(() => { if (this.served.get(key) === answer) this.served.delete(key) })
