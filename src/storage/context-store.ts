@@ -7,9 +7,12 @@
  */
 import { systemClock, type Clock } from '../clock.js'
 import { join } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { writeFileAtomic } from '../crypto/atomic-file.js'
 import Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import CoreStorage from 'hypercore-storage'
+import { discoveryKey } from 'hypercore-crypto'
 import type { ContextRecord, RecordKind } from '../context/record.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
 import type { AccessLevel } from '../crypto/levels.js'
@@ -62,6 +65,8 @@ export const STORE_LOCK_WAIT_MS = 5_000
 
 /** The name of this peer's audit core in its Corestore (the writer log is 'log'). */
 export const AUDIT_CORE_NAME = 'audit'
+/** Beside the store's database: the audit core's key, written by the writer that made it, for readers to open it by. */
+export const AUDIT_KEY_FILE = 'audit.key'
 
 /** The error Corestore's storage gives when another process holds the store's lock (it has no code). */
 function isStoreLocked (err: unknown): boolean {
@@ -71,6 +76,7 @@ function isStoreLocked (err: unknown): boolean {
 export class ContextStore {
   readonly dir: string
   private readonly corestore: Corestore
+  private readonly coreStorage: CoreStorage
   private readonly view: ContextView
   private readonly logs: StoreLogs
   private readonly writes: StoreWriter
@@ -78,7 +84,8 @@ export class ContextStore {
 
   private constructor (dir: string, crypto: SectionCrypto, readonly readOnly: boolean, clock: Clock, leadership: StoreLeadership | undefined) {
     this.dir = dir
-    this.corestore = new Corestore(new CoreStorage(dir, { writeBufferSize: STORE_WRITE_BUFFER_BYTES, readOnly }), { readOnly })
+    this.coreStorage = new CoreStorage(dir, { writeBufferSize: STORE_WRITE_BUFFER_BYTES, readOnly })
+    this.corestore = new Corestore(this.coreStorage, { readOnly })
     this.view = new ContextView(join(dir, 'view.checkpoint'), readOnly, clock.now, leadership)
     const onApplied = (changed: readonly string[]): void => this.reads.invalidate(changed)
     this.logs = new StoreLogs(this.corestore, { dir, view: this.view, clock, onApplied })
@@ -157,13 +164,26 @@ export class ContextStore {
    * null when the store is open read-only and has none yet (a reader may not create it).
    */
   async auditCore (): Promise<Hypercore | null> {
-    const core = this.corestore.get({ name: AUDIT_CORE_NAME })
-    try {
+    // A reader never makes it, and opens it only once its writer has said it exists (its key in AUDIT_KEY_FILE): a
+    // read-only store refuses the write a new core needs, and a missing one failed outside any try ("Batch was not
+    // applied", then "No Hypercore is stored here", from the core's own opening) when ten readers opened a fresh home.
+    const keyFile = join(this.dir, AUDIT_KEY_FILE)
+    if (this.readOnly) {
+      let key: Buffer
+      try {
+        key = Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'hex')
+      } catch {
+        return null
+      }
+      // Its database may predate the core (a reader's view of RocksDB is the one it opened): then it is not there yet.
+      if (key.length !== 32 || !(await this.coreStorage.hasCore(discoveryKey(key)))) return null
+      const core = this.corestore.get({ key })
       await core.ready()
-    } catch (err) {
-      if (this.readOnly) return null
-      throw err
+      return core
     }
+    const core = this.corestore.get({ name: AUDIT_CORE_NAME })
+    await core.ready()
+    if (!existsSync(keyFile)) await writeFileAtomic(keyFile, core.key!.toString('hex') + '\n', 0o600)
     return core
   }
 

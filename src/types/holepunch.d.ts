@@ -47,6 +47,8 @@ declare module 'hypercore-storage' {
     constructor (directory: string, options?: { writeBufferSize?: number } & Record<string, unknown>)
     ready (): Promise<void>
     close (): Promise<void>
+    /** Whether the database holds the core of this discovery key (nothing is written). */
+    hasCore (discoveryKey: Buffer): Promise<boolean>
   }
   export = CoreStorage
 }
