@@ -79,16 +79,3 @@ export function watchTree<T> (path: string, clock: Clock, hooks: WatchHooks<T>, 
     }
   }
 }
-
-/** Resolves with the signal's name when the process is told to stop (Ctrl-C is SIGINT); the handlers go with it. */
-export async function untilInterrupted (): Promise<NodeJS.Signals> {
-  return await new Promise(resolve => {
-    const stop = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      resolve(signal)
-    }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-  })
-}

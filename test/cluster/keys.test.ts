@@ -3,7 +3,7 @@
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { agreedLeader, startCluster, waitFor, waitForMesh } from '../helpers/cluster.js'
+import { agreedLeader, distributeStream, startCluster, waitFor, waitForMesh } from '../helpers/cluster.js'
 
 t.test('keys rotate during a stream of distributes: every record readable by every member of the role', async t => {
   const cluster = await startCluster(['developer', 'developer', 'qa'], { project: 'p' })
@@ -20,15 +20,7 @@ t.test('keys rotate during a stream of distributes: every record readable by eve
   t.same(developer.epochs[0].holders, [ids[0], ids[1], ids[2]].sort(), 'the admin and both developers hold its first epoch')
 
   // qa writes a stream of records for the developers while the admin rotates.
-  const writes = (async () => {
-    const codes: number[] = []
-    for (let i = 0; i < 8; i++) {
-      const file = join(cluster.dir, `r${i}.json`)
-      writeFileSync(file, JSON.stringify({ address: `ucxl://p/src/f${i}.py`, kind: 'file', summary: `record ${i}` }))
-      codes.push((await qa.run(['distribute', '--file', file, '--roles', 'developer,qa'])).code)
-    }
-    return codes
-  })()
+  const writes = distributeStream(qa, cluster.dir, 'p', 8, 'developer,qa')
   const rotated = await admin.run(['keys', 'rotate', '--role', 'developer', '--json'])
   t.equal(rotated.code, 0, rotated.stderr)
   t.match(rotated.json, { rolesVersion: 2, roles: [{ role: 'developer', epoch: 2 }], unknownRole: [] })

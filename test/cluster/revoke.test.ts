@@ -5,7 +5,7 @@ import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Corestore from 'corestore'
-import { agreedLeader, startCluster, waitFor, waitForMesh } from '../helpers/cluster.js'
+import { agreedLeader, distributeStream, startCluster, waitFor, waitForMesh } from '../helpers/cluster.js'
 import { Keyring } from '../../src/crypto/keyring.js'
 import { decodeEnvelope } from '../../src/crypto/envelope-codec.js'
 import { openSections } from '../../src/crypto/envelope.js'
@@ -53,15 +53,7 @@ t.test('keys revoke: the revoked member is refused and opens nothing written aft
   t.equal((await admin.run(['keys', 'revoke', '--node', ids[0]!])).code, 2, 'the admin itself: exit 2')
   t.equal((await dev0.run(['keys', 'revoke', '--node', ids[2]!])).code, 3, 'a member that is not the admin: exit 3')
 
-  const writes = (async () => {
-    const codes: number[] = []
-    for (let i = 0; i < 6; i++) {
-      const file = join(cluster.dir, `r${i}.json`)
-      writeFileSync(file, JSON.stringify({ address: `ucxl://p/src/f${i}.py`, kind: 'file', summary: `record ${i}` }))
-      codes.push((await qa.run(['distribute', '--file', file, '--roles', 'developer,qa'])).code)
-    }
-    return codes
-  })()
+  const writes = distributeStream(qa, cluster.dir, 'p', 6, 'developer,qa')
   const revoked = await admin.run(['keys', 'revoke', '--node', ids[2]!, '--json'])
   t.equal(revoked.code, 0, revoked.stderr)
   t.match(revoked.json, { node: ids[2], role: 'developer', roster: { voters: 3, majority: 2 }, roles: [{ role: 'developer', epoch: 2 }] })

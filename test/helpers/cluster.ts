@@ -95,3 +95,17 @@ export async function agreedLeader (cluster: { peers: TestPeer[] }, timeoutMs = 
   }, timeoutMs)
   return agreed!
 }
+
+/**
+ * `count` distributes from `peer`, one after another, of records `ucxl://PROJECT/src/f<i>.py` (summary `record <i>`)
+ * sealed for `roles`: the stream of writes a test runs a change beside. Resolves with each one's exit code.
+ */
+export async function distributeStream (peer: TestPeer, dir: string, project: string, count: number, roles: string): Promise<number[]> {
+  const codes: number[] = []
+  for (let i = 0; i < count; i++) {
+    const file = join(dir, `r${i}.json`)
+    writeFileSync(file, JSON.stringify({ address: `ucxl://${project}/src/f${i}.py`, kind: 'file', summary: `record ${i}` }))
+    codes.push((await peer.run(['distribute', '--file', file, '--roles', roles])).code)
+  }
+  return codes
+}

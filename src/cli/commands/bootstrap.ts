@@ -3,6 +3,7 @@ import { Command } from 'commander'
 import type { CliEnv } from '../cli-env.js'
 import { parseWhole } from '../cli-env.js'
 import { emit, note } from '../io.js'
+import { untilSignal } from '../signals.js'
 import { settledWithin } from '../../settle.js'
 import { DEFAULT_BOOTSTRAP_HOST, DEFAULT_BOOTSTRAP_NODES, DEFAULT_DHT_PORT, MAX_BOOTSTRAP_NODES, MIN_BOOTSTRAP_NODES } from '../../net/dht-options.js'
 
@@ -14,18 +15,6 @@ export interface BootstrapCommandHooks {
   untilStopped?: () => Promise<string>
 }
 
-/** The first SIGINT or SIGTERM; a second one gets the default behaviour (the process ends at once). */
-export async function untilSignal (): Promise<string> {
-  return await new Promise(resolve => {
-    const stop = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      resolve(signal)
-    }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-  })
-}
 
 export function bootstrapCommand (env: CliEnv, hooks: BootstrapCommandHooks = {}): Command {
   return new Command('bootstrap')

@@ -5,7 +5,8 @@ import { parseList } from '../cli-env.js'
 import { emit, note, useColor, type CommandContext } from '../io.js'
 import { systemClock } from '../../clock.js'
 import { badUsage, isBzzzError } from '../../errors.js'
-import { untilInterrupted, watchTree } from '../../node/generate-watch.js'
+import { watchTree } from '../../node/generate-watch.js'
+import { untilSignal } from '../signals.js'
 import type { GenerateReport } from '../../node/local-peer.js'
 import { withPeer } from '../peer-session.js'
 import { progressBar } from '../progress.js'
@@ -56,7 +57,7 @@ export function generateCommand (env: CliEnv): Command {
           onReport: (run, changed) => showWatchRun(ctx, run, changed),
           onError: err => { ctx.io.stderr.write(`bzzz-ctx: a watched generate failed: ${isBzzzError(err) ? err.message : String(err)}\n`) }
         })
-        await untilInterrupted()
+        await untilSignal()
         await watcher.stop()
         return null
       })
