@@ -3,6 +3,7 @@
  * epoch secret keys, each sealed to this node's box public key). Old epochs are kept so old records stay readable.
  */
 import { access, readFile } from 'node:fs/promises'
+import sodium from 'sodium-native'
 import { join } from 'node:path'
 import { badInput, badUsage, corrupt, isBzzzError } from '../errors.js'
 import { ensurePrivateDir, writeFileAtomic } from './atomic-file.js'
@@ -32,6 +33,11 @@ export interface RolesFileJSON {
   /** The node the keys are sealed to. */
   nodeId: string
   keys: SealedRoleKey[]
+  /**
+   * The cluster's digest key, sealed to this node's box key (crypto_box_seal, base64): absent on a peer that may not
+   * write (a viewer), and in homes from before it existed. See `digestKey`.
+   */
+  digest?: string
 }
 
 interface HeldRoleKey {
@@ -52,6 +58,7 @@ export class Keyring {
   readonly lookup: RoleKeyLookup
   /** role -> epoch -> key */
   readonly #roles = new Map<string, Map<number, HeldRoleKey>>()
+  #digestKey: Buffer | null = null
 
   private constructor (home: string, identity: NodeIdentity) {
     this.home = home
@@ -79,7 +86,33 @@ export class Keyring {
     const rolesJson = await readKeyFile(paths.rolesFile, ROLES_FILE_REMEDY)
     const held = parseKeyFile(paths.rolesFile, ROLES_FILE_REMEDY, rolesJson, value => openRolesFile(value, identity))
     for (const entry of held) keyring.#hold(entry)
+    const digest = (JSON.parse(rolesJson) as Partial<RolesFileJSON>).digest
+    if (digest !== undefined) keyring.#digestKey = parseKeyFile(paths.rolesFile, ROLES_FILE_REMEDY, JSON.stringify(digest), value => openSealedSecret(value, identity))
     return keyring
+  }
+
+  /**
+   * The cluster's digest key: one key shared by every member that may write, so a record's keyed digest (in its log
+   * header, telling whether its plaintext changed) means the same to every leader, and a new leader does not write
+   * every unchanged record again. Null without one (a viewer; a home from before it): the node's own key serves then.
+   */
+  get digestKey (): Buffer | null {
+    return this.#digestKey
+  }
+
+  setDigestKey (key: Buffer): void {
+    if (key.length !== DIGEST_KEY_BYTES) throw badInput(`a digest key is ${DIGEST_KEY_BYTES} bytes, not ${key.length}`)
+    this.#digestKey = Buffer.from(key)
+  }
+
+  /** The digest key sealed to another node's box key (an invite's). */
+  sealDigestKeyTo (boxPublicKey: Buffer): string | null {
+    return this.#digestKey === null ? null : sealSecret(this.#digestKey, boxPublicKey)
+  }
+
+  /** Takes a digest key sealed to this node (an invite's). */
+  openDigestKey (sealed: unknown): void {
+    this.setDigestKey(openSealedSecret(sealed, this.identity))
   }
 
   get nodeId (): string {
@@ -134,6 +167,7 @@ export class Keyring {
   async save (): Promise<void> {
     await ensurePrivateDir(this.paths.keysDir)
     const roles: RolesFileJSON = { version: 1, nodeId: this.nodeId, keys: this.#sealedKeys() }
+    if (this.#digestKey !== null) roles.digest = sealSecret(this.#digestKey, this.identity.box.publicKey)
     await writeFileAtomic(this.paths.rolesFile, JSON.stringify(roles, null, 2) + '\n')
     await writeFileAtomic(this.paths.nodeFile, JSON.stringify(identityToJSON(this.identity), null, 2) + '\n')
   }
@@ -204,4 +238,21 @@ function openRolesFile (value: unknown, identity: NodeIdentity): HeldRoleKey[] {
     // Opening proves the entry was sealed to this node and not altered (the opened key must match its public key).
     return { key: openRoleKey(sealed, identity.box), sealed }
   })
+}
+
+export const DIGEST_KEY_BYTES = 32
+
+function sealSecret (secret: Buffer, boxPublicKey: Buffer): string {
+  const sealed = Buffer.alloc(secret.length + sodium.crypto_box_SEALBYTES)
+  sodium.crypto_box_seal(sealed, secret, boxPublicKey)
+  return sealed.toString('base64')
+}
+
+function openSealedSecret (value: unknown, identity: NodeIdentity): Buffer {
+  if (typeof value !== 'string') throw badInput('the digest key is not a string')
+  const sealed = Buffer.from(value, 'base64')
+  if (sealed.length !== DIGEST_KEY_BYTES + sodium.crypto_box_SEALBYTES) throw badInput('the digest key has the wrong size')
+  const key = Buffer.alloc(DIGEST_KEY_BYTES)
+  if (!sodium.crypto_box_seal_open(key, sealed, identity.box.publicKey, identity.box.secretKey)) throw badInput('the digest key was not sealed to this node, or was altered')
+  return key
 }

@@ -72,11 +72,16 @@ export class LocalSecret {
 
   /** Keyed BLAKE2b of the bytes, hex: equal for equal input on this node, meaningless to anyone without its key. */
   keyedDigest (input: Uint8Array, bytes: DigestBytes = 16): string {
-    if (bytes !== 16 && bytes !== 32) throw badInput(`a keyed digest is 16 or 32 bytes, not ${String(bytes)}`)
-    const digest = Buffer.alloc(bytes)
-    sodium.crypto_generichash(digest, input, this.#digestKey)
-    return digest.toString('hex')
+    return keyedDigest(input, this.#digestKey, bytes)
   }
+}
+
+/** Keyed BLAKE2b of the bytes under `key`, hex: meaningless to anyone without the key. */
+export function keyedDigest (input: Uint8Array, key: Buffer, bytes: DigestBytes = 16): string {
+  if (bytes !== 16 && bytes !== 32) throw badInput(`a keyed digest is 16 or 32 bytes, not ${String(bytes)}`)
+  const digest = Buffer.alloc(bytes)
+  sodium.crypto_generichash(digest, input, key)
+  return digest.toString('hex')
 }
 
 function adOf (context: string): Buffer {

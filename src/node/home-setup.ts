@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { systemClock } from '../clock.js'
 import { ensurePrivateDir } from '../crypto/atomic-file.js'
 import type { NodeIdentity } from '../crypto/identity.js'
-import { Keyring } from '../crypto/keyring.js'
+import { DIGEST_KEY_BYTES, Keyring } from '../crypto/keyring.js'
 import { DEFAULT_ROLES, type RoleDefinition } from '../crypto/levels.js'
 import { generateRoleSet } from '../crypto/role-keys.js'
 import { badInput, badUsage } from '../errors.js'
@@ -45,6 +45,7 @@ export async function createHome (home: string, options: InitOptions): Promise<I
   const keyring = await Keyring.create(home, options.identity)
   const { directory, keys } = generateRoleSet(definitions)
   for (const key of keys) keyring.addRoleKey(key)
+  keyring.setDigestKey(randomBytes(DIGEST_KEY_BYTES))
   await keyring.save()
   const clusterId = randomBytes(16).toString('hex')
   const config: PeerConfig = {

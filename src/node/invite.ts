@@ -18,6 +18,8 @@ import { issueRoster, loadRoster, rosterProblem, rosterWith, rosterWithout, writ
 import { KnownMembers } from './known-members.js'
 import { majorityOf } from '../election/election.js'
 import { checkSignedRoles, rolesSignatureProblem, type RolesSignature } from './signed-roles.js'
+import { covers } from '../crypto/levels.js'
+import { WRITER_CLEARANCE_MIN } from '../leader/write-policy.js'
 import { CONFIG_FORMAT, homeExists, homePaths, readConfig, roleEntry, writeConfig, type ClusterInfo, type PeerConfig } from './home.js'
 
 export const INVITE_PREFIX = 'bzzz1:'
@@ -42,6 +44,8 @@ interface InviteBody {
   identity: NodeIdentityJSON
   certificate: Certificate
   roleKeys: SealedRoleKey[]
+  /** The cluster's digest key sealed to the new member (a role that may write only; see Keyring.digestKey). */
+  digestKey?: string
   /** The member roster including the new member (absent in invites from before rosters). */
   roster?: SignedRoster
   /** Redeem before this (ms since the epoch). */
@@ -85,6 +89,9 @@ export async function createInvite (home: string, role: string, options: { ttlMs
     format: 1, cluster: config.cluster, roles: config.roles, rolesSignature: config.rolesSignature, replicationFactor: config.replicationFactor,
     identity: identityToJSON(identity), certificate, roleKeys, roster, expiresAt: now + ttl
   }
+  // Only a role that may write needs it: the digests it gives would let a reader confirm a guess of sealed content.
+  const digestKey = covers(roleEntry(config, role).clearance, WRITER_CLEARANCE_MIN) ? keyring.sealDigestKeyTo(identity.box.publicKey) : null
+  if (digestKey !== null) body.digestKey = digestKey
   if (config.bootstrap !== undefined) body.bootstrap = config.bootstrap
   if (config.project !== undefined) body.project = config.project
   const bytes = Buffer.from(JSON.stringify(body))
@@ -159,6 +166,13 @@ export async function redeemInvite (home: string, text: string, nowMs = systemCl
   await ensurePrivateDir(home)
   const keyring = await Keyring.create(home, identity)
   for (const sealed of body.roleKeys) keyring.addSealedRoleKey(parseSealedRoleKey(sealed))
+  if (body.digestKey !== undefined) {
+    try {
+      keyring.openDigestKey(body.digestKey)
+    } catch (err) {
+      throw badInput(`the invite's digest key is damaged (${isBzzzError(err) ? err.message : String(err)}): ask the admin for a new one`)
+    }
+  }
   await keyring.save()
   const config: PeerConfig = {
     format: CONFIG_FORMAT, cluster: body.cluster, certificate: body.certificate, nodeId: identity.nodeId, role: body.certificate.role,

@@ -3,7 +3,7 @@ import { accessDenied } from '../errors.js'
 import { decodeEnvelope, encodeEnvelope } from '../crypto/envelope-codec.js'
 import { openSections, sealSections } from '../crypto/envelope.js'
 import type { Keyring } from '../crypto/keyring.js'
-import type { LocalSecret } from '../crypto/local-secret.js'
+import { keyedDigest, type LocalSecret } from '../crypto/local-secret.js'
 import type { RoleDirectory } from '../crypto/role-directory.js'
 import type { SectionCrypto } from '../storage/sealing.js'
 
@@ -17,6 +17,7 @@ export function sectionCrypto (keyring: Keyring, directory: () => RoleDirectory,
       const opened = openSections(decoded, role, keyring.lookup, ad)
       return { opened, withheld: decoded.sections.map(section => section.level).filter(level => !opened.has(level)) }
     },
-    digest: plaintext => local.keyedDigest(plaintext)
+    // The cluster's digest key when this peer holds it (every peer that may write does), so every leader's digests agree.
+    digest: plaintext => keyring.digestKey !== null ? keyedDigest(plaintext, keyring.digestKey) : local.keyedDigest(plaintext)
   }
 }

@@ -254,8 +254,10 @@ export class StoreWriter {
       if (hash !== undefined) digested.push(hash)
       const digest = host.crypto.digest(Buffer.from(JSON.stringify(digested)))
       const slot = view.slot(record.address, origin)
-      // Unchanged content is not written again, unless the write links it to a decision: that link is the news.
-      if (options.decision === undefined && slot !== undefined && slot.current.writer === writer && slot.current.digest === digest && slot.conflicts.length === 0) {
+      // Unchanged content is not written again, unless the write links it to a decision: that link is the news. Whoever
+      // wrote the current version: every writer keys its digests with the cluster's digest key (a digest under another
+      // key, a home's from before it, simply differs, and the record is written).
+      if (options.decision === undefined && slot !== undefined && slot.current.digest === digest && slot.conflicts.length === 0) {
         unchanged++
         continue
       }
