@@ -194,7 +194,11 @@ t.test(`fuzz: random and mutated requests (seed ${seed}; replay with BZZZ_FUZZ_S
     { op: 'decide', args: { input: { affects: ['ucxl://fuzz/a.go'], title: 'a title', rationale: 'a reason', level: 'internal' } } },
     { op: 'history', args: { address: 'ucxl://fuzz/a.go', role: 'developer' } },
     { op: 'hops', args: { target: 'ucxl://fuzz/a.go', role: 'developer', max: 2 } },
-    { op: 'influence', args: { role: 'developer', max: 2, limit: 5 } }
+    { op: 'influence', args: { role: 'developer', max: 2, limit: 5 } },
+    { op: 'addresses', args: { under: 'ucxl://fuzz/' } },
+    { op: 'freshness', args: { root: '/nonexistent/bzzz-fuzz', project: 'fuzz' } },
+    // A keys change that is not the admin's (unsigned): refused by whoever checks it, the daemon serving on.
+    { op: 'keys', args: { bundle: { format: 1, change: { op: 'rotate', roles: ['developer'] }, roles: [], rolesSignature: { format: 1, version: 2, signature: '00' }, grants: [] } } }
   ]
   /** Deletes, retypes or adds one field somewhere in a copy of the request (the envelope, args, or args.input). */
   const mutate = (request: Record<string, unknown>): Record<string, unknown> => {
