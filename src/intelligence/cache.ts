@@ -9,7 +9,7 @@ import type { FileAnalysis } from './types.js'
 import type { ContextRecord } from '../context/record.js'
 
 /** Bump when the extractor's output changes: entries of another version are never used. */
-export const ANALYZER_VERSION = 1
+export const ANALYZER_VERSION = 2
 export const CACHE_FORMAT = 1
 export const DEFAULT_MAX_CACHE_ENTRIES = 200_000
 

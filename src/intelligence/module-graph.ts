@@ -32,6 +32,18 @@ function normalize (path: string): string | null {
   return normal === '.' ? '' : normal.replace(/\/$/, '')
 }
 
+/**
+ * A Python `M.n` (or `.n`, or `.`) that is no module but a name imported from M, which the same file lists: it says
+ * nothing M does not (see fromImportSpecifiers), so it is neither an edge nor an external import.
+ */
+function isImportedName (specifier: string, listed: ReadonlySet<string>): boolean {
+  if (/^\.+$/.test(specifier)) return true
+  const dot = specifier.lastIndexOf('.')
+  if (dot === -1) return false
+  const module = /^\.+\w+$/.test(specifier) ? specifier.slice(0, dot + 1) : specifier.slice(0, dot)
+  return listed.has(module)
+}
+
 export class ModuleGraph {
   /** File → the project paths (files, or directories for Go packages and wildcard imports) it imports. */
   readonly edges = new Map<string, Set<string>>()
@@ -58,10 +70,12 @@ export class ModuleGraph {
     for (const file of importing) {
       const targets = new Set<string>()
       const external: string[] = []
+      const listed = new Set(file.imports)
       for (const specifier of file.imports) {
         const target = this.resolve(file.path, file.language, specifier)
-        if (target === null) external.push(specifier)
-        else if (target !== file.path) targets.add(target)
+        if (target === null) {
+          if (file.language !== 'python' || !isImportedName(specifier, listed)) external.push(specifier)
+        } else if (target !== file.path) targets.add(target)
       }
       this.edges.set(file.path, targets)
       for (const target of targets) {

@@ -210,20 +210,32 @@ const HEADER_HEAD = /[ \t]*(?:(?:async[ \t]+)?def[ \t]+[A-Za-z_][A-Za-z0-9_]*(?=
 /** The name an assignment or annotation starts with: `NAME = ...`, `NAME: T = ...`, `NAME: T` (not `NAME == x`, `NAME += 1`, `a.b = 1`, `a, b = t`). */
 const ASSIGNED_NAME = /[A-Za-z_]\w*(?=[ \t]*(?::|=(?!=)))/y
 
-/** `import a.b as c, d` → a.b, d; `from .x import y` → .x; `from . import a, b` → .a, .b. */
+/**
+ * `import a.b as c, d` → a.b, d; `from .x import y` → .x, .x.y; `from . import a, B` → ., .a (see fromImportSpecifiers).
+ */
 function importSpecifiers (statement: string): string[] {
   const text = statement.replace(/#[^\n]*/g, '').replace(/\\?\r?\n/g, ' ').replace(/[()]/g, ' ')
   const from = /^from\s+(\.*)\s*([\w.]*)\s+import\s+(.+)$/s.exec(text)
   if (from !== null) {
-    const dots = from[1] as string
-    const module = from[2] as string
-    if (module !== '') return [dots + module]
-    return (from[3] as string).split(',').map((name) => name.trim().split(/\s+/)[0] ?? '').filter((name) => /^\w+$/.test(name)).map((name) => dots + name)
+    const names = (from[3] as string).split(',').map((name) => name.trim().split(/\s+/)[0] ?? '')
+    return fromImportSpecifiers((from[1] as string) + (from[2] as string), names)
   }
   const plain = /^import\s+(.+)$/s.exec(text)
   if (plain === null) return []
   return (plain[1] as string).split(',').map((name) => name.trim().split(/\s+/)[0] ?? '').filter((name) => /^[\w.]+$/.test(name))
 }
+
+/**
+ * A `from M import n, ...` statement: M itself, then `M.n` for each name that could be a submodule (modules are lower
+ * case by convention, classes and constants are not): `from email import utils` uses email/utils.py, which M alone
+ * does not say. The module graph drops an `M.n` that is no module (a function of M).
+ */
+export function fromImportSpecifiers (module: string, names: readonly string[]): string[] {
+  const qualified = names.filter((name) => MODULE_NAME.test(name)).map((name) => /^\.*$/.test(module) ? module + name : `${module}.${name}`)
+  return [module, ...qualified]
+}
+
+const MODULE_NAME = /^[a-z_][a-z0-9_]*$/
 
 /** The skeleton of a Python module (see the module comment). */
 export function pythonSkeleton (source: string): Skeleton {

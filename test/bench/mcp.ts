@@ -9,6 +9,7 @@ import { estimateTokens } from '../../src/agents/tokens.js'
 import { runCli } from '../../src/cli/program.js'
 import { PACKAGE_ROOT } from '../../src/paths.js'
 import { percentile, round } from './stats.js'
+import { copyEvalPackages, EVAL_PROJECT, evalQuestions, runEval } from './stdlib-eval.js'
 
 const BIN = join(PACKAGE_ROOT, 'bin', 'bzzz-ctx')
 const FIXTURE = join(PACKAGE_ROOT, 'fixtures', 'repos', 'mixed')
@@ -36,7 +37,34 @@ async function connect (home: string): Promise<Client> {
   return client
 }
 
-export async function benchMcp (): Promise<Record<string, number>> {
+/**
+ * The answer-quality eval (test/bench/stdlib-eval.ts) on the standard library's json, email and http: the share of
+ * exact answers, their mean tokens, and the mean tokens of reading the files that hold each answer (one estimator).
+ */
+async function benchEval (dir: string): Promise<Record<string, number | string>> {
+  const corpus = copyEvalPackages(join(dir, 'stdlib'))
+  if ('skipped' in corpus) {
+    process.stderr.write(`mcp eval skipped: ${corpus.skipped}\n`)
+    return { mcp_eval_skipped: corpus.skipped }
+  }
+  const home = join(dir, 'eval-home')
+  await quietCli(['--home', home, 'init', '--cluster', 'bench', '--role', 'developer', '--project', EVAL_PROJECT, '-q'])
+  await quietCli(['--home', home, 'generate', corpus.root, '--root', corpus.root, '-q'])
+  const client = await connect(home)
+  try {
+    const result = await runEval(client, corpus, evalQuestions(corpus))
+    return {
+      mcp_answer_accuracy: round(result.accuracy),
+      mcp_tokens_per_answer: result.tokensPerAnswer,
+      mcp_tokens_reading_files: result.tokensReadingFiles,
+      mcp_tokens_answer_vs_reading: round(result.tokensPerAnswer / result.tokensReadingFiles, 4)
+    }
+  } finally {
+    await client.close()
+  }
+}
+
+export async function benchMcp (): Promise<Record<string, number | string>> {
   const dir = mkdtempSync(join(tmpdir(), 'bzzz-bench-mcp-'))
   try {
     const home = join(dir, 'home')
@@ -72,8 +100,9 @@ export async function benchMcp (): Promise<Record<string, number>> {
         mcp_start_ms: round(percentile(starts, 50), 0),
         mcp_retrieve_p50_ms: round(percentile(times, 50)),
         mcp_retrieve_p99_ms: round(percentile(times, 99)),
-        mcp_tokens_per_answer: Math.round(tokens.reduce((a, b) => a + b, 0) / tokens.length),
-        mcp_tool_list_tokens: estimateTokens({ tools })
+        mcp_tokens_per_fixture_answer: Math.round(tokens.reduce((a, b) => a + b, 0) / tokens.length),
+        mcp_tool_list_tokens: estimateTokens({ tools }),
+        ...await benchEval(dir)
       }
     } finally {
       await client.close()

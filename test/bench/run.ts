@@ -25,6 +25,8 @@ const TARGETS: Record<string, string> = {
   mcp_start_ms: '< 1,000',
   mcp_retrieve_p99_ms: '<= 2',
   mcp_tool_list_tokens: '< 3,000',
+  mcp_answer_accuracy: '= 1 (share of exact answers)',
+  mcp_tokens_answer_vs_reading: '< 1 (an answer against reading the files that hold it)',
   audit_overhead: '<= 0.05 (distribute throughput with auditing on against off)'
 }
 

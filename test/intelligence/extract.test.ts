@@ -56,7 +56,7 @@ t.test('python: classes, methods with their class, docstrings, underscore privac
   t.same(a.symbols.map(brief), ['class Invoice@8 +', 'method total@10 <Invoice +', 'function _private@16 -'])
   t.equal(docOf(a, 'Invoice'), 'An invoice.')
   t.equal(docOf(a, 'total'), 'Sum of the lines.')
-  t.same([...a.imports].sort(), ['.db', '.util', 'json', 'os', 'sys'])
+  t.same([...a.imports].sort(), ['.', '.db', '.db.conn', '.util', 'json', 'os', 'sys'], 'a from-import gives its module and the lower-case names that may be submodules')
   t.equal(a.doc, 'Billing helpers. More detail here.')
   t.match(a.entry, /__main__/)
   t.equal(a.lines, 20)

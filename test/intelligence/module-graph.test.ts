@@ -62,3 +62,20 @@ t.test('edges, reverse edges and external imports', async t => {
   t.same(graph.importersOf('svc/store/store.go'), ['svc/main.go'], 'a Go package import reaches its files')
   t.same(graph.importersOf('src/server/app.py'), [])
 })
+
+t.test('python from-imports: a submodule named after import is an edge; a name defined in the module is neither edge nor external', async t => {
+  const tree = ['json/__init__.py', 'json/decoder.py', 'json/scanner.py', 'email/__init__.py', 'email/utils.py', 'email/errors.py',
+    'email/mime/__init__.py', 'email/mime/text.py']
+  const graph = new ModuleGraph(tree, [
+    // from json import scanner; from _json import scanstring as c_scanstring; import re
+    { path: 'json/decoder.py', language: 'python', imports: ['json', 'json.scanner', '_json', '_json.scanstring', 're'] },
+    // from email import utils, errors; from email.utils import formatdate, Charset; from . import helper; from .. import mime
+    { path: 'email/mime/text.py', language: 'python', imports: ['email', 'email.utils', 'email.errors', 'email.utils.formatdate', '.', '.helper', '..', '..mime'] }
+  ])
+  t.same([...graph.edges.get('json/decoder.py')!].sort(), ['json/__init__.py', 'json/scanner.py'], 'from json import scanner uses json.scanner')
+  t.same(graph.external.get('json/decoder.py'), ['_json', 're'], 'a name imported from outside is not a module of its own')
+  t.same(graph.importersOf('json/scanner.py'), ['json/decoder.py'])
+  t.same([...graph.edges.get('email/mime/text.py')!].sort(),
+    ['email/__init__.py', 'email/errors.py', 'email/mime/__init__.py', 'email/utils.py'], 'relative names resolve to their package')
+  t.equal(graph.external.get('email/mime/text.py'), undefined, 'nothing of the project is called external')
+})

@@ -45,7 +45,8 @@ t.test('each tool answers from the generated tree, within its budget', async t =
   t.same(references.json.importedBy.sort(), ['src/server/app.py', 'src/server/handlers/auth.py', 'src/server/handlers/tickets.py', 'tests/test_db.py'], 'who imports db.py')
   t.same(references.json.external, ['sqlite3'], 'and what it imports from outside')
   const app = await call(client, 'references', { address: 'src/server/app.py' })
-  t.same(app.json.imports, ['src/server/config.py', 'src/server/db.py', 'src/server/handlers/__init__.py'], 'what app.py imports in the project')
+  t.same(app.json.imports, ['src/server/config.py', 'src/server/db.py', 'src/server/handlers/__init__.py', 'src/server/handlers/auth.py',
+    'src/server/handlers/tickets.py'], 'what app.py imports in the project (from .handlers import auth, tickets: two modules)')
 
   const overview = await call(client, 'overview', { max_tokens: 400 })
   t.ok(estimateTokens(overview.text) <= 400, `the map fits its budget (${estimateTokens(overview.text)} tokens)`)

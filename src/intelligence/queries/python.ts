@@ -1,10 +1,10 @@
 /**
  * Python: functions, classes and methods with their docstrings; module-level assignments to a name (constants when
  * upper case: `MAX_SIZE = 10`, `T = TypeVar('T')`; else variables: `JsonDict: TypeAlias = ...`; not dunders like
- * `__all__`); `import` and `from ... import`.
+ * `__all__`); `import` and `from ... import` (the module, and the names that may be its submodules).
  */
 import { nodeText, set, type LanguageSpec } from '../language-spec.js'
-import { pythonSkeleton } from '../python-skeleton.js'
+import { fromImportSpecifiers, pythonSkeleton } from '../python-skeleton.js'
 
 const UPPER_CASE = /^_?[A-Z][A-Z0-9_]*$/
 const DUNDER = /^__\w+__$/
@@ -31,14 +31,13 @@ export const python: LanguageSpec = {
   exported: (_def, name) => !name.startsWith('_') || DUNDER.test(name),
   importSpecifiers: (node, def, source) => {
     const text = nodeText(node, source)
-    // `from . import a, b` names modules of the package: report `.a` and `.b`, which say where they are.
-    if (def === undefined || !/^\.+$/.test(text)) return [text]
+    if (def === undefined) return [text]
     const names: string[] = []
     for (const child of def.childrenForFieldName('name')) {
       if (child === null) continue
       const target = child.type === 'aliased_import' ? child.childForFieldName('name') : child
-      if (target !== null) names.push(text + nodeText(target, source))
+      if (target !== null) names.push(nodeText(target, source))
     }
-    return names.length > 0 ? names : [text]
+    return fromImportSpecifiers(text, names)
   }
 }
