@@ -408,6 +408,8 @@ export class ClusterNode {
    * it up (this one at once).
    */
   async publishKeys (bundle: KeysBundle): Promise<{ rolesVersion: number, grants: number, acknowledged?: { holders: number, required: number } }> {
+    // A revocation saved the roster without the node just before: passed on now, not at the next tick (up to 2 s later).
+    this.elections.pickUpSavedRoster()
     const answer = await this.calls.call('keys', { bundle: JSON.stringify(bundle) }) as { rolesVersion: number, grants: number }
     await this.peer.adoptKeys(bundle)
     return answer
