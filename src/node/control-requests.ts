@@ -168,6 +168,7 @@ const VALIDATORS = {
     return { input: finished(input, decideInput(input)) }
   },
   keys: (a: Args) => ({ bundle: a.present('bundle') as KeysBundle }),
+  reseal: (a: Args) => ({ roles: a.strings('roles') }),
   history: (a: Args) => ({ address: a.string('address'), role: a.string('role') }),
   hops: (a: Args) => ({ target: a.string('target'), role: a.string('role'), max: a.optionalInteger('max', 1, MAX_HOPS) }),
   influence: (a: Args) => ({ role: a.string('role'), max: a.optionalInteger('max', 1, MAX_HOPS), limit: a.optionalInteger('limit', 1, INFLUENCE_LIMIT_MAX) })

@@ -5,7 +5,7 @@ import type { RecordKind } from '../context/record.js'
 import { ControlClient } from './control.js'
 import type { KeysBundle } from './keys-bundle.js'
 import { readConfig, type PeerConfig } from './home.js'
-import type { DistributeReport, GenerateOptions, GenerateReport, StatusReport } from './local-peer.js'
+import type { DistributeReport, GenerateOptions, GenerateReport, ResealReport, StatusReport } from './local-peer.js'
 import type { FreshnessReport } from './freshness.js'
 import type { DecideInput, DecisionView, HistoryReport, HopsReport } from '../temporal/decisions.js'
 import type { ElectStatus, PeerRow, QueueListRow, QueueStatus, SyncReport } from './cluster/index.js'
@@ -32,6 +32,10 @@ export class DaemonClient {
 
   async publishKeys (bundle: KeysBundle): Promise<{ rolesVersion: number, grants: number }> {
     return await this.client.call('keys', { bundle })
+  }
+
+  async reseal (roles: readonly string[]): Promise<ResealReport> {
+    return await this.client.call('reseal', { roles })
   }
 
   async decide (input: DecideInput): Promise<DecisionView> {

@@ -14,7 +14,7 @@ import { SOLO_TERM, soloLeadership, type Leadership } from '../leader/leadership
 import type { ContextRecord, RecordKind } from '../context/record.js'
 import { validateRecord } from '../context/validate.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
-import { ContextStore, type Retrieved, type StoreLeadership, type TermProof } from '../storage/context-store.js'
+import { ContextStore, type ResealResult, type Retrieved, type StoreLeadership, type TermProof } from '../storage/context-store.js'
 import { addressFor, rootAddress } from '../ucxl/address.js'
 import type { AnalyzeProgress, SkippedFile } from '../intelligence/types.js'
 import { homePaths, readConfig, roleEntry, writeConfig, type PeerConfig } from './home.js'
@@ -90,6 +90,12 @@ export interface DistributeReport {
   written: number
   unchanged: number
   bytes: number
+}
+
+/** What a reseal did (see LocalPeer.reseal): the store's counts, the roles and how long it took. */
+export interface ResealReport extends ResealResult {
+  roles: string[]
+  ms: number
 }
 
 export interface StatusReport {
@@ -469,6 +475,24 @@ export class LocalPeer {
       term: term ?? this.leadership.term, nowMs: this.clock.now(), sealed: Buffer.from(JSON.stringify(bundle))
     })
     await this.adoptKeys(bundle)
+  }
+
+  /**
+   * Seals the current version of every record sealed to a past epoch of `roles` again, to their current epochs (see
+   * ContextStore.reseal), as the leader of `term` (alone: the solo term): what a revoked key opens is then only what it
+   * opened before. This peer reseals what its role keys open; the rest is reported (`unopened`, `left`).
+   */
+  async reseal (roles: readonly string[], term?: number): Promise<ResealReport> {
+    if (term === undefined) this.requireWriter('a reseal')
+    for (const role of roles) roleEntry(this.config, role)
+    const started = this.clock.now()
+    const directory = this.directory
+    const rotated = new Set(roles)
+    const stale = (role: string, epoch: number): boolean => rotated.has(role) && epoch < (directory.get(role)?.epoch ?? 0)
+    const result = await this.store.reseal(stale, { term: term ?? this.leadership.term, now: () => this.clock.now() })
+    const report = { roles: [...rotated], ...result, ms: Math.round(this.clock.now() - started) }
+    this.audit.record('keys', { reseal: true, roles: report.roles, records: report.records, resealed: report.resealed, unopened: report.unopened, ms: report.ms })
+    return report
   }
 
   /** Which of the project's generated addresses are stale against the working tree at `root`, and when it was last generated. */

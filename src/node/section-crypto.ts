@@ -1,7 +1,8 @@
 /** The bridge from the context store to the crypto module: seal for the cluster's roles, open with this peer's keys. */
-import { accessDenied } from '../errors.js'
+import { accessDenied, isBzzzError } from '../errors.js'
 import { decodeEnvelope, encodeEnvelope } from '../crypto/envelope-codec.js'
-import { openSections, sealSections } from '../crypto/envelope.js'
+import { envelopeRecipients, openSections, sealSections } from '../crypto/envelope.js'
+import type { AccessLevel } from '../crypto/levels.js'
 import type { Keyring } from '../crypto/keyring.js'
 import { keyedDigest, type LocalSecret } from '../crypto/local-secret.js'
 import type { RoleDirectory } from '../crypto/role-directory.js'
@@ -18,6 +19,22 @@ export function sectionCrypto (keyring: Keyring, directory: () => RoleDirectory,
       return { opened, withheld: decoded.sections.map(section => section.level).filter(level => !opened.has(level)) }
     },
     // The cluster's digest key when this peer holds it (every peer that may write does), so every leader's digests agree.
-    digest: plaintext => keyring.digestKey !== null ? keyedDigest(plaintext, keyring.digestKey) : local.keyedDigest(plaintext)
+    digest: plaintext => keyring.digestKey !== null ? keyedDigest(plaintext, keyring.digestKey) : local.keyedDigest(plaintext),
+    openHeld: (envelope, ad) => {
+      const decoded = decodeEnvelope(envelope)
+      const sealedTo = envelopeRecipients(decoded)
+      const opened = new Map<AccessLevel, Buffer>()
+      for (const { role } of sealedTo) {
+        if (!keyring.hasRole(role)) continue
+        // A role has one epoch per envelope: its key for that epoch opens all of the role's sections, or none.
+        try {
+          for (const [level, plaintext] of openSections(decoded, role, keyring.lookup, ad)) opened.set(level, plaintext)
+        } catch (err) {
+          if (!isBzzzError(err) || err.code !== 'ACCESS_DENIED') throw err
+        }
+      }
+      const unopened = decoded.sections.filter(s => !opened.has(s.level)).map(s => ({ level: s.level, roles: s.wraps.map(w => w.role) }))
+      return { opened, sealedTo, unopened }
+    }
   }
 }

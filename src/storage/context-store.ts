@@ -21,13 +21,13 @@ import { retriedWithin } from '../settle.js'
 import { forgetHolder, readHolder, recordHolder, storeInUse } from './store-holder.js'
 import { bind, bindingOf, copiedStore, damagedMarker, probeBinding, refuseUnprovenStore, storeExists } from './store-identity.js'
 import { StoreLogs } from './store-logs.js'
-import { StoreReader, type GeneratedRecordSource, type Retrieved } from './store-reader.js'
+import { StoreReader, type GeneratedRecordSource, type ResealLeft, type Retrieved } from './store-reader.js'
 import { StoreWriter, type QueueAppendOptions, type QueueEntryInput, type TermProof, type WriteOptions, type WriteResult } from './store-writer.js'
 import type { SectionCrypto } from './sealing.js'
 import { ContextView, type LeadershipRule, type Origin, type Refusal } from './view.js'
 import type { QueueEvent, VersionLine } from './view-items.js'
 
-export type { GeneratedRecordSource, Retrieved } from './store-reader.js'
+export type { GeneratedRecordSource, ResealLeft, Retrieved } from './store-reader.js'
 export type { TermProof, WriteOptions, WriteResult } from './store-writer.js'
 export type { LeadershipRule, Refusal } from './view.js'
 export type { SectionCrypto } from './sealing.js'
@@ -71,6 +71,25 @@ export const AUDIT_KEY_FILE = 'audit.key'
 /** The error Corestore's storage gives when another process holds the store's lock (it has no code). */
 function isStoreLocked (err: unknown): boolean {
   return /could not be locked|lock hold by current process|LOCK: Resource temporarily unavailable/i.test(String((err as Error)?.message ?? ''))
+}
+
+/** Records per write of a reseal: a write of the leader's waits at most one chunk. */
+export const RESEAL_CHUNK_RECORDS = 1_000
+
+export interface ResealResult {
+  /** Current records (not removals) looked at. */
+  records: number
+  /** Of those, sealed to a past epoch. */
+  stale: number
+  /** Written again, sealed to the current epochs. */
+  resealed: number
+  /** Written or removed by another write while the reseal ran: what replaced them was sealed to the current epochs. */
+  changed: number
+  /** Stale records this peer could not open whole, so left as they were. */
+  unopened: number
+  /** Those, by the level and roles of a section this peer cannot open. */
+  left: ResealLeft[]
+  bytes: number
 }
 
 export class ContextStore {
@@ -288,6 +307,26 @@ export class ContextStore {
   /** Writes records as new versions (see StoreWriter.write). */
   async write (records: readonly ContextRecord[], options: WriteOptions): Promise<WriteResult> {
     return await this.writes.write(records, options)
+  }
+
+  /**
+   * Seals the current version of every record sealed to a past epoch (`stale`) again, to its roles' current epochs: a
+   * new version with the same content, written in chunks of RESEAL_CHUNK_RECORDS (other writes go between them). It
+   * starts once the writes under way are done (one may have sealed to the old epochs), and reads each record back with
+   * the role keys this peer holds: a record with a section none of them opens is left, and counted under `left`.
+   * Removals, and versions concurrent with the current one, are left as they are.
+   */
+  async reseal (stale: (role: string, epoch: number) => boolean, options: { term: number, now: () => number }): Promise<ResealResult> {
+    await this.writes.settled()
+    const { records, items, unopened, left } = await this.reads.staleRecords(stale)
+    const result: ResealResult = { records, stale: items.length + unopened, resealed: 0, changed: 0, unopened, left, bytes: 0 }
+    for (let at = 0; at < items.length; at += RESEAL_CHUNK_RECORDS) {
+      const done = await this.writes.reseal(items.slice(at, at + RESEAL_CHUNK_RECORDS), { term: options.term, nowMs: options.now() })
+      result.resealed += done.written
+      result.changed += done.changed
+      result.bytes += done.bytes
+    }
+    return result
   }
 
   /** The context of `address` as `role` may read it, merged with its ancestors up to `depth` levels. */

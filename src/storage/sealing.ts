@@ -14,6 +14,18 @@ export interface SectionCrypto {
    */
   open (envelope: Buffer, role: string, ad: Buffer): { opened: Map<AccessLevel, Buffer>, withheld: AccessLevel[] }
   digest (plaintext: Buffer): string
+  /**
+   * Every section this peer can open with any role key it holds (a reseal must re-encrypt all of a record's sections or
+   * none), the role epochs the envelope is sealed to, and, per section it cannot open, its level and the roles it is
+   * sealed to.
+   */
+  openHeld (envelope: Buffer, ad: Buffer): HeldSections
+}
+
+export interface HeldSections {
+  opened: Map<AccessLevel, Buffer>
+  sealedTo: Array<{ role: string, epoch: number }>
+  unopened: Array<{ level: AccessLevel, roles: string[] }>
 }
 
 /** The additional data bound into every section's encryption: a block cannot be replayed under another address or version. */

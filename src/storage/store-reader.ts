@@ -12,6 +12,7 @@ import { versionKey, type Version } from '../distribution/version.js'
 import { accessDenied, corrupt, notFound } from '../errors.js'
 import { parseAddress } from '../ucxl/address.js'
 import type { LogEntry, RecordSource } from './log-entry.js'
+import type { ResealItem } from './store-writer.js'
 import { associatedData, payloadAssociatedData, requestFilesAssociatedData, type SectionCrypto } from './sealing.js'
 import { ORIGINS, type ContextView, type Origin } from './view.js'
 import type { Pointer, QueueEvent } from './view-items.js'
@@ -167,6 +168,45 @@ export class StoreReader {
   }
 
   /**
+   * The current versions (not removals) sealed to an epoch `stale` says is past, read back to be sealed again: those
+   * this peer opens whole (every section, with any role key it holds) as items, the others counted under `left` by the
+   * level of a section it cannot open and the roles that section is sealed to. `records`: the current records looked at.
+   */
+  async staleRecords (stale: (role: string, epoch: number) => boolean): Promise<{ records: number, items: ResealItem[], unopened: number, left: ResealLeft[] }> {
+    const items: ResealItem[] = []
+    const left = new Map<string, ResealLeft>()
+    let records = 0
+    let unopenedRecords = 0
+    const seen = new Set<string>()
+    for (const [address] of this.host.view.versions()) {
+      if (seen.has(address)) continue
+      seen.add(address)
+      for (const origin of ORIGINS) {
+        const current = this.host.view.slot(address, origin)?.current
+        if (current === undefined || current.removed === true) continue
+        records++
+        const entry = await this.host.entryAt(current.writer, current.seq, current.index ?? 0)
+        if (entry.type !== 'context') throw corrupt(`the view points ${address} at an entry that is not a context`)
+        const { opened, sealedTo, unopened } = this.host.crypto.openHeld(entry.envelope, associatedData(address, entry.version))
+        if (!sealedTo.some(({ role, epoch }) => stale(role, epoch))) continue
+        if (unopened.length > 0) {
+          unopenedRecords++
+          for (const { level, roles } of unopened) {
+            const key = `${level}\u0000${roles.join(',')}`
+            const row = left.get(key) ?? { level, roles, records: 0 }
+            row.records++
+            left.set(key, row)
+          }
+          continue
+        }
+        const sections = [...opened].map(([level, plaintext]) => ({ level, plaintext }))
+        items.push({ address, origin, from: versionKey(current.version), entry, sections, recipients: sealedTo.map(r => r.role).sort() })
+      }
+    }
+    return { records, items, unopened: unopenedRecords, left: [...left.values()] }
+  }
+
+  /**
    * Every address at or below `under` (every address when undefined) with a record that is not removed, and its kind:
    * what the agents' catalog (search, overview, references) walks. Sorted, so pages of it are stable.
    */
@@ -216,6 +256,14 @@ export class StoreReader {
     }
     return found.sort((a, b) => a.address < b.address ? -1 : a.address > b.address ? 1 : 0)
   }
+}
+
+/** Records a reseal left as they were: this many had a section at `level`, sealed to `roles`, that the peer cannot open
+ * (a record with several such sections is counted under each). */
+export interface ResealLeft {
+  level: AccessLevel
+  roles: string[]
+  records: number
 }
 
 export interface GeneratedRecordSource {

@@ -6,15 +6,15 @@
 import type Hypercore from 'hypercore'
 import { contentOf, diffAgainstParent, mergeLayers, type Content } from '../context/merge.js'
 import type { ContextRecord } from '../context/record.js'
-import { plainSections, sectionTexts } from '../context/sections.js'
+import { plainSections, sectionTexts, type PlainSection } from '../context/sections.js'
 import type { AccessLevel } from '../crypto/levels.js'
 import { ZERO_HLC, tickHlc, type Hlc } from '../distribution/hlc.js'
-import type { Version } from '../distribution/version.js'
+import { versionKey, type Version } from '../distribution/version.js'
 import { parentChain } from '../ucxl/address.js'
 import { encodeBlock, encodeEntry, packBlocks, type CompletionEntry, type ContextEntry, type DecisionEntry, type KeysEntry, type LogEntry, type RecordSource, type RequestEntry, type TermEntry } from './log-entry.js'
 import { notLeader } from '../errors.js'
 import { associatedData, payloadAssociatedData, type SectionCrypto } from './sealing.js'
-import { ORIGINS, originOf, type ContextView } from './view.js'
+import { ORIGINS, originOf, type ContextView, type Origin } from './view.js'
 import type { Slot } from './view-items.js'
 
 /** The longest a write keeps the event loop before it lets timers and I/O run (a fraction of an election timeout). */
@@ -47,6 +47,18 @@ export interface WriteOptions {
    * hash. A record whose source changed is written again even when its content did not, so its source stays true.
    */
   sources?: { commit?: string, hashes: ReadonlyMap<string, string> }
+}
+
+/** A record's current version read back to be sealed again to its roles' current epochs (StoreWriter.reseal). */
+export interface ResealItem {
+  address: string
+  origin: Origin
+  /** The key of the version it was read from. */
+  from: string
+  /** That version's entry: its header is kept. */
+  entry: ContextEntry
+  sections: PlainSection[]
+  recipients: string[]
 }
 
 export interface WriteResult {
@@ -132,6 +144,11 @@ export class StoreWriter {
     this.hlc = hlc
   }
 
+  /** Resolves once every write queued before it is done. */
+  async settled (): Promise<void> {
+    await this.queued(async () => {})
+  }
+
   private async queued<T> (work: () => Promise<T>): Promise<T> {
     const run = this.writing.then(work)
     this.writing = run.catch(() => {})
@@ -190,50 +207,14 @@ export class StoreWriter {
 
   private async writeNow (records: readonly ContextRecord[], options: WriteOptions): Promise<WriteResult> {
     const { host } = this
-    const { log, view } = host
+    const { view } = host
     const writer = this.writer
     await this.enterTerm(options.term, options.nowMs)
     const origin = originOf(options)
     const batch = new Map<string, BatchLayer>()
     const recipients = [...new Set(options.recipients)].sort()
-    let encoded: Buffer[] = []
-    let entries: ContextEntry[] = []
-    let pendingBytes = 0
+    const appender = this.batchAppender()
     let written = 0
-    let bytes = 0
-    const flush = async (): Promise<void> => {
-      if (encoded.length === 0) return
-      const before = log.byteLength
-      const start = log.length
-      const packed = packBlocks(encoded)
-      const chunk = entries
-      encoded = []
-      entries = []
-      pendingBytes = 0
-      await log.append(packed.map(encodeBlock))
-      bytes += log.byteLength - before
-      const applied: Array<{ seq: number, index: number, entry: ContextEntry }> = []
-      let next = 0
-      for (const [b, block] of packed.entries()) for (let index = 0; index < block.length; index++) applied.push({ seq: start + b, index, entry: chunk[next++]! })
-      host.onApplied(await view.apply(writer, applied))
-    }
-    const push = async (entry: ContextEntry): Promise<void> => {
-      const block = encodeEntry(entry)
-      entries.push(entry)
-      encoded.push(block)
-      pendingBytes += block.length
-      if (pendingBytes >= APPEND_CHUNK_BYTES) await flush()
-    }
-    // A write of several entries is marked as one (`batch`, the seq of its first block; `end` on its last), so a view
-    // applies all of it or none: the newest entry is held back until the next one shows it is not the last.
-    const batchId = log.length
-    let held = null as ContextEntry | null
-    let count = 0
-    const add = async (entry: ContextEntry): Promise<void> => {
-      if (held !== null) { held.batch = batchId; await push(held) }
-      held = entry
-      count++
-    }
     let unchanged = 0
     let slice = host.now()
     for (const record of byDepth(records)) {
@@ -270,7 +251,7 @@ export class StoreWriter {
         entry.generated = true
         if (source !== undefined) entry.source = source
       }
-      await add(entry)
+      await appender.add(entry)
       written++
     }
     let removed = 0
@@ -279,15 +260,108 @@ export class StoreWriter {
       if (slot === undefined || slot.current.removed === true || batch.has(address)) continue
       this.hlc = tickHlc(this.hlc, options.nowMs)
       const version: Version = { term: options.term, hlc: this.hlc, writer, vv: this.nextVectorOf(address, slot) }
-      await add({ type: 'context', address, kind: slot.current.kind, inherits: true, version, generated: true, removed: true, envelope: Buffer.alloc(0) })
+      await appender.add({ type: 'context', address, kind: slot.current.kind, inherits: true, version, generated: true, removed: true, envelope: Buffer.alloc(0) })
       removed++
     }
-    if (held !== null) {
-      if (count > 1) { held.batch = batchId; held.end = true }
-      await push(held)
+    return { written, unchanged, bytes: await appender.finish(), removed }
+  }
+
+  /**
+   * Appends context entries as one batch, in chunks of about APPEND_CHUNK_BYTES (memory stays bounded by a chunk), and
+   * applies each chunk to the view. The entries are marked as one (`batch`, the seq of its first block; `end` on its
+   * last), so a view applies all of it or none: the newest entry is held back until the next one shows it is not the
+   * last. `finish` appends the rest and gives the bytes appended.
+   */
+  private batchAppender (): { add: (entry: ContextEntry) => Promise<void>, finish: () => Promise<number> } {
+    const { host } = this
+    const { log, view } = host
+    const writer = this.writer
+    let encoded: Buffer[] = []
+    let entries: ContextEntry[] = []
+    let pendingBytes = 0
+    let bytes = 0
+    const flush = async (): Promise<void> => {
+      if (encoded.length === 0) return
+      const before = log.byteLength
+      const start = log.length
+      const packed = packBlocks(encoded)
+      const chunk = entries
+      encoded = []
+      entries = []
+      pendingBytes = 0
+      await log.append(packed.map(encodeBlock))
+      bytes += log.byteLength - before
+      const applied: Array<{ seq: number, index: number, entry: ContextEntry }> = []
+      let next = 0
+      for (const [b, block] of packed.entries()) for (let index = 0; index < block.length; index++) applied.push({ seq: start + b, index, entry: chunk[next++]! })
+      host.onApplied(await view.apply(writer, applied))
     }
-    await flush()
-    return { written, unchanged, bytes, removed }
+    const push = async (entry: ContextEntry): Promise<void> => {
+      const block = encodeEntry(entry)
+      entries.push(entry)
+      encoded.push(block)
+      pendingBytes += block.length
+      if (pendingBytes >= APPEND_CHUNK_BYTES) await flush()
+    }
+    const batchId = log.length
+    let held = null as ContextEntry | null
+    let count = 0
+    return {
+      add: async entry => {
+        if (held !== null) { held.batch = batchId; await push(held) }
+        held = entry
+        count++
+      },
+      finish: async () => {
+        if (held !== null) {
+          if (count > 1) { held.batch = batchId; held.end = true }
+          await push(held)
+        }
+        await flush()
+        return bytes
+      }
+    }
+  }
+
+  /**
+   * Writes records again as they are, each sealed to its roles' current epochs (see ContextStore.reseal): a new version
+   * of the same content and header, superseding the current one. An item whose current version is no longer the one it
+   * was read from (written or removed since) is left: what replaced it was sealed after the keys changed.
+   */
+  async reseal (items: readonly ResealItem[], options: { term: number, nowMs: number }): Promise<{ written: number, changed: number, bytes: number }> {
+    return await this.queued(async () => {
+      const { host } = this
+      await this.enterTerm(options.term, options.nowMs)
+      const appender = this.batchAppender()
+      let written = 0
+      let changed = 0
+      let slice = host.now()
+      for (const item of items) {
+        if (host.now() - slice >= WRITE_SLICE_MS) {
+          await new Promise(resolve => setImmediate(resolve))
+          slice = host.now()
+        }
+        const slot = host.view.slot(item.address, item.origin)
+        if (slot === undefined || slot.current.removed === true || versionKey(slot.current.version) !== item.from) {
+          changed++
+          continue
+        }
+        const { entry: old } = item
+        this.hlc = tickHlc(this.hlc, options.nowMs)
+        const version: Version = { term: options.term, hlc: this.hlc, writer: this.writer, vv: this.nextVectorOf(item.address, slot) }
+        const envelope = host.crypto.seal(item.sections, item.recipients, associatedData(item.address, version))
+        const entry: ContextEntry = { type: 'context', address: item.address, kind: old.kind, inherits: old.inherits, version, envelope }
+        // The digest is of the same sections for the same recipients: a later write of that content is still unchanged.
+        if (old.digest !== undefined) entry.digest = old.digest
+        if (old.generated === true) {
+          entry.generated = true
+          if (old.source !== undefined) entry.source = old.source
+        }
+        await appender.add(entry)
+        written++
+      }
+      return { written, changed, bytes: await appender.finish() }
+    })
   }
 
   /**

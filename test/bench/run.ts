@@ -7,6 +7,7 @@ import { benchSim } from './sim.js'
 import { benchHops } from './hops.js'
 import { benchMcp } from './mcp.js'
 import { benchAudit } from './audit.js'
+import { benchKeys } from './keys.js'
 
 type Figures = Record<string, number | string>
 
@@ -27,7 +28,9 @@ const TARGETS: Record<string, string> = {
   mcp_tool_list_tokens: '< 3,000',
   mcp_answer_accuracy: '= 1 (share of exact answers)',
   mcp_tokens_answer_vs_reading: '< 1 (an answer against reading the files that hold it)',
-  audit_overhead: '<= 0.05 (distribute throughput with auditing on against off)'
+  audit_overhead: '<= 0.05 (distribute throughput with auditing on against off)',
+  rotate_reseal_ms: '(measured: a role with 10,000 current records)',
+  revoke_to_refused_ms: '(measured: revocation to the node refused by every member)'
 }
 
 /** Analysis against ctags, then retrieval and storage over the records it made. */
@@ -68,6 +71,10 @@ async function main (): Promise<void> {
     Object.assign(figures, await benchAudit())
     return print(figures, json)
   }
+  if (only === 'keys') {
+    Object.assign(figures, await benchKeys())
+    return print(figures, json)
+  }
   if (only === 'mcp') {
     Object.assign(figures, await benchMcp())
     return print(figures, json)
@@ -84,6 +91,8 @@ async function main (): Promise<void> {
   Object.assign(figures, await benchHops())
   log('audit: distribute throughput with the audit log on against off ...')
   Object.assign(figures, await benchAudit())
+  log('keys: rotation and reseal of 10,000 records, revocation to refused ...')
+  Object.assign(figures, await benchKeys())
   log('mcp: server start-up, retrieve on a kept-open server, tokens per answer ...')
   Object.assign(figures, await benchMcp())
   log('simulator: peers per process, simulated against real time, gossip rounds to converge ...')

@@ -4,40 +4,9 @@
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import Corestore from 'corestore'
 import { agreedLeader, distributeStream, startCluster, waitFor, waitForMesh } from '../helpers/cluster.js'
+import { entriesOf, opened } from '../helpers/log-entries.js'
 import { Keyring } from '../../src/crypto/keyring.js'
-import { decodeEnvelope } from '../../src/crypto/envelope-codec.js'
-import { openSections } from '../../src/crypto/envelope.js'
-import { decodeEntry, splitBlock, type ContextEntry } from '../../src/storage/log-entry.js'
-import { associatedData } from '../../src/storage/sealing.js'
-
-/** Every context entry of `address` in the writer log of the store at `dir` (the daemon stopped). */
-async function entriesOf (dir: string, address: string): Promise<ContextEntry[]> {
-  const store = new Corestore(dir)
-  const log = store.get({ name: 'log' })
-  await log.ready()
-  const found: ContextEntry[] = []
-  for (let seq = 0; seq < log.length; seq++) {
-    const block = await log.get(seq)
-    if (block === null) continue
-    for (const bytes of splitBlock(block)) {
-      const entry = decodeEntry(bytes)
-      if (entry.type === 'context' && entry.address === address) found.push(entry)
-    }
-  }
-  await store.close()
-  return found
-}
-
-/** The sections of the entry that `keyring` opens as `role`: none when it holds no key the entry was sealed to. */
-function opened (entry: ContextEntry, keyring: Keyring, role: string): number {
-  try {
-    return openSections(decodeEnvelope(entry.envelope), role, keyring.lookup, associatedData(entry.address, entry.version)).size
-  } catch {
-    return 0
-  }
-}
 
 t.test('keys revoke: the revoked member is refused and opens nothing written after; the rest go on', async t => {
   const cluster = await startCluster(['developer', 'developer', 'qa'], { project: 'p' })

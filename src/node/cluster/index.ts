@@ -21,7 +21,7 @@ import type { RecordKind } from '../../context/record.js'
 import { newDecisionId, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../../temporal/decisions.js'
 import { systemClock, systemRandomBytes, type Clock, type RandomBytes, type TimerHandle } from '../../clock.js'
 import { hyperswarmTransport, type Transport } from '../environment.js'
-import { LocalPeer, type DistributeReport, type GenerateOptions, type GenerateReport, type StatusReport } from '../local-peer.js'
+import { LocalPeer, type DistributeReport, type GenerateOptions, type GenerateReport, type ResealReport, type StatusReport } from '../local-peer.js'
 import type { FreshnessReport } from '../freshness.js'
 import { DEFAULT_ELECTION_TIMEOUT_MS, roleEntry } from '../home.js'
 import { coordinatorHostOf, sealRequestFiles } from '../coordinator-host.js'
@@ -219,6 +219,7 @@ export class ClusterNode {
       peer,
       accept: async args => await this.coordinator.accept(args),
       acknowledge: async () => await this.replication.acknowledge('records'),
+      keysTakenUp: async () => { await this.keysTaken },
       instance: () => this.guard.instance,
       duplicate: (reason, by) => this.guard.halt(reason, by),
       onServed: (op, from, role, outcome) => this.audit.served(op, from, role, outcome)
@@ -407,9 +408,19 @@ export class ClusterNode {
    * it up (this one at once).
    */
   async publishKeys (bundle: KeysBundle): Promise<{ rolesVersion: number, grants: number, acknowledged?: { holders: number, required: number } }> {
+    // A revocation saved the roster without the node just before: passed on now, not at the next tick (up to 2 s later).
+    this.elections.pickUpSavedRoster()
     const answer = await this.calls.call('keys', { bundle: JSON.stringify(bundle) }) as { rolesVersion: number, grants: number }
     await this.peer.adoptKeys(bundle)
     return answer
+  }
+
+  /**
+   * Asks the leader to seal again the records sealed to past epochs of `roles` (see LocalPeer.reseal), once it has
+   * taken up the roles this peer holds (the keys change, published from here, that made those epochs past).
+   */
+  async reseal (roles: readonly string[]): Promise<ResealReport & { acknowledged?: { holders: number, required: number } }> {
+    return await this.calls.call('reseal', { roles: [...roles], rolesVersion: this.peer.config.rolesSignature.version }) as ResealReport
   }
 
   private keysTaken: Promise<void> = Promise.resolve()

@@ -36,11 +36,13 @@ export interface LeaderOpsHost {
   isLeader: () => boolean
   hasLease: () => boolean
   term: () => number
-  peer: Pick<LocalPeer, 'recipients' | 'decisionRetry' | 'decide' | 'distribute' | 'appendKeys'>
+  peer: Pick<LocalPeer, 'recipients' | 'decisionRetry' | 'decide' | 'distribute' | 'appendKeys' | 'reseal' | 'config'>
   /** The cluster and its admin: a keys change must be signed by that admin. */
   trust: { cluster: string, adminKey: string }
   accept: (args: AcceptArgs) => Promise<AcceptReport>
   acknowledge: () => Promise<{ holders: number, required: number }>
+  /** Resolves once the keys entries applied so far are taken up. */
+  keysTakenUp: () => Promise<void>
   /** Which run of this node it is (see the instance guard). */
   instance: () => string
   /** A member says another process uses this node's identity. */
@@ -101,6 +103,7 @@ export class LeaderOps {
       case 'decide': return await this.decide(args, from)
       case 'distribute': return await this.distribute(args, from)
       case 'keys': return await this.keys(args)
+      case 'reseal': return await this.reseal(args, from)
       default: throw badInput(`unknown request ${op}`)
     }
   }
@@ -155,6 +158,24 @@ export class LeaderOps {
     await host.peer.appendKeys(bundle, host.term())
     const acknowledged = await host.acknowledge()
     return { rolesVersion: bundle.rolesSignature.version, grants: bundle.grants.length, acknowledged }
+  }
+
+  /**
+   * The admin asks, after a keys change, that the records sealed to the past epochs be sealed again: this leader does it
+   * with the keys it holds (it alone writes in its term; the admin cannot seal for a version the leader stamps, and
+   * handing it the plaintext would show the leader sections its clearance does not cover), once it took up the change.
+   */
+  private async reseal (args: Record<string, unknown>, from: string): Promise<unknown> {
+    const { host } = this
+    this.requireLease()
+    if (from !== host.trust.adminKey) throw accessDenied('only the cluster\'s admin reseals its records: run `bzzz-ctx keys` on that peer')
+    const roles = args.roles
+    if (!Array.isArray(roles) || !roles.every(r => typeof r === 'string') || !Number.isSafeInteger(args.rolesVersion)) throw badInput('a malformed reseal')
+    await host.keysTakenUp()
+    const held = host.peer.config.rolesSignature.version
+    if (held < (args.rolesVersion as number)) throw unavailable(`the leader has not taken up roles version ${String(args.rolesVersion)} yet (it holds ${held}): run \`bzzz-ctx keys reseal\` again in a moment`)
+    const report = await host.peer.reseal(roles as string[], host.term())
+    return { ...report, acknowledged: await host.acknowledge() }
   }
 
   /** The role of a requester, as its certificate gives it (this peer's own for itself). */

@@ -1,0 +1,90 @@
+// Issue 17, keys --reseal: after a rotation, the current version of every record sealed to the old epoch is written
+// again sealed to the new one (hand-written and generated alike, header kept); removals and other roles' records stay;
+// a record with a section the writer cannot open is left and reported; a write during the reseal is not lost.
+import t from 'tap'
+import { join } from 'node:path'
+import { ContextStore } from '../../src/storage/context-store.js'
+import { associatedData } from '../../src/storage/sealing.js'
+import { decodeEnvelope } from '../../src/crypto/envelope-codec.js'
+import { envelopeRecipients, openSections } from '../../src/crypto/envelope.js'
+import { Keyring } from '../../src/crypto/keyring.js'
+import { LocalSecret } from '../../src/crypto/local-secret.js'
+import { DEFAULT_ROLES } from '../../src/crypto/levels.js'
+import { generateRoleSet, rotateRole } from '../../src/crypto/role-keys.js'
+import type { RoleDirectory } from '../../src/crypto/role-directory.js'
+import { sectionCrypto } from '../../src/node/section-crypto.js'
+import { versionKey } from '../../src/distribution/version.js'
+import { decodeEntry, splitBlock, type ContextEntry } from '../../src/storage/log-entry.js'
+import { scratchDir } from '../helpers/scratch.js'
+
+/** The current version's entry of an address, read from the store's own log by the version retrieve names. */
+async function currentEntry (store: ContextStore, dir: string, address: string, role: string): Promise<ContextEntry> {
+  const { version } = await store.retrieve(address, role)
+  const log = (store as unknown as { logs: { own: { length: number, get: (seq: number) => Promise<Buffer> } } }).logs.own
+  for (let seq = log.length - 1; seq >= 0; seq--) {
+    for (const bytes of splitBlock(await log.get(seq))) {
+      const entry = decodeEntry(bytes)
+      if (entry.type === 'context' && entry.address === address && versionKey(entry.version) === versionKey(version)) return entry
+    }
+  }
+  throw new Error(`no entry of ${address} in ${dir}`)
+}
+
+const HASH = 'a'.repeat(64)
+const COMMIT = 'b'.repeat(40)
+
+t.test('reseal: the stale current versions again, to the new epoch; the rest as they were', async t => {
+  const dir = scratchDir('bzzz-reseal-')
+  const keyring = await Keyring.create(dir)
+  const roles = generateRoleSet(DEFAULT_ROLES)
+  // The writer (a developer-and-qa leader) holds no security key: a secret section for security it cannot open.
+  for (const key of roles.keys) if (key.role === 'developer' || key.role === 'qa') keyring.addRoleKey(key)
+  const oldDeveloper = await Keyring.create(scratchDir('bzzz-reseal-old-'))
+  oldDeveloper.addRoleKey(roles.keys.find(k => k.role === 'developer')!)
+  let directory: RoleDirectory = roles.directory
+  const store = await ContextStore.open(join(dir, 'store'), sectionCrypto(keyring, () => directory, LocalSecret.fromIdentity(keyring.identity)))
+  t.teardown(() => store.close())
+
+  await store.write([{ address: 'ucxl://p/a.py', kind: 'file', summary: 'A' }], { term: 1, recipients: ['developer', 'qa'], nowMs: 1000 })
+  await store.write([{ address: 'ucxl://p/b.py', kind: 'file', summary: 'B', insights: [{ role: 'security', text: 'a secret finding' }] }], { term: 1, recipients: ['developer', 'security'], nowMs: 1001 })
+  await store.write([{ address: 'ucxl://p/c.py', kind: 'file', summary: 'C' }], { term: 1, recipients: ['developer'], nowMs: 1002, generated: true, sources: { commit: COMMIT, hashes: new Map([['ucxl://p/c.py', HASH]]) } })
+  await store.write([{ address: 'ucxl://p/d.py', kind: 'file', summary: 'D' }], { term: 1, recipients: ['developer'], nowMs: 1003, generated: true })
+  await store.write([], { term: 1, recipients: ['developer'], nowMs: 1004, generated: true, remove: ['ucxl://p/d.py'] })
+  await store.write([{ address: 'ucxl://p/e.py', kind: 'file', summary: 'E' }], { term: 1, recipients: ['qa'], nowMs: 1005 })
+  const eBefore = store.slotsOf('ucxl://p/e.py')[0]!.current
+
+  const rotated = rotateRole(directory, 'developer')
+  directory = rotated.directory
+  keyring.addRoleKey(rotated.key)
+  const stale = (role: string, epoch: number): boolean => role === 'developer' && epoch < directory.get('developer')!.epoch
+
+  // A write queued just after the reseal starts: sealed to the new epoch, and never overwritten by the reseal.
+  const resealing = store.reseal(stale, { term: 1, now: () => 2000 })
+  const during = store.write([{ address: 'ucxl://p/a.py', kind: 'file', summary: 'A, written during the reseal' }], { term: 1, recipients: ['developer', 'qa'], nowMs: 2001 })
+  const [result] = await Promise.all([resealing, during])
+  t.equal(result.records, 4, 'four current records looked at (the removal is not one)')
+  t.equal(result.unopened, 1, 'b.py is left: its secret section is sealed to security alone')
+  t.same(result.left, [{ level: 'secret', roles: ['security'], records: 1 }], 'reported by level and roles')
+  t.equal(result.resealed + result.changed + result.unopened, result.stale, 'every stale record is resealed, replaced meanwhile, or left')
+  t.ok(result.resealed >= 1, `c.py at least is resealed (${result.resealed}; a.py ${result.changed === 1 ? 'changed meanwhile' : 'resealed or rewritten'})`)
+
+  t.equal((await store.retrieve('ucxl://p/a.py', 'developer')).context.summary, 'A, written during the reseal', 'the write during the reseal stays current')
+  for (const address of ['ucxl://p/a.py', 'ucxl://p/c.py']) {
+    const entry = await currentEntry(store, dir, address, 'developer')
+    t.same(envelopeRecipients(decodeEnvelope(entry.envelope)).find(r => r.role === 'developer'), { role: 'developer', epoch: 2 }, `${address} is sealed to developer epoch 2`)
+    t.throws(() => openSections(decodeEnvelope(entry.envelope), 'developer', oldDeveloper.lookup, associatedData(address, entry.version)), { code: 'ACCESS_DENIED' }, `the old developer key opens nothing of ${address}`)
+  }
+  const c = await currentEntry(store, dir, 'ucxl://p/c.py', 'developer')
+  t.match(c, { generated: true, source: { commit: COMMIT, hash: HASH } }, 'a generated record stays generated, its source kept')
+  t.equal((await store.retrieve('ucxl://p/c.py', 'developer')).context.summary, 'C', 'with the same content')
+  t.ok(c.digest !== undefined, 'and its digest, so a generate of the same content writes nothing')
+  t.equal(store.slotsOf('ucxl://p/d.py')[0]!.removed, true, 'the removal is untouched')
+  t.equal(store.slotsOf('ucxl://p/e.py')[0]!.current, eBefore, 'a record of a role not rotated is untouched')
+  const b = await currentEntry(store, dir, 'ucxl://p/b.py', 'developer')
+  t.same(envelopeRecipients(decodeEnvelope(b.envelope)).find(r => r.role === 'developer'), { role: 'developer', epoch: 1 }, 'b.py, left, is as it was')
+
+  const again = await store.reseal(stale, { term: 1, now: () => 3000 })
+  t.match(again, { stale: 1, resealed: 0, unopened: 1 }, 'a second reseal finds only what it cannot open')
+  const unchanged = await store.write([{ address: 'ucxl://p/c.py', kind: 'file', summary: 'C' }], { term: 1, recipients: ['developer'], nowMs: 4000, generated: true, sources: { commit: 'c'.repeat(40), hashes: new Map([['ucxl://p/c.py', HASH]]) } })
+  t.equal(unchanged.unchanged, 1, 'the resealed record counts as unchanged to the next generate of the same content')
+})
