@@ -7,7 +7,7 @@ import { existsSync, unlinkSync, writeFileSync } from 'node:fs'
 import type { Server } from 'node:net'
 import { BzzzError, badUsage, corrupt } from '../errors.js'
 import { certificateProblem } from '../net/certificate.js'
-import { ClusterNode } from './cluster/index.js'
+import { ClusterNode, type ClusterNodeOptions } from './cluster/index.js'
 import { ControlClient } from './control.js'
 import { startControlServer } from './control-server.js'
 import type { ControlRequest } from './control-requests.js'
@@ -15,6 +15,8 @@ import { describeLeftFiles, leftDaemonFiles, readPidFile, removeLeftFiles } from
 import { systemClock } from '../clock.js'
 import { homePaths, readConfig, type PeerConfig } from './home.js'
 import type { Logger } from './logger.js'
+import type { MetricsAddress, MetricsServer } from './metrics-server.js'
+import type { NodeMetrics } from './metrics.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
 
 /** `sync`'s timeout when the request names none, in seconds. */
@@ -27,6 +29,8 @@ export interface DaemonOptions {
   logger: Logger
   electionTimeoutMs?: number
   campaign?: boolean
+  /** Serve /metrics, /healthz and /readyz here (off when undefined). */
+  metrics?: MetricsAddress
 }
 
 export interface RunningDaemon {
@@ -87,16 +91,30 @@ export async function prepareDaemonStart (home: string, report: (line: string) =
   return config
 }
 
+/**
+ * The metrics registry and its HTTP endpoint, bound before the node opens: a bad address is refused at once, and
+ * `/healthz` answers (and `/readyz` says "starting") while the node joins. Loaded only when asked for.
+ */
+async function startMetrics (address: MetricsAddress, logger: Logger): Promise<{ metrics: NodeMetrics, server: MetricsServer }> {
+  const [{ NodeMetrics }, { startMetricsServer }] = await Promise.all([import('./metrics.js'), import('./metrics-server.js')])
+  const metrics = new NodeMetrics()
+  const server = await startMetricsServer(address, metrics)
+  logger.info({ metrics: `http://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}/metrics` }, 'serving metrics')
+  return { metrics, server }
+}
+
 export async function startDaemon (options: DaemonOptions): Promise<RunningDaemon> {
   await prepareDaemonStart(options.home, line => { options.logger.warn(line) })
   const paths = homePaths(options.home)
-  const node = await ClusterNode.start({
-    home: options.home, logger: options.logger,
-    ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}), ...(options.host !== undefined ? { host: options.host } : {}),
-    ...(options.electionTimeoutMs !== undefined ? { electionTimeoutMs: options.electionTimeoutMs } : {}), ...(options.campaign !== undefined ? { campaign: options.campaign } : {}),
-    // Another process uses this peer's identity: this one stops, rather than vote and write beside it.
-    onHalt: () => { setImmediate(() => { close().catch(() => {}) }) }
-  })
+  const served = options.metrics === undefined ? null : await startMetrics(options.metrics, options.logger)
+  let node: ClusterNode
+  try {
+    node = await startNode(options, served?.metrics.hooks() ?? {}, () => { setImmediate(() => { close().catch(() => {}) }) })
+  } catch (err) {
+    await served?.server.close()
+    throw err
+  }
+  served?.metrics.attach(node)
   let resolveStopped!: () => void
   const stopped = new Promise<void>(resolve => { resolveStopped = resolve })
   let server: Server | null = null
@@ -106,6 +124,7 @@ export async function startDaemon (options: DaemonOptions): Promise<RunningDaemo
       options.logger.info('stopping')
       server?.close()
       await node.close()
+      await served?.server.close()
       if (existsSync(paths.controlSocket)) unlinkSync(paths.controlSocket)
       if (readPidFile(paths.pidFile) === process.pid) unlinkSync(paths.pidFile)
       options.logger.info('stopped')
@@ -122,11 +141,23 @@ export async function startDaemon (options: DaemonOptions): Promise<RunningDaemo
     })
   } catch (err) {
     await node.close()
+    await served?.server.close()
     throw err
   }
   writeFileSync(paths.pidFile, String(process.pid) + '\n', { mode: 0o600 })
   options.logger.info({ pid: process.pid, socket: paths.controlSocket }, 'daemon ready')
   return { node, stopped, close }
+}
+
+async function startNode (options: DaemonOptions, hooks: Partial<ClusterNodeOptions>, halt: () => void): Promise<ClusterNode> {
+  return await ClusterNode.start({
+    home: options.home, logger: options.logger,
+    ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}), ...(options.host !== undefined ? { host: options.host } : {}),
+    ...(options.electionTimeoutMs !== undefined ? { electionTimeoutMs: options.electionTimeoutMs } : {}), ...(options.campaign !== undefined ? { campaign: options.campaign } : {}),
+    ...hooks,
+    // Another process uses this peer's identity: this one stops, rather than vote and write beside it.
+    onHalt: halt
+  })
 }
 
 /** Answers one control request, which its op's validator has checked: the node's work for it. */

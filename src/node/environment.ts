@@ -26,6 +26,8 @@ export interface Transport {
   /** Lifts every block and dials the peers again. */
   unblock: () => void
   destroy: () => Promise<void>
+  /** The Hyperswarm under it, when there is one (the daemon's): read by hyperswarm-stats for the metrics. */
+  readonly swarm?: Hyperswarm
 }
 
 /** A connection that has sent nothing for this long sends an empty keepalive message. */
@@ -61,6 +63,7 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
   let refresher: { stop: () => void } | null = null
   let periodic: NodeJS.Timeout | null = null
   return {
+    swarm,
     async join ({ topic, known, isConnected, onConnection }) {
       swarm.on('connection', (connection: PeerConnection & { setKeepAlive: (ms: number) => void, setTimeout: (ms: number) => void }) => {
         connection.setKeepAlive(CONNECTION_KEEPALIVE_MS)

@@ -100,6 +100,7 @@ export class ContextStore {
   private readonly logs: StoreLogs
   private readonly writes: StoreWriter
   private readonly reads: StoreReader
+  private closeStarted = false
 
   private constructor (dir: string, crypto: SectionCrypto, readonly readOnly: boolean, clock: Clock, leadership: StoreLeadership | undefined) {
     this.dir = dir
@@ -168,12 +169,23 @@ export class ContextStore {
   }
 
   async close (): Promise<void> {
+    this.closeStarted = true
     await this.view.close()
     if (!this.readOnly) forgetHolder(this.dir)
     await this.corestore.close()
   }
 
   /** Replicates every log this store holds over a connection (after the peer proved it is a member). */
+  /** The Corestore itself, for hypercore-stats to watch (src/node/metrics.ts): every read and write goes through this class. */
+  get coresForStats (): Corestore {
+    return this.corestore
+  }
+
+  /** True once the store is closing or closed: a readiness probe's first question. */
+  get closed (): boolean {
+    return this.closeStarted
+  }
+
   replicate (connection: NodeJS.ReadWriteStream): NodeJS.ReadWriteStream {
     return this.corestore.replicate(connection)
   }

@@ -1,5 +1,6 @@
 // Real daemons on a loopback bootstrap for cluster tests: homes, invites, start, wait, stop. Every wait is bounded.
 import { readFileSync, writeFileSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { cliProcess, type CliRun } from './cli.js'
 import { startBootstrap } from '../../src/net/bootstrap.js'
@@ -9,6 +10,8 @@ export interface TestPeer {
   name: string
   home: string
   run: (args: string[], timeoutMs?: number) => Promise<CliRun>
+  /** `http://127.0.0.1:PORT` of its daemon's --metrics endpoint, when the cluster was started with metrics. */
+  metrics?: string
 }
 
 export interface TestCluster {
@@ -30,12 +33,21 @@ export async function waitFor (what: string, check: () => Promise<boolean>, time
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
 }
 
+/** A TCP port free on 127.0.0.1 now (bound by the system, then released). */
+export async function freePort (): Promise<number> {
+  const server = createServer()
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise<void>(resolve => server.close(() => { resolve() }))
+  return port
+}
+
 export function peerAt (name: string, home: string): TestPeer {
   return { name, home, run: async (args, timeoutMs) => await cliProcess(['--home', home, ...args], {}, timeoutMs) }
 }
 
 /** An admin and invited members (roles given), each with a daemon started on a private loopback DHT. */
-export async function startCluster (roles: string[], options: { project?: string, replicationFactor?: number, electionTimeoutMs?: number } = {}): Promise<TestCluster> {
+export async function startCluster (roles: string[], options: { project?: string, replicationFactor?: number, electionTimeoutMs?: number, metrics?: boolean } = {}): Promise<TestCluster> {
   const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
   const bootstrap = dht.nodes.join(',')
   const dir = scratchDir('bzzz-cluster-')
@@ -57,8 +69,10 @@ export async function startCluster (roles: string[], options: { project?: string
     if (joined.code !== 0) throw new Error('join failed: ' + joined.stderr)
     peers.push(peer)
   }
+  if (options.metrics === true) for (const peer of peers) peer.metrics = `http://127.0.0.1:${await freePort()}`
   await Promise.all(peers.map(async peer => {
-    const started = await peer.run(['node', 'start', '--bootstrap', bootstrap, '--detach', '--election-timeout', String(options.electionTimeoutMs ?? 1000)])
+    const metrics = peer.metrics === undefined ? [] : ['--metrics', peer.metrics.slice('http://'.length)]
+    const started = await peer.run(['node', 'start', '--bootstrap', bootstrap, '--detach', '--election-timeout', String(options.electionTimeoutMs ?? 1000), ...metrics])
     if (started.code !== 0) throw new Error(`node start ${peer.name} failed: ${started.stderr}`)
   }))
   return {

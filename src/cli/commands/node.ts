@@ -1,4 +1,4 @@
-/** `bzzz-ctx node start [--bootstrap H:P,...] [--detach]` and `bzzz-ctx node stop`: run and stop this peer's daemon. */
+/** `bzzz-ctx node start [--bootstrap H:P,...] [--detach] [--metrics H:P]` and `bzzz-ctx node stop`: run and stop this peer's daemon. */
 import { spawn } from 'node:child_process'
 import { closeSync, fstatSync, openSync, readFileSync, existsSync } from 'node:fs'
 import { processAlive } from '../../node/daemon-files.js'
@@ -37,9 +37,12 @@ export function nodeCommand (env: CliEnv): Command {
     .option('--detach', 'run in the background: a pid file and a log under the home')
     .option('--election-timeout <ms>', 'campaign after hearing no leader for this long (plus up to as much again, at random; saved in the config; default: the saved one, else 1000)', parseWhole('--election-timeout', 10, 600_000))
     .option('--no-campaign', 'vote in elections but never stand (default: stand when the role may read source)')
-    .addHelpText('after', '\nExamples:\n  bzzz-ctx bootstrap &                      # a private DHT on this machine\n  bzzz-ctx node start --bootstrap 127.0.0.1:49737 --detach\n  bzzz-ctx node stop')
-    .action(env.action<{ bootstrap?: string, host?: string, detach?: boolean, electionTimeout?: number, campaign: boolean }>(async (ctx, options) => {
+    .option('--metrics <host:port>', 'serve Prometheus /metrics, /healthz and /readyz over HTTP here (a port alone: on 127.0.0.1; default: off)')
+    .addHelpText('after', '\nExamples:\n  bzzz-ctx bootstrap &                      # a private DHT on this machine\n  bzzz-ctx node start --bootstrap 127.0.0.1:49737 --detach\n  bzzz-ctx node start --detach --metrics 127.0.0.1:9464\n  bzzz-ctx node stop')
+    .action(env.action<{ bootstrap?: string, host?: string, detach?: boolean, electionTimeout?: number, campaign: boolean, metrics?: string }>(async (ctx, options) => {
       const home = homeOf(ctx)
+      const { parseMetricsAddress, checkMetricsAddress } = await import('../../node/metrics-server.js')
+      const metrics = options.metrics === undefined ? undefined : parseMetricsAddress(options.metrics)
       const config = readConfig(home)
       const { checkBindHost, parseBootstrap } = await import('../../net/bootstrap.js')
       if (options.bootstrap !== undefined) parseBootstrap(options.bootstrap)
@@ -58,10 +61,13 @@ export function nodeCommand (env: CliEnv): Command {
       // Checked here, before a detached daemon is spawned, so that what is wrong is said here, in one line.
       await prepareDaemonStart(home, line => { ctx.io.stderr.write(`bzzz-ctx: ${line}\n`) })
       if (options.detach === true) {
+        // Refused here, in this process's one line, rather than found in the spawned daemon's log.
+        if (metrics !== undefined) await checkMetricsAddress(metrics)
         const log = openSync(paths.log, 'a', 0o600)
         const logStart = fstatSync(log).size
         const args = [join(PACKAGE_ROOT, 'bin', 'bzzz-ctx'), '--home', home, 'node', 'start', ...(host !== undefined ? ['--host', host] : []),
-          '--election-timeout', String(electionTimeout), ...(options.campaign ? [] : ['--no-campaign'])]
+          '--election-timeout', String(electionTimeout), ...(options.campaign ? [] : ['--no-campaign']),
+          ...(options.metrics !== undefined ? ['--metrics', options.metrics] : [])]
         const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], env: { ...ctx.io.env, BZZZ_LOG_FILE: paths.log } })
         closeSync(log)
         let exited: number | null = null
@@ -89,7 +95,7 @@ export function nodeCommand (env: CliEnv): Command {
       try {
         daemon = await startDaemon({
           home, logger, electionTimeoutMs: electionTimeout, ...(options.campaign ? {} : { campaign: false }),
-          ...(bootstrap !== undefined ? { bootstrap } : {}), ...(host !== undefined ? { host } : {})
+          ...(bootstrap !== undefined ? { bootstrap } : {}), ...(host !== undefined ? { host } : {}), ...(metrics !== undefined ? { metrics } : {})
         })
       } catch (err) {
         // A start that failed half way can leave a socket of the swarm open, which would keep this process alive

@@ -238,10 +238,32 @@ export class ElectionDriver {
     return majorityOf(this.election.members.length)
   }
 
+  /** The roster's voters this peer reaches now, itself included. */
+  private votersReached (): number {
+    return this.election.members.filter(id => id === this.host.nodeId || this.host.members.has(id)).length
+  }
+
+  /**
+   * Whether this peer takes part in a quorum that has a leader (a readiness probe's question), with the reason when not:
+   * a leader holds its lease; a follower knows the leader, is connected to it, and reaches a majority of the voters.
+   */
+  readiness (): { ready: boolean, reason: string } {
+    const { election, host } = this
+    if (host.isClosing()) return { ready: false, reason: 'the node is stopping' }
+    if (election.state === 'leader') {
+      return this.hasLease() ? { ready: true, reason: 'leader with a quorum' } : { ready: false, reason: `leader without a quorum: ${this.quorumText()}` }
+    }
+    const leader = election.leader
+    if (leader === null) return { ready: false, reason: `no leader known: ${this.quorumText()}` }
+    if (!host.members.has(leader)) return { ready: false, reason: `not connected to the leader ${leader.slice(0, 12)}` }
+    if (this.votersReached() < this.majority()) return { ready: false, reason: `no quorum: ${this.quorumText()}` }
+    return { ready: true, reason: `following ${leader.slice(0, 12)} in a quorum` }
+  }
+
   /** Why no leader can be elected, as far as this peer sees: the voters it reaches against the majority needed. */
   quorumText (): string {
     const voters = this.election.members
-    const reached = voters.filter(id => id === this.host.nodeId || this.host.members.has(id)).length
+    const reached = this.votersReached()
     return `this peer reaches ${reached} of the roster's ${voters.length} voters (itself included) and electing a leader needs ${this.majority()}; start the others' daemons, or see \`bzzz-ctx elect\``
   }
 

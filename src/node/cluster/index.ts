@@ -20,6 +20,8 @@ import { parseKeysBundle, type KeysBundle } from '../keys-bundle.js'
 import type { RecordKind } from '../../context/record.js'
 import { newDecisionId, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../../temporal/decisions.js'
 import { systemClock, systemRandomBytes, type Clock, type RandomBytes, type TimerHandle } from '../../clock.js'
+import type Hyperswarm from 'hyperswarm'
+import type { AckKind } from '../../distribution/acks.js'
 import { hyperswarmTransport, type Transport } from '../environment.js'
 import { LocalPeer, type DistributeReport, type GenerateOptions, type GenerateReport, type ResealReport, type StatusReport } from '../local-peer.js'
 import type { FreshnessReport } from '../freshness.js'
@@ -97,6 +99,10 @@ export interface ClusterNodeOptions {
   onHalt?: (reason: string) => void
   /** How often this peer co-signs each member's audit head at most (default WITNESS_INTERVAL_MS; tests shorten it). */
   witnessIntervalMs?: number
+  /** Told of each write acknowledged and how long it waited on the clock (the daemon's metrics). */
+  onAcknowledged?: (event: { kind: AckKind, ms: number, holders: number, required: number }) => void
+  /** Told of each `retrieve` answered: how long it took, and whether it had to pull from peers first (remote). */
+  onRetrieved?: (event: { ms: number, source: 'local' | 'remote' }) => void
 }
 
 export class ClusterNode {
@@ -121,6 +127,7 @@ export class ClusterNode {
   private closing = false
   /** The deliberate stale-read fault: what `retrieve` first answered, per address and role; null when not broken. */
   private readonly firstServed: Map<string, Retrieved> | null
+  private readonly onRetrieved: ClusterNodeOptions['onRetrieved']
 
   private constructor (peer: LocalPeer, options: ClusterNodeOptions) {
     const { config } = peer
@@ -132,6 +139,7 @@ export class ClusterNode {
     const isClosing = (): boolean => this.closing
     this.peer = peer
     this.firstServed = options.faults?.staleRead === true ? new Map() : null
+    this.onRetrieved = options.onRetrieved
     this.electionTimeoutMs = options.electionTimeoutMs ?? DEFAULT_ELECTION_TIMEOUT_MS
     if (!Number.isInteger(this.electionTimeoutMs) || this.electionTimeoutMs < ELECTION_TIMEOUT_TICKS) throw badInput(`the election timeout must be a whole number of ms, at least ${ELECTION_TIMEOUT_TICKS}`)
     this.known = new KnownMembers(peer.home, err => logger.warn({ err: String(err) }, 'could not remember a member'))
@@ -188,7 +196,8 @@ export class ClusterNode {
       majority: () => this.elections.majority(),
       hasOtherMembers: () => this.election.members.some(id => id !== nodeId),
       isClosing,
-      ackBeforeReplicate: options.faults?.ackBeforeReplicate === true
+      ackBeforeReplicate: options.faults?.ackBeforeReplicate === true,
+      ...(options.onAcknowledged !== undefined ? { onAcknowledged: options.onAcknowledged } : {})
     })
     this.calls = new LeaderCalls({
       nodeId, clock, randomBytes, counters, members,
@@ -477,15 +486,21 @@ export class ClusterNode {
   }
 
   private async retrieveHere (address: string, role: string, depth: number): Promise<Retrieved> {
+    const started = this.clock.now()
+    let found: Retrieved
     try {
-      return await this.peer.retrieve(address, role, depth)
+      found = await this.peer.retrieve(address, role, depth)
     } catch (err) {
       // Not here yet: finish applying what was downloaded, pull what the peers announced, then try once more.
       if (!isBzzzError(err) || err.code !== 'NOT_FOUND') throw err
       if (this.replication.caughtUp()) throw err
       await this.sync(RETRIEVE_CATCH_UP_SECONDS)
-      return await this.peer.retrieve(address, role, depth)
+      found = await this.peer.retrieve(address, role, depth)
+      this.onRetrieved?.({ ms: this.clock.now() - started, source: 'remote' })
+      return found
     }
+    this.onRetrieved?.({ ms: this.clock.now() - started, source: 'local' })
+    return found
   }
 
   /**
@@ -523,6 +538,22 @@ export class ClusterNode {
   /** Hands leadership to the most up-to-date follower that can campaign, and reports once a new leader is known. */
   async resign (): Promise<ElectStatus> {
     return await this.elections.resign()
+  }
+
+  /** Whether the store is open and this peer is in a quorum that has a leader, with the reason when not (`/readyz`). */
+  readiness (): { ready: boolean, reason: string } {
+    if (this.peer.store.closed) return { ready: false, reason: 'the store is closed' }
+    return this.elections.readiness()
+  }
+
+  /** The Hyperswarm this node meets its peers on (null on another transport, as in the simulator). */
+  get swarm (): Hyperswarm | null {
+    return this.transport.swarm ?? null
+  }
+
+  /** How many members are connected now (that proved their membership on a connection). */
+  get connectedMembers (): number {
+    return this.members.size
   }
 
   /** True while this peer leads and has heard from a majority of the roster within an election timeout. */

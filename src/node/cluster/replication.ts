@@ -33,6 +33,8 @@ export interface ReplicationHost {
   isClosing: () => boolean
   /** The deliberate fault of the simulator's proof: writes acknowledged at once, before peers are told of them. */
   ackBeforeReplicate: boolean
+  /** Told of each write acknowledged, with how long its wait took on the clock (the daemon's metrics). */
+  onAcknowledged?: (event: { kind: AckKind, ms: number, holders: number, required: number }) => void
 }
 
 export class Replication {
@@ -160,6 +162,7 @@ export class Replication {
     const followsPeers = kind === 'records'
     const requiredNow = (): number => followsPeers ? Math.min(required, this.requirement('records')) : required
     const id = this.nextAckId++
+    const started = host.clock.now()
     await new Promise<void>((resolve, reject) => {
       const timer = host.clock.setTimeout(() => {
         this.ackWaiters.delete(id)
@@ -169,7 +172,9 @@ export class Replication {
       this.ackWaiters.set(id, () => { host.clock.clearTimeout(timer); this.ackWaiters.delete(id); resolve() })
       this.stepAcks({ type: 'wait', id, writer, length, required, followsPeers })
     })
-    return { holders: this.acks.count(writer, length), required: requiredNow() }
+    const acknowledged = { holders: this.acks.count(writer, length), required: requiredNow() }
+    host.onAcknowledged?.({ kind, ms: host.clock.now() - started, ...acknowledged })
+    return acknowledged
   }
 
   /** How many peers must hold a write of this kind now (see `ackRequirement`). */

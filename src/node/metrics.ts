@@ -1,0 +1,133 @@
+/**
+ * The daemon's Prometheus registry: hypercore-stats for the store's cores, hyperswarm-stats (with hyperdht-stats) for
+ * the swarm, and the bzzz_ metrics read from the cluster node's public state and told by its hooks. Nothing below the
+ * node imports this: the node only calls the hooks it was given.
+ */
+import * as promClient from 'prom-client'
+import HypercoreStats from 'hypercore-stats'
+import HyperswarmStats from 'hyperswarm-stats'
+import type { ClusterNode, ClusterNodeOptions } from './cluster/index.js'
+import type { QueueEvent } from '../storage/view-items.js'
+
+/** Acknowledgement waits, in seconds: a loopback peer answers in milliseconds, a lost one after ACK_TIMEOUT_MS (15 s). */
+export const ACK_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15]
+/** Retrieve times, in seconds: a local read is sub-millisecond to milliseconds, a pull from peers up to seconds. */
+export const RETRIEVE_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5]
+
+/** The queue's states, each a series of bzzz_queue_requests (so a state with none reads 0, not absent). */
+const QUEUE_STATES = ['queued', 'active', 'completed', 'failed', 'superseded'] as const
+
+type Hooks = Required<Pick<ClusterNodeOptions, 'onElection' | 'onAcknowledged' | 'onRetrieved'>>
+
+/**
+ * prom-client with every metric registered on `registry` rather than its global one: the stats packages call
+ * `new promClient.Gauge(...)` with no `registers`, so this is how they join the daemon's one registry unchanged.
+ */
+function clientFor (registry: promClient.Registry): typeof promClient {
+  const registers = [registry]
+  return {
+    ...promClient,
+    Gauge: class extends promClient.Gauge { constructor (config: promClient.GaugeConfiguration<string>) { super({ ...config, registers }) } },
+    Counter: class extends promClient.Counter { constructor (config: promClient.CounterConfiguration<string>) { super({ ...config, registers }) } },
+    Histogram: class extends promClient.Histogram { constructor (config: promClient.HistogramConfiguration<string>) { super({ ...config, registers }) } }
+  }
+}
+
+/** A counter whose value is a running total the node already keeps: set at each scrape (it only grows in a process). */
+function totalOf (this: promClient.Counter, value: number): void {
+  this.reset()
+  this.inc(value)
+}
+
+export class NodeMetrics {
+  readonly registry = new promClient.Registry()
+  private readonly client = clientFor(this.registry)
+  private node: ClusterNode | null = null
+  private lastLeader: string | null = null
+  private readonly leaderChanges: promClient.Counter
+  private readonly ackSeconds: promClient.Histogram<'kind'>
+  private readonly retrieveSeconds: promClient.Histogram<'source'>
+  private readonly accepted: promClient.Counter
+  private readonly completed: promClient.Counter
+  private readonly failed: promClient.Counter
+
+  constructor () {
+    const { Counter, Histogram } = this.client
+    this.leaderChanges = new Counter({ name: 'bzzz_leader_changes_total', help: 'Times this peer saw a new leader (the first one included)' })
+    this.ackSeconds = new Histogram({
+      name: 'bzzz_acknowledgement_duration_seconds', help: 'How long a write waited until enough peers held it, by kind of write',
+      labelNames: ['kind'], buckets: ACK_BUCKETS_SECONDS
+    })
+    this.retrieveSeconds = new Histogram({
+      name: 'bzzz_retrieve_duration_seconds', help: 'How long a retrieve took, by source: local, or remote when it pulled from peers first',
+      labelNames: ['source'], buckets: RETRIEVE_BUCKETS_SECONDS
+    })
+    this.accepted = new Counter({ name: 'bzzz_requests_accepted_total', help: 'Generation requests this peer saw accepted into the cluster\'s logs' })
+    this.completed = new Counter({ name: 'bzzz_requests_completed_total', help: 'Generation requests this peer saw completed' })
+    this.failed = new Counter({ name: 'bzzz_requests_failed_total', help: 'Generation requests this peer saw fail' })
+  }
+
+  /** The node's options that feed the metrics: give them to ClusterNode.start, then `attach` the started node. */
+  hooks (): Hooks {
+    return {
+      onElection: ({ leader }) => {
+        if (leader === null || leader === this.lastLeader) return
+        this.lastLeader = leader
+        this.leaderChanges.inc()
+      },
+      onAcknowledged: ({ kind, ms }) => { this.ackSeconds.observe({ kind }, ms / 1000) },
+      onRetrieved: ({ ms, source }) => { this.retrieveSeconds.observe({ source }, ms / 1000) }
+    }
+  }
+
+  /** Starts reading the node: its store's cores and its swarm through the stats packages, its state at each scrape. */
+  attach (node: ClusterNode): void {
+    this.node = node
+    const store = node.peer.store
+    store.subscribe(event => { if (!Array.isArray(event)) this.countRequest(event) })
+    HypercoreStats.fromCorestore(store.coresForStats).registerPrometheusMetrics(this.client)
+    if (node.swarm !== null) new HyperswarmStats(node.swarm).registerPrometheusMetrics(this.client)
+    this.registerNodeGauges(node)
+  }
+
+  /** Whether `/readyz` says ready, and why (the node not started yet is not ready). */
+  readiness (): { ready: boolean, reason: string } {
+    return this.node?.readiness() ?? { ready: false, reason: 'the node is starting' }
+  }
+
+  /** The text a scrape of `/metrics` returns, and its content type. */
+  async scrape (): Promise<{ contentType: string, body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() }
+  }
+
+  private countRequest (event: QueueEvent): void {
+    const { entry } = event
+    if (entry.type === 'request') this.accepted.inc()
+    else if (entry.type === 'completion' && entry.status === 'completed') this.completed.inc()
+    else if (entry.type === 'completion' && entry.status === 'failed') this.failed.inc()
+  }
+
+  private registerNodeGauges (node: ClusterNode): void {
+    const { Gauge, Counter } = this.client
+    const store = node.peer.store
+    const metrics = this
+    /* eslint-disable no-new */
+    new Gauge({ name: 'bzzz_election_term', help: 'The election term this peer is in', collect () { this.set(node.election.term) } })
+    new Gauge({ name: 'bzzz_is_leader', help: '1 while this peer leads, else 0', collect () { this.set(node.election.state === 'leader' ? 1 : 0) } })
+    new Gauge({ name: 'bzzz_ready', help: '1 while /readyz says ready (a leader and a quorum seen), else 0', collect () { this.set(metrics.readiness().ready ? 1 : 0) } })
+    new Gauge({
+      name: 'bzzz_queue_requests', help: 'Generation requests in the queue, by state', labelNames: ['state'],
+      collect () {
+        const counts = node.queueStatus()
+        for (const state of QUEUE_STATES) this.set({ state }, counts[state])
+      }
+    })
+    new Gauge({ name: 'bzzz_view_records', help: 'Records (addresses with a live version) in this peer\'s view', collect () { this.set(store.recordCount) } })
+    new Gauge({ name: 'bzzz_connected_members', help: 'Members connected now (proved their membership)', collect () { this.set(node.connectedMembers) } })
+    new Counter({ name: 'bzzz_rejected_peers_total', help: 'Connections refused at hello (not a member, a bad certificate)', collect () { totalOf.call(this, node.counters.rejectedPeers) } })
+    new Counter({ name: 'bzzz_rejected_frames_total', help: 'Wire frames dropped as malformed or out of place', collect () { totalOf.call(this, node.counters.invalidFrames) } })
+    new Counter({ name: 'bzzz_refused_entries_total', help: 'Replicated log entries refused (a writer without the right, a forged term)', collect () { totalOf.call(this, store.refusals().count) } })
+    new Counter({ name: 'bzzz_rejected_entries_total', help: 'Log entries that did not decode or validate', collect () { totalOf.call(this, store.rejectedEntries) } })
+    /* eslint-enable no-new */
+  }
+}
