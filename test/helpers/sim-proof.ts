@@ -1,0 +1,31 @@
+// Each checker proven: a deliberately broken peer makes the matching check fail (on a proof scenario, within a few
+// seeds), and the same scenario without the fault passes (run once per scenario and file, however many proofs use it).
+import type { Test } from 'tap'
+import { join } from 'node:path'
+import { PACKAGE_ROOT } from '../../src/paths.js'
+import { runSimulation, type BreakMode, type SimReport } from '../../sim/runner.js'
+import { readScenario } from '../../sim/scenario.js'
+
+const PROOFS = join(PACKAGE_ROOT, 'fixtures', 'proofs')
+
+function failed (report: SimReport): string[] {
+  return Object.entries(report.checks).filter(([, c]) => !c.ok).map(([name, c]) => `${name}: ${c.detail}`)
+}
+
+const healthy = new Map<string, Promise<SimReport>>()
+
+/** Runs a proof scenario with a broken peer until the check fails (at most `tries` seeds). */
+export async function proof (t: Test, file: string, fault: BreakMode, check: string, tries = 4): Promise<void> {
+  const scenario = readScenario(join(PROOFS, file))
+  if (!healthy.has(file)) healthy.set(file, runSimulation({ scenario, seed: 1, mode: 'memory' }))
+  t.same(failed(await healthy.get(file)!), [], `without the fault, ${file} passes`)
+  for (let seed = 1; seed <= tries; seed++) {
+    const report = await runSimulation({ scenario, seed, mode: 'memory', break: fault })
+    if (report.checks[check]?.ok === false) {
+      t.pass(`--break ${fault}: ${check} reports it (seed ${seed}): ${report.checks[check]!.detail.slice(0, 160)}`)
+      t.ok(report.checks[check]!.violations.length > 0, 'with violations')
+      return
+    }
+  }
+  t.fail(`--break ${fault}: ${check} never failed in ${tries} seeds`)
+}
