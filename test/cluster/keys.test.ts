@@ -3,15 +3,10 @@
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { agreedLeader, distributeStream, startCluster, waitFor, waitForMesh } from '../helpers/cluster.js'
+import { distributeStream, startKeysCluster, waitFor } from '../helpers/cluster.js'
 
 t.test('keys rotate during a stream of distributes: every record readable by every member of the role', async t => {
-  const cluster = await startCluster(['developer', 'developer', 'qa'], { project: 'p' })
-  t.teardown(() => cluster.stop())
-  const [admin, dev0, dev1, qa] = cluster.peers as [typeof cluster.peers[0], typeof cluster.peers[0], typeof cluster.peers[0], typeof cluster.peers[0]]
-  await waitForMesh(cluster)
-  await agreedLeader(cluster)
-  const ids = await Promise.all(cluster.peers.map(async peer => (await peer.run(['status', '--json'])).json.node.id as string))
+  const { cluster, peers: [admin, dev0, dev1, qa], ids } = await startKeysCluster(t)
 
   const before = await admin.run(['keys', 'ls', '--json'])
   t.equal(before.code, 0, before.stderr)

@@ -5,7 +5,7 @@
 import t from 'tap'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { agreedLeader, distributeStream, startCluster, waitFor, waitForMesh } from '../helpers/cluster.js'
+import { distributeStream, startKeysCluster, waitFor } from '../helpers/cluster.js'
 import { entriesOf, opened } from '../helpers/log-entries.js'
 import { Keyring } from '../../src/crypto/keyring.js'
 import { versionKey, type Version } from '../../src/distribution/version.js'
@@ -14,12 +14,7 @@ const HAND_WRITTEN = [0, 1, 2, 3].map(i => `ucxl://p/src/f${i}.py`)
 const GENERATED = 'ucxl://p/lib/gen.py'
 
 t.test('keys revoke --reseal: the current versions of older records no longer open with the revoked keys', async t => {
-  const cluster = await startCluster(['developer', 'developer', 'qa'], { project: 'p' })
-  t.teardown(() => cluster.stop())
-  const [admin, dev0, dev1, qa] = cluster.peers as [typeof cluster.peers[0], typeof cluster.peers[0], typeof cluster.peers[0], typeof cluster.peers[0]]
-  await waitForMesh(cluster)
-  await agreedLeader(cluster)
-  const ids = await Promise.all(cluster.peers.map(async peer => (await peer.run(['status', '--json'])).json.node.id as string))
+  const { cluster, peers: [admin, dev0, dev1, qa], ids } = await startKeysCluster(t)
 
   // Before the revocation: hand-written records, and a generated one, for the developers and qa.
   t.same(await distributeStream(qa, cluster.dir, 'p', HAND_WRITTEN.length, 'developer,qa'), HAND_WRITTEN.map(() => 0))

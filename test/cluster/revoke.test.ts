@@ -4,17 +4,12 @@
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { agreedLeader, distributeStream, startCluster, waitFor, waitForMesh } from '../helpers/cluster.js'
+import { distributeStream, startKeysCluster, waitFor } from '../helpers/cluster.js'
 import { entriesOf, opened } from '../helpers/log-entries.js'
 import { Keyring } from '../../src/crypto/keyring.js'
 
 t.test('keys revoke: the revoked member is refused and opens nothing written after; the rest go on', async t => {
-  const cluster = await startCluster(['developer', 'developer', 'qa'], { project: 'p' })
-  t.teardown(() => cluster.stop())
-  const [admin, dev0, dev1, qa] = cluster.peers as [typeof cluster.peers[0], typeof cluster.peers[0], typeof cluster.peers[0], typeof cluster.peers[0]]
-  await waitForMesh(cluster)
-  await agreedLeader(cluster)
-  const ids = await Promise.all(cluster.peers.map(async peer => (await peer.run(['status', '--json'])).json.node.id as string))
+  const { cluster, peers: [admin, dev0, dev1, qa], ids } = await startKeysCluster(t)
 
   const bad = await admin.run(['keys', 'revoke', '--node', 'f'.repeat(64)])
   t.equal(bad.code, 4, 'an unknown node: exit 4')

@@ -123,3 +123,16 @@ export async function distributeStream (peer: TestPeer, dir: string, project: st
   }
   return codes
 }
+
+/**
+ * The keys tests' cluster: an admin, two developers and qa, every daemon started, a full mesh and an agreed leader;
+ * stopped at the test's end. Returns the peers in that order and their node ids.
+ */
+export async function startKeysCluster (t: { teardown: (fn: () => unknown) => void }): Promise<{ cluster: TestCluster, peers: [TestPeer, TestPeer, TestPeer, TestPeer], ids: string[] }> {
+  const cluster = await startCluster(['developer', 'developer', 'qa'], { project: 'p' })
+  t.teardown(() => cluster.stop())
+  await waitForMesh(cluster)
+  await agreedLeader(cluster)
+  const ids = await Promise.all(cluster.peers.map(async peer => (await peer.run(['status', '--json'])).json.node.id as string))
+  return { cluster, peers: cluster.peers as [TestPeer, TestPeer, TestPeer, TestPeer], ids }
+}
