@@ -229,8 +229,8 @@ export class ContextStore {
   }
 
   /** Downloads another writer's log up to `length` blocks, in one pipelined range; returns the length now held. */
-  async downloadRemote (writer: string, length: number, timeoutMs?: number): Promise<number> {
-    return await this.logs.downloadRemote(writer, length, timeoutMs)
+  async downloadRemote (writer: string, length: number, timeoutMs?: number, signal?: AbortSignal): Promise<number> {
+    return await this.logs.downloadRemote(writer, length, timeoutMs, signal)
   }
 
   /** Applies another writer's log to the view up to `length` blocks; returns the addresses whose current version changed. */

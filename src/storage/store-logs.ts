@@ -72,13 +72,18 @@ export class StoreLogs {
   }
 
   /** Downloads another writer's log up to `length` blocks, in one pipelined range; returns the length now held. */
-  async downloadRemote (writer: string, length: number, timeoutMs = DOWNLOAD_TIMEOUT_MS): Promise<number> {
+  async downloadRemote (writer: string, length: number, timeoutMs = DOWNLOAD_TIMEOUT_MS, signal?: AbortSignal): Promise<number> {
     const core = await this.logOf(writer)
-    if (core.contiguousLength < length) {
+    if (core.contiguousLength < length && signal?.aborted !== true) {
       const range = core.download({ start: core.contiguousLength, end: length })
+      let stop = (): void => {}
+      const stopped = new Promise<void>(resolve => { stop = resolve })
+      signal?.addEventListener('abort', stop, { once: true })
       try {
-        await this.within(range.done(), timeoutMs, `downloading log ${writer.slice(0, 12)} timed out`)
+        // Given up on (no connected peer holds the rest any more): what arrived is held, and the caller applies it.
+        await this.within(Promise.race([range.done(), stopped]), timeoutMs, `downloading log ${writer.slice(0, 12)} timed out`)
       } finally {
+        signal?.removeEventListener('abort', stop)
         range.destroy()
       }
     }

@@ -482,3 +482,23 @@ t.test('a write cut off after its first chunk shows none of it, before and after
   t.equal((await store.retrieve('ucxl://p/big/f2999.py', 'developer')).context.summary, `file 2999 ${filler}`)
   t.equal((await store.retrieve('ucxl://p/big/f0.py', 'viewer')).context.summary, `file 0 ${filler}`)
 })
+
+t.test('a download given up (its signal aborted: the peers that announced the rest left) returns what is held at once', async t => {
+  const keys = await testKeys()
+  const store = await ContextStore.open(join(keys.dir, 'store'), keys.crypto)
+  t.teardown(() => store.close())
+  // Another writer's log that no peer serves: Hypercore would wait for its blocks until the download's own timeout.
+  const other = await ContextStore.open(join(keys.dir, 'other'), keys.crypto)
+  const writer = other.writer
+  await other.close()
+  const controller = new AbortController()
+  setTimeout(() => { controller.abort() }, 50)
+  const started = Date.now()
+  const held = await Promise.race([
+    store.downloadRemote(writer, 3, 20_000, controller.signal),
+    new Promise<string>(resolve => setTimeout(() => { resolve('still waiting after 5 s') }, 5_000).unref())
+  ])
+  t.equal(held, 0, 'none of its blocks is held, and the call returned on the abort')
+  t.ok(Date.now() - started < 5_000, 'well before the download\'s own 20 s timeout')
+  t.equal(await store.downloadRemote(writer, 3, 20_000, AbortSignal.abort()), 0, 'a signal aborted before the call: no wait at all')
+})

@@ -57,6 +57,8 @@ export class ElectionDriver {
   readonly election: Election
   private roster: SignedRoster | null
   private fed = { isLeader: false, term: -1 }
+  /** The last other peer known to lead: a new leader closes its connection when it has gone silent (see ClusterNode). */
+  private former: string | null = null
   private readonly leaderWaiters = new Set<() => void>()
   /** The signed votes granted to this peer in its latest campaign (term, voter to signature). */
   private granted = { term: -1, votes: new Map<string, string>() }
@@ -84,6 +86,11 @@ export class ElectionDriver {
   }
 
   /** How often the core is ticked. */
+  /** The last other peer that led, as this peer saw it; null if none has. */
+  get formerLeader (): string | null {
+    return this.former
+  }
+
   get tickMs (): number {
     return this.host.electionTimeoutMs / ELECTION_TIMEOUT_TICKS
   }
@@ -189,6 +196,7 @@ export class ElectionDriver {
           host.logger.info({ state: effect.state, term: election.term }, 'election state')
           break
         case 'leader':
+          if (effect.leader !== null && effect.leader !== host.nodeId) this.former = effect.leader
           host.logger.info({ term: effect.term, leader: effect.leader?.slice(0, 12) ?? null }, effect.leader === host.nodeId ? 'this peer leads' : 'leader changed')
           break
         case 'send': {

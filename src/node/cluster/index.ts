@@ -22,7 +22,7 @@ import { newDecisionId, type DecideInput, type DecisionView, type HistoryReport,
 import { systemClock, systemRandomBytes, type Clock, type RandomBytes, type TimerHandle } from '../../clock.js'
 import type Hyperswarm from 'hyperswarm'
 import type { AckKind } from '../../distribution/acks.js'
-import { hyperswarmTransport, type Transport } from '../environment.js'
+import { CONNECTION_TIMEOUT_MS, hyperswarmTransport, type Transport } from '../environment.js'
 import { LocalPeer, type DistributeReport, type GenerateOptions, type GenerateReport, type ResealReport, type StatusReport } from '../local-peer.js'
 import type { FreshnessReport } from '../freshness.js'
 import { DEFAULT_ELECTION_TIMEOUT_MS, roleEntry } from '../home.js'
@@ -50,8 +50,11 @@ export { DEFAULT_ELECTION_TIMEOUT_MS }
 export const COMPLETION_TIMEOUT_MS = 10 * 60_000
 /** How long `retrieve` of an address not here yet waits for the logs its peers announced. */
 export const RETRIEVE_CATCH_UP_SECONDS = 5
-/** A new leader pulls from its peers for at least this long (or two election timeouts) before it runs the queue. */
-export const LEADER_CATCH_UP_MIN_MS = 1_000
+/**
+ * How long a new leader may pull from its peers before it runs the queue (or two election timeouts, when longer): past
+ * the transport's timeout, so a download stuck on a peer that died has moved to the peers that hold the blocks.
+ */
+export const LEADER_CATCH_UP_MIN_MS = CONNECTION_TIMEOUT_MS + 1_000
 
 export interface ClusterNodeOptions {
   home: string
@@ -508,14 +511,33 @@ export class ClusterNode {
    * completion that reached only some peers before it died: a leader that had not applied it would run the
    * request again, and both completions would be in the logs (a duplicate). Bounded: past it, the queue runs
    * on what this peer has (a late completion is then counted as a duplicate, never lost work).
+   *
+   * A former leader killed mid-write still looks connected until the transport's timeout (CONNECTION_TIMEOUT_MS),
+   * and Hypercore waits on the block requests it sent there rather than asking the peers that hold the blocks:
+   * the five-peer failover test caught a new leader whose download of the old leader's last completion stalled
+   * so, ran the request again and wrote a second completion (1 run in 4 on a loaded machine). So a former leader
+   * silent for an election timeout (which is why this peer leads) is disconnected first (a live one reconnects), and
+   * the bound covers a transport's timeout.
    */
   private async leadAfterCatchingUp (term: number): Promise<void> {
+    const former = this.elections.formerLeader
+    const silent = former === null ? undefined : this.members.get(former)
+    if (silent !== undefined && this.clock.now() - silent.lastHeardAt >= this.electionTimeoutMs) {
+      this.logger.info({ peer: silent.node.slice(0, 12), term }, 'closed the silent former leader\'s connection before catching up')
+      silent.connection.destroy()
+    }
     const boundMs = Math.max(LEADER_CATCH_UP_MIN_MS, 2 * this.electionTimeoutMs)
+    let report: SyncReport | null = null
     try {
       // sync bounds its waits for downloads in real time; this bound is on the node's clock (the simulator's).
-      await Promise.race([this.sync(boundMs / 1000), this.clock.sleep(boundMs + 100)])
+      report = await Promise.race([this.sync(boundMs / 1000), this.clock.sleep(boundMs + 100).then(() => null)])
     } catch (err) {
       this.logger.warn({ err: String(err) }, 'the new leader could not catch up with its peers; it runs the queue on what it has')
+    }
+    if (report !== null && !report.caughtUp) {
+      const { gossip } = this.replication
+      const behind = gossip.writers().filter(w => gossip.target(w) > gossip.localLength(w)).map(w => ({ writer: w.slice(0, 12), held: gossip.localLength(w), announced: gossip.target(w), holders: gossip.holders(w, gossip.target(w)).map(p => p.slice(0, 12)) }))
+      this.logger.warn({ term, ms: report.ms, peers: report.peers, behind }, 'the new leader runs the queue before it caught up with its peers (a request may run twice)')
     }
     if (!this.closing && this.elections.leadsIn(term)) this.coordinator.leadership(true, term)
   }

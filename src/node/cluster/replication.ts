@@ -41,6 +41,8 @@ export class Replication {
   readonly gossip = new GossipCore()
   readonly acks: AckTracker
   private readonly fetches = new Map<string, Promise<void>>()
+  /** The download under way for each writer: the length it asks for, and how to give it up. */
+  private readonly downloading = new Map<string, { length: number, controller: AbortController }>()
   private nextAckId = 1
   private readonly ackWaiters = new Map<number, () => void>()
 
@@ -67,6 +69,12 @@ export class Replication {
     this.stepAcks({ type: 'forget', peer })
     this.stepAcks({ type: 'limit', required: this.requirement('records') })
     this.stepGossip({ type: 'disconnected', peer })
+    // A download of blocks only the departed peer announced would wait for it (Hypercore asks no one else) until its
+    // timeout, holding up the apply of the blocks that did arrive: give it up, apply what is held, and let the next
+    // tick ask the peers still here for what they hold.
+    for (const [writer, download] of this.downloading) {
+      if (this.gossip.target(writer) < download.length) download.controller.abort()
+    }
   }
 
   /** A member's heads: what it holds counts towards acknowledgements, and what it has that this peer lacks is fetched. */
@@ -112,7 +120,14 @@ export class Replication {
     const next = previous.then(async () => {
       if (host.isClosing()) return
       // Held (on disk) is what acknowledgements count, so it is announced before the view catches up.
-      const held = await host.store.downloadRemote(writer, length)
+      const download = { length, controller: new AbortController() }
+      this.downloading.set(writer, download)
+      let held: number
+      try {
+        held = await host.store.downloadRemote(writer, length, undefined, download.controller.signal)
+      } finally {
+        if (this.downloading.get(writer) === download) this.downloading.delete(writer)
+      }
       this.observeHead(host.nodeId, { writer, length: held })
       this.stepGossip({ type: 'local', writer, length: held })
       await host.store.applyRemote(writer, held)
