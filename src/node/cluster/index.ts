@@ -556,6 +556,11 @@ export class ClusterNode {
     return this.members.size
   }
 
+  /** Frames refused on members' connections, by kind (see InvalidFrameKind). */
+  get rejectedFrames (): ReadonlyMap<string, number> {
+    return this.members.rejectedFrames
+  }
+
   /** True while this peer leads and has heard from a majority of the roster within an election timeout. */
   hasLease (): boolean {
     return this.elections.hasLease()
