@@ -1,4 +1,4 @@
-/** `bzzz-ctx node start [--bootstrap H:P,...] [--detach] [--metrics H:P]` and `bzzz-ctx node stop`: run and stop this peer's daemon. */
+/** `bzzz-ctx node start [--bootstrap H:P,...] [--detach] [--metrics H:P] [--log-level L]` and `bzzz-ctx node stop`: run and stop this peer's daemon. */
 import { spawn } from 'node:child_process'
 import { closeSync, fstatSync, openSync, readFileSync, existsSync } from 'node:fs'
 import { processAlive } from '../../node/daemon-files.js'
@@ -38,9 +38,15 @@ export function nodeCommand (env: CliEnv): Command {
     .option('--election-timeout <ms>', 'campaign after hearing no leader for this long (plus up to as much again, at random; saved in the config; default: the saved one, else 1000)', parseWhole('--election-timeout', 10, 600_000))
     .option('--no-campaign', 'vote in elections but never stand (default: stand when the role may read source)')
     .option('--metrics <host:port>', 'serve Prometheus /metrics, /healthz and /readyz over HTTP here (a port alone: on 127.0.0.1; default: off)')
+    .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent (default: BZZZ_LOG_LEVEL, else info); debug follows each call to the leader by its request id')
     .addHelpText('after', '\nExamples:\n  bzzz-ctx bootstrap &                      # a private DHT on this machine\n  bzzz-ctx node start --bootstrap 127.0.0.1:49737 --detach\n  bzzz-ctx node start --detach --metrics 127.0.0.1:9464\n  bzzz-ctx node stop')
-    .action(env.action<{ bootstrap?: string, host?: string, detach?: boolean, electionTimeout?: number, campaign: boolean, metrics?: string }>(async (ctx, options) => {
+    .action(env.action<{ bootstrap?: string, host?: string, detach?: boolean, electionTimeout?: number, campaign: boolean, metrics?: string, logLevel?: string }>(async (ctx, options) => {
       const home = homeOf(ctx)
+      const { parseLogLevel, DEFAULT_LOG_LEVEL } = await import('../../node/logger.js')
+      const envLevel = ctx.io.env.BZZZ_LOG_LEVEL
+      const logLevel = options.logLevel !== undefined
+        ? parseLogLevel(options.logLevel)
+        : envLevel !== undefined && envLevel !== '' ? parseLogLevel(envLevel, 'BZZZ_LOG_LEVEL') : DEFAULT_LOG_LEVEL
       const { parseMetricsAddress, checkMetricsAddress } = await import('../../node/metrics-server.js')
       const metrics = options.metrics === undefined ? undefined : parseMetricsAddress(options.metrics)
       const config = readConfig(home)
@@ -67,7 +73,7 @@ export function nodeCommand (env: CliEnv): Command {
         const logStart = fstatSync(log).size
         const args = [join(PACKAGE_ROOT, 'bin', 'bzzz-ctx'), '--home', home, 'node', 'start', ...(host !== undefined ? ['--host', host] : []),
           '--election-timeout', String(electionTimeout), ...(options.campaign ? [] : ['--no-campaign']),
-          ...(options.metrics !== undefined ? ['--metrics', options.metrics] : [])]
+          ...(options.metrics !== undefined ? ['--metrics', options.metrics] : []), '--log-level', logLevel]
         const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], env: { ...ctx.io.env, BZZZ_LOG_FILE: paths.log } })
         closeSync(log)
         let exited: number | null = null
@@ -90,7 +96,7 @@ export function nodeCommand (env: CliEnv): Command {
       }
       const { startDaemon } = await import('../../node/daemon.js')
       const { createLogger } = await import('../../node/logger.js')
-      const logger = createLogger(ctx.io.env.BZZZ_LOG_FILE)
+      const logger = createLogger(ctx.io.env.BZZZ_LOG_FILE, logLevel)
       let daemon: Awaited<ReturnType<typeof startDaemon>>
       try {
         daemon = await startDaemon({
