@@ -25,10 +25,10 @@ t.test('a bad level is refused in one line, exit 2, naming where it came from', 
   t.equal((await cliProcess(['--home', home, 'init', '--cluster', 'l', '--role', 'admin'])).code, 0)
   const flag = await cliProcess(['--home', home, 'node', 'start', '--bootstrap', '127.0.0.1:1', '--log-level', 'loud'])
   t.equal(flag.code, 2)
-  t.match(flag.stderr, /^bzzz-ctx: --log-level must be one of trace, debug, info, warn, error, fatal, silent, not "loud"\n$/)
+  t.match(flag.stderr, /^bzzz-ctx: --log-level: must be one of trace, debug, info, warn, error, fatal, silent \(got "loud"\)\n$/)
   const env = await cliProcess(['--home', home, 'node', 'start', '--bootstrap', '127.0.0.1:1', '--detach'], { BZZZ_LOG_LEVEL: 'chatty' })
   t.equal(env.code, 2)
-  t.match(env.stderr, /^bzzz-ctx: BZZZ_LOG_LEVEL must be one of .+, not "chatty"\n$/)
+  t.match(env.stderr, /^bzzz-ctx: BZZZ_LOG_LEVEL: must be one of .+ \(got "chatty"\)\n$/)
   t.notOk(existsSync(join(home, 'daemon.pid')), 'no daemon started')
 })
 
