@@ -63,12 +63,15 @@ export function nodeCommand (env: CliEnv): Command {
         resolveSetting(key, config, ctx.io.env, flag === undefined ? undefined : settingFromText(key, flag, SETTING_FLAGS[key])).value
       const logLevel = setting('logLevel', options.logLevel) ?? 'info'
       const electionTimeout = setting('electionTimeoutMs', options.electionTimeout === undefined ? undefined : String(options.electionTimeout)) ?? DEFAULT_ELECTION_TIMEOUT_MS
-      const metricsText = setting('metrics', options.metrics)
       const { parseMetricsAddress, checkMetricsAddress } = await import('../../node/metrics-server.js')
+      // The flag's own message first (it names --metrics already), as --bootstrap's above.
+      if (options.metrics !== undefined) parseMetricsAddress(options.metrics)
+      const metricsText = setting('metrics', options.metrics)
       const metrics = metricsText === undefined ? undefined : parseMetricsAddress(metricsText)
       const bootstrapNodes = setting('bootstrap', options.bootstrap)
       const bootstrap = bootstrapNodes === undefined ? undefined : parseBootstrap(bootstrapNodes.join(','))
-      const givenHost = setting('host', options.host)
+      // The flag is checked by binding it (its own message); a variable or config value must be an IP address, then is.
+      const givenHost = options.host ?? setting('host')
       const host = givenHost ?? (bootstrap !== undefined && bootstrap.every(b => LOOPBACK.has(b.host)) ? '127.0.0.1' : undefined)
       if (givenHost !== undefined) await checkBindHost(givenHost)
       const paths = homePaths(home)
