@@ -29,6 +29,7 @@ import { overviewCommand } from './commands/overview.js'
 import { referencesCommand } from './commands/references.js'
 import { keysCommand } from './commands/keys.js'
 import { auditCommand } from './commands/audit.js'
+import { configCommand } from './commands/config.js'
 
 export function buildProgram (io: Io): Command {
   const env = createCliEnv(io)
@@ -56,6 +57,7 @@ Start with: bzzz-ctx demo      More: man bzzz-ctx, or bzzz-ctx help <command>`)
     .addCommand(referencesCommand(env))
     .addCommand(statusCommand(env))
     .addCommand(nodeCommand(env))
+    .addCommand(configCommand(env))
     .addCommand(bootstrapCommand(env))
     .addCommand(syncCommand(env))
     .addCommand(peersCommand(env))

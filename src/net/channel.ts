@@ -40,6 +40,13 @@ export function createWireStats (): WireStats {
   return { channelsOpened: 0, channelsClosed: 0, framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0, invalidFrames: 0, handlerErrors: 0 }
 }
 
+/**
+ * Why a frame was refused, in a few fixed words (the reason text varies with the bytes, so it is no metric label):
+ * framing (a part's flag or emptiness), oversized (too large or in too many parts), malformed (it did not decode or
+ * validate), order (a message before hello, a second hello), failure (our own reading of it threw).
+ */
+export type InvalidFrameKind = 'framing' | 'oversized' | 'malformed' | 'order' | 'failure'
+
 /** The process-wide counts, used by channels that are given no `stats` of their own. */
 export const wireStats: WireStats = createWireStats()
 
@@ -54,7 +61,7 @@ export interface WireChannelOptions {
   /** Called once, when the channel closes for any reason (never from inside the constructor). */
   onClose: (reason: string, channel: WireChannel) => void
   /** A frame from the peer was refused; the channel and connection are closing. Called before onClose. */
-  onInvalid?: (reason: string, channel: WireChannel) => void
+  onInvalid?: (reason: string, channel: WireChannel, kind: InvalidFrameKind) => void
   /** The peer opened the same channel: messages flow both ways. */
   onOpen?: (channel: WireChannel) => void
   stats?: WireStats
@@ -216,15 +223,15 @@ export class WireChannel {
   private onPart (part: Uint8Array): void {
     try {
       if (this.state === 'closed') return
-      if (part.byteLength === 0) return this.refuse('an empty part')
+      if (part.byteLength === 0) return this.refuse('framing', 'an empty part')
       const flag = part[0]
-      if (flag !== LAST_PART && flag !== MORE_PARTS) return this.refuse(`an unknown part flag ${String(flag)}`)
+      if (flag !== LAST_PART && flag !== MORE_PARTS) return this.refuse('framing', `an unknown part flag ${String(flag)}`)
       const payload = part.subarray(1)
       const limit = this.helloReceived ? MAX_FRAME_BYTES : MAX_HELLO_FRAME_BYTES
-      if (this.pendingBytes + payload.byteLength > limit) return this.refuse(this.helloReceived ? `a frame over ${limit} bytes` : `a first frame over ${limit} bytes (a hello is no larger)`)
-      if (this.pending.length + 1 > MAX_FRAME_PARTS) return this.refuse(`a frame in more than ${MAX_FRAME_PARTS} parts`)
+      if (this.pendingBytes + payload.byteLength > limit) return this.refuse('oversized', this.helloReceived ? `a frame over ${limit} bytes` : `a first frame over ${limit} bytes (a hello is no larger)`)
+      if (this.pending.length + 1 > MAX_FRAME_PARTS) return this.refuse('oversized', `a frame in more than ${MAX_FRAME_PARTS} parts`)
       if (flag === MORE_PARTS) {
-        if (payload.byteLength === 0) return this.refuse('an empty part before the last')
+        if (payload.byteLength === 0) return this.refuse('framing', 'an empty part before the last')
         this.pending.push(Buffer.from(payload)) // copied: the transport may reuse its buffer
         this.pendingBytes += payload.byteLength
         return
@@ -236,16 +243,16 @@ export class WireChannel {
       try {
         message = decodeMessage(frame)
       } catch (err) {
-        return this.refuse(reasonOf(err))
+        return this.refuse('malformed', reasonOf(err))
       }
-      if (!this.helloReceived && message.type !== 'hello') return this.refuse(`a ${message.type} message before hello`)
-      if (this.helloReceived && message.type === 'hello') return this.refuse('a second hello')
+      if (!this.helloReceived && message.type !== 'hello') return this.refuse('order', `a ${message.type} message before hello`)
+      if (this.helloReceived && message.type === 'hello') return this.refuse('order', 'a second hello')
       this.helloReceived = true
       this.stats.framesReceived++
       this.stats.bytesReceived += frame.byteLength
       this.deliver(message)
     } catch (err) {
-      this.refuse(`an unexpected failure reading a frame: ${reasonOf(err)}`)
+      this.refuse('failure', `an unexpected failure reading a frame: ${reasonOf(err)}`)
     }
   }
 
@@ -263,12 +270,12 @@ export class WireChannel {
     this.finish(`our message handler failed: ${reasonOf(err)}`, true)
   }
 
-  private refuse (reason: string): void {
+  private refuse (kind: InvalidFrameKind, reason: string): void {
     if (this.state === 'closed') return
     this.stats.invalidFrames++
     this.pending = []
     this.pendingBytes = 0
-    this.call(() => this.options.onInvalid?.(reason, this))
+    this.call(() => this.options.onInvalid?.(reason, this, kind))
     this.finish(`invalid frame: ${reason}`, true)
   }
 

@@ -8,14 +8,24 @@ import HypercoreStats from 'hypercore-stats'
 import HyperswarmStats from 'hyperswarm-stats'
 import type { ClusterNode, ClusterNodeOptions } from './cluster/index.js'
 import type { QueueEvent } from '../storage/view-items.js'
+import { PRIORITIES } from '../storage/vocabulary.js'
+import type { InvalidFrameKind } from '../net/channel.js'
+import { systemClock, type Clock } from '../clock.js'
 
 /** Acknowledgement waits, in seconds: a loopback peer answers in milliseconds, a lost one after ACK_TIMEOUT_MS (15 s). */
 export const ACK_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15]
 /** Retrieve times, in seconds: a local read is sub-millisecond to milliseconds, a pull from peers up to seconds. */
 export const RETRIEVE_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5]
 
+/** How many peers held a write when it was acknowledged: a cluster is a few to tens of peers. */
+export const HOLDER_BUCKETS = [1, 2, 3, 4, 5, 7, 10, 15, 25]
+
 /** The queue's states, each a series of bzzz_queue_requests (so a state with none reads 0, not absent). */
 const QUEUE_STATES = ['queued', 'active', 'completed', 'failed', 'superseded'] as const
+/** Every kind of refused frame, each a series of bzzz_rejected_frames_total from the start (a rate needs the zero). */
+const FRAME_KINDS: readonly InvalidFrameKind[] = ['framing', 'oversized', 'malformed', 'order', 'failure']
+/** The peer label of bzzz_replication_lag_blocks: enough of the id to tell peers apart on a dashboard. */
+const PEER_LABEL_CHARS = 12
 
 type Hooks = Required<Pick<ClusterNodeOptions, 'onElection' | 'onAcknowledged' | 'onRetrieved'>>
 
@@ -44,14 +54,22 @@ export class NodeMetrics {
   private readonly client = clientFor(this.registry)
   private node: ClusterNode | null = null
   private lastLeader: string | null = null
+  private readonly clock: Clock
+  /** Time without a leader, closed spells summed; the open one (since `leaderlessSince`) is added at each scrape. */
+  private leaderlessMs = 0
+  private leaderlessSince: number | null
   private readonly leaderChanges: promClient.Counter
   private readonly ackSeconds: promClient.Histogram<'kind'>
   private readonly retrieveSeconds: promClient.Histogram<'source'>
   private readonly accepted: promClient.Counter
   private readonly completed: promClient.Counter
   private readonly failed: promClient.Counter
+  private readonly ackHolders: promClient.Histogram<'kind'>
 
-  constructor () {
+  /** `clock` is the node's (a daemon starts without a leader: that time counts from here). */
+  constructor (clock: Clock = systemClock) {
+    this.clock = clock
+    this.leaderlessSince = clock.now()
     const { Counter, Histogram } = this.client
     this.leaderChanges = new Counter({ name: 'bzzz_leader_changes_total', help: 'Times this peer saw a new leader (the first one included)' })
     this.ackSeconds = new Histogram({
@@ -62,6 +80,10 @@ export class NodeMetrics {
       name: 'bzzz_retrieve_duration_seconds', help: 'How long a retrieve took, by source: local, or remote when it pulled from peers first',
       labelNames: ['source'], buckets: RETRIEVE_BUCKETS_SECONDS
     })
+    this.ackHolders = new Histogram({
+      name: 'bzzz_acknowledgement_holders', help: 'How many peers held a write when it was acknowledged, by kind of write',
+      labelNames: ['kind'], buckets: HOLDER_BUCKETS
+    })
     this.accepted = new Counter({ name: 'bzzz_requests_accepted_total', help: 'Generation requests this peer saw accepted into the cluster\'s logs' })
     this.completed = new Counter({ name: 'bzzz_requests_completed_total', help: 'Generation requests this peer saw completed' })
     this.failed = new Counter({ name: 'bzzz_requests_failed_total', help: 'Generation requests this peer saw fail' })
@@ -71,11 +93,15 @@ export class NodeMetrics {
   hooks (): Hooks {
     return {
       onElection: ({ leader }) => {
+        this.leaderKnown(leader !== null)
         if (leader === null || leader === this.lastLeader) return
         this.lastLeader = leader
         this.leaderChanges.inc()
       },
-      onAcknowledged: ({ kind, ms }) => { this.ackSeconds.observe({ kind }, ms / 1000) },
+      onAcknowledged: ({ kind, ms, holders }) => {
+        this.ackSeconds.observe({ kind }, ms / 1000)
+        this.ackHolders.observe({ kind }, holders)
+      },
       onRetrieved: ({ ms, source }) => { this.retrieveSeconds.observe({ source }, ms / 1000) }
     }
   }
@@ -83,6 +109,7 @@ export class NodeMetrics {
   /** Starts reading the node: its store's cores and its swarm through the stats packages, its state at each scrape. */
   attach (node: ClusterNode): void {
     this.node = node
+    this.leaderKnown(node.election.leader !== null)
     const store = node.peer.store
     store.subscribe(event => { if (!Array.isArray(event)) this.countRequest(event) })
     HypercoreStats.fromCorestore(store.coresForStats).registerPrometheusMetrics(this.client)
@@ -100,6 +127,22 @@ export class NodeMetrics {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() }
   }
 
+  private leaderKnown (known: boolean): void {
+    const now = this.clock.now()
+    if (known && this.leaderlessSince !== null) {
+      this.leaderlessMs += Math.max(0, now - this.leaderlessSince)
+      this.leaderlessSince = null
+    } else if (!known && this.leaderlessSince === null) {
+      this.leaderlessSince = now
+    }
+  }
+
+  /** Seconds this peer has known no leader since it started, the spell under way included. */
+  private leaderlessSeconds (): number {
+    const open = this.leaderlessSince === null ? 0 : Math.max(0, this.clock.now() - this.leaderlessSince)
+    return (this.leaderlessMs + open) / 1000
+  }
+
   private countRequest (event: QueueEvent): void {
     const { entry } = event
     if (entry.type === 'request') this.accepted.inc()
@@ -115,17 +158,42 @@ export class NodeMetrics {
     new Gauge({ name: 'bzzz_election_term', help: 'The election term this peer is in', collect () { this.set(node.election.term) } })
     new Gauge({ name: 'bzzz_is_leader', help: '1 while this peer leads, else 0', collect () { this.set(node.election.state === 'leader' ? 1 : 0) } })
     new Gauge({ name: 'bzzz_ready', help: '1 while /readyz says ready (a leader and a quorum seen), else 0', collect () { this.set(metrics.readiness().ready ? 1 : 0) } })
+    new Counter({ name: 'bzzz_leaderless_seconds_total', help: 'Seconds this peer knew no leader (since it started)', collect () { totalOf.call(this, metrics.leaderlessSeconds()) } })
     new Gauge({
-      name: 'bzzz_queue_requests', help: 'Generation requests in the queue, by state', labelNames: ['state'],
+      name: 'bzzz_queue_requests', help: 'Generation requests in the queue, by state and priority', labelNames: ['state', 'priority'],
       collect () {
-        const counts = node.queueStatus()
-        for (const state of QUEUE_STATES) this.set({ state }, counts[state])
+        for (const state of QUEUE_STATES) for (const priority of PRIORITIES) this.set({ state, priority }, 0)
+        for (const row of node.queueList()) this.inc({ state: row.state, priority: row.priority })
+      }
+    })
+    new Gauge({
+      name: 'bzzz_queue_oldest_queued_age_seconds', help: 'Age of the oldest request still queued (0 when none waits)',
+      collect () { this.set(Math.max(0, ...node.queueList().filter(row => row.state === 'queued').map(row => row.ageMs)) / 1000) }
+    })
+    new Gauge({
+      name: 'bzzz_replication_lag_blocks', help: 'Blocks a connected peer lacks of the logs it replicates, summed (by peer id prefix)', labelNames: ['peer'],
+      collect () {
+        this.reset()
+        for (const peer of node.peers()) this.set({ peer: peer.id.slice(0, PEER_LABEL_CHARS) }, peer.logs.reduce((sum, log) => sum + log.lag, 0))
+      }
+    })
+    new Gauge({
+      name: 'bzzz_role_key_epoch', help: 'The current key epoch of each role, as this peer\'s config holds it', labelNames: ['role'],
+      collect () {
+        this.reset()
+        for (const role of node.peer.config.roles) this.set({ role: role.name }, role.epoch)
       }
     })
     new Gauge({ name: 'bzzz_view_records', help: 'Records (addresses with a live version) in this peer\'s view', collect () { this.set(store.recordCount) } })
     new Gauge({ name: 'bzzz_connected_members', help: 'Members connected now (proved their membership)', collect () { this.set(node.connectedMembers) } })
     new Counter({ name: 'bzzz_rejected_peers_total', help: 'Connections refused at hello (not a member, a bad certificate)', collect () { totalOf.call(this, node.counters.rejectedPeers) } })
-    new Counter({ name: 'bzzz_rejected_frames_total', help: 'Wire frames dropped as malformed or out of place', collect () { totalOf.call(this, node.counters.invalidFrames) } })
+    new Counter({
+      name: 'bzzz_rejected_frames_total', help: 'Wire frames refused (each closed its connection), by reason', labelNames: ['reason'],
+      collect () {
+        this.reset()
+        for (const reason of FRAME_KINDS) this.inc({ reason }, node.rejectedFrames.get(reason) ?? 0)
+      }
+    })
     new Counter({ name: 'bzzz_refused_entries_total', help: 'Replicated log entries refused (a writer without the right, a forged term)', collect () { totalOf.call(this, store.refusals().count) } })
     new Counter({ name: 'bzzz_rejected_entries_total', help: 'Log entries that did not decode or validate', collect () { totalOf.call(this, store.rejectedEntries) } })
     /* eslint-enable no-new */

@@ -8,6 +8,7 @@ import { benchHops } from './hops.js'
 import { benchMcp } from './mcp.js'
 import { benchAudit } from './audit.js'
 import { benchKeys } from './keys.js'
+import { benchMetrics } from './metrics.js'
 
 type Figures = Record<string, number | string>
 
@@ -29,6 +30,7 @@ const TARGETS: Record<string, string> = {
   mcp_answer_accuracy: '= 1 (share of exact answers)',
   mcp_tokens_answer_vs_reading: '< 1 (an answer against reading the files that hold it)',
   audit_overhead: '<= 0.05 (distribute throughput with auditing on against off)',
+  metrics_on_vs_off: '>= 0.97 (distribute throughput with metrics on against off)',
   rotate_reseal_ms: '(measured: a role with 10,000 current records)',
   revoke_to_refused_ms: '(measured: revocation to the node refused by every member)'
 }
@@ -71,6 +73,10 @@ async function main (): Promise<void> {
     Object.assign(figures, await benchAudit())
     return print(figures, json)
   }
+  if (only === 'metrics') {
+    Object.assign(figures, await benchMetrics())
+    return print(figures, json)
+  }
   if (only === 'keys') {
     Object.assign(figures, await benchKeys())
     return print(figures, json)
@@ -91,6 +97,8 @@ async function main (): Promise<void> {
   Object.assign(figures, await benchHops())
   log('audit: distribute throughput with the audit log on against off ...')
   Object.assign(figures, await benchAudit())
+  log('metrics: distribute throughput with metrics on against off ...')
+  Object.assign(figures, await benchMetrics())
   log('keys: rotation and reseal of 10,000 records, revocation to refused ...')
   Object.assign(figures, await benchKeys())
   log('mcp: server start-up, retrieve on a kept-open server, tokens per answer ...')

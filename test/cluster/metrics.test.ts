@@ -1,6 +1,6 @@
 // node start --metrics: a bad address refused at once (2), and real daemons' /metrics, /healthz and /readyz: the names a
-// dashboard reads are there, the values move with a distribute, a generate, a retrieve and a resign, and /readyz turns
-// 503 on a peer whose others stopped and 200 again once one is back.
+// dashboard reads are there, the values move with a distribute, a generate, a retrieve, a key rotation and a resign, and
+// /readyz turns 503 on a peer whose others stopped and 200 again once one is back.
 import t from 'tap'
 import { cpSync, existsSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -74,11 +74,21 @@ t.test('real daemons: the names are there, the values move, /readyz follows the 
     await waitFor(`${peer.name} ready`, async () => (await probe(peer, '/readyz')).status === 200, 20_000)
     const samples = await scrape(peer)
     for (const name of [
-      'bzzz_election_term', 'bzzz_is_leader', 'bzzz_leader_changes_total', 'bzzz_queue_requests{state="queued"}',
+      'bzzz_election_term', 'bzzz_is_leader', 'bzzz_leader_changes_total', 'bzzz_queue_requests{state="queued",priority="normal"}',
+      'bzzz_queue_requests{state="active",priority="critical"}', 'bzzz_queue_oldest_queued_age_seconds',
       'bzzz_requests_accepted_total', 'bzzz_requests_completed_total', 'bzzz_requests_failed_total', 'bzzz_view_records',
-      'bzzz_connected_members', 'bzzz_rejected_peers_total', 'bzzz_rejected_frames_total', 'bzzz_refused_entries_total', 'bzzz_ready',
+      'bzzz_connected_members', 'bzzz_rejected_peers_total', 'bzzz_rejected_frames_total{reason="malformed"}',
+      'bzzz_rejected_frames_total{reason="oversized"}', 'bzzz_refused_entries_total', 'bzzz_ready', 'bzzz_leaderless_seconds_total',
+      'bzzz_role_key_epoch{role="developer"}', 'bzzz_role_key_epoch{role="admin"}',
       'hypercore_total_cores', 'hypercore_total_length', 'hyperswarm_nr_peers', 'dht_nr_nodes'
     ]) t.ok(samples.has(name), `${peer.name}: ${name}`)
+    // A daemon starts knowing no leader: that time is counted (and it stops growing once one is known).
+    t.ok(samples.get('bzzz_leaderless_seconds_total')! > 0, `${peer.name}: time without a leader at start`)
+    t.equal(samples.get('bzzz_queue_oldest_queued_age_seconds'), 0, `${peer.name}: nothing queued`)
+    // One lag series per connected peer, labelled by the start of its id.
+    const lagPeers = [...samples.keys()].filter(key => key.startsWith('bzzz_replication_lag_blocks{')).map(key => /peer="([0-9a-f]+)"/.exec(key)?.[1])
+    const others = cluster.peers.filter(p => p !== peer).map(p => nodeIdOf(p).slice(0, 12)).sort()
+    t.same(lagPeers.sort(), others, `${peer.name}: replication lag of each other peer`)
     t.equal(samples.get('bzzz_election_term'), first.term, `${peer.name}: the term`)
     t.equal(samples.get('bzzz_is_leader'), peer === leader ? 1 : 0, `${peer.name}: is leader`)
     t.equal(samples.get('bzzz_connected_members'), 2, `${peer.name}: two members connected`)
@@ -90,6 +100,11 @@ t.test('real daemons: the names are there, the values move, /readyz follows the 
   const acksBefore = await sample(leader, ackCount)
   t.same(await distributeStream(requester, cluster.dir, 'mt', 2, 'developer'), [0, 0], 'two distributes')
   t.ok(await sample(leader, ackCount) >= acksBefore + 2, 'the leader observed two acknowledgement waits')
+  const holders = await scrape(leader)
+  const holderCount = holders.get('bzzz_acknowledgement_holders_count{kind="records"}')!
+  t.ok(holderCount >= 2, 'the leader counted the holders of the two writes')
+  // replicationFactor 3 (the default) in a cluster of three: each write held by all three.
+  t.equal(holders.get('bzzz_acknowledgement_holders_sum{kind="records"}')! / holderCount, 3, 'every write held by three peers')
   for (const peer of cluster.peers) {
     await waitFor(`${peer.name} to hold the records`, async () => await sample(peer, 'bzzz_view_records') >= 2, 20_000)
   }
@@ -102,14 +117,22 @@ t.test('real daemons: the names are there, the values move, /readyz follows the 
   // A generate: every peer counts the request accepted and completed, from the logs.
   const repo = join(cluster.dir, 'repo')
   cpSync(join(PACKAGE_ROOT, 'fixtures', 'repos', 'mixed', 'src'), repo, { recursive: true })
-  const generated = await requester.run(['generate', repo, '--root', repo, '--roles', 'developer', '--json'], 120_000)
+  const generated = await requester.run(['generate', repo, '--root', repo, '--roles', 'developer', '--priority', 'high', '--json'], 120_000)
   t.equal(generated.code, 0, generated.stderr)
   for (const peer of cluster.peers) {
     await waitFor(`${peer.name} to count the request`, async () => {
       const samples = await scrape(peer)
       return samples.get('bzzz_requests_accepted_total')! >= 1 && samples.get('bzzz_requests_completed_total')! >= 1 &&
-        samples.get('bzzz_queue_requests{state="completed"}')! >= 1
+        samples.get('bzzz_queue_requests{state="completed",priority="high"}')! >= 1
     }, 20_000)
+  }
+
+  // The admin rotates the developer role's key: every peer's epoch gauge moves.
+  const epochBefore = await sample(requester, 'bzzz_role_key_epoch{role="developer"}')
+  const rotated = await cluster.peers[0]!.run(['keys', 'rotate', '--role', 'developer', '--json'])
+  t.equal(rotated.code, 0, rotated.stderr)
+  for (const peer of cluster.peers) {
+    await waitFor(`${peer.name} to take up the new epoch`, async () => await sample(peer, 'bzzz_role_key_epoch{role="developer"}') === epochBefore + 1, 20_000)
   }
 
   // The leader resigns: the others count a leader change.

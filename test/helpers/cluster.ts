@@ -47,7 +47,7 @@ export function peerAt (name: string, home: string): TestPeer {
 }
 
 /** An admin and invited members (roles given), each with a daemon started on a private loopback DHT. */
-export async function startCluster (roles: string[], options: { project?: string, replicationFactor?: number, electionTimeoutMs?: number, metrics?: boolean } = {}): Promise<TestCluster> {
+export async function startCluster (roles: string[], options: { project?: string, replicationFactor?: number, electionTimeoutMs?: number, metrics?: boolean, logLevel?: string } = {}): Promise<TestCluster> {
   const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
   const bootstrap = dht.nodes.join(',')
   const dir = scratchDir('bzzz-cluster-')
@@ -72,7 +72,8 @@ export async function startCluster (roles: string[], options: { project?: string
   if (options.metrics === true) for (const peer of peers) peer.metrics = `http://127.0.0.1:${await freePort()}`
   await Promise.all(peers.map(async peer => {
     const metrics = peer.metrics === undefined ? [] : ['--metrics', peer.metrics.slice('http://'.length)]
-    const started = await peer.run(['node', 'start', '--bootstrap', bootstrap, '--detach', '--election-timeout', String(options.electionTimeoutMs ?? 1000), ...metrics])
+    const logLevel = options.logLevel === undefined ? [] : ['--log-level', options.logLevel]
+    const started = await peer.run(['node', 'start', '--bootstrap', bootstrap, '--detach', '--election-timeout', String(options.electionTimeoutMs ?? 1000), ...metrics, ...logLevel])
     if (started.code !== 0) throw new Error(`node start ${peer.name} failed: ${started.stderr}`)
   }))
   return {

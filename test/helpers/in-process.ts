@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Test } from 'tap'
 import { startBootstrap } from '../../src/net/bootstrap.js'
-import { ClusterNode, agreedLeader } from '../../src/node/cluster/index.js'
+import { ClusterNode, agreedLeader, type ClusterNodeOptions } from '../../src/node/cluster/index.js'
 import { LocalPeer } from '../../src/node/local-peer.js'
 import { createInvite, redeemInvite } from '../../src/node/invite.js'
 import { silentLogger } from '../../src/node/logger.js'
@@ -22,8 +22,14 @@ export async function until (what: string, check: () => boolean, timeoutMs = 30_
 
 export { agreedLeader as agreed } from '../../src/node/cluster/index.js'
 
-/** Starts the admin and one member per role (those `campaigns` refuses never stand), waits for a full mesh and an agreed leader. */
-export async function startNodes (t: Test, roles: readonly string[], options: { project: string, electionTimeoutMs?: number, noLeaderTimeoutMs?: number, campaigns?: (role: string) => boolean }): Promise<ClusterNode[]> {
+/**
+ * Starts the admin and one member per role (those `campaigns` refuses never stand), waits for a full mesh and an agreed
+ * leader. `hooks` gives the i-th node (0 the admin) more options, such as the metrics' hooks.
+ */
+export async function startNodes (t: Test, roles: readonly string[], options: {
+  project: string, electionTimeoutMs?: number, noLeaderTimeoutMs?: number, campaigns?: (role: string) => boolean,
+  hooks?: (index: number) => Partial<ClusterNodeOptions>
+}): Promise<ClusterNode[]> {
   const dir = scratchDir('bzzz-nodes-')
   const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
   const nodes: ClusterNode[] = []
@@ -35,8 +41,9 @@ export async function startNodes (t: Test, roles: readonly string[], options: { 
   const homes = ['admin', ...roles].map((role, i) => ({ role, home: join(dir, `${i}-${role}`) }))
   await LocalPeer.init(homes[0]!.home, { cluster: options.project, role: 'admin', project: options.project })
   for (const { role, home } of homes.slice(1)) await redeemInvite(home, (await createInvite(homes[0]!.home, role)).invite)
-  for (const { role, home } of homes) {
+  for (const [i, { role, home }] of homes.entries()) {
     nodes.push(await ClusterNode.start({
+      ...options.hooks?.(i),
       home, bootstrap: dht.addresses, host: '127.0.0.1', logger: silentLogger(), electionTimeoutMs: options.electionTimeoutMs ?? 300,
       ...(options.noLeaderTimeoutMs !== undefined ? { noLeaderTimeoutMs: options.noLeaderTimeoutMs } : {}),
       ...(options.campaigns !== undefined && !options.campaigns(role) ? { campaign: false } : {})

@@ -1,4 +1,4 @@
-/** `bzzz-ctx node start [--bootstrap H:P,...] [--detach] [--metrics H:P]` and `bzzz-ctx node stop`: run and stop this peer's daemon. */
+/** `bzzz-ctx node start [--bootstrap H:P,...] [--detach] [--metrics H:P] [--log-level L]` and `bzzz-ctx node stop`: run and stop this peer's daemon. */
 import { spawn } from 'node:child_process'
 import { closeSync, fstatSync, openSync, readFileSync, existsSync } from 'node:fs'
 import { processAlive } from '../../node/daemon-files.js'
@@ -11,6 +11,12 @@ import { parseWhole, type CliEnv } from '../cli-env.js'
 import { emit, note } from '../io.js'
 import { homeOf, withDaemon } from '../peer-session.js'
 import { join } from 'node:path'
+import type { SettingKey, SettingValue } from '../../node/settings.js'
+
+/** The flag of each setting, named in a refusal of its value (kept here: the settings module is loaded lazily). */
+const SETTING_FLAGS: Record<SettingKey, string> = {
+  bootstrap: '--bootstrap', host: '--host', electionTimeoutMs: '--election-timeout', logLevel: '--log-level', metrics: '--metrics'
+}
 
 export const DETACH_READY_TIMEOUT_MS = 30_000
 export const STOP_TIMEOUT_MS = 20_000
@@ -37,12 +43,11 @@ export function nodeCommand (env: CliEnv): Command {
     .option('--detach', 'run in the background: a pid file and a log under the home')
     .option('--election-timeout <ms>', 'campaign after hearing no leader for this long (plus up to as much again, at random; saved in the config; default: the saved one, else 1000)', parseWhole('--election-timeout', 10, 600_000))
     .option('--no-campaign', 'vote in elections but never stand (default: stand when the role may read source)')
-    .option('--metrics <host:port>', 'serve Prometheus /metrics, /healthz and /readyz over HTTP here (a port alone: on 127.0.0.1; default: off)')
+    .option('--metrics <host:port>', 'serve Prometheus /metrics, /healthz and /readyz over HTTP here (a port alone: on 127.0.0.1; default: BZZZ_METRICS, else the config\'s metrics, else off)')
+    .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent (default: BZZZ_LOG_LEVEL, else the config\'s logLevel, else info); debug follows each call to the leader by its request id')
     .addHelpText('after', '\nExamples:\n  bzzz-ctx bootstrap &                      # a private DHT on this machine\n  bzzz-ctx node start --bootstrap 127.0.0.1:49737 --detach\n  bzzz-ctx node start --detach --metrics 127.0.0.1:9464\n  bzzz-ctx node stop')
-    .action(env.action<{ bootstrap?: string, host?: string, detach?: boolean, electionTimeout?: number, campaign: boolean, metrics?: string }>(async (ctx, options) => {
+    .action(env.action<{ bootstrap?: string, host?: string, detach?: boolean, electionTimeout?: number, campaign: boolean, metrics?: string, logLevel?: string }>(async (ctx, options) => {
       const home = homeOf(ctx)
-      const { parseMetricsAddress, checkMetricsAddress } = await import('../../node/metrics-server.js')
-      const metrics = options.metrics === undefined ? undefined : parseMetricsAddress(options.metrics)
       const config = readConfig(home)
       const { checkBindHost, parseBootstrap } = await import('../../net/bootstrap.js')
       if (options.bootstrap !== undefined) parseBootstrap(options.bootstrap)
@@ -52,10 +57,23 @@ export function nodeCommand (env: CliEnv): Command {
         if (options.electionTimeout !== undefined) config.electionTimeoutMs = options.electionTimeout
         await writeConfig(home, config)
       }
-      const electionTimeout = options.electionTimeout ?? config.electionTimeoutMs ?? DEFAULT_ELECTION_TIMEOUT_MS
-      const bootstrap = config.bootstrap === undefined ? undefined : parseBootstrap(config.bootstrap.join(','))
-      const host = options.host ?? (bootstrap !== undefined && bootstrap.every(b => LOOPBACK.has(b.host)) ? '127.0.0.1' : undefined)
-      if (options.host !== undefined) await checkBindHost(options.host)
+      // Each tunable once: the flag, else its BZZZ_* variable, else the home's config, else the default (settings.ts).
+      const { resolveSetting, settingFromText } = await import('../../node/settings.js')
+      const setting = <K extends SettingKey>(key: K, flag?: string): SettingValue<K> | undefined =>
+        resolveSetting(key, config, ctx.io.env, flag === undefined ? undefined : settingFromText(key, flag, SETTING_FLAGS[key])).value
+      const logLevel = setting('logLevel', options.logLevel) ?? 'info'
+      const electionTimeout = setting('electionTimeoutMs', options.electionTimeout === undefined ? undefined : String(options.electionTimeout)) ?? DEFAULT_ELECTION_TIMEOUT_MS
+      const { parseMetricsAddress, checkMetricsAddress } = await import('../../node/metrics-server.js')
+      // The flag's own message first (it names --metrics already), as --bootstrap's above.
+      if (options.metrics !== undefined) parseMetricsAddress(options.metrics)
+      const metricsText = setting('metrics', options.metrics)
+      const metrics = metricsText === undefined ? undefined : parseMetricsAddress(metricsText)
+      const bootstrapNodes = setting('bootstrap', options.bootstrap)
+      const bootstrap = bootstrapNodes === undefined ? undefined : parseBootstrap(bootstrapNodes.join(','))
+      // The flag is checked by binding it (its own message); a variable or config value must be an IP address, then is.
+      const givenHost = options.host ?? setting('host')
+      const host = givenHost ?? (bootstrap !== undefined && bootstrap.every(b => LOOPBACK.has(b.host)) ? '127.0.0.1' : undefined)
+      if (givenHost !== undefined) await checkBindHost(givenHost)
       const paths = homePaths(home)
       const { runningDaemon, prepareDaemonStart } = await import('../../node/daemon.js')
       // Checked here, before a detached daemon is spawned, so that what is wrong is said here, in one line.
@@ -65,9 +83,10 @@ export function nodeCommand (env: CliEnv): Command {
         if (metrics !== undefined) await checkMetricsAddress(metrics)
         const log = openSync(paths.log, 'a', 0o600)
         const logStart = fstatSync(log).size
-        const args = [join(PACKAGE_ROOT, 'bin', 'bzzz-ctx'), '--home', home, 'node', 'start', ...(host !== undefined ? ['--host', host] : []),
-          '--election-timeout', String(electionTimeout), ...(options.campaign ? [] : ['--no-campaign']),
-          ...(options.metrics !== undefined ? ['--metrics', options.metrics] : [])]
+        // The flags given, only: the daemon resolves the rest as this process did (the same variables and config).
+        const args = [join(PACKAGE_ROOT, 'bin', 'bzzz-ctx'), '--home', home, 'node', 'start', ...(options.host !== undefined ? ['--host', options.host] : []),
+          ...(options.campaign ? [] : ['--no-campaign']),
+          ...(options.metrics !== undefined ? ['--metrics', options.metrics] : []), ...(options.logLevel !== undefined ? ['--log-level', options.logLevel] : [])]
         const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], env: { ...ctx.io.env, BZZZ_LOG_FILE: paths.log } })
         closeSync(log)
         let exited: number | null = null
@@ -90,7 +109,7 @@ export function nodeCommand (env: CliEnv): Command {
       }
       const { startDaemon } = await import('../../node/daemon.js')
       const { createLogger } = await import('../../node/logger.js')
-      const logger = createLogger(ctx.io.env.BZZZ_LOG_FILE)
+      const logger = createLogger(ctx.io.env.BZZZ_LOG_FILE, logLevel)
       let daemon: Awaited<ReturnType<typeof startDaemon>>
       try {
         daemon = await startDaemon({

@@ -203,7 +203,7 @@ export class ClusterNode {
       ...(options.onAcknowledged !== undefined ? { onAcknowledged: options.onAcknowledged } : {})
     })
     this.calls = new LeaderCalls({
-      nodeId, clock, randomBytes, counters, members,
+      nodeId, clock, logger, randomBytes, counters, members,
       noLeaderTimeoutMs: options.noLeaderTimeoutMs ?? Math.max(NO_LEADER_TIMEOUT_MS, 10 * this.electionTimeoutMs),
       leader: () => this.election.leader,
       isLeader: () => this.election.state === 'leader',
@@ -397,10 +397,12 @@ export class ClusterNode {
       project, root, path: rel || '.', priority, roles: roles ?? this.peer.directory.names(), skipped: packed.skipped,
       files: 0, cached: 0, records: 0, written: 0, unchanged: 0, removed: 0, stale: 0, bytes: 0
     }
+    this.logger.debug({ req: id, op: 'enqueue', term: accepted.term, duplicate: accepted.duplicate }, 'the leader accepted the request')
     if (options.noWait === true) {
       return { ...base, ms: Math.round(this.clock.now() - started), request: { id, state: 'queued', term: accepted.term, duplicate: accepted.duplicate } }
     }
     const completion = await this.coordinator.completion(id, COMPLETION_TIMEOUT_MS)
+    this.logger.debug({ req: id, op: 'enqueue', status: completion.status, term: completion.version.term }, 'the request completed')
     if (completion.status === 'failed') throw new BzzzError('FAILURE', `the leader could not generate ${options.path}: ${completion.error ?? 'no reason given'}`)
     const report = completion.report
     return {
@@ -576,6 +578,11 @@ export class ClusterNode {
   /** How many members are connected now (that proved their membership on a connection). */
   get connectedMembers (): number {
     return this.members.size
+  }
+
+  /** Frames refused on members' connections, by kind (see InvalidFrameKind). */
+  get rejectedFrames (): ReadonlyMap<string, number> {
+    return this.members.rejectedFrames
   }
 
   /** True while this peer leads and has heard from a majority of the roster within an election timeout. */

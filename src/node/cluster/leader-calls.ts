@@ -6,6 +6,7 @@
 import { BzzzError, isBzzzError, unavailable, type ErrorCode } from '../../errors.js'
 import type { WireMessage } from '../../net/messages.js'
 import type { Clock, RandomBytes, TimerHandle } from '../../clock.js'
+import type { Logger } from '../logger.js'
 import type { Member, MemberDirectory, NodeCounters } from './types.js'
 
 export const REQUEST_TIMEOUT_MS = 120_000
@@ -19,6 +20,7 @@ export const NO_LEADER_TIMEOUT_MS = 15_000
 export interface LeaderCallsHost {
   nodeId: string
   clock: Clock
+  logger: Logger
   /** Request ids: the system's randomness, or the simulator's seed. */
   randomBytes: RandomBytes
   counters: NodeCounters
@@ -55,12 +57,16 @@ export class LeaderCalls {
   async call (op: string, args: Record<string, unknown>, timeoutMs = REQUEST_TIMEOUT_MS): Promise<any> {
     const { host } = this
     const id = typeof args.id === 'string' ? args.id : host.randomBytes(12).toString('base64url')
-    const deadline = host.clock.now() + timeoutMs
+    // Every line of this call carries its id, as do the leader's lines serving it (LeaderOps): one grep follows it.
+    const log = host.logger.child({ req: id, op })
+    const started = host.clock.now()
+    const deadline = started + timeoutMs
     let lastProblem = 'no leader is known'
     let leaderless: number | null = null
     for (let attempt = 0; !host.isClosing() && host.clock.now() < deadline; attempt++) {
       if (attempt > 0) {
         host.counters.retried++
+        log.debug({ attempt, problem: lastProblem }, 'calling the leader again')
         await host.clock.sleep(RETRY_PAUSE_MS)
       }
       if (host.leader() === null) leaderless ??= host.clock.now()
@@ -68,6 +74,7 @@ export class LeaderCalls {
       const leader = host.leader()
       if (leader === null) {
         if (leaderless !== null && host.clock.now() - leaderless >= host.noLeaderTimeoutMs) {
+          log.warn({ ms: host.clock.now() - started }, 'no leader: the call is given up')
           throw unavailable(`no leader for ${Math.round(host.noLeaderTimeoutMs / 1000)} s, so ${op} was not accepted: ${host.quorumText()}`)
         }
         continue
@@ -76,19 +83,25 @@ export class LeaderCalls {
       try {
         if (leader === host.nodeId) {
           if (!host.isLeader()) continue
+          log.debug('serving the call here, as the leader')
           return await host.serveHere(op, { ...args, id })
         }
         const member = host.members.get(leader)
         if (member === undefined) { lastProblem = `the leader ${leader.slice(0, 12)} is not connected`; continue }
         host.counters.forwarded++
-        return await this.ask(member, op, { ...args, id }, deadline)
+        log.debug({ leader: leader.slice(0, 12) }, 'sent the call to the leader')
+        const answer = await this.ask(member, op, { ...args, id }, deadline)
+        log.debug({ leader: leader.slice(0, 12), ms: host.clock.now() - started }, 'the leader answered')
+        return answer
       } catch (err) {
         if (err instanceof RetryElsewhere) { lastProblem = err.message; continue }
         // The one that answered was not (or no longer) the leader: ask again whoever leads now.
         if (isBzzzError(err) && err.code === 'NOT_LEADER') { lastProblem = err.message; continue }
+        log.debug({ err: String(err) }, 'the call failed')
         throw err
       }
     }
+    log.warn({ ms: host.clock.now() - started, problem: lastProblem }, 'no leader answered in time')
     throw unavailable(`no leader answered ${op} within ${Math.round(timeoutMs / 1000)} s (${lastProblem}): check \`bzzz-ctx elect status\`; the request may still complete`)
   }
 

@@ -86,13 +86,19 @@ export class LeaderOps {
     if (typeof id !== 'string' || !REQUEST_ID_PATTERN.test(id)) throw badInput('a request without a valid id')
     const key = `${op}\u0000${id}`
     let answer = this.served.get(key)
+    // The requester's id, so the leader's lines join the requester's (LeaderCalls) in one grep.
+    const log = this.host.logger.child({ req: id, op })
     if (answer === undefined) {
+      log.debug({ from: from.slice(0, 12) }, 'serving a call as the leader')
       answer = this.serveOp(op, args, from)
+      answer.then(() => { log.debug('served the call') }, err => { log.warn({ err: String(err) }, 'serving a call failed') })
       const role = from === this.host.nodeId ? this.host.role : this.host.members.get(from)?.role
       answer.then(result => this.host.onServed?.(op, from, role, { ok: true, answer: result }), err => this.host.onServed?.(op, from, role, { ok: false, err }))
       this.served.set(key, answer)
       // A failure is not remembered: the retry runs again.
       answer.catch(() => { if (this.served.get(key) === answer) this.served.delete(key) })
+    } else {
+      log.debug({ from: from.slice(0, 12) }, 'answered a retried call from memory')
     }
     return await answer
   }

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import { certificateProblem } from '../../net/certificate.js'
-import { WireChannel } from '../../net/channel.js'
+import { WireChannel, type InvalidFrameKind } from '../../net/channel.js'
 import { WIRE_VERSION, type WireMessage } from '../../net/messages.js'
 import type { Clock, TimerHandle } from '../../clock.js'
 import type { Logger } from '../logger.js'
@@ -53,6 +53,8 @@ export class Members implements MemberDirectory {
   private readonly blocked = new Set<string>()
   /** The wire channel's id: derived from the cluster id, so peers of other clusters never open it. */
   private readonly channelId: Buffer
+  /** Frames refused on members' connections, by kind (the metrics' label; the counters keep the total for status). */
+  readonly rejectedFrames = new Map<InvalidFrameKind, number>()
 
   constructor (private readonly host: MembersHost) {
     this.channelId = createHash('sha256').update('bzzz-ctx/channel\u0000').update(host.clusterId).digest()
@@ -156,8 +158,9 @@ export class Members implements MemberDirectory {
           host.onGone(remote)
         }
       },
-      onInvalid: (reason: string) => {
+      onInvalid: (reason, _channel, kind) => {
         host.counters.invalidFrames++
+        this.rejectedFrames.set(kind, (this.rejectedFrames.get(kind) ?? 0) + 1)
         host.logger.warn({ peer: remote.slice(0, 12), reason }, 'closed a connection that sent an invalid frame')
       }
     })
