@@ -154,6 +154,7 @@ const VALIDATORS = {
   'elect-resign': none,
   'queue-status': none,
   'queue-ls': none,
+  watch: none,
   sync: (a: Args) => ({ timeout: a.optionalInteger('timeout', 1, SYNC_TIMEOUT_MAX_SECONDS) }),
   addresses: (a: Args) => withoutUndefined({ under: a.optionalString('under') }),
   freshness: (a: Args) => withoutUndefined({ root: a.absolutePath('root'), project: a.optionalString('project') }),

@@ -9,6 +9,8 @@ import type { DistributeReport, GenerateOptions, GenerateReport, ResealReport, S
 import type { FreshnessReport } from './freshness.js'
 import type { DecideInput, DecisionView, HistoryReport, HopsReport } from '../temporal/decisions.js'
 import type { ElectStatus, PeerRow, QueueListRow, QueueStatus, SyncReport } from './cluster/index.js'
+import type { ClusterEvent } from './events.js'
+import type { BzzzError } from '../errors.js'
 
 export class DaemonClient {
   readonly config: PeerConfig
@@ -96,6 +98,11 @@ export class DaemonClient {
 
   async queueList (): Promise<QueueListRow[]> {
     return await this.client.call('queue-ls')
+  }
+
+  /** Follows the daemon's events (see events.ts): the recent ones now, then each as it happens, until `close`. */
+  async watch (onEvent: (event: ClusterEvent | { kind: 'lost', count: number }) => void, onEnd: (err: BzzzError) => void): Promise<{ node: string, recent: ClusterEvent[] }> {
+    return await this.client.watch('watch', {}, onEvent as (event: unknown) => void, onEnd)
   }
 
   async stop (): Promise<{ pid: number }> {
