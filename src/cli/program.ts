@@ -29,6 +29,7 @@ import { overviewCommand } from './commands/overview.js'
 import { referencesCommand } from './commands/references.js'
 import { keysCommand } from './commands/keys.js'
 import { auditCommand } from './commands/audit.js'
+import { tuiCommand } from './commands/tui.js'
 
 export function buildProgram (io: Io): Command {
   const env = createCliEnv(io)
@@ -66,6 +67,7 @@ Start with: bzzz-ctx demo      More: man bzzz-ctx, or bzzz-ctx help <command>`)
     .addCommand(hopsCommand(env))
     .addCommand(mcpCommand(env))
     .addCommand(simCommand(env))
+    .addCommand(tuiCommand(env))
     .addCommand(demoCommand(env))
   const silence = (command: Command): void => {
     command.exitOverride().configureOutput({
