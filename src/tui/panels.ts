@@ -48,7 +48,7 @@ const NO_DAEMON = (data: ScreenData): Line[] => [
 function eventText (event: FeedEvent): string {
   switch (event.kind) {
     case 'election': return `election  term ${event.term}: this peer is ${event.state}, leader ${short(event.leader)}`
-    case 'member': return `${event.connected ? 'joined' : 'left'}    ${short(event.node)} (${event.role ?? 'role unknown'})`
+    case 'member': return `${(event.connected ? 'joined' : 'left').padEnd(9)} ${short(event.node)} (${event.role ?? 'role unknown'})`
     case 'request': return `accepted  ${event.id.slice(0, 8)} ${event.priority} ${event.address}`
     case 'completion': return `${event.status.padEnd(9)} ${event.id.slice(0, 8)} ${event.address}${event.error !== undefined ? `: ${event.error}` : ''}`
     case 'decision': return `decision  ${event.id}`
