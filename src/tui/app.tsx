@@ -5,8 +5,8 @@
 import React, { useCallback, useEffect, useRef, useState } from 'react'
 import { Box, Text, useApp, useInput } from 'ink'
 import type { FeedEvent, TuiBackend } from './backend.js'
-import { initialState, press, type Action, type KeyPress, type PanelId, type UiState } from './model.js'
-import { panelItems, screenLines, type ScreenData, type Tone } from './panels.js'
+import { initialState, keysOf, press, type Action, type KeyPress, type PanelId, type UiState } from './model.js'
+import { panelItems, screenLines, type Line, type ScreenData, type Tone } from './panels.js'
 
 /** Events the screen keeps (the daemon keeps its own last 200 for a new watcher). */
 export const EVENTS_KEPT = 500
@@ -140,15 +140,14 @@ export function App ({ backend, size, color, write, onQuit }: AppProps): React.R
   }
   useInput((input, key) => {
     const typing = current.current.mode === 'filter' || current.current.mode === 'command'
-    // Keys typed ahead arrive as one chunk ("jj\r"): each is a key of its own, unless it is text being typed.
-    if (input.length > 1 && !typing) {
-      for (const char of input) pressOne(char === '\r' ? '' : char, char === '\r' ? { return: true } : char === '\t' ? { tab: true } : {})
-      return
-    }
-    pressOne(input, key as KeyPress)
+    for (const [one, oneKey] of keysOf(input, key as KeyPress, typing)) pressOne(one, oneKey)
   })
 
-  const lines = screenLines(data, ui, size, write)
+  return <Frame lines={screenLines(data, ui, size, write)} color={color} />
+}
+
+/** A frame's lines as Ink draws them: one Text each, tinted by its tone unless colour is off. */
+export function Frame ({ lines, color }: { lines: Line[], color: boolean }): React.ReactElement {
   return (
     <Box flexDirection='column'>
       {lines.map((l, i) => {

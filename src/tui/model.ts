@@ -147,6 +147,15 @@ function pressTyping (state: UiState, input: string, key: KeyPress, ctx: PressCo
   return { state: { ...state, input: text } }
 }
 
+/**
+ * The keys in what ink reports as one input: keys typed ahead arrive as one chunk ("jj\r"), each a key of its own,
+ * unless it is text being typed in the filter or command bar.
+ */
+export function keysOf (input: string, key: KeyPress, typing: boolean): Array<[string, KeyPress]> {
+  if (input.length <= 1 || typing) return [[input, key]]
+  return [...input].map(char => char === '\r' ? ['', { return: true }] : char === '\t' ? [char, { tab: true }] : [char, {}])
+}
+
 /** The next state after one key, and the work it asks for. */
 export function press (state: UiState, input: string, key: KeyPress, ctx: PressContext): Result {
   if (state.mode === 'filter' || state.mode === 'command') return pressTyping(state, input, key, ctx)

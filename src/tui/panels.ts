@@ -29,8 +29,8 @@ export interface ScreenData {
 }
 
 export const short = (id: string | null | undefined, n = 12): string => id == null ? 'none' : id.slice(0, n)
-const line = (text: string, tone: Tone = 'plain'): Line => ({ text, tone })
-const pad = (text: string, width: number): string => text.length >= width ? text.slice(0, width - 1) + ' ' : text + ' '.repeat(width - text.length)
+export const line = (text: string, tone: Tone = 'plain'): Line => ({ text, tone })
+export const pad = (text: string, width: number): string => text.length >= width ? text.slice(0, width - 1) + ' ' : text + ' '.repeat(width - text.length)
 
 export function ago (ms: number | null): string {
   if (ms === null) return 'never'
@@ -74,13 +74,13 @@ export function panelItems (panel: PanelId, data: ScreenData, filter: string): s
 }
 
 /** Shows `rows` of a list around the selection, the selected one marked. */
-function window (items: Line[], selected: number, rows: number): Line[] {
+export function window (items: Line[], selected: number, rows: number): Line[] {
   if (rows <= 0) return []
   const start = Math.max(0, Math.min(selected - Math.floor(rows / 2), items.length - rows))
   return items.slice(start, start + rows)
 }
 
-function marked (text: string, isSelected: boolean, tone: Tone = 'plain'): Line {
+export function marked (text: string, isSelected: boolean, tone: Tone = 'plain'): Line {
   return line(`${isSelected ? '>' : ' '} ${text}`, isSelected ? 'selected' : tone)
 }
 
@@ -206,21 +206,39 @@ export function panelLines (panel: PanelId, data: ScreenData, ui: UiState, rows:
   return lines.slice(0, rows)
 }
 
-/** The whole frame, `rows` lines at most, each at most `columns - 1` characters: header, tabs, panel, bar. */
-export function screenLines (data: ScreenData, ui: UiState, size: { columns: number, rows: number }, write: boolean): Line[] {
-  const rows = Math.max(4, size.rows - 1)
-  const leader = data.cluster === null ? (data.mode === 'local' ? 'no daemon' : 'loading') : `leader ${short(data.cluster.leader)} term ${data.cluster.term}`
-  const header = line(`bzzz-ctx ${data.clusterName}  ${short(data.node.id)} (${data.node.role})  ${leader}  ${write ? 'WRITE' : 'read-only'}`, 'heading')
-  const tabs = line(([1, 2, 3, 4, 5] as PanelId[]).map(p => p === ui.panel ? `[${p} ${PANEL_NAMES[p]}]` : ` ${p} ${PANEL_NAMES[p]} `).join(' ') +
+/** The rows a panel's body has in a frame of `size`: the frame less its header, tabs and bar. */
+export function bodyRowsOf (size: { columns: number, rows: number }): number {
+  return Math.max(4, size.rows - 1) - 3
+}
+
+/** The tabs line: the panels by number and name, the focused one in brackets, and its filter. */
+export function tabsLine (names: Record<PanelId, string>, ui: UiState): Line {
+  return line(([1, 2, 3, 4, 5] as PanelId[]).map(p => p === ui.panel ? `[${p} ${names[p]}]` : ` ${p} ${names[p]} `).join(' ') +
     (ui.filter[ui.panel] !== '' && ui.mode !== 'filter' ? `   filter /${ui.filter[ui.panel]}` : ''))
-  const bodyRows = rows - 3
-  const body = ui.mode === 'help' ? helpLines(ui.panel, write).slice(0, bodyRows) : panelLines(ui.panel, data, ui, bodyRows)
+}
+
+/**
+ * The frame both the cluster's and the simulator's screens draw: header, tabs, the body filled to its rows, the bar
+ * (the filter or command being typed, else `status`); `rows - 1` lines and `columns - 1` characters at the most.
+ */
+export function frameLines (parts: { header: Line, tabs: Line, body: Line[], status: Line }, ui: UiState, size: { columns: number, rows: number }): Line[] {
+  const bodyRows = bodyRowsOf(size)
+  const body = parts.body.slice(0, bodyRows)
   const bar = ui.mode === 'filter' ? line(`/${ui.input}`) : ui.mode === 'command' ? line(`:${ui.input}`)
-    : ui.mode === 'confirm' ? line(ui.pending?.question ?? '', 'warn')
-      : data.problem !== null ? line(data.problem, 'warn')
-        : ui.message !== null ? line(ui.message)
-          : line('? help  1-5 panels  / filter  : command  q quit', 'dim')
+    : ui.mode === 'confirm' ? line(ui.pending?.question ?? '', 'warn') : parts.status
   const filler = Array.from({ length: Math.max(0, bodyRows - body.length) }, () => line(''))
   const width = Math.max(10, size.columns - 1)
-  return [header, tabs, ...body, ...filler, bar].map(l => ({ ...l, text: l.text.length > width ? l.text.slice(0, width - 1) + '…' : l.text }))
+  return [parts.header, parts.tabs, ...body, ...filler, bar].map(l => ({ ...l, text: l.text.length > width ? l.text.slice(0, width - 1) + '…' : l.text }))
+}
+
+/** The whole frame, `rows` lines at most, each at most `columns - 1` characters: header, tabs, panel, bar. */
+export function screenLines (data: ScreenData, ui: UiState, size: { columns: number, rows: number }, write: boolean): Line[] {
+  const leader = data.cluster === null ? (data.mode === 'local' ? 'no daemon' : 'loading') : `leader ${short(data.cluster.leader)} term ${data.cluster.term}`
+  const header = line(`bzzz-ctx ${data.clusterName}  ${short(data.node.id)} (${data.node.role})  ${leader}  ${write ? 'WRITE' : 'read-only'}`, 'heading')
+  const bodyRows = bodyRowsOf(size)
+  const body = ui.mode === 'help' ? helpLines(ui.panel, write) : panelLines(ui.panel, data, ui, bodyRows)
+  const status = data.problem !== null ? line(data.problem, 'warn')
+    : ui.message !== null ? line(ui.message)
+      : line('? help  1-5 panels  / filter  : command  q quit', 'dim')
+  return frameLines({ header, tabs: tabsLine(PANEL_NAMES, ui), body, status }, ui, size)
 }

@@ -91,7 +91,7 @@ function bundleGraph (): Map<string, { text: string, statics: string[], dynamics
   return graph
 }
 
-t.test('no command but tui loads ink or react: the bundle reaches them through the tui\'s one dynamic import only', async t => {
+t.test('no command but tui and sim --tui loads ink or react: the bundle reaches them through their dynamic imports only', async t => {
   const graph = bundleGraph()
   const chunk = (spec: string): string | null => spec.startsWith('./') ? spec.slice(2) : null
   /** Whether a chunk, with what it imports statically, loads ink or react. */
@@ -114,19 +114,22 @@ t.test('no command but tui loads ink or react: the bundle reaches them through t
   t.equal(inkTargets.size, 1, `one chunk that loads them is imported dynamically: ${[...inkTargets].join(', ')}`)
   const [target] = [...inkTargets]
   t.match(graph.get(target!)?.text ?? '', /async function runTui\b/, 'and it is the TUI\'s run module')
-  t.same(importers, ['main.js'], 'imported once, from the CLI (the tui command\'s action)')
+  t.match(graph.get(target!)?.text ?? '', /async function runSimTui\b/, 'which also runs sim --tui')
+  t.same(importers, ['main.js', 'main.js'], 'imported twice, from the CLI (the tui command\'s action and sim --tui\'s)')
   const command = graph.get('main.js')!.text
-  // esbuild keeps each module's path as a comment above its code: the import is in the tui command's module.
-  const start = command.indexOf('// dist/src/cli/commands/tui.js')
-  const end = command.indexOf('\n// dist/', start + 1)
-  t.ok(start !== -1 && command.slice(start, end === -1 ? undefined : end).includes(`import("./${target!}")`), 'inside the tui command\'s module')
+  // esbuild keeps each module's path as a comment above its code: the imports are in the tui and sim commands' modules.
+  for (const name of ['tui', 'sim']) {
+    const start = command.indexOf(`// dist/src/cli/commands/${name}.js`)
+    const end = command.indexOf('\n// dist/', start + 1)
+    t.ok(start !== -1 && command.slice(start, end === -1 ? undefined : end).includes(`import("./${target!}")`), `inside the ${name} command's module`)
+  }
 })
 
 t.test('--help, retrieve and status load no ink and no react', async t => {
   const home = tempHome()
   const env = { BZZZ_HOME: home }
   t.equal((await cliProcess(['init', '--cluster', 'startup', '--role', 'admin', '--project', 'p'], env)).code, 0)
-  for (const args of [['--help'], ['retrieve', 'ucxl://p/src/none.go', '--json'], ['status'], ['tui', '--help']]) {
+  for (const args of [['--help'], ['retrieve', 'ucxl://p/src/none.go', '--json'], ['status'], ['tui', '--help'], ['sim', '--help']]) {
     const run = await modulesOf(args, env)
     const loaded = packagesIn(run.modules)
     t.ok(loaded.has('commander'), `${args.join(' ')} ran (${run.code})`)
