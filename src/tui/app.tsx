@@ -120,6 +120,17 @@ export function App ({ backend, size, color, write, onQuit }: AppProps): React.R
           status => { setUi(u => ({ ...u, message: `stepped down; the leader is now ${status.leader?.slice(0, 12) ?? 'none yet'}` })); void loadCluster() },
           err => { update(d => ({ ...d, problem: `resign: ${messageOf(err)}` })) })
         return
+      case 'generate': {
+        // The command log is panel 5: each answer is kept there beside the daemon's events, the last one in the bar.
+        const log = (text: string, ok: boolean): void => {
+          setUi(u => ({ ...u, message: text }))
+          update(d => ({ ...d, events: [...d.events, { kind: 'command' as const, text, ok, at: Date.now() }].slice(-EVENTS_KEPT) }))
+        }
+        backend.generate(action.path, action.priority).then(
+          request => { log(`generate ${action.path}: request ${request.id} accepted in term ${request.term} (panel 2 follows it)`, true); void loadCluster() },
+          err => { log(`generate ${action.path} refused: ${messageOf(err)}`, false) })
+        return
+      }
       case 'refresh':
         void loadContext(next.role)
     }

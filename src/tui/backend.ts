@@ -10,6 +10,7 @@ import type { ClusterEvent } from '../node/events.js'
 import type { Retrieved } from '../storage/context-store.js'
 import type { HopsReport } from '../temporal/decisions.js'
 import type { BzzzError } from '../errors.js'
+import type { Priority } from '../storage/vocabulary.js'
 
 /** One peer as panel 1 shows it: the election's view of it joined with its logs' lengths. */
 export interface PeerView {
@@ -34,7 +35,8 @@ export interface ClusterView {
   counts: QueueStatus
 }
 
-export type FeedEvent = ClusterEvent | { kind: 'lost', count: number, seq?: number, at?: number }
+/** The daemon's events, those it could not send (`lost`), and what this screen's commands did (`command`). */
+export type FeedEvent = ClusterEvent | { kind: 'lost', count: number, seq?: number, at?: number } | { kind: 'command', text: string, ok: boolean, at: number }
 
 export interface TuiBackend {
   mode: 'daemon' | 'local'
@@ -49,6 +51,8 @@ export interface TuiBackend {
   decisions: (role: string) => Promise<Array<{ id: string, title: string, addresses: number }>>
   hops: (target: string, role: string, max: number) => Promise<HopsReport>
   resign: () => Promise<ElectStatus>
+  /** Asks the leader to generate PATH (relative to where the TUI runs) and answers once it is accepted, not done. */
+  generate: (path: string, priority: Priority) => Promise<{ id: string, term: number }>
   /** Follows the daemon's events: the recent ones are returned, each new one told to `onEvent` (nothing, locally). */
   watch: (onEvent: (event: FeedEvent) => void, onEnd: (err: BzzzError) => void) => Promise<FeedEvent[]>
   close: () => Promise<void>
@@ -96,6 +100,7 @@ export async function openBackend (home: string): Promise<TuiBackend> {
     decisions: async role => await peer.influence(role, undefined, DECISIONS_LISTED),
     hops: async (target, role, max) => await peer.hops(target, role, max),
     resign: async () => { throw new Error('unreachable: resign needs the daemon') },
+    generate: async () => { throw new Error('unreachable: generate needs the daemon') },
     watch: async () => [],
     close: async () => { await peer.close() }
   }
@@ -121,6 +126,11 @@ function daemonBackend (home: string, daemon: DaemonClient, heldRoles: string[])
     decisions: async role => await daemon.influence(role, undefined, DECISIONS_LISTED),
     hops: async (target, role, max) => await daemon.hops(target, role, max),
     resign: async () => await daemon.resign(),
+    generate: async (path, priority) => {
+      const report = await daemon.generate({ path, priority, noWait: true }) as { request?: { id: string, term: number } }
+      if (report.request === undefined) throw new Error('the daemon answered without a request id')
+      return report.request
+    },
     watch: async (onEvent, onEnd) => {
       watching = await DaemonClient.connect(home, homePaths(home).controlSocket)
       if (watching === null) return []

@@ -4,6 +4,8 @@
  * so every key is tested without a terminal.
  */
 
+import { PRIORITIES, type Priority } from '../storage/vocabulary.js'
+
 export type PanelId = 1 | 2 | 3 | 4 | 5
 export const PANEL_NAMES: Record<PanelId, string> = { 1: 'Cluster', 2: 'Queue', 3: 'Context', 4: 'Decisions', 5: 'Events' }
 const PANEL_IDS: PanelId[] = [1, 2, 3, 4, 5]
@@ -19,6 +21,7 @@ export type Action =
   | { type: 'retrieve', address: string, role: string }
   | { type: 'hops', target: string, role: string, max: number }
   | { type: 'resign' }
+  | { type: 'generate', path: string, priority: Priority }
   | { type: 'refresh' }
 
 export interface UiState {
@@ -95,7 +98,7 @@ function nextRole (state: UiState, roles: readonly string[]): string {
   return roles[(at + 1) % roles.length] ?? state.role
 }
 
-/** The command bar: `retrieve ADDRESS [ROLE]`, `hops TARGET [N]`, `role ROLE`, `elect resign`, `quit`. */
+/** The command bar: `retrieve ADDRESS [ROLE]`, `hops TARGET [N]`, `role ROLE`, `generate PATH [PRIORITY]`, `elect resign`, `quit`. */
 export function runCommand (state: UiState, line: string, ctx: PressContext): Result {
   const words = line.trim().split(/\s+/).filter(Boolean)
   const [verb, first, second] = words
@@ -119,13 +122,22 @@ export function runCommand (state: UiState, line: string, ctx: PressContext): Re
       if (first === undefined || !ctx.roles.includes(first)) return say(`role must be one this peer holds: ${ctx.roles.join(', ')}`)
       return { state: { ...state, role: first, message: `reading as ${first}` }, action: { type: 'refresh' } }
     }
+    case 'generate': {
+      if (first === undefined) return say('generate needs a path: :generate PATH [low|normal|high|critical]')
+      const priority = (second ?? 'normal') as Priority
+      if (!PRIORITIES.includes(priority)) return say(`the priority must be one of ${PRIORITIES.join(', ')}`)
+      if (!ctx.write) return say('read-only: start the TUI with --write to generate')
+      if (!ctx.daemon) return say('no daemon runs: generate from the shell (bzzz-ctx generate PATH) or start one')
+      // Like generate --no-wait: the answer is the request accepted (durable); panel 2 follows it to its completion.
+      return { state: { ...state, message: `generate ${first}: asking the leader…` }, action: { type: 'generate', path: first, priority } }
+    }
     case 'elect':
       if (first !== 'resign') return say('the only elect command here is :elect resign')
       if (!ctx.write) return say('read-only: start the TUI with --write to resign')
       if (!ctx.daemon) return say('no daemon runs: nothing to resign')
       return { state: { ...state, mode: 'confirm', pending: { action: { type: 'resign' }, question: 'Step down as leader? (y/n)' }, message: null } }
     default:
-      return say(`unknown command "${verb}": try retrieve, hops, role, elect resign or quit (? for help)`)
+      return say(`unknown command "${verb}": try retrieve, hops, role, generate, elect resign or quit (? for help)`)
   }
 }
 

@@ -54,6 +54,7 @@ function eventText (event: FeedEvent): string {
     case 'decision': return `decision  ${event.id}`
     case 'rejected': return `rejected  a ${event.what} from ${short(event.node)}: ${event.reason}`
     case 'lost': return `lost      ${event.count} events (this screen did not keep up)`
+    case 'command': return `you       ${event.text}`
   }
 }
 
@@ -175,7 +176,7 @@ function eventsPanel (data: ScreenData, ui: UiState, rows: number): Line[] {
   const items = panelItems(5, data, ui.filter[5])
   if (items.length === 0) return [line('no events yet: they appear here as they happen')]
   // The newest at the bottom, as a log: the last rows that fit.
-  return items.slice(-rows).map(text => line(text, /rejected|lost|failed/.test(text) ? 'warn' : /election|left/.test(text) ? 'leader' : 'plain'))
+  return items.slice(-rows).map(text => line(text, /rejected|lost|failed|refused/.test(text) ? 'warn' : /election|left/.test(text) ? 'leader' : 'plain'))
 }
 
 const HELP: Record<PanelId, string[]> = {
@@ -194,7 +195,7 @@ export function helpLines (panel: PanelId, write: boolean): Line[] {
     line('1-5, tab: panels    j/k, arrows: move    enter: open    esc: back'),
     line('/: filter (a regex)    ?: this help    q: quit'),
     line(':retrieve ADDRESS [ROLE]    :hops ID [N]    :role ROLE    :quit'),
-    line(`:elect resign ${write ? '(asks to confirm)' : '(needs --write)'}`),
+    line(`:generate PATH [PRIORITY]${write ? '' : ' (needs --write)'}    :elect resign ${write ? '(asks to confirm)' : '(needs --write)'}`),
     line(''),
     line('any key closes this help', 'dim')
   ]

@@ -14,6 +14,7 @@ interface Fake extends TuiBackend {
   view: ClusterView
   push: (event: FeedEvent) => void
   resigned: number
+  generated: Array<{ path: string, priority: string }>
 }
 
 function fakeBackend (mode: 'daemon' | 'local' = 'daemon'): Fake {
@@ -32,7 +33,7 @@ function fakeBackend (mode: 'daemon' | 'local' = 'daemon'): Fake {
   }
   const fake: Fake = {
     mode, home: '/tmp/home', config: { nodeId: ME, role: 'admin', project: 'shop', clusterName: 'shop' }, heldRoles: ['admin', 'viewer'],
-    view, resigned: 0,
+    view, resigned: 0, generated: [],
     push: event => { listener(event) },
     cluster: async () => mode === 'daemon' ? structuredClone(fake.view) : null,
     addresses: async () => [{ address: 'ucxl://shop/', kind: 'project' }, { address: 'ucxl://shop/src', kind: 'directory' }, { address: 'ucxl://shop/src/auth.py', kind: 'file' }],
@@ -45,6 +46,11 @@ function fakeBackend (mode: 'daemon' | 'local' = 'daemon'): Fake {
     decisions: async role => role === 'admin' ? [{ id: 'd-first', title: 'Use JWT', addresses: 2 }, { id: 'd-second', title: 'Drop sessions', addresses: 1 }] : [],
     hops: async (target, role, max) => ({ start: target, role, max, hidden: 1, hits: [{ address: 'ucxl://shop/src/auth.py', hops: 1, path: [target, 'ucxl://shop/src/auth.py'] }] }),
     resign: async () => { fake.resigned++; return { leader: C } as any },
+    generate: async (path, priority) => {
+      if (path === 'missing') throw new Error('no such file or directory: missing')
+      fake.generated.push({ path, priority })
+      return { id: 'req-new-9999', term: 3 }
+    },
     watch: async onEvent => { listener = onEvent; return [{ kind: 'election', term: 3, state: 'follower', leader: B, seq: 1, at: 0 }] },
     close: async () => {}
   }
@@ -147,6 +153,8 @@ t.test('keys: tab, filter, help, command bar, and q', async t => {
   t.match(await ui.keys(':', ...'hops d-second 3'.split(''), '\r'), /within 3 hops of d-second/, ':hops ID N')
   t.match(await ui.keys(':', ...'elect resign'.split(''), '\r'), /read-only: start the TUI with --write/, 'resign is refused read-only')
   t.equal(ui.backend.resigned, 0)
+  t.match(await ui.keys(':', ...'generate src'.split(''), '\r'), /read-only: start the TUI with --write to generate/, 'generate is refused read-only')
+  t.same(ui.backend.generated, [], 'and nothing is asked of the daemon')
   t.match(await ui.keys(':', ...'frobnicate'.split(''), '\r'), /unknown command "frobnicate"/)
   await ui.keys('q')
   t.equal(ui.quits(), 1, 'q quits')
@@ -160,6 +168,22 @@ t.test('--write: elect resign asks first; n cancels, y resigns', async t => {
   await ui.keys(':', ...'elect resign'.split(''), '\r', 'y')
   t.equal(ui.backend.resigned, 1, 'y resigns')
   t.match(ui.frame(), /stepped down; the leader is now cccccccccccc/)
+})
+
+t.test('--write: :generate asks the leader and logs the accepted request id, or why it was refused', async t => {
+  const ui = await open(t, { columns: 80, rows: 24 }, { write: true })
+  t.match(await ui.keys(':', ...'generate src/server high'.split(''), '\r'), /generate src\/server: request req-new-9999 accepted in term 3/, 'the bar gives the request id')
+  t.same(ui.backend.generated, [{ path: 'src/server', priority: 'high' }], 'the daemon is asked once, with the path and the priority')
+  t.match(await ui.keys(':', ...'generate missing'.split(''), '\r'), /generate missing refused: no such file or directory: missing/, 'a refusal is told')
+  t.match(await ui.keys(':', ...'generate src urgent'.split(''), '\r'), /the priority must be one of low, normal, high, critical/)
+  t.equal(ui.backend.generated.length, 1, 'a bad priority asks nothing')
+  const log = await ui.keys('5')
+  t.match(log, /you\s+generate src\/server: request req-new-9999 accepted/, 'panel 5 keeps the command log: the accepted request')
+  t.match(log, /you\s+generate missing refused/, 'and the refusal')
+  ui.fits('command log')
+  const local = await open(t, { columns: 80, rows: 24 }, { write: true, mode: 'local' })
+  t.match(await local.keys(':', ...'generate src'.split(''), '\r'), /no daemon runs: generate from the shell/, 'without a daemon it says what to do')
+  t.same(local.backend.generated, [])
 })
 
 t.test('without a daemon: opens on the context and says how to start one', async t => {
