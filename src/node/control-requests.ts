@@ -7,7 +7,7 @@
 import { isAbsolute } from 'node:path'
 import { badInput } from '../errors.js'
 import { MAX_RESOLVE_DEPTH } from '../context/resolve.js'
-import { MAX_HOPS } from '../temporal/graph.js'
+import { INFLUENCE_ORDERS, MAX_HOPS, type InfluenceOrder } from '../temporal/graph.js'
 import { PRIORITIES, isPriority, type Priority } from '../storage/vocabulary.js'
 import type { DecideInput } from '../temporal/decisions.js'
 import type { KeysBundle } from './keys-bundle.js'
@@ -85,6 +85,13 @@ class Args {
     if (value === undefined) return undefined
     if (typeof value !== 'boolean') throw this.problem(name, `must be true or false, not ${kindOf(value)}`)
     return value
+  }
+
+  optionalOrder (name: string): InfluenceOrder | undefined {
+    const value = this.take(name)
+    if (value === undefined) return undefined
+    if (!INFLUENCE_ORDERS.includes(value as InfluenceOrder)) throw this.problem(name, `must be one of ${INFLUENCE_ORDERS.join(', ')}`)
+    return value as InfluenceOrder
   }
 
   optionalPriority (name: string): Priority | undefined {
@@ -172,7 +179,9 @@ const VALIDATORS = {
   reseal: (a: Args) => ({ roles: a.strings('roles') }),
   history: (a: Args) => ({ address: a.string('address'), role: a.string('role') }),
   hops: (a: Args) => ({ target: a.string('target'), role: a.string('role'), max: a.optionalInteger('max', 1, MAX_HOPS) }),
-  influence: (a: Args) => ({ role: a.string('role'), max: a.optionalInteger('max', 1, MAX_HOPS), limit: a.optionalInteger('limit', 1, INFLUENCE_LIMIT_MAX) })
+  influence: (a: Args) => ({
+    role: a.string('role'), max: a.optionalInteger('max', 1, MAX_HOPS), limit: a.optionalInteger('limit', 1, INFLUENCE_LIMIT_MAX), order: a.optionalOrder('order')
+  })
 } as const
 
 export type ControlOp = keyof typeof VALIDATORS

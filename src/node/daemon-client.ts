@@ -11,6 +11,7 @@ import type { DecideInput, DecisionView, HistoryReport, HopsReport } from '../te
 import type { ElectStatus, PeerRow, QueueListRow, QueueStatus, SyncReport } from './cluster/index.js'
 import type { ClusterEvent } from './events.js'
 import type { BzzzError } from '../errors.js'
+import type { InfluenceOrder, InfluenceRow } from '../temporal/graph.js'
 
 export class DaemonClient {
   readonly config: PeerConfig
@@ -52,8 +53,8 @@ export class DaemonClient {
     return await this.client.call('hops', { target, role, ...(max !== undefined ? { max } : {}) })
   }
 
-  async influence (role: string, max?: number, limit?: number): Promise<Array<{ id: string, title: string, addresses: number }>> {
-    return await this.client.call('influence', { role, ...(max !== undefined ? { max } : {}), ...(limit !== undefined ? { limit } : {}) })
+  async influence (role: string, max?: number, limit?: number, order?: InfluenceOrder): Promise<InfluenceRow[]> {
+    return await this.client.call('influence', { role, ...(max !== undefined ? { max } : {}), ...(limit !== undefined ? { limit } : {}), ...(order !== undefined ? { order } : {}) })
   }
 
   async addresses (under?: string): Promise<Array<{ address: string, kind: RecordKind }>> {

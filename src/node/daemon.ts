@@ -193,7 +193,7 @@ async function answer (node: ClusterNode, feed: EventFeed, request: ControlReque
     case 'reseal': return await node.reseal(request.args.roles)
     case 'history': return await node.history(request.args.address, request.args.role)
     case 'hops': return await node.hops(request.args.target, request.args.role, request.args.max)
-    case 'influence': return await node.influence(request.args.role, request.args.max, request.args.limit)
+    case 'influence': return await node.influence(request.args.role, request.args.max, request.args.limit, request.args.order)
     case 'elect-status': return node.electStatus()
     case 'elect-campaign': return await node.campaign()
     case 'elect-resign': return await node.resign()

@@ -5,6 +5,7 @@
 import React, { useCallback, useEffect, useRef, useState } from 'react'
 import { Box, Text, useApp, useInput } from 'ink'
 import type { FeedEvent, TuiBackend } from './backend.js'
+import type { InfluenceOrder } from '../temporal/graph.js'
 import { initialState, keysOf, press, type Action, type KeyPress, type PanelId, type UiState } from './model.js'
 import { panelItems, screenLines, type Line, type ScreenData, type Tone } from './panels.js'
 
@@ -44,6 +45,8 @@ export function App ({ backend, size, color, write, onQuit }: AppProps): React.R
   // The event listener lives as long as the app: it reads the role chosen now, not the one at start.
   const role = useRef(ui.role)
   role.current = ui.role
+  const order = useRef(ui.decisionOrder)
+  order.current = ui.decisionOrder
   const loading = useRef<{ running: boolean, again: boolean }>({ running: false, again: false })
   const update = useCallback((change: (d: ScreenData) => ScreenData) => { if (alive.current) setData(change) }, [])
 
@@ -67,9 +70,9 @@ export function App ({ backend, size, color, write, onQuit }: AppProps): React.R
     }
   }, [backend, update])
 
-  const loadContext = useCallback(async (role: string): Promise<void> => {
+  const loadContext = useCallback(async (role: string, order: InfluenceOrder): Promise<void> => {
     try {
-      const [addresses, decisions] = await Promise.all([backend.addresses(), backend.decisions(role)])
+      const [addresses, decisions] = await Promise.all([backend.addresses(), backend.decisions(role, order)])
       update(d => ({ ...d, addresses, decisions }))
     } catch (err) {
       update(d => ({ ...d, problem: `cannot read the home: ${messageOf(err)}` }))
@@ -82,7 +85,7 @@ export function App ({ backend, size, color, write, onQuit }: AppProps): React.R
     const onEvent = (event: FeedEvent): void => {
       update(d => ({ ...d, events: [...d.events, event].slice(-EVENTS_KEPT) }))
       void loadCluster()
-      if (event.kind === 'decision' || event.kind === 'completion' || event.kind === 'lost') void loadContext(role.current)
+      if (event.kind === 'decision' || event.kind === 'completion' || event.kind === 'lost') void loadContext(role.current, order.current)
     }
     backend.watch(onEvent, err => { update(d => ({ ...d, problem: `the daemon went away (${err.message}): restart the TUI once it runs again` })) })
       .then(recent => { update(d => ({ ...d, events: [...recent, ...d.events].slice(-EVENTS_KEPT) })) })
@@ -96,8 +99,8 @@ export function App ({ backend, size, color, write, onQuit }: AppProps): React.R
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [backend])
 
-  // The decisions listed are those the chosen role may read: read again whenever the role changes.
-  useEffect(() => { void loadContext(ui.role) }, [loadContext, ui.role])
+  // The decisions listed are those the chosen role may read, in the chosen order: read again whenever either changes.
+  useEffect(() => { void loadContext(ui.role, ui.decisionOrder) }, [loadContext, ui.role, ui.decisionOrder])
 
   const carryOut = useCallback((action: Action, next: UiState): void => {
     switch (action.type) {
@@ -132,7 +135,7 @@ export function App ({ backend, size, color, write, onQuit }: AppProps): React.R
         return
       }
       case 'refresh':
-        void loadContext(next.role)
+        void loadContext(next.role, next.decisionOrder)
     }
   }, [backend, exit, loadCluster, loadContext, onQuit, update])
 

@@ -9,6 +9,7 @@ import type { ElectStatus, PeerRow, QueueListRow, QueueStatus } from '../node/cl
 import type { ClusterEvent } from '../node/events.js'
 import type { Retrieved } from '../storage/context-store.js'
 import type { HopsReport } from '../temporal/decisions.js'
+import type { InfluenceOrder, InfluenceRow } from '../temporal/graph.js'
 import type { BzzzError } from '../errors.js'
 import type { Priority } from '../storage/vocabulary.js'
 
@@ -48,7 +49,7 @@ export interface TuiBackend {
   cluster: () => Promise<ClusterView | null>
   addresses: () => Promise<Array<{ address: string, kind: string }>>
   retrieve: (address: string, role: string) => Promise<Retrieved>
-  decisions: (role: string) => Promise<Array<{ id: string, title: string, addresses: number }>>
+  decisions: (role: string, order: InfluenceOrder) => Promise<InfluenceRow[]>
   hops: (target: string, role: string, max: number) => Promise<HopsReport>
   resign: () => Promise<ElectStatus>
   /** Asks the leader to generate PATH (relative to where the TUI runs) and answers once it is accepted, not done. */
@@ -58,7 +59,7 @@ export interface TuiBackend {
   close: () => Promise<void>
 }
 
-/** The most decisions panel 4 lists, ranked by how many addresses they reach. */
+/** The most decisions panel 4 lists, the most recent (or those reaching the most addresses) first. */
 export const DECISIONS_LISTED = 50
 
 /** Panel 1's rows: every peer the election knows, with the lag of its longest log (PeerRow) where it has one. */
@@ -97,7 +98,7 @@ export async function openBackend (home: string): Promise<TuiBackend> {
     cluster: async () => null,
     addresses: async () => await peer.addresses(),
     retrieve: async (address, role) => await peer.retrieve(address, role, DEFAULT_RESOLVE_DEPTH),
-    decisions: async role => await peer.influence(role, undefined, DECISIONS_LISTED),
+    decisions: async (role, order) => await peer.influence(role, undefined, DECISIONS_LISTED, order),
     hops: async (target, role, max) => await peer.hops(target, role, max),
     resign: async () => { throw new Error('unreachable: resign needs the daemon') },
     generate: async () => { throw new Error('unreachable: generate needs the daemon') },
@@ -123,7 +124,7 @@ function daemonBackend (home: string, daemon: DaemonClient, heldRoles: string[])
     },
     addresses: async () => await daemon.addresses(),
     retrieve: async (address, role) => await daemon.retrieve(address, role, DEFAULT_RESOLVE_DEPTH),
-    decisions: async role => await daemon.influence(role, undefined, DECISIONS_LISTED),
+    decisions: async (role, order) => await daemon.influence(role, undefined, DECISIONS_LISTED, order),
     hops: async (target, role, max) => await daemon.hops(target, role, max),
     resign: async () => await daemon.resign(),
     generate: async (path, priority) => {

@@ -5,6 +5,7 @@
  */
 
 import { PRIORITIES, type Priority } from '../storage/vocabulary.js'
+import type { InfluenceOrder } from '../temporal/graph.js'
 
 export type PanelId = 1 | 2 | 3 | 4 | 5
 export const PANEL_NAMES: Record<PanelId, string> = { 1: 'Cluster', 2: 'Queue', 3: 'Context', 4: 'Decisions', 5: 'Events' }
@@ -35,6 +36,8 @@ export interface UiState {
   input: string
   role: string
   hopsMax: number
+  /** Panel 4's order: the most recent decisions first, or those reaching the most addresses (`o` switches). */
+  decisionOrder: InfluenceOrder
   /** The action a `y` carries out in confirm mode, and what it is said to do. */
   pending: { action: Action, question: string } | null
   /** One line for the person: what a command did or why it was refused. */
@@ -68,7 +71,7 @@ const perPanel = <T>(value: T): Record<PanelId, T> => ({ 1: value, 2: value, 3: 
 export function initialState (role: string, daemon: boolean): UiState {
   return {
     panel: daemon ? 1 : 3, selected: perPanel(0), filter: perPanel(''), open: perPanel(false), mode: 'normal', input: '',
-    role, hopsMax: DEFAULT_HOPS, pending: null, message: daemon ? null : 'no daemon runs: showing the home (panels 3, 4); start one with `bzzz-ctx node start`'
+    role, hopsMax: DEFAULT_HOPS, decisionOrder: 'recent', pending: null, message: daemon ? null : 'no daemon runs: showing the home (panels 3, 4); start one with `bzzz-ctx node start`'
   }
 }
 
@@ -214,6 +217,13 @@ export function press (state: UiState, input: string, key: KeyPress, ctx: PressC
       const item = state.open[panel] ? ctx.items(panel)[state.selected[panel]] : undefined
       const action = item === undefined ? { type: 'refresh' as const } : openAction(next, item)
       return action === undefined ? { state: next } : { state: next, action }
+    }
+    case 'o': {
+      if (panel !== 4) return { state }
+      const decisionOrder: InfluenceOrder = state.decisionOrder === 'recent' ? 'reach' : 'recent'
+      const next = { ...state, decisionOrder, selected: { ...state.selected, 4: 0 }, open: { ...state.open, 4: false } }
+      // The app reads the decisions again whenever the order changes.
+      return { state: { ...next, message: decisionOrder === 'recent' ? 'the most recent first' : 'ranked by the addresses they reach' } }
     }
     case '+': case '-': {
       if (panel !== 4) return { state }

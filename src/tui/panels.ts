@@ -5,6 +5,7 @@
  */
 import type { Retrieved } from '../storage/context-store.js'
 import type { HopsReport } from '../temporal/decisions.js'
+import type { InfluenceRow } from '../temporal/graph.js'
 import type { ClusterView, FeedEvent } from './backend.js'
 import { PANEL_NAMES, filterMatcher, type PanelId, type UiState } from './model.js'
 
@@ -22,7 +23,7 @@ export interface ScreenData {
   events: FeedEvent[]
   addresses: Array<{ address: string, kind: string }>
   retrieved: Retrieved | null
-  decisions: Array<{ id: string, title: string, addresses: number }>
+  decisions: InfluenceRow[]
   hops: HopsReport | null
   /** Why the last load failed, or the daemon went away. */
   problem: string | null
@@ -155,7 +156,8 @@ function contextPanel (data: ScreenData, ui: UiState, rows: number): Line[] {
 }
 
 function decisionsPanel (data: ScreenData, ui: UiState, rows: number): Line[] {
-  const head = [line(`decisions as ${ui.role}, ranked by the addresses they reach; enter follows up to ${ui.hopsMax} hops (+/-)`)]
+  const order = ui.decisionOrder === 'recent' ? 'the most recent first' : 'ranked by the addresses they reach'
+  const head = [line(`decisions as ${ui.role}, ${order} (o); enter follows up to ${ui.hopsMax} hops (+/-)`)]
   if (ui.open[4] && data.hops !== null) {
     const h = data.hops
     const hits = h.hits.map(hit => line(`${hit.hops} hop${hit.hops === 1 ? ' ' : 's'}  ${hit.title ?? hit.address ?? hit.id ?? ''}   via ${hit.path.join(' > ')}`))
@@ -165,7 +167,8 @@ function decisionsPanel (data: ScreenData, ui: UiState, rows: number): Line[] {
   const ids = panelItems(4, data, ui.filter[4])
   const body = ids.map((id, i) => {
     const d = data.decisions.find(x => x.id === id)!
-    return marked(`${pad(id, 18)}${pad(String(d.addresses), 5)}${d.title}`, i === ui.selected[4])
+    const when = new Date(d.at).toISOString().slice(0, 16).replace('T', ' ')
+    return marked(`${pad(when, 17)}${pad(id, 18)}${pad(String(d.addresses), 5)}${d.title}`, i === ui.selected[4])
   })
   if (body.length === 0) body.push(line('  no decisions yet: bzzz-ctx decide ADDRESS --title T --rationale R'))
   return [...head, ...window(body, ui.selected[4], rows - head.length)]
@@ -183,7 +186,7 @@ const HELP: Record<PanelId, string[]> = {
   1: ['Cluster: every peer with its role, whether it is connected (cut off when', 'not), since when, when it was last heard from, its log length and lag.', '* marks the leader.'],
   2: ['Queue: requests by state, priority, age and requester, and the rate.', 'enter shows the selected request\'s files and outcome, esc hides them.'],
   3: ['Context: the project\'s addresses. enter reads the selected one as the', 'current role (r switches role): withheld sections with their level, and', 'the addresses it was resolved from. esc goes back to the list.'],
-  4: ['Decisions: enter shows what lies within N hops of the selected decision,', 'with the path; + and - change N; r switches role.'],
+  4: ['Decisions: the most recent first, with their date (o ranks them by the', 'addresses they reach instead); enter shows what lies within N hops of the', 'selected one, with the path; + and - change N; r switches role.'],
   5: ['Events: elections, members joining and leaving, requests accepted and', 'completed, decisions, refused peers and frames, as they happen.']
 }
 

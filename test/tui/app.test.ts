@@ -43,7 +43,15 @@ function fakeBackend (mode: 'daemon' | 'local' = 'daemon'): Fake {
       withheld: role === 'admin' ? [] : [{ address, levels: ['internal', 'secret'] }],
       version: { term: 3, hlc: 1, writer: B, vv: {} }
     } as any),
-    decisions: async role => role === 'admin' ? [{ id: 'd-first', title: 'Use JWT', addresses: 2 }, { id: 'd-second', title: 'Drop sessions', addresses: 1 }] : [],
+    decisions: async (role, order) => {
+      if (role !== 'admin') return []
+      const rows = [
+        { id: 'd-first', title: 'Use JWT', addresses: 2, at: Date.parse('2026-03-02T10:00:00Z') },
+        { id: 'd-second', title: 'Drop sessions', addresses: 1, at: Date.parse('2026-03-01T09:30:00Z') },
+        { id: 'd-third', title: 'One repo', addresses: 5, at: Date.parse('2026-02-20T08:15:00Z') }
+      ]
+      return order === 'recent' ? rows : [...rows].sort((a, b) => b.addresses - a.addresses)
+    },
     hops: async (target, role, max) => ({ start: target, role, max, hidden: 1, hits: [{ address: 'ucxl://shop/src/auth.py', hops: 1, path: [target, 'ucxl://shop/src/auth.py'] }] }),
     resign: async () => { fake.resigned++; return { leader: C } as any },
     generate: async (path, priority) => {
@@ -111,7 +119,8 @@ for (const size of [{ columns: 80, rows: 24 }, { columns: 160, rows: 50 }]) {
 
     await ui.keys('r', ESC)
     const decisions = await ui.keys('4')
-    t.match(decisions, />\s+d-first\s+2\s+Use JWT/, 'panel 4 lists the decisions')
+    t.match(decisions, />\s+2026-03-02 10:00\s+d-first\s+2\s+Use JWT/, 'panel 4 lists the decisions, the most recent first, with their date')
+    t.ok(decisions.indexOf('d-second') < decisions.indexOf('d-third'), 'newest to oldest')
     const hops = await ui.keys('\r')
     t.match(hops, /within 2 hops of d-first: 1/, 'enter follows its hops')
     t.match(hops, /1 hop\s+ucxl:\/\/shop\/src\/auth\.py\s+via d-first > ucxl:\/\/shop\/src\/auth\.py/, 'with the path')
@@ -184,6 +193,19 @@ t.test('--write: :generate asks the leader and logs the accepted request id, or 
   const local = await open(t, { columns: 80, rows: 24 }, { write: true, mode: 'local' })
   t.match(await local.keys(':', ...'generate src'.split(''), '\r'), /no daemon runs: generate from the shell/, 'without a daemon it says what to do')
   t.same(local.backend.generated, [])
+})
+
+t.test('panel 4: o switches between the most recent decisions first and those reaching the most addresses', async t => {
+  const ui = await open(t, { columns: 80, rows: 24 })
+  const recent = await ui.keys('4')
+  t.match(recent, /the most recent first \(o\)/, 'the most recent first by default, and says so')
+  t.ok(recent.indexOf('d-first') < recent.indexOf('d-second') && recent.indexOf('d-second') < recent.indexOf('d-third'), 'by date, newest first')
+  const reach = await ui.keys('o')
+  t.match(reach, /ranked by the addresses they reach \(o\)/)
+  t.match(reach, />\s+2026-02-20 08:15\s+d-third\s+5\s+One repo/, 'the one reaching 5 addresses first, selected')
+  t.ok(reach.indexOf('d-third') < reach.indexOf('d-first'), 'then by reach')
+  t.match(await ui.keys('o'), />\s+2026-03-02 10:00\s+d-first/, 'o again: back to the most recent')
+  ui.fits('decisions by date')
 })
 
 t.test('without a daemon: opens on the context and says how to start one', async t => {

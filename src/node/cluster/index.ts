@@ -40,6 +40,7 @@ import { Replication, ACK_TIMEOUT_MS, GOSSIP_TICK_MS } from './replication.js'
 import { LeaderCalls, NO_LEADER_TIMEOUT_MS } from './leader-calls.js'
 import { LeaderOps } from './leader-ops.js'
 import { newCounters, type ElectStatus, type Member, type PeerRow, type QueueListRow, type QueueStatus, type SyncReport } from './types.js'
+import type { InfluenceOrder, InfluenceRow } from '../../temporal/graph.js'
 
 export type { ElectStatus, PeerRow, QueueListRow, QueueStatus, SyncReport } from './types.js'
 export { GOSSIP_TICK_MS } from './replication.js'
@@ -472,8 +473,8 @@ export class ClusterNode {
     return await this.peer.hops(target, role, max)
   }
 
-  async influence (role: string, max?: number, limit?: number): Promise<Array<{ id: string, title: string, addresses: number }>> {
-    return await this.peer.influence(role, max, limit)
+  async influence (role: string, max?: number, limit?: number, order?: InfluenceOrder): Promise<InfluenceRow[]> {
+    return await this.peer.influence(role, max, limit, order)
   }
 
   /** See LocalPeer.addresses: what this peer's view holds now (a catalog for the agents' search and overview). */
