@@ -4,6 +4,7 @@ import { covers, isAccessLevel } from '../src/crypto/levels.js'
 import { DEFAULT_FIELD_LEVELS } from '../src/context/record.js'
 import type { AppliedFault } from './nemesis.js'
 import type { Trace } from './trace.js'
+import type { SimEvent } from './events.js'
 import type { AcceptedRequest, AckedWrite, GeneratedAck, IsolationAttempt, LeadershipEvent, PeerFinal, SimHistory, VoteEvent } from './history.js'
 
 /** A peer as the final observation reads it: down when node is null. */
@@ -21,12 +22,27 @@ export class Observation {
   private leaderLostAt: number | null = null
   private lostLeader: string | null = null
 
-  /** Every event recorded here is also folded into the run's trace hash, as it happens. */
-  constructor (private readonly trace: Trace) {}
+  private readonly names = new Map<string, string>()
+
+  /**
+   * Every event recorded here is also folded into the run's trace hash, as it happens, and told to `tell` (a watcher
+   * of the run) with peers by name.
+   */
+  constructor (private readonly trace: Trace, private readonly tell: (event: SimEvent) => void = () => {}) {}
+
+  /** Peers by name in what is told from here on: `ids` in index order. */
+  name (ids: readonly string[]): void {
+    ids.forEach((id, i) => this.names.set(id, `n${i}`))
+  }
+
+  private nameOf (id: string): string {
+    return this.names.get(id) ?? id
+  }
 
   election (event: LeadershipEvent): void {
     this.leadership.push(event)
     this.trace.record('election', event.atMs, event.node, event.term, event.state)
+    this.tell({ kind: 'election', atMs: event.atMs, node: this.nameOf(event.node), term: event.term, state: event.state })
   }
 
   vote (event: VoteEvent): void {
@@ -37,22 +53,26 @@ export class Observation {
   ack (write: AckedWrite): void {
     this.acked.push(write)
     this.trace.record('ack', write.atMs, write.node, write.address, write.marker)
+    this.tell({ kind: 'ack', atMs: write.atMs, node: this.nameOf(write.node), address: write.address })
   }
 
   generated (generate: GeneratedAck): void {
     this.generatedAcks.push(generate)
     // Request ids are random bytes of the client's node: the trace names the request by its order, not its id.
     this.trace.record('completed', generate.atMs, generate.node, generate.address, generate.records)
+    this.tell({ kind: 'generated', atMs: generate.atMs, node: this.nameOf(generate.node), address: generate.address, records: generate.records })
   }
 
   accept (request: AcceptedRequest): void {
     this.accepted.push(request)
     this.trace.record('accept', request.atMs, request.node, request.address)
+    this.tell({ kind: 'accept', atMs: request.atMs, node: this.nameOf(request.node), address: request.address })
   }
 
   fault (fault: AppliedFault): void {
     this.faults.push(fault)
     this.trace.record('fault', fault.atMs, fault.kind, JSON.stringify({ targets: fault.targets, cut: fault.cut, percent: fault.percent, ms: fault.ms }))
+    this.tell({ kind: 'fault', fault })
   }
 
   /** The nemesis took the leader away (crashed it, or cut one of its links) at `atMs`. */

@@ -19,6 +19,8 @@ import { Trace } from './trace.js'
 import { Workload } from './workload.js'
 import { applyFault, type NemesisHost } from './faults.js'
 import { simReport, type SimReport } from './report.js'
+import { TIME_EVENT_MS, finalChecks, liveChecks, type SimEvent, type SimPhase } from './events.js'
+import { BzzzError } from '../src/errors.js'
 
 /** Virtual time per step of the memory-mode loop. */
 export const STEP_MS = 10
@@ -41,6 +43,12 @@ export interface RunOptions {
   keep?: boolean
   /** Where the run's directory of homes is made (default: the system's temporary directory). */
   parent?: string
+  /** Told of what the run does as it goes (sim/events.ts): the watcher of `sim --tui`. */
+  onEvent?: (event: SimEvent) => void
+  /** Hold simulated time to real time at the fastest, so a person can watch the run (memory mode). */
+  pace?: boolean
+  /** Stops the run at the next tick (it then throws, and the peers are closed as usual). */
+  signal?: AbortSignal
 }
 
 function breaksOf (options: RunOptions): readonly BreakMode[] {
@@ -94,6 +102,8 @@ export class Simulator {
   private convergedWithinMs: number | null = null
   /** The client's reads of every acknowledged address after the liveness phase, per peer id. */
   private finalReads: ReadonlyMap<string, Record<string, string | null>> = new Map()
+  /** What the watcher was last told: the peers down, the cluster's leader, the time, the elections and votes judged. */
+  private told = { down: new Set<string>(), leader: null as string | null, atMs: -Infinity, judged: -1 }
 
   private constructor (private readonly options: RunOptions, private readonly parts: Parts) {
     this.scenario = options.scenario
@@ -103,6 +113,39 @@ export class Simulator {
     const now = (): number => clock.now()
     this.workload = new Workload({ seed: options.seed, random, now, liveNode: selector => cluster.liveNode(selector) }, observation)
     this.nemesisHost = { now, cluster, network: parts.network, random }
+  }
+
+  private tell (event: SimEvent): void {
+    this.options.onEvent?.(event)
+  }
+
+  private phase (phase: SimPhase): void {
+    this.tell({ kind: 'phase', atMs: this.parts.clock.now(), phase })
+  }
+
+  /** Tells the watcher what changed since it was last told: peers up or down, the leader, the time, the checkers. */
+  private tellChanges (): void {
+    if (this.options.onEvent === undefined) return
+    const { cluster, clock, observation } = this.parts
+    const atMs = clock.now()
+    const down = cluster.down()
+    for (const peer of cluster.peers) {
+      if (down.has(peer.id) !== this.told.down.has(peer.id)) this.tell({ kind: 'peer', atMs, node: cluster.nameOf(peer.id), up: !down.has(peer.id) })
+    }
+    this.told.down = down
+    const leader = cluster.leader()
+    if (leader !== this.told.leader) {
+      this.told.leader = leader
+      const term = leader === null ? null : cluster.byId(leader)?.node?.election.term ?? null
+      this.tell({ kind: 'leader', atMs, leader: leader === null ? null : cluster.nameOf(leader), term })
+    }
+    if (atMs - this.told.atMs < TIME_EVENT_MS) return
+    this.told.atMs = atMs
+    this.tell({ kind: 'time', atMs })
+    const judged = observation.leadership.length + observation.votes.length
+    if (judged === this.told.judged) return
+    this.told.judged = judged
+    this.tell({ kind: 'checks', atMs, checks: liveChecks(this.scenario.checks, observation.leadership, observation.votes) })
   }
 
   /** Makes the run's directory, its network or DHT, and the peers' homes; starts nothing. */
@@ -116,7 +159,7 @@ export class Simulator {
     const trace = new Trace()
     const network = virtual !== null ? new SimNetwork(virtual, seededRandom(seed ^ 0x5eed), (from, to, bytes) => { trace.record('deliver', clock.now(), from, to, bytes) }) : null
     const dht = mode === 'swarm' ? await (await import('../src/net/bootstrap.js')).startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 }) : null
-    const observation = new Observation(trace)
+    const observation = new Observation(trace, options.onEvent)
     const progress = throttled(options.log ?? (() => {}), options.progressIntervalMs ?? PROGRESS_INTERVAL_MS)
     const cluster = await SimCluster.create({
       scenario,
@@ -132,6 +175,7 @@ export class Simulator {
       progress
     })
     trace.name(cluster.ids)
+    observation.name(cluster.ids)
     return new Simulator(options, { started, dir, virtual, clock, network, dht, random, progress, observation, cluster, trace })
   }
 
@@ -142,6 +186,12 @@ export class Simulator {
     const { seed, mode } = this.options
     const broken = breaksOf(this.options).join(', ') || undefined
     this.log(`seed ${seed}: ${this.scenario.nodes} nodes (${mode}), scenario ${this.scenario.name}${broken !== undefined ? `, broken: ${broken}` : ''}`)
+    this.tell({
+      kind: 'start', seed, scenario: this.scenario.name, mode, durationMs: this.scenario.durationMs,
+      peers: peers.map(p => ({ name: cluster.nameOf(p.id), role: p.role })), checks: this.scenario.checks
+    })
+    this.phase('starting')
+    this.told.down = new Set(cluster.ids)
     for (const peer of peers) {
       progress(() => `  starting peers: ${peer.index} of ${peers.length}`)
       await cluster.start(peer)
@@ -150,7 +200,9 @@ export class Simulator {
       `connecting them (a full mesh of ${peers.length * (peers.length - 1) / 2} links)`)
     this.origin = clock.now()
     this.horizon = this.origin + this.scenario.durationMs
+    this.phase('safety')
     await this.applyDue()
+    this.tellChanges()
   }
 
   /** Simulated time held to real time (the probe): see probe. */
@@ -167,13 +219,14 @@ export class Simulator {
    */
   async tick (): Promise<void> {
     const { virtual, clock, cluster, observation, progress, started } = this.parts
+    if (this.options.signal?.aborted === true) throw new BzzzError('FAILURE', `the run was stopped at ${(clock.now() / 1000).toFixed(1)} s simulated`)
     if (virtual !== null) {
       const target = this.next < this.steps.length ? this.origin + this.steps[this.next]!.atMs : this.horizon
       virtual.advanceTo(Math.min(target, virtual.now() + STEP_MS))
       await yieldToIo()
       // Analysis is real work on real CPUs: while a leader generates, simulated time goes no faster than real time,
       // or timeouts would fire on work that is merely slow on this machine.
-      if (cluster.generating() || this.paced) await sleep(STEP_MS)
+      if (cluster.generating() || this.paced || this.options.pace === true) await sleep(STEP_MS)
     } else {
       await sleep(STEP_MS)
     }
@@ -181,6 +234,7 @@ export class Simulator {
       (cluster.leader() === null ? 'no leader' : `leader ${cluster.nameOf(cluster.leader()!)}`))
     observation.observeLeader(clock.now(), cluster.leader())
     await this.applyDue()
+    this.tellChanges()
   }
 
   /**
@@ -190,6 +244,7 @@ export class Simulator {
   async toLiveness (): Promise<void> {
     const { clock, cluster } = this.parts
     cluster.heal()
+    this.phase('liveness')
     const healedAt = clock.now()
     const converged = await this.runUntil(healedAt + LIVENESS_BOUND_MS, () => this.settled())
     this.convergedWithinMs = converged ? clock.now() - healedAt : null
@@ -235,6 +290,7 @@ export class Simulator {
   async report (): Promise<SimReport> {
     const { options, scenario, workload } = this
     const { cluster, observation, clock, network, started, dir } = this.parts
+    this.phase('checking')
     const history = await observation.history(cluster.peers, { seed: options.seed, convergedWithinMs: this.convergedWithinMs, livenessBoundMs: LIVENESS_BOUND_MS, reads: this.finalReads })
     const results = runChecks(history, scenario.checks)
     const report = simReport({
@@ -259,6 +315,9 @@ export class Simulator {
       traceEvents: this.parts.trace.events
     })
     if (options.keep === true) report.dir = dir
+    this.tell({ kind: 'checks', atMs: clock.now(), checks: finalChecks(report) })
+    this.tell({ kind: 'report', report })
+    this.phase('done')
     return report
   }
 

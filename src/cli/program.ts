@@ -30,6 +30,7 @@ import { referencesCommand } from './commands/references.js'
 import { keysCommand } from './commands/keys.js'
 import { auditCommand } from './commands/audit.js'
 import { configCommand } from './commands/config.js'
+import { tuiCommand } from './commands/tui.js'
 
 export function buildProgram (io: Io): Command {
   const env = createCliEnv(io)
@@ -68,6 +69,7 @@ Start with: bzzz-ctx demo      More: man bzzz-ctx, or bzzz-ctx help <command>`)
     .addCommand(hopsCommand(env))
     .addCommand(mcpCommand(env))
     .addCommand(simCommand(env))
+    .addCommand(tuiCommand(env))
     .addCommand(demoCommand(env))
   const silence = (command: Command): void => {
     command.exitOverride().configureOutput({

@@ -7,7 +7,7 @@
 import { isAbsolute } from 'node:path'
 import { badInput } from '../errors.js'
 import { MAX_RESOLVE_DEPTH } from '../context/resolve.js'
-import { MAX_HOPS } from '../temporal/graph.js'
+import { INFLUENCE_ORDERS, MAX_HOPS, type InfluenceOrder } from '../temporal/graph.js'
 import { PRIORITIES, isPriority, type Priority } from '../storage/vocabulary.js'
 import type { DecideInput } from '../temporal/decisions.js'
 import type { KeysBundle } from './keys-bundle.js'
@@ -87,6 +87,13 @@ class Args {
     return value
   }
 
+  optionalOrder (name: string): InfluenceOrder | undefined {
+    const value = this.take(name)
+    if (value === undefined) return undefined
+    if (!INFLUENCE_ORDERS.includes(value as InfluenceOrder)) throw this.problem(name, `must be one of ${INFLUENCE_ORDERS.join(', ')}`)
+    return value as InfluenceOrder
+  }
+
   optionalPriority (name: string): Priority | undefined {
     const value = this.take(name)
     if (value === undefined) return undefined
@@ -154,6 +161,7 @@ const VALIDATORS = {
   'elect-resign': none,
   'queue-status': none,
   'queue-ls': none,
+  watch: none,
   sync: (a: Args) => ({ timeout: a.optionalInteger('timeout', 1, SYNC_TIMEOUT_MAX_SECONDS) }),
   addresses: (a: Args) => withoutUndefined({ under: a.optionalString('under') }),
   freshness: (a: Args) => withoutUndefined({ root: a.absolutePath('root'), project: a.optionalString('project') }),
@@ -171,7 +179,9 @@ const VALIDATORS = {
   reseal: (a: Args) => ({ roles: a.strings('roles') }),
   history: (a: Args) => ({ address: a.string('address'), role: a.string('role') }),
   hops: (a: Args) => ({ target: a.string('target'), role: a.string('role'), max: a.optionalInteger('max', 1, MAX_HOPS) }),
-  influence: (a: Args) => ({ role: a.string('role'), max: a.optionalInteger('max', 1, MAX_HOPS), limit: a.optionalInteger('limit', 1, INFLUENCE_LIMIT_MAX) })
+  influence: (a: Args) => ({
+    role: a.string('role'), max: a.optionalInteger('max', 1, MAX_HOPS), limit: a.optionalInteger('limit', 1, INFLUENCE_LIMIT_MAX), order: a.optionalOrder('order')
+  })
 } as const
 
 export type ControlOp = keyof typeof VALIDATORS

@@ -45,6 +45,17 @@ export const DEFAULT_CONTROL_LIMITS: Readonly<ControlLimits> = {
 
 export type ControlHandler = (request: ControlRequest) => Promise<unknown>
 
+/**
+ * An answer that goes on (`watch`): `open` is called once the request is answered, gives the result and starts sending
+ * events, each written as `{ id, event }` under the request's id, until the connection closes (then `close` is
+ * called). Events are not answers: they never pause the reading of requests, and while the client has more than
+ * `pauseReplyBytes` unread they are dropped and counted, then told as one `{ kind: 'lost', count }` event once it
+ * reads again, so a slow watcher loses events (and knows it) instead of growing the daemon or being cut off.
+ */
+export class ControlStream {
+  constructor (readonly open: (send: (event: unknown) => void) => { result: unknown, close: () => void }) {}
+}
+
 export interface ControlServerOptions {
   limits?: Partial<ControlLimits>
   /** Told of a request that failed with something other than a BzzzError: a fault of the daemon, for its log. */
@@ -78,6 +89,9 @@ class ControlConnection {
   private closed = false
   /** The client has sent all it will (`nc -U` after its last line): the connection ends once every answer is out. */
   private inputEnded = false
+  /** The stream this connection watches (one at most), and the events it dropped since the client last kept up. */
+  private stream: { id: RequestId, close: () => void } | null = null
+  private lostEvents = 0
 
   constructor (
     private readonly socket: Socket,
@@ -87,8 +101,14 @@ class ControlConnection {
   ) {
     this.splitter = new LineSplitter(limits.maxRequestBytes)
     socket.on('error', () => {})
-    socket.on('close', () => { this.closed = true })
-    socket.on('drain', () => { this.pump() })
+    socket.on('close', () => {
+      this.closed = true
+      this.stream?.close()
+    })
+    socket.on('drain', () => {
+      this.tellLost()
+      this.pump()
+    })
     socket.on('data', (chunk: Buffer) => { this.receive(chunk) })
     socket.on('end', () => {
       this.inputEnded = true
@@ -154,7 +174,10 @@ class ControlConnection {
       answered = Promise.reject(err)
     }
     answered.then(
-      result => { this.answer(id, { ok: true, result }) },
+      result => {
+        if (result instanceof ControlStream) this.startStream(id, result)
+        else this.answer(id, { ok: true, result })
+      },
       (err: unknown) => { this.answer(id, { ok: false, error: errorBody(request.op, err, this.options.onFault) }) }
     ).finally(() => {
       this.inFlight--
@@ -181,6 +204,34 @@ class ControlConnection {
       this.closed = true
       this.socket.destroy()
     }
+  }
+
+  private startStream (id: RequestId, stream: ControlStream): void {
+    if (this.stream !== null) {
+      this.answer(id, { ok: false, error: { code: 'BAD_INPUT', message: 'this connection already watches: open another one' } })
+      return
+    }
+    if (this.closed) return
+    const opened = stream.open(event => { this.event(id, event) })
+    this.stream = { id, close: opened.close }
+    this.answer(id, { ok: true, result: opened.result })
+  }
+
+  private event (id: RequestId, event: unknown): void {
+    if (this.closed || this.socket.writableEnded) return
+    if (this.socket.writableLength >= this.limits.pauseReplyBytes) {
+      this.lostEvents++
+      return
+    }
+    this.tellLost()
+    this.socket.write(JSON.stringify({ id, event }) + '\n')
+  }
+
+  private tellLost (): void {
+    if (this.lostEvents === 0 || this.stream === null || this.closed || this.socket.writableEnded) return
+    const count = this.lostEvents
+    this.lostEvents = 0
+    this.socket.write(JSON.stringify({ id: this.stream.id, event: { kind: 'lost', count } }) + '\n')
   }
 
   /** One error answer, then the connection closes: its stream is out of step. */

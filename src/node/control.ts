@@ -16,7 +16,10 @@ export const MAX_CONTROL_REQUEST_BYTES = 8 * 1024 * 1024
 export const MAX_CONTROL_ANSWER_BYTES = 64 * 1024 * 1024
 export const CONNECT_TIMEOUT_MS = 1_000
 
-interface Answer { id: unknown, ok: boolean, result?: unknown, error?: { code: ErrorCode, message: string } }
+interface Answer { id: unknown, ok: boolean, result?: unknown, error?: { code: ErrorCode, message: string }, event?: unknown }
+
+/** Who follows a `watch`: told of each event under its id, and once, of the end of the connection. */
+interface Watcher { onEvent: (event: unknown) => void, onEnd: (err: BzzzError) => void }
 
 function answerError (answer: Answer): BzzzError {
   return new BzzzError(answer.error?.code ?? 'FAILURE', answer.error?.message ?? 'the daemon failed')
@@ -26,6 +29,7 @@ function answerError (answer: Answer): BzzzError {
 export class ControlClient {
   private nextId = 1
   private readonly pending = new Map<number, { resolve: (v: unknown) => void, reject: (e: Error) => void }>()
+  private readonly watchers = new Map<number, Watcher>()
 
   private constructor (private readonly socket: Socket) {
     const splitter = new LineSplitter(MAX_CONTROL_ANSWER_BYTES)
@@ -42,6 +46,10 @@ export class ControlClient {
     let answer: Answer
     try { answer = JSON.parse(line.toString('utf8')) as Answer } catch { return }
     if (typeof answer !== 'object' || answer === null) return
+    if (Object.hasOwn(answer, 'event')) {
+      this.watchers.get(answer.id as number)?.onEvent(answer.event)
+      return
+    }
     // An error under no id is about the connection (a request the daemon could not frame): every request waits in vain.
     if (answer.id === null && answer.ok === false) {
       this.failAll(answerError(answer))
@@ -57,6 +65,8 @@ export class ControlClient {
   private failAll (err: BzzzError): void {
     for (const pending of this.pending.values()) pending.reject(err)
     this.pending.clear()
+    for (const watcher of this.watchers.values()) watcher.onEnd(err)
+    this.watchers.clear()
     this.socket.destroy()
   }
 
@@ -82,7 +92,23 @@ export class ControlClient {
     })
   }
 
+  /**
+   * A request whose answer goes on (`watch`): resolves with its first answer, then `onEvent` is told of each event
+   * the daemon sends under its id, and `onEnd` once, when the connection ends.
+   */
+  async watch<T> (op: string, args: Record<string, unknown>, onEvent: (event: unknown) => void, onEnd: (err: BzzzError) => void): Promise<T> {
+    const id = this.nextId
+    this.watchers.set(id, { onEvent, onEnd })
+    try {
+      return await this.call<T>(op, args)
+    } catch (err) {
+      this.watchers.delete(id)
+      throw err
+    }
+  }
+
   close (): void {
+    this.watchers.clear()
     this.socket.end()
   }
 }

@@ -9,6 +9,9 @@ import type { DistributeReport, GenerateOptions, GenerateReport, ResealReport, S
 import type { FreshnessReport } from './freshness.js'
 import type { DecideInput, DecisionView, HistoryReport, HopsReport } from '../temporal/decisions.js'
 import type { ElectStatus, PeerRow, QueueListRow, QueueStatus, SyncReport } from './cluster/index.js'
+import type { ClusterEvent } from './events.js'
+import type { BzzzError } from '../errors.js'
+import type { InfluenceOrder, InfluenceRow } from '../temporal/graph.js'
 
 export class DaemonClient {
   readonly config: PeerConfig
@@ -50,8 +53,8 @@ export class DaemonClient {
     return await this.client.call('hops', { target, role, ...(max !== undefined ? { max } : {}) })
   }
 
-  async influence (role: string, max?: number, limit?: number): Promise<Array<{ id: string, title: string, addresses: number }>> {
-    return await this.client.call('influence', { role, ...(max !== undefined ? { max } : {}), ...(limit !== undefined ? { limit } : {}) })
+  async influence (role: string, max?: number, limit?: number, order?: InfluenceOrder): Promise<InfluenceRow[]> {
+    return await this.client.call('influence', { role, ...(max !== undefined ? { max } : {}), ...(limit !== undefined ? { limit } : {}), ...(order !== undefined ? { order } : {}) })
   }
 
   async addresses (under?: string): Promise<Array<{ address: string, kind: RecordKind }>> {
@@ -96,6 +99,11 @@ export class DaemonClient {
 
   async queueList (): Promise<QueueListRow[]> {
     return await this.client.call('queue-ls')
+  }
+
+  /** Follows the daemon's events (see events.ts): the recent ones now, then each as it happens, until `close`. */
+  async watch (onEvent: (event: ClusterEvent | { kind: 'lost', count: number }) => void, onEnd: (err: BzzzError) => void): Promise<{ node: string, recent: ClusterEvent[] }> {
+    return await this.client.watch('watch', {}, onEvent as (event: unknown) => void, onEnd)
   }
 
   async stop (): Promise<{ pid: number }> {

@@ -9,7 +9,8 @@ import { BzzzError, badUsage, corrupt } from '../errors.js'
 import { certificateProblem } from '../net/certificate.js'
 import { ClusterNode, type ClusterNodeOptions } from './cluster/index.js'
 import { ControlClient } from './control.js'
-import { startControlServer } from './control-server.js'
+import { ControlStream, startControlServer } from './control-server.js'
+import { EventFeed } from './events.js'
 import type { ControlRequest } from './control-requests.js'
 import { describeLeftFiles, leftDaemonFiles, readPidFile, removeLeftFiles } from './daemon-files.js'
 import { systemClock } from '../clock.js'
@@ -107,14 +108,16 @@ export async function startDaemon (options: DaemonOptions): Promise<RunningDaemo
   await prepareDaemonStart(options.home, line => { options.logger.warn(line) })
   const paths = homePaths(options.home)
   const served = options.metrics === undefined ? null : await startMetrics(options.metrics, options.logger)
+  const feed = new EventFeed(systemClock)
   let node: ClusterNode
   try {
-    node = await startNode(options, served?.metrics.hooks() ?? {}, () => { setImmediate(() => { close().catch(() => {}) }) })
+    node = await startNode(options, bothHooks(served?.metrics.hooks() ?? {}, feed.hooks()), () => { setImmediate(() => { close().catch(() => {}) }) })
   } catch (err) {
     await served?.server.close()
     throw err
   }
   served?.metrics.attach(node)
+  feed.attach(node.peer.store)
   let resolveStopped!: () => void
   const stopped = new Promise<void>(resolve => { resolveStopped = resolve })
   let server: Server | null = null
@@ -133,7 +136,7 @@ export async function startDaemon (options: DaemonOptions): Promise<RunningDaemo
     await closing
   }
   try {
-    server = await startControlServer(paths.controlSocket, async request => await answer(node, request, () => {
+    server = await startControlServer(paths.controlSocket, async request => await answer(node, feed, request, () => {
       setImmediate(() => { close().catch(() => {}) })
     }), {
       onFault: (op, err) => { options.logger.error({ op, err }, 'a control request failed') },
@@ -160,8 +163,21 @@ async function startNode (options: DaemonOptions, hooks: Partial<ClusterNodeOpti
   })
 }
 
+type Hook = ((event: never) => void) | undefined
+
+/** The node's hooks of two listeners (the metrics and the event feed), each told of every event. */
+function bothHooks (a: Partial<ClusterNodeOptions>, b: Partial<ClusterNodeOptions>): Partial<ClusterNodeOptions> {
+  const merged: Record<string, Hook> = { ...a, ...b } as Record<string, Hook>
+  for (const key of Object.keys(a) as Array<keyof ClusterNodeOptions>) {
+    const first = a[key] as Hook
+    const second = b[key] as Hook
+    if (first !== undefined && second !== undefined) merged[key] = (event: never) => { first(event); second(event) }
+  }
+  return merged as Partial<ClusterNodeOptions>
+}
+
 /** Answers one control request, which its op's validator has checked: the node's work for it. */
-async function answer (node: ClusterNode, request: ControlRequest, stop: () => void): Promise<unknown> {
+async function answer (node: ClusterNode, feed: EventFeed, request: ControlRequest, stop: () => void): Promise<unknown> {
   switch (request.op) {
     case 'ping': return { pid: process.pid }
     case 'status': return await node.status()
@@ -177,12 +193,13 @@ async function answer (node: ClusterNode, request: ControlRequest, stop: () => v
     case 'reseal': return await node.reseal(request.args.roles)
     case 'history': return await node.history(request.args.address, request.args.role)
     case 'hops': return await node.hops(request.args.target, request.args.role, request.args.max)
-    case 'influence': return await node.influence(request.args.role, request.args.max, request.args.limit)
+    case 'influence': return await node.influence(request.args.role, request.args.max, request.args.limit, request.args.order)
     case 'elect-status': return node.electStatus()
     case 'elect-campaign': return await node.campaign()
     case 'elect-resign': return await node.resign()
     case 'queue-status': return node.queueStatus()
     case 'queue-ls': return node.queueList()
     case 'stop': stop(); return { stopping: true, pid: process.pid }
+    case 'watch': return new ControlStream(send => ({ result: { node: node.nodeId, recent: feed.recentEvents() }, close: feed.subscribe(send) }))
   }
 }

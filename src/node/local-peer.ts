@@ -32,6 +32,7 @@ import type { Priority } from '../leader/queue.js'
 import { AuditLog } from '../audit/audit-log.js'
 import type { QueueEvent } from '../storage/view-items.js'
 import { DecisionIndex, DEFAULT_HOPS, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../temporal/decisions.js'
+import type { InfluenceOrder, InfluenceRow } from '../temporal/graph.js'
 
 export type { InitOptions, InitReport } from './home-setup.js'
 export { findRoot } from './generate-target.js'
@@ -431,8 +432,8 @@ export class LocalPeer {
     return this.decisions.hops(target, max, role, this.clearanceOf(role))
   }
 
-  async influence (role: string, max = DEFAULT_HOPS, limit = 10): Promise<Array<{ id: string, title: string, addresses: number }>> {
-    return this.decisions.influence(max, limit, this.clearanceOf(role))
+  async influence (role: string, max = DEFAULT_HOPS, limit = 10, order?: InfluenceOrder): Promise<InfluenceRow[]> {
+    return this.decisions.influence(max, limit, this.clearanceOf(role), order)
   }
 
   /**

@@ -11,7 +11,7 @@ import { originOf } from '../storage/view.js'
 import type { QueueEvent, VersionLine } from '../storage/view-items.js'
 import { addressProblem } from '../ucxl/address.js'
 import { characterCount, hasControlCharacter, hasLayoutCharacter, printable } from '../text.js'
-import { DecisionGraph, type Decision, type NodeRef } from './graph.js'
+import { DecisionGraph, type Decision, type InfluenceOrder, type InfluenceRow, type NodeRef } from './graph.js'
 import { DECISION_ID, MAX_DECISION_LINKS } from '../storage/vocabulary.js'
 
 export const DEFAULT_DECISION_LEVEL: AccessLevel = 'internal'
@@ -233,8 +233,8 @@ export class DecisionIndex {
     }
   }
 
-  influence (max: number, limit: number, clearance: AccessLevel): Array<{ id: string, title: string, addresses: number }> {
-    return this.graph.influence(max, limit, DecisionIndex.visibleTo(clearance))
+  influence (max: number, limit: number, clearance: AccessLevel, order?: InfluenceOrder): InfluenceRow[] {
+    return this.graph.influence(max, limit, DecisionIndex.visibleTo(clearance), order)
   }
 }
 

@@ -80,7 +80,13 @@ export interface InfluenceRow {
   title: string
   /** Distinct addresses within the query's hops. */
   addresses: number
+  /** When it was decided (ms). */
+  at: number
 }
+
+/** How `influence` ranks: by the addresses a decision reaches, or the most recent first. */
+export const INFLUENCE_ORDERS = ['reach', 'recent'] as const
+export type InfluenceOrder = typeof INFLUENCE_ORDERS[number]
 
 export type EdgeKind = 'affects' | 'influenced-by' | 'supersedes'
 
@@ -332,8 +338,11 @@ export class DecisionGraph {
     return { address, versions, decisions, hidden }
   }
 
-  /** Visible decisions ranked by how many distinct addresses lie within `max` hops of each (most first, ties by id). */
-  influence (max: number, limit: number, visible?: Visibility): InfluenceRow[] {
+  /**
+   * Visible decisions ranked by how many distinct addresses lie within `max` hops of each (most first), or with
+   * `recent` by when they were decided (newest first); ties by id.
+   */
+  influence (max: number, limit: number, visible?: Visibility, order: InfluenceOrder = 'reach'): InfluenceRow[] {
     checkHops(max)
     if (!Number.isSafeInteger(limit) || limit < 1) throw badInput(`limit must be a positive integer, not ${limit}`)
     const rows: InfluenceRow[] = []
@@ -341,9 +350,9 @@ export class DecisionGraph {
       const decision = this.decisionAt[node]!
       if (visible !== undefined && !visible(decision)) continue
       const addresses = this.search(node, max, visible, ({ reached }) => reached.filter(n => this.decisionAt[n] === undefined).length)
-      rows.push({ id, title: decision.title, addresses })
+      rows.push({ id, title: decision.title, addresses, at: decision.at })
     }
-    rows.sort((a, b) => b.addresses - a.addresses || compareStrings(a.id, b.id))
+    rows.sort((a, b) => (order === 'recent' ? b.at - a.at : b.addresses - a.addresses) || compareStrings(a.id, b.id))
     return rows.slice(0, limit)
   }
 

@@ -2,8 +2,8 @@
 // with a preload that records every module it loads: ES modules through a resolve hook, CommonJS through require.
 import t from 'tap'
 import { spawn } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { BIN, cliProcess, tempHome } from '../helpers/cli.js'
 import { scratchDir } from '../helpers/scratch.js'
 
@@ -76,4 +76,63 @@ t.test('a local retrieve --json opens the store but loads no parser and no table
   const status = await modulesOf(['status'], env)
   t.equal(status.code, 0, status.stderr)
   t.ok(packagesIn(status.modules).has('cli-table3'), 'a table loads cli-table3 when it prints')
+})
+
+/** The bundle's chunks and their imports: static (`from "./x.js"`, `import "x"`) and dynamic (`import("./x.js")`). */
+function bundleGraph (): Map<string, { text: string, statics: string[], dynamics: string[] }> {
+  const out = join(dirname(BIN), '..', 'dist', 'cli')
+  const graph = new Map<string, { text: string, statics: string[], dynamics: string[] }>()
+  for (const file of readdirSync(out).filter(f => f.endsWith('.js'))) {
+    const text = readFileSync(join(out, file), 'utf8')
+    const statics = [...text.matchAll(/(?:from|import)\s+"([^"]+)"/g)].map(m => m[1]!)
+    const dynamics = [...text.matchAll(/import\("([^"]+)"\)/g)].map(m => m[1]!)
+    graph.set(file, { text, statics, dynamics })
+  }
+  return graph
+}
+
+t.test('no command but tui and sim --tui loads ink or react: the bundle reaches them through their dynamic imports only', async t => {
+  const graph = bundleGraph()
+  const chunk = (spec: string): string | null => spec.startsWith('./') ? spec.slice(2) : null
+  /** Whether a chunk, with what it imports statically, loads ink or react. */
+  const loadsInk = (file: string, seen = new Set<string>()): boolean => {
+    if (seen.has(file)) return false
+    seen.add(file)
+    const node = graph.get(file)
+    if (node === undefined) return false
+    return node.statics.some(spec => /^(ink|react)(\/|$)/.test(spec) || (chunk(spec) !== null && loadsInk(chunk(spec)!, seen)))
+  }
+  t.notOk(loadsInk('main.js'), 'the CLI\'s start (every command\'s parsing and actions) loads neither')
+  const inkTargets = new Set<string>()
+  const importers: string[] = []
+  for (const [file, node] of graph) {
+    for (const spec of node.dynamics) {
+      const target = chunk(spec)
+      if (target !== null && loadsInk(target)) { inkTargets.add(target); importers.push(file) }
+    }
+  }
+  t.equal(inkTargets.size, 1, `one chunk that loads them is imported dynamically: ${[...inkTargets].join(', ')}`)
+  const [target] = [...inkTargets]
+  t.match(graph.get(target!)?.text ?? '', /async function runTui\b/, 'and it is the TUI\'s run module')
+  t.match(graph.get(target!)?.text ?? '', /async function runSimTui\b/, 'which also runs sim --tui')
+  t.same(importers, ['main.js', 'main.js'], 'imported twice, from the CLI (the tui command\'s action and sim --tui\'s)')
+  const command = graph.get('main.js')!.text
+  // esbuild keeps each module's path as a comment above its code: the imports are in the tui and sim commands' modules.
+  for (const name of ['tui', 'sim']) {
+    const start = command.indexOf(`// dist/src/cli/commands/${name}.js`)
+    const end = command.indexOf('\n// dist/', start + 1)
+    t.ok(start !== -1 && command.slice(start, end === -1 ? undefined : end).includes(`import("./${target!}")`), `inside the ${name} command's module`)
+  }
+})
+
+t.test('--help, retrieve and status load no ink and no react', async t => {
+  const home = tempHome()
+  const env = { BZZZ_HOME: home }
+  t.equal((await cliProcess(['init', '--cluster', 'startup', '--role', 'admin', '--project', 'p'], env)).code, 0)
+  for (const args of [['--help'], ['retrieve', 'ucxl://p/src/none.go', '--json'], ['status'], ['tui', '--help'], ['sim', '--help']]) {
+    const run = await modulesOf(args, env)
+    const loaded = packagesIn(run.modules)
+    t.ok(loaded.has('commander'), `${args.join(' ')} ran (${run.code})`)
+    t.notOk(loaded.has('ink') || loaded.has('react'), `${args.join(' ')} loads neither ink nor react`)
+  }
 })

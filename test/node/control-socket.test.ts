@@ -194,7 +194,7 @@ t.test(`fuzz: random and mutated requests (seed ${seed}; replay with BZZZ_FUZZ_S
     { op: 'decide', args: { input: { affects: ['ucxl://fuzz/a.go'], title: 'a title', rationale: 'a reason', level: 'internal' } } },
     { op: 'history', args: { address: 'ucxl://fuzz/a.go', role: 'developer' } },
     { op: 'hops', args: { target: 'ucxl://fuzz/a.go', role: 'developer', max: 2 } },
-    { op: 'influence', args: { role: 'developer', max: 2, limit: 5 } },
+    { op: 'influence', args: { role: 'developer', max: 2, limit: 5, order: 'recent' } },
     { op: 'addresses', args: { under: 'ucxl://fuzz/' } },
     { op: 'freshness', args: { root: '/nonexistent/bzzz-fuzz', project: 'fuzz' } },
     // A keys change that is not the admin's (unsigned): refused by whoever checks it, the daemon serving on.

@@ -396,7 +396,10 @@ t.test('influence: decisions ranked by distinct addresses within reach, ties by 
   t.same(rows(3, 2), [`${idOf(2)}:4`, `${idOf(3)}:4`])
   t.same(rows(4, 5), [`${idOf(2)}:4`, `${idOf(3)}:4`, `${idOf(5)}:4`, `${idOf(1)}:2`, `${idOf(4)}:2`])
   t.same(rows(2, 5, d => d.id !== idOf(3)), [`${idOf(1)}:2`, `${idOf(2)}:2`, `${idOf(4)}:1`, `${idOf(5)}:1`], 'only through visible decisions')
-  t.same(graph.influence(1, 1)[0], { id: idOf(1), title: 'decision 1', addresses: 2 })
+  t.same(graph.influence(1, 1)[0], { id: idOf(1), title: 'decision 1', addresses: 2, at: 1 })
+  // Decision n was made at n ms: the most recent first, whatever it reaches.
+  t.same(graph.influence(1, 3, undefined, 'recent').map(r => `${r.id}@${r.at}`), [`${idOf(5)}@5`, `${idOf(4)}@4`, `${idOf(3)}@3`], 'recent: newest first')
+  t.same(graph.influence(1, 5, d => d.id !== idOf(5), 'recent').map(r => r.id), [idOf(4), idOf(3), idOf(2), idOf(1)], 'only visible decisions')
   throwsCode(t, () => graph.influence(1, 0), 'BAD_INPUT', /^limit must be a positive integer, not 0$/)
   throwsCode(t, () => graph.influence(0, 1), 'BAD_INPUT', /^hops must be an integer/)
 })

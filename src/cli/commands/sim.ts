@@ -21,6 +21,7 @@ type SimOptions = {
   randomFaults?: boolean
   break?: typeof BREAK_MODES[number]
   keep?: boolean
+  tui?: boolean
 }
 
 /** The exact command that replays one run. */
@@ -43,6 +44,24 @@ function render (ctx: CommandContext, report: import('../../../sim/runner.js').S
   ].join('\n')
 }
 
+/** --tui draws for a person, one run, on a terminal. */
+function checkTui (ctx: CommandContext, options: SimOptions): void {
+  if (ctx.global.json) throw badUsage('--tui draws a screen for people: leave out --json (or --tui, for the report as JSON)')
+  if (options.runs > 1) throw badUsage('--tui watches one run: leave out --runs')
+  if (process.stdin.isTTY !== true || process.stdout.isTTY !== true) throw badUsage('--tui needs a terminal on stdin and stdout: without it, sim prints its report')
+}
+
+/** One run on the TUI: the report once it is over, null if the person quit first. */
+async function watchSimulation (ctx: CommandContext, run: Omit<import('../../../sim/simulator.js').RunOptions, 'log'>): Promise<import('../../../sim/runner.js').SimReport | null> {
+  const { runSimulation } = await import('../../../sim/runner.js')
+  // Ink and React load here only: every other way of running sim starts without them.
+  const { runSimTui } = await import('../../tui/run.js')
+  return await runSimTui({
+    color: useColor(ctx),
+    run: async (onEvent, signal) => await runSimulation({ ...run, onEvent, signal, pace: true })
+  })
+}
+
 export function simCommand (env: CliEnv): Command {
   return new Command('sim')
     .description('simulate a cluster of real peers in this process under partitions and crashes, and check that nothing acknowledged is lost')
@@ -54,12 +73,14 @@ export function simCommand (env: CliEnv): Command {
     .option('--random-faults', 'faults and workload generated from the seed (the default without --scenario)')
     .addOption(new Option('--break <fault>', 'run deliberately broken peers, to see the matching checker catch them').choices([...BREAK_MODES]))
     .option('--keep', 'keep the peers\' homes and print where they are')
+    .option('--tui', 'watch the run as it goes (peers, partitions, leaders, acknowledged writes, checkers), held to real time; q quits')
     .addHelpText('after', '\nExamples:\n  bzzz-ctx sim --scenario fixtures/scenarios/isolate-leader.json\n  bzzz-ctx sim --random-faults --nodes 7 --runs 20\n  bzzz-ctx sim --seed 42 --random-faults --break double-vote --json')
     .action(env.action<SimOptions>(async (ctx, options) => {
       if (options.scenario !== undefined && options.randomFaults === true) throw badUsage('--scenario and --random-faults exclude each other: a scenario file has its own faults')
       const { readScenario, randomScenario } = await import('../../../sim/scenario.js')
       const { seededRandom } = await import('../../../sim/random.js')
       const { runSimulation } = await import('../../../sim/runner.js')
+      if (options.tui === true) checkTui(ctx, options)
       const fromFile = options.scenario === undefined ? null : readScenario(resolve(options.scenario))
       const firstSeed = options.seed ?? fromFile?.seed ?? randomBytes(4).readUInt32LE(0)
       const reports: Array<import('../../../sim/runner.js').SimReport> = []
@@ -70,10 +91,12 @@ export function simCommand (env: CliEnv): Command {
           note(ctx, `seed ${seed}${options.runs > 1 ? ` (run ${run + 1} of ${options.runs})` : ''}`)
           let scenario = fromFile ?? randomScenario(seededRandom(seed), { nodes: options.nodes ?? 5 })
           if (options.nodes !== undefined && fromFile !== null) scenario = { ...scenario, nodes: options.nodes, replicationFactor: Math.min(scenario.replicationFactor, options.nodes) }
-          const report = await runSimulation({
+          const once = {
             scenario, seed, mode: options.mode, ...(options.break !== undefined ? { break: options.break } : {}), ...(options.keep === true ? { keep: true } : {}),
-            parent: homes.dir, log: line => note(ctx, line)
-          })
+            parent: homes.dir
+          }
+          const report = options.tui === true ? await watchSimulation(ctx, once) : await runSimulation({ ...once, log: line => note(ctx, line) })
+          if (report === null) { note(ctx, `stopped before the end of the run: no verdict (replay it with: ${replayCommand(options, seed)})`); return }
           reports.push(report)
           if (options.runs > 1 && !ctx.global.json) note(ctx, `  ${report.ok ? 'every check held' : `VIOLATED: ${Object.entries(report.checks).filter(([, c]) => !c.ok).map(([n]) => n).join(', ')}`}`)
           if (!report.ok && options.runs > 1) break

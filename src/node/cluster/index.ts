@@ -40,6 +40,7 @@ import { Replication, ACK_TIMEOUT_MS, GOSSIP_TICK_MS } from './replication.js'
 import { LeaderCalls, NO_LEADER_TIMEOUT_MS } from './leader-calls.js'
 import { LeaderOps } from './leader-ops.js'
 import { newCounters, type ElectStatus, type Member, type PeerRow, type QueueListRow, type QueueStatus, type SyncReport } from './types.js'
+import type { InfluenceOrder, InfluenceRow } from '../../temporal/graph.js'
 
 export type { ElectStatus, PeerRow, QueueListRow, QueueStatus, SyncReport } from './types.js'
 export { GOSSIP_TICK_MS } from './replication.js'
@@ -106,6 +107,10 @@ export interface ClusterNodeOptions {
   onAcknowledged?: (event: { kind: AckKind, ms: number, holders: number, required: number }) => void
   /** Told of each `retrieve` answered: how long it took, and whether it had to pull from peers first (remote). */
   onRetrieved?: (event: { ms: number, source: 'local' | 'remote' }) => void
+  /** Told when a member connects (proved itself) or its connection closes: the daemon's event feed. */
+  onMembership?: (event: { node: string, role: string | null, connected: boolean }) => void
+  /** Told of each peer refused and each frame dropped, as the counters count them. */
+  onRejected?: (event: { what: 'peer' | 'frame', node: string, reason: string }) => void
 }
 
 export class ClusterNode {
@@ -131,6 +136,7 @@ export class ClusterNode {
   /** The deliberate stale-read fault: what `retrieve` first answered, per address and role; null when not broken. */
   private readonly firstServed: Map<string, Retrieved> | null
   private readonly onRetrieved: ClusterNodeOptions['onRetrieved']
+  private readonly onMembership: ClusterNodeOptions['onMembership']
 
   private constructor (peer: LocalPeer, options: ClusterNodeOptions) {
     const { config } = peer
@@ -143,6 +149,7 @@ export class ClusterNode {
     this.peer = peer
     this.firstServed = options.faults?.staleRead === true ? new Map() : null
     this.onRetrieved = options.onRetrieved
+    this.onMembership = options.onMembership
     this.electionTimeoutMs = options.electionTimeoutMs ?? DEFAULT_ELECTION_TIMEOUT_MS
     if (!Number.isInteger(this.electionTimeoutMs) || this.electionTimeoutMs < ELECTION_TIMEOUT_TICKS) throw badInput(`the election timeout must be a whole number of ms, at least ${ELECTION_TIMEOUT_TICKS}`)
     this.known = new KnownMembers(peer.home, err => logger.warn({ err: String(err) }, 'could not remember a member'))
@@ -154,7 +161,8 @@ export class ClusterNode {
       onMessage: (node, message) => this.onMessage(node, message),
       isListed: node => onRoster(this.elections.currentRoster, node),
       rosterText: () => { const roster = this.elections.currentRoster; return roster === null ? null : JSON.stringify(roster) },
-      offerRoster: (node, text) => { this.elections.rosterFrom(node, text) }
+      offerRoster: (node, text) => { this.elections.rosterFrom(node, text) },
+      ...(options.onRejected !== undefined ? { onRejected: options.onRejected } : {})
     })
     const members = this.members
     this.guard = new InstanceGuard({
@@ -340,12 +348,14 @@ export class ClusterNode {
     this.replication.connected(member.node)
     this.audit.connected(member.node)
     this.guard.confirm(member.node, member.channel).catch(err => this.logger.warn({ err: String(err) }, 'could not ask a member for its instance'))
+    this.onMembership?.({ node: member.node, role: member.role, connected: true })
   }
 
   private onMemberGone (node: string): void {
     this.calls.memberGone(node)
     this.replication.disconnected(node)
     this.logger.info({ peer: node.slice(0, 12) }, 'member disconnected')
+    this.onMembership?.({ node, role: this.known.role(node) ?? null, connected: false })
   }
 
   private onMessage (remote: string, message: WireMessage): void {
@@ -468,8 +478,8 @@ export class ClusterNode {
     return await this.peer.hops(target, role, max)
   }
 
-  async influence (role: string, max?: number, limit?: number): Promise<Array<{ id: string, title: string, addresses: number }>> {
-    return await this.peer.influence(role, max, limit)
+  async influence (role: string, max?: number, limit?: number, order?: InfluenceOrder): Promise<InfluenceRow[]> {
+    return await this.peer.influence(role, max, limit, order)
   }
 
   /** See LocalPeer.addresses: what this peer's view holds now (a catalog for the agents' search and overview). */

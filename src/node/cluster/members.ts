@@ -45,6 +45,8 @@ export interface MembersHost {
   rosterText: () => string | null
   /** A roster a certified peer not on ours sent: adopted when valid and newer (it may list the peer). */
   offerRoster: (node: string, text: string) => void
+  /** A peer refused or a frame dropped, as counted: the daemon's event feed shows each as it happens. */
+  onRejected?: (event: { what: 'peer' | 'frame', node: string, reason: string }) => void
 }
 
 export class Members implements MemberDirectory {
@@ -85,6 +87,7 @@ export class Members implements MemberDirectory {
       if (selfListed && this.host.isListed(member.node)) continue
       this.members.delete(member.node)
       this.host.counters.rejectedPeers++
+      this.host.onRejected?.({ what: 'peer', node: member.node, reason: 'not on the newer roster' })
       this.host.logger.warn({ peer: member.node.slice(0, 12) }, 'disconnected a member the newer roster does not hold')
       this.host.onGone(member.node)
       this.host.clock.setTimeout(() => { member.connection.destroy() }, UNLISTED_NOTICE_MS)
@@ -151,6 +154,7 @@ export class Members implements MemberDirectory {
         // Closed by either side before it showed a roster that lists it: refused (it usually learns ours and leaves).
         if (!authenticated && unlisted !== null) {
           host.counters.rejectedPeers++
+          host.onRejected?.({ what: 'peer', node: remote, reason: 'not on the roster' })
           host.logger.warn({ peer: remote.slice(0, 12) }, 'refused a certified peer that is not on the cluster\'s roster (an invite cancelled, or a member removed)')
         }
         if (authenticated && this.members.get(remote)?.channel === channel) {
@@ -161,6 +165,7 @@ export class Members implements MemberDirectory {
       onInvalid: (reason, _channel, kind) => {
         host.counters.invalidFrames++
         this.rejectedFrames.set(kind, (this.rejectedFrames.get(kind) ?? 0) + 1)
+        host.onRejected?.({ what: 'frame', node: remote, reason })
         host.logger.warn({ peer: remote.slice(0, 12), reason }, 'closed a connection that sent an invalid frame')
       }
     })
@@ -179,6 +184,7 @@ export class Members implements MemberDirectory {
 
   private reject (connection: PeerConnection, remote: string, why: string): void {
     this.host.counters.rejectedPeers++
+    this.host.onRejected?.({ what: 'peer', node: remote, reason: why })
     this.host.logger.warn({ peer: remote.slice(0, 12), why }, 'refused a peer')
     connection.destroy()
   }
