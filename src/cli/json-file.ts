@@ -31,7 +31,7 @@ export function readJson (file: string, what: string): unknown {
   try {
     // A named pipe nobody writes to would hold the read forever, a device without end until the limit: only a file.
     const stat = statSync(file)
-    if (!stat.isFile() && !stat.isDirectory()) throw badInput(`${file} is ${specialKind(stat)}, not a file: save it in a file and pass that`)
+    if (!stat.isFile() && !stat.isDirectory()) throw badInput(`${file} is ${specialKind(stat)}, not a file: save the ${what} in a file and pass that`)
     bytes = readBounded(file)
   } catch (err) {
     if (isBzzzError(err)) throw err

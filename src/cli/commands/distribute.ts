@@ -17,7 +17,7 @@ export function distributeCommand (env: CliEnv): Command {
     .addHelpText('after', '\nThe record is the address\'s hand-written one: retrieve lays it over the record generate wrote there, and generate never replaces it.\n\nExample:\n  bzzz-ctx distribute --file api.json --roles developer,architect\n\nA record: {"address":"ucxl://shop/src/api","kind":"directory","summary":"HTTP API","insights":[{"role":"security","text":"rate limits missing"}]}')
     .action(env.action<{ file?: string, roles?: string[], decision?: string }>(async (ctx, options) => {
       if (options.file === undefined) throw badUsage('missing --file CONTEXT.json')
-      const value = readJson(options.file, 'context')
+      const value = readJson(options.file, 'record')
       const report = await withPeer(ctx, peer => peer.distribute(value, options.roles, options.file!, undefined, options.decision))
       emit(ctx, report, () => report.written === 0
         ? `${report.address} is unchanged: nothing written.`
