@@ -9,7 +9,7 @@ export const AUDIT_KINDS = [
   'open', 'audit-core', 'checkpoint', 'audit-mismatch',
   'election-won', 'election-lost',
   'request-accepted', 'request-completed', 'distribute', 'decision', 'keys',
-  'refused-entry', 'refused-request', 'read'
+  'refused-entry', 'refused-request', 'read', 'policy'
 ] as const
 export type AuditKind = typeof AUDIT_KINDS[number]
 

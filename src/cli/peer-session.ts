@@ -10,7 +10,7 @@ export function homeOf (ctx: CommandContext): string {
   return resolveHomeDir(ctx.global.home, ctx.io.env)
 }
 
-export type PeerApi = Pick<LocalPeer, 'config' | 'generate' | 'distribute' | 'retrieve' | 'addresses' | 'freshness' | 'status' | 'close' | 'decide' | 'history' | 'hops' | 'influence' | 'publishKeys' | 'reseal'>
+export type PeerApi = Pick<LocalPeer, 'config' | 'generate' | 'distribute' | 'retrieve' | 'addresses' | 'freshness' | 'status' | 'close' | 'decide' | 'history' | 'hops' | 'influence' | 'publishKeys' | 'publishPolicy' | 'reseal'>
 
 async function connectDaemon (home: string): Promise<DaemonClient | null> {
   const { DaemonClient } = await import('../node/daemon-client.js')

@@ -28,6 +28,7 @@ import { searchCommand } from './commands/search.js'
 import { overviewCommand } from './commands/overview.js'
 import { referencesCommand } from './commands/references.js'
 import { keysCommand } from './commands/keys.js'
+import { policyCommand } from './commands/policy.js'
 import { auditCommand } from './commands/audit.js'
 import { configCommand } from './commands/config.js'
 import { tuiCommand } from './commands/tui.js'
@@ -49,6 +50,7 @@ Start with: bzzz-ctx demo      More: man bzzz-ctx, or bzzz-ctx help <command>`)
     .addCommand(initCommand(env))
     .addCommand(inviteCommand(env))
     .addCommand(keysCommand(env))
+    .addCommand(policyCommand(env))
     .addCommand(auditCommand(env))
     .addCommand(generateCommand(env))
     .addCommand(distributeCommand(env))

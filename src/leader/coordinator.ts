@@ -32,7 +32,7 @@ export const PUMP_INTERVAL_MS = 1_000
  * What a requester sends: the request entry's fields that are the requester's, and the compressed files (see packFiles)
  * as the requester sealed them for the request's readers (the leader never sees them in the clear).
  */
-export type AcceptArgs = Pick<RequestEntry, 'id' | 'address' | 'project' | 'path' | 'priority' | 'requester' | 'roles' | 'prune'> & { sealed: Buffer }
+export type AcceptArgs = Pick<RequestEntry, 'id' | 'address' | 'project' | 'path' | 'priority' | 'requester' | 'roles' | 'prune' | 'requesterRole' | 'policyVersion'> & { sealed: Buffer }
 
 export interface AcceptReport {
   id: string
@@ -325,7 +325,8 @@ export class Coordinator {
     const entry: Omit<RequestEntry, 'version' | 'envelope'> = {
       type: 'request', id: args.id, address: args.address, project: args.project, path: args.path, priority: args.priority,
       requester: args.requester, acceptedAt: this.now(), ...(args.roles !== undefined ? { roles: args.roles } : {}), readers,
-      ...(args.prune === true ? { prune: true } : {})
+      ...(args.prune === true ? { prune: true } : {}),
+      ...(args.requesterRole !== undefined ? { requesterRole: args.requesterRole } : {}), ...(args.policyVersion !== undefined ? { policyVersion: args.policyVersion } : {})
     }
     await this.host.store.appendQueueEntry(entry, { term, nowMs: this.now(), sealed: args.sealed })
     await this.host.acknowledge('request')

@@ -176,6 +176,7 @@ const VALIDATORS = {
     return { input: finished(input, decideInput(input)) }
   },
   keys: (a: Args) => ({ bundle: a.present('bundle') as KeysBundle }),
+  policy: (a: Args) => ({ policy: a.present('policy') }),
   reseal: (a: Args) => ({ roles: a.strings('roles') }),
   history: (a: Args) => ({ address: a.string('address'), role: a.string('role') }),
   hops: (a: Args) => ({ target: a.string('target'), role: a.string('role'), max: a.optionalInteger('max', 1, MAX_HOPS) }),

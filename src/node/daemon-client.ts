@@ -4,6 +4,7 @@ import type { Retrieved } from '../storage/context-store.js'
 import type { RecordKind } from '../context/record.js'
 import { ControlClient } from './control.js'
 import type { KeysBundle } from './keys-bundle.js'
+import type { SignedPolicy } from './cluster-policy.js'
 import { readConfig, type PeerConfig } from './home.js'
 import type { DistributeReport, GenerateOptions, GenerateReport, ResealReport, StatusReport } from './local-peer.js'
 import type { FreshnessReport } from './freshness.js'
@@ -35,6 +36,10 @@ export class DaemonClient {
 
   async publishKeys (bundle: KeysBundle): Promise<{ rolesVersion: number, grants: number }> {
     return await this.client.call('keys', { bundle })
+  }
+
+  async publishPolicy (policy: SignedPolicy): Promise<{ version: number }> {
+    return await this.client.call('policy', { policy })
   }
 
   async reseal (roles: readonly string[]): Promise<ResealReport> {

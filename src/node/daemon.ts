@@ -190,6 +190,7 @@ async function answer (node: ClusterNode, feed: EventFeed, request: ControlReque
     case 'distribute': return await node.distribute(request.args.record, request.args.roles, request.args.source, request.args.decision)
     case 'decide': return await node.decide(request.args.input)
     case 'keys': return await node.publishKeys(request.args.bundle)
+    case 'policy': return await node.publishPolicy(request.args.policy)
     case 'reseal': return await node.reseal(request.args.roles)
     case 'history': return await node.history(request.args.address, request.args.role)
     case 'hops': return await node.hops(request.args.target, request.args.role, request.args.max)

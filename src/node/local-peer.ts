@@ -20,6 +20,8 @@ import type { AnalyzeProgress, SkippedFile } from '../intelligence/types.js'
 import { homePaths, readConfig, roleEntry, writeConfig, type PeerConfig } from './home.js'
 import { checkSignedRoles } from './signed-roles.js'
 import { keysBundleProblem, type KeysBundle } from './keys-bundle.js'
+import { loadPolicy, parseSignedPolicy, writePolicy, type SignedPolicy } from './cluster-policy.js'
+import { PolicyBook } from './policy-book.js'
 import { openRoleKeyAsNode } from '../crypto/role-keys.js'
 import { sectionCrypto } from './section-crypto.js'
 import { createHome, type InitOptions, type InitReport } from './home-setup.js'
@@ -154,9 +156,18 @@ export class LocalPeer {
   /** This peer's audit log (src/audit): what it did and saw, and the members' logs it holds; records nothing read-only. */
   readonly audit: AuditLog
 
-  private constructor (home: string, config: PeerConfig, keyring: Keyring, directory: RoleDirectory, local: LocalSecret, store: ContextStore, clock: Clock, audit: AuditLog) {
+  /** The cluster policies this peer holds, the newest in force (see policy-book.ts). */
+  readonly policies: PolicyBook
+  /** Opened to read only: a policy taken up is not saved to the home (the daemon saves it). */
+  private readonly readOnly: boolean
+  /** The last save of policy.json, awaited at close. */
+  private policySaved: Promise<void> = Promise.resolve()
+
+  private constructor (home: string, config: PeerConfig, keyring: Keyring, directory: RoleDirectory, local: LocalSecret, store: ContextStore, clock: Clock, audit: AuditLog, policies: PolicyBook, readOnly: boolean) {
     this.clock = clock
     this.audit = audit
+    this.policies = policies
+    this.readOnly = readOnly
     this.analysis = new AnalysisRuntime(home, local, clock)
     this.home = home
     this.config = config
@@ -205,8 +216,12 @@ export class LocalPeer {
     const local = LocalSecret.fromIdentity(keyring.identity)
     const trust = { cluster: config.cluster.id, adminKey: config.cluster.adminKey }
     let peer: LocalPeer | undefined
+    const policies = new PolicyBook(trust, role => (peer?.directory ?? directory).get(role)?.clearance)
+    const saved = loadPolicy(home, trust)
+    if (saved !== null) policies.add(saved)
     const leadership: StoreLeadership = {
       admit: (writer, entry) => termEvidenceProblem(writer, entry, trust),
+      authorise: (_writer, entry) => policies.entryRefusal(entry),
       termProof: (term, writer) => peer?.termProof(term, writer) ?? null
     }
     const store = await ContextStore.open(homePaths(home).store, sectionCrypto(keyring, () => peer?.directory ?? directory, local), { ...(options.readOnly !== undefined ? { readOnly: options.readOnly } : {}), clock, leadership })
@@ -220,9 +235,10 @@ export class LocalPeer {
       await store.close()
       throw err
     }
-    peer = new LocalPeer(home, config, keyring, directory, local, store, clock, audit)
+    peer = new LocalPeer(home, config, keyring, directory, local, store, clock, audit, policies, options.readOnly === true)
     if (options.analysisCostMs !== undefined) peer.analysisCostMs = options.analysisCostMs
     peer.auditStore()
+    peer.followPolicies()
     return peer
   }
 
@@ -233,7 +249,56 @@ export class LocalPeer {
     store.onRefusal(refusal => audit.record('refused-entry', { writer: refusal.writer, seq: refusal.seq, entry: refusal.type, term: refusal.term, reason: refusal.reason }))
   }
 
+  /**
+   * Takes up each policy entry as the view applies it (before the entries after it are checked), and those the logs
+   * held already (applied before this open, or while the store opened).
+   */
+  private followPolicies (): void {
+    this.store.subscribe(event => { if (!Array.isArray(event) && event.entry.type === 'policy') this.adoptPolicy(event.entry.document as unknown as SignedPolicy) })
+    for (const event of this.store.queueEvents()) if (event.entry.type === 'policy') this.adoptPolicy(event.entry.document as unknown as SignedPolicy)
+  }
+
+  /**
+   * Keeps a policy from the logs (the view checked its signature); a newer one than in force is adopted, saved to the
+   * home (so it holds across restarts) and audited. Returns whether it was adopted.
+   */
+  private adoptPolicy (policy: SignedPolicy): boolean {
+    if (this.policies.add(policy) !== 'adopted') return false
+    this.audit.record('policy', { version: policy.version, issuer: policy.issuer })
+    if (!this.readOnly) {
+      const inForce = this.policies.inForce!
+      this.policySaved = this.policySaved.then(async () => { if (this.policies.inForce === inForce) await writePolicy(this.home, inForce) })
+    }
+    return true
+  }
+
+  /** The policy in force, or null for the built-in rule. */
+  get policy (): SignedPolicy | null {
+    return this.policies.inForce
+  }
+
+  /** Publishes a policy the admin signed, alone (a cluster's daemon sends it to its leader instead). */
+  async publishPolicy (policy: SignedPolicy): Promise<{ version: number }> {
+    await this.appendPolicy(policy)
+    return { version: policy.version }
+  }
+
+  /**
+   * Appends a policy the admin signed to this peer's log, as the leader of `term` (alone: the solo term), and takes it
+   * up; one not newer than the policy in force is refused (BAD_INPUT), a forged one (ACCESS_DENIED).
+   */
+  async appendPolicy (value: unknown, term?: number): Promise<void> {
+    const policy = parseSignedPolicy(value, { cluster: this.config.cluster.id, adminKey: this.config.cluster.adminKey })
+    if (policy.version <= this.policies.version) throw badInput(`policy version ${policy.version} is not newer than the one in force (${this.policies.version}): give it version ${this.policies.version + 1} or more`)
+    if (term === undefined) this.requireWriter('a policy change')
+    await this.store.appendQueueEntry({ type: 'policy', address: '', policyVersion: policy.version, document: policy as unknown as Record<string, unknown> }, {
+      term: term ?? this.leadership.term, nowMs: this.clock.now()
+    })
+    await this.policySaved
+  }
+
   async close (): Promise<void> {
+    await this.policySaved.catch(() => {})
     this.decisionIndex?.close()
     await this.audit.flushed()
     await this.analysis.close()
@@ -373,7 +438,7 @@ export class LocalPeer {
    * Distributes hand-written records (already parsed JSON: one record, or an array of them) to the given roles
    * (default: every role), in one batch.
    */
-  async distribute (value: unknown, roles: readonly string[] | undefined, source: string, term = this.leadership.term, decision?: string): Promise<DistributeReport> {
+  async distribute (value: unknown, roles: readonly string[] | undefined, source: string, term = this.leadership.term, decision?: string, asked?: { requester: string, role: string, policyVersion: number }): Promise<DistributeReport> {
     this.requireWriter('distribute')
     if (decision !== undefined && !this.decisions.graph.has(decision)) throw badInput(`unknown decision ${decision}: record it with \`bzzz-ctx decide\` first`)
     const values = Array.isArray(value) ? value : [value]
@@ -381,7 +446,7 @@ export class LocalPeer {
     const roleNames = this.config.roles.map(role => role.name)
     const records: ContextRecord[] = values.map((v, i) => validateRecord(v, Array.isArray(value) ? `${source} [${i}]` : source, roleNames))
     const recipients = this.recipients(roles)
-    const result = await this.store.write(records, { term, recipients, nowMs: this.clock.now(), ...(decision !== undefined ? { decision } : {}) })
+    const result = await this.store.write(records, { term, recipients, nowMs: this.clock.now(), ...(decision !== undefined ? { decision } : {}), ...(asked !== undefined ? { asked } : {}) })
     // In a cluster the leader's operations record it, with who asked.
     if (!this.inCluster) this.audit.record('distribute', { requester: this.config.nodeId, address: records[0]!.address, records: records.length, written: result.written, roles: recipients })
     return { address: records[0]!.address, records: records.length, roles: recipients, written: result.written, unchanged: result.unchanged, bytes: result.bytes }
@@ -401,11 +466,11 @@ export class LocalPeer {
   }
 
   /** Records a decision authored by this peer's role, after checking it against the graph (unknown ids, cycles). */
-  async decide (input: DecideInput, term = this.leadership.term, author = this.config.role): Promise<DecisionView> {
+  async decide (input: DecideInput, term = this.leadership.term, author = this.config.role, policyVersion?: number): Promise<DecisionView> {
     this.requireWriter('decide')
     const { decision, rationale } = this.decisions.prepare(input, author, term, this.clock.now())
     const { term: _term, ...header } = decision
-    await this.store.appendQueueEntry({ type: 'decision', ...header, address: decision.affects[0]! }, {
+    await this.store.appendQueueEntry({ type: 'decision', ...header, address: decision.affects[0]!, ...(policyVersion !== undefined ? { policyVersion } : {}) }, {
       term, nowMs: decision.at,
       payload: { plaintext: Buffer.from(JSON.stringify({ rationale })), level: decision.level as never, recipients: this.directory.names() }
     })
@@ -543,6 +608,9 @@ function auditEntry (audit: AuditLog, event: QueueEvent): void {
       break
     case 'keys':
       audit.record('keys', { published: true, rolesVersion: entry.rolesVersion, ...where })
+      break
+    case 'policy':
+      audit.record('policy', { published: true, version: entry.policyVersion, ...where })
       break
   }
 }

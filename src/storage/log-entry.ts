@@ -13,7 +13,7 @@ const FORMAT = 1
 export const MAX_HEADER_BYTES = 64 * 1024
 export const MAX_ENTRY_BYTES = 16 * 1024 * 1024
 
-export const ENTRY_TYPES = ['context', 'request', 'completion', 'decision', 'term', 'keys'] as const
+export const ENTRY_TYPES = ['context', 'request', 'completion', 'decision', 'term', 'keys', 'policy'] as const
 export type EntryType = typeof ENTRY_TYPES[number]
 
 /** A version of one address's context: the header is plaintext structure, the envelope holds every section. */
@@ -44,6 +44,13 @@ export interface ContextEntry {
   end?: true
   /** What a generated version was made from, so any peer can tell whether a working tree still matches it. */
   source?: RecordSource
+  /**
+   * A hand-written version a member asked for (`distribute`): its node, its role and the cluster policy's version the
+   * leader checked it against, so every peer checks it again (absent from entries written before policies).
+   */
+  requester?: string
+  requesterRole?: string
+  policyVersion?: number
   envelope: Buffer
 }
 
@@ -91,6 +98,9 @@ export interface RequestEntry {
   readers?: string[]
   /** Remove what a generate wrote below the path and no longer finds (`generate --prune`). */
   prune?: true
+  /** The requester's role and the policy version the leader checked the request against (absent: older entries). */
+  requesterRole?: string
+  policyVersion?: number
   acceptedAt: number
   version: Version
   envelope: Buffer
@@ -143,6 +153,8 @@ export interface DecisionEntry {
   /** The role of the peer that decided. */
   author: string
   level: string
+  /** The cluster policy's version the leader checked it against (absent: older entries). */
+  policyVersion?: number
   at: number
   version: Version
   envelope: Buffer
@@ -178,8 +190,29 @@ export interface KeysEntry {
   envelope: Buffer
 }
 
+/**
+ * A cluster policy the admin signed (who may generate, distribute and decide, and up to which level), written by the
+ * leader: the signed document is in the header, so every peer checks it and takes it up as the entry is applied, before
+ * the entries after it are checked against it (src/node/cluster-policy.ts).
+ */
+export interface PolicyEntry {
+  type: 'policy'
+  address: ''
+  /** The policy's version (the admin's signature's). */
+  policyVersion: number
+  document: Record<string, unknown>
+  version: Version
+  envelope: Buffer
+}
+
 export type QueueEntry = RequestEntry | CompletionEntry
-export type LogEntry = ContextEntry | QueueEntry | DecisionEntry | TermEntry | KeysEntry
+export type LogEntry = ContextEntry | QueueEntry | DecisionEntry | TermEntry | KeysEntry | PolicyEntry
+
+/** The optional stamps of who asked for an entry, as a header carries them: absent, or well formed. */
+function stampProblem (h: Record<string, unknown>): boolean {
+  return (h.requesterRole !== undefined && (typeof h.requesterRole !== 'string' || h.requesterRole.length > 64)) ||
+    (h.policyVersion !== undefined && !isCount(h.policyVersion))
+}
 
 const isIdList = (v: unknown): boolean => Array.isArray(v) && v.length <= MAX_DECISION_LINKS && v.every(x => typeof x === 'string' && DECISION_ID.test(x))
 
@@ -199,6 +232,7 @@ function headerProblem (h: Record<string, unknown>): string | null {
       if (h.batch !== undefined && !isCount(h.batch)) return 'a malformed context header'
       if (h.end !== undefined && (h.end !== true || h.batch === undefined)) return 'a malformed context header'
       if (h.source !== undefined && (h.generated !== true || !isRecordSource(h.source))) return 'a malformed context source'
+      if (stampProblem(h) || (h.requester !== undefined && (typeof h.requester !== 'string' || !KEY_HEX_PATTERN.test(h.requester)))) return 'a malformed context requester'
       return ['file', 'directory', 'project'].includes(h.kind as string) && typeof h.inherits === 'boolean' ? null : 'a malformed context header'
     case 'request':
       if (typeof h.id !== 'string' || !REQUEST_ID_PATTERN.test(h.id)) return 'a malformed request id'
@@ -207,6 +241,7 @@ function headerProblem (h: Record<string, unknown>): string | null {
       if (h.roles !== undefined && (!Array.isArray(h.roles) || !h.roles.every(r => typeof r === 'string'))) return 'malformed request roles'
       if (h.readers !== undefined && (!Array.isArray(h.readers) || h.readers.length === 0 || !h.readers.every(r => typeof r === 'string'))) return 'malformed request readers'
       if (h.prune !== undefined && h.prune !== true) return 'a malformed request'
+      if (stampProblem(h)) return 'a malformed request requester'
       return null
     case 'completion': {
       if (typeof h.id !== 'string' || !REQUEST_ID_PATTERN.test(h.id)) return 'a malformed completion id'
@@ -224,9 +259,13 @@ function headerProblem (h: Record<string, unknown>): string | null {
       if (typeof h.title !== 'string' || h.title.length === 0 || h.title.length > 500 || typeof h.author !== 'string' || typeof h.level !== 'string' || !isCount(h.at)) return 'a malformed decision'
       if (!Array.isArray(h.affects) || h.affects.length === 0 || h.affects.length > MAX_DECISION_LINKS || !h.affects.every(a => typeof a === 'string')) return 'malformed decision addresses'
       if (!isIdList(h.influencedBy) || !isIdList(h.supersedes)) return 'malformed decision links'
+      if (stampProblem(h)) return 'a malformed decision policy version'
       return null
     case 'keys':
       return h.address === '' && Number.isSafeInteger(h.rolesVersion) && (h.rolesVersion as number) >= 1 ? null : 'a malformed keys entry'
+    case 'policy':
+      return h.address === '' && Number.isSafeInteger(h.policyVersion) && (h.policyVersion as number) >= 1 &&
+        typeof h.document === 'object' && h.document !== null && !Array.isArray(h.document) ? null : 'a malformed policy entry'
     case 'term':
       return h.address === '' && typeof h.leader === 'string' && KEY_HEX_PATTERN.test(h.leader) ? null : 'a malformed term entry'
     default:

@@ -11,7 +11,7 @@ import type { AccessLevel } from '../crypto/levels.js'
 import { ZERO_HLC, tickHlc, type Hlc } from '../distribution/hlc.js'
 import { versionKey, type Version } from '../distribution/version.js'
 import { parentChain } from '../ucxl/address.js'
-import { encodeBlock, encodeEntry, packBlocks, type CompletionEntry, type ContextEntry, type DecisionEntry, type KeysEntry, type LogEntry, type RecordSource, type RequestEntry, type TermEntry } from './log-entry.js'
+import { encodeBlock, encodeEntry, packBlocks, type CompletionEntry, type ContextEntry, type DecisionEntry, type KeysEntry, type LogEntry, type PolicyEntry, type RecordSource, type RequestEntry, type TermEntry } from './log-entry.js'
 import { notLeader } from '../errors.js'
 import { associatedData, payloadAssociatedData, type SectionCrypto } from './sealing.js'
 import { ORIGINS, originOf, type ContextView, type Origin } from './view.js'
@@ -47,6 +47,8 @@ export interface WriteOptions {
    * hash. A record whose source changed is written again even when its content did not, so its source stays true.
    */
   sources?: { commit?: string, hashes: ReadonlyMap<string, string> }
+  /** Who asked for hand-written records, stamped on each so every peer checks it against the policy named (ContextEntry). */
+  asked?: { requester: string, role: string, policyVersion: number }
 }
 
 /** A record's current version read back to be sealed again to its roles' current epochs (StoreWriter.reseal). */
@@ -75,7 +77,7 @@ export interface WriteResult {
 /** A queue or decision entry as its writer gives it: the store stamps the version and seals the payload. */
 export type QueueEntryInput =
   Omit<RequestEntry, 'version' | 'envelope'> | Omit<CompletionEntry, 'version' | 'envelope'> | Omit<DecisionEntry, 'version' | 'envelope'> |
-  Omit<KeysEntry, 'version' | 'envelope'>
+  Omit<KeysEntry, 'version' | 'envelope'> | Omit<PolicyEntry, 'version' | 'envelope'>
 
 /**
  * How a queue or decision entry is stamped: its term and time, and its payload, either sealed here (at a level for
@@ -247,6 +249,7 @@ export class StoreWriter {
       const envelope = host.crypto.seal(plainSections(texts), recipients, associatedData(record.address, version))
       const entry: ContextEntry = { type: 'context', address: record.address, kind: record.kind, inherits: stored.inherits ?? true, version, digest, envelope }
       if (options.decision !== undefined) entry.decision = options.decision
+      if (options.asked !== undefined) Object.assign(entry, { requester: options.asked.requester, requesterRole: options.asked.role, policyVersion: options.asked.policyVersion })
       if (options.generated === true) {
         entry.generated = true
         if (source !== undefined) entry.source = source

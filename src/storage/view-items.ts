@@ -5,7 +5,7 @@
  */
 import type { RecordKind } from '../context/record.js'
 import type { Version, VersionSlot } from '../distribution/version.js'
-import type { CompletionEntry, DecisionEntry, KeysEntry, RequestEntry } from './log-entry.js'
+import type { CompletionEntry, DecisionEntry, KeysEntry, PolicyEntry, RequestEntry } from './log-entry.js'
 
 /** Where a version is stored: which writer log, which block. */
 export interface Pointer {
@@ -30,7 +30,8 @@ export interface QueueEvent {
   writer: string
   seq: number
   index: number
-  entry: Omit<RequestEntry, 'envelope'> | Omit<CompletionEntry, 'envelope'> | Omit<DecisionEntry, 'envelope'> | Omit<KeysEntry, 'envelope'>
+  entry: Omit<RequestEntry, 'envelope'> | Omit<CompletionEntry, 'envelope'> | Omit<DecisionEntry, 'envelope'> | Omit<KeysEntry, 'envelope'> |
+    Omit<PolicyEntry, 'envelope'>
 }
 
 /** One version of an address as the history keeps it: [address, version key, term, wall ms, writer, decision, generated]. */

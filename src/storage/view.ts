@@ -43,6 +43,11 @@ export function slotKey (address: string, origin: Origin): string {
 export interface LeadershipRule {
   /** Why this term entry does not prove that its writer leads its term; null when it does. */
   admit: (writer: string, entry: TermEntry) => string | null
+  /**
+   * Why an entry of a proven leader breaks the cluster's policy (a forged policy, a write by a role it does not allow);
+   * null when it does not. Entries are checked in each log's order, so one after a policy entry sees that policy.
+   */
+  authorise?: (writer: string, entry: LogEntry) => string | null
 }
 
 /** An entry this view did not apply, and why (the newest few are kept; all are counted). */
@@ -216,6 +221,11 @@ export class ContextView {
       }
       if (this.leadership !== undefined && this.leaders.get(entry.version.term)?.has(writer) !== true) {
         this.refuse({ writer, seq, type: entry.type, term: entry.version.term, reason: `its writer gave no evidence that it led term ${entry.version.term}` })
+        continue
+      }
+      const unauthorised = this.leadership?.authorise?.(writer, entry) ?? null
+      if (unauthorised !== null) {
+        this.refuse({ writer, seq, type: entry.type, term: entry.version.term, reason: unauthorised })
         continue
       }
       if (entry.type !== 'context') {

@@ -17,6 +17,7 @@ import { DEFAULT_RESOLVE_DEPTH } from '../../context/resolve.js'
 import type { Retrieved } from '../../storage/context-store.js'
 import type { QueueEvent } from '../../storage/view-items.js'
 import { parseKeysBundle, type KeysBundle } from '../keys-bundle.js'
+import { parseSignedPolicy } from '../cluster-policy.js'
 import type { RecordKind } from '../../context/record.js'
 import { newDecisionId, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../../temporal/decisions.js'
 import { systemClock, systemRandomBytes, type Clock, type RandomBytes, type TimerHandle } from '../../clock.js'
@@ -230,7 +231,6 @@ export class ClusterNode {
     }, { concurrency: options.concurrency ?? availableParallelism(), forgetInherited: options.faults?.forgetQueue === true })
     this.ops = new LeaderOps({
       nodeId, role: config.role, counters, members, logger,
-      clearanceOf: role => roleEntry(config, role).clearance,
       trust: { cluster: config.cluster.id, adminKey: config.cluster.adminKey },
       roleNames: () => config.roles.map(role => role.name),
       isLeader: () => this.election.state === 'leader',
@@ -437,6 +437,22 @@ export class ClusterNode {
     const answer = await this.calls.call('keys', { bundle: JSON.stringify(bundle) }) as { rolesVersion: number, grants: number }
     await this.peer.adoptKeys(bundle)
     return answer
+  }
+
+  /**
+   * Publishes a cluster policy the admin signed: checked here first (a forged one is refused and counted, and never
+   * leaves this peer), then the leader writes it into its log, where every peer takes it up (this one as it replicates).
+   */
+  async publishPolicy (value: unknown): Promise<{ version: number, acknowledged?: { holders: number, required: number } }> {
+    let policy
+    try {
+      policy = parseSignedPolicy(value, { cluster: this.peer.config.cluster.id, adminKey: this.peer.config.cluster.adminKey })
+    } catch (err) {
+      this.counters.refusedPolicies++
+      this.logger.warn({ err: String(err) }, 'refused a cluster policy handed to this peer')
+      throw err
+    }
+    return await this.calls.call('policy', { policy }) as { version: number }
   }
 
   /**

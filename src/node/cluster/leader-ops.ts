@@ -9,7 +9,7 @@ import { isPriority } from '../../leader/queue.js'
 import type { AcceptArgs, AcceptReport } from '../../leader/coordinator.js'
 import type { WireMessage } from '../../net/messages.js'
 import { DEFAULT_DECISION_LEVEL, type DecideInput } from '../../temporal/decisions.js'
-import { writeRefusal, type WriteOp } from '../../leader/write-policy.js'
+import type { WriteOp } from '../../leader/write-policy.js'
 import { isAccessLevel, type AccessLevel } from '../../crypto/levels.js'
 import { sectionTexts } from '../../context/sections.js'
 import { validateRecord } from '../../context/validate.js'
@@ -29,14 +29,12 @@ export interface LeaderOpsHost {
   counters: NodeCounters
   members: MemberDirectory
   logger: Logger
-  /** The clearance of a role of the cluster (throws for a role it does not have). */
-  clearanceOf: (role: string) => AccessLevel
   /** The names of the cluster's roles (a record's insights may name them). */
   roleNames: () => string[]
   isLeader: () => boolean
   hasLease: () => boolean
   term: () => number
-  peer: Pick<LocalPeer, 'recipients' | 'decisionRetry' | 'decide' | 'distribute' | 'appendKeys' | 'reseal' | 'config'>
+  peer: Pick<LocalPeer, 'recipients' | 'decisionRetry' | 'decide' | 'distribute' | 'appendKeys' | 'appendPolicy' | 'reseal' | 'config' | 'policies'>
   /** The cluster and its admin: a keys change must be signed by that admin. */
   trust: { cluster: string, adminKey: string }
   accept: (args: AcceptArgs) => Promise<AcceptReport>
@@ -109,6 +107,7 @@ export class LeaderOps {
       case 'decide': return await this.decide(args, from)
       case 'distribute': return await this.distribute(args, from)
       case 'keys': return await this.keys(args)
+      case 'policy': return await this.policy(args)
       case 'reseal': return await this.reseal(args, from)
       default: throw badInput(`unknown request ${op}`)
     }
@@ -118,11 +117,11 @@ export class LeaderOps {
     if (typeof args.sealed !== 'string' || typeof args.project !== 'string' || typeof args.path !== 'string' || typeof args.address !== 'string') throw badInput('a malformed generation request')
     // The requester's generate defaults the priority; here it is only checked, once, for every request that arrives.
     if (!isPriority(args.priority)) throw badInput(`unknown priority "${String(args.priority).slice(0, 40)}"`)
-    this.authorise('generate', from)
+    const asked = this.authorise('generate', from)
     const roles = Array.isArray(args.roles) ? args.roles.filter((r): r is string => typeof r === 'string') : undefined
     return await this.host.accept({
       id: args.id as string, address: args.address, project: args.project, path: args.path,
-      priority: args.priority, requester: from,
+      priority: args.priority, requester: from, requesterRole: asked.role, policyVersion: asked.policyVersion,
       ...(roles !== undefined && roles.length > 0 ? { roles } : {}), ...(args.prune === true ? { prune: true } : {}), sealed: Buffer.from(args.sealed, 'base64')
     })
   }
@@ -134,11 +133,11 @@ export class LeaderOps {
     // The author is the role the requester's certificate gives it, not what it says of itself.
     const author = this.roleOf(from)
     const level = input.level ?? DEFAULT_DECISION_LEVEL
-    this.authorise('decide', from, isAccessLevel(level) ? [level] : [])
+    const asked = this.authorise('decide', from, isAccessLevel(level) ? [level] : [])
     // A retry of a decision an earlier leader wrote, and that reached this one: answered, not written again.
     const written = host.peer.decisionRetry(input, author)
     if (written !== undefined) return { ...written, acknowledged: await host.acknowledge() }
-    const decision = await host.peer.decide(input, host.term(), author)
+    const decision = await host.peer.decide(input, host.term(), author, asked.policyVersion)
     const acknowledged = await host.acknowledge()
     return { ...decision, acknowledged }
   }
@@ -146,8 +145,8 @@ export class LeaderOps {
   private async distribute (args: Record<string, unknown>, from: string): Promise<unknown> {
     const { host } = this
     this.requireLease()
-    this.authorise('distribute', from, this.levelsOf(args.record))
-    const report = await host.peer.distribute(args.record, args.roles as string[] | undefined, String(args.source ?? 'a record'), host.term(), typeof args.decision === 'string' ? args.decision : undefined)
+    const asked = this.authorise('distribute', from, this.levelsOf(args.record))
+    const report = await host.peer.distribute(args.record, args.roles as string[] | undefined, String(args.source ?? 'a record'), host.term(), typeof args.decision === 'string' ? args.decision : undefined, { requester: from, ...asked })
     const acknowledged = await host.acknowledge()
     return { ...report, acknowledged }
   }
@@ -164,6 +163,23 @@ export class LeaderOps {
     await host.peer.appendKeys(bundle, host.term())
     const acknowledged = await host.acknowledge()
     return { rolesVersion: bundle.rolesSignature.version, grants: bundle.grants.length, acknowledged }
+  }
+
+  /**
+   * A new cluster policy: the admin signed it (whoever forwards it), so the leader checks that and that it is newer
+   * than the one in force, and writes it into its log, where every peer takes it up.
+   */
+  private async policy (args: Record<string, unknown>): Promise<unknown> {
+    const { host } = this
+    this.requireLease()
+    try {
+      await host.peer.appendPolicy(args.policy, host.term())
+    } catch (err) {
+      if (isBzzzError(err) && (err.code === 'ACCESS_DENIED' || err.code === 'BAD_INPUT')) host.counters.refusedPolicies++
+      throw err
+    }
+    const acknowledged = await host.acknowledge()
+    return { version: host.peer.policies.version, acknowledged }
   }
 
   /**
@@ -191,11 +207,16 @@ export class LeaderOps {
     return role
   }
 
-  /** Refuses (ACCESS_DENIED) a request the write policy does not allow the requester's role. */
-  private authorise (op: WriteOp, from: string, levels: readonly AccessLevel[] = []): void {
+  /**
+   * Refuses (ACCESS_DENIED) a request the policy in force does not allow the requester's role; else the role and the
+   * policy version the entries it writes are stamped with, so every peer checks them again.
+   */
+  private authorise (op: WriteOp, from: string, levels: readonly AccessLevel[] = []): { role: string, policyVersion: number } {
     const role = this.roleOf(from)
-    const refusal = writeRefusal(op, role, this.host.clearanceOf(role), levels)
+    const { policies } = this.host.peer
+    const refusal = policies.refusal(op, role, levels)
     if (refusal !== null) throw accessDenied(refusal)
+    return { role, policyVersion: policies.version }
   }
 
   /**

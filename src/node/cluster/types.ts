@@ -34,10 +34,12 @@ export interface NodeCounters {
   duplicateIdentities: number
   /** Granted votes that came without a valid signature: counted as refused (a leader must show the votes it won by). */
   unprovenVotes: number
+  /** Cluster policies handed to this peer that were refused: forged (not the admin's) or not newer than the one in force. */
+  refusedPolicies: number
 }
 
 export function newCounters (): NodeCounters {
-  return { rejectedPeers: 0, invalidFrames: 0, forwarded: 0, served: 0, retried: 0, elections: 0, duplicateIdentities: 0, unprovenVotes: 0 }
+  return { rejectedPeers: 0, invalidFrames: 0, forwarded: 0, served: 0, retried: 0, elections: 0, duplicateIdentities: 0, unprovenVotes: 0, refusedPolicies: 0 }
 }
 
 export interface ElectStatus {
