@@ -1,5 +1,9 @@
-/** One run over a list of files: cache first, else read and hand to the pool, with bounded files and bytes in flight. */
-import { analysisKey, contentHash, type AnalysisCache } from './cache.js'
+/**
+ * One run over a list of files: cache first, else read and hand to the pool, with bounded files and bytes in flight. A
+ * file its stat data prove unchanged is recalled by its content key alone; its analysis is loaded only if records are
+ * built (`materialize`), so a run with nothing changed reads no file and opens no stored analysis.
+ */
+import { analysisKey, BINARY_MARK, contentHash, type AnalysisCache } from './cache.js'
 import { detectLanguage } from './languages.js'
 import type { AnalysisPool } from './pool.js'
 import type { ProgressReporter } from './progress.js'
@@ -16,14 +20,27 @@ function head (bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 256)).toString('latin1')
 }
 
+/** A file known from its stat data: its analysis is loaded when a record needs it. */
+interface RecalledFile {
+  file: WalkedFile
+  language: string | null
+  hash: string
+}
+
 export class AnalysisRun {
   readonly analysed: AnalyzedFile[] = []
+  /** Files known from their stat data, not yet in `analysed` (see `materialize`). */
+  private recalled: RecalledFile[] = []
+  /** Files whose parser gave up, by path (their analysis is not cached: the next run tries again). */
+  readonly unparsed = new Set<string>()
   /** The content key (analysisKey) of each analysed file, by path: what the records of a run are made from. */
   readonly keys = new Map<string, string>()
   /** The sha256 of each analysed file's bytes, by path: what its record says it was generated from. */
   readonly hashes = new Map<string, string>()
   readonly skipped: SkippedFile[] = []
   cached = 0
+  /** Files whose bytes were read (the others were known from their stat data). */
+  read = 0
   sourceBytes = 0
   private bytesInFlight = 0
   /** Analyses under way, by cache key: a second file with the same bytes waits for the first. */
@@ -32,8 +49,47 @@ export class AnalysisRun {
   constructor (
     private readonly pool: AnalysisPool,
     private readonly cache: AnalysisCache | undefined,
-    private readonly progress: ProgressReporter
+    private readonly progress: ProgressReporter,
+    /** Wall-clock time the run started, before it read any file: when the stat data it records were checked. */
+    private readonly checkedAtMs: number
   ) {}
+
+  /** The paths of every file of the run (analysed or recalled). */
+  paths (): string[] {
+    return [...this.analysed.map(file => file.path), ...this.recalled.map(r => r.file.path)]
+  }
+
+  /** The doc text of one file of the run (loads its analysis if it was recalled). */
+  docOf (path: string): string | undefined {
+    const found = this.analysed.find(file => file.path === path)
+    if (found !== undefined) return found.analysis.doc
+    const recalled = this.recalled.find(r => r.file.path === path)
+    return recalled === undefined ? undefined : this.cache?.get(recalled.language, recalled.hash)?.doc
+  }
+
+  /**
+   * Loads the analysis of every recalled file into `analysed`. One whose stored analysis does not open (damaged, or
+   * of another format) is read and analysed again, and only that one.
+   */
+  async materialize (): Promise<void> {
+    const recalled = this.recalled
+    this.recalled = []
+    const missing: WalkedFile[] = []
+    for (const { file, language, hash } of recalled) {
+      const analysis = this.cache?.get(language, hash)
+      if (analysis === undefined) {
+        this.cached--
+        this.sourceBytes -= file.size
+        this.keys.delete(file.path)
+        this.hashes.delete(file.path)
+        this.cache?.forgetStat(file.absolutePath)
+        missing.push(file)
+      } else {
+        this.analysed.push({ path: file.path, analysis })
+      }
+    }
+    if (missing.length > 0) await this.run(missing)
+  }
 
   /** Analyses every file; the first failure (a worker crash) is thrown once the files in flight settle. */
   async run (files: readonly WalkedFile[]): Promise<void> {
@@ -63,19 +119,25 @@ export class AnalysisRun {
 
   private async analyseFile (file: WalkedFile): Promise<void> {
     const cache = this.cache
-    const known = cache?.lookupStat(file.absolutePath, file.size, file.mtimeMs)
-    const recalled = known === undefined ? undefined : cache?.get(known.language, known.hash)
-    if (known !== undefined && recalled !== undefined) {
-      // Same size and mtime as when it was analysed: not even read.
+    const known = cache?.lookupStat(file.absolutePath, file)
+    if (known?.hash === BINARY_MARK) {
+      // Found binary when last read, and unchanged since.
+      this.skipped.push({ path: file.path, reason: 'binary' })
+      return
+    }
+    if (known !== undefined && cache?.has(known.language, known.hash) === true) {
+      // Its stat data prove it unchanged since it was analysed: not even read.
       this.cached++
-      this.sourceBytes += recalled.bytes
-      this.analysed.push({ path: file.path, analysis: recalled })
+      this.sourceBytes += file.size
+      this.recalled.push({ file, language: known.language, hash: known.hash })
       this.keys.set(file.path, analysisKey(known.language, known.hash))
       this.hashes.set(file.path, known.hash)
       return
     }
+    this.read++
     const content = readTextFileSync(file.absolutePath)
     if (typeof content === 'string') {
+      if (content === 'binary') cache?.rememberStat(file.absolutePath, file, BINARY_MARK, null, this.checkedAtMs)
       this.skipped.push({ path: file.path, reason: content })
       return
     }
@@ -96,7 +158,8 @@ export class AnalysisRun {
       // An analysis without structure (the parser gave up) is not kept: the next run tries again.
       if (analysis.parsed !== false) cache?.set(language, hash, analysis)
     }
-    cache?.rememberStat(file.absolutePath, file.size, file.mtimeMs, hash, language)
+    if (analysis.parsed === false) this.unparsed.add(file.path)
+    cache?.rememberStat(file.absolutePath, file, hash, language, this.checkedAtMs)
     this.analysed.push({ path: file.path, analysis })
     this.keys.set(file.path, key)
     this.hashes.set(file.path, hash)

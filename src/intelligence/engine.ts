@@ -10,6 +10,7 @@ import { addressOf, buildRecords, recordsFingerprint } from './records.js'
 import { addressProblem } from '../ucxl/address.js'
 import type { AnalyzeProgress, AnalyzeResult, RecordsInput, SkippedFile } from './types.js'
 import { walkTree, type WalkOptions, type WalkResult, type WalkedFile } from './walk.js'
+import type { ContextRecord } from '../context/record.js'
 
 export interface AnalyzeOptions {
   /** The tree's root: addresses are relative to it. */
@@ -31,6 +32,17 @@ export interface AnalyzeOptions {
   /** A pool to reuse across runs (it stays open); without one, a pool is started and closed for this run. */
   pool?: AnalysisPool
   onProgress?: (progress: AnalyzeProgress) => void
+  /**
+   * The caller already holds, stored, the records of a run with this fingerprint of what records are made from (it
+   * checks that its store is as that run left it): if this run's is the same, no record is built (`records` is empty
+   * and `recordsSkipped` true) and no stored analysis is opened.
+   */
+  recordsHeld?: (fingerprint: string) => boolean
+  /**
+   * Wall-clock now: when the run's file stats were checked, compared with the files' mtimes (which the file system
+   * stamps from the wall clock, so a simulated clock has no place here). Default Date.now.
+   */
+  wallClockMs?: () => number
 }
 
 const PROJECT_NAME = /^[a-z0-9._-]+$/
@@ -57,6 +69,10 @@ export async function analyzeTree (options: AnalyzeOptions): Promise<AnalyzeResu
   let walk: WalkResult
   let run: AnalysisRun
   let walkedMs: number
+  let analysedMs: number
+  let records: ContextRecord[]
+  let fingerprint: string | null = null
+  let recordsSkipped = false
   try {
     // With nothing cached the workers load their runtime while the tree is walked; otherwise they start
     // with the first file the cache cannot answer, so a re-run with no change starts none.
@@ -72,7 +88,7 @@ export async function analyzeTree (options: AnalyzeOptions): Promise<AnalyzeResu
       else files.push(file)
     }
     const progress = new ProgressReporter(files.length, options.onProgress)
-    run = new AnalysisRun(pool, options.cache, progress)
+    run = new AnalysisRun(pool, options.cache, progress, (options.wallClockMs ?? Date.now)())
     run.skipped.push(...walk.skipped, ...badNames)
     await run.run(files)
     progress.finish()
@@ -80,30 +96,40 @@ export async function analyzeTree (options: AnalyzeOptions): Promise<AnalyzeResu
       // A run over the whole root saw every file there is: what it did not see is gone.
       options.cache.retainOnly(new Set(files.map((file) => file.absolutePath)), walk.root.endsWith(sep) ? walk.root : walk.root + sep)
     }
+    analysedMs = performance.now()
+
+    const { rootReadmePath, ...context } = await readProjectContext(walk, run.paths(), walkOptions, include)
+    // A README among the files is in the fingerprint by its content key; its text is needed only to build records.
+    const inputs: Omit<RecordsInput, 'files'> = { project: options.project, targetPath: walk.targetPath, targetIsDirectory: walk.targetIsDirectory, ...context }
+    const cache = options.cache
+    fingerprint = cache === undefined ? null : recordsFingerprint(inputs, run.keys, run.unparsed)
+    if (fingerprint !== null && cache?.lastRecords?.fingerprint === fingerprint) {
+      // Nothing changed since the warm cache's last run: its records are those of this one.
+      records = [...cache.lastRecords.records]
+    } else if (fingerprint !== null && options.recordsHeld?.(fingerprint) === true) {
+      records = []
+      recordsSkipped = true
+    } else {
+      const reread = run.read
+      await run.materialize()
+      // A stored analysis that did not open was made again, and may have come out unparsed this time.
+      if (cache !== undefined && run.read !== reread) fingerprint = recordsFingerprint(inputs, run.keys, run.unparsed)
+      const readme = rootReadmePath === undefined ? undefined : run.docOf(rootReadmePath)
+      records = buildRecords({ ...inputs, ...(readme !== undefined ? { rootReadme: readme } : {}), files: run.analysed })
+      if (fingerprint !== null && cache !== undefined) cache.lastRecords = { fingerprint, records: [...records] }
+    }
   } finally {
     if (ownPool) await pool.close()
   }
-  const analysedMs = performance.now()
-
-  const context = await readProjectContext(walk, run.analysed, walkOptions, include)
-  const input: RecordsInput = {
-    project: options.project,
-    targetPath: walk.targetPath,
-    targetIsDirectory: walk.targetIsDirectory,
-    files: run.analysed,
-    ...context
-  }
-  // With nothing changed since the cache's last run, its records are those of this one.
-  const fingerprint = options.cache === undefined ? null : recordsFingerprint(input, run.keys)
-  const last = options.cache?.lastRecords
-  const records = fingerprint !== null && last?.fingerprint === fingerprint ? [...last.records] : buildRecords(input)
-  if (fingerprint !== null && options.cache !== undefined) options.cache.lastRecords = { fingerprint, records: [...records] }
   const endedMs = performance.now()
   return {
     records,
+    ...(recordsSkipped ? { recordsSkipped } : {}),
+    ...(fingerprint !== null ? { fingerprint } : {}),
     hashes: run.hashes,
-    files: run.analysed.length,
+    files: run.hashes.size,
     cached: run.cached,
+    read: run.read,
     skipped: run.skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
     sourceBytes: run.sourceBytes,
     ms: Math.round(endedMs - started),

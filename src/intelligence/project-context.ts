@@ -3,14 +3,15 @@ import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { markdownParagraph, README_FILE_NAME } from './doc-text.js'
 import { manifestKind, parseManifest, type Manifest } from './manifests.js'
-import type { AnalyzedFile } from './types.js'
 import { walkTree, type WalkOptions, type WalkResult } from './walk.js'
 
 
 export interface ProjectContext {
   /** Manifests under the target and in the directories above it, sorted by path. */
   manifests: Manifest[]
-  /** First paragraph of the root README. */
+  /** The root README when it is one of the analysed files (its first paragraph is its analysis's doc). */
+  rootReadmePath?: string
+  /** First paragraph of the root README, when it is above the target (read here). */
   rootReadme?: string
   /** Every file path of the tree (the target's walk when it is the root; else a walk of the whole root). */
   treePaths: string[]
@@ -44,27 +45,30 @@ async function readAncestors (root: string, targetPath: string): Promise<{ manif
   return readme === undefined ? { manifests } : { manifests, readme }
 }
 
+/**
+ * `analysed`: the paths of the analysed files. A root README among them is named (`rootReadmePath`), not read: its
+ * text is its analysis's doc, which a run with nothing changed never loads.
+ */
 export async function readProjectContext (
   walk: WalkResult,
-  analysed: readonly AnalyzedFile[],
+  analysed: readonly string[],
   walkOptions: WalkOptions,
   include: (path: string) => boolean
 ): Promise<ProjectContext> {
   const manifests: Manifest[] = []
-  for (const file of analysed) {
-    if (manifestKind(file.path) === null) continue
-    const manifest = await readManifest(walk.root, file.path)
+  for (const path of analysed) {
+    if (manifestKind(path) === null) continue
+    const manifest = await readManifest(walk.root, path)
     if (manifest !== null) manifests.push(manifest)
   }
   const ancestors = await readAncestors(walk.root, walk.targetPath)
   manifests.push(...ancestors.manifests)
   manifests.sort((a, b) => (a.path < b.path ? -1 : 1))
   const atRoot = walk.targetPath === ''
-  const rootReadme = atRoot
-    ? analysed.find((file) => !file.path.includes('/') && README_FILE_NAME.test(file.path))?.analysis.doc
-    : ancestors.readme
+  const readmePath = atRoot ? analysed.find((path) => !path.includes('/') && README_FILE_NAME.test(path)) : undefined
+  const rootReadme = atRoot ? undefined : ancestors.readme
   const treePaths = atRoot
-    ? analysed.map((file) => file.path)
+    ? [...analysed]
     : (await walkTree({ ...walkOptions, target: walk.root })).files.map((file) => file.path).filter(include)
-  return rootReadme === undefined ? { manifests, treePaths } : { manifests, rootReadme, treePaths }
+  return { manifests, treePaths, ...(rootReadme !== undefined ? { rootReadme } : {}), ...(readmePath !== undefined ? { rootReadmePath: readmePath } : {}) }
 }

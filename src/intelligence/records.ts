@@ -140,15 +140,14 @@ function projectRecord (facts: TreeFacts, project: string, rootDirectory: Contex
 
 /**
  * What the records of a run are made from, as one digest: the same digest gives the same records. Files are
- * named by their content key, and a file whose parser gave up is marked (its next run may parse it).
+ * named by their content key (`keys`: every analysed file, by path), and a file whose parser gave up is marked (its
+ * next run may parse it). It needs no analysis, so a run with nothing changed loads none.
  */
-export function recordsFingerprint (input: RecordsInput, keys: ReadonlyMap<string, string>): string | null {
+export function recordsFingerprint (input: Omit<RecordsInput, 'files'>, keys: ReadonlyMap<string, string>, unparsed: ReadonlySet<string>): string {
   const hash = createHash('sha256')
   hash.update(JSON.stringify([input.project, input.targetPath, input.targetIsDirectory, input.rootReadme ?? null, input.manifests]))
-  for (const file of [...input.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
-    const key = keys.get(file.path)
-    if (key === undefined) return null
-    hash.update(`\u0000${file.path}\u0000${key}\u0000${file.analysis.parsed === false ? 'unparsed' : ''}`)
+  for (const [path, key] of [...keys].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+    hash.update(`\u0000${path}\u0000${key}\u0000${unparsed.has(path) ? 'unparsed' : ''}`)
   }
   hash.update('\u0001')
   for (const path of [...input.treePaths].sort()) hash.update(`\u0000${path}`)

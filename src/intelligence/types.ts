@@ -62,6 +62,12 @@ export interface AnalyzeResult {
   files: number
   /** Of those, how many came from the content-hash cache. */
   cached: number
+  /** Files whose bytes were read: the others' stat data proved them unchanged. */
+  read: number
+  /** The caller's `recordsHeld` knew this run's inputs: `records` is empty, and the caller's stored records stand. */
+  recordsSkipped?: boolean
+  /** What the records are made from, as one digest (with a cache; see recordsFingerprint). */
+  fingerprint?: string
   skipped: SkippedFile[]
   /** Bytes of source read or recalled from the cache. */
   sourceBytes: number

@@ -33,6 +33,9 @@ export interface WalkedFile {
   absolutePath: string
   size: number
   mtimeMs: number
+  /** With mtime, size and the inode, what tells an unchanged file without reading it (git's index keeps the same). */
+  ctimeMs: number
+  ino: number
 }
 
 export interface WalkResult {
@@ -254,7 +257,7 @@ export async function walkTree (options: WalkOptions): Promise<WalkResult> {
       skipped.push({ path, reason: 'too-large' })
       return null
     }
-    files.push({ path, absolutePath, size: info.size, mtimeMs: info.mtimeMs })
+    files.push({ path, absolutePath, size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino })
     return null
   }
 

@@ -4,19 +4,17 @@
  * go after WORKER_IDLE_MS without work, so an idle peer holds no threads, and keeps its cache in memory, saved at most
  * every CACHE_SAVE_MS and at close. Its timers run on the node's clock.
  */
-import { existsSync, readFileSync } from 'node:fs'
 import type { Clock, TimerHandle } from '../clock.js'
-import { ensurePrivateDir, writeFileAtomic } from '../crypto/atomic-file.js'
 import type { LocalSecret } from '../crypto/local-secret.js'
 import type { AnalysisCache } from '../intelligence/cache.js'
 import type { AnalysisPool } from '../intelligence/pool.js'
+import type { AnalysisCacheFile, HeldRun } from './analysis-cache-file.js'
 import { homePaths } from './home.js'
 
 /** A daemon's analysis workers are let go after this long without work. */
 export const WORKER_IDLE_MS = 60_000
 /** A daemon saves its analysis cache at most this often (the cache only saves work: losing it costs a re-analysis). */
 export const CACHE_SAVE_MS = 5_000
-const ANALYSIS_CACHE_CONTEXT = 'analysis-cache/1'
 
 export class AnalysisRuntime {
   /** Keep the workers and the cache between runs (a daemon); otherwise each run has its own. */
@@ -25,8 +23,19 @@ export class AnalysisRuntime {
   private poolIdle: TimerHandle | null = null
   private warmCache: AnalysisCache | null = null
   private cacheSave: TimerHandle | null = null
+  private file: AnalysisCacheFile | null = null
 
   constructor (private readonly home: string, private readonly local: LocalSecret, private readonly clock: Clock) {}
+
+  /** The run under this key whose records the store held, as the cache last read or saved remembers it. */
+  heldRun (key: string): HeldRun | undefined {
+    return this.file?.heldRun(key)
+  }
+
+  /** Remembers that the store holds a run's records (saved with the cache). */
+  holdRun (key: string, run: HeldRun): void {
+    this.file?.holdRun(key, run)
+  }
 
   /** The cache for a run: the one kept in memory, or a fresh read of the saved one. */
   async cache (): Promise<AnalysisCache> {
@@ -73,23 +82,13 @@ export class AnalysisRuntime {
   }
 
   private async loadCache (): Promise<AnalysisCache> {
-    const { AnalysisCache } = await import('../intelligence/cache.js')
-    const file = homePaths(this.home).analysisCache
-    if (!existsSync(file)) return new AnalysisCache()
-    try {
-      return AnalysisCache.fromJSON(JSON.parse(this.local.openLocal(readFileSync(file), ANALYSIS_CACHE_CONTEXT).toString('utf8')))
-    } catch {
-      // The cache only saves work: a damaged one is dropped and rebuilt.
-      return new AnalysisCache()
-    }
+    const { AnalysisCacheFile } = await import('./analysis-cache-file.js')
+    this.file ??= new AnalysisCacheFile(homePaths(this.home).cache, this.local)
+    return this.file.read()
   }
 
-  /** Seals and writes the cache, when it changed since it was loaded or last saved. */
+  /** Seals and writes what changed in the cache since it was loaded or last saved. */
   private async saveCache (cache: AnalysisCache): Promise<void> {
-    if (!cache.changed) return
-    const paths = homePaths(this.home)
-    await ensurePrivateDir(paths.cache)
-    await writeFileAtomic(paths.analysisCache, this.local.sealLocal(Buffer.from(JSON.stringify(cache.toJSON())), ANALYSIS_CACHE_CONTEXT))
-    cache.changed = false
+    await this.file?.save(cache)
   }
 }

@@ -56,7 +56,6 @@ export interface HomePaths {
   keys: string
   store: string
   cache: string
-  analysisCache: string
   /** Where the leader unpacks the files of a generation request while it runs; emptied when the leader starts. */
   requests: string
   /** The daemon's control socket, its pid file and its log. */
@@ -79,7 +78,6 @@ export function homePaths (dir: string): HomePaths {
     keys: join(dir, 'keys'),
     store: join(dir, 'store'),
     cache: join(dir, 'cache'),
-    analysisCache: join(dir, 'cache', 'analysis.bin'),
     requests: join(dir, 'cache', 'requests'),
     controlSocket: join(dir, 'ctl.sock'),
     pidFile: join(dir, 'daemon.pid'),

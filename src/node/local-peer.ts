@@ -4,6 +4,7 @@
  * context into its store, records decisions, and retrieves what a role may read.
  */
 import { systemClock, type Clock } from '../clock.js'
+import { createHash } from 'node:crypto'
 import { statSync } from 'node:fs'
 import { relative, sep } from 'node:path'
 import { Keyring } from '../crypto/keyring.js'
@@ -67,6 +68,8 @@ export interface GenerateReport {
   /** Files analysed (fresh or from the content-hash cache). */
   files: number
   cached: number
+  /** Files whose bytes were read; the others' stat data (size, mtime, ctime, inode) proved them unchanged. */
+  read?: number
   skipped: SkippedFile[]
   /** Records produced by the analysis and offered to the store: written plus unchanged. */
   records: number
@@ -93,6 +96,14 @@ export interface DistributeReport {
   written: number
   unchanged: number
   bytes: number
+}
+
+/**
+ * Names a generate's request for its held run: the same tree, target, project, roles, term and options give the same
+ * records and the same write, so only a run under the same name may stand for this one.
+ */
+function heldRunKey (request: { root: string, path: string, project: string, recipients: readonly string[], term: number, prune: boolean, maxFileBytes: number | null }): string {
+  return createHash('sha256').update(JSON.stringify([request.root, request.path, request.project, [...request.recipients].sort(), request.term, request.prune, request.maxFileBytes])).digest('hex')
 }
 
 /** What a reseal did (see LocalPeer.reseal): the store's counts, the roles and how long it took. */
@@ -407,15 +418,29 @@ export class LocalPeer {
     const { analyzeTree } = await import('../intelligence/index.js')
     const cache = await this.analysis.cache()
     const pool = await this.analysis.poolFor(options.workers !== undefined)
+    const term = options.term ?? this.leadership.term
+    const runKey = heldRunKey({ root, path, project, recipients, term, prune: options.prune === true, maxFileBytes: options.maxFileBytes ?? null })
+    const held = options.withholdLastRecord === true ? undefined : this.analysis.heldRun(runKey)
     const running = analyzeTree({
       root, target: path, project, cache, ...(pool !== undefined ? { pool } : {}),
       ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
-      ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {})
+      ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
+      // The same inputs as a run whose records the store holds, and the store as that run left it: writing them
+      // again would find each unchanged, so they are neither built nor offered.
+      recordsHeld: fingerprint => held !== undefined && held.fingerprint === fingerprint && held.viewHash === this.store.viewHash
     })
     this.analysing.add(running)
     const analysis = await running.finally(() => this.analysing.delete(running))
     if (this.analysisCostMs !== null) await this.clock.sleep(this.analysisCostMs(analysis.files - analysis.cached, analysis.sourceBytes))
+    const base = {
+      project, root, path: relative(root, path) || '.', priority: options.priority ?? 'normal', roles: recipients,
+      files: analysis.files, cached: analysis.cached, read: analysis.read, skipped: analysis.skipped
+    }
+    if (analysis.recordsSkipped === true && held !== undefined) {
+      await this.analysis.ran(cache)
+      return { ...base, records: held.records, written: 0, unchanged: held.records, removed: 0, stale: held.stale, bytes: 0, ms: Math.round(this.clock.now() - started) }
+    }
     const gone = this.gone(analysis.records, path, root, project)
     const records = this.recordsToWrite(analysis.records, path !== root, rootAddress(project))
     const appended = options.withholdLastRecord === true ? records.slice(0, -1) : records
@@ -423,14 +448,17 @@ export class LocalPeer {
     const commit = options.commit ?? readGitCommit(root) ?? undefined
     const hashes = recordHashes(project, analysis.hashes, appended.map(record => record.address))
     const result = await this.store.write(appended, {
-      term: options.term ?? this.leadership.term, recipients, nowMs: this.clock.now(), generated: true, ...(options.prune === true ? { remove: gone } : {}),
+      term, recipients, nowMs: this.clock.now(), generated: true, ...(options.prune === true ? { remove: gone } : {}),
       sources: commit === undefined ? { hashes } : { commit, hashes }
     })
+    const stale = options.prune === true ? 0 : gone.length
+    if (analysis.fingerprint !== undefined && options.withholdLastRecord !== true) {
+      this.analysis.holdRun(runKey, { fingerprint: analysis.fingerprint, viewHash: this.store.viewHash, records: records.length, stale })
+    }
     await this.analysis.ran(cache)
     return {
-      project, root, path: relative(root, path) || '.', priority: options.priority ?? 'normal', roles: recipients,
-      files: analysis.files, cached: analysis.cached, skipped: analysis.skipped, records: records.length,
-      written: result.written + records.length - appended.length, unchanged: result.unchanged, removed: result.removed, stale: options.prune === true ? 0 : gone.length, bytes: result.bytes, ms: Math.round(this.clock.now() - started)
+      ...base, records: records.length,
+      written: result.written + records.length - appended.length, unchanged: result.unchanged, removed: result.removed, stale, bytes: result.bytes, ms: Math.round(this.clock.now() - started)
     }
   }
 

@@ -9,12 +9,15 @@ import { benchMcp } from './mcp.js'
 import { benchAudit } from './audit.js'
 import { benchKeys } from './keys.js'
 import { benchMetrics } from './metrics.js'
+import { benchGenerateCli } from './generate.js'
 
 type Figures = Record<string, number | string>
 
 const TARGETS: Record<string, string> = {
   analyze_vs_ctags: '>= 0.3 (goal 1.0)',
   reanalyze_ratio: '<= 0.1',
+  generate_cli_nochange_ratio: '<= 0.05 (or under 300 ms: generate_cli_nochange_goal_ms)',
+  generate_cli_one_change_analysed: '= 1',
   retrieve_warm_p99_us: '<= 500',
   storage_efficiency: '>= 0.85',
   distribute_records_per_s: '>= 10,000',
@@ -81,6 +84,10 @@ async function main (): Promise<void> {
     Object.assign(figures, await benchKeys())
     return print(figures, json)
   }
+  if (only === 'generate') {
+    Object.assign(figures, await benchGenerateCli())
+    return print(figures, json)
+  }
   if (only === 'mcp') {
     Object.assign(figures, await benchMcp())
     return print(figures, json)
@@ -91,6 +98,8 @@ async function main (): Promise<void> {
   }
   Object.assign(figures, await benchAnalysisPart(log))
   if (only === 'analysis') return print(figures, json)
+  log('generate through the CLI: the standard library first, with no change, after a one-file change ...')
+  Object.assign(figures, await benchGenerateCli())
   log('cluster: three peers on a loopback DHT ...')
   Object.assign(figures, await benchCluster())
   log('decision graph: hops within 3 on 100,000 decisions ...')

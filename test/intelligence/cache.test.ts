@@ -1,40 +1,66 @@
 import t from 'tap'
 import { utimesSync, writeFileSync, unlinkSync } from 'node:fs'
 import { join } from 'node:path'
-import { AnalysisCache, ANALYZER_VERSION, analysisKey, contentHash } from '../../src/intelligence/cache.js'
+import { AnalysisCache, ANALYZER_VERSION, analysisKey, contentHash, RACY_COARSE_WINDOW_MS, RACY_FINE_WINDOW_MS, type FileStat } from '../../src/intelligence/cache.js'
 import { analyzeTree } from '../../src/intelligence/engine.js'
 import { AnalysisPool } from '../../src/intelligence/pool.js'
 import type { FileAnalysis } from '../../src/intelligence/types.js'
 
 const analysis = (bytes: number): FileAnalysis => ({ language: 'python', bytes, lines: 1, symbols: [], imports: [], findings: [] })
 
+const OLD = 1_000_000
+const stat = (size: number, mtimeMs = OLD, more: Partial<FileStat> = {}): FileStat => ({ size, mtimeMs, ctimeMs: mtimeMs, ino: 7, ...more })
+const LATER = OLD + 10_000
+
 t.test('the cache: stat memo, content-hash entries, versioned keys, JSON round trip, bounds', async t => {
   const cache = new AnalysisCache({ maxEntries: 3 })
   const hash = contentHash(Buffer.from('x = 1\n'))
   t.match(hash, /^[0-9a-f]{64}$/)
   t.equal(hash, contentHash(Buffer.from('x = 1\n')))
-  cache.rememberStat('/r/a.py', 6, 1000, hash, 'python')
-  t.same(cache.lookupStat('/r/a.py', 6, 1000), { hash, language: 'python' })
-  t.equal(cache.lookupStat('/r/a.py', 6, 1001), undefined, 'another mtime is another file')
-  t.equal(cache.lookupStat('/r/a.py', 7, 1000), undefined, 'another size is another file')
+  cache.rememberStat('/r/a.py', stat(6), hash, 'python', LATER)
+  t.same(cache.lookupStat('/r/a.py', stat(6)), { hash, language: 'python' })
+  t.equal(cache.lookupStat('/r/a.py', stat(6, OLD + 1)), undefined, 'another mtime is another file')
+  t.equal(cache.lookupStat('/r/a.py', stat(7)), undefined, 'another size is another file')
+  t.equal(cache.lookupStat('/r/a.py', stat(6, OLD, { ino: 8 })), undefined, 'another inode is another file')
+  t.equal(cache.lookupStat('/r/a.py', stat(6, OLD, { ctimeMs: OLD + 5 })), undefined, 'another ctime (mtime set back) is another file')
   cache.set('python', hash, analysis(6))
   t.same(cache.get('python', hash), analysis(6))
   t.equal(cache.get('c', hash), undefined, 'the language is part of the key')
   t.equal(analysisKey('python', hash), `${ANALYZER_VERSION}:python:${hash}`, 'the analyzer version is part of the key')
 
   const restored = AnalysisCache.fromJSON(JSON.parse(JSON.stringify(cache.toJSON())))
-  t.same(restored.lookupStat('/r/a.py', 6, 1000), { hash, language: 'python' })
+  t.same(restored.lookupStat('/r/a.py', stat(6)), { hash, language: 'python' })
   t.same(restored.get('python', hash), analysis(6))
   const otherVersion = { ...cache.toJSON(), analyzer: ANALYZER_VERSION + 1 }
   t.equal(AnalysisCache.fromJSON(otherVersion).size, 0, 'a cache written by another analyzer version is not used')
   t.throws(() => AnalysisCache.fromJSON({ nonsense: true }), { code: 'CORRUPT' })
+  t.throws(() => AnalysisCache.fromJSON({ ...cache.toJSON(), format: 1 }), { code: 'CORRUPT' }, 'nor one of another format')
 
   for (let i = 0; i < 5; i++) cache.set('python', contentHash(Buffer.from(String(i))), analysis(i))
   t.equal(cache.size, 3, 'bounded')
-  cache.rememberStat('/r/b.py', 1, 1, contentHash(Buffer.from('4')), 'python')
+  cache.rememberStat('/r/b.py', stat(1), contentHash(Buffer.from('4')), 'python', LATER)
   cache.retainOnly(new Set(['/r/b.py']), '/r/')
-  t.equal(cache.lookupStat('/r/a.py', 6, 1000), undefined, 'a file no longer seen is dropped')
+  t.equal(cache.lookupStat('/r/a.py', stat(6)), undefined, 'a file no longer seen is dropped')
   t.equal(cache.size, 1, 'only analyses still in use are kept')
+})
+
+t.test('racily clean: stat data as recent as the check that recorded them prove nothing, so the file is read', async t => {
+  const cache = new AnalysisCache()
+  const hash = contentHash(Buffer.from('x = 1\n'))
+  const fine = OLD + 123
+  cache.rememberStat('/r/a.py', stat(6, fine), hash, 'python', fine + RACY_FINE_WINDOW_MS)
+  t.equal(cache.lookupStat('/r/a.py', stat(6, fine)), undefined, 'stamped within the window of the check: read again')
+  cache.rememberStat('/r/a.py', stat(6, fine), hash, 'python', fine + RACY_FINE_WINDOW_MS + 1)
+  t.same(cache.lookupStat('/r/a.py', stat(6, fine)), { hash, language: 'python' }, 'older than the window: trusted')
+  t.ok(cache.changed, 'a check that now proves what the last could not is saved')
+  // Whole seconds: a file system that keeps no finer stamps (a later write in the same second keeps it).
+  cache.rememberStat('/r/b.py', stat(6, OLD), hash, 'python', OLD + 1_500)
+  t.equal(cache.lookupStat('/r/b.py', stat(6, OLD)), undefined, 'within the coarse window of a whole-second stamp')
+  cache.rememberStat('/r/b.py', stat(6, OLD), hash, 'python', OLD + RACY_COARSE_WINDOW_MS + 1)
+  t.ok(cache.lookupStat('/r/b.py', stat(6, OLD)) !== undefined)
+  const saved = AnalysisCache.fromJSON(JSON.parse(JSON.stringify(cache.toJSON())))
+  saved.rememberStat('/r/a.py', stat(6, fine), hash, 'python', fine + 50_000)
+  t.notOk(saved.changed, 'read again with the same data, already proven: nothing to save')
 })
 
 t.test('a second run over an unchanged tree analyses nothing again; a changed file is analysed again', async t => {
@@ -83,17 +109,17 @@ t.test('the cache knows when it changed, so an unchanged one is not sealed and w
   const hash = contentHash(Buffer.from('x = 1\n'))
   const cache = new AnalysisCache()
   t.notOk(cache.changed, 'a new cache has nothing to save')
-  cache.rememberStat('/r/a.py', 6, 1000, hash, 'python')
+  cache.rememberStat('/r/a.py', stat(6), hash, 'python', LATER)
   cache.set('python', hash, analysis(6))
   t.ok(cache.changed, 'entries were added')
   const loaded = AnalysisCache.fromJSON(JSON.parse(JSON.stringify(cache.toJSON())))
   t.notOk(loaded.changed, 'a cache loaded from its snapshot has nothing new')
-  t.ok(loaded.get('python', hash) !== undefined && loaded.lookupStat('/r/a.py', 6, 1000) !== undefined)
-  loaded.rememberStat('/r/a.py', 6, 1000, hash, 'python')
+  t.ok(loaded.get('python', hash) !== undefined && loaded.lookupStat('/r/a.py', stat(6)) !== undefined)
+  loaded.rememberStat('/r/a.py', stat(6), hash, 'python', LATER)
   t.notOk(loaded.changed, 'the same stat again is no change')
   loaded.retainOnly(new Set(['/r/a.py']), '/r/')
   t.notOk(loaded.changed, 'keeping everything is no change')
-  loaded.rememberStat('/r/a.py', 6, 2000, hash, 'python')
+  loaded.rememberStat('/r/a.py', stat(6, OLD + 1000), hash, 'python', LATER)
   t.ok(loaded.changed, 'a new mtime is a change')
   const other = AnalysisCache.fromJSON(JSON.parse(JSON.stringify(cache.toJSON())))
   other.retainOnly(new Set(), '/r/')

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { LocalPeer, findRoot } from '../../src/node/local-peer.js'
+import { RACY_FINE_WINDOW_MS } from '../../src/intelligence/cache.js'
 import { PACKAGE_ROOT } from '../../src/paths.js'
 import { rejectsCode } from '../helpers/errors.js'
 import { scratchDir } from '../helpers/scratch.js'
@@ -67,8 +68,10 @@ t.test('generate the sample repo and retrieve a file as each role', async t => {
 t.test('a second run analyses nothing again and writes nothing; a change is picked up', async t => {
   const peer = await freshPeer(t)
   const repo = copyFixture()
+  // Files stamped within RACY_FINE_WINDOW_MS of a run are read again by the next (racily clean): let the copy age.
+  await new Promise(resolve => setTimeout(resolve, 2 * RACY_FINE_WINDOW_MS))
   const first = await peer.generate({ path: repo, project: 'mixed' })
-  const cacheFile = join(peer.home, 'cache', 'analysis.bin')
+  const cacheFile = join(peer.home, 'cache', 'analysis-index.bin')
   const saved = statSync(cacheFile)
   const second = await peer.generate({ path: repo, project: 'mixed' })
   t.equal(second.cached, second.files, 'every file from the cache')
@@ -96,7 +99,7 @@ t.test('no plaintext at rest: a unique marker in a source file is nowhere under 
   t.ok(JSON.stringify(seen).includes(marker), 'the marker is in the context (so the test can fail)')
   await peer.close()
   const files = allFiles(peer.home)
-  t.ok(files.some(f => f.endsWith('analysis.bin')), 'the analysis cache was written')
+  t.ok(files.some(f => f.endsWith('analysis-index.bin')) && files.some(f => /analysis-entries\.\d+\.bin$/.test(f)), 'the analysis cache was written')
   for (const file of files) t.notOk(readFileSync(file).includes(marker), `no marker in ${file.slice(peer.home.length)}`)
 })
 
