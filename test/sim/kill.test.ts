@@ -65,3 +65,10 @@ t.test('scenario kill-leader-restart: the killed leader and follower come back o
 t.test('proof: ack-before-replicate breaks no-lost-acks when the leader is killed', async t => {
   await proof(t, 'leader-kill-during-work.json', 'ack-before-replicate', 'no-lost-acks')
 })
+
+t.test('swarm mode (its peers are in this process too): the same kill, on real Hyperswarm; every check holds', async t => {
+  const scenario = readScenario(join(PACKAGE_ROOT, 'fixtures', 'scenarios', 'kill-leader-restart.json'))
+  const report = await runSimulation({ scenario, seed: 3, mode: 'swarm' })
+  t.same(Object.entries(report.checks).filter(([, c]) => !c.ok).map(([name, c]) => `${name}: ${c.detail}`), [])
+  t.same(report.faults.filter(f => f.kind === 'kill').map(f => f.targets.length), [1, 1], 'a leader and a follower killed')
+})
