@@ -12,6 +12,7 @@ import type { Clock } from '../src/clock.js'
 import type { SimNetwork } from './network.js'
 import { resolveNode, type Link } from './nemesis.js'
 import { seededRandom } from './random.js'
+import { restoreDiskImage, takeDiskImage } from './disk-image.js'
 import type { NodeSelector, Scenario } from './scenario.js'
 import type { BREAKS } from './limits.js'
 
@@ -183,6 +184,21 @@ export class SimCluster {
     const node = peer.node
     peer.node = null
     await node?.close().catch(() => {})
+  }
+
+  /**
+   * A kill -9 of the peer: it stops at once and its home is left as it was on disk at that instant (sim/disk-image.ts),
+   * without the flush and close of `stop`. Returns how many of the home's files the release of its store wrote, and
+   * the kill then undid.
+   */
+  async kill (peer: SimPeer): Promise<number> {
+    const node = peer.node
+    if (node === null) return 0
+    peer.node = null
+    node.abandon()
+    const image = takeDiskImage(peer.home)
+    await node.releaseAbandoned().catch(() => {})
+    return restoreDiskImage(peer.home, image)
   }
 
   /** Cuts these links and restores every other; in swarm mode by each node's firewall, destroying its connections. */

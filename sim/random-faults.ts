@@ -10,8 +10,8 @@ const FAULTS_START_MS = 1_000
 const LIVENESS_MS = 5_000
 const EXTRA_EPISODES_MAX = 4
 const GENERATE_PATH = 'fixtures/repos/mixed/src/server'
-/** One of each is always played; every episode ends by undoing itself (heal, or restart of what it crashed). */
-const EPISODES = ['halves', 'isolate-leader', 'isolate', 'majority-ring', 'bridge', 'drop', 'delay', 'crash'] as const
+/** One of each is always played; every episode ends by undoing itself (heal, or restart of what it crashed or killed). */
+const EPISODES = ['halves', 'isolate-leader', 'isolate', 'majority-ring', 'bridge', 'drop', 'delay', 'crash', 'kill'] as const
 type Episode = typeof EPISODES[number]
 type RawStep = Record<string, unknown> & { at: number }
 
@@ -26,10 +26,11 @@ function episodeSteps (random: () => number, episode: Episode, startMs: number, 
   switch (episode) {
     case 'drop': return [{ at: startMs, nemesis: 'drop', percent: randomInt(random, 5, 40) }, heal]
     case 'delay': return [{ at: startMs, nemesis: 'delay', ms: randomInt(random, 5, Math.max(5, Math.floor(electionTimeoutMs / 3))) }, heal]
-    case 'crash': {
+    case 'crash':
+    case 'kill': {
       const node = liveSelector(random, nodes) ?? 'random'
       // A node crashed by index comes back by index; one chosen by role, as whatever is down.
-      return [{ at: startMs, nemesis: 'crash', node }, { at: endMs, nemesis: 'restart', node: typeof node === 'number' ? node : 'all-down' }]
+      return [{ at: startMs, nemesis: episode, node }, { at: endMs, nemesis: 'restart', node: typeof node === 'number' ? node : 'all-down' }]
     }
     case 'isolate': return [{ at: startMs, nemesis: 'partition', kind: 'isolate', node: liveSelector(random, nodes) ?? 'random' }, heal]
     default: {
@@ -37,7 +38,7 @@ function episodeSteps (random: () => number, episode: Episode, startMs: number, 
       // Now and then a crash inside the partition: the combinations find the bugs.
       if (random() < 0.25) {
         const crashMs = randomInt(random, startMs, endMs - 1)
-        steps.push({ at: crashMs, nemesis: 'crash', node: 'random' }, { at: endMs, nemesis: 'restart', node: 'all-down' })
+        steps.push({ at: crashMs, nemesis: pick(random, ['crash', 'kill'] as const)!, node: 'random' }, { at: endMs, nemesis: 'restart', node: 'all-down' })
       }
       return steps
     }

@@ -21,7 +21,8 @@ export type Fault =
   | { kind: 'partition', partition: PartitionKind, node?: NodeSelector /* for 'isolate' */ }
   | { kind: 'drop', percent: number } // 0..100, message loss on every link
   | { kind: 'delay', ms: number } // added one-way latency on every link
-  | { kind: 'crash', node: NodeSelector }
+  | { kind: 'crash', node: NodeSelector } // a clean stop: the store flushed and closed
+  | { kind: 'kill', node: NodeSelector } // a kill -9: the home left as it was on disk at the instant (sim/disk-image.ts)
   | { kind: 'restart', node: NodeSelector } // disk kept
   | { kind: 'heal' } // ends partitions, drop and delay (not crashes)
 
@@ -50,7 +51,7 @@ export const TAIL_MS = 5_000
 export const RANDOM_DURATION_MS = 30_000
 const SEED_MAX = 0xffffffff
 
-const NEMESES = ['partition', 'drop', 'delay', 'crash', 'restart', 'heal'] as const
+const NEMESES = ['partition', 'drop', 'delay', 'crash', 'kill', 'restart', 'heal'] as const
 const OPS = ['generate', 'distribute', 'retrieve'] as const
 const SELECTOR_NAMES = ['leader', 'follower', 'all-down', 'random'] as const
 const TOP_FIELDS = ['name', 'description', 'nodes', 'seed', 'replicationFactor', 'electionTimeoutMs', 'durationMs', 'duration', 'steps', 'checks']
@@ -60,6 +61,7 @@ const STEP_FIELDS: Record<string, readonly string[]> = {
   drop: ['percent'],
   delay: ['ms'],
   crash: ['node'],
+  kill: ['node'],
   restart: ['node'],
   heal: [],
   generate: ['path', 'priority', 'node'],
@@ -169,7 +171,8 @@ function parseFault (r: ScenarioReader, raw: Json, at: string, nodes: number): F
     }
     case 'drop': return { kind: 'drop', percent: numberIn(r, raw.percent, `${at}.percent`, 0, 100) }
     case 'delay': return { kind: 'delay', ms: r.duration(raw.ms, `${at}.ms`) }
-    case 'crash': return { kind: 'crash', node: r.selector(raw.node, `${at}.node`, nodes, LIVE_SELECTORS) }
+    case 'crash':
+    case 'kill': return { kind: nemesis, node: r.selector(raw.node, `${at}.node`, nodes, LIVE_SELECTORS) }
     case 'restart': return { kind: 'restart', node: r.selector(raw.node, `${at}.node`, nodes, SELECTOR_NAMES) }
     case 'heal': return { kind: 'heal' }
   }

@@ -10,7 +10,7 @@ import { scratchDir } from '../helpers/scratch.js'
 
 const SCENARIOS = join(PACKAGE_ROOT, 'fixtures', 'scenarios')
 
-t.test('every fixture scenario parses, and together they cover every partition kind and crash', async t => {
+t.test('every fixture scenario parses, and together they cover every partition kind, crash and kill', async t => {
   const files = readdirSync(SCENARIOS).filter(file => file.endsWith('.json')).sort()
   t.ok(files.length >= 8, `${files.length} fixture scenarios`)
   const kinds = new Set<string>()
@@ -28,7 +28,7 @@ t.test('every fixture scenario parses, and together they cover every partition k
     const last = faults[faults.length - 1]
     t.ok(last !== undefined && ['heal', 'restart'].includes(last.type === 'fault' ? last.fault.kind : ''), `${file}: ends with a heal or a restart`)
   }
-  for (const kind of ['halves', 'isolate-leader', 'isolate', 'majority-ring', 'bridge', 'crash', 'restart', 'drop', 'delay', 'heal']) {
+  for (const kind of ['halves', 'isolate-leader', 'isolate', 'majority-ring', 'bridge', 'crash', 'kill', 'restart', 'drop', 'delay', 'heal']) {
     t.ok(kinds.has(kind), `some fixture plays ${kind}`)
   }
 })
@@ -113,7 +113,7 @@ t.test('each bad scenario gives BAD_INPUT naming the step index and field', asyn
     ['step at the end', { nodes: 3, duration: '5s', steps: [{ at: '5s', nemesis: 'heal' }] }, /steps\[0\]\.at: 5000ms is not before the end of the run \(duration 5000ms\)/],
     ['neither op nor nemesis', step({}), /steps\[1\]: expected exactly one of "op" or "nemesis"/],
     ['both op and nemesis', step({ op: 'retrieve', nemesis: 'heal' }), /steps\[1\]: expected exactly one of "op" or "nemesis"/],
-    ['unknown nemesis', step({ nemesis: 'flood' }), /steps\[1\]\.nemesis: unknown nemesis "flood" \(expected one of partition, drop, delay, crash, restart, heal\)/],
+    ['unknown nemesis', step({ nemesis: 'flood' }), /steps\[1\]\.nemesis: unknown nemesis "flood" \(expected one of partition, drop, delay, crash, kill, restart, heal\)/],
     ['unknown op', step({ op: 'delete' }), /steps\[1\]\.op: unknown op "delete" \(expected one of generate, distribute, retrieve\)/],
     ['unknown partition kind', step({ nemesis: 'partition', kind: 'thirds' }), /steps\[1\]\.kind: unknown partition kind "thirds"/],
     ['partition without kind', step({ nemesis: 'partition' }), /steps\[1\]\.kind: unknown partition kind undefined/],
@@ -154,14 +154,14 @@ t.test('readScenario says which file is unreadable or not JSON', async t => {
   throwsCode(t, () => readScenario(invalid), 'BAD_INPUT', new RegExp(`^scenario file ${invalid}: steps\\[0\\]\\.node: 3 is out of range 0\\.\\.2`), 'invalid')
 })
 
-/** Every partition, drop and delay is followed by a heal, and every crash by a restart, before the run ends. */
+/** Every partition, drop and delay is followed by a heal, and every crash and kill by a restart, before the run ends. */
 function endsHealed (scenario: Scenario): boolean {
   const faults = scenario.steps.flatMap(step => step.type === 'fault' ? [{ atMs: step.atMs, fault: step.fault }] : [])
   const lastIndex = (kinds: string[]): number => faults.findLastIndex(f => kinds.includes(f.fault.kind))
   const lastHeal = lastIndex(['heal'])
   const lastRestartAll = faults.findLastIndex(f => f.fault.kind === 'restart' && f.fault.node === 'all-down')
   return lastHeal > lastIndex(['partition', 'drop', 'delay']) &&
-    lastRestartAll > lastIndex(['crash']) &&
+    lastRestartAll > lastIndex(['crash', 'kill']) &&
     faults.every(f => f.atMs < scenario.durationMs)
 }
 
@@ -171,15 +171,15 @@ t.test('randomScenario: deterministic for a seed, every fault kind, always ends 
   t.not(JSON.stringify(randomScenario(seededRandom(43), { nodes: 5 })), JSON.stringify(a), 'another seed another one')
   t.equal(a.durationMs, 30000)
   t.equal(a.seed, null, 'the runner records the seed it was made from')
-  fc.assert(fc.property(fc.nat(1_000_000), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 12_400, max: 60_000 }), fc.constantFrom(100, 300, 400), (seed, nodes, durationMs, electionTimeoutMs) => {
+  fc.assert(fc.property(fc.nat(1_000_000), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 13_200, max: 60_000 }), fc.constantFrom(100, 300, 400), (seed, nodes, durationMs, electionTimeoutMs) => {
     const scenario = randomScenario(seededRandom(seed), { nodes, durationMs, electionTimeoutMs })
     const kinds = new Set<string>(scenario.steps.flatMap(s => s.type === 'fault' ? [s.fault.kind === 'partition' ? s.fault.partition : s.fault.kind] : []))
     const ops = new Set<string>(scenario.steps.flatMap(s => s.type === 'op' ? [s.op.op] : []))
     return endsHealed(scenario) &&
-      ['halves', 'isolate-leader', 'isolate', 'majority-ring', 'bridge', 'drop', 'delay', 'crash', 'restart', 'heal'].every(kind => kinds.has(kind)) &&
+      ['halves', 'isolate-leader', 'isolate', 'majority-ring', 'bridge', 'drop', 'delay', 'crash', 'kill', 'restart', 'heal'].every(kind => kinds.has(kind)) &&
       ['generate', 'distribute', 'retrieve'].every(op => ops.has(op)) &&
       scenario.durationMs === durationMs && scenario.electionTimeoutMs === electionTimeoutMs &&
       scenario.steps.every((s, i) => i === 0 || scenario.steps[i - 1]!.atMs <= s.atMs)
   }), { numRuns: 200 })
-  throwsCode(t, () => randomScenario(seededRandom(1), { nodes: 3, durationMs: 8000 }), 'BAD_INPUT', /durationMs 8000 is too short .* give at least 10800ms/, 'too short for every fault')
+  throwsCode(t, () => randomScenario(seededRandom(1), { nodes: 3, durationMs: 8000 }), 'BAD_INPUT', /durationMs 8000 is too short .* give at least 11400ms/, 'too short for every fault')
 })

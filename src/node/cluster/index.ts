@@ -316,13 +316,33 @@ export class ClusterNode {
 
   async close (): Promise<void> {
     if (this.closing) return
+    await this.stopTakingPart()
+    await this.known.flushed()
+    await this.peer.close()
+  }
+
+  /** No timer fires, no work starts, and the connections are cut (at once on the simulator's network). */
+  private async stopTakingPart (): Promise<void> {
     this.closing = true
     for (const timer of this.timers) this.clock.clearInterval(timer)
     this.coordinator.stop()
     this.calls.stop()
     this.elections.wakeLeaderWaiters()
     await this.transport.destroy().catch(() => {})
-    await this.known.flushed()
+  }
+
+  /**
+   * The simulator's hard crash, a kill -9 in this process: the node stops now, as close stops it, but nothing is flushed
+   * or closed, so what its home holds is what it had written when it stopped. The caller takes that as the disk's image,
+   * then calls `releaseAbandoned` (the store's locks are the process's: a reopen in this process needs them let go).
+   */
+  abandon (): void {
+    if (this.closing) return
+    void this.stopTakingPart()
+  }
+
+  /** Lets an abandoned node's store go; what that writes on the way is the caller's to undo (sim/disk-image.ts). */
+  async releaseAbandoned (): Promise<void> {
     await this.peer.close()
   }
 
