@@ -12,7 +12,7 @@ import { gunzipSync, gzipSync } from 'node:zlib'
 import { accessDenied, badInput, isBzzzError, notLeader, unavailable } from '../errors.js'
 import type { RoleDefinition } from '../crypto/levels.js'
 import { requestReaders } from './request-readers.js'
-import type { CompletionEntry, CompletionReport, RequestEntry } from '../storage/log-entry.js'
+import { MAX_REQUEST_PARTS, type CompletionEntry, type CompletionReport, type RequestEntry, type RequestPart } from '../storage/log-entry.js'
 import type { QueueEvent } from '../storage/view.js'
 import type { ContextStore } from '../storage/context-store.js'
 import type { SkippedFile } from '../intelligence/types.js'
@@ -32,7 +32,7 @@ export const PUMP_INTERVAL_MS = 1_000
  * What a requester sends: the request entry's fields that are the requester's, and the compressed files (see packFiles)
  * as the requester sealed them for the request's readers (the leader never sees them in the clear).
  */
-export type AcceptArgs = Pick<RequestEntry, 'id' | 'address' | 'project' | 'path' | 'priority' | 'requester' | 'roles' | 'prune' | 'requesterRole' | 'policyVersion'> & { sealed: Buffer }
+export type AcceptArgs = Pick<RequestEntry, 'id' | 'address' | 'project' | 'path' | 'priority' | 'requester' | 'roles' | 'prune' | 'part' | 'requesterRole' | 'policyVersion'> & { sealed: Buffer }
 
 export interface AcceptReport {
   id: string
@@ -96,29 +96,90 @@ interface PackedFiles { path: string, files: Array<{ path: string, content: stri
 
 const COMMIT_HEX = /^[0-9a-f]{40}([0-9a-f]{24})?$/
 
-/** Reads the files under `path` (relative to `root`) into one compressed request payload. */
-export async function packFiles (root: string, path: string): Promise<{ payload: Buffer, skipped: SkippedFile[], files: number }> {
+/** One request's share of a tree's files, compressed. */
+export interface PackedPart { payload: Buffer, files: number, bytes: number }
+
+/**
+ * The walked files in parts of at most `maxPartBytes` each, folder by folder in depth-first order (a folder's files
+ * before its subfolders'), so that a part is a run of neighbouring folders, a subtree where it fits. A folder larger
+ * than a part is split between parts; a single file larger than a part travels alone.
+ */
+export function partition<T extends { path: string, size: number }> (files: readonly T[], maxPartBytes: number): T[][] {
+  const parentOf = (path: string): string => path.slice(0, Math.max(0, path.lastIndexOf('/')))
+  const key = (file: T): [string, string] => [parentOf(file.path), file.path]
+  const byFolder = [...files].sort((a, b) => {
+    const [da, pa] = key(a)
+    const [db, pb] = key(b)
+    // Separators below every other character: a folder sorts before its subfolders, they before its next sibling.
+    const fa = da.replaceAll('/', '\u0001') + '\u0000'
+    const fb = db.replaceAll('/', '\u0001') + '\u0000'
+    return fa < fb ? -1 : fa > fb ? 1 : pa < pb ? -1 : pa > pb ? 1 : 0
+  })
+  const folders: T[][] = []
+  for (const file of byFolder) {
+    const last = folders[folders.length - 1]
+    if (last !== undefined && parentOf(last[0]!.path) === parentOf(file.path)) last.push(file)
+    else folders.push([file])
+  }
+  const parts: T[][] = [[]]
+  let bytes = 0
+  const add = (file: T): void => {
+    if (bytes + file.size > maxPartBytes && parts[parts.length - 1]!.length > 0) { parts.push([]); bytes = 0 }
+    parts[parts.length - 1]!.push(file)
+    bytes += file.size
+  }
+  for (const folder of folders) {
+    const size = folder.reduce((sum, file) => sum + file.size, 0)
+    // A folder that fits in a part of its own is not cut in two.
+    if (bytes + size > maxPartBytes && size <= maxPartBytes && parts[parts.length - 1]!.length > 0) { parts.push([]); bytes = 0 }
+    for (const file of folder) add(file)
+  }
+  return parts
+}
+
+/**
+ * Reads the files under `path` (relative to `root`) into compressed request payloads, as many as the tree needs at
+ * `maxPartBytes` of files each (see partition); each names the same target, so the leader unpacks them side by side.
+ */
+export async function packFiles (root: string, path: string, maxPartBytes = MAX_REQUEST_FILE_BYTES): Promise<{ parts: PackedPart[], skipped: SkippedFile[], files: number }> {
   const { walkTree, readTextFile } = await import('../intelligence/walk.js')
   const { readGitCommit } = await import('../intelligence/source-state.js')
   const walk = await walkTree({ root, target: path })
+  const groups = partition(walk.files, maxPartBytes)
   const total = walk.files.reduce((sum, file) => sum + file.size, 0)
-  if (total > MAX_REQUEST_FILE_BYTES) throw badInput(`${path} holds ${total} bytes of files, over the ${MAX_REQUEST_FILE_BYTES} one generation request may carry: generate a smaller part`)
+  if (groups.length > MAX_REQUEST_PARTS) throw badInput(`${path} holds ${total} bytes of files, over the ${MAX_REQUEST_PARTS} parts of ${maxPartBytes} bytes one generation may be sent in: generate a smaller part`)
   const skipped = [...walk.skipped]
-  const packed: PackedFiles = { path: relative(root, resolve(path)) || '.', files: [] }
+  const target = relative(root, resolve(path)) || '.'
   const commit = readGitCommit(root)
-  if (commit !== null) packed.commit = commit
-  for (const file of walk.files) {
-    const content = await readTextFile(file.absolutePath)
-    if (typeof content === 'string') skipped.push({ path: file.path, reason: content })
-    else packed.files.push({ path: file.path, content: content.toString('base64') })
+  const parts: PackedPart[] = []
+  let files = 0
+  // One part's files are in memory at a time.
+  for (const group of groups) {
+    const packed: PackedFiles = { path: target, files: [], ...(commit !== null ? { commit } : {}) }
+    for (const file of group) {
+      const content = await readTextFile(file.absolutePath)
+      if (typeof content === 'string') skipped.push({ path: file.path, reason: content })
+      else packed.files.push({ path: file.path, content: content.toString('base64') })
+    }
+    const payload = gzipSync(JSON.stringify(packed))
+    if (payload.length > MAX_REQUEST_PAYLOAD_BYTES) throw badInput(`part ${parts.length + 1} of ${path} compresses to ${payload.length} bytes, over the ${MAX_REQUEST_PAYLOAD_BYTES} one generation request may carry: generate a smaller part`)
+    parts.push({ payload, files: packed.files.length, bytes: group.reduce((sum, file) => sum + file.size, 0) })
+    files += packed.files.length
   }
-  const payload = gzipSync(JSON.stringify(packed))
-  if (payload.length > MAX_REQUEST_PAYLOAD_BYTES) throw badInput(`${path} compresses to ${payload.length} bytes, over the ${MAX_REQUEST_PAYLOAD_BYTES} one generation request may carry: generate a smaller part`)
-  return { payload, skipped, files: packed.files.length }
+  return { parts, skipped, files }
 }
 
-/** Writes a request's files under a new private directory in `parent`; returns it and the target path in it. */
-function unpackFiles (payload: Buffer, parent: string): { dir: string, root: string, target: string, commit?: string } {
+/** A new private directory in `parent` for a request's files, and the tree's root in it. */
+function requestDir (parent: string): { dir: string, root: string } {
+  mkdirSync(parent, { recursive: true, mode: 0o700 })
+  const dir = mkdtempSync(join(parent, 'gen-'))
+  const root = join(dir, 'tree')
+  mkdirSync(root, { mode: 0o700 })
+  return { dir, root }
+}
+
+/** Writes one request's files under `root` (a part's beside the parts before it); returns the target path in it. */
+function unpackFiles (payload: Buffer, root: string): { target: string, commit?: string } {
   let packed: PackedFiles
   try {
     packed = JSON.parse(gunzipSync(payload).toString('utf8')) as PackedFiles
@@ -127,22 +188,18 @@ function unpackFiles (payload: Buffer, parent: string): { dir: string, root: str
   }
   if (typeof packed !== 'object' || packed === null || typeof packed.path !== 'string' || !Array.isArray(packed.files)) throw badInput('a malformed request payload')
   if (packed.commit !== undefined && (typeof packed.commit !== 'string' || !COMMIT_HEX.test(packed.commit))) throw badInput('a malformed commit in the request')
-  mkdirSync(parent, { recursive: true, mode: 0o700 })
-  const dir = mkdtempSync(join(parent, 'gen-'))
-  const root = join(dir, 'tree')
-  mkdirSync(root, { mode: 0o700 })
   const inside = (p: string): string => {
     const target = resolve(root, p)
-    if (relative(root, target).startsWith('..')) { removeTree(dir); throw badInput(`a request path outside its root: ${p.slice(0, 80)}`) }
+    if (relative(root, target).startsWith('..')) throw badInput(`a request path outside its root: ${p.slice(0, 80)}`)
     return target
   }
   for (const file of packed.files) {
-    if (typeof file?.path !== 'string' || typeof file.content !== 'string') { removeTree(dir); throw badInput('a malformed file in the request') }
+    if (typeof file?.path !== 'string' || typeof file.content !== 'string') throw badInput('a malformed file in the request')
     const target = inside(file.path)
     mkdirSync(dirname(target), { recursive: true, mode: 0o700 })
     writeFileSync(target, Buffer.from(file.content, 'base64'), { mode: 0o600 })
   }
-  return { dir, root, target: inside(packed.path), ...(packed.commit !== undefined ? { commit: packed.commit } : {}) }
+  return { target: inside(packed.path), ...(packed.commit !== undefined ? { commit: packed.commit } : {}) }
 }
 
 function queuedRequest (entry: Omit<RequestEntry, 'envelope'>): QueuedRequest {
@@ -158,6 +215,8 @@ export class Coordinator {
   readonly queue: GenerationQueue
   /** The first request entry seen for each id: where its files are. */
   private readonly requests = new Map<string, QueueEvent>()
+  /** The request entries of each group of parts (one generation sent in several requests), by part index. */
+  private readonly parts = new Map<string, Map<number, QueueEvent>>()
   /** The effective completion entry of each id (highest term). */
   private readonly completions = new Map<string, CompletionHeader>()
   private readonly waiters = new Map<string, Set<(completion: CompletionHeader) => void>>()
@@ -203,6 +262,11 @@ export class Coordinator {
     const entry = event.entry
     if (entry.type === 'request') {
       if (!this.requests.has(entry.id)) this.requests.set(entry.id, event)
+      if (entry.part !== undefined) {
+        let parts = this.parts.get(entry.part.group)
+        if (parts === undefined) this.parts.set(entry.part.group, parts = new Map())
+        if (!parts.has(entry.part.index)) parts.set(entry.part.index, event)
+      }
       this.step({ type: 'accepted', request: queuedRequest(entry) })
       this.step({ type: 'pump', now: this.now() })
     } else if (entry.type === 'completion') {
@@ -290,9 +354,20 @@ export class Coordinator {
     const role = entry.readers === undefined ? this.host.role : entry.readers.find(reader => this.host.heldRoles().includes(reader))
     // The queue starts only requests this peer may open; this is the guard should that ever change.
     if (role === undefined) throw accessDenied(`this peer holds no key for ${entry.readers!.join(', ')}, the roles request ${request.id}'s files are sealed for`)
-    const payload = await this.host.store.sealedPayload(event, role, entry.readers === undefined ? LEGACY_REQUEST_LEVEL : undefined)
-    const { dir, root, target, commit } = unpackFiles(payload, this.requestsDir)
+    // A part before the last carries files only: the last part's run generates the whole tree from every part, so
+    // the directory and project records speak for all of it and --prune sees everything the tree still holds.
+    if (entry.part !== undefined && entry.part.index < entry.part.count - 1) return { files: 0, records: 0, written: 0, unchanged: 0, bytes: 0, skipped: 0, ms: 0 }
+    const events = entry.part === undefined ? [event] : this.partsOf(entry, entry.part)
+    const { dir, root } = requestDir(this.requestsDir)
     try {
+      let unpacked: { target: string, commit?: string } | undefined
+      for (const part of events) {
+        const payload = await this.host.store.sealedPayload(part, role, entry.readers === undefined ? LEGACY_REQUEST_LEVEL : undefined)
+        const files = unpackFiles(payload, root)
+        if (unpacked !== undefined && files.target !== unpacked.target) throw badInput(`the parts of request ${request.id} name different paths`)
+        unpacked = files
+      }
+      const { target, commit } = unpacked!
       return await this.host.generate({
         path: target, root, project: entry.project, term, priority: entry.priority, ...(entry.roles !== undefined ? { roles: entry.roles } : {}), prune: entry.prune === true,
         ...(commit !== undefined ? { commit } : {})
@@ -300,6 +375,22 @@ export class Coordinator {
     } finally {
       removeTree(dir)
     }
+  }
+
+  /** Every part of the group `entry` (its last part) closes, in order; each must be here, and ask for the same run. */
+  private partsOf (entry: Omit<RequestEntry, 'envelope'>, { group, count }: RequestPart): QueueEvent[] {
+    const seen = this.parts.get(group)
+    const events: QueueEvent[] = []
+    const same = (other: Omit<RequestEntry, 'envelope'>): boolean => other.project === entry.project && other.path === entry.path &&
+      other.address === entry.address && other.requester === entry.requester && other.prune === entry.prune && other.part?.count === count &&
+      JSON.stringify(other.roles ?? null) === JSON.stringify(entry.roles ?? null) && JSON.stringify(other.readers ?? null) === JSON.stringify(entry.readers ?? null)
+    for (let index = 0; index < count; index++) {
+      const part = seen?.get(index)
+      if (part === undefined) throw unavailable(`part ${index + 1} of the ${count} of request ${entry.id} is not here: generate again`)
+      if (part.entry.type !== 'request' || !same(part.entry)) throw badInput(`part ${index + 1} of the ${count} of request ${entry.id} asks for another generation`)
+      events.push(part)
+    }
+    return events
   }
 
   /**
@@ -325,7 +416,7 @@ export class Coordinator {
     const entry: Omit<RequestEntry, 'version' | 'envelope'> = {
       type: 'request', id: args.id, address: args.address, project: args.project, path: args.path, priority: args.priority,
       requester: args.requester, acceptedAt: this.now(), ...(args.roles !== undefined ? { roles: args.roles } : {}), readers,
-      ...(args.prune === true ? { prune: true } : {}),
+      ...(args.prune === true ? { prune: true } : {}), ...(args.part !== undefined ? { part: args.part } : {}),
       ...(args.requesterRole !== undefined ? { requesterRole: args.requesterRole } : {}), ...(args.policyVersion !== undefined ? { policyVersion: args.policyVersion } : {})
     }
     await this.host.store.appendQueueEntry(entry, { term, nowMs: this.now(), sealed: args.sealed })

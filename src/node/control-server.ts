@@ -43,7 +43,8 @@ export const DEFAULT_CONTROL_LIMITS: Readonly<ControlLimits> = {
   maxConnections: MAX_CONTROL_CONNECTIONS
 }
 
-export type ControlHandler = (request: ControlRequest) => Promise<unknown>
+/** `tell` sends an event under the request's id before its answer (a generate's parts, as each is accepted). */
+export type ControlHandler = (request: ControlRequest, tell: (event: unknown) => void) => Promise<unknown>
 
 /**
  * An answer that goes on (`watch`): `open` is called once the request is answered, gives the result and starts sending
@@ -169,7 +170,7 @@ class ControlConnection {
     this.inFlight++
     let answered: Promise<unknown>
     try {
-      answered = Promise.resolve(this.handler(request))
+      answered = Promise.resolve(this.handler(request, event => { this.event(id, event) }))
     } catch (err) {
       answered = Promise.reject(err)
     }

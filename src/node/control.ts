@@ -92,6 +92,17 @@ export class ControlClient {
     })
   }
 
+  /** A request the daemon may tell events of (`{ id, event }` lines) before it answers: each goes to `onEvent`. */
+  async callTelling<T> (op: string, args: Record<string, unknown>, onEvent: (event: unknown) => void): Promise<T> {
+    const id = this.nextId
+    this.watchers.set(id, { onEvent, onEnd: () => {} })
+    try {
+      return await this.call<T>(op, args)
+    } finally {
+      this.watchers.delete(id)
+    }
+  }
+
   /**
    * A request whose answer goes on (`watch`): resolves with its first answer, then `onEvent` is told of each event
    * the daemon sends under its id, and `onEnd` once, when the connection ends.

@@ -6,13 +6,19 @@ import { ControlClient } from './control.js'
 import type { KeysBundle } from './keys-bundle.js'
 import type { SignedPolicy } from './cluster-policy.js'
 import { readConfig, type PeerConfig } from './home.js'
-import type { DistributeReport, GenerateOptions, GenerateReport, ResealReport, StatusReport } from './local-peer.js'
+import type { DistributeReport, GenerateOptions, GeneratePart, GenerateReport, ResealReport, StatusReport } from './local-peer.js'
 import type { FreshnessReport } from './freshness.js'
 import type { DecideInput, DecisionView, HistoryReport, HopsReport } from '../temporal/decisions.js'
 import type { ElectStatus, PeerRow, QueueListRow, QueueStatus, SyncReport } from './cluster/index.js'
 import type { ClusterEvent } from './events.js'
 import type { BzzzError } from '../errors.js'
 import type { InfluenceOrder, InfluenceRow } from '../temporal/graph.js'
+
+function isPartEvent (event: unknown): event is GeneratePart & { kind: 'part' } {
+  const e = event as Record<string, unknown> | null
+  return typeof e === 'object' && e !== null && e.kind === 'part' && typeof e.id === 'string' &&
+    ['index', 'count', 'files', 'bytes'].every(key => Number.isSafeInteger(e[key]))
+}
 
 export class DaemonClient {
   readonly config: PeerConfig
@@ -26,8 +32,11 @@ export class DaemonClient {
   }
 
   async generate (options: GenerateOptions & { noWait?: boolean }): Promise<GenerateReport> {
-    const { onProgress: _, ...rest } = options
-    return await this.client.call('generate', { ...rest, path: resolve(rest.path), ...(rest.root !== undefined ? { root: resolve(rest.root) } : {}) })
+    const { onProgress: _, onPart, ...rest } = options
+    const args = { ...rest, path: resolve(rest.path), ...(rest.root !== undefined ? { root: resolve(rest.root) } : {}) }
+    return await this.client.callTelling('generate', args, event => {
+      if (isPartEvent(event)) onPart?.({ index: event.index, count: event.count, id: event.id, files: event.files, bytes: event.bytes })
+    })
   }
 
   async distribute (record: unknown, roles: readonly string[] | undefined, source: string, _term?: number, decision?: string): Promise<DistributeReport> {

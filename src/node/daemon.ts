@@ -32,6 +32,8 @@ export interface DaemonOptions {
   campaign?: boolean
   /** Serve /metrics, /healthz and /readyz here (off when undefined). */
   metrics?: MetricsAddress
+  /** See ClusterNodeOptions.requestPartBytes. */
+  requestPartBytes?: number
 }
 
 export interface RunningDaemon {
@@ -136,7 +138,7 @@ export async function startDaemon (options: DaemonOptions): Promise<RunningDaemo
     await closing
   }
   try {
-    server = await startControlServer(paths.controlSocket, async request => await answer(node, feed, request, () => {
+    server = await startControlServer(paths.controlSocket, async (request, tell) => await answer(node, feed, request, tell, () => {
       setImmediate(() => { close().catch(() => {}) })
     }), {
       onFault: (op, err) => { options.logger.error({ op, err }, 'a control request failed') },
@@ -157,6 +159,7 @@ async function startNode (options: DaemonOptions, hooks: Partial<ClusterNodeOpti
     home: options.home, logger: options.logger,
     ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}), ...(options.host !== undefined ? { host: options.host } : {}),
     ...(options.electionTimeoutMs !== undefined ? { electionTimeoutMs: options.electionTimeoutMs } : {}), ...(options.campaign !== undefined ? { campaign: options.campaign } : {}),
+    ...(options.requestPartBytes !== undefined ? { requestPartBytes: options.requestPartBytes } : {}),
     ...hooks,
     // Another process uses this peer's identity: this one stops, rather than vote and write beside it.
     onHalt: halt
@@ -177,7 +180,7 @@ function bothHooks (a: Partial<ClusterNodeOptions>, b: Partial<ClusterNodeOption
 }
 
 /** Answers one control request, which its op's validator has checked: the node's work for it. */
-async function answer (node: ClusterNode, feed: EventFeed, request: ControlRequest, stop: () => void): Promise<unknown> {
+async function answer (node: ClusterNode, feed: EventFeed, request: ControlRequest, tell: (event: unknown) => void, stop: () => void): Promise<unknown> {
   switch (request.op) {
     case 'ping': return { pid: process.pid }
     case 'status': return await node.status()
@@ -186,7 +189,7 @@ async function answer (node: ClusterNode, feed: EventFeed, request: ControlReque
     case 'addresses': return await node.addresses(request.args.under)
     case 'freshness': return await node.freshness(request.args.root, request.args.project)
     case 'retrieve': return await node.retrieve(request.args.address, request.args.role, request.args.depth ?? DEFAULT_RESOLVE_DEPTH)
-    case 'generate': return await node.generate(request.args)
+    case 'generate': return await node.generate({ ...request.args, onPart: part => { tell({ kind: 'part', ...part }) } })
     case 'distribute': return await node.distribute(request.args.record, request.args.roles, request.args.source, request.args.decision)
     case 'decide': return await node.decide(request.args.input)
     case 'keys': return await node.publishKeys(request.args.bundle)

@@ -55,8 +55,19 @@ export interface GenerateOptions {
   /** The commit the files were checked out at, when the requester read it (else read from the root's `.git`). */
   commit?: string
   onProgress?: (progress: AnalyzeProgress) => void
+  /** With a daemon, a tree sent to the leader in several requests: told as each part is accepted. */
+  onPart?: (part: GeneratePart) => void
   /** The simulator's deliberate fault (`--break unheld-record`): the last record is counted but never appended. */
   withholdLastRecord?: boolean
+}
+
+/** One of the requests a tree too large for one is sent to the leader in, once the leader accepted it. */
+export interface GeneratePart {
+  index: number
+  count: number
+  id: string
+  files: number
+  bytes: number
 }
 
 export interface GenerateReport {
@@ -86,6 +97,9 @@ export interface GenerateReport {
   /** Bytes appended to the log. */
   bytes: number
   ms: number
+  /** With a daemon, when the tree was sent in several requests: how many, and their ids in order (the last one ran). */
+  parts?: number
+  requests?: string[]
 }
 
 export interface DistributeReport {

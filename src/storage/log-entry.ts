@@ -98,12 +98,36 @@ export interface RequestEntry {
   readers?: string[]
   /** Remove what a generate wrote below the path and no longer finds (`generate --prune`). */
   prune?: true
+  /** One of the requests a tree too large for one was sent in (absent: the request carries the whole tree). */
+  part?: RequestPart
   /** The requester's role and the policy version the leader checked the request against (absent: older entries). */
   requesterRole?: string
   policyVersion?: number
   acceptedAt: number
   version: Version
   envelope: Buffer
+}
+
+/**
+ * A request's place among those one generation was sent in: `group` names them all, `index` counts from 0 and the
+ * last (`count - 1`) is sent last, once every other was accepted; its run generates the files of all of them.
+ */
+export interface RequestPart {
+  group: string
+  index: number
+  count: number
+}
+
+/** The most requests one generation is sent in. */
+export const MAX_REQUEST_PARTS = 4_096
+
+/** Why a request's `part` is malformed, or null. */
+export function requestPartProblem (v: unknown): string | null {
+  if (typeof v !== 'object' || v === null) return 'a malformed request part'
+  const { group, index, count } = v as Record<string, unknown>
+  if (typeof group !== 'string' || !REQUEST_ID_PATTERN.test(group)) return 'a malformed request group'
+  if (!isCount(count) || (count as number) < 2 || (count as number) > MAX_REQUEST_PARTS || !isCount(index) || (index as number) >= (count as number)) return 'a malformed request part'
+  return null
 }
 
 /** What came of a request: appended by the leader that finished it. */
@@ -241,6 +265,7 @@ function headerProblem (h: Record<string, unknown>): string | null {
       if (h.roles !== undefined && (!Array.isArray(h.roles) || !h.roles.every(r => typeof r === 'string'))) return 'malformed request roles'
       if (h.readers !== undefined && (!Array.isArray(h.readers) || h.readers.length === 0 || !h.readers.every(r => typeof r === 'string'))) return 'malformed request readers'
       if (h.prune !== undefined && h.prune !== true) return 'a malformed request'
+      if (h.part !== undefined) { const problem = requestPartProblem(h.part); if (problem !== null) return problem }
       if (stampProblem(h)) return 'a malformed request requester'
       return null
     case 'completion': {

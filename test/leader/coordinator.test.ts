@@ -42,7 +42,7 @@ t.test('a batch not acknowledged while the lease is lost runs again when it is b
   coordinator.start()
   t.teardown(() => coordinator.stop())
   coordinator.leadership(true, 1)
-  const { payload } = await packFiles(tree, tree)
+  const payload = (await packFiles(tree, tree)).parts[0]!.payload
   const request = { id: 'req-1', address: 'ucxl://p/', project: 'p', path: '.' }
   await coordinator.accept({ ...request, priority: 'normal', requester: peer.config.nodeId, sealed: sealRequestFiles(peer, request, payload).sealed })
   state.hasLease = false // the lease is lost while the batch runs
@@ -90,7 +90,7 @@ t.test('a request\'s files are unpacked in the leader\'s home, removed when it i
   t.teardown(() => coordinator.stop())
   t.notOk(existsSync(join(requests, 'gen-killed')), 'the leftovers are gone once the coordinator starts')
   coordinator.leadership(true, 1)
-  const { payload } = await packFiles(tree, tree)
+  const payload = (await packFiles(tree, tree)).parts[0]!.payload
   const request = { id: 'req-1', address: 'ucxl://p/', project: 'p', path: '.' }
   await coordinator.accept({ ...request, priority: 'normal', requester: peer.config.nodeId, sealed: sealRequestFiles(peer, request, payload).sealed })
   const completion = await coordinator.completion('req-1', 20_000)

@@ -7,7 +7,7 @@ import { systemClock } from '../../clock.js'
 import { badUsage, isBzzzError } from '../../errors.js'
 import { watchTree } from '../../node/generate-watch.js'
 import { untilSignal } from '../signals.js'
-import type { GenerateReport } from '../../node/local-peer.js'
+import type { GeneratePart, GenerateReport } from '../../node/local-peer.js'
 import { withPeer } from '../peer-session.js'
 import { progressBar } from '../progress.js'
 import { formatBytes, table } from '../render.js'
@@ -19,6 +19,15 @@ function showWatchRun (ctx: CommandContext, report: GenerateReport, changed: rea
   if (ctx.global.json) { ctx.io.stdout.write(JSON.stringify({ ...report, changed }) + '\n'); return }
   const what = changed.length === 0 ? '' : ` after changes to ${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ` and ${changed.length - 3} more` : ''}`
   note(ctx, `${new Date(systemClock.now()).toISOString()} generated ${report.files} files${what}: ${report.written} written, ${report.unchanged} unchanged, ${report.removed} removed (${report.ms} ms)`)
+}
+
+/**
+ * A part of a tree too large for one request, accepted: a line on stderr (with --json too: a long send is not silent),
+ * so the wait is not mute while hundreds of MB travel.
+ */
+function showPart (ctx: CommandContext, part: GeneratePart): void {
+  if (ctx.global.quiet) return
+  ctx.io.stderr.write(`Part ${part.index + 1} of ${part.count} accepted: ${part.files} files, ${formatBytes(part.bytes)} (request ${part.id})${part.index + 1 === part.count ? '; the leader generates the whole tree from every part' : ''}\n`)
 }
 
 export function generateCommand (env: CliEnv): Command {
@@ -45,7 +54,7 @@ export function generateCommand (env: CliEnv): Command {
       const report = await withPeer(ctx, async peer => {
         let first
         try {
-          first = await peer.generate({ ...request, onProgress: progress.update })
+          first = await peer.generate({ ...request, onProgress: progress.update, onPart: part => { showPart(ctx, part) } })
         } finally {
           progress.stop()
         }
@@ -64,7 +73,10 @@ export function generateCommand (env: CliEnv): Command {
       if (report === null) return
       const queued = (report as { request?: { id: string, state: string, term: number } }).request
       emit(ctx, report, () => {
-        if (queued !== undefined && queued.state === 'queued') return `Request ${queued.id} accepted by the leader of term ${queued.term}; it is durable and will complete. Follow it with: bzzz-ctx queue ls`
+        if (queued !== undefined && queued.state === 'queued') {
+          if (report.requests !== undefined) return `Requests ${report.requests.join(', ')} (the ${report.parts} parts of ${path!}; the last generates them all) accepted by the leader of term ${queued.term}; they are durable and will complete. Follow them with: bzzz-ctx queue ls`
+          return `Request ${queued.id} accepted by the leader of term ${queued.term}; it is durable and will complete. Follow it with: bzzz-ctx queue ls`
+        }
         const reasons = new Map<string, number>()
         for (const s of report.skipped) reasons.set(s.reason, (reasons.get(s.reason) ?? 0) + 1)
         const lines = [
@@ -73,6 +85,7 @@ export function generateCommand (env: CliEnv): Command {
           ]], useColor(ctx)),
           `Root ${report.root}; distributed to ${report.roles.join(', ')}.`
         ]
+        if (report.requests !== undefined) lines.push(`Sent in ${report.parts} parts, generated as one by the last: requests ${report.requests.join(', ')}.`)
         if (report.files === 0) lines.push(`No files to analyse under ${report.path === '.' ? report.root : report.path}: it may be inside an excluded (node_modules, build, ...) or .gitignore'd directory of the root ${report.root}; pass --root ${report.path === '.' ? report.root : path!} to analyse it on its own.`)
         const under = report.path === '.' ? report.root : report.path
         if (report.removed > 0) lines.push(`Removed ${report.removed} address(es) an earlier generate wrote under ${under}: their files or folders are gone (bzzz-ctx history shows their versions).`)

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process'
 import { closeSync, fstatSync, openSync, readFileSync, existsSync } from 'node:fs'
 import { processAlive } from '../../node/daemon-files.js'
 import { Command } from 'commander'
-import { BzzzError, unavailable } from '../../errors.js'
+import { BzzzError, badUsage, unavailable } from '../../errors.js'
 import { errorCodeForExit } from '../exit-codes.js'
 import { DEFAULT_ELECTION_TIMEOUT_MS, homePaths, readConfig, writeConfig } from '../../node/home.js'
 import { PACKAGE_ROOT } from '../../paths.js'
@@ -33,6 +33,17 @@ function logTail (file: string, from = 0): string {
 }
 
 async function sleep (ms: number): Promise<void> { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+/**
+ * BZZZ_TEST_REQUEST_PART_BYTES, for tests only: the most file bytes one generation request carries, so a small tree is
+ * sent in several parts (in use, 24 MiB).
+ */
+function requestPartBytes (env: NodeJS.ProcessEnv): { requestPartBytes?: number } {
+  const text = env.BZZZ_TEST_REQUEST_PART_BYTES
+  if (text === undefined || text === '') return {}
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw badUsage(`BZZZ_TEST_REQUEST_PART_BYTES must be a whole number of bytes, not "${text.slice(0, 40)}"`)
+  return { requestPartBytes: Number(text) }
+}
 
 export function nodeCommand (env: CliEnv): Command {
   const node = new Command('node').description('run or stop this peer\'s daemon')
@@ -113,7 +124,7 @@ export function nodeCommand (env: CliEnv): Command {
       let daemon: Awaited<ReturnType<typeof startDaemon>>
       try {
         daemon = await startDaemon({
-          home, logger, electionTimeoutMs: electionTimeout, ...(options.campaign ? {} : { campaign: false }),
+          home, logger, electionTimeoutMs: electionTimeout, ...(options.campaign ? {} : { campaign: false }), ...requestPartBytes(ctx.io.env),
           ...(bootstrap !== undefined ? { bootstrap } : {}), ...(host !== undefined ? { host } : {}), ...(metrics !== undefined ? { metrics } : {})
         })
       } catch (err) {

@@ -9,7 +9,7 @@ import { relative } from 'node:path'
 import { BzzzError, badInput, isBzzzError } from '../../errors.js'
 import { ELECTION_TIMEOUT_TICKS, type Election, type ElectionState } from '../../election/election.js'
 import type { Leadership } from '../../leader/leadership.js'
-import { Coordinator, packFiles } from '../../leader/coordinator.js'
+import { Coordinator, MAX_REQUEST_FILE_BYTES, packFiles } from '../../leader/coordinator.js'
 import type { WireMessage } from '../../net/messages.js'
 import { covers } from '../../crypto/levels.js'
 import { addressFor } from '../../ucxl/address.js'
@@ -83,6 +83,8 @@ export interface ClusterNodeOptions {
   random?: () => number
   /** What an analysis costs on the clock, from its files and bytes (default: its real time; see LocalPeerOptions). */
   analysisCostMs?: (files: number, bytes: number) => number
+  /** The most file bytes one generation request carries (default MAX_REQUEST_FILE_BYTES; tests make it small). */
+  requestPartBytes?: number
   /** Random ids of requests and of this process's run (default: the system's; the simulator's come from its seed). */
   randomBytes?: RandomBytes
   /** Told of every change of this node's election state, as it happens. */
@@ -118,6 +120,7 @@ export class ClusterNode {
   readonly peer: LocalPeer
   readonly clock: Clock
   private readonly randomBytes: RandomBytes
+  private readonly requestPartBytes: number
   readonly counters = newCounters()
   readonly election: Election
   readonly coordinator: Coordinator
@@ -146,6 +149,7 @@ export class ClusterNode {
     const counters = this.counters
     const nodeId = config.nodeId
     const randomBytes = this.randomBytes = options.randomBytes ?? systemRandomBytes
+    this.requestPartBytes = options.requestPartBytes ?? MAX_REQUEST_FILE_BYTES
     const isClosing = (): boolean => this.closing
     this.peer = peer
     this.firstServed = options.faults?.staleRead === true ? new Map() : null
@@ -413,21 +417,39 @@ export class ClusterNode {
     const { path, root, project } = this.peer.target(options)
     const rel = relative(root, path)
     const roles = options.roles === undefined || options.roles.length === 0 ? undefined : this.peer.recipients(options.roles)
-    const id = this.randomBytes(12).toString('base64url')
-    const request = { id, address: addressFor(project, rel.split('\\').join('/') || '.'), project, path: rel || '.' }
+    const address = addressFor(project, rel.split('\\').join('/') || '.')
     // Who may read the files is checked before they are read, so a --roles that leaves nobody costs nothing.
     requestReaders(this.peer.config.roles, roles)
-    const packed = await packFiles(root, path)
-    const { sealed } = sealRequestFiles(this.peer, request, packed.payload, roles)
+    const packed = await packFiles(root, path, this.requestPartBytes)
     const priority = options.priority ?? 'normal'
-    const accepted = await this.calls.call('enqueue', {
-      ...request, priority, ...(roles !== undefined ? { roles } : {}), ...(options.prune === true ? { prune: true } : {}), sealed: sealed.toString('base64')
-    }) as { id: string, term: number, duplicate: boolean }
+    const count = packed.parts.length
+    const group = count > 1 ? this.randomBytes(12).toString('base64url') : undefined
+    const ids: string[] = []
+    let accepted = { id: '', term: 0, duplicate: false }
+    // In order, the last part last: its run generates every part's files, so it is sent only once every other part
+    // is accepted, and a part that is not leaves nothing generated.
+    for (const [index, part] of packed.parts.entries()) {
+      const id = this.randomBytes(12).toString('base64url')
+      const request = { id, address, project, path: rel || '.' }
+      const { sealed } = sealRequestFiles(this.peer, request, part.payload, roles)
+      try {
+        accepted = await this.calls.call('enqueue', {
+          ...request, priority, ...(roles !== undefined ? { roles } : {}), ...(options.prune === true ? { prune: true } : {}),
+          ...(group !== undefined ? { part: { group, index, count } } : {}), sealed: sealed.toString('base64')
+        }) as { id: string, term: number, duplicate: boolean }
+      } catch (err) {
+        if (index === 0 || !isBzzzError(err)) throw err
+        throw new BzzzError(err.code, `part ${index + 1} of the ${count} requests ${options.path} is sent in was not accepted (${err.message}); ${index === 1 ? 'part 1 was' : `parts 1-${index} were`} (${ids.join(', ')}), but nothing is generated without every part: generate again`)
+      }
+      ids.push(id)
+      this.logger.debug({ req: id, op: 'enqueue', term: accepted.term, duplicate: accepted.duplicate, ...(group !== undefined ? { group, part: index } : {}) }, 'the leader accepted the request')
+      if (group !== undefined) options.onPart?.({ index, count, id, files: part.files, bytes: part.bytes })
+    }
+    const id = ids[ids.length - 1]!
     const base = {
       project, root, path: rel || '.', priority, roles: roles ?? this.peer.directory.names(), skipped: packed.skipped,
-      files: 0, cached: 0, records: 0, written: 0, unchanged: 0, removed: 0, stale: 0, bytes: 0
+      files: 0, cached: 0, records: 0, written: 0, unchanged: 0, removed: 0, stale: 0, bytes: 0, ...(count > 1 ? { parts: count, requests: ids } : {})
     }
-    this.logger.debug({ req: id, op: 'enqueue', term: accepted.term, duplicate: accepted.duplicate }, 'the leader accepted the request')
     if (options.noWait === true) {
       return { ...base, ms: Math.round(this.clock.now() - started), request: { id, state: 'queued', term: accepted.term, duplicate: accepted.duplicate } }
     }

@@ -17,6 +17,7 @@ import type { LocalPeer } from '../local-peer.js'
 import type { Logger } from '../logger.js'
 import type { MemberDirectory, NodeCounters } from './types.js'
 import { REQUEST_ID_PATTERN } from '../../storage/vocabulary.js'
+import { requestPartProblem, type RequestPart } from '../../storage/log-entry.js'
 import { parseKeysBundle } from '../keys-bundle.js'
 
 /** How many answers of served calls are remembered for retries. */
@@ -119,10 +120,14 @@ export class LeaderOps {
     if (!isPriority(args.priority)) throw badInput(`unknown priority "${String(args.priority).slice(0, 40)}"`)
     const asked = this.authorise('generate', from)
     const roles = Array.isArray(args.roles) ? args.roles.filter((r): r is string => typeof r === 'string') : undefined
+    const partProblem = args.part === undefined ? null : requestPartProblem(args.part)
+    if (partProblem !== null) throw badInput(partProblem)
+    const part = args.part as RequestPart | undefined
     return await this.host.accept({
       id: args.id as string, address: args.address, project: args.project, path: args.path,
       priority: args.priority, requester: from, requesterRole: asked.role, policyVersion: asked.policyVersion,
-      ...(roles !== undefined && roles.length > 0 ? { roles } : {}), ...(args.prune === true ? { prune: true } : {}), sealed: Buffer.from(args.sealed, 'base64')
+      ...(roles !== undefined && roles.length > 0 ? { roles } : {}), ...(args.prune === true ? { prune: true } : {}),
+      ...(part !== undefined ? { part: { group: part.group, index: part.index, count: part.count } } : {}), sealed: Buffer.from(args.sealed, 'base64')
     })
   }
 
