@@ -5,14 +5,12 @@
  * (gossip and acknowledgements), calls to the leader, the leader's operations, and the coordinator of the queue.
  */
 import { availableParallelism } from 'node:os'
-import { relative } from 'node:path'
-import { BzzzError, badInput, isBzzzError } from '../../errors.js'
+import { badInput, isBzzzError } from '../../errors.js'
 import { ELECTION_TIMEOUT_TICKS, type Election, type ElectionState } from '../../election/election.js'
 import type { Leadership } from '../../leader/leadership.js'
-import { Coordinator, MAX_REQUEST_FILE_BYTES, packFiles } from '../../leader/coordinator.js'
+import { Coordinator, MAX_REQUEST_FILE_BYTES } from '../../leader/coordinator.js'
 import type { WireMessage } from '../../net/messages.js'
 import { covers } from '../../crypto/levels.js'
-import { addressFor } from '../../ucxl/address.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../../context/resolve.js'
 import type { Retrieved } from '../../storage/context-store.js'
 import type { QueueEvent } from '../../storage/view-items.js'
@@ -23,12 +21,11 @@ import { newDecisionId, type DecideInput, type DecisionView, type HistoryReport,
 import { systemClock, systemRandomBytes, type Clock, type RandomBytes, type TimerHandle } from '../../clock.js'
 import type Hyperswarm from 'hyperswarm'
 import type { AckKind } from '../../distribution/acks.js'
-import { CONNECTION_TIMEOUT_MS, hyperswarmTransport, type Transport } from '../environment.js'
-import { LocalPeer, type DistributeReport, type GenerateOptions, type GenerateReport, type ResealReport, type StatusReport } from '../local-peer.js'
+import { hyperswarmTransport, type Transport } from '../environment.js'
+import { LocalPeer, type DistributeReport, type GenerateOptions, type ResealReport, type StatusReport } from '../local-peer.js'
 import type { FreshnessReport } from '../freshness.js'
 import { DEFAULT_ELECTION_TIMEOUT_MS, roleEntry } from '../home.js'
-import { coordinatorHostOf, sealRequestFiles } from '../coordinator-host.js'
-import { requestReaders } from '../../leader/request-readers.js'
+import { coordinatorHostOf } from '../coordinator-host.js'
 import { signVote } from '../term-evidence.js'
 import { onRoster } from '../roster.js'
 import type { Logger } from '../logger.js'
@@ -40,6 +37,8 @@ import { ElectionDriver } from './election-driver.js'
 import { Replication, ACK_TIMEOUT_MS, GOSSIP_TICK_MS } from './replication.js'
 import { LeaderCalls, NO_LEADER_TIMEOUT_MS } from './leader-calls.js'
 import { LeaderOps } from './leader-ops.js'
+import { Requester, type RequestedReport } from './requester.js'
+import { catchUpThenLead } from './catch-up.js'
 import { newCounters, type ElectStatus, type Member, type PeerRow, type QueueListRow, type QueueStatus, type SyncReport } from './types.js'
 import type { InfluenceOrder, InfluenceRow } from '../../temporal/graph.js'
 
@@ -48,15 +47,10 @@ export { GOSSIP_TICK_MS } from './replication.js'
 
 /** The default election timeout: a follower that hears no leader for this long (plus a random part) campaigns. */
 export { DEFAULT_ELECTION_TIMEOUT_MS }
-/** How long `generate` waits for its request to complete. */
-export const COMPLETION_TIMEOUT_MS = 10 * 60_000
+export { COMPLETION_TIMEOUT_MS } from './requester.js'
 /** How long `retrieve` of an address not here yet waits for the logs its peers announced. */
 export const RETRIEVE_CATCH_UP_SECONDS = 5
-/**
- * How long a new leader may pull from its peers before it runs the queue (or two election timeouts, when longer): past
- * the transport's timeout, so a download stuck on a peer that died has moved to the peers that hold the blocks.
- */
-export const LEADER_CATCH_UP_MIN_MS = CONNECTION_TIMEOUT_MS + 1_000
+export { LEADER_CATCH_UP_MIN_MS } from './catch-up.js'
 
 export interface ClusterNodeOptions {
   home: string
@@ -119,8 +113,6 @@ export interface ClusterNodeOptions {
 export class ClusterNode {
   readonly peer: LocalPeer
   readonly clock: Clock
-  private readonly randomBytes: RandomBytes
-  private readonly requestPartBytes: number
   readonly counters = newCounters()
   readonly election: Election
   readonly coordinator: Coordinator
@@ -134,6 +126,7 @@ export class ClusterNode {
   private readonly replication: Replication
   private readonly calls: LeaderCalls
   private readonly ops: LeaderOps
+  private readonly requester: Requester
   private readonly audit: ClusterAudit
   private readonly timers: TimerHandle[] = []
   private closing = false
@@ -148,8 +141,7 @@ export class ClusterNode {
     const logger = this.logger = options.logger
     const counters = this.counters
     const nodeId = config.nodeId
-    const randomBytes = this.randomBytes = options.randomBytes ?? systemRandomBytes
-    this.requestPartBytes = options.requestPartBytes ?? MAX_REQUEST_FILE_BYTES
+    const randomBytes = options.randomBytes ?? systemRandomBytes
     const isClosing = (): boolean => this.closing
     this.peer = peer
     this.firstServed = options.faults?.staleRead === true ? new Map() : null
@@ -189,7 +181,13 @@ export class ClusterNode {
       ...(options.onVote !== undefined ? { onVote: options.onVote } : {}),
       onLeadership: (isLeader, term) => {
         this.audit.leadership(isLeader, term)
-        if (isLeader) void this.leadAfterCatchingUp(term)
+        if (isLeader) {
+          void catchUpThenLead(term, {
+            clock, logger, electionTimeoutMs: this.electionTimeoutMs, members, replication: this.replication,
+            formerLeader: () => this.elections.formerLeader,
+            lead: () => { if (!this.closing && this.elections.leadsIn(term)) this.coordinator.leadership(true, term) }
+          })
+        }
         else this.coordinator.leadership(false, term)
       },
       onLeaderChanged: leader => this.calls.leaderChanged(leader),
@@ -247,6 +245,10 @@ export class ClusterNode {
       instance: () => this.guard.instance,
       duplicate: (reason, by) => this.guard.halt(reason, by),
       onServed: (op, from, role, outcome) => this.audit.served(op, from, role, outcome)
+    })
+    this.requester = new Requester({
+      peer, calls: this.calls, coordinator: this.coordinator, clock, logger, randomBytes,
+      requestPartBytes: options.requestPartBytes ?? MAX_REQUEST_FILE_BYTES
     })
     const identity = peer.keyring.identity
     peer.clusterTermProof = (term, writer) => this.elections.termProof(term, writer, identity)
@@ -408,61 +410,11 @@ export class ClusterNode {
   }
 
   /**
-   * Asks the leader to generate: the files travel in the request (no shared checkout is needed), the leader appends
-   * the request to its log and says it is accepted once peers hold it, and the report comes back with its
-   * completion entry, from whichever leader finished it. `noWait` returns once the request is accepted.
+   * Asks the leader to generate (see Requester): the files travel in the request, in parts when they exceed one
+   * request; `noWait` returns once every part is accepted.
    */
-  async generate (options: GenerateOptions & { noWait?: boolean }): Promise<GenerateReport & { request: { id: string, state: string, term: number, duplicate?: boolean }, acknowledged?: unknown }> {
-    const started = this.clock.now()
-    const { path, root, project } = this.peer.target(options)
-    const rel = relative(root, path)
-    const roles = options.roles === undefined || options.roles.length === 0 ? undefined : this.peer.recipients(options.roles)
-    const address = addressFor(project, rel.split('\\').join('/') || '.')
-    // Who may read the files is checked before they are read, so a --roles that leaves nobody costs nothing.
-    requestReaders(this.peer.config.roles, roles)
-    const packed = await packFiles(root, path, this.requestPartBytes)
-    const priority = options.priority ?? 'normal'
-    const count = packed.parts.length
-    const group = count > 1 ? this.randomBytes(12).toString('base64url') : undefined
-    const ids: string[] = []
-    let accepted = { id: '', term: 0, duplicate: false }
-    // In order, the last part last: its run generates every part's files, so it is sent only once every other part
-    // is accepted, and a part that is not leaves nothing generated.
-    for (const [index, part] of packed.parts.entries()) {
-      const id = this.randomBytes(12).toString('base64url')
-      const request = { id, address, project, path: rel || '.' }
-      const { sealed } = sealRequestFiles(this.peer, request, part.payload, roles)
-      try {
-        accepted = await this.calls.call('enqueue', {
-          ...request, priority, ...(roles !== undefined ? { roles } : {}), ...(options.prune === true ? { prune: true } : {}),
-          ...(group !== undefined ? { part: { group, index, count } } : {}), sealed: sealed.toString('base64')
-        }) as { id: string, term: number, duplicate: boolean }
-      } catch (err) {
-        if (index === 0 || !isBzzzError(err)) throw err
-        throw new BzzzError(err.code, `part ${index + 1} of the ${count} requests ${options.path} is sent in was not accepted (${err.message}); ${index === 1 ? 'part 1 was' : `parts 1-${index} were`} (${ids.join(', ')}), but nothing is generated without every part: generate again`)
-      }
-      ids.push(id)
-      this.logger.debug({ req: id, op: 'enqueue', term: accepted.term, duplicate: accepted.duplicate, ...(group !== undefined ? { group, part: index } : {}) }, 'the leader accepted the request')
-      if (group !== undefined) options.onPart?.({ index, count, id, files: part.files, bytes: part.bytes })
-    }
-    const id = ids[ids.length - 1]!
-    const base = {
-      project, root, path: rel || '.', priority, roles: roles ?? this.peer.directory.names(), skipped: packed.skipped,
-      files: 0, cached: 0, records: 0, written: 0, unchanged: 0, removed: 0, stale: 0, bytes: 0, ...(count > 1 ? { parts: count, requests: ids } : {})
-    }
-    if (options.noWait === true) {
-      return { ...base, ms: Math.round(this.clock.now() - started), request: { id, state: 'queued', term: accepted.term, duplicate: accepted.duplicate } }
-    }
-    const completion = await this.coordinator.completion(id, COMPLETION_TIMEOUT_MS)
-    this.logger.debug({ req: id, op: 'enqueue', status: completion.status, term: completion.version.term }, 'the request completed')
-    if (completion.status === 'failed') throw new BzzzError('FAILURE', `the leader could not generate ${options.path}: ${completion.error ?? 'no reason given'}`)
-    const report = completion.report
-    return {
-      ...base, files: report?.files ?? 0, records: report?.records ?? 0, written: report?.written ?? 0, unchanged: report?.unchanged ?? 0,
-      removed: report?.removed ?? 0, stale: report?.stale ?? 0, bytes: report?.bytes ?? 0, ms: Math.round(this.clock.now() - started),
-      request: { id, state: completion.status, term: completion.version.term, ...(completion.by !== undefined ? { supersededBy: completion.by } : {}) },
-      ...(report?.acknowledged !== undefined ? { acknowledged: report.acknowledged } : {})
-    }
+  async generate (options: GenerateOptions & { noWait?: boolean }): Promise<RequestedReport> {
+    return await this.requester.generate(options)
   }
 
   async distribute (value: unknown, roles: readonly string[] | undefined, source: string, decision?: string): Promise<DistributeReport & { acknowledged?: { holders: number, required: number } }> {
@@ -574,42 +526,6 @@ export class ClusterNode {
     }
     this.onRetrieved?.({ ms: this.clock.now() - started, source: 'local' })
     return found
-  }
-
-  /**
-   * A new leader first pulls what its peers hold, then runs the queue. The old leader may have written a
-   * completion that reached only some peers before it died: a leader that had not applied it would run the
-   * request again, and both completions would be in the logs (a duplicate). Bounded: past it, the queue runs
-   * on what this peer has (a late completion is then counted as a duplicate, never lost work).
-   *
-   * A former leader killed mid-write still looks connected until the transport's timeout (CONNECTION_TIMEOUT_MS),
-   * and Hypercore waits on the block requests it sent there rather than asking the peers that hold the blocks:
-   * the five-peer failover test caught a new leader whose download of the old leader's last completion stalled
-   * so, ran the request again and wrote a second completion (1 run in 4 on a loaded machine). So a former leader
-   * silent for an election timeout (which is why this peer leads) is disconnected first (a live one reconnects), and
-   * the bound covers a transport's timeout.
-   */
-  private async leadAfterCatchingUp (term: number): Promise<void> {
-    const former = this.elections.formerLeader
-    const silent = former === null ? undefined : this.members.get(former)
-    if (silent !== undefined && this.clock.now() - silent.lastHeardAt >= this.electionTimeoutMs) {
-      this.logger.info({ peer: silent.node.slice(0, 12), term }, 'closed the silent former leader\'s connection before catching up')
-      silent.connection.destroy()
-    }
-    const boundMs = Math.max(LEADER_CATCH_UP_MIN_MS, 2 * this.electionTimeoutMs)
-    let report: SyncReport | null = null
-    try {
-      // sync bounds its waits for downloads in real time; this bound is on the node's clock (the simulator's).
-      report = await Promise.race([this.sync(boundMs / 1000), this.clock.sleep(boundMs + 100).then(() => null)])
-    } catch (err) {
-      this.logger.warn({ err: String(err) }, 'the new leader could not catch up with its peers; it runs the queue on what it has')
-    }
-    if (report !== null && !report.caughtUp) {
-      const { gossip } = this.replication
-      const behind = gossip.writers().filter(w => gossip.target(w) > gossip.localLength(w)).map(w => ({ writer: w.slice(0, 12), held: gossip.localLength(w), announced: gossip.target(w), holders: gossip.holders(w, gossip.target(w)).map(p => p.slice(0, 12)) }))
-      this.logger.warn({ term, ms: report.ms, peers: report.peers, behind }, 'the new leader runs the queue before it caught up with its peers (a request may run twice)')
-    }
-    if (!this.closing && this.elections.leadsIn(term)) this.coordinator.leadership(true, term)
   }
 
   /** Pulls from peers until every head they announced is local, or the timeout (see Replication.sync). */
