@@ -14,9 +14,8 @@
 import type { Clock } from '../../clock.js'
 import { CONNECTION_TIMEOUT_MS } from '../environment.js'
 import type { Logger } from '../logger.js'
-import type { Members } from './members.js'
-import type { Replication } from './replication.js'
-import type { SyncReport } from './types.js'
+import type { GossipCore } from '../../distribution/gossip.js'
+import type { Member, SyncReport } from './types.js'
 
 /**
  * How long a new leader may pull from its peers before it runs the queue (or two election timeouts, when longer): past
@@ -28,8 +27,9 @@ export interface CatchUpHost {
   clock: Clock
   logger: Logger
   electionTimeoutMs: number
-  members: Pick<Members, 'get'>
-  replication: Pick<Replication, 'sync' | 'gossip'>
+  members: { get: (node: string) => Member | undefined }
+  /** Replication's sync (bounded on its clock) and its gossip core (what each peer announced). */
+  replication: { sync: (timeoutSeconds: number) => Promise<SyncReport>, gossip: GossipCore }
   /** The last other peer known to lead. */
   formerLeader: () => string | null
   /** Hands the queue to this peer, if it still leads the term. */

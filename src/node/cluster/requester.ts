@@ -12,7 +12,6 @@ import type { Clock, RandomBytes } from '../../clock.js'
 import type { LocalPeer, GenerateOptions, GenerateReport } from '../local-peer.js'
 import { sealRequestFiles } from '../coordinator-host.js'
 import type { Logger } from '../logger.js'
-import type { LeaderCalls } from './leader-calls.js'
 
 /** How long `generate` waits for its request to complete. */
 export const COMPLETION_TIMEOUT_MS = 10 * 60_000
@@ -21,7 +20,8 @@ export type RequestedReport = GenerateReport & { request: { id: string, state: s
 
 export interface RequesterHost {
   peer: LocalPeer
-  calls: Pick<LeaderCalls, 'call'>
+  /** A call to the leader (LeaderCalls.call): its answer, or its error. */
+  calls: { call: (op: string, args: Record<string, unknown>) => Promise<any> }
   coordinator: Pick<Coordinator, 'completion'>
   clock: Clock
   logger: Logger
