@@ -7,24 +7,12 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { BIN } from '../helpers/cli.js'
 import { waitFor } from '../helpers/cluster.js'
+import { TUI_SCENARIO } from '../helpers/sim-tui-scenario.js'
 
 const tmux = spawnSync('sh', ['-c', 'command -v tmux'], { encoding: 'utf8' }).stdout.trim()
 const skip = tmux === '' ? 'tmux is not installed (.ci/run installs it from Debian\'s packages)' : false
 
-const SCENARIO = {
-  nodes: 3,
-  seed: 5,
-  replicationFactor: 2,
-  electionTimeoutMs: 300,
-  duration: '3s',
-  steps: [
-    { at: '300ms', op: 'distribute', count: 3 },
-    { at: '1s', nemesis: 'partition', kind: 'isolate-leader' },
-    { at: '1500ms', op: 'distribute', count: 2 },
-    { at: '2s', nemesis: 'heal' }
-  ],
-  checks: ['election-safety', 'one-vote-per-term', 'no-lost-acks', 'convergence']
-}
+const SCENARIO = TUI_SCENARIO
 
 /** A tmux server of this test's own running `sim --tui` on the scenario: nothing of the person's sessions is touched. */
 function session (t: Test, name: string, scenario: object): { screen: () => string, keys: (key: string) => void, shows: (what: string, pattern: RegExp, timeoutMs?: number) => Promise<void> } {

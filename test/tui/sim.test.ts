@@ -5,25 +5,12 @@ import t, { type Test } from 'tap'
 import React from 'react'
 import { render } from 'ink-testing-library'
 import { parseScenario } from '../../sim/scenario.js'
+import { TUI_SCENARIO } from '../helpers/sim-tui-scenario.js'
 import { runSimulation, type SimReport } from '../../sim/runner.js'
 import { liveChecks, type SimEvent } from '../../sim/events.js'
 import { SimApp, SIM_DRAW_MS, type SimFeed } from '../../src/tui/sim-app.js'
 
-const SCENARIO = parseScenario({
-  name: 'tui-short',
-  nodes: 3,
-  seed: 5,
-  replicationFactor: 2,
-  electionTimeoutMs: 300,
-  duration: '3s',
-  steps: [
-    { at: '300ms', op: 'distribute', count: 3 },
-    { at: '1s', nemesis: 'partition', kind: 'isolate-leader' },
-    { at: '1500ms', op: 'distribute', count: 2 },
-    { at: '2s', nemesis: 'heal' }
-  ],
-  checks: ['election-safety', 'one-vote-per-term', 'no-lost-acks', 'convergence']
-})
+const SCENARIO = parseScenario(TUI_SCENARIO)
 
 const settle = async (ms = SIM_DRAW_MS * 3): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
