@@ -4,13 +4,14 @@ import { describeLeftFiles, leftDaemonFiles } from '../node/daemon-files.js'
 import { homePaths, readConfig, resolveHomeDir } from '../node/home.js'
 import type { DaemonClient } from '../node/daemon-client.js'
 import type { LocalPeer } from '../node/local-peer.js'
-import type { CommandContext } from './io.js'
+import { note, type CommandContext } from './io.js'
+import type { AdminAuditEvent } from '../audit/audit-event.js'
 
 export function homeOf (ctx: CommandContext): string {
   return resolveHomeDir(ctx.global.home, ctx.io.env)
 }
 
-export type PeerApi = Pick<LocalPeer, 'config' | 'generate' | 'distribute' | 'retrieve' | 'addresses' | 'freshness' | 'status' | 'close' | 'decide' | 'history' | 'hops' | 'influence' | 'publishKeys' | 'reseal'>
+export type PeerApi = Pick<LocalPeer, 'config' | 'generate' | 'distribute' | 'retrieve' | 'addresses' | 'freshness' | 'status' | 'close' | 'decide' | 'history' | 'hops' | 'influence' | 'publishKeys' | 'reseal' | 'recordAdmin'>
 
 async function connectDaemon (home: string): Promise<DaemonClient | null> {
   const { DaemonClient } = await import('../node/daemon-client.js')
@@ -60,5 +61,19 @@ export async function withDaemon<T> (ctx: CommandContext, work: (daemon: DaemonC
     return await work(daemon)
   } finally {
     await daemon.close()
+  }
+}
+
+/**
+ * Records what the admin just did (an invite made or cancelled, a member revoked) in its audit log, through its daemon
+ * or its home (`peer`: the session the command has open already). What it records is done: a failure is said in a
+ * note, not an error.
+ */
+export async function recordAdmin (ctx: CommandContext, event: AdminAuditEvent, peer?: PeerApi): Promise<void> {
+  try {
+    if (peer !== undefined) await peer.recordAdmin(event)
+    else await withPeer(ctx, async opened => { await opened.recordAdmin(event) })
+  } catch (err) {
+    note(ctx, `the ${event.kind} was not recorded in the audit log: ${err instanceof Error ? err.message : String(err)}`)
   }
 }

@@ -175,6 +175,7 @@ async function answer (node: ClusterNode, request: ControlRequest, stop: () => v
     case 'decide': return await node.decide(request.args.input)
     case 'keys': return await node.publishKeys(request.args.bundle)
     case 'reseal': return await node.reseal(request.args.roles)
+    case 'audit-admin': await node.peer.recordAdmin(request.args.event); return { recorded: true }
     case 'history': return await node.history(request.args.address, request.args.role)
     case 'hops': return await node.hops(request.args.target, request.args.role, request.args.max)
     case 'influence': return await node.influence(request.args.role, request.args.max, request.args.limit)

@@ -30,6 +30,7 @@ import { issueRoster, loadRoster, readRoster, rosterMembers } from './roster.js'
 import { signVote, termEvidence, termEvidenceProblem } from './term-evidence.js'
 import type { Priority } from '../leader/queue.js'
 import { AuditLog } from '../audit/audit-log.js'
+import type { AdminAuditEvent } from '../audit/audit-event.js'
 import type { QueueEvent } from '../storage/view-items.js'
 import { DecisionIndex, DEFAULT_HOPS, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../temporal/decisions.js'
 
@@ -493,6 +494,17 @@ export class LocalPeer {
     const report = { roles: [...rotated], ...result, ms: Math.round(this.clock.now() - started) }
     this.audit.record('keys', { reseal: true, roles: report.roles, records: report.records, resealed: report.resealed, unopened: report.unopened, ms: report.ms })
     return report
+  }
+
+  /**
+   * Records what the admin did outside the logs (see AdminAuditEvent) in this peer's audit log, and resolves once it is
+   * appended. Only the admin invites and revokes: any other peer is refused.
+   */
+  async recordAdmin (event: AdminAuditEvent): Promise<void> {
+    if (this.config.nodeId !== this.config.cluster.adminKey) throw accessDenied('only the cluster\'s admin records invites and revocations')
+    // `role` of every event is its writer's (the admin's): the invited or revoked node's is `subjectRole`.
+    const { kind, node, role, ...fields } = event
+    await this.audit.recordNow(kind, { subject: node, subjectRole: role, ...fields })
   }
 
   /** Which of the project's generated addresses are stale against the working tree at `root`, and when it was last generated. */

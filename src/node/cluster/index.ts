@@ -181,6 +181,7 @@ export class ClusterNode {
       },
       onLeaderChanged: leader => this.calls.leaderChanged(leader),
       onRosterAdopted: roster => {
+        this.audit.rosterAdopted(roster)
         this.members.refuseUnlisted()
         if (!onRoster(roster, nodeId)) {
           this.guard.halt(`this peer is not on the cluster's roster v${roster.version}: its invite was cancelled, or it was removed; ask the admin for a new invite`, roster.issuer)
@@ -189,7 +190,7 @@ export class ClusterNode {
     })
     this.election = this.elections.election
     this.audit = new ClusterAudit({
-      log: peer.audit, members, logger, isClosing,
+      log: peer.audit, members, logger, isClosing, roster: this.elections.currentRoster,
       ...(options.witnessIntervalMs !== undefined ? { witnessIntervalMs: options.witnessIntervalMs } : {})
     })
     this.replication = new Replication({
@@ -332,6 +333,7 @@ export class ClusterNode {
   }
 
   private onMember (member: Member): void {
+    if (this.known.role(member.node) === undefined) this.audit.joined(member.node, member.role)
     this.known.remember(member.node, member.role)
     this.peer.store.replicate(member.connection)
     this.logger.info({ peer: member.node.slice(0, 12), role: member.role }, 'member connected')
