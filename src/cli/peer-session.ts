@@ -39,7 +39,9 @@ export async function withPeer<T> (ctx: CommandContext, work: (peer: PeerApi) =>
     const left = leftBehind(home)
     if (left !== null) ctx.io.stderr.write(`bzzz-ctx: ${left}; working on the home directly\n`)
     const { LocalPeer } = await import('../node/local-peer.js')
-    peer = await LocalPeer.open(home, options)
+    // A write here is this cluster-of-one's own: audited as its daemon would (a read-only store records nothing).
+    const audit = options.readOnly === true ? undefined : (await import('../node/settings.js')).auditSettings(readConfig(home), ctx.io.env)
+    peer = await LocalPeer.open(home, { ...options, ...(audit !== undefined ? { audit } : {}) })
   }
   try {
     return await work(peer)

@@ -17,6 +17,7 @@ import { homePaths, readConfig, type PeerConfig } from './home.js'
 import type { Logger } from './logger.js'
 import type { MetricsAddress, MetricsServer } from './metrics-server.js'
 import type { NodeMetrics } from './metrics.js'
+import type { AuditOptions } from './local-peer.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
 
 /** `sync`'s timeout when the request names none, in seconds. */
@@ -31,6 +32,8 @@ export interface DaemonOptions {
   campaign?: boolean
   /** Serve /metrics, /healthz and /readyz here (off when undefined). */
   metrics?: MetricsAddress
+  /** How the peer audits (its settings auditHashReads, auditFailClosed). */
+  audit?: Partial<AuditOptions>
 }
 
 export interface RunningDaemon {
@@ -154,6 +157,7 @@ async function startNode (options: DaemonOptions, hooks: Partial<ClusterNodeOpti
     home: options.home, logger: options.logger,
     ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}), ...(options.host !== undefined ? { host: options.host } : {}),
     ...(options.electionTimeoutMs !== undefined ? { electionTimeoutMs: options.electionTimeoutMs } : {}), ...(options.campaign !== undefined ? { campaign: options.campaign } : {}),
+    ...(options.audit !== undefined ? { audit: options.audit } : {}),
     ...hooks,
     // Another process uses this peer's identity: this one stops, rather than vote and write beside it.
     onHalt: halt

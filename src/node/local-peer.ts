@@ -31,6 +31,7 @@ import { signVote, termEvidence, termEvidenceProblem } from './term-evidence.js'
 import type { Priority } from '../leader/queue.js'
 import { AuditLog } from '../audit/audit-log.js'
 import type { AdminAuditEvent } from '../audit/audit-event.js'
+import { hashAddress, readSalt } from '../audit/read-hash.js'
 import type { QueueEvent } from '../storage/view-items.js'
 import { DecisionIndex, DEFAULT_HOPS, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../temporal/decisions.js'
 
@@ -130,6 +131,14 @@ export interface LocalPeerOptions {
    * analysis takes the time it takes.
    */
   analysisCostMs?: (files: number, bytes: number) => number
+  /** How this peer audits (its settings `auditHashReads`, `auditFailClosed`; default both off). */
+  audit?: Partial<AuditOptions>
+}
+
+/** How a peer audits: reads with the address hashed; writes refused when their event cannot be appended first. */
+export interface AuditOptions {
+  hashReads: boolean
+  failClosed: boolean
 }
 
 export class LocalPeer {
@@ -153,6 +162,9 @@ export class LocalPeer {
 
   /** This peer's audit log (src/audit): what it did and saw, and the members' logs it holds; records nothing read-only. */
   readonly audit: AuditLog
+  auditOptions: AuditOptions = { hashReads: false, failClosed: false }
+  /** The salt of hashed reads, once derived (null: this peer holds no digest key, so cannot hash). */
+  private readSaltHeld: Buffer | null | undefined
 
   private constructor (home: string, config: PeerConfig, keyring: Keyring, directory: RoleDirectory, local: LocalSecret, store: ContextStore, clock: Clock, audit: AuditLog) {
     this.clock = clock
@@ -222,6 +234,7 @@ export class LocalPeer {
     }
     peer = new LocalPeer(home, config, keyring, directory, local, store, clock, audit)
     if (options.analysisCostMs !== undefined) peer.analysisCostMs = options.analysisCostMs
+    peer.auditOptions = { ...peer.auditOptions, ...options.audit }
     peer.auditStore()
     return peer
   }
@@ -391,8 +404,27 @@ export class LocalPeer {
     // Checked first: a role this peer holds no key for is refused (3) whether or not the address has a record.
     this.clearanceOf(role)
     const retrieved = await this.store.retrieve(address, role, depth)
-    this.audit.record('read', { address, depth }, role)
+    this.audit.record('read', this.readFields(address, depth), role)
     return retrieved
+  }
+
+  /**
+   * What a read's event says of its address: the address, or with `hashReads` its hash with the cluster's salt. A peer
+   * that holds no digest key (a viewer) cannot hash it: the address is left out (`addressHidden`), never written in clear.
+   */
+  private readFields (address: string, depth: number): Record<string, unknown> {
+    if (!this.auditOptions.hashReads) return { address, depth }
+    const salt = this.readSalt()
+    return salt === null ? { addressHidden: true, depth } : { addressHash: hashAddress(salt, address), depth }
+  }
+
+  /** The salt reads are hashed with (see src/audit/read-hash.ts); null without the cluster's digest key. */
+  readSalt (): Buffer | null {
+    if (this.readSaltHeld === undefined) {
+      const key = this.keyring.digestKey
+      this.readSaltHeld = key === null ? null : readSalt(key, this.config.cluster.id)
+    }
+    return this.readSaltHeld
   }
 
   /** The addresses with a live record at or below `under` (all when undefined), and their kinds, sorted. */

@@ -23,7 +23,7 @@ import { systemClock, systemRandomBytes, type Clock, type RandomBytes, type Time
 import type Hyperswarm from 'hyperswarm'
 import type { AckKind } from '../../distribution/acks.js'
 import { CONNECTION_TIMEOUT_MS, hyperswarmTransport, type Transport } from '../environment.js'
-import { LocalPeer, type DistributeReport, type GenerateOptions, type GenerateReport, type ResealReport, type StatusReport } from '../local-peer.js'
+import { LocalPeer, type AuditOptions, type DistributeReport, type GenerateOptions, type GenerateReport, type ResealReport, type StatusReport } from '../local-peer.js'
 import type { FreshnessReport } from '../freshness.js'
 import { DEFAULT_ELECTION_TIMEOUT_MS, roleEntry } from '../home.js'
 import { coordinatorHostOf, sealRequestFiles } from '../coordinator-host.js'
@@ -100,6 +100,8 @@ export interface ClusterNodeOptions {
    * instance guard); the node has already left the swarm. The daemon stops on it.
    */
   onHalt?: (reason: string) => void
+  /** How this peer audits reads and writes (its settings auditHashReads, auditFailClosed; default both off). */
+  audit?: Partial<AuditOptions>
   /** How often this peer co-signs each member's audit head at most (default WITNESS_INTERVAL_MS; tests shorten it). */
   witnessIntervalMs?: number
   /** Told of each write acknowledged and how long it waited on the clock (the daemon's metrics). */
@@ -249,7 +251,9 @@ export class ClusterNode {
   }
 
   static async start (options: ClusterNodeOptions): Promise<ClusterNode> {
-    const peer = await LocalPeer.open(options.home, { clock: options.clock ?? systemClock, ...(options.analysisCostMs !== undefined ? { analysisCostMs: options.analysisCostMs } : {}) })
+    const peer = await LocalPeer.open(options.home, {
+      clock: options.clock ?? systemClock, ...(options.analysisCostMs !== undefined ? { analysisCostMs: options.analysisCostMs } : {}), ...(options.audit !== undefined ? { audit: options.audit } : {})
+    })
     peer.analysis.keepWorkers = true
     peer.inCluster = true
     let node: ClusterNode
