@@ -370,6 +370,7 @@ export class LocalPeer {
     const { readGitCommit, recordHashes } = await import('../intelligence/source-state.js')
     const commit = options.commit ?? readGitCommit(root) ?? undefined
     const hashes = recordHashes(project, analysis.hashes, appended.map(record => record.address))
+    await this.auditWrite('generate', { project, path: relative(root, path) || '.', records: appended.length, removed: options.prune === true ? gone.length : 0, roles: recipients })
     const result = await this.store.write(appended, {
       term: options.term ?? this.leadership.term, recipients, nowMs: this.clock.now(), generated: true, ...(options.prune === true ? { remove: gone } : {}),
       sources: commit === undefined ? { hashes } : { commit, hashes }
@@ -394,6 +395,7 @@ export class LocalPeer {
     const roleNames = this.config.roles.map(role => role.name)
     const records: ContextRecord[] = values.map((v, i) => validateRecord(v, Array.isArray(value) ? `${source} [${i}]` : source, roleNames))
     const recipients = this.recipients(roles)
+    await this.auditWrite('distribute', { address: records[0]!.address, records: records.length, roles: recipients })
     const result = await this.store.write(records, { term, recipients, nowMs: this.clock.now(), ...(decision !== undefined ? { decision } : {}) })
     // In a cluster the leader's operations record it, with who asked.
     if (!this.inCluster) this.audit.record('distribute', { requester: this.config.nodeId, address: records[0]!.address, records: records.length, written: result.written, roles: recipients })
@@ -437,6 +439,7 @@ export class LocalPeer {
     this.requireWriter('decide')
     const { decision, rationale } = this.decisions.prepare(input, author, term, this.clock.now())
     const { term: _term, ...header } = decision
+    await this.auditWrite('decide', { id: decision.id, title: decision.title, address: decision.affects[0]! }, author)
     await this.store.appendQueueEntry({ type: 'decision', ...header, address: decision.affects[0]! }, {
       term, nowMs: decision.at,
       payload: { plaintext: Buffer.from(JSON.stringify({ rationale })), level: decision.level as never, recipients: this.directory.names() }
@@ -504,6 +507,7 @@ export class LocalPeer {
   /** Appends a keys change to this peer's log, as the leader of `term` (alone: the solo term), and takes it up. */
   async appendKeys (bundle: KeysBundle, term?: number): Promise<void> {
     if (term === undefined) this.requireWriter('a keys change')
+    await this.auditWrite('keys', { rolesVersion: bundle.rolesSignature.version, change: bundle.change.op, roles: bundle.change.roles })
     await this.store.appendQueueEntry({ type: 'keys', address: '', rolesVersion: bundle.rolesSignature.version }, {
       term: term ?? this.leadership.term, nowMs: this.clock.now(), sealed: Buffer.from(JSON.stringify(bundle))
     })
@@ -522,10 +526,24 @@ export class LocalPeer {
     const directory = this.directory
     const rotated = new Set(roles)
     const stale = (role: string, epoch: number): boolean => rotated.has(role) && epoch < (directory.get(role)?.epoch ?? 0)
+    await this.auditWrite('reseal', { roles: [...rotated] })
     const result = await this.store.reseal(stale, { term: term ?? this.leadership.term, now: () => this.clock.now() })
     const report = { roles: [...rotated], ...result, ms: Math.round(this.clock.now() - started) }
     this.audit.record('keys', { reseal: true, roles: report.roles, records: report.records, resealed: report.resealed, unopened: report.unopened, ms: report.ms })
     return report
+  }
+
+  /**
+   * With `failClosed`, a write's event is appended before the write, which is refused (UNAVAILABLE, exit 5) when it cannot
+   * be: nothing is written unrecorded. Without, nothing waits: the write's events come after it, and one lost is logged.
+   */
+  async auditWrite (op: string, fields: Record<string, unknown>, role?: string): Promise<void> {
+    if (!this.auditOptions.failClosed) return
+    try {
+      await this.audit.recordNow('write', { op, ...fields }, role)
+    } catch (err) {
+      throw unavailable(`refused the ${op}: its audit event could not be appended, and auditFailClosed is set (${err instanceof Error ? err.message : String(err)})`)
+    }
   }
 
   /**
