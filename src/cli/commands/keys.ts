@@ -2,7 +2,7 @@
 import { Command } from 'commander'
 import { parseList, type CliEnv } from '../cli-env.js'
 import { emit, note, useColor, type CommandContext } from '../io.js'
-import { homeOf, withPeer, type PeerApi } from '../peer-session.js'
+import { homeOf, recordAdmin, withPeer, type PeerApi } from '../peer-session.js'
 import { table } from '../render.js'
 import { accessDenied, badUsage } from '../../errors.js'
 import type { ResealReport } from '../../node/local-peer.js'
@@ -91,6 +91,7 @@ export function keysCommand (env: CliEnv): Command {
           if (err instanceof Error) err.message = `node ${short(report.node)} is off the roster (version ${report.roster.version}), but its roles were not rotated: ${err.message}; then run \`bzzz-ctx keys rotate --role ${roles.join(',')}${options.reseal === true ? ' --reseal' : ''}\``
           throw err
         }
+        await recordAdmin(ctx, { kind: 'revoke', node: report.node, role: report.role, rosterVersion: report.roster.version, rolesVersion: report.rolesVersion, roles }, peer)
         return { published, reseal: options.reseal === true ? await resealAfter(peer, roles, report.rolesVersion) : undefined }
       })
       emit(ctx, { ...report, ...published, ...(reseal !== undefined ? { reseal } : {}) }, () => [
