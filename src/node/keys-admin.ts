@@ -8,7 +8,7 @@ import { KnownMembers } from './known-members.js'
 import { loadRoster, rosterWithout, writeRoster } from './roster.js'
 import { readInvites } from './invite.js'
 import { majorityOf } from '../election/election.js'
-import { keysBundleProblem, rotationBundle, type KeysBundle } from './keys-bundle.js'
+import { grantPlan, keysBundleProblem, revokedRoles, rotationBundle, type KeysBundle } from './keys-bundle.js'
 import type { LocalPeer } from './local-peer.js'
 import { homePaths, readConfig } from './home.js'
 import { checkSignedRoles } from './signed-roles.js'
@@ -118,10 +118,7 @@ export function planRotation (peer: KeysHome, roles: readonly string[], change: 
   for (const role of roles) {
     if (!peer.directory.has(role)) throw badInput(`unknown role "${role.slice(0, 40)}": this cluster's roles are ${peer.directory.names().join(', ')}`)
   }
-  const members = memberRoles(peer)
-  for (const node of leaving) members.delete(node)
-  const unknownRole = [...members].filter(([, role]) => role === null).map(([node]) => node)
-  const holders = (role: string): string[] => [...members].filter(([, held]) => held === role).map(([node]) => node)
+  const { holders, unknownRole } = grantPlan(memberRoles(peer), leaving)
   const { bundle } = rotationBundle(peer.keyring.identity, config.cluster.id, config, roles, holders, change)
   const report: RotateReport = {
     rolesVersion: bundle.rolesSignature.version,
@@ -152,7 +149,7 @@ export async function planRevocation (peer: KeysHome, node: string): Promise<{ b
   const before = loadRoster(peer.home, trust)
   if (before === null || !before.members.includes(node)) throw notFound(`node ${node.slice(0, 16)} is not a member of this cluster's roster: see \`bzzz-ctx elect status\` or \`bzzz-ctx invite ls\``)
   const role = memberRoles(peer).get(node) ?? null
-  const roles = role === null ? peer.directory.names() : role === 'admin' ? peer.directory.names() : [role]
+  const roles = revokedRoles(role, peer.directory.names())
   const { bundle, report } = planRotation(peer, roles, { op: 'revoke', roles, node }, [node])
   const roster = rosterWithout(peer.keyring.identity, before, node)
   // The roster first: once its daemon passes it on, the node is refused, even if it leads now (it could otherwise refuse

@@ -50,6 +50,27 @@ export function rotationBundle (
   return { bundle: { format: KEYS_BUNDLE_FORMAT, change, roles: entries, rolesSignature: signRoles(admin, cluster, current.rolesSignature.version + 1, entries), grants }, keys }
 }
 
+/** The role each roster member is known to hold: null when the admin never learnt it (see keys-admin's memberRoles). */
+export type MemberRoles = ReadonlyMap<string, string | null>
+
+/**
+ * Who is given a change's new epochs (the pure rule `keys rotate` and `keys revoke` share): the members known to hold
+ * each role, those `leaving` left out (a revoked node never receives a key of the epochs that shut it out). A member
+ * whose role is unknown is given nothing and named, so the admin can re-grant it.
+ */
+export function grantPlan (members: MemberRoles, leaving: readonly string[] = []): { holders: (role: string) => string[], unknownRole: string[] } {
+  const staying = [...members].filter(([node]) => !leaving.includes(node))
+  return {
+    holders: role => staying.filter(([, held]) => held === role).map(([node]) => node),
+    unknownRole: staying.filter(([, role]) => role === null).map(([node]) => node)
+  }
+}
+
+/** The roles a revocation rotates: the node's own, or every role when it is the admin's or not known. */
+export function revokedRoles (role: string | null, all: readonly string[]): string[] {
+  return role === null || role === 'admin' ? [...all] : [role]
+}
+
 /** Why a value is not a keys bundle of this cluster's admin; null when it is. */
 export function keysBundleProblem (value: unknown, trust: { cluster: string, adminKey: string }): string | null {
   if (typeof value !== 'object' || value === null) return 'not an object'
