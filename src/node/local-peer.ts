@@ -7,7 +7,7 @@ import { systemClock, type Clock } from '../clock.js'
 import { createHash } from 'node:crypto'
 import { statSync } from 'node:fs'
 import { relative, sep } from 'node:path'
-import { Keyring } from '../crypto/keyring.js'
+import { DIGEST_KEY_BYTES, digestKeyId, Keyring } from '../crypto/keyring.js'
 import { LocalSecret } from '../crypto/local-secret.js'
 import { RoleDirectory } from '../crypto/role-directory.js'
 import { accessDenied, badInput, corrupt, unavailable } from '../errors.js'
@@ -23,7 +23,7 @@ import { checkSignedRoles } from './signed-roles.js'
 import { keysBundleProblem, type KeysBundle } from './keys-bundle.js'
 import { loadPolicy, parseSignedPolicy, writePolicy, type SignedPolicy } from './cluster-policy.js'
 import { PolicyBook } from './policy-book.js'
-import { openRoleKeyAsNode } from '../crypto/role-keys.js'
+import { openRoleKeyAsNode, openSecretAsNode } from '../crypto/role-keys.js'
 import { sectionCrypto } from './section-crypto.js'
 import { createHome, type InitOptions, type InitReport } from './home-setup.js'
 import { AnalysisRuntime } from './analysis-runtime.js'
@@ -523,6 +523,11 @@ export class LocalPeer {
     return this.readSaltHeld
   }
 
+  /** The salts of every digest key held, the current first: reads hashed before a revocation used an older one. */
+  readSalts (): Buffer[] {
+    return this.keyring.digestKeys.map(key => readSalt(key, this.config.cluster.id))
+  }
+
   /** The addresses with a live record at or below `under` (all when undefined), and their kinds, sorted. */
   async addresses (under?: string): Promise<Array<{ address: string, kind: RecordKind }>> {
     return this.store.liveAddresses(under)
@@ -580,7 +585,8 @@ export class LocalPeer {
       this.keyring.addRoleKey(openRoleKeyAsNode(grant, this.keyring.identity))
       granted.push({ role: grant.role, epoch: grant.epoch })
     }
-    if (granted.length > 0) await this.keyring.save()
+    const digest = this.takeDigestKey(bundle)
+    if (granted.length > 0 || digest) await this.keyring.save()
     const adopted = bundle.rolesSignature.version > this.config.rolesSignature.version
     if (adopted) {
       this.#directory = RoleDirectory.fromJSON(bundle.roles)
@@ -588,8 +594,31 @@ export class LocalPeer {
       this.config.rolesSignature = bundle.rolesSignature
       await writeConfig(this.home, this.config)
     }
-    if (adopted || granted.length > 0) this.audit.record('keys', { rolesVersion: bundle.rolesSignature.version, adopted, granted })
+    if (adopted || granted.length > 0 || digest) this.audit.record('keys', { rolesVersion: bundle.rolesSignature.version, adopted, granted, ...(digest ? { digestKey: bundle.digest!.id } : {}) })
     return { adopted, granted }
+  }
+
+  /**
+   * Opens the bundle's digest key when one is sealed to this peer and not held yet; true when taken. The newest change
+   * makes it the key new digests and hashed reads use; one older than this home's roles (a replay) is kept for old hashes.
+   */
+  private takeDigestKey (bundle: KeysBundle): boolean {
+    const grant = bundle.digest?.grants.find(g => g.node === this.config.nodeId)
+    if (grant === undefined) return false
+    // A grant that does not open, or opens to a key the admin did not sign (a writer's substitute), is left: the rest
+    // of the change (the admin's signed roles) is still taken up, and this peer keeps digesting with the key it has.
+    let key: Buffer
+    try {
+      key = openSecretAsNode(grant.sealed, DIGEST_KEY_BYTES, this.keyring.identity)
+    } catch {
+      return false
+    }
+    if (digestKeyId(key) !== bundle.digest!.id) return false
+    if (this.keyring.digestKeys.some(held => held.equals(key))) return false
+    if (bundle.rolesSignature.version >= this.config.rolesSignature.version) this.keyring.setDigestKey(key)
+    else this.keyring.addPastDigestKey(key)
+    this.readSaltHeld = undefined
+    return true
   }
 
   /** Publishes a keys change the admin made, alone (a cluster's daemon sends it to its leader instead). */

@@ -4,10 +4,13 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { generateIdentity, type NodeIdentity } from '../../src/crypto/identity.js'
-import { DEFAULT_ROLES } from '../../src/crypto/levels.js'
-import { generateRoleSet, openRoleKeyAsNode } from '../../src/crypto/role-keys.js'
+import { randomBytes } from 'node:crypto'
+import { DIGEST_KEY_BYTES, digestKeyId } from '../../src/crypto/keyring.js'
+import { covers, DEFAULT_ROLES } from '../../src/crypto/levels.js'
+import { generateRoleSet, openRoleKeyAsNode, openSecretAsNode } from '../../src/crypto/role-keys.js'
+import { WRITER_CLEARANCE_MIN } from '../../src/leader/write-policy.js'
 import { majorityOf } from '../../src/election/election.js'
-import { grantPlan, keysBundleProblem, revokedRoles, rotationBundle, type KeysBundle } from '../../src/node/keys-bundle.js'
+import { digestHolders, grantPlan, keysBundleProblem, revokedRoles, rotationBundle, type KeysBundle } from '../../src/node/keys-bundle.js'
 import { issueRoster, onRoster, rosterProblem, rosterWith, rosterWithout, type SignedRoster } from '../../src/node/roster.js'
 import { signRoles } from '../../src/node/signed-roles.js'
 
@@ -92,13 +95,15 @@ const keysOpArb: fc.Arbitrary<KeysOp> = fc.oneof(
 
 // The admin's whole path for each change, pure: the roster it signs (rosterWith, rosterWithout), the roles a revocation
 // rotates (revokedRoles), who is given each new epoch (grantPlan) and the bundle the leader writes (rotationBundle).
-// Every grant is opened with its member's own identity, as the member's daemon does, so what a node holds is what it
-// could open, not what the bundle claims.
+// A revocation also replaces the cluster's digest key (digestHolders: the writers that stay). Every grant is opened
+// with its member's own identity, as the member's daemon does, so what a node holds is what it could open, not what
+// the bundle claims.
 t.test('any sequence of invites, redemptions, cancellations, revocations and rotations keeps majorities overlapping and keys from removed nodes', async t => {
   const admin = generateIdentity()
   const trust = { cluster: CLUSTER, adminKey: admin.nodeId }
   const initial = generateRoleSet(DEFAULT_ROLES).directory.toJSON()
   const names = initial.map(r => r.name)
+  const mayWrite = (role: string): boolean => covers(initial.find(r => r.name === role)!.clearance, WRITER_CLEARANCE_MIN)
   let revocations = 0
   let grantsOpened = 0
   fc.assert(fc.property(fc.array(keysOpArb, { minLength: 1, maxLength: 25, size: 'max' }), ops => {
@@ -110,6 +115,9 @@ t.test('any sequence of invites, redemptions, cancellations, revocations and rot
     const pending: string[] = []
     const redeemed: string[] = []
     const held = new Map<string, Set<string>>([[admin.nodeId, new Set(names.map(name => `${name}@1`))]])
+    // The digest keys each node holds (by id), and the current one: an invite carries it to a role that may write.
+    let digest = digestKeyId(randomBytes(DIGEST_KEY_BYTES))
+    const digests = new Map<string, Set<string>>([[admin.nodeId, new Set([digest])]])
     // A removed node -> each role's epoch when it was taken off: it must never hold a later one.
     const removedAt = new Map<string, Map<string, number>>()
     const revoked = new Set<string>()
@@ -123,6 +131,14 @@ t.test('any sequence of invites, redemptions, cancellations, revocations and rot
         const key = openRoleKeyAsNode(grant, identity)
         held.get(grant.node)!.add(`${key.role}@${key.epoch}`)
         grantsOpened++
+      }
+      if (bundle.digest !== undefined) {
+        digest = bundle.digest.id
+        for (const grant of bundle.digest.grants) {
+          const identity = identities.get(grant.node)
+          if (identity === undefined || digestKeyId(openSecretAsNode(grant.sealed, DIGEST_KEY_BYTES, identity)) !== digest) return false
+          digests.get(grant.node)!.add(digest)
+        }
       }
       return true
     }
@@ -142,6 +158,7 @@ t.test('any sequence of invites, redemptions, cancellations, revocations and rot
           roster = rosterWith(admin, roster, identity.nodeId)
           roles.set(identity.nodeId, role)
           held.set(identity.nodeId, new Set([`${role}@${epochOf(role)}`]))
+          digests.set(identity.nodeId, new Set(mayWrite(role) ? [digest] : []))
           pending.push(identity.nodeId)
           break
         }
@@ -161,7 +178,8 @@ t.test('any sequence of invites, redemptions, cancellations, revocations and rot
           const [node] = redeemed.splice(op.pick % redeemed.length, 1)
           const rotated = revokedRoles(roles.get(node!) ?? null, names)
           const plan = grantPlan(roles, [node!])
-          const { bundle } = rotationBundle(admin, CLUSTER, current, rotated, plan.holders, { op: 'revoke', roles: rotated, node: node! })
+          const newDigest = { key: randomBytes(DIGEST_KEY_BYTES), holders: digestHolders(roles, [node!], mayWrite) }
+          const { bundle } = rotationBundle(admin, CLUSTER, current, rotated, plan.holders, { op: 'revoke', roles: rotated, node: node! }, newDigest)
           takeOff(node!)
           revoked.add(node!)
           if (!take(bundle)) return false
@@ -190,11 +208,15 @@ t.test('any sequence of invites, redemptions, cancellations, revocations and rot
       // A revoked node opens nothing written from its revocation on: it holds no role's current epoch.
       for (const node of revoked) {
         if (names.some(role => held.get(node)!.has(`${role}@${epochOf(role)}`))) return false
+        if (digests.get(node)!.has(digest)) return false
       }
       // Nothing written is left unreadable to a member: each holds its role's current epoch, the admin every role's.
       for (const node of roster.members) {
         const own = node === admin.nodeId ? names : [roles.get(node)!]
         if (!own.every(role => held.get(node)!.has(`${role}@${epochOf(role)}`))) return false
+        // Every writer digests with the current key (so leaders' digests agree); a reader holds none.
+        if (digests.get(node)!.has(digest) !== own.some(mayWrite)) return false
+        if (!own.some(mayWrite) && digests.get(node)!.size > 0) return false
       }
     }
     return true

@@ -54,10 +54,10 @@ export function auditCommand (env: CliEnv): Command {
       const filter = { ...(options.node !== undefined ? { node: options.node.toLowerCase() } : {}), ...(options.since !== undefined ? { since: options.since } : {}), ...(options.kind !== undefined ? { kind: auditKind(options.kind) } : {}) }
       const events = await withHome(ctx, async peer => {
         if (options.address === undefined) return await auditRows(peer.audit, filter)
-        // A member that may write holds the salt, and finds hashed reads of the address by hashing it the same way.
+        // A member that may write holds the salt, and finds hashed reads of the address by hashing it the same way: with
+        // every digest key it holds, since a revocation replaces the key and the reads before it keep their hashes.
         const text = addressArgument(options.address, peer.config.project)
-        const salt = peer.readSalt()
-        return await auditRows(peer.audit, { ...filter, address: { text, hash: salt === null ? null : hashAddress(salt, text) } })
+        return await auditRows(peer.audit, { ...filter, address: { text, hashes: peer.readSalts().map(salt => hashAddress(salt, text)) } })
       })
       emit(ctx, { events }, () => events.length === 0
         ? 'No audit events match.'

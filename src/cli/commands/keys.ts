@@ -96,8 +96,9 @@ export function keysCommand (env: CliEnv): Command {
       })
       emit(ctx, { ...report, ...published, ...(reseal !== undefined ? { reseal } : {}) }, () => [
         `Revoked ${short(report.node)} (${report.role ?? 'role unknown here'}): roster version ${report.roster.version}, ${report.roster.voters} voters, a majority of ${report.roster.majority}.`,
-        table(['role', 'new epoch', 'given to'], report.roles.map(r => [r.role, r.epoch, r.granted.map(short).join(', ')]), useColor(ctx)),
-        'Members refuse its certificate from now on; what is written from now on is sealed to epochs it was never given.',
+        table(['role', 'new epoch', 'given to'], [...report.roles.map(r => [r.role, r.epoch, r.granted.map(short).join(', ')]),
+          ...(report.digest !== undefined ? [['(digest key)', report.digest.id.slice(0, 8), report.digest.granted.map(short).join(', ')]] : [])], useColor(ctx)),
+        'Members refuse its certificate from now on; what is written from now on is sealed to epochs it was never given, and digested with a key it was never given.',
         ...(reseal !== undefined ? [resealText(reseal)] : [])
       ].join('\n'))
       if (report.unknownRole.length > 0) note(ctx, `given nothing (their role was never learnt here): ${report.unknownRole.map(short).join(', ')}`)
