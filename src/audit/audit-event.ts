@@ -9,7 +9,8 @@ export const AUDIT_KINDS = [
   'open', 'audit-core', 'checkpoint', 'audit-mismatch',
   'election-won', 'election-lost',
   'request-accepted', 'request-completed', 'distribute', 'decision', 'keys',
-  'refused-entry', 'refused-request', 'read', 'policy'
+  'refused-entry', 'refused-request', 'read', 'policy',
+  'join', 'invite', 'invite-cancelled', 'revoke', 'roster', 'write'
 ] as const
 export type AuditKind = typeof AUDIT_KINDS[number]
 
@@ -50,3 +51,12 @@ export function decodeAuditEvent (block: Buffer, where: string): AuditEvent {
   }
   return event as AuditEvent
 }
+
+/**
+ * What the admin does outside the logs, which only its own audit log can tell: an invite made or cancelled (the roster
+ * changes with it), a member revoked. The command that did it records it; `node` is the invited or revoked node.
+ */
+export type AdminAuditEvent =
+  | { kind: 'invite', id: string, node: string, role: string, expiresAt: number, rosterVersion: number }
+  | { kind: 'invite-cancelled', id: string, node: string, role: string, rosterVersion: number }
+  | { kind: 'revoke', node: string, role: string | null, rosterVersion: number, rolesVersion: number, roles: string[] }

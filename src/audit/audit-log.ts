@@ -49,6 +49,8 @@ type EventFields = Record<string, unknown> & { kind?: never, at?: never, node?: 
 export class AuditLog {
   private readonly known = new Map<string, HeldCore>()
   private pending: Buffer[] = []
+  /** Who waits on the queued events' append (`recordNow`): told of its outcome, with the batch it joins. */
+  private waiters: Array<{ resolve: () => void, reject: (err: unknown) => void }> = []
   private flushing: Promise<void> | null = null
   private flushTimer: unknown = null
   /** Per member core: the length last co-signed here, and when. */
@@ -57,6 +59,8 @@ export class AuditLog {
   failedAppends = 0
   /** False: `record` records nothing (the baseline `audit_overhead` is measured against). */
   recording = true
+  /** Told of an append that failed, beside the host's `onError` (the cluster node logs it: fail-open is never silent). */
+  onAppendError: ((err: unknown) => void) | null = null
 
   private constructor (private readonly host: AuditLogHost) {}
 
@@ -99,6 +103,20 @@ export class AuditLog {
     if (this.flushTimer === null && this.flushing === null) this.flushTimer = this.host.clock.setTimeout(() => this.flush(), AUDIT_FLUSH_MS)
   }
 
+  /**
+   * Appends an event now, joining whatever else is queued, and resolves once it is in the core: a write that must not
+   * happen unrecorded (`auditFailClosed`) waits on it. Rejects UNAVAILABLE when the core cannot take it (closed,
+   * read-only, or its append failed).
+   */
+  async recordNow (kind: AuditKind, fields: EventFields = {}, role = this.host.role): Promise<void> {
+    if (!this.recording) return
+    if (!this.writable) throw unavailable('this peer\'s audit core is not open for writing')
+    const appended = new Promise<void>((resolve, reject) => { this.waiters.push({ resolve, reject }) })
+    this.record(kind, fields, role)
+    this.flush()
+    await appended
+  }
+
   /** Starts appending what is queued, unless an append runs already (it takes what queued before it ends). */
   private flush (): void {
     if (this.flushTimer !== null) this.host.clock.clearTimeout(this.flushTimer)
@@ -109,12 +127,18 @@ export class AuditLog {
   private async drain (): Promise<void> {
     while (this.pending.length > 0) {
       const batch = this.pending
+      const waiters = this.waiters
       this.pending = []
+      this.waiters = []
       try {
         await this.host.own!.append(batch)
+        for (const waiter of waiters) waiter.resolve()
       } catch (err) {
         this.failedAppends++
         this.host.onError?.(err)
+        this.onAppendError?.(err)
+        const failed = unavailable(`this peer's audit core could not append (${err instanceof Error ? err.message : String(err)})`)
+        for (const waiter of waiters) waiter.reject(failed)
       }
     }
     this.flushing = null

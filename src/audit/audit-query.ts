@@ -9,6 +9,11 @@ export interface AuditFilter {
   /** Milliseconds since the epoch: events at or after it. */
   since?: number
   kind?: AuditKind
+  /**
+   * Events about this address: those that name it, and reads that hashed it (`hashes`: the address hashed with each
+   * salt this peer holds, one per digest key it was given; none on a peer that cannot hash it).
+   */
+  address?: { text: string, hashes: readonly string[] }
 }
 
 /** One event as `audit ls` lists it: who wrote it (node), where (index in that node's core), and its fields. */
@@ -36,6 +41,7 @@ export async function auditRows (log: AuditLog, filter: AuditFilter = {}): Promi
     if (filter.node !== undefined && !owner.startsWith(filter.node)) continue
     if (filter.kind !== undefined && event.kind !== filter.kind) continue
     if (filter.since !== undefined && event.at < filter.since) continue
+    if (filter.address !== undefined && event.address !== filter.address.text && !filter.address.hashes.includes(event.addressHash as string)) continue
     // The writer of the core, not what a block says of itself: a block cannot claim another node.
     rows.push({ ...event, node: owner, index })
   }

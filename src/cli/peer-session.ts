@@ -4,13 +4,14 @@ import { describeLeftFiles, leftDaemonFiles } from '../node/daemon-files.js'
 import { homePaths, readConfig, resolveHomeDir } from '../node/home.js'
 import type { DaemonClient } from '../node/daemon-client.js'
 import type { LocalPeer } from '../node/local-peer.js'
-import type { CommandContext } from './io.js'
+import { note, type CommandContext } from './io.js'
+import type { AdminAuditEvent } from '../audit/audit-event.js'
 
 export function homeOf (ctx: CommandContext): string {
   return resolveHomeDir(ctx.global.home, ctx.io.env)
 }
 
-export type PeerApi = Pick<LocalPeer, 'config' | 'generate' | 'distribute' | 'retrieve' | 'addresses' | 'freshness' | 'status' | 'close' | 'decide' | 'history' | 'hops' | 'influence' | 'publishKeys' | 'publishPolicy' | 'reseal'>
+export type PeerApi = Pick<LocalPeer, 'config' | 'generate' | 'distribute' | 'retrieve' | 'addresses' | 'freshness' | 'status' | 'close' | 'decide' | 'history' | 'hops' | 'influence' | 'publishKeys' | 'publishPolicy' | 'reseal' | 'recordAdmin'>
 
 async function connectDaemon (home: string): Promise<DaemonClient | null> {
   const { DaemonClient } = await import('../node/daemon-client.js')
@@ -38,7 +39,9 @@ export async function withPeer<T> (ctx: CommandContext, work: (peer: PeerApi) =>
     const left = leftBehind(home)
     if (left !== null) ctx.io.stderr.write(`bzzz-ctx: ${left}; working on the home directly\n`)
     const { LocalPeer } = await import('../node/local-peer.js')
-    peer = await LocalPeer.open(home, options)
+    // A write here is this cluster-of-one's own: audited as its daemon would (a read-only store records nothing).
+    const audit = options.readOnly === true ? undefined : (await import('../node/settings.js')).auditSettings(readConfig(home), ctx.io.env)
+    peer = await LocalPeer.open(home, { ...options, ...(audit !== undefined ? { audit } : {}) })
   }
   try {
     return await work(peer)
@@ -60,5 +63,19 @@ export async function withDaemon<T> (ctx: CommandContext, work: (daemon: DaemonC
     return await work(daemon)
   } finally {
     await daemon.close()
+  }
+}
+
+/**
+ * Records what the admin just did (an invite made or cancelled, a member revoked) in its audit log, through its daemon
+ * or its home (`peer`: the session the command has open already). What it records is done: a failure is said in a
+ * note, not an error.
+ */
+export async function recordAdmin (ctx: CommandContext, event: AdminAuditEvent, peer?: PeerApi): Promise<void> {
+  try {
+    if (peer !== undefined) await peer.recordAdmin(event)
+    else await withPeer(ctx, async opened => { await opened.recordAdmin(event) })
+  } catch (err) {
+    note(ctx, `the ${event.kind} was not recorded in the audit log: ${err instanceof Error ? err.message : String(err)}`)
   }
 }

@@ -38,6 +38,8 @@ export interface RolesFileJSON {
    * write (a viewer), and in homes from before it existed. See `digestKey`.
    */
   digest?: string
+  /** The digest keys this one replaced (a revocation rotates it), sealed the same way, oldest first. */
+  pastDigests?: string[]
 }
 
 interface HeldRoleKey {
@@ -59,6 +61,8 @@ export class Keyring {
   /** role -> epoch -> key */
   readonly #roles = new Map<string, Map<number, HeldRoleKey>>()
   #digestKey: Buffer | null = null
+  /** The digest keys before the current one, oldest first: old hashed reads are found with them. */
+  readonly #pastDigestKeys: Buffer[] = []
 
   private constructor (home: string, identity: NodeIdentity) {
     this.home = home
@@ -86,8 +90,14 @@ export class Keyring {
     const rolesJson = await readKeyFile(paths.rolesFile, ROLES_FILE_REMEDY)
     const held = parseKeyFile(paths.rolesFile, ROLES_FILE_REMEDY, rolesJson, value => openRolesFile(value, identity))
     for (const entry of held) keyring.#hold(entry)
-    const digest = (JSON.parse(rolesJson) as Partial<RolesFileJSON>).digest
+    const { digest, pastDigests } = JSON.parse(rolesJson) as Partial<RolesFileJSON>
     if (digest !== undefined) keyring.#digestKey = parseKeyFile(paths.rolesFile, ROLES_FILE_REMEDY, JSON.stringify(digest), value => openSealedSecret(value, identity))
+    if (pastDigests !== undefined) {
+      keyring.#pastDigestKeys.push(...parseKeyFile(paths.rolesFile, ROLES_FILE_REMEDY, JSON.stringify(pastDigests), value => {
+        if (!Array.isArray(value)) throw badInput('field "pastDigests" is not an array')
+        return value.map(sealed => openSealedSecret(sealed, identity))
+      }))
+    }
     return keyring
   }
 
@@ -100,9 +110,30 @@ export class Keyring {
     return this.#digestKey
   }
 
+  /** Makes `key` the current digest key; the one it replaces is kept (see digestKeys). */
   setDigestKey (key: Buffer): void {
     if (key.length !== DIGEST_KEY_BYTES) throw badInput(`a digest key is ${DIGEST_KEY_BYTES} bytes, not ${key.length}`)
+    if (this.#digestKey?.equals(key) === true) return
+    if (this.#digestKey !== null) this.#keepPast(this.#digestKey)
+    const index = this.#pastDigestKeys.findIndex(past => past.equals(key))
+    if (index >= 0) this.#pastDigestKeys.splice(index, 1)
     this.#digestKey = Buffer.from(key)
+  }
+
+  /** Keeps a digest key older than the current one (a grant taken up after a newer one): for old hashes only. */
+  addPastDigestKey (key: Buffer): void {
+    if (key.length !== DIGEST_KEY_BYTES) throw badInput(`a digest key is ${DIGEST_KEY_BYTES} bytes, not ${key.length}`)
+    if (this.#digestKey === null) this.#digestKey = Buffer.from(key)
+    else if (!this.#digestKey.equals(key)) this.#keepPast(key)
+  }
+
+  /** Every digest key held, the current one first, then the older ones, newest first. */
+  get digestKeys (): Buffer[] {
+    return [...(this.#digestKey === null ? [] : [this.#digestKey]), ...[...this.#pastDigestKeys].reverse()]
+  }
+
+  #keepPast (key: Buffer): void {
+    if (!this.#pastDigestKeys.some(past => past.equals(key))) this.#pastDigestKeys.push(Buffer.from(key))
   }
 
   /** The digest key sealed to another node's box key (an invite's). */
@@ -168,6 +199,7 @@ export class Keyring {
     await ensurePrivateDir(this.paths.keysDir)
     const roles: RolesFileJSON = { version: 1, nodeId: this.nodeId, keys: this.#sealedKeys() }
     if (this.#digestKey !== null) roles.digest = sealSecret(this.#digestKey, this.identity.box.publicKey)
+    if (this.#pastDigestKeys.length > 0) roles.pastDigests = this.#pastDigestKeys.map(key => sealSecret(key, this.identity.box.publicKey))
     await writeFileAtomic(this.paths.rolesFile, JSON.stringify(roles, null, 2) + '\n')
     await writeFileAtomic(this.paths.nodeFile, JSON.stringify(identityToJSON(this.identity), null, 2) + '\n')
   }
@@ -241,6 +273,17 @@ function openRolesFile (value: unknown, identity: NodeIdentity): HeldRoleKey[] {
 }
 
 export const DIGEST_KEY_BYTES = 32
+const DIGEST_KEY_ID = Buffer.from('bzzz-ctx/digest-key-id')
+
+/**
+ * A digest key's public name (hex, 16 bytes): a keyed hash of a constant, which tells nothing of the key. The admin
+ * signs it with a new key's grants, so a member takes up only the key the admin made, whoever wrote the grant.
+ */
+export function digestKeyId (key: Buffer): string {
+  const id = Buffer.alloc(16)
+  sodium.crypto_generichash(id, DIGEST_KEY_ID, key)
+  return id.toString('hex')
+}
 
 function sealSecret (secret: Buffer, boxPublicKey: Buffer): string {
   const sealed = Buffer.alloc(secret.length + sodium.crypto_box_SEALBYTES)

@@ -122,6 +122,34 @@ export function openRoleKeyAsNode (sealed: SealedRoleKey, identity: { sign: { pu
   }
 }
 
+/** Seals a small secret (the cluster's digest key) to a member known by its node id, as a grant: base64. */
+export function sealSecretToNode (secret: Buffer, nodeId: string): string {
+  const publicKey = Buffer.alloc(BOX_PUBLIC_KEY_BYTES)
+  try {
+    sodium.crypto_sign_ed25519_pk_to_curve25519(publicKey, parseHexKey(nodeId, 32, 'node id'))
+  } catch (err) {
+    throw badInput(`node ${nodeId.slice(0, 12)} has no usable key to seal a grant to (${(err as Error).message})`)
+  }
+  const sealed = Buffer.alloc(secret.length + sodium.crypto_box_SEALBYTES)
+  sodium.crypto_box_seal(sealed, secret, publicKey)
+  return sealed.toString('base64')
+}
+
+/** Opens a secret sealed to this node's id (sealSecretToNode); ACCESS_DENIED when it was sealed to another, or altered. */
+export function openSecretAsNode (sealed: string, bytes: number, identity: { sign: { publicKey: Buffer, secretKey: Buffer } }): Buffer {
+  const ciphertext = Buffer.from(sealed, 'base64')
+  const secret = Buffer.alloc(bytes)
+  const pair = nodeBoxKeyPair(identity)
+  try {
+    if (ciphertext.length !== bytes + sodium.crypto_box_SEALBYTES || !sodium.crypto_box_seal_open(secret, ciphertext, pair.publicKey, pair.secretKey)) {
+      throw accessDenied('a secret that was not sealed to this node, or was altered')
+    }
+    return secret
+  } finally {
+    sodium.sodium_memzero(pair.secretKey)
+  }
+}
+
 /** Checks the shape of a sealed role key read from JSON; throws BAD_INPUT saying what is wrong. */
 export function parseSealedRoleKey (value: unknown): SealedRoleKey {
   if (!isJsonObject(value)) throw badInput('sealed role key is not an object')

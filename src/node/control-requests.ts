@@ -11,6 +11,7 @@ import { INFLUENCE_ORDERS, MAX_HOPS, type InfluenceOrder } from '../temporal/gra
 import { PRIORITIES, isPriority, type Priority } from '../storage/vocabulary.js'
 import type { DecideInput } from '../temporal/decisions.js'
 import type { KeysBundle } from './keys-bundle.js'
+import type { AdminAuditEvent } from '../audit/audit-event.js'
 
 /** The bounds the CLI's own options have (`sync --timeout`, `hops --rank --limit`): the socket takes no more. */
 export const SYNC_TIMEOUT_MAX_SECONDS = 3600
@@ -145,6 +146,23 @@ function decideInput (args: Args): DecideInput {
   }) as DecideInput
 }
 
+/** An admin's audit event (`audit-admin`), field by field for its kind. */
+function adminAuditEvent (args: Args): AdminAuditEvent {
+  const kind = args.string('kind')
+  const node = args.string('node')
+  const version = (name: string): number => {
+    const value = args.optionalInteger(name, 0, Number.MAX_SAFE_INTEGER)
+    if (value === undefined) throw badInput(`the control request "audit-admin": ${name} is missing`)
+    return value
+  }
+  switch (kind) {
+    case 'invite': return { kind, id: args.string('id'), node, role: args.string('role'), expiresAt: version('expiresAt'), rosterVersion: version('rosterVersion') }
+    case 'invite-cancelled': return { kind, id: args.string('id'), node, role: args.string('role'), rosterVersion: version('rosterVersion') }
+    case 'revoke': return { kind, node, role: args.optionalString('role') ?? null, rosterVersion: version('rosterVersion'), rolesVersion: version('rolesVersion'), roles: args.strings('roles') }
+    default: throw badInput(`the control request "audit-admin": kind must be invite, invite-cancelled or revoke, not ${JSON.stringify(kind).slice(0, 40)}`)
+  }
+}
+
 function finished<T> (args: Args, value: T): T {
   args.finish()
   return value
@@ -178,6 +196,10 @@ const VALIDATORS = {
   keys: (a: Args) => ({ bundle: a.present('bundle') as KeysBundle }),
   policy: (a: Args) => ({ policy: a.present('policy') }),
   reseal: (a: Args) => ({ roles: a.strings('roles') }),
+  'audit-admin': (a: Args) => {
+    const event = a.object('event')
+    return { event: finished(event, adminAuditEvent(event)) }
+  },
   history: (a: Args) => ({ address: a.string('address'), role: a.string('role') }),
   hops: (a: Args) => ({ target: a.string('target'), role: a.string('role'), max: a.optionalInteger('max', 1, MAX_HOPS) }),
   influence: (a: Args) => ({

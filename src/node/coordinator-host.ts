@@ -10,8 +10,18 @@ import type { LocalPeer } from './local-peer.js'
 
 /** `faults.unheldRecord`: the simulator's deliberate fault, a generate that reports a record it never appended. */
 export function coordinatorHostOf (peer: LocalPeer, faults: { unheldRecord?: boolean } = {}): Pick<CoordinatorHost, 'store' | 'role' | 'heldRoles' | 'roles' | 'sealedFor' | 'generate' | 'requestsDir'> {
+  const { store } = peer
   return {
-    store: peer.store,
+    store: {
+      // A request is accepted once it is in the log: with auditFailClosed, only after its event is (LocalPeer.auditWrite).
+      appendQueueEntry: async (entry, options) => {
+        if (entry.type === 'request') await peer.auditWrite('generate-request', { id: entry.id, address: entry.address, requester: entry.requester, priority: entry.priority })
+        await store.appendQueueEntry(entry, options)
+      },
+      queueEvents: () => store.queueEvents(),
+      subscribe: listener => store.subscribe(listener),
+      sealedPayload: async (event, role, level) => await store.sealedPayload(event, role, level)
+    },
     role: peer.config.role,
     heldRoles: () => peer.keyring.roles(),
     roles: () => peer.config.roles.map(role => ({ name: role.name, clearance: role.clearance })),

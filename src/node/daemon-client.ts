@@ -5,6 +5,7 @@ import type { RecordKind } from '../context/record.js'
 import { ControlClient } from './control.js'
 import type { KeysBundle } from './keys-bundle.js'
 import type { SignedPolicy } from './cluster-policy.js'
+import type { AdminAuditEvent } from '../audit/audit-event.js'
 import { readConfig, type PeerConfig } from './home.js'
 import type { DistributeReport, GenerateOptions, GeneratePart, GenerateReport, ResealReport, StatusReport } from './local-peer.js'
 import type { FreshnessReport } from './freshness.js'
@@ -53,6 +54,10 @@ export class DaemonClient {
 
   async reseal (roles: readonly string[]): Promise<ResealReport> {
     return await this.client.call('reseal', { roles })
+  }
+
+  async recordAdmin (event: AdminAuditEvent): Promise<void> {
+    await this.client.call('audit-admin', { event })
   }
 
   async decide (input: DecideInput): Promise<DecisionView> {

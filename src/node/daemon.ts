@@ -18,6 +18,7 @@ import { homePaths, readConfig, type PeerConfig } from './home.js'
 import type { Logger } from './logger.js'
 import type { MetricsAddress, MetricsServer } from './metrics-server.js'
 import type { NodeMetrics } from './metrics.js'
+import type { AuditOptions } from './local-peer.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
 
 /** `sync`'s timeout when the request names none, in seconds. */
@@ -34,6 +35,8 @@ export interface DaemonOptions {
   metrics?: MetricsAddress
   /** See ClusterNodeOptions.requestPartBytes. */
   requestPartBytes?: number
+  /** How the peer audits (its settings auditHashReads, auditFailClosed). */
+  audit?: Partial<AuditOptions>
 }
 
 export interface RunningDaemon {
@@ -160,6 +163,7 @@ async function startNode (options: DaemonOptions, hooks: Partial<ClusterNodeOpti
     ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}), ...(options.host !== undefined ? { host: options.host } : {}),
     ...(options.electionTimeoutMs !== undefined ? { electionTimeoutMs: options.electionTimeoutMs } : {}), ...(options.campaign !== undefined ? { campaign: options.campaign } : {}),
     ...(options.requestPartBytes !== undefined ? { requestPartBytes: options.requestPartBytes } : {}),
+    ...(options.audit !== undefined ? { audit: options.audit } : {}),
     ...hooks,
     // Another process uses this peer's identity: this one stops, rather than vote and write beside it.
     onHalt: halt
@@ -195,6 +199,7 @@ async function answer (node: ClusterNode, feed: EventFeed, request: ControlReque
     case 'keys': return await node.publishKeys(request.args.bundle)
     case 'policy': return await node.publishPolicy(request.args.policy)
     case 'reseal': return await node.reseal(request.args.roles)
+    case 'audit-admin': await node.peer.recordAdmin(request.args.event); return { recorded: true }
     case 'history': return await node.history(request.args.address, request.args.role)
     case 'hops': return await node.hops(request.args.target, request.args.role, request.args.max)
     case 'influence': return await node.influence(request.args.role, request.args.max, request.args.limit, request.args.order)

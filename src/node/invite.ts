@@ -59,7 +59,8 @@ export interface InviteReport {
   node: string
   role: string
   expiresAt: string
-  /** The roster's voters now, this invite's node among them (redeemed or not), and how many elect a leader. */
+  /** The roster's version with this invite's node, its voters (that node among them, redeemed or not), and how many elect a leader. */
+  rosterVersion: number
   voters: number
   majority: number
 }
@@ -99,7 +100,7 @@ export async function createInvite (home: string, role: string, options: { ttlMs
   const voters = roster.members.length
   return {
     invite: `${INVITE_PREFIX}${bytes.toString('base64url')}.${signature.toString('base64url')}`, id: record.id, node: identity.nodeId, role,
-    expiresAt: new Date(body.expiresAt).toISOString(), voters, majority: majorityOf(voters)
+    expiresAt: new Date(body.expiresAt).toISOString(), rosterVersion: roster.version, voters, majority: majorityOf(voters)
   }
 }
 
@@ -182,6 +183,14 @@ export async function redeemInvite (home: string, text: string, nowMs = systemCl
   if (body.project !== undefined) config.project = body.project
   await writeConfig(home, config)
   if (body.roster !== undefined) await writeRoster(home, body.roster)
+  // The new peer's audit log starts with how it came in: into which cluster, as what, on which roster.
+  const { LocalPeer } = await import('./local-peer.js')
+  const peer = await LocalPeer.open(home)
+  try {
+    await peer.audit.recordNow('join', { subject: identity.nodeId, subjectRole: config.role, redeemed: true, cluster: body.cluster.id, rosterVersion: body.roster?.version ?? null, inviteExpiresAt: body.expiresAt })
+  } finally {
+    await peer.close()
+  }
   return { home, nodeId: identity.nodeId, cluster: body.cluster.name, role: body.certificate.role, rolesHeld: keyring.roles() }
 }
 

@@ -8,11 +8,14 @@ import { KnownMembers } from './known-members.js'
 import { loadRoster, rosterWithout, writeRoster } from './roster.js'
 import { readInvites } from './invite.js'
 import { majorityOf } from '../election/election.js'
-import { keysBundleProblem, rotationBundle, type KeysBundle } from './keys-bundle.js'
+import { randomBytes } from 'node:crypto'
+import { digestHolders, grantPlan, keysBundleProblem, revokedRoles, rotationBundle, type KeysBundle } from './keys-bundle.js'
+import { covers } from '../crypto/levels.js'
+import { WRITER_CLEARANCE_MIN } from '../leader/write-policy.js'
 import type { LocalPeer } from './local-peer.js'
 import { homePaths, readConfig } from './home.js'
 import { checkSignedRoles } from './signed-roles.js'
-import { Keyring } from '../crypto/keyring.js'
+import { DIGEST_KEY_BYTES, Keyring } from '../crypto/keyring.js'
 import { RoleDirectory } from '../crypto/role-directory.js'
 
 export interface KeysEpochRow {
@@ -42,6 +45,8 @@ export interface RotateReport {
   rolesVersion: number
   /** Members of the roster whose role this peer has never learnt: given nothing (they ask the admin to re-grant). */
   unknownRole: string[]
+  /** The cluster's new digest key (a revocation's): its id and the writers given it. */
+  digest?: { id: string, granted: string[] }
 }
 
 type KeysPeer = Pick<LocalPeer, 'config' | 'keyring' | 'directory' | 'home' | 'store'>
@@ -112,21 +117,22 @@ export async function keysReport (peer: KeysPeer): Promise<KeysReport> {
 }
 
 /** The bundle of a rotation of `roles`, made by the admin; refused for any other peer, or for an unknown role. */
-export function planRotation (peer: KeysHome, roles: readonly string[], change: KeysBundle['change'], leaving: readonly string[] = []): { bundle: KeysBundle, report: RotateReport } {
+export function planRotation (peer: KeysHome, roles: readonly string[], change: KeysBundle['change'], leaving: readonly string[] = [], rotateDigest = false): { bundle: KeysBundle, report: RotateReport } {
   const { config } = peer
   if (config.nodeId !== config.cluster.adminKey) throw accessDenied('only the cluster\'s admin (the peer that created it) changes its keys: run `bzzz-ctx keys` on that peer')
   for (const role of roles) {
     if (!peer.directory.has(role)) throw badInput(`unknown role "${role.slice(0, 40)}": this cluster's roles are ${peer.directory.names().join(', ')}`)
   }
   const members = memberRoles(peer)
-  for (const node of leaving) members.delete(node)
-  const unknownRole = [...members].filter(([, role]) => role === null).map(([node]) => node)
-  const holders = (role: string): string[] => [...members].filter(([, held]) => held === role).map(([node]) => node)
-  const { bundle } = rotationBundle(peer.keyring.identity, config.cluster.id, config, roles, holders, change)
+  const { holders, unknownRole } = grantPlan(members, leaving)
+  const mayWrite = (role: string): boolean => peer.directory.has(role) && covers(peer.directory.get(role)!.clearance, WRITER_CLEARANCE_MIN)
+  const digest = rotateDigest ? { key: randomBytes(DIGEST_KEY_BYTES), holders: digestHolders(members, leaving, mayWrite) } : undefined
+  const { bundle } = rotationBundle(peer.keyring.identity, config.cluster.id, config, roles, holders, change, digest)
   const report: RotateReport = {
     rolesVersion: bundle.rolesSignature.version,
     roles: [...new Set(roles)].map(role => ({ role, epoch: bundle.roles.find(r => r.name === role)!.epoch, granted: bundle.grants.filter(g => g.role === role).map(g => g.node) })),
-    unknownRole
+    unknownRole,
+    ...(bundle.digest !== undefined ? { digest: { id: bundle.digest.id, granted: bundle.digest.grants.map(g => g.node) } } : {})
   }
   return { bundle, report }
 }
@@ -152,8 +158,10 @@ export async function planRevocation (peer: KeysHome, node: string): Promise<{ b
   const before = loadRoster(peer.home, trust)
   if (before === null || !before.members.includes(node)) throw notFound(`node ${node.slice(0, 16)} is not a member of this cluster's roster: see \`bzzz-ctx elect status\` or \`bzzz-ctx invite ls\``)
   const role = memberRoles(peer).get(node) ?? null
-  const roles = role === null ? peer.directory.names() : role === 'admin' ? peer.directory.names() : [role]
-  const { bundle, report } = planRotation(peer, roles, { op: 'revoke', roles, node }, [node])
+  const roles = revokedRoles(role, peer.directory.names())
+  // The digest key too: every writer holds it, and the revoked one would otherwise confirm guesses of what is written
+  // after (a record's digest) and read the audit's hashed reads.
+  const { bundle, report } = planRotation(peer, roles, { op: 'revoke', roles, node }, [node], true)
   const roster = rosterWithout(peer.keyring.identity, before, node)
   // The roster first: once its daemon passes it on, the node is refused, even if it leads now (it could otherwise refuse
   // to write the keys change that shuts it out).

@@ -7,7 +7,7 @@ import { systemClock, type Clock } from '../clock.js'
 import { createHash } from 'node:crypto'
 import { statSync } from 'node:fs'
 import { relative, sep } from 'node:path'
-import { Keyring } from '../crypto/keyring.js'
+import { DIGEST_KEY_BYTES, digestKeyId, Keyring } from '../crypto/keyring.js'
 import { LocalSecret } from '../crypto/local-secret.js'
 import { RoleDirectory } from '../crypto/role-directory.js'
 import { accessDenied, badInput, corrupt, unavailable } from '../errors.js'
@@ -23,7 +23,7 @@ import { checkSignedRoles } from './signed-roles.js'
 import { keysBundleProblem, type KeysBundle } from './keys-bundle.js'
 import { loadPolicy, parseSignedPolicy, writePolicy, type SignedPolicy } from './cluster-policy.js'
 import { PolicyBook } from './policy-book.js'
-import { openRoleKeyAsNode } from '../crypto/role-keys.js'
+import { openRoleKeyAsNode, openSecretAsNode } from '../crypto/role-keys.js'
 import { sectionCrypto } from './section-crypto.js'
 import { createHome, type InitOptions, type InitReport } from './home-setup.js'
 import { AnalysisRuntime } from './analysis-runtime.js'
@@ -33,6 +33,8 @@ import { issueRoster, loadRoster, readRoster, rosterMembers } from './roster.js'
 import { signVote, termEvidence, termEvidenceProblem } from './term-evidence.js'
 import type { Priority } from '../leader/queue.js'
 import { AuditLog } from '../audit/audit-log.js'
+import type { AdminAuditEvent } from '../audit/audit-event.js'
+import { hashAddress, readSalt } from '../audit/read-hash.js'
 import type { QueueEvent } from '../storage/view-items.js'
 import { DecisionIndex, DEFAULT_HOPS, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../temporal/decisions.js'
 import type { InfluenceOrder, InfluenceRow } from '../temporal/graph.js'
@@ -157,6 +159,14 @@ export interface LocalPeerOptions {
    * analysis takes the time it takes.
    */
   analysisCostMs?: (files: number, bytes: number) => number
+  /** How this peer audits (its settings `auditHashReads`, `auditFailClosed`; default both off). */
+  audit?: Partial<AuditOptions>
+}
+
+/** How a peer audits: reads with the address hashed; writes refused when their event cannot be appended first. */
+export interface AuditOptions {
+  hashReads: boolean
+  failClosed: boolean
 }
 
 export class LocalPeer {
@@ -180,6 +190,9 @@ export class LocalPeer {
 
   /** This peer's audit log (src/audit): what it did and saw, and the members' logs it holds; records nothing read-only. */
   readonly audit: AuditLog
+  auditOptions: AuditOptions = { hashReads: false, failClosed: false }
+  /** The salt of hashed reads, once derived (null: this peer holds no digest key, so cannot hash). */
+  private readSaltHeld: Buffer | null | undefined
 
   /** The cluster policies this peer holds, the newest in force (see policy-book.ts). */
   readonly policies: PolicyBook
@@ -262,6 +275,7 @@ export class LocalPeer {
     }
     peer = new LocalPeer(home, config, keyring, directory, local, store, clock, audit, policies, options.readOnly === true)
     if (options.analysisCostMs !== undefined) peer.analysisCostMs = options.analysisCostMs
+    peer.auditOptions = { ...peer.auditOptions, ...options.audit }
     peer.auditStore()
     peer.followPolicies()
     return peer
@@ -461,6 +475,7 @@ export class LocalPeer {
     const { readGitCommit, recordHashes } = await import('../intelligence/source-state.js')
     const commit = options.commit ?? readGitCommit(root) ?? undefined
     const hashes = recordHashes(project, analysis.hashes, appended.map(record => record.address))
+    await this.auditWrite('generate', { project, path: relative(root, path) || '.', records: appended.length, removed: options.prune === true ? gone.length : 0, roles: recipients })
     const result = await this.store.write(appended, {
       term, recipients, nowMs: this.clock.now(), generated: true, ...(options.prune === true ? { remove: gone } : {}),
       sources: commit === undefined ? { hashes } : { commit, hashes }
@@ -488,6 +503,7 @@ export class LocalPeer {
     const roleNames = this.config.roles.map(role => role.name)
     const records: ContextRecord[] = values.map((v, i) => validateRecord(v, Array.isArray(value) ? `${source} [${i}]` : source, roleNames))
     const recipients = this.recipients(roles)
+    await this.auditWrite('distribute', { address: records[0]!.address, records: records.length, roles: recipients })
     const result = await this.store.write(records, { term, recipients, nowMs: this.clock.now(), ...(decision !== undefined ? { decision } : {}), ...(asked !== undefined ? { asked } : {}) })
     // In a cluster the leader's operations record it, with who asked.
     if (!this.inCluster) this.audit.record('distribute', { requester: this.config.nodeId, address: records[0]!.address, records: records.length, written: result.written, roles: recipients })
@@ -498,8 +514,32 @@ export class LocalPeer {
     // Checked first: a role this peer holds no key for is refused (3) whether or not the address has a record.
     this.clearanceOf(role)
     const retrieved = await this.store.retrieve(address, role, depth)
-    this.audit.record('read', { address, depth }, role)
+    this.audit.record('read', this.readFields(address, depth), role)
     return retrieved
+  }
+
+  /**
+   * What a read's event says of its address: the address, or with `hashReads` its hash with the cluster's salt. A peer
+   * that holds no digest key (a viewer) cannot hash it: the address is left out (`addressHidden`), never written in clear.
+   */
+  private readFields (address: string, depth: number): Record<string, unknown> {
+    if (!this.auditOptions.hashReads) return { address, depth }
+    const salt = this.readSalt()
+    return salt === null ? { addressHidden: true, depth } : { addressHash: hashAddress(salt, address), depth }
+  }
+
+  /** The salt reads are hashed with (see src/audit/read-hash.ts); null without the cluster's digest key. */
+  readSalt (): Buffer | null {
+    if (this.readSaltHeld === undefined) {
+      const key = this.keyring.digestKey
+      this.readSaltHeld = key === null ? null : readSalt(key, this.config.cluster.id)
+    }
+    return this.readSaltHeld
+  }
+
+  /** The salts of every digest key held, the current first: reads hashed before a revocation used an older one. */
+  readSalts (): Buffer[] {
+    return this.keyring.digestKeys.map(key => readSalt(key, this.config.cluster.id))
   }
 
   /** The addresses with a live record at or below `under` (all when undefined), and their kinds, sorted. */
@@ -512,6 +552,7 @@ export class LocalPeer {
     this.requireWriter('decide')
     const { decision, rationale } = this.decisions.prepare(input, author, term, this.clock.now())
     const { term: _term, ...header } = decision
+    await this.auditWrite('decide', { id: decision.id, title: decision.title, address: decision.affects[0]! }, author)
     await this.store.appendQueueEntry({ type: 'decision', ...header, address: decision.affects[0]!, ...(policyVersion !== undefined ? { policyVersion } : {}) }, {
       term, nowMs: decision.at,
       payload: { plaintext: Buffer.from(JSON.stringify({ rationale })), level: decision.level as never, recipients: this.directory.names() }
@@ -558,7 +599,8 @@ export class LocalPeer {
       this.keyring.addRoleKey(openRoleKeyAsNode(grant, this.keyring.identity))
       granted.push({ role: grant.role, epoch: grant.epoch })
     }
-    if (granted.length > 0) await this.keyring.save()
+    const digest = this.takeDigestKey(bundle)
+    if (granted.length > 0 || digest) await this.keyring.save()
     const adopted = bundle.rolesSignature.version > this.config.rolesSignature.version
     if (adopted) {
       this.#directory = RoleDirectory.fromJSON(bundle.roles)
@@ -566,8 +608,31 @@ export class LocalPeer {
       this.config.rolesSignature = bundle.rolesSignature
       await writeConfig(this.home, this.config)
     }
-    if (adopted || granted.length > 0) this.audit.record('keys', { rolesVersion: bundle.rolesSignature.version, adopted, granted })
+    if (adopted || granted.length > 0 || digest) this.audit.record('keys', { rolesVersion: bundle.rolesSignature.version, adopted, granted, ...(digest ? { digestKey: bundle.digest!.id } : {}) })
     return { adopted, granted }
+  }
+
+  /**
+   * Opens the bundle's digest key when one is sealed to this peer and not held yet; true when taken. The newest change
+   * makes it the key new digests and hashed reads use; one older than this home's roles (a replay) is kept for old hashes.
+   */
+  private takeDigestKey (bundle: KeysBundle): boolean {
+    const grant = bundle.digest?.grants.find(g => g.node === this.config.nodeId)
+    if (grant === undefined) return false
+    // A grant that does not open, or opens to a key the admin did not sign (a writer's substitute), is left: the rest
+    // of the change (the admin's signed roles) is still taken up, and this peer keeps digesting with the key it has.
+    let key: Buffer
+    try {
+      key = openSecretAsNode(grant.sealed, DIGEST_KEY_BYTES, this.keyring.identity)
+    } catch {
+      return false
+    }
+    if (digestKeyId(key) !== bundle.digest!.id) return false
+    if (this.keyring.digestKeys.some(held => held.equals(key))) return false
+    if (bundle.rolesSignature.version >= this.config.rolesSignature.version) this.keyring.setDigestKey(key)
+    else this.keyring.addPastDigestKey(key)
+    this.readSaltHeld = undefined
+    return true
   }
 
   /** Publishes a keys change the admin made, alone (a cluster's daemon sends it to its leader instead). */
@@ -579,6 +644,7 @@ export class LocalPeer {
   /** Appends a keys change to this peer's log, as the leader of `term` (alone: the solo term), and takes it up. */
   async appendKeys (bundle: KeysBundle, term?: number): Promise<void> {
     if (term === undefined) this.requireWriter('a keys change')
+    await this.auditWrite('keys', { rolesVersion: bundle.rolesSignature.version, change: bundle.change.op, roles: bundle.change.roles })
     await this.store.appendQueueEntry({ type: 'keys', address: '', rolesVersion: bundle.rolesSignature.version }, {
       term: term ?? this.leadership.term, nowMs: this.clock.now(), sealed: Buffer.from(JSON.stringify(bundle))
     })
@@ -597,10 +663,35 @@ export class LocalPeer {
     const directory = this.directory
     const rotated = new Set(roles)
     const stale = (role: string, epoch: number): boolean => rotated.has(role) && epoch < (directory.get(role)?.epoch ?? 0)
+    await this.auditWrite('reseal', { roles: [...rotated] })
     const result = await this.store.reseal(stale, { term: term ?? this.leadership.term, now: () => this.clock.now() })
     const report = { roles: [...rotated], ...result, ms: Math.round(this.clock.now() - started) }
     this.audit.record('keys', { reseal: true, roles: report.roles, records: report.records, resealed: report.resealed, unopened: report.unopened, ms: report.ms })
     return report
+  }
+
+  /**
+   * With `failClosed`, a write's event is appended before the write, which is refused (UNAVAILABLE, exit 5) when it cannot
+   * be: nothing is written unrecorded. Without, nothing waits: the write's events come after it, and one lost is logged.
+   */
+  async auditWrite (op: string, fields: Record<string, unknown>, role?: string): Promise<void> {
+    if (!this.auditOptions.failClosed) return
+    try {
+      await this.audit.recordNow('write', { op, ...fields }, role)
+    } catch (err) {
+      throw unavailable(`refused the ${op}: its audit event could not be appended, and auditFailClosed is set (${err instanceof Error ? err.message : String(err)})`)
+    }
+  }
+
+  /**
+   * Records what the admin did outside the logs (see AdminAuditEvent) in this peer's audit log, and resolves once it is
+   * appended. Only the admin invites and revokes: any other peer is refused.
+   */
+  async recordAdmin (event: AdminAuditEvent): Promise<void> {
+    if (this.config.nodeId !== this.config.cluster.adminKey) throw accessDenied('only the cluster\'s admin records invites and revocations')
+    // `role` of every event is its writer's (the admin's): the invited or revoked node's is `subjectRole`.
+    const { kind, node, role, ...fields } = event
+    await this.audit.recordNow(kind, { subject: node, subjectRole: role, ...fields })
   }
 
   /** Which of the project's generated addresses are stale against the working tree at `root`, and when it was last generated. */

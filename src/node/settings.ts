@@ -36,6 +36,15 @@ function parsedBy (parse: (text: string) => unknown): (text: string, ctx: z.Refi
 
 const text = (value: string): string => value.trim()
 
+const TRUE_TEXT = new Set(['true', '1', 'yes', 'on'])
+const FALSE_TEXT = new Set(['false', '0', 'no', 'off'])
+/** true, 1, yes, on or false, 0, no, off; anything else is left for the schema to refuse. */
+function switchFromText (value: string): unknown {
+  const word = value.trim().toLowerCase()
+  return TRUE_TEXT.has(word) ? true : FALSE_TEXT.has(word) ? false : value
+}
+const switchSchema = z.boolean({ invalid_type_error: 'must be true or false (or 1, yes, on; 0, no, off)' })
+
 export const SETTINGS = {
   bootstrap: {
     env: 'BZZZ_BOOTSTRAP', flag: '--bootstrap', default: undefined,
@@ -71,7 +80,21 @@ export const SETTINGS = {
     schema: z.string().superRefine(parsedBy(parseMetricsAddress)),
     fromText: text,
     toText: (value: string) => value
-  } satisfies SettingSpec<string>
+  } satisfies SettingSpec<string>,
+  auditHashReads: {
+    env: 'BZZZ_AUDIT_HASH_READS', flag: '--audit-hash-reads', default: false,
+    help: 'record each read with its address hashed with the cluster\'s salt, not in clear',
+    schema: switchSchema,
+    fromText: switchFromText,
+    toText: (value: boolean) => String(value)
+  } satisfies SettingSpec<boolean>,
+  auditFailClosed: {
+    env: 'BZZZ_AUDIT_FAIL_CLOSED', flag: '--audit-fail-closed', default: false,
+    help: 'refuse a write (exit 5) whose audit event cannot be appended first (default: write, and log the lost event)',
+    schema: switchSchema,
+    fromText: switchFromText,
+    toText: (value: boolean) => String(value)
+  } satisfies SettingSpec<boolean>
 }
 
 export type SettingKey = keyof typeof SETTINGS
@@ -138,4 +161,12 @@ export function withSetting<K extends SettingKey> (config: PeerConfig, key: K, v
   if (value === undefined) delete next[key]
   else next[key] = value
   return next as unknown as PeerConfig
+}
+
+/** How a peer audits (LocalPeer's `audit` option), from its settings without flags. */
+export function auditSettings (config: StoredSettings, env: NodeJS.ProcessEnv): { hashReads: boolean, failClosed: boolean } {
+  return {
+    hashReads: resolveSetting('auditHashReads', config, env).value === true,
+    failClosed: resolveSetting('auditFailClosed', config, env).value === true
+  }
 }

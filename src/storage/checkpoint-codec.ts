@@ -22,7 +22,7 @@ type PackedVersion = [number, number, number, number, number[]]
 /** [writer, seq, index (0: none), version, kind, flags (1: inherits, 2: generated, 4: removed), digest | null] */
 type PackedPointer = [number, number, number, PackedVersion, RecordKind, number, string | null]
 /** [address, version writer, version count, term, wall, log writer, decision, generated (1) or hand-written (0)] */
-type PackedLine = [string, number, number, number, number, number, string | null, 0 | 1]
+type PackedLine = [string, number, number, number, number, number, string | null, 0 | 1, number | null, string | null]
 
 const KINDS: ReadonlySet<string> = new Set(['file', 'directory', 'project'])
 
@@ -93,17 +93,23 @@ function unpackPointer (packed: unknown, writers: readonly string[]): Pointer {
   return pointer
 }
 
-/** One version line, packed: [address, version writer, version count, term, wall, log writer, decision, generated]. */
-function packLine ([address, key, term, wall, writer, decision, generated]: VersionLine, writers: WriterTable): PackedLine {
+/**
+ * One version line, packed: [address, version writer, version count, term, wall, log writer, decision, generated,
+ * requester (in the writers' table) or null, requester's role or null].
+ */
+function packLine ([address, key, term, wall, writer, decision, generated, requester, requesterRole]: VersionLine, writers: WriterTable): PackedLine {
   const colon = key.lastIndexOf(':')
-  return [address, writers.of(key.slice(0, colon)), Number(key.slice(colon + 1)), term, wall, writers.of(writer), decision, generated ? 1 : 0]
+  return [address, writers.of(key.slice(0, colon)), Number(key.slice(colon + 1)), term, wall, writers.of(writer), decision, generated ? 1 : 0,
+    requester === null ? null : writers.of(requester), requesterRole]
 }
 
 function unpackLine (line: unknown, writers: readonly string[]): VersionLine {
-  if (!Array.isArray(line) || line.length !== 8) fail('version line')
-  const [address, keyWriter, count, term, wall, writer, decision, generated] = line as unknown[]
-  if (typeof address !== 'string' || !isCount(count) || !isCount(term) || !isCount(wall) || (decision !== null && typeof decision !== 'string') || (generated !== 0 && generated !== 1)) fail('version line')
-  return [address, `${writerAt(writers, keyWriter)}:${count}`, term, wall, writerAt(writers, writer), decision, generated === 1]
+  if (!Array.isArray(line) || line.length !== 10) fail('version line')
+  const [address, keyWriter, count, term, wall, writer, decision, generated, requester, requesterRole] = line as unknown[]
+  if (typeof address !== 'string' || !isCount(count) || !isCount(term) || !isCount(wall) || (decision !== null && typeof decision !== 'string') || (generated !== 0 && generated !== 1) ||
+      (requesterRole !== null && typeof requesterRole !== 'string')) fail('version line')
+  return [address, `${writerAt(writers, keyWriter)}:${count}`, term, wall, writerAt(writers, writer), decision, generated === 1,
+    requester === null ? null : writerAt(writers, requester), requesterRole as string | null]
 }
 
 /** A slot line's body: [current, conflicts], packed. */
@@ -122,8 +128,9 @@ function unpackSlot (body: string, writers: readonly string[]): Slot {
  * The file format; a checkpoint of another format is replayed. 5: header line, sorted slot lines, version lines.
  * 6: a slot per address and origin (keyed by slotKey), and each version line says whether a generate wrote it.
  * 7: the writers that proved each term's leadership, and how many entries were refused.
+ * 8: each version line names who asked for it (requester and role), for `history`.
  */
-export const CHECKPOINT_FORMAT = 7
+export const CHECKPOINT_FORMAT = 8
 
 /** What the header holds beside the view's lines. */
 export interface CheckpointState {

@@ -34,5 +34,9 @@ export interface QueueEvent {
     Omit<PolicyEntry, 'envelope'>
 }
 
-/** One version of an address as the history keeps it: [address, version key, term, wall ms, writer, decision, generated]. */
-export type VersionLine = [string, string, number, number, string, string | null, boolean]
+/**
+ * One version of an address as the history keeps it: [address, version key, term, wall ms, writer, decision, generated,
+ * requester, requester's role] (the member a hand-written version was written for, as the leader stamped it; null when
+ * none was: generated, or written before the stamp).
+ */
+export type VersionLine = [string, string, number, number, string, string | null, boolean, string | null, string | null]

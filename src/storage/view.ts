@@ -235,7 +235,7 @@ export class ContextView {
         for (const listener of this.listeners) listener(event)
         continue
       }
-      const line: VersionLine = [entry.address, versionKey(entry.version), entry.version.term, entry.version.hlc.wall, writer, entry.decision ?? null, entry.generated === true]
+      const line: VersionLine = [entry.address, versionKey(entry.version), entry.version.term, entry.version.hlc.wall, writer, entry.decision ?? null, entry.generated === true, entry.requester ?? null, entry.requesterRole ?? null]
       this.versionLines.push(line)
       for (const listener of this.listeners) listener(line)
       const pointer: Pointer = { writer, seq, version: entry.version, kind: entry.kind, inherits: entry.inherits }

@@ -70,7 +70,7 @@ export interface HistoryReport {
   role: string
   /** `removed`: this version is a removal (the address's file or folder was gone when a generate ran). */
   /** Oldest first; `current` is per origin: an address has a current hand-written version and a current generated one. */
-  versions: Array<{ version: string, term: number, at: string, writer: string, origin: 'generated' | 'hand-written', decision: string | null, decisionTitle: string | null, current: boolean, conflict: boolean, removed?: true }>
+  versions: Array<{ version: string, term: number, at: string, writer: string, requester: string | null, requesterRole: string | null, origin: 'generated' | 'hand-written', decision: string | null, decisionTitle: string | null, current: boolean, conflict: boolean, removed?: true }>
   decisions: DecisionView[]
   hidden: number
 }
@@ -109,8 +109,11 @@ export class DecisionIndex {
 
   private feed (event: QueueEvent | VersionLine): void {
     if (Array.isArray(event)) {
-      const [address, key, term, at, writer, decision, generated] = event
-      this.graph.addVersion({ address, key, term, at, writer, current: false, conflict: false, ...(decision !== null ? { decision } : {}), ...(generated ? { generated } : {}) })
+      const [address, key, term, at, writer, decision, generated, requester, requesterRole] = event
+      this.graph.addVersion({
+        address, key, term, at, writer, current: false, conflict: false, ...(decision !== null ? { decision } : {}), ...(generated ? { generated } : {}),
+        ...(requester !== null ? { requester } : {}), ...(requesterRole !== null ? { requesterRole } : {})
+      })
       return
     }
     const entry = event.entry
@@ -219,7 +222,7 @@ export class DecisionIndex {
         const origin = originOf(v)
         const slot = slots.find(s => s.origin === origin)
         return {
-          version: v.key, term: v.term, at: new Date(v.at).toISOString(), writer: v.writer, origin,
+          version: v.key, term: v.term, at: new Date(v.at).toISOString(), writer: v.writer, requester: v.requester ?? null, requesterRole: v.requesterRole ?? null, origin,
           decision: v.decision ?? null, decisionTitle: v.decisionTitle ?? null, current: slot?.current === v.key, conflict: slot?.conflicts.includes(v.key) ?? false,
           ...(slot?.current === v.key && slot.removed ? { removed: true as const } : {})
         }

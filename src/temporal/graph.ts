@@ -39,6 +39,9 @@ export interface VersionRecord {
   decision?: string
   /** A generate wrote it (else it was written by hand). */
   generated?: true
+  /** The member it was written for and its role, as the leader stamped them (hand-written versions). */
+  requester?: string
+  requesterRole?: string
   current: boolean
   conflict: boolean
 }
@@ -151,10 +154,13 @@ function readDecision (v: unknown): Decision | null {
 function readVersion (v: unknown): VersionRecord | null {
   if (!isObject(v) || typeof v.address !== 'string' || v.address === '' || typeof v.key !== 'string' || v.key === '' ||
     !isTerm(v.term) || !isTime(v.at) || typeof v.writer !== 'string' || (v.decision !== undefined && typeof v.decision !== 'string') ||
-    typeof v.current !== 'boolean' || typeof v.conflict !== 'boolean' || (v.generated !== undefined && v.generated !== true)) return null
+    typeof v.current !== 'boolean' || typeof v.conflict !== 'boolean' || (v.generated !== undefined && v.generated !== true) ||
+    (v.requester !== undefined && typeof v.requester !== 'string') || (v.requesterRole !== undefined && typeof v.requesterRole !== 'string')) return null
   const version: VersionRecord = { address: v.address, key: v.key, term: v.term, at: v.at, writer: v.writer, current: v.current, conflict: v.conflict }
   if (v.decision !== undefined) version.decision = v.decision as string
   if (v.generated === true) version.generated = true
+  if (v.requester !== undefined) version.requester = v.requester as string
+  if (v.requesterRole !== undefined) version.requesterRole = v.requesterRole as string
   return version
 }
 

@@ -18,7 +18,7 @@ t.test('get, set, unset and ls, in the order of precedence', async t => {
   const before = configOf(home)
   const ls = await run(['config', 'ls', '--json'])
   t.equal(ls.code, 0, ls.stderr)
-  t.same(ls.json.settings.map((s: { key: string }) => s.key), ['bootstrap', 'host', 'electionTimeoutMs', 'logLevel', 'metrics'], 'the tunables, and only they')
+  t.same(ls.json.settings.map((s: { key: string }) => s.key), ['bootstrap', 'host', 'electionTimeoutMs', 'logLevel', 'metrics', 'auditHashReads', 'auditFailClosed'], 'the tunables, and only they')
   t.same(ls.json.settings.find((s: { key: string }) => s.key === 'logLevel'), { key: 'logLevel', value: 'info', source: 'default', env: 'BZZZ_LOG_LEVEL', flag: '--log-level', help: ls.json.settings[3].help })
 
   t.equal((await run(['config', 'set', 'logLevel', 'warn'])).code, 0)
@@ -44,7 +44,7 @@ t.test('a bad key or value is refused with its name, exit 2, and nothing is writ
   t.equal((await cliProcess(['--home', home, 'init', '--cluster', 'c', '--role', 'admin'])).code, 0)
   const before = readFileSync(join(home, 'config.json'), 'utf8')
   const cases: Array<[string[], RegExp]> = [
-    [['config', 'set', 'nodeId', 'abc'], /^bzzz-ctx: unknown setting "nodeId": the settings are bootstrap, host, electionTimeoutMs, logLevel, metrics\n$/],
+    [['config', 'set', 'nodeId', 'abc'], /^bzzz-ctx: unknown setting "nodeId": the settings are bootstrap, host, electionTimeoutMs, logLevel, metrics, auditHashReads, auditFailClosed\n$/],
     [['config', 'get', 'colour'], /^bzzz-ctx: unknown setting "colour"/],
     [['config', 'set', 'logLevel', 'loud'], /^bzzz-ctx: logLevel: must be one of trace, debug, info, warn, error, fatal, silent \(got "loud"\)\n$/],
     [['config', 'set', 'electionTimeoutMs', '5'], /^bzzz-ctx: electionTimeoutMs: must be at least 10 ms/],

@@ -3,9 +3,16 @@
 // voter: Raft's one-change-at-a-time argument), and a node once taken off never votes again unless invited anew.
 import t from 'tap'
 import fc from 'fast-check'
-import { generateIdentity } from '../../src/crypto/identity.js'
+import { generateIdentity, type NodeIdentity } from '../../src/crypto/identity.js'
+import { randomBytes } from 'node:crypto'
+import { DIGEST_KEY_BYTES, digestKeyId } from '../../src/crypto/keyring.js'
+import { covers, DEFAULT_ROLES } from '../../src/crypto/levels.js'
+import { generateRoleSet, openRoleKeyAsNode, openSecretAsNode } from '../../src/crypto/role-keys.js'
+import { WRITER_CLEARANCE_MIN } from '../../src/leader/write-policy.js'
 import { majorityOf } from '../../src/election/election.js'
+import { digestHolders, grantPlan, keysBundleProblem, revokedRoles, rotationBundle, type KeysBundle } from '../../src/node/keys-bundle.js'
 import { issueRoster, onRoster, rosterProblem, rosterWith, rosterWithout, type SignedRoster } from '../../src/node/roster.js'
+import { signRoles } from '../../src/node/signed-roles.js'
 
 const CLUSTER = 'ab'.repeat(16)
 
@@ -76,6 +83,146 @@ t.test('any sequence of invites, redemptions, cancellations and removals keeps c
     return true
   }), { numRuns: 200 })
   t.ok(steps > 500, `${steps} roster changes checked`)
+})
+
+type KeysOp = { kind: 'invite', role: number } | { kind: 'redeem' | 'cancel' | 'revoke' | 'rotate', pick: number }
+
+const keysOpArb: fc.Arbitrary<KeysOp> = fc.oneof(
+  { arbitrary: fc.record({ kind: fc.constant('invite' as const), role: fc.nat(20) }), weight: 3 },
+  { arbitrary: fc.record({ kind: fc.constantFrom('redeem' as const, 'revoke' as const), pick: fc.nat(50) }), weight: 3 },
+  { arbitrary: fc.record({ kind: fc.constantFrom('cancel' as const, 'rotate' as const), pick: fc.nat(50) }), weight: 1 }
+)
+
+// The admin's whole path for each change, pure: the roster it signs (rosterWith, rosterWithout), the roles a revocation
+// rotates (revokedRoles), who is given each new epoch (grantPlan) and the bundle the leader writes (rotationBundle).
+// A revocation also replaces the cluster's digest key (digestHolders: the writers that stay). Every grant is opened
+// with its member's own identity, as the member's daemon does, so what a node holds is what it could open, not what
+// the bundle claims.
+t.test('any sequence of invites, redemptions, cancellations, revocations and rotations keeps majorities overlapping and keys from removed nodes', async t => {
+  const admin = generateIdentity()
+  const trust = { cluster: CLUSTER, adminKey: admin.nodeId }
+  const initial = generateRoleSet(DEFAULT_ROLES).directory.toJSON()
+  const names = initial.map(r => r.name)
+  const mayWrite = (role: string): boolean => covers(initial.find(r => r.name === role)!.clearance, WRITER_CLEARANCE_MIN)
+  let revocations = 0
+  let grantsOpened = 0
+  fc.assert(fc.property(fc.array(keysOpArb, { minLength: 1, maxLength: 25, size: 'max' }), ops => {
+    let roster: SignedRoster = issueRoster(admin, CLUSTER, 1, [admin.nodeId])
+    let current = { roles: initial, rolesSignature: signRoles(admin, CLUSTER, 1, initial) }
+    const identities = new Map<string, NodeIdentity>([[admin.nodeId, admin]])
+    // What the admin knows of each member's role (its invites file), the admin included.
+    const roles = new Map<string, string | null>([[admin.nodeId, 'admin']])
+    const pending: string[] = []
+    const redeemed: string[] = []
+    const held = new Map<string, Set<string>>([[admin.nodeId, new Set(names.map(name => `${name}@1`))]])
+    // The digest keys each node holds (by id), and the current one: an invite carries it to a role that may write.
+    let digest = digestKeyId(randomBytes(DIGEST_KEY_BYTES))
+    const digests = new Map<string, Set<string>>([[admin.nodeId, new Set([digest])]])
+    // A removed node -> each role's epoch when it was taken off: it must never hold a later one.
+    const removedAt = new Map<string, Map<string, number>>()
+    const revoked = new Set<string>()
+    const epochOf = (role: string): number => current.roles.find(r => r.name === role)!.epoch
+    const take = (bundle: KeysBundle): boolean => {
+      if (keysBundleProblem(bundle, trust) !== null) return false
+      current = { roles: bundle.roles, rolesSignature: bundle.rolesSignature }
+      for (const grant of bundle.grants) {
+        const identity = identities.get(grant.node)
+        if (identity === undefined) return false
+        const key = openRoleKeyAsNode(grant, identity)
+        held.get(grant.node)!.add(`${key.role}@${key.epoch}`)
+        grantsOpened++
+      }
+      if (bundle.digest !== undefined) {
+        digest = bundle.digest.id
+        for (const grant of bundle.digest.grants) {
+          const identity = identities.get(grant.node)
+          if (identity === undefined || digestKeyId(openSecretAsNode(grant.sealed, DIGEST_KEY_BYTES, identity)) !== digest) return false
+          digests.get(grant.node)!.add(digest)
+        }
+      }
+      return true
+    }
+    const takeOff = (node: string): void => {
+      roster = rosterWithout(admin, roster, node)
+      roles.delete(node)
+      removedAt.set(node, new Map(names.map(name => [name, epochOf(name)])))
+    }
+    for (const op of ops) {
+      const before = roster
+      switch (op.kind) {
+        case 'invite': {
+          // A fresh identity, a voter at once, carrying its role's current epoch key.
+          const identity = generateIdentity()
+          const role = names[op.role % names.length]!
+          identities.set(identity.nodeId, identity)
+          roster = rosterWith(admin, roster, identity.nodeId)
+          roles.set(identity.nodeId, role)
+          held.set(identity.nodeId, new Set([`${role}@${epochOf(role)}`]))
+          digests.set(identity.nodeId, new Set(mayWrite(role) ? [digest] : []))
+          pending.push(identity.nodeId)
+          break
+        }
+        case 'redeem': {
+          if (pending.length === 0) continue
+          redeemed.push(...pending.splice(op.pick % pending.length, 1))
+          break
+        }
+        case 'cancel': {
+          // Cancelling re-signs the roster and rotates nothing (the invite's keys are the role's current ones).
+          if (pending.length === 0) continue
+          takeOff(pending.splice(op.pick % pending.length, 1)[0]!)
+          break
+        }
+        case 'revoke': {
+          if (redeemed.length === 0) continue
+          const [node] = redeemed.splice(op.pick % redeemed.length, 1)
+          const rotated = revokedRoles(roles.get(node!) ?? null, names)
+          const plan = grantPlan(roles, [node!])
+          const newDigest = { key: randomBytes(DIGEST_KEY_BYTES), holders: digestHolders(roles, [node!], mayWrite) }
+          const { bundle } = rotationBundle(admin, CLUSTER, current, rotated, plan.holders, { op: 'revoke', roles: rotated, node: node! }, newDigest)
+          takeOff(node!)
+          revoked.add(node!)
+          if (!take(bundle)) return false
+          revocations++
+          break
+        }
+        case 'rotate': {
+          const role = names[op.pick % names.length]!
+          const { bundle } = rotationBundle(admin, CLUSTER, current, [role], grantPlan(roles).holders, { op: 'rotate', roles: [role] })
+          if (!take(bundle)) return false
+          break
+        }
+      }
+      if (roster !== before) {
+        if (rosterProblem(roster, trust) !== null) return false
+        if (roster.version !== before.version + 1) return false
+        if (!majoritiesOverlap(before.members, roster.members)) return false
+      }
+      for (const [node, at] of removedAt) {
+        if (onRoster(roster, node)) return false
+        for (const key of held.get(node)!) {
+          const [role, epoch] = key.split('@')
+          if (Number(epoch) > at.get(role!)!) return false
+        }
+      }
+      // A revoked node opens nothing written from its revocation on: it holds no role's current epoch.
+      for (const node of revoked) {
+        if (names.some(role => held.get(node)!.has(`${role}@${epochOf(role)}`))) return false
+        if (digests.get(node)!.has(digest)) return false
+      }
+      // Nothing written is left unreadable to a member: each holds its role's current epoch, the admin every role's.
+      for (const node of roster.members) {
+        const own = node === admin.nodeId ? names : [roles.get(node)!]
+        if (!own.every(role => held.get(node)!.has(`${role}@${epochOf(role)}`))) return false
+        // Every writer digests with the current key (so leaders' digests agree); a reader holds none.
+        if (digests.get(node)!.has(digest) !== own.some(mayWrite)) return false
+        if (!own.some(mayWrite) && digests.get(node)!.size > 0) return false
+      }
+    }
+    return true
+  }), { numRuns: 300 })
+  t.ok(revocations > 200, `${revocations} revocations checked`)
+  t.ok(grantsOpened > 500, `${grantsOpened} grants opened by their members`)
 })
 
 t.test('the roster refuses a change of more than one member, the admin\'s removal, and a node twice', async t => {

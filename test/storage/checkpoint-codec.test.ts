@@ -22,8 +22,9 @@ const pointer: fc.Arbitrary<Pointer> = fc.record({
   digest: fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 32, maxLength: 32 })
 }, { requiredKeys: ['writer', 'seq', 'version', 'kind', 'inherits'] }) as fc.Arbitrary<Pointer>
 const slot: fc.Arbitrary<Slot> = fc.record({ current: pointer, conflicts: fc.array(pointer, { maxLength: 3 }) })
-const line: fc.Arbitrary<VersionLine> = fc.tuple(fc.string(), writerKey, count, count, fc.nat({ max: 2 ** 45 }), writerKey, fc.option(fc.string({ unit: fc.constantFrom(...'0123456789abcdef') }), { nil: null }), fc.boolean())
-  .map(([address, keyWriter, n, term, wall, writer, decision, generated]) => [address, `${keyWriter}:${n}`, term, wall, writer, decision, generated])
+const line: fc.Arbitrary<VersionLine> = fc.tuple(fc.string(), writerKey, count, count, fc.nat({ max: 2 ** 45 }), writerKey, fc.option(fc.string({ unit: fc.constantFrom(...'0123456789abcdef') }), { nil: null }), fc.boolean(),
+  fc.option(writerKey, { nil: null }), fc.option(fc.constantFrom('developer', 'qa'), { nil: null }))
+  .map(([address, keyWriter, n, term, wall, writer, decision, generated, requester, role]) => [address, `${keyWriter}:${n}`, term, wall, writer, decision, generated, requester, role])
 
 const state: CheckpointState = { hash: '0'.repeat(64), applied: { ['a'.repeat(64)]: 3 }, queue: [] }
 const addresses = fc.string({ maxLength: 12 })
@@ -58,14 +59,14 @@ t.test('each writer key is written once, however many slots name it', async t =>
   const writer = 'f'.repeat(64)
   const p: Pointer = { writer, seq: 1, version: { term: 1, hlc: { wall: 5, logical: 0 }, writer, vv: { [writer]: 1 } }, kind: 'file', inherits: true }
   const slots: Array<[string, Slot]> = Array.from({ length: 100 }, (_, i) => [`ucxl://p/f${i}.py`, { current: p, conflicts: [] }])
-  const text = encodeCheckpoint({ ...state, applied: {} }, slots, [['ucxl://p/f0.py', `${writer}:1`, 1, 5, writer, null, true]], null, false).toString()
+  const text = encodeCheckpoint({ ...state, applied: {} }, slots, [['ucxl://p/f0.py', `${writer}:1`, 1, 5, writer, null, true, null, null]], null, false).toString()
   t.equal(text.split(writer).length - 1, 1)
 })
 
 t.test('a damaged file is refused whole; a line out of shape is refused when read', async t => {
   const writer = 'a'.repeat(64)
   const pointer: Pointer = { writer, seq: 0, version: { term: 1, hlc: { wall: 1, logical: 0 }, writer, vv: { [writer]: 1 } }, kind: 'file', inherits: false }
-  const good = encodeCheckpoint(state, [['ucxl://p/x', { current: pointer, conflicts: [] }], ['ucxl://p/y', { current: pointer, conflicts: [] }]], [['ucxl://p/x', `${writer}:1`, 1, 1, writer, null, false]], null, false)
+  const good = encodeCheckpoint(state, [['ucxl://p/x', { current: pointer, conflicts: [] }], ['ucxl://p/y', { current: pointer, conflicts: [] }]], [['ucxl://p/x', `${writer}:1`, 1, 1, writer, null, false, writer, 'qa']], null, false)
   t.doesNotThrow(() => CheckpointFile.decode(good))
   const text = good.toString()
   const newline = text.indexOf('\n')

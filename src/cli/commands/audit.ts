@@ -1,6 +1,6 @@
 /** `bzzz-ctx audit [ls|verify]`: the audit log of every peer this one holds, listed, and checked for tampering. */
 import { Command } from 'commander'
-import type { CliEnv } from '../cli-env.js'
+import { addressArgument, type CliEnv } from '../cli-env.js'
 import { emit, useColor, type CommandContext } from '../io.js'
 import { homeOf } from '../peer-session.js'
 import { table } from '../render.js'
@@ -45,12 +45,20 @@ export function auditCommand (env: CliEnv): Command {
     .description('the events of every audit core this peer holds, oldest first')
     .option('--node <id>', 'only events written by this node (its id, or its first 4 or more characters)')
     .option('--since <time>', 'only events at or after this time: an ISO date or time, or how long ago (30m, 2h, 7d)', parseSince)
-    .option('--kind <kind>', 'only events of this kind (election-won, distribute, read, checkpoint, ...)')
-    .addHelpText('after', '\nExamples:\n  bzzz-ctx audit ls --since 1d\n  bzzz-ctx audit ls --kind distribute --json\n  bzzz-ctx audit ls --node 3fa9c2 --kind read')
-    .action(env.action<{ node?: string, since?: number, kind?: string }>(async (ctx, options) => {
+    .option('--kind <kind>', 'only events of this kind (election-won, distribute, read, join, revoke, roster, checkpoint, ...)')
+    .option('--address <address>', 'only events about this address: those naming it, and reads recorded with it hashed (auditHashReads)')
+    .addHelpText('after', '\nExamples:\n  bzzz-ctx audit ls --since 1d\n  bzzz-ctx audit ls --kind distribute --json\n  bzzz-ctx audit ls --node 3fa9c2 --kind read\n  bzzz-ctx audit ls --kind read --address ucxl://shop/src/api/auth.py')
+    .action(env.action<{ node?: string, since?: number, kind?: string, address?: string }>(async (ctx, options) => {
       const { auditRows, auditKind } = await import('../../audit/audit-query.js')
+      const { hashAddress } = await import('../../audit/read-hash.js')
       const filter = { ...(options.node !== undefined ? { node: options.node.toLowerCase() } : {}), ...(options.since !== undefined ? { since: options.since } : {}), ...(options.kind !== undefined ? { kind: auditKind(options.kind) } : {}) }
-      const events = await withHome(ctx, async peer => await auditRows(peer.audit, filter))
+      const events = await withHome(ctx, async peer => {
+        if (options.address === undefined) return await auditRows(peer.audit, filter)
+        // A member that may write holds the salt, and finds hashed reads of the address by hashing it the same way: with
+        // every digest key it holds, since a revocation replaces the key and the reads before it keep their hashes.
+        const text = addressArgument(options.address, peer.config.project)
+        return await auditRows(peer.audit, { ...filter, address: { text, hashes: peer.readSalts().map(salt => hashAddress(salt, text)) } })
+      })
       emit(ctx, { events }, () => events.length === 0
         ? 'No audit events match.'
         : table(['at', 'node', 'role', 'kind', 'detail'], events.map(e => [new Date(e.at).toISOString(), short(e.node), e.role, e.kind, details(e)]), useColor(ctx), true))

@@ -20,8 +20,8 @@ export function historyCommand (env: CliEnv): Command {
       const report = await withPeer(ctx, peer => peer.history(addressArgument(address!, peer.config.project), options.role ?? peer.config.role), { readOnly: true })
       emit(ctx, report, () => {
         const lines = [
-          report.versions.length === 0 ? `No version of ${report.address} yet.` : table(['version', 'record', 'term', 'written', 'writer', 'decision', 'state'], report.versions.map(v => [
-            shortVersion(v.version), v.origin, v.term, v.at, v.writer.slice(0, 12), v.decision === null ? '-' : `${v.decision} ${v.decisionTitle ?? ''}`.trim(),
+          report.versions.length === 0 ? `No version of ${report.address} yet.` : table(['version', 'record', 'term', 'written', 'writer', 'asked by', 'decision', 'state'], report.versions.map(v => [
+            shortVersion(v.version), v.origin, v.term, v.at, v.writer.slice(0, 12), v.requester === null ? '-' : `${v.requester.slice(0, 12)} (${v.requesterRole ?? '?'})`, v.decision === null ? '-' : `${v.decision} ${v.decisionTitle ?? ''}`.trim(),
             v.current ? (v.removed === true ? 'current: removed' : 'current') : v.conflict ? 'conflict (kept)' : 'superseded'
           ]), useColor(ctx))
         ]

@@ -7,7 +7,7 @@ import { badUsage } from '../../errors.js'
 import { printable } from '../../text.js'
 import type { CliEnv } from '../cli-env.js'
 import { emit } from '../io.js'
-import { homeOf } from '../peer-session.js'
+import { homeOf, recordAdmin } from '../peer-session.js'
 import { inviteCancelCommand } from './invite-cancel.js'
 import { inviteLsCommand } from './invite-ls.js'
 
@@ -67,6 +67,7 @@ export function inviteCommand (env: CliEnv): Command {
       const { createInvite } = await import('../../node/invite.js')
       const report = await createInvite(homeOf(ctx), options.role, options.expires !== undefined ? { ttlMs: options.expires } : {})
       if (options.out !== undefined) await writeFileAtomic(options.out, report.invite + '\n', 0o600)
+      await recordAdmin(ctx, { kind: 'invite', id: report.id, node: report.node, role: report.role, expiresAt: Date.parse(report.expiresAt), rosterVersion: report.rosterVersion })
       // The invite is the result, not chatter: with -q it is printed alone, never dropped.
       if (ctx.global.quiet && !ctx.global.json && options.out === undefined) {
         ctx.io.stdout.write(report.invite + '\n')

@@ -2,7 +2,7 @@
 import { Command } from 'commander'
 import { parseList, type CliEnv } from '../cli-env.js'
 import { emit, note, useColor, type CommandContext } from '../io.js'
-import { homeOf, withPeer, type PeerApi } from '../peer-session.js'
+import { homeOf, recordAdmin, withPeer, type PeerApi } from '../peer-session.js'
 import { table } from '../render.js'
 import { accessDenied, badUsage } from '../../errors.js'
 import type { ResealReport } from '../../node/local-peer.js'
@@ -91,12 +91,14 @@ export function keysCommand (env: CliEnv): Command {
           if (err instanceof Error) err.message = `node ${short(report.node)} is off the roster (version ${report.roster.version}), but its roles were not rotated: ${err.message}; then run \`bzzz-ctx keys rotate --role ${roles.join(',')}${options.reseal === true ? ' --reseal' : ''}\``
           throw err
         }
+        await recordAdmin(ctx, { kind: 'revoke', node: report.node, role: report.role, rosterVersion: report.roster.version, rolesVersion: report.rolesVersion, roles }, peer)
         return { published, reseal: options.reseal === true ? await resealAfter(peer, roles, report.rolesVersion) : undefined }
       })
       emit(ctx, { ...report, ...published, ...(reseal !== undefined ? { reseal } : {}) }, () => [
         `Revoked ${short(report.node)} (${report.role ?? 'role unknown here'}): roster version ${report.roster.version}, ${report.roster.voters} voters, a majority of ${report.roster.majority}.`,
-        table(['role', 'new epoch', 'given to'], report.roles.map(r => [r.role, r.epoch, r.granted.map(short).join(', ')]), useColor(ctx)),
-        'Members refuse its certificate from now on; what is written from now on is sealed to epochs it was never given.',
+        table(['role', 'new epoch', 'given to'], [...report.roles.map(r => [r.role, r.epoch, r.granted.map(short).join(', ')]),
+          ...(report.digest !== undefined ? [['(digest key)', report.digest.id.slice(0, 8), report.digest.granted.map(short).join(', ')]] : [])], useColor(ctx)),
+        'Members refuse its certificate from now on; what is written from now on is sealed to epochs it was never given, and digested with a key it was never given.',
         ...(reseal !== undefined ? [resealText(reseal)] : [])
       ].join('\n'))
       if (report.unknownRole.length > 0) note(ctx, `given nothing (their role was never learnt here): ${report.unknownRole.map(short).join(', ')}`)

@@ -8,6 +8,7 @@ import type { AuditHead } from '../../audit/checkpoint.js'
 import { isBzzzError } from '../../errors.js'
 import { KEY_HEX_PATTERN } from '../../crypto/key-text.js'
 import type { Logger } from '../logger.js'
+import type { SignedRoster } from '../roster.js'
 import type { MemberDirectory } from './types.js'
 
 export interface ClusterAuditHost {
@@ -17,6 +18,8 @@ export interface ClusterAuditHost {
   isClosing: () => boolean
   /** How often a member's head is co-signed at most (default the audit log's). */
   witnessIntervalMs?: number
+  /** The roster this peer held when it started: the first one adopted after it is recorded against it. */
+  roster: SignedRoster | null
 }
 
 const TREE_HASH_PATTERN = /^[0-9a-f]{64}$/
@@ -38,7 +41,29 @@ export class ClusterAudit {
   /** One witnessing at a time per member, in the order its heads came. */
   private readonly witnessing = new Map<string, Promise<void>>()
 
-  constructor (private readonly host: ClusterAuditHost) {}
+  private roster: SignedRoster | null
+
+  constructor (private readonly host: ClusterAuditHost) {
+    this.roster = host.roster
+    // Fail-open is the default: an event lost is logged, never silent.
+    host.log.onAppendError = err => { if (!host.isClosing()) host.logger.error({ err: String(err) }, 'the audit log could not append: events were lost') }
+  }
+
+  /** A newer signed roster was adopted here (the admin's saved one, or one a member passed on): who came and went. */
+  rosterAdopted (roster: SignedRoster): void {
+    const before = new Set(this.roster?.members ?? [])
+    const after = new Set(roster.members)
+    this.host.log.record('roster', {
+      version: roster.version, from: this.roster?.version ?? null, members: roster.members.length,
+      added: roster.members.filter(node => !before.has(node)), removed: [...before].filter(node => !after.has(node))
+    })
+    this.roster = roster
+  }
+
+  /** A member connected that this peer had never met: admitted for the first time, as its certificate's role. */
+  joined (node: string, role: string): void {
+    this.host.log.record('join', { subject: node, subjectRole: role })
+  }
 
   /** This peer began or stopped leading a term. */
   leadership (isLeader: boolean, term: number): void {

@@ -22,7 +22,7 @@ import { systemClock, systemRandomBytes, type Clock, type RandomBytes, type Time
 import type Hyperswarm from 'hyperswarm'
 import type { AckKind } from '../../distribution/acks.js'
 import { hyperswarmTransport, type Transport } from '../environment.js'
-import { LocalPeer, type DistributeReport, type GenerateOptions, type ResealReport, type StatusReport } from '../local-peer.js'
+import { LocalPeer, type AuditOptions, type DistributeReport, type GenerateOptions, type ResealReport, type StatusReport } from '../local-peer.js'
 import type { FreshnessReport } from '../freshness.js'
 import { DEFAULT_ELECTION_TIMEOUT_MS, roleEntry } from '../home.js'
 import { coordinatorHostOf } from '../coordinator-host.js'
@@ -98,6 +98,8 @@ export interface ClusterNodeOptions {
    * instance guard); the node has already left the swarm. The daemon stops on it.
    */
   onHalt?: (reason: string) => void
+  /** How this peer audits reads and writes (its settings auditHashReads, auditFailClosed; default both off). */
+  audit?: Partial<AuditOptions>
   /** How often this peer co-signs each member's audit head at most (default WITNESS_INTERVAL_MS; tests shorten it). */
   witnessIntervalMs?: number
   /** Told of each write acknowledged and how long it waited on the clock (the daemon's metrics). */
@@ -192,6 +194,7 @@ export class ClusterNode {
       },
       onLeaderChanged: leader => this.calls.leaderChanged(leader),
       onRosterAdopted: roster => {
+        this.audit.rosterAdopted(roster)
         this.members.refuseUnlisted()
         if (!onRoster(roster, nodeId)) {
           this.guard.halt(`this peer is not on the cluster's roster v${roster.version}: its invite was cancelled, or it was removed; ask the admin for a new invite`, roster.issuer)
@@ -200,7 +203,7 @@ export class ClusterNode {
     })
     this.election = this.elections.election
     this.audit = new ClusterAudit({
-      log: peer.audit, members, logger, isClosing,
+      log: peer.audit, members, logger, isClosing, roster: this.elections.currentRoster,
       ...(options.witnessIntervalMs !== undefined ? { witnessIntervalMs: options.witnessIntervalMs } : {})
     })
     this.replication = new Replication({
@@ -262,7 +265,9 @@ export class ClusterNode {
   }
 
   static async start (options: ClusterNodeOptions): Promise<ClusterNode> {
-    const peer = await LocalPeer.open(options.home, { clock: options.clock ?? systemClock, ...(options.analysisCostMs !== undefined ? { analysisCostMs: options.analysisCostMs } : {}) })
+    const peer = await LocalPeer.open(options.home, {
+      clock: options.clock ?? systemClock, ...(options.analysisCostMs !== undefined ? { analysisCostMs: options.analysisCostMs } : {}), ...(options.audit !== undefined ? { audit: options.audit } : {})
+    })
     peer.analysis.keepWorkers = true
     peer.inCluster = true
     let node: ClusterNode
@@ -366,6 +371,7 @@ export class ClusterNode {
   }
 
   private onMember (member: Member): void {
+    if (this.known.role(member.node) === undefined) this.audit.joined(member.node, member.role)
     this.known.remember(member.node, member.role)
     this.peer.store.replicate(member.connection)
     this.logger.info({ peer: member.node.slice(0, 12), role: member.role }, 'member connected')
