@@ -305,7 +305,8 @@ export class Simulator {
       failovers: observation.failovers,
       convergedWithinMs: this.convergedWithinMs,
       realMs: performance.now() - started,
-      simulatedMs: clock.now(),
+      // Swarm mode runs on the wall clock: its simulated time is the real time the run took, not the epoch's.
+      simulatedMs: this.parts.virtual !== null ? clock.now() : performance.now() - started,
       ackedWrites: observation.acked.length,
       acceptedRequests: observation.accepted.length,
       failedOps: workload.failures,

@@ -38,6 +38,8 @@ t.test('a scenario in swarm mode: real Hyperswarm peers, partitions by their fir
   t.same(failed(report), [])
   t.ok(report.faults.some(f => f.kind === 'partition isolate-leader' && f.targets.length === 1), 'the leader was isolated')
   t.ok(Number(report.metrics.failovers) >= 1, 'and a new leader took over')
+  const simulated = Number(report.metrics.simulated_ms)
+  t.ok(simulated >= scenario.durationMs && simulated <= Number(report.metrics.real_ms) + 1, `simulated time is the run's real time on the wall clock (${simulated} ms), not the epoch's`)
 })
 
 t.test('the same seed gives the same fault schedule', async t => {
