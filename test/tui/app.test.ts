@@ -5,6 +5,7 @@ import React from 'react'
 import { render } from 'ink-testing-library'
 import { App } from '../../src/tui/app.js'
 import type { ClusterView, FeedEvent, TuiBackend } from '../../src/tui/backend.js'
+import { inkFrame, pause } from '../helpers/ink-frame.js'
 
 const ME = 'a'.repeat(64)
 const B = 'b'.repeat(64)
@@ -65,7 +66,7 @@ function fakeBackend (mode: 'daemon' | 'local' = 'daemon'): Fake {
   return fake
 }
 
-const settle = async (ms = 30): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+const settle = async (ms = 30): Promise<void> => { await pause(ms) }
 const ESC = '\u001b'
 const DOWN = '\u001b[B'
 
@@ -75,17 +76,7 @@ async function open (t: Test, size: { columns: number, rows: number }, options: 
   const app = render(React.createElement(App, { backend, size, color: options.color ?? false, write: options.write ?? false, onQuit: () => { quit++ } }))
   t.teardown(() => app.unmount())
   await settle(60)
-  const frame = (): string => app.lastFrame() ?? ''
-  const keys = async (...inputs: string[]): Promise<string> => {
-    for (const input of inputs) { app.stdin.write(input); await settle() }
-    await settle()
-    return frame()
-  }
-  const fits = (what: string): void => {
-    const lines = frame().split('\n')
-    t.ok(lines.length <= size.rows, `${what}: ${lines.length} lines within ${size.rows} rows`)
-    t.ok(lines.every(l => l.length <= size.columns), `${what}: no line wider than ${size.columns} columns`)
-  }
+  const { frame, keys, fits } = inkFrame(t, app, size, settle)
   return { backend, frame, keys, fits, quits: () => quit }
 }
 

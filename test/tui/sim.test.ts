@@ -9,10 +9,11 @@ import { TUI_SCENARIO } from '../helpers/sim-tui-scenario.js'
 import { runSimulation, type SimReport } from '../../sim/runner.js'
 import { liveChecks, type SimEvent } from '../../sim/events.js'
 import { SimApp, SIM_DRAW_MS, type SimFeed } from '../../src/tui/sim-app.js'
+import { inkFrame, pause } from '../helpers/ink-frame.js'
 
 const SCENARIO = parseScenario(TUI_SCENARIO)
 
-const settle = async (ms = SIM_DRAW_MS * 3): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+const settle = async (ms = SIM_DRAW_MS * 3): Promise<void> => { await pause(ms) }
 
 t.test('the events of a seeded run, shown as they come and at the end', async t => {
   const events: SimEvent[] = []
@@ -33,17 +34,7 @@ t.test('the events of a seeded run, shown as they come and at the end', async t 
       const app = render(React.createElement(SimApp, { feed, size, color: false, onQuit: () => { quit++ } }))
       t.teardown(() => app.unmount())
       await settle()
-      const frame = (): string => app.lastFrame() ?? ''
-      const keys = async (...inputs: string[]): Promise<string> => {
-        for (const input of inputs) { app.stdin.write(input); await settle(20) }
-        await settle()
-        return frame()
-      }
-      const fits = (what: string): void => {
-        const lines = frame().split('\n')
-        t.ok(lines.length <= size.rows, `${what}: ${lines.length} lines within ${size.rows} rows`)
-        t.ok(lines.every(l => l.length <= size.columns), `${what}: no line wider than ${size.columns} columns`)
-      }
+      const { frame, keys, fits } = inkFrame(t, app, size, settle, 20)
 
       // During the partition.
       t.match(frame(), /safety\s+leader (n\d|none)/, 'the header: the phase and the cluster\'s leader')
