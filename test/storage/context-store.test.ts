@@ -165,15 +165,22 @@ t.test('a checkpoint that is damaged, or of an older format, costs a replay of t
   const saved = readFileSync(file)
   const newline = saved.indexOf(10)
   const header = JSON.parse(saved.toString('utf8', 0, newline)) as { format: number, slots: number }
-  t.equal(header.format, 7)
+  t.equal(header.format, 8)
   t.equal(header.slots, 3)
+  const older = (format: number): Buffer => {
+    const text = saved.toString('utf8').replace('"format":8', `"format":${format}`)
+    t.not(text, saved.toString('utf8'), `a checkpoint of format ${format} differs from this one`)
+    return Buffer.from(text)
+  }
   const damaged = [
     saved.subarray(0, saved.length - 5),
-    Buffer.from('{"format":7,"hash":'),
+    Buffer.from('{"format":8,"hash":'),
+    // Format 7 kept no requester on a version (history would name none): replayed.
+    older(7),
     // Format 6 kept no term leaders (a view with a leadership rule would refuse every entry after it): replayed.
-    Buffer.from(saved.toString('utf8').replace('"format":7', '"format":6')),
+    older(6),
     // Format 5 kept one slot per address (a hand-written record replaced the generated one): replayed, not read.
-    Buffer.from(saved.toString('utf8').replace('"format":7', '"format":5')),
+    older(5),
     Buffer.from(JSON.stringify({ format: 4, hash, applied: {}, view: { writers: [], slots: [], versions: [] }, queue: [] })),
     Buffer.concat([saved.subarray(0, newline + 3), Buffer.from('#'), saved.subarray(newline + 4)])
   ]
