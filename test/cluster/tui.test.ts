@@ -24,7 +24,7 @@ t.test('the TUI follows a failover live', { skip: tmux === '' ? 'tmux is not ins
   const server = `bzzz-tui-${process.pid}`
   const run = (...args: string[]): string => execFileSync(tmux, ['-L', server, ...args], { encoding: 'utf8' })
   t.teardown(() => { try { run('kill-server') } catch {} })
-  run('new-session', '-d', '-s', 'tui', '-x', '120', '-y', '30', '-e', 'NO_COLOR=1',
+  run('new-session', '-d', '-s', 'tui', '-x', '120', '-y', '30', '-e', 'NO_COLOR=1', '-e', 'CONTINUOUS_INTEGRATION=1',
     `${process.execPath} ${BIN} --home ${watcher.home} tui; echo TUI-EXIT=$?; sleep 120`)
   const screen = (): string => run('capture-pane', '-p', '-t', 'tui')
   const shows = async (what: string, pattern: RegExp, timeoutMs = 30_000): Promise<void> => {

@@ -1,15 +1,25 @@
 // The three things every ink-testing-library test of the TUI does with a rendered app: read its last frame, send keys
-// (waiting for a redraw after each), and check that the frame fits the terminal it was given.
+// (waiting for a redraw after each), and check that the frame fits the terminal it was given. A key's redraw is waited
+// for until the frame changes (bounded by CHANGE_MS, for the keys that change nothing), then for `settle`: a fixed pause
+// alone was too short on a loaded 2-core CI machine, where a key was read after the assertion that needed it.
 import type { Test } from 'tap'
 
 interface Rendered { lastFrame: () => string | undefined, stdin: { write: (data: string) => void } }
+
+/** How long a key may take to change the frame (the keys that change nothing wait this long). */
+const CHANGE_MS = 1_000
 
 export const pause = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 export function inkFrame (t: Test, app: Rendered, size: { columns: number, rows: number }, settle: (ms?: number) => Promise<void>, keyMs?: number) {
   const frame = (): string => app.lastFrame() ?? ''
   const keys = async (...inputs: string[]): Promise<string> => {
-    for (const input of inputs) { app.stdin.write(input); await settle(keyMs) }
+    for (const input of inputs) {
+      const before = frame()
+      app.stdin.write(input)
+      for (let waited = 0; waited < CHANGE_MS && frame() === before; waited += 5) await pause(5)
+      await settle(keyMs)
+    }
     await settle()
     return frame()
   }

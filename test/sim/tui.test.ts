@@ -1,6 +1,7 @@
 // The real `bzzz-ctx sim --tui` in tmux (a private tmux server, 100x30, NO_COLOR): a short seeded run (3 peers, the
 // leader isolated at 1 s, healed at 2 s) shown as it goes, its verdict at the end, q then exits 0 and prints the report
-// on the shell's screen; q during the run stops it and exits 0. Every wait is bounded.
+// on the shell's screen; q during the run stops it and exits 0. Every wait is bounded. CI=true is set in the session, as
+// CI sets it: Ink draws nothing live under CI unless the TUI hides it (src/tui/load.ts), so the screen would stay blank.
 import t, { type Test } from 'tap'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
@@ -21,7 +22,7 @@ function session (t: Test, name: string, scenario: object): { screen: () => stri
   const server = `bzzz-sim-tui-${process.pid}-${name}`
   const run = (...args: string[]): string => execFileSync(tmux, ['-L', server, ...args], { encoding: 'utf8' })
   t.teardown(() => { try { run('kill-server') } catch {} })
-  run('new-session', '-d', '-s', 'sim', '-x', '100', '-y', '30', '-e', 'NO_COLOR=1',
+  run('new-session', '-d', '-s', 'sim', '-x', '100', '-y', '30', '-e', 'NO_COLOR=1', '-e', 'CI=true',
     `${process.execPath} ${BIN} sim --scenario ${file} --tui; echo SIM-EXIT=$?; sleep 120`)
   const screen = (): string => run('capture-pane', '-p', '-t', 'sim')
   return {

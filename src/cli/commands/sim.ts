@@ -8,6 +8,7 @@ import { emit, note, useColor, type CommandContext } from '../io.js'
 import { table } from '../render.js'
 import { temporaryHomes } from '../temporary-homes.js'
 import { BREAKS, NODES_LIMIT_REASON, NODES_MAX } from '../../../sim/limits.js'
+import { loadTui } from '../../tui/load.js'
 
 const MODES = ['memory', 'swarm'] as const
 const BREAK_MODES = BREAKS
@@ -55,7 +56,7 @@ function checkTui (ctx: CommandContext, options: SimOptions): void {
 async function watchSimulation (ctx: CommandContext, run: Omit<import('../../../sim/simulator.js').RunOptions, 'log'>): Promise<import('../../../sim/runner.js').SimReport | null> {
   const { runSimulation } = await import('../../../sim/runner.js')
   // Ink and React load here only: every other way of running sim starts without them.
-  const { runSimTui } = await import('../../tui/run.js')
+  const { runSimTui } = await loadTui()
   return await runSimTui({
     color: useColor(ctx),
     run: async (onEvent, signal) => await runSimulation({ ...run, onEvent, signal, pace: true })

@@ -4,6 +4,7 @@ import { badUsage } from '../../errors.js'
 import { readConfig } from '../../node/home.js'
 import type { CliEnv } from '../cli-env.js'
 import { homeOf } from '../peer-session.js'
+import { loadTui } from '../../tui/load.js'
 
 export function tuiCommand (env: CliEnv): Command {
   return new Command('tui')
@@ -16,7 +17,7 @@ export function tuiCommand (env: CliEnv): Command {
       const home = homeOf(ctx)
       readConfig(home)
       // Ink and React are loaded here only: every other command starts without them.
-      const { runTui } = await import('../../tui/run.js')
+      const { runTui } = await loadTui()
       await runTui({ home, write: options.write === true, color: ctx.global.color && ctx.io.env.NO_COLOR === undefined })
     }))
 }
