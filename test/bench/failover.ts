@@ -66,13 +66,15 @@ export async function benchFailover (): Promise<Record<string, number>> {
     const src = join(dir, 'src')
     mkdirSync(src)
 
-    // queue_requests_per_s: small requests accepted by the leader and completed, end to end.
+    // queue_requests_per_s: small requests accepted by the leader and completed, end to end. Each is for the developer
+    // role (--roles developer): its files are sealed for the roles that may read all of its context, so that whichever
+    // peer leads (the admin or a developer) may run it; for every role, only a security or admin leader could.
     const first = await until('a leader', async () => await agreed(homes), 30_000)
     const leaderHome = homes[nodeIds.indexOf(first.leader)]!
     for (let i = 0; i < QUEUE_REQUESTS; i++) writeFileSync(join(src, `q${i}.py`), `def f${i}():\n    return ${i}\n`)
     const leaderClient = await client(leaderHome)
     let started = performance.now()
-    const queued = await Promise.all(Array.from({ length: QUEUE_REQUESTS }, async (_, i) => await leaderClient.generate({ path: join(src, `q${i}.py`), root: dir, project: 'fo', noWait: true })))
+    const queued = await Promise.all(Array.from({ length: QUEUE_REQUESTS }, async (_, i) => await leaderClient.generate({ path: join(src, `q${i}.py`), root: dir, project: 'fo', roles: ['developer'], noWait: true })))
     const acceptedMs = performance.now() - started
     await until('every queued request completed', async () => ((await leaderClient.queueStatus()).completed >= QUEUE_REQUESTS ? true : null), 300_000, 50)
     const queueMs = performance.now() - started
@@ -87,7 +89,7 @@ export async function benchFailover (): Promise<Record<string, number>> {
       const survivors = homes.filter(h => h !== victim)
       // A request accepted just before the kill must survive it.
       writeFileSync(join(src, `k${kill}.py`), `def k${kill}():\n    return ${kill}\n`)
-      const request = await (await client(survivors[0]!)).generate({ path: join(src, `k${kill}.py`), root: dir, project: 'fo', noWait: true }) as { request?: { id: string } }
+      const request = await (await client(survivors[0]!)).generate({ path: join(src, `k${kill}.py`), root: dir, project: 'fo', roles: ['developer'], noWait: true }) as { request?: { id: string } }
       accepted++
       const pid = Number(readFileSync(homePaths(victim).pidFile, 'utf8'))
       clients.get(victim)?.close()
