@@ -63,7 +63,7 @@ export type QueueEffect =
   | { type: 'complete', completion: Completion }
 
 export interface QueueOptions {
-  /** Max active requests, >= 1. */
+  /** Max active runs (batches), >= 1. */
   concurrency: number
   batchSize?: number
   rateWindowMs?: number
@@ -143,6 +143,9 @@ export class GenerationQueue {
   private readonly pendingIds = new Set<string>()
   /** The requests this peer runs as leader in its current term. */
   private readonly active = new Set<string>()
+  /** The run (batch) each active request was started in: `concurrency` bounds the runs, not the requests in them. */
+  private readonly runOf = new Map<string, number>()
+  private runs = 0
   /** Superseding request id -> the ids it superseded, which lend it their priority. */
   private readonly superseded = new Map<string, Set<string>>()
   /** The reverse: superseded id -> superseding id. */
@@ -246,6 +249,7 @@ export class GenerationQueue {
     this.isLeader = isLeader
     this.term = term
     this.active.clear()
+    this.runOf.clear()
     return true
   }
 
@@ -287,6 +291,7 @@ export class GenerationQueue {
     }
     this.pendingIds.delete(id)
     this.active.delete(id)
+    this.runOf.delete(id)
     if (done.status === 'superseded' && done.by !== undefined) {
       const ids = this.superseded.get(done.by) ?? new Set<string>()
       this.superseded.set(done.by, ids.add(id))
@@ -317,22 +322,30 @@ export class GenerationQueue {
     return this.held === null || request.readers === undefined || request.readers.some(role => this.held!.has(role))
   }
 
-  /** Starts batches in order until `concurrency` requests are active. */
+  /** The runs active now: each is a batch of one or more requests. */
+  private activeRuns (): number {
+    return new Set([...this.active].map(id => this.runOf.get(id))).size
+  }
+
+  /** Starts batches in order until `concurrency` runs are active. */
   private fill (effects: QueueEffect[]): void {
     const queued = this.pending().slice(this.active.size).filter(request => this.canRun(request))
     const taken = new Set<string>()
-    for (let i = 0; i < queued.length && this.active.size < this.concurrency; i++) {
+    let running = this.activeRuns()
+    for (let i = 0; i < queued.length && running < this.concurrency; i++) {
       const first = queued[i]!
       if (taken.has(first.id)) continue
       const batch = [first]
-      for (let j = i + 1; first.project !== undefined && j < queued.length; j++) {
-        if (batch.length >= this.batchSize || this.active.size + batch.length >= this.concurrency) break
+      for (let j = i + 1; first.project !== undefined && j < queued.length && batch.length < this.batchSize; j++) {
         const next = queued[j]!
         if (next.project === first.project && !taken.has(next.id)) batch.push(next)
       }
+      const run = ++this.runs
+      running++
       for (const request of batch) {
         taken.add(request.id)
         this.active.add(request.id)
+        this.runOf.set(request.id, run)
       }
       effects.push({ type: 'start', batch: batch.map(r => ({ ...r })), term: this.term })
     }

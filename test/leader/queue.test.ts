@@ -59,7 +59,7 @@ t.test('concurrency: never more active than allowed, and a finished run frees it
   t.same(queue.step(finished('d', 60)), [], 'so is one for a request that is not active')
 })
 
-t.test('batching: same project only, up to batchSize, within the concurrency limit', async t => {
+t.test('batching: same project only, up to batchSize; concurrency counts runs', async t => {
   const inputs = [
     request('p1', { project: 'p' }), request('q1', { project: 'q' }), request('p2', { project: 'p' }),
     request('p3', { project: 'p' }), request('n1'), request('n2'), request('q2', { project: 'q' })
@@ -69,7 +69,12 @@ t.test('batching: same project only, up to batchSize, within the concurrency lim
   t.same(started(queue.step({ type: 'leader', isLeader: true, term: 1 })), [['p1', 'p2'], ['q1', 'q2'], ['p3'], ['n1'], ['n2']])
   const tight = new GenerationQueue({ concurrency: 3 })
   for (const input of inputs) tight.step(input)
-  t.same(started(tight.step({ type: 'leader', isLeader: true, term: 1 })), [['p1', 'p2', 'p3']], 'the batch stops at the concurrency limit')
+  t.same(started(tight.step({ type: 'leader', isLeader: true, term: 1 })), [['p1', 'p2', 'p3'], ['q1', 'q2'], ['n1']],
+    'concurrency bounds the runs, not the requests in them: each run takes up to batchSize requests of its project')
+  t.same(started(tight.step(finished('p1', 5))), [], 'a run frees its slot only once each of its requests has finished')
+  t.same(started(tight.step(finished('p2', 6))), [])
+  t.same(started(tight.step(finished('p3', 7))), [['n2']], 'then the next run starts')
+  t.equal(tight.counts(0).active, 4, 'q1 and q2 (one run), n1 and n2 are active')
 })
 
 t.test('dedup by address: a queued older request is superseded, an active one is not', async t => {
@@ -233,12 +238,14 @@ class Cluster {
   /** Per peer, the log indexes not read yet. */
   readonly unread: number[][] = [[], [], []]
   runs: Array<{ peer: number, id: string, term: number }> = []
+  /** Each batch started: concurrency bounds the batches with a request still active. */
+  readonly batches: Array<{ peer: number, term: number, ids: string[] }> = []
   readonly startedInTerm = new Set<string>()
   leader = -1
   term = 0
   now = 0
 
-  constructor (readonly concurrency: number, batchSize: number) {
+  constructor (readonly concurrency: number, readonly batchSize: number) {
     this.peers = [0, 1, 2].map(() => new GenerationQueue({ concurrency, batchSize }))
     this.apply({ op: 'elect', peer: 0 })
   }
@@ -250,6 +257,8 @@ class Cluster {
     for (const effect of effects) {
       if (effect.type === 'complete') this.append(completed(effect.completion))
       else {
+        if (effect.batch.length > this.batchSize) throw new Error(`peer ${peer}: a batch of ${effect.batch.length}, batchSize ${this.batchSize}`)
+        this.batches.push({ peer, term: effect.term, ids: effect.batch.map(r => r.id) })
         for (const r of effect.batch) {
           const key = `${r.id}@${effect.term}`
           if (this.startedInTerm.has(key)) throw new Error(`${key} started twice`)
@@ -258,8 +267,9 @@ class Cluster {
         }
       }
     }
-    const active = this.peers[peer]!.counts(this.now).active
-    if (active > this.concurrency) throw new Error(`peer ${peer}: ${active} active, concurrency ${this.concurrency}`)
+    const active = new Set(this.peers[peer]!.list().filter(row => row.state === 'active').map(row => row.id))
+    const running = this.batches.filter(b => b.peer === peer && b.term === this.term && b.ids.some(id => active.has(id))).length
+    if (running > this.concurrency) throw new Error(`peer ${peer}: ${running} batches active, concurrency ${this.concurrency}`)
   }
 
   append (entry: QueueInput): void {
