@@ -15,9 +15,8 @@ import { SOLO_TERM, soloLeadership, type Leadership } from '../leader/leadership
 import type { ContextRecord, RecordKind } from '../context/record.js'
 import { validateRecord } from '../context/validate.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
-import { ContextStore, type ResealResult, type Retrieved, type StoreLeadership, type TermProof } from '../storage/context-store.js'
+import { ContextStore, type Retrieved, type StoreLeadership, type TermProof } from '../storage/context-store.js'
 import { addressFor, rootAddress } from '../ucxl/address.js'
-import type { AnalyzeProgress, SkippedFile } from '../intelligence/types.js'
 import { homePaths, readConfig, roleEntry, writeConfig, type PeerConfig } from './home.js'
 import { checkSignedRoles } from './signed-roles.js'
 import { keysBundleProblem, type KeysBundle } from './keys-bundle.js'
@@ -31,88 +30,16 @@ import { generateTarget } from './generate-target.js'
 import { freshnessOf, type FreshnessReport } from './freshness.js'
 import { issueRoster, loadRoster, readRoster, rosterMembers } from './roster.js'
 import { signVote, termEvidence, termEvidenceProblem } from './term-evidence.js'
-import type { Priority } from '../leader/queue.js'
+import type { AuditOptions, DistributeReport, GenerateOptions, GenerateReport, ResealReport, StatusReport } from './peer/types.js'
 import { AuditLog } from '../audit/audit-log.js'
 import type { AdminAuditEvent } from '../audit/audit-event.js'
-import { hashAddress, readSalt } from '../audit/read-hash.js'
-import type { QueueEvent } from '../storage/view-items.js'
+import { PeerAudit } from './peer/audit.js'
 import { DecisionIndex, DEFAULT_HOPS, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../temporal/decisions.js'
 import type { InfluenceOrder, InfluenceRow } from '../temporal/graph.js'
 
 export type { InitOptions, InitReport } from './home-setup.js'
 export { findRoot } from './generate-target.js'
-
-export interface GenerateOptions {
-  path: string
-  root?: string
-  project?: string
-  roles?: readonly string[]
-  priority?: Priority
-  maxFileBytes?: number
-  workers?: number
-  /** The leader's term the records are written in (default: this peer alone, term 1). */
-  term?: number
-  /** Remove the addresses below PATH (a folder) that an earlier generate wrote and this one no longer finds. */
-  prune?: boolean
-  /** The commit the files were checked out at, when the requester read it (else read from the root's `.git`). */
-  commit?: string
-  onProgress?: (progress: AnalyzeProgress) => void
-  /** With a daemon, a tree sent to the leader in several requests: told as each part is accepted. */
-  onPart?: (part: GeneratePart) => void
-  /** The simulator's deliberate fault (`--break unheld-record`): the last record is counted but never appended. */
-  withholdLastRecord?: boolean
-}
-
-/** One of the requests a tree too large for one is sent to the leader in, once the leader accepted it. */
-export interface GeneratePart {
-  index: number
-  count: number
-  id: string
-  files: number
-  bytes: number
-}
-
-export interface GenerateReport {
-  project: string
-  root: string
-  path: string
-  priority: Priority
-  roles: string[]
-  /** Files analysed (fresh or from the content-hash cache). */
-  files: number
-  cached: number
-  /** Files whose bytes were read; the others' stat data (size, mtime, ctime, inode) proved them unchanged. */
-  read?: number
-  skipped: SkippedFile[]
-  /** Records produced by the analysis and offered to the store: written plus unchanged. */
-  records: number
-  /** Of those, records appended as new versions, and records unchanged since the last run. */
-  written: number
-  unchanged: number
-  /**
-   * Addresses below PATH (a folder) that an earlier generate wrote and this one no longer found (the file was deleted,
-   * moved, or is now ignored, binary or too large): with `prune`, each removed, so it reads as absent (`removed`);
-   * without, counted and kept (`stale`).
-   */
-  removed: number
-  stale: number
-  /** Bytes appended to the log. */
-  bytes: number
-  ms: number
-  /** With a daemon, when the tree was sent in several requests: how many, and their ids in order (the last one ran). */
-  parts?: number
-  requests?: string[]
-}
-
-export interface DistributeReport {
-  /** The (first) record's address. */
-  address: string
-  records: number
-  roles: string[]
-  written: number
-  unchanged: number
-  bytes: number
-}
+export type { AuditOptions, DistributeReport, GenerateOptions, GeneratePart, GenerateReport, ResealReport, StatusReport } from './peer/types.js'
 
 /**
  * Names a generate's request for its held run: the same tree, target, project, roles, term and options give the same
@@ -120,33 +47,6 @@ export interface DistributeReport {
  */
 function heldRunKey (request: { root: string, path: string, project: string, recipients: readonly string[], term: number, prune: boolean, maxFileBytes: number | null }): string {
   return createHash('sha256').update(JSON.stringify([request.root, request.path, request.project, [...request.recipients].sort(), request.term, request.prune, request.maxFileBytes])).digest('hex')
-}
-
-/** What a reseal did (see LocalPeer.reseal): the store's counts, the roles and how long it took. */
-export interface ResealReport extends ResealResult {
-  roles: string[]
-  ms: number
-}
-
-export interface StatusReport {
-  node: { id: string, role: string }
-  cluster: string
-  leader: string | null
-  term: number
-  peers: number
-  viewHash: string
-  /** `local`: no daemon, this peer works alone; `daemon`: the answer of a running daemon in its cluster. */
-  mode: 'local' | 'daemon'
-  /** The members of the cluster's roster (this peer included). Without a daemon in a cluster of several, `leader` is null: only the daemon knows who leads. */
-  members: number
-  home: string
-  records: number
-  log: { length: number, bytes: number }
-  roles: Array<{ name: string, clearance: string, epoch: number, held: boolean }>
-  /** With a daemon: peers refused, invalid frames, requests forwarded and served, remote entries refused, duplicate identities met. */
-  counters?: Record<string, number>
-  /** With a daemon that stopped taking part in the cluster: why (another process uses its identity). */
-  halted?: string
 }
 
 export interface LocalPeerOptions {
@@ -161,12 +61,6 @@ export interface LocalPeerOptions {
   analysisCostMs?: (files: number, bytes: number) => number
   /** How this peer audits (its settings `auditHashReads`, `auditFailClosed`; default both off). */
   audit?: Partial<AuditOptions>
-}
-
-/** How a peer audits: reads with the address hashed; writes refused when their event cannot be appended first. */
-export interface AuditOptions {
-  hashReads: boolean
-  failClosed: boolean
 }
 
 export class LocalPeer {
@@ -190,9 +84,12 @@ export class LocalPeer {
 
   /** This peer's audit log (src/audit): what it did and saw, and the members' logs it holds; records nothing read-only. */
   readonly audit: AuditLog
-  auditOptions: AuditOptions = { hashReads: false, failClosed: false }
-  /** The salt of hashed reads, once derived (null: this peer holds no digest key, so cannot hash). */
-  private readSaltHeld: Buffer | null | undefined
+  /** Its events of this peer's writes, reads and refusals, and the settings they follow. */
+  private readonly auditing: PeerAudit
+  /** How this peer audits (its settings; a test may change a field on an open peer). */
+  get auditOptions (): AuditOptions {
+    return this.auditing.options
+  }
 
   /** The cluster policies this peer holds, the newest in force (see policy-book.ts). */
   readonly policies: PolicyBook
@@ -201,11 +98,12 @@ export class LocalPeer {
   /** The last save of policy.json, awaited at close. */
   private policySaved: Promise<void> = Promise.resolve()
 
-  private constructor (home: string, config: PeerConfig, keyring: Keyring, directory: RoleDirectory, local: LocalSecret, store: ContextStore, clock: Clock, audit: AuditLog, policies: PolicyBook, readOnly: boolean) {
+  private constructor (home: string, config: PeerConfig, keyring: Keyring, directory: RoleDirectory, local: LocalSecret, store: ContextStore, clock: Clock, audit: AuditLog, policies: PolicyBook, options: LocalPeerOptions) {
     this.clock = clock
     this.audit = audit
+    this.auditing = new PeerAudit(audit, config, keyring, options.audit)
     this.policies = policies
-    this.readOnly = readOnly
+    this.readOnly = options.readOnly === true
     this.analysis = new AnalysisRuntime(home, local, clock)
     this.home = home
     this.config = config
@@ -273,19 +171,11 @@ export class LocalPeer {
       await store.close()
       throw err
     }
-    peer = new LocalPeer(home, config, keyring, directory, local, store, clock, audit, policies, options.readOnly === true)
+    peer = new LocalPeer(home, config, keyring, directory, local, store, clock, audit, policies, options)
     if (options.analysisCostMs !== undefined) peer.analysisCostMs = options.analysisCostMs
-    peer.auditOptions = { ...peer.auditOptions, ...options.audit }
-    peer.auditStore()
+    peer.auditing.follow(store)
     peer.followPolicies()
     return peer
-  }
-
-  /** What this peer writes to its own log, and what its view refuses, go to its audit log as they are applied. */
-  private auditStore (): void {
-    const { audit, store } = this
-    store.subscribe(event => { if (!Array.isArray(event) && event.writer === store.writer) auditEntry(audit, event) })
-    store.onRefusal(refusal => audit.record('refused-entry', { writer: refusal.writer, seq: refusal.seq, entry: refusal.type, term: refusal.term, reason: refusal.reason }))
   }
 
   /**
@@ -514,32 +404,13 @@ export class LocalPeer {
     // Checked first: a role this peer holds no key for is refused (3) whether or not the address has a record.
     this.clearanceOf(role)
     const retrieved = await this.store.retrieve(address, role, depth)
-    this.audit.record('read', this.readFields(address, depth), role)
+    this.audit.record('read', this.auditing.readFields(address, depth), role)
     return retrieved
-  }
-
-  /**
-   * What a read's event says of its address: the address, or with `hashReads` its hash with the cluster's salt. A peer
-   * that holds no digest key (a viewer) cannot hash it: the address is left out (`addressHidden`), never written in clear.
-   */
-  private readFields (address: string, depth: number): Record<string, unknown> {
-    if (!this.auditOptions.hashReads) return { address, depth }
-    const salt = this.readSalt()
-    return salt === null ? { addressHidden: true, depth } : { addressHash: hashAddress(salt, address), depth }
-  }
-
-  /** The salt reads are hashed with (see src/audit/read-hash.ts); null without the cluster's digest key. */
-  readSalt (): Buffer | null {
-    if (this.readSaltHeld === undefined) {
-      const key = this.keyring.digestKey
-      this.readSaltHeld = key === null ? null : readSalt(key, this.config.cluster.id)
-    }
-    return this.readSaltHeld
   }
 
   /** The salts of every digest key held, the current first: reads hashed before a revocation used an older one. */
   readSalts (): Buffer[] {
-    return this.keyring.digestKeys.map(key => readSalt(key, this.config.cluster.id))
+    return this.auditing.readSalts()
   }
 
   /** The addresses with a live record at or below `under` (all when undefined), and their kinds, sorted. */
@@ -631,7 +502,7 @@ export class LocalPeer {
     if (this.keyring.digestKeys.some(held => held.equals(key))) return false
     if (bundle.rolesSignature.version >= this.config.rolesSignature.version) this.keyring.setDigestKey(key)
     else this.keyring.addPastDigestKey(key)
-    this.readSaltHeld = undefined
+    this.auditing.forgetReadSalt()
     return true
   }
 
@@ -670,28 +541,14 @@ export class LocalPeer {
     return report
   }
 
-  /**
-   * With `failClosed`, a write's event is appended before the write, which is refused (UNAVAILABLE, exit 5) when it cannot
-   * be: nothing is written unrecorded. Without, nothing waits: the write's events come after it, and one lost is logged.
-   */
+  /** See PeerAudit.beforeWrite: with `failClosed`, a write waits for its event, and is refused without it. */
   async auditWrite (op: string, fields: Record<string, unknown>, role?: string): Promise<void> {
-    if (!this.auditOptions.failClosed) return
-    try {
-      await this.audit.recordNow('write', { op, ...fields }, role)
-    } catch (err) {
-      throw unavailable(`refused the ${op}: its audit event could not be appended, and auditFailClosed is set (${err instanceof Error ? err.message : String(err)})`)
-    }
+    await this.auditing.beforeWrite(op, fields, role)
   }
 
-  /**
-   * Records what the admin did outside the logs (see AdminAuditEvent) in this peer's audit log, and resolves once it is
-   * appended. Only the admin invites and revokes: any other peer is refused.
-   */
+  /** See PeerAudit.recordAdmin: what the admin did outside the logs (invites, revocations). */
   async recordAdmin (event: AdminAuditEvent): Promise<void> {
-    if (this.config.nodeId !== this.config.cluster.adminKey) throw accessDenied('only the cluster\'s admin records invites and revocations')
-    // `role` of every event is its writer's (the admin's): the invited or revoked node's is `subjectRole`.
-    const { kind, node, role, ...fields } = event
-    await this.audit.recordNow(kind, { subject: node, subjectRole: role, ...fields })
+    await this.auditing.recordAdmin(event)
   }
 
   /** Which of the project's generated addresses are stale against the working tree at `root`, and when it was last generated. */
@@ -722,28 +579,5 @@ export class LocalPeer {
         return { name, clearance: entry.clearance, epoch: entry.epoch, held: this.keyring.hasRole(name) }
       })
     }
-  }
-}
-
-/** The audit event of an entry this peer wrote to its own log: a request it accepted, a completion, a decision, keys. */
-function auditEntry (audit: AuditLog, event: QueueEvent): void {
-  const { entry } = event
-  const where = { seq: event.seq, term: entry.version.term }
-  switch (entry.type) {
-    case 'request':
-      audit.record('request-accepted', { id: entry.id, address: entry.address, requester: entry.requester, priority: entry.priority, ...(entry.readers !== undefined ? { readers: entry.readers } : {}), ...where })
-      break
-    case 'completion':
-      audit.record('request-completed', { id: entry.id, address: entry.address, status: entry.status, ...(entry.report !== undefined ? { records: entry.report.records } : {}), ...where })
-      break
-    case 'decision':
-      audit.record('decision', { id: entry.id, title: entry.title, address: entry.address, ...where }, entry.author)
-      break
-    case 'keys':
-      audit.record('keys', { published: true, rolesVersion: entry.rolesVersion, ...where })
-      break
-    case 'policy':
-      audit.record('policy', { published: true, version: entry.policyVersion, ...where })
-      break
   }
 }
