@@ -11,7 +11,7 @@ import { DIGEST_KEY_BYTES, digestKeyId, Keyring } from '../crypto/keyring.js'
 import { LocalSecret } from '../crypto/local-secret.js'
 import { RoleDirectory } from '../crypto/role-directory.js'
 import { accessDenied, badInput, corrupt, unavailable } from '../errors.js'
-import { SOLO_TERM, soloLeadership, type Leadership } from '../leader/leadership.js'
+import type { Leadership } from '../leader/leadership.js'
 import type { ContextRecord, RecordKind } from '../context/record.js'
 import { validateRecord } from '../context/validate.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
@@ -28,12 +28,12 @@ import { createHome, type InitOptions, type InitReport } from './home-setup.js'
 import { AnalysisRuntime } from './analysis-runtime.js'
 import { generateTarget } from './generate-target.js'
 import { freshnessOf, type FreshnessReport } from './freshness.js'
-import { issueRoster, loadRoster, readRoster, rosterMembers } from './roster.js'
-import { signVote, termEvidence, termEvidenceProblem } from './term-evidence.js'
+import { termEvidenceProblem } from './term-evidence.js'
 import type { AuditOptions, DistributeReport, GenerateOptions, GenerateReport, ResealReport, StatusReport } from './peer/types.js'
 import { AuditLog } from '../audit/audit-log.js'
 import type { AdminAuditEvent } from '../audit/audit-event.js'
 import { PeerAudit } from './peer/audit.js'
+import { WritePermission } from './peer/write-permission.js'
 import { DecisionIndex, DEFAULT_HOPS, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../temporal/decisions.js'
 import type { InfluenceOrder, InfluenceRow } from '../temporal/graph.js'
 
@@ -102,6 +102,7 @@ export class LocalPeer {
     this.clock = clock
     this.audit = audit
     this.auditing = new PeerAudit(audit, config, keyring, options.audit)
+    this.permission = new WritePermission(home, config, keyring.identity)
     this.policies = policies
     this.readOnly = options.readOnly === true
     this.analysis = new AnalysisRuntime(home, local, clock)
@@ -219,7 +220,7 @@ export class LocalPeer {
   async appendPolicy (value: unknown, term?: number): Promise<void> {
     const policy = parseSignedPolicy(value, { cluster: this.config.cluster.id, adminKey: this.config.cluster.adminKey })
     if (policy.version <= this.policies.version) throw badInput(`policy version ${policy.version} is not newer than the one in force (${this.policies.version}): give it version ${this.policies.version + 1} or more`)
-    if (term === undefined) this.requireWriter('a policy change')
+    if (term === undefined) this.permission.require('a policy change')
     await this.store.appendQueueEntry({ type: 'policy', address: '', policyVersion: policy.version, document: policy as unknown as Record<string, unknown> }, {
       term: term ?? this.leadership.term, nowMs: this.clock.now()
     })
@@ -237,61 +238,35 @@ export class LocalPeer {
   /** The workers and the cache the analysis runs on; a daemon keeps them between runs (`analysis.keepWorkers`). */
   readonly analysis: AnalysisRuntime
 
-  /**
-   * Set by the node that drives this peer (ClusterNode): its writes are then the elected leader's. Without one,
-   * a peer is its own leader only while it is its cluster's only member.
-   */
-  inCluster = false
+  /** Whether this peer may write, and as whose leader (see WritePermission). */
+  private readonly permission: WritePermission
 
-  /**
-   * Without a daemon this peer writes as the leader of a one-peer cluster. Once the roster holds other members,
-   * such a write would bypass their leader (and any peer, a viewer too, could make one that every peer then
-   * takes as current): refused, with the way out.
-   */
-  /**
-   * The members of the roster this home holds (1 before anyone was invited). Without one (a home from before rosters),
-   * the members votes are counted out of: the admin and this peer. A damaged roster is refused; a running daemon (which
-   * checked it at start) keeps the roster it holds and saves the newest its peers pass on.
-   */
-  private rosterSize (): number {
-    const expect = { cluster: this.config.cluster.id, adminKey: this.config.cluster.adminKey }
-    const roster = this.inCluster ? readRoster(this.home, expect) : loadRoster(this.home, expect)
-    return rosterMembers(roster, this.config.cluster.adminKey, this.config.nodeId).length
+  /** Set by the node that drives this peer (ClusterNode): its writes are then the elected leader's. */
+  get inCluster (): boolean {
+    return this.permission.inCluster
   }
 
-  private requireWriter (what: string): void {
-    if (this.inCluster) return
-    const members = this.rosterSize()
-    if (members > 1) {
-      throw unavailable(`this peer is one of ${members} members of cluster "${this.config.cluster.name}": ${what} goes through its leader, so start this peer's daemon (\`bzzz-ctx node start\`) and run it again`)
-    }
+  set inCluster (value: boolean) {
+    this.permission.inCluster = value
   }
 
-  /**
-   * Set by the node that drives this peer: the evidence that it leads a term (the votes it won the term with), or null.
-   */
-  clusterTermProof: ((term: number, writer: string) => TermProof | null) | null = null
+  /** Set by the node that drives this peer: the evidence that it leads a term, or null. */
+  get clusterTermProof (): WritePermission['clusterTermProof'] {
+    return this.permission.clusterTermProof
+  }
 
-  /**
-   * The evidence its first write of a term starts with (see term-evidence.ts). In a cluster, the election's; alone, the
-   * peer's own vote in the solo term, on a roster of itself alone, which only the admin can sign: a member that
-   * rewrote its home to stand alone (itself as admin, the roster removed) writes entries no other member applies.
-   */
+  set clusterTermProof (proof: WritePermission['clusterTermProof']) {
+    this.permission.clusterTermProof = proof
+  }
+
+  /** The evidence its first write of a term starts with (see WritePermission.termProof). */
   termProof (term: number, writer: string): TermProof | null {
-    if (this.inCluster) return this.clusterTermProof?.(term, writer) ?? null
-    const self = this.config.nodeId
-    const trust = { cluster: this.config.cluster.id, adminKey: this.config.cluster.adminKey }
-    if (term !== SOLO_TERM) return null
-    const identity = this.keyring.identity
-    const roster = loadRoster(this.home, trust) ?? (self === trust.adminKey ? issueRoster(identity, trust.cluster, 1, [self]) : null)
-    if (roster === null || roster.members.length !== 1 || roster.members[0] !== self) return null
-    const votes = [{ voter: self, signature: signVote(identity, trust.cluster, term, self) }]
-    return { leader: self, evidence: termEvidence(identity, trust, term, writer, roster, votes) }
+    return this.permission.termProof(term, writer)
   }
 
   /** Who leads: in the one-peer cluster, this peer. */
   get leadership (): Leadership {
-    return soloLeadership(this.config.nodeId)
+    return this.permission.leadership
   }
 
   /** The recipients of a write: every role, unless narrowed; each must be a role of the cluster. */
@@ -329,7 +304,7 @@ export class LocalPeer {
   }
 
   async generate (options: GenerateOptions): Promise<GenerateReport> {
-    this.requireWriter('generate')
+    this.permission.require('generate')
     const started = this.clock.now()
     const { path, root, project } = this.target(options)
     const recipients = this.recipients(options.roles)
@@ -386,7 +361,7 @@ export class LocalPeer {
    * (default: every role), in one batch.
    */
   async distribute (value: unknown, roles: readonly string[] | undefined, source: string, term = this.leadership.term, decision?: string, asked?: { requester: string, role: string, policyVersion: number }): Promise<DistributeReport> {
-    this.requireWriter('distribute')
+    this.permission.require('distribute')
     if (decision !== undefined && !this.decisions.graph.has(decision)) throw badInput(`unknown decision ${decision}: record it with \`bzzz-ctx decide\` first`)
     const values = Array.isArray(value) ? value : [value]
     if (values.length === 0) throw badInput(`${source} holds an empty list: nothing to distribute`)
@@ -420,7 +395,7 @@ export class LocalPeer {
 
   /** Records a decision authored by this peer's role, after checking it against the graph (unknown ids, cycles). */
   async decide (input: DecideInput, term = this.leadership.term, author = this.config.role, policyVersion?: number): Promise<DecisionView> {
-    this.requireWriter('decide')
+    this.permission.require('decide')
     const { decision, rationale } = this.decisions.prepare(input, author, term, this.clock.now())
     const { term: _term, ...header } = decision
     await this.auditWrite('decide', { id: decision.id, title: decision.title, address: decision.affects[0]! }, author)
@@ -514,7 +489,7 @@ export class LocalPeer {
 
   /** Appends a keys change to this peer's log, as the leader of `term` (alone: the solo term), and takes it up. */
   async appendKeys (bundle: KeysBundle, term?: number): Promise<void> {
-    if (term === undefined) this.requireWriter('a keys change')
+    if (term === undefined) this.permission.require('a keys change')
     await this.auditWrite('keys', { rolesVersion: bundle.rolesSignature.version, change: bundle.change.op, roles: bundle.change.roles })
     await this.store.appendQueueEntry({ type: 'keys', address: '', rolesVersion: bundle.rolesSignature.version }, {
       term: term ?? this.leadership.term, nowMs: this.clock.now(), sealed: Buffer.from(JSON.stringify(bundle))
@@ -528,7 +503,7 @@ export class LocalPeer {
    * opened before. This peer reseals what its role keys open; the rest is reported (`unopened`, `left`).
    */
   async reseal (roles: readonly string[], term?: number): Promise<ResealReport> {
-    if (term === undefined) this.requireWriter('a reseal')
+    if (term === undefined) this.permission.require('a reseal')
     for (const role of roles) roleEntry(this.config, role)
     const started = this.clock.now()
     const directory = this.directory
@@ -559,7 +534,7 @@ export class LocalPeer {
   }
 
   async status (): Promise<StatusReport> {
-    const members = this.rosterSize()
+    const members = this.permission.rosterSize()
     // Alone, this peer leads; one of several without its daemon, it cannot know who does (its own vote may be for another).
     const leadership = members > 1 ? { leader: null, term: 0 } : this.leadership
     return {
