@@ -20,8 +20,8 @@ import { addressFor, rootAddress } from '../ucxl/address.js'
 import { homePaths, readConfig, roleEntry, writeConfig, type PeerConfig } from './home.js'
 import { checkSignedRoles } from './signed-roles.js'
 import { keysBundleProblem, type KeysBundle } from './keys-bundle.js'
-import { loadPolicy, parseSignedPolicy, writePolicy, type SignedPolicy } from './cluster-policy.js'
-import { PolicyBook } from './policy-book.js'
+import type { SignedPolicy } from './cluster-policy.js'
+import type { PolicyBook } from './policy-book.js'
 import { openRoleKeyAsNode, openSecretAsNode } from '../crypto/role-keys.js'
 import { sectionCrypto } from './section-crypto.js'
 import { createHome, type InitOptions, type InitReport } from './home-setup.js'
@@ -34,6 +34,7 @@ import { AuditLog } from '../audit/audit-log.js'
 import type { AdminAuditEvent } from '../audit/audit-event.js'
 import { PeerAudit } from './peer/audit.js'
 import { WritePermission } from './peer/write-permission.js'
+import { openPolicyBook, PeerPolicy } from './peer/policy.js'
 import { DecisionIndex, DEFAULT_HOPS, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../temporal/decisions.js'
 import type { InfluenceOrder, InfluenceRow } from '../temporal/graph.js'
 
@@ -93,18 +94,19 @@ export class LocalPeer {
 
   /** The cluster policies this peer holds, the newest in force (see policy-book.ts). */
   readonly policies: PolicyBook
-  /** Opened to read only: a policy taken up is not saved to the home (the daemon saves it). */
-  private readonly readOnly: boolean
-  /** The last save of policy.json, awaited at close. */
-  private policySaved: Promise<void> = Promise.resolve()
+  /** The policy's following of the logs, its saving and appending (see PeerPolicy). */
+  private readonly policyPart: PeerPolicy
 
   private constructor (home: string, config: PeerConfig, keyring: Keyring, directory: RoleDirectory, local: LocalSecret, store: ContextStore, clock: Clock, audit: AuditLog, policies: PolicyBook, options: LocalPeerOptions) {
     this.clock = clock
     this.audit = audit
     this.auditing = new PeerAudit(audit, config, keyring, options.audit)
     this.permission = new WritePermission(home, config, keyring.identity)
+    this.policyPart = new PeerPolicy(policies, {
+      home, config, readOnly: options.readOnly === true, store, clock, audit,
+      requireWriter: what => this.permission.require(what), soloTerm: () => this.leadership.term
+    })
     this.policies = policies
-    this.readOnly = options.readOnly === true
     this.analysis = new AnalysisRuntime(home, local, clock)
     this.home = home
     this.config = config
@@ -153,9 +155,7 @@ export class LocalPeer {
     const local = LocalSecret.fromIdentity(keyring.identity)
     const trust = { cluster: config.cluster.id, adminKey: config.cluster.adminKey }
     let peer: LocalPeer | undefined
-    const policies = new PolicyBook(trust, role => (peer?.directory ?? directory).get(role)?.clearance)
-    const saved = loadPolicy(home, trust)
-    if (saved !== null) policies.add(saved)
+    const policies = openPolicyBook(home, config, role => (peer?.directory ?? directory).get(role)?.clearance)
     const leadership: StoreLeadership = {
       admit: (writer, entry) => termEvidenceProblem(writer, entry, trust),
       authorise: (_writer, entry) => policies.entryRefusal(entry),
@@ -175,31 +175,8 @@ export class LocalPeer {
     peer = new LocalPeer(home, config, keyring, directory, local, store, clock, audit, policies, options)
     if (options.analysisCostMs !== undefined) peer.analysisCostMs = options.analysisCostMs
     peer.auditing.follow(store)
-    peer.followPolicies()
+    peer.policyPart.follow()
     return peer
-  }
-
-  /**
-   * Takes up each policy entry as the view applies it (before the entries after it are checked), and those the logs
-   * held already (applied before this open, or while the store opened).
-   */
-  private followPolicies (): void {
-    this.store.subscribe(event => { if (!Array.isArray(event) && event.entry.type === 'policy') this.adoptPolicy(event.entry.document as unknown as SignedPolicy) })
-    for (const event of this.store.queueEvents()) if (event.entry.type === 'policy') this.adoptPolicy(event.entry.document as unknown as SignedPolicy)
-  }
-
-  /**
-   * Keeps a policy from the logs (the view checked its signature); a newer one than in force is adopted, saved to the
-   * home (so it holds across restarts) and audited. Returns whether it was adopted.
-   */
-  private adoptPolicy (policy: SignedPolicy): boolean {
-    if (this.policies.add(policy) !== 'adopted') return false
-    this.audit.record('policy', { version: policy.version, issuer: policy.issuer })
-    if (!this.readOnly) {
-      const inForce = this.policies.inForce!
-      this.policySaved = this.policySaved.then(async () => { if (this.policies.inForce === inForce) await writePolicy(this.home, inForce) })
-    }
-    return true
   }
 
   /** The policy in force, or null for the built-in rule. */
@@ -209,26 +186,16 @@ export class LocalPeer {
 
   /** Publishes a policy the admin signed, alone (a cluster's daemon sends it to its leader instead). */
   async publishPolicy (policy: SignedPolicy): Promise<{ version: number }> {
-    await this.appendPolicy(policy)
-    return { version: policy.version }
+    return await this.policyPart.publish(policy)
   }
 
-  /**
-   * Appends a policy the admin signed to this peer's log, as the leader of `term` (alone: the solo term), and takes it
-   * up; one not newer than the policy in force is refused (BAD_INPUT), a forged one (ACCESS_DENIED).
-   */
+  /** Appends a policy the admin signed to this peer's log (see PeerPolicy.append). */
   async appendPolicy (value: unknown, term?: number): Promise<void> {
-    const policy = parseSignedPolicy(value, { cluster: this.config.cluster.id, adminKey: this.config.cluster.adminKey })
-    if (policy.version <= this.policies.version) throw badInput(`policy version ${policy.version} is not newer than the one in force (${this.policies.version}): give it version ${this.policies.version + 1} or more`)
-    if (term === undefined) this.permission.require('a policy change')
-    await this.store.appendQueueEntry({ type: 'policy', address: '', policyVersion: policy.version, document: policy as unknown as Record<string, unknown> }, {
-      term: term ?? this.leadership.term, nowMs: this.clock.now()
-    })
-    await this.policySaved
+    await this.policyPart.append(value, term)
   }
 
   async close (): Promise<void> {
-    await this.policySaved.catch(() => {})
+    await this.policyPart.saved()
     this.decisionIndex?.close()
     await this.audit.flushed()
     await this.analysis.close()
