@@ -33,6 +33,7 @@ import type { AuditOptions, DistributeReport, GenerateOptions, GenerateReport, R
 import { AuditLog } from '../audit/audit-log.js'
 import type { AdminAuditEvent } from '../audit/audit-event.js'
 import { PeerAudit } from './peer/audit.js'
+import { openKeys, PeerKeys } from './peer/keys.js'
 import { WritePermission } from './peer/write-permission.js'
 import { openPolicyBook, PeerPolicy } from './peer/policy.js'
 import { DecisionIndex, DEFAULT_HOPS, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../temporal/decisions.js'
@@ -68,10 +69,11 @@ export class LocalPeer {
   readonly home: string
   readonly config: PeerConfig
   readonly keyring: Keyring
-  #directory: RoleDirectory
+  /** Its role directory, and the keys changes it takes up, appends and reseals after (see PeerKeys). */
+  private readonly keysPart: PeerKeys
   /** The cluster's roles, each at its current epoch: what a write is sealed to (replaced when a rotation is taken up). */
   get directory (): RoleDirectory {
-    return this.#directory
+    return this.keysPart.directory
   }
   readonly store: ContextStore
   private decisionIndex: DecisionIndex | null = null
@@ -102,6 +104,13 @@ export class LocalPeer {
     this.audit = audit
     this.auditing = new PeerAudit(audit, config, keyring, options.audit)
     this.permission = new WritePermission(home, config, keyring.identity)
+    this.keysPart = new PeerKeys(keyring, directory, {
+      home, config, store, clock, audit,
+      auditWrite: async (op, fields) => await this.auditing.beforeWrite(op, fields),
+      requireWriter: what => this.permission.require(what),
+      soloTerm: () => this.leadership.term,
+      onDigestKey: () => this.auditing.forgetReadSalt()
+    })
     this.policyPart = new PeerPolicy(policies, {
       home, config, readOnly: options.readOnly === true, store, clock, audit,
       requireWriter: what => this.permission.require(what), soloTerm: () => this.leadership.term
@@ -111,7 +120,6 @@ export class LocalPeer {
     this.home = home
     this.config = config
     this.keyring = keyring
-    this.#directory = directory
     this.local = local
     this.store = store
   }
@@ -137,21 +145,7 @@ export class LocalPeer {
     const clock = options.clock ?? systemClock
     const config = readConfig(home)
     checkSignedRoles(homePaths(home).config, config)
-    const keyring = await Keyring.load(home)
-    if (keyring.nodeId !== config.nodeId) throw corrupt(`the keys in ${homePaths(home).keys} belong to another node than the config in ${homePaths(home).config}: restore the matching files`)
-    let directory: RoleDirectory
-    try {
-      directory = RoleDirectory.fromJSON(config.roles)
-    } catch (err) {
-      throw corrupt(`the roles in ${homePaths(home).config} are damaged (${(err as Error).message})`, err)
-    }
-    // The admin signed the directory (readConfig checked it); a held key that is not the one signed is a damaged key file.
-    for (const entry of directory.toJSON()) {
-      const held = keyring.roleKeyPair(entry.name, entry.epoch)
-      if (held !== undefined && held.publicKey.toString('hex') !== entry.publicKey) {
-        throw corrupt(`the key of role "${entry.name}" (epoch ${entry.epoch}) in ${homePaths(home).keys} is not the one the cluster's admin signed: restore the keys from a backup`)
-      }
-    }
+    const { keyring, directory } = await openKeys(home, config)
     const local = LocalSecret.fromIdentity(keyring.identity)
     const trust = { cluster: config.cluster.id, adminKey: config.cluster.adminKey }
     let peer: LocalPeer | undefined
@@ -397,90 +391,24 @@ export class LocalPeer {
     return this.decisions.influence(max, limit, this.clearanceOf(role), order)
   }
 
-  /**
-   * Takes up a change of the cluster's keys (a `keys` entry of the log, or one this admin made): a directory newer than
-   * this home's is adopted (config.json rewritten; new writes are sealed to its epochs), and each grant addressed to
-   * this peer is opened and kept (keys/roles.json rewritten). Taking the same bundle again changes nothing.
-   */
+  /** Takes up a change of the cluster's keys (see PeerKeys.adopt). */
   async adoptKeys (bundle: KeysBundle): Promise<{ adopted: boolean, granted: Array<{ role: string, epoch: number }> }> {
-    const trust = { cluster: this.config.cluster.id, adminKey: this.config.cluster.adminKey }
-    const problem = keysBundleProblem(bundle, trust)
-    if (problem !== null) throw badInput(`a keys change that is not the admin's: ${problem}`)
-    const granted: Array<{ role: string, epoch: number }> = []
-    for (const grant of bundle.grants) {
-      if (grant.node !== this.config.nodeId || this.keyring.roleKeyPair(grant.role, grant.epoch) !== undefined) continue
-      this.keyring.addRoleKey(openRoleKeyAsNode(grant, this.keyring.identity))
-      granted.push({ role: grant.role, epoch: grant.epoch })
-    }
-    const digest = this.takeDigestKey(bundle)
-    if (granted.length > 0 || digest) await this.keyring.save()
-    const adopted = bundle.rolesSignature.version > this.config.rolesSignature.version
-    if (adopted) {
-      this.#directory = RoleDirectory.fromJSON(bundle.roles)
-      this.config.roles = bundle.roles
-      this.config.rolesSignature = bundle.rolesSignature
-      await writeConfig(this.home, this.config)
-    }
-    if (adopted || granted.length > 0 || digest) this.audit.record('keys', { rolesVersion: bundle.rolesSignature.version, adopted, granted, ...(digest ? { digestKey: bundle.digest!.id } : {}) })
-    return { adopted, granted }
-  }
-
-  /**
-   * Opens the bundle's digest key when one is sealed to this peer and not held yet; true when taken. The newest change
-   * makes it the key new digests and hashed reads use; one older than this home's roles (a replay) is kept for old hashes.
-   */
-  private takeDigestKey (bundle: KeysBundle): boolean {
-    const grant = bundle.digest?.grants.find(g => g.node === this.config.nodeId)
-    if (grant === undefined) return false
-    // A grant that does not open, or opens to a key the admin did not sign (a writer's substitute), is left: the rest
-    // of the change (the admin's signed roles) is still taken up, and this peer keeps digesting with the key it has.
-    let key: Buffer
-    try {
-      key = openSecretAsNode(grant.sealed, DIGEST_KEY_BYTES, this.keyring.identity)
-    } catch {
-      return false
-    }
-    if (digestKeyId(key) !== bundle.digest!.id) return false
-    if (this.keyring.digestKeys.some(held => held.equals(key))) return false
-    if (bundle.rolesSignature.version >= this.config.rolesSignature.version) this.keyring.setDigestKey(key)
-    else this.keyring.addPastDigestKey(key)
-    this.auditing.forgetReadSalt()
-    return true
+    return await this.keysPart.adopt(bundle)
   }
 
   /** Publishes a keys change the admin made, alone (a cluster's daemon sends it to its leader instead). */
   async publishKeys (bundle: KeysBundle): Promise<{ rolesVersion: number, grants: number }> {
-    await this.appendKeys(bundle)
-    return { rolesVersion: bundle.rolesSignature.version, grants: bundle.grants.length }
+    return await this.keysPart.publish(bundle)
   }
 
   /** Appends a keys change to this peer's log, as the leader of `term` (alone: the solo term), and takes it up. */
   async appendKeys (bundle: KeysBundle, term?: number): Promise<void> {
-    if (term === undefined) this.permission.require('a keys change')
-    await this.auditWrite('keys', { rolesVersion: bundle.rolesSignature.version, change: bundle.change.op, roles: bundle.change.roles })
-    await this.store.appendQueueEntry({ type: 'keys', address: '', rolesVersion: bundle.rolesSignature.version }, {
-      term: term ?? this.leadership.term, nowMs: this.clock.now(), sealed: Buffer.from(JSON.stringify(bundle))
-    })
-    await this.adoptKeys(bundle)
+    await this.keysPart.append(bundle, term)
   }
 
-  /**
-   * Seals the current version of every record sealed to a past epoch of `roles` again, to their current epochs (see
-   * ContextStore.reseal), as the leader of `term` (alone: the solo term): what a revoked key opens is then only what it
-   * opened before. This peer reseals what its role keys open; the rest is reported (`unopened`, `left`).
-   */
+  /** Seals again what is sealed to a past epoch of `roles` (see PeerKeys.reseal). */
   async reseal (roles: readonly string[], term?: number): Promise<ResealReport> {
-    if (term === undefined) this.permission.require('a reseal')
-    for (const role of roles) roleEntry(this.config, role)
-    const started = this.clock.now()
-    const directory = this.directory
-    const rotated = new Set(roles)
-    const stale = (role: string, epoch: number): boolean => rotated.has(role) && epoch < (directory.get(role)?.epoch ?? 0)
-    await this.auditWrite('reseal', { roles: [...rotated] })
-    const result = await this.store.reseal(stale, { term: term ?? this.leadership.term, now: () => this.clock.now() })
-    const report = { roles: [...rotated], ...result, ms: Math.round(this.clock.now() - started) }
-    this.audit.record('keys', { reseal: true, roles: report.roles, records: report.records, resealed: report.resealed, unopened: report.unopened, ms: report.ms })
-    return report
+    return await this.keysPart.reseal(roles, term)
   }
 
   /** See PeerAudit.beforeWrite: with `failClosed`, a write waits for its event, and is refused without it. */
