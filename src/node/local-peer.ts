@@ -35,6 +35,7 @@ import type { AdminAuditEvent } from '../audit/audit-event.js'
 import { PeerAudit } from './peer/audit.js'
 import { openKeys, PeerKeys } from './peer/keys.js'
 import { WritePermission } from './peer/write-permission.js'
+import { PeerQueries } from './peer/queries.js'
 import { openPolicyBook, PeerPolicy } from './peer/policy.js'
 import { DecisionIndex, DEFAULT_HOPS, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../temporal/decisions.js'
 import type { InfluenceOrder, InfluenceRow } from '../temporal/graph.js'
@@ -77,6 +78,8 @@ export class LocalPeer {
   }
   readonly store: ContextStore
   private decisionIndex: DecisionIndex | null = null
+  /** What it answers from its view: records, addresses, the decision graph, freshness, status (see PeerQueries). */
+  private readonly queries: PeerQueries
   private readonly local: LocalSecret
 
   /** Stamps versions and decisions: the node's clock (the simulator's, in a simulation). */
@@ -110,6 +113,14 @@ export class LocalPeer {
       requireWriter: what => this.permission.require(what),
       soloTerm: () => this.leadership.term,
       onDigestKey: () => this.auditing.forgetReadSalt()
+    })
+    this.queries = new PeerQueries({
+      home, config, keyring, store, audit,
+      directory: () => this.directory,
+      decisions: () => this.decisions,
+      readFields: (address, depth) => this.auditing.readFields(address, depth),
+      rosterSize: () => this.permission.rosterSize(),
+      leadership: () => this.leadership
     })
     this.policyPart = new PeerPolicy(policies, {
       home, config, readOnly: options.readOnly === true, store, clock, audit,
@@ -337,11 +348,7 @@ export class LocalPeer {
   }
 
   async retrieve (address: string, role: string, depth = DEFAULT_RESOLVE_DEPTH): Promise<Retrieved> {
-    // Checked first: a role this peer holds no key for is refused (3) whether or not the address has a record.
-    this.clearanceOf(role)
-    const retrieved = await this.store.retrieve(address, role, depth)
-    this.audit.record('read', this.auditing.readFields(address, depth), role)
-    return retrieved
+    return await this.queries.retrieve(address, role, depth)
   }
 
   /** The salts of every digest key held, the current first: reads hashed before a revocation used an older one. */
@@ -351,7 +358,7 @@ export class LocalPeer {
 
   /** The addresses with a live record at or below `under` (all when undefined), and their kinds, sorted. */
   async addresses (under?: string): Promise<Array<{ address: string, kind: RecordKind }>> {
-    return this.store.liveAddresses(under)
+    return await this.queries.addresses(under)
   }
 
   /** Records a decision authored by this peer's role, after checking it against the graph (unknown ids, cycles). */
@@ -367,28 +374,21 @@ export class LocalPeer {
     return { ...await this.decisions.view(decision, this.config.role), rationale }
   }
 
-  /** The clearance of a role this peer holds; a role it does not hold may not ask (its answers would reveal more). */
-  private clearanceOf (role: string): ReturnType<typeof roleEntry>['clearance'] {
-    const entry = roleEntry(this.config, role)
-    if (!this.keyring.hasRole(role)) throw accessDenied(`this peer holds no key for role "${role}": ask as a role it holds (${this.keyring.roles().join(', ') || 'none'})`)
-    return entry.clearance
-  }
-
   /** A retry of a decision the graph holds already (see DecisionIndex.retryOf); undefined when it holds none with that id. */
   decisionRetry (input: DecideInput, author: string): DecisionView | undefined {
-    return this.decisions.retryOf(input, author)
+    return this.queries.decisionRetry(input, author)
   }
 
   async history (address: string, role: string): Promise<HistoryReport> {
-    return await this.decisions.history(address, role, this.clearanceOf(role))
+    return await this.queries.history(address, role)
   }
 
   async hops (target: string, role: string, max = DEFAULT_HOPS): Promise<HopsReport> {
-    return this.decisions.hops(target, max, role, this.clearanceOf(role))
+    return await this.queries.hops(target, role, max)
   }
 
   async influence (role: string, max = DEFAULT_HOPS, limit = 10, order?: InfluenceOrder): Promise<InfluenceRow[]> {
-    return this.decisions.influence(max, limit, this.clearanceOf(role), order)
+    return await this.queries.influence(role, max, limit, order)
   }
 
   /** Takes up a change of the cluster's keys (see PeerKeys.adopt). */
@@ -423,31 +423,10 @@ export class LocalPeer {
 
   /** Which of the project's generated addresses are stale against the working tree at `root`, and when it was last generated. */
   async freshness (root: string, project?: string): Promise<FreshnessReport> {
-    const name = project ?? this.config.project
-    if (name === undefined) throw badInput('this peer has no default project: name one')
-    return await freshnessOf(this.store, root, name)
+    return await this.queries.freshness(root, project)
   }
 
   async status (): Promise<StatusReport> {
-    const members = this.permission.rosterSize()
-    // Alone, this peer leads; one of several without its daemon, it cannot know who does (its own vote may be for another).
-    const leadership = members > 1 ? { leader: null, term: 0 } : this.leadership
-    return {
-      node: { id: this.config.nodeId, role: this.config.role },
-      cluster: this.config.cluster.name,
-      leader: leadership.leader,
-      term: leadership.term,
-      peers: 0,
-      viewHash: this.store.viewHash,
-      mode: 'local' as const,
-      members,
-      home: this.home,
-      records: this.store.recordCount,
-      log: { length: this.store.logLength, bytes: this.store.logBytes },
-      roles: this.directory.names().map(name => {
-        const entry = this.directory.get(name)!
-        return { name, clearance: entry.clearance, epoch: entry.epoch, held: this.keyring.hasRole(name) }
-      })
-    }
+    return await this.queries.status()
   }
 }
