@@ -1,56 +1,44 @@
 /**
- * A peer working on its own home: the one-peer cluster in which this peer is the leader. It opens a home (made by
- * `home-setup.ts`), generates (on `analysis-runtime.ts`, for a target `generate-target.ts` checks) and distributes
- * context into its store, records decisions, and retrieves what a role may read.
+ * A peer working on its own home: the one-peer cluster in which this peer is the leader (a cluster node drives it in a
+ * cluster). It opens a home (made by `home-setup.ts`), and is the front of its parts (src/node/peer/): the keys, the
+ * policy, the audit, who may write, the generate and the queries; the distribute and decide writes are its own.
  */
 import { systemClock, type Clock } from '../clock.js'
-import { createHash } from 'node:crypto'
-import { statSync } from 'node:fs'
-import { relative, sep } from 'node:path'
-import { DIGEST_KEY_BYTES, digestKeyId, Keyring } from '../crypto/keyring.js'
+import type { Keyring } from '../crypto/keyring.js'
 import { LocalSecret } from '../crypto/local-secret.js'
-import { RoleDirectory } from '../crypto/role-directory.js'
-import { accessDenied, badInput, corrupt, unavailable } from '../errors.js'
+import type { RoleDirectory } from '../crypto/role-directory.js'
+import { badInput } from '../errors.js'
 import type { Leadership } from '../leader/leadership.js'
 import type { ContextRecord, RecordKind } from '../context/record.js'
 import { validateRecord } from '../context/validate.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
 import { ContextStore, type Retrieved, type StoreLeadership, type TermProof } from '../storage/context-store.js'
-import { addressFor, rootAddress } from '../ucxl/address.js'
-import { homePaths, readConfig, roleEntry, writeConfig, type PeerConfig } from './home.js'
+import { AuditLog } from '../audit/audit-log.js'
+import type { AdminAuditEvent } from '../audit/audit-event.js'
+import { DecisionIndex, DEFAULT_HOPS, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../temporal/decisions.js'
+import type { InfluenceOrder, InfluenceRow } from '../temporal/graph.js'
+import { homePaths, readConfig, roleEntry, type PeerConfig } from './home.js'
 import { checkSignedRoles } from './signed-roles.js'
-import { keysBundleProblem, type KeysBundle } from './keys-bundle.js'
+import type { KeysBundle } from './keys-bundle.js'
 import type { SignedPolicy } from './cluster-policy.js'
 import type { PolicyBook } from './policy-book.js'
-import { openRoleKeyAsNode, openSecretAsNode } from '../crypto/role-keys.js'
 import { sectionCrypto } from './section-crypto.js'
 import { createHome, type InitOptions, type InitReport } from './home-setup.js'
 import { AnalysisRuntime } from './analysis-runtime.js'
 import { generateTarget } from './generate-target.js'
-import { freshnessOf, type FreshnessReport } from './freshness.js'
+import type { FreshnessReport } from './freshness.js'
 import { termEvidenceProblem } from './term-evidence.js'
-import type { AuditOptions, DistributeReport, GenerateOptions, GenerateReport, ResealReport, StatusReport } from './peer/types.js'
-import { AuditLog } from '../audit/audit-log.js'
-import type { AdminAuditEvent } from '../audit/audit-event.js'
 import { PeerAudit } from './peer/audit.js'
-import { openKeys, PeerKeys } from './peer/keys.js'
 import { WritePermission } from './peer/write-permission.js'
-import { PeerQueries } from './peer/queries.js'
+import { openKeys, PeerKeys } from './peer/keys.js'
 import { openPolicyBook, PeerPolicy } from './peer/policy.js'
-import { DecisionIndex, DEFAULT_HOPS, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../temporal/decisions.js'
-import type { InfluenceOrder, InfluenceRow } from '../temporal/graph.js'
+import { Generation } from './peer/generation.js'
+import { PeerQueries } from './peer/queries.js'
+import type { AuditOptions, DistributeReport, GenerateOptions, GenerateReport, ResealReport, StatusReport, WriteHost } from './peer/types.js'
 
 export type { InitOptions, InitReport } from './home-setup.js'
 export { findRoot } from './generate-target.js'
 export type { AuditOptions, DistributeReport, GenerateOptions, GeneratePart, GenerateReport, ResealReport, StatusReport } from './peer/types.js'
-
-/**
- * Names a generate's request for its held run: the same tree, target, project, roles, term and options give the same
- * records and the same write, so only a run under the same name may stand for this one.
- */
-function heldRunKey (request: { root: string, path: string, project: string, recipients: readonly string[], term: number, prune: boolean, maxFileBytes: number | null }): string {
-  return createHash('sha256').update(JSON.stringify([request.root, request.path, request.project, [...request.recipients].sort(), request.term, request.prune, request.maxFileBytes])).digest('hex')
-}
 
 export interface LocalPeerOptions {
   readOnly?: boolean
@@ -70,49 +58,52 @@ export class LocalPeer {
   readonly home: string
   readonly config: PeerConfig
   readonly keyring: Keyring
-  /** Its role directory, and the keys changes it takes up, appends and reseals after (see PeerKeys). */
-  private readonly keysPart: PeerKeys
-  /** The cluster's roles, each at its current epoch: what a write is sealed to (replaced when a rotation is taken up). */
-  get directory (): RoleDirectory {
-    return this.keysPart.directory
-  }
   readonly store: ContextStore
-  private decisionIndex: DecisionIndex | null = null
-  /** What it answers from its view: records, addresses, the decision graph, freshness, status (see PeerQueries). */
-  private readonly queries: PeerQueries
-  private readonly local: LocalSecret
-
   /** Stamps versions and decisions: the node's clock (the simulator's, in a simulation). */
   readonly clock: Clock
-  private analysisCostMs: ((files: number, bytes: number) => number) | null = null
-  /** Analyses running on real CPUs now: the simulator lets them end before its clock moves on. */
-  readonly analysing = new Set<Promise<unknown>>()
-
   /** This peer's audit log (src/audit): what it did and saw, and the members' logs it holds; records nothing read-only. */
   readonly audit: AuditLog
-  /** Its events of this peer's writes, reads and refusals, and the settings they follow. */
-  private readonly auditing: PeerAudit
-  /** How this peer audits (its settings; a test may change a field on an open peer). */
-  get auditOptions (): AuditOptions {
-    return this.auditing.options
-  }
-
   /** The cluster policies this peer holds, the newest in force (see policy-book.ts). */
   readonly policies: PolicyBook
-  /** The policy's following of the logs, its saving and appending (see PeerPolicy). */
+  /** The workers and the cache the analysis runs on; a daemon keeps them between runs (`analysis.keepWorkers`). */
+  readonly analysis: AnalysisRuntime
+  /** Analyses running on real CPUs now: the simulator lets them end before its clock moves on. */
+  readonly analysing = new Set<Promise<unknown>>()
+  private decisionIndex: DecisionIndex | null = null
+
+  // The parts, each one job (src/node/peer/): this class wires them and answers for them.
+  private readonly auditing: PeerAudit
+  private readonly permission: WritePermission
+  private readonly keysPart: PeerKeys
   private readonly policyPart: PeerPolicy
+  private readonly generation: Generation
+  private readonly queries: PeerQueries
 
   private constructor (home: string, config: PeerConfig, keyring: Keyring, directory: RoleDirectory, local: LocalSecret, store: ContextStore, clock: Clock, audit: AuditLog, policies: PolicyBook, options: LocalPeerOptions) {
+    this.home = home
+    this.config = config
+    this.keyring = keyring
+    this.store = store
     this.clock = clock
     this.audit = audit
+    this.policies = policies
+    this.analysis = new AnalysisRuntime(home, local, clock)
     this.auditing = new PeerAudit(audit, config, keyring, options.audit)
     this.permission = new WritePermission(home, config, keyring.identity)
-    this.keysPart = new PeerKeys(keyring, directory, {
-      home, config, store, clock, audit,
-      auditWrite: async (op, fields) => await this.auditing.beforeWrite(op, fields),
+    // What every part that writes asks first: may this peer write alone, in which term, and is the write's event down.
+    const writes: WriteHost = {
       requireWriter: what => this.permission.require(what),
       soloTerm: () => this.leadership.term,
-      onDigestKey: () => this.auditing.forgetReadSalt()
+      auditWrite: async (op, fields) => await this.auditing.beforeWrite(op, fields)
+    }
+    this.keysPart = new PeerKeys(keyring, directory, {
+      ...writes, home, config, store, clock, audit, onDigestKey: () => this.auditing.forgetReadSalt()
+    })
+    this.policyPart = new PeerPolicy(policies, { ...writes, home, config, readOnly: options.readOnly === true, store, clock, audit })
+    this.generation = new Generation({
+      ...writes, store, clock, analysis: this.analysis, analysing: this.analysing, analysisCostMs: options.analysisCostMs ?? null,
+      target: target => this.target(target),
+      recipients: roles => this.recipients(roles)
     })
     this.queries = new PeerQueries({
       home, config, keyring, store, audit,
@@ -122,17 +113,16 @@ export class LocalPeer {
       rosterSize: () => this.permission.rosterSize(),
       leadership: () => this.leadership
     })
-    this.policyPart = new PeerPolicy(policies, {
-      home, config, readOnly: options.readOnly === true, store, clock, audit,
-      requireWriter: what => this.permission.require(what), soloTerm: () => this.leadership.term
-    })
-    this.policies = policies
-    this.analysis = new AnalysisRuntime(home, local, clock)
-    this.home = home
-    this.config = config
-    this.keyring = keyring
-    this.local = local
-    this.store = store
+  }
+
+  /** The cluster's roles, each at its current epoch: what a write is sealed to (replaced when a rotation is taken up). */
+  get directory (): RoleDirectory {
+    return this.keysPart.directory
+  }
+
+  /** How this peer audits (its settings; a test may change a field on an open peer). */
+  get auditOptions (): AuditOptions {
+    return this.auditing.options
   }
 
   /**
@@ -178,7 +168,6 @@ export class LocalPeer {
       throw err
     }
     peer = new LocalPeer(home, config, keyring, directory, local, store, clock, audit, policies, options)
-    if (options.analysisCostMs !== undefined) peer.analysisCostMs = options.analysisCostMs
     peer.auditing.follow(store)
     peer.policyPart.follow()
     return peer
@@ -206,12 +195,6 @@ export class LocalPeer {
     await this.analysis.close()
     await this.store.close()
   }
-
-  /** The workers and the cache the analysis runs on; a daemon keeps them between runs (`analysis.keepWorkers`). */
-  readonly analysis: AnalysisRuntime
-
-  /** Whether this peer may write, and as whose leader (see WritePermission). */
-  private readonly permission: WritePermission
 
   /** Set by the node that drives this peer (ClusterNode): its writes are then the elected leader's. */
   get inCluster (): boolean {
@@ -253,79 +236,9 @@ export class LocalPeer {
     return generateTarget(options, this.config.project)
   }
 
-  /**
-   * The records a generation writes. One below the root (a directory or a file of the tree) analysed only its own
-   * files, so its project record speaks for them alone; once the project has a record, writing that one over it
-   * would change what every record outside the target inherits (a child stores only what differs from its parent:
-   * a file that left out its language because the project's was the same would lose it). It is left out then (a
-   * hand-written project record is another record, which a generate does not write over).
-   */
-  private recordsToWrite (records: readonly ContextRecord[], belowRoot: boolean, projectAddress: string): readonly ContextRecord[] {
-    if (!belowRoot || !this.store.slotsOf(projectAddress).some(slot => slot.origin === 'generated')) return records
-    return records.filter(record => record.address !== projectAddress)
-  }
-
-  /**
-   * What a generate of a folder no longer finds: the addresses below it that a generate wrote and this analysis did not
-   * produce. Only a folder's walk sees everything below it; records written by hand are never among them.
-   */
-  private gone (records: readonly ContextRecord[], path: string, root: string, project: string): string[] {
-    if (!statSync(path).isDirectory()) return []
-    const folder = addressFor(project, relative(root, path).split(sep).join('/') || '.')
-    return this.store.generatedUnder(folder, new Set(records.map(record => record.address)))
-  }
-
+  /** Analyses PATH and writes its records (see Generation.generate). */
   async generate (options: GenerateOptions): Promise<GenerateReport> {
-    this.permission.require('generate')
-    const started = this.clock.now()
-    const { path, root, project } = this.target(options)
-    const recipients = this.recipients(options.roles)
-    const { analyzeTree } = await import('../intelligence/index.js')
-    const cache = await this.analysis.cache()
-    const pool = await this.analysis.poolFor(options.workers !== undefined)
-    const term = options.term ?? this.leadership.term
-    const runKey = heldRunKey({ root, path, project, recipients, term, prune: options.prune === true, maxFileBytes: options.maxFileBytes ?? null })
-    const held = options.withholdLastRecord === true ? undefined : this.analysis.heldRun(runKey)
-    const running = analyzeTree({
-      root, target: path, project, cache, ...(pool !== undefined ? { pool } : {}),
-      ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
-      ...(options.workers !== undefined ? { workers: options.workers } : {}),
-      ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
-      // The same inputs as a run whose records the store holds, and the store as that run left it: writing them
-      // again would find each unchanged, so they are neither built nor offered.
-      recordsHeld: fingerprint => held !== undefined && held.fingerprint === fingerprint && held.viewHash === this.store.viewHash
-    })
-    this.analysing.add(running)
-    const analysis = await running.finally(() => this.analysing.delete(running))
-    if (this.analysisCostMs !== null) await this.clock.sleep(this.analysisCostMs(analysis.files - analysis.cached, analysis.sourceBytes))
-    const base = {
-      project, root, path: relative(root, path) || '.', priority: options.priority ?? 'normal', roles: recipients,
-      files: analysis.files, cached: analysis.cached, read: analysis.read, skipped: analysis.skipped
-    }
-    if (analysis.recordsSkipped === true && held !== undefined) {
-      await this.analysis.ran(cache)
-      return { ...base, records: held.records, written: 0, unchanged: held.records, removed: 0, stale: held.stale, bytes: 0, ms: Math.round(this.clock.now() - started) }
-    }
-    const gone = this.gone(analysis.records, path, root, project)
-    const records = this.recordsToWrite(analysis.records, path !== root, rootAddress(project))
-    const appended = options.withholdLastRecord === true ? records.slice(0, -1) : records
-    const { readGitCommit, recordHashes } = await import('../intelligence/source-state.js')
-    const commit = options.commit ?? readGitCommit(root) ?? undefined
-    const hashes = recordHashes(project, analysis.hashes, appended.map(record => record.address))
-    await this.auditWrite('generate', { project, path: relative(root, path) || '.', records: appended.length, removed: options.prune === true ? gone.length : 0, roles: recipients })
-    const result = await this.store.write(appended, {
-      term, recipients, nowMs: this.clock.now(), generated: true, ...(options.prune === true ? { remove: gone } : {}),
-      sources: commit === undefined ? { hashes } : { commit, hashes }
-    })
-    const stale = options.prune === true ? 0 : gone.length
-    if (analysis.fingerprint !== undefined && options.withholdLastRecord !== true) {
-      this.analysis.holdRun(runKey, { fingerprint: analysis.fingerprint, viewHash: this.store.viewHash, records: records.length, stale })
-    }
-    await this.analysis.ran(cache)
-    return {
-      ...base, records: records.length,
-      written: result.written + records.length - appended.length, unchanged: result.unchanged, removed: result.removed, stale, bytes: result.bytes, ms: Math.round(this.clock.now() - started)
-    }
+    return await this.generation.generate(options)
   }
 
   /**

@@ -12,7 +12,7 @@ import { openRoleKeyAsNode, openSecretAsNode } from '../../crypto/role-keys.js'
 import type { ContextStore } from '../../storage/context-store.js'
 import { homePaths, roleEntry, writeConfig, type PeerConfig } from '../home.js'
 import { keysBundleProblem, type KeysBundle } from '../keys-bundle.js'
-import type { ResealReport } from './types.js'
+import type { ResealReport, WriteHost } from './types.js'
 
 /**
  * The keyring and role directory of a home whose config was read (and its roles' signature checked): a key file of
@@ -38,18 +38,12 @@ export async function openKeys (home: string, config: PeerConfig): Promise<{ key
 }
 
 /** What the keys need of the peer that holds them. */
-export interface KeysHost {
+export interface KeysHost extends WriteHost {
   home: string
   config: PeerConfig
   store: ContextStore
   clock: Clock
   audit: Pick<AuditLog, 'record'>
-  /** Waits for a write's audit event when the peer fails closed (see PeerAudit.beforeWrite). */
-  auditWrite: (op: string, fields: Record<string, unknown>) => Promise<void>
-  /** Refuses a write this peer may not make alone (see WritePermission.require). */
-  requireWriter: (what: string) => void
-  /** The term this peer writes in alone. */
-  soloTerm: () => number
   /** Told when a digest key was taken up (the salt of hashed reads follows it). */
   onDigestKey: () => void
 }

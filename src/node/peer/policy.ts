@@ -10,6 +10,7 @@ import type { ContextStore } from '../../storage/context-store.js'
 import { loadPolicy, parseSignedPolicy, writePolicy, type SignedPolicy } from '../cluster-policy.js'
 import type { PeerConfig } from '../home.js'
 import { PolicyBook } from '../policy-book.js'
+import type { WriteHost } from './types.js'
 
 /** The policies the home holds, before the store opens (whose view checks each entry against the one in force). */
 export function openPolicyBook (home: string, config: PeerConfig, clearance: (role: string) => AccessLevel | undefined): PolicyBook {
@@ -21,7 +22,7 @@ export function openPolicyBook (home: string, config: PeerConfig, clearance: (ro
 }
 
 /** What the policy needs of the peer that holds it. */
-export interface PolicyHost {
+export interface PolicyHost extends WriteHost {
   home: string
   config: PeerConfig
   /** Opened to read only: a policy taken up is not saved to the home (the daemon saves it). */
@@ -29,10 +30,6 @@ export interface PolicyHost {
   store: ContextStore
   clock: Clock
   audit: Pick<AuditLog, 'record'>
-  /** Refuses a write this peer may not make alone (see WritePermission.require). */
-  requireWriter: (what: string) => void
-  /** The term this peer writes in alone. */
-  soloTerm: () => number
 }
 
 export class PeerPolicy {

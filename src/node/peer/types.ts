@@ -107,3 +107,13 @@ export interface AuditOptions {
   hashReads: boolean
   failClosed: boolean
 }
+
+/** What every part of the local peer that writes asks of it before it writes. */
+export interface WriteHost {
+  /** Refuses a write this peer may not make alone (see WritePermission.require). */
+  requireWriter: (what: string) => void
+  /** The term this peer writes in alone. */
+  soloTerm: () => number
+  /** Waits for a write's audit event when the peer fails closed (see PeerAudit.beforeWrite). */
+  auditWrite: (op: string, fields: Record<string, unknown>) => Promise<void>
+}
