@@ -1,4 +1,7 @@
-/** The local peer's options and reports, which its parts share and its callers read (re-exported by local-peer.ts). */
+/**
+ * The local peer's options and reports, which its parts share and its callers read (re-exported by local-peer.ts), and
+ * the host every part that writes is given.
+ */
 import type { ResealResult } from '../../storage/context-store.js'
 import type { AnalyzeProgress, SkippedFile } from '../../intelligence/types.js'
 import type { Priority } from '../../leader/queue.js'
