@@ -95,6 +95,13 @@ module.exports = {
       to: { path: '^src/node/cluster/', pathNot: '^src/node/cluster/(types|vote-file)[.]ts$' }
     },
     {
+      name: 'peer-parts-apart',
+      severity: 'error',
+      comment: 'a part of the local peer (src/node/peer/) imports another part or its front (local-peer.ts): give it a host interface (only local-peer.ts wires parts; types.ts is shared, not a part)',
+      from: { path: '^src/node/peer/' },
+      to: { path: ['^src/node/peer/', '^src/node/local-peer[.]ts$'], pathNot: '^src/node/peer/types[.]ts$' }
+    },
+    {
       name: 'cluster-front',
       severity: 'error',
       comment: 'outside the cluster node, only its front (index.ts) and its shared types are imported',

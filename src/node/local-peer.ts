@@ -1,153 +1,44 @@
 /**
- * A peer working on its own home: the one-peer cluster in which this peer is the leader. It opens a home (made by
- * `home-setup.ts`), generates (on `analysis-runtime.ts`, for a target `generate-target.ts` checks) and distributes
- * context into its store, records decisions, and retrieves what a role may read.
+ * A peer working on its own home: the one-peer cluster in which this peer is the leader (a cluster node drives it in a
+ * cluster). It opens a home (made by `home-setup.ts`), and is the front of its parts (src/node/peer/): the keys, the
+ * policy, the audit, who may write, the generate and the queries; the distribute and decide writes are its own.
  */
 import { systemClock, type Clock } from '../clock.js'
-import { createHash } from 'node:crypto'
-import { statSync } from 'node:fs'
-import { relative, sep } from 'node:path'
-import { DIGEST_KEY_BYTES, digestKeyId, Keyring } from '../crypto/keyring.js'
+import type { Keyring } from '../crypto/keyring.js'
 import { LocalSecret } from '../crypto/local-secret.js'
-import { RoleDirectory } from '../crypto/role-directory.js'
-import { accessDenied, badInput, corrupt, unavailable } from '../errors.js'
-import { SOLO_TERM, soloLeadership, type Leadership } from '../leader/leadership.js'
+import type { RoleDirectory } from '../crypto/role-directory.js'
+import { badInput } from '../errors.js'
+import type { Leadership } from '../leader/leadership.js'
 import type { ContextRecord, RecordKind } from '../context/record.js'
 import { validateRecord } from '../context/validate.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
-import { ContextStore, type ResealResult, type Retrieved, type StoreLeadership, type TermProof } from '../storage/context-store.js'
-import { addressFor, rootAddress } from '../ucxl/address.js'
-import type { AnalyzeProgress, SkippedFile } from '../intelligence/types.js'
-import { homePaths, readConfig, roleEntry, writeConfig, type PeerConfig } from './home.js'
+import { ContextStore, type Retrieved, type StoreLeadership, type TermProof } from '../storage/context-store.js'
+import { AuditLog } from '../audit/audit-log.js'
+import type { AdminAuditEvent } from '../audit/audit-event.js'
+import { DecisionIndex, DEFAULT_HOPS, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../temporal/decisions.js'
+import type { InfluenceOrder, InfluenceRow } from '../temporal/graph.js'
+import { homePaths, readConfig, roleEntry, type PeerConfig } from './home.js'
 import { checkSignedRoles } from './signed-roles.js'
-import { keysBundleProblem, type KeysBundle } from './keys-bundle.js'
-import { loadPolicy, parseSignedPolicy, writePolicy, type SignedPolicy } from './cluster-policy.js'
-import { PolicyBook } from './policy-book.js'
-import { openRoleKeyAsNode, openSecretAsNode } from '../crypto/role-keys.js'
+import type { KeysBundle } from './keys-bundle.js'
+import type { SignedPolicy } from './cluster-policy.js'
+import type { PolicyBook } from './policy-book.js'
 import { sectionCrypto } from './section-crypto.js'
 import { createHome, type InitOptions, type InitReport } from './home-setup.js'
 import { AnalysisRuntime } from './analysis-runtime.js'
 import { generateTarget } from './generate-target.js'
-import { freshnessOf, type FreshnessReport } from './freshness.js'
-import { issueRoster, loadRoster, readRoster, rosterMembers } from './roster.js'
-import { signVote, termEvidence, termEvidenceProblem } from './term-evidence.js'
-import type { Priority } from '../leader/queue.js'
-import { AuditLog } from '../audit/audit-log.js'
-import type { AdminAuditEvent } from '../audit/audit-event.js'
-import { hashAddress, readSalt } from '../audit/read-hash.js'
-import type { QueueEvent } from '../storage/view-items.js'
-import { DecisionIndex, DEFAULT_HOPS, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../temporal/decisions.js'
-import type { InfluenceOrder, InfluenceRow } from '../temporal/graph.js'
+import type { FreshnessReport } from './freshness.js'
+import { termEvidenceProblem } from './term-evidence.js'
+import { PeerAudit } from './peer/audit.js'
+import { WritePermission } from './peer/write-permission.js'
+import { openKeys, PeerKeys } from './peer/keys.js'
+import { openPolicyBook, PeerPolicy } from './peer/policy.js'
+import { Generation } from './peer/generation.js'
+import { PeerQueries } from './peer/queries.js'
+import type { AuditOptions, DistributeReport, GenerateOptions, GenerateReport, ResealReport, StatusReport, WriteHost } from './peer/types.js'
 
 export type { InitOptions, InitReport } from './home-setup.js'
 export { findRoot } from './generate-target.js'
-
-export interface GenerateOptions {
-  path: string
-  root?: string
-  project?: string
-  roles?: readonly string[]
-  priority?: Priority
-  maxFileBytes?: number
-  workers?: number
-  /** The leader's term the records are written in (default: this peer alone, term 1). */
-  term?: number
-  /** Remove the addresses below PATH (a folder) that an earlier generate wrote and this one no longer finds. */
-  prune?: boolean
-  /** The commit the files were checked out at, when the requester read it (else read from the root's `.git`). */
-  commit?: string
-  onProgress?: (progress: AnalyzeProgress) => void
-  /** With a daemon, a tree sent to the leader in several requests: told as each part is accepted. */
-  onPart?: (part: GeneratePart) => void
-  /** The simulator's deliberate fault (`--break unheld-record`): the last record is counted but never appended. */
-  withholdLastRecord?: boolean
-}
-
-/** One of the requests a tree too large for one is sent to the leader in, once the leader accepted it. */
-export interface GeneratePart {
-  index: number
-  count: number
-  id: string
-  files: number
-  bytes: number
-}
-
-export interface GenerateReport {
-  project: string
-  root: string
-  path: string
-  priority: Priority
-  roles: string[]
-  /** Files analysed (fresh or from the content-hash cache). */
-  files: number
-  cached: number
-  /** Files whose bytes were read; the others' stat data (size, mtime, ctime, inode) proved them unchanged. */
-  read?: number
-  skipped: SkippedFile[]
-  /** Records produced by the analysis and offered to the store: written plus unchanged. */
-  records: number
-  /** Of those, records appended as new versions, and records unchanged since the last run. */
-  written: number
-  unchanged: number
-  /**
-   * Addresses below PATH (a folder) that an earlier generate wrote and this one no longer found (the file was deleted,
-   * moved, or is now ignored, binary or too large): with `prune`, each removed, so it reads as absent (`removed`);
-   * without, counted and kept (`stale`).
-   */
-  removed: number
-  stale: number
-  /** Bytes appended to the log. */
-  bytes: number
-  ms: number
-  /** With a daemon, when the tree was sent in several requests: how many, and their ids in order (the last one ran). */
-  parts?: number
-  requests?: string[]
-}
-
-export interface DistributeReport {
-  /** The (first) record's address. */
-  address: string
-  records: number
-  roles: string[]
-  written: number
-  unchanged: number
-  bytes: number
-}
-
-/**
- * Names a generate's request for its held run: the same tree, target, project, roles, term and options give the same
- * records and the same write, so only a run under the same name may stand for this one.
- */
-function heldRunKey (request: { root: string, path: string, project: string, recipients: readonly string[], term: number, prune: boolean, maxFileBytes: number | null }): string {
-  return createHash('sha256').update(JSON.stringify([request.root, request.path, request.project, [...request.recipients].sort(), request.term, request.prune, request.maxFileBytes])).digest('hex')
-}
-
-/** What a reseal did (see LocalPeer.reseal): the store's counts, the roles and how long it took. */
-export interface ResealReport extends ResealResult {
-  roles: string[]
-  ms: number
-}
-
-export interface StatusReport {
-  node: { id: string, role: string }
-  cluster: string
-  leader: string | null
-  term: number
-  peers: number
-  viewHash: string
-  /** `local`: no daemon, this peer works alone; `daemon`: the answer of a running daemon in its cluster. */
-  mode: 'local' | 'daemon'
-  /** The members of the cluster's roster (this peer included). Without a daemon in a cluster of several, `leader` is null: only the daemon knows who leads. */
-  members: number
-  home: string
-  records: number
-  log: { length: number, bytes: number }
-  roles: Array<{ name: string, clearance: string, epoch: number, held: boolean }>
-  /** With a daemon: peers refused, invalid frames, requests forwarded and served, remote entries refused, duplicate identities met. */
-  counters?: Record<string, number>
-  /** With a daemon that stopped taking part in the cluster: why (another process uses its identity). */
-  halted?: string
-}
+export type { AuditOptions, DistributeReport, GenerateOptions, GeneratePart, GenerateReport, ResealReport, StatusReport } from './peer/types.js'
 
 export interface LocalPeerOptions {
   readOnly?: boolean
@@ -163,56 +54,75 @@ export interface LocalPeerOptions {
   audit?: Partial<AuditOptions>
 }
 
-/** How a peer audits: reads with the address hashed; writes refused when their event cannot be appended first. */
-export interface AuditOptions {
-  hashReads: boolean
-  failClosed: boolean
-}
-
 export class LocalPeer {
   readonly home: string
   readonly config: PeerConfig
   readonly keyring: Keyring
-  #directory: RoleDirectory
-  /** The cluster's roles, each at its current epoch: what a write is sealed to (replaced when a rotation is taken up). */
-  get directory (): RoleDirectory {
-    return this.#directory
-  }
   readonly store: ContextStore
-  private decisionIndex: DecisionIndex | null = null
-  private readonly local: LocalSecret
-
   /** Stamps versions and decisions: the node's clock (the simulator's, in a simulation). */
   readonly clock: Clock
-  private analysisCostMs: ((files: number, bytes: number) => number) | null = null
-  /** Analyses running on real CPUs now: the simulator lets them end before its clock moves on. */
-  readonly analysing = new Set<Promise<unknown>>()
-
   /** This peer's audit log (src/audit): what it did and saw, and the members' logs it holds; records nothing read-only. */
   readonly audit: AuditLog
-  auditOptions: AuditOptions = { hashReads: false, failClosed: false }
-  /** The salt of hashed reads, once derived (null: this peer holds no digest key, so cannot hash). */
-  private readSaltHeld: Buffer | null | undefined
-
   /** The cluster policies this peer holds, the newest in force (see policy-book.ts). */
   readonly policies: PolicyBook
-  /** Opened to read only: a policy taken up is not saved to the home (the daemon saves it). */
-  private readonly readOnly: boolean
-  /** The last save of policy.json, awaited at close. */
-  private policySaved: Promise<void> = Promise.resolve()
+  /** The workers and the cache the analysis runs on; a daemon keeps them between runs (`analysis.keepWorkers`). */
+  readonly analysis: AnalysisRuntime
+  /** Analyses running on real CPUs now: the simulator lets them end before its clock moves on. */
+  readonly analysing = new Set<Promise<unknown>>()
+  private decisionIndex: DecisionIndex | null = null
 
-  private constructor (home: string, config: PeerConfig, keyring: Keyring, directory: RoleDirectory, local: LocalSecret, store: ContextStore, clock: Clock, audit: AuditLog, policies: PolicyBook, readOnly: boolean) {
-    this.clock = clock
-    this.audit = audit
-    this.policies = policies
-    this.readOnly = readOnly
-    this.analysis = new AnalysisRuntime(home, local, clock)
+  // The parts, each one job (src/node/peer/): this class wires them and answers for them.
+  private readonly auditing: PeerAudit
+  private readonly permission: WritePermission
+  private readonly keysPart: PeerKeys
+  private readonly policyPart: PeerPolicy
+  private readonly generation: Generation
+  private readonly queries: PeerQueries
+
+  private constructor (home: string, config: PeerConfig, keyring: Keyring, directory: RoleDirectory, local: LocalSecret, store: ContextStore, clock: Clock, audit: AuditLog, policies: PolicyBook, options: LocalPeerOptions) {
     this.home = home
     this.config = config
     this.keyring = keyring
-    this.#directory = directory
-    this.local = local
     this.store = store
+    this.clock = clock
+    this.audit = audit
+    this.policies = policies
+    this.analysis = new AnalysisRuntime(home, local, clock)
+    this.auditing = new PeerAudit(audit, config, keyring, options.audit)
+    this.permission = new WritePermission(home, config, keyring.identity)
+    // What every part that writes asks first: may this peer write alone, in which term, and is the write's event down.
+    const writes: WriteHost = {
+      requireWriter: what => this.permission.require(what),
+      soloTerm: () => this.leadership.term,
+      auditWrite: async (op, fields) => await this.auditing.beforeWrite(op, fields)
+    }
+    this.keysPart = new PeerKeys(keyring, directory, {
+      ...writes, home, config, store, clock, audit, onDigestKey: () => this.auditing.forgetReadSalt()
+    })
+    this.policyPart = new PeerPolicy(policies, { ...writes, home, config, readOnly: options.readOnly === true, store, clock, audit })
+    this.generation = new Generation({
+      ...writes, store, clock, analysis: this.analysis, analysing: this.analysing, analysisCostMs: options.analysisCostMs ?? null,
+      target: target => this.target(target),
+      recipients: roles => this.recipients(roles)
+    })
+    this.queries = new PeerQueries({
+      home, config, keyring, store, audit,
+      directory: () => this.directory,
+      decisions: () => this.decisions,
+      readFields: (address, depth) => this.auditing.readFields(address, depth),
+      rosterSize: () => this.permission.rosterSize(),
+      leadership: () => this.leadership
+    })
+  }
+
+  /** The cluster's roles, each at its current epoch: what a write is sealed to (replaced when a rotation is taken up). */
+  get directory (): RoleDirectory {
+    return this.keysPart.directory
+  }
+
+  /** How this peer audits (its settings; a test may change a field on an open peer). */
+  get auditOptions (): AuditOptions {
+    return this.auditing.options
   }
 
   /**
@@ -236,27 +146,11 @@ export class LocalPeer {
     const clock = options.clock ?? systemClock
     const config = readConfig(home)
     checkSignedRoles(homePaths(home).config, config)
-    const keyring = await Keyring.load(home)
-    if (keyring.nodeId !== config.nodeId) throw corrupt(`the keys in ${homePaths(home).keys} belong to another node than the config in ${homePaths(home).config}: restore the matching files`)
-    let directory: RoleDirectory
-    try {
-      directory = RoleDirectory.fromJSON(config.roles)
-    } catch (err) {
-      throw corrupt(`the roles in ${homePaths(home).config} are damaged (${(err as Error).message})`, err)
-    }
-    // The admin signed the directory (readConfig checked it); a held key that is not the one signed is a damaged key file.
-    for (const entry of directory.toJSON()) {
-      const held = keyring.roleKeyPair(entry.name, entry.epoch)
-      if (held !== undefined && held.publicKey.toString('hex') !== entry.publicKey) {
-        throw corrupt(`the key of role "${entry.name}" (epoch ${entry.epoch}) in ${homePaths(home).keys} is not the one the cluster's admin signed: restore the keys from a backup`)
-      }
-    }
+    const { keyring, directory } = await openKeys(home, config)
     const local = LocalSecret.fromIdentity(keyring.identity)
     const trust = { cluster: config.cluster.id, adminKey: config.cluster.adminKey }
     let peer: LocalPeer | undefined
-    const policies = new PolicyBook(trust, role => (peer?.directory ?? directory).get(role)?.clearance)
-    const saved = loadPolicy(home, trust)
-    if (saved !== null) policies.add(saved)
+    const policies = openPolicyBook(home, config, role => (peer?.directory ?? directory).get(role)?.clearance)
     const leadership: StoreLeadership = {
       admit: (writer, entry) => termEvidenceProblem(writer, entry, trust),
       authorise: (_writer, entry) => policies.entryRefusal(entry),
@@ -273,42 +167,10 @@ export class LocalPeer {
       await store.close()
       throw err
     }
-    peer = new LocalPeer(home, config, keyring, directory, local, store, clock, audit, policies, options.readOnly === true)
-    if (options.analysisCostMs !== undefined) peer.analysisCostMs = options.analysisCostMs
-    peer.auditOptions = { ...peer.auditOptions, ...options.audit }
-    peer.auditStore()
-    peer.followPolicies()
+    peer = new LocalPeer(home, config, keyring, directory, local, store, clock, audit, policies, options)
+    peer.auditing.follow(store)
+    peer.policyPart.follow()
     return peer
-  }
-
-  /** What this peer writes to its own log, and what its view refuses, go to its audit log as they are applied. */
-  private auditStore (): void {
-    const { audit, store } = this
-    store.subscribe(event => { if (!Array.isArray(event) && event.writer === store.writer) auditEntry(audit, event) })
-    store.onRefusal(refusal => audit.record('refused-entry', { writer: refusal.writer, seq: refusal.seq, entry: refusal.type, term: refusal.term, reason: refusal.reason }))
-  }
-
-  /**
-   * Takes up each policy entry as the view applies it (before the entries after it are checked), and those the logs
-   * held already (applied before this open, or while the store opened).
-   */
-  private followPolicies (): void {
-    this.store.subscribe(event => { if (!Array.isArray(event) && event.entry.type === 'policy') this.adoptPolicy(event.entry.document as unknown as SignedPolicy) })
-    for (const event of this.store.queueEvents()) if (event.entry.type === 'policy') this.adoptPolicy(event.entry.document as unknown as SignedPolicy)
-  }
-
-  /**
-   * Keeps a policy from the logs (the view checked its signature); a newer one than in force is adopted, saved to the
-   * home (so it holds across restarts) and audited. Returns whether it was adopted.
-   */
-  private adoptPolicy (policy: SignedPolicy): boolean {
-    if (this.policies.add(policy) !== 'adopted') return false
-    this.audit.record('policy', { version: policy.version, issuer: policy.issuer })
-    if (!this.readOnly) {
-      const inForce = this.policies.inForce!
-      this.policySaved = this.policySaved.then(async () => { if (this.policies.inForce === inForce) await writePolicy(this.home, inForce) })
-    }
-    return true
   }
 
   /** The policy in force, or null for the built-in rule. */
@@ -318,90 +180,48 @@ export class LocalPeer {
 
   /** Publishes a policy the admin signed, alone (a cluster's daemon sends it to its leader instead). */
   async publishPolicy (policy: SignedPolicy): Promise<{ version: number }> {
-    await this.appendPolicy(policy)
-    return { version: policy.version }
+    return await this.policyPart.publish(policy)
   }
 
-  /**
-   * Appends a policy the admin signed to this peer's log, as the leader of `term` (alone: the solo term), and takes it
-   * up; one not newer than the policy in force is refused (BAD_INPUT), a forged one (ACCESS_DENIED).
-   */
+  /** Appends a policy the admin signed to this peer's log (see PeerPolicy.append). */
   async appendPolicy (value: unknown, term?: number): Promise<void> {
-    const policy = parseSignedPolicy(value, { cluster: this.config.cluster.id, adminKey: this.config.cluster.adminKey })
-    if (policy.version <= this.policies.version) throw badInput(`policy version ${policy.version} is not newer than the one in force (${this.policies.version}): give it version ${this.policies.version + 1} or more`)
-    if (term === undefined) this.requireWriter('a policy change')
-    await this.store.appendQueueEntry({ type: 'policy', address: '', policyVersion: policy.version, document: policy as unknown as Record<string, unknown> }, {
-      term: term ?? this.leadership.term, nowMs: this.clock.now()
-    })
-    await this.policySaved
+    await this.policyPart.append(value, term)
   }
 
   async close (): Promise<void> {
-    await this.policySaved.catch(() => {})
+    await this.policyPart.saved()
     this.decisionIndex?.close()
     await this.audit.flushed()
     await this.analysis.close()
     await this.store.close()
   }
 
-  /** The workers and the cache the analysis runs on; a daemon keeps them between runs (`analysis.keepWorkers`). */
-  readonly analysis: AnalysisRuntime
-
-  /**
-   * Set by the node that drives this peer (ClusterNode): its writes are then the elected leader's. Without one,
-   * a peer is its own leader only while it is its cluster's only member.
-   */
-  inCluster = false
-
-  /**
-   * Without a daemon this peer writes as the leader of a one-peer cluster. Once the roster holds other members,
-   * such a write would bypass their leader (and any peer, a viewer too, could make one that every peer then
-   * takes as current): refused, with the way out.
-   */
-  /**
-   * The members of the roster this home holds (1 before anyone was invited). Without one (a home from before rosters),
-   * the members votes are counted out of: the admin and this peer. A damaged roster is refused; a running daemon (which
-   * checked it at start) keeps the roster it holds and saves the newest its peers pass on.
-   */
-  private rosterSize (): number {
-    const expect = { cluster: this.config.cluster.id, adminKey: this.config.cluster.adminKey }
-    const roster = this.inCluster ? readRoster(this.home, expect) : loadRoster(this.home, expect)
-    return rosterMembers(roster, this.config.cluster.adminKey, this.config.nodeId).length
+  /** Set by the node that drives this peer (ClusterNode): its writes are then the elected leader's. */
+  get inCluster (): boolean {
+    return this.permission.inCluster
   }
 
-  private requireWriter (what: string): void {
-    if (this.inCluster) return
-    const members = this.rosterSize()
-    if (members > 1) {
-      throw unavailable(`this peer is one of ${members} members of cluster "${this.config.cluster.name}": ${what} goes through its leader, so start this peer's daemon (\`bzzz-ctx node start\`) and run it again`)
-    }
+  set inCluster (value: boolean) {
+    this.permission.inCluster = value
   }
 
-  /**
-   * Set by the node that drives this peer: the evidence that it leads a term (the votes it won the term with), or null.
-   */
-  clusterTermProof: ((term: number, writer: string) => TermProof | null) | null = null
+  /** Set by the node that drives this peer: the evidence that it leads a term, or null. */
+  get clusterTermProof (): WritePermission['clusterTermProof'] {
+    return this.permission.clusterTermProof
+  }
 
-  /**
-   * The evidence its first write of a term starts with (see term-evidence.ts). In a cluster, the election's; alone, the
-   * peer's own vote in the solo term, on a roster of itself alone, which only the admin can sign: a member that
-   * rewrote its home to stand alone (itself as admin, the roster removed) writes entries no other member applies.
-   */
+  set clusterTermProof (proof: WritePermission['clusterTermProof']) {
+    this.permission.clusterTermProof = proof
+  }
+
+  /** The evidence its first write of a term starts with (see WritePermission.termProof). */
   termProof (term: number, writer: string): TermProof | null {
-    if (this.inCluster) return this.clusterTermProof?.(term, writer) ?? null
-    const self = this.config.nodeId
-    const trust = { cluster: this.config.cluster.id, adminKey: this.config.cluster.adminKey }
-    if (term !== SOLO_TERM) return null
-    const identity = this.keyring.identity
-    const roster = loadRoster(this.home, trust) ?? (self === trust.adminKey ? issueRoster(identity, trust.cluster, 1, [self]) : null)
-    if (roster === null || roster.members.length !== 1 || roster.members[0] !== self) return null
-    const votes = [{ voter: self, signature: signVote(identity, trust.cluster, term, self) }]
-    return { leader: self, evidence: termEvidence(identity, trust, term, writer, roster, votes) }
+    return this.permission.termProof(term, writer)
   }
 
   /** Who leads: in the one-peer cluster, this peer. */
   get leadership (): Leadership {
-    return soloLeadership(this.config.nodeId)
+    return this.permission.leadership
   }
 
   /** The recipients of a write: every role, unless narrowed; each must be a role of the cluster. */
@@ -416,79 +236,9 @@ export class LocalPeer {
     return generateTarget(options, this.config.project)
   }
 
-  /**
-   * The records a generation writes. One below the root (a directory or a file of the tree) analysed only its own
-   * files, so its project record speaks for them alone; once the project has a record, writing that one over it
-   * would change what every record outside the target inherits (a child stores only what differs from its parent:
-   * a file that left out its language because the project's was the same would lose it). It is left out then (a
-   * hand-written project record is another record, which a generate does not write over).
-   */
-  private recordsToWrite (records: readonly ContextRecord[], belowRoot: boolean, projectAddress: string): readonly ContextRecord[] {
-    if (!belowRoot || !this.store.slotsOf(projectAddress).some(slot => slot.origin === 'generated')) return records
-    return records.filter(record => record.address !== projectAddress)
-  }
-
-  /**
-   * What a generate of a folder no longer finds: the addresses below it that a generate wrote and this analysis did not
-   * produce. Only a folder's walk sees everything below it; records written by hand are never among them.
-   */
-  private gone (records: readonly ContextRecord[], path: string, root: string, project: string): string[] {
-    if (!statSync(path).isDirectory()) return []
-    const folder = addressFor(project, relative(root, path).split(sep).join('/') || '.')
-    return this.store.generatedUnder(folder, new Set(records.map(record => record.address)))
-  }
-
+  /** Analyses PATH and writes its records (see Generation.generate). */
   async generate (options: GenerateOptions): Promise<GenerateReport> {
-    this.requireWriter('generate')
-    const started = this.clock.now()
-    const { path, root, project } = this.target(options)
-    const recipients = this.recipients(options.roles)
-    const { analyzeTree } = await import('../intelligence/index.js')
-    const cache = await this.analysis.cache()
-    const pool = await this.analysis.poolFor(options.workers !== undefined)
-    const term = options.term ?? this.leadership.term
-    const runKey = heldRunKey({ root, path, project, recipients, term, prune: options.prune === true, maxFileBytes: options.maxFileBytes ?? null })
-    const held = options.withholdLastRecord === true ? undefined : this.analysis.heldRun(runKey)
-    const running = analyzeTree({
-      root, target: path, project, cache, ...(pool !== undefined ? { pool } : {}),
-      ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
-      ...(options.workers !== undefined ? { workers: options.workers } : {}),
-      ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
-      // The same inputs as a run whose records the store holds, and the store as that run left it: writing them
-      // again would find each unchanged, so they are neither built nor offered.
-      recordsHeld: fingerprint => held !== undefined && held.fingerprint === fingerprint && held.viewHash === this.store.viewHash
-    })
-    this.analysing.add(running)
-    const analysis = await running.finally(() => this.analysing.delete(running))
-    if (this.analysisCostMs !== null) await this.clock.sleep(this.analysisCostMs(analysis.files - analysis.cached, analysis.sourceBytes))
-    const base = {
-      project, root, path: relative(root, path) || '.', priority: options.priority ?? 'normal', roles: recipients,
-      files: analysis.files, cached: analysis.cached, read: analysis.read, skipped: analysis.skipped
-    }
-    if (analysis.recordsSkipped === true && held !== undefined) {
-      await this.analysis.ran(cache)
-      return { ...base, records: held.records, written: 0, unchanged: held.records, removed: 0, stale: held.stale, bytes: 0, ms: Math.round(this.clock.now() - started) }
-    }
-    const gone = this.gone(analysis.records, path, root, project)
-    const records = this.recordsToWrite(analysis.records, path !== root, rootAddress(project))
-    const appended = options.withholdLastRecord === true ? records.slice(0, -1) : records
-    const { readGitCommit, recordHashes } = await import('../intelligence/source-state.js')
-    const commit = options.commit ?? readGitCommit(root) ?? undefined
-    const hashes = recordHashes(project, analysis.hashes, appended.map(record => record.address))
-    await this.auditWrite('generate', { project, path: relative(root, path) || '.', records: appended.length, removed: options.prune === true ? gone.length : 0, roles: recipients })
-    const result = await this.store.write(appended, {
-      term, recipients, nowMs: this.clock.now(), generated: true, ...(options.prune === true ? { remove: gone } : {}),
-      sources: commit === undefined ? { hashes } : { commit, hashes }
-    })
-    const stale = options.prune === true ? 0 : gone.length
-    if (analysis.fingerprint !== undefined && options.withholdLastRecord !== true) {
-      this.analysis.holdRun(runKey, { fingerprint: analysis.fingerprint, viewHash: this.store.viewHash, records: records.length, stale })
-    }
-    await this.analysis.ran(cache)
-    return {
-      ...base, records: records.length,
-      written: result.written + records.length - appended.length, unchanged: result.unchanged, removed: result.removed, stale, bytes: result.bytes, ms: Math.round(this.clock.now() - started)
-    }
+    return await this.generation.generate(options)
   }
 
   /**
@@ -496,7 +246,7 @@ export class LocalPeer {
    * (default: every role), in one batch.
    */
   async distribute (value: unknown, roles: readonly string[] | undefined, source: string, term = this.leadership.term, decision?: string, asked?: { requester: string, role: string, policyVersion: number }): Promise<DistributeReport> {
-    this.requireWriter('distribute')
+    this.permission.require('distribute')
     if (decision !== undefined && !this.decisions.graph.has(decision)) throw badInput(`unknown decision ${decision}: record it with \`bzzz-ctx decide\` first`)
     const values = Array.isArray(value) ? value : [value]
     if (values.length === 0) throw badInput(`${source} holds an empty list: nothing to distribute`)
@@ -511,45 +261,22 @@ export class LocalPeer {
   }
 
   async retrieve (address: string, role: string, depth = DEFAULT_RESOLVE_DEPTH): Promise<Retrieved> {
-    // Checked first: a role this peer holds no key for is refused (3) whether or not the address has a record.
-    this.clearanceOf(role)
-    const retrieved = await this.store.retrieve(address, role, depth)
-    this.audit.record('read', this.readFields(address, depth), role)
-    return retrieved
-  }
-
-  /**
-   * What a read's event says of its address: the address, or with `hashReads` its hash with the cluster's salt. A peer
-   * that holds no digest key (a viewer) cannot hash it: the address is left out (`addressHidden`), never written in clear.
-   */
-  private readFields (address: string, depth: number): Record<string, unknown> {
-    if (!this.auditOptions.hashReads) return { address, depth }
-    const salt = this.readSalt()
-    return salt === null ? { addressHidden: true, depth } : { addressHash: hashAddress(salt, address), depth }
-  }
-
-  /** The salt reads are hashed with (see src/audit/read-hash.ts); null without the cluster's digest key. */
-  readSalt (): Buffer | null {
-    if (this.readSaltHeld === undefined) {
-      const key = this.keyring.digestKey
-      this.readSaltHeld = key === null ? null : readSalt(key, this.config.cluster.id)
-    }
-    return this.readSaltHeld
+    return await this.queries.retrieve(address, role, depth)
   }
 
   /** The salts of every digest key held, the current first: reads hashed before a revocation used an older one. */
   readSalts (): Buffer[] {
-    return this.keyring.digestKeys.map(key => readSalt(key, this.config.cluster.id))
+    return this.auditing.readSalts()
   }
 
   /** The addresses with a live record at or below `under` (all when undefined), and their kinds, sorted. */
   async addresses (under?: string): Promise<Array<{ address: string, kind: RecordKind }>> {
-    return this.store.liveAddresses(under)
+    return await this.queries.addresses(under)
   }
 
   /** Records a decision authored by this peer's role, after checking it against the graph (unknown ids, cycles). */
   async decide (input: DecideInput, term = this.leadership.term, author = this.config.role, policyVersion?: number): Promise<DecisionView> {
-    this.requireWriter('decide')
+    this.permission.require('decide')
     const { decision, rationale } = this.decisions.prepare(input, author, term, this.clock.now())
     const { term: _term, ...header } = decision
     await this.auditWrite('decide', { id: decision.id, title: decision.title, address: decision.affects[0]! }, author)
@@ -560,190 +287,59 @@ export class LocalPeer {
     return { ...await this.decisions.view(decision, this.config.role), rationale }
   }
 
-  /** The clearance of a role this peer holds; a role it does not hold may not ask (its answers would reveal more). */
-  private clearanceOf (role: string): ReturnType<typeof roleEntry>['clearance'] {
-    const entry = roleEntry(this.config, role)
-    if (!this.keyring.hasRole(role)) throw accessDenied(`this peer holds no key for role "${role}": ask as a role it holds (${this.keyring.roles().join(', ') || 'none'})`)
-    return entry.clearance
-  }
-
   /** A retry of a decision the graph holds already (see DecisionIndex.retryOf); undefined when it holds none with that id. */
   decisionRetry (input: DecideInput, author: string): DecisionView | undefined {
-    return this.decisions.retryOf(input, author)
+    return this.queries.decisionRetry(input, author)
   }
 
   async history (address: string, role: string): Promise<HistoryReport> {
-    return await this.decisions.history(address, role, this.clearanceOf(role))
+    return await this.queries.history(address, role)
   }
 
   async hops (target: string, role: string, max = DEFAULT_HOPS): Promise<HopsReport> {
-    return this.decisions.hops(target, max, role, this.clearanceOf(role))
+    return await this.queries.hops(target, role, max)
   }
 
   async influence (role: string, max = DEFAULT_HOPS, limit = 10, order?: InfluenceOrder): Promise<InfluenceRow[]> {
-    return this.decisions.influence(max, limit, this.clearanceOf(role), order)
+    return await this.queries.influence(role, max, limit, order)
   }
 
-  /**
-   * Takes up a change of the cluster's keys (a `keys` entry of the log, or one this admin made): a directory newer than
-   * this home's is adopted (config.json rewritten; new writes are sealed to its epochs), and each grant addressed to
-   * this peer is opened and kept (keys/roles.json rewritten). Taking the same bundle again changes nothing.
-   */
+  /** Takes up a change of the cluster's keys (see PeerKeys.adopt). */
   async adoptKeys (bundle: KeysBundle): Promise<{ adopted: boolean, granted: Array<{ role: string, epoch: number }> }> {
-    const trust = { cluster: this.config.cluster.id, adminKey: this.config.cluster.adminKey }
-    const problem = keysBundleProblem(bundle, trust)
-    if (problem !== null) throw badInput(`a keys change that is not the admin's: ${problem}`)
-    const granted: Array<{ role: string, epoch: number }> = []
-    for (const grant of bundle.grants) {
-      if (grant.node !== this.config.nodeId || this.keyring.roleKeyPair(grant.role, grant.epoch) !== undefined) continue
-      this.keyring.addRoleKey(openRoleKeyAsNode(grant, this.keyring.identity))
-      granted.push({ role: grant.role, epoch: grant.epoch })
-    }
-    const digest = this.takeDigestKey(bundle)
-    if (granted.length > 0 || digest) await this.keyring.save()
-    const adopted = bundle.rolesSignature.version > this.config.rolesSignature.version
-    if (adopted) {
-      this.#directory = RoleDirectory.fromJSON(bundle.roles)
-      this.config.roles = bundle.roles
-      this.config.rolesSignature = bundle.rolesSignature
-      await writeConfig(this.home, this.config)
-    }
-    if (adopted || granted.length > 0 || digest) this.audit.record('keys', { rolesVersion: bundle.rolesSignature.version, adopted, granted, ...(digest ? { digestKey: bundle.digest!.id } : {}) })
-    return { adopted, granted }
-  }
-
-  /**
-   * Opens the bundle's digest key when one is sealed to this peer and not held yet; true when taken. The newest change
-   * makes it the key new digests and hashed reads use; one older than this home's roles (a replay) is kept for old hashes.
-   */
-  private takeDigestKey (bundle: KeysBundle): boolean {
-    const grant = bundle.digest?.grants.find(g => g.node === this.config.nodeId)
-    if (grant === undefined) return false
-    // A grant that does not open, or opens to a key the admin did not sign (a writer's substitute), is left: the rest
-    // of the change (the admin's signed roles) is still taken up, and this peer keeps digesting with the key it has.
-    let key: Buffer
-    try {
-      key = openSecretAsNode(grant.sealed, DIGEST_KEY_BYTES, this.keyring.identity)
-    } catch {
-      return false
-    }
-    if (digestKeyId(key) !== bundle.digest!.id) return false
-    if (this.keyring.digestKeys.some(held => held.equals(key))) return false
-    if (bundle.rolesSignature.version >= this.config.rolesSignature.version) this.keyring.setDigestKey(key)
-    else this.keyring.addPastDigestKey(key)
-    this.readSaltHeld = undefined
-    return true
+    return await this.keysPart.adopt(bundle)
   }
 
   /** Publishes a keys change the admin made, alone (a cluster's daemon sends it to its leader instead). */
   async publishKeys (bundle: KeysBundle): Promise<{ rolesVersion: number, grants: number }> {
-    await this.appendKeys(bundle)
-    return { rolesVersion: bundle.rolesSignature.version, grants: bundle.grants.length }
+    return await this.keysPart.publish(bundle)
   }
 
   /** Appends a keys change to this peer's log, as the leader of `term` (alone: the solo term), and takes it up. */
   async appendKeys (bundle: KeysBundle, term?: number): Promise<void> {
-    if (term === undefined) this.requireWriter('a keys change')
-    await this.auditWrite('keys', { rolesVersion: bundle.rolesSignature.version, change: bundle.change.op, roles: bundle.change.roles })
-    await this.store.appendQueueEntry({ type: 'keys', address: '', rolesVersion: bundle.rolesSignature.version }, {
-      term: term ?? this.leadership.term, nowMs: this.clock.now(), sealed: Buffer.from(JSON.stringify(bundle))
-    })
-    await this.adoptKeys(bundle)
+    await this.keysPart.append(bundle, term)
   }
 
-  /**
-   * Seals the current version of every record sealed to a past epoch of `roles` again, to their current epochs (see
-   * ContextStore.reseal), as the leader of `term` (alone: the solo term): what a revoked key opens is then only what it
-   * opened before. This peer reseals what its role keys open; the rest is reported (`unopened`, `left`).
-   */
+  /** Seals again what is sealed to a past epoch of `roles` (see PeerKeys.reseal). */
   async reseal (roles: readonly string[], term?: number): Promise<ResealReport> {
-    if (term === undefined) this.requireWriter('a reseal')
-    for (const role of roles) roleEntry(this.config, role)
-    const started = this.clock.now()
-    const directory = this.directory
-    const rotated = new Set(roles)
-    const stale = (role: string, epoch: number): boolean => rotated.has(role) && epoch < (directory.get(role)?.epoch ?? 0)
-    await this.auditWrite('reseal', { roles: [...rotated] })
-    const result = await this.store.reseal(stale, { term: term ?? this.leadership.term, now: () => this.clock.now() })
-    const report = { roles: [...rotated], ...result, ms: Math.round(this.clock.now() - started) }
-    this.audit.record('keys', { reseal: true, roles: report.roles, records: report.records, resealed: report.resealed, unopened: report.unopened, ms: report.ms })
-    return report
+    return await this.keysPart.reseal(roles, term)
   }
 
-  /**
-   * With `failClosed`, a write's event is appended before the write, which is refused (UNAVAILABLE, exit 5) when it cannot
-   * be: nothing is written unrecorded. Without, nothing waits: the write's events come after it, and one lost is logged.
-   */
+  /** See PeerAudit.beforeWrite: with `failClosed`, a write waits for its event, and is refused without it. */
   async auditWrite (op: string, fields: Record<string, unknown>, role?: string): Promise<void> {
-    if (!this.auditOptions.failClosed) return
-    try {
-      await this.audit.recordNow('write', { op, ...fields }, role)
-    } catch (err) {
-      throw unavailable(`refused the ${op}: its audit event could not be appended, and auditFailClosed is set (${err instanceof Error ? err.message : String(err)})`)
-    }
+    await this.auditing.beforeWrite(op, fields, role)
   }
 
-  /**
-   * Records what the admin did outside the logs (see AdminAuditEvent) in this peer's audit log, and resolves once it is
-   * appended. Only the admin invites and revokes: any other peer is refused.
-   */
+  /** See PeerAudit.recordAdmin: what the admin did outside the logs (invites, revocations). */
   async recordAdmin (event: AdminAuditEvent): Promise<void> {
-    if (this.config.nodeId !== this.config.cluster.adminKey) throw accessDenied('only the cluster\'s admin records invites and revocations')
-    // `role` of every event is its writer's (the admin's): the invited or revoked node's is `subjectRole`.
-    const { kind, node, role, ...fields } = event
-    await this.audit.recordNow(kind, { subject: node, subjectRole: role, ...fields })
+    await this.auditing.recordAdmin(event)
   }
 
   /** Which of the project's generated addresses are stale against the working tree at `root`, and when it was last generated. */
   async freshness (root: string, project?: string): Promise<FreshnessReport> {
-    const name = project ?? this.config.project
-    if (name === undefined) throw badInput('this peer has no default project: name one')
-    return await freshnessOf(this.store, root, name)
+    return await this.queries.freshness(root, project)
   }
 
   async status (): Promise<StatusReport> {
-    const members = this.rosterSize()
-    // Alone, this peer leads; one of several without its daemon, it cannot know who does (its own vote may be for another).
-    const leadership = members > 1 ? { leader: null, term: 0 } : this.leadership
-    return {
-      node: { id: this.config.nodeId, role: this.config.role },
-      cluster: this.config.cluster.name,
-      leader: leadership.leader,
-      term: leadership.term,
-      peers: 0,
-      viewHash: this.store.viewHash,
-      mode: 'local' as const,
-      members,
-      home: this.home,
-      records: this.store.recordCount,
-      log: { length: this.store.logLength, bytes: this.store.logBytes },
-      roles: this.directory.names().map(name => {
-        const entry = this.directory.get(name)!
-        return { name, clearance: entry.clearance, epoch: entry.epoch, held: this.keyring.hasRole(name) }
-      })
-    }
-  }
-}
-
-/** The audit event of an entry this peer wrote to its own log: a request it accepted, a completion, a decision, keys. */
-function auditEntry (audit: AuditLog, event: QueueEvent): void {
-  const { entry } = event
-  const where = { seq: event.seq, term: entry.version.term }
-  switch (entry.type) {
-    case 'request':
-      audit.record('request-accepted', { id: entry.id, address: entry.address, requester: entry.requester, priority: entry.priority, ...(entry.readers !== undefined ? { readers: entry.readers } : {}), ...where })
-      break
-    case 'completion':
-      audit.record('request-completed', { id: entry.id, address: entry.address, status: entry.status, ...(entry.report !== undefined ? { records: entry.report.records } : {}), ...where })
-      break
-    case 'decision':
-      audit.record('decision', { id: entry.id, title: entry.title, address: entry.address, ...where }, entry.author)
-      break
-    case 'keys':
-      audit.record('keys', { published: true, rolesVersion: entry.rolesVersion, ...where })
-      break
-    case 'policy':
-      audit.record('policy', { published: true, version: entry.policyVersion, ...where })
-      break
+    return await this.queries.status()
   }
 }

@@ -2,10 +2,11 @@
  * A peer in its cluster: the local peer (home, keys, store) on a transport (Hyperswarm in the daemon, the in-memory
  * network in the simulator) and a clock (the wall clock, or the simulator's). This file is the only one that knows
  * every part: the members (hello and certificates), the duplicate-identity guard, the election driver, replication
- * (gossip and acknowledgements), calls to the leader, the leader's operations, and the coordinator of the queue.
+ * (gossip and acknowledgements), calls to the leader, the leader's operations, the coordinator of the queue and its
+ * view, the keys changes taken up, and `retrieve` with its catch-up.
  */
 import { availableParallelism } from 'node:os'
-import { badInput, isBzzzError } from '../../errors.js'
+import { badInput } from '../../errors.js'
 import { ELECTION_TIMEOUT_TICKS, type Election, type ElectionState } from '../../election/election.js'
 import type { Leadership } from '../../leader/leadership.js'
 import { Coordinator, MAX_REQUEST_FILE_BYTES } from '../../leader/coordinator.js'
@@ -13,8 +14,7 @@ import type { WireMessage } from '../../net/messages.js'
 import { covers } from '../../crypto/levels.js'
 import { DEFAULT_RESOLVE_DEPTH } from '../../context/resolve.js'
 import type { Retrieved } from '../../storage/context-store.js'
-import type { QueueEvent } from '../../storage/view-items.js'
-import { parseKeysBundle, type KeysBundle } from '../keys-bundle.js'
+import type { KeysBundle } from '../keys-bundle.js'
 import { parseSignedPolicy } from '../cluster-policy.js'
 import type { RecordKind } from '../../context/record.js'
 import { newDecisionId, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../../temporal/decisions.js'
@@ -39,6 +39,9 @@ import { LeaderCalls, NO_LEADER_TIMEOUT_MS } from './leader-calls.js'
 import { LeaderOps } from './leader-ops.js'
 import { Requester, type RequestedReport } from './requester.js'
 import { catchUpThenLead } from './catch-up.js'
+import { Retrieval } from './retrieval.js'
+import { KeysTakeUp } from './keys-take-up.js'
+import { QueueView } from './queue-view.js'
 import { newCounters, type ElectStatus, type Member, type PeerRow, type QueueListRow, type QueueStatus, type SyncReport } from './types.js'
 import type { InfluenceOrder, InfluenceRow } from '../../temporal/graph.js'
 
@@ -48,8 +51,7 @@ export { GOSSIP_TICK_MS } from './replication.js'
 /** The default election timeout: a follower that hears no leader for this long (plus a random part) campaigns. */
 export { DEFAULT_ELECTION_TIMEOUT_MS }
 export { COMPLETION_TIMEOUT_MS } from './requester.js'
-/** How long `retrieve` of an address not here yet waits for the logs its peers announced. */
-export const RETRIEVE_CATCH_UP_SECONDS = 5
+export { RETRIEVE_CATCH_UP_SECONDS } from './retrieval.js'
 export { LEADER_CATCH_UP_MIN_MS } from './catch-up.js'
 
 export interface ClusterNodeOptions {
@@ -130,11 +132,11 @@ export class ClusterNode {
   private readonly ops: LeaderOps
   private readonly requester: Requester
   private readonly audit: ClusterAudit
+  private readonly retrieval: Retrieval
+  private readonly keyChanges: KeysTakeUp
+  private readonly queueView: QueueView
   private readonly timers: TimerHandle[] = []
   private closing = false
-  /** The deliberate stale-read fault: what `retrieve` first answered, per address and role; null when not broken. */
-  private readonly firstServed: Map<string, Retrieved> | null
-  private readonly onRetrieved: ClusterNodeOptions['onRetrieved']
   private readonly onMembership: ClusterNodeOptions['onMembership']
 
   private constructor (peer: LocalPeer, options: ClusterNodeOptions) {
@@ -146,8 +148,6 @@ export class ClusterNode {
     const randomBytes = options.randomBytes ?? systemRandomBytes
     const isClosing = (): boolean => this.closing
     this.peer = peer
-    this.firstServed = options.faults?.staleRead === true ? new Map() : null
-    this.onRetrieved = options.onRetrieved
     this.onMembership = options.onMembership
     this.electionTimeoutMs = options.electionTimeoutMs ?? DEFAULT_ELECTION_TIMEOUT_MS
     if (!Number.isInteger(this.electionTimeoutMs) || this.electionTimeoutMs < ELECTION_TIMEOUT_TICKS) throw badInput(`the election timeout must be a whole number of ms, at least ${ELECTION_TIMEOUT_TICKS}`)
@@ -244,7 +244,7 @@ export class ClusterNode {
       peer,
       accept: async args => await this.coordinator.accept(args),
       acknowledge: async () => await this.replication.acknowledge('records'),
-      keysTakenUp: async () => { await this.keysTaken },
+      keysTakenUp: async () => { await this.keyChanges.taken() },
       instance: () => this.guard.instance,
       duplicate: (reason, by) => this.guard.halt(reason, by),
       onServed: (op, from, role, outcome) => this.audit.served(op, from, role, outcome)
@@ -252,6 +252,21 @@ export class ClusterNode {
     this.requester = new Requester({
       peer, calls: this.calls, coordinator: this.coordinator, clock, logger, randomBytes,
       requestPartBytes: options.requestPartBytes ?? MAX_REQUEST_FILE_BYTES
+    })
+    this.keyChanges = new KeysTakeUp({
+      store: peer.store, trust: { cluster: config.cluster.id, adminKey: config.cluster.adminKey }, logger,
+      adopt: async bundle => await peer.adoptKeys(bundle)
+    })
+    this.retrieval = new Retrieval({
+      clock, read: async (address, role, depth) => await peer.retrieve(address, role, depth),
+      caughtUp: () => this.replication.caughtUp(), sync: async seconds => await this.sync(seconds),
+      staleRead: options.faults?.staleRead === true, onRetrieved: options.onRetrieved
+    })
+    this.queueView = new QueueView({
+      clock, nodeId, adminKey: config.cluster.adminKey, queue: () => this.coordinator.queue,
+      election: () => ({ leader: this.election.leader, term: this.election.term, isLeader: this.election.state === 'leader' }),
+      heldRoles: () => peer.keyring.roles(), clusterRoles: () => peer.config.roles.map(role => role.name),
+      memberRole: node => this.members.get(node)?.role ?? this.known.role(node)
     })
     const identity = peer.keyring.identity
     peer.clusterTermProof = (term, writer) => this.elections.termProof(term, writer, identity)
@@ -300,10 +315,7 @@ export class ClusterNode {
   }
 
   private async join (): Promise<void> {
-    // Changes of the cluster's keys: those the log holds already (this peer may have been down when they came), then
-    // each as it is applied, one after another (each may rewrite the home's config and keys).
-    this.peer.store.subscribe(event => { if (!Array.isArray(event) && event.entry.type === 'keys') this.queueKeys(event) })
-    for (const event of this.peer.store.queueEvents()) if (event.entry.type === 'keys') this.queueKeys(event)
+    this.keyChanges.start()
     this.replication.start()
     const topic = Buffer.from(this.peer.config.cluster.topic, 'hex')
     // Members we know by key are dialled directly: the admin, and every member met before.
@@ -463,23 +475,6 @@ export class ClusterNode {
     return await this.calls.call('reseal', { roles: [...roles], rolesVersion: this.peer.config.rolesSignature.version }) as ResealReport
   }
 
-  private keysTaken: Promise<void> = Promise.resolve()
-
-  private queueKeys (event: QueueEvent): void {
-    this.keysTaken = this.keysTaken.then(async () => await this.takeUpKeys(event))
-  }
-
-  /** Takes up a `keys` entry of the log (from any writer: the bundle is the admin's, whoever wrote it). */
-  private async takeUpKeys (event: QueueEvent): Promise<void> {
-    try {
-      const bundle = parseKeysBundle((await this.peer.store.envelopeOf(event)).toString('utf8'), { cluster: this.peer.config.cluster.id, adminKey: this.peer.config.cluster.adminKey })
-      const { adopted, granted } = await this.peer.adoptKeys(bundle)
-      if (adopted || granted.length > 0) this.logger.info({ rolesVersion: bundle.rolesSignature.version, granted }, 'took up a change of the cluster\'s keys')
-    } catch (err) {
-      this.logger.warn({ writer: event.writer.slice(0, 12), seq: event.seq, err: String(err) }, 'could not take up a keys entry')
-    }
-  }
-
   /** Records a decision through the leader (which checks it against its graph), acknowledged like a write. */
   async decide (input: DecideInput): Promise<DecisionView> {
     // The id travels with the request: resent to the next leader during a failover, it is the same decision.
@@ -508,30 +503,9 @@ export class ClusterNode {
     return await this.peer.freshness(root, project)
   }
 
+  /** See Retrieval: an address not here yet is read again once this peer has pulled what its peers announced. */
   async retrieve (address: string, role: string, depth = DEFAULT_RESOLVE_DEPTH): Promise<Retrieved> {
-    if (this.firstServed === null) return await this.retrieveHere(address, role, depth)
-    const key = `${address}\n${role}\n${depth}`
-    const served = this.firstServed.get(key) ?? await this.retrieveHere(address, role, depth)
-    this.firstServed.set(key, served)
-    return served
-  }
-
-  private async retrieveHere (address: string, role: string, depth: number): Promise<Retrieved> {
-    const started = this.clock.now()
-    let found: Retrieved
-    try {
-      found = await this.peer.retrieve(address, role, depth)
-    } catch (err) {
-      // Not here yet: finish applying what was downloaded, pull what the peers announced, then try once more.
-      if (!isBzzzError(err) || err.code !== 'NOT_FOUND') throw err
-      if (this.replication.caughtUp()) throw err
-      await this.sync(RETRIEVE_CATCH_UP_SECONDS)
-      found = await this.peer.retrieve(address, role, depth)
-      this.onRetrieved?.({ ms: this.clock.now() - started, source: 'remote' })
-      return found
-    }
-    this.onRetrieved?.({ ms: this.clock.now() - started, source: 'local' })
-    return found
+    return await this.retrieval.retrieve(address, role, depth)
   }
 
   /** Pulls from peers until every head they announced is local, or the timeout (see Replication.sync). */
@@ -581,31 +555,12 @@ export class ClusterNode {
   }
 
   queueStatus (): QueueStatus {
-    const waiting = this.queueList().filter(row => row.waitingFor !== undefined).length
-    return { ...this.coordinator.queue.counts(this.clock.now()), waiting, leader: this.election.leader, term: this.election.term, isLeader: this.election.state === 'leader' }
+    return this.queueView.status()
   }
 
   /** The queue, each queued request the current leader may not open marked with the roles it waits for. */
   queueList (): QueueListRow[] {
-    const now = this.clock.now()
-    const keys = this.leaderKeys()
-    return this.coordinator.queue.list().map(row => {
-      const waits = row.state === 'queued' && row.readers !== undefined && keys !== null && !row.readers.some(role => keys.includes(role))
-      return { ...row, ...(waits ? { waitingFor: row.readers } : {}), ageMs: Math.max(0, now - row.acceptedAt) }
-    })
-  }
-
-  /**
-   * The roles whose keys the current leader holds (null while none is known): this peer's own when it leads; else as
-   * keys are given out, every role for the admin (the cluster's creator) and its certified role for any other member.
-   */
-  private leaderKeys (): string[] | null {
-    const leader = this.election.leader
-    if (leader === null) return null
-    if (leader === this.nodeId) return this.peer.keyring.roles()
-    if (leader === this.peer.config.cluster.adminKey) return this.peer.config.roles.map(role => role.name)
-    const role = this.members.get(leader)?.role ?? this.known.role(leader)
-    return typeof role === 'string' ? [role] : null
+    return this.queueView.list()
   }
 
   peers (): PeerRow[] {
