@@ -10,7 +10,7 @@ export const AUDIT_KINDS = [
   'election-won', 'election-lost',
   'request-accepted', 'request-completed', 'distribute', 'decision', 'keys',
   'refused-entry', 'refused-request', 'read', 'policy',
-  'join', 'invite', 'invite-cancelled', 'revoke', 'roster', 'write'
+  'join', 'invite', 'invite-cancelled', 'revoke', 'roster', 'write', 'head-mismatch'
 ] as const
 export type AuditKind = typeof AUDIT_KINDS[number]
 

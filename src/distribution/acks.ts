@@ -38,6 +38,8 @@ export type AckInput =
   | { type: 'limit', required: number }
   /** A peer that left no longer counts for new acknowledgements. */
   | { type: 'forget', peer: string }
+  /** A peer's heads for `writer` did not match this peer's copy: what it holds of it counts no more, now or later. */
+  | { type: 'distrust', peer: string, writer: string }
   /** The waiter gave up (its timeout). */
   | { type: 'cancel', id: number }
 
@@ -48,6 +50,8 @@ export class AckTracker {
   private readonly waiting = new Map<number, Waiting>()
   /** peer -> writer -> length held. */
   private readonly held = new Map<string, Map<string, number>>()
+  /** `peer writer` pairs that count no more (see the `distrust` input). */
+  private readonly distrusted = new Set<string>()
 
   constructor (private readonly self: string) {}
 
@@ -64,6 +68,11 @@ export class AckTracker {
         return []
       case 'cancel':
         this.waiting.delete(input.id)
+        return []
+      case 'distrust':
+        if (input.peer === this.self) return []
+        this.distrusted.add(`${input.peer} ${input.writer}`)
+        this.held.get(input.peer)?.delete(input.writer)
         return []
     }
   }
@@ -82,6 +91,7 @@ export class AckTracker {
   }
 
   private observe (peer: string, writer: string, length: number): AckEffect[] {
+    if (this.distrusted.has(`${peer} ${writer}`)) return []
     let known = this.held.get(peer)
     if (known === undefined) { known = new Map(); this.held.set(peer, known) }
     if (length <= (known.get(writer) ?? 0)) return []

@@ -1,7 +1,8 @@
 /**
  * The gossip of log heads, pure: which lengths of which writer logs each peer holds. Inputs are local changes,
  * connections and heads received; effects are heads to send and logs to fetch. No sockets, no clock: a tick
- * input drives anti-entropy, so the node and the simulator drive the same core.
+ * input drives anti-entropy, so the node and the simulator drive the same core. A head's hash is data here: this
+ * peer's own go out with its heads, and what members announce is checked elsewhere (head-check.ts).
  */
 
 export interface Head {
@@ -9,10 +10,12 @@ export interface Head {
   writer: string
   /** Blocks of it held contiguously from the start. */
   length: number
+  /** The tree hash of those blocks, hex. */
+  hash?: string
 }
 
 export type GossipInput =
-  | { type: 'local', writer: string, length: number }
+  | { type: 'local', writer: string, length: number, hash?: string }
   | { type: 'connected', peer: string }
   | { type: 'disconnected', peer: string }
   | { type: 'heads', peer: string, heads: readonly Head[] }
@@ -25,13 +28,14 @@ export type GossipEffect =
 
 export class GossipCore {
   private readonly local = new Map<string, number>()
+  private readonly localHashes = new Map<string, string>()
   private readonly remote = new Map<string, Map<string, number>>()
   /** The length each log is being fetched to, so a fetch is asked for once. */
   private readonly fetching = new Map<string, number>()
 
   step (input: GossipInput): GossipEffect[] {
     switch (input.type) {
-      case 'local': return this.onLocal(input.writer, input.length)
+      case 'local': return this.onLocal(input.writer, input.length, input.hash)
       case 'connected':
         if (!this.remote.has(input.peer)) this.remote.set(input.peer, new Map())
         return [{ type: 'send', peer: input.peer, heads: this.heads() }]
@@ -43,11 +47,13 @@ export class GossipCore {
     }
   }
 
-  private onLocal (writer: string, length: number): GossipEffect[] {
+  private onLocal (writer: string, length: number, hash: string | undefined): GossipEffect[] {
     if ((this.local.get(writer) ?? 0) >= length) return []
     this.local.set(writer, length)
+    if (hash === undefined) this.localHashes.delete(writer)
+    else this.localHashes.set(writer, hash)
     if ((this.fetching.get(writer) ?? 0) <= length) this.fetching.delete(writer)
-    const head = [{ writer, length }]
+    const head = [{ writer, length, ...(hash !== undefined ? { hash } : {}) }]
     return [...this.remote.keys()].map(peer => ({ type: 'send' as const, peer, heads: head }))
   }
 
@@ -84,9 +90,11 @@ export class GossipCore {
     return { type: 'fetch', writer, length: target, from: this.holders(writer, target).filter(p => this.remote.has(p)) }
   }
 
-  /** Every head this peer holds, by writer. */
+  /** Every head this peer holds, by writer; with their hashes when every one has its hash (a message carries all or none). */
   heads (): Head[] {
-    return [...this.local].map(([writer, length]) => ({ writer, length })).sort((a, b) => a.writer < b.writer ? -1 : 1)
+    const hashed = [...this.local.keys()].every(writer => this.localHashes.has(writer))
+    return [...this.local].map(([writer, length]) => ({ writer, length, ...(hashed ? { hash: this.localHashes.get(writer)! } : {}) }))
+      .sort((a, b) => a.writer < b.writer ? -1 : 1)
   }
 
   writers (): string[] {

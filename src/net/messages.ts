@@ -13,7 +13,11 @@ import { BzzzError, badInput } from '../errors.js'
 import { KEY_HEX_PATTERN } from '../crypto/key-text.js'
 
 export const WIRE_PROTOCOL = 'bzzz-ctx/wire'
-export const WIRE_VERSION = 1
+/**
+ * 2: heads carry the tree hash of each log at the length announced. A version-1 peer would refuse those frames (trailing
+ * bytes) on every tick, so the versions refuse each other at hello instead, in one line.
+ */
+export const WIRE_VERSION = 2
 
 /** The largest encoded message: a request may carry file contents. */
 export const MAX_FRAME_BYTES = 32 * 1024 * 1024
@@ -45,6 +49,11 @@ export interface Head {
   writer: string
   /** Blocks of that log the sender holds contiguously. */
   length: number
+  /**
+   * The Merkle tree hash of those blocks (Hypercore's `treeHash(length)`), 32 bytes, hex: what the receiver compares with
+   * its own copy at that length. A frame carries one for every head or for none (version 1 sent none).
+   */
+  hash?: string
 }
 export interface HeadsMessage { type: 'heads', heads: Head[] }
 export interface RequestMessage {
@@ -101,6 +110,8 @@ const LONE_SURROGATE = /\p{Cs}/u
 const KEY_BYTES = 32
 const SIGNATURE_BYTES = 64
 const SIGNATURE_HEX = /^[0-9a-f]{128}$/
+const HASH_BYTES = 32
+const HASH_HEX = /^[0-9a-f]{64}$/
 /** The smallest encoded head: a 32-byte key and a one-byte length. */
 const MIN_HEAD_BYTES = KEY_BYTES + 1
 
@@ -167,12 +178,16 @@ export function validateMessage (value: unknown): WireMessage {
       if (!Array.isArray(heads)) throw badInput(`heads must be an array, not ${describe(heads)}`)
       if (heads.length > MAX_HEADS) throw badInput(`heads holds ${heads.length} entries, over the limit of ${MAX_HEADS}`)
       const writers = new Set<string>()
+      const hashed = isRecord(heads[0]) && heads[0].hash !== undefined
       for (let i = 0; i < heads.length; i++) {
         const head: unknown = heads[i]
         if (!isRecord(head)) throw badInput(`head ${i} must be an object, not ${describe(head)}`)
-        for (const key of Object.keys(head)) if (key !== 'writer' && key !== 'length') throw badInput(`head ${i} has no field "${key}"`)
+        for (const key of Object.keys(head)) if (key !== 'writer' && key !== 'length' && key !== 'hash') throw badInput(`head ${i} has no field "${key}"`)
         const writer = checkPattern(head.writer, `head ${i} writer`, KEY_HEX_PATTERN, '64 lower-case hex characters')
         checkUint(head.length, `head ${i} length`)
+        if (head.hash !== undefined) checkPattern(head.hash, `head ${i} hash`, HASH_HEX, '64 lower-case hex characters')
+        // The hashes travel as one block after the heads: every head has one, or none does.
+        if ((head.hash !== undefined) !== hashed) throw badInput(`head ${i} ${hashed ? 'lacks a hash' : 'has a hash'}, unlike head 0`)
         if (writers.has(writer)) throw badInput(`head ${i} repeats writer ${writer.slice(0, 16)}…`)
         writers.add(writer)
       }
@@ -280,14 +295,18 @@ const RAW: { readonly [K in MessageType]: RawCodec<Extract<WireMessage, { type: 
     encode: (state, m) => { c.uint.encode(state, m.version); c.string.encode(state, m.certificate) },
     decode: state => ({ type: 'hello', version: readUint(state, 'hello version'), certificate: readText(state, 'hello certificate', MAX_CERTIFICATE_BYTES) })
   },
+  // The hashes, when there are any, are the frame's last 32 bytes a head, in the heads' order: a version-1 frame (none)
+  // reads as before.
   heads: {
     preencode: (state, m) => {
       c.uint.preencode(state, m.heads.length)
       for (const head of m.heads) { state.end += KEY_BYTES; c.uint.preencode(state, head.length) }
+      if (m.heads[0]?.hash !== undefined) state.end += HASH_BYTES * m.heads.length
     },
     encode: (state, m) => {
       c.uint.encode(state, m.heads.length)
       for (const head of m.heads) { c.fixed32.encode(state, Buffer.from(head.writer, 'hex')); c.uint.encode(state, head.length) }
+      if (m.heads[0]?.hash !== undefined) for (const head of m.heads) c.fixed32.encode(state, Buffer.from(head.hash ?? '', 'hex'))
     },
     decode: state => {
       const count = readUint(state, 'heads count')
@@ -296,6 +315,10 @@ const RAW: { readonly [K in MessageType]: RawCodec<Extract<WireMessage, { type: 
       if (count > room) throw badInput(`heads are truncated: ${count} announced, room for at most ${room}`)
       const heads: Head[] = []
       for (let i = 0; i < count; i++) heads.push({ writer: readKey(state, `head ${i} writer`), length: readUint(state, `head ${i} length`) })
+      // Anything else left over is refused as trailing bytes by the frame's codec.
+      if (count > 0 && state.end - state.start === HASH_BYTES * count) {
+        heads.forEach((head, i) => { head.hash = readKey(state, `head ${i} hash`) })
+      }
       return { type: 'heads', heads }
     }
   },

@@ -35,6 +35,8 @@ export interface DaemonOptions {
   metrics?: MetricsAddress
   /** See ClusterNodeOptions.requestPartBytes. */
   requestPartBytes?: number
+  /** See ClusterNodeOptions.testWrongHeadHashes (tests only). */
+  testWrongHeadHashes?: boolean
   /** How the peer audits (its settings auditHashReads, auditFailClosed). */
   audit?: Partial<AuditOptions>
 }
@@ -163,6 +165,7 @@ async function startNode (options: DaemonOptions, hooks: Partial<ClusterNodeOpti
     ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}), ...(options.host !== undefined ? { host: options.host } : {}),
     ...(options.electionTimeoutMs !== undefined ? { electionTimeoutMs: options.electionTimeoutMs } : {}), ...(options.campaign !== undefined ? { campaign: options.campaign } : {}),
     ...(options.requestPartBytes !== undefined ? { requestPartBytes: options.requestPartBytes } : {}),
+    ...(options.testWrongHeadHashes === true ? { testWrongHeadHashes: true } : {}),
     ...(options.audit !== undefined ? { audit: options.audit } : {}),
     ...hooks,
     // Another process uses this peer's identity: this one stops, rather than vote and write beside it.

@@ -228,6 +228,11 @@ export class ContextStore {
     return this.logs.heads()
   }
 
+  /** The tree hash of a writer's log at `length` blocks held here, hex (see StoreLogs.treeHash). */
+  async treeHash (writer: string, length: number): Promise<string> {
+    return await this.logs.treeHash(writer, length)
+  }
+
   /** Downloads another writer's log up to `length` blocks, in one pipelined range; returns the length now held. */
   async downloadRemote (writer: string, length: number, timeoutMs?: number, signal?: AbortSignal): Promise<number> {
     return await this.logs.downloadRemote(writer, length, timeoutMs, signal)

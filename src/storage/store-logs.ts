@@ -71,6 +71,17 @@ export class StoreLogs {
     return heads
   }
 
+  /**
+   * The Merkle tree hash of a writer's log at `length` blocks, hex: what a head announces, and what a member's head is
+   * compared with. Only of blocks held here (Hypercore would otherwise wait to download them).
+   */
+  async treeHash (writer: string, length: number): Promise<string> {
+    const core = await this.logOf(writer)
+    const held = core === this.own ? core.length : core.contiguousLength
+    if (length > held) throw unavailable(`log ${writer.slice(0, 12)} is held to ${held} blocks here, not ${length}`)
+    return (await core.treeHash(length)).toString('hex')
+  }
+
   /** Downloads another writer's log up to `length` blocks, in one pipelined range; returns the length now held. */
   async downloadRemote (writer: string, length: number, timeoutMs = DOWNLOAD_TIMEOUT_MS, signal?: AbortSignal): Promise<number> {
     const core = await this.logOf(writer)

@@ -47,7 +47,7 @@ export function peerAt (name: string, home: string): TestPeer {
 }
 
 /** An admin and invited members (roles given), each with a daemon started on a private loopback DHT. */
-export async function startCluster (roles: string[], options: { project?: string, replicationFactor?: number, electionTimeoutMs?: number, metrics?: boolean, logLevel?: string } = {}): Promise<TestCluster> {
+export async function startCluster (roles: string[], options: { project?: string, replicationFactor?: number, electionTimeoutMs?: number, metrics?: boolean, logLevel?: string, env?: Record<string, Record<string, string>> } = {}): Promise<TestCluster> {
   const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
   const bootstrap = dht.nodes.join(',')
   const dir = scratchDir('bzzz-cluster-')
@@ -73,7 +73,9 @@ export async function startCluster (roles: string[], options: { project?: string
   await Promise.all(peers.map(async peer => {
     const metrics = peer.metrics === undefined ? [] : ['--metrics', peer.metrics.slice('http://'.length)]
     const logLevel = options.logLevel === undefined ? [] : ['--log-level', options.logLevel]
-    const started = await peer.run(['node', 'start', '--bootstrap', bootstrap, '--detach', '--election-timeout', String(options.electionTimeoutMs ?? 1000), ...metrics, ...logLevel])
+    // A peer named in `env` starts its daemon with those variables (the test hooks, BZZZ_TEST_*).
+    const startArgs = ['node', 'start', '--bootstrap', bootstrap, '--detach', '--election-timeout', String(options.electionTimeoutMs ?? 1000), ...metrics, ...logLevel]
+    const started = await cliProcess(['--home', peer.home, ...startArgs], options.env?.[peer.name] ?? {})
     if (started.code !== 0) throw new Error(`node start ${peer.name} failed: ${started.stderr}`)
   }))
   return {

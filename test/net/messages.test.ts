@@ -21,6 +21,11 @@ export const messageArb: fc.Arbitrary<WireMessage> = fc.oneof(
     type: fc.constant('heads' as const),
     heads: fc.uniqueArray(fc.record({ writer: writerArb, length: fc.oneof(fc.nat(300), fc.maxSafeNat()) }), { selector: h => h.writer, maxLength: 12 })
   }),
+  // Version 2's heads: each with the tree hash of its log at that length.
+  fc.record({
+    type: fc.constant('heads' as const),
+    heads: fc.uniqueArray(fc.record({ writer: writerArb, length: fc.oneof(fc.nat(300), fc.maxSafeNat()), hash: writerArb }), { selector: h => h.writer, maxLength: 12 })
+  }),
   fc.record({ type: fc.constant('request' as const), id: idArb, op: opArb, body: bodyArb }),
   fc.record({ type: fc.constant('response' as const), id: idArb, ok: fc.boolean(), body: bodyArb }),
   fc.record({ type: fc.constant('election' as const), kind: fc.constantFrom(...ELECTION_KINDS), term: fc.oneof(fc.nat(300), fc.maxSafeNat()), flag: fc.boolean() }),
@@ -88,8 +93,14 @@ t.test('every truncation of a valid frame is refused; every single-byte mutation
   let validMutants = 0
   fc.assert(fc.property(messageArb, fc.integer({ min: 0, max: 255 }), (message, randomByte) => {
     const frame = encodeMessage(message)
+    // Heads without their hash block are a version-1 frame, which still reads: that one truncation decodes, to the
+    // same heads without hashes (which count for nothing, src/distribution/head-check.ts).
+    const unhashed = message.type === 'heads' && message.heads.length > 0 && message.heads[0]!.hash !== undefined
+      ? encodeMessage({ type: 'heads', heads: message.heads.map(({ writer, length }) => ({ writer, length })) }).byteLength
+      : -1
     for (let end = 0; end < frame.byteLength; end++) {
       decodes++
+      if (end === unhashed) continue
       if (decodeOutcome(frame.subarray(0, end)) !== 'refused') return false
     }
     for (let i = 0; i < frame.byteLength; i++) {
@@ -111,6 +122,7 @@ t.test('all 256 values at every byte of one frame of each type', async t => {
   const frames = [
     encodeMessage({ type: 'hello', version: 1, certificate: '{"node":"ab"}' }),
     encodeMessage({ type: 'heads', heads: [{ writer: 'a'.repeat(64), length: 300 }, { writer: 'b'.repeat(64), length: 2 ** 40 }] }),
+    encodeMessage({ type: 'heads', heads: [{ writer: 'a'.repeat(64), length: 3, hash: 'c'.repeat(64) }, { writer: 'b'.repeat(64), length: 1, hash: 'd'.repeat(64) }] }),
     encodeMessage({ type: 'request', id: 'r-1', op: 'generate', body: '{"path":"src/é"}' }),
     encodeMessage({ type: 'response', id: 'r_1', ok: false, body: '{"code":"NOT_FOUND","message":"no"}' }),
     encodeMessage({ type: 'election', kind: 'vote-response', term: 300, flag: true }),
@@ -241,4 +253,19 @@ t.test('validateMessage refuses what a frame could not carry unchanged', async t
       throwsCode(t, () => encodeMessage(value as WireMessage), 'BAD_INPUT', pattern, 'encode refuses it too')
     }
   }
+})
+
+t.test('heads carry their hashes as one block after them; a version-1 frame (none) still reads', async t => {
+  const plain = [{ writer: 'a'.repeat(64), length: 3 }, { writer: 'b'.repeat(64), length: 1 }]
+  const hashed = plain.map((head, i) => ({ ...head, hash: String(i + 1).repeat(64) }))
+  const v1 = encodeMessage({ type: 'heads', heads: plain })
+  const v2 = encodeMessage({ type: 'heads', heads: hashed })
+  t.equal(v2.byteLength, v1.byteLength + 64, 'two hashes of 32 bytes')
+  t.same(v2.subarray(0, v1.byteLength), v1, 'the heads themselves are encoded as before')
+  t.same(decodeMessage(v1), { type: 'heads', heads: plain })
+  t.same(decodeMessage(v2), { type: 'heads', heads: hashed })
+  throwsCode(t, () => decodeMessage(v2.subarray(0, v2.byteLength - 1)), 'BAD_INPUT', /63 trailing bytes after a heads message/, 'a hash block cut short')
+  throwsCode(t, () => encodeMessage({ type: 'heads', heads: [hashed[0]!, plain[1]!] }), 'BAD_INPUT', /head 1 lacks a hash, unlike head 0/)
+  throwsCode(t, () => encodeMessage({ type: 'heads', heads: [plain[0]!, hashed[1]!] }), 'BAD_INPUT', /head 1 has a hash, unlike head 0/)
+  throwsCode(t, () => encodeMessage({ type: 'heads', heads: [{ ...plain[0]!, hash: 'A'.repeat(64) }] }), 'BAD_INPUT', /head 0 hash must be 64 lower-case hex/)
 })

@@ -46,6 +46,11 @@ function requestPartBytes (env: NodeJS.ProcessEnv): { requestPartBytes?: number 
   return { requestPartBytes: Number(text) }
 }
 
+/** BZZZ_TEST_WRONG_HEAD_HASHES=1, for tests only: this daemon announces every log head with a wrong hash, as a liar would. */
+function wrongHeadHashes (env: NodeJS.ProcessEnv): { testWrongHeadHashes?: boolean } {
+  return env.BZZZ_TEST_WRONG_HEAD_HASHES === '1' ? { testWrongHeadHashes: true } : {}
+}
+
 export function nodeCommand (env: CliEnv): Command {
   const node = new Command('node').description('run or stop this peer\'s daemon')
   node.command('start')
@@ -132,7 +137,7 @@ export function nodeCommand (env: CliEnv): Command {
       let daemon: Awaited<ReturnType<typeof startDaemon>>
       try {
         daemon = await startDaemon({
-          home, logger, electionTimeoutMs: electionTimeout, audit, ...(options.campaign ? {} : { campaign: false }), ...requestPartBytes(ctx.io.env),
+          home, logger, electionTimeoutMs: electionTimeout, audit, ...(options.campaign ? {} : { campaign: false }), ...requestPartBytes(ctx.io.env), ...wrongHeadHashes(ctx.io.env),
           ...(bootstrap !== undefined ? { bootstrap } : {}), ...(host !== undefined ? { host } : {}), ...(metrics !== undefined ? { metrics } : {})
         })
       } catch (err) {

@@ -82,6 +82,12 @@ export class ClusterAudit {
     }
   }
 
+  /** A member announced a head of a writer's log that does not match this peer's copy (see Replication). */
+  headMismatch (mismatch: { peer: string, writer: string, length: number, announced: string, held: string }): void {
+    const { peer, ...fields } = mismatch
+    this.host.log.record('head-mismatch', { subject: peer, ...fields })
+  }
+
   /** A gossip tick: members are told of this peer's audit head when it moved. */
   tick (): void {
     void this.announce(null)

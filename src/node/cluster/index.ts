@@ -112,6 +112,8 @@ export interface ClusterNodeOptions {
   onMembership?: (event: { node: string, role: string | null, connected: boolean }) => void
   /** Told of each peer refused and each frame dropped, as the counters count them. */
   onRejected?: (event: { what: 'peer' | 'frame', node: string, reason: string }) => void
+  /** For tests only (BZZZ_TEST_WRONG_HEAD_HASHES): announce every head with a wrong hash, as a lying member would. */
+  testWrongHeadHashes?: boolean
 }
 
 export class ClusterNode {
@@ -214,7 +216,9 @@ export class ClusterNode {
       hasOtherMembers: () => this.election.members.some(id => id !== nodeId),
       isClosing,
       ackBeforeReplicate: options.faults?.ackBeforeReplicate === true,
-      ...(options.onAcknowledged !== undefined ? { onAcknowledged: options.onAcknowledged } : {})
+      ...(options.onAcknowledged !== undefined ? { onAcknowledged: options.onAcknowledged } : {}),
+      onHeadMismatch: mismatch => { counters.mismatchedHeads++; this.audit.headMismatch(mismatch) },
+      testWrongHeadHashes: options.testWrongHeadHashes === true
     })
     this.calls = new LeaderCalls({
       nodeId, clock, logger, randomBytes, counters, members,
@@ -316,7 +320,7 @@ export class ClusterNode {
 
   private async join (): Promise<void> {
     this.keyChanges.start()
-    this.replication.start()
+    await this.replication.start()
     const topic = Buffer.from(this.peer.config.cluster.topic, 'hex')
     // Members we know by key are dialled directly: the admin, and every member met before.
     const known = [...new Set([this.peer.config.cluster.adminKey, ...this.known.ids()])].filter(m => m !== this.nodeId)

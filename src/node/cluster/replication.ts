@@ -1,10 +1,12 @@
 /**
- * Replication: the one driver of the gossip core (log heads to and from members, downloads of what they announce) and
- * of the acknowledgement core (how many peers hold this peer's log, and waits until enough do). It also pulls from
- * peers on demand (`sync`).
+ * Replication: the one driver of the gossip core (log heads to and from members, downloads of what they announce), of
+ * the head check (each member's head compared with this peer's copy of that log, by tree hash) and of the
+ * acknowledgement core (how many peers hold this peer's log, and waits until enough do): a head counts once it agreed.
+ * It also pulls from peers on demand (`sync`).
  */
 import { AckTracker, ackRequirement, type AckEffect, type AckInput, type AckKind } from '../../distribution/acks.js'
 import { GossipCore, type GossipEffect, type GossipInput, type Head } from '../../distribution/gossip.js'
+import { HeadCheck, type HeadCheckEffect, type HeadCheckInput } from '../../distribution/head-check.js'
 import { unavailable } from '../../errors.js'
 import type { Clock, TimerHandle } from '../../clock.js'
 import type { ContextStore } from '../../storage/context-store.js'
@@ -18,7 +20,7 @@ export const SYNC_POLL_MS = 50
 
 export interface ReplicationHost {
   nodeId: string
-  store: Pick<ContextStore, 'writer' | 'logLength' | 'heads' | 'downloadRemote' | 'applyRemote'>
+  store: Pick<ContextStore, 'writer' | 'logLength' | 'heads' | 'treeHash' | 'downloadRemote' | 'applyRemote'>
   members: MemberDirectory
   clock: Clock
   logger: Logger
@@ -35,10 +37,18 @@ export interface ReplicationHost {
   ackBeforeReplicate: boolean
   /** Told of each write acknowledged, with how long its wait took on the clock (the daemon's metrics). */
   onAcknowledged?: (event: { kind: AckKind, ms: number, holders: number, required: number }) => void
+  /** Told of each member found announcing a head that does not match this peer's copy of that log (once per writer). */
+  onHeadMismatch?: (event: HeadMismatch) => void
+  /** For tests only (BZZZ_TEST_WRONG_HEAD_HASHES): this peer announces every head with a wrong hash, as a liar would. */
+  testWrongHeadHashes?: boolean
 }
+
+/** A member's head that did not match: its node id, the writer's log, the length, the hashes announced and held here. */
+export interface HeadMismatch { peer: string, writer: string, length: number, announced: string, held: string }
 
 export class Replication {
   readonly gossip = new GossipCore()
+  readonly check = new HeadCheck()
   readonly acks: AckTracker
   private readonly fetches = new Map<string, Promise<void>>()
   /** The download under way for each writer: the length it asks for, and how to give it up. */
@@ -51,9 +61,15 @@ export class Replication {
   }
 
   /** Starts from the logs held on disk. */
-  start (): void {
-    for (const head of this.host.store.heads()) this.stepGossip({ type: 'local', ...head })
+  async start (): Promise<void> {
+    for (const head of this.host.store.heads()) await this.held(head.writer, head.length)
     this.stepAcks({ type: 'observe', peer: this.host.nodeId, writer: this.host.store.writer, length: this.host.store.logLength })
+  }
+
+  /** This peer holds `writer` up to `length`: announced with its hash, and members' heads up to it are compared. */
+  private async held (writer: string, length: number): Promise<void> {
+    if (length > 0) this.stepGossip({ type: 'local', writer, length, hash: await this.host.store.treeHash(writer, length) })
+    this.stepCheck({ type: 'held', writer, length })
   }
 
   tick (): void {
@@ -67,6 +83,7 @@ export class Replication {
   /** A member left: it no longer counts, and writes waiting for it to hold them now need one peer fewer. */
   disconnected (peer: string): void {
     this.stepAcks({ type: 'forget', peer })
+    this.stepCheck({ type: 'forget', peer })
     this.stepAcks({ type: 'limit', required: this.requirement('records') })
     this.stepGossip({ type: 'disconnected', peer })
     // A download of blocks only the departed peer announced would wait for it (Hypercore asks no one else) until its
@@ -77,9 +94,12 @@ export class Replication {
     }
   }
 
-  /** A member's heads: what it holds counts towards acknowledgements, and what it has that this peer lacks is fetched. */
+  /**
+   * A member's heads: what it has that this peer lacks is fetched, and what it holds counts towards acknowledgements
+   * once its hash matched this peer's copy (at once when this peer holds that length, else when it has downloaded it).
+   */
   heads (peer: string, heads: readonly Head[]): void {
-    for (const head of heads) this.observeHead(peer, head)
+    for (const head of heads) this.stepCheck({ type: 'claimed', peer, ...head })
     this.stepGossip({ type: 'heads', peer, heads })
   }
 
@@ -100,6 +120,32 @@ export class Replication {
     for (const effect of effects) this.ackWaiters.get(effect.id)?.()
   }
 
+  private stepCheck (input: HeadCheckInput): void {
+    for (const effect of this.check.step(input)) this.applyCheck(effect)
+  }
+
+  private applyCheck (effect: HeadCheckEffect): void {
+    const { host } = this
+    switch (effect.type) {
+      case 'hash':
+        host.store.treeHash(effect.writer, effect.length)
+          .then(hash => { this.stepCheck({ type: 'hashed', writer: effect.writer, length: effect.length, hash }) })
+          .catch(err => { if (!host.isClosing()) host.logger.warn({ err: String(err), writer: effect.writer.slice(0, 12) }, 'could not hash a log to check a member\'s head') })
+        break
+      case 'agreed':
+        this.observeHead(effect.peer, effect)
+        break
+      case 'mismatch': {
+        this.stepAcks({ type: 'distrust', peer: effect.peer, writer: effect.writer })
+        const { type: _type, ...mismatch } = effect
+        host.logger.warn({ peer: effect.peer.slice(0, 12), writer: effect.writer.slice(0, 12), length: effect.length, announced: effect.announced.slice(0, 16), held: effect.held.slice(0, 16) },
+          'a member announced a head that does not match this peer\'s copy of the log (a forked log, or a member lying about what it holds): its heads for that log no longer count towards acknowledgements')
+        host.onHeadMismatch?.(mismatch)
+        break
+      }
+    }
+  }
+
   private stepGossip (input: GossipInput): void {
     for (const effect of this.gossip.step(input)) this.applyGossip(effect)
   }
@@ -107,7 +153,8 @@ export class Replication {
   private applyGossip (effect: GossipEffect): void {
     if (effect.type === 'send') {
       const member = this.host.members.get(effect.peer)
-      if (member !== undefined && effect.heads.length > 0) member.channel.send({ type: 'heads', heads: effect.heads })
+      const heads = this.host.testWrongHeadHashes === true ? effect.heads.map(wrongHash) : effect.heads
+      if (member !== undefined && heads.length > 0) member.channel.send({ type: 'heads', heads })
     } else {
       this.fetch(effect.writer, effect.length)
     }
@@ -129,7 +176,7 @@ export class Replication {
         if (this.downloading.get(writer) === download) this.downloading.delete(writer)
       }
       this.observeHead(host.nodeId, { writer, length: held })
-      this.stepGossip({ type: 'local', writer, length: held })
+      await this.held(writer, held)
       await host.store.applyRemote(writer, held)
     }).catch(err => { if (!host.isClosing()) host.logger.warn({ err: String(err), writer: writer.slice(0, 12) }, 'fetching a log failed; the next tick retries') })
     this.fetches.set(writer, next)
@@ -150,12 +197,13 @@ export class Replication {
     }
   }
 
-  /** Tells peers of this peer's log head now. */
+  /** Tells peers of this peer's log head (once hashed: at once but for one read of its tree). */
   announce (): void {
-    const writer = this.host.store.writer
-    const length = this.host.store.logLength
-    this.observeHead(this.host.nodeId, { writer, length })
-    this.stepGossip({ type: 'local', writer, length })
+    const { host } = this
+    const writer = host.store.writer
+    const length = host.store.logLength
+    this.observeHead(host.nodeId, { writer, length })
+    this.held(writer, length).catch(err => { if (!host.isClosing()) host.logger.warn({ err: String(err) }, 'could not announce this peer\'s log head') })
   }
 
   /**
@@ -238,4 +286,10 @@ export class Replication {
     }
     return rows.sort((a, b) => a.id < b.id ? -1 : 1)
   }
+}
+
+/** The test hook's lie: the head's hash with its first byte flipped. */
+function wrongHash (head: Head): Head {
+  if (head.hash === undefined) return head
+  return { ...head, hash: (parseInt(head.hash.slice(0, 2), 16) ^ 0xff).toString(16).padStart(2, '0') + head.hash.slice(2) }
 }

@@ -36,10 +36,15 @@ export interface NodeCounters {
   unprovenVotes: number
   /** Cluster policies handed to this peer that were refused: forged (not the admin's) or not newer than the one in force. */
   refusedPolicies: number
+  /**
+   * Members' heads whose hash did not match this peer's copy of that log (a forked log, or a member lying about what it
+   * holds): one per member and writer, whose heads count towards acknowledgements no more.
+   */
+  mismatchedHeads: number
 }
 
 export function newCounters (): NodeCounters {
-  return { rejectedPeers: 0, invalidFrames: 0, forwarded: 0, served: 0, retried: 0, elections: 0, duplicateIdentities: 0, unprovenVotes: 0, refusedPolicies: 0 }
+  return { rejectedPeers: 0, invalidFrames: 0, forwarded: 0, served: 0, retried: 0, elections: 0, duplicateIdentities: 0, unprovenVotes: 0, refusedPolicies: 0, mismatchedHeads: 0 }
 }
 
 export interface ElectStatus {
