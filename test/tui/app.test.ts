@@ -75,6 +75,9 @@ async function open (t: Test, size: { columns: number, rows: number }, options: 
   let quit = 0
   const app = render(React.createElement(App, { backend, size, color: options.color ?? false, write: options.write ?? false, onQuit: () => { quit++ } }))
   t.teardown(() => app.unmount())
+  // The first frame says `loading` until the backend's first answers are drawn: wait for that (bounded), not a fixed
+  // pause, which a loaded machine outran.
+  for (let waited = 0; waited < 5_000 && /\bloading\b/.test(app.lastFrame() ?? 'loading'); waited += 10) await pause(10)
   await settle(60)
   const { frame, keys, fits } = inkFrame(t, app, size, settle)
   return { backend, frame, keys, fits, quits: () => quit }
