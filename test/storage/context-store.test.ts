@@ -1,7 +1,7 @@
 import t from 'tap'
 import { join } from 'node:path'
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import Corestore from 'corestore'
 import CoreStorage from 'hypercore-storage'
 import { ContextStore } from '../../src/storage/context-store.js'
@@ -15,6 +15,8 @@ import { testKeys } from '../helpers/crypto-store.js'
 import { rejectsCode } from '../helpers/errors.js'
 
 const ALL = ['viewer', 'developer', 'qa', 'architect', 'security', 'admin']
+/** Text deflate cannot shrink (sections are deflated before sealing): a large write stays large. */
+const incompressible = randomBytes(4500).toString('base64')
 const records: ContextRecord[] = [
   { address: 'ucxl://p/', kind: 'project', summary: 'A payments service', purpose: 'Moves money', technologies: ['go', 'postgres'] },
   { address: 'ucxl://p/src', kind: 'directory', summary: 'Sources', technologies: ['go'], insights: [{ role: 'architect', text: 'src depends on db' }] },
@@ -282,7 +284,7 @@ t.test('a write larger than APPEND_CHUNK_BYTES is appended in chunks of about th
   const append = log.append.bind(log)
   const appends: number[] = []
   log.append = async (blocks: Buffer[]) => { appends.push(blocks.reduce((sum, b) => sum + b.length, 0)); return await append(blocks) }
-  const filler = 'x'.repeat(4000)
+  const filler = incompressible
   const many: ContextRecord[] = Array.from({ length: 3000 }, (_, i) => ({
     address: `ucxl://p/d${i % 30}/f${i}.py`, kind: 'file', summary: `file ${i} ${filler}`, language: 'python'
   }))
@@ -473,7 +475,7 @@ t.test('a write cut off after its first chunk shows none of it, before and after
     if (++appends === 2) throw new Error('killed between chunks')
     return await append(blocks)
   }
-  const filler = 'x'.repeat(4000)
+  const filler = incompressible
   const many: ContextRecord[] = Array.from({ length: 3000 }, (_, i) => ({ address: `ucxl://p/big/f${i}.py`, kind: 'file', summary: `file ${i} ${filler}` }))
   await t.rejects(store.write(many, { term: 1, recipients: ALL, nowMs: 2 }), /killed between chunks/)
   t.equal(appends, 2, 'the first chunk reached the log')
