@@ -1,5 +1,6 @@
 /**
- * The binary form of an envelope (compact-encoding). Layout, version 1:
+ * The binary form of an envelope (compact-encoding). Layout, versions 1 and 2 alike (they differ in what the wraps
+ * hold and how the plaintext is formed, envelope.ts, not in the layout):
  *
  *   u8 version | 32 writer public key
  *   uint R, R x (uint name length, ASCII role name, uint epoch)        recipient table, one entry per role
@@ -7,7 +8,8 @@
  *                uint W, W x (uint recipient index | 48 wrapped key))
  *
  * Role names and epochs are written once in the table, not once per wrap: a 3-section record for 6 roles
- * costs 1 + 32 + ~70 (table) + 3 x (1 + 24 + 1 + 16) + 18 x 49 bytes over its plaintext.
+ * costs 1 + 32 + ~70 (table) + 3 x (1 + 24 + 1 + 16) + 6 x 49 bytes over its (deflated) plaintext in version 2,
+ * 18 x 49 for the wraps in version 1. In version 2 the sections are in ascending level order.
  * Decoding checks every count against the bytes left before it loops or allocates, and throws CORRUPT on
  * anything malformed: truncation, trailing bytes, numbers in a non-minimal form, unknown or repeated levels,
  * unknown or repeated roles, a recipient table not in the order the wraps first name its roles, or with a role
@@ -19,7 +21,8 @@ import { ACCESS_LEVELS, levelRank, ROLE_NAME_PATTERN } from './levels.js'
 import type { AccessLevel } from './levels.js'
 import { BOX_PUBLIC_KEY_BYTES } from './identity.js'
 import { isEpoch } from './key-text.js'
-import { ENVELOPE_VERSION, NONCE_BYTES, TAG_BYTES, WRAPPED_KEY_BYTES } from './envelope.js'
+import { ENVELOPE_VERSIONS, NONCE_BYTES, TAG_BYTES, WRAPPED_KEY_BYTES } from './envelope.js'
+import type { EnvelopeVersion } from './envelope.js'
 import type { Envelope, EnvelopeSection, EnvelopeWrap } from './envelope.js'
 
 type State = ReturnType<typeof c.state>
@@ -56,6 +59,7 @@ function layoutOf (envelope: Envelope): Layout {
 }
 
 function checkEncodable (envelope: Envelope, layout: Layout): void {
+  if (!ENVELOPE_VERSIONS.includes(envelope.version)) throw badInput(`envelope version ${String(envelope.version)} cannot be encoded`)
   if (envelope.writerPublicKey.length !== BOX_PUBLIC_KEY_BYTES) throw badInput('the envelope writer key is not 32 bytes')
   for (const { role, epoch } of layout.recipients) {
     if (!ROLE_NAME_PATTERN.test(role)) throw badInput(`invalid role name "${role}" in envelope`)
@@ -64,6 +68,7 @@ function checkEncodable (envelope: Envelope, layout: Layout): void {
   const levels = new Set<AccessLevel>()
   for (const section of envelope.sections) {
     if (levelRank(section.level) < 0 || levels.has(section.level)) throw badInput(`unknown or repeated section level "${section.level}"`)
+    if (envelope.version !== 1 && [...levels].some(level => levelRank(level) > levelRank(section.level))) throw badInput('version 2 envelope sections must be in level order')
     levels.add(section.level)
     if (section.nonce.length !== NONCE_BYTES || section.ciphertext.length < TAG_BYTES) throw badInput(`malformed ${section.level} section`)
     const roles = new Set<string>()
@@ -122,8 +127,8 @@ function copy (bytes: Uint8Array): Buffer {
 }
 
 function decode (state: State): Envelope {
-  const version = c.uint8.decode(state)
-  if (version !== ENVELOPE_VERSION) throw corrupt(`envelope version ${version} is not supported (expected ${ENVELOPE_VERSION})`)
+  const version = c.uint8.decode(state) as EnvelopeVersion
+  if (!ENVELOPE_VERSIONS.includes(version)) throw corrupt(`envelope version ${version} is not supported (expected ${ENVELOPE_VERSIONS.join(' or ')})`)
   const writerPublicKey = copy(c.fixed32.decode(state))
 
   const recipientCount = readCount(state, Number.MAX_SAFE_INTEGER, MIN_RECIPIENT_BYTES, 'recipient')
@@ -151,6 +156,7 @@ function decode (state: State): Envelope {
   for (let i = 0; i < sectionCount; i++) {
     const level = ACCESS_LEVELS[c.uint8.decode(state)]
     if (level === undefined || levels.has(level)) throw corrupt('envelope has an unknown or repeated section level')
+    if (version !== 1 && sections.length > 0 && levelRank(level) < levelRank(sections[sections.length - 1]!.level)) throw corrupt('envelope sections are not in level order')
     levels.add(level)
     const nonce = copy(fixedNonce.decode(state))
     const ciphertextLength = readUint(state)
@@ -172,7 +178,7 @@ function decode (state: State): Envelope {
     sections.push({ level, nonce, ciphertext: copy(ciphertext), wraps })
   }
   if (firstUnused !== recipients.length) throw corrupt('envelope recipient table has a role no wrap names')
-  return { version: ENVELOPE_VERSION, writerPublicKey, sections }
+  return { version, writerPublicKey, sections }
 }
 
 /** A compact-encoding codec for embedding an envelope in a larger message. */

@@ -1,6 +1,9 @@
 /**
- * The envelope of a context record: each section sealed with its own data key, the data key wrapped for
- * every recipient role whose clearance covers the section's level. Sealing needs only the roles' public keys.
+ * The envelope of a context record: each section (one per access level) sealed with its own data key. In version 2 the
+ * data keys form a one-way chain down the levels (a level's key derives the key of the level below it, never above), so
+ * a recipient role gets one wrap, of the key of the highest level its clearance covers; its plaintext is deflated when
+ * that pays (section-codec.ts). Version 1 (one wrap per section and role, stored plaintext) still opens. Sealing needs
+ * only the roles' public keys.
  */
 import sodium from 'sodium-native'
 import { accessDenied, badInput, corrupt } from '../errors.js'
@@ -11,8 +14,13 @@ import type { RoleDirectory } from './role-directory.js'
 import { RandomPool } from './random-pool.js'
 import { SharedKeyCache } from './shared-key-cache.js'
 import type { SharedKeyFor } from './shared-key-cache.js'
+import { decodeSectionText, encodeSectionText } from './section-codec.js'
 
-export const ENVELOPE_VERSION = 1
+/** The version sealSections writes. */
+export const ENVELOPE_VERSION = 2
+/** The versions that open: 1, each section's key wrapped for each reader, stored plaintext; 2, chained keys. */
+export const ENVELOPE_VERSIONS = [1, 2] as const
+export type EnvelopeVersion = typeof ENVELOPE_VERSIONS[number]
 export const NONCE_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 export const DATA_KEY_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_KEYBYTES
 export const TAG_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_ABYTES
@@ -36,11 +44,12 @@ export interface EnvelopeSection {
   /** One nonce for the section's ciphertext and for all its wraps (see sealSections). */
   nonce: Buffer
   ciphertext: Buffer
+  /** Version 1: every role that reads the section. Version 2: the roles whose highest readable level it is. */
   wraps: EnvelopeWrap[]
 }
 
 export interface Envelope {
-  version: typeof ENVELOPE_VERSION
+  version: EnvelopeVersion
   /** The writer's X25519 public key: a reader agrees on the wrap key with it. */
   writerPublicKey: Buffer
   /** At most one section per level, in level order. */
@@ -61,6 +70,8 @@ export interface SealOptions {
   /** Bound into every AEAD: the record's address and version, so a sealed section cannot be replayed elsewhere. */
   ad: Buffer
   cache?: SharedKeyCache
+  /** false for plaintexts that are compressed already (a request's packed files): deflating them again buys nothing. */
+  compress?: boolean
 }
 
 /** The cache used when a call passes none: its keys are named by both keypairs, so sharing it is safe. */
@@ -72,13 +83,15 @@ const PURPOSE_DATA = 0x44 // 'D'
 const PURPOSE_WRAP = 0x57 // 'W'
 
 /**
- * Seals the sections for the recipient roles. A role gets a wrap for a section only if its clearance covers
- * the section's level; a section that no recipient may read is left out. Sections come out in level order.
+ * Seals the sections for the recipient roles. A role can open a section only if its clearance covers the section's
+ * level; a section that no recipient may read is left out. Sections come out in level order.
  *
- * One random 192-bit nonce per section serves its ciphertext and all its wraps: an XChaCha20-Poly1305
- * (key, nonce) pair must never repeat, and here every key under that nonce is different (a fresh data key;
- * one wrap key per recipient role, and the directory refuses two roles with one public key). Per-wrap
- * nonces would add 24 bytes per wrap and buy nothing.
+ * The key of the highest section is random; each lower section's key is derived from the one above it (levelKeyBelow),
+ * and each recipient gets one wrap, at the highest section its clearance covers. So a record for six roles carries six
+ * wraps, not one per section and reader, and a role still cannot reach a key above its clearance: the chain runs down
+ * only. One random 192-bit nonce per section serves its ciphertext and its wraps: an XChaCha20-Poly1305 (key, nonce)
+ * pair must never repeat, and here every key under that nonce is different (a fresh data key; one wrap key per
+ * recipient role, and the directory refuses two roles with one public key).
  */
 export function sealSections (options: SealOptions): Envelope {
   const { directory, writer, ad } = options
@@ -96,38 +109,57 @@ export function sealSections (options: SealOptions): Envelope {
   const readable = sections.filter(section => recipients.some(r => covers(r.clearance, section.level)))
   const mask = levelMask(readable.map(section => section.level))
   const wrapKeyFor: SharedKeyFor = cache.writer(writer)
-  const wrapKeys = new Map<string, Buffer>()
 
-  const random = randomPool.bytes(readable.length * (NONCE_BYTES + DATA_KEY_BYTES))
+  const random = randomPool.bytes(readable.length * NONCE_BYTES + DATA_KEY_BYTES)
+  const dataKeys = chainKeys(random.subarray(readable.length * NONCE_BYTES), readable.map(section => section.level))
   const sealed = readable.map((section, i): EnvelopeSection => {
-    const at = i * (NONCE_BYTES + DATA_KEY_BYTES)
-    const nonce = Buffer.from(random.subarray(at, at + NONCE_BYTES))
-    const dataKey = random.subarray(at + NONCE_BYTES, at + NONCE_BYTES + DATA_KEY_BYTES)
+    const nonce = Buffer.from(random.subarray(i * NONCE_BYTES, (i + 1) * NONCE_BYTES))
+    const dataKey = dataKeys[i]!
+    const plaintext = encodeSectionText(section.plaintext, options.compress !== false)
     // Not zero-filled: the AEAD writes every byte of both (and small ones come from Node's pool, not an allocation each).
-    const ciphertext = Buffer.allocUnsafe(section.plaintext.length + TAG_BYTES)
-    sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(ciphertext, section.plaintext, sectionAd(PURPOSE_DATA, section.level, mask, ad), null, nonce, dataKey)
-    const wrapAd = sectionAd(PURPOSE_WRAP, section.level, mask, ad)
-    const wraps: EnvelopeWrap[] = []
-    const wrapped = Buffer.allocUnsafe(recipients.length * WRAPPED_KEY_BYTES)
-    for (const recipient of recipients) {
-      if (!covers(recipient.clearance, section.level)) continue
-      let wrapKey = wrapKeys.get(recipient.role)
-      if (wrapKey === undefined) {
-        wrapKey = wrapKeyFor(recipient.publicKey)
-        wrapKeys.set(recipient.role, wrapKey)
-      }
-      const wrappedKey = wrapped.subarray(wraps.length * WRAPPED_KEY_BYTES, (wraps.length + 1) * WRAPPED_KEY_BYTES)
-      sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(wrappedKey, dataKey, wrapAd, null, nonce, wrapKey)
-      wraps.push({ role: recipient.role, epoch: recipient.epoch, wrappedKey })
-    }
+    const ciphertext = Buffer.allocUnsafe(plaintext.length + TAG_BYTES)
+    sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(ciphertext, plaintext, sectionAd(PURPOSE_DATA, ENVELOPE_VERSION, section.level, mask, ad), null, nonce, dataKey)
+    const wrapAd = sectionAd(PURPOSE_WRAP, ENVELOPE_VERSION, section.level, mask, ad)
+    const above = readable[i + 1]?.level
+    // The roles whose highest readable section this is: they cover it, and not the next one up.
+    const readers = recipients.filter(r => covers(r.clearance, section.level) && (above === undefined || !covers(r.clearance, above)))
+    const wrapped = Buffer.allocUnsafe(readers.length * WRAPPED_KEY_BYTES)
+    const wraps = readers.map((recipient, j): EnvelopeWrap => {
+      const wrappedKey = wrapped.subarray(j * WRAPPED_KEY_BYTES, (j + 1) * WRAPPED_KEY_BYTES)
+      sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(wrappedKey, dataKey, wrapAd, null, nonce, wrapKeyFor(recipient.publicKey))
+      return { role: recipient.role, epoch: recipient.epoch, wrappedKey }
+    })
     return { level: section.level, nonce, ciphertext, wraps }
   })
+  for (const key of dataKeys) sodium.sodium_memzero(key)
   sodium.sodium_memzero(random)
   return { version: ENVELOPE_VERSION, writerPublicKey: Buffer.from(writer.publicKey), sections: sealed }
 }
 
 /**
- * Opens the sections this role can read. A section with no wrap for the role is absent from the result;
+ * The data keys of sections at `levels` (ascending): the last is `top`, each other derived from the one above it. A
+ * keyed BLAKE2b is one-way, so a key gives the keys below it and nothing of those above.
+ */
+function chainKeys (top: Uint8Array, levels: readonly AccessLevel[]): Buffer[] {
+  const keys: Buffer[] = new Array<Buffer>(levels.length)
+  for (let i = levels.length - 1; i >= 0; i--) {
+    const above = keys[i + 1]
+    keys[i] = above === undefined ? Buffer.from(top) : levelKeyBelow(above, levels[i + 1]!, levels[i]!)
+  }
+  return keys
+}
+
+const KEY_DOMAIN = Buffer.from('bzzz-ctx level key\0', 'latin1')
+
+/** The key of the section at `level` from the key of the section at `above`, the next level present in the envelope. */
+function levelKeyBelow (key: Buffer, above: AccessLevel, level: AccessLevel): Buffer {
+  const out = Buffer.alloc(DATA_KEY_BYTES)
+  sodium.crypto_generichash(out, Buffer.concat([KEY_DOMAIN, Buffer.from([levelRank(above), levelRank(level)])]), key)
+  return out
+}
+
+/**
+ * Opens the sections this role can read. A section with no key for the role is absent from the result;
  * a wrap or a ciphertext that fails to authenticate (a tampered envelope, or the wrong AD) is CORRUPT;
  * a wrap for a role epoch whose key this peer lacks is ACCESS_DENIED.
  */
@@ -138,15 +170,13 @@ export function openSections (
   ad: Buffer,
   cache: SharedKeyCache = defaultSharedKeyCache
 ): Map<AccessLevel, Buffer> {
-  if (envelope.version !== ENVELOPE_VERSION) throw corrupt(`envelope version ${String(envelope.version)} is not supported`)
+  if (!isEnvelopeVersion(envelope.version)) throw corrupt(`envelope version ${String(envelope.version)} is not supported`)
+  const version = envelope.version
   const mask = levelMask(envelope.sections.map(section => section.level))
   const unwrapKeyFor = new Map<number, SharedKeyFor>()
   const opened = new Map<AccessLevel, Buffer>()
-  for (const section of envelope.sections) {
-    const wrap = section.wraps.find(candidate => candidate.role === role)
-    if (wrap === undefined) continue
+  const unwrap = (section: EnvelopeSection, wrap: EnvelopeWrap): Buffer => {
     checkSectionSizes(section, wrap)
-
     let keyFor = unwrapKeyFor.get(wrap.epoch)
     if (keyFor === undefined) {
       const roleKey = lookup(role, wrap.epoch)
@@ -156,25 +186,90 @@ export function openSections (
       keyFor = cache.reader(roleKey)
       unwrapKeyFor.set(wrap.epoch, keyFor)
     }
-    const wrapKey = keyFor(envelope.writerPublicKey)
-
     const dataKey = Buffer.alloc(DATA_KEY_BYTES)
     try {
-      sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(dataKey, null, wrap.wrappedKey, sectionAd(PURPOSE_WRAP, section.level, mask, ad), section.nonce, wrapKey)
+      sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(dataKey, null, wrap.wrappedKey, sectionAd(PURPOSE_WRAP, version, section.level, mask, ad), section.nonce, keyFor(envelope.writerPublicKey))
     } catch (err) {
       throw corrupt(`the ${section.level} section's key for role "${role}" epoch ${wrap.epoch} fails to authenticate: the envelope is damaged or belongs to another record`, err)
     }
+    return dataKey
+  }
+  const decrypt = (section: EnvelopeSection, dataKey: Buffer): Buffer => {
+    if (section.nonce.length !== NONCE_BYTES || section.ciphertext.length < TAG_BYTES) throw corrupt(`the ${String(section.level)} section of the envelope has a malformed nonce or ciphertext`)
     const plaintext = Buffer.alloc(section.ciphertext.length - TAG_BYTES)
     try {
-      sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(plaintext, null, section.ciphertext, sectionAd(PURPOSE_DATA, section.level, mask, ad), section.nonce, dataKey)
+      sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(plaintext, null, section.ciphertext, sectionAd(PURPOSE_DATA, version, section.level, mask, ad), section.nonce, dataKey)
     } catch (err) {
       throw corrupt(`the ${section.level} section fails to authenticate: the envelope is damaged or belongs to another record`, err)
-    } finally {
-      sodium.sodium_memzero(dataKey)
     }
-    opened.set(section.level, plaintext)
+    return version === 1 ? plaintext : decodeSectionText(plaintext, section.level)
   }
+
+  if (version === 1) {
+    for (const section of envelope.sections) {
+      const wrap = section.wraps.find(candidate => candidate.role === role)
+      if (wrap === undefined) continue
+      const dataKey = unwrap(section, wrap)
+      try {
+        opened.set(section.level, decrypt(section, dataKey))
+      } finally {
+        sodium.sodium_memzero(dataKey)
+      }
+    }
+    return opened
+  }
+
+  // Version 2: the role's one wrap opens the highest section it reads; the chain gives the ones below.
+  const top = topSectionOf(envelope, role)
+  if (top === -1) return opened
+  const topSection = envelope.sections[top]!
+  let dataKey = unwrap(topSection, topSection.wraps.find(candidate => candidate.role === role)!)
+  const plaintexts: Buffer[] = []
+  try {
+    for (let i = top; i >= 0; i--) {
+      const section = envelope.sections[i]!
+      if (i < top) {
+        const below = levelKeyBelow(dataKey, envelope.sections[i + 1]!.level, section.level)
+        sodium.sodium_memzero(dataKey)
+        dataKey = below
+      }
+      plaintexts[i] = decrypt(section, dataKey)
+    }
+  } finally {
+    sodium.sodium_memzero(dataKey)
+  }
+  // In level order, as version 1 gives them.
+  plaintexts.forEach((plaintext, i) => opened.set(envelope.sections[i]!.level, plaintext))
   return opened
+}
+
+/**
+ * The index of the one section of a version 2 envelope that holds the role's wrap, or -1. Two wraps for one role would
+ * let a tampered envelope offer it two paths to one key: refused as CORRUPT.
+ */
+function topSectionOf (envelope: Envelope, role: string): number {
+  let top = -1
+  envelope.sections.forEach((section, i) => {
+    if (!section.wraps.some(wrap => wrap.role === role)) return
+    if (top !== -1) throw corrupt(`the envelope wraps a key for role "${role}" twice`)
+    top = i
+  })
+  if (top !== -1 && envelope.sections.some((section, i) => i > 0 && levelRank(section.level) <= levelRank(envelope.sections[i - 1]!.level))) {
+    throw corrupt('the envelope\'s sections are not in level order')
+  }
+  return top
+}
+
+/** The roles that can open the section at `level`: those wrapped at it and, in version 2, at any section above it. */
+export function sectionReaders (envelope: Envelope, level: AccessLevel): string[] {
+  const at = envelope.sections.findIndex(section => section.level === level)
+  if (at === -1) return []
+  const holding = envelope.version === 1 ? [envelope.sections[at]!] : envelope.sections.slice(at)
+  return holding.flatMap(section => section.wraps.map(wrap => wrap.role))
+}
+
+function isEnvelopeVersion (version: unknown): version is EnvelopeVersion {
+  return (ENVELOPE_VERSIONS as readonly unknown[]).includes(version)
 }
 
 /** The (role, epoch) pairs that hold at least one wrap, in order of first appearance. */
@@ -218,8 +313,8 @@ function levelMask (levels: readonly AccessLevel[]): number {
 }
 
 /** The AEAD associated data: a domain, the purpose (data or wrap), the format version, the level, the level mask, then the caller's AD. */
-function sectionAd (purpose: number, level: AccessLevel, mask: number, ad: Buffer): Buffer {
-  const header = Buffer.from([purpose, ENVELOPE_VERSION, levelRank(level), mask])
+function sectionAd (purpose: number, version: EnvelopeVersion, level: AccessLevel, mask: number, ad: Buffer): Buffer {
+  const header = Buffer.from([purpose, version, levelRank(level), mask])
   return Buffer.concat([AD_DOMAIN, header, ad])
 }
 

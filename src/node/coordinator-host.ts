@@ -47,6 +47,6 @@ export function coordinatorHostOf (peer: LocalPeer, faults: { unheldRecord?: boo
  */
 export function sealRequestFiles (peer: LocalPeer, request: { id: string, address: string, project: string, path: string }, payload: Buffer, roles?: readonly string[]): { sealed: Buffer, readers: string[] } {
   const { readers, level } = requestReaders(peer.config.roles, roles)
-  const envelope = sealSections({ sections: [{ level, plaintext: payload }], recipients: readers, directory: peer.directory, writer: peer.keyring.identity.box, ad: requestFilesAssociatedData(request) })
+  const envelope = sealSections({ sections: [{ level, plaintext: payload }], recipients: readers, directory: peer.directory, writer: peer.keyring.identity.box, ad: requestFilesAssociatedData(request), compress: false })
   return { sealed: encodeEnvelope(envelope), readers }
 }

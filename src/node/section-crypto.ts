@@ -1,7 +1,7 @@
 /** The bridge from the context store to the crypto module: seal for the cluster's roles, open with this peer's keys. */
 import { accessDenied, isBzzzError } from '../errors.js'
 import { decodeEnvelope, encodeEnvelope } from '../crypto/envelope-codec.js'
-import { envelopeRecipients, openSections, sealSections } from '../crypto/envelope.js'
+import { envelopeRecipients, openSections, sealSections, sectionReaders } from '../crypto/envelope.js'
 import type { AccessLevel } from '../crypto/levels.js'
 import type { Keyring } from '../crypto/keyring.js'
 import { keyedDigest, type LocalSecret } from '../crypto/local-secret.js'
@@ -33,7 +33,7 @@ export function sectionCrypto (keyring: Keyring, directory: () => RoleDirectory,
           if (!isBzzzError(err) || err.code !== 'ACCESS_DENIED') throw err
         }
       }
-      const unopened = decoded.sections.filter(s => !opened.has(s.level)).map(s => ({ level: s.level, roles: s.wraps.map(w => w.role) }))
+      const unopened = decoded.sections.filter(s => !opened.has(s.level)).map(s => ({ level: s.level, roles: sectionReaders(decoded, s.level) }))
       return { opened, sealedTo, unopened }
     }
   }

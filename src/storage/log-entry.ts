@@ -2,6 +2,7 @@
  * The entries of a writer log and their binary form: a small header (JSON) and an opaque payload (an
  * encrypted envelope). Decoding checks every length, so a damaged or hostile block is refused, never trusted.
  */
+import zlib from 'node:zlib'
 import { badInput, corrupt } from '../errors.js'
 import { printable } from '../text.js'
 import type { RecordKind } from '../context/record.js'
@@ -337,23 +338,45 @@ export function decodeEntry (block: Buffer, where = 'a log entry'): LogEntry {
   return { ...(header as unknown as Omit<LogEntry, 'envelope'>), envelope: block.subarray(5 + headLength) } as LogEntry
 }
 
+/** Entries packed into one block, each whole: what blocks of several entries were before format 3. */
 const BATCH_FORMAT = 2
-/** Entries packed into one log block: Hypercore's cost is per block (tree nodes, storage batch), so batches share it. */
+/**
+ * Entries packed into one block, their headers deflated together: a block's headers repeat the writer's key (twice in
+ * each version), the project's path and the field names, so together they shrink to a fifth. Only headers, which every
+ * member reads anyway; the envelopes are ciphertext, which does not compress, and stay as they are.
+ */
+const PACKED_FORMAT = 3
+/** Entries packed into one block: Hypercore's cost is per block (tree nodes, storage batch), so batches share it. */
 export const MAX_ENTRIES_PER_BLOCK = 256
 export const MAX_BLOCK_BYTES = 256 * 1024
+/** zlib's fastest level: on a block's headers it gives within 10% of level 6 at a third of the time. */
+const HEADER_DEFLATE_LEVEL = 1
 
-/** Packs encoded entries into one block: a format byte, a count, then each entry with its length. */
+/**
+ * Packs encoded entries into one block: a format byte, a count, the entries' headers (each with its length) deflated
+ * together, then each entry's envelope with its length.
+ */
 export function encodeBlock (entries: readonly Buffer[]): Buffer {
   if (entries.length === 1) return entries[0]!
-  const size = 1 + 4 + entries.reduce((sum, e) => sum + 4 + e.length, 0)
-  const out = Buffer.allocUnsafe(size)
-  out.writeUInt8(BATCH_FORMAT, 0)
-  out.writeUInt32LE(entries.length, 1)
-  let at = 5
+  const heads: Buffer[] = []
+  const envelopes: Buffer[] = []
   for (const entry of entries) {
-    out.writeUInt32LE(entry.length, at)
-    entry.copy(out, at + 4)
-    at += 4 + entry.length
+    const headLength = entry.readUInt32LE(1)
+    heads.push(entry.subarray(1, 5 + headLength))
+    envelopes.push(entry.subarray(5 + headLength))
+  }
+  const packed = zlib.deflateRawSync(Buffer.concat(heads), { level: HEADER_DEFLATE_LEVEL })
+  const size = 1 + 4 + 4 + packed.length + envelopes.reduce((sum, e) => sum + 4 + e.length, 0)
+  const out = Buffer.allocUnsafe(size)
+  out.writeUInt8(PACKED_FORMAT, 0)
+  out.writeUInt32LE(entries.length, 1)
+  out.writeUInt32LE(packed.length, 5)
+  packed.copy(out, 9)
+  let at = 9 + packed.length
+  for (const envelope of envelopes) {
+    out.writeUInt32LE(envelope.length, at)
+    envelope.copy(out, at + 4)
+    at += 4 + envelope.length
   }
   return out
 }
@@ -361,10 +384,15 @@ export function encodeBlock (entries: readonly Buffer[]): Buffer {
 /** The encoded entries of a block (a single-entry block is the entry itself). Throws CORRUPT on broken framing. */
 export function splitBlock (block: Buffer, where = 'a log block'): Buffer[] {
   if (block.length < 5 || block.length > MAX_ENTRY_BYTES) throw corrupt(`${where} has an impossible size (${block.length} bytes)`)
-  if (block.readUInt8(0) === FORMAT) return [block]
-  if (block.readUInt8(0) !== BATCH_FORMAT) throw corrupt(`${where} has unknown format ${block.readUInt8(0)}`)
+  const format = block.readUInt8(0)
+  if (format === FORMAT) return [block]
+  if (format !== BATCH_FORMAT && format !== PACKED_FORMAT) throw corrupt(`${where} has unknown format ${format}`)
   const count = block.readUInt32LE(1)
   if (count === 0 || count > MAX_ENTRIES_PER_BLOCK) throw corrupt(`${where} claims ${count} entries`)
+  return format === BATCH_FORMAT ? splitBatch(block, count, where) : splitPacked(block, count, where)
+}
+
+function splitBatch (block: Buffer, count: number, where: string): Buffer[] {
   const parts: Buffer[] = []
   let at = 5
   for (let i = 0; i < count; i++) {
@@ -375,6 +403,40 @@ export function splitBlock (block: Buffer, where = 'a log block'): Buffer[] {
     at += 4 + length
   }
   if (at !== block.length) throw corrupt(`${where} has bytes after its last entry`)
+  return parts
+}
+
+/** The entries of a packed block, each rebuilt in the single-entry form decodeEntry reads. */
+function splitPacked (block: Buffer, count: number, where: string): Buffer[] {
+  if (block.length < 9) throw corrupt(`${where} ends inside its header`)
+  const packedLength = block.readUInt32LE(5)
+  if (9 + packedLength > block.length) throw corrupt(`${where} has headers overrunning it`)
+  let heads: Buffer
+  try {
+    // Each header is at most MAX_HEADER_BYTES: a bound on what a small hostile block may inflate to.
+    heads = zlib.inflateRawSync(block.subarray(9, 9 + packedLength), { maxOutputLength: count * (4 + MAX_HEADER_BYTES) })
+  } catch (err) {
+    throw corrupt(`${where} has headers that do not inflate`, err)
+  }
+  const parts: Buffer[] = []
+  let head = 0
+  let at = 9 + packedLength
+  for (let i = 0; i < count; i++) {
+    if (head + 4 > heads.length) throw corrupt(`${where} ends inside the header of entry ${i}`)
+    const headLength = heads.readUInt32LE(head)
+    if (headLength > MAX_HEADER_BYTES || head + 4 + headLength > heads.length) throw corrupt(`${where} has header ${i} overrunning it`)
+    if (at + 4 > block.length) throw corrupt(`${where} ends inside entry ${i}`)
+    const envelopeLength = block.readUInt32LE(at)
+    if (at + 4 + envelopeLength > block.length) throw corrupt(`${where} has entry ${i} overrunning it`)
+    const part = Buffer.allocUnsafe(5 + headLength + envelopeLength)
+    part.writeUInt8(FORMAT, 0)
+    heads.copy(part, 1, head, head + 4 + headLength)
+    block.copy(part, 5 + headLength, at + 4, at + 4 + envelopeLength)
+    parts.push(part)
+    head += 4 + headLength
+    at += 4 + envelopeLength
+  }
+  if (head !== heads.length || at !== block.length) throw corrupt(`${where} has bytes after its last entry`)
   return parts
 }
 

@@ -1,7 +1,7 @@
 // `generate` through the whole CLI (a process per run, no daemon) on a copy of the Python standard library: the first
 // run, a run with nothing changed, and a run after one file changed, side by side in one run.
 import { spawnSync } from 'node:child_process'
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { PACKAGE_ROOT } from '../../src/paths.js'
@@ -12,7 +12,12 @@ const BIN = join(PACKAGE_ROOT, 'bin', 'bzzz-ctx')
 /** The file the one-file change edits: a module every Python has, in the middle of the tree. */
 const EDITED = 'json/decoder.py'
 
-interface CliGenerate { files: number, cached: number, records: number, written: number, unchanged: number, ms: number }
+interface CliGenerate { files: number, cached: number, records: number, written: number, unchanged: number, bytes: number, ms: number }
+
+/** The bytes of every file under a folder. */
+function folderBytes (dir: string): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce((sum, e) => sum + (e.isDirectory() ? folderBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size), 0)
+}
 
 /** One `bzzz-ctx generate --json` in its own process, timed from spawn to exit (start-up included). */
 function generate (home: string, root: string): { wallMs: number, report: CliGenerate } {
@@ -24,6 +29,8 @@ function generate (home: string, root: string): { wallMs: number, report: CliGen
 }
 
 /**
+ * `bytes_stored_per_source_byte`: the store's folder after the first run against the .py files analysed (the log's
+ * blocks alone, what replication carries: `bytes_logged_per_source_byte`).
  * `generate_cli_first_ms` (a fresh home, nothing cached), `generate_cli_nochange_ms` and its ratio to the first (the
  * issue's goal: at most 0.05, or under 300 ms), and `generate_cli_one_change_ms` after one line is appended to one file,
  * with how many files that run analysed and how many records it wrote.
@@ -34,14 +41,18 @@ export async function benchGenerateCli (): Promise<Record<string, number | strin
   const dir = mkdtempSync(join(tmpdir(), 'bzzz-bench-generate-'))
   try {
     const root = join(dir, 'stdlib')
+    let sourceBytes = 0
     for (const path of corpus.files) {
       mkdirSync(dirname(join(root, path)), { recursive: true })
       cpSync(join(corpus.root, path), join(root, path))
+      sourceBytes += statSync(join(root, path)).size
     }
     const home = join(dir, 'home')
     const init = spawnSync(process.execPath, [BIN, '--home', home, 'init', '--cluster', 'bench', '--role', 'developer', '--project', 'stdlib', '-q'], { encoding: 'utf8' })
     if (init.status !== 0) throw new Error(`bzzz-ctx init: ${init.stderr}`)
     const first = generate(home, root)
+    // After the first run: the store (writer log in its RocksDB folder, the view's checkpoint), not the analysis cache.
+    const storedBytes = folderBytes(join(home, 'store'))
     const nochange = generate(home, root)
     // Past the mtime granularity of the first runs, so the edit is seen by its mtime too, not only as racily clean.
     await new Promise(resolve => setTimeout(resolve, 20))
@@ -51,6 +62,11 @@ export async function benchGenerateCli (): Promise<Record<string, number | strin
     const floorMs = Math.max(first.wallMs * 0.05, 300)
     return {
       generate_cli_files: first.report.files,
+      source_bytes: sourceBytes,
+      stored_bytes: storedBytes,
+      bytes_stored_per_source_byte: round(storedBytes / sourceBytes, 3),
+      logged_bytes: first.report.bytes,
+      bytes_logged_per_source_byte: round(first.report.bytes / sourceBytes, 3),
       generate_cli_first_ms: round(first.wallMs, 0),
       generate_cli_nochange_ms: round(nochange.wallMs, 0),
       generate_cli_nochange_ratio: round(nochange.wallMs / first.wallMs, 3),

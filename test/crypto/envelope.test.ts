@@ -1,12 +1,15 @@
 import t from 'tap'
-import { ACCESS_LEVELS, DEFAULT_ROLES } from '../../src/crypto/levels.js'
+import fc from 'fast-check'
+import { readFileSync } from 'node:fs'
+import { decodeEnvelope, encodeEnvelope } from '../../src/crypto/envelope-codec.js'
+import { ACCESS_LEVELS, DEFAULT_ROLES, levelRank } from '../../src/crypto/levels.js'
 import type { AccessLevel } from '../../src/crypto/levels.js'
-import { generateBoxKeyPair, generateIdentity } from '../../src/crypto/identity.js'
+import { generateBoxKeyPair, generateIdentity, identityFromSeed } from '../../src/crypto/identity.js'
 import { generateRoleKey, generateRoleSet, rotateRole } from '../../src/crypto/role-keys.js'
 import type { RoleKeyPair } from '../../src/crypto/role-keys.js'
 import { RoleDirectory } from '../../src/crypto/role-directory.js'
 import { SharedKeyCache } from '../../src/crypto/shared-key-cache.js'
-import { envelopeRecipients, openSections, sealSections, WRAPPED_KEY_BYTES } from '../../src/crypto/envelope.js'
+import { envelopeRecipients, openSections, sealSections, sectionReaders, WRAPPED_KEY_BYTES } from '../../src/crypto/envelope.js'
 import type { Envelope, PlainSection, RoleKeyLookup } from '../../src/crypto/envelope.js'
 
 const ad = Buffer.from('ucxl://demo/src/app.ts#v1')
@@ -61,9 +64,11 @@ t.test('each role opens exactly the levels its clearance covers', async t => {
     t.same([...opened.keys()], levels, `${role} opens ${levels.join(', ')}`)
     for (const level of levels) t.equal(opened.get(level)?.toString(), `${level} text of app.ts`, `${role} reads the ${level} plaintext`)
   }
-  // No wrap exists for a level a role is not cleared for: the absence is cryptographic, not a filter.
-  t.same(sectionAt(envelope, 'secret').wraps.map(wrap => wrap.role).sort(), ['admin', 'security'])
-  t.same(sectionAt(envelope, 'top-secret').wraps.map(wrap => wrap.role), ['admin'])
+  // No key reaches a level a role is not cleared for: the absence is cryptographic, not a filter.
+  t.same(sectionReaders(envelope, 'secret').sort(), ['admin', 'security'])
+  t.same(sectionReaders(envelope, 'top-secret'), ['admin'])
+  // One wrap per role, at the highest level it reads; the keys below come down the chain.
+  t.same(envelope.sections.map(section => section.wraps.map(wrap => wrap.role).sort()), [['viewer'], ['developer', 'qa'], ['architect'], ['security'], ['admin']])
 })
 
 t.test('a role that is not a recipient opens nothing, even with its own valid key', async t => {
@@ -99,7 +104,11 @@ t.test('tampering with a ciphertext, a wrap, a nonce, the AD, the writer key or 
   const tamperings: Record<string, (e: Envelope) => void> = {
     ciphertext: e => { const s = sectionAt(e, 'secret'); s.ciphertext[3] = (s.ciphertext[3] ?? 0) ^ 1 },
     tag: e => { const s = sectionAt(e, 'public'); const i = s.ciphertext.length - 1; s.ciphertext[i] = (s.ciphertext[i] ?? 0) ^ 0x80 },
-    wrap: e => { const w = sectionAt(e, 'internal').wraps.find(x => x.role === 'admin'); if (w !== undefined) w.wrappedKey[0] = (w.wrappedKey[0] ?? 0) ^ 1 },
+    wrap: e => { const w = sectionAt(e, 'top-secret').wraps.find(x => x.role === 'admin'); if (w !== undefined) w.wrappedKey[0] = (w.wrappedKey[0] ?? 0) ^ 1 },
+    'wrap moved down a level': e => {
+      const from = sectionAt(e, 'top-secret'); const to = sectionAt(e, 'secret')
+      to.wraps.push(...from.wraps.splice(0))
+    },
     nonce: e => { const s = sectionAt(e, 'confidential'); s.nonce[10] = (s.nonce[10] ?? 0) ^ 1 },
     'writer key': e => { e.writerPublicKey = generateBoxKeyPair().publicKey },
     'level label': e => { const s = sectionAt(e, 'top-secret'); s.level = 'public'; sectionAt(e, 'public').level = 'top-secret' },
@@ -179,4 +188,81 @@ t.test('a directory refuses two roles with one public key (the shared nonce depe
   t.throws(() => new RoleDirectory([entry, { ...entry, name: 'qa' }]), { code: 'BAD_INPUT' })
   t.equal(new RoleDirectory([entry]).size, 1, 'one role alone is fine')
   t.equal(WRAPPED_KEY_BYTES, 48, 'a wrap is a 32-byte key and its tag')
+})
+
+/** A section's JSON as splitSections makes it: long, and repetitive the way symbol lists are. */
+function symbolText (level: AccessLevel, count: number): Buffer {
+  const symbols = Array.from({ length: count }, (_, i) => ({ name: `handler_${level}_${i}`, kind: 'method', line: 10 + i * 7, parent: 'Server', exported: true }))
+  return Buffer.from(JSON.stringify({ summary: `the ${level} part of server.py`, symbols }))
+}
+
+t.test('a compressible record is sealed deflated and opens for exactly the roles cleared for each level', async t => {
+  const { directory, writer, lookup } = setup()
+  const sections = ACCESS_LEVELS.map(level => ({ level, plaintext: symbolText(level, 40) }))
+  const envelope = sealSections({ sections, recipients: ['viewer', 'developer', 'security'], directory, writer, ad })
+  for (const section of envelope.sections) {
+    const plain = sections.find(s => s.level === section.level)!.plaintext
+    t.ok(section.ciphertext.length < plain.length / 3, `the ${section.level} section is sealed deflated (${section.ciphertext.length} of ${plain.length} bytes)`)
+  }
+  t.same(envelope.sections.map(s => s.level), ['public', 'internal', 'confidential', 'secret'], 'a level no recipient reads is left out')
+  const expected: Record<string, AccessLevel[]> = { viewer: ['public'], developer: ['public', 'internal'], security: ['public', 'internal', 'confidential', 'secret'], qa: [], admin: [] }
+  for (const [role, levels] of Object.entries(expected)) {
+    const opened = openSections(envelope, role, lookup, ad)
+    t.same([...opened.keys()], levels, `${role} opens ${levels.join(', ') || 'nothing'}`)
+    for (const level of levels) t.ok(opened.get(level)?.equals(sections.find(s => s.level === level)!.plaintext), `${role} reads the ${level} plaintext back`)
+  }
+})
+
+t.test('a tampered compressed section is refused: the AEAD covers the deflated bytes', async t => {
+  const { directory, writer, lookup } = setup()
+  const plaintext = symbolText('internal', 60)
+  const envelope = sealSections({ sections: [{ level: 'internal', plaintext }], recipients: ['developer'], directory, writer, ad })
+  const section = sectionAt(envelope, 'internal')
+  t.ok(section.ciphertext.length < plaintext.length / 3, 'the section is deflated')
+  for (const at of [0, 1, Math.floor(section.ciphertext.length / 2), section.ciphertext.length - 17]) {
+    const copy = cloneEnvelope(envelope)
+    const target = sectionAt(copy, 'internal')
+    target.ciphertext[at] = (target.ciphertext[at] ?? 0) ^ 0x01
+    t.throws(() => openSections(copy, 'developer', lookup, ad), { code: 'CORRUPT' }, `a flipped bit at byte ${at} is CORRUPT`)
+  }
+  t.ok(openSections(envelope, 'developer', lookup, ad).get('internal')?.equals(plaintext), 'the untouched envelope opens')
+})
+
+t.test('an envelope sealed before version 2 (one wrap per section and reader, stored plaintext) still opens', async t => {
+  const fixture = JSON.parse(readFileSync(new URL('./fixtures/envelope-v1.json', import.meta.url), 'utf8')) as {
+    roles: Record<string, AccessLevel>, ad: string, plaintexts: Record<AccessLevel, string>, envelope: string
+  }
+  const keys = Object.keys(fixture.roles).map((role, i) => ({ role, epoch: 1, ...identityFromSeed(Buffer.alloc(64, i + 1)).box }))
+  const envelope = decodeEnvelope(Buffer.from(fixture.envelope, 'hex'))
+  t.equal(envelope.version, 1, 'the fixture is a version 1 envelope')
+  const fixtureAd = Buffer.from(fixture.ad, 'hex')
+  for (const [role, clearance] of Object.entries(fixture.roles)) {
+    const opened = openSections(envelope, role, lookupFrom(keys), fixtureAd)
+    const levels = ACCESS_LEVELS.filter(level => levelRank(level) <= levelRank(clearance))
+    t.same([...opened.keys()], levels, `${role} opens ${levels.join(', ')}`)
+    for (const level of levels) t.equal(opened.get(level)?.toString(), fixture.plaintexts[level], `${role} reads the ${level} plaintext`)
+    t.same(sectionReaders(envelope, 'secret').sort(), ['admin', 'security'])
+  }
+  t.ok(encodeEnvelope(envelope).equals(Buffer.from(fixture.envelope, 'hex')), 'and encodes to the same bytes')
+})
+
+t.test('property: any sections for any recipients round-trip through the codec, each role opening exactly its levels', async t => {
+  const { directory, writer, lookup } = setup()
+  const clearance = new Map(DEFAULT_ROLES.map(role => [role.name, role.clearance]))
+  const text = fc.oneof(fc.string({ maxLength: 300 }), fc.array(fc.constantFrom('name', 'kind', 'method', '"line":', '{', '}', 'x'), { maxLength: 200 }).map(parts => parts.join('')))
+  fc.assert(fc.property(
+    fc.subarray([...ACCESS_LEVELS], { minLength: 1 }), fc.array(text, { minLength: 5, maxLength: 5 }), fc.subarray(everyRole, { minLength: 1 }),
+    (levels, texts, recipients) => {
+      const sections = levels.map((level, i) => ({ level, plaintext: Buffer.from(texts[i]!) }))
+      const envelope = decodeEnvelope(encodeEnvelope(sealSections({ sections, recipients, directory, writer, ad })))
+      for (const role of everyRole) {
+        const opened = openSections(envelope, role, lookup, ad)
+        const want = recipients.includes(role) ? levels.filter(level => levelRank(level) <= levelRank(clearance.get(role)!)) : []
+        if (JSON.stringify([...opened.keys()]) !== JSON.stringify(want)) return false
+        for (const level of want) if (!opened.get(level)!.equals(sections.find(s => s.level === level)!.plaintext)) return false
+      }
+      return envelope.sections.every(section => section.wraps.length <= recipients.length)
+    }
+  ), { numRuns: 200, seed: 23 })
+  t.pass('200 random envelopes')
 })

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { join } from 'node:path'
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import Corestore from 'corestore'
 import CoreStorage from 'hypercore-storage'
 import { ContextStore } from '../../src/storage/context-store.js'
@@ -15,6 +15,8 @@ import { testKeys } from '../helpers/crypto-store.js'
 import { rejectsCode } from '../helpers/errors.js'
 
 const ALL = ['viewer', 'developer', 'qa', 'architect', 'security', 'admin']
+/** Text deflate cannot shrink (sections are deflated before sealing): a large write stays large. */
+const incompressible = randomBytes(4500).toString('base64')
 const records: ContextRecord[] = [
   { address: 'ucxl://p/', kind: 'project', summary: 'A payments service', purpose: 'Moves money', technologies: ['go', 'postgres'] },
   { address: 'ucxl://p/src', kind: 'directory', summary: 'Sources', technologies: ['go'], insights: [{ role: 'architect', text: 'src depends on db' }] },
@@ -239,6 +241,34 @@ t.test('entries are packed into blocks, and broken framing is refused', async t 
   for (const broken of [block.subarray(0, block.length - 1), Buffer.concat([block, Buffer.from([0])]), Buffer.from([2, 0, 0, 0, 0, 0]), Buffer.from([9, 1, 2, 3, 4, 5])]) {
     t.throws(() => splitBlock(broken), { code: 'CORRUPT' })
   }
+  const headers = Buffer.from(block.subarray(9))
+  headers[0] = (headers[0] ?? 0) ^ 0xff
+  t.throws(() => splitBlock(Buffer.concat([block.subarray(0, 9), headers])), { code: 'CORRUPT' }, 'headers that do not inflate are CORRUPT')
+})
+
+/** A block of several entries as written before headers were packed (format 2): each entry whole, with its length. */
+function batchBlock (entries: readonly Buffer[]): Buffer {
+  const count = Buffer.alloc(5)
+  count.writeUInt8(2, 0)
+  count.writeUInt32LE(entries.length, 1)
+  return Buffer.concat([count, ...entries.flatMap(e => { const length = Buffer.alloc(4); length.writeUInt32LE(e.length); return [length, e] })])
+}
+
+t.test("a block's headers are deflated together, its envelopes left as they are; a block of the older format still reads", async t => {
+  const writer = 'ab'.repeat(32)
+  const entries = Array.from({ length: 200 }, (_, i) => encodeEntry({
+    type: 'context', address: `ucxl://stdlib/email/mime/part${i}.py`, kind: 'file', inherits: true, generated: true, batch: 7,
+    version: { term: 3, hlc: { wall: 1_796_000_000_000 + i, logical: 0 }, writer, vv: { [writer]: 7 + i } },
+    digest: createHash('sha256').update(String(i)).digest('hex').slice(0, 32), source: { hash: createHash('sha256').update(`f${i}`).digest('hex') },
+    envelope: randomBytes(300 + i)
+  }))
+  const total = entries.reduce((sum, e) => sum + e.length, 0)
+  const envelopes = entries.reduce((sum, e) => sum + e.length - 5 - e.readUInt32LE(1), 0)
+  const block = encodeBlock(entries)
+  t.ok(block.length < envelopes + (total - envelopes) / 3, `${block.length} bytes for ${total} (${envelopes} of them envelopes)`)
+  t.same(splitBlock(block), entries, 'each entry reads back byte for byte')
+  t.same(splitBlock(batchBlock(entries)), entries, 'a format 2 block (each entry whole) still splits into its entries')
+  t.same(splitBlock(batchBlock(entries)).map(e => decodeEntry(e).address), entries.map(e => decodeEntry(e).address))
 })
 
 t.test('a batch of records shares blocks; each resolves from its block', async t => {
@@ -282,7 +312,7 @@ t.test('a write larger than APPEND_CHUNK_BYTES is appended in chunks of about th
   const append = log.append.bind(log)
   const appends: number[] = []
   log.append = async (blocks: Buffer[]) => { appends.push(blocks.reduce((sum, b) => sum + b.length, 0)); return await append(blocks) }
-  const filler = 'x'.repeat(4000)
+  const filler = incompressible
   const many: ContextRecord[] = Array.from({ length: 3000 }, (_, i) => ({
     address: `ucxl://p/d${i % 30}/f${i}.py`, kind: 'file', summary: `file ${i} ${filler}`, language: 'python'
   }))
@@ -473,7 +503,7 @@ t.test('a write cut off after its first chunk shows none of it, before and after
     if (++appends === 2) throw new Error('killed between chunks')
     return await append(blocks)
   }
-  const filler = 'x'.repeat(4000)
+  const filler = incompressible
   const many: ContextRecord[] = Array.from({ length: 3000 }, (_, i) => ({ address: `ucxl://p/big/f${i}.py`, kind: 'file', summary: `file ${i} ${filler}` }))
   await t.rejects(store.write(many, { term: 1, recipients: ALL, nowMs: 2 }), /killed between chunks/)
   t.equal(appends, 2, 'the first chunk reached the log')
