@@ -3,10 +3,12 @@
  * the swarm, and the bzzz_ metrics read from the cluster node's public state and told by its hooks. Nothing below the
  * node imports this: the node only calls the hooks it was given.
  */
+import { statfs } from 'node:fs/promises'
+import type { StatsFs } from 'node:fs'
 import * as promClient from 'prom-client'
 import HypercoreStats from 'hypercore-stats'
 import HyperswarmStats from 'hyperswarm-stats'
-import type { ClusterNode, ClusterNodeOptions } from './cluster/index.js'
+import type { ClusterNode, ClusterNodeOptions, QueueListRow } from './cluster/index.js'
 import type { QueueEvent } from '../storage/view-items.js'
 import { PRIORITIES } from '../storage/vocabulary.js'
 import type { InvalidFrameKind } from '../net/channel.js'
@@ -26,6 +28,12 @@ const QUEUE_STATES = ['queued', 'active', 'completed', 'failed', 'superseded'] a
 const FRAME_KINDS: readonly InvalidFrameKind[] = ['framing', 'oversized', 'malformed', 'order', 'failure']
 /** The peer label of bzzz_replication_lag_blocks: enough of the id to tell peers apart on a dashboard. */
 const PEER_LABEL_CHARS = 12
+
+/**
+ * How long one statfs of the store's filesystem serves the two hypercore_filesystem_ gauges: a disk's size and free
+ * space move slowly, and hypercore-stats would otherwise send a statfs to libuv's thread pool for each, twice a scrape.
+ */
+export const FILESYSTEM_STAT_MS = 10_000
 
 type Hooks = Required<Pick<ClusterNodeOptions, 'onElection' | 'onAcknowledged' | 'onRetrieved'>>
 
@@ -49,10 +57,41 @@ function totalOf (this: promClient.Counter, value: number): void {
   this.inc(value)
 }
 
+/**
+ * hypercore-stats with its filesystem gauges read from `filesystem` (one statfs, reused), not a statfs each. Its other
+ * gauges are computed from its cores, once per scrape: `NodeMetrics.scrape` drops its snapshot first.
+ */
+class StoreStats extends HypercoreStats {
+  filesystem: () => Promise<StatsFs | null> = async () => null
+
+  override async getFilesystemSizeBytes (): Promise<number> {
+    const stats = await this.filesystem()
+    return stats === null ? 0 : stats.blocks * stats.bsize
+  }
+
+  override async getFilesystemAvailBytes (): Promise<number> {
+    const stats = await this.filesystem()
+    return stats === null ? 0 : stats.bavail * stats.bsize
+  }
+}
+
+/** A statfs of `dir`, taken again only once the last is `maxAgeMs` old on `clock` (null when it fails, read as 0). */
+function cachedStatfs (dir: string, clock: Clock, maxAgeMs: number): () => Promise<StatsFs | null> {
+  let last: { at: number, stats: Promise<StatsFs | null> } | null = null
+  return async () => {
+    const now = clock.now()
+    if (last === null || now - last.at >= maxAgeMs) last = { at: now, stats: statfs(dir).catch(() => null) }
+    return await last.stats
+  }
+}
+
 export class NodeMetrics {
   readonly registry = new promClient.Registry()
   private readonly client = clientFor(this.registry)
   private node: ClusterNode | null = null
+  private coreStats: StoreStats | null = null
+  /** The queue's rows, listed once per scrape for the two gauges that read them (the list grows with the history). */
+  private queueRows: QueueListRow[] = []
   private lastLeader: string | null = null
   private readonly clock: Clock
   /** Time without a leader, closed spells summed; the open one (since `leaderlessSince`) is added at each scrape. */
@@ -112,7 +151,9 @@ export class NodeMetrics {
     this.leaderKnown(node.election.leader !== null)
     const store = node.peer.store
     store.subscribe(event => { if (!Array.isArray(event)) this.countRequest(event) })
-    HypercoreStats.fromCorestore(store.coresForStats).registerPrometheusMetrics(this.client)
+    this.coreStats = StoreStats.fromCorestore(store.coresForStats)
+    this.coreStats.filesystem = cachedStatfs(store.dir, this.clock, FILESYSTEM_STAT_MS)
+    this.coreStats.registerPrometheusMetrics(this.client)
     if (node.swarm !== null) new HyperswarmStats(node.swarm).registerPrometheusMetrics(this.client)
     this.registerNodeGauges(node)
   }
@@ -124,6 +165,9 @@ export class NodeMetrics {
 
   /** The text a scrape of `/metrics` returns, and its content type. */
   async scrape (): Promise<{ contentType: string, body: string }> {
+    // hypercore-stats would answer from a snapshot up to 5 s old: each scrape takes one of its own, read by every gauge.
+    this.coreStats?.bustCache()
+    this.queueRows = this.node?.queueList() ?? []
     return { contentType: this.registry.contentType, body: await this.registry.metrics() }
   }
 
@@ -163,12 +207,16 @@ export class NodeMetrics {
       name: 'bzzz_queue_requests', help: 'Generation requests in the queue, by state and priority', labelNames: ['state', 'priority'],
       collect () {
         for (const state of QUEUE_STATES) for (const priority of PRIORITIES) this.set({ state, priority }, 0)
-        for (const row of node.queueList()) this.inc({ state: row.state, priority: row.priority })
+        for (const row of metrics.queueRows) this.inc({ state: row.state, priority: row.priority })
       }
     })
     new Gauge({
       name: 'bzzz_queue_oldest_queued_age_seconds', help: 'Age of the oldest request still queued (0 when none waits)',
-      collect () { this.set(Math.max(0, ...node.queueList().filter(row => row.state === 'queued').map(row => row.ageMs)) / 1000) }
+      collect () {
+        let oldestMs = 0
+        for (const row of metrics.queueRows) if (row.state === 'queued') oldestMs = Math.max(oldestMs, row.ageMs)
+        this.set(oldestMs / 1000)
+      }
     })
     new Gauge({
       name: 'bzzz_replication_lag_blocks', help: 'Blocks a connected peer lacks of the logs it replicates, summed (by peer id prefix)', labelNames: ['peer'],
