@@ -3,7 +3,7 @@
  * mode), or on Hyperswarm over a loopback DHT in real time (swarm mode), driven one tick at a time through a
  * scenario's steps (the workload and the nemesis's faults: the safety phase), then healed for the liveness phase.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { systemClock, type Clock } from '../src/clock.js'
@@ -51,6 +51,8 @@ export interface RunOptions {
   pace?: boolean
   /** Stops the run at the next tick (it then throws, and the peers are closed as usual). */
   signal?: AbortSignal
+  /** Write each event of the trace to this file, one a line, as the hash folds it in (to diff two runs' traces). */
+  traceFile?: string
 }
 
 function breaksOf (options: RunOptions): readonly BreakMode[] {
@@ -100,6 +102,8 @@ interface Parts {
   /** Memory mode: the wait for the real work each step starts; swarm mode: a turn of the event loop. */
   settler: Settler | null
   restoreRandom: () => void
+  /** The trace file's descriptor (RunOptions.traceFile), closed with the run. */
+  traceFd: number | null
 }
 
 export class Simulator {
@@ -171,7 +175,8 @@ export class Simulator {
     const dir = mkdtempSync(join(options.parent ?? tmpdir(), 'bzzz-sim-'))
     const virtual = mode === 'memory' ? new VirtualClock() : null
     const clock: Clock = virtual ?? systemClock
-    const trace = new Trace()
+    const traceFd = options.traceFile !== undefined ? openSync(options.traceFile, 'w') : null
+    const trace = new Trace(traceFd === null ? null : line => { writeSync(traceFd, `${line}\n`) })
     let peersOf = (): SimCluster['peers'] => []
     // Analyses of every live peer count as real work in flight: a step waits for them as for its storage.
     const realWork = virtual !== null ? settler(() => peersOf().flatMap(p => p.node === null ? [] : [...p.node.peer.analysing])) : null
@@ -203,7 +208,7 @@ export class Simulator {
     peersOf = () => cluster.peers
     trace.name(cluster.ids)
     observation.name(cluster.ids)
-    return new Simulator(options, { started, dir, virtual, clock, network, dht, random, progress, observation, cluster, trace, settler: realWork, restoreRandom })
+    return new Simulator(options, { started, dir, virtual, clock, network, dht, random, progress, observation, cluster, trace, settler: realWork, restoreRandom, traceFd })
   }
 
   /** Starts every peer and applies the steps due at once: the safety phase's time begins here. */
@@ -372,6 +377,7 @@ export class Simulator {
     for (const peer of cluster.peers) await cluster.stop(peer)
     await dht?.close()
     this.parts.restoreRandom()
+    if (this.parts.traceFd !== null) closeSync(this.parts.traceFd)
     if (this.options.keep !== true) rmSync(dir, { recursive: true, force: true })
   }
 

@@ -96,7 +96,10 @@ export function simCommand (env: CliEnv): Command {
           note(ctx, `seed ${seed}${options.runs > 1 ? ` (run ${run + 1} of ${options.runs})` : ''}`)
           let scenario = fromFile ?? randomScenario(seededRandom(seed), { nodes: options.nodes ?? 5 })
           if (options.nodes !== undefined && fromFile !== null) scenario = { ...scenario, nodes: options.nodes, replicationFactor: Math.min(scenario.replicationFactor, options.nodes) }
+          // A debugging aid, not a flag: each run's trace, one event a line, to diff two runs at their first difference.
+          const traceFile = ctx.io.env.BZZZ_SIM_TRACE_FILE
           const once = {
+            ...(traceFile !== undefined && traceFile !== '' ? { traceFile: options.runs > 1 ? `${traceFile}.${seed}` : traceFile } : {}),
             scenario, seed, mode: options.mode, ...(options.break !== undefined ? { break: options.break } : {}), ...(options.keep === true ? { keep: true } : {}),
             parent: homes.dir
           }
