@@ -21,7 +21,7 @@ import { applyFault, type NemesisHost } from './faults.js'
 import { simReport, type SimReport } from './report.js'
 import { TIME_EVENT_MS, finalChecks, liveChecks, type SimEvent, type SimPhase } from './events.js'
 import { BzzzError } from '../src/errors.js'
-import { SETTLE_ROUNDS_MAX, settler, watchStorage, type Settler } from './real-work.js'
+import { SETTLE_REAL_MS_MAX, settler, watchStorage, type Settler } from './real-work.js'
 import { IO_THREADS_VARIABLE, oneIoThread } from './io-thread.js'
 
 /** Virtual time per step of the memory-mode loop. */
@@ -183,7 +183,7 @@ export class Simulator {
     if (realWork !== null) {
       watchStorage()
       // A node loads these on first use; the loading is real I/O that no wait sees, so it is done before the run.
-      await Promise.all([import('../src/intelligence/index.js'), import('../src/intelligence/walk.js'), import('../src/intelligence/pool.js'), import('../src/intelligence/cache.js')])
+      await Promise.all([import('../src/intelligence/index.js'), import('../src/intelligence/walk.js'), import('../src/intelligence/pool.js'), import('../src/intelligence/cache.js'), import('../src/intelligence/source-state.js'), import('../src/node/analysis-cache-file.js')])
     }
     const restoreRandom = virtual !== null ? seedMathRandom(seed) : () => {}
     const network = virtual !== null
@@ -364,7 +364,7 @@ export class Simulator {
     const why: string[] = []
     if (!oneIoThread()) why.push(`storage I/O ran on several threads (${IO_THREADS_VARIABLE} was not 1): reads of one step may end in either order`)
     const stuck = this.parts.settler?.stuck ?? 0
-    if (stuck > 0) why.push(`${stuck} waits for real work gave up after ${SETTLE_ROUNDS_MAX} turns: what was still running landed in a later step`)
+    if (stuck > 0) why.push(`${stuck} waits for real work gave up after ${SETTLE_REAL_MS_MAX / 1000} s: what was still running landed in a later step`)
     const exact = why.length === 0
     // These never change the trace: the bytes of messages and records differ from run to run, never their lengths or order.
     why.push('Noise handshakes and sealed sections draw fresh random keys and nonces: ciphertext bytes differ, never their lengths')
