@@ -24,6 +24,8 @@ import { BzzzError } from '../src/errors.js'
 import { SETTLE_REAL_MS_MAX, settler, watchStorage, type Settler } from './real-work.js'
 import { IO_THREADS_VARIABLE, oneIoThread } from './io-thread.js'
 
+const NONE: Array<Promise<unknown>> = []
+
 /** Virtual time per step of the memory-mode loop. */
 export const STEP_MS = 10
 /** How often (real time) a long run says where it is. */
@@ -179,7 +181,13 @@ export class Simulator {
     const trace = new Trace(traceFd === null ? null : line => { writeSync(traceFd, `${line}\n`) })
     let peersOf = (): SimCluster['peers'] => []
     // Analyses of every live peer count as real work in flight: a step waits for them as for its storage.
-    const realWork = virtual !== null ? settler(() => peersOf().flatMap(p => p.node === null ? [] : [...p.node.peer.analysing])) : null
+    const analyses = (): Array<Promise<unknown>> => {
+      // Called on every turn of every wait: no array is made unless some peer analyses.
+      let running: Array<Promise<unknown>> | null = null
+      for (const peer of peersOf()) if (peer.node !== null && peer.node.peer.analysing.size > 0) (running ??= []).push(...peer.node.peer.analysing)
+      return running ?? NONE
+    }
+    const realWork = virtual !== null ? settler(analyses) : null
     if (realWork !== null) {
       watchStorage()
       // A node loads these on first use; the loading is real I/O that no wait sees, so it is done before the run.
