@@ -7,7 +7,8 @@ import type { Clock, TimerHandle } from '../src/clock.js'
 interface Timer {
   id: number
   at: number
-  fn: () => void
+  /** May return a promise (the network's step): the clock waits for it before the next timer. */
+  fn: () => void | Promise<void>
   every: number | null
 }
 
@@ -65,7 +66,7 @@ export class VirtualClock implements Clock {
 
   now = (): number => this.time
 
-  setTimeout = (fn: () => void, ms: number): TimerHandle => this.add(fn, ms, null)
+  setTimeout = (fn: () => void | Promise<void>, ms: number): TimerHandle => this.add(fn, ms, null)
 
   setInterval = (fn: () => void, ms: number): TimerHandle => this.add(fn, ms, Math.max(1, ms))
 
@@ -75,7 +76,7 @@ export class VirtualClock implements Clock {
 
   sleep = async (ms: number): Promise<void> => { await new Promise<void>(resolve => { this.setTimeout(resolve, ms) }) }
 
-  private add (fn: () => void, ms: number, every: number | null): number {
+  private add (fn: () => void | Promise<void>, ms: number, every: number | null): number {
     const id = this.nextId++
     const timer = { id, at: this.time + Math.max(0, Number.isFinite(ms) ? ms : 0), fn, every }
     this.timers.set(id, timer)
@@ -88,8 +89,12 @@ export class VirtualClock implements Clock {
     return this.timers.size
   }
 
-  /** Moves time to `target`, firing every timer due by then in order; a timer set while firing runs too if due. */
-  advanceTo (target: number): void {
+  /**
+   * Moves time to `target`, firing every timer due by then in order; a timer set while firing runs too if due. After
+   * each timer, `settle` lets the real work it started end before the next fires, so the order of what follows is the
+   * timers' order, not the machine's.
+   */
+  async advanceTo (target: number, settle: () => Promise<void> = async () => {}): Promise<void> {
     for (;;) {
       const top = this.heap.peek()
       if (top === undefined || top.at > target) break
@@ -103,10 +108,11 @@ export class VirtualClock implements Clock {
         this.heap.push({ at: timer.at, id: timer.id })
       }
       try {
-        timer.fn()
+        await timer.fn()
       } catch {
         // A timer's failure is the node's own business; the clock keeps going.
       }
+      await settle()
     }
     this.time = Math.max(this.time, target)
   }

@@ -11,8 +11,9 @@ import { DEFAULT_ROLES } from '../src/crypto/levels.js'
 import type { Clock } from '../src/clock.js'
 import type { SimNetwork } from './network.js'
 import { resolveNode, type Link } from './nemesis.js'
-import { seededRandom } from './random.js'
+import { seededBytes, seededRandom } from './random.js'
 import { restoreDiskImage, takeDiskImage } from './disk-image.js'
+import { identityFromSeed } from '../src/crypto/identity.js'
 import type { NodeSelector, Scenario } from './scenario.js'
 import type { BREAKS } from './limits.js'
 
@@ -28,6 +29,16 @@ export type BreakMode = typeof BREAKS[number]
 /** Roles of the nodes after the admin, in turn. */
 export const SIM_ROLES = ['developer', 'security', 'qa', 'viewer', 'architect'] as const
 export const SIM_PROJECT = 'sim'
+/**
+ * The model that charges an analysis's simulated time (measured here: tree-sitter reads ~350 files, 5 MB, a second on
+ * one core): per file analysed (not recalled from the cache) and per KiB of source read.
+ */
+export const ANALYSIS_MS_PER_FILE = 1.5
+export const ANALYSIS_MS_PER_KIB = 0.09
+
+export function analysisCostMs (files: number, bytes: number): number {
+  return Math.ceil(files * ANALYSIS_MS_PER_FILE + bytes / 1024 * ANALYSIS_MS_PER_KIB)
+}
 
 /** What a node tells of each change of its election state. */
 export type ElectionEvent = Parameters<NonNullable<ClusterNodeOptions['onElection']>>[0]
@@ -38,6 +49,8 @@ export interface SimPeer {
   role: string
   home: string
   node: ClusterNode | null
+  /** How often it was started: each start is a new process with new random ids. */
+  starts: number
 }
 
 export interface ClusterOptions {
@@ -76,14 +89,17 @@ export class SimCluster {
   static async create (options: ClusterOptions): Promise<SimCluster> {
     const { scenario } = options
     const peers: SimPeer[] = []
+    // Identities come from the seed: node ids, and every order by id (dialling, ties of versions), repeat run to run.
+    const identitySeeds = seededBytes(seededRandom(options.seed ^ 0x1d))
     for (let i = 0; i < scenario.nodes; i++) {
       options.progress(() => `  creating homes: ${i} of ${scenario.nodes}`)
       const role = i === 0 ? 'admin' : SIM_ROLES[(i - 1) % SIM_ROLES.length]!
       const home = join(options.dir, `n${i}`)
-      if (i === 0) await LocalPeer.init(home, { cluster: 'sim', role, project: SIM_PROJECT, replicationFactor: scenario.replicationFactor })
-      else await redeemInvite(home, (await createInvite(peers[0]!.home, role)).invite)
+      const identity = identityFromSeed(identitySeeds(64))
+      if (i === 0) await LocalPeer.init(home, { cluster: 'sim', role, project: SIM_PROJECT, replicationFactor: scenario.replicationFactor, identity })
+      else await redeemInvite(home, (await createInvite(peers[0]!.home, role, { identity })).invite)
       const id = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')).nodeId as string
-      peers.push({ index: i, id, role, home, node: null })
+      peers.push({ index: i, id, role, home, node: null, starts: 0 })
     }
     if (options.breaks.has('leak-role')) {
       // The deliberate fault: every member is given every role's key, as if keys leaked.
@@ -147,11 +163,6 @@ export class SimCluster {
     return this.peers.find(p => p.id === id)?.node ?? null
   }
 
-  /** Whether any leader's queue is analysing. */
-  generating (): boolean {
-    return this.peers.some(p => p.node !== null && p.node.coordinator.queue.activeCount > 0)
-  }
-
   async start (peer: SimPeer): Promise<void> {
     const { options } = this
     const network = options.network
@@ -161,7 +172,11 @@ export class SimCluster {
       logger: silentLogger(),
       electionTimeoutMs: options.scenario.electionTimeoutMs,
       clock: options.clock,
+      // In memory mode an analysis costs what the model says, however long it took on this machine.
+      ...(network !== null ? { analysisCostMs } : {}),
       random: seededRandom(options.seed + peer.index * 7919),
+      // A restarted peer draws new ids (a new run of its process), still from the seed.
+      randomBytes: seededBytes(seededRandom((options.seed + peer.index * 7919) ^ (0x7a11 + peer.starts++))),
       ...(network !== null ? { transport: keyPair => network.transport(peer.id, keyPair) } : {}),
       ...(bootstrap !== null ? { bootstrap, host: '127.0.0.1' } : {}),
       onElection: event => { options.onElection(peer, event) },

@@ -34,3 +34,12 @@ export function shuffle<T> (random: () => number, items: readonly T[]): T[] {
   }
   return out
 }
+
+/** Random bytes from a seeded source: the simulator's peers' ids of requests, and the seeds of their identities. */
+export function seededBytes (random: () => number): (size: number) => Buffer {
+  return size => {
+    const out = Buffer.alloc(size)
+    for (let i = 0; i < size; i++) out[i] = Math.floor(random() * 256)
+    return out
+  }
+}

@@ -14,6 +14,11 @@ export interface SimReport {
   ok: boolean
   /** A hash of every delivery, vote, election change, acknowledgement and fault, in order: equal for equal seeds and code. */
   traceHash: string
+  /**
+   * Whether this run replays exactly (memory mode, one storage I/O thread, every wait for real work ended), and what
+   * stays inexact even then: each named with what it can change.
+   */
+  replay: { exact: boolean, why: string[] }
   checks: Record<string, { ok: boolean, detail: string, violations: string[] }>
   faults: AppliedFault[]
   metrics: Record<string, number | null>
@@ -43,6 +48,7 @@ export interface ReportInput {
   network: { connections: number, resets: number, messages: number } | null
   traceHash: string
   traceEvents: number
+  replay: { exact: boolean, why: string[] }
 }
 
 export function simReport (input: ReportInput): SimReport {
@@ -56,6 +62,7 @@ export function simReport (input: ReportInput): SimReport {
     break: input.break,
     ok: results.every(r => r.ok),
     traceHash: input.traceHash,
+    replay: input.replay,
     checks: Object.fromEntries(results.map(r => [r.name, { ok: r.ok, detail: r.detail, violations: r.violations }])),
     faults: input.faults,
     metrics: {

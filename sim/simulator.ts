@@ -3,7 +3,7 @@
  * mode), or on Hyperswarm over a loopback DHT in real time (swarm mode), driven one tick at a time through a
  * scenario's steps (the workload and the nemesis's faults: the safety phase), then healed for the liveness phase.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { systemClock, type Clock } from '../src/clock.js'
@@ -21,6 +21,10 @@ import { applyFault, type NemesisHost } from './faults.js'
 import { simReport, type SimReport } from './report.js'
 import { TIME_EVENT_MS, finalChecks, liveChecks, type SimEvent, type SimPhase } from './events.js'
 import { BzzzError } from '../src/errors.js'
+import { SETTLE_REAL_MS_MAX, settler, watchStorage, type Settler } from './real-work.js'
+import { IO_THREADS_VARIABLE, oneIoThread } from './io-thread.js'
+
+const NONE: Array<Promise<unknown>> = []
 
 /** Virtual time per step of the memory-mode loop. */
 export const STEP_MS = 10
@@ -49,6 +53,8 @@ export interface RunOptions {
   pace?: boolean
   /** Stops the run at the next tick (it then throws, and the peers are closed as usual). */
   signal?: AbortSignal
+  /** Write each event of the trace to this file, one a line, as the hash folds it in (to diff two runs' traces). */
+  traceFile?: string
 }
 
 function breaksOf (options: RunOptions): readonly BreakMode[] {
@@ -58,6 +64,16 @@ function breaksOf (options: RunOptions): readonly BreakMode[] {
 async function yieldToIo (): Promise<void> {
   await new Promise(resolve => setImmediate(resolve))
   await new Promise(resolve => setTimeout(resolve, 0))
+}
+
+/**
+ * Math.random from the seed while a memory-mode run lasts (Hypercore draws which blocks to ask which peer for from it);
+ * returns the undo. Swarm mode runs on real time and keeps the system's.
+ */
+function seedMathRandom (seed: number): () => void {
+  const original = Math.random
+  Math.random = seededRandom(seed ^ 0x3a7d)
+  return () => { Math.random = original }
 }
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
@@ -85,6 +101,11 @@ interface Parts {
   observation: Observation
   cluster: SimCluster
   trace: Trace
+  /** Memory mode: the wait for the real work each step starts; swarm mode: a turn of the event loop. */
+  settler: Settler | null
+  restoreRandom: () => void
+  /** The trace file's descriptor (RunOptions.traceFile), closed with the run. */
+  traceFd: number | null
 }
 
 export class Simulator {
@@ -156,8 +177,26 @@ export class Simulator {
     const dir = mkdtempSync(join(options.parent ?? tmpdir(), 'bzzz-sim-'))
     const virtual = mode === 'memory' ? new VirtualClock() : null
     const clock: Clock = virtual ?? systemClock
-    const trace = new Trace()
-    const network = virtual !== null ? new SimNetwork(virtual, seededRandom(seed ^ 0x5eed), (from, to, bytes) => { trace.record('deliver', clock.now(), from, to, bytes) }) : null
+    const traceFd = options.traceFile !== undefined ? openSync(options.traceFile, 'w') : null
+    const trace = new Trace(traceFd === null ? null : line => { writeSync(traceFd, `${line}\n`) })
+    let peersOf = (): SimCluster['peers'] => []
+    // Analyses of every live peer count as real work in flight: a step waits for them as for its storage.
+    const analyses = (): Array<Promise<unknown>> => {
+      // Called on every turn of every wait: no array is made unless some peer analyses.
+      let running: Array<Promise<unknown>> | null = null
+      for (const peer of peersOf()) if (peer.node !== null && peer.node.peer.analysing.size > 0) (running ??= []).push(...peer.node.peer.analysing)
+      return running ?? NONE
+    }
+    const realWork = virtual !== null ? settler(analyses) : null
+    if (realWork !== null) {
+      watchStorage()
+      // A node loads these on first use; the loading is real I/O that no wait sees, so it is done before the run.
+      await Promise.all([import('../src/intelligence/index.js'), import('../src/intelligence/walk.js'), import('../src/intelligence/pool.js'), import('../src/intelligence/cache.js'), import('../src/intelligence/source-state.js'), import('../src/node/analysis-cache-file.js')])
+    }
+    const restoreRandom = virtual !== null ? seedMathRandom(seed) : () => {}
+    const network = virtual !== null
+      ? new SimNetwork(virtual, seededRandom(seed ^ 0x5eed), (from, to, bytes) => { trace.record('deliver', clock.now(), from, to, bytes) }, realWork!.settle)
+      : null
     const dht = mode === 'swarm' ? await (await import('../src/net/bootstrap.js')).startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 }) : null
     const observation = new Observation(trace, options.onEvent)
     const progress = throttled(options.log ?? (() => {}), options.progressIntervalMs ?? PROGRESS_INTERVAL_MS)
@@ -174,9 +213,10 @@ export class Simulator {
       onVote: (peer, event) => { observation.vote({ atMs: clock.now(), node: peer.id, term: event.term, candidate: event.candidate }) },
       progress
     })
+    peersOf = () => cluster.peers
     trace.name(cluster.ids)
     observation.name(cluster.ids)
-    return new Simulator(options, { started, dir, virtual, clock, network, dht, random, progress, observation, cluster, trace })
+    return new Simulator(options, { started, dir, virtual, clock, network, dht, random, progress, observation, cluster, trace, settler: realWork, restoreRandom, traceFd })
   }
 
   /** Starts every peer and applies the steps due at once: the safety phase's time begins here. */
@@ -198,15 +238,20 @@ export class Simulator {
     }
     progress(() => `  ${peers.length} peers started in ${((performance.now() - started) / 1000).toFixed(0)} s; ` +
       `connecting them (a full mesh of ${peers.length * (peers.length - 1) / 2} links)`)
+    await this.settle()
     this.origin = clock.now()
     this.horizon = this.origin + this.scenario.durationMs
     this.phase('safety')
     await this.applyDue()
+    await this.settle()
     this.tellChanges()
   }
 
-  /** Simulated time held to real time (the probe): see probe. */
-  private paced = false
+  /** Memory mode: until the real work in flight has ended; swarm mode: a turn of the event loop. */
+  private async settle (): Promise<void> {
+    if (this.parts.settler !== null) await this.parts.settler.settle()
+    else await yieldToIo()
+  }
 
   /** Whether the safety phase is over: every step applied, and the scenario's duration passed. */
   done (): boolean {
@@ -214,19 +259,17 @@ export class Simulator {
   }
 
   /**
-   * One step of time, to the next step's time at the most (memory: the virtual clock, yielding to real I/O; swarm:
-   * real waiting), then the per-step observation and the steps now due.
+   * One step of time, to the next step's time at the most (memory: the virtual clock, each timer and delivery waiting
+   * for the real work it started; swarm: real waiting), then the per-step observation and the steps now due.
    */
   async tick (): Promise<void> {
     const { virtual, clock, cluster, observation, progress, started } = this.parts
     if (this.options.signal?.aborted === true) throw new BzzzError('FAILURE', `the run was stopped at ${(clock.now() / 1000).toFixed(1)} s simulated`)
     if (virtual !== null) {
       const target = this.next < this.steps.length ? this.origin + this.steps[this.next]!.atMs : this.horizon
-      virtual.advanceTo(Math.min(target, virtual.now() + STEP_MS))
-      await yieldToIo()
-      // Analysis is real work on real CPUs: while a leader generates, simulated time goes no faster than real time,
-      // or timeouts would fire on work that is merely slow on this machine.
-      if (cluster.generating() || this.paced || this.options.pace === true) await sleep(STEP_MS)
+      await virtual.advanceTo(Math.min(target, virtual.now() + STEP_MS), this.parts.settler!.settle)
+      // A person watching (sim --tui) sees the run at real speed at the fastest.
+      if (this.options.pace === true) await sleep(STEP_MS)
     } else {
       await sleep(STEP_MS)
     }
@@ -234,6 +277,7 @@ export class Simulator {
       (cluster.leader() === null ? 'no leader' : `leader ${cluster.nameOf(cluster.leader()!)}`))
     observation.observeLeader(clock.now(), cluster.leader())
     await this.applyDue()
+    await this.settle()
     this.tellChanges()
   }
 
@@ -259,10 +303,9 @@ export class Simulator {
    */
   private async probe (): Promise<void> {
     const { clock, cluster } = this.parts
-    // Its reads judge what every live peer holds once the cluster settled, and settling is storage work done in real
-    // time: from here the simulated clock goes no faster than real time. (Unpaced, a loaded machine ran the 30 s bound
-    // out before a peer had replicated the probe's second version, and a healthy run failed read-after-ack in CI.)
-    this.paced = true
+    // Its reads judge what every live peer holds once the cluster settled. Settling is storage work, which each step
+    // waits for (sim/real-work.ts), so the 30 s bound is simulated time however slow the machine; before those waits
+    // the probe held simulated time to real time, or a loaded CI machine ran the bound out and failed read-after-ack.
     const settle = async (): Promise<void> => { await this.runUntil(clock.now() + LIVENESS_BOUND_MS, () => this.settled()) }
     if (this.parts.observation.generatedAcks.length === 0) {
       await this.drive(this.workload.probeGenerate())
@@ -281,7 +324,7 @@ export class Simulator {
     let outcome: { value: T } | null = null
     let done = false
     work.then(value => { outcome = { value } }, () => {}).finally(() => { done = true })
-    await yieldToIo()
+    await this.settle()
     if (!done) await this.runUntil(this.parts.clock.now() + LIVENESS_BOUND_MS, () => done)
     return (outcome as { value: T } | null)?.value ?? null
   }
@@ -313,7 +356,8 @@ export class Simulator {
       retrieveMismatches: workload.retrieveMismatches,
       network: network?.stats ?? null,
       traceHash: this.parts.trace.digest(),
-      traceEvents: this.parts.trace.events
+      traceEvents: this.parts.trace.events,
+      replay: this.replay()
     })
     if (options.keep === true) report.dir = dir
     this.tell({ kind: 'checks', atMs: clock.now(), checks: finalChecks(report) })
@@ -322,11 +366,26 @@ export class Simulator {
     return report
   }
 
+  /** Whether the run replays exactly, and why not, or what stays inexact when it does. */
+  private replay (): { exact: boolean, why: string[] } {
+    if (this.options.mode === 'swarm') return { exact: false, why: ['swarm mode runs on real time and a real network'] }
+    const why: string[] = []
+    if (!oneIoThread()) why.push(`storage I/O ran on several threads (${IO_THREADS_VARIABLE} was not 1): reads of one step may end in either order`)
+    const stuck = this.parts.settler?.stuck ?? 0
+    if (stuck > 0) why.push(`${stuck} waits for real work gave up after ${SETTLE_REAL_MS_MAX / 1000} s: what was still running landed in a later step`)
+    const exact = why.length === 0
+    // These never change the trace: the bytes of messages and records differ from run to run, never their lengths or order.
+    why.push('Noise handshakes and sealed sections draw fresh random keys and nonces: ciphertext bytes differ, never their lengths')
+    return { exact, why }
+  }
+
   /** Stops every peer and the DHT, and removes the homes unless kept. */
   async close (): Promise<void> {
     const { cluster, dht, dir } = this.parts
     for (const peer of cluster.peers) await cluster.stop(peer)
     await dht?.close()
+    this.parts.restoreRandom()
+    if (this.parts.traceFd !== null) closeSync(this.parts.traceFd)
     if (this.options.keep !== true) rmSync(dir, { recursive: true, force: true })
   }
 

@@ -11,6 +11,9 @@ export class Trace {
   /** Events folded in so far. */
   events = 0
 
+  /** `sink`, when given, is handed each event's line as it is folded in (a trace file, to diff two runs). */
+  constructor (private readonly sink: ((line: string) => void) | null = null) {}
+
   /** Peers by name from here on: `ids` in index order. */
   name (ids: readonly string[]): void {
     ids.forEach((id, i) => this.names.set(id, `n${i}`))
@@ -21,6 +24,7 @@ export class Trace {
     this.events++
     const line = [kind, atMs, ...fields.map(field => typeof field === 'string' ? this.names.get(field) ?? field : field)].join(' ')
     this.hash.update(`${line}\n`)
+    this.sink?.(line)
   }
 
   /** The hash so far, hex. */

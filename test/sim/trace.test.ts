@@ -21,3 +21,14 @@ t.test('the trace hash names peers by index and changes when one delivery comes 
   renamed.record('deliver', 120, 'other-c', 'other-b', 64)
   t.equal(renamed.digest(), one, 'fresh keys each run do not change it: peers are n0, n1, n2')
 })
+
+t.test('the trace written out is what the hash folds in, one event a line, peers by name', async t => {
+  const lines: string[] = []
+  const trace = new Trace(line => { lines.push(line) })
+  trace.name(['key-a', 'key-b'])
+  trace.record('fault', 100, 'partition halves', '{}')
+  trace.record('deliver', 120, 'key-a', 'key-b', 64)
+  t.same(lines, ['fault 100 partition halves {}', 'deliver 120 n0 n1 64'])
+  const { createHash } = await import('node:crypto')
+  t.equal(createHash('sha256').update(lines.map(line => `${line}\n`).join('')).digest('hex'), trace.digest(), 'two runs whose files match have one hash')
+})

@@ -40,7 +40,7 @@ function render (ctx: CommandContext, report: import('../../../sim/runner.js').S
     table(['check', 'result', 'detail'], Object.entries(report.checks).map(([name, c]) => [name, c.ok ? 'held' : 'VIOLATED', c.detail.slice(0, 160)]), useColor(ctx)),
     `${report.faults.length} faults applied; ${m.terms} terms, ${m.leaders} leaders, ${m.failovers} failovers${m.failover_ms_max !== null ? ` (longest ${m.failover_ms_max} ms)` : ''};` +
       ` ${m.acked_writes} writes acknowledged, ${m.accepted_requests} requests accepted; converged ${m.converged_within_ms === null ? 'NOT within the bound' : `${m.converged_within_ms} ms after the heal`}.`,
-    `Trace hash ${report.traceHash.slice(0, 16)} (${m.trace_events} events).`,
+    `Trace hash ${report.traceHash.slice(0, 16)} (${m.trace_events} events); ${report.replay.exact ? 'replays exactly' : `NOT exact: ${report.replay.why[0]}`}.`,
     `Simulated ${(Number(m.simulated_ms) / 1000).toFixed(1)} s in ${(Number(m.real_ms) / 1000).toFixed(1)} s${m.simulated_to_real !== null ? ` (${m.simulated_to_real}x)` : ''}.`
   ].join('\n')
 }
@@ -78,6 +78,10 @@ export function simCommand (env: CliEnv): Command {
     .addHelpText('after', '\nExamples:\n  bzzz-ctx sim --scenario fixtures/scenarios/isolate-leader.json\n  bzzz-ctx sim --random-faults --nodes 7 --runs 20\n  bzzz-ctx sim --seed 42 --random-faults --break double-vote --json')
     .action(env.action<SimOptions>(async (ctx, options) => {
       if (options.scenario !== undefined && options.randomFaults === true) throw badUsage('--scenario and --random-faults exclude each other: a scenario file has its own faults')
+      const { oneIoThread, rerunWithOneIoThread } = await import('../../../sim/io-thread.js')
+      // A memory-mode run replays exactly only on one storage I/O thread, which only a new process can have (a caller
+      // running the CLI inside its own process, a test, keeps its own and gets a report that says it was not exact).
+      if (options.mode === 'memory' && !oneIoThread() && ctx.io.env === process.env) { process.exitCode = await rerunWithOneIoThread(); return }
       const { readScenario, randomScenario } = await import('../../../sim/scenario.js')
       const { seededRandom } = await import('../../../sim/random.js')
       const { runSimulation } = await import('../../../sim/runner.js')
@@ -92,7 +96,10 @@ export function simCommand (env: CliEnv): Command {
           note(ctx, `seed ${seed}${options.runs > 1 ? ` (run ${run + 1} of ${options.runs})` : ''}`)
           let scenario = fromFile ?? randomScenario(seededRandom(seed), { nodes: options.nodes ?? 5 })
           if (options.nodes !== undefined && fromFile !== null) scenario = { ...scenario, nodes: options.nodes, replicationFactor: Math.min(scenario.replicationFactor, options.nodes) }
+          // A debugging aid, not a flag: each run's trace, one event a line, to diff two runs at their first difference.
+          const traceFile = ctx.io.env.BZZZ_SIM_TRACE_FILE
           const once = {
+            ...(traceFile !== undefined && traceFile !== '' ? { traceFile: options.runs > 1 ? `${traceFile}.${seed}` : traceFile } : {}),
             scenario, seed, mode: options.mode, ...(options.break !== undefined ? { break: options.break } : {}), ...(options.keep === true ? { keep: true } : {}),
             parent: homes.dir
           }
