@@ -17,7 +17,7 @@ import { SimCluster, type BreakMode, type SimMode } from './cluster.js'
 import { Observation } from './observation.js'
 import { Trace } from './trace.js'
 import { Workload } from './workload.js'
-import { applyFault, type NemesisHost } from './faults.js'
+import { applyFault, type FaultLog, type NemesisHost } from './faults.js'
 import { simReport, type SimReport } from './report.js'
 import { TIME_EVENT_MS, finalChecks, liveChecks, type SimEvent, type SimPhase } from './events.js'
 import { BzzzError } from '../src/errors.js'
@@ -30,6 +30,8 @@ const NONE: Array<Promise<unknown>> = []
 export const STEP_MS = 10
 /** How often (real time) a long run says where it is. */
 export const PROGRESS_INTERVAL_MS = 5_000
+/** Requests the handover tries before it gives up on one crossing a leader change (see handover). */
+const HANDOVER_ATTEMPTS = 3
 /** The liveness phase's bound: the cluster must converge within it after the final heal. */
 export const LIVENESS_BOUND_MS = 30_000
 
@@ -297,7 +299,8 @@ export class Simulator {
   }
 
   /**
-   * Read after ack: the probe writes one version of an address, lets every peer settle and read it (so a peer that
+   * First a request handed over from one leader to the next (see handover). Read after ack: the probe writes one
+   * version of an address, lets every peer settle and read it (so a peer that
    * would serve what it read first has read it), writes a second, settles again, and every live peer then reads every
    * acknowledged address as a client would. Each wait is bounded by LIVENESS_BOUND_MS.
    */
@@ -306,7 +309,12 @@ export class Simulator {
     // Its reads judge what every live peer holds once the cluster settled. Settling is storage work, which each step
     // waits for (sim/real-work.ts), so the 30 s bound is simulated time however slow the machine; before those waits
     // the probe held simulated time to real time, or a loaded CI machine ran the bound out and failed read-after-ack.
-    const settle = async (): Promise<void> => { await this.runUntil(clock.now() + LIVENESS_BOUND_MS, () => this.settled()) }
+    // Once the queue failed to drain within the bound (a lost request, which no-lost-requests reports), the later waits
+    // are for the views alone: each would otherwise run the whole bound out again.
+    let requests = true
+    const settle = async (): Promise<void> => { await this.runUntil(clock.now() + LIVENESS_BOUND_MS, () => this.settled(requests)) }
+    await this.handover()
+    requests = await this.runUntil(clock.now() + LIVENESS_BOUND_MS, () => this.settled(true))
     if (this.parts.observation.generatedAcks.length === 0) {
       await this.drive(this.workload.probeGenerate())
       await this.runUntil(clock.now() + LIVENESS_BOUND_MS, () => this.parts.observation.generatedAcks.length > 0)
@@ -317,6 +325,35 @@ export class Simulator {
     await this.drive(this.workload.probeWrite(2))
     await settle()
     this.finalReads = await this.drive(this.workload.readAll(cluster.live())) ?? new Map()
+  }
+
+  /**
+   * The handover: a generate the leader accepts (of files of its own: new records, which must be acknowledged before
+   * the request completes), after which that leader is cut off from every peer until another leads
+   * in a later term, then the cut heals; settling waits until the request is finished. Cut off, the old leader cannot
+   * have the request's records acknowledged, so it cannot complete it first. Every run thus has a request that crosses
+   * a leader change: no-lost-requests judges one on every scenario, and a leader that forgets its predecessors'
+   * requests is caught. Should the old leader have finished the request already (a race with its analysis, which the
+   * size of the request makes rare), another is tried, HANDOVER_ATTEMPTS in all. The cut and the heal are in the
+   * report's faults as `handover partition isolate-leader` and `handover heal`.
+   */
+  private async handover (): Promise<void> {
+    const { clock, cluster, observation } = this.parts
+    for (let attempt = 0; attempt < HANDOVER_ATTEMPTS; attempt++) {
+      const leader = cluster.leader()
+      const node = leader === null ? null : cluster.byId(leader)!.node
+      if (leader === null || node === null) return
+      const term = node.election.term
+      const id = await this.drive(this.workload.handoverGenerate(this.parts.dir, attempt))
+      if (id === null || id === undefined) return
+      // Finished before it could be handed over (its analysis and acknowledgement beat the request's): another one.
+      if (['completed', 'failed', 'superseded'].includes(node.coordinator.queue.get(id)?.state ?? '')) continue
+      const log: FaultLog = { fault: event => { observation.fault({ ...event, kind: `handover ${event.kind}` }) }, leaderLost: (at, id) => { observation.leaderLost(at, id) } }
+      await applyFault({ kind: 'partition', partition: 'isolate-leader' }, this.nemesisHost, log)
+      await this.runUntil(clock.now() + LIVENESS_BOUND_MS, () => cluster.live().some(n => n.nodeId !== leader && n.election.state === 'leader' && n.election.term > term))
+      await applyFault({ kind: 'heal' }, this.nemesisHost, log)
+      return
+    }
   }
 
   /** Ticks while `work` runs, at most LIVENESS_BOUND_MS: a node's work waits on timers of the simulated clock. */
@@ -400,13 +437,13 @@ export class Simulator {
   }
 
   /** Converged: one leader, one view on every live peer, no op in flight, and every accepted request ended. */
-  private settled (): boolean {
+  private settled (requests = true): boolean {
     const { cluster, observation } = this.parts
     const live = cluster.live()
     if (live.length === 0 || cluster.leader() === null) return false
     if (new Set(live.map(n => n.peer.store.viewHash)).size !== 1) return false
     if (this.workload.pending > 0) return false
-    return observation.accepted.every(a => live.every(n => ['completed', 'superseded', 'failed'].includes(n.coordinator.queue.get(a.id)?.state ?? '')))
+    return !requests || observation.accepted.every(a => live.every(n => ['completed', 'superseded', 'failed'].includes(n.coordinator.queue.get(a.id)?.state ?? '')))
   }
 
   /** Applies, in order, every step whose time has come: faults are awaited, ops run on their own. */

@@ -1,5 +1,7 @@
 /** The simulated clients: the scenario's distributes, generates and retrieves, sent to live peers and tracked. */
-import { resolve } from 'node:path'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join, relative, resolve, sep } from 'node:path'
+import { addressFor } from '../src/ucxl/address.js'
 import { COMPLETION_TIMEOUT_MS, type ClusterNode } from '../src/node/cluster/index.js'
 import { PACKAGE_ROOT } from '../src/paths.js'
 import type { AcceptedRequest, AckedWrite, GeneratedAck } from './history.js'
@@ -40,6 +42,9 @@ export interface AckLog {
 const PROBE_GENERATE_PATH = 'fixtures/repos/mixed/src/server'
 
 /** Where the liveness phase's probe writes two versions, one after the other, and reads each back everywhere. */
+/** Files in the handover's generate. */
+const HANDOVER_FILES = 20
+
 export const PROBE_ADDRESS = `ucxl://${SIM_PROJECT}/probe/read-after-ack.go`
 
 export class Workload {
@@ -92,19 +97,38 @@ export class Workload {
     }
   }
 
-  /** The probe's generate, for a run in which no client saw one complete: every run then checks generated records. */
+  /** The probe's generate through the leader. */
   async probeGenerate (): Promise<void> {
     await this.generate(PROBE_GENERATE_PATH, 'leader', undefined)
   }
 
-  private async generate (path: string, selector: NodeSelector | undefined, priority: Priority | undefined): Promise<void> {
+  /**
+   * The handover's generate through the leader, of files of its own under `dir` (new records, which must be
+   * acknowledged before the request completes; twenty files, so the analysis outlasts the request's acknowledgement):
+   * the request's id once it was accepted, else null. Each attempt has a folder of its own.
+   */
+  async handoverGenerate (dir: string, attempt: number): Promise<string | null> {
+    const root = join(dir, 'handover')
+    const folder = join(root, 'probe', `handover${attempt}`)
+    mkdirSync(folder, { recursive: true })
+    for (let i = 0; i < HANDOVER_FILES; i++) {
+      writeFileSync(join(folder, `m${i}.py`), `def handover_${this.host.seed}_${attempt}_${i}(value):\n    return value + ${i}\n`)
+    }
+    return await this.generate(folder, 'leader', undefined, root)
+  }
+
+  /** `path` relative to the package, from itself as the root, unless a root is given. */
+  /** The request's id once it was accepted, else null. */
+  private async generate (path: string, selector: NodeSelector | undefined, priority: Priority | undefined, root?: string): Promise<string | null> {
     const { host } = this
     const node = host.liveNode(selector)
-    if (node === null) { this.failures++; return }
-    const root = resolve(PACKAGE_ROOT, path)
+    if (node === null) { this.failures++; return null }
+    const target = resolve(PACKAGE_ROOT, path)
     try {
-      const report = await node.generate({ path: root, root, project: SIM_PROJECT, noWait: true, ...(priority !== undefined ? { priority } : {}) })
-      const address = `ucxl://${SIM_PROJECT}/`
+      const report = await node.generate({ path: target, root: root ?? target, project: SIM_PROJECT, noWait: true, ...(priority !== undefined ? { priority } : {}) })
+      // What the request generates: the folder it names (the project's root for a generate of the whole tree), so
+      // no-lost-acks counts the records held at or below it, not the project's.
+      const address = addressFor(SIM_PROJECT, relative(root ?? target, target).split(sep).join('/') || '.')
       this.log.accept({ atMs: host.now(), node: node.nodeId, id: report.request.id, address })
       // The client then waits for the completion on its peer, as \`generate\` without --no-wait does; not an op in
       // flight (a peer that crashes never answers), but every completion it sees is an acknowledgement to check.
@@ -113,8 +137,10 @@ export class Workload {
         if (completion.status !== 'completed' || completion.report?.acknowledged === undefined || records === undefined) return
         this.log.generated({ atMs: host.now(), node: node.nodeId, id: report.request.id, address, records })
       }).catch(() => {})
+      return report.request.id
     } catch {
       this.failures++
+      return null
     }
   }
 

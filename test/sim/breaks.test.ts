@@ -1,8 +1,9 @@
 // Each deliberately broken peer whose fault shows on every run is caught by its checker on every fixture scenario and
 // on five random seeds with faults, every time: a checker that caught it only on a scenario made for it would be
-// trusted on less than it judges. (double-vote needs two candidates in one term and forget-queue a failover with
-// work pending, which not every scenario has; their proofs are in run.test.ts.) The three faults run together, one
-// run per scenario, to keep this within a couple of minutes; each checker is asserted on its own.
+// trusted on less than it judges. The three faults run together, one run per scenario, to keep this within a couple of
+// minutes; each checker is asserted on its own. double-vote and forget-queue (breaks-handover.test.ts) and
+// ack-before-replicate are proven on every scenario by `npm run sim:proofs` (sim/proofs.ts): their broken runs wait out
+// the liveness bound in real time, too long for every scenario here.
 import t from 'tap'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'

@@ -28,7 +28,8 @@ for (const file of readdirSync(SCENARIOS).filter(f => f.endsWith('.json')).sort(
     t.same(failed(report), [], `seed ${report.seed}: ${report.faults.length} faults, ${report.metrics.acked_writes} acked writes`)
     t.ok(lines.some(line => /^ {2}\d+\.\d s simulated in \d+ s; (leader n\d+|no leader)$/.test(line)), `a long run says where it is (${lines.length} lines)`)
     t.ok(Number(report.metrics.acked_writes) > 0, 'the workload wrote')
-    t.ok(report.faults.length > 0, 'the nemesis acted')
+    t.ok(report.faults.some(f => !f.kind.startsWith('handover ')), 'the nemesis acted')
+    t.ok(report.faults.some(f => f.kind === 'handover partition isolate-leader'), 'the probe handed a request over to another leader')
   })
 }
 
@@ -46,8 +47,10 @@ t.test('the same seed gives the same fault schedule', async t => {
   const scenario = randomScenario(seededRandom(99), { nodes: 5, durationMs: 16_000 })
   t.same(randomScenario(seededRandom(99), { nodes: 5, durationMs: 16_000 }), scenario, 'the same generated scenario')
   const [a, b] = [await runSimulation({ scenario, seed: 99, mode: 'memory' }), await runSimulation({ scenario, seed: 99, mode: 'memory' })]
-  t.same(b.faults, a.faults, 'the same faults, at the same times, on the same peers')
-  t.ok(a.faults.length >= 8, `${a.faults.length} faults`)
+  // The nemesis's faults (the liveness phase's handover comes when the cluster has settled, which real time decides).
+  const nemesis = (report: SimReport): SimReport['faults'] => report.faults.filter(f => !f.kind.startsWith('handover '))
+  t.same(nemesis(b), nemesis(a), 'the same faults, at the same times, on the same peers')
+  t.ok(nemesis(a).length >= 8, `${nemesis(a).length} faults`)
   t.same(failed(a), [])
 })
 

@@ -203,7 +203,10 @@ export class ElectionDriver {
           const wire = toWire(effect.message)
           if (effect.message.type === 'vote-response' && effect.message.granted) wire.proof = host.signVote(effect.message.term, effect.to)
           host.members.get(effect.to)?.channel.send(wire)
-          if (effect.message.type === 'vote-response' && effect.message.granted) host.onVote?.({ term: effect.message.term, candidate: effect.to })
+          if (effect.message.type === 'vote-response' && effect.message.granted) {
+            host.onVote?.({ term: effect.message.term, candidate: effect.to })
+            if (host.doubleVote) this.secondVote(effect.message.term, effect.to)
+          }
           break
         }
       }
@@ -223,6 +226,19 @@ export class ElectionDriver {
     }
     if (election.leader !== before) host.onLeaderChanged(election.leader)
     if (election.leader !== null) this.wakeLeaderWaiters()
+  }
+
+  /**
+   * The deliberate fault's eager half: with each vote it grants, a double-voting peer grants one more in the same term,
+   * unasked, to another member, so that every run with an election has a second vote for the checker to catch (asked
+   * twice in one term, it grants both too: see step). Never set outside the simulator's proofs.
+   */
+  private secondVote (term: number, granted: string): void {
+    const { host } = this
+    const other = [...host.members.values()].map(member => member.node).sort().find(id => id !== granted)
+    if (other === undefined) return
+    host.members.get(other)?.channel.send({ ...toWire({ type: 'vote-response', term, granted: true }), proof: host.signVote(term, other) })
+    host.onVote?.({ term, candidate: other })
   }
 
   /** Wakes every wait for a leader (one is known now, or the node closes). */

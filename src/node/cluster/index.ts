@@ -89,7 +89,7 @@ export interface ClusterNodeOptions {
   onVote?: (event: { term: number, candidate: string }) => void
   /**
    * Deliberate faults, for the simulator's proof that its checkers catch them; never set otherwise. doubleVote: grant
-   * every vote, even a second one in a term. ackBeforeReplicate: call writes acknowledged at once, before peers are told of them.
+   * every vote, even a second one in a term, and with each one more, unasked. ackBeforeReplicate: call writes acknowledged at once, before peers are told of them.
    * forgetQueue: a new leader drops the requests accepted before its term. unheldRecord: a leader's generate reports
    * one record more than it appends (acknowledged, never held). staleRead: `retrieve` answers an address and role with
    * what it first answered, however new the versions written since.
