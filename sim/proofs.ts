@@ -1,8 +1,7 @@
 /**
- * The proofs on every scenario (`npm run sim:proofs -- [--seeds N] [--only BREAK]`, after a build; not part of
- * `npm test`, which proves each break on its proof scenario and the scenario-dependent ones on a sample): every
- * `--break` mode on every fixture scenario and on N seeds of random faults (default 5), each judged by the checker that
- * must catch it. A table, one row a scenario, then every miss with its replay command; the exit status is 1 if a break
+ * The proofs on every scenario (`npm run sim:proofs -- [--seeds N] [--only BREAK]`, after a build; `npm test` runs the
+ * same targets in test/sim/breaks*.test.ts): every `--break` mode alone on every fixture scenario and on N seeds of
+ * random faults (default 5), each judged by the checker that must catch it. A table, one row a scenario, then every miss with its replay command; the exit status is 1 if a break
  * went uncaught. Ctrl-C ends it after the run in progress.
  */
 import { readdirSync } from 'node:fs'

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { PACKAGE_ROOT } from '../../src/paths.js'
 import { runSimulation, type BreakMode, type SimReport } from '../../sim/runner.js'
 import { readScenario } from '../../sim/scenario.js'
+import { CAUGHT_BY, proofTargets } from '../../sim/proofs.js'
 
 const PROOFS = join(PACKAGE_ROOT, 'fixtures', 'proofs')
 
@@ -28,4 +29,21 @@ export async function proof (t: Test, file: string, fault: BreakMode, check: str
     }
   }
   t.fail(`--break ${fault}: ${check} never failed in ${tries} seeds`)
+}
+
+/**
+ * Each fault alone on every fixture scenario and five random seeds (sim/proofs.ts's targets), one tap test per scenario:
+ * the checker that must catch it fails every time.
+ */
+export function proveEach (t: Test, faults: readonly BreakMode[]): void {
+  for (const target of proofTargets(5)) {
+    t.test(`${target.name}: ${faults.join(', ')}, each caught by its checker`, async t => {
+      for (const fault of faults) {
+        const report = await runSimulation({ scenario: target.scenario, seed: target.seed, mode: 'memory', break: fault })
+        const result = report.checks[CAUGHT_BY[fault]]
+        t.equal(result?.ok, false, `--break ${fault}: ${CAUGHT_BY[fault]}: ${result?.detail.slice(0, 200) ?? 'not run'} (replay: ${target.replay(fault)})`)
+        if (fault === 'forget-queue') t.ok(report.faults.some(f => f.kind === 'handover partition isolate-leader'), 'a request was handed over')
+      }
+    })
+  }
 }

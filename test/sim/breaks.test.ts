@@ -1,9 +1,8 @@
 // Each deliberately broken peer whose fault shows on every run is caught by its checker on every fixture scenario and
 // on five random seeds with faults, every time: a checker that caught it only on a scenario made for it would be
 // trusted on less than it judges. The three faults run together, one run per scenario, to keep this within a couple of
-// minutes; each checker is asserted on its own. double-vote and forget-queue (breaks-handover.test.ts) and
-// ack-before-replicate are proven on every scenario by `npm run sim:proofs` (sim/proofs.ts): their broken runs wait out
-// the liveness bound in real time, too long for every scenario here.
+// minutes; each checker is asserted on its own. The other three breaks: breaks-handover.test.ts and breaks-acks.test.ts
+// (and the table of all six: `npm run sim:proofs`).
 import t from 'tap'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
