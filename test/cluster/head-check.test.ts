@@ -34,17 +34,29 @@ t.test('a member announcing heads that do not match is reported by the others an
   const written = await admin.run(['distribute', '--file', record, '--json'], 60_000)
   t.equal(written.code, 5, 'the write is not acknowledged without the liar')
   t.match(written.stderr, /stored on 2 of the 3 peers required/, written.stderr)
-  const writer = (await leaderPeer.run(['retrieve', 'ucxl://p/src/a.py', '--role', 'admin', '--json'])).json.version.writer as string
+  // The peer that wrote it: the leader, unless the leadership moved during the write's long wait for the liar (then the
+  // other honest peer wrote it, and the roles below follow the writer, not the first leader).
+  let writer = ''
+  await waitFor('the record on an honest peer', async () => {
+    for (const peer of [leaderPeer, follower]) {
+      const version = (await peer.run(['retrieve', 'ucxl://p/src/a.py', '--role', 'admin', '--json'])).json?.version as { writer?: string } | undefined
+      if (typeof version?.writer === 'string') { writer = version.writer; return true }
+    }
+    return false
+  }, 20_000)
+  const writerPeer = (await nodeId(admin)) === writer ? admin : developer
+  const other = writerPeer === admin ? developer : admin
+  t.ok([leaderPeer, follower].includes(writerPeer), 'an honest peer wrote it')
 
-  t.ok(((await mismatchedHeads(leaderPeer)) ?? 0) >= 1, 'the leader counts the mismatch (its own log, compared at once)')
+  t.ok(((await mismatchedHeads(writerPeer)) ?? 0) >= 1, 'the writer counts the mismatch (its own log, compared at once)')
   // The follower compares the liar's head of the leader's log once it has downloaded that log itself.
-  await waitFor('the follower to count the mismatch', async () => ((await mismatchedHeads(follower)) ?? 0) >= 1, 20_000)
+  await waitFor('the follower to count the mismatch', async () => ((await mismatchedHeads(other)) ?? 0) >= 1, 20_000)
   t.equal(await mismatchedHeads(liar), 0, 'the liar checks honestly what the others announce: they match')
 
-  const logLines = readFileSync(join(leaderPeer.home, 'daemon.log'), 'utf8').split('\n').filter(line => line.includes('does not match this peer\'s copy'))
+  const logLines = readFileSync(join(writerPeer.home, 'daemon.log'), 'utf8').split('\n').filter(line => line.includes('does not match this peer\'s copy'))
   t.ok(logLines.some(line => { const entry = JSON.parse(line); return entry.peer === liarId.slice(0, 12) && entry.writer === writer.slice(0, 12) }), 'the leader logs the member and the writer')
 
-  const rows = (await leaderPeer.run(['audit', 'ls', '--kind', 'head-mismatch', '--json'])).json?.events as Array<Record<string, unknown>> | undefined
+  const rows = (await writerPeer.run(['audit', 'ls', '--kind', 'head-mismatch', '--json'])).json?.events as Array<Record<string, unknown>> | undefined
   t.ok(rows?.some(e => e.subject === liarId && e.writer === writer && typeof e.length === 'number' && e.announced !== e.held), 'an audit event names the member and the writer')
 })
 
