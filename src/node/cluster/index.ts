@@ -42,6 +42,7 @@ import { catchUpThenLead } from './catch-up.js'
 import { Retrieval } from './retrieval.js'
 import { KeysTakeUp } from './keys-take-up.js'
 import { QueueView } from './queue-view.js'
+import type { QueueTally } from '../../leader/queue.js'
 import { newCounters, type ElectStatus, type Member, type PeerRow, type QueueListRow, type QueueStatus, type SyncReport } from './types.js'
 import type { InfluenceOrder, InfluenceRow } from '../../temporal/graph.js'
 
@@ -565,6 +566,11 @@ export class ClusterNode {
   /** The queue, each queued request the current leader may not open marked with the roles it waits for. */
   queueList (): QueueListRow[] {
     return this.queueView.list()
+  }
+
+  /** The queue counted by state and priority (for the metrics: costs the pending requests, not the history). */
+  queueTally (): QueueTally {
+    return this.queueView.tally()
   }
 
   peers (): PeerRow[] {
