@@ -11,6 +11,7 @@ import { benchKeys } from './keys.js'
 import { benchMetrics } from './metrics.js'
 import { benchGenerateCli } from './generate.js'
 import { benchBigTree, BIG_TREE_FILES } from './big-tree.js'
+import { benchGrowth, GROWTH_EDITS } from './growth.js'
 
 type Figures = Record<string, number | string>
 
@@ -95,6 +96,10 @@ async function main (): Promise<void> {
     Object.assign(figures, await benchGenerateCli())
     return print(figures, json)
   }
+  if (only === 'growth') {
+    Object.assign(figures, await benchGrowth(log))
+    return print(figures, json)
+  }
   if (only === 'big-tree') {
     Object.assign(figures, await benchBigTree(log))
     return print(figures, json)
@@ -113,6 +118,8 @@ async function main (): Promise<void> {
   Object.assign(figures, await benchGenerateCli())
   log(`a ${BIG_TREE_FILES}-file tree: generate through the CLI, its peak RSS, retrieve afterwards ...`)
   Object.assign(figures, await benchBigTree(log))
+  log(`growth: ${GROWTH_EDITS} one-file edits, each followed by a generate of the tree ...`)
+  Object.assign(figures, await benchGrowth(log))
   log('cluster: three peers on a loopback DHT ...')
   Object.assign(figures, await benchCluster())
   log('decision graph: hops within 3 on 100,000 decisions ...')
