@@ -360,7 +360,7 @@ export class MeshCore {
    * the peer: at 100 peers the median passive view held 9 of its 48, the first members stayed densely linked to each
    * other (clustering 0.31 where a random graph has 0.08), and three waves of 10% crashes cut a group off in 10 of 10
    * runs of 200 peers, since repairs drawn from such a view cannot reach outside it. Drawn from the roster, which a
-   * cluster knows anyway: clustering 0.075, and no run cut off. (A degree-preserving swap of links, after X-BOT, was
+   * cluster knows anyway: clustering about 0.07, and no run cut off. (A degree-preserving swap of links, after X-BOT, was
    * tried too: without the roster it did not help, with it it changed nothing measurable.)
    */
   private topUpPassive (): void {
