@@ -177,3 +177,13 @@ t.test('one seed, one run: the driver and the core make the same choices twice',
   }
   t.equal(run(), run())
 })
+
+t.test('a member named by a member/ key of the map is one the passive view draws on, without a roster', async t => {
+  const core = new MeshCore({ id: 'a', random: seededRandom(6), activeSize: 2, passiveSize: 4 })
+  core.step({ type: 'tick' })
+  t.same(core.passiveView(), [], 'nothing known yet')
+  const entries = [{ key: 'member/x', version: 1 }, { key: 'head/w', version: 2 }]
+  t.same(core.step({ type: 'message', from: 'b', message: { type: 'push', entries } }), [{ type: 'learned', entries }])
+  core.step({ type: 'tick' })
+  t.same(core.passiveView(), ['x'], 'the member, and not the head')
+})
