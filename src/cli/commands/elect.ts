@@ -1,4 +1,4 @@
-/** `bzzz-ctx elect [status|campaign|resign]`: the leader election as this peer's daemon sees it; start one; step down. */
+/** `bzzz-ctx elect [status|campaign|resign|promote|demote]`: the leader election as this peer's daemon sees it; start one; step down. */
 import { Command } from 'commander'
 import type { CliEnv } from '../cli-env.js'
 import type { CommandContext } from '../io.js'
@@ -7,6 +7,8 @@ import { withDaemon } from '../peer-session.js'
 import { table } from '../render.js'
 import type { ElectStatus } from '../../node/cluster/index.js'
 import { majorityOf } from '../../election/election.js'
+import { electPromoteCommand } from './elect-promote.js'
+import { electDemoteCommand } from './elect-demote.js'
 
 function short (id: string | null): string {
   return id === null ? 'none' : id.slice(0, 16)
@@ -47,5 +49,7 @@ export function electCommand (env: CliEnv): Command {
       const status = await withDaemon(ctx, daemon => daemon.resign())
       emit(ctx, status, () => render(ctx, status, `Stepped down; the leader is now ${short(status.leader)}.`))
     }))
+  elect.addCommand(electPromoteCommand(env))
+  elect.addCommand(electDemoteCommand(env))
   return elect
 }
