@@ -18,7 +18,7 @@ function render (ctx: CommandContext, status: ElectStatus, headline: string): st
   const lines = [
     headline,
     `Term ${status.term}, this peer is ${status.state}${status.phase === 'pre-candidate' ? ' (pre-vote)' : ''}; leader ${short(status.leader)}; voted for ${short(status.votedFor)}.`,
-    `Roster ${status.roster.version === null ? '(unsigned: admin and this peer)' : `v${status.roster.version}`}, ${status.roster.members} voters, majority ${majorityOf(status.roster.members)}; election timeout ${status.electionTimeoutMs} ms; ${status.canCampaign ? 'stands' : 'never stands'} for election.`
+    `Roster ${status.roster.version === null ? '(unsigned: admin and this peer)' : `v${status.roster.version}`}, ${status.roster.voters} voters of ${status.roster.members} members, majority ${majorityOf(status.roster.voters)}; election timeout ${status.electionTimeoutMs} ms; this peer ${status.voter ? 'votes' : 'does not vote'} and ${status.canCampaign ? 'stands' : 'never stands'} for election.`
   ]
   if (status.peers.length > 0) {
     lines.push(table(['peer', 'role', 'connected', 'voter', 'last heard'], status.peers.map(p => [

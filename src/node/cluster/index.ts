@@ -567,8 +567,10 @@ export class ClusterNode {
     return this.queueView.list()
   }
 
+  /** The members connected, each marked whether it votes (the roster's voters, as this peer holds it). */
   peers (): PeerRow[] {
-    return this.replication.peers()
+    const voters = this.elections.voters
+    return this.replication.peers().map(row => ({ ...row, voter: voters.includes(row.id) }))
   }
 
   async status (): Promise<StatusReport> {
