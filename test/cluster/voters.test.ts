@@ -38,6 +38,11 @@ t.test('5 daemons, 3 voters: voter changes reach every peer, only voters lead, a
   t.equal((await dev2.run(['elect', 'status', '--json'])).json.voter, true, 'the promoted peer says it votes')
   t.equal((await admin.run(['elect', 'demote', '--node', ids[3]!])).code, 0)
   await waitFor('every peer to drop the demoted voter', async () => (await votersSeen(cluster.peers)).every(v => v.join() === voters.join()), 30_000)
+  await waitFor('a member\'s audit log to record both changes it adopted', async () => {
+    const events = (await dev3.run(['audit', 'ls', '--kind', 'roster', '--json'])).json?.events as Array<Record<string, any>> | undefined ?? []
+    const own = events.filter(e => e.node === ids[4])
+    return own.some(e => e.promoted?.includes(ids[3]) === true && e.voters === 4) && own.some(e => e.demoted?.includes(ids[3]) === true && e.voters === 3)
+  }, 30_000)
 
   const unknown = await admin.run(['elect', 'promote', '--node', 'cd'.repeat(32)])
   t.equal(unknown.code, 4, 'an unknown id: not found')
