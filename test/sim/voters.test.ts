@@ -9,8 +9,15 @@ import { runSimulation } from '../../sim/runner.js'
 import { readScenario } from '../../sim/scenario.js'
 import { hasNonVoters } from '../../sim/proofs.js'
 import { proof } from '../helpers/sim-proof.js'
+import { cli } from '../helpers/cli.js'
 
 const FILE = 'voters-crash-and-partition.json'
+
+t.test('sim --voters takes an odd count', async t => {
+  const even = await cli(['sim', '--voters', '4', '--nodes', '7'])
+  t.equal(even.code, 2)
+  t.match(even.stderr, /^bzzz-ctx: --voters must be odd/)
+})
 
 t.test('proof: ack-non-voters breaks no-lost-acks (7 members, 3 voters)', async t => {
   await proof(t, FILE, 'ack-non-voters', 'no-lost-acks')
