@@ -91,11 +91,12 @@ export interface ClusterNodeOptions {
   /**
    * Deliberate faults, for the simulator's proof that its checkers catch them; never set otherwise. doubleVote: grant
    * every vote, even a second one in a term, and with each one more, unasked. ackBeforeReplicate: call writes acknowledged at once, before peers are told of them.
+   * ackNonVoters: count the copies of members that do not vote toward a write's majority of voters, and not the voters'.
    * forgetQueue: a new leader drops the requests accepted before its term. unheldRecord: a leader's generate reports
    * one record more than it appends (acknowledged, never held). staleRead: `retrieve` answers an address and role with
    * what it first answered, however new the versions written since.
    */
-  faults?: { doubleVote?: boolean, ackBeforeReplicate?: boolean, forgetQueue?: boolean, unheldRecord?: boolean, staleRead?: boolean }
+  faults?: { doubleVote?: boolean, ackBeforeReplicate?: boolean, ackNonVoters?: boolean, forgetQueue?: boolean, unheldRecord?: boolean, staleRead?: boolean }
   /**
    * Told when this node stops taking part because a peer found another process using its identity (see the
    * instance guard); the node has already left the swarm. The daemon stops on it.
@@ -214,9 +215,11 @@ export class ClusterNode {
       replicationFactor: config.replicationFactor,
       ackTimeoutMs: options.ackTimeoutMs ?? ACK_TIMEOUT_MS,
       majority: () => this.elections.majority(),
+      electorate: () => ({ members: this.election.members, voters: this.election.voters }),
       hasOtherMembers: () => this.election.members.some(id => id !== nodeId),
       isClosing,
       ackBeforeReplicate: options.faults?.ackBeforeReplicate === true,
+      ackNonVoters: options.faults?.ackNonVoters === true,
       ...(options.onAcknowledged !== undefined ? { onAcknowledged: options.onAcknowledged } : {}),
       onHeadMismatch: mismatch => { counters.mismatchedHeads++; this.audit.headMismatch(mismatch) },
       testWrongHeadHashes: options.testWrongHeadHashes === true
@@ -573,8 +576,10 @@ export class ClusterNode {
     return this.queueView.tally()
   }
 
+  /** The members connected, each marked whether it votes (the roster's voters, as this peer holds it). */
   peers (): PeerRow[] {
-    return this.replication.peers()
+    const voters = this.elections.voters
+    return this.replication.peers().map(row => ({ ...row, voter: voters.includes(row.id) }))
   }
 
   async status (): Promise<StatusReport> {
