@@ -3,7 +3,7 @@ import { Command } from 'commander'
 import type { CliEnv } from '../cli-env.js'
 import { emit } from '../io.js'
 import { homeOf } from '../peer-session.js'
-import { renderVoterChange } from './elect-demote.js'
+import { renderVoterChange } from '../render.js'
 
 export function electPromoteCommand (env: CliEnv): Command {
   return new Command('promote')
