@@ -9,7 +9,7 @@ import type { RoleDirectoryEntry } from '../crypto/role-directory.js'
 import type { Certificate } from '../net/certificate.js'
 import { KEY_HEX_PATTERN } from '../crypto/key-text.js'
 import type { RolesSignature } from './signed-roles.js'
-import { maxVotersProblem } from './roster.js'
+import { maxVotersProblem } from './voting-set.js'
 
 export const CONFIG_FORMAT = 1
 export const DEFAULT_REPLICATION_FACTOR = 3

@@ -20,10 +20,8 @@ export const ROSTER_FORMAT = 2
 const ROSTER_FORMAT_ALL_VOTE = 1
 export const ROSTER_FILE = 'roster.json'
 export const MAX_ROSTER_MEMBERS = 1_000
-/** How many voters invites fill the voting set up to, unless the admin's config says otherwise (`maxVoters`). */
-export const DEFAULT_MAX_VOTERS = 5
-/** The most a cluster may configure: every vote is a message and a signature in each term entry. */
-export const MAX_VOTERS_LIMIT = 99
+import { DEFAULT_MAX_VOTERS } from './voting-set.js'
+export { DEFAULT_MAX_VOTERS, MAX_VOTERS_LIMIT, maxVotersProblem } from './voting-set.js'
 
 export interface SignedRoster {
   format: number
@@ -54,14 +52,6 @@ export function issueRoster (admin: NodeIdentity, cluster: string, version: numb
 /** The members whose votes count: the named voters, or every member in a roster of format 1. */
 export function rosterVoters (roster: SignedRoster): string[] {
   return roster.voters ?? roster.members
-}
-
-/** Whether a `maxVoters` setting is one a cluster may have: odd (a tie never splits it), from 1 to MAX_VOTERS_LIMIT. */
-export function maxVotersProblem (value: unknown): string | null {
-  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > MAX_VOTERS_LIMIT || (value as number) % 2 === 0) {
-    return `maxVoters must be an odd whole number from 1 to ${MAX_VOTERS_LIMIT}`
-  }
-  return null
 }
 
 function sortedIds (list: unknown[], what: string): string | null {
