@@ -111,6 +111,11 @@ export class ContextStore {
     this.logs = new StoreLogs(this.corestore, { dir, view: this.view, clock, onApplied })
     this.writes = new StoreWriter({ log: this.logs.own, view: this.view, crypto, now: clock.now, onApplied, ...(leadership !== undefined ? { termProof: leadership.termProof } : {}) })
     this.reads = new StoreReader({ view: this.view, crypto, entryAt: async (writer, seq, index) => await this.logs.entryAt(writer, seq, index) })
+    // A rebuild replays every log the view had applied, and this peer's own, from its start (see ContextView.rebuild).
+    this.view.replayLogs = async writers => {
+      for (const writer of new Set([this.logs.writer, ...writers])) await this.logs.applyRemote(writer, 0)
+    }
+    this.view.rebuildListeners.add(() => { this.reads.invalidateAll() })
   }
 
   /**
@@ -273,6 +278,21 @@ export class ContextStore {
   /** Tells `listener` of each entry refused from now on. */
   onRefusal (listener: (refusal: Refusal) => void): void {
     this.view.refusalListeners.add(listener)
+  }
+
+  /**
+   * Tells `listener` each time the view is rebuilt from the logs (a later leader stated an end that covered entries it
+   * had applied): entries listeners were told of may be gone; queueEvents() and versions() say what holds. Returns the
+   * unsubscribe.
+   */
+  onRebuilt (listener: () => void): () => void {
+    this.view.rebuildListeners.add(listener)
+    return () => { this.view.rebuildListeners.delete(listener) }
+  }
+
+  /** How many times the view was rebuilt since the store was opened. */
+  get viewRebuilds (): number {
+    return this.view.rebuilds
   }
 
   /** The writers that proved they led each term (their term entries were admitted), by term. */
