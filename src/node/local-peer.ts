@@ -67,6 +67,11 @@ export class LocalPeer {
   readonly policies: PolicyBook
   /** The workers and the cache the analysis runs on; a daemon keeps them between runs (`analysis.keepWorkers`). */
   readonly analysis: AnalysisRuntime
+  /**
+   * Set by the node that drives this peer: where earlier terms end in the other writers' logs, as its term entry for
+   * `term` states them (null until it caught up in that term; see TermEntry's `ends`). Alone, a peer states none.
+   */
+  clusterTermEnds: ((term: number) => Record<string, number> | null) | null = null
   /** Analyses running on real CPUs now: the simulator lets them end before its clock moves on. */
   readonly analysing = new Set<Promise<unknown>>()
   private decisionIndex: DecisionIndex | null = null
@@ -154,7 +159,8 @@ export class LocalPeer {
     const leadership: StoreLeadership = {
       admit: (writer, entry) => termEvidenceProblem(writer, entry, trust),
       authorise: (_writer, entry) => policies.entryRefusal(entry),
-      termProof: (term, writer) => peer?.termProof(term, writer) ?? null
+      termProof: (term, writer) => peer?.termProof(term, writer) ?? null,
+      termEnds: term => peer?.clusterTermEnds?.(term) ?? null
     }
     const store = await ContextStore.open(homePaths(home).store, sectionCrypto(keyring, () => peer?.directory ?? directory, local), { ...(options.readOnly !== undefined ? { readOnly: options.readOnly } : {}), clock, leadership })
     let audit: AuditLog
