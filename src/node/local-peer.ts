@@ -95,6 +95,11 @@ export class LocalPeer {
     this.analysis = new AnalysisRuntime(home, local, clock)
     this.auditing = new PeerAudit(audit, config, keyring, options.audit)
     this.permission = new WritePermission(home, config, keyring.identity)
+    // A rebuilt view may have retracted decisions and versions the graph was fed: it is built again when next asked for.
+    store.onRebuilt(() => {
+      this.decisionIndex?.close()
+      this.decisionIndex = null
+    })
     // What every part that writes asks first: may this peer write alone, in which term, and is the write's event down.
     const writes: WriteHost = {
       requireWriter: what => this.permission.require(what),

@@ -237,14 +237,13 @@ export class ContextView {
    * skipped, and the applied count still moves past it. Returns the addresses whose current version (of either origin) changed.
    */
   async apply (writer: string, given: readonly PlacedEntry[]): Promise<string[]> {
+    // A caller that read its blocks before a rebuild (the one that set it off included) may hand in blocks the replay
+    // applied: skipped. While the rebuild runs, blocks past a gap are left to the replay (they are held, so it
+    // reaches them), so each log still applies in order.
+    const from = this.applied(writer)
     let entries = given
-    if (this.told !== null) {
-      // A caller that read its blocks before a rebuild reset the view: what the replay applied already is skipped, and
-      // blocks past a gap are left to the replay (they are held, so it reaches them), so each log applies in order.
-      const from = this.applied(writer)
-      entries = entries.filter(placed => placed.seq >= from)
-      if (entries.length > 0 && entries[0]!.seq > from) return []
-    }
+    if (entries.length > 0 && entries[0]!.seq < from) entries = entries.filter(placed => placed.seq >= from)
+    if (this.told !== null && entries.length > 0 && entries[0]!.seq > from) return []
     const last = entries[entries.length - 1]
     if (last === undefined) return []
     const changed: string[] = []
