@@ -159,7 +159,10 @@ export class StoreWriter {
   }
 
   private async queued<T> (work: () => Promise<T>): Promise<T> {
-    const run = this.writing.then(work)
+    const run = this.writing.then(async () => {
+      await this.host.view.idle()
+      return await work()
+    })
     this.writing = run.catch(() => {})
     return await run
   }
@@ -210,6 +213,7 @@ export class StoreWriter {
     const seq = host.log.length
     await host.log.append(encodeEntry(entry))
     await host.view.apply(writer, [{ seq, index: 0, entry }])
+    await host.view.idle()
     // Its own view refusing it is a bug of the evidence, not of the input: nothing of the term may follow.
     if (!host.view.leads(writer, term)) throw notLeader(`this peer's evidence for term ${term} was refused: ${host.view.refusals().recent.at(-1)?.reason ?? 'no reason given'}`)
     if (ends !== null) this.endsStatedIn = term

@@ -130,6 +130,12 @@ export class ContextView {
   private told: Map<string, number> | null = null
   /** How many times this view was rebuilt since it was opened. */
   rebuilds = 0
+  /** The rebuild under way, if any. */
+  private rebuilding: Promise<void> | null = null
+  /** The writers a rebuild that failed had to replay: the next one (at the next apply) replays them too. */
+  private retryWriters: string[] = []
+  /** ... and what its listeners had been told of before it. */
+  private retryTold = new Map<string, number>()
 
   /**
    * `readOnly`: a reader's view, which another process may be writing beside: it never writes the checkpoint. `now`
@@ -179,7 +185,9 @@ export class ContextView {
   /** Writes the checkpoint now (if anything changed since the last one). */
   async checkpoint (): Promise<void> {
     this.checkpointing = this.checkpointing.then(async () => {
-      if (!this.dirty || this.damaged || this.readOnly) return
+      // Mid-rebuild the view holds a part of the logs only, and names only the writers replayed so far.
+      // A rebuild that failed leaves it stale: the checkpoint on disk (from before) stays, and a restart replays from it.
+      if (!this.dirty || this.damaged || this.readOnly || this.told !== null || this.stale) return
       this.dirty = false
       this.lastCheckpoint = this.now()
       const state = {
@@ -237,6 +245,8 @@ export class ContextView {
    * skipped, and the applied count still moves past it. Returns the addresses whose current version (of either origin) changed.
    */
   async apply (writer: string, given: readonly PlacedEntry[]): Promise<string[]> {
+    // A rebuild that failed left the view in part: it is rebuilt before anything more is applied to it.
+    if (this.stale && this.told === null && this.retryWriters.length > 0) await this.startRebuild()
     // A caller that read its blocks before a rebuild (the one that set it off included) may hand in blocks the replay
     // applied: skipped. While the rebuild runs, blocks past a gap are left to the replay (they are held, so it
     // reaches them), so each log still applies in order.
@@ -306,7 +316,7 @@ export class ContextView {
     const upTo = this.unfinished.get(writer)?.from ?? received
     this.appliedLengths.set(writer, Math.max(this.appliedLengths.get(writer) ?? 0, upTo))
     this.dirty = true
-    if (this.stale && this.told === null) await this.rebuild()
+    if (this.stale && this.told === null) await this.startRebuild()
     if (this.now() - this.lastCheckpoint >= CHECKPOINT_INTERVAL_MS) await this.checkpoint()
     return changed
   }
@@ -350,6 +360,10 @@ export class ContextView {
     return false
   }
 
+  private async startRebuild (): Promise<void> {
+    await (this.rebuilding = this.rebuild().finally(() => { this.rebuilding = null }))
+  }
+
   /**
    * Resets the view to empty, keeping the ends it knows, and replays every log it had applied: the rebuilt view
    * applies nothing past an end, so its state is what a view that read the ends first holds, whatever the order the
@@ -359,11 +373,13 @@ export class ContextView {
     const replay = this.replayLogs
     if (replay === null) return
     this.rebuilds++
+    let writers: string[] = []
     try {
       while (this.stale) {
         this.stale = false
-        const writers = [...new Set([...this.appliedLengths.keys(), ...this.received.keys()])]
-        this.told = new Map(writers.map(writer => [writer, Math.max(this.told?.get(writer) ?? 0, this.unfinished.get(writer)?.from ?? this.applied(writer))]))
+        writers = [...new Set([...this.retryWriters, ...writers, ...this.appliedLengths.keys(), ...this.received.keys()])]
+        const before = this.told ?? this.retryTold
+        this.told = new Map(writers.map(writer => [writer, Math.max(before.get(writer) ?? 0, this.unfinished.get(writer)?.from ?? this.applied(writer))]))
         this.base = null
         this.slots = new Map()
         this.addedSlots = 0
@@ -380,6 +396,14 @@ export class ContextView {
         this.refusedCount = 0
         await replay(writers)
       }
+      this.retryWriters = []
+      this.retryTold = new Map()
+    } catch (err) {
+      // A block that did not come, a store closing: the view stays marked stale, and the next apply rebuilds again.
+      this.retryWriters = writers
+      this.retryTold = this.told ?? new Map()
+      this.stale = true
+      throw err
     } finally {
       this.told = null
     }
@@ -394,6 +418,11 @@ export class ContextView {
     this.refusalsKept.push(refusal)
     if (this.refusalsKept.length > KEPT_REFUSALS) this.refusalsKept.shift()
     for (const listener of this.refusalListeners) listener(refusal)
+  }
+
+  /** Resolves once no rebuild is under way (a writer waits for it, so it reads whole state and its entries apply in order). */
+  async idle (): Promise<void> {
+    while (this.rebuilding !== null) await this.rebuilding
   }
 
   /** True when this writer proved (in its log) that it leads `term`; always true for a view without a leadership rule. */

@@ -2,6 +2,7 @@
 // and a view refuses an entry of an earlier term at or past that end. The view stays a function of the entries, not of
 // the order they came in: a view that applied the late entries before it read the end is rebuilt from the logs.
 import t from 'tap'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { ContextView, type LeadershipRule, type PlacedEntry } from '../../src/storage/view.js'
 import type { ContextEntry, LogEntry, RequestEntry, TermEntry } from '../../src/storage/log-entry.js'
@@ -139,4 +140,26 @@ t.test('the ends are kept in the checkpoint: a reopened view refuses a late entr
   await again.apply(OLD, placed(OLD, 3, 5))
   t.equal(again.refusals().count, 2)
   t.same(again.slot('ucxl://p/a', 'hand-written')?.current.version.vv, { [OLD]: 1 })
+})
+
+t.test('a rebuild whose replay fails leaves the view stale, writes no checkpoint, and the next apply rebuilds it whole', async t => {
+  const dir = scratchDir('term-ends-')
+  const all = logs()
+  const file = join(dir, 'failing')
+  const placed = (writer: string, from: number, to: number): PlacedEntry[] => all.get(writer)!.slice(from, to).map((entry, i) => ({ seq: from + i, index: 0, entry }))
+  const view = new ContextView(file, false, () => 0, ANYONE)
+  await view.ready()
+  let fail = true
+  view.replayLogs = async names => {
+    if (fail) throw new Error('a block did not come')
+    for (const writer of names) await view.apply(writer, placed(writer, view.applied(writer), writer === OLD ? 7 : 2))
+  }
+  await view.apply(OLD, placed(OLD, 0, 7))
+  await t.rejects(view.apply(NEW, placed(NEW, 0, 1)), /did not come/)
+  await view.checkpoint()
+  t.notOk(existsSync(file), 'no checkpoint of a half-rebuilt view')
+  fail = false
+  await view.apply(NEW, placed(NEW, 1, 2))
+  const reference = await viewFed(dir, [1, 1, 0, 0, 0, 0, 0, 0, 0], 'reference')
+  t.same(summary(view), summary(reference), 'the next apply rebuilt it: the same view as one that read the end first')
 })
