@@ -195,8 +195,9 @@ export class StoreWriter {
   private async enterTerm (term: number, nowMs: number): Promise<void> {
     const { host } = this
     const writer = this.writer
-    if (host.termProof === undefined || this.endsStatedIn >= term) return
+    if (host.termProof === undefined) return
     const entered = host.view.leads(writer, term)
+    if (entered && this.endsStatedIn >= term) return
     const ends = host.termEnds?.(term) ?? null
     // Once in the term, a second term entry is written only to state the ends (a write came before the catch-up did).
     if (entered && ends === null) return

@@ -371,7 +371,10 @@ export class ContextView {
    */
   private async rebuild (): Promise<void> {
     const replay = this.replayLogs
-    if (replay === null) return
+    if (replay === null) {
+      this.stale = false
+      return
+    }
     this.rebuilds++
     let writers: string[] = []
     try {
