@@ -31,7 +31,8 @@ const SAME_LEVEL_ALLOWED = [
 
 /**
  * The pure cores (STYLE.md): state machines that do no I/O and read no time. Calls of the globals (Date.now(),
- * setTimeout(), Math.random()) are no imports: test/layering.test.ts scans these files for them.
+ * setTimeout(), Math.random()) are no imports: test/layering.test.ts scans these files for them. Every file of
+ * src/distribution/ is one: the gossip of heads, the acknowledgements, the partial mesh (mesh.ts), and their helpers.
  */
 const PURE_CORES = ['^src/election/', '^src/distribution/', '^src/leader/queue[.]ts$', '^src/temporal/graph[.]ts$']
 

@@ -54,7 +54,7 @@ export interface SimPeer {
 }
 
 export interface ClusterOptions {
-  scenario: Pick<Scenario, 'nodes' | 'replicationFactor' | 'electionTimeoutMs'>
+  scenario: Pick<Scenario, 'nodes' | 'replicationFactor' | 'electionTimeoutMs'> & { voters?: number | null }
   seed: number
   /** Where the peers' homes are made. */
   dir: string
@@ -96,7 +96,12 @@ export class SimCluster {
       const role = i === 0 ? 'admin' : SIM_ROLES[(i - 1) % SIM_ROLES.length]!
       const home = join(options.dir, `n${i}`)
       const identity = identityFromSeed(identitySeeds(64))
-      if (i === 0) await LocalPeer.init(home, { cluster: 'sim', role, project: SIM_PROJECT, replicationFactor: scenario.replicationFactor, identity })
+      const maxVoters = scenario.voters ?? undefined
+      if (i === 0) {
+        await LocalPeer.init(home, {
+          cluster: 'sim', role, project: SIM_PROJECT, replicationFactor: scenario.replicationFactor, identity, ...(maxVoters !== undefined ? { maxVoters } : {})
+        })
+      }
       else await redeemInvite(home, (await createInvite(peers[0]!.home, role, { identity })).invite)
       const id = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')).nodeId as string
       peers.push({ index: i, id, role, home, node: null, starts: 0 })
@@ -184,6 +189,7 @@ export class SimCluster {
       faults: {
         doubleVote: options.breaks.has('double-vote'),
         ackBeforeReplicate: options.breaks.has('ack-before-replicate'),
+        ackNonVoters: options.breaks.has('ack-non-voters'),
         forgetQueue: options.breaks.has('forget-queue'),
         unheldRecord: options.breaks.has('unheld-record'),
         staleRead: options.breaks.has('stale-read')

@@ -8,6 +8,8 @@ export interface SimReport {
   seed: number
   scenario: string
   nodes: number
+  /** How many of the nodes vote (the first ones). */
+  voters: number
   mode: SimMode
   /** The broken behaviours, comma-separated. */
   break: string | null
@@ -30,6 +32,7 @@ export interface ReportInput {
   seed: number
   scenario: string
   nodes: number
+  voters: number
   mode: SimMode
   break: string | null
   results: readonly CheckResult[]
@@ -58,6 +61,7 @@ export function simReport (input: ReportInput): SimReport {
     seed: input.seed,
     scenario: input.scenario,
     nodes: input.nodes,
+    voters: input.voters,
     mode: input.mode,
     break: input.break,
     ok: results.every(r => r.ok),

@@ -38,6 +38,8 @@ export interface Scenario {
   nodes: number
   seed: number | null
   replicationFactor: number
+  /** How many peers vote (the admin's maxVoters: the first ones invited); null: the cluster's default, 5. */
+  voters: number | null
   electionTimeoutMs: number
   durationMs: number
   steps: Step[]
@@ -54,7 +56,7 @@ const SEED_MAX = 0xffffffff
 const NEMESES = ['partition', 'drop', 'delay', 'crash', 'kill', 'restart', 'heal'] as const
 const OPS = ['generate', 'distribute', 'retrieve'] as const
 const SELECTOR_NAMES = ['leader', 'follower', 'all-down', 'random'] as const
-const TOP_FIELDS = ['name', 'description', 'nodes', 'seed', 'replicationFactor', 'electionTimeoutMs', 'durationMs', 'duration', 'steps', 'checks']
+const TOP_FIELDS = ['name', 'description', 'nodes', 'seed', 'replicationFactor', 'voters', 'electionTimeoutMs', 'durationMs', 'duration', 'steps', 'checks']
 /** Fields each step kind may carry besides `at` and `op`/`nemesis`. */
 const STEP_FIELDS: Record<string, readonly string[]> = {
   partition: ['kind', 'node'],
@@ -226,6 +228,8 @@ function parseWith (value: unknown, name: string | undefined, label: string): Sc
   const seed = value.seed === undefined || value.seed === null ? null : r.integer(value.seed, 'seed', 0, SEED_MAX)
   // Default 3, but never more copies than nodes: a 1- or 2-node scenario still parses without the field.
   const replicationFactor = value.replicationFactor === undefined ? Math.min(REPLICATION_FACTOR, nodes) : r.integer(value.replicationFactor, 'replicationFactor', 1, nodes)
+  const voters = value.voters === undefined || value.voters === null ? null : r.integer(value.voters, 'voters', 1, nodes)
+  if (voters !== null && voters % 2 === 0) r.fail('voters', `must be odd (a tie never splits an odd voting set), not ${voters}`)
   const electionTimeoutMs = value.electionTimeoutMs === undefined ? ELECTION_TIMEOUT_MS : r.duration(value.electionTimeoutMs, 'electionTimeoutMs')
   if (electionTimeoutMs <= 0) r.fail('electionTimeoutMs', 'must be more than 0')
   const rawSteps = value.steps ?? []
@@ -245,6 +249,7 @@ function parseWith (value: unknown, name: string | undefined, label: string): Sc
     nodes,
     seed,
     replicationFactor,
+    voters,
     electionTimeoutMs,
     durationMs,
     steps: steps.sort((a, b) => a.atMs - b.atMs), // Array#sort is stable: equal times keep file order

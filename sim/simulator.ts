@@ -3,6 +3,7 @@
  * mode), or on Hyperswarm over a loopback DHT in real time (swarm mode), driven one tick at a time through a
  * scenario's steps (the workload and the nemesis's faults: the safety phase), then healed for the liveness phase.
  */
+import { DEFAULT_MAX_VOTERS } from '../src/node/roster.js'
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -380,6 +381,7 @@ export class Simulator {
       seed: options.seed,
       scenario: scenario.name,
       nodes: scenario.nodes,
+      voters: Math.min(scenario.nodes, scenario.voters ?? DEFAULT_MAX_VOTERS),
       mode: options.mode,
       break: breaksOf(options).join(',') || null,
       results,

@@ -125,7 +125,7 @@ t.test('the pure cores read no clock, no randomness and set no timer', async t =
   const files = readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' })
     .map(path => relative(root, join(root, 'src', path)).split('\\').join('/'))
     .filter(path => path.endsWith('.ts') && cores.some(core => core.test(path)))
-  for (const core of ['src/election/election.ts', 'src/distribution/gossip.ts', 'src/leader/queue.ts', 'src/temporal/graph.ts']) {
+  for (const core of ['src/election/election.ts', 'src/distribution/gossip.ts', 'src/distribution/mesh.ts', 'src/leader/queue.ts', 'src/temporal/graph.ts']) {
     t.ok(files.includes(core), `the scan covers ${core}`)
   }
   const reads = files.flatMap(file => clockReads(file, readFileSync(join(root, file), 'utf8')))

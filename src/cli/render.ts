@@ -2,6 +2,7 @@
 import { createRequire } from 'node:module'
 import type TableClass from 'cli-table3'
 import type { Retrieved } from '../storage/context-store.js'
+import type { VoterChangeReport } from '../node/voters-admin.js'
 import { insightLevel } from '../context/sections.js'
 
 // cli-table3 and its dependencies are a dozen CommonJS modules: loaded when a table is printed, not for --json.
@@ -68,4 +69,12 @@ export function renderRetrieved (r: Omit<Retrieved, 'sources'> & { cut?: Record<
     parts.push(table(['for', 'level', 'insight'], c.insights.map(i => [i.role ?? '-', insightLevel(i), i.text]), color, true))
   }
   return parts.join('\n')
+}
+
+/** The line both commands print: what changed, and what a leader needs now. */
+export function renderVoterChange (report: VoterChangeReport): string {
+  const { roster } = report
+  const what = report.change === 'promote' ? 'is a voter' : 'no longer votes'
+  return `Node ${report.node.slice(0, 16)}… ${what}: roster v${roster.version} has ${roster.voters.length} voters of ${roster.members} members, and a leader needs ${roster.majority} of them running.\n` +
+    'Members take it up from the admin\'s running daemon (`bzzz-ctx elect status` shows who votes).'
 }

@@ -35,7 +35,8 @@ export type ElectionInput =
   | { type: 'message', from: string, message: ElectionMessage }
   | { type: 'campaign' }
   | { type: 'resign' }
-  | { type: 'roster', members: readonly string[] }
+  /** A newer roster: its members (heartbeats go to all of them) and its voters (default: every member). */
+  | { type: 'roster', members: readonly string[], voters?: readonly string[] }
 
 export type ElectionEffect =
   /** Save before acting on anything else of the same step. */
@@ -51,8 +52,13 @@ export interface PersistedVote {
 
 export interface ElectionOptions {
   id: string
-  /** The roster, this peer included; votes are counted out of it. */
+  /** The roster, this peer included: the leader's heartbeats reach every member, and it follows them. */
   members: readonly string[]
+  /**
+   * The members that vote (default: every member): only they campaign, are asked for (pre-)votes, and count toward a
+   * majority, the leader's lease (CheckQuorum) included. A member that does not vote follows the leader all the same.
+   */
+  voters?: readonly string[]
   electionTimeoutTicks?: number
   heartbeatTicks?: number
   /** A source in [0, 1), drawn at each reset of the election timer. */
@@ -69,6 +75,7 @@ type RoleStep = (from: string, message: ElectionMessage) => void
 export class Election {
   readonly id: string
   private roster: string[]
+  private voting: string[]
   private readonly electionTimeoutTicks: number
   private readonly heartbeatTicks: number
   private readonly random: () => number
@@ -106,6 +113,7 @@ export class Election {
     }
     this.id = options.id
     this.roster = [...new Set(options.members)].sort()
+    this.voting = [...new Set(options.voters ?? options.members)].sort()
     this.electionTimeoutTicks = electionTimeoutTicks
     this.heartbeatTicks = heartbeatTicks
     this.random = options.random
@@ -123,6 +131,7 @@ export class Election {
   get leader (): string | null { return this.knownLeader }
   get votedFor (): string | null { return this.vote }
   get members (): string[] { return [...this.roster] }
+  get voters (): string[] { return [...this.voting] }
 
   /** Ticks since `peer` was last heard from, or null if never. */
   lastContact (peer: string): number | null {
@@ -137,7 +146,7 @@ export class Election {
       case 'message': this.receive(input.from, input.message); break
       case 'campaign': this.hup(); break
       case 'resign': this.resign(); break
-      case 'roster': this.setRoster(input.members); break
+      case 'roster': this.setRoster(input.members, input.voters ?? input.members); break
     }
     const effects: ElectionEffect[] = []
     if (this.currentTerm !== before.term || this.vote !== before.vote) effects.push({ type: 'persist', term: this.currentTerm, votedFor: this.vote })
@@ -151,15 +160,21 @@ export class Election {
   }
 
   private promotable (): boolean {
-    return this.canCampaign && this.roster.includes(this.id)
+    return this.canCampaign && this.voting.includes(this.id)
   }
 
   private quorum (): number {
-    return majorityOf(this.roster.length)
+    return majorityOf(this.voting.length)
   }
 
+  /** Every other member: the leader's heartbeats go to them all. */
   private others (): string[] {
     return this.roster.filter(peer => peer !== this.id)
+  }
+
+  /** Every other voter: a campaign asks them only. */
+  private otherVoters (): string[] {
+    return this.voting.filter(peer => peer !== this.id)
   }
 
   private send (to: string, message: ElectionMessage): void {
@@ -238,7 +253,7 @@ export class Election {
     if (this.electionElapsed >= this.electionTimeoutTicks) {
       this.electionElapsed = 0
       if (this.checkQuorum) {
-        const active = this.roster.filter(peer => peer === this.id || this.recentActive.has(peer)).length
+        const active = this.voting.filter(peer => peer === this.id || this.recentActive.has(peer)).length
         if (active < this.quorum()) {
           this.becomeFollower(this.currentTerm, null)
           return
@@ -263,7 +278,7 @@ export class Election {
       this.becomePreCandidate()
       this.poll(this.id, true)
       if (this.role !== 'pre-candidate') return
-      for (const peer of this.others()) this.send(peer, { type: 'pre-vote', term: this.currentTerm + 1 })
+      for (const peer of this.otherVoters()) this.send(peer, { type: 'pre-vote', term: this.currentTerm + 1 })
       return
     }
     this.campaign(transfer)
@@ -274,7 +289,7 @@ export class Election {
     this.poll(this.id, true)
     if (this.role !== 'candidate') return
     const message: ElectionMessage = transfer ? { type: 'vote', term: this.currentTerm, transfer: true } : { type: 'vote', term: this.currentTerm }
-    for (const peer of this.others()) this.send(peer, message)
+    for (const peer of this.otherVoters()) this.send(peer, message)
   }
 
   /** Records a (pre-)vote and acts on the tally: win moves on, a lost campaign falls back to follower. */
@@ -287,7 +302,7 @@ export class Election {
     if (this.role !== 'pre-candidate' && this.role !== 'candidate') return
     let granted = 0
     let rejected = 0
-    for (const peer of this.roster) {
+    for (const peer of this.voting) {
       const vote = this.votes.get(peer)
       if (vote === true) granted++
       else if (vote === false) rejected++
@@ -295,7 +310,7 @@ export class Election {
     if (granted >= this.quorum()) {
       if (this.role === 'pre-candidate') this.campaign(false)
       else this.becomeLeader()
-    } else if (this.roster.length - rejected < this.quorum()) {
+    } else if (this.voting.length - rejected < this.quorum()) {
       this.becomeFollower(this.currentTerm, null)
     }
   }
@@ -342,7 +357,8 @@ export class Election {
       (this.vote === null && this.knownLeader === null) ||
       (pre && message.term > this.currentTerm)
     const responseType = pre ? 'pre-vote-response' : 'vote-response'
-    if (!canVote) {
+    // A member that does not vote (as this peer's roster says) never stands: a campaign of one is on an old roster.
+    if (!canVote || !this.voting.includes(from)) {
       this.send(from, { type: responseType, term: this.currentTerm, granted: false })
       return
     }
@@ -398,7 +414,7 @@ export class Election {
     let latest = -1
     for (const [peer, order] of this.ackOrder) {
       const ticks = this.contact.get(peer)
-      if (ticks === undefined || ticks >= this.electionTimeoutTicks || !this.roster.includes(peer)) continue
+      if (ticks === undefined || ticks >= this.electionTimeoutTicks || !this.voting.includes(peer)) continue
       if (order > latest) { latest = order; target = peer }
     }
     const term = this.currentTerm
@@ -406,11 +422,14 @@ export class Election {
     if (target !== null) this.send(target, { type: 'timeout-now', term })
   }
 
-  private setRoster (members: readonly string[]): void {
+  private setRoster (members: readonly string[], voters: readonly string[]): void {
     this.roster = [...new Set(members)].sort()
+    this.voting = [...new Set(voters)].sort()
     for (const peer of [...this.contact.keys()]) if (!this.roster.includes(peer)) this.contact.delete(peer)
-    for (const peer of [...this.ackOrder.keys()]) if (!this.roster.includes(peer)) this.ackOrder.delete(peer)
-    if (this.role === 'leader' && !this.roster.includes(this.id)) this.becomeFollower(this.currentTerm, null)
+    for (const peer of [...this.ackOrder.keys()]) if (!this.voting.includes(peer)) this.ackOrder.delete(peer)
+    // A leader demoted (or removed) steps down: the voters elect the next among themselves.
+    if (this.role === 'leader' && !this.voting.includes(this.id)) this.becomeFollower(this.currentTerm, null)
+    else if (this.role !== 'leader' && this.role !== 'follower' && !this.voting.includes(this.id)) this.becomeFollower(this.currentTerm, null)
     else this.tally()
   }
 }

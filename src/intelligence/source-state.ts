@@ -65,6 +65,24 @@ function folderHash (entries: ReadonlyArray<[string, string]>): string {
 }
 
 /**
+ * The entries of `sorted` (by path) whose path starts with `prefix`: one run of the sorted list, found by a binary search
+ * for its start. (A filter over every file for every folder made this quadratic: 69 of the 129 s of a 16,000-file
+ * generate.)
+ */
+function under (sorted: ReadonlyArray<[string, string]>, prefix: string): ReadonlyArray<[string, string]> {
+  let low = 0
+  let high = sorted.length
+  while (low < high) {
+    const mid = (low + high) >>> 1
+    if (sorted[mid]![0] < prefix) low = mid + 1
+    else high = mid
+  }
+  let end = low
+  while (end < sorted.length && sorted[end]![0].startsWith(prefix)) end++
+  return sorted.slice(low, end)
+}
+
+/**
  * The content hash of each record of a run, by address: a file's is its bytes' sha256, a folder's (and the project's)
  * covers the files of the run below it. `files` maps analysed paths to content hashes.
  */
@@ -76,8 +94,7 @@ export function recordHashes (project: string, files: ReadonlyMap<string, string
     const path = address.slice(prefix.length)
     const own = files.get(path)
     if (own !== undefined) { hashes.set(address, own); continue }
-    const below = path === '' ? sorted : sorted.filter(([p]) => p.startsWith(path + '/'))
-    hashes.set(address, folderHash(below))
+    hashes.set(address, folderHash(path === '' ? sorted : under(sorted, path + '/')))
   }
   return hashes
 }

@@ -82,6 +82,13 @@ export interface QueueRow extends QueuedRequest {
 
 export type QueueCounts = Record<RequestState | 'duplicates' | 'ratePerSecond', number>
 
+/** The queue's requests counted by state and priority, and the oldest queued one's acceptance time (for gauges). */
+export interface QueueTally {
+  counts: Array<{ state: RequestState, priority: Priority, count: number }>
+  /** `acceptedAt` of the oldest request still queued; null when none waits. */
+  oldestQueuedAt: number | null
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null
 const isId = (v: unknown): v is string => typeof v === 'string' && v.length > 0
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
@@ -152,6 +159,16 @@ export class GenerationQueue {
   private readonly supersededBy = new Map<string, string>()
   /** The roles whose keys this peer holds; null until told (then it may run every request). */
   private held: ReadonlySet<string> | null = null
+  /**
+   * Finished requests counted by `state\u0000priority`, and the key each one is counted under: kept up to date as
+   * completions settle, so counting the queue costs the pending requests, not the whole history.
+   */
+  private readonly doneTally = new Map<string, number>()
+  private readonly doneKey = new Map<string, string>()
+  /** Completion entries read beyond the first of each id. */
+  private duplicateEntries = 0
+  /** Requests completed or failed, with when, until they fall out of the rate window. */
+  private readonly recentDone = new Map<string, number>()
 
   constructor (options: QueueOptions) {
     const { concurrency, batchSize = BATCH_SIZE, rateWindowMs = RATE_WINDOW_MS } = options
@@ -200,17 +217,33 @@ export class GenerationQueue {
   }
 
   counts (now: number): QueueCounts {
-    const counts: QueueCounts = { queued: 0, active: 0, completed: 0, failed: 0, superseded: 0, duplicates: 0, ratePerSecond: 0 }
+    const counts: QueueCounts = { queued: 0, active: 0, completed: 0, failed: 0, superseded: 0, duplicates: this.duplicateEntries, ratePerSecond: 0 }
+    for (const { state, count } of this.tally().counts) counts[state] += count
     let recent = 0
-    for (const request of this.requests.values()) {
-      const row = this.row(request)
-      counts[row.state]++
-      const at = row.completedAt
-      if ((row.state === 'completed' || row.state === 'failed') && at !== undefined && at <= now && at > now - this.rateWindowMs) recent++
+    for (const [id, at] of this.recentDone) {
+      if (at <= now - this.rateWindowMs) this.recentDone.delete(id)
+      else if (at <= now) recent++
     }
-    for (const { entries } of this.logged.values()) counts.duplicates += entries - 1
     counts.ratePerSecond = recent / (this.rateWindowMs / 1000)
     return counts
+  }
+
+  /** Requests by state and priority, and the oldest queued: the finished ones from the tally, the pending ones counted. */
+  tally (): QueueTally {
+    const byKey = new Map(this.doneTally)
+    let oldestQueuedAt: number | null = null
+    for (const id of this.pendingIds) {
+      const request = this.requests.get(id)!
+      const state: RequestState = this.active.has(id) ? 'active' : 'queued'
+      const key = `${state}\u0000${PRIORITIES[this.rank(id)] ?? request.priority}`
+      byKey.set(key, (byKey.get(key) ?? 0) + 1)
+      if (state === 'queued' && (oldestQueuedAt === null || request.acceptedAt < oldestQueuedAt)) oldestQueuedAt = request.acceptedAt
+    }
+    const counts = [...byKey].filter(([, count]) => count > 0).map(([key, count]) => {
+      const [state, priority] = key.split('\u0000') as [RequestState, Priority]
+      return { state, priority, count }
+    })
+    return { counts, oldestQueuedAt }
   }
 
   /** Accepted and not completed, in start order: the active ones as they were started, then the queued ones. */
@@ -235,6 +268,7 @@ export class GenerationQueue {
     if (seen === undefined) this.logged.set(completion.id, { effective: completion, entries: 1 })
     else {
       seen.entries++
+      this.duplicateEntries++
       if (outranks(completion, seen.effective)) seen.effective = completion
     }
     this.local.delete(completion.id)
@@ -282,11 +316,13 @@ export class GenerationQueue {
       this.supersededBy.delete(id)
       const ids = this.superseded.get(previous)
       if (ids?.delete(id) === true && ids.size === 0) this.superseded.delete(previous)
+      this.recountUp(previous)
     }
     if (!this.requests.has(id)) return
     const done = this.completionOf(id)
     if (done === undefined) {
       this.pendingIds.add(id)
+      this.recountUp(id)
       return
     }
     this.pendingIds.delete(id)
@@ -297,6 +333,35 @@ export class GenerationQueue {
       this.superseded.set(done.by, ids.add(id))
       this.supersededBy.set(id, done.by)
     }
+    if (done.status === 'superseded') this.recentDone.delete(id)
+    else this.recentDone.set(id, done.at)
+    this.recountUp(id)
+  }
+
+  /**
+   * Re-counts a request in the tally of finished ones, and each request that superseded it in turn: the priority a
+   * request is counted under is raised by the ones it superseded, so a change below moves the counts above.
+   */
+  private recountUp (id: string): void {
+    const seen = new Set<string>()
+    for (let at: string | undefined = id; at !== undefined && !seen.has(at); at = this.supersededBy.get(at)) {
+      seen.add(at)
+      this.recount(at)
+    }
+  }
+
+  private recount (id: string): void {
+    const before = this.doneKey.get(id)
+    if (before !== undefined) {
+      this.doneTally.set(before, this.doneTally.get(before)! - 1)
+      this.doneKey.delete(id)
+    }
+    const request = this.requests.get(id)
+    const done = this.completionOf(id)
+    if (request === undefined || done === undefined) return
+    const key = `${done.status}\u0000${PRIORITIES[this.rank(id)] ?? request.priority}`
+    this.doneKey.set(id, key)
+    this.doneTally.set(key, (this.doneTally.get(key) ?? 0) + 1)
   }
 
   /** The leader drops every queued request that a newer pending request for the same address will generate anyway. */

@@ -10,7 +10,7 @@ import { badInput, badUsage } from '../errors.js'
 import { issueCertificate } from '../net/certificate.js'
 import { projectNameFrom } from '../ucxl/address.js'
 import { CONFIG_FORMAT, DEFAULT_REPLICATION_FACTOR, homeExists, writeConfig, type PeerConfig } from './home.js'
-import { issueRoster, writeRoster } from './roster.js'
+import { issueRoster, maxVotersProblem, writeRoster } from './roster.js'
 import { signRoles } from './signed-roles.js'
 
 const CLUSTER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
@@ -21,6 +21,8 @@ export interface InitOptions {
   project?: string
   roles?: readonly RoleDefinition[]
   replicationFactor?: number
+  /** How many voters invites fill the voting set up to (odd; see PeerConfig.maxVoters). */
+  maxVoters?: number
   /** This peer's identity (default: a fresh one); the simulator's comes from its seed. */
   identity?: NodeIdentity
 }
@@ -60,6 +62,11 @@ export async function createHome (home: string, options: InitOptions): Promise<I
     createdAt: new Date(systemClock.now()).toISOString()
   }
   if (project !== undefined) config.project = project
+  if (options.maxVoters !== undefined) {
+    const problem = maxVotersProblem(options.maxVoters)
+    if (problem !== null) throw badInput(`--max-voters: ${problem.replace('maxVoters must be ', 'must be ')}`)
+    config.maxVoters = options.maxVoters
+  }
   await writeConfig(home, config)
   await writeRoster(home, issueRoster(keyring.identity, clusterId, 1, [keyring.nodeId]))
   return {

@@ -9,6 +9,7 @@ import type { RoleDirectoryEntry } from '../crypto/role-directory.js'
 import type { Certificate } from '../net/certificate.js'
 import { KEY_HEX_PATTERN } from '../crypto/key-text.js'
 import type { RolesSignature } from './signed-roles.js'
+import { maxVotersProblem } from './roster.js'
 
 export const CONFIG_FORMAT = 1
 export const DEFAULT_REPLICATION_FACTOR = 3
@@ -47,6 +48,11 @@ export interface PeerConfig {
   /** The admin's signature over `roles` (see signed-roles.ts): a config whose roles do not verify is refused. */
   rolesSignature: RolesSignature
   replicationFactor: number
+  /**
+   * The admin's: how many voters its invites fill the voting set up to (odd; default DEFAULT_MAX_VOTERS); later members
+   * join as members that do not vote. Only the admin's config counts: it alone signs rosters.
+   */
+  maxVoters?: number
   createdAt: string
 }
 
@@ -108,6 +114,10 @@ function configProblem (value: unknown): string | null {
         !Number.isInteger(r.epoch) || typeof r.publicKey !== 'string' || !KEY_HEX_PATTERN.test(r.publicKey)) return 'a role entry is malformed'
   }
   if (!Number.isInteger(c.replicationFactor) || (c.replicationFactor as number) < 1) return 'replicationFactor must be a positive whole number'
+  if (c.maxVoters !== undefined) {
+    const problem = maxVotersProblem(c.maxVoters)
+    if (problem !== null) return problem
+  }
   // The admin's signature over the roles is checked where keys are used (checkSignedRoles): its crypto is not loaded
   // by a command that only reads the config (--help, a call to the daemon).
   return null

@@ -14,7 +14,7 @@ import { parseSealedRoleKey, sealRoleKey, type SealedRoleKey } from '../crypto/r
 import type { RoleDirectoryEntry } from '../crypto/role-directory.js'
 import { accessDenied, badInput, badUsage, corrupt, isBzzzError, notFound } from '../errors.js'
 import { certificateProblem, issueCertificate, type Certificate } from '../net/certificate.js'
-import { issueRoster, loadRoster, rosterProblem, rosterWith, rosterWithout, writeRoster, type SignedRoster } from './roster.js'
+import { DEFAULT_MAX_VOTERS, issueRoster, loadRoster, rosterProblem, rosterVoters, rosterWith, rosterWithout, writeRoster, type SignedRoster } from './roster.js'
 import { KnownMembers } from './known-members.js'
 import { majorityOf } from '../election/election.js'
 import { checkSignedRoles, rolesSignatureProblem, type RolesSignature } from './signed-roles.js'
@@ -59,9 +59,13 @@ export interface InviteReport {
   node: string
   role: string
   expiresAt: string
-  /** The roster's version with this invite's node, its voters (that node among them, redeemed or not), and how many elect a leader. */
+  /**
+   * The roster's version with this invite's node, its voters (that node among them while the voting set was not full,
+   * redeemed or not), how many elect a leader, and whether this node votes.
+   */
   rosterVersion: number
   voters: number
+  voter: boolean
   majority: number
 }
 
@@ -82,7 +86,7 @@ export async function createInvite (home: string, role: string, options: { ttlMs
   // The roster grows by this member now: votes are counted out of it from the moment the invite exists.
   const before = loadRoster(home, { cluster: config.cluster.id, adminKey: config.cluster.adminKey }) ?? issueRoster(keyring.identity, config.cluster.id, 1, [keyring.nodeId])
   const invites = readInvites(home)
-  const roster = rosterWith(keyring.identity, before, identity.nodeId)
+  const roster = rosterWith(keyring.identity, before, identity.nodeId, config.maxVoters ?? DEFAULT_MAX_VOTERS)
   await writeRoster(home, roster)
   const record: InviteRecord = { id: newInviteId(invites), node: identity.nodeId, role, createdAt: now, expiresAt: now + ttl, rosterVersion: roster.version }
   await writeInvites(home, [...invites, record])
@@ -97,10 +101,11 @@ export async function createInvite (home: string, role: string, options: { ttlMs
   if (config.project !== undefined) body.project = config.project
   const bytes = Buffer.from(JSON.stringify(body))
   const signature = signMessage(keyring.identity, invitePayload(bytes))
-  const voters = roster.members.length
+  const voters = rosterVoters(roster).length
   return {
     invite: `${INVITE_PREFIX}${bytes.toString('base64url')}.${signature.toString('base64url')}`, id: record.id, node: identity.nodeId, role,
-    expiresAt: new Date(body.expiresAt).toISOString(), rosterVersion: roster.version, voters, majority: majorityOf(voters)
+    expiresAt: new Date(body.expiresAt).toISOString(), rosterVersion: roster.version, voters, majority: majorityOf(voters),
+    voter: rosterVoters(roster).includes(identity.nodeId)
   }
 }
 
@@ -288,7 +293,7 @@ export function listInvites (home: string, nowMs = systemClock.now()): InviteLis
   return readInvites(home).map(record => {
     const listing: InviteListing = {
       id: record.id, role: record.role, node: record.node, createdAt: new Date(record.createdAt).toISOString(),
-      expiresAt: new Date(record.expiresAt).toISOString(), state: stateOf(record, met, nowMs), voter: roster?.members.includes(record.node) ?? false
+      expiresAt: new Date(record.expiresAt).toISOString(), state: stateOf(record, met, nowMs), voter: roster !== null && rosterVoters(roster).includes(record.node)
     }
     if (record.cancelledAt !== undefined) listing.cancelledAt = new Date(record.cancelledAt).toISOString()
     return listing
@@ -327,9 +332,9 @@ export async function cancelInvite (home: string, id: string, nowMs = systemCloc
     await writeRoster(home, roster)
   }
   await writeInvites(home, records.map(r => r.id === id ? { ...r, cancelledAt: nowMs } : r))
-  const members = roster?.members.length ?? 1
+  const voters = roster === null ? 1 : rosterVoters(roster).length
   return {
     id, node: record.node, role: record.role,
-    roster: { version: roster?.version ?? 0, voters: members, majority: majorityOf(members) }
+    roster: { version: roster?.version ?? 0, voters, majority: majorityOf(voters) }
   }
 }

@@ -5,7 +5,7 @@
  */
 import { accessDenied, badInput, badUsage, notFound } from '../errors.js'
 import { KnownMembers } from './known-members.js'
-import { loadRoster, rosterWithout, writeRoster } from './roster.js'
+import { loadRoster, rosterVoters, rosterWithout, writeRoster } from './roster.js'
 import { readInvites } from './invite.js'
 import { majorityOf } from '../election/election.js'
 import { randomBytes } from 'node:crypto'
@@ -166,5 +166,5 @@ export async function planRevocation (peer: KeysHome, node: string): Promise<{ b
   // The roster first: once its daemon passes it on, the node is refused, even if it leads now (it could otherwise refuse
   // to write the keys change that shuts it out).
   await writeRoster(peer.home, roster)
-  return { bundle, report: { ...report, node, role, roster: { version: roster.version, voters: roster.members.length, majority: majorityOf(roster.members.length) } } }
+  return { bundle, report: { ...report, node, role, roster: { version: roster.version, voters: rosterVoters(roster).length, majority: majorityOf(rosterVoters(roster).length) } } }
 }

@@ -8,7 +8,8 @@ import type { StatsFs } from 'node:fs'
 import * as promClient from 'prom-client'
 import HypercoreStats from 'hypercore-stats'
 import HyperswarmStats from 'hyperswarm-stats'
-import type { ClusterNode, ClusterNodeOptions, QueueListRow } from './cluster/index.js'
+import type { ClusterNode, ClusterNodeOptions } from './cluster/index.js'
+import type { QueueTally } from '../leader/queue.js'
 import type { QueueEvent } from '../storage/view-items.js'
 import { PRIORITIES } from '../storage/vocabulary.js'
 import type { InvalidFrameKind } from '../net/channel.js'
@@ -90,8 +91,8 @@ export class NodeMetrics {
   private readonly client = clientFor(this.registry)
   private node: ClusterNode | null = null
   private coreStats: StoreStats | null = null
-  /** The queue's rows, listed once per scrape for the two gauges that read them (the list grows with the history). */
-  private queueRows: QueueListRow[] = []
+  /** The queue counted once per scrape for the two gauges that read it (its cost grows with the pending requests only). */
+  private queueTally: QueueTally = { counts: [], oldestQueuedAt: null }
   private lastLeader: string | null = null
   private readonly clock: Clock
   /** Time without a leader, closed spells summed; the open one (since `leaderlessSince`) is added at each scrape. */
@@ -167,7 +168,7 @@ export class NodeMetrics {
   async scrape (): Promise<{ contentType: string, body: string }> {
     // hypercore-stats would answer from a snapshot up to 5 s old: each scrape takes one of its own, read by every gauge.
     this.coreStats?.bustCache()
-    this.queueRows = this.node?.queueList() ?? []
+    this.queueTally = this.node?.queueTally() ?? { counts: [], oldestQueuedAt: null }
     return { contentType: this.registry.contentType, body: await this.registry.metrics() }
   }
 
@@ -207,15 +208,14 @@ export class NodeMetrics {
       name: 'bzzz_queue_requests', help: 'Generation requests in the queue, by state and priority', labelNames: ['state', 'priority'],
       collect () {
         for (const state of QUEUE_STATES) for (const priority of PRIORITIES) this.set({ state, priority }, 0)
-        for (const row of metrics.queueRows) this.inc({ state: row.state, priority: row.priority })
+        for (const { state, priority, count } of metrics.queueTally.counts) this.set({ state, priority }, count)
       }
     })
     new Gauge({
       name: 'bzzz_queue_oldest_queued_age_seconds', help: 'Age of the oldest request still queued (0 when none waits)',
       collect () {
-        let oldestMs = 0
-        for (const row of metrics.queueRows) if (row.state === 'queued') oldestMs = Math.max(oldestMs, row.ageMs)
-        this.set(oldestMs / 1000)
+        const oldest = metrics.queueTally.oldestQueuedAt
+        this.set(oldest === null ? 0 : Math.max(0, metrics.clock.now() - oldest) / 1000)
       }
     })
     new Gauge({

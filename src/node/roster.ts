@@ -1,21 +1,29 @@
 /**
- * The member roster: the node ids the admin has certified, signed by the admin with a version that grows with each
- * change. Votes are counted out of it, so every peer must count out of the same list: the admin re-signs it at each
- * invite and cancellation, the invite carries it, and peers pass the newest valid one on to each other (a higher
- * version replaces a lower one; a roster that is not signed by this cluster's admin is refused). Each change adds or
- * removes one member (Raft's one-member-at-a-time change), which keeps any two majorities of consecutive rosters
- * overlapping; a certified node the roster does not hold is refused at connect (`onRoster`).
+ * The member roster: the node ids the admin has certified and, among them, the voters, signed by the admin with a
+ * version that grows with each change. Votes are counted out of the voters, so every peer must count out of the same
+ * list: the admin re-signs it at each invite, cancellation, promotion and demotion, the invite carries it, and peers
+ * pass the newest valid one on to each other (a higher version replaces a lower one; a roster that is not signed by
+ * this cluster's admin is refused). Each change adds or removes one member or one voter (Raft's single-server change),
+ * which keeps any two majorities of consecutive voting sets overlapping; a certified node the roster does not hold is
+ * refused at connect (`onRoster`). A few voters and many members (etcd's learners): elections and majorities stay
+ * small however large the cluster grows.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { signMessage, verifySignature, type NodeIdentity } from '../crypto/identity.js'
 import { writeFileAtomic } from '../crypto/atomic-file.js'
-import { badInput, badUsage, corrupt } from '../errors.js'
+import { badInput, badUsage, corrupt, notFound } from '../errors.js'
 import { KEY_HEX_PATTERN } from '../crypto/key-text.js'
 
-export const ROSTER_FORMAT = 1
+/** Format 2 names the voters; format 1 (every member a voter) is still read. */
+export const ROSTER_FORMAT = 2
+const ROSTER_FORMAT_ALL_VOTE = 1
 export const ROSTER_FILE = 'roster.json'
 export const MAX_ROSTER_MEMBERS = 1_000
+/** How many voters invites fill the voting set up to, unless the admin's config says otherwise (`maxVoters`). */
+export const DEFAULT_MAX_VOTERS = 5
+/** The most a cluster may configure: every vote is a message and a signature in each term entry. */
+export const MAX_VOTERS_LIMIT = 99
 
 export interface SignedRoster {
   format: number
@@ -23,33 +31,67 @@ export interface SignedRoster {
   version: number
   /** Node ids, sorted, unique. */
   members: string[]
+  /** Format 2: the members that vote, sorted, unique, never empty. Absent in format 1, where every member votes. */
+  voters?: string[]
   issuer: string
   signature: string
 }
 
 function payload (r: Omit<SignedRoster, 'signature'>): Buffer {
-  return Buffer.from(JSON.stringify(['bzzz-ctx/roster', r.format, r.cluster, r.version, r.members, r.issuer]))
+  if (r.format === ROSTER_FORMAT_ALL_VOTE) return Buffer.from(JSON.stringify(['bzzz-ctx/roster', r.format, r.cluster, r.version, r.members, r.issuer]))
+  // The signature covers the voters: a member that could add itself to them could elect a leader.
+  return Buffer.from(JSON.stringify(['bzzz-ctx/roster', r.format, r.cluster, r.version, r.members, r.voters, r.issuer]))
 }
 
-export function issueRoster (admin: NodeIdentity, cluster: string, version: number, members: readonly string[]): SignedRoster {
-  const unsigned = { format: ROSTER_FORMAT, cluster, version, members: [...new Set(members)].sort(), issuer: admin.nodeId }
+/** A roster signed by the admin; `voters` default to every member. */
+export function issueRoster (admin: NodeIdentity, cluster: string, version: number, members: readonly string[], voters: readonly string[] = members): SignedRoster {
+  const unsigned = {
+    format: ROSTER_FORMAT, cluster, version, members: [...new Set(members)].sort(), voters: [...new Set(voters)].sort(), issuer: admin.nodeId
+  }
   return { ...unsigned, signature: signMessage(admin, payload(unsigned)).toString('hex') }
+}
+
+/** The members whose votes count: the named voters, or every member in a roster of format 1. */
+export function rosterVoters (roster: SignedRoster): string[] {
+  return roster.voters ?? roster.members
+}
+
+/** Whether a `maxVoters` setting is one a cluster may have: odd (a tie never splits it), from 1 to MAX_VOTERS_LIMIT. */
+export function maxVotersProblem (value: unknown): string | null {
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > MAX_VOTERS_LIMIT || (value as number) % 2 === 0) {
+    return `maxVoters must be an odd whole number from 1 to ${MAX_VOTERS_LIMIT}`
+  }
+  return null
+}
+
+function sortedIds (list: unknown[], what: string): string | null {
+  for (let i = 0; i < list.length; i++) {
+    const m = list[i]
+    if (typeof m !== 'string' || !KEY_HEX_PATTERN.test(m)) return `malformed ${what} id`
+    if (i > 0 && (list[i - 1] as string) >= m) return `${what}s not sorted and unique`
+  }
+  return null
 }
 
 /** Why a value is not a valid roster of this cluster; null when it is. */
 export function rosterProblem (value: unknown, expect: { cluster: string, adminKey: string }): string | null {
   if (typeof value !== 'object' || value === null) return 'not an object'
   const r = value as Record<string, unknown>
-  if (r.format !== ROSTER_FORMAT) return 'unknown roster format'
+  if (r.format !== ROSTER_FORMAT && r.format !== ROSTER_FORMAT_ALL_VOTE) return 'unknown roster format'
   if (r.cluster !== expect.cluster) return 'a roster of another cluster'
   if (r.issuer !== expect.adminKey) return 'not issued by this cluster\'s admin'
   if (!Number.isSafeInteger(r.version) || (r.version as number) < 1) return 'malformed version'
   if (!Array.isArray(r.members) || r.members.length === 0 || r.members.length > MAX_ROSTER_MEMBERS) return 'malformed members'
   const members = r.members as unknown[]
-  for (let i = 0; i < members.length; i++) {
-    const m = members[i]
-    if (typeof m !== 'string' || !KEY_HEX_PATTERN.test(m)) return 'malformed member id'
-    if (i > 0 && (members[i - 1] as string) >= m) return 'members not sorted and unique'
+  const badMembers = sortedIds(members, 'member')
+  if (badMembers !== null) return badMembers
+  if (r.format === ROSTER_FORMAT_ALL_VOTE) {
+    if (r.voters !== undefined) return 'a roster of format 1 names no voters'
+  } else {
+    if (!Array.isArray(r.voters) || r.voters.length === 0) return 'malformed voters'
+    const badVoters = sortedIds(r.voters as unknown[], 'voter')
+    if (badVoters !== null) return badVoters
+    if (!(r.voters as string[]).every(v => members.includes(v))) return 'a voter is not a member'
   }
   if (typeof r.signature !== 'string' || !/^[0-9a-f]{128}$/.test(r.signature)) return 'malformed signature'
   const roster = r as unknown as SignedRoster
@@ -92,23 +134,71 @@ export async function writeRoster (home: string, roster: SignedRoster): Promise<
 }
 
 /**
- * The roster with one more member, signed as the next version: an invite adds its node (a voter from then on,
- * redeemed or not). Adding one at a time is what keeps a majority of the old roster and one of the new overlapping.
+ * The roster with one more member, signed as the next version: an invite adds its node (redeemed or not), as a voter
+ * while the voting set holds fewer than `maxVoters`, else as a member that does not vote. One change at a time keeps a
+ * majority of the old voters and one of the new overlapping.
  */
-export function rosterWith (admin: NodeIdentity, roster: SignedRoster, node: string): SignedRoster {
+export function rosterWith (admin: NodeIdentity, roster: SignedRoster, node: string, maxVoters = DEFAULT_MAX_VOTERS): SignedRoster {
   if (roster.members.includes(node)) throw badInput(`node ${node.slice(0, 16)} is on the roster already`)
   if (roster.members.length >= MAX_ROSTER_MEMBERS) throw badInput(`the roster holds ${MAX_ROSTER_MEMBERS} members, as many as it may`)
-  return issueRoster(admin, roster.cluster, roster.version + 1, [...roster.members, node])
+  const voters = rosterVoters(roster)
+  return issueRoster(admin, roster.cluster, roster.version + 1, [...roster.members, node], voters.length < maxVoters ? [...voters, node] : voters)
 }
 
 /**
- * The roster with one member fewer, signed as the next version (a cancelled invite's node; later a revoked member).
- * The admin stays: it alone signs rosters, so a roster without it could never change again.
+ * The roster with one member fewer, signed as the next version (a cancelled invite's node; later a revoked member),
+ * and so one voter fewer when it voted. The admin stays: it alone signs rosters, so a roster without it could never
+ * change again; and the last voter stays, or no leader could ever be elected.
  */
 export function rosterWithout (admin: NodeIdentity, roster: SignedRoster, node: string): SignedRoster {
   if (!roster.members.includes(node)) throw badInput(`node ${node.slice(0, 16)} is not on the roster`)
   if (node === roster.issuer) throw badUsage('the admin cannot be taken off the roster: it is the one that signs it')
-  return issueRoster(admin, roster.cluster, roster.version + 1, roster.members.filter(m => m !== node))
+  const voters = rosterVoters(roster)
+  if (voters.length === 1 && voters[0] === node) throw badInput(`node ${node.slice(0, 16)} is the only voter: promote another member first (\`bzzz-ctx elect promote --node ID\`)`)
+  return issueRoster(admin, roster.cluster, roster.version + 1, roster.members.filter(m => m !== node), voters.filter(v => v !== node))
+}
+
+/**
+ * The member a node id (or a unique prefix of at least 8 hex digits, as `elect status` shows them) names; NOT_FOUND
+ * when no member matches, BAD_INPUT when several do.
+ */
+export function rosterMember (roster: SignedRoster, id: string): string {
+  const wanted = id.toLowerCase()
+  if (!/^[0-9a-f]{8,64}$/.test(wanted)) throw badInput(`"${id.slice(0, 70)}" is not a node id (hex, at least 8 digits: see \`bzzz-ctx elect status\`)`)
+  const found = roster.members.filter(m => m.startsWith(wanted))
+  if (found.length === 0) throw notFound(`node ${wanted.slice(0, 16)} is not a member of this cluster's roster: see \`bzzz-ctx elect status\``)
+  if (found.length > 1) throw badInput(`${wanted} names ${found.length} members: give more of the id`)
+  return found[0]!
+}
+
+/**
+ * The roster with one more voter, signed as the next version. At most `maxVoters` + 1 voters: one above the setting
+ * is the step between two odd sets when a voter is replaced (promote the new one, then demote the old).
+ */
+export function rosterPromoted (admin: NodeIdentity, roster: SignedRoster, node: string, maxVoters = DEFAULT_MAX_VOTERS): SignedRoster {
+  if (!roster.members.includes(node)) throw notFound(`node ${node.slice(0, 16)} is not a member of this cluster's roster: invite it first`)
+  const voters = rosterVoters(roster)
+  if (voters.includes(node)) throw badInput(`node ${node.slice(0, 16)} votes already`)
+  if (voters.length > maxVoters) {
+    throw badInput(`the voting set holds ${voters.length} voters, above the cluster's ${maxVoters}: demote one first (\`bzzz-ctx elect demote --node ID\`)`)
+  }
+  return issueRoster(admin, roster.cluster, roster.version + 1, roster.members, [...voters, node])
+}
+
+/**
+ * The roster with one voter fewer, signed as the next version; refused when it would leave the voting set even (a tie
+ * could split it, and it tolerates no more failures than the odd set below it) or empty.
+ */
+export function rosterDemoted (admin: NodeIdentity, roster: SignedRoster, node: string): SignedRoster {
+  if (!roster.members.includes(node)) throw notFound(`node ${node.slice(0, 16)} is not a member of this cluster's roster`)
+  const voters = rosterVoters(roster)
+  if (!voters.includes(node)) throw badInput(`node ${node.slice(0, 16)} does not vote`)
+  const left = voters.length - 1
+  if (left === 0) throw badInput(`node ${node.slice(0, 16)} is the only voter: promote another member first`)
+  if (left % 2 === 0) {
+    throw badInput(`demoting node ${node.slice(0, 16)} would leave ${left} voters, an even set: promote another member first, or demote from an even set`)
+  }
+  return issueRoster(admin, roster.cluster, roster.version + 1, roster.members, voters.filter(v => v !== node))
 }
 
 /**
@@ -119,8 +209,14 @@ export function onRoster (roster: SignedRoster | null, node: string): boolean {
   return roster === null || roster.members.includes(node)
 }
 
-/** The members votes are counted out of: the signed roster, else (a cluster from before rosters) the admin and this peer. */
+/** The members: the signed roster's, else (a cluster from before rosters) the admin and this peer. */
 export function rosterMembers (roster: SignedRoster | null, adminKey: string, self: string): string[] {
   if (roster !== null) return roster.members
+  return [...new Set([adminKey, self])].sort()
+}
+
+/** The voters votes are counted out of: the signed roster's, else (a cluster from before rosters) the admin and this peer. */
+export function rosterVotersOf (roster: SignedRoster | null, adminKey: string, self: string): string[] {
+  if (roster !== null) return rosterVoters(roster)
   return [...new Set([adminKey, self])].sort()
 }

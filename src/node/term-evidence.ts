@@ -14,7 +14,7 @@ import { majorityOf } from '../election/election.js'
 import { signMessage, verifySignature, type NodeIdentity } from '../crypto/identity.js'
 import { KEY_HEX_PATTERN } from '../crypto/key-text.js'
 import type { TermEntry } from '../storage/log-entry.js'
-import { rosterProblem, type SignedRoster } from './roster.js'
+import { rosterProblem, rosterVoters, type SignedRoster } from './roster.js'
 
 export const TERM_EVIDENCE_FORMAT = 1
 const SIGNATURE_HEX = /^[0-9a-f]{128}$/
@@ -75,7 +75,9 @@ export function termEvidenceProblem (writer: string, entry: TermEntry, trust: Cl
   const problem = rosterProblem(evidence.roster, trust)
   if (problem !== null) return `its roster is not valid (${problem})`
   const roster = evidence.roster!
-  if (!roster.members.includes(entry.leader)) return `its leader ${entry.leader.slice(0, 12)} is not a member of the roster it cites`
+  // Only voters elect and stand: a member that does not vote never wins a term, whatever it signs.
+  const electors = rosterVoters(roster)
+  if (!electors.includes(entry.leader)) return `its leader ${entry.leader.slice(0, 12)} is not a voter of the roster it cites`
   if (typeof evidence.log !== 'string' || !SIGNATURE_HEX.test(evidence.log) ||
       !verifySignature(entry.leader, logPayload(trust.cluster, term, entry.leader, writer), Buffer.from(evidence.log, 'hex'))) {
     return `the log ${writer.slice(0, 12)} is not bound to the leader it names (a term entry copied from another log)`
@@ -85,11 +87,11 @@ export function termEvidenceProblem (writer: string, entry: TermEntry, trust: Cl
   for (const vote of evidence.votes as unknown[]) {
     const { voter, signature } = (vote ?? {}) as Partial<SignedVote>
     if (typeof voter !== 'string' || !KEY_HEX_PATTERN.test(voter) || typeof signature !== 'string') return 'a vote is malformed'
-    if (!roster.members.includes(voter) || voters.has(voter)) continue
+    if (!electors.includes(voter) || voters.has(voter)) continue
     if (!voteVerifies(trust.cluster, term, entry.leader, voter, signature)) return `the vote of ${voter.slice(0, 12)} does not verify`
     voters.add(voter)
   }
-  const needed = majorityOf(roster.members.length)
-  if (voters.size < needed) return `it holds ${voters.size} valid votes of the roster's ${roster.members.length} members, and a term needs ${needed}`
+  const needed = majorityOf(electors.length)
+  if (voters.size < needed) return `it holds ${voters.size} valid votes of the roster's ${electors.length} voters, and a term needs ${needed}`
   return null
 }

@@ -1,4 +1,5 @@
-// `npm run bench` (`-- --json` for one JSON object): analysis against ctags, re-analysis, retrieval, storage efficiency.
+// `npm run bench` (`-- --json` for one JSON object): analysis against ctags, re-analysis, retrieval, storage efficiency,
+// ... and the partial mesh's rounds against log2(N) (`-- --only=mesh`).
 import { benchAnalyze, analyzeStdlib } from './analyze.js'
 import { benchRetrieve, benchStorageEfficiency } from './retrieve.js'
 import { benchCluster } from './cluster.js'
@@ -10,6 +11,9 @@ import { benchAudit } from './audit.js'
 import { benchKeys } from './keys.js'
 import { benchMetrics } from './metrics.js'
 import { benchGenerateCli } from './generate.js'
+import { benchBigTree, BIG_TREE_FILES } from './big-tree.js'
+import { benchGrowth, GROWTH_EDITS } from './growth.js'
+import { benchMesh } from './mesh.js'
 
 type Figures = Record<string, number | string>
 
@@ -18,6 +22,7 @@ const TARGETS: Record<string, string> = {
   reanalyze_ratio: '<= 0.1',
   generate_cli_nochange_ratio: '<= 0.05 (or under 300 ms: generate_cli_nochange_goal_ms)',
   generate_cli_one_change_analysed: '= 1',
+  big_tree_peak_rss_mb: '< 1024',
   retrieve_warm_p99_us: '<= 500',
   storage_efficiency: '>= 0.85',
   bytes_stored_per_source_byte: '<= 0.1 (the store folder after generate of the stdlib)',
@@ -39,6 +44,8 @@ const TARGETS: Record<string, string> = {
   metrics_on_vs_off_iqr: '(the pairs\' spread: quartiles)',
   metrics_on_vs_off_ci95: '(the median\'s 95% confidence interval: a goal inside it is neither met nor missed)',
   metrics_on_vs_off: '>= 0.97 (distribute throughput with metrics on against off: the median of the pairs)',
+  mesh_n1000_crash10_rounds_per_log2n: '<= 1 (rounds for a new head to reach every live peer, against log2 N)',
+  mesh_n1000_links_max: '<= 64 (Hyperswarm\'s default bound on connections)',
   rotate_reseal_ms: '(measured: a role with 10,000 current records)',
   revoke_to_refused_ms: '(measured: revocation to the node refused by every member)'
 }
@@ -93,6 +100,14 @@ async function main (): Promise<void> {
     Object.assign(figures, await benchGenerateCli())
     return print(figures, json)
   }
+  if (only === 'growth') {
+    Object.assign(figures, await benchGrowth(log))
+    return print(figures, json)
+  }
+  if (only === 'big-tree') {
+    Object.assign(figures, await benchBigTree(log))
+    return print(figures, json)
+  }
   if (only === 'mcp') {
     Object.assign(figures, await benchMcp())
     return print(figures, json)
@@ -101,10 +116,18 @@ async function main (): Promise<void> {
     Object.assign(figures, await benchSim(log))
     return print(figures, json)
   }
+  if (only === 'mesh') {
+    Object.assign(figures, await benchMesh(log))
+    return print(figures, json)
+  }
   Object.assign(figures, await benchAnalysisPart(log))
   if (only === 'analysis') return print(figures, json)
   log('generate through the CLI: the standard library first, with no change, after a one-file change ...')
   Object.assign(figures, await benchGenerateCli())
+  log(`a ${BIG_TREE_FILES}-file tree: generate through the CLI, its peak RSS, retrieve afterwards ...`)
+  Object.assign(figures, await benchBigTree(log))
+  log(`growth: ${GROWTH_EDITS} one-file edits, each followed by a generate of the tree ...`)
+  Object.assign(figures, await benchGrowth(log))
   log('cluster: three peers on a loopback DHT ...')
   Object.assign(figures, await benchCluster())
   log('decision graph: hops within 3 on 100,000 decisions ...')
@@ -119,6 +142,8 @@ async function main (): Promise<void> {
   Object.assign(figures, await benchMcp())
   log('simulator: peers per process, simulated against real time, gossip rounds to converge ...')
   Object.assign(figures, await benchSim(log))
+  log('mesh: rounds for a new head to reach every live peer of a partial mesh, against log2 N ...')
+  Object.assign(figures, await benchMesh(log))
   log(`failover: three daemons, the leader killed ${process.env.BZZZ_BENCH_KILLS ?? 20} times ...`)
   Object.assign(figures, await benchFailover())
   print(figures, json)

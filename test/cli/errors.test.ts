@@ -329,7 +329,7 @@ t.test('a missing command is bad usage (exit 2) with the help on stderr; a multi
     t.equal(run.stdout, '')
   }
   for (const [args, pattern] of [
-    [['elect', 'bogus'], /^unknown elect command 'bogus': use one of status, campaign, resign \(see bzzz-ctx elect --help\)$/],
+    [['elect', 'bogus'], /^unknown elect command 'bogus': use one of status, campaign, resign, promote, demote \(see bzzz-ctx elect --help\)$/],
     [['--json', 'queue', 'bogus', '--all'], /^unknown queue command 'bogus': use one of ls, status/],
     [['node', 'bogus'], /^unknown node command 'bogus'/]
   ] as Array<[string[], RegExp]>) {

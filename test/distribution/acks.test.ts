@@ -1,6 +1,6 @@
 // The acknowledgement core: pure, driven through step(); each test reads the acknowledged ids its inputs produce.
 import t from 'tap'
-import { AckTracker } from '../../src/distribution/acks.js'
+import { AckTracker, ackRequirement } from '../../src/distribution/acks.js'
 
 /** The tracker with its inputs as calls that return the ids acknowledged (a wait: whether it held at once). */
 function tracker (self: string) {
@@ -42,3 +42,27 @@ t.test('a requirement counted from the peers connected falls when peers leave; a
   t.same(acks.observe('b', 'w', 12), [2], 'the quorum still needed its third holder')
 })
 
+
+t.test('a write also needs a majority of the voters among its holders; members that do not vote count toward the rest only', async t => {
+  const core = new AckTracker('leader')
+  const done = (effects: Array<{ id: number }>): number[] => effects.map(e => e.id)
+  core.step({ type: 'voters', voters: ['leader', 'v1', 'v2'] })
+  core.step({ type: 'observe', peer: 'leader', writer: 'w', length: 5 })
+  t.same(done(core.step({ type: 'wait', id: 1, writer: 'w', length: 5, required: 3, voters: 2 })), [])
+  t.same(done(core.step({ type: 'observe', peer: 'm1', writer: 'w', length: 5 })), [])
+  t.same(done(core.step({ type: 'observe', peer: 'm2', writer: 'w', length: 5 })), [], 'three holders, one of them a voter: not yet')
+  t.same(done(core.step({ type: 'observe', peer: 'v2', writer: 'w', length: 5 })), [1], 'a second voter: acknowledged')
+  t.equal(core.countVoters('w', 5), 2)
+  t.same(done(core.step({ type: 'wait', id: 2, writer: 'w', length: 6, required: 1, voters: 2 })), [])
+  core.step({ type: 'observe', peer: 'leader', writer: 'w', length: 6 })
+  t.same(done(core.step({ type: 'observe', peer: 'm1', writer: 'w', length: 6 })), [])
+  t.same(done(core.step({ type: 'limit', required: 1 })), [], 'peers leaving lower the holders needed, never the voters')
+  t.same(done(core.step({ type: 'voters', voters: ['leader', 'm1', 'v2'] })), [2], 'm1 promoted: its copy counts as a voter\'s now')
+})
+
+t.test('the rule: every write needs a majority of the voters; records also need the replication factor (or all connected)', async t => {
+  t.same(ackRequirement('records', { replicationFactor: 3, connected: 6, majority: 2 }), { holders: 3, voters: 2 }, '7 members, 3 voters')
+  t.same(ackRequirement('records', { replicationFactor: 1, connected: 6, majority: 2 }), { holders: 1, voters: 2 }, 'a factor of 1 still needs two voters')
+  t.same(ackRequirement('records', { replicationFactor: 5, connected: 1, majority: 3 }), { holders: 3, voters: 3 })
+  t.same(ackRequirement('request', { replicationFactor: 5, connected: 6, majority: 2 }), { holders: 2, voters: 2 })
+})

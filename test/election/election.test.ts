@@ -150,6 +150,58 @@ t.test('peers that cannot campaign never lead, through failures and resignations
   t.same(voter.step({ type: 'message', from: 'a', message: { type: 'timeout-now', term: voter.term } }).filter(e => e.type === 'state'), [], 'so is timeout-now')
 })
 
+t.test('with 7 members and 3 voters: only voters campaign, are asked, and lead; every member follows the leader', async t => {
+  for (const seed of [1, 2, 3, 4, 5, 6]) {
+    const net = new Network({ peers: 7, seed, voters: 3 })
+    const voters = ['a', 'b', 'c']
+    const asked: string[] = []
+    const watch = (): void => {
+      for (const e of net.queue) if ((e.message.type === 'vote' || e.message.type === 'pre-vote') && !voters.includes(e.to)) asked.push(e.to)
+    }
+    for (let round = 0; round < 4; round++) {
+      let ticks = 0
+      while (!net.settled() && ticks++ < 200) { net.tick(); watch(); net.deliverAll() }
+      t.ok(net.settled(), `seed ${seed}, round ${round}: all seven follow one leader`)
+      const leader = net.leaders()[0]!
+      t.ok(voters.includes(leader), `seed ${seed}: ${leader} is a voter`)
+      // The members that do not vote are cut off the leader's side, or the leader is: either way it holds or loses by voters.
+      if (round % 2 === 0) net.isolate(leader)
+      else for (const id of net.ids.filter(id => !voters.includes(id))) net.isolate(id)
+      for (let i = 0; i < 60; i++) { net.tick(); watch(); net.deliverAll() }
+      if (round % 2 === 1) t.same(net.leaders(), [leader], 'with every member that does not vote cut off, the leader keeps its lease')
+      net.recover()
+    }
+    t.same(asked, [], 'no vote or pre-vote was ever sent to a member that does not vote')
+    t.ok([...net.leadersByTerm.values()].every(id => voters.includes(id)), 'every leader of every term was a voter')
+    for (const id of ['d', 'e', 'f', 'g']) t.same(net.step(id, { type: 'campaign' }), [], `${id} does not campaign when told to`)
+  }
+})
+
+t.test('a leader that hears only members that do not vote steps down (CheckQuorum counts voters)', async t => {
+  const net = new Network({ peers: 7, seed: 9, voters: 3 })
+  t.not(net.settle(200), -1)
+  const leader = net.leaders()[0]!
+  for (const other of ['a', 'b', 'c'].filter(id => id !== leader)) net.cut(leader, other)
+  net.run(30)
+  t.not(net.node(leader).state, 'leader', 'four members that do not vote answer its heartbeats, and it still steps down')
+  t.not(net.settle(200, ['a', 'b', 'c'].filter(id => id !== leader)), -1, 'the other two voters elect a leader')
+})
+
+t.test('a vote request from a member that does not vote is refused; a demoted leader steps down, a promoted member stands', async t => {
+  const net = new Network({ peers: 5, seed: 2, voters: 3 })
+  t.not(net.settle(200), -1)
+  const refused = net.step('a', { type: 'message', from: 'd', message: { type: 'vote', term: 99, transfer: true } })
+  t.ok(refused.some(e => e.type === 'send' && e.message.type === 'vote-response' && !e.message.granted), 'd is refused a vote, even as a transfer')
+  t.not(net.settle(200), -1)
+  const leader = net.leaders()[0]!
+  const voters = ['a', 'b', 'c', 'd'].filter(id => id !== leader)
+  for (const id of net.ids) net.step(id, { type: 'roster', members: net.ids, voters })
+  t.not(net.node(leader).state, 'leader', 'demoted, it steps down at once')
+  t.not(net.settle(300), -1)
+  t.ok(voters.includes(net.leaders()[0]!), 'the new voting set, d among it, elects one of its own')
+  t.same(net.node(leader).voters, voters)
+})
+
 t.test('term and vote are persisted before the vote is sent', async t => {
   const voter = new Election({ id: 'b', members: ['a', 'b', 'c'], random: () => 0.5 })
   t.same(voter.step({ type: 'message', from: 'a', message: { type: 'vote', term: 1 } }), [

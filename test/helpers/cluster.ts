@@ -47,12 +47,17 @@ export function peerAt (name: string, home: string): TestPeer {
 }
 
 /** An admin and invited members (roles given), each with a daemon started on a private loopback DHT. */
-export async function startCluster (roles: string[], options: { project?: string, replicationFactor?: number, electionTimeoutMs?: number, metrics?: boolean, logLevel?: string, env?: Record<string, Record<string, string>> } = {}): Promise<TestCluster> {
+export async function startCluster (roles: string[], options: {
+  project?: string, replicationFactor?: number, electionTimeoutMs?: number, metrics?: boolean, logLevel?: string, env?: Record<string, Record<string, string>>,
+  /** The admin's voting set (`init --max-voters`): invites past it join as members that do not vote. */
+  maxVoters?: number
+} = {}): Promise<TestCluster> {
   const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
   const bootstrap = dht.nodes.join(',')
   const dir = scratchDir('bzzz-cluster-')
   const admin = peerAt('admin', join(dir, 'admin'))
-  const init = await admin.run(['init', '--cluster', 'test', '--role', 'admin', ...(options.project !== undefined ? ['--project', options.project] : [])])
+  const init = await admin.run(['init', '--cluster', 'test', '--role', 'admin', ...(options.project !== undefined ? ['--project', options.project] : []),
+    ...(options.maxVoters !== undefined ? ['--max-voters', String(options.maxVoters)] : [])])
   if (init.code !== 0) throw new Error('init failed: ' + init.stderr)
   if (options.replicationFactor !== undefined) {
     const config = JSON.parse(readFileSync(join(admin.home, 'config.json'), 'utf8'))

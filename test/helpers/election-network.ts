@@ -24,6 +24,8 @@ export interface NetworkOptions {
   checkQuorum?: boolean
   /** Which peers may stand; all by default. */
   canCampaign?: (id: string) => boolean
+  /** How many peers vote, the first ones (a, b, c...); all by default. The rest follow and never stand. */
+  voters?: number
 }
 
 export class Network {
@@ -46,6 +48,7 @@ export class Network {
     const options: ElectionOptions = {
       id,
       members: this.ids,
+      voters: this.ids.slice(0, this.options.voters ?? this.ids.length),
       random: mulberry32(this.options.seed * 7919 + this.ids.indexOf(id) * 104729 + this.restarts * 31),
       electionTimeoutTicks: this.options.electionTimeoutTicks ?? ELECTION_TIMEOUT_TICKS,
       heartbeatTicks: this.options.heartbeatTicks ?? 2,

@@ -28,7 +28,9 @@ export { agreedLeader as agreed } from '../../src/node/cluster/index.js'
  */
 export async function startNodes (t: Test, roles: readonly string[], options: {
   project: string, electionTimeoutMs?: number, noLeaderTimeoutMs?: number, campaigns?: (role: string) => boolean,
-  hooks?: (index: number) => Partial<ClusterNodeOptions>
+  hooks?: (index: number) => Partial<ClusterNodeOptions>,
+  /** The admin's voting set: invites past it join as members that do not vote. */
+  maxVoters?: number
 }): Promise<ClusterNode[]> {
   const dir = scratchDir('bzzz-nodes-')
   const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
@@ -39,7 +41,9 @@ export async function startNodes (t: Test, roles: readonly string[], options: {
     rmSync(dir, { recursive: true, force: true })
   })
   const homes = ['admin', ...roles].map((role, i) => ({ role, home: join(dir, `${i}-${role}`) }))
-  await LocalPeer.init(homes[0]!.home, { cluster: options.project, role: 'admin', project: options.project })
+  await LocalPeer.init(homes[0]!.home, {
+    cluster: options.project, role: 'admin', project: options.project, ...(options.maxVoters !== undefined ? { maxVoters: options.maxVoters } : {})
+  })
   for (const { role, home } of homes.slice(1)) await redeemInvite(home, (await createInvite(homes[0]!.home, role)).invite)
   for (const [i, { role, home }] of homes.entries()) {
     nodes.push(await ClusterNode.start({

@@ -214,6 +214,50 @@ t.test('property: applying the same entries in any order gives the same rows and
   t.pass()
 })
 
+/**
+ * What `tally()` and `counts()` must say, worked out from the rows (which walk the whole history): the incremental
+ * counts the metrics read are checked against it after every step.
+ */
+function tallyMismatch (queue: GenerationQueue, now: number): string | null {
+  const rows = queue.list()
+  const expected = new Map<string, number>()
+  let oldest: number | null = null
+  for (const row of rows) {
+    const key = `${row.state}/${row.priority}`
+    expected.set(key, (expected.get(key) ?? 0) + 1)
+    if (row.state === 'queued' && (oldest === null || row.acceptedAt < oldest)) oldest = row.acceptedAt
+  }
+  const tally = queue.tally()
+  const got = new Map(tally.counts.map(c => [`${c.state}/${c.priority}`, c.count]))
+  const sorted = (m: Map<string, number>): string => JSON.stringify([...m].sort())
+  if (sorted(got) !== sorted(expected)) return `tally ${sorted(got)}, rows ${sorted(expected)}`
+  if (tally.oldestQueuedAt !== oldest) return `oldest queued ${tally.oldestQueuedAt}, rows ${oldest}`
+  const counts = queue.counts(now)
+  for (const state of ['queued', 'active', 'completed', 'failed', 'superseded'] as const) {
+    const want = rows.filter(r => r.state === state).length
+    if (counts[state] !== want) return `counts.${state} ${counts[state]}, rows ${want}`
+  }
+  const recent = rows.filter(r => (r.state === 'completed' || r.state === 'failed') && r.completedAt! <= now && r.completedAt! > now - 60_000).length
+  if (counts.ratePerSecond !== recent / 60) return `ratePerSecond ${counts.ratePerSecond}, rows ${recent / 60}`
+  return null
+}
+
+t.test('property: the counts kept as entries settle equal the counts of the rows, after every entry in any order', async t => {
+  const eventsArb = fc.tuple(requestArb(['r0', 'r1', 'r2', 'r3', 'r4']), fc.array(completionArb, { maxLength: 12 }), fc.boolean())
+    .chain(([requests, done, lead]) => fc.tuple(fc.shuffledSubarray([...requests.map(accepted), ...done.map(completed)], { minLength: requests.length + done.length }), fc.constant(lead)))
+  fc.assert(fc.property(eventsArb, ([events, lead]) => {
+    const queue = new GenerationQueue({ concurrency: 2 })
+    if (lead) queue.step({ type: 'leader', isLeader: true, term: 4 })
+    for (const [i, event] of events.entries()) {
+      queue.step(event)
+      const problem = tallyMismatch(queue, 30_000 + i * 1000)
+      if (problem !== null) throw new Error(`after entry ${i}: ${problem}`)
+    }
+    return true
+  }), { numRuns: RUNS(500) })
+  t.pass()
+})
+
 type Op =
   | { op: 'request', address: number, priority: Priority, project: number }
   | { op: 'retry', index: number }
@@ -330,7 +374,11 @@ t.test('property: over random schedules concurrency holds, and once a leader dra
   const configArb = fc.record({ concurrency: fc.integer({ min: 1, max: 3 }), batchSize: fc.integer({ min: 1, max: 3 }) })
   fc.assert(fc.property(configArb, fc.array(opArb, { maxLength: 150, size: 'max' }), ({ concurrency, batchSize }, ops) => {
     const cluster = new Cluster(concurrency, batchSize)
-    for (const op of ops) cluster.apply(op)
+    for (const op of ops) {
+      cluster.apply(op)
+      const problem = tallyMismatch(cluster.peers[0]!, cluster.now)
+      if (problem !== null) throw new Error(`after ${JSON.stringify(op)}: ${problem}`)
+    }
     cluster.drain()
     const ids = new Set(cluster.log.flatMap(e => e.type === 'accepted' ? [e.request.id] : []))
     const views = cluster.peers.map(p => JSON.stringify(p.list()))

@@ -11,7 +11,10 @@ import { generateRoleSet, openRoleKeyAsNode, openSecretAsNode } from '../../src/
 import { WRITER_CLEARANCE_MIN } from '../../src/leader/write-policy.js'
 import { majorityOf } from '../../src/election/election.js'
 import { digestHolders, grantPlan, keysBundleProblem, revokedRoles, rotationBundle, type KeysBundle } from '../../src/node/keys-bundle.js'
-import { issueRoster, onRoster, rosterProblem, rosterWith, rosterWithout, type SignedRoster } from '../../src/node/roster.js'
+import {
+  issueRoster, onRoster, rosterDemoted, rosterProblem, rosterPromoted, rosterVoters, rosterWith, rosterWithout, type SignedRoster
+} from '../../src/node/roster.js'
+import { signMessage } from '../../src/crypto/identity.js'
 import { signRoles } from '../../src/node/signed-roles.js'
 
 const CLUSTER = 'ab'.repeat(16)
@@ -223,6 +226,144 @@ t.test('any sequence of invites, redemptions, cancellations, revocations and rot
   }), { numRuns: 300 })
   t.ok(revocations > 200, `${revocations} revocations checked`)
   t.ok(grantsOpened > 500, `${grantsOpened} grants opened by their members`)
+})
+
+type VoterOp = { kind: 'invite' } | { kind: 'redeem' | 'cancel' | 'remove' | 'promote' | 'demote', pick: number }
+
+const voterOpArb: fc.Arbitrary<VoterOp> = fc.oneof(
+  { arbitrary: fc.constant<VoterOp>({ kind: 'invite' }), weight: 3 },
+  { arbitrary: fc.record({ kind: fc.constantFrom('redeem' as const, 'cancel' as const, 'remove' as const), pick: fc.nat(50) }), weight: 2 },
+  { arbitrary: fc.record({ kind: fc.constantFrom('promote' as const, 'demote' as const), pick: fc.nat(50) }), weight: 3 }
+)
+
+/** How many ids are in one list and not the other. */
+function changed (before: readonly string[], after: readonly string[]): number {
+  return before.filter(id => !after.includes(id)).length + after.filter(id => !before.includes(id)).length
+}
+
+// Raft's single-server change with learners: each version changes one member or one voter (a voter taken off the
+// roster is both, and one change), so a majority of the voters of one version and one of the next always share a voter.
+t.test('any sequence of invites, removals, promotions and demotions changes one member or one voter a version, and keeps voting majorities overlapping', async t => {
+  const admin = generateIdentity()
+  const trust = { cluster: CLUSTER, adminKey: admin.nodeId }
+  let steps = 0
+  let nonVoters = 0
+  let voterChanges = 0
+  fc.assert(fc.property(fc.array(voterOpArb, { minLength: 1, maxLength: 40, size: 'max' }), fc.constantFrom(1, 3, 5), (ops, maxVoters) => {
+    let roster: SignedRoster = issueRoster(admin, CLUSTER, 1, [admin.nodeId])
+    const pending: string[] = []
+    const redeemed: string[] = []
+    for (const op of ops) {
+      const before = roster
+      const voters = rosterVoters(roster)
+      try {
+        switch (op.kind) {
+          case 'invite': {
+            const node = generateIdentity().nodeId
+            roster = rosterWith(admin, roster, node, maxVoters)
+            // A new member votes exactly while the voting set is below the cluster's setting.
+            if (rosterVoters(roster).includes(node) !== (voters.length < maxVoters)) return false
+            pending.push(node)
+            break
+          }
+          case 'redeem':
+            if (pending.length === 0) continue
+            redeemed.push(...pending.splice(op.pick % pending.length, 1))
+            break
+          case 'cancel':
+          case 'remove': {
+            const from = op.kind === 'cancel' ? pending : redeemed
+            if (from.length === 0) continue
+            const node = from[op.pick % from.length]!
+            roster = rosterWithout(admin, roster, node)
+            from.splice(from.indexOf(node), 1)
+            break
+          }
+          case 'promote':
+          case 'demote': {
+            const node = roster.members[op.pick % roster.members.length]!
+            roster = op.kind === 'promote' ? rosterPromoted(admin, roster, node, maxVoters) : rosterDemoted(admin, roster, node)
+            voterChanges++
+            break
+          }
+        }
+      } catch (err) {
+        // A refused change signs nothing; each refusal has its reason, and an even or empty set is one of them.
+        if (roster !== before) return false
+        const code = (err as { code?: string }).code
+        if (code !== 'BAD_INPUT' && code !== 'NOT_FOUND') return false
+        if (op.kind === 'demote') {
+          const node = before.members[op.pick % before.members.length]!
+          const left = voters.length - 1
+          if (voters.includes(node) && left > 0 && left % 2 === 1) return false
+        }
+        continue
+      }
+      if (roster === before) continue
+      steps++
+      const after = rosterVoters(roster)
+      nonVoters = Math.max(nonVoters, roster.members.length - after.length)
+      if (rosterProblem(roster, trust) !== null) return false
+      if (roster.version !== before.version + 1) return false
+      // One member or one voter: a member that joins as a voter, or a voter taken off, is in both lists, and one change.
+      const memberChange = changed(before.members, roster.members)
+      const voterChange = changed(voters, after)
+      if (memberChange > 1 || voterChange > 1) return false
+      if (memberChange === 1 && voterChange === 1 && changedId(before.members, roster.members) !== changedId(voters, after)) return false
+      if (!majoritiesOverlap(voters, after)) return false
+      if (after.length === 0 || after.length > maxVoters + 1 || !after.every(v => roster.members.includes(v))) return false
+      if (op.kind === 'demote' && after.length % 2 === 0) return false
+      if (!roster.members.includes(admin.nodeId)) return false
+    }
+    return true
+  }), { numRuns: 300 })
+  t.ok(steps > 1000, `${steps} roster changes checked`)
+  t.ok(voterChanges > 300, `${voterChanges} promotions and demotions signed`)
+  t.ok(nonVoters >= 5, `up to ${nonVoters} members that do not vote`)
+})
+
+/** The one id two lists differ by. */
+function changedId (before: readonly string[], after: readonly string[]): string {
+  return [...before.filter(id => !after.includes(id)), ...after.filter(id => !before.includes(id))][0]!
+}
+
+t.test('the signature covers the voters, and a roster of format 1 still reads with every member a voter', async t => {
+  const admin = generateIdentity()
+  const trust = { cluster: CLUSTER, adminKey: admin.nodeId }
+  const member = generateIdentity().nodeId
+  const roster = rosterWith(admin, issueRoster(admin, CLUSTER, 1, [admin.nodeId]), member, 1)
+  t.same(rosterVoters(roster), [admin.nodeId], 'the voting set of 1 is full: the new member does not vote')
+  const forged = { ...roster, voters: [...roster.members] }
+  t.match(rosterProblem(forged, trust), /does not verify/, 'a member that adds itself to the voters breaks the signature')
+  const unsigned = { format: 1, cluster: CLUSTER, version: 3, members: [admin.nodeId, member].sort(), issuer: admin.nodeId }
+  const old = {
+    ...unsigned,
+    signature: signMessage(admin, Buffer.from(JSON.stringify(['bzzz-ctx/roster', 1, CLUSTER, 3, unsigned.members, admin.nodeId]))).toString('hex')
+  }
+  t.equal(rosterProblem(old, trust), null, 'a format-1 roster verifies')
+  t.same(rosterVoters(old), old.members, 'and every member of it votes')
+  const next = rosterWith(admin, old, generateIdentity().nodeId, 3)
+  t.equal(next.format, 2, 'the next roster is signed in format 2')
+  t.equal(rosterVoters(next).length, 3, 'its new member votes: two voters were below the setting of 3')
+  t.match(rosterProblem({ ...old, voters: old.members }, trust), /names no voters/)
+})
+
+t.test('promote and demote refuse a non-member, a second vote, a set above the setting, and an even or empty set', async t => {
+  const admin = generateIdentity()
+  const [b, c, d] = [generateIdentity().nodeId, generateIdentity().nodeId, generateIdentity().nodeId]
+  let roster = issueRoster(admin, CLUSTER, 1, [admin.nodeId])
+  for (const node of [b, c, d]) roster = rosterWith(admin, roster, node!, 1)
+  t.same(rosterVoters(roster), [admin.nodeId])
+  t.throws(() => rosterPromoted(admin, roster, generateIdentity().nodeId, 3), { code: 'NOT_FOUND' }, 'a non-member')
+  t.throws(() => rosterPromoted(admin, roster, admin.nodeId, 3), { code: 'BAD_INPUT' }, 'a voter already')
+  t.throws(() => rosterDemoted(admin, roster, admin.nodeId), { code: 'BAD_INPUT' }, 'the only voter')
+  t.throws(() => rosterDemoted(admin, roster, b!), { code: 'BAD_INPUT' }, 'a member that does not vote')
+  t.throws(() => rosterWithout(admin, rosterDemoted(admin, rosterPromoted(admin, roster, b!, 1), admin.nodeId), b!), { code: 'BAD_INPUT' }, 'the only voter is not taken off the roster')
+  const two = rosterPromoted(admin, roster, b!, 1)
+  t.throws(() => rosterPromoted(admin, two, c!, 1), { code: 'BAD_INPUT' }, 'no more than one above the setting')
+  const three = rosterPromoted(admin, rosterPromoted(admin, roster, b!, 3), c!, 3)
+  t.throws(() => rosterDemoted(admin, three, b!), { code: 'BAD_INPUT' }, 'three voters do not become two')
+  t.same(rosterVoters(rosterDemoted(admin, two, admin.nodeId)), [b], 'two voters become one: the admin need not vote')
 })
 
 t.test('the roster refuses a change of more than one member, the admin\'s removal, and a node twice', async t => {

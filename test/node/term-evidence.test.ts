@@ -28,7 +28,7 @@ t.test('a term entry proves leadership only with a majority of the signed roster
   t.equal(termEvidenceProblem(LOG, good, trust), null, 'two of three signed votes for it: it led term 4')
   t.match(termEvidenceProblem(OTHER_LOG, good, trust), /not bound to the leader/, 'copied into another log: refused')
   const lone = termEntry(dev.nodeId, 4, termEvidence(dev, trust, 4, LOG, roster, [vote(dev)]))
-  t.match(termEvidenceProblem(LOG, lone, trust), /1 valid votes of the roster's 3 members, and a term needs 2/, 'its own vote alone')
+  t.match(termEvidenceProblem(LOG, lone, trust), /1 valid votes of the roster's 3 voters, and a term needs 2/, 'its own vote alone')
   const twice = termEntry(dev.nodeId, 4, termEvidence(dev, trust, 4, LOG, roster, [vote(dev), vote(dev)]))
   t.match(termEvidenceProblem(LOG, twice, trust), /needs 2/, 'one voter counted once')
   const stale = termEntry(dev.nodeId, 4, termEvidence(dev, trust, 4, LOG, roster, [vote(dev), vote(qa, 3)]))
@@ -41,10 +41,24 @@ t.test('a term entry proves leadership only with a majority of the signed roster
   t.match(termEvidenceProblem(LOG, forged, trust), /roster is not valid \(not issued by this cluster's admin\)/)
   const outsider = generateIdentity()
   const stranger = termEntry(outsider.nodeId, 4, termEvidence(outsider, trust, 4, LOG, roster, [vote(dev, 4, outsider.nodeId), vote(qa, 4, outsider.nodeId)]))
-  t.match(termEvidenceProblem(LOG, stranger, trust), /not a member of the roster/, 'a leader outside the roster')
+  t.match(termEvidenceProblem(LOG, stranger, trust), /not a voter of the roster/, 'a leader outside the roster')
   for (const text of ['', 'null', '{"format":2}', '{"format":1,"roster":{}}']) {
     t.type(termEvidenceProblem(LOG, termEntry(dev.nodeId, 4, Buffer.from(text)), trust), 'string', `evidence ${JSON.stringify(text)} refused, not thrown`)
   }
+})
+
+t.test('with members that do not vote, a term needs a majority of the voters, and a member that does not vote never leads', async t => {
+  const [m1, m2, m3] = [generateIdentity(), generateIdentity(), generateIdentity()]
+  const all = [admin, dev, qa, m1, m2, m3].map(i => i.nodeId)
+  const voters = [admin.nodeId, dev.nodeId, qa.nodeId]
+  const wide = issueRoster(admin, cluster, 7, all, voters)
+  const vote = (voter: typeof admin, candidate = dev.nodeId) => ({ voter: voter.nodeId, signature: signVote(voter, cluster, 4, candidate) })
+  const byVoters = termEntry(dev.nodeId, 4, termEvidence(dev, trust, 4, LOG, wide, [vote(dev), vote(qa)]))
+  t.equal(termEvidenceProblem(LOG, byVoters, trust), null, 'two of the three voters elect, out of six members')
+  const byMembers = termEntry(dev.nodeId, 4, termEvidence(dev, trust, 4, LOG, wide, [vote(dev), vote(m1), vote(m2), vote(m3)]))
+  t.match(termEvidenceProblem(LOG, byMembers, trust), /1 valid votes of the roster's 3 voters, and a term needs 2/, 'votes of members that do not vote count for nothing')
+  const nonVoter = termEntry(m1.nodeId, 4, termEvidence(m1, trust, 4, LOG, wide, [vote(admin, m1.nodeId), vote(dev, m1.nodeId), vote(qa, m1.nodeId)]))
+  t.match(termEvidenceProblem(LOG, nonVoter, trust), /not a voter of the roster/, 'a member that does not vote never leads, whoever signs for it')
 })
 
 t.test('a view with the rule applies a writer\'s entries of a term only after its admitted term entry, also after a restart', async t => {

@@ -55,6 +55,7 @@ t.test('the design example parses into typed steps, sorted by time, with default
     nodes: 5,
     seed: 7,
     replicationFactor: 3,
+    voters: null,
     electionTimeoutMs: 300,
     durationMs: 17000,
     steps: [
@@ -182,4 +183,11 @@ t.test('randomScenario: deterministic for a seed, every fault kind, always ends 
       scenario.steps.every((s, i) => i === 0 || scenario.steps[i - 1]!.atMs <= s.atMs)
   }), { numRuns: 200 })
   throwsCode(t, () => randomScenario(seededRandom(1), { nodes: 3, durationMs: 8000 }), 'BAD_INPUT', /durationMs 8000 is too short .* give at least 11400ms/, 'too short for every fault')
+})
+
+t.test('voters: an odd count up to the nodes, or absent (the cluster\'s default)', async t => {
+  t.equal(parseScenario({ nodes: 7, voters: 3 }).voters, 3)
+  t.equal(parseScenario({ nodes: 7 }).voters, null)
+  throwsCode(t, () => parseScenario({ nodes: 7, voters: 4 }), 'BAD_INPUT', /voters.*must be odd/, 'an even count')
+  throwsCode(t, () => parseScenario({ nodes: 3, voters: 5 }), 'BAD_INPUT', /voters/, 'more voters than nodes')
 })

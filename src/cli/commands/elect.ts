@@ -1,4 +1,4 @@
-/** `bzzz-ctx elect [status|campaign|resign]`: the leader election as this peer's daemon sees it; start one; step down. */
+/** `bzzz-ctx elect [status|campaign|resign|promote|demote]`: the leader election as this peer's daemon sees it; start one; step down. */
 import { Command } from 'commander'
 import type { CliEnv } from '../cli-env.js'
 import type { CommandContext } from '../io.js'
@@ -7,6 +7,8 @@ import { withDaemon } from '../peer-session.js'
 import { table } from '../render.js'
 import type { ElectStatus } from '../../node/cluster/index.js'
 import { majorityOf } from '../../election/election.js'
+import { electPromoteCommand } from './elect-promote.js'
+import { electDemoteCommand } from './elect-demote.js'
 
 function short (id: string | null): string {
   return id === null ? 'none' : id.slice(0, 16)
@@ -16,7 +18,7 @@ function render (ctx: CommandContext, status: ElectStatus, headline: string): st
   const lines = [
     headline,
     `Term ${status.term}, this peer is ${status.state}${status.phase === 'pre-candidate' ? ' (pre-vote)' : ''}; leader ${short(status.leader)}; voted for ${short(status.votedFor)}.`,
-    `Roster ${status.roster.version === null ? '(unsigned: admin and this peer)' : `v${status.roster.version}`}, ${status.roster.members} voters, majority ${majorityOf(status.roster.members)}; election timeout ${status.electionTimeoutMs} ms; ${status.canCampaign ? 'stands' : 'never stands'} for election.`
+    `Roster ${status.roster.version === null ? '(unsigned: admin and this peer)' : `v${status.roster.version}`}, ${status.roster.voters} voters of ${status.roster.members} members, majority ${majorityOf(status.roster.voters)}; election timeout ${status.electionTimeoutMs} ms; this peer ${status.voter ? 'votes' : 'does not vote'} and ${status.canCampaign ? 'stands' : 'never stands'} for election.`
   ]
   if (status.peers.length > 0) {
     lines.push(table(['peer', 'role', 'connected', 'voter', 'last heard'], status.peers.map(p => [
@@ -47,5 +49,7 @@ export function electCommand (env: CliEnv): Command {
       const status = await withDaemon(ctx, daemon => daemon.resign())
       emit(ctx, status, () => render(ctx, status, `Stepped down; the leader is now ${short(status.leader)}.`))
     }))
+  elect.addCommand(electPromoteCommand(env))
+  elect.addCommand(electDemoteCommand(env))
   return elect
 }

@@ -5,18 +5,27 @@ import type { CliEnv } from '../cli-env.js'
 import { emit } from '../io.js'
 import { homeOf } from '../peer-session.js'
 
+/** A whole number as given; whether it is odd and in range is the home's check (one message for both paths). */
+function parseMaxVoters (text: string): number {
+  if (!/^[0-9]{1,3}$/.test(text)) throw badUsage(`--max-voters takes an odd whole number (1, 3, 5, ...), not "${text.slice(0, 20)}"`)
+  return Number(text)
+}
+
 export function initCommand (env: CliEnv): Command {
   return new Command('init')
     .description('create this peer\'s home: its identity, a new cluster and its role keys')
     .option('--cluster <name>', 'create a new cluster with this name (this peer becomes its admin)')
     .option('--role <role>', 'this peer\'s role: viewer, developer, qa, architect, security or admin')
     .option('--project <name>', 'the project that commands use when they name none')
+    .option('--max-voters <n>', 'how many voters invites fill the voting set up to (odd, default 5); later members do not vote', parseMaxVoters)
     .option('--join <invite>', 'join an existing cluster with an invite (the text, or a file holding it)')
     .addHelpText('after', '\nExample:\n  bzzz-ctx init --cluster acme --role developer --project shop')
-    .action(env.action<{ cluster?: string, role?: string, project?: string, join?: string }>(async (ctx, options) => {
+    .action(env.action<{ cluster?: string, role?: string, project?: string, join?: string, maxVoters?: number }>(async (ctx, options) => {
       if (options.join !== undefined) {
         if (options.cluster !== undefined) throw badUsage('use either --cluster (create) or --join (join), not both')
-        if (options.role !== undefined || options.project !== undefined) throw badUsage('--join takes its role and project from the invite: leave out --role and --project')
+        if (options.role !== undefined || options.project !== undefined || options.maxVoters !== undefined) {
+          throw badUsage('--join takes its role, project and voting set from the invite: leave out --role, --project and --max-voters')
+        }
         const { readInviteArgument, redeemInvite } = await import('../../node/invite.js')
         const report = await redeemInvite(homeOf(ctx), readInviteArgument(options.join))
         emit(ctx, report, () => [
@@ -30,7 +39,8 @@ export function initCommand (env: CliEnv): Command {
       if (options.role === undefined) throw badUsage('missing --role ROLE (viewer, developer, qa, architect, security, admin)')
       const { LocalPeer } = await import('../../node/local-peer.js')
       const report = await LocalPeer.init(homeOf(ctx), {
-        cluster: options.cluster, role: options.role, ...(options.project !== undefined ? { project: options.project } : {})
+        cluster: options.cluster, role: options.role, ...(options.project !== undefined ? { project: options.project } : {}),
+        ...(options.maxVoters !== undefined ? { maxVoters: options.maxVoters } : {})
       })
       emit(ctx, report, () => [
         `Created cluster "${report.cluster}" in ${report.home}`,

@@ -74,9 +74,12 @@ export function inviteCommand (env: CliEnv): Command {
         return
       }
       const shown = options.out === undefined ? report : { ...report, invite: null, file: options.out }
-      // An invite is a voter from now on, redeemed or not: say what that means for electing a leader.
-      const quorum = `The roster now has ${report.voters} voters, this invite's peer among them whether or not it joins: a leader needs ${report.majority} of them running.\n` +
-        `Its id is ${report.id}: \`bzzz-ctx invite cancel ${report.id}\` takes its vote back while it is not redeemed.`
+      // An invite that fills the voting set is a voter from now on, redeemed or not: say what that means for electing a leader.
+      const quorum = report.voter
+        ? `The roster now has ${report.voters} voters, this invite's peer among them whether or not it joins: a leader needs ${report.majority} of them running.\n` +
+          `Its id is ${report.id}: \`bzzz-ctx invite cancel ${report.id}\` takes its vote back while it is not redeemed.`
+        : `The voting set is full (${report.voters} voters; a leader needs ${report.majority} of them running): this peer joins as a member that does not vote (\`bzzz-ctx elect promote --node ID\` makes it one).\n` +
+          `Its id is ${report.id}: \`bzzz-ctx invite cancel ${report.id}\` takes it off the roster while it is not redeemed.`
       emit(ctx, shown, () => options.out === undefined
         ? `${report.invite}\n\nAn invite for a new ${report.role} (node ${report.node.slice(0, 16)}…), to redeem before ${report.expiresAt}.\nIt is a secret (it holds the new member's keys): pass it privately. On the new peer: bzzz-ctx init --join <invite>\n${quorum}`
         : `Wrote an invite for a new ${report.role} (node ${report.node.slice(0, 16)}…) to ${options.out}, to redeem before ${report.expiresAt}.\nIt is a secret (it holds the new member's keys): pass it privately. On the new peer: bzzz-ctx init --join ${options.out}\n${quorum}`)

@@ -7,13 +7,13 @@ import { table } from '../render.js'
 
 export function peersCommand (env: CliEnv): Command {
   return new Command('peers')
-    .description('the members this peer is connected to: id, role, log lengths and lag')
+    .description('the members this peer is connected to: id, role, whether it votes, log lengths and lag')
     .action(env.action(async ctx => {
       const peers = await withDaemon(ctx, daemon => daemon.peers())
       emit(ctx, { peers }, () => peers.length === 0
         ? 'No peer connected.'
-        : table(['peer', 'role', 'connected', 'logs (length, lag)'], peers.map(p => [
-          p.id.slice(0, 16), p.role, p.since === null ? 'no' : `${Math.round((Date.now() - p.since) / 1000)} s`,
+        : table(['peer', 'role', 'voter', 'connected', 'logs (length, lag)'], peers.map(p => [
+          p.id.slice(0, 16), p.role, p.voter === true ? 'yes' : 'no', p.since === null ? 'no' : `${Math.round((Date.now() - p.since) / 1000)} s`,
           p.logs.length === 0 ? 'none written yet' : p.logs.map(l => `${l.writer.slice(0, 8)}: ${l.length}${l.lag > 0 ? ` (-${l.lag})` : ''}`).join(', ')
         ]), useColor(ctx)))
     }))

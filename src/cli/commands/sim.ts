@@ -15,6 +15,7 @@ const BREAK_MODES = BREAKS
 
 type SimOptions = {
   nodes?: number
+  voters?: number
   seed?: number
   scenario?: string
   mode: typeof MODES[number]
@@ -30,6 +31,7 @@ function replayCommand (options: SimOptions, seed: number): string {
   return ['bzzz-ctx sim', `--seed ${seed}`,
     options.scenario !== undefined ? `--scenario ${options.scenario}` : '--random-faults',
     ...(options.nodes !== undefined ? [`--nodes ${options.nodes}`] : []),
+    ...(options.voters !== undefined ? [`--voters ${options.voters}`] : []),
     ...(options.mode !== 'memory' ? [`--mode ${options.mode}`] : []),
     ...(options.break !== undefined ? [`--break ${options.break}`] : [])].join(' ')
 }
@@ -67,6 +69,7 @@ export function simCommand (env: CliEnv): Command {
   return new Command('sim')
     .description('simulate a cluster of real peers in this process under partitions and crashes, and check that nothing acknowledged is lost')
     .option('--nodes <n>', `peers, at most ${NODES_MAX} (default: the scenario's; 5 with --random-faults); a full mesh: 40 run at a quarter of real time`, parseWhole('--nodes', 1, NODES_MAX, NODES_LIMIT_REASON))
+    .option('--voters <n>', 'how many of the peers vote, the first ones (odd; default: the scenario\'s, else 5); the rest follow and never stand', parseWhole('--voters', 1, NODES_MAX))
     .option('--seed <s>', 'the seed of every random choice (default: the scenario\'s, else random); printed first', parseWhole('--seed', 0, 0xffffffff))
     .option('--scenario <file>', 'a scenario file (see fixtures/scenarios/)')
     .addOption(new Option('--mode <mode>', 'memory: virtual time and an in-memory network; swarm: real Hyperswarm on a loopback DHT').choices([...MODES]).default('memory'))
@@ -78,6 +81,7 @@ export function simCommand (env: CliEnv): Command {
     .addHelpText('after', '\nExamples:\n  bzzz-ctx sim --scenario fixtures/scenarios/isolate-leader.json\n  bzzz-ctx sim --random-faults --nodes 7 --runs 20\n  bzzz-ctx sim --seed 42 --random-faults --break double-vote --json')
     .action(env.action<SimOptions>(async (ctx, options) => {
       if (options.scenario !== undefined && options.randomFaults === true) throw badUsage('--scenario and --random-faults exclude each other: a scenario file has its own faults')
+      if (options.voters !== undefined && options.voters % 2 === 0) throw badUsage(`--voters must be odd (a tie never splits an odd voting set), not ${options.voters}`)
       const { oneIoThread, rerunWithOneIoThread } = await import('../../../sim/io-thread.js')
       // A memory-mode run replays exactly only on one storage I/O thread, which only a new process can have (a caller
       // running the CLI inside its own process, a test, keeps its own and gets a report that says it was not exact).
@@ -96,6 +100,7 @@ export function simCommand (env: CliEnv): Command {
           note(ctx, `seed ${seed}${options.runs > 1 ? ` (run ${run + 1} of ${options.runs})` : ''}`)
           let scenario = fromFile ?? randomScenario(seededRandom(seed), { nodes: options.nodes ?? 5 })
           if (options.nodes !== undefined && fromFile !== null) scenario = { ...scenario, nodes: options.nodes, replicationFactor: Math.min(scenario.replicationFactor, options.nodes) }
+          if (options.voters !== undefined) scenario = { ...scenario, voters: options.voters }
           // A debugging aid, not a flag: each run's trace, one event a line, to diff two runs at their first difference.
           const traceFile = ctx.io.env.BZZZ_SIM_TRACE_FILE
           const once = {

@@ -8,7 +8,7 @@ import type { AuditHead } from '../../audit/checkpoint.js'
 import { isBzzzError } from '../../errors.js'
 import { KEY_HEX_PATTERN } from '../../crypto/key-text.js'
 import type { Logger } from '../logger.js'
-import type { SignedRoster } from '../roster.js'
+import { rosterVoters, type SignedRoster } from '../roster.js'
 import type { MemberDirectory } from './types.js'
 
 export interface ClusterAuditHost {
@@ -49,13 +49,16 @@ export class ClusterAudit {
     host.log.onAppendError = err => { if (!host.isClosing()) host.logger.error({ err: String(err) }, 'the audit log could not append: events were lost') }
   }
 
-  /** A newer signed roster was adopted here (the admin's saved one, or one a member passed on): who came and went. */
+  /** A newer signed roster was adopted here (the admin's saved one, or one a member passed on): who came, went, and votes. */
   rosterAdopted (roster: SignedRoster): void {
     const before = new Set(this.roster?.members ?? [])
     const after = new Set(roster.members)
+    const votedBefore = new Set(this.roster === null ? [] : rosterVoters(this.roster))
+    const voters = rosterVoters(roster)
     this.host.log.record('roster', {
       version: roster.version, from: this.roster?.version ?? null, members: roster.members.length,
-      added: roster.members.filter(node => !before.has(node)), removed: [...before].filter(node => !after.has(node))
+      added: roster.members.filter(node => !before.has(node)), removed: [...before].filter(node => !after.has(node)),
+      voters: voters.length, promoted: voters.filter(node => !votedBefore.has(node)), demoted: [...votedBefore].filter(node => !voters.includes(node))
     })
     this.roster = roster
   }

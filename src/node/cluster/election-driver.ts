@@ -12,7 +12,7 @@ import type { ElectionWireMessage } from '../../net/messages.js'
 import { badUsage, corrupt, unavailable } from '../../errors.js'
 import type { Clock } from '../../clock.js'
 import type { Logger } from '../logger.js'
-import { loadRoster, readRoster, rosterMembers, rosterProblem, writeRoster, type SignedRoster } from '../roster.js'
+import { loadRoster, readRoster, rosterMembers, rosterProblem, rosterVoters, rosterVotersOf, writeRoster, type SignedRoster } from '../roster.js'
 import { readVote, saveVote } from './vote-file.js'
 import { termEvidence, voteVerifies, type SignedVote } from '../term-evidence.js'
 import type { NodeIdentity } from '../../crypto/identity.js'
@@ -77,6 +77,7 @@ export class ElectionDriver {
     this.election = new Election({
       id: host.nodeId,
       members: rosterMembers(this.roster, host.adminKey, host.nodeId),
+      voters: rosterVotersOf(this.roster, host.adminKey, host.nodeId),
       electionTimeoutTicks: ELECTION_TIMEOUT_TICKS,
       heartbeatTicks: HEARTBEAT_TICKS,
       random: host.random,
@@ -159,8 +160,8 @@ export class ElectionDriver {
     if (this.roster !== null && roster.version <= this.roster.version) return
     this.roster = roster
     writeRoster(host.home, roster).catch(err => host.logger.warn({ err: String(err) }, 'could not save the roster'))
-    host.logger.info({ version: roster.version, members: roster.members.length }, 'adopted a newer member roster')
-    this.step({ type: 'roster', members: roster.members })
+    host.logger.info({ version: roster.version, members: roster.members.length, voters: rosterVoters(roster).length }, 'adopted a newer member roster')
+    this.step({ type: 'roster', members: roster.members, voters: rosterVoters(roster) })
     for (const member of host.members.values()) member.channel.send({ type: 'roster', roster: JSON.stringify(roster) })
     if (!roster.members.includes(host.nodeId)) {
       host.logger.error({ version: roster.version }, 'this peer is not on the cluster\'s roster (its invite was cancelled, or it was removed): members refuse it, and it never votes')
@@ -259,12 +260,17 @@ export class ElectionDriver {
 
   /** A majority of the roster's voters. */
   majority (): number {
-    return majorityOf(this.election.members.length)
+    return majorityOf(this.election.voters.length)
+  }
+
+  /** The roster's voters (members that do not vote count toward no majority). */
+  get voters (): string[] {
+    return this.election.voters
   }
 
   /** The roster's voters this peer reaches now, itself included. */
   private votersReached (): number {
-    return this.election.members.filter(id => id === this.host.nodeId || this.host.members.has(id)).length
+    return this.election.voters.filter(id => id === this.host.nodeId || this.host.members.has(id)).length
   }
 
   /**
@@ -286,20 +292,20 @@ export class ElectionDriver {
 
   /** Why no leader can be elected, as far as this peer sees: the voters it reaches against the majority needed. */
   quorumText (): string {
-    const voters = this.election.members
+    const voters = this.election.voters
     const reached = this.votersReached()
     return `this peer reaches ${reached} of the roster's ${voters.length} voters (itself included) and electing a leader needs ${this.majority()}; start the others' daemons, or see \`bzzz-ctx elect\``
   }
 
   /**
-   * True while this peer leads and has heard from a majority of the roster within an election timeout: the lease
+   * True while this peer leads and has heard from a majority of the voters within an election timeout: the lease
    * CheckQuorum also uses. While it holds, the followers refuse to elect anyone else (PreVote and CheckQuorum).
    */
   hasLease (): boolean {
     if (this.election.state !== 'leader') return false
-    const members = this.election.members
-    let heard = members.includes(this.host.nodeId) ? 1 : 0
-    for (const member of members) {
+    const voters = this.election.voters
+    let heard = voters.includes(this.host.nodeId) ? 1 : 0
+    for (const member of voters) {
       if (member === this.host.nodeId) continue
       const ticks = this.election.lastContact(member)
       if (ticks !== null && ticks < ELECTION_TIMEOUT_TICKS) heard++
@@ -314,22 +320,25 @@ export class ElectionDriver {
     const ids = new Set([...election.members, ...[...host.members.values()].map(m => m.node)])
     ids.delete(host.nodeId)
     const phase = election.state
+    const voters = election.voters
     return {
       term: election.term,
       state: phase === 'pre-candidate' ? 'candidate' : phase,
       phase,
       leader: election.leader,
       votedFor: election.votedFor,
-      canCampaign: host.canCampaign,
+      canCampaign: host.canCampaign && voters.includes(host.nodeId),
       electionTimeoutMs: host.electionTimeoutMs,
-      roster: { version: this.roster?.version ?? null, members: election.members.length },
+      voter: voters.includes(host.nodeId),
+      voters,
+      roster: { version: this.roster?.version ?? null, members: election.members.length, voters: voters.length },
       peers: [...ids].sort().map(id => {
         // A connected member by its last message of any kind (election messages are among them; followers exchange
         // only heads); one that is gone by the election's count, which remembers it.
         const member = host.members.get(id)
         const ticks = election.lastContact(id)
         const lastContactMs = member !== undefined ? Math.max(0, now - member.lastHeardAt) : ticks === null ? null : Math.round(ticks * this.tickMs)
-        return { id, role: member?.role ?? host.knownRole(id) ?? null, connected: member !== undefined, voter: election.members.includes(id), lastContactMs }
+        return { id, role: member?.role ?? host.knownRole(id) ?? null, connected: member !== undefined, voter: voters.includes(id), lastContactMs }
       })
     }
   }
@@ -337,6 +346,7 @@ export class ElectionDriver {
   /** Starts an election now (through PreVote), and reports once it is decided or after a few timeouts. */
   async campaign (): Promise<ElectStatus> {
     if (!this.host.canCampaign) throw badUsage('this peer does not campaign (its role may not read source, or it was started with --no-campaign)')
+    if (!this.election.voters.includes(this.host.nodeId)) throw badUsage('this peer does not vote, so it never stands: the admin makes it a voter with `bzzz-ctx elect promote --node ID`')
     if (this.election.state === 'leader') return this.status()
     this.step({ type: 'campaign' })
     await this.settled(() => this.election.state === 'leader' || (this.election.state === 'follower' && this.election.leader !== null))

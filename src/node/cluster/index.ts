@@ -43,6 +43,7 @@ import { Retrieval } from './retrieval.js'
 import { KeysTakeUp } from './keys-take-up.js'
 import { QueueView } from './queue-view.js'
 import { MAX_TERM_ENDS } from '../../storage/log-entry.js'
+import type { QueueTally } from '../../leader/queue.js'
 import { newCounters, type ElectStatus, type Member, type PeerRow, type QueueListRow, type QueueStatus, type SyncReport } from './types.js'
 import type { InfluenceOrder, InfluenceRow } from '../../temporal/graph.js'
 
@@ -91,11 +92,12 @@ export interface ClusterNodeOptions {
   /**
    * Deliberate faults, for the simulator's proof that its checkers catch them; never set otherwise. doubleVote: grant
    * every vote, even a second one in a term, and with each one more, unasked. ackBeforeReplicate: call writes acknowledged at once, before peers are told of them.
+   * ackNonVoters: count the copies of members that do not vote toward a write's majority of voters, and not the voters'.
    * forgetQueue: a new leader drops the requests accepted before its term. unheldRecord: a leader's generate reports
    * one record more than it appends (acknowledged, never held). staleRead: `retrieve` answers an address and role with
    * what it first answered, however new the versions written since.
    */
-  faults?: { doubleVote?: boolean, ackBeforeReplicate?: boolean, forgetQueue?: boolean, unheldRecord?: boolean, staleRead?: boolean }
+  faults?: { doubleVote?: boolean, ackBeforeReplicate?: boolean, ackNonVoters?: boolean, forgetQueue?: boolean, unheldRecord?: boolean, staleRead?: boolean }
   /**
    * Told when this node stops taking part because a peer found another process using its identity (see the
    * instance guard); the node has already left the swarm. The daemon stops on it.
@@ -220,9 +222,11 @@ export class ClusterNode {
       replicationFactor: config.replicationFactor,
       ackTimeoutMs: options.ackTimeoutMs ?? ACK_TIMEOUT_MS,
       majority: () => this.elections.majority(),
+      electorate: () => ({ members: this.election.members, voters: this.election.voters }),
       hasOtherMembers: () => this.election.members.some(id => id !== nodeId),
       isClosing,
       ackBeforeReplicate: options.faults?.ackBeforeReplicate === true,
+      ackNonVoters: options.faults?.ackNonVoters === true,
       ...(options.onAcknowledged !== undefined ? { onAcknowledged: options.onAcknowledged } : {}),
       onHeadMismatch: mismatch => { counters.mismatchedHeads++; this.audit.headMismatch(mismatch) },
       testWrongHeadHashes: options.testWrongHeadHashes === true
@@ -294,15 +298,18 @@ export class ClusterNode {
   /**
    * A new leader that caught up states, in a term entry written at once, how much it holds of every other writer's log:
    * entries of earlier terms past that are refused by every view (TermEntry's `ends`). Every entry acknowledged before
-   * this term is within it: an acknowledgement needs a majority of holders, and this catch-up pulled every head that a
-   * majority of the roster (this peer and the peers it reached) announced. So it states nothing when the catch-up ran
-   * out of time or reached fewer, nor when records are acknowledged by fewer than a majority (a replication factor
-   * below the majority): then a record held by peers it did not reach could be acknowledged and past its end.
+   * this term is within it: an acknowledgement needs a majority of the voters to hold it (acks.ts), and this catch-up
+   * pulled every head that this peer and the voters it is connected to announced, a majority of the voters, which
+   * shares a voter with every acknowledging majority. So it states nothing when the catch-up ran out of time or reached
+   * fewer voters: then a write held by voters it did not reach could be acknowledged and past its end. (Members that
+   * do not vote count for nothing here, as they count for nothing in an acknowledgement's majority.)
    */
   private stateEnds (term: number, report: SyncReport | null): void {
     const majority = this.elections.majority()
-    if (report === null || !report.caughtUp || report.peers + 1 < majority || this.peer.config.replicationFactor < majority) {
-      this.logger.info({ term, caughtUp: report?.caughtUp ?? false, peers: report?.peers ?? 0, majority }, 'the new leader states no ends of earlier terms')
+    const voters = this.elections.voters
+    const reached = report === null ? 0 : voters.filter(id => id === this.nodeId || report.reached.includes(id)).length
+    if (report === null || !report.caughtUp || reached < majority) {
+      this.logger.info({ term, caughtUp: report?.caughtUp ?? false, peers: report?.peers ?? 0, votersReached: reached, majority }, 'the new leader states no ends of earlier terms')
       return
     }
     this.endsTerm = term
@@ -600,8 +607,15 @@ export class ClusterNode {
     return this.queueView.list()
   }
 
+  /** The queue counted by state and priority (for the metrics: costs the pending requests, not the history). */
+  queueTally (): QueueTally {
+    return this.queueView.tally()
+  }
+
+  /** The members connected, each marked whether it votes (the roster's voters, as this peer holds it). */
   peers (): PeerRow[] {
-    return this.replication.peers()
+    const voters = this.elections.voters
+    return this.replication.peers().map(row => ({ ...row, voter: voters.includes(row.id) }))
   }
 
   async status (): Promise<StatusReport> {

@@ -3,7 +3,7 @@
  * current leader may not open marked with the roles it waits for, judged by which roles' keys that leader holds.
  */
 import type { Clock } from '../../clock.js'
-import type { GenerationQueue } from '../../leader/queue.js'
+import type { GenerationQueue, QueueTally } from '../../leader/queue.js'
 import type { QueueListRow, QueueStatus } from './types.js'
 
 /** What the queue's view needs of the node: the queue, the election, and who holds which role. */
@@ -24,9 +24,16 @@ export class QueueView {
   constructor (private readonly host: QueueViewHost) {}
 
   status (): QueueStatus {
-    const waiting = this.list().filter(row => row.waitingFor !== undefined).length
+    const queue = this.host.queue()
+    const keys = this.leaderKeys()
+    // Only queued requests wait, so the pending ones are enough (the history can be long): active ones come first.
+    const waiting = queue.pending().slice(queue.activeCount).filter(request => this.waits(request.readers, keys)).length
     const { leader, term, isLeader } = this.host.election()
-    return { ...this.host.queue().counts(this.host.clock.now()), waiting, leader, term, isLeader }
+    return { ...queue.counts(this.host.clock.now()), waiting, leader, term, isLeader }
+  }
+
+  tally (): QueueTally {
+    return this.host.queue().tally()
   }
 
   /** The queue, each queued request the current leader may not open marked with the roles it waits for. */
@@ -34,9 +41,14 @@ export class QueueView {
     const now = this.host.clock.now()
     const keys = this.leaderKeys()
     return this.host.queue().list().map(row => {
-      const waits = row.state === 'queued' && row.readers !== undefined && keys !== null && !row.readers.some(role => keys.includes(role))
+      const waits = row.state === 'queued' && this.waits(row.readers, keys)
       return { ...row, ...(waits ? { waitingFor: row.readers } : {}), ageMs: Math.max(0, now - row.acceptedAt) }
     })
+  }
+
+  /** Whether a queued request sealed for `readers` waits for another leader: this one holds none of their keys. */
+  private waits (readers: readonly string[] | undefined, keys: readonly string[] | null): boolean {
+    return readers !== undefined && keys !== null && !readers.some(role => keys.includes(role))
   }
 
   /**

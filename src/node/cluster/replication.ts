@@ -4,7 +4,7 @@
  * acknowledgement core (how many peers hold this peer's log, and waits until enough do): a head counts once it agreed.
  * It also pulls from peers on demand (`sync`).
  */
-import { AckTracker, ackRequirement, type AckEffect, type AckInput, type AckKind } from '../../distribution/acks.js'
+import { AckTracker, ackRequirement, type AckEffect, type AckInput, type AckKind, type AckRequirement } from '../../distribution/acks.js'
 import { GossipCore, type GossipEffect, type GossipInput, type Head } from '../../distribution/gossip.js'
 import { HeadCheck, type HeadCheckEffect, type HeadCheckInput } from '../../distribution/head-check.js'
 import { unavailable } from '../../errors.js'
@@ -30,11 +30,18 @@ export interface ReplicationHost {
   ackTimeoutMs: number
   /** A majority of the roster's voters. */
   majority: () => number
+  /** The roster's members and, among them, its voters, as this peer holds them now. */
+  electorate: () => { members: readonly string[], voters: readonly string[] }
   /** True when the roster has members other than this peer (then no peer connected is not caught up). */
   hasOtherMembers: () => boolean
   isClosing: () => boolean
   /** The deliberate fault of the simulator's proof: writes acknowledged at once, before peers are told of them. */
   ackBeforeReplicate: boolean
+  /**
+   * The deliberate fault of the simulator's proof of the voters' rule: the copies of members that do not vote count as
+   * the voters' (and the voters' do not), as a rule that counted any holders toward durability would.
+   */
+  ackNonVoters?: boolean
   /** Told of each write acknowledged, with how long its wait took on the clock (the daemon's metrics). */
   onAcknowledged?: (event: { kind: AckKind, ms: number, holders: number, required: number }) => void
   /** Told of each member found announcing a head that does not match this peer's copy of that log (once per writer). */
@@ -74,6 +81,14 @@ export class Replication {
 
   tick (): void {
     this.stepGossip({ type: 'tick' })
+    // A newer roster may have promoted a holder of a waiting write.
+    this.stepAcks({ type: 'voters', voters: this.countedVoters() })
+  }
+
+  /** The peers whose copies count toward a write's voters (see ackNonVoters for the fault). */
+  private countedVoters (): readonly string[] {
+    const { members, voters } = this.host.electorate()
+    return this.host.ackNonVoters === true ? members.filter(member => !voters.includes(member)) : voters
   }
 
   connected (peer: string): void {
@@ -84,7 +99,7 @@ export class Replication {
   disconnected (peer: string): void {
     this.stepAcks({ type: 'forget', peer })
     this.stepCheck({ type: 'forget', peer })
-    this.stepAcks({ type: 'limit', required: this.requirement('records') })
+    this.stepAcks({ type: 'limit', required: this.requirement('records').holders })
     this.stepGossip({ type: 'disconnected', peer })
     // A download of blocks only the departed peer announced would wait for it (Hypercore asks no one else) until its
     // timeout, holding up the apply of the blocks that did arrive: give it up, apply what is held, and let the next
@@ -219,29 +234,30 @@ export class Replication {
     // writer is still up then (announcing first made the proof depend on how fast replication raced the crash).
     if (host.ackBeforeReplicate) return { holders: 1, required: 1 }
     this.announce()
-    const required = this.requirement(kind)
+    const { holders: required, voters } = this.requirement(kind)
     // Records follow the peers connected: those that left while the write waited no longer count (the tracker's
-    // `limit`). A request's majority does not fall.
+    // `limit`). A request's majority does not fall, nor does any write's majority of voters.
     const followsPeers = kind === 'records'
-    const requiredNow = (): number => followsPeers ? Math.min(required, this.requirement('records')) : required
+    const requiredNow = (): number => followsPeers ? Math.min(required, this.requirement('records').holders) : required
     const id = this.nextAckId++
     const started = host.clock.now()
     await new Promise<void>((resolve, reject) => {
       const timer = host.clock.setTimeout(() => {
         this.ackWaiters.delete(id)
         this.stepAcks({ type: 'cancel', id })
-        reject(unavailable(`stored on ${this.acks.count(writer, length)} of the ${requiredNow()} peers required after ${host.ackTimeoutMs / 1000} s: not acknowledged (it stays in the log and will replicate when peers return)`))
+        reject(unavailable(`stored on ${this.acks.count(writer, length)} of the ${requiredNow()} peers required (${this.acks.countVoters(writer, length)} of the ${voters} voters required) after ${host.ackTimeoutMs / 1000} s: not acknowledged (it stays in the log and will replicate when peers return)`))
       }, host.ackTimeoutMs)
       this.ackWaiters.set(id, () => { host.clock.clearTimeout(timer); this.ackWaiters.delete(id); resolve() })
-      this.stepAcks({ type: 'wait', id, writer, length, required, followsPeers })
+      this.stepAcks({ type: 'voters', voters: this.countedVoters() })
+      this.stepAcks({ type: 'wait', id, writer, length, required, voters, followsPeers })
     })
     const acknowledged = { holders: this.acks.count(writer, length), required: requiredNow() }
     host.onAcknowledged?.({ kind, ms: host.clock.now() - started, ...acknowledged })
     return acknowledged
   }
 
-  /** How many peers must hold a write of this kind now (see `ackRequirement`). */
-  requirement (kind: AckKind): number {
+  /** How many peers, and voters among them, must hold a write of this kind now (see `ackRequirement`). */
+  requirement (kind: AckKind): AckRequirement {
     return ackRequirement(kind, { replicationFactor: this.host.replicationFactor, connected: this.host.members.size, majority: this.host.majority() })
   }
 
@@ -270,6 +286,7 @@ export class Replication {
       caughtUp: settled && !alone && this.gossip.caughtUp(),
       ms: Math.round(host.clock.now() - started),
       peers: host.members.size,
+      reached: [...host.members.values()].map(member => member.node),
       logs: after.map(h => ({ writer: h.writer, before: before.get(h.writer) ?? 0, after: h.length, moved: h.length - (before.get(h.writer) ?? 0) }))
     }
   }

@@ -54,9 +54,14 @@ export interface ElectStatus {
   phase: ElectionState
   leader: string | null
   votedFor: string | null
+  /** This peer votes and may stand: false for a member that does not vote, whatever its role. */
   canCampaign: boolean
   electionTimeoutMs: number
-  roster: { version: number | null, members: number }
+  /** This peer votes. */
+  voter: boolean
+  /** The roster's voters (ids, sorted): they alone elect, and count toward majorities. */
+  voters: string[]
+  roster: { version: number | null, members: number, voters: number }
   peers: Array<{ id: string, role: string | null, connected: boolean, voter: boolean, lastContactMs: number | null }>
 }
 
@@ -77,6 +82,8 @@ export interface PeerRow {
   role: string
   connected: boolean
   since: number | null
+  /** It votes (it is among the roster's voters); absent where the row is built, before the node marks it. */
+  voter?: boolean
   /** Per writer log: the length this peer says it holds, and how far it lags the longest known. */
   logs: Array<{ writer: string, length: number, lag: number }>
 }
@@ -85,5 +92,7 @@ export interface SyncReport {
   caughtUp: boolean
   ms: number
   peers: number
+  /** The members connected when it ended: whose heads it fetched (a new leader counts the voters among them). */
+  reached: string[]
   logs: Array<{ writer: string, before: number, after: number, moved: number }>
 }

@@ -1,0 +1,75 @@
+// Growth over a project's life (issue 23 item 7): a copy of the Python standard library generated once, then one small
+// edit to one file and a generate of the whole tree, again and again, in one process (a daemon's warm cache, as a
+// developer's edit-and-generate loop would have). What matters is how the store and the view's checkpoint grow with
+// what changed, not with the tree, per run: bytes per edit for the store folder, the log and the checkpoint.
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { LocalPeer } from '../../src/node/local-peer.js'
+import { findStdlibCorpus } from './analyze.js'
+import { round } from './stats.js'
+
+/** Edits: the issue's 1,000 unless told otherwise. */
+export const GROWTH_EDITS = Number(process.env.BZZZ_BENCH_GROWTH_EDITS ?? 1_000)
+/** The files the edits go round, one per edit: modules of every Python, at three depths of the tree. */
+const EDITED = ['json/decoder.py', 'email/utils.py', 'http/client.py', 'os.py', 'logging/handlers.py']
+
+function folderBytes (dir: string): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce((sum, e) => sum + (e.isDirectory() ? folderBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size), 0)
+}
+
+export async function benchGrowth (log: (line: string) => void): Promise<Record<string, number | string>> {
+  const corpus = await findStdlibCorpus()
+  if ('skipped' in corpus) return { growth_skipped: corpus.skipped }
+  const dir = mkdtempSync(join(tmpdir(), 'bzzz-bench-growth-'))
+  try {
+    const root = join(dir, 'stdlib')
+    for (const path of corpus.files) {
+      mkdirSync(dirname(join(root, path)), { recursive: true })
+      cpSync(join(corpus.root, path), join(root, path))
+    }
+    const edited = EDITED.filter(path => corpus.files.includes(path))
+    const home = join(dir, 'home')
+    await LocalPeer.init(home, { cluster: 'bench', role: 'admin', project: 'stdlib' })
+    const store = join(home, 'store')
+    const sizes = (): { store: number, checkpoint: number } => ({ store: folderBytes(store), checkpoint: statSync(join(store, 'view.checkpoint')).size })
+    // Sizes are read with the peer closed: closing writes the checkpoint and settles the store's files.
+    let peer = await LocalPeer.open(home)
+    const initial = await peer.generate({ path: root, root })
+    await peer.close()
+    const first = sizes()
+    log(`growth: ${corpus.files.length} files, ${initial.records} records, then ${GROWTH_EDITS} edits ...`)
+    peer = await LocalPeer.open(home)
+    let written = 0
+    let logBytes = 0
+    const started = performance.now()
+    try {
+      for (let i = 0; i < GROWTH_EDITS; i++) {
+        // A small edit: one function added at the end of one file (a different one each time, round the list).
+        appendFileSync(join(root, edited[i % edited.length]!), `\n\ndef bench_edit_${i}():\n    return ${i}\n`)
+        const report = await peer.generate({ path: root, root })
+        written += report.written
+        logBytes += report.bytes
+        if ((i + 1) % 100 === 0) log(`growth: ${i + 1} edits`)
+      }
+    } finally {
+      await peer.close()
+    }
+    const runMs = performance.now() - started
+    const last = sizes()
+    return {
+      growth_edits: GROWTH_EDITS,
+      growth_files: corpus.files.length,
+      growth_first_store_bytes: first.store,
+      growth_first_checkpoint_bytes: first.checkpoint,
+      growth_store_bytes_per_edit: round((last.store - first.store) / GROWTH_EDITS, 0),
+      growth_logged_bytes_per_edit: round(logBytes / GROWTH_EDITS, 0),
+      growth_records_written_per_edit: round(written / GROWTH_EDITS, 2),
+      growth_checkpoint_bytes: last.checkpoint,
+      growth_checkpoint_bytes_per_edit: round((last.checkpoint - first.checkpoint) / GROWTH_EDITS, 0),
+      growth_generate_ms_per_edit: round(runMs / GROWTH_EDITS, 1)
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}

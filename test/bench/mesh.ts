@@ -1,0 +1,68 @@
+// The partial mesh (src/distribution/mesh.ts) driven round by round (sim/mesh-rounds.ts): rounds until every live peer
+// knows a new head, against log2(N), with none crashed, 10% crashed as it goes out, and 5% of messages lost; the links
+// each peer keeps open; the memory a peer's core holds. BZZZ_BENCH_MESH_PEERS=10,100,1000,10000 adds 10,000 (a minute).
+import { performance } from 'node:perf_hooks'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import { meshViewSizes } from '../../src/distribution/mesh.js'
+import { MeshRounds } from '../../sim/mesh-rounds.js'
+import { round } from './stats.js'
+
+export const MESH_SIZES = (process.env.BZZZ_BENCH_MESH_PEERS ?? '10,100,1000').split(',').map(Number).filter(n => n > 1)
+const SEEDS = [1, 2, 3]
+const CONDITIONS = [
+  { name: 'none', crash: 0, loss: 0 },
+  { name: 'crash10', crash: 0.1, loss: 0 },
+  { name: 'loss5', crash: 0, loss: 0.05 }
+]
+
+/** A full collection before each reading, without --expose-gc on `npm run bench`'s command line. */
+let collect: (() => void) | undefined
+const heapUsed = (): number => {
+  if (collect === undefined) {
+    setFlagsFromString('--expose-gc')
+    collect = runInNewContext('gc') as () => void
+  }
+  collect()
+  return process.memoryUsage().heapUsed
+}
+
+export async function benchMesh (log: (line: string) => void = () => {}): Promise<Record<string, number>> {
+  const figures: Record<string, number> = {}
+  for (const peers of MESH_SIZES) {
+    const log2 = Math.log2(peers)
+    const seeds = peers > 1000 ? SEEDS.slice(0, 1) : SEEDS
+    for (const condition of CONDITIONS) {
+      let worst = 0
+      let messages = 0
+      let peerRounds = 0
+      const began = performance.now()
+      for (const seed of seeds) {
+        const heapBefore = condition.name === 'none' && seed === seeds[0] ? heapUsed() : 0
+        const mesh = new MeshRounds({ peers, seed, voters: 5, loss: condition.loss })
+        mesh.joinAll()
+        if (heapBefore > 0) {
+          figures[`mesh_n${peers}_bytes_per_peer`] = Math.round((heapUsed() - heapBefore) / peers)
+          const links = mesh.linkCounts()
+          const voterLinks = mesh.voters.map(id => mesh.cores.get(id)!.links().length)
+          figures[`mesh_n${peers}_links_mean`] = round(links.reduce((a, b) => a + b, 0) / links.length, 1)
+          figures[`mesh_n${peers}_links_max`] = Math.max(...links)
+          figures[`mesh_n${peers}_voter_links_max`] = Math.max(...voterLinks)
+          figures[`mesh_n${peers}_active_size`] = meshViewSizes(peers).activeSize
+        }
+        mesh.crash(condition.crash)
+        const before = { messages: mesh.messages, round: mesh.round }
+        const rounds = mesh.spread(mesh.randomLivePeer(), 'head/w', 1, 20 * Math.ceil(log2))
+        messages += mesh.messages - before.messages
+        peerRounds += (mesh.round - before.round) * mesh.alive.size
+        worst = Math.max(worst, rounds ?? Infinity)
+      }
+      const key = `mesh_n${peers}_${condition.name}`
+      figures[`${key}_rounds`] = worst
+      figures[`${key}_rounds_per_log2n`] = round(worst / log2, 2)
+      if (condition.name === 'none') figures[`mesh_n${peers}_messages_per_peer_round`] = round(messages / peerRounds, 1)
+      log(`  ${peers} peers, ${condition.name}: ${worst} rounds at worst of ${seeds.length} seeds (${round(worst / log2, 2)} x log2 N), ${Math.round(performance.now() - began)} ms`)
+    }
+  }
+  return figures
+}
