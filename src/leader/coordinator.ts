@@ -67,7 +67,7 @@ export interface CoordinatorLog {
  * analysis, the roles a request is sealed for, and a private folder for a request's files.
  */
 export interface CoordinatorHost {
-  store: Pick<ContextStore, 'appendQueueEntry' | 'queueEvents' | 'subscribe' | 'sealedPayload'>
+  store: Pick<ContextStore, 'appendQueueEntry' | 'queueEvents' | 'subscribe' | 'sealedPayload'> & Partial<Pick<ContextStore, 'onRebuilt'>>
   /** This peer's role: it opens a request from before `readers` with that role's key. */
   role: string
   /** The roles whose keys this peer holds: it runs only requests whose files one of them opens. */
@@ -212,7 +212,12 @@ function queuedRequest (entry: Omit<RequestEntry, 'envelope'>): QueuedRequest {
 const sameRoles = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every(role => b.includes(role))
 
 export class Coordinator {
-  readonly queue: GenerationQueue
+  /** Replaced when the view is rebuilt while this peer does not lead (see `rebuilt`). */
+  queue: GenerationQueue
+  private readonly queueOptions: { concurrency: number, batchSize?: number }
+  private unsubscribeRebuilt: (() => void) | null = null
+  /** The leadership the node last told this coordinator of. */
+  private led = { isLeader: false, term: 0 }
   /** The first request entry seen for each id: where its files are. */
   private readonly requests = new Map<string, QueueEvent>()
   /** The request entries of each group of parts (one generation sent in several requests), by part index. */
@@ -231,7 +236,8 @@ export class Coordinator {
 
   /** `forgetInherited` is a deliberate fault for the simulator: a new leader drops requests from earlier terms. */
   constructor (private readonly host: CoordinatorHost, options: { concurrency: number, batchSize?: number, forgetInherited?: boolean }) {
-    this.queue = new GenerationQueue({ concurrency: options.concurrency, ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}) })
+    this.queueOptions = { concurrency: options.concurrency, ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}) }
+    this.queue = new GenerationQueue(this.queueOptions)
     this.now = host.clock.now
     this.forgetInherited = options.forgetInherited === true
     this.requestsDir = host.requestsDir
@@ -244,6 +250,7 @@ export class Coordinator {
     this.step({ type: 'keys', roles: this.host.heldRoles() })
     for (const event of this.host.store.queueEvents()) this.feed(event)
     this.unsubscribe = this.host.store.subscribe(event => { if (!Array.isArray(event)) this.feed(event) })
+    this.unsubscribeRebuilt = this.host.store.onRebuilt?.(() => { this.rebuilt() }) ?? null
     this.timer = this.host.clock.setInterval(() => this.step({ type: 'pump', now: this.now() }), PUMP_INTERVAL_MS)
   }
 
@@ -251,10 +258,33 @@ export class Coordinator {
     this.stopped = true
     if (this.timer !== null) this.host.clock.clearInterval(this.timer)
     this.unsubscribe?.()
+    this.unsubscribeRebuilt?.()
+  }
+
+  /**
+   * The view was rebuilt: a later leader's ends retracted entries this queue was fed (a former leader's request or
+   * completion that no majority held). The queue is built again from what the view holds now, so a retracted
+   * completion no longer marks its request done (it would be lost if this peer led next). Not while a run is under way
+   * (its outcome goes to the queue that started it): that queue is kept, with what it was fed, until the next rebuild
+   * or restart. A new leader's catch-up, where a rebuild happens if anywhere, comes before it runs anything.
+   */
+  private rebuilt (): void {
+    if (this.queue.activeCount > 0) {
+      this.host.logger.warn({ active: this.queue.activeCount }, 'the view was rebuilt while runs were under way: the queue is kept as it was')
+      return
+    }
+    this.queue = new GenerationQueue(this.queueOptions)
+    this.requests.clear()
+    this.parts.clear()
+    this.completions.clear()
+    this.step({ type: 'keys', roles: this.host.heldRoles() })
+    for (const event of this.host.store.queueEvents()) this.feed(event)
+    this.step({ type: 'leader', ...this.led })
   }
 
   /** This peer's leadership changed. */
   leadership (isLeader: boolean, term: number): void {
+    this.led = { isLeader, term }
     this.step({ type: 'leader', isLeader, term })
   }
 

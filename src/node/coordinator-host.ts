@@ -20,6 +20,7 @@ export function coordinatorHostOf (peer: LocalPeer, faults: { unheldRecord?: boo
       },
       queueEvents: () => store.queueEvents(),
       subscribe: listener => store.subscribe(listener),
+      onRebuilt: listener => store.onRebuilt(listener),
       sealedPayload: async (event, role, level) => await store.sealedPayload(event, role, level)
     },
     role: peer.config.role,

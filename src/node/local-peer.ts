@@ -67,6 +67,11 @@ export class LocalPeer {
   readonly policies: PolicyBook
   /** The workers and the cache the analysis runs on; a daemon keeps them between runs (`analysis.keepWorkers`). */
   readonly analysis: AnalysisRuntime
+  /**
+   * Set by the node that drives this peer: where earlier terms end in the other writers' logs, as its term entry for
+   * `term` states them (null until it caught up in that term; see TermEntry's `ends`). Alone, a peer states none.
+   */
+  clusterTermEnds: ((term: number) => Record<string, number> | null) | null = null
   /** Analyses running on real CPUs now: the simulator lets them end before its clock moves on. */
   readonly analysing = new Set<Promise<unknown>>()
   private decisionIndex: DecisionIndex | null = null
@@ -90,6 +95,11 @@ export class LocalPeer {
     this.analysis = new AnalysisRuntime(home, local, clock)
     this.auditing = new PeerAudit(audit, config, keyring, options.audit)
     this.permission = new WritePermission(home, config, keyring.identity)
+    // A rebuilt view may have retracted decisions and versions the graph was fed: it is built again when next asked for.
+    store.onRebuilt(() => {
+      this.decisionIndex?.close()
+      this.decisionIndex = null
+    })
     // What every part that writes asks first: may this peer write alone, in which term, and is the write's event down.
     const writes: WriteHost = {
       requireWriter: what => this.permission.require(what),
@@ -154,7 +164,8 @@ export class LocalPeer {
     const leadership: StoreLeadership = {
       admit: (writer, entry) => termEvidenceProblem(writer, entry, trust),
       authorise: (_writer, entry) => policies.entryRefusal(entry),
-      termProof: (term, writer) => peer?.termProof(term, writer) ?? null
+      termProof: (term, writer) => peer?.termProof(term, writer) ?? null,
+      termEnds: term => peer?.clusterTermEnds?.(term) ?? null
     }
     const store = await ContextStore.open(homePaths(home).store, sectionCrypto(keyring, () => peer?.directory ?? directory, local), { ...(options.readOnly !== undefined ? { readOnly: options.readOnly } : {}), clock, leadership })
     let audit: AuditLog

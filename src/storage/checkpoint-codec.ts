@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto'
 import type { Version } from '../distribution/version.js'
 import type { RecordKind } from '../context/record.js'
 import type { Pointer, QueueEvent, Slot, VersionLine } from './view-items.js'
+import { isTermEndsJson, type TermEndsJson } from './term-ends.js'
 
 /** [term, wall, logical, writer, [writer, count, writer, count, ...]] */
 type PackedVersion = [number, number, number, number, number[]]
@@ -129,8 +130,9 @@ function unpackSlot (body: string, writers: readonly string[]): Slot {
  * 6: a slot per address and origin (keyed by slotKey), and each version line says whether a generate wrote it.
  * 7: the writers that proved each term's leadership, and how many entries were refused.
  * 8: each version line names who asked for it (requester and role), for `history`.
+ * 9: where later leaders stated that earlier terms end in each log, and the terms of the entries applied from each log.
  */
-export const CHECKPOINT_FORMAT = 8
+export const CHECKPOINT_FORMAT = 9
 
 /** What the header holds beside the view's lines. */
 export interface CheckpointState {
@@ -145,6 +147,10 @@ export interface CheckpointState {
   leaders?: Record<string, string[]>
   /** Entries refused, since the logs began (absent: none). */
   refused?: number
+  /** Per writer, where later leaders stated its earlier terms end: [stating term, length] (absent: none). */
+  ends?: TermEndsJson
+  /** Per writer, the terms of the entries applied from its log: [term, first block, last block] flat (absent: none). */
+  runs?: Record<string, number[]>
 }
 
 interface Header extends CheckpointState {
@@ -161,6 +167,11 @@ interface Header extends CheckpointState {
 function isLeaders (value: unknown): value is Record<string, string[]> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) &&
     Object.entries(value).every(([term, writers]) => /^\d{1,15}$/.test(term) && Array.isArray(writers) && writers.every(w => typeof w === 'string'))
+}
+
+function isRuns (value: unknown): value is Record<string, number[]> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) &&
+    Object.values(value).every(runs => Array.isArray(runs) && runs.length % 3 === 0 && runs.every(isCount))
 }
 
 const byKey = (a: [string, string], b: [string, string]): number => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0
@@ -203,11 +214,12 @@ export class CheckpointFile {
     let header: Partial<Header>
     try { header = JSON.parse(bytes.toString('utf8', 0, newline)) as Partial<Header> } catch { fail('header') }
     if (typeof header !== 'object' || header === null || header.format !== CHECKPOINT_FORMAT) fail('format')
-    const { hash, applied, queue, removed, leaders, refused, writers, slots, slotChars, versions, digest } = header
+    const { hash, applied, queue, removed, leaders, refused, ends, runs, writers, slots, slotChars, versions, digest } = header
     if (typeof hash !== 'string' || typeof applied !== 'object' || applied === null || !Array.isArray(queue) ||
       !Array.isArray(writers) || !writers.every(key => typeof key === 'string') || !isCount(slots) || !isCount(slotChars) ||
       !isCount(versions) || typeof digest !== 'string' || (removed !== undefined && !isCount(removed)) ||
-      (refused !== undefined && !isCount(refused)) || (leaders !== undefined && !isLeaders(leaders))) fail('header')
+      (refused !== undefined && !isCount(refused)) || (leaders !== undefined && !isLeaders(leaders)) ||
+      (ends !== undefined && !isTermEndsJson(ends)) || (runs !== undefined && !isRuns(runs))) fail('header')
     if (createHash('sha256').update(bytes.subarray(newline + 1)).digest('hex') !== digest) fail('digest')
     const text = bytes.toString('utf8', newline + 1)
     const slotStarts = slotChars <= text.length ? lineStarts(text, 0, slotChars, slots) : null
@@ -215,6 +227,8 @@ export class CheckpointFile {
     const state: CheckpointState = { hash, applied, queue, ...(removed !== undefined && removed > 0 ? { removed } : {}) }
     if (leaders !== undefined) state.leaders = leaders
     if (refused !== undefined && refused > 0) state.refused = refused
+    if (ends !== undefined) state.ends = ends
+    if (runs !== undefined) state.runs = runs
     const file = new CheckpointFile(state, writers, text, slotStarts, versions)
     for (let line = 1; line < slots; line++) if (file.keyAt(line - 1) >= file.keyAt(line)) fail('slot order')
     return file

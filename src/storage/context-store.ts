@@ -55,6 +55,8 @@ export interface StoreOpenOptions {
 
 export interface StoreLeadership extends LeadershipRule {
   termProof: (term: number, writer: string) => TermProof | null
+  /** See StoreWriterHost.termEnds. */
+  termEnds?: (term: number) => Record<string, number> | null
 }
 
 /**
@@ -109,8 +111,13 @@ export class ContextStore {
     this.view = new ContextView(join(dir, 'view.checkpoint'), readOnly, clock.now, leadership)
     const onApplied = (changed: readonly string[]): void => this.reads.invalidate(changed)
     this.logs = new StoreLogs(this.corestore, { dir, view: this.view, clock, onApplied })
-    this.writes = new StoreWriter({ log: this.logs.own, view: this.view, crypto, now: clock.now, onApplied, ...(leadership !== undefined ? { termProof: leadership.termProof } : {}) })
+    this.writes = new StoreWriter({ log: this.logs.own, view: this.view, crypto, now: clock.now, onApplied, ...(leadership !== undefined ? { termProof: leadership.termProof } : {}), ...(leadership?.termEnds !== undefined ? { termEnds: leadership.termEnds } : {}) })
     this.reads = new StoreReader({ view: this.view, crypto, entryAt: async (writer, seq, index) => await this.logs.entryAt(writer, seq, index) })
+    // A rebuild replays every log the view had applied, and this peer's own, from its start (see ContextView.rebuild).
+    this.view.replayLogs = async writers => {
+      for (const writer of new Set([this.logs.writer, ...writers])) await this.logs.applyRemote(writer, 0)
+    }
+    this.view.rebuildListeners.add(() => { this.reads.invalidateAll() })
   }
 
   /**
@@ -275,6 +282,21 @@ export class ContextStore {
     this.view.refusalListeners.add(listener)
   }
 
+  /**
+   * Tells `listener` each time the view is rebuilt from the logs (a later leader stated an end that covered entries it
+   * had applied): entries listeners were told of may be gone; queueEvents() and versions() say what holds. Returns the
+   * unsubscribe.
+   */
+  onRebuilt (listener: () => void): () => void {
+    this.view.rebuildListeners.add(listener)
+    return () => { this.view.rebuildListeners.delete(listener) }
+  }
+
+  /** How many times the view was rebuilt since the store was opened. */
+  get viewRebuilds (): number {
+    return this.view.rebuilds
+  }
+
   /** The writers that proved they led each term (their term entries were admitted), by term. */
   termLeaders (): Map<number, string[]> {
     return this.view.termLeaders()
@@ -304,6 +326,11 @@ export class ContextStore {
   /** See StoreReader.slotsOf. */
   slotsOf (address: string): Array<{ origin: Origin, current: string, conflicts: string[], removed: boolean }> {
     return this.reads.slotsOf(address)
+  }
+
+  /** Writes this peer's term entry for `term` now, stating the ends of earlier terms if it can (see StoreWriter.enter). */
+  async enterTerm (term: number, nowMs: number): Promise<void> {
+    await this.writes.enter(term, nowMs)
   }
 
   /** Appends a request, completion or decision entry and applies it to the view (see StoreWriter.appendQueueEntry). */

@@ -197,9 +197,19 @@ export interface TermEntry {
   address: ''
   /** The node that leads (its id, hex); the term is the version's. */
   leader: string
+  /**
+   * Where earlier terms end: for each other writer's log, the length this leader held of it once it had caught up with
+   * a majority. A view refuses an entry of that log at or past that length of a term before this one (see view.ts):
+   * what a former leader appended after it lost the term (cut off, or offline), never acknowledged. Absent: no ends
+   * stated (older entries, a catch-up that did not finish, or a cluster whose acknowledgements need no majority).
+   */
+  ends?: Record<string, number>
   version: Version
   envelope: Buffer
 }
+
+/** A term entry names at most this many ends (a writer key and a length each: about 80 bytes of header). */
+export const MAX_TERM_ENDS = 512
 
 /**
  * A change of the cluster's keys the admin made (a rotation, a revocation), written by the leader: the envelope is the
@@ -241,6 +251,12 @@ function stampProblem (h: Record<string, unknown>): boolean {
 
 const isIdList = (v: unknown): boolean => Array.isArray(v) && v.length <= MAX_DECISION_LINKS && v.every(x => typeof x === 'string' && DECISION_ID.test(x))
 
+
+function isEnds (v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
+  const ends = Object.entries(v)
+  return ends.length <= MAX_TERM_ENDS && ends.every(([writer, length]) => KEY_HEX_PATTERN.test(writer) && isCount(length))
+}
 
 function isCount (v: unknown): boolean {
   return Number.isSafeInteger(v) && (v as number) >= 0
@@ -293,6 +309,7 @@ function headerProblem (h: Record<string, unknown>): string | null {
       return h.address === '' && Number.isSafeInteger(h.policyVersion) && (h.policyVersion as number) >= 1 &&
         typeof h.document === 'object' && h.document !== null && !Array.isArray(h.document) ? null : 'a malformed policy entry'
     case 'term':
+      if (h.ends !== undefined && !isEnds(h.ends)) return 'malformed ends of earlier terms'
       return h.address === '' && typeof h.leader === 'string' && KEY_HEX_PATTERN.test(h.leader) ? null : 'a malformed term entry'
     default:
       return 'an unknown entry type'

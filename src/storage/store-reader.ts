@@ -41,6 +41,12 @@ export class StoreReader {
 
   constructor (private readonly host: StoreReaderHost) {}
 
+  /** Drops every cached resolution (the view was rebuilt: any address may have changed). */
+  invalidateAll (): void {
+    this.resolved.clear()
+    this.layers.clear()
+  }
+
   /** Drops cached resolutions that used a changed address (a change to a directory reaches its descendants). */
   invalidate (changed: readonly string[]): void {
     if (changed.length === 0) return

@@ -112,6 +112,11 @@ export interface StoreWriterHost {
    * Absent: a store that writes without terms being checked (the view has no leadership rule either).
    */
   termProof?: (term: number, writer: string) => TermProof | null
+  /**
+   * Where earlier terms end in the other writers' logs, as this writer states them in its term entry for `term`
+   * (TermEntry's `ends`); null while it cannot say (it has not caught up in that term).
+   */
+  termEnds?: (term: number) => Record<string, number> | null
   /** The view applied entries, and these addresses changed. */
   onApplied: (changed: readonly string[]) => void
 }
@@ -131,6 +136,8 @@ function byDepth (records: readonly ContextRecord[]): ContextRecord[] {
 
 export class StoreWriter {
   private hlc: Hlc = ZERO_HLC
+  /** The term whose term entry this writer wrote with the ends of earlier terms (0: none since it opened). */
+  private endsStatedIn = 0
   /** Writes run one at a time: each reads the current versions it builds on. */
   private writing: Promise<unknown> = Promise.resolve()
 
@@ -152,7 +159,10 @@ export class StoreWriter {
   }
 
   private async queued<T> (work: () => Promise<T>): Promise<T> {
-    const run = this.writing.then(work)
+    const run = this.writing.then(async () => {
+      await this.host.view.idle()
+      return await work()
+    })
     this.writing = run.catch(() => {})
     return await run
   }
@@ -185,16 +195,37 @@ export class StoreWriter {
   private async enterTerm (term: number, nowMs: number): Promise<void> {
     const { host } = this
     const writer = this.writer
-    if (host.termProof === undefined || host.view.leads(writer, term)) return
+    if (host.termProof === undefined) return
+    const entered = host.view.leads(writer, term)
+    if (entered && this.endsStatedIn >= term) return
+    const ends = host.termEnds?.(term) ?? null
+    // Once in the term, a second term entry is written only to state the ends (a write came before the catch-up did).
+    if (entered && ends === null) return
     const proof = host.termProof(term, writer)
-    if (proof === null) throw notLeader(`this peer does not lead term ${term}: it holds no votes that elected it then`)
+    if (proof === null) {
+      if (entered) return
+      throw notLeader(`this peer does not lead term ${term}: it holds no votes that elected it then`)
+    }
     this.hlc = tickHlc(this.hlc, nowMs)
-    const entry: TermEntry = { type: 'term', address: '', leader: proof.leader, version: { term, hlc: this.hlc, writer, vv: {} }, envelope: proof.evidence }
+    const entry: TermEntry = {
+      type: 'term', address: '', leader: proof.leader, ...(ends !== null ? { ends } : {}),
+      version: { term, hlc: this.hlc, writer, vv: {} }, envelope: proof.evidence
+    }
     const seq = host.log.length
     await host.log.append(encodeEntry(entry))
     await host.view.apply(writer, [{ seq, index: 0, entry }])
+    await host.view.idle()
     // Its own view refusing it is a bug of the evidence, not of the input: nothing of the term may follow.
     if (!host.view.leads(writer, term)) throw notLeader(`this peer's evidence for term ${term} was refused: ${host.view.refusals().recent.at(-1)?.reason ?? 'no reason given'}`)
+    if (ends !== null) this.endsStatedIn = term
+  }
+
+  /**
+   * Writes this writer's term entry for `term` now, with the ends of earlier terms when its proof holds them (a new
+   * leader that caught up), unless it already did: so the ends reach every peer without waiting for a first write.
+   */
+  async enter (term: number, nowMs: number): Promise<void> {
+    await this.queued(async () => { await this.enterTerm(term, nowMs) })
   }
 
   /**

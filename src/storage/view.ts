@@ -14,6 +14,7 @@ import { applyVersion, versionKey } from '../distribution/version.js'
 import type { LogEntry, TermEntry } from './log-entry.js'
 import { CheckpointFile, encodeCheckpoint } from './checkpoint-codec.js'
 import type { Pointer, QueueEvent, Slot, VersionLine } from './view-items.js'
+import { TermEnds } from './term-ends.js'
 
 // The coordinator still takes it from here.
 export type { QueueEvent }
@@ -109,6 +110,32 @@ export class ContextView {
   private readonly refusalsKept: Refusal[] = []
   /** Told of each entry refused, as it is. */
   readonly refusalListeners = new Set<(refusal: Refusal) => void>()
+  /**
+   * Told once the view was rebuilt from the logs (a newly stated end covered entries it had applied): what listeners
+   * were told of those entries no longer holds; queueEvents() and versions() hold what does.
+   */
+  readonly rebuildListeners = new Set<() => void>()
+  /** Where later leaders stated each writer's earlier terms end (in the checkpoint; kept through a rebuild). */
+  private ends = new TermEnds()
+  /** Per writer, the terms of the entries applied from its log, as [term, first block, last block] flat. */
+  private runs = new Map<string, number[]>()
+  /** A newly stated end covers entries this view applied: it must be rebuilt from the logs. */
+  private stale = false
+  /**
+   * Replays every log named from its start into this (reset) view: given by the store, which holds the logs. Without
+   * it (a view fed by hand) a stale view is not rebuilt.
+   */
+  replayLogs: ((writers: readonly string[]) => Promise<void>) | null = null
+  /** While rebuilding: per writer, the blocks listeners were already told of (entries below are not told again). */
+  private told: Map<string, number> | null = null
+  /** How many times this view was rebuilt since it was opened. */
+  rebuilds = 0
+  /** The rebuild under way, if any. */
+  private rebuilding: Promise<void> | null = null
+  /** The writers a rebuild that failed had to replay: the next one (at the next apply) replays them too. */
+  private retryWriters: string[] = []
+  /** ... and what its listeners had been told of before it. */
+  private retryTold = new Map<string, number>()
 
   /**
    * `readOnly`: a reader's view, which another process may be writing beside: it never writes the checkpoint. `now`
@@ -135,6 +162,8 @@ export class ContextView {
       this.removedSlots = base.state.removed ?? 0
       this.leaders = new Map(Object.entries(base.state.leaders ?? {}).map(([term, writers]) => [Number(term), new Set(writers)]))
       this.refusedCount = base.state.refused ?? 0
+      this.ends = TermEnds.fromJSON(base.state.ends ?? {})
+      this.runs = new Map(Object.entries(base.state.runs ?? {}))
       this.baseVersionsRead = base.versionLineCount === 0
     } catch {
       this.base = null
@@ -144,6 +173,8 @@ export class ContextView {
       this.removedSlots = 0
       this.leaders = new Map()
       this.refusedCount = 0
+      this.ends = new TermEnds()
+      this.runs = new Map()
     }
   }
 
@@ -154,14 +185,18 @@ export class ContextView {
   /** Writes the checkpoint now (if anything changed since the last one). */
   async checkpoint (): Promise<void> {
     this.checkpointing = this.checkpointing.then(async () => {
-      if (!this.dirty || this.damaged || this.readOnly) return
+      // Mid-rebuild the view holds a part of the logs only, and names only the writers replayed so far.
+      // A rebuild that failed leaves it stale: the checkpoint on disk (from before) stays, and a restart replays from it.
+      if (!this.dirty || this.damaged || this.readOnly || this.told !== null || this.stale) return
       this.dirty = false
       this.lastCheckpoint = this.now()
       const state = {
         hash: this.hash.toString('hex'), applied: Object.fromEntries(this.appliedLengths), queue: this.queue,
         ...(this.removedSlots > 0 ? { removed: this.removedSlots } : {}),
         ...(this.leaders.size > 0 ? { leaders: Object.fromEntries([...this.leaders].map(([term, writers]) => [String(term), [...writers].sort()])) } : {}),
-        ...(this.refusedCount > 0 ? { refused: this.refusedCount } : {})
+        ...(this.refusedCount > 0 ? { refused: this.refusedCount } : {}),
+        ...(this.ends.size > 0 ? { ends: this.ends.toJSON() } : {}),
+        ...(this.runs.size > 0 ? { runs: Object.fromEntries(this.runs) } : {})
       }
       await writeFileAtomic(this.checkpointFile, encodeCheckpoint(state, this.slots, this.versionLines, this.base, !this.baseVersionsRead), 0o600)
     })
@@ -209,14 +244,29 @@ export class ContextView {
    * Applies consecutive blocks of one writer's log, from the view's applied count for it. A refused entry (null) is
    * skipped, and the applied count still moves past it. Returns the addresses whose current version (of either origin) changed.
    */
-  async apply (writer: string, entries: readonly PlacedEntry[]): Promise<string[]> {
+  async apply (writer: string, given: readonly PlacedEntry[]): Promise<string[]> {
+    // A rebuild that failed left the view in part: it is rebuilt before anything more is applied to it.
+    if (this.stale && this.told === null && this.retryWriters.length > 0) await this.startRebuild()
+    // A caller that read its blocks before a rebuild (the one that set it off included) may hand in blocks the replay
+    // applied: skipped. While the rebuild runs, blocks past a gap are left to the replay (they are held, so it
+    // reaches them), so each log still applies in order.
+    const from = this.applied(writer)
+    let entries = given
+    if (entries.length > 0 && entries[0]!.seq < from) entries = entries.filter(placed => placed.seq >= from)
+    if (this.told !== null && entries.length > 0 && entries[0]!.seq > from) return []
     const last = entries[entries.length - 1]
     if (last === undefined) return []
     const changed: string[] = []
+    const told = this.told?.get(writer) ?? 0
     for (const { seq, index, entry } of this.whole(writer, entries)) {
       if (entry === null) continue
+      const end = this.ends.endOf(writer, entry.version.term)
+      if (end !== null && seq >= end.length) {
+        this.refuse({ writer, seq, type: entry.type, term: entry.version.term, reason: `it lies past the end of term ${entry.version.term} in its log (block ${end.length}), which the leader of term ${end.statedIn} stated` }, true)
+        continue
+      }
       if (entry.type === 'term') {
-        this.admitTerm(writer, seq, entry)
+        if (this.admitTerm(writer, seq, entry)) this.addRun(writer, entry.version.term, seq)
         continue
       }
       if (this.leadership !== undefined && this.leaders.get(entry.version.term)?.has(writer) !== true) {
@@ -228,16 +278,19 @@ export class ContextView {
         this.refuse({ writer, seq, type: entry.type, term: entry.version.term, reason: unauthorised })
         continue
       }
+      this.addRun(writer, entry.version.term, seq)
+      // Listeners heard of what a rebuild applies again before it: they are told only of what is new to them.
+      const tell = seq >= told
       if (entry.type !== 'context') {
         const { envelope: _payload, ...header } = entry
         const event: QueueEvent = { writer, seq, index, entry: header as QueueEvent['entry'] }
         this.queue.push(event)
-        for (const listener of this.listeners) listener(event)
+        if (tell) for (const listener of this.listeners) listener(event)
         continue
       }
       const line: VersionLine = [entry.address, versionKey(entry.version), entry.version.term, entry.version.hlc.wall, writer, entry.decision ?? null, entry.generated === true, entry.requester ?? null, entry.requesterRole ?? null]
       this.versionLines.push(line)
-      for (const listener of this.listeners) listener(line)
+      if (tell) for (const listener of this.listeners) listener(line)
       const pointer: Pointer = { writer, seq, version: entry.version, kind: entry.kind, inherits: entry.inherits }
       if (index > 0) pointer.index = index
       if (entry.digest !== undefined) pointer.digest = entry.digest
@@ -263,29 +316,116 @@ export class ContextView {
     const upTo = this.unfinished.get(writer)?.from ?? received
     this.appliedLengths.set(writer, Math.max(this.appliedLengths.get(writer) ?? 0, upTo))
     this.dirty = true
+    if (this.stale && this.told === null) await this.startRebuild()
     if (this.now() - this.lastCheckpoint >= CHECKPOINT_INTERVAL_MS) await this.checkpoint()
     return changed
   }
 
-  /** A writer's term entry: its writer may write in the term from here on, if the rule admits the evidence. */
-  private admitTerm (writer: string, seq: number, entry: TermEntry): void {
-    if (this.leadership === undefined) return
+  /**
+   * A writer's term entry: its writer may write in the term from here on, if the rule admits the evidence; the ends it
+   * states are taken up. True when admitted.
+   */
+  private admitTerm (writer: string, seq: number, entry: TermEntry): boolean {
+    if (this.leadership === undefined) return false
     const term = entry.version.term
     const problem = this.leadership.admit(writer, entry)
     if (problem !== null) {
       this.refuse({ writer, seq, type: 'term', term, reason: problem })
-      return
+      return false
     }
     let writers = this.leaders.get(term)
     if (writers === undefined) this.leaders.set(term, writers = new Set())
     writers.add(writer)
+    for (const [other, length] of Object.entries(entry.ends ?? {})) {
+      // A leader states where others' earlier terms end, never its own: its own log is the one it goes on writing.
+      if (other === writer || !this.ends.add(other, term, length)) continue
+      if (this.appliedPast(other, term, length)) this.stale = true
+    }
+    return true
   }
 
-  private refuse (refusal: Refusal): void {
+  /** Notes that an entry of `term` at block `seq` of `writer`'s log was applied. */
+  private addRun (writer: string, term: number, seq: number): void {
+    let runs = this.runs.get(writer)
+    if (runs === undefined) this.runs.set(writer, runs = [])
+    const at = runs.length - 3
+    if (at >= 0 && runs[at] === term) runs[at + 2] = Math.max(runs[at + 2]!, seq)
+    else runs.push(term, seq, seq)
+  }
+
+  /** True when this view applied an entry of a term before `term` at or past block `length` of `writer`'s log. */
+  private appliedPast (writer: string, term: number, length: number): boolean {
+    const runs = this.runs.get(writer) ?? []
+    for (let at = 0; at < runs.length; at += 3) if (runs[at]! < term && runs[at + 2]! >= length) return true
+    return false
+  }
+
+  private async startRebuild (): Promise<void> {
+    await (this.rebuilding = this.rebuild().finally(() => { this.rebuilding = null }))
+  }
+
+  /**
+   * Resets the view to empty, keeping the ends it knows, and replays every log it had applied: the rebuilt view
+   * applies nothing past an end, so its state is what a view that read the ends first holds, whatever the order the
+   * entries came in. Repeated while the replay learns of another end that covers what it applied (each time one more).
+   */
+  private async rebuild (): Promise<void> {
+    const replay = this.replayLogs
+    if (replay === null) {
+      this.stale = false
+      return
+    }
+    this.rebuilds++
+    let writers: string[] = []
+    try {
+      while (this.stale) {
+        this.stale = false
+        writers = [...new Set([...this.retryWriters, ...writers, ...this.appliedLengths.keys(), ...this.received.keys()])]
+        const before = this.told ?? this.retryTold
+        this.told = new Map(writers.map(writer => [writer, Math.max(before.get(writer) ?? 0, this.unfinished.get(writer)?.from ?? this.applied(writer))]))
+        this.base = null
+        this.slots = new Map()
+        this.addedSlots = 0
+        this.removedSlots = 0
+        this.appliedLengths = new Map()
+        this.received.clear()
+        this.unfinished.clear()
+        this.hash = Buffer.alloc(32)
+        this.queue = []
+        this.versionLines = []
+        this.baseVersionsRead = true
+        this.leaders = new Map()
+        this.runs = new Map()
+        this.refusedCount = 0
+        await replay(writers)
+      }
+      this.retryWriters = []
+      this.retryTold = new Map()
+    } catch (err) {
+      // A block that did not come, a store closing: the view stays marked stale, and the next apply rebuilds again.
+      this.retryWriters = writers
+      this.retryTold = this.told ?? new Map()
+      this.stale = true
+      throw err
+    } finally {
+      this.told = null
+    }
+    this.dirty = true
+    for (const listener of this.rebuildListeners) listener()
+  }
+
+  /** `retracts`: refused for lying past an end, so in a rebuild, possibly an entry applied before it (told again). */
+  private refuse (refusal: Refusal, retracts = false): void {
     this.refusedCount++
+    if (this.told !== null && !retracts && refusal.seq < (this.told.get(refusal.writer) ?? 0)) return
     this.refusalsKept.push(refusal)
     if (this.refusalsKept.length > KEPT_REFUSALS) this.refusalsKept.shift()
     for (const listener of this.refusalListeners) listener(refusal)
+  }
+
+  /** Resolves once no rebuild is under way (a writer waits for it, so it reads whole state and its entries apply in order). */
+  async idle (): Promise<void> {
+    while (this.rebuilding !== null) await this.rebuilding
   }
 
   /** True when this writer proved (in its log) that it leads `term`; always true for a view without a leadership rule. */

@@ -19,8 +19,8 @@ t.test('a record forged offline by a member acting as its own admin is refused b
   await waitForMesh(cluster)
   let leader = await agreedLeader(cluster)
   // The forgery is of a term the developer never led (the solo term, 1). Had it led term 1 and written in it, its log
-  // would hold its real evidence for the term, and an entry it appended offline later in that term would pass: that
-  // narrower forgery (by a past leader, in its own past term) is not stopped yet (docs/DESIGN.md says so).
+  // would hold its real evidence for the term: that narrower forgery (by a past leader, in its own past term) is
+  // refused by the next leader's ends instead (test/cluster/term-ends.test.ts).
   const developerId = (await developer.run(['status', '--json'])).json.node.id
   if (leader.leader === developerId && leader.term === 1) {
     t.equal((await developer.run(['elect', 'resign'])).code, 0, 'the developer hands term 1 on before anything is written')

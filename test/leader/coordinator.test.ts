@@ -10,6 +10,7 @@ import { silentLogger } from '../../src/node/logger.js'
 import { systemClock } from '../../src/clock.js'
 import { unavailable } from '../../src/errors.js'
 import { homePaths } from '../../src/node/home.js'
+import type { QueueEvent } from '../../src/storage/view-items.js'
 import { sleep } from '../helpers/cluster.js'
 import { scratchDir } from '../helpers/scratch.js'
 
@@ -97,4 +98,38 @@ t.test('a request\'s files are unpacked in the leader\'s home, removed when it i
   t.equal(completion.status, 'completed')
   t.ok(unpacked.some(names => names.length === 1 && names[0]!.startsWith('gen-')), 'the files were unpacked under the home while the request ran')
   t.same(readdirSync(requests), [], 'and removed once it was done')
+})
+
+t.test('after the view is rebuilt, a completion it retracted no longer marks its request done', async t => {
+  const dir = scratchDir('bzzz-coordinator-')
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const writer = 'a'.repeat(64)
+  const version = (term: number, wall: number) => ({ term, hlc: { wall, logical: 0 }, writer, vv: {} })
+  const request = { writer, seq: 1, index: 0, entry: { type: 'request', id: 'req-1', address: 'ucxl://p/', project: 'p', path: '.', priority: 'normal', requester: writer, acceptedAt: 1, version: version(2, 1) } } as unknown as QueueEvent
+  // Written by the leader of term 2 after it lost the term, never acknowledged: a later leader's end retracts it.
+  const late = { writer, seq: 2, index: 0, entry: { type: 'completion', id: 'req-1', address: 'ucxl://p/', status: 'completed', at: 2, version: version(2, 2) } } as unknown as QueueEvent
+  let events: QueueEvent[] = [request, late]
+  const rebuilt = new Set<() => void>()
+  const coordinator = new Coordinator({
+    store: {
+      appendQueueEntry: async () => {},
+      queueEvents: () => events,
+      subscribe: () => () => {},
+      onRebuilt: (listener: () => void) => { rebuilt.add(listener); return () => { rebuilt.delete(listener) } },
+      sealedPayload: async () => Buffer.alloc(0)
+    },
+    role: 'admin', heldRoles: () => ['admin'], roles: () => [], sealedFor: () => ['admin'], requestsDir: join(dir, 'requests'),
+    generate: async () => { throw new Error('a follower runs nothing') },
+    logger: silentLogger(), clock: systemClock,
+    leadership: () => ({ term: 3, isLeader: false, hasLease: false }),
+    acknowledge: async () => ({ holders: 1, required: 1 }),
+    announce: () => {}
+  }, { concurrency: 1 })
+  coordinator.start()
+  t.teardown(() => coordinator.stop())
+  coordinator.leadership(false, 3)
+  t.equal(coordinator.queue.get('req-1')?.state, 'completed', 'fed the late completion, the queue takes the request for done')
+  events = [request]
+  for (const listener of rebuilt) listener()
+  t.equal(coordinator.queue.get('req-1')?.state, 'queued', 'after the rebuild it is queued again, for whoever leads next')
 })

@@ -32,8 +32,11 @@ export interface CatchUpHost {
   replication: { sync: (timeoutSeconds: number) => Promise<SyncReport>, gossip: GossipCore }
   /** The last other peer known to lead. */
   formerLeader: () => string | null
-  /** Hands the queue to this peer, if it still leads the term. */
-  lead: () => void
+  /**
+   * Hands the queue to this peer, if it still leads the term; `report` is the catch-up's (null when it ran out of time
+   * or failed): only one that caught up lets the leader state where earlier terms end.
+   */
+  lead: (report: SyncReport | null) => void
 }
 
 export async function catchUpThenLead (term: number, host: CatchUpHost): Promise<void> {
@@ -58,5 +61,5 @@ export async function catchUpThenLead (term: number, host: CatchUpHost): Promise
       .map(w => ({ writer: w.slice(0, 12), held: gossip.localLength(w), announced: gossip.target(w), holders: gossip.holders(w, gossip.target(w)).map(p => p.slice(0, 12)) }))
     logger.warn({ term, ms: report.ms, peers: report.peers, behind }, 'the new leader runs the queue before it caught up with its peers (a request may run twice)')
   }
-  host.lead()
+  host.lead(report)
 }

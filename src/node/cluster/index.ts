@@ -42,6 +42,7 @@ import { catchUpThenLead } from './catch-up.js'
 import { Retrieval } from './retrieval.js'
 import { KeysTakeUp } from './keys-take-up.js'
 import { QueueView } from './queue-view.js'
+import { MAX_TERM_ENDS } from '../../storage/log-entry.js'
 import type { QueueTally } from '../../leader/queue.js'
 import { newCounters, type ElectStatus, type Member, type PeerRow, type QueueListRow, type QueueStatus, type SyncReport } from './types.js'
 import type { InfluenceOrder, InfluenceRow } from '../../temporal/graph.js'
@@ -142,6 +143,8 @@ export class ClusterNode {
   private readonly timers: TimerHandle[] = []
   private closing = false
   private readonly onMembership: ClusterNodeOptions['onMembership']
+  /** The term in which this peer, leading, caught up with a majority: its term entry for that term states the ends. */
+  private endsTerm = 0
 
   private constructor (peer: LocalPeer, options: ClusterNodeOptions) {
     const { config } = peer
@@ -191,7 +194,11 @@ export class ClusterNode {
           void catchUpThenLead(term, {
             clock, logger, electionTimeoutMs: this.electionTimeoutMs, members, replication: this.replication,
             formerLeader: () => this.elections.formerLeader,
-            lead: () => { if (!this.closing && this.elections.leadsIn(term)) this.coordinator.leadership(true, term) }
+            lead: report => {
+              if (this.closing || !this.elections.leadsIn(term)) return
+              this.coordinator.leadership(true, term)
+              this.stateEnds(term, report)
+            }
           })
         }
         else this.coordinator.leadership(false, term)
@@ -278,6 +285,7 @@ export class ClusterNode {
     })
     const identity = peer.keyring.identity
     peer.clusterTermProof = (term, writer) => this.elections.termProof(term, writer, identity)
+    peer.clusterTermEnds = term => term === this.endsTerm ? this.heldEnds() : null
     peer.store.onRefusal(refusal => logger.warn({ writer: refusal.writer.slice(0, 12), seq: refusal.seq, entry: refusal.type, term: refusal.term, reason: refusal.reason }, 'refused a replicated entry'))
     const keyPair = { publicKey: identity.sign.publicKey, secretKey: identity.sign.secretKey }
     this.transport = options.transport?.(keyPair) ?? hyperswarmTransport({
@@ -285,6 +293,34 @@ export class ClusterNode {
       ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}),
       ...(options.host !== undefined ? { host: options.host } : {})
     })
+  }
+
+  /**
+   * A new leader that caught up states, in a term entry written at once, how much it holds of every other writer's log:
+   * entries of earlier terms past that are refused by every view (TermEntry's `ends`). Every entry acknowledged before
+   * this term is within it: an acknowledgement needs a majority of the voters to hold it (acks.ts), and this catch-up
+   * pulled every head that this peer and the voters it is connected to announced, a majority of the voters, which
+   * shares a voter with every acknowledging majority. So it states nothing when the catch-up ran out of time or reached
+   * fewer voters: then a write held by voters it did not reach could be acknowledged and past its end. (Members that
+   * do not vote count for nothing here, as they count for nothing in an acknowledgement's majority.)
+   */
+  private stateEnds (term: number, report: SyncReport | null): void {
+    const majority = this.elections.majority()
+    const voters = this.elections.voters
+    const reached = report === null ? 0 : voters.filter(id => id === this.nodeId || report.reached.includes(id)).length
+    if (report === null || !report.caughtUp || reached < majority) {
+      this.logger.info({ term, caughtUp: report?.caughtUp ?? false, peers: report?.peers ?? 0, votersReached: reached, majority }, 'the new leader states no ends of earlier terms')
+      return
+    }
+    this.endsTerm = term
+    this.peer.store.enterTerm(term, this.clock.now()).catch(err => this.logger.warn({ err: String(err), term }, 'could not write the term entry that states the ends of earlier terms'))
+  }
+
+  /** How much of every other writer's log this peer holds (the ends it states); null past what a term entry may name. */
+  private heldEnds (): Record<string, number> | null {
+    const own = this.peer.store.writer
+    const others = this.peer.store.heads().filter(head => head.writer !== own)
+    return others.length > MAX_TERM_ENDS ? null : Object.fromEntries(others.map(head => [head.writer, head.length]))
   }
 
   static async start (options: ClusterNodeOptions): Promise<ClusterNode> {

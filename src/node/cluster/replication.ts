@@ -286,6 +286,7 @@ export class Replication {
       caughtUp: settled && !alone && this.gossip.caughtUp(),
       ms: Math.round(host.clock.now() - started),
       peers: host.members.size,
+      reached: [...host.members.values()].map(member => member.node),
       logs: after.map(h => ({ writer: h.writer, before: before.get(h.writer) ?? 0, after: h.length, moved: h.length - (before.get(h.writer) ?? 0) }))
     }
   }
