@@ -12,6 +12,7 @@
  * transport's timeout.
  */
 import type { Clock } from '../../clock.js'
+import { majorityOf } from '../../election/election.js'
 import { CONNECTION_TIMEOUT_MS } from '../environment.js'
 import type { Logger } from '../logger.js'
 import type { GossipCore } from '../../distribution/gossip.js'
@@ -22,6 +23,19 @@ import type { Member, SyncReport } from './types.js'
  * the transport's timeout, so a download stuck on a peer that died has moved to the peers that hold the blocks.
  */
 export const LEADER_CATCH_UP_MIN_MS = CONNECTION_TIMEOUT_MS + 1_000
+
+/**
+ * How many voters a new leader caught up from, when that is enough for it to state where earlier terms end (a
+ * majority of the voters); null when it is not. Every acknowledgement needs a majority of the voters to hold the write
+ * (src/distribution/acks.ts), and any two majorities of one voting set share a voter, so a leader that pulled every head
+ * that itself and a majority of the voters announced holds every acknowledged write: none lies past the ends it states.
+ * Members that do not vote count for nothing here, as they count for nothing in an acknowledgement's majority.
+ */
+export function votersCaughtUpFrom (report: SyncReport | null, self: string, voters: readonly string[]): number | null {
+  if (report === null || !report.caughtUp) return null
+  const reached = voters.filter(id => id === self || report.reached.includes(id)).length
+  return reached >= majorityOf(voters.length) ? reached : null
+}
 
 export interface CatchUpHost {
   clock: Clock

@@ -38,7 +38,7 @@ import { Replication, ACK_TIMEOUT_MS, GOSSIP_TICK_MS } from './replication.js'
 import { LeaderCalls, NO_LEADER_TIMEOUT_MS } from './leader-calls.js'
 import { LeaderOps } from './leader-ops.js'
 import { Requester, type RequestedReport } from './requester.js'
-import { catchUpThenLead } from './catch-up.js'
+import { catchUpThenLead, votersCaughtUpFrom } from './catch-up.js'
 import { Retrieval } from './retrieval.js'
 import { KeysTakeUp } from './keys-take-up.js'
 import { QueueView } from './queue-view.js'
@@ -305,11 +305,8 @@ export class ClusterNode {
    * do not vote count for nothing here, as they count for nothing in an acknowledgement's majority.)
    */
   private stateEnds (term: number, report: SyncReport | null): void {
-    const majority = this.elections.majority()
-    const voters = this.elections.voters
-    const reached = report === null ? 0 : voters.filter(id => id === this.nodeId || report.reached.includes(id)).length
-    if (report === null || !report.caughtUp || reached < majority) {
-      this.logger.info({ term, caughtUp: report?.caughtUp ?? false, peers: report?.peers ?? 0, votersReached: reached, majority }, 'the new leader states no ends of earlier terms')
+    if (votersCaughtUpFrom(report, this.nodeId, this.elections.voters) === null) {
+      this.logger.info({ term, caughtUp: report?.caughtUp ?? false, peers: report?.peers ?? 0, majority: this.elections.majority() }, 'the new leader states no ends of earlier terms')
       return
     }
     this.endsTerm = term
