@@ -33,7 +33,12 @@ export const LEADER_CATCH_UP_MIN_MS = CONNECTION_TIMEOUT_MS + 1_000
  */
 export function votersCaughtUpFrom (report: SyncReport | null, self: string, voters: readonly string[]): number | null {
   if (report === null || !report.caughtUp) return null
-  const reached = voters.filter(id => id === self || report.reached.includes(id)).length
+  return votersMajority(report.reached, self, voters)
+}
+
+/** How many of the voters are this peer or among `heard`, when that is a majority of them; null when it is not. */
+export function votersMajority (heard: readonly string[], self: string, voters: readonly string[]): number | null {
+  const reached = voters.filter(id => id === self || heard.includes(id)).length
   return reached >= majorityOf(voters.length) ? reached : null
 }
 
@@ -43,7 +48,9 @@ export interface CatchUpHost {
   electionTimeoutMs: number
   members: { get: (node: string) => Member | undefined }
   /** Replication's sync (bounded on its clock) and its gossip core (what each peer announced). */
-  replication: { sync: (timeoutSeconds: number) => Promise<SyncReport>, gossip: GossipCore }
+  replication: { sync: (timeoutSeconds: number, until?: (heardFrom: readonly string[]) => boolean) => Promise<SyncReport>, gossip: GossipCore }
+  /** Whether the peers heard from (with this peer) are enough to state ends: the catch-up waits for that too, bounded. */
+  enough: (heardFrom: readonly string[]) => boolean
   /** The last other peer known to lead. */
   formerLeader: () => string | null
   /**
@@ -65,7 +72,7 @@ export async function catchUpThenLead (term: number, host: CatchUpHost): Promise
   let report: SyncReport | null = null
   try {
     // sync bounds its waits for downloads in real time; this bound is on the node's clock (the simulator's).
-    report = await Promise.race([replication.sync(boundMs / 1000), clock.sleep(boundMs + 100).then(() => null)])
+    report = await Promise.race([replication.sync(boundMs / 1000, host.enough), clock.sleep(boundMs + 100).then(() => null)])
   } catch (err) {
     logger.warn({ err: String(err) }, 'the new leader could not catch up with its peers; it runs the queue on what it has')
   }

@@ -38,7 +38,7 @@ import { Replication, ACK_TIMEOUT_MS, GOSSIP_TICK_MS } from './replication.js'
 import { LeaderCalls, NO_LEADER_TIMEOUT_MS } from './leader-calls.js'
 import { LeaderOps } from './leader-ops.js'
 import { Requester, type RequestedReport } from './requester.js'
-import { catchUpThenLead, votersCaughtUpFrom } from './catch-up.js'
+import { catchUpThenLead, votersCaughtUpFrom, votersMajority } from './catch-up.js'
 import { Retrieval } from './retrieval.js'
 import { KeysTakeUp } from './keys-take-up.js'
 import { QueueView } from './queue-view.js'
@@ -194,6 +194,7 @@ export class ClusterNode {
           void catchUpThenLead(term, {
             clock, logger, electionTimeoutMs: this.electionTimeoutMs, members, replication: this.replication,
             formerLeader: () => this.elections.formerLeader,
+            enough: heardFrom => votersMajority(heardFrom, this.nodeId, this.elections.voters) !== null,
             lead: report => {
               if (this.closing || !this.elections.leadsIn(term)) return
               this.coordinator.leadership(true, term)

@@ -267,13 +267,15 @@ export class Replication {
    * and `retrieve`'s retry, until its own 30 s timeout). The simulator finishes each step's I/O before its clock moves,
    * so its virtual deadline never cuts short local I/O that was merely slow on the machine.
    */
-  async sync (timeoutSeconds: number): Promise<SyncReport> {
+  async sync (timeoutSeconds: number, until?: (heardFrom: readonly string[]) => boolean): Promise<SyncReport> {
     const { host } = this
     const started = host.clock.now()
     const before = new Map(host.store.heads().map(h => [h.writer, h.length]))
     this.tick()
     const deadline = host.clock.now() + timeoutSeconds * 1000
-    while (!this.gossip.caughtUp() && host.clock.now() < deadline) {
+    // A peer connected whose heads have not come yet holds nothing in the gossip core: caught up with it says nothing.
+    const heardFrom = (): string[] => [...host.members.values()].map(member => member.node).filter(node => this.gossip.peerHeads(node).size > 0)
+    while ((!this.gossip.caughtUp() || (until !== undefined && !until(heardFrom()))) && host.clock.now() < deadline) {
       await host.clock.sleep(SYNC_POLL_MS)
       await this.fetchesSettled(deadline)
     }
@@ -286,7 +288,7 @@ export class Replication {
       caughtUp: settled && !alone && this.gossip.caughtUp(),
       ms: Math.round(host.clock.now() - started),
       peers: host.members.size,
-      reached: [...host.members.values()].map(member => member.node),
+      reached: heardFrom(),
       logs: after.map(h => ({ writer: h.writer, before: before.get(h.writer) ?? 0, after: h.length, moved: h.length - (before.get(h.writer) ?? 0) }))
     }
   }

@@ -92,7 +92,7 @@ export interface SyncReport {
   caughtUp: boolean
   ms: number
   peers: number
-  /** The members connected when it ended: whose heads it fetched (a new leader counts the voters among them). */
+  /** The members connected when it ended whose heads it had heard and fetched (a new leader counts the voters among them). */
   reached: string[]
   logs: Array<{ writer: string, before: number, after: number, moved: number }>
 }
