@@ -20,6 +20,8 @@ export type GossipInput =
   | { type: 'disconnected', peer: string }
   | { type: 'heads', peer: string, heads: readonly Head[] }
   | { type: 'tick' }
+  /** Send this peer's heads to every peer now (what they hold has not changed, but something said with them has). */
+  | { type: 'announce' }
 
 export type GossipEffect =
   | { type: 'send', peer: string, heads: Head[] }
@@ -44,6 +46,10 @@ export class GossipCore {
         return []
       case 'heads': return this.onHeads(input.peer, input.heads)
       case 'tick': return this.onTick()
+      case 'announce': {
+        const heads = this.heads()
+        return [...this.remote.keys()].map(peer => ({ type: 'send' as const, peer, heads }))
+      }
     }
   }
 

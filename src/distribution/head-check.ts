@@ -7,8 +7,11 @@
  */
 
 export type HeadCheckInput =
-  /** A member announced it holds `writer` up to `length`, whose tree hash is `hash` (none: a head that cannot count). */
-  | { type: 'claimed', peer: string, writer: string, length: number, hash?: string }
+  /**
+   * A member announced it holds `writer` up to `length`, whose tree hash is `hash` (none: a head that cannot count),
+   * while in election term `term` (carried to `agreed`, for the acknowledgement rule of src/distribution/acks.ts).
+   */
+  | { type: 'claimed', peer: string, writer: string, length: number, hash?: string, term?: number }
   /** This peer now holds `writer` contiguously up to `length`. */
   | { type: 'held', writer: string, length: number }
   /** This peer's copy of `writer` at `length` has the tree hash `hash`. */
@@ -19,15 +22,15 @@ export type HeadCheckInput =
 export type HeadCheckEffect =
   /** Hash this peer's copy of `writer` at `length`, then step `hashed`. */
   | { type: 'hash', writer: string, length: number }
-  /** The member's head matched this peer's copy: it counts. */
-  | { type: 'agreed', peer: string, writer: string, length: number }
+  /** The member's head matched this peer's copy: it counts (as said in `term`, when the claim had one). */
+  | { type: 'agreed', peer: string, writer: string, length: number, term?: number }
   /** The member's head did not match: reported once; its heads for `writer` count no more. */
   | { type: 'mismatch', peer: string, writer: string, length: number, announced: string, held: string }
 
 /** This peer's hashes kept per writer, newest lengths: members at the same head are compared without hashing again. */
 export const HASHES_KEPT_PER_WRITER = 8
 
-interface Claim { length: number, hash: string }
+interface Claim { length: number, hash: string, term?: number }
 
 export class HeadCheck {
   /** Lengths of each writer this peer holds. */
@@ -45,7 +48,7 @@ export class HeadCheck {
 
   step (input: HeadCheckInput): HeadCheckEffect[] {
     switch (input.type) {
-      case 'claimed': return this.onClaimed(input.peer, input.writer, input.length, input.hash)
+      case 'claimed': return this.onClaimed(input.peer, input.writer, input.length, input.hash, input.term)
       case 'held': return this.onHeld(input.writer, input.length)
       case 'hashed': return this.onHashed(input.writer, input.length, input.hash)
       case 'forget':
@@ -59,12 +62,12 @@ export class HeadCheck {
     return this.mismatched.has(`${peer} ${writer}`)
   }
 
-  private onClaimed (peer: string, writer: string, length: number, hash: string | undefined): HeadCheckEffect[] {
+  private onClaimed (peer: string, writer: string, length: number, hash: string | undefined, term: number | undefined): HeadCheckEffect[] {
     // An empty log has nothing to compare, and a head without a hash nothing to compare it with.
     if (length === 0 || hash === undefined || this.isMismatched(peer, writer)) return []
     const agreed = this.agreed.get(peer)?.get(writer)
     if (agreed !== undefined && agreed.length === length && agreed.hash === hash) return []
-    mapOf(this.pending, peer).set(writer, { length, hash })
+    mapOf(this.pending, peer).set(writer, { length, hash, ...(term !== undefined ? { term } : {}) })
     if (length > (this.held.get(writer) ?? 0)) return []
     const own = this.hashes.get(writer)?.get(length)
     return own !== undefined ? this.compare(writer, length, own) : this.ask(writer, length)
@@ -110,7 +113,7 @@ export class HeadCheck {
       claims.delete(writer)
       if (claim.hash === own) {
         mapOf(this.agreed, peer).set(writer, claim)
-        effects.push({ type: 'agreed', peer, writer, length })
+        effects.push({ type: 'agreed', peer, writer, length, ...(claim.term !== undefined ? { term: claim.term } : {}) })
       } else {
         this.mismatched.add(`${peer} ${writer}`)
         this.agreed.get(peer)?.delete(writer)

@@ -16,8 +16,10 @@ export const WIRE_PROTOCOL = 'bzzz-ctx/wire'
 /**
  * 2: heads carry the tree hash of each log at the length announced. A version-1 peer would refuse those frames (trailing
  * bytes) on every tick, so the versions refuse each other at hello instead, in one line.
+ * 3: heads carry the sender's current election term, so that a head sent after its sender moved to a later term does not
+ * count towards acknowledging a write of an earlier term (src/distribution/acks.ts).
  */
-export const WIRE_VERSION = 2
+export const WIRE_VERSION = 3
 
 /** The largest encoded message: a request may carry file contents. */
 export const MAX_FRAME_BYTES = 32 * 1024 * 1024
@@ -55,7 +57,12 @@ export interface Head {
    */
   hash?: string
 }
-export interface HeadsMessage { type: 'heads', heads: Head[] }
+export interface HeadsMessage {
+  type: 'heads'
+  /** The sender's current election term when it sent them. */
+  term: number
+  heads: Head[]
+}
 export interface RequestMessage {
   type: 'request'
   /** Chosen by the requester, echoed by the response: 1-64 of [A-Za-z0-9_-]. */
@@ -117,7 +124,7 @@ const MIN_HEAD_BYTES = KEY_BYTES + 1
 
 const FIELDS: Readonly<Record<MessageType, readonly string[]>> = {
   hello: ['type', 'version', 'certificate'],
-  heads: ['type', 'heads'],
+  heads: ['type', 'term', 'heads'],
   request: ['type', 'id', 'op', 'body'],
   response: ['type', 'id', 'ok', 'body'],
   election: ['type', 'kind', 'term', 'flag', 'proof'],
@@ -174,6 +181,7 @@ export function validateMessage (value: unknown): WireMessage {
       checkJsonText(value.certificate, 'hello certificate', MAX_CERTIFICATE_BYTES)
       break
     case 'heads': {
+      checkUint(value.term, 'heads term')
       const heads = value.heads
       if (!Array.isArray(heads)) throw badInput(`heads must be an array, not ${describe(heads)}`)
       if (heads.length > MAX_HEADS) throw badInput(`heads holds ${heads.length} entries, over the limit of ${MAX_HEADS}`)
@@ -299,16 +307,19 @@ const RAW: { readonly [K in MessageType]: RawCodec<Extract<WireMessage, { type: 
   // reads as before.
   heads: {
     preencode: (state, m) => {
+      c.uint.preencode(state, m.term)
       c.uint.preencode(state, m.heads.length)
       for (const head of m.heads) { state.end += KEY_BYTES; c.uint.preencode(state, head.length) }
       if (m.heads[0]?.hash !== undefined) state.end += HASH_BYTES * m.heads.length
     },
     encode: (state, m) => {
+      c.uint.encode(state, m.term)
       c.uint.encode(state, m.heads.length)
       for (const head of m.heads) { c.fixed32.encode(state, Buffer.from(head.writer, 'hex')); c.uint.encode(state, head.length) }
       if (m.heads[0]?.hash !== undefined) for (const head of m.heads) c.fixed32.encode(state, Buffer.from(head.hash ?? '', 'hex'))
     },
     decode: state => {
+      const term = readUint(state, 'heads term')
       const count = readUint(state, 'heads count')
       if (count > MAX_HEADS) throw badInput(`heads count ${count} is over the limit of ${MAX_HEADS}`)
       const room = Math.floor((state.end - state.start) / MIN_HEAD_BYTES)
@@ -319,7 +330,7 @@ const RAW: { readonly [K in MessageType]: RawCodec<Extract<WireMessage, { type: 
       if (count > 0 && state.end - state.start === HASH_BYTES * count) {
         heads.forEach((head, i) => { head.hash = readKey(state, `head ${i} hash`) })
       }
-      return { type: 'heads', heads }
+      return { type: 'heads', term, heads }
     }
   },
   request: {

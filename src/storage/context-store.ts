@@ -259,6 +259,11 @@ export class ContextStore {
     return this.logs.own.length
   }
 
+  /** The term of the newest entry of this peer's log (see StoreWriter.writtenTerm). */
+  get writtenTerm (): number {
+    return this.writes.writtenTerm
+  }
+
   get logBytes (): number {
     return this.logs.own.byteLength
   }

@@ -146,7 +146,7 @@ export class StoreLogs {
    * take up from (null when it has none). An entry this reader refuses is skipped and counted, as in another writer's
    * log: the rest of the home stays usable.
    */
-  async catchUp (): Promise<Hlc | null> {
+  async catchUp (): Promise<{ hlc: Hlc, term: number } | null> {
     const { view, dir } = this.host
     // Every log the view applied blocks of still holds them here (they were stored before they were applied). One that
     // does not lost them with its database: appending to this peer's own would write other entries under the same
@@ -169,11 +169,11 @@ export class StoreLogs {
       }
       this.host.onApplied(await view.apply(this.writer, entries))
     }
-    let newest: Hlc | null = null
+    let newest: { hlc: Hlc, term: number } | null = null
     for (let seq = this.own.length - 1; seq >= 0 && newest === null; seq--) {
       const block = await this.own.get(seq, { wait: false })
       const entry = block === null ? undefined : this.decodeTolerantly(block, seq, this.writer, false).findLast(e => e.entry !== null)?.entry
-      if (entry != null) newest = entry.version.hlc
+      if (entry != null) newest = { hlc: entry.version.hlc, term: entry.version.term }
     }
     for (const writer of view.writers()) if (writer !== this.writer) await this.applyRemote(writer, 0)
     return newest

@@ -138,6 +138,8 @@ export class StoreWriter {
   private hlc: Hlc = ZERO_HLC
   /** The term whose term entry this writer wrote with the ends of earlier terms (0: none since it opened). */
   private endsStatedIn = 0
+  /** The term of the newest entry this writer appended, or was cleared to append (0: none known). */
+  private newestTerm = 0
   /** Writes run one at a time: each reads the current versions it builds on. */
   private writing: Promise<unknown> = Promise.resolve()
 
@@ -148,9 +150,19 @@ export class StoreWriter {
     return this.host.log.key!.toString('hex')
   }
 
-  /** Takes up the clock from the newest entry of this writer's log (at open). */
-  resume (hlc: Hlc): void {
-    this.hlc = hlc
+  /** Takes up the clock and the term from the newest entry of this writer's log (at open). */
+  resume (newest: { hlc: Hlc, term: number }): void {
+    this.hlc = newest.hlc
+    this.newestTerm = Math.max(this.newestTerm, newest.term)
+  }
+
+  /**
+   * The term of the newest entry in this writer's log, or of one it is about to append (0: none known). A writer's terms
+   * never fall along its log, so every entry up to its length is of this term or an earlier one: an acknowledgement
+   * counts only heads that peers sent while in this term or earlier (src/distribution/acks.ts).
+   */
+  get writtenTerm (): number {
+    return this.newestTerm
   }
 
   /** Resolves once every write queued before it is done. */
@@ -193,6 +205,13 @@ export class StoreWriter {
    * the writer's entries of the term only after it. Without the evidence nothing of the term is written.
    */
   private async enterTerm (term: number, nowMs: number): Promise<void> {
+    await this.proveTerm(term, nowMs)
+    // Cleared to write in `term`: set before the entries are appended, so that no reader sees the log's new length
+    // with an older term.
+    this.newestTerm = Math.max(this.newestTerm, term)
+  }
+
+  private async proveTerm (term: number, nowMs: number): Promise<void> {
     const { host } = this
     const writer = this.writer
     if (host.termProof === undefined) return

@@ -35,7 +35,7 @@ t.test('a daemon survives 10,000 random and mutated frames', async t => {
   const target = Buffer.from(config.cluster.adminKey, 'hex')
   const valid = [
     encodeMessage({ type: 'hello', version: WIRE_VERSION, certificate: JSON.stringify(config.certificate) }),
-    encodeMessage({ type: 'heads', heads: [{ writer: 'ab'.repeat(32), length: 7 }] }),
+    encodeMessage({ type: 'heads', term: 1, heads: [{ writer: 'ab'.repeat(32), length: 7 }] }),
     encodeMessage({ type: 'request', id: 'x1', op: 'generate', body: '{}' })
   ]
   const dht = new HyperDHT({ bootstrap: parseBootstrap(cluster.bootstrap), host: '127.0.0.1' })

@@ -66,3 +66,33 @@ t.test('the rule: every write needs a majority of the voters; records also need 
   t.same(ackRequirement('records', { replicationFactor: 5, connected: 1, majority: 3 }), { holders: 3, voters: 3 })
   t.same(ackRequirement('request', { replicationFactor: 5, connected: 6, majority: 2 }), { holders: 2, voters: 2 })
 })
+
+t.test('a write of term T counts a head only if its peer sent it while in term T or earlier (an old leader\'s late block is not acknowledged by voters of a newer term)', async t => {
+  const core = new AckTracker('old')
+  const ids = (effects: Array<{ id: number }>): number[] => effects.map(e => e.id)
+  core.step({ type: 'voters', voters: ['old', 'a', 'b'] })
+  core.step({ type: 'observe', peer: 'old', writer: 'w', length: 7 })
+  // The leader of term 1 wrote blocks 5 and 6 after a peer of term 2 had stated that its log ends at 5.
+  t.same(ids(core.step({ type: 'wait', id: 1, writer: 'w', length: 7, required: 2, voters: 2, term: 1 })), [])
+  t.same(ids(core.step({ type: 'observe', peer: 'a', writer: 'w', length: 7, term: 2 })), [], 'a voter already in term 2 holds it: it does not count')
+  t.equal(core.count('w', 7, 1), 1, 'only the writer counts for term 1')
+  t.equal(core.count('w', 7), 2, 'without a term, both hold it')
+  t.same(ids(core.step({ type: 'wait', id: 2, writer: 'w', length: 7, required: 2, voters: 2, term: 2 })), [2], 'a write of term 2 counts it')
+  t.same(ids(core.step({ type: 'observe', peer: 'b', writer: 'w', length: 7, term: 1 })), [1], 'a voter that held it while in term 1 does')
+})
+
+t.test('what a peer held by term: a later term keeps what it held before, an earlier one never gains what came later', async t => {
+  const core = new AckTracker('me')
+  const step = (peer: string, length: number, term: number): void => { core.step({ type: 'observe', peer, writer: 'w', length, term }) }
+  step('p', 3, 2)
+  step('p', 5, 4)
+  step('p', 4, 3) // arrived late: it held 4 while in term 3
+  t.same([1, 2, 3, 4, 5].map(term => core.count('w', 3, term)), [0, 1, 1, 1, 1], 'held 3 from term 2 on')
+  t.same([1, 2, 3, 4, 5].map(term => core.count('w', 4, term)), [0, 0, 1, 1, 1], 'held 4 from term 3 on')
+  t.same([1, 2, 3, 4, 5].map(term => core.count('w', 5, term)), [0, 0, 0, 1, 1], 'held 5 from term 4 on')
+  // Many terms later, the oldest are dropped: a write of such a term no longer counts the peer (never the reverse).
+  for (let term = 5; term < 40; term++) step('p', 5 + term, term)
+  t.equal(core.count('w', 3, 2), 0, 'term 2 was dropped')
+  t.equal(core.count('w', 44, 39), 1)
+  t.equal(core.count('w', 44, 38), 0)
+})

@@ -75,3 +75,15 @@ t.test('a fetch is asked for once, and again after a tick', async t => {
   core.step({ type: 'disconnected', peer: 'b' })
   t.same(core.peers(), [])
 })
+
+t.test('announce sends this peer\'s heads to every peer, and asks for nothing', async t => {
+  const core = new GossipCore()
+  core.step({ type: 'local', writer: 'w', length: 3 })
+  core.step({ type: 'connected', peer: 'b' })
+  core.step({ type: 'connected', peer: 'c' })
+  core.step({ type: 'heads', peer: 'b', heads: [{ writer: 'v', length: 2 }] })
+  t.same(core.step({ type: 'announce' }), [
+    { type: 'send', peer: 'b', heads: [{ writer: 'w', length: 3 }] },
+    { type: 'send', peer: 'c', heads: [{ writer: 'w', length: 3 }] }
+  ])
+})

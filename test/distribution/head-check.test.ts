@@ -81,3 +81,13 @@ t.test('acknowledgements: a distrusted member\'s hold of a writer stops counting
   acks.step({ type: 'observe', peer: 'liar', writer: V, length: 1 })
   t.same(acks.holders(V, 1), ['liar'], 'another writer\'s log still counts')
 })
+
+t.test('the term a head was claimed in comes out with its agreement (for the acknowledgement rule)', async t => {
+  const check = new HeadCheck()
+  check.step({ type: 'held', writer: W, length: 2 })
+  check.step({ type: 'hashed', writer: W, length: 2, hash: hash(2) })
+  t.same(check.step({ type: 'claimed', peer: 'p', writer: W, length: 2, hash: hash(2), term: 4 }), [{ type: 'agreed', peer: 'p', writer: W, length: 2, term: 4 }])
+  t.same(check.step({ type: 'claimed', peer: 'q', writer: W, length: 3, hash: hash(3), term: 5 }), [], 'beyond what this peer holds: it waits')
+  check.step({ type: 'held', writer: W, length: 3 })
+  t.same(check.step({ type: 'hashed', writer: W, length: 3, hash: hash(3) }), [{ type: 'agreed', peer: 'q', writer: W, length: 3, term: 5 }], 'and keeps its term while it waits')
+})

@@ -86,7 +86,7 @@ function prng (seed: number): () => number {
 
 const SAMPLES: Buffer[] = [
   encodeMessage(helloFrom('sample')),
-  encodeMessage({ type: 'heads', heads: [{ writer: 'ab'.repeat(32), length: 5 }, { writer: 'cd'.repeat(32), length: 70_000 }] }),
+  encodeMessage({ type: 'heads', term: 1, heads: [{ writer: 'ab'.repeat(32), length: 5 }, { writer: 'cd'.repeat(32), length: 70_000 }] }),
   encodeMessage({ type: 'request', id: 'req-1', op: 'retrieve', body: JSON.stringify({ address: 'ucxl://p/a.py', role: 'dev' }) }),
   encodeMessage({ type: 'response', id: 'req-1', ok: false, body: JSON.stringify({ code: 'NOT_FOUND', message: 'none' }) })
 ]
@@ -145,7 +145,7 @@ t.test('in memory: order rules, parts, handler failures, one onClose', async t =
   right.open()
   t.equal(await within(left.opened, 2000, 'left opens'), true)
   t.equal(await within(right.opened, 2000, 'right opens'), true)
-  throwsCode(t, () => right.send({ type: 'heads', heads: [] }), 'BAD_INPUT', /first message on a wire channel is hello, not heads/)
+  throwsCode(t, () => right.send({ type: 'heads', term: 1, heads: [] }), 'BAD_INPUT', /first message on a wire channel is hello, not heads/)
   throwsCode(t, () => right.send({ type: 'request', id: 'bad id', op: 'x', body: '1' } as WireMessage), 'BAD_INPUT', /request id must be/)
   right.send(helloFrom('right'))
   throwsCode(t, () => right.send(helloFrom('again')), 'BAD_INPUT', /hello is sent once/)
@@ -168,7 +168,7 @@ t.test('in memory: order rules, parts, handler failures, one onClose', async t =
   t.same(closes.filter(r => !r.startsWith('twin')), ['done here'], 'onClose once, with the local reason')
   t.equal(right.closeReason, 'the peer closed the channel')
   t.notOk(a.destroyed, 'closing the channel leaves the connection to replication')
-  t.equal(right.send({ type: 'heads', heads: [] }), false, 'send on a closed channel returns false')
+  t.equal(right.send({ type: 'heads', term: 1, heads: [] }), false, 'send on a closed channel returns false')
   a.destroy()
 
   for (const kind of ['throws', 'rejects'] as const) {
@@ -341,7 +341,7 @@ t.test('over Hyperswarm: messages both ways, other clusters refused, a barrage s
   const ab = openChannelTo(a, b) as WireChannel
   const ba = openChannelTo(b, a) as WireChannel
   const heads = [{ writer: 'e'.repeat(64), length: 12 }]
-  ab.send({ type: 'heads', heads })
+  ab.send({ type: 'heads', term: 1, heads })
   ab.send({ type: 'request', id: 'a-1', op: 'retrieve', body: '{"address":"ucxl://p/"}' })
   ba.send({ type: 'request', id: 'b-1', op: 'sync', body: '[1,2,3]' })
   await waitFor(() => a.received.length >= 3 && b.received.length >= 4, 5000, 'the exchange')
@@ -349,7 +349,7 @@ t.test('over Hyperswarm: messages both ways, other clusters refused, a barrage s
   const fromA = b.received.filter(r => r.from === hex(a.swarm.keyPair.publicKey)).map(r => r.message)
   t.same(fromA, [
     helloFrom('a'),
-    { type: 'heads', heads },
+    { type: 'heads', term: 1, heads },
     { type: 'request', id: 'a-1', op: 'retrieve', body: '{"address":"ucxl://p/"}' },
     { type: 'response', id: 'b-1', ok: true, body: JSON.stringify({ by: 'a', echo: [1, 2, 3] }) }
   ], 'b got hello, heads, a request and the answer to its own, in order')

@@ -19,11 +19,13 @@ export const messageArb: fc.Arbitrary<WireMessage> = fc.oneof(
   fc.record({ type: fc.constant('hello' as const), version: fc.maxSafeNat(), certificate: certificateArb }),
   fc.record({
     type: fc.constant('heads' as const),
+    term: fc.oneof(fc.nat(300), fc.maxSafeNat()),
     heads: fc.uniqueArray(fc.record({ writer: writerArb, length: fc.oneof(fc.nat(300), fc.maxSafeNat()) }), { selector: h => h.writer, maxLength: 12 })
   }),
   // Version 2's heads: each with the tree hash of its log at that length.
   fc.record({
     type: fc.constant('heads' as const),
+    term: fc.oneof(fc.nat(300), fc.maxSafeNat()),
     heads: fc.uniqueArray(fc.record({ writer: writerArb, length: fc.oneof(fc.nat(300), fc.maxSafeNat()), hash: writerArb }), { selector: h => h.writer, maxLength: 12 })
   }),
   fc.record({ type: fc.constant('request' as const), id: idArb, op: opArb, body: bodyArb }),
@@ -96,7 +98,7 @@ t.test('every truncation of a valid frame is refused; every single-byte mutation
     // Heads without their hash block are a version-1 frame, which still reads: that one truncation decodes, to the
     // same heads without hashes (which count for nothing, src/distribution/head-check.ts).
     const unhashed = message.type === 'heads' && message.heads.length > 0 && message.heads[0]!.hash !== undefined
-      ? encodeMessage({ type: 'heads', heads: message.heads.map(({ writer, length }) => ({ writer, length })) }).byteLength
+      ? encodeMessage({ type: 'heads', term: message.term, heads: message.heads.map(({ writer, length }) => ({ writer, length })) }).byteLength
       : -1
     for (let end = 0; end < frame.byteLength; end++) {
       decodes++
@@ -121,8 +123,8 @@ t.test('every truncation of a valid frame is refused; every single-byte mutation
 t.test('all 256 values at every byte of one frame of each type', async t => {
   const frames = [
     encodeMessage({ type: 'hello', version: 1, certificate: '{"node":"ab"}' }),
-    encodeMessage({ type: 'heads', heads: [{ writer: 'a'.repeat(64), length: 300 }, { writer: 'b'.repeat(64), length: 2 ** 40 }] }),
-    encodeMessage({ type: 'heads', heads: [{ writer: 'a'.repeat(64), length: 3, hash: 'c'.repeat(64) }, { writer: 'b'.repeat(64), length: 1, hash: 'd'.repeat(64) }] }),
+    encodeMessage({ type: 'heads', term: 7, heads: [{ writer: 'a'.repeat(64), length: 300 }, { writer: 'b'.repeat(64), length: 2 ** 40 }] }),
+    encodeMessage({ type: 'heads', term: 7, heads: [{ writer: 'a'.repeat(64), length: 3, hash: 'c'.repeat(64) }, { writer: 'b'.repeat(64), length: 1, hash: 'd'.repeat(64) }] }),
     encodeMessage({ type: 'request', id: 'r-1', op: 'generate', body: '{"path":"src/é"}' }),
     encodeMessage({ type: 'response', id: 'r_1', ok: false, body: '{"code":"NOT_FOUND","message":"no"}' }),
     encodeMessage({ type: 'election', kind: 'vote-response', term: 300, flag: true }),
@@ -155,9 +157,9 @@ t.test('hostile length prefixes are refused before anything is allocated', async
     ['request body of 2^32 bytes', Buffer.concat([Buffer.from([2]), text('a'), text('op'), uint64(2n ** 32n)]), /request body is 4294967296 bytes, over the limit of 33553408/],
     ['request body of 30 MiB, 3 bytes sent', Buffer.concat([Buffer.from([2]), text('a'), text('op'), uint32(30 * 1024 * 1024), Buffer.from('"x"')]), /request body is truncated: 31457280 bytes announced, 3 left/],
     ['certificate of 2^32 bytes', Buffer.concat([Buffer.from([0, 1]), uint64(2n ** 32n)]), /hello certificate is 4294967296 bytes, over the limit of 4096/],
-    ['heads count 2^32', Buffer.concat([Buffer.from([1]), uint64(2n ** 32n)]), /heads count 4294967296 is over the limit of 10000/],
-    ['heads count 2^53', Buffer.concat([Buffer.from([1]), uint64(2n ** 53n)]), /heads count is beyond the largest safe integer/],
-    ['heads count 10,000, one head sent', Buffer.concat([Buffer.from([1, 0xfd]), Buffer.from([0x10, 0x27]), Buffer.alloc(33)]), /heads are truncated: 10000 announced, room for at most 1/],
+    ['heads count 2^32', Buffer.concat([Buffer.from([1, 0]), uint64(2n ** 32n)]), /heads count 4294967296 is over the limit of 10000/],
+    ['heads count 2^53', Buffer.concat([Buffer.from([1, 0]), uint64(2n ** 53n)]), /heads count is beyond the largest safe integer/],
+    ['heads count 10,000, one head sent', Buffer.concat([Buffer.from([1, 0, 0xfd]), Buffer.from([0x10, 0x27]), Buffer.alloc(33)]), /heads are truncated: 10000 announced, room for at most 1/],
     ['hello version 2^64-1', Buffer.concat([Buffer.from([0]), uint64(2n ** 64n - 1n)]), /hello version is beyond the largest safe integer/],
     ['type tag 2^53', uint64(2n ** 53n), /message type is beyond the largest safe integer/]
   ]
@@ -194,8 +196,8 @@ t.test('malformed frames say what is wrong', async t => {
   throwsCode(t, () => decodeMessage(Buffer.from([2, 1, 0x61, 2, 0x41, 0x62, 1, 0x31])), 'BAD_INPUT', /request op must be 1-32 of a-z/)
   throwsCode(t, () => decodeMessage(Buffer.from([2, 0, 2, 0x61, 0x62, 1, 0x31])), 'BAD_INPUT', /request id must be/, 'an empty id')
   throwsCode(t, () => decodeMessage(Buffer.concat([Buffer.from([2, 65]), Buffer.alloc(65, 0x61)])), 'BAD_INPUT', /request id is 65 bytes, over the limit of 64/)
-  const twice = encodeMessage({ type: 'heads', heads: [{ writer: 'c'.repeat(64), length: 1 }, { writer: 'd'.repeat(64), length: 1 }] })
-  twice.fill(0xcc, 2 + 33, 2 + 33 + 32) // the second writer becomes the first
+  const twice = encodeMessage({ type: 'heads', term: 7, heads: [{ writer: 'c'.repeat(64), length: 1 }, { writer: 'd'.repeat(64), length: 1 }] })
+  twice.fill(0xcc, 3 + 33, 3 + 33 + 32) // the second writer becomes the first (after the type, the term and the count)
   throwsCode(t, () => decodeMessage(twice), 'BAD_INPUT', /head 1 repeats writer/)
 })
 
@@ -205,10 +207,10 @@ t.test('limits: the largest values pass, one more is refused, on encode and on d
   throwsCode(t, () => encodeMessage({ type: 'hello', version: 1, certificate: JSON.stringify('x'.repeat(MAX_CERTIFICATE_BYTES - 1)) }), 'BAD_INPUT', /hello certificate is 4097 bytes, over the limit of 4096/)
 
   const heads = Array.from({ length: MAX_HEADS }, (_, i) => ({ writer: i.toString(16).padStart(64, '0'), length: i }))
-  const frame = encodeMessage({ type: 'heads', heads })
+  const frame = encodeMessage({ type: 'heads', term: 7, heads })
   t.equal((decodeMessage(frame) as { heads: unknown[] }).heads.length, MAX_HEADS)
-  throwsCode(t, () => encodeMessage({ type: 'heads', heads: [...heads, { writer: 'f'.repeat(64), length: 0 }] }), 'BAD_INPUT', /heads holds 10001 entries, over the limit of 10000/)
-  const over = Buffer.concat([Buffer.from([1, 0xfd, 0x11, 0x27]), frame.subarray(4), Buffer.alloc(33)]) // count 10,001
+  throwsCode(t, () => encodeMessage({ type: 'heads', term: 7, heads: [...heads, { writer: 'f'.repeat(64), length: 0 }] }), 'BAD_INPUT', /heads holds 10001 entries, over the limit of 10000/)
+  const over = Buffer.concat([Buffer.from([1, 7, 0xfd, 0x11, 0x27]), frame.subarray(5), Buffer.alloc(33)]) // count 10,001
   throwsCode(t, () => decodeMessage(over), 'BAD_INPUT', /heads count 10001 is over the limit of 10000/)
 
   const body = JSON.stringify('b'.repeat(MAX_BODY_BYTES - 2))
@@ -229,12 +231,14 @@ t.test('validateMessage refuses what a frame could not carry unchanged', async t
     [{ type: 'hello', version: 2 ** 53, certificate: '{}' }, /hello version must be a whole number/],
     [{ type: 'hello', version: 1, certificate: '"\ud800"' }, /lone UTF-16 surrogate/],
     [{ type: 'hello', version: 1, certificate: 42 }, /hello certificate must be a string/],
-    [{ type: 'heads', heads: {} }, /heads must be an array/],
-    [{ type: 'heads', heads: [{ writer: 'A'.repeat(64), length: 1 }] }, /head 0 writer must be 64 lower-case hex/],
-    [{ type: 'heads', heads: [{ writer: 'a'.repeat(63), length: 1 }] }, /head 0 writer must be 64 lower-case hex/],
-    [{ type: 'heads', heads: [{ writer: 'a'.repeat(64), length: Number.NaN }] }, /head 0 length must be a whole number/],
-    [{ type: 'heads', heads: [{ writer: 'a'.repeat(64), length: 1, at: 2 }] }, /head 0 has no field "at"/],
-    [{ type: 'heads', heads: [{ writer: 'a'.repeat(64), length: 1 }, { writer: 'a'.repeat(64), length: 2 }] }, /head 1 repeats writer/],
+    [{ type: 'heads', term: 7, heads: {} }, /heads must be an array/],
+    [{ type: 'heads', heads: [] }, /heads term must be a whole number/],
+    [{ type: 'heads', term: -1, heads: [] }, /heads term must be a whole number/],
+    [{ type: 'heads', term: 7, heads: [{ writer: 'A'.repeat(64), length: 1 }] }, /head 0 writer must be 64 lower-case hex/],
+    [{ type: 'heads', term: 7, heads: [{ writer: 'a'.repeat(63), length: 1 }] }, /head 0 writer must be 64 lower-case hex/],
+    [{ type: 'heads', term: 7, heads: [{ writer: 'a'.repeat(64), length: Number.NaN }] }, /head 0 length must be a whole number/],
+    [{ type: 'heads', term: 7, heads: [{ writer: 'a'.repeat(64), length: 1, at: 2 }] }, /head 0 has no field "at"/],
+    [{ type: 'heads', term: 7, heads: [{ writer: 'a'.repeat(64), length: 1 }, { writer: 'a'.repeat(64), length: 2 }] }, /head 1 repeats writer/],
     [{ type: 'request', id: 'a b', op: 'x', body: '1' }, /request id must be 1-64 of/],
     [{ type: 'request', id: 'x'.repeat(65), op: 'x', body: '1' }, /request id must be 1-64 of/],
     [{ type: 'request', id: 'a', op: 'Generate', body: '1' }, /request op must be 1-32 of a-z/],
@@ -258,14 +262,14 @@ t.test('validateMessage refuses what a frame could not carry unchanged', async t
 t.test('heads carry their hashes as one block after them; a version-1 frame (none) still reads', async t => {
   const plain = [{ writer: 'a'.repeat(64), length: 3 }, { writer: 'b'.repeat(64), length: 1 }]
   const hashed = plain.map((head, i) => ({ ...head, hash: String(i + 1).repeat(64) }))
-  const v1 = encodeMessage({ type: 'heads', heads: plain })
-  const v2 = encodeMessage({ type: 'heads', heads: hashed })
+  const v1 = encodeMessage({ type: 'heads', term: 7, heads: plain })
+  const v2 = encodeMessage({ type: 'heads', term: 7, heads: hashed })
   t.equal(v2.byteLength, v1.byteLength + 64, 'two hashes of 32 bytes')
   t.same(v2.subarray(0, v1.byteLength), v1, 'the heads themselves are encoded as before')
-  t.same(decodeMessage(v1), { type: 'heads', heads: plain })
-  t.same(decodeMessage(v2), { type: 'heads', heads: hashed })
+  t.same(decodeMessage(v1), { type: 'heads', term: 7, heads: plain })
+  t.same(decodeMessage(v2), { type: 'heads', term: 7, heads: hashed })
   throwsCode(t, () => decodeMessage(v2.subarray(0, v2.byteLength - 1)), 'BAD_INPUT', /63 trailing bytes after a heads message/, 'a hash block cut short')
-  throwsCode(t, () => encodeMessage({ type: 'heads', heads: [hashed[0]!, plain[1]!] }), 'BAD_INPUT', /head 1 lacks a hash, unlike head 0/)
-  throwsCode(t, () => encodeMessage({ type: 'heads', heads: [plain[0]!, hashed[1]!] }), 'BAD_INPUT', /head 1 has a hash, unlike head 0/)
-  throwsCode(t, () => encodeMessage({ type: 'heads', heads: [{ ...plain[0]!, hash: 'A'.repeat(64) }] }), 'BAD_INPUT', /head 0 hash must be 64 lower-case hex/)
+  throwsCode(t, () => encodeMessage({ type: 'heads', term: 7, heads: [hashed[0]!, plain[1]!] }), 'BAD_INPUT', /head 1 lacks a hash, unlike head 0/)
+  throwsCode(t, () => encodeMessage({ type: 'heads', term: 7, heads: [plain[0]!, hashed[1]!] }), 'BAD_INPUT', /head 1 has a hash, unlike head 0/)
+  throwsCode(t, () => encodeMessage({ type: 'heads', term: 7, heads: [{ ...plain[0]!, hash: 'A'.repeat(64) }] }), 'BAD_INPUT', /head 0 hash must be 64 lower-case hex/)
 })

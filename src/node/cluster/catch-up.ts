@@ -16,6 +16,7 @@ import { majorityOf } from '../../election/election.js'
 import { CONNECTION_TIMEOUT_MS } from '../environment.js'
 import type { Logger } from '../logger.js'
 import type { GossipCore } from '../../distribution/gossip.js'
+import type { SyncUntil } from './replication.js'
 import type { Member, SyncReport } from './types.js'
 
 /**
@@ -48,8 +49,12 @@ export interface CatchUpHost {
   electionTimeoutMs: number
   members: { get: (node: string) => Member | undefined }
   /** Replication's sync (bounded on its clock) and its gossip core (what each peer announced). */
-  replication: { sync: (timeoutSeconds: number, until?: (heardFrom: readonly string[]) => boolean) => Promise<SyncReport>, gossip: GossipCore }
-  /** Whether the peers heard from (with this peer) are enough to state ends: the catch-up waits for that too, bounded. */
+  replication: { sync: (timeoutSeconds: number, until?: SyncUntil) => Promise<SyncReport>, gossip: GossipCore }
+  /**
+   * Whether the peers that sent heads in the new term (with this peer) are enough to state ends: the catch-up waits for
+   * that too, bounded. Heads sent in an earlier term do not count: the peer may have taken blocks since, which an
+   * acknowledgement of the earlier term counted (src/distribution/acks.ts).
+   */
   enough: (heardFrom: readonly string[]) => boolean
   /** The last other peer known to lead. */
   formerLeader: () => string | null
@@ -72,7 +77,7 @@ export async function catchUpThenLead (term: number, host: CatchUpHost): Promise
   let report: SyncReport | null = null
   try {
     // sync bounds its waits for downloads in real time; this bound is on the node's clock (the simulator's).
-    report = await Promise.race([replication.sync(boundMs / 1000, host.enough), clock.sleep(boundMs + 100).then(() => null)])
+    report = await Promise.race([replication.sync(boundMs / 1000, { term, enough: host.enough }), clock.sleep(boundMs + 100).then(() => null)])
   } catch (err) {
     logger.warn({ err: String(err) }, 'the new leader could not catch up with its peers; it runs the queue on what it has')
   }

@@ -49,6 +49,8 @@ export interface ElectionDriverHost {
   onLeadership: (isLeader: boolean, term: number) => void
   /** The leader this peer follows changed. */
   onLeaderChanged: (leader: string | null) => void
+  /** This peer entered a later term (it voted in it, stood in it, or heard of it). */
+  onTermChanged?: (term: number) => void
   /** A newer roster was adopted (and sent to every member connected): members it leaves out are to be closed. */
   onRosterAdopted?: (roster: SignedRoster) => void
 }
@@ -173,6 +175,7 @@ export class ElectionDriver {
   private step (input: ElectionInput): void {
     const { host, election } = this
     const before = election.leader
+    const termBefore = election.term
     if (host.doubleVote && input.type === 'message' && input.message.type === 'vote' &&
         input.message.term === election.term && election.votedFor !== null && election.votedFor !== input.from) {
       // The deliberate fault, on the wire and not in the core: grant a second candidate of this term a vote too.
@@ -187,6 +190,15 @@ export class ElectionDriver {
       host.logger.error({ err: String(err) }, 'the election refused an input')
       return
     }
+    this.apply(effects)
+    if (election.term !== termBefore) host.onTermChanged?.(election.term)
+    if (!effects.some(e => e.type === 'leader' || e.type === 'state')) return
+    this.changed(before)
+  }
+
+  /** Carries out the election core's effects, in order. */
+  private apply (effects: readonly ElectionEffect[]): void {
+    const { host, election } = this
     for (const effect of effects) {
       switch (effect.type) {
         case 'persist':
@@ -212,7 +224,11 @@ export class ElectionDriver {
         }
       }
     }
-    if (!effects.some(e => e.type === 'leader' || e.type === 'state')) return
+  }
+
+  /** After a change of state or leader: tells the host, and records the evidence of a term this peer won. */
+  private changed (before: string | null): void {
+    const { host, election } = this
     host.onElection?.({ term: election.term, state: election.state, leader: election.leader })
     const isLeader = election.state === 'leader'
     if (isLeader && this.won?.term !== election.term) {

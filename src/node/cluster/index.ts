@@ -205,6 +205,7 @@ export class ClusterNode {
         else this.coordinator.leadership(false, term)
       },
       onLeaderChanged: leader => this.calls.leaderChanged(leader),
+      onTermChanged: () => { this.replication.termChanged() },
       onRosterAdopted: roster => {
         this.audit.rosterAdopted(roster)
         this.members.refuseUnlisted()
@@ -220,6 +221,7 @@ export class ClusterNode {
     })
     this.replication = new Replication({
       nodeId, store: peer.store, members, clock, logger,
+      term: () => this.election.term,
       replicationFactor: config.replicationFactor,
       ackTimeoutMs: options.ackTimeoutMs ?? ACK_TIMEOUT_MS,
       majority: () => this.elections.majority(),
@@ -447,7 +449,7 @@ export class ClusterNode {
   private onMessage (remote: string, message: WireMessage): void {
     switch (message.type) {
       case 'heads':
-        this.replication.heads(remote, message.heads)
+        this.replication.heads(remote, message.heads, message.term)
         break
       case 'request':
         this.ops.serveRequest(remote, message).catch(err => this.logger.error({ err }, 'serving a request failed'))

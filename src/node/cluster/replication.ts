@@ -20,10 +20,12 @@ export const SYNC_POLL_MS = 50
 
 export interface ReplicationHost {
   nodeId: string
-  store: Pick<ContextStore, 'writer' | 'logLength' | 'heads' | 'treeHash' | 'downloadRemote' | 'applyRemote'>
+  store: Pick<ContextStore, 'writer' | 'logLength' | 'writtenTerm' | 'heads' | 'treeHash' | 'downloadRemote' | 'applyRemote'>
   members: MemberDirectory
   clock: Clock
   logger: Logger
+  /** This peer's current election term: its heads go out with it. */
+  term: () => number
   /** How many peers must hold a record, at most (the cluster's replication factor). */
   replicationFactor: number
   /** How long a write waits for its acknowledgement. */
@@ -53,6 +55,9 @@ export interface ReplicationHost {
 /** A member's head that did not match: its node id, the writer's log, the length, the hashes announced and held here. */
 export interface HeadMismatch { peer: string, writer: string, length: number, announced: string, held: string }
 
+/** What `sync` waits for besides every announced head: enough of the peers that sent heads in `term` or later. */
+export interface SyncUntil { term: number, enough: (heardFrom: readonly string[]) => boolean }
+
 export class Replication {
   readonly gossip = new GossipCore()
   readonly check = new HeadCheck()
@@ -62,6 +67,8 @@ export class Replication {
   private readonly downloading = new Map<string, { length: number, controller: AbortController }>()
   private nextAckId = 1
   private readonly ackWaiters = new Map<number, () => void>()
+  /** The newest term each member sent heads from. */
+  private readonly headsTerms = new Map<string, number>()
 
   constructor (private readonly host: ReplicationHost) {
     this.acks = new AckTracker(host.nodeId)
@@ -97,6 +104,7 @@ export class Replication {
 
   /** A member left: it no longer counts, and writes waiting for it to hold them now need one peer fewer. */
   disconnected (peer: string): void {
+    this.headsTerms.delete(peer)
     this.stepAcks({ type: 'forget', peer })
     this.stepCheck({ type: 'forget', peer })
     this.stepAcks({ type: 'limit', required: this.requirement('records').holders })
@@ -113,9 +121,20 @@ export class Replication {
    * A member's heads: what it has that this peer lacks is fetched, and what it holds counts towards acknowledgements
    * once its hash matched this peer's copy (at once when this peer holds that length, else when it has downloaded it).
    */
-  heads (peer: string, heads: readonly Head[]): void {
-    for (const head of heads) this.stepCheck({ type: 'claimed', peer, ...head })
+  heads (peer: string, heads: readonly Head[], term: number): void {
+    if (term > (this.headsTerms.get(peer) ?? -1)) this.headsTerms.set(peer, term)
+    for (const head of heads) this.stepCheck({ type: 'claimed', peer, ...head, term })
     this.stepGossip({ type: 'heads', peer, heads })
+  }
+
+  /** This peer entered a later term: its heads go to every member at once, sent from it (a new leader counts them). */
+  termChanged (): void {
+    this.stepGossip({ type: 'announce' })
+  }
+
+  /** The members connected that sent heads while in `term` or later: a new leader of `term` caught up from these. */
+  heardIn (term: number): string[] {
+    return [...this.host.members.values()].map(member => member.node).filter(node => (this.headsTerms.get(node) ?? -1) >= term)
   }
 
   /** True when every head the members announced is held here and no fetch was ever started (a retrieve's retry then has nothing to wait for). */
@@ -123,8 +142,9 @@ export class Replication {
     return this.fetches.size === 0 && this.gossip.caughtUp()
   }
 
-  private observeHead (peer: string, head: Head): void {
-    this.stepAcks({ type: 'observe', peer, writer: head.writer, length: head.length })
+  /** `peer` holds `head`, as it said while in `term` (none: this peer's own copy, which counts for any term). */
+  private observeHead (peer: string, head: Head, term?: number): void {
+    this.stepAcks({ type: 'observe', peer, writer: head.writer, length: head.length, ...(term !== undefined ? { term } : {}) })
   }
 
   private stepAcks (input: AckInput): void {
@@ -148,7 +168,7 @@ export class Replication {
           .catch(err => { if (!host.isClosing()) host.logger.warn({ err: String(err), writer: effect.writer.slice(0, 12) }, 'could not hash a log to check a member\'s head') })
         break
       case 'agreed':
-        this.observeHead(effect.peer, effect)
+        this.observeHead(effect.peer, effect, effect.term)
         break
       case 'mismatch': {
         this.stepAcks({ type: 'distrust', peer: effect.peer, writer: effect.writer })
@@ -169,7 +189,8 @@ export class Replication {
     if (effect.type === 'send') {
       const member = this.host.members.get(effect.peer)
       const heads = this.host.testWrongHeadHashes === true ? effect.heads.map(wrongHash) : effect.heads
-      if (member !== undefined && heads.length > 0) member.channel.send({ type: 'heads', heads })
+      // Sent even when empty: a head message also says which term its sender is in.
+      if (member !== undefined) member.channel.send({ type: 'heads', term: this.host.term(), heads })
     } else {
       this.fetch(effect.writer, effect.length)
     }
@@ -229,6 +250,8 @@ export class Replication {
     const { host } = this
     const writer = host.store.writer
     const length = host.store.logLength
+    // Heads that peers sent from a later term than the log's newest entry do not count (see src/distribution/acks.ts).
+    const term = host.store.writtenTerm > 0 ? host.store.writtenTerm : undefined
     if (host.isClosing()) throw unavailable('the node is stopping: not acknowledged')
     // The fault acknowledges before it even tells its peers: they learn of the write at the next gossip tick, if the
     // writer is still up then (announcing first made the proof depend on how fast replication raced the crash).
@@ -245,13 +268,13 @@ export class Replication {
       const timer = host.clock.setTimeout(() => {
         this.ackWaiters.delete(id)
         this.stepAcks({ type: 'cancel', id })
-        reject(unavailable(`stored on ${this.acks.count(writer, length)} of the ${requiredNow()} peers required (${this.acks.countVoters(writer, length)} of the ${voters} voters required) after ${host.ackTimeoutMs / 1000} s: not acknowledged (it stays in the log and will replicate when peers return)`))
+        reject(unavailable(`stored on ${this.acks.count(writer, length, term)} of the ${requiredNow()} peers required (${this.acks.countVoters(writer, length, term)} of the ${voters} voters required) after ${host.ackTimeoutMs / 1000} s: not acknowledged (it stays in the log and will replicate when peers return)`))
       }, host.ackTimeoutMs)
       this.ackWaiters.set(id, () => { host.clock.clearTimeout(timer); this.ackWaiters.delete(id); resolve() })
       this.stepAcks({ type: 'voters', voters: this.countedVoters() })
-      this.stepAcks({ type: 'wait', id, writer, length, required, voters, followsPeers })
+      this.stepAcks({ type: 'wait', id, writer, length, required, voters, followsPeers, ...(term !== undefined ? { term } : {}) })
     })
-    const acknowledged = { holders: this.acks.count(writer, length), required: requiredNow() }
+    const acknowledged = { holders: this.acks.count(writer, length, term), required: requiredNow() }
     host.onAcknowledged?.({ kind, ms: host.clock.now() - started, ...acknowledged })
     return acknowledged
   }
@@ -267,15 +290,16 @@ export class Replication {
    * and `retrieve`'s retry, until its own 30 s timeout). The simulator finishes each step's I/O before its clock moves,
    * so its virtual deadline never cuts short local I/O that was merely slow on the machine.
    */
-  async sync (timeoutSeconds: number, until?: (heardFrom: readonly string[]) => boolean): Promise<SyncReport> {
+  async sync (timeoutSeconds: number, until?: SyncUntil): Promise<SyncReport> {
     const { host } = this
     const started = host.clock.now()
     const before = new Map(host.store.heads().map(h => [h.writer, h.length]))
     this.tick()
     const deadline = host.clock.now() + timeoutSeconds * 1000
-    // A peer connected whose heads have not come yet holds nothing in the gossip core: caught up with it says nothing.
-    const heardFrom = (): string[] => [...host.members.values()].map(member => member.node).filter(node => this.gossip.peerHeads(node).size > 0)
-    while ((!this.gossip.caughtUp() || (until !== undefined && !until(heardFrom()))) && host.clock.now() < deadline) {
+    // A peer connected whose heads have not come yet holds nothing in the gossip core: caught up with it says nothing;
+    // nor with heads it sent before the term `until` names (it may have taken more blocks since).
+    const heardFrom = (): string[] => this.heardIn(until?.term ?? 0)
+    while ((!this.gossip.caughtUp() || (until !== undefined && !until.enough(heardFrom()))) && host.clock.now() < deadline) {
       await host.clock.sleep(SYNC_POLL_MS)
       await this.fetchesSettled(deadline)
     }
