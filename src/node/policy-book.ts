@@ -4,14 +4,29 @@
  * it again against that same version, so every peer judges it alike however late the policy reached it. An entry that
  * names a version this peer has not received yet is applied (it cannot judge it; the version's own entry is on its way).
  *
- * What it does not stop: a leader that lies about who asked (it writes the requester's role itself); the term rule
- * (term-evidence.ts) only proves it was elected.
+ * A hand-written record is judged at the levels its sections are sealed at (plain in its envelope), as the leader judged
+ * the record it was asked to write. What it does not stop: a leader that lies about who asked (it writes the
+ * requester's role itself); the term rule (term-evidence.ts) only proves it was elected.
  */
 import type { AccessLevel } from '../crypto/levels.js'
 import { isAccessLevel } from '../crypto/levels.js'
 import { BUILT_IN_POLICY_VERSION, writeRefusal, type PolicyRules, type WriteOp } from '../leader/write-policy.js'
+import { decodeEnvelope } from '../crypto/envelope-codec.js'
 import type { LogEntry } from '../storage/log-entry.js'
 import { policyProblem, type SignedPolicy } from './cluster-policy.js'
+
+/**
+ * The levels a context entry's sections are sealed at, read from its envelope without opening it (none for a removal,
+ * whose envelope is empty, or for an envelope that does not decode, which no reader can open either).
+ */
+function sealedLevels (envelope: Buffer): AccessLevel[] {
+  if (envelope.byteLength === 0) return []
+  try {
+    return decodeEnvelope(envelope).sections.map(section => section.level)
+  } catch {
+    return []
+  }
+}
 
 export class PolicyBook {
   private readonly versions = new Map<number, SignedPolicy>()
@@ -71,7 +86,8 @@ export class PolicyBook {
       case 'decision':
         return this.stampRefusal('decide', entry.author, entry.policyVersion, isAccessLevel(entry.level) ? [entry.level] : [])
       case 'context':
-        return entry.requesterRole === undefined || entry.generated === true ? null : this.stampRefusal('distribute', entry.requesterRole, entry.policyVersion, [])
+        // A hand-written record's section levels are plain in its envelope: the leader checked the same levels.
+        return entry.requesterRole === undefined || entry.generated === true ? null : this.stampRefusal('distribute', entry.requesterRole, entry.policyVersion, sealedLevels(entry.envelope))
       default:
         return null
     }

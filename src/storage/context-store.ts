@@ -264,6 +264,11 @@ export class ContextStore {
     return this.writes.writtenTerm
   }
 
+  /** The term in which this peer's log last stated where earlier terms end (0: none since it opened). */
+  get statedEndsIn (): number {
+    return this.writes.statedEndsIn
+  }
+
   get logBytes (): number {
     return this.logs.own.byteLength
   }

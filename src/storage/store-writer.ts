@@ -165,6 +165,11 @@ export class StoreWriter {
     return this.newestTerm
   }
 
+  /** The term whose term entry this writer wrote with the ends of earlier terms (0: none since it opened). */
+  get statedEndsIn (): number {
+    return this.endsStatedIn
+  }
+
   /** Resolves once every write queued before it is done. */
   async settled (): Promise<void> {
     await this.queued(async () => {})

@@ -5,7 +5,7 @@
 import t from 'tap'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { startNodes, agreed } from '../helpers/in-process.js'
+import { startNodes, agreed, until } from '../helpers/in-process.js'
 import { rejectsCode } from '../helpers/errors.js'
 import { scratchDir } from '../helpers/scratch.js'
 import { EXIT_BY_CODE } from '../../src/cli/exit-codes.js'
@@ -16,6 +16,8 @@ t.test('writes are refused while the leader cannot append their audit event; wit
   const { node: leader } = agreed(nodes)!
   const member = nodes.find(n => n !== leader)!
   const admin = nodes[0]!
+  // A new leader that caught up writes its term entry (the ends of earlier terms) at once: let it come first.
+  await until('the leader to state the ends of earlier terms', () => leader.peer.store.statedEndsIn === leader.election.term)
   const record = (summary: string): unknown => ({ address: 'ucxl://p/src/a.py', kind: 'file', summary })
   t.match(await member.distribute(record('while the audit log works'), ['developer'], 'a.json'), { written: 1 }, 'a write with a working audit log')
 

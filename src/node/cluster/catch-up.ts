@@ -16,8 +16,7 @@ import { majorityOf } from '../../election/election.js'
 import { CONNECTION_TIMEOUT_MS } from '../environment.js'
 import type { Logger } from '../logger.js'
 import type { GossipCore } from '../../distribution/gossip.js'
-import type { SyncUntil } from './replication.js'
-import type { Member, SyncReport } from './types.js'
+import type { Member, SyncReport, SyncUntil } from './types.js'
 
 /**
  * How long a new leader may pull from its peers before it runs the queue (or two election timeouts, when longer): past

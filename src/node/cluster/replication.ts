@@ -11,7 +11,7 @@ import { unavailable } from '../../errors.js'
 import type { Clock, TimerHandle } from '../../clock.js'
 import type { ContextStore } from '../../storage/context-store.js'
 import type { Logger } from '../logger.js'
-import type { MemberDirectory, PeerRow, SyncReport } from './types.js'
+import type { MemberDirectory, PeerRow, SyncReport, SyncUntil } from './types.js'
 
 export const GOSSIP_TICK_MS = 2_000
 export const ACK_TIMEOUT_MS = 15_000
@@ -54,9 +54,6 @@ export interface ReplicationHost {
 
 /** A member's head that did not match: its node id, the writer's log, the length, the hashes announced and held here. */
 export interface HeadMismatch { peer: string, writer: string, length: number, announced: string, held: string }
-
-/** What `sync` waits for besides every announced head: enough of the peers that sent heads in `term` or later. */
-export interface SyncUntil { term: number, enough: (heardFrom: readonly string[]) => boolean }
 
 export class Replication {
   readonly gossip = new GossipCore()

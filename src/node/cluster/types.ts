@@ -88,6 +88,9 @@ export interface PeerRow {
   logs: Array<{ writer: string, length: number, lag: number }>
 }
 
+/** What `sync` waits for besides every announced head: enough of the peers that sent heads in `term` or later. */
+export interface SyncUntil { term: number, enough: (heardFrom: readonly string[]) => boolean }
+
 export interface SyncReport {
   caughtUp: boolean
   ms: number
