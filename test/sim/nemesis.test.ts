@@ -134,3 +134,18 @@ t.test('resolveNode', async t => {
   t.same(resolveNode('follower', state('n0', ['n1', 'n2', 'n3', 'n4'])), [], 'no live follower, nothing')
   t.same(resolveNode('random', state(null, nodes)), [], 'nothing live, nothing')
 })
+
+t.test('isolating the leader while none leads cuts nothing and is recorded, rather than failing the run (soak seed 43)', async t => {
+  const { applyFault } = await import('../../sim/faults.js')
+  const cuts: unknown[] = []
+  const applied: Array<{ kind: string, targets: string[] }> = []
+  const cluster = {
+    ids: ['n0', 'n1', 'n2'], leader: () => null, select: () => [], down: () => new Set<string>(),
+    partition: (cut: unknown) => { cuts.push(cut) }, names: (ids: readonly string[]) => [...ids], namedLinks: (links: unknown[]) => links
+  } as unknown as Parameters<typeof applyFault>[1]['cluster']
+  await applyFault({ kind: 'partition', partition: 'isolate', node: 'leader' }, { now: () => 0, cluster, network: null, random: seededRandom(1) }, {
+    fault: fault => { applied.push(fault) }, leaderLost: () => { t.fail('no leader was lost') }
+  })
+  t.same(cuts, [[]], 'no link cut')
+  t.match(applied, [{ kind: 'partition isolate', targets: [] }])
+})

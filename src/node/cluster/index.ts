@@ -313,7 +313,11 @@ export class ClusterNode {
       return
     }
     this.endsTerm = term
-    this.peer.store.enterTerm(term, this.clock.now()).catch(err => this.logger.warn({ err: String(err), term }, 'could not write the term entry that states the ends of earlier terms'))
+    // Announced at once: with no write after it, peers would otherwise never learn of it, and their views would differ
+    // from this one's until the next write (the soak's seed 24 never converged so).
+    this.peer.store.enterTerm(term, this.clock.now())
+      .then(() => { this.replication.announce() })
+      .catch(err => this.logger.warn({ err: String(err), term }, 'could not write the term entry that states the ends of earlier terms'))
   }
 
   /** How much of every other writer's log this peer holds (the ends it states); null past what a term entry may name. */
