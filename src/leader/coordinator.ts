@@ -33,6 +33,8 @@ export const PUMP_INTERVAL_MS = 1_000
  * several goes, each written at once. One request's bound, so a batch holds no more at a time than one large request.
  */
 export const BATCH_RUN_BYTES = MAX_REQUEST_FILE_BYTES
+/** How many requests of a batch are opened and unpacked at once: each waits mostly on reads of the log and the disk. */
+export const PREPARE_AT_ONCE = 4
 
 /**
  * What a requester sends: the request entry's fields that are the requester's, and the compressed files (see packFiles)
@@ -382,24 +384,27 @@ export class Coordinator {
           outcomes.push({ id, status: 'completed' })
         }
       }
-      for (const [index, request] of batch.entries()) {
-        const folder = join(dir, String(index))
-        let prepared: { run: GenerationRun, bytes: number } | null
-        try {
-          prepared = await this.prepare(request, term, folder)
-        } catch (err) {
-          remove(folder)
-          fail(request.id, err)
-          continue
+      // A few requests are opened at once (each waits on reads of the log and on the disk), taken in the batch's order.
+      for (let from = 0; from < batch.length; from += PREPARE_AT_ONCE) {
+        const opening = batch.slice(from, from + PREPARE_AT_ONCE).map((request, i) => ({ request, folder: join(dir, String(from + i)) }))
+        const opened = await Promise.allSettled(opening.map(async ({ request, folder }) => await this.prepare(request, term, folder)))
+        for (const [i, { request, folder }] of opening.entries()) {
+          const result = opened[i]!
+          if (result.status === 'rejected') {
+            remove(folder)
+            fail(request.id, result.reason)
+            continue
+          }
+          const prepared = result.value
+          if (prepared === null) {
+            this.reports.set(request.id, { ...FILES_ONLY_REPORT })
+            outcomes.push({ id: request.id, status: 'completed' })
+            continue
+          }
+          if (group.length > 0 && groupBytes + prepared.bytes > BATCH_RUN_BYTES) await generate()
+          group.push({ id: request.id, run: prepared.run, folder })
+          groupBytes += prepared.bytes
         }
-        if (prepared === null) {
-          this.reports.set(request.id, { ...FILES_ONLY_REPORT })
-          outcomes.push({ id: request.id, status: 'completed' })
-          continue
-        }
-        if (group.length > 0 && groupBytes + prepared.bytes > BATCH_RUN_BYTES) await generate()
-        group.push({ id: request.id, run: prepared.run, folder })
-        groupBytes += prepared.bytes
       }
       await generate()
     } finally {
