@@ -356,60 +356,69 @@ export class Coordinator {
       this.host.logger.warn({ id, err: message }, 'a generation request failed')
       outcomes.push({ id, status: 'failed', error: message.slice(0, 500) })
     }
-    const dir = batchDir(this.requestsDir)
+    let dir: string
+    try {
+      dir = batchDir(this.requestsDir)
+    } catch (err) {
+      // No folder for the files (a full disk): each request fails, as it would have alone.
+      for (const request of batch) fail(request.id, err)
+      dir = ''
+    }
     // Each go's files are removed once it is written, through the thread pool, while the batch goes on.
     const removals: Array<Promise<void>> = []
     const remove = (folder: string): void => { removals.push(rm(folder, { recursive: true, force: true }).catch(() => {})) }
     let removed: Promise<void> = Promise.resolve()
-    try {
-      let group: Array<{ id: string, run: GenerationRun, folder: string }> = []
-      let groupBytes = 0
-      const generate = async (): Promise<void> => {
-        const runs = group
-        group = []
-        groupBytes = 0
-        if (runs.length === 0) return
-        let results: GenerationOutcome[]
-        try {
-          results = await this.host.generate(runs.map(({ run }) => run))
-        } catch (err) {
-          results = runs.map(() => ({ ok: false, error: err }))
-        } finally {
-          for (const { folder } of runs) remove(folder)
-        }
-        for (const [i, { id }] of runs.entries()) {
-          const result = results[i] ?? { ok: false, error: unavailable(`the analysis gave no outcome for request ${id}`) }
-          if (!result.ok) { fail(id, result.error); continue }
-          this.reports.set(id, { ...result.report })
-          outcomes.push({ id, status: 'completed' })
-        }
-      }
-      // A few requests are opened at once (each waits on reads of the log and on the disk), taken in the batch's order.
-      for (let from = 0; from < batch.length; from += PREPARE_AT_ONCE) {
-        const opening = batch.slice(from, from + PREPARE_AT_ONCE).map((request, i) => ({ request, folder: join(dir, String(from + i)) }))
-        const opened = await Promise.allSettled(opening.map(async ({ request, folder }) => await this.prepare(request, term, folder)))
-        for (const [i, { request, folder }] of opening.entries()) {
-          const result = opened[i]!
-          if (result.status === 'rejected') {
-            remove(folder)
-            fail(request.id, result.reason)
-            continue
+    if (dir !== '') {
+      try {
+        let group: Array<{ id: string, run: GenerationRun, folder: string }> = []
+        let groupBytes = 0
+        const generate = async (): Promise<void> => {
+          const runs = group
+          group = []
+          groupBytes = 0
+          if (runs.length === 0) return
+          let results: GenerationOutcome[]
+          try {
+            results = await this.host.generate(runs.map(({ run }) => run))
+          } catch (err) {
+            results = runs.map(() => ({ ok: false, error: err }))
+          } finally {
+            for (const { folder } of runs) remove(folder)
           }
-          const prepared = result.value
-          if (prepared === null) {
-            this.reports.set(request.id, { ...FILES_ONLY_REPORT })
-            outcomes.push({ id: request.id, status: 'completed' })
-            continue
+          for (const [i, { id }] of runs.entries()) {
+            const result = results[i] ?? { ok: false, error: unavailable(`the analysis gave no outcome for request ${id}`) }
+            if (!result.ok) { fail(id, result.error); continue }
+            this.reports.set(id, { ...result.report })
+            outcomes.push({ id, status: 'completed' })
           }
-          if (group.length > 0 && groupBytes + prepared.bytes > BATCH_RUN_BYTES) await generate()
-          group.push({ id: request.id, run: prepared.run, folder })
-          groupBytes += prepared.bytes
         }
+        // A few requests are opened at once (each waits on reads of the log and on the disk), taken in the batch's order.
+        for (let from = 0; from < batch.length; from += PREPARE_AT_ONCE) {
+          const opening = batch.slice(from, from + PREPARE_AT_ONCE).map((request, i) => ({ request, folder: join(dir, String(from + i)) }))
+          const opened = await Promise.allSettled(opening.map(async ({ request, folder }) => await this.prepare(request, term, folder)))
+          for (const [i, { request, folder }] of opening.entries()) {
+            const result = opened[i]!
+            if (result.status === 'rejected') {
+              remove(folder)
+              fail(request.id, result.reason)
+              continue
+            }
+            const prepared = result.value
+            if (prepared === null) {
+              this.reports.set(request.id, { ...FILES_ONLY_REPORT })
+              outcomes.push({ id: request.id, status: 'completed' })
+              continue
+            }
+            if (group.length > 0 && groupBytes + prepared.bytes > BATCH_RUN_BYTES) await generate()
+            group.push({ id: request.id, run: prepared.run, folder })
+            groupBytes += prepared.bytes
+          }
+        }
+        await generate()
+      } finally {
+        // Gone while the records are acknowledged, and before any request of the batch completes.
+        removed = Promise.all(removals).then(() => { removeTree(dir) })
       }
-      await generate()
-    } finally {
-      // Gone while the records are acknowledged, and before any request of the batch completes.
-      removed = Promise.all(removals).then(() => { removeTree(dir) })
     }
     // The records are acknowledged as every write of records is (`ackRequirement`) before any completion is written: a
     // completion means the context is durable. And only a leader that still holds its lease (it heard from a majority within an election timeout,
