@@ -5,9 +5,10 @@
  * appends what the queue completes. A request is accepted only once its entry is acknowledged, so a new leader
  * finds it in the logs and finishes it; the queue decides what is pending, identically on every peer.
  */
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, mkdirSync } from 'node:fs'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { removeTree } from '../crypto/atomic-file.js'
-import { dirname, join, relative, resolve } from 'node:path'
+import { dirname, join, relative, resolve, sep } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { accessDenied, badInput, isBzzzError, notLeader, unavailable } from '../errors.js'
 import type { RoleDefinition } from '../crypto/levels.js'
@@ -27,6 +28,13 @@ export const MAX_REQUEST_FILE_BYTES = 24 * 1024 * 1024
 /** The most compressed bytes one request entry carries (a log entry holds at most 16 MiB). */
 export const MAX_REQUEST_PAYLOAD_BYTES = 12 * 1024 * 1024
 export const PUMP_INTERVAL_MS = 1_000
+/**
+ * The most file bytes the requests of a batch analysed together may hold, unpacked: more and the batch is analysed in
+ * several goes, each written at once. One request's bound, so a batch holds no more at a time than one large request.
+ */
+export const BATCH_RUN_BYTES = MAX_REQUEST_FILE_BYTES
+/** How many requests of a batch are opened and unpacked at once: each waits mostly on reads of the log and the disk. */
+export const PREPARE_AT_ONCE = 4
 
 /**
  * What a requester sends: the request entry's fields that are the requester's, and the compressed files (see packFiles)
@@ -43,7 +51,7 @@ export interface AcceptReport {
 
 export type CompletionHeader = Omit<CompletionEntry, 'envelope'>
 
-/** What one generation run is given: a request's unpacked files, as the leader of `term`. */
+/** What one generation is given: a request's unpacked files, as the leader of `term`. */
 export interface GenerationRun {
   path: string
   root: string
@@ -55,6 +63,9 @@ export interface GenerationRun {
   /** The commit the requester's tree was checked out at, when it is a git work tree. */
   commit?: string
 }
+
+/** What one request's generation came to: its report, or what it failed with. */
+export type GenerationOutcome = { ok: true, report: Omit<CompletionReport, 'acknowledged'> } | { ok: false, error: unknown }
 
 /** The coordinator's log lines: warnings and errors, with structured fields first (pino's order). */
 export interface CoordinatorLog {
@@ -76,8 +87,11 @@ export interface CoordinatorHost {
   roles: () => RoleDefinition[]
   /** The roles a sealed payload holds a key for; BAD_INPUT when it is not an envelope. */
   sealedFor: (sealed: Buffer) => string[]
-  /** Analyses a request's files and writes the records, as the leader of the run's term. */
-  generate: (run: GenerationRun) => Promise<Omit<CompletionReport, 'acknowledged'>>
+  /**
+   * Analyses the files of several requests together and writes their records in one write, as the leader of their
+   * term: an outcome for each, in order, so that one that fails fails alone.
+   */
+  generate: (runs: readonly GenerationRun[]) => Promise<GenerationOutcome[]>
   /** Where a request's files are unpacked while it runs (emptied at start). */
   requestsDir: string
   logger: CoordinatorLog
@@ -169,17 +183,18 @@ export async function packFiles (root: string, path: string, maxPartBytes = MAX_
   return { parts, skipped, files }
 }
 
-/** A new private directory in `parent` for a request's files, and the tree's root in it. */
-function requestDir (parent: string): { dir: string, root: string } {
+/** A new private directory in `parent` for a batch's files (each request's in a folder of its own). */
+function batchDir (parent: string): string {
   mkdirSync(parent, { recursive: true, mode: 0o700 })
-  const dir = mkdtempSync(join(parent, 'gen-'))
-  const root = join(dir, 'tree')
-  mkdirSync(root, { mode: 0o700 })
-  return { dir, root }
+  return mkdtempSync(join(parent, 'gen-'))
 }
 
-/** Writes one request's files under `root` (a part's beside the parts before it); returns the target path in it. */
-function unpackFiles (payload: Buffer, root: string): { target: string, commit?: string } {
+/**
+ * Writes one request's files under `root` (a part's beside the parts before it); returns the target path in it, and the
+ * bytes of its files. Through the thread pool, folders first and then the files at once: on this machine's disk a
+ * folder made or removed costs a millisecond or two, which the event loop need not wait out.
+ */
+async function unpackFiles (payload: Buffer, root: string): Promise<{ target: string, bytes: number, commit?: string }> {
   let packed: PackedFiles
   try {
     packed = JSON.parse(gunzipSync(payload).toString('utf8')) as PackedFiles
@@ -193,21 +208,43 @@ function unpackFiles (payload: Buffer, root: string): { target: string, commit?:
     if (relative(root, target).startsWith('..')) throw badInput(`a request path outside its root: ${p.slice(0, 80)}`)
     return target
   }
-  for (const file of packed.files) {
+  const files = packed.files.map(file => {
     if (typeof file?.path !== 'string' || typeof file.content !== 'string') throw badInput('a malformed file in the request')
-    const target = inside(file.path)
-    mkdirSync(dirname(target), { recursive: true, mode: 0o700 })
-    writeFileSync(target, Buffer.from(file.content, 'base64'), { mode: 0o600 })
-  }
-  return { target: inside(packed.path), ...(packed.commit !== undefined ? { commit: packed.commit } : {}) }
+    return { target: inside(file.path), content: file.content }
+  })
+  const folders = [...new Set([root, ...files.map(file => dirname(file.target))])].sort()
+  // A folder whose child is made too is made by the child's recursive mkdir.
+  const leaves = folders.filter((folder, i) => !folders[i + 1]?.startsWith(folder + sep))
+  await Promise.all(leaves.map(async folder => await mkdir(folder, { recursive: true, mode: 0o700 })))
+  let bytes = 0
+  await Promise.all(files.map(async file => {
+    const content = Buffer.from(file.content, 'base64')
+    bytes += content.length
+    await writeFile(file.target, content, { mode: 0o600 })
+  }))
+  return { target: inside(packed.path), bytes, ...(packed.commit !== undefined ? { commit: packed.commit } : {}) }
+}
+
+/**
+ * What requests must share to be analysed in one batch and written in one write: the project and the roles the records
+ * are sealed for. A request sent in parts, or one that prunes (it removes what its folder no longer holds, which
+ * depends on what ran before it), runs alone: none.
+ */
+export function batchKeyOf (entry: Pick<RequestEntry, 'project' | 'roles' | 'prune' | 'part'>): string | undefined {
+  if (entry.part !== undefined || entry.prune === true) return undefined
+  return JSON.stringify([entry.project, entry.roles === undefined ? null : [...new Set(entry.roles)].sort()])
 }
 
 function queuedRequest (entry: Omit<RequestEntry, 'envelope'>): QueuedRequest {
+  const batchKey = batchKeyOf(entry)
   return {
     id: entry.id, address: entry.address, priority: entry.priority, requester: entry.requester, acceptedAt: entry.acceptedAt, term: entry.version.term,
-    project: entry.project, ...(entry.readers !== undefined ? { readers: entry.readers } : {})
+    project: entry.project, ...(batchKey !== undefined ? { batchKey } : {}), ...(entry.readers !== undefined ? { readers: entry.readers } : {})
   }
 }
+
+/** The report of a part before the last: it carries files only (the last part's run generates the whole tree). */
+const FILES_ONLY_REPORT: Omit<CompletionReport, 'acknowledged'> = { files: 0, records: 0, written: 0, unchanged: 0, bytes: 0, skipped: 0, ms: 0 }
 
 const sameRoles = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every(role => b.includes(role))
 
@@ -337,17 +374,80 @@ export class Coordinator {
     }
   }
 
-  /** Runs one batch as the leader of `term`: each request's analysis and write, then one acknowledgement for all. */
+  /**
+   * Runs one batch as the leader of `term`: each request's files opened and unpacked on its own (one that fails fails
+   * alone), then analysed together and their records written in one write (in goes of at most BATCH_RUN_BYTES of
+   * files), then one acknowledgement for all, and each request completed on its own.
+   */
   private async run (batch: readonly QueuedRequest[], term: number): Promise<void> {
     const outcomes: Array<{ id: string, status: 'completed' | 'failed', error?: string }> = []
-    for (const request of batch) {
+    const fail = (id: string, err: unknown): void => {
+      const message = isBzzzError(err) ? err.message : String((err as Error)?.message ?? err)
+      this.host.logger.warn({ id, err: message }, 'a generation request failed')
+      outcomes.push({ id, status: 'failed', error: message.slice(0, 500) })
+    }
+    let dir: string
+    try {
+      dir = batchDir(this.requestsDir)
+    } catch (err) {
+      // No folder for the files (a full disk): each request fails, as it would have alone.
+      for (const request of batch) fail(request.id, err)
+      dir = ''
+    }
+    // Each go's files are removed once it is written, through the thread pool, while the batch goes on.
+    const removals: Array<Promise<void>> = []
+    const remove = (folder: string): void => { removals.push(rm(folder, { recursive: true, force: true }).catch(() => {})) }
+    let removed: Promise<void> = Promise.resolve()
+    if (dir !== '') {
       try {
-        this.reports.set(request.id, await this.generate(request, term))
-        outcomes.push({ id: request.id, status: 'completed' })
-      } catch (err) {
-        const message = isBzzzError(err) ? err.message : String((err as Error)?.message ?? err)
-        this.host.logger.warn({ id: request.id, err: message }, 'a generation request failed')
-        outcomes.push({ id: request.id, status: 'failed', error: message.slice(0, 500) })
+        let group: Array<{ id: string, run: GenerationRun, folder: string }> = []
+        let groupBytes = 0
+        const generate = async (): Promise<void> => {
+          const runs = group
+          group = []
+          groupBytes = 0
+          if (runs.length === 0) return
+          let results: GenerationOutcome[]
+          try {
+            results = await this.host.generate(runs.map(({ run }) => run))
+          } catch (err) {
+            results = runs.map(() => ({ ok: false, error: err }))
+          } finally {
+            for (const { folder } of runs) remove(folder)
+          }
+          for (const [i, { id }] of runs.entries()) {
+            const result = results[i] ?? { ok: false, error: unavailable(`the analysis gave no outcome for request ${id}`) }
+            if (!result.ok) { fail(id, result.error); continue }
+            this.reports.set(id, { ...result.report })
+            outcomes.push({ id, status: 'completed' })
+          }
+        }
+        // A few requests are opened at once (each waits on reads of the log and on the disk), taken in the batch's order.
+        for (let from = 0; from < batch.length; from += PREPARE_AT_ONCE) {
+          const opening = batch.slice(from, from + PREPARE_AT_ONCE).map((request, i) => ({ request, folder: join(dir, String(from + i)) }))
+          const opened = await Promise.allSettled(opening.map(async ({ request, folder }) => await this.prepare(request, term, folder)))
+          for (const [i, { request, folder }] of opening.entries()) {
+            const result = opened[i]!
+            if (result.status === 'rejected') {
+              remove(folder)
+              fail(request.id, result.reason)
+              continue
+            }
+            const prepared = result.value
+            if (prepared === null) {
+              this.reports.set(request.id, { ...FILES_ONLY_REPORT })
+              outcomes.push({ id: request.id, status: 'completed' })
+              continue
+            }
+            if (group.length > 0 && groupBytes + prepared.bytes > BATCH_RUN_BYTES) await generate()
+            group.push({ id: request.id, run: prepared.run, folder })
+            groupBytes += prepared.bytes
+          }
+        }
+        await generate()
+      } finally {
+        // Gone while the records are acknowledged, and before any request of the batch completes.
+        removed = Promise.all(removals).then(() => { removeTree(dir) })
       }
     }
     // The records are acknowledged as every write of records is (`ackRequirement`) before any completion is written: a
@@ -365,6 +465,7 @@ export class Coordinator {
       // The records stay in the log; the requests stay pending for this or the next leader.
       this.host.logger.warn({ err: String(err) }, 'a generation batch was not acknowledged; it stays pending')
       for (const outcome of outcomes) this.reports.delete(outcome.id)
+      await removed
       // Hand the batch back to the queue: it runs again while this peer still leads (by the election, not the lease:
       // the node tells the queue only of changes of the election's state), else the next leader runs it.
       this.step({ type: 'leader', isLeader: false, term })
@@ -372,39 +473,42 @@ export class Coordinator {
       this.step({ type: 'leader', isLeader: now.isLeader, term: now.term })
       return
     }
+    await removed
     for (const outcome of outcomes) {
       this.step({ type: 'finished', id: outcome.id, status: outcome.status, now: this.now(), term, ...(outcome.error !== undefined ? { error: outcome.error } : {}) })
     }
   }
 
-  private async generate (request: QueuedRequest, term: number): Promise<CompletionReport> {
+  /**
+   * A request's files opened with a key this peer holds and unpacked in `folder`, and the generation they ask for; null
+   * for a part before the last, which carries files only: the last part's run generates the whole tree from every part,
+   * so the directory and project records speak for all of it and --prune sees everything the tree still holds.
+   */
+  private async prepare (request: QueuedRequest, term: number, folder: string): Promise<{ run: GenerationRun, bytes: number } | null> {
     const event = this.requests.get(request.id)
     if (event === undefined || event.entry.type !== 'request') throw unavailable(`the files of request ${request.id} are not here`)
     const entry = event.entry
     const role = entry.readers === undefined ? this.host.role : entry.readers.find(reader => this.host.heldRoles().includes(reader))
     // The queue starts only requests this peer may open; this is the guard should that ever change.
     if (role === undefined) throw accessDenied(`this peer holds no key for ${entry.readers!.join(', ')}, the roles request ${request.id}'s files are sealed for`)
-    // A part before the last carries files only: the last part's run generates the whole tree from every part, so
-    // the directory and project records speak for all of it and --prune sees everything the tree still holds.
-    if (entry.part !== undefined && entry.part.index < entry.part.count - 1) return { files: 0, records: 0, written: 0, unchanged: 0, bytes: 0, skipped: 0, ms: 0 }
+    if (entry.part !== undefined && entry.part.index < entry.part.count - 1) return null
     const events = entry.part === undefined ? [event] : this.partsOf(entry, entry.part)
-    const { dir, root } = requestDir(this.requestsDir)
-    try {
-      let unpacked: { target: string, commit?: string } | undefined
-      for (const part of events) {
-        const payload = await this.host.store.sealedPayload(part, role, entry.readers === undefined ? LEGACY_REQUEST_LEVEL : undefined)
-        const files = unpackFiles(payload, root)
-        if (unpacked !== undefined && files.target !== unpacked.target) throw badInput(`the parts of request ${request.id} name different paths`)
-        unpacked = files
-      }
-      const { target, commit } = unpacked!
-      return await this.host.generate({
-        path: target, root, project: entry.project, term, priority: entry.priority, ...(entry.roles !== undefined ? { roles: entry.roles } : {}), prune: entry.prune === true,
-        ...(commit !== undefined ? { commit } : {})
-      })
-    } finally {
-      removeTree(dir)
+    const root = folder
+    let unpacked: { target: string, commit?: string } | undefined
+    let bytes = 0
+    for (const part of events) {
+      const payload = await this.host.store.sealedPayload(part, role, entry.readers === undefined ? LEGACY_REQUEST_LEVEL : undefined)
+      const files = await unpackFiles(payload, root)
+      if (unpacked !== undefined && files.target !== unpacked.target) throw badInput(`the parts of request ${request.id} name different paths`)
+      unpacked = files
+      bytes += files.bytes
     }
+    const { target, commit } = unpacked!
+    const run: GenerationRun = {
+      path: target, root, project: entry.project, term, priority: entry.priority, ...(entry.roles !== undefined ? { roles: entry.roles } : {}), prune: entry.prune === true,
+      ...(commit !== undefined ? { commit } : {})
+    }
+    return { run, bytes }
   }
 
   /** Every part of the group `entry` (its last part) closes, in order; each must be here, and ask for the same run. */

@@ -30,8 +30,13 @@ export interface QueuedRequest {
   acceptedAt: number
   /** The leader term that accepted it. */
   term: number
-  /** The batching key: only requests of the same project share a batch; without one a request runs alone. */
+  /** The project it generates (shown by `queue ls`). */
   project?: string
+  /**
+   * What a run shares among its requests (the coordinator's batchKeyOf: project, roles, options): only requests with
+   * equal keys share a batch; without one a request runs alone.
+   */
+  batchKey?: string
   /** The roles its files are sealed for: only a leader holding one of them runs it (absent: any leader). */
   readers?: string[]
 }
@@ -102,9 +107,10 @@ const compareStrings = (a: string, b: string): number => a < b ? -1 : a > b ? 1 
 /** A copy holding only the known fields, or null when the entry is malformed. */
 function readRequest (v: unknown): QueuedRequest | null {
   if (!isObject(v) || !isId(v.id) || !isId(v.address) || !isPriority(v.priority) || typeof v.requester !== 'string' ||
-    !isTime(v.acceptedAt) || !isTerm(v.term) || !isOptionalString(v.project) || !isOptionalNames(v.readers)) return null
+    !isTime(v.acceptedAt) || !isTerm(v.term) || !isOptionalString(v.project) || !isOptionalString(v.batchKey) || !isOptionalNames(v.readers)) return null
   const request: QueuedRequest = { id: v.id, address: v.address, priority: v.priority, requester: v.requester, acceptedAt: v.acceptedAt, term: v.term }
   if (v.project !== undefined) request.project = v.project as string
+  if (v.batchKey !== undefined) request.batchKey = v.batchKey as string
   if (v.readers !== undefined) request.readers = [...(v.readers as string[])]
   return request
 }
@@ -392,18 +398,27 @@ export class GenerationQueue {
     return new Set([...this.active].map(id => this.runOf.get(id))).size
   }
 
-  /** Starts batches in order until `concurrency` runs are active. */
+  /**
+   * Starts batches in order until `concurrency` runs are active. A batch is the first request not yet taken and, up to
+   * `batchSize`, the later ones with its batch key and its priority (as raised by what they superseded): a request of
+   * a lower priority never rides along, so a higher one never waits on its analysis.
+   */
   private fill (effects: QueueEffect[]): void {
+    let running = this.activeRuns()
+    // Every step of a leader comes here: with no run slot free, there is nothing to order.
+    if (running >= this.concurrency) return
     const queued = this.pending().slice(this.active.size).filter(request => this.canRun(request))
     const taken = new Set<string>()
-    let running = this.activeRuns()
     for (let i = 0; i < queued.length && running < this.concurrency; i++) {
       const first = queued[i]!
       if (taken.has(first.id)) continue
       const batch = [first]
-      for (let j = i + 1; first.project !== undefined && j < queued.length && batch.length < this.batchSize; j++) {
+      const rank = this.rank(first.id)
+      // In start order, so once a lower priority comes, none of this one's follows.
+      for (let j = i + 1; first.batchKey !== undefined && j < queued.length && batch.length < this.batchSize; j++) {
         const next = queued[j]!
-        if (next.project === first.project && !taken.has(next.id)) batch.push(next)
+        if (this.rank(next.id) !== rank) break
+        if (next.batchKey === first.batchKey && !taken.has(next.id)) batch.push(next)
       }
       const run = ++this.runs
       running++
@@ -435,7 +450,9 @@ export class GenerationQueue {
   private row (request: QueuedRequest): QueueRow {
     const done = this.completionOf(request.id)
     const state: RequestState = done?.status ?? (this.active.has(request.id) ? 'active' : 'queued')
-    const row: QueueRow = { ...request, priority: PRIORITIES[this.rank(request.id)] ?? request.priority, state }
+    // The batch key is the coordinator's business, not a field `queue ls` shows.
+    const { batchKey: _, ...shown } = request
+    const row: QueueRow = { ...shown, priority: PRIORITIES[this.rank(request.id)] ?? request.priority, state }
     if (done === undefined) {
       if (state === 'queued' && this.isLeader && !this.canRun(request)) row.waitingFor = [...request.readers!]
       return row

@@ -35,9 +35,13 @@ export function coordinatorHostOf (peer: LocalPeer, faults: { unheldRecord?: boo
       }
     },
     requestsDir: homePaths(peer.home).requests,
-    generate: async run => {
-      const report = await peer.generate(faults.unheldRecord === true ? { ...run, withholdLastRecord: true } : run)
-      return { files: report.files, records: report.records, written: report.written, unchanged: report.unchanged, removed: report.removed, stale: report.stale, bytes: report.bytes, skipped: report.skipped.length, ms: report.ms }
+    generate: async runs => {
+      const outcomes = await peer.generateBatch(faults.unheldRecord === true ? runs.map(run => ({ ...run, withholdLastRecord: true })) : runs)
+      return outcomes.map(outcome => {
+        if (!outcome.ok) return outcome
+        const { report } = outcome
+        return { ok: true, report: { files: report.files, records: report.records, written: report.written, unchanged: report.unchanged, removed: report.removed, stale: report.stale, bytes: report.bytes, skipped: report.skipped.length, ms: report.ms } }
+      })
     }
   }
 }

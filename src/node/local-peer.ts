@@ -34,11 +34,11 @@ import { openKeys, PeerKeys } from './peer/keys.js'
 import { openPolicyBook, PeerPolicy } from './peer/policy.js'
 import { Generation } from './peer/generation.js'
 import { PeerQueries } from './peer/queries.js'
-import type { AuditOptions, DistributeReport, GenerateOptions, GenerateReport, ResealReport, StatusReport, WriteHost } from './peer/types.js'
+import type { AuditOptions, DistributeReport, GenerateOptions, GenerateOutcome, GenerateReport, ResealReport, StatusReport, WriteHost } from './peer/types.js'
 
 export type { InitOptions, InitReport } from './home-setup.js'
 export { findRoot } from './generate-target.js'
-export type { AuditOptions, DistributeReport, GenerateOptions, GeneratePart, GenerateReport, ResealReport, StatusReport } from './peer/types.js'
+export type { AuditOptions, DistributeReport, GenerateOptions, GenerateOutcome, GeneratePart, GenerateReport, ResealReport, StatusReport } from './peer/types.js'
 
 export interface LocalPeerOptions {
   readOnly?: boolean
@@ -250,6 +250,11 @@ export class LocalPeer {
   /** Analyses PATH and writes its records (see Generation.generate). */
   async generate (options: GenerateOptions): Promise<GenerateReport> {
     return await this.generation.generate(options)
+  }
+
+  /** Several generations analysed together and written in one write, each with its own outcome (see Generation.generateBatch). */
+  async generateBatch (batch: readonly GenerateOptions[]): Promise<GenerateOutcome[]> {
+    return await this.generation.generateBatch(batch)
   }
 
   /**

@@ -72,6 +72,11 @@ export interface WriteResult {
   bytes: number
   /** Addresses removed (WriteOptions.remove). */
   removed: number
+  /**
+   * Each address appended (a new version or a removal) and its entry's encoded bytes: the generations of a batch, written
+   * together, each report their own.
+   */
+  appended: ReadonlyMap<string, number>
 }
 
 /** A queue or decision entry as its writer gives it: the store stamps the version and seals the payload. */
@@ -134,6 +139,14 @@ function byDepth (records: readonly ContextRecord[]): ContextRecord[] {
   return keyed.map(({ record }) => record)
 }
 
+/** A queue entry waiting for the writer, and its caller's promise. */
+interface PendingQueueEntry {
+  entry: QueueEntryInput
+  options: QueueAppendOptions
+  resolve: () => void
+  reject: (err: unknown) => void
+}
+
 export class StoreWriter {
   private hlc: Hlc = ZERO_HLC
   /** The term whose term entry this writer wrote with the ends of earlier terms (0: none since it opened). */
@@ -142,6 +155,11 @@ export class StoreWriter {
   private newestTerm = 0
   /** Writes run one at a time: each reads the current versions it builds on. */
   private writing: Promise<unknown> = Promise.resolve()
+  /**
+   * The queue entries whose append is the last work queued, not started yet: an entry given now joins them (see
+   * appendQueueEntry). Null once other work is queued after them, or once their append starts.
+   */
+  private openGroup: PendingQueueEntry[] | null = null
 
   constructor (private readonly host: StoreWriterHost) {}
 
@@ -176,6 +194,8 @@ export class StoreWriter {
   }
 
   private async queued<T> (work: () => Promise<T>): Promise<T> {
+    // Work queued after a group of queue entries keeps its place after them: no later entry joins that group.
+    this.openGroup = null
     const run = this.writing.then(async () => {
       await this.host.view.idle()
       return await work()
@@ -186,23 +206,62 @@ export class StoreWriter {
 
   /**
    * Appends a request (its payload sealed at `level` for the recipients), a completion or a decision entry, in the order
-   * of writes, and applies it to the view.
+   * of writes, and applies it to the view. Entries given one after another while the writer is busy, with no other write
+   * queued between them, go together in the order given, in one append (a block each) when it gets to them: a hundred
+   * requests accepted at once, or a batch's completions, cost a few appends and flushes rather than one each.
    */
   async appendQueueEntry (entry: QueueEntryInput, options: QueueAppendOptions): Promise<void> {
-    const { host } = this
-    await this.queued(async () => {
-      await this.enterTerm(options.term, options.nowMs)
-      this.hlc = tickHlc(this.hlc, options.nowMs)
-      const version: Version = { term: options.term, hlc: this.hlc, writer: this.writer, vv: {} }
-      const payload = options.payload
-      const envelope = payload === undefined
-        ? options.sealed ?? Buffer.alloc(0)
-        : host.crypto.seal([{ level: payload.level, plaintext: payload.plaintext }], [...new Set(payload.recipients)].sort(), payloadAssociatedData(entry.type, 'id' in entry ? entry.id : '', version))
-      const full = { ...entry, version, envelope } as LogEntry
-      const seq = host.log.length
-      await host.log.append(encodeEntry(full))
-      host.onApplied(await host.view.apply(this.writer, [{ seq, index: 0, entry: full }]))
+    await new Promise<void>((resolve, reject) => {
+      const pending = { entry, options, resolve, reject }
+      if (this.openGroup !== null) { this.openGroup.push(pending); return }
+      const group = [pending]
+      this.queued(async () => await this.appendQueueEntries(group)).catch(() => {})
+      this.openGroup = group
     })
+  }
+
+  /** Appends a group of queue entries, in order: those of one term in chunks of about APPEND_CHUNK_BYTES, each a block. */
+  private async appendQueueEntries (waiting: PendingQueueEntry[]): Promise<void> {
+    const { host } = this
+    if (this.openGroup === waiting) this.openGroup = null
+    let chunk: Array<{ pending: PendingQueueEntry, full: LogEntry, block: Buffer }> = []
+    let chunkBytes = 0
+    const flush = async (): Promise<void> => {
+      const appending = chunk
+      chunk = []
+      chunkBytes = 0
+      if (appending.length === 0) return
+      try {
+        const seq = host.log.length
+        await host.log.append(appending.map(item => item.block))
+        host.onApplied(await host.view.apply(this.writer, appending.map((item, i) => ({ seq: seq + i, index: 0, entry: item.full }))))
+      } catch (err) {
+        for (const item of appending) item.pending.reject(err)
+        return
+      }
+      for (const item of appending) item.pending.resolve()
+    }
+    for (const pending of waiting) {
+      const { entry, options } = pending
+      // A term's entries follow its term entry: a change of term appends what came before first.
+      if (chunk.length > 0 && (chunk[0]!.full.version.term !== options.term || chunkBytes >= APPEND_CHUNK_BYTES)) await flush()
+      try {
+        await this.enterTerm(options.term, options.nowMs)
+        this.hlc = tickHlc(this.hlc, options.nowMs)
+        const version: Version = { term: options.term, hlc: this.hlc, writer: this.writer, vv: {} }
+        const payload = options.payload
+        const envelope = payload === undefined
+          ? options.sealed ?? Buffer.alloc(0)
+          : host.crypto.seal([{ level: payload.level, plaintext: payload.plaintext }], [...new Set(payload.recipients)].sort(), payloadAssociatedData(entry.type, 'id' in entry ? entry.id : '', version))
+        const full = { ...entry, version, envelope } as LogEntry
+        const block = encodeEntry(full)
+        chunk.push({ pending, full, block })
+        chunkBytes += block.length
+      } catch (err) {
+        pending.reject(err)
+      }
+    }
+    await flush()
   }
 
   /**
@@ -321,7 +380,8 @@ export class StoreWriter {
       await appender.add({ type: 'context', address, kind: slot.current.kind, inherits: true, version, generated: true, removed: true, envelope: Buffer.alloc(0) })
       removed++
     }
-    return { written, unchanged, bytes: await appender.finish(), removed }
+    const { bytes, appended } = await appender.finish()
+    return { written, unchanged, bytes, removed, appended }
   }
 
   /**
@@ -330,7 +390,7 @@ export class StoreWriter {
    * last), so a view applies all of it or none: the newest entry is held back until the next one shows it is not the
    * last. `finish` appends the rest and gives the bytes appended.
    */
-  private batchAppender (): { add: (entry: ContextEntry) => Promise<void>, finish: () => Promise<number> } {
+  private batchAppender (): { add: (entry: ContextEntry) => Promise<void>, finish: () => Promise<{ bytes: number, appended: Map<string, number> }> } {
     const { host } = this
     const { log, view } = host
     const writer = this.writer
@@ -338,6 +398,7 @@ export class StoreWriter {
     let entries: ContextEntry[] = []
     let pendingBytes = 0
     let bytes = 0
+    const appended = new Map<string, number>()
     const flush = async (): Promise<void> => {
       if (encoded.length === 0) return
       const before = log.byteLength
@@ -356,6 +417,7 @@ export class StoreWriter {
     }
     const push = async (entry: ContextEntry): Promise<void> => {
       const block = encodeEntry(entry)
+      appended.set(entry.address, block.length)
       entries.push(entry)
       encoded.push(block)
       pendingBytes += block.length
@@ -376,7 +438,7 @@ export class StoreWriter {
           await push(held)
         }
         await flush()
-        return bytes
+        return { bytes, appended }
       }
     }
   }
@@ -418,7 +480,7 @@ export class StoreWriter {
         await appender.add(entry)
         written++
       }
-      return { written, changed, bytes: await appender.finish() }
+      return { written, changed, bytes: (await appender.finish()).bytes }
     })
   }
 

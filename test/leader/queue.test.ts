@@ -59,10 +59,10 @@ t.test('concurrency: never more active than allowed, and a finished run frees it
   t.same(queue.step(finished('d', 60)), [], 'so is one for a request that is not active')
 })
 
-t.test('batching: same project only, up to batchSize; concurrency counts runs', async t => {
+t.test('batching: same batch key only, up to batchSize; concurrency counts runs', async t => {
   const inputs = [
-    request('p1', { project: 'p' }), request('q1', { project: 'q' }), request('p2', { project: 'p' }),
-    request('p3', { project: 'p' }), request('n1'), request('n2'), request('q2', { project: 'q' })
+    request('p1', { batchKey: 'p' }), request('q1', { batchKey: 'q' }), request('p2', { batchKey: 'p' }),
+    request('p3', { batchKey: 'p' }), request('n1', { project: 'p' }), request('n2', { project: 'p' }), request('q2', { batchKey: 'q' })
   ].map(accepted)
   const queue = new GenerationQueue({ concurrency: 10, batchSize: 2 })
   for (const input of inputs) queue.step(input)
@@ -70,11 +70,38 @@ t.test('batching: same project only, up to batchSize; concurrency counts runs', 
   const tight = new GenerationQueue({ concurrency: 3 })
   for (const input of inputs) tight.step(input)
   t.same(started(tight.step({ type: 'leader', isLeader: true, term: 1 })), [['p1', 'p2', 'p3'], ['q1', 'q2'], ['n1']],
-    'concurrency bounds the runs, not the requests in them: each run takes up to batchSize requests of its project')
+    'concurrency bounds the runs, not the requests in them: each run takes up to batchSize requests of its key (a project alone is none)')
   t.same(started(tight.step(finished('p1', 5))), [], 'a run frees its slot only once each of its requests has finished')
   t.same(started(tight.step(finished('p2', 6))), [])
   t.same(started(tight.step(finished('p3', 7))), [['n2']], 'then the next run starts')
   t.equal(tight.counts(0).active, 4, 'q1 and q2 (one run), n1 and n2 are active')
+})
+
+t.test('batching takes the top priority only: a lower one never rides along, a higher one never waits behind it', async t => {
+  const queue = new GenerationQueue({ concurrency: 1, batchSize: 3 })
+  for (const [id, priority] of [['n1', 'normal'], ['c1', 'critical'], ['n2', 'normal'], ['c2', 'critical'], ['n3', 'normal'], ['n4', 'normal'], ['c3', 'critical']] as const) {
+    queue.step(accepted(request(id, { priority, batchKey: 'p' })))
+  }
+  queue.step(accepted(request('c4', { priority: 'critical', batchKey: 'other' })))
+  t.same(started(queue.step({ type: 'leader', isLeader: true, term: 1 })), [['c1', 'c2', 'c3']], 'the critical ones of the key, up to batchSize, and no normal one')
+  for (const id of ['c1', 'c2']) t.same(started(queue.step(finished(id))), [])
+  t.same(started(queue.step(finished('c3'))), [['c4']], 'a critical one of another key comes before the normal ones')
+  t.same(started(queue.step(finished('c4'))), [['n1', 'n2', 'n3']], 'then the normal ones, by age, batchSize at a time')
+  for (const id of ['n1', 'n2']) queue.step(finished(id))
+  queue.step(accepted(request('low', { priority: 'low', batchKey: 'p' })))
+  t.same(started(queue.step(finished('n3'))), [['n4']], 'the low one does not ride along with the last normal one')
+  t.same(started(queue.step(finished('n4'))), [['low']])
+
+  // A normal request that superseded a critical one runs at critical: it is not batched with the normal ones.
+  const raised = new GenerationQueue({ concurrency: 1, batchSize: 4 })
+  raised.step({ type: 'leader', isLeader: true, term: 1 })
+  raised.step(accepted(request('busy', { batchKey: 'z' })))
+  raised.step(accepted(request('oldX', { priority: 'critical', address: 'ucxl://p/x', batchKey: 'p' })))
+  raised.step(accepted(request('n', { batchKey: 'p' })))
+  raised.step(accepted(request('newX', { address: 'ucxl://p/x', batchKey: 'p' })))
+  t.equal(raised.get('oldX')!.state, 'superseded')
+  t.same(started(raised.step(finished('busy'))), [['newX']], 'newX runs at the critical priority it took over, alone')
+  t.same(started(raised.step(finished('newX'))), [['n']])
 })
 
 t.test('dedup by address: a queued older request is superseded, an active one is not', async t => {
@@ -302,6 +329,10 @@ class Cluster {
       if (effect.type === 'complete') this.append(completed(effect.completion))
       else {
         if (effect.batch.length > this.batchSize) throw new Error(`peer ${peer}: a batch of ${effect.batch.length}, batchSize ${this.batchSize}`)
+        const rows = effect.batch.map(r => this.peers[peer]!.get(r.id)!)
+        if (rows.some(row => row.priority !== rows[0]!.priority || effect.batch.some(r => r.batchKey !== effect.batch[0]!.batchKey))) {
+          throw new Error(`peer ${peer}: a batch of mixed priorities or keys: ${JSON.stringify(rows.map(row => [row.id, row.priority]))}`)
+        }
         this.batches.push({ peer, term: effect.term, ids: effect.batch.map(r => r.id) })
         for (const r of effect.batch) {
           const key = `${r.id}@${effect.term}`
@@ -331,7 +362,7 @@ class Cluster {
   apply (op: Op): void {
     switch (op.op) {
       case 'request': {
-        const project = op.project === 0 ? {} : { project: `p${op.project}` }
+        const project = op.project === 0 ? {} : { project: `p${op.project}`, batchKey: `p${op.project}` }
         const r = { id: `r${this.log.length}`, address: `a${op.address}`, priority: op.priority, requester: 'x', acceptedAt: this.now, term: this.term, ...project }
         this.append(accepted(r))
         this.deliver(this.leader, this.unread[this.leader]!.length - 1) // the leader reads its own append

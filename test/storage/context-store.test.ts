@@ -541,3 +541,28 @@ t.test('a download given up (its signal aborted: the peers that announced the re
   t.ok(Date.now() - started < 5_000, 'well before the download\'s own 20 s timeout')
   t.equal(await store.downloadRemote(writer, 3, 20_000, AbortSignal.abort()), 0, 'a signal aborted before the call: no wait at all')
 })
+
+t.test('queue entries given while the writer is busy go in one append, in order; a write given between them keeps its place', async t => {
+  const keys = await testKeys()
+  const store = await ContextStore.open(join(keys.dir, 'store'), keys.crypto)
+  t.teardown(() => store.close())
+  // The store's own log, to count its appends (a test's look inside: an append is what costs a flush).
+  const log = (store as unknown as { logs: { own: { on: (event: string, listener: () => void) => void } } }).logs.own
+  let appends = 0
+  log.on('append', () => { appends++ })
+  const completion = (id: string): Parameters<ContextStore['appendQueueEntry']>[0] => ({ type: 'completion', id, address: `ucxl://p/${id}`, status: 'completed', at: 1000 })
+  const idOf = (event: { entry: object }): string => 'id' in event.entry ? String(event.entry.id) : ''
+  const given = Array.from({ length: 20 }, (_, i) => store.appendQueueEntry(completion(`c${i}`), { term: 1, nowMs: 1000 + i }))
+  await Promise.all(given)
+  t.equal(appends, 1, 'twenty entries given together: one append')
+  t.same(store.queueEvents().map(idOf), given.map((_, i) => `c${i}`), 'in the order given, each its own entry')
+
+  appends = 0
+  const before = store.appendQueueEntry(completion('before'), { term: 1, nowMs: 2000 })
+  const write = store.write(records.slice(0, 1), { term: 1, recipients: ALL, nowMs: 2001 })
+  const after = store.appendQueueEntry(completion('after'), { term: 1, nowMs: 2002 })
+  await Promise.all([before, write, after])
+  const seqOf = (id: string): number => store.queueEvents().find(e => idOf(e) === id)!.seq
+  t.ok(seqOf('before') < store.logLength - 2 && seqOf('after') === store.logLength - 1, 'the entry given after the write comes after it')
+  t.equal(appends, 3, 'three appends: the entry, the write, the entry')
+})

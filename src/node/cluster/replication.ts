@@ -63,6 +63,8 @@ export class Replication {
   /** The download under way for each writer: the length it asks for, and how to give it up. */
   private readonly downloading = new Map<string, { length: number, controller: AbortController }>()
   private nextAckId = 1
+  /** The length of this peer's log last announced (or being announced). */
+  private announcedLength = 0
   private readonly ackWaiters = new Map<number, () => void>()
   /** The newest term each member sent heads from. */
   private readonly headsTerms = new Map<string, number>()
@@ -236,7 +238,13 @@ export class Replication {
     const writer = host.store.writer
     const length = host.store.logLength
     this.observeHead(host.nodeId, { writer, length })
-    this.held(writer, length).catch(err => { if (!host.isClosing()) host.logger.warn({ err: String(err) }, 'could not announce this peer\'s log head') })
+    // A batch's writes are acknowledged together: the head they all wait on is hashed and sent once.
+    if (length <= this.announcedLength) return
+    this.announcedLength = length
+    this.held(writer, length).catch(err => {
+      if (this.announcedLength === length) this.announcedLength = 0
+      if (!host.isClosing()) host.logger.warn({ err: String(err) }, 'could not announce this peer\'s log head')
+    })
   }
 
   /**

@@ -11,7 +11,10 @@ import type { ContextRecord } from '../../context/record.js'
 import type { ContextStore } from '../../storage/context-store.js'
 import { addressFor, rootAddress } from '../../ucxl/address.js'
 import type { AnalysisRuntime } from '../analysis-runtime.js'
-import type { GenerateOptions, GenerateReport, WriteHost } from './types.js'
+import type { AnalysisCache } from '../../intelligence/cache.js'
+import type { AnalysisPool } from '../../intelligence/pool.js'
+import type { HeldRun } from '../analysis-cache-file.js'
+import type { GenerateOptions, GenerateOutcome, GenerateReport, WriteHost } from './types.js'
 
 /**
  * Names a generate's request for its held run: the same tree, target, project, roles, term and options give the same
@@ -61,18 +64,63 @@ export class Generation {
   }
 
   async generate (options: GenerateOptions): Promise<GenerateReport> {
+    const [outcome] = await this.generateBatch([options])
+    if (!outcome!.ok) throw outcome!.error
+    return outcome!.report
+  }
+
+  /**
+   * Several generations as one: each analysed on its own (its own tree, target and options, so its records are those
+   * it would make alone), together on the pool; then the records of those that share a term, recipients and commit
+   * written in one write (an address two of them make goes in once, the later one's, as if written in turn), and
+   * acknowledged once by the caller. Each has its own outcome: one whose tree fails to analyse fails alone. A write that
+   * fails fails the generations in it.
+   */
+  async generateBatch (batch: readonly GenerateOptions[]): Promise<GenerateOutcome[]> {
     this.host.requireWriter('generate')
     const started = this.host.clock.now()
+    const cache = await this.host.analysis.cache()
+    const pool = await this.host.analysis.poolFor(batch.some(options => options.workers !== undefined))
+    const analysed = await Promise.allSettled(batch.map(async options => await this.analyse(options, cache, pool)))
+    if (this.host.analysisCostMs !== null) {
+      const cost = analysed.reduce((sum, result) => result.status === 'fulfilled' ? sum + this.host.analysisCostMs!(result.value.fresh, result.value.bytes) : sum, 0)
+      await this.host.clock.sleep(cost)
+    }
+    const outcomes: GenerateOutcome[] = analysed.map(result => result.status === 'rejected' ? { ok: false, error: result.reason } : { ok: true, report: undefined as never })
+    const writes = new Map<string, number[]>()
+    for (const [index, result] of analysed.entries()) {
+      if (result.status !== 'fulfilled') continue
+      const run = result.value
+      if (run.held !== undefined) {
+        outcomes[index] = { ok: true, report: { ...run.base, records: run.held.records, written: 0, unchanged: run.held.records, removed: 0, stale: run.held.stale, bytes: 0, ms: Math.round(this.host.clock.now() - started) } }
+        continue
+      }
+      const key = JSON.stringify([run.term, run.recipients, run.commit ?? null])
+      writes.set(key, [...writes.get(key) ?? [], index])
+    }
+    for (const indexes of writes.values()) {
+      const runs = indexes.map(index => (analysed[index] as PromiseFulfilledResult<AnalysedRun>).value)
+      try {
+        const reports = await this.write(runs, started)
+        for (const [i, index] of indexes.entries()) outcomes[index] = { ok: true, report: reports[i]! }
+      } catch (err) {
+        for (const index of indexes) outcomes[index] = { ok: false, error: err }
+      }
+    }
+    await this.host.analysis.ran(cache)
+    return outcomes
+  }
+
+  /** One generation's analysis, and the records it would write. */
+  private async analyse (options: GenerateOptions, cache: AnalysisCache, pool: AnalysisPool | undefined): Promise<AnalysedRun> {
     const { path, root, project } = this.host.target(options)
     const recipients = this.host.recipients(options.roles)
     const { analyzeTree } = await import('../../intelligence/index.js')
-    const cache = await this.host.analysis.cache()
-    const pool = await this.host.analysis.poolFor(options.workers !== undefined)
     const term = options.term ?? this.host.soloTerm()
     const runKey = heldRunKey({ root, path, project, recipients, term, prune: options.prune === true, maxFileBytes: options.maxFileBytes ?? null })
     const held = options.withholdLastRecord === true ? undefined : this.host.analysis.heldRun(runKey)
     const running = analyzeTree({
-      root, target: path, project, cache, ...(pool !== undefined ? { pool } : {}),
+      root, target: path, project, cache, ...(options.workers === undefined && pool !== undefined ? { pool } : {}),
       ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
       ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
@@ -82,34 +130,91 @@ export class Generation {
     })
     this.host.analysing.add(running)
     const analysis = await running.finally(() => this.host.analysing.delete(running))
-    if (this.host.analysisCostMs !== null) await this.host.clock.sleep(this.host.analysisCostMs(analysis.files - analysis.cached, analysis.sourceBytes))
     const base = {
       project, root, path: relative(root, path) || '.', priority: options.priority ?? 'normal', roles: recipients,
       files: analysis.files, cached: analysis.cached, read: analysis.read, skipped: analysis.skipped
     }
-    if (analysis.recordsSkipped === true && held !== undefined) {
-      await this.host.analysis.ran(cache)
-      return { ...base, records: held.records, written: 0, unchanged: held.records, removed: 0, stale: held.stale, bytes: 0, ms: Math.round(this.host.clock.now() - started) }
-    }
-    const gone = this.gone(analysis.records, path, root, project)
-    const records = this.recordsToWrite(analysis.records, path !== root, rootAddress(project))
-    const appended = options.withholdLastRecord === true ? records.slice(0, -1) : records
+    const run: AnalysedRun = { options, project, root, path, term, recipients, runKey, base, fresh: analysis.files - analysis.cached, bytes: analysis.sourceBytes, records: [], appended: [], gone: [], hashes: new Map() }
+    if (analysis.recordsSkipped === true && held !== undefined) return { ...run, held }
+    run.gone = this.gone(analysis.records, path, root, project)
+    run.records = this.recordsToWrite(analysis.records, path !== root, rootAddress(project))
+    run.appended = options.withholdLastRecord === true ? run.records.slice(0, -1) : run.records
     const { readGitCommit, recordHashes } = await import('../../intelligence/source-state.js')
     const commit = options.commit ?? readGitCommit(root) ?? undefined
-    const hashes = recordHashes(project, analysis.hashes, appended.map(record => record.address))
-    await this.host.auditWrite('generate', { project, path: relative(root, path) || '.', records: appended.length, removed: options.prune === true ? gone.length : 0, roles: recipients })
-    const result = await this.host.store.write(appended, {
-      term, recipients, nowMs: this.host.clock.now(), generated: true, ...(options.prune === true ? { remove: gone } : {}),
+    if (commit !== undefined) run.commit = commit
+    run.hashes = recordHashes(project, analysis.hashes, run.appended.map(record => record.address))
+    if (analysis.fingerprint !== undefined) run.fingerprint = analysis.fingerprint
+    return run
+  }
+
+  /** The records of analysed generations that share a term, recipients and commit, in one write; a report for each. */
+  private async write (batch: readonly AnalysedRun[], started: number): Promise<GenerateReport[]> {
+    const { term, recipients, commit } = batch[0]!
+    // A generation below the root writes its project's record only while the project has none (recordsToWrite): none
+    // in the store, nor from one before it in the batch.
+    const projects = new Set<string>()
+    const runs = batch.map(run => {
+      const project = rootAddress(run.project)
+      const written = projects.has(project)
+      if (run.records.some(record => record.address === project)) projects.add(project)
+      if (!written || run.path === run.root) return run
+      const records = run.records.filter(record => record.address !== project)
+      return { ...run, records, appended: run.options.withholdLastRecord === true ? records.slice(0, -1) : records }
+    })
+    // An address two generations make is written once, as the later one made it (as if each were written in turn).
+    const owner = new Map<string, number>()
+    for (const [i, run] of runs.entries()) for (const record of run.appended) owner.set(record.address, i)
+    const records = runs.flatMap((run, i) => run.appended.filter(record => owner.get(record.address) === i))
+    const hashes = new Map(runs.flatMap(run => [...run.hashes]))
+    const remove = [...new Set(runs.flatMap(run => run.options.prune === true ? run.gone : []))]
+    for (const run of runs) {
+      await this.host.auditWrite('generate', { project: run.project, path: run.base.path, records: run.appended.length, removed: run.options.prune === true ? run.gone.length : 0, roles: recipients })
+    }
+    const result = await this.host.store.write(records, {
+      term, recipients, nowMs: this.host.clock.now(), generated: true, ...(remove.length > 0 ? { remove } : {}),
       sources: commit === undefined ? { hashes } : { commit, hashes }
     })
-    const stale = options.prune === true ? 0 : gone.length
-    if (analysis.fingerprint !== undefined && options.withholdLastRecord !== true) {
-      this.host.analysis.holdRun(runKey, { fingerprint: analysis.fingerprint, viewHash: this.host.store.viewHash, records: records.length, stale })
-    }
-    await this.host.analysis.ran(cache)
-    return {
-      ...base, records: records.length,
-      written: result.written + records.length - appended.length, unchanged: result.unchanged, removed: result.removed, stale, bytes: result.bytes, ms: Math.round(this.host.clock.now() - started)
-    }
+    const alone = runs.length === 1
+    const ms = Math.round(this.host.clock.now() - started)
+    return runs.map((run, i) => {
+      const stale = run.options.prune === true ? 0 : run.gone.length
+      // The store holds this run's records only if no later one of the batch made one of its addresses otherwise.
+      if (run.fingerprint !== undefined && run.options.withholdLastRecord !== true && run.appended.every(record => owner.get(record.address) === i)) {
+        this.host.analysis.holdRun(run.runKey, { fingerprint: run.fingerprint, viewHash: this.host.store.viewHash, records: run.records.length, stale })
+      }
+      const withheld = run.records.length - run.appended.length
+      if (alone) {
+        return { ...run.base, records: run.records.length, written: result.written + withheld, unchanged: result.unchanged, removed: result.removed, stale, bytes: result.bytes, ms }
+      }
+      const written = run.appended.filter(record => result.appended.has(record.address))
+      const removed = run.options.prune === true ? run.gone.filter(address => result.appended.has(address) && !owner.has(address)).length : 0
+      const bytes = [...written, ...(run.options.prune === true ? run.gone.map(address => ({ address })) : [])].reduce((sum, { address }) => sum + (result.appended.get(address) ?? 0), 0)
+      return { ...run.base, records: run.records.length, written: written.length + withheld, unchanged: run.appended.length - written.length, removed, stale, bytes, ms }
+    })
   }
+}
+
+/** A generation analysed, before its write. */
+interface AnalysedRun {
+  options: GenerateOptions
+  project: string
+  root: string
+  path: string
+  term: number
+  recipients: string[]
+  runKey: string
+  base: Omit<GenerateReport, 'records' | 'written' | 'unchanged' | 'removed' | 'stale' | 'bytes' | 'ms'>
+  /** Files analysed afresh, and the bytes of all: what an analysis costs on a simulated clock. */
+  fresh: number
+  bytes: number
+  /** The run whose records the store holds already (nothing is built or written), when it is one. */
+  held?: HeldRun
+  /** The records it writes, and of them those appended (all, but for the simulator's withholding fault). */
+  records: readonly ContextRecord[]
+  appended: readonly ContextRecord[]
+  /** Addresses below its folder that it no longer finds. */
+  gone: string[]
+  hashes: Map<string, string>
+  commit?: string
+  fingerprint?: string
 }

@@ -27,6 +27,9 @@ export interface GenerateOptions {
   withholdLastRecord?: boolean
 }
 
+/** One generation of a batch (LocalPeer.generateBatch): its report, or what it failed with, alone. */
+export type GenerateOutcome = { ok: true, report: GenerateReport } | { ok: false, error: unknown }
+
 /** One of the requests a tree too large for one is sent to the leader in, once the leader accepted it. */
 export interface GeneratePart {
   index: number
