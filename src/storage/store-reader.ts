@@ -34,6 +34,17 @@ export interface StoreReaderHost {
   entryAt: (writer: string, seq: number, index?: number) => Promise<LogEntry>
 }
 
+/**
+ * Whether `address` lies below one of `folders` (each ending in '/'): its prefixes that end at a '/' are looked up, so a
+ * cached resolution costs its depth, not the number of addresses changed (a catch-up applies thousands at once).
+ */
+export function underAny (address: string, folders: ReadonlySet<string>): boolean {
+  for (let at = address.indexOf('/'); at !== -1; at = address.indexOf('/', at + 1)) {
+    if (folders.has(address.slice(0, at + 1))) return true
+  }
+  return false
+}
+
 export class StoreReader {
   private readonly resolved = new Lru<string, Retrieved>(RESOLVED_CACHE_MAX)
   /** The layers of an address as a role reads them (hand-written first), by role and address. */
@@ -49,11 +60,11 @@ export class StoreReader {
 
   /** Drops cached resolutions that used a changed address (a change to a directory reaches its descendants). */
   invalidate (changed: readonly string[]): void {
-    if (changed.length === 0) return
+    if (changed.length === 0 || (this.resolved.size === 0 && this.layers.size === 0)) return
     const set = new Set(changed)
+    const folders = new Set(changed.map(a => a.endsWith('/') ? a : a + '/'))
     for (const [key, value] of this.resolved.entries()) {
-      if (value.resolvedFrom.some(a => set.has(a)) || set.has(value.address)) this.resolved.delete(key)
-      else if (changed.some(a => value.address.startsWith(a.endsWith('/') ? a : a + '/'))) this.resolved.delete(key)
+      if (value.resolvedFrom.some(a => set.has(a)) || set.has(value.address) || underAny(value.address, folders)) this.resolved.delete(key)
     }
     for (const key of this.layers.keys()) {
       if (set.has(key.slice(key.indexOf('\u0000') + 1))) this.layers.delete(key)
