@@ -55,10 +55,12 @@ t.test('a record forged offline by a member acting as its own admin is refused b
   const restarted = await developer.run(['node', 'start', '--bootstrap', cluster.bootstrap, '--detach', '--election-timeout', '1000'])
   t.equal(restarted.code, 0, restarted.stderr)
 
-  // The others download its log (sync pulls every member's head) and refuse what it holds.
+  // The others download its log (sync pulls every member's head) and refuse what it holds: a forged term entry and the
+  // record after it, or, when the developer led term 1 before it resigned (a new leader writes its term entry at once,
+  // to state the ends of earlier terms), the record alone, past the end the next leader stated for term 1.
   await waitFor('the others to refuse the forged entries', async () => {
     const counts = await Promise.all([admin, qa].map(async peer => (await peer.run(['status', '--json'])).json?.counters?.refusedEntries ?? 0))
-    return counts.every(n => n >= 2)
+    return counts.every(n => n >= 1)
   }, 60_000).catch(err => {
     const { execSync } = require('node:child_process')
     console.error(execSync(`tail -n 40 ${join(admin.home, 'daemon.log')}; echo ---; tail -n 30 ${join(developer.home, 'daemon.log')}`).toString())
