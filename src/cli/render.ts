@@ -71,6 +71,12 @@ export function renderRetrieved (r: Omit<Retrieved, 'sources'> & { cut?: Record<
   return parts.join('\n')
 }
 
+/** A member's logs in `peers`: each writer's length and lag, or that it holds none yet (never a blank cell). */
+export function renderPeerLogs (logs: ReadonlyArray<{ writer: string, length: number, lag: number }>): string {
+  if (logs.length === 0) return 'none written yet'
+  return logs.map(l => `${l.writer.slice(0, 8)}: ${l.length}${l.lag > 0 ? ` (-${l.lag})` : ''}`).join(', ')
+}
+
 /** The line both commands print: what changed, and what a leader needs now. */
 export function renderVoterChange (report: VoterChangeReport): string {
   const { roster } = report

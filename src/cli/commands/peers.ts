@@ -3,7 +3,7 @@ import { Command } from 'commander'
 import type { CliEnv } from '../cli-env.js'
 import { emit, useColor } from '../io.js'
 import { withDaemon } from '../peer-session.js'
-import { table } from '../render.js'
+import { renderPeerLogs, table } from '../render.js'
 
 export function peersCommand (env: CliEnv): Command {
   return new Command('peers')
@@ -14,7 +14,7 @@ export function peersCommand (env: CliEnv): Command {
         ? 'No peer connected.'
         : table(['peer', 'role', 'voter', 'connected', 'logs (length, lag)'], peers.map(p => [
           p.id.slice(0, 16), p.role, p.voter === true ? 'yes' : 'no', p.since === null ? 'no' : `${Math.round((Date.now() - p.since) / 1000)} s`,
-          p.logs.length === 0 ? 'none written yet' : p.logs.map(l => `${l.writer.slice(0, 8)}: ${l.length}${l.lag > 0 ? ` (-${l.lag})` : ''}`).join(', ')
+          renderPeerLogs(p.logs)
         ]), useColor(ctx)))
     }))
 }
