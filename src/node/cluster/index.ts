@@ -301,9 +301,10 @@ export class ClusterNode {
   /**
    * A new leader that caught up states, in a term entry written at once, how much it holds of every other writer's log:
    * entries of earlier terms past that are refused by every view (TermEntry's `ends`). Every entry acknowledged before
-   * this term is within it: an acknowledgement needs a majority of the voters to hold it (acks.ts), and this catch-up
-   * pulled every head that this peer and the voters it is connected to announced, a majority of the voters, which
-   * shares a voter with every acknowledging majority. So it states nothing when the catch-up ran out of time or reached
+   * this term is within it: an acknowledgement of a write of an earlier term needs a majority of the voters to have
+   * said they held it while in that term or earlier (acks.ts), and this catch-up pulled every head that this peer and
+   * the voters that sent heads in this term announced, a majority of the voters, which shares a voter with every
+   * acknowledging majority. So it states nothing when the catch-up ran out of time or reached
    * fewer voters: then a write held by voters it did not reach could be acknowledged and past its end. (Members that
    * do not vote count for nothing here, as they count for nothing in an acknowledgement's majority.)
    */
