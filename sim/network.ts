@@ -88,6 +88,8 @@ export class SimNetwork {
         this.endpoints.set(id, endpoint)
         this.reconcile()
       },
+      // Every pair that may connect is dialled (reconcile): members learnt of later need nothing more.
+      dial: () => {},
       block: peers => {
         for (const peer of peers) endpoint.blocked.add(peer)
         this.reconcile()

@@ -37,6 +37,8 @@ export interface DaemonOptions {
   requestPartBytes?: number
   /** See ClusterNodeOptions.testWrongHeadHashes (tests only). */
   testWrongHeadHashes?: boolean
+  /** See ClusterNodeOptions.testNoTopicLookup (tests only). */
+  testNoTopicLookup?: boolean
   /** How the peer audits (its settings auditHashReads, auditFailClosed). */
   audit?: Partial<AuditOptions>
 }
@@ -166,6 +168,7 @@ async function startNode (options: DaemonOptions, hooks: Partial<ClusterNodeOpti
     ...(options.electionTimeoutMs !== undefined ? { electionTimeoutMs: options.electionTimeoutMs } : {}), ...(options.campaign !== undefined ? { campaign: options.campaign } : {}),
     ...(options.requestPartBytes !== undefined ? { requestPartBytes: options.requestPartBytes } : {}),
     ...(options.testWrongHeadHashes === true ? { testWrongHeadHashes: true } : {}),
+    ...(options.testNoTopicLookup === true ? { testNoTopicLookup: true } : {}),
     ...(options.audit !== undefined ? { audit: options.audit } : {}),
     ...hooks,
     // Another process uses this peer's identity: this one stops, rather than vote and write beside it.

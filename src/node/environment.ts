@@ -8,7 +8,7 @@
 import type { Duplex } from 'node:stream'
 import Hyperswarm from 'hyperswarm'
 import HyperDHT from 'hyperdht'
-import { refreshDiscovery } from '../net/dht-options.js'
+import { refreshDiscovery, type DiscoveryRefresher } from '../net/dht-options.js'
 import { settledWithin } from '../settle.js'
 
 // The clock lives among the base utilities (src/clock.ts); the transport's users still find it here.
@@ -21,6 +21,11 @@ export type PeerConnection = Duplex & { remotePublicKey: Buffer }
 export interface Transport {
   /** Starts listening and finding the cluster's peers; `onConnection` gets every authenticated connection. */
   join: (options: { topic: Buffer, known: readonly string[], isConnected: (peer: string) => boolean, onConnection: (connection: PeerConnection) => void }) => Promise<void>
+  /**
+   * Members learnt of since `join` (a newer roster): dialled by key, and counted among those discovery is refreshed
+   * for until they are connected. Peers already known are left as they are.
+   */
+  dial: (peers: readonly string[]) => void
   /** Refuses connections with these peers (existing ones are the node's to destroy) until `unblock`. */
   block: (peers: readonly string[]) => void
   /** Lifts every block and dials the peers again. */
@@ -50,6 +55,8 @@ export interface SwarmOptions {
   bootstrap?: Array<{ host: string, port: number }>
   /** Bind the DHT to this host (127.0.0.1 in tests). */
   host?: string
+  /** Look the cluster topic up (default true); false only in tests, to show that members meet by key alone. */
+  lookup?: boolean
 }
 
 /** Hyperswarm on HyperDHT: the cluster topic for discovery, members dialled by key, a firewall for blocks. */
@@ -60,26 +67,54 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
     ...(options.host !== undefined ? { host: options.host } : {})
   })
   const swarm = new Hyperswarm({ dht, keyPair: options.keyPair, firewall: (remote: Buffer) => blocked.has(remote.toString('hex')) })
-  let refresher: { stop: () => void } | null = null
+  let refresher: DiscoveryRefresher | null = null
+  let refreshing = false
   let periodic: NodeJS.Timeout | null = null
+  let discovery: ReturnType<Hyperswarm['join']> | null = null
+  let connected: (peer: string) => boolean = () => false
+  const known = new Set<string>()
+  // Peers that join together miss each other: once announced, refresh with backoff until every member we know of is
+  // connected. Started again when a member is learnt of after that.
+  const refresh = (): void => {
+    if (discovery === null || refreshing) return
+    refreshing = true
+    const started = refreshDiscovery(discovery, () => known.size > 0 && [...known].every(connected))
+    refresher = started
+    started.finished.finally(() => { refreshing = false }).catch(() => {})
+  }
   return {
     swarm,
-    async join ({ topic, known, isConnected, onConnection }) {
+    async join ({ topic, known: members, isConnected, onConnection }) {
       swarm.on('connection', (connection: PeerConnection & { setKeepAlive: (ms: number) => void, setTimeout: (ms: number) => void }) => {
         connection.setKeepAlive(CONNECTION_KEEPALIVE_MS)
         connection.setTimeout(CONNECTION_TIMEOUT_MS)
         onConnection(connection)
       })
-      const discovery = swarm.join(topic, { server: true, client: true })
+      connected = isConnected
+      discovery = swarm.join(topic, { server: true, client: options.lookup !== false })
       // The announce is not waited for: it takes a DHT round, and 13 s when no DHT node answers (no network), which
       // held up the daemon's start, its election and its control socket. Members known by key are dialled at once:
-      // the admin, and every member met before.
-      for (const member of known) swarm.joinPeer(Buffer.from(member, 'hex'))
-      // Peers that join together miss each other: once announced, refresh with backoff until every member we know
-      // of is connected.
-      refresher = refreshDiscovery(discovery, () => known.length > 0 && known.every(isConnected))
-      periodic = setInterval(() => { discovery.refresh().catch(() => {}) }, REFRESH_PERIOD_MS)
+      // the admin, every member on the roster, and every member met before. The topic alone is not enough: a member
+      // connected to the admin stopped refreshing, and two members that announced after each other's lookups met
+      // only at the next periodic refresh, 30 s later (a 3-daemon test waited 60 s for its mesh in vain).
+      for (const member of members) {
+        known.add(member)
+        swarm.joinPeer(Buffer.from(member, 'hex'))
+      }
+      refresh()
+      const periodicDiscovery = discovery
+      periodic = setInterval(() => { periodicDiscovery.refresh().catch(() => {}) }, REFRESH_PERIOD_MS)
       periodic.unref()
+    },
+    dial (peers) {
+      let added = false
+      for (const peer of peers) {
+        if (known.has(peer)) continue
+        known.add(peer)
+        added = true
+        if (!blocked.has(peer)) swarm.joinPeer(Buffer.from(peer, 'hex'))
+      }
+      if (added) refresh()
     },
     block (peers) {
       for (const peer of peers) blocked.add(peer)

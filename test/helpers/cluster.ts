@@ -51,6 +51,8 @@ export async function startCluster (roles: string[], options: {
   project?: string, replicationFactor?: number, electionTimeoutMs?: number, metrics?: boolean, logLevel?: string, env?: Record<string, Record<string, string>>,
   /** The admin's voting set (`init --max-voters`): invites past it join as members that do not vote. */
   maxVoters?: number
+  /** Called once every home is made, before any daemon starts. */
+  beforeStart?: (peers: TestPeer[]) => void
 } = {}): Promise<TestCluster> {
   const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
   const bootstrap = dht.nodes.join(',')
@@ -74,6 +76,7 @@ export async function startCluster (roles: string[], options: {
     if (joined.code !== 0) throw new Error('join failed: ' + joined.stderr)
     peers.push(peer)
   }
+  options.beforeStart?.(peers)
   if (options.metrics === true) for (const peer of peers) peer.metrics = `http://127.0.0.1:${await freePort()}`
   await Promise.all(peers.map(async peer => {
     const metrics = peer.metrics === undefined ? [] : ['--metrics', peer.metrics.slice('http://'.length)]

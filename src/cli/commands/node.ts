@@ -51,6 +51,11 @@ function wrongHeadHashes (env: NodeJS.ProcessEnv): { testWrongHeadHashes?: boole
   return env.BZZZ_TEST_WRONG_HEAD_HASHES === '1' ? { testWrongHeadHashes: true } : {}
 }
 
+/** BZZZ_TEST_NO_TOPIC_LOOKUP=1, for tests only: this daemon announces the cluster topic but never looks it up. */
+function noTopicLookup (env: NodeJS.ProcessEnv): { testNoTopicLookup?: boolean } {
+  return env.BZZZ_TEST_NO_TOPIC_LOOKUP === '1' ? { testNoTopicLookup: true } : {}
+}
+
 export function nodeCommand (env: CliEnv): Command {
   const node = new Command('node').description('run or stop this peer\'s daemon')
   node.command('start')
@@ -137,7 +142,7 @@ export function nodeCommand (env: CliEnv): Command {
       let daemon: Awaited<ReturnType<typeof startDaemon>>
       try {
         daemon = await startDaemon({
-          home, logger, electionTimeoutMs: electionTimeout, audit, ...(options.campaign ? {} : { campaign: false }), ...requestPartBytes(ctx.io.env), ...wrongHeadHashes(ctx.io.env),
+          home, logger, electionTimeoutMs: electionTimeout, audit, ...(options.campaign ? {} : { campaign: false }), ...requestPartBytes(ctx.io.env), ...wrongHeadHashes(ctx.io.env), ...noTopicLookup(ctx.io.env),
           ...(bootstrap !== undefined ? { bootstrap } : {}), ...(host !== undefined ? { host } : {}), ...(metrics !== undefined ? { metrics } : {})
         })
       } catch (err) {

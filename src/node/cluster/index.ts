@@ -117,6 +117,11 @@ export interface ClusterNodeOptions {
   onRejected?: (event: { what: 'peer' | 'frame', node: string, reason: string }) => void
   /** For tests only (BZZZ_TEST_WRONG_HEAD_HASHES): announce every head with a wrong hash, as a lying member would. */
   testWrongHeadHashes?: boolean
+  /**
+   * For tests only (BZZZ_TEST_NO_TOPIC_LOOKUP): announce the cluster topic but never look it up, so this peer meets
+   * only the members it dials by key.
+   */
+  testNoTopicLookup?: boolean
 }
 
 export class ClusterNode {
@@ -209,6 +214,8 @@ export class ClusterNode {
       onRosterAdopted: roster => {
         this.audit.rosterAdopted(roster)
         this.members.refuseUnlisted()
+        // Members this peer had not heard of are dialled by key: the topic's discovery alone may miss them for long.
+        if (!this.closing) this.transport.dial(roster.members.filter(m => m !== nodeId))
         if (!onRoster(roster, nodeId)) {
           this.guard.halt(`this peer is not on the cluster's roster v${roster.version}: its invite was cancelled, or it was removed; ask the admin for a new invite`, roster.issuer)
         }
@@ -294,7 +301,8 @@ export class ClusterNode {
     this.transport = options.transport?.(keyPair) ?? hyperswarmTransport({
       keyPair,
       ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}),
-      ...(options.host !== undefined ? { host: options.host } : {})
+      ...(options.host !== undefined ? { host: options.host } : {}),
+      ...(options.testNoTopicLookup === true ? { lookup: false } : {})
     })
   }
 
@@ -367,8 +375,8 @@ export class ClusterNode {
     this.keyChanges.start()
     await this.replication.start()
     const topic = Buffer.from(this.peer.config.cluster.topic, 'hex')
-    // Members we know by key are dialled directly: the admin, and every member met before.
-    const known = [...new Set([this.peer.config.cluster.adminKey, ...this.known.ids()])].filter(m => m !== this.nodeId)
+    // Members we know by key are dialled directly: the admin, every member on the roster, and every member met before.
+    const known = [...new Set([this.peer.config.cluster.adminKey, ...(this.elections.currentRoster?.members ?? []), ...this.known.ids()])].filter(m => m !== this.nodeId)
     await this.transport.join({
       topic,
       known,

@@ -1,0 +1,26 @@
+// Members meet by key from the roster, not only through the cluster topic. Every daemon here announces the topic but
+// never looks it up, and no member remembers anyone it met (members.json gone, as in a home restored without it): two
+// members connect only if one dials the other by the key the roster lists. Before, a member dialled only the admin and
+// the members it remembered, the admin dialled no one, and a member connected to the admin stopped refreshing the
+// topic; two members that joined together could then wait 30 s (the periodic refresh) or more for each other, and one
+// CI run of three-daemons waited 60 s for its mesh in vain.
+import t from 'tap'
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { startCluster, waitForMesh } from '../helpers/cluster.js'
+
+const NO_LOOKUP = { BZZZ_TEST_NO_TOPIC_LOOKUP: '1' }
+
+t.test('members that never look the topic up and remember no one still form a full mesh, from the roster', async t => {
+  const cluster = await startCluster(['developer', 'qa', 'viewer'], {
+    env: { admin: NO_LOOKUP, developer0: NO_LOOKUP, qa1: NO_LOOKUP, viewer2: NO_LOOKUP },
+    beforeStart: peers => { for (const peer of peers) rmSync(join(peer.home, 'members.json'), { force: true }) }
+  })
+  t.teardown(() => cluster.stop())
+  // Bounded under the 30 s periodic refresh; without dialling by the roster, the members never meet at all here.
+  await waitForMesh(cluster, 25_000)
+  for (const peer of cluster.peers) {
+    const listed = await peer.run(['peers', '--json'])
+    t.equal(listed.json.peers.length, cluster.peers.length - 1, `${peer.name} is connected to every other member`)
+  }
+})
