@@ -16,6 +16,8 @@ import { restoreDiskImage, takeDiskImage } from './disk-image.js'
 import { identityFromSeed } from '../src/crypto/identity.js'
 import type { NodeSelector, Scenario } from './scenario.js'
 import type { BREAKS } from './limits.js'
+import { localSimNode, type SimNode } from './sim-node.js'
+import { ProcessNode, simNodeOptions, type SimPeerSettings } from './process-node.js'
 
 /** True when a peer of `role` holds a key for the readers of a generate's files (the admin holds every role's key). */
 function canOpenRequests (role: string): boolean {
@@ -48,7 +50,8 @@ export interface SimPeer {
   id: string
   role: string
   home: string
-  node: ClusterNode | null
+  /** The running node: in this process (memory mode) or a daemon process (swarm mode); null while down. */
+  node: SimNode | null
   /** How often it was started: each start is a new process with new random ids. */
   starts: number
 }
@@ -77,6 +80,10 @@ export interface ClusterOptions {
 
 export class SimCluster {
   readonly peers: SimPeer[]
+  /** Memory mode: the nodes of this process, by peer index, for a graceful stop or a kill. */
+  private readonly local = new Map<number, ClusterNode>()
+  /** Swarm mode: the daemon processes, by peer index. */
+  private readonly processes = new Map<number, ProcessNode>()
   /** Node ids in index order. */
   readonly ids: string[]
 
@@ -139,7 +146,7 @@ export class SimCluster {
     return this.peers.find(p => p.id === id)
   }
 
-  live (): ClusterNode[] {
+  live (): SimNode[] {
     return this.peers.filter(p => p.node !== null).map(p => p.node!)
   }
 
@@ -163,7 +170,7 @@ export class SimCluster {
   }
 
   /** The running node a selector picks, or null if it is down. */
-  liveNode (selector: NodeSelector | undefined): ClusterNode | null {
+  liveNode (selector: NodeSelector | undefined): SimNode | null {
     const id = this.select(selector)[0]
     return this.peers.find(p => p.id === id)?.node ?? null
   }
@@ -172,50 +179,73 @@ export class SimCluster {
     const { options } = this
     const network = options.network
     const bootstrap = options.bootstrap
-    peer.node = await ClusterNode.start({
+    const settings: SimPeerSettings = {
       home: peer.home,
-      logger: silentLogger(),
+      seed: options.seed,
+      index: peer.index,
+      // A restarted peer draws new ids (a new run of its process), still from the seed.
+      start: peer.starts++,
       electionTimeoutMs: options.scenario.electionTimeoutMs,
+      breaks: [...options.breaks],
+      campaign: canOpenRequests(peer.role)
+    }
+    if (network === null) {
+      // Swarm mode: a real daemon in a process of its own, on the loopback DHT; a kill is a SIGKILL.
+      const child = await ProcessNode.start(settings, bootstrap ?? [], {
+        onElection: event => { options.onElection(peer, event) },
+        onVote: event => { options.onVote(peer, event) }
+      })
+      this.processes.set(peer.index, child)
+      peer.node = child
+      return
+    }
+    const node = await ClusterNode.start({
+      ...simNodeOptions(settings),
+      logger: silentLogger(),
       clock: options.clock,
       // In memory mode an analysis costs what the model says, however long it took on this machine.
-      ...(network !== null ? { analysisCostMs } : {}),
-      random: seededRandom(options.seed + peer.index * 7919),
-      // A restarted peer draws new ids (a new run of its process), still from the seed.
-      randomBytes: seededBytes(seededRandom((options.seed + peer.index * 7919) ^ (0x7a11 + peer.starts++))),
-      ...(network !== null ? { transport: keyPair => network.transport(peer.id, keyPair) } : {}),
-      ...(bootstrap !== null ? { bootstrap, host: '127.0.0.1' } : {}),
+      analysisCostMs,
+      transport: keyPair => network.transport(peer.id, keyPair),
       onElection: event => { options.onElection(peer, event) },
-      onVote: event => { options.onVote(peer, event) },
-      faults: {
-        doubleVote: options.breaks.has('double-vote'),
-        ackBeforeReplicate: options.breaks.has('ack-before-replicate'),
-        ackNonVoters: options.breaks.has('ack-non-voters'),
-        forgetQueue: options.breaks.has('forget-queue'),
-        unheldRecord: options.breaks.has('unheld-record'),
-        staleRead: options.breaks.has('stale-read')
-      },
-      concurrency: 2,
-      // Only a peer that may open a generate's files leads (the admin, security): an accepted request waits for such a
-      // leader, and the liveness phase would otherwise end, now and then, under one that can never run it.
-      campaign: canOpenRequests(peer.role)
+      onVote: event => { options.onVote(peer, event) }
     })
+    this.local.set(peer.index, node)
+    peer.node = localSimNode(node)
   }
 
   async stop (peer: SimPeer): Promise<void> {
-    const node = peer.node
     peer.node = null
+    const node = this.local.get(peer.index)
+    this.local.delete(peer.index)
     await node?.close().catch(() => {})
+    const child = this.processes.get(peer.index)
+    this.processes.delete(peer.index)
+    await child?.stop()
+  }
+
+  /** Swarm mode: the pid of the peer's daemon process while it runs; null otherwise. */
+  pidOf (id: string): number | null {
+    const peer = this.byId(id)
+    return peer === undefined ? null : this.processes.get(peer.index)?.pid ?? null
   }
 
   /**
-   * A kill -9 of the peer: it stops at once and its home is left as it was on disk at that instant (sim/disk-image.ts),
-   * without the flush and close of `stop`. Returns how many of the home's files the release of its store wrote, and
-   * the kill then undid.
+   * A kill -9 of the peer. Swarm mode: its daemon's process is killed with SIGKILL. Memory mode: it stops at once and
+   * its home is left as it was on disk at that instant (sim/disk-image.ts), without the flush and close of `stop`;
+   * returns how many of the home's files the release of its store wrote, and the kill then undid.
    */
   async kill (peer: SimPeer): Promise<number> {
-    const node = peer.node
-    if (node === null) return 0
+    if (peer.node === null) return 0
     peer.node = null
+    const child = this.processes.get(peer.index)
+    if (child !== undefined) {
+      // Swarm mode: the daemon's process is killed with SIGKILL, and its home is what the system had written.
+      this.processes.delete(peer.index)
+      await child.kill()
+      return 0
+    }
+    const node = this.local.get(peer.index)!
+    this.local.delete(peer.index)
     node.abandon()
     const image = takeDiskImage(peer.home)
     await node.releaseAbandoned().catch(() => {})

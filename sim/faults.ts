@@ -7,7 +7,7 @@ import type { Fault } from './scenario.js'
 /** What a fault acts on. */
 export interface NemesisHost {
   now: () => number
-  cluster: Pick<SimCluster, 'ids' | 'leader' | 'select' | 'down' | 'byId' | 'start' | 'stop' | 'kill' | 'partition' | 'heal' | 'names' | 'namedLinks'>
+  cluster: Pick<SimCluster, 'ids' | 'leader' | 'select' | 'down' | 'byId' | 'start' | 'stop' | 'kill' | 'partition' | 'heal' | 'names' | 'namedLinks' | 'pidOf'>
   /** Memory mode's network (loss and latency); null in swarm mode, where only partitions and crashes apply. */
   network: Pick<SimNetwork, 'setDrop' | 'setDelay'> | null
   /** The run's seeded random, shared with the workload: the order of draws is part of the schedule. */
@@ -58,7 +58,8 @@ export async function applyFault (fault: Fault, host: NemesisHost, log: FaultLog
     }
     case 'kill': {
       const targets = cluster.select(fault.node)
-      log.fault({ atMs: at, kind: 'kill', targets: cluster.names(targets) })
+      const pids = targets.map(id => cluster.pidOf(id)).filter((pid): pid is number => pid !== null)
+      log.fault({ atMs: at, kind: 'kill', targets: cluster.names(targets), ...(pids.length > 0 ? { pids } : {}) })
       if (leader !== null && targets.includes(leader)) log.leaderLost(at, leader)
       for (const id of targets) await cluster.kill(cluster.byId(id)!)
       break

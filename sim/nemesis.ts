@@ -4,7 +4,11 @@ import { pick, shuffle } from './random.js'
 import type { NodeSelector, PartitionKind } from './scenario.js'
 
 /** A fault as faults.ts applied it, recorded into the run's `faults`: the same seed gives the same list. */
-export interface AppliedFault { atMs: number, kind: string, targets: string[], cut?: Array<[string, string]>, percent?: number, ms?: number }
+export interface AppliedFault {
+  atMs: number, kind: string, targets: string[], cut?: Array<[string, string]>, percent?: number, ms?: number
+  /** Swarm mode's kill: the daemon processes it killed with SIGKILL. */
+  pids?: number[]
+}
 
 export type Link = [string, string]
 

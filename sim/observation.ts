@@ -1,5 +1,6 @@
 /** What a run records for the checkers and the report: elections, acks, requests, faults, failovers, end state. */
-import type { ClusterNode } from '../src/node/cluster/index.js'
+import type { SimNode } from './sim-node.js'
+import { summaryOf } from './workload.js'
 import { covers, isAccessLevel } from '../src/crypto/levels.js'
 import { DEFAULT_FIELD_LEVELS } from '../src/context/record.js'
 import type { AppliedFault } from './nemesis.js'
@@ -8,7 +9,7 @@ import type { SimEvent } from './events.js'
 import type { AcceptedRequest, AckedWrite, GeneratedAck, IsolationAttempt, LeadershipEvent, PeerFinal, SimHistory, VoteEvent } from './history.js'
 
 /** A peer as the final observation reads it: down when node is null. */
-export interface ObservedPeer { id: string, role: string, node: ClusterNode | null }
+export interface ObservedPeer { id: string, role: string, node: SimNode | null }
 
 export class Observation {
   readonly leadership: LeadershipEvent[] = []
@@ -114,39 +115,35 @@ export class Observation {
     }
   }
 
-  private async finalOf (id: string, role: string, node: ClusterNode): Promise<Omit<PeerFinal, 'reads'>> {
+  private async finalOf (id: string, role: string, node: SimNode): Promise<Omit<PeerFinal, 'reads'>> {
     const ackedSeen: Record<string, string | null> = {}
     for (const write of this.acked) {
       try {
-        ackedSeen[write.address] = (await node.peer.store.retrieve(write.address, role)).context.summary ?? null
+        ackedSeen[write.address] = summaryOf(await node.read(write.address, role))
       } catch {
         ackedSeen[write.address] = null
       }
     }
     const requests: PeerFinal['requests'] = {}
-    const completions = new Map<string, number[]>()
-    for (const event of node.peer.store.queueEvents()) {
-      if (event.entry.type === 'completion') completions.set(event.entry.id, [...(completions.get(event.entry.id) ?? []), event.entry.version.term])
-    }
-    for (const a of this.accepted) requests[a.id] = { state: node.coordinator.queue.get(a.id)?.state ?? 'missing', completionTerms: completions.get(a.id) ?? [] }
+    const completions = await node.completionTerms()
+    for (const a of this.accepted) requests[a.id] = { state: node.queueState(a.id) ?? 'missing', completionTerms: completions[a.id] ?? [] }
     const generated: PeerFinal['generated'] = {}
-    for (const g of this.generatedAcks) generated[g.address] = node.peer.store.generatedUnder(g.address).length
-    return { node: id, live: true, viewHash: node.peer.store.viewHash, acked: ackedSeen, generated, requests }
+    for (const g of this.generatedAcks) generated[g.address] = await node.generatedUnder(g.address)
+    return { node: id, live: true, viewHash: node.viewHash, acked: ackedSeen, generated, requests }
   }
 
   /** Role isolation: try to open one record as every role; only what this peer was granted may open. */
-  private async isolationOf (id: string, ownRole: string, node: ClusterNode): Promise<IsolationAttempt[]> {
+  private async isolationOf (id: string, ownRole: string, node: SimNode): Promise<IsolationAttempt[]> {
     const attempts: IsolationAttempt[] = []
     // The newest acknowledged write: the liveness phase's probe when it was acknowledged, so every run reads one.
     const address = this.acked.at(-1)?.address
     if (address === undefined) return attempts
-    for (const role of node.peer.directory.names()) {
+    for (const { name: role, clearance } of await node.roles()) {
       const held = ownRole === 'admin' || role === ownRole
-      const clearance = node.peer.directory.get(role)!.clearance
       const fieldsAllowed = Object.entries(DEFAULT_FIELD_LEVELS).filter(([, level]) => isAccessLevel(clearance) && covers(clearance, level)).map(([field]) => field)
       try {
-        const got = await node.peer.store.retrieve(address, role)
-        const fieldsSeen = Object.keys(got.context).filter(field => field in DEFAULT_FIELD_LEVELS)
+        const got = await node.read(address, role)
+        const fieldsSeen = Object.keys(got).filter(field => field in DEFAULT_FIELD_LEVELS)
         attempts.push({ node: id, role, held, address, outcome: 'opened', fieldsSeen, fieldsAllowed })
       } catch {
         attempts.push({ node: id, role, held, address, outcome: 'denied', fieldsSeen: [], fieldsAllowed })

@@ -187,7 +187,10 @@ export class Simulator {
     const analyses = (): Array<Promise<unknown>> => {
       // Called on every turn of every wait: no array is made unless some peer analyses.
       let running: Array<Promise<unknown>> | null = null
-      for (const peer of peersOf()) if (peer.node !== null && peer.node.peer.analysing.size > 0) (running ??= []).push(...peer.node.peer.analysing)
+      for (const peer of peersOf()) {
+        const analysing = peer.node?.analysing() ?? NONE
+        if (analysing.length > 0) (running ??= []).push(...analysing)
+      }
       return running ?? NONE
     }
     const realWork = virtual !== null ? settler(analyses) : null
@@ -351,7 +354,7 @@ export class Simulator {
       const id = await this.drive(this.workload.handoverGenerate(this.parts.dir, attempt))
       if (id === null || id === undefined) return
       // Finished before it could be handed over (its analysis and acknowledgement beat the request's): another one.
-      if (['completed', 'failed', 'superseded'].includes(node.coordinator.queue.get(id)?.state ?? '')) continue
+      if (['completed', 'failed', 'superseded'].includes(node.queueState(id) ?? '')) continue
       const log: FaultLog = { fault: event => { observation.fault({ ...event, kind: `handover ${event.kind}` }) }, leaderLost: (at, id) => { observation.leaderLost(at, id) } }
       await applyFault({ kind: 'partition', partition: 'isolate-leader' }, this.nemesisHost, log)
       await this.runUntil(clock.now() + LIVENESS_BOUND_MS, () => cluster.live().some(n => n.nodeId !== leader && n.election.state === 'leader' && n.election.term > term))
@@ -448,9 +451,9 @@ export class Simulator {
     const { cluster, observation } = this.parts
     const live = cluster.live()
     if (live.length === 0 || cluster.leader() === null) return false
-    if (new Set(live.map(n => n.peer.store.viewHash)).size !== 1) return false
+    if (new Set(live.map(n => n.viewHash)).size !== 1) return false
     if (this.workload.pending > 0) return false
-    return !requests || observation.accepted.every(a => live.every(n => ['completed', 'superseded', 'failed'].includes(n.coordinator.queue.get(a.id)?.state ?? '')))
+    return !requests || observation.accepted.every(a => live.every(n => ['completed', 'superseded', 'failed'].includes(n.queueState(a.id) ?? '')))
   }
 
   /** Applies, in order, every step whose time has come: faults are awaited, ops run on their own. */

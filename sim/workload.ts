@@ -2,7 +2,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve, sep } from 'node:path'
 import { addressFor } from '../src/ucxl/address.js'
-import { COMPLETION_TIMEOUT_MS, type ClusterNode } from '../src/node/cluster/index.js'
+import { COMPLETION_TIMEOUT_MS } from '../src/node/cluster/index.js'
+import type { SimNode } from './sim-node.js'
 import { PACKAGE_ROOT } from '../src/paths.js'
 import type { AcceptedRequest, AckedWrite, GeneratedAck } from './history.js'
 import type { NodeSelector, Op, Priority } from './scenario.js'
@@ -25,7 +26,7 @@ export interface WorkloadHost {
   random: () => number
   now: () => number
   /** The running node a selector picks, or null if it is down (each call may draw from the random). */
-  liveNode: (selector: NodeSelector | undefined) => ClusterNode | null
+  liveNode: (selector: NodeSelector | undefined) => SimNode | null
 }
 
 /** Where the workload records what the cluster acknowledged. */
@@ -89,7 +90,7 @@ export class Workload {
         ? { address, kind: over.kind, summary: marker }
         : { address, kind: 'file', summary: marker, language: 'go', symbols: [{ name: `F${n}`, kind: 'function', line: 1 }] }
       try {
-        await node.distribute(record, undefined, 'the simulator')
+        await node.distribute(record)
         this.log.ack({ atMs: host.now(), node: node.nodeId, address, marker })
       } catch {
         this.failures++
@@ -125,19 +126,19 @@ export class Workload {
     if (node === null) { this.failures++; return null }
     const target = resolve(PACKAGE_ROOT, path)
     try {
-      const report = await node.generate({ path: target, root: root ?? target, project: SIM_PROJECT, noWait: true, ...(priority !== undefined ? { priority } : {}) })
+      const id = await node.generate({ path: target, root: root ?? target, project: SIM_PROJECT, ...(priority !== undefined ? { priority } : {}) })
       // What the request generates: the folder it names (the project's root for a generate of the whole tree), so
       // no-lost-acks counts the records held at or below it, not the project's.
       const address = addressFor(SIM_PROJECT, relative(root ?? target, target).split(sep).join('/') || '.')
-      this.log.accept({ atMs: host.now(), node: node.nodeId, id: report.request.id, address })
+      this.log.accept({ atMs: host.now(), node: node.nodeId, id, address })
       // The client then waits for the completion on its peer, as \`generate\` without --no-wait does; not an op in
       // flight (a peer that crashes never answers), but every completion it sees is an acknowledgement to check.
-      node.coordinator.completion(report.request.id, COMPLETION_TIMEOUT_MS).then(completion => {
-        const records = completion.report?.records
-        if (completion.status !== 'completed' || completion.report?.acknowledged === undefined || records === undefined) return
-        this.log.generated({ atMs: host.now(), node: node.nodeId, id: report.request.id, address, records })
+      node.completion(id, COMPLETION_TIMEOUT_MS).then(completion => {
+        const records = completion.records
+        if (completion.status !== 'completed' || !completion.acknowledged || records === null) return
+        this.log.generated({ atMs: host.now(), node: node.nodeId, id, address, records })
       }).catch(() => {})
-      return report.request.id
+      return id
     } catch {
       this.failures++
       return null
@@ -151,7 +152,7 @@ export class Workload {
     if (node === null) { this.failures++; return }
     const marker = `probe ${n} of seed ${host.seed}`
     try {
-      await node.distribute({ address: PROBE_ADDRESS, kind: 'file', summary: marker, language: 'go' }, undefined, 'the simulator')
+      await node.distribute({ address: PROBE_ADDRESS, kind: 'file', summary: marker, language: 'go' })
       this.log.ack({ atMs: host.now(), node: node.nodeId, address: PROBE_ADDRESS, marker })
     } catch {
       this.failures++
@@ -159,14 +160,14 @@ export class Workload {
   }
 
   /** A client's retrieve, as each peer's own role, of the newest acknowledged write of every address: per peer id. */
-  async readAll (nodes: readonly ClusterNode[]): Promise<Map<string, Record<string, string | null>>> {
+  async readAll (nodes: readonly SimNode[]): Promise<Map<string, Record<string, string | null>>> {
     const addresses = [...new Set(this.log.acked.map(write => write.address))]
     const reads = new Map<string, Record<string, string | null>>()
     for (const node of nodes) {
       const seen: Record<string, string | null> = {}
       for (const address of addresses) {
         try {
-          seen[address] = (await node.retrieve(address, node.peer.config.role)).context.summary ?? null
+          seen[address] = summaryOf(await node.retrieve(address, node.role))
         } catch {
           seen[address] = null
         }
@@ -183,11 +184,16 @@ export class Workload {
       const write = log.acked[Math.floor(host.random() * log.acked.length)]!
       if (node === null) continue
       try {
-        const got = await node.retrieve(write.address, node.peer.config.role)
-        if (got.context.summary !== write.marker) this.retrieveMismatches++
+        const got = await node.retrieve(write.address, node.role)
+        if (summaryOf(got) !== write.marker) this.retrieveMismatches++
       } catch {
         // Not yet replicated to this peer during a fault: the checkers judge the end state, not this.
       }
     }
   }
+}
+
+/** A context's summary, or null when it has none. */
+export function summaryOf (context: Record<string, unknown>): string | null {
+  return typeof context.summary === 'string' ? context.summary : null
 }

@@ -41,6 +41,11 @@ export interface DaemonOptions {
   testNoTopicLookup?: boolean
   /** How the peer audits (its settings auditHashReads, auditFailClosed). */
   audit?: Partial<AuditOptions>
+  /**
+   * The simulator's own options for the node (sim/peer-process.ts: its seeded randomness, deliberate faults, and
+   * listeners told beside the daemon's own). Never set by the CLI.
+   */
+  simulator?: Partial<ClusterNodeOptions>
 }
 
 export interface RunningDaemon {
@@ -120,7 +125,7 @@ export async function startDaemon (options: DaemonOptions): Promise<RunningDaemo
   const feed = new EventFeed(systemClock)
   let node: ClusterNode
   try {
-    node = await startNode(options, bothHooks(served?.metrics.hooks() ?? {}, feed.hooks()), () => { setImmediate(() => { close().catch(() => {}) }) })
+    node = await startNode(options, bothHooks(bothHooks(served?.metrics.hooks() ?? {}, feed.hooks()), options.simulator ?? {}), () => { setImmediate(() => { close().catch(() => {}) }) })
   } catch (err) {
     await served?.server.close()
     throw err
@@ -178,7 +183,10 @@ async function startNode (options: DaemonOptions, hooks: Partial<ClusterNodeOpti
 
 type Hook = ((event: never) => void) | undefined
 
-/** The node's hooks of two listeners (the metrics and the event feed), each told of every event. */
+/**
+ * The node's options of two sources (the metrics, the event feed, the simulator): a listener both give is told of
+ * every event by each; any other option is the one source's that gives it.
+ */
 function bothHooks (a: Partial<ClusterNodeOptions>, b: Partial<ClusterNodeOptions>): Partial<ClusterNodeOptions> {
   const merged: Record<string, Hook> = { ...a, ...b } as Record<string, Hook>
   for (const key of Object.keys(a) as Array<keyof ClusterNodeOptions>) {

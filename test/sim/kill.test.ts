@@ -66,9 +66,16 @@ t.test('proof: ack-before-replicate breaks no-lost-acks when the leader is kille
   await proof(t, 'leader-kill-during-work.json', 'ack-before-replicate', 'no-lost-acks')
 })
 
-t.test('swarm mode (its peers are in this process too): the same kill, on real Hyperswarm; every check holds', async t => {
+t.test('swarm mode: every peer is a daemon process, a kill is its SIGKILL, and every check holds', async t => {
   const scenario = readScenario(join(PACKAGE_ROOT, 'fixtures', 'scenarios', 'kill-leader-restart.json'))
   const report = await runSimulation({ scenario, seed: 3, mode: 'swarm' })
   t.same(Object.entries(report.checks).filter(([, c]) => !c.ok).map(([name, c]) => `${name}: ${c.detail}`), [])
-  t.same(report.faults.filter(f => f.kind === 'kill').map(f => f.targets.length), [1, 1], 'a leader and a follower killed')
+  const kills = report.faults.filter(f => f.kind === 'kill')
+  t.same(kills.map(f => f.targets.length), [1, 1], 'a leader and a follower killed')
+  const pids = kills.flatMap(f => f.pids ?? [])
+  t.equal(pids.length, 2, 'each kill names the daemon process it killed')
+  t.notOk(pids.includes(process.pid), 'the peers are not this process')
+  t.equal(new Set(pids).size, 2, 'two processes, one per peer killed')
+  for (const pid of pids) t.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, `process ${pid} is gone`)
+  t.ok(report.faults.some(f => f.kind === 'restart' && f.targets.length > 0), 'the killed peers were started again, as new processes')
 })
