@@ -6,6 +6,7 @@
  */
 import zlib from 'node:zlib'
 import { corrupt } from '../errors.js'
+import { SMALL_DEFLATE_MAX, SmallDeflater } from './small-deflate.js'
 
 export const SECTION_STORED = 0
 export const SECTION_DEFLATED = 1
@@ -38,6 +39,12 @@ export const DICTIONARY = Buffer.from([
   '{"name":"","kind":"method","line":,"parent":"","exported":true,"doc":"'
 ].join(''))
 
+let smallDeflater: SmallDeflater | null = null
+/** The encoder of small sections, made on first use (hashing the dictionary once). */
+function small (): SmallDeflater {
+  return (smallDeflater ??= new SmallDeflater(DICTIONARY))
+}
+
 /** deflate's lookahead: a window holds the dictionary and the input only with this much to spare. */
 const MIN_LOOKAHEAD = 262
 
@@ -57,7 +64,7 @@ function deflateOptions (length: number): zlib.ZlibOptions {
 /** The section's plaintext as it is sealed: deflated when that is smaller, else stored. */
 export function encodeSectionText (plaintext: Buffer, compress = true): Buffer {
   if (compress && plaintext.length >= MIN_COMPRESS_BYTES && plaintext.length <= MAX_INFLATED_BYTES) {
-    const deflated = zlib.deflateRawSync(plaintext, deflateOptions(plaintext.length))
+    const deflated = plaintext.length <= SMALL_DEFLATE_MAX ? small().deflate(plaintext) : zlib.deflateRawSync(plaintext, deflateOptions(plaintext.length))
     if (deflated.length + 1 < plaintext.length) return Buffer.concat([Buffer.of(SECTION_DEFLATED), deflated])
   }
   return Buffer.concat([Buffer.of(SECTION_STORED), plaintext])

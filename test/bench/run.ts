@@ -27,6 +27,7 @@ const TARGETS: Record<string, string> = {
   storage_efficiency: '>= 0.85',
   bytes_stored_per_source_byte: '<= 0.1 (the store folder after generate of the stdlib)',
   distribute_records_per_s: '>= 10,000',
+  distribute_daemons_records_per_s: '>= 10,000',
   remote_retrieve_p99_ms: '<= 10',
   catchup_10k_ms: '<= 1,000',
   failover_ms_p99: '< 600 (300 ms election timeout)',

@@ -2,7 +2,19 @@
 import t from 'tap'
 import zlib from 'node:zlib'
 import { randomBytes } from 'node:crypto'
+import { SMALL_DEFLATE_MAX, SmallDeflater } from '../../src/crypto/small-deflate.js'
 import { DICTIONARY, MAX_INFLATED_BYTES, MIN_COMPRESS_BYTES, SECTION_DEFLATED, SECTION_STORED, decodeSectionText, encodeSectionText } from '../../src/crypto/section-codec.js'
+
+/** A seeded generator (mulberry32), so a failure repeats. */
+function seeded (seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let x = Math.imul(a ^ (a >>> 15), 1 | a)
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
+  }
+}
 
 function jsonSection (bytes: number): Buffer {
   const symbols: unknown[] = []
@@ -29,12 +41,46 @@ t.test('every size round-trips; text is deflated, random bytes and tiny sections
   t.equal(encodeSectionText(jsonSection(500), false)[0], SECTION_STORED, 'compression can be turned off')
 })
 
-t.test('a small window is no worse: the same bytes as zlib\'s default window for sections that fit it', async t => {
-  for (const size of [60, 300, 900, 2_000, 7_000]) {
+t.test('small sections: our fixed-code encoder, read by zlib, about as small; larger: zlib in a window sized to them', async t => {
+  for (const size of [60, 300, SMALL_DEFLATE_MAX]) {
+    const text = jsonSection(size)
+    const ours = encodeSectionText(text).subarray(1)
+    const zlibs = zlib.deflateRawSync(text, { level: 6, dictionary: DICTIONARY })
+    t.same(zlib.inflateRawSync(ours, { dictionary: DICTIONARY }), text, `${size} bytes: zlib reads it`)
+    t.ok(ours.length <= Math.ceil(zlibs.length * 1.1), `${size} bytes: ${ours.length} against zlib's ${zlibs.length}`)
+  }
+  for (const size of [SMALL_DEFLATE_MAX + 1, 900, 2_000, 7_000]) {
     const text = jsonSection(size)
     const large = zlib.deflateRawSync(text, { level: 6, dictionary: DICTIONARY })
-    t.same(encodeSectionText(text).subarray(1), large, `${size} bytes: identical output`)
+    t.same(encodeSectionText(text).subarray(1), large, `${size} bytes: identical to zlib's default window`)
   }
+})
+
+t.test('the small encoder: zlib reads back every input, whatever its bytes', async t => {
+  const deflater = new SmallDeflater(DICTIONARY)
+  const random = seeded(7)
+  const inputs: Buffer[] = [Buffer.alloc(0), Buffer.from('a'), Buffer.from('abc'), Buffer.alloc(SMALL_DEFLATE_MAX, 0x61),
+    DICTIONARY.subarray(0, SMALL_DEFLATE_MAX), DICTIONARY.subarray(DICTIONARY.length - 300), Buffer.from('ab'.repeat(256))]
+  for (let i = 0; i < 400; i++) {
+    const size = Math.floor(random() * (SMALL_DEFLATE_MAX + 1))
+    const kind = i % 4
+    const bytes = Buffer.alloc(size)
+    for (let j = 0; j < size; j++) {
+      bytes[j] = kind === 0 ? Math.floor(random() * 256) // noise
+        : kind === 1 ? 97 + Math.floor(random() * 3) // a small alphabet: long matches
+          : kind === 2 ? DICTIONARY[Math.floor(random() * DICTIONARY.length)]! // the dictionary's bytes
+            : (j > 8 && random() < 0.7 ? bytes[j - 1 - Math.floor(random() * 8)]! : Math.floor(random() * 256)) // repeats near by
+    }
+    inputs.push(bytes, jsonSection(size))
+  }
+  let failed = 0
+  for (const input of inputs) {
+    const out = deflater.deflate(input)
+    if (!zlib.inflateRawSync(out, { dictionary: DICTIONARY }).equals(input)) failed++
+  }
+  t.equal(failed, 0, `${inputs.length} inputs round-trip through zlib's inflate`)
+  t.throws(() => deflater.deflate(Buffer.alloc(SMALL_DEFLATE_MAX + 1)), RangeError, 'a larger input is refused')
+  t.same(deflater.deflate(jsonSection(200)), deflater.deflate(jsonSection(200)), 'the same bytes every time')
 })
 
 t.test('sections deflated with zlib\'s default window (written before the window was sized) still open', async t => {
