@@ -15,7 +15,7 @@ import { seededBytes, seededRandom } from './random.js'
 import { restoreDiskImage, takeDiskImage } from './disk-image.js'
 import { identityFromSeed } from '../src/crypto/identity.js'
 import type { NodeSelector, Scenario } from './scenario.js'
-import type { BREAKS } from './limits.js'
+import type { BreakMode } from './limits.js'
 import { localSimNode, type SimNode } from './sim-node.js'
 import { ProcessNode, simNodeOptions, type SimPeerSettings } from './process-node.js'
 
@@ -27,7 +27,7 @@ function canOpenRequests (role: string): boolean {
 export const SIM_MODES = ['memory', 'swarm'] as const
 export type SimMode = typeof SIM_MODES[number]
 export { BREAKS } from './limits.js'
-export type BreakMode = typeof BREAKS[number]
+export type { BreakMode } from './limits.js'
 /** Roles of the nodes after the admin, in turn. */
 export const SIM_ROLES = ['developer', 'security', 'qa', 'viewer', 'architect'] as const
 export const SIM_PROJECT = 'sim'

@@ -12,3 +12,4 @@ export const NODES_LIMIT_REASON = 'every peer replicates every other peer\'s log
  * names them without loading it.
  */
 export const BREAKS = ['double-vote', 'ack-before-replicate', 'leak-role', 'forget-queue', 'unheld-record', 'stale-read', 'ack-non-voters'] as const
+export type BreakMode = typeof BREAKS[number]

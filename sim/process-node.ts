@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { PACKAGE_ROOT } from '../src/paths.js'
 import type { ClusterNodeOptions } from '../src/node/cluster/index.js'
 import { seededBytes, seededRandom } from './random.js'
-import type { BreakMode } from './cluster.js'
+import type { BreakMode } from './limits.js'
 import type { SimCompletion, SimElection, SimNode } from './sim-node.js'
 
 /** How often a child pushes its snapshot (and on every election event). */
