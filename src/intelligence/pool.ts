@@ -109,6 +109,11 @@ export class AnalysisPool {
    * Starts every worker now (each loads the tree-sitter runtime), so the first files do not wait for
    * it: call it before other work (the walk) to overlap the two.
    */
+  /** How many workers are running (started and not crashed or closed). */
+  get running (): number {
+    return this.slots.filter(slot => !slot.dead).length
+  }
+
   start (): void {
     if (this.closed || this.broken !== null) return
     while (this.slots.length < this.size) this.startWorker()

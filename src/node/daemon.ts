@@ -175,6 +175,7 @@ async function startNode (options: DaemonOptions, hooks: Partial<ClusterNodeOpti
     ...(options.testWrongHeadHashes === true ? { testWrongHeadHashes: true } : {}),
     ...(options.testNoTopicLookup === true ? { testNoTopicLookup: true } : {}),
     ...(options.audit !== undefined ? { audit: options.audit } : {}),
+    warmAnalysis: true,
     ...hooks,
     // Another process uses this peer's identity: this one stops, rather than vote and write beside it.
     onHalt: halt

@@ -122,6 +122,11 @@ export interface ClusterNodeOptions {
    * only the members it dials by key.
    */
   testNoTopicLookup?: boolean
+  /**
+   * Start the analysis workers and read the analysis cache when this peer becomes leader, so the first request waits for
+   * neither (the daemon). Off in the simulator's memory mode, where real threads would start outside its steps.
+   */
+  warmAnalysis?: boolean
 }
 
 export class ClusterNode {
@@ -203,6 +208,7 @@ export class ClusterNode {
             lead: report => {
               if (this.closing || !this.elections.leadsIn(term)) return
               this.coordinator.leadership(true, term)
+              if (options.warmAnalysis === true) peer.analysis.warm().catch(err => { logger.warn({ err: String(err) }, 'could not start the analysis workers ahead of a request') })
               this.stateEnds(term, report)
             }
           })
