@@ -19,6 +19,7 @@ import type { AccessLevel } from '../crypto/levels.js'
 import { corrupt, fileAccessError, isBzzzError } from '../errors.js'
 import { retriedWithin } from '../settle.js'
 import { forgetHolder, readHolder, recordHolder, storeInUse } from './store-holder.js'
+import { whileMade } from './store-creation.js'
 import { bind, bindingOf, copiedStore, damagedMarker, probeBinding, refuseUnprovenStore, storeExists } from './store-identity.js'
 import { StoreLogs } from './store-logs.js'
 import { StoreReader, type GeneratedRecordSource, type ResealLeft, type Retrieved } from './store-reader.js'
@@ -127,17 +128,23 @@ export class ContextStore {
    */
   static async open (dir: string, crypto: SectionCrypto, options: StoreOpenOptions = {}): Promise<ContextStore> {
     let readOnly = false
+    const waitMs = options.lockWaitMs ?? STORE_LOCK_WAIT_MS
+    const deadline = Date.now() + waitMs
     const attempt = async (): Promise<ContextStore> => {
       readOnly = options.readOnly === true && storeExists(dir)
-      if (!readOnly) await refuseUnprovenStore(dir)
-      return await ContextStore.openOnce(dir, crypto, readOnly, options.clock ?? systemClock, options.leadership)
+      const open = async (): Promise<ContextStore> => {
+        if (!readOnly) await refuseUnprovenStore(dir)
+        return await ContextStore.openOnce(dir, crypto, readOnly, options.clock ?? systemClock, options.leadership)
+      }
+      // A read-only open touches no marker; a writer's waits while another process is still writing it.
+      return readOnly ? await open() : await whileMade(dir, deadline, open)
     }
     // Worth another try: a lock another process holds, or a read-only open of a store another process is still making
     // (its database exists before its column families and its log do).
     const passing = (err: unknown): boolean => !isBzzzError(err) &&
       (isStoreLocked(err) ? readHolder(dir)?.pid !== process.pid : readOnly)
     try {
-      return await retriedWithin(attempt, passing, options.lockWaitMs ?? STORE_LOCK_WAIT_MS)
+      return await retriedWithin(attempt, passing, waitMs)
     } catch (err) {
       if (isBzzzError(err)) throw err
       if ((err as { code?: unknown }).code === 'DEVICE_FILE') {

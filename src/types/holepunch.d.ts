@@ -95,3 +95,9 @@ declare module 'hyperbee' {
   }
   export = Hyperbee
 }
+
+declare module 'fs-native-extensions' {
+  /** An advisory lock (flock-like) on the whole file: false when another process holds it. Let go when the fd closes. */
+  export function tryLock (fd: number, offset?: number, length?: number, opts?: { shared?: boolean }): boolean
+  export function unlock (fd: number, offset?: number, length?: number): void
+}
