@@ -3,18 +3,8 @@ import t from 'tap'
 import zlib from 'node:zlib'
 import { randomBytes } from 'node:crypto'
 import { SMALL_DEFLATE_MAX, SmallDeflater } from '../../src/crypto/small-deflate.js'
+import { seededRandom } from '../../sim/random.js'
 import { DICTIONARY, MAX_INFLATED_BYTES, MIN_COMPRESS_BYTES, SECTION_DEFLATED, SECTION_STORED, decodeSectionText, encodeSectionText } from '../../src/crypto/section-codec.js'
-
-/** A seeded generator (mulberry32), so a failure repeats. */
-function seeded (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = Math.imul(a ^ (a >>> 15), 1 | a)
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function jsonSection (bytes: number): Buffer {
   const symbols: unknown[] = []
@@ -58,7 +48,7 @@ t.test('small sections: our fixed-code encoder, read by zlib, about as small; la
 
 t.test('the small encoder: zlib reads back every input, whatever its bytes', async t => {
   const deflater = new SmallDeflater(DICTIONARY)
-  const random = seeded(7)
+  const random = seededRandom(7)
   const inputs: Buffer[] = [Buffer.alloc(0), Buffer.from('a'), Buffer.from('abc'), Buffer.alloc(SMALL_DEFLATE_MAX, 0x61),
     DICTIONARY.subarray(0, SMALL_DEFLATE_MAX), DICTIONARY.subarray(DICTIONARY.length - 300), Buffer.from('ab'.repeat(256))]
   for (let i = 0; i < 400; i++) {

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cliProcess } from '../helpers/cli.js'
 import { RawControl, processRuns, residentBytes, startTestDaemon, timedRequest, type RawAnswer } from '../helpers/control-socket.js'
+import { seededRandom } from '../../sim/random.js'
 
 /** The documented longest request line (man bzzz-ctx-node(1)); the daemon closes a connection that sends a longer one. */
 const MAX_REQUEST_BYTES = 8 * 1024 * 1024
@@ -157,21 +158,11 @@ t.test('a slow reader gets every answer, once each', async t => {
   t.notOk(client.closed, 'the connection stays open')
 })
 
-/** mulberry32: a small seeded generator, so a failing run is replayed from its seed. */
-function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let x = Math.imul(a ^ (a >>> 15), 1 | a)
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const seed = process.env.BZZZ_FUZZ_SEED !== undefined ? Number(process.env.BZZZ_FUZZ_SEED) : Math.floor(Math.random() * 2 ** 32)
 
 t.test(`fuzz: random and mutated requests (seed ${seed}; replay with BZZZ_FUZZ_SEED=${seed})`, async t => {
-  const random = prng(seed)
+  const random = seededRandom(seed)
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
   // Nothing here names a real directory: a mutated generate must not analyse this machine's files.
   const strings = ['', 'x', 'relative/dir', '/nonexistent/bzzz-fuzz/y', '\u0000', 'ucxl://fuzz/', 'ucxl://fuzz/../..', 'é✓\u202e', 'a'.repeat(5_000), '-1', 'admin', 'top-secret', '__proto__']
