@@ -279,7 +279,8 @@ export class Simulator {
     } else {
       await sleep(STEP_MS)
     }
-    progress(() => `  ${(clock.now() / 1000).toFixed(1)} s simulated in ${((performance.now() - started) / 1000).toFixed(0)} s; ` +
+    // Swarm mode runs on the wall clock: its simulated time is the real time the run took (as its report says).
+    progress(() => `  ${((virtual !== null ? clock.now() : performance.now() - started) / 1000).toFixed(1)} s simulated in ${((performance.now() - started) / 1000).toFixed(0)} s; ` +
       (cluster.leader() === null ? 'no leader' : `leader ${cluster.nameOf(cluster.leader()!)}`))
     observation.observeLeader(clock.now(), cluster.leader())
     await this.applyDue()
