@@ -57,16 +57,16 @@ async function answer (message: Extract<ParentMessage, { type: 'call' }>): Promi
   }
 }
 
+/** Closes the daemon politely, then exits. */
+function stop (): void {
+  if (daemon === null) process.exit(0)
+  else daemon.close().catch(() => {}).finally(() => { process.exit(0) })
+}
+
 process.on('message', (message: ParentMessage) => {
   if (message.type === 'start') start(message).catch(err => { send({ type: 'failed', error: err instanceof Error ? err.message : String(err) }); process.exit(1) })
   else if (message.type === 'call') answer(message).catch(() => {})
-  else if (message.type === 'stop') {
-    if (daemon === null) process.exit(0)
-    else daemon.close().catch(() => {}).finally(() => { process.exit(0) })
-  }
+  else if (message.type === 'stop') stop()
 })
 // The simulator gone (its process ended): this daemon stops too, rather than linger.
-process.on('disconnect', () => {
-  if (daemon === null) process.exit(0)
-  else daemon.close().catch(() => {}).finally(() => { process.exit(0) })
-})
+process.on('disconnect', stop)

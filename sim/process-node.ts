@@ -106,7 +106,6 @@ export class ProcessNode implements SimNode {
   /** Starts the peer's daemon in a new process and resolves once it serves (its node joined the cluster topic). */
   static async start (settings: SimPeerSettings, bootstrap: Array<{ host: string, port: number }>, listeners: ProcessListeners): Promise<ProcessNode> {
     const child = fork(CHILD_FILE, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' })
-    let node: ProcessNode | null = null
     // Listeners are attached at once: a node's first election events come before it is ready.
     child.on('message', (message: ChildMessage) => {
       if (message.type === 'election') listeners.onElection(message.event)
@@ -121,8 +120,7 @@ export class ProcessNode implements SimNode {
       child.once('exit', code => { clearTimeout(timer); reject(new Error(`peer ${settings.index}'s process exited with code ${code} before its daemon served`)) })
       child.send({ type: 'start', settings, bootstrap } satisfies ParentMessage)
     }).catch(err => { child.kill('SIGKILL'); throw err })
-    node = new ProcessNode(child, ready.nodeId, ready.role, ready.snapshot)
-    return node
+    return new ProcessNode(child, ready.nodeId, ready.role, ready.snapshot)
   }
 
   get pid (): number | null { return this.child.pid ?? null }

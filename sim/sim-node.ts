@@ -71,7 +71,7 @@ export function localSimNode (node: ClusterNode): SimNode {
 const NONE: ReadonlyArray<Promise<unknown>> = []
 
 /** The terms of every completion entry `node` holds, by request id (one request may be completed in several terms). */
-export function completionTermsOf (node: ClusterNode): Record<string, number[]> {
+function completionTermsOf (node: ClusterNode): Record<string, number[]> {
   const terms: Record<string, number[]> = {}
   for (const event of node.peer.store.queueEvents()) {
     if (event.entry.type === 'completion') (terms[event.entry.id] ??= []).push(event.entry.version.term)

@@ -9,8 +9,7 @@ import { startBootstrap, type RunningBootstrap } from '../../src/net/bootstrap.j
 import { silentLogger } from '../../src/node/logger.js'
 import type { ContextRecord } from '../../src/context/record.js'
 import { percentile, round } from './stats.js'
-import { spawn } from 'node:child_process'
-import { PACKAGE_ROOT } from '../../src/paths.js'
+import { cliProcess } from '../helpers/cli.js'
 import { formatHostPort } from '../../src/net/bootstrap.js'
 
 export const DISTRIBUTE_RECORDS = 10_000
@@ -105,24 +104,12 @@ export async function benchCluster (): Promise<Record<string, number>> {
   }
 }
 
-const BIN = join(PACKAGE_ROOT, 'bin', 'bzzz-ctx')
-
-async function cliRun (args: string[]): Promise<{ code: number, stderr: string }> {
-  return await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
-    let stderr = ''
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-    child.on('error', reject)
-    child.on('exit', code => { resolve({ code: code ?? 1, stderr }) })
-  })
-}
-
 /**
  * distribute_daemons_records_per_s: the same acknowledged batch, the two followers real daemons in processes of their
  * own (as deployed) and the leader in this process. In the figure above all three peers share this one thread, so the
  * followers' replication is counted in the leader's time; here it runs beside it, on the machine's other core.
  */
-export async function distributeToDaemons (): Promise<Record<string, number>> {
+async function distributeToDaemons (): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'bzzz-bench-daemons-'))
   const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
   const homes = [join(dir, 'leader'), join(dir, 'a'), join(dir, 'b')]
@@ -135,7 +122,7 @@ export async function distributeToDaemons (): Promise<Record<string, number>> {
     const bootstrap = dht.addresses.map(formatHostPort).join(',')
     for (const home of followers) {
       // They vote but never stand: the peer in this process leads, and its distribute is what is timed.
-      const run = await cliRun(['--home', home, 'node', 'start', '--bootstrap', bootstrap, '--detach', '--no-campaign', '--election-timeout', '1000'])
+      const run = await cliProcess(['--home', home, 'node', 'start', '--bootstrap', bootstrap, '--detach', '--no-campaign', '--election-timeout', '1000'])
       if (run.code !== 0) throw new Error(`a follower's daemon did not start: ${run.stderr}`)
       started.push(home)
     }
@@ -149,7 +136,7 @@ export async function distributeToDaemons (): Promise<Record<string, number>> {
     return { distribute_daemons_ms: round(ms, 0), distribute_daemons_records_per_s: round(DISTRIBUTE_RECORDS / (ms / 1000), 0) }
   } finally {
     await leader?.close().catch(() => {})
-    for (const home of started) await cliRun(['--home', home, 'node', 'stop']).catch(() => {})
+    for (const home of started) await cliProcess(['--home', home, 'node', 'stop']).catch(() => {})
     await dht.close()
     rmSync(dir, { recursive: true, force: true })
   }
