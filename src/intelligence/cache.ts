@@ -8,6 +8,7 @@ import { Lru } from '../lru.js'
 import { corrupt } from '../errors.js'
 import type { FileAnalysis } from './types.js'
 import type { ContextRecord } from '../context/record.js'
+import type { RecordsMemo } from './records.js'
 
 /** Bump when the extractor's output changes: entries of another version are never used. */
 export const ANALYZER_VERSION = 2
@@ -118,7 +119,7 @@ export class AnalysisCache {
    * the same files, paths and manifests gives the same records, so they are not built again. In memory only:
    * it serves a daemon's warm cache, and is never saved.
    */
-  lastRecords?: { fingerprint: string, records: readonly ContextRecord[] }
+  lastRecords?: { fingerprint: string, records: readonly ContextRecord[], memo?: RecordsMemo }
 
   constructor (options: AnalysisCacheOptions = {}) {
     const max = Math.max(1, options.maxEntries ?? DEFAULT_MAX_CACHE_ENTRIES)

@@ -6,7 +6,7 @@ import type { AnalysisCache } from './cache.js'
 import { AnalysisPool } from './pool.js'
 import { ProgressReporter } from './progress.js'
 import { readProjectContext } from './project-context.js'
-import { addressOf, buildRecords, recordsFingerprint } from './records.js'
+import { addressOf, buildRecordsFrom, recordsFingerprint } from './records.js'
 import { addressProblem } from '../ucxl/address.js'
 import type { AnalyzeProgress, AnalyzeResult, RecordsInput, SkippedFile } from './types.js'
 import { walkTree, type WalkOptions, type WalkResult, type WalkedFile } from './walk.js'
@@ -73,6 +73,7 @@ export async function analyzeTree (options: AnalyzeOptions): Promise<AnalyzeResu
   let records: ContextRecord[]
   let fingerprint: string | null = null
   let recordsSkipped = false
+  let recordsBuilt = 0
   try {
     // With nothing cached the workers load their runtime while the tree is walked; otherwise they start
     // with the first file the cache cannot answer, so a re-run with no change starts none.
@@ -115,8 +116,11 @@ export async function analyzeTree (options: AnalyzeOptions): Promise<AnalyzeResu
       // A stored analysis that did not open was made again, and may have come out unparsed this time.
       if (cache !== undefined && run.read !== reread) fingerprint = recordsFingerprint(inputs, run.keys, run.unparsed)
       const readme = rootReadmePath === undefined ? undefined : run.docOf(rootReadmePath)
-      records = buildRecords({ ...inputs, ...(readme !== undefined ? { rootReadme: readme } : {}), files: run.analysed })
-      if (fingerprint !== null && cache !== undefined) cache.lastRecords = { fingerprint, records: [...records] }
+      // Only the records whose inputs changed since the warm cache's last run are built again.
+      const built = buildRecordsFrom({ ...inputs, ...(readme !== undefined ? { rootReadme: readme } : {}), files: run.analysed }, cache?.lastRecords?.memo)
+      records = built.records
+      recordsBuilt = built.rebuilt
+      if (fingerprint !== null && cache !== undefined) cache.lastRecords = { fingerprint, records: [...records], memo: built.memo }
     }
   } finally {
     if (ownPool) await pool.close()
@@ -125,6 +129,7 @@ export async function analyzeTree (options: AnalyzeOptions): Promise<AnalyzeResu
   return {
     records,
     ...(recordsSkipped ? { recordsSkipped } : {}),
+    recordsBuilt,
     ...(fingerprint !== null ? { fingerprint } : {}),
     hashes: run.hashes,
     files: run.hashes.size,

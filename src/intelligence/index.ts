@@ -6,7 +6,7 @@ export { walkTree, walkTextFiles, readTextFile, looksBinary, DEFAULT_EXCLUDED_DI
 export { detectLanguage, languageFromShebang, displayLanguage, isParsedLanguage, isCodeLanguage, PARSED_LANGUAGES, type ParsedLanguage } from './languages.js'
 export { parseManifest, manifestKind, manifestTechnologies, type Manifest, type ManifestKind } from './manifests.js'
 export { technologiesFromImports } from './technologies.js'
-export { buildRecords, addressOf } from './records.js'
+export { buildRecords, buildRecordsFrom, addressOf, type RecordsMemo, type RecordsBuild } from './records.js'
 export { readGitCommit, recordHashes, staleAgainst, type GeneratedSource, type Staleness, type StaleReason } from './source-state.js'
 export { FileAnalyzer } from './file-analyzer.js'
 export { SymbolExtractor, type Extraction } from './extract.js'

@@ -154,8 +154,56 @@ export function recordsFingerprint (input: Omit<RecordsInput, 'files'>, keys: Re
   return hash.digest('hex')
 }
 
+/**
+ * What a file's record, and its part in the records of the directories above it, are made from besides the run's scope
+ * (project, target): its analysis (the cache gives the same object for the same bytes) and what the whole tree's facts
+ * say of it. A later run whose inputs for a file are the same, element by element, builds the same record for it.
+ */
+function fileInputs (facts: TreeFacts, path: string, analysis: FileAnalysis): readonly unknown[] {
+  return [
+    analysis, facts.isTest(path), facts.entryReasons.get(path),
+    facts.importersOf(path).join('\n'), [...(facts.graph.edges.get(path) ?? [])].sort().join('\n'),
+    (facts.graph.external.get(path) ?? []).join('\n'), facts.testsFor(path).join('\n')
+  ]
+}
+
+function sameInputs (a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i])
+}
+
+/**
+ * The records of one run and what each was made from: the next run over the same scope builds again only the records
+ * whose inputs changed (RecordsBuild.rebuilt), and returns the same objects for the others.
+ */
+export interface RecordsMemo {
+  /** Project, target, and whether it is a directory: a run of another scope builds everything. */
+  scope: string
+  files: ReadonlyMap<string, { inputs: readonly unknown[], record: ContextRecord }>
+  directories: ReadonlyMap<string, ContextRecord>
+  treePaths: ReadonlySet<string>
+  /** The manifests as JSON, by path. */
+  manifests: ReadonlyMap<string, string>
+}
+
+export interface RecordsBuild {
+  records: ContextRecord[]
+  memo: RecordsMemo
+  /** Records built this run (the others are the last run's objects). */
+  rebuilt: number
+}
+
 /** Every record of the run: the project first, then directories, then files, each sorted by address. */
 export function buildRecords (unordered: RecordsInput): ContextRecord[] {
+  return buildRecordsFrom(unordered).records
+}
+
+/**
+ * buildRecords, given the last run's memo: a file's record is built again only when its inputs (fileInputs) changed, a
+ * directory's only when something under it did (a file's inputs, a path of the tree, a manifest), and the project's
+ * always (it is one). The records are the same as a build from nothing would give (test/intelligence/records.test.ts
+ * checks it over random edits).
+ */
+export function buildRecordsFrom (unordered: RecordsInput, previous?: RecordsMemo): RecordsBuild {
   // Analyses arrive in the order the workers finish them. In path order, the same tree always gives the same
   // records (an ambiguous import, `abc` beside `resources/abc.py`, resolved to whichever file came first).
   const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
@@ -163,6 +211,29 @@ export function buildRecords (unordered: RecordsInput): ContextRecord[] {
   const facts = new TreeFacts(input)
   const { project, targetPath } = input
   const files = input.files
+  const scope = JSON.stringify([project, targetPath, input.targetIsDirectory])
+  const last = previous?.scope === scope ? previous : undefined
+  const treePaths = new Set(input.treePaths)
+  const manifests = new Map<string, string>()
+  for (const manifest of input.manifests) manifests.set(manifest.path, (manifests.get(manifest.path) ?? '') + JSON.stringify(manifest))
+
+  // What changed since the last run marks every directory above it: a directory's record is made from its subtree.
+  const changed = new Set<string>()
+  const mark = (path: string): void => { for (const directory of directoriesAbove(path, targetPath)) changed.add(directory) }
+  const inputs = new Map<string, readonly unknown[]>()
+  for (const file of files) {
+    const made = fileInputs(facts, file.path, file.analysis)
+    inputs.set(file.path, made)
+    const held = last?.files.get(file.path)
+    if (held === undefined || !sameInputs(held.inputs, made)) mark(file.path)
+  }
+  if (last !== undefined) {
+    for (const path of last.files.keys()) if (!inputs.has(path)) mark(path)
+    for (const path of treePaths) if (!last.treePaths.has(path)) mark(path)
+    for (const path of last.treePaths) if (!treePaths.has(path)) mark(path)
+    for (const [path, json] of manifests) if (last.manifests.get(path) !== json) mark(path)
+    for (const path of last.manifests.keys()) if (!manifests.has(path)) mark(path)
+  }
 
   // Each file and each directory is added to every directory above it, up to the target: linear in the
   // tree's size times its depth (counting subdirectories by comparing every pair of directories took
@@ -188,14 +259,34 @@ export function buildRecords (unordered: RecordsInput): ContextRecord[] {
     }
   }
 
+  let rebuilt = 0
   const directoryRecords: ContextRecord[] = []
+  const madeDirectories = new Map<string, ContextRecord>()
   let rootDirectory: ContextRecord | undefined
   for (const directory of [...directories.keys()].sort()) {
-    const record = directoryRecord(facts, project, directory, directories.get(directory) as DirectoryFiles)
+    let record = changed.has(directory) ? undefined : last?.directories.get(directory)
+    if (record === undefined) {
+      record = directoryRecord(facts, project, directory, directories.get(directory) as DirectoryFiles)
+      // The root's is not a record of its own: the project's speaks for it (counted below).
+      if (directory !== '') rebuilt++
+    }
+    madeDirectories.set(directory, record)
     if (directory === '') rootDirectory = record
     else directoryRecords.push(record)
   }
   const records: ContextRecord[] = [projectRecord(facts, project, rootDirectory), ...directoryRecords]
-  for (const file of files) records.push(fileRecord(facts, project, file.path, file.analysis))
-  return records
+  rebuilt++
+  const madeFiles = new Map<string, { inputs: readonly unknown[], record: ContextRecord }>()
+  for (const file of files) {
+    const made = inputs.get(file.path)!
+    const held = last?.files.get(file.path)
+    let record = held !== undefined && sameInputs(held.inputs, made) ? held.record : undefined
+    if (record === undefined) {
+      record = fileRecord(facts, project, file.path, file.analysis)
+      rebuilt++
+    }
+    madeFiles.set(file.path, { inputs: made, record })
+    records.push(record)
+  }
+  return { records, memo: { scope, files: madeFiles, directories: madeDirectories, treePaths, manifests }, rebuilt }
 }

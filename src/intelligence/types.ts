@@ -64,6 +64,8 @@ export interface AnalyzeResult {
   cached: number
   /** Files whose bytes were read: the others' stat data proved them unchanged. */
   read: number
+  /** Records built by this run: the others are the warm cache's from its last run, whose inputs had not changed. */
+  recordsBuilt: number
   /** The caller's `recordsHeld` knew this run's inputs: `records` is empty, and the caller's stored records stand. */
   recordsSkipped?: boolean
   /** What the records are made from, as one digest (with a cache; see recordsFingerprint). */

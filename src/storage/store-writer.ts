@@ -100,6 +100,22 @@ interface BatchLayer {
   stored: ContextRecord
   parent: Content
   resolved?: Content
+  /** The resolved content as JSON: what a child's stored difference is made against (see WriteMemo). */
+  resolvedKey?: string
+}
+
+/**
+ * What writing a record gave, kept with the record object (a generate's records are the same objects from one run to
+ * the next when their inputs did not change: buildRecordsFrom): written again against the same resolved parent, for the
+ * same recipients and source, it is stored the same, and its digest is the same, so an unchanged record is known
+ * without making its sections again.
+ */
+interface WriteMemo {
+  parentKey: string
+  recipients: string
+  hash: string | undefined
+  stored: ContextRecord
+  digest: string
 }
 
 /** What a writer shows for leading a term: the leader's node and the term entry's evidence (see TermEntry). */
@@ -160,6 +176,8 @@ export class StoreWriter {
    * appendQueueEntry). Null once other work is queued after them, or once their append starts.
    */
   private openGroup: PendingQueueEntry[] | null = null
+  /** By record object: see WriteMemo. */
+  private readonly memos = new WeakMap<ContextRecord, WriteMemo>()
 
   constructor (private readonly host: StoreWriterHost) {}
 
@@ -329,6 +347,7 @@ export class StoreWriter {
     const origin = originOf(options)
     const batch = new Map<string, BatchLayer>()
     const recipients = [...new Set(options.recipients)].sort()
+    const recipientsKey = recipients.join('\n')
     const appender = this.batchAppender()
     let written = 0
     let unchanged = 0
@@ -340,21 +359,29 @@ export class StoreWriter {
         await new Promise(resolve => setImmediate(resolve))
         slice = host.now()
       }
-      const parent = this.parentInBatch(record.address, batch)
-      const stored = diffAgainstParent(record, parent)
-      batch.set(record.address, { stored, parent })
-      const texts = sectionTexts(stored)
+      const { content: parent, key: parentKey } = this.parentInBatch(record.address, batch)
       const hash = options.sources?.hashes.get(record.address)
       const source: RecordSource | undefined = hash === undefined ? undefined : options.sources?.commit === undefined ? { hash } : { commit: options.sources.commit, hash }
+      const slot = view.slot(record.address, origin)
+      const memo = this.memos.get(record)
+      const remembered = memo !== undefined && memo.parentKey === parentKey && memo.recipients === recipientsKey && memo.hash === hash
+      const stored = remembered ? memo.stored : diffAgainstParent(record, parent)
+      batch.set(record.address, { stored, parent })
+      // Unchanged content is not written again, unless the write links it to a decision: that link is the news. Whoever
+      // wrote the current version: every writer keys its digests with the cluster's digest key (a digest under another
+      // key, a home's from before it, simply differs, and the record is written).
+      const same = (digest: string): boolean => options.decision === undefined && slot !== undefined && slot.current.digest === digest && slot.conflicts.length === 0
+      if (remembered && same(memo.digest)) {
+        unchanged++
+        continue
+      }
+      const texts = sectionTexts(stored)
       // The commit is left out: a record its new commit did not change keeps the commit it was first made at.
       const digested: unknown[] = [recipients, stored.inherits ?? true, texts.map(s => [s.level, s.text])]
       if (hash !== undefined) digested.push(hash)
       const digest = host.crypto.digest(Buffer.from(JSON.stringify(digested)))
-      const slot = view.slot(record.address, origin)
-      // Unchanged content is not written again, unless the write links it to a decision: that link is the news. Whoever
-      // wrote the current version: every writer keys its digests with the cluster's digest key (a digest under another
-      // key, a home's from before it, simply differs, and the record is written).
-      if (options.decision === undefined && slot !== undefined && slot.current.digest === digest && slot.conflicts.length === 0) {
+      this.memos.set(record, { parentKey, recipients: recipientsKey, hash, stored, digest })
+      if (same(digest)) {
         unchanged++
         continue
       }
@@ -507,11 +534,13 @@ export class StoreWriter {
    * The resolved content of the nearest ancestor written in this batch. It is merged when first asked for: most
    * records (files) are nobody's parent.
    */
-  private parentInBatch (address: string, batch: Map<string, BatchLayer>): Content {
+  private parentInBatch (address: string, batch: Map<string, BatchLayer>): { content: Content, key: string } {
     for (const ancestor of parentChain(address).slice(1)) {
       const layer = batch.get(ancestor)
-      if (layer !== undefined) return (layer.resolved ??= mergeLayers([{ address: ancestor, content: contentOf(layer.stored) }, { address: '', content: layer.parent }]).content)
+      if (layer === undefined) continue
+      const content = (layer.resolved ??= mergeLayers([{ address: ancestor, content: contentOf(layer.stored) }, { address: '', content: layer.parent }]).content)
+      return { content, key: (layer.resolvedKey ??= JSON.stringify(content)) }
     }
-    return {}
+    return { content: {}, key: '{}' }
   }
 }

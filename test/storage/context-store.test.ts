@@ -61,6 +61,29 @@ t.test('write, then retrieve as each role: sections by clearance, resolved up to
   await rejectsCode(t, () => store.retrieve('ucxl://p/src/none.go', 'developer'), 'NOT_FOUND')
 })
 
+t.test('a record written again as the same object is stored against its parent as it is now, not as it was', async t => {
+  // The writer remembers, by record object, what writing it gave (a generate's unchanged records are the same objects
+  // from run to run): the memory holds only for the same resolved parent, recipients and source.
+  const keys = await testKeys()
+  const store = await ContextStore.open(join(keys.dir, 'store'), keys.crypto)
+  t.teardown(() => store.close())
+  const file: ContextRecord = { address: 'ucxl://p/src/pay.go', kind: 'file', summary: 'Payment handler', language: 'go', technologies: ['stripe'] }
+  const folder = (language: string): ContextRecord => ({ address: 'ucxl://p/src', kind: 'directory', summary: 'Sources', language })
+  const first = await store.write([folder('go'), file], { term: 1, recipients: ALL, nowMs: 1 })
+  t.equal(first.written, 2)
+  t.same([(await store.write([folder('go'), file], { term: 1, recipients: ALL, nowMs: 2 })).unchanged], [2], 'the same object again: unchanged')
+  // The folder's language changes: the file, the same object, no longer inherits its own; it is stored with it.
+  const second = await store.write([folder('python'), file], { term: 1, recipients: ALL, nowMs: 3 })
+  t.same([second.written, second.unchanged], [2, 0])
+  t.equal((await store.retrieve('ucxl://p/src/pay.go', 'developer')).context.language, 'go')
+  t.equal((await store.retrieve('ucxl://p/src', 'developer')).context.language, 'python')
+  // Other recipients, or another source, are another write of the same object.
+  t.equal((await store.write([folder('python'), file], { term: 1, recipients: ['developer'], nowMs: 4 })).written, 2)
+  const sources = { hashes: new Map([['ucxl://p/src/pay.go', 'a'.repeat(64)]]) }
+  t.equal((await store.write([file], { term: 1, recipients: ['developer'], nowMs: 5, sources })).written, 1)
+  t.equal((await store.write([file], { term: 1, recipients: ['developer'], nowMs: 6, sources })).unchanged, 1)
+})
+
 t.test('nothing readable: a role that was not a recipient is denied; a peer without the key is denied', async t => {
   const keys = await testKeys()
   const store = await ContextStore.open(join(keys.dir, 'store'), keys.crypto)
