@@ -4,7 +4,8 @@
 import t from 'tap'
 import { buildRecords, buildRecordsFrom, type RecordsMemo } from '../../src/intelligence/records.js'
 import { seededRandom } from '../../sim/random.js'
-import type { FileAnalysis, Manifest, RecordsInput } from '../../src/intelligence/types.js'
+import type { FileAnalysis, RecordsInput } from '../../src/intelligence/types.js'
+import type { Manifest } from '../../src/intelligence/manifests.js'
 
 type Tree = Map<string, FileAnalysis>
 
