@@ -24,6 +24,7 @@ import { isEpoch } from './key-text.js'
 import { ENVELOPE_VERSIONS, NONCE_BYTES, TAG_BYTES, WRAPPED_KEY_BYTES } from './envelope.js'
 import type { EnvelopeVersion } from './envelope.js'
 import type { Envelope, EnvelopeSection, EnvelopeWrap } from './envelope.js'
+import { WRITE_ENVELOPE_VERSION, type KeysetWrap, type RecordEnvelope, type WriteKeyset } from './write-keys.js'
 
 type State = ReturnType<typeof c.state>
 
@@ -217,4 +218,132 @@ export function decodeEnvelope (buffer: Uint8Array): Envelope {
   const envelope = envelopeEncoding.decode(state)
   if (state.start !== state.end) throw corrupt(`envelope has ${state.end - state.start} trailing bytes`)
   return envelope
+}
+
+/**
+ * Version 3 (write-keys.ts), a record sealed with its write's keys:
+ *
+ *   u8 3 | u8 flags (1: the write's keyset follows)
+ *   [32 writer public key | 24 nonce | uint R, R x (uint name length, ASCII role name, uint epoch, u8 level rank, 48 wrapped key)]
+ *   uint S, S x (u8 level rank | uint n, n ciphertext bytes)
+ *
+ * Decoded as strictly as versions 1 and 2: one encoding per envelope.
+ */
+const KEYSET_FLAG = 1
+const MIN_KEYSET_WRAP_BYTES = 3 + 1 + WRAPPED_KEY_BYTES
+const MIN_RECORD_SECTION_BYTES = 1 + 1 + TAG_BYTES
+
+/** The version byte of an envelope (1, 2 or 3), without decoding it; CORRUPT when empty. */
+export function envelopeVersionOf (buffer: Uint8Array): number {
+  if (buffer.byteLength === 0) throw corrupt('the envelope is empty')
+  return buffer[0]!
+}
+
+function writeRecord (step: 'preencode' | 'encode', state: State, envelope: RecordEnvelope): void {
+  c.uint8[step](state, WRITE_ENVELOPE_VERSION)
+  const keyset = envelope.keyset
+  c.uint8[step](state, keyset === undefined ? 0 : KEYSET_FLAG)
+  if (keyset !== undefined) {
+    c.fixed32[step](state, keyset.writerPublicKey)
+    fixedNonce[step](state, keyset.nonce)
+    c.uint[step](state, keyset.wraps.length)
+    for (const wrap of keyset.wraps) {
+      c.ascii[step](state, wrap.role)
+      c.uint[step](state, wrap.epoch)
+      c.uint8[step](state, levelRank(wrap.level))
+      fixedWrappedKey[step](state, wrap.wrappedKey)
+    }
+  }
+  c.uint[step](state, envelope.sections.length)
+  for (const section of envelope.sections) {
+    c.uint8[step](state, levelRank(section.level))
+    c.buffer[step](state, section.ciphertext)
+  }
+}
+
+function checkRecordEncodable (envelope: RecordEnvelope): void {
+  const keyset = envelope.keyset
+  if (keyset !== undefined) {
+    if (keyset.writerPublicKey.length !== BOX_PUBLIC_KEY_BYTES || keyset.nonce.length !== NONCE_BYTES) throw badInput('malformed write keyset')
+    const roles = new Set<string>()
+    for (const wrap of keyset.wraps) {
+      if (!ROLE_NAME_PATTERN.test(wrap.role) || roles.has(wrap.role) || !isEpoch(wrap.epoch) || levelRank(wrap.level) < 0 || wrap.wrappedKey.length !== WRAPPED_KEY_BYTES) {
+        throw badInput(`malformed or repeated keyset wrap for role "${wrap.role}"`)
+      }
+      roles.add(wrap.role)
+    }
+  }
+  envelope.sections.forEach((section, i) => {
+    if (levelRank(section.level) < 0 || (i > 0 && levelRank(section.level) <= levelRank(envelope.sections[i - 1]!.level))) throw badInput('version 3 envelope sections must be in level order, each level once')
+    if (section.ciphertext.length < TAG_BYTES) throw badInput(`malformed ${section.level} section`)
+  })
+}
+
+function decodeRecord (state: State): RecordEnvelope {
+  const version = c.uint8.decode(state)
+  if (version !== WRITE_ENVELOPE_VERSION) throw corrupt(`envelope version ${version} is not a record sealed with its write's keys`)
+  const flags = c.uint8.decode(state)
+  if ((flags & ~KEYSET_FLAG) !== 0) throw corrupt(`envelope flags ${flags} are unknown`)
+  let keyset: WriteKeyset | undefined
+  if (flags === KEYSET_FLAG) {
+    const writerPublicKey = copy(c.fixed32.decode(state))
+    const nonce = copy(fixedNonce.decode(state))
+    const count = readCount(state, Number.MAX_SAFE_INTEGER, MIN_KEYSET_WRAP_BYTES, 'keyset wrap')
+    const wraps: KeysetWrap[] = []
+    const roles = new Set<string>()
+    for (let i = 0; i < count; i++) {
+      const nameLength = readUint(state)
+      if (nameLength < 1 || nameLength > MAX_ROLE_NAME_BYTES) throw corrupt('envelope role name length is out of range')
+      const nameBytes = c.fixed(nameLength).decode(state)
+      const role = Buffer.from(nameBytes.buffer, nameBytes.byteOffset, nameBytes.byteLength).toString('latin1')
+      if (!ROLE_NAME_PATTERN.test(role) || roles.has(role)) throw corrupt('envelope has an invalid or repeated role name')
+      roles.add(role)
+      const epoch = readUint(state)
+      if (!isEpoch(epoch)) throw corrupt(`envelope epoch of role "${role}" is out of range`)
+      const level = ACCESS_LEVELS[c.uint8.decode(state)]
+      if (level === undefined) throw corrupt(`envelope wrap of role "${role}" has an unknown level`)
+      wraps.push({ role, epoch, level, wrappedKey: copy(fixedWrappedKey.decode(state)) })
+    }
+    keyset = { writerPublicKey, nonce, wraps }
+  }
+  const sectionCount = readCount(state, ACCESS_LEVELS.length, MIN_RECORD_SECTION_BYTES, 'section')
+  const sections: RecordEnvelope['sections'] = []
+  for (let i = 0; i < sectionCount; i++) {
+    const level = ACCESS_LEVELS[c.uint8.decode(state)]
+    if (level === undefined || (sections.length > 0 && levelRank(level) <= levelRank(sections[sections.length - 1]!.level))) throw corrupt('envelope has an unknown, repeated or unordered section level')
+    const length = readUint(state)
+    if (length > remaining(state)) throw corrupt(`envelope ${level} ciphertext length ${length} is out of range`)
+    if (length < TAG_BYTES) throw corrupt(`envelope ${level} ciphertext is shorter than its tag`)
+    sections.push({ level, ciphertext: copy(c.fixed(length).decode(state)) })
+  }
+  return { version: WRITE_ENVELOPE_VERSION, ...(keyset !== undefined ? { keyset } : {}), sections }
+}
+
+export function encodeRecordEnvelope (envelope: RecordEnvelope): Buffer {
+  checkRecordEncodable(envelope)
+  const state = c.state()
+  writeRecord('preencode', state, envelope)
+  state.buffer = Buffer.allocUnsafe(state.end)
+  writeRecord('encode', state, envelope)
+  return state.buffer as Buffer
+}
+
+/** Decodes a whole buffer as one version 3 envelope; CORRUPT on any malformed input, including trailing bytes. */
+export function decodeRecordEnvelope (buffer: Uint8Array): RecordEnvelope {
+  const state = c.state(0, buffer.byteLength, buffer)
+  let envelope: RecordEnvelope
+  try {
+    envelope = decodeRecord(state)
+  } catch (err) {
+    if (isBzzzError(err)) throw err
+    throw corrupt('envelope is truncated', err)
+  }
+  if (state.start !== state.end) throw corrupt(`envelope has ${state.end - state.start} trailing bytes`)
+  return envelope
+}
+
+/** The levels an envelope's sections are sealed at, of any version, read without opening it. */
+export function envelopeLevels (buffer: Uint8Array): AccessLevel[] {
+  const sections = envelopeVersionOf(buffer) === WRITE_ENVELOPE_VERSION ? decodeRecordEnvelope(buffer).sections : decodeEnvelope(buffer).sections
+  return sections.map(section => section.level)
 }

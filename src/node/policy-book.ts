@@ -11,7 +11,7 @@
 import type { AccessLevel } from '../crypto/levels.js'
 import { isAccessLevel } from '../crypto/levels.js'
 import { BUILT_IN_POLICY_VERSION, writeRefusal, type PolicyRules, type WriteOp } from '../leader/write-policy.js'
-import { decodeEnvelope } from '../crypto/envelope-codec.js'
+import { envelopeLevels } from '../crypto/envelope-codec.js'
 import type { LogEntry } from '../storage/log-entry.js'
 import { policyProblem, type SignedPolicy } from './cluster-policy.js'
 
@@ -22,7 +22,7 @@ import { policyProblem, type SignedPolicy } from './cluster-policy.js'
 function sealedLevels (envelope: Buffer): AccessLevel[] {
   if (envelope.byteLength === 0) return []
   try {
-    return decodeEnvelope(envelope).sections.map(section => section.level)
+    return envelopeLevels(envelope)
   } catch {
     return []
   }

@@ -4,22 +4,39 @@
  */
 import type { PlainSection } from '../context/sections.js'
 import type { AccessLevel } from '../crypto/levels.js'
+import { WRITE_ENVELOPE_VERSION } from '../crypto/write-keys.js'
 import { versionKey, type Version } from '../distribution/version.js'
 
 export interface SectionCrypto {
+  /** An envelope of version 2, with its own keys: a request's or decision's payload, a record sealed again. */
   seal (sections: readonly PlainSection[], recipients: readonly string[], ad: Buffer): Buffer
+  /** The keys of one write of records for `recipients`: each record's envelope is version 3 (crypto/write-keys.ts). */
+  writeKeys (recipients: readonly string[]): RecordSealer
   /**
    * The sections `role` can open (`opened`, empty when none) and the levels of those it cannot (`withheld`).
-   * Throws ACCESS_DENIED when this peer holds no key for the role.
+   * Throws ACCESS_DENIED when this peer holds no key for the role. `keyset`: for a version 3 envelope that does not
+   * carry its write's keyset (needsKeyset), the envelope of the write's first record, which does.
    */
-  open (envelope: Buffer, role: string, ad: Buffer): { opened: Map<AccessLevel, Buffer>, withheld: AccessLevel[] }
+  open (envelope: Buffer, role: string, ad: Buffer, keyset?: Buffer): { opened: Map<AccessLevel, Buffer>, withheld: AccessLevel[] }
   digest (plaintext: Buffer): string
   /**
    * Every section this peer can open with any role key it holds (a reseal must re-encrypt all of a record's sections or
    * none), the role epochs the envelope is sealed to, and, per section it cannot open, its level and the roles it is
    * sealed to.
    */
-  openHeld (envelope: Buffer, ad: Buffer): HeldSections
+  openHeld (envelope: Buffer, ad: Buffer, keyset?: Buffer): HeldSections
+}
+
+/** Seals the records of one write with the write's keys; the first record sealed carries them (`inline`). */
+export interface RecordSealer {
+  seal (sections: readonly PlainSection[], ad: Buffer, inline: boolean): Buffer
+  /** Forgets the write's keys. */
+  wipe (): void
+}
+
+/** Whether a context entry's envelope is sealed with its write's keys without carrying them (see SectionCrypto.open). */
+export function needsKeyset (envelope: Buffer): boolean {
+  return envelope.length >= 2 && envelope[0] === WRITE_ENVELOPE_VERSION && envelope[1] === 0
 }
 
 export interface HeldSections {

@@ -13,7 +13,7 @@ import { accessDenied, corrupt, notFound } from '../errors.js'
 import { parseAddress } from '../ucxl/address.js'
 import type { LogEntry, RecordSource } from './log-entry.js'
 import type { ResealItem } from './store-writer.js'
-import { associatedData, payloadAssociatedData, requestFilesAssociatedData, type SectionCrypto } from './sealing.js'
+import { associatedData, needsKeyset, payloadAssociatedData, requestFilesAssociatedData, type SectionCrypto } from './sealing.js'
 import { ORIGINS, type ContextView, type Origin } from './view.js'
 import type { Pointer, QueueEvent } from './view-items.js'
 
@@ -126,12 +126,24 @@ export class StoreReader {
   private async openLayer (address: string, pointer: Pointer, role: string): Promise<ReadableLayer> {
     const entry = await this.host.entryAt(pointer.writer, pointer.seq, pointer.index ?? 0)
     if (entry.type !== 'context') throw corrupt(`the view points ${address} at an entry that is not a context`)
-    const { opened, withheld } = this.host.crypto.open(entry.envelope, role, associatedData(address, entry.version))
+    const { opened, withheld } = this.host.crypto.open(entry.envelope, role, associatedData(address, entry.version), await this.keysetOf(pointer.writer, entry))
     const layer: ReadableLayer = { address, kind: entry.kind, inherits: entry.inherits, content: opened.size === 0 ? {} : joinSections(opened, address) }
     if (withheld.length > 0) layer.withheld = withheld
     if (opened.size === 0) layer.readable = false
     if (pointer.generated !== true) layer.handWritten = true
     return layer
+  }
+
+  /**
+   * For a record sealed with its write's keys that does not carry them, the envelope of its write's first record (the
+   * first entry of the write's first block), which does; undefined for any other.
+   */
+  private async keysetOf (writer: string, entry: LogEntry): Promise<Buffer | undefined> {
+    if (entry.type !== 'context' || !needsKeyset(entry.envelope)) return undefined
+    if (entry.batch === undefined) throw corrupt(`a record of ${entry.address} sealed with its write's keys is not part of a write that carries them`)
+    const first = await this.host.entryAt(writer, entry.batch, 0)
+    if (first.type !== 'context' || first.batch !== entry.batch) throw corrupt(`the first entry of the write of ${entry.address} is not one of its records`)
+    return first.envelope
   }
 
   /** The context of `address` as `role` may read it, merged with its ancestors up to `depth` levels. */
@@ -204,7 +216,7 @@ export class StoreReader {
         records++
         const entry = await this.host.entryAt(current.writer, current.seq, current.index ?? 0)
         if (entry.type !== 'context') throw corrupt(`the view points ${address} at an entry that is not a context`)
-        const { opened, sealedTo, unopened } = this.host.crypto.openHeld(entry.envelope, associatedData(address, entry.version))
+        const { opened, sealedTo, unopened } = this.host.crypto.openHeld(entry.envelope, associatedData(address, entry.version), await this.keysetOf(current.writer, entry))
         if (!sealedTo.some(({ role, epoch }) => stale(role, epoch))) continue
         if (unopened.length > 0) {
           unopenedRecords++

@@ -13,7 +13,7 @@ import { versionKey, type Version } from '../distribution/version.js'
 import { parentChain } from '../ucxl/address.js'
 import { encodeBlock, encodeEntry, packBlocks, type CompletionEntry, type ContextEntry, type DecisionEntry, type KeysEntry, type LogEntry, type PolicyEntry, type RecordSource, type RequestEntry, type TermEntry } from './log-entry.js'
 import { notLeader } from '../errors.js'
-import { associatedData, payloadAssociatedData, type SectionCrypto } from './sealing.js'
+import { associatedData, payloadAssociatedData, type RecordSealer, type SectionCrypto } from './sealing.js'
 import { ORIGINS, originOf, type ContextView, type Origin } from './view.js'
 import type { Slot } from './view-items.js'
 
@@ -349,6 +349,7 @@ export class StoreWriter {
     const recipients = [...new Set(options.recipients)].sort()
     const recipientsKey = recipients.join('\n')
     const appender = this.batchAppender()
+    let sealer: RecordSealer | undefined
     let written = 0
     let unchanged = 0
     let slice = host.now()
@@ -387,7 +388,10 @@ export class StoreWriter {
       }
       this.hlc = tickHlc(this.hlc, options.nowMs)
       const version: Version = { term: options.term, hlc: this.hlc, writer, vv: this.nextVectorOf(record.address, slot) }
-      const envelope = host.crypto.seal(plainSections(texts), recipients, associatedData(record.address, version))
+      // Sealed with the write's keys: the first record written carries them (it is the write's first entry, which the
+      // others name by their `batch`).
+      sealer ??= host.crypto.writeKeys(recipients)
+      const envelope = sealer.seal(plainSections(texts), associatedData(record.address, version), written === 0)
       const entry: ContextEntry = { type: 'context', address: record.address, kind: record.kind, inherits: stored.inherits ?? true, version, digest, envelope }
       if (options.decision !== undefined) entry.decision = options.decision
       if (options.asked !== undefined) Object.assign(entry, { requester: options.asked.requester, requesterRole: options.asked.role, policyVersion: options.asked.policyVersion })
@@ -407,6 +411,7 @@ export class StoreWriter {
       await appender.add({ type: 'context', address, kind: slot.current.kind, inherits: true, version, generated: true, removed: true, envelope: Buffer.alloc(0) })
       removed++
     }
+    sealer?.wipe()
     const { bytes, appended } = await appender.finish()
     return { written, unchanged, bytes, removed, appended }
   }
@@ -425,11 +430,15 @@ export class StoreWriter {
     let entries: ContextEntry[] = []
     let pendingBytes = 0
     let bytes = 0
+    let flushed = false
     const appended = new Map<string, number>()
     const flush = async (): Promise<void> => {
       if (encoded.length === 0) return
       const before = log.byteLength
       const start = log.length
+      // The write's first entry is where its records find the write's keys (`batch`): nothing else may come before it.
+      if (!flushed && start !== batchId) throw new Error(`the write's first block would be ${start}, not ${batchId}: another append came between`)
+      flushed = true
       const packed = packBlocks(encoded)
       const chunk = entries
       encoded = []

@@ -2,23 +2,32 @@
 // peer that kept its keys could do with blocks copied to it.
 import Corestore from 'corestore'
 import type { Keyring } from '../../src/crypto/keyring.js'
-import { decodeEnvelope } from '../../src/crypto/envelope-codec.js'
+import { decodeEnvelope, decodeRecordEnvelope, envelopeVersionOf } from '../../src/crypto/envelope-codec.js'
 import { openSections } from '../../src/crypto/envelope.js'
+import { openRecordSections, WRITE_ENVELOPE_VERSION } from '../../src/crypto/write-keys.js'
 import { decodeEntry, splitBlock, type ContextEntry } from '../../src/storage/log-entry.js'
-import { associatedData } from '../../src/storage/sealing.js'
+import { associatedData, needsKeyset } from '../../src/storage/sealing.js'
+
+/** A context entry, and for one sealed with its write's keys without carrying them, the envelope of the write's first. */
+export type LoggedEntry = ContextEntry & { keyset?: Buffer }
 
 /** Every context entry of `address` in the writer log of the store at `dir` (the daemon stopped). */
-export async function entriesOf (dir: string, address: string): Promise<ContextEntry[]> {
+export async function entriesOf (dir: string, address: string): Promise<LoggedEntry[]> {
   const store = new Corestore(dir)
   const log = store.get({ name: 'log' })
   await log.ready()
-  const found: ContextEntry[] = []
+  const found: LoggedEntry[] = []
   for (let seq = 0; seq < log.length; seq++) {
     const block = await log.get(seq)
     if (block === null) continue
     for (const bytes of splitBlock(block)) {
-      const entry = decodeEntry(bytes)
-      if (entry.type === 'context' && entry.address === address) found.push(entry)
+      const entry: LoggedEntry = decodeEntry(bytes) as LoggedEntry
+      if (entry.type !== 'context' || entry.address !== address) continue
+      if (needsKeyset(entry.envelope) && entry.batch !== undefined) {
+        const first = await log.get(entry.batch)
+        if (first !== null) entry.keyset = (decodeEntry(splitBlock(first)[0]!) as ContextEntry).envelope
+      }
+      found.push(entry)
     }
   }
   await store.close()
@@ -26,9 +35,13 @@ export async function entriesOf (dir: string, address: string): Promise<ContextE
 }
 
 /** The sections of the entry that `keyring` opens as `role`: none when it holds no key the entry was sealed to. */
-export function opened (entry: ContextEntry, keyring: Keyring, role: string): number {
+export function opened (entry: LoggedEntry, keyring: Keyring, role: string): number {
+  const ad = associatedData(entry.address, entry.version)
   try {
-    return openSections(decodeEnvelope(entry.envelope), role, keyring.lookup, associatedData(entry.address, entry.version)).size
+    if (envelopeVersionOf(entry.envelope) !== WRITE_ENVELOPE_VERSION) return openSections(decodeEnvelope(entry.envelope), role, keyring.lookup, ad).size
+    const record = decodeRecordEnvelope(entry.envelope)
+    const keyset = record.keyset ?? decodeRecordEnvelope(entry.keyset!).keyset!
+    return openRecordSections(record, keyset, role, keyring.lookup, ad).size
   } catch {
     return 0
   }

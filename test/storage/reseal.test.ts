@@ -5,8 +5,9 @@ import t from 'tap'
 import { join } from 'node:path'
 import { ContextStore } from '../../src/storage/context-store.js'
 import { associatedData } from '../../src/storage/sealing.js'
-import { decodeEnvelope } from '../../src/crypto/envelope-codec.js'
-import { envelopeRecipients, openSections } from '../../src/crypto/envelope.js'
+import { decodeEnvelope, decodeRecordEnvelope, envelopeVersionOf } from '../../src/crypto/envelope-codec.js'
+import { envelopeRecipients, openSections, type RoleKeyLookup } from '../../src/crypto/envelope.js'
+import { openRecordSections, WRITE_ENVELOPE_VERSION } from '../../src/crypto/write-keys.js'
 import { Keyring } from '../../src/crypto/keyring.js'
 import { LocalSecret } from '../../src/crypto/local-secret.js'
 import { DEFAULT_ROLES } from '../../src/crypto/levels.js'
@@ -16,6 +17,21 @@ import { sectionCrypto } from '../../src/node/section-crypto.js'
 import { versionKey } from '../../src/distribution/version.js'
 import { decodeEntry, splitBlock, type ContextEntry } from '../../src/storage/log-entry.js'
 import { scratchDir } from '../helpers/scratch.js'
+
+/**
+ * The role epochs an envelope is sealed to: a record written alone (version 3, its write's keys in it) or sealed again
+ * by a reseal (version 2).
+ */
+function recipientsOf (envelope: Buffer): Array<{ role: string, epoch: number }> {
+  if (envelopeVersionOf(envelope) !== WRITE_ENVELOPE_VERSION) return envelopeRecipients(decodeEnvelope(envelope))
+  return decodeRecordEnvelope(envelope).keyset!.wraps.map(({ role, epoch }) => ({ role, epoch }))
+}
+
+function openAs (envelope: Buffer, role: string, lookup: RoleKeyLookup, ad: Buffer): unknown {
+  if (envelopeVersionOf(envelope) !== WRITE_ENVELOPE_VERSION) return openSections(decodeEnvelope(envelope), role, lookup, ad)
+  const record = decodeRecordEnvelope(envelope)
+  return openRecordSections(record, record.keyset!, role, lookup, ad)
+}
 
 /** The current version's entry of an address, read from the store's own log by the version retrieve names. */
 async function currentEntry (store: ContextStore, dir: string, address: string, role: string): Promise<ContextEntry> {
@@ -71,8 +87,8 @@ t.test('reseal: the stale current versions again, to the new epoch; the rest as 
   t.equal((await store.retrieve('ucxl://p/a.py', 'developer')).context.summary, 'A, written during the reseal', 'the write during the reseal stays current')
   for (const address of ['ucxl://p/a.py', 'ucxl://p/c.py']) {
     const entry = await currentEntry(store, dir, address, 'developer')
-    t.same(envelopeRecipients(decodeEnvelope(entry.envelope)).find(r => r.role === 'developer'), { role: 'developer', epoch: 2 }, `${address} is sealed to developer epoch 2`)
-    t.throws(() => openSections(decodeEnvelope(entry.envelope), 'developer', oldDeveloper.lookup, associatedData(address, entry.version)), { code: 'ACCESS_DENIED' }, `the old developer key opens nothing of ${address}`)
+    t.same(recipientsOf(entry.envelope).find(r => r.role === 'developer'), { role: 'developer', epoch: 2 }, `${address} is sealed to developer epoch 2`)
+    t.throws(() => openAs(entry.envelope, 'developer', oldDeveloper.lookup, associatedData(address, entry.version)), { code: 'ACCESS_DENIED' }, `the old developer key opens nothing of ${address}`)
   }
   const c = await currentEntry(store, dir, 'ucxl://p/c.py', 'developer')
   t.match(c, { generated: true, source: { commit: COMMIT, hash: HASH } }, 'a generated record stays generated, its source kept')
@@ -81,7 +97,7 @@ t.test('reseal: the stale current versions again, to the new epoch; the rest as 
   t.equal(store.slotsOf('ucxl://p/d.py')[0]!.removed, true, 'the removal is untouched')
   t.equal(store.slotsOf('ucxl://p/e.py')[0]!.current, eBefore, 'a record of a role not rotated is untouched')
   const b = await currentEntry(store, dir, 'ucxl://p/b.py', 'developer')
-  t.same(envelopeRecipients(decodeEnvelope(b.envelope)).find(r => r.role === 'developer'), { role: 'developer', epoch: 1 }, 'b.py, left, is as it was')
+  t.same(recipientsOf(b.envelope).find(r => r.role === 'developer'), { role: 'developer', epoch: 1 }, 'b.py, left, is as it was')
 
   const again = await store.reseal(stale, { term: 1, now: () => 3000 })
   t.match(again, { stale: 1, resealed: 0, unopened: 1 }, 'a second reseal finds only what it cannot open')
