@@ -4,7 +4,7 @@
 import t from 'tap'
 import { join } from 'node:path'
 import { ContextStore } from '../../src/storage/context-store.js'
-import { associatedData } from '../../src/storage/sealing.js'
+import { associatedData, needsKeyset } from '../../src/storage/sealing.js'
 import { decodeEnvelope, decodeRecordEnvelope, envelopeVersionOf } from '../../src/crypto/envelope-codec.js'
 import { envelopeRecipients, openSections, type RoleKeyLookup } from '../../src/crypto/envelope.js'
 import { openRecordSections, WRITE_ENVELOPE_VERSION } from '../../src/crypto/write-keys.js'
@@ -103,4 +103,39 @@ t.test('reseal: the stale current versions again, to the new epoch; the rest as 
   t.match(again, { stale: 1, resealed: 0, unopened: 1 }, 'a second reseal finds only what it cannot open')
   const unchanged = await store.write([{ address: 'ucxl://p/c.py', kind: 'file', summary: 'C' }], { term: 1, recipients: ['developer'], nowMs: 4000, generated: true, sources: { commit: 'c'.repeat(40), hashes: new Map([['ucxl://p/c.py', HASH]]) } })
   t.equal(unchanged.unchanged, 1, 'the resealed record counts as unchanged to the next generate of the same content')
+})
+
+t.test('the records of one write share its keys: the first carries them, the others open through it, and a reseal reads them all', async t => {
+  const dir = scratchDir('bzzz-reseal-batch-')
+  const keyring = await Keyring.create(dir)
+  const roles = generateRoleSet(DEFAULT_ROLES)
+  for (const key of roles.keys) if (key.role === 'developer' || key.role === 'qa') keyring.addRoleKey(key)
+  let directory: RoleDirectory = roles.directory
+  const store = await ContextStore.open(join(dir, 'store'), sectionCrypto(keyring, () => directory, LocalSecret.fromIdentity(keyring.identity)))
+  t.teardown(() => store.close())
+  const names = ['f', 'g', 'h']
+  await store.write(names.map(name => ({ address: `ucxl://p/${name}.py`, kind: 'file' as const, summary: name.toUpperCase(), imports: [`${name}_lib`] })), { term: 1, recipients: ['developer', 'qa'], nowMs: 1000 })
+  await store.write([{ address: 'ucxl://p/k.py', kind: 'file', summary: 'K' }, { address: 'ucxl://p/m.py', kind: 'file', summary: 'M' }], { term: 1, recipients: ['qa'], nowMs: 1001 })
+  const [f, g, h] = await Promise.all(names.map(async name => await currentEntry(store, dir, `ucxl://p/${name}.py`, 'developer')))
+  t.ok(!needsKeyset(f!.envelope) && envelopeVersionOf(f!.envelope) === WRITE_ENVELOPE_VERSION, 'the first record carries the write\'s keys')
+  t.ok(needsKeyset(g!.envelope) && needsKeyset(h!.envelope), 'the others do not')
+  t.ok(g!.batch === f!.batch && h!.batch === f!.batch && f!.batch !== undefined, 'and name the write by its first block')
+  t.same(recipientsOf(f!.envelope).map(r => r.role).sort(), ['developer', 'qa'])
+  for (const name of names) {
+    const read = await store.retrieve(`ucxl://p/${name}.py`, 'developer')
+    t.same([read.context.summary, read.context.imports], [name.toUpperCase(), [`${name}_lib`]], `${name}.py opens as developer`)
+  }
+  t.equal((await store.retrieve('ucxl://p/m.py', 'qa')).context.summary, 'M', 'a second write\'s records open through its own first')
+  await t.rejects(store.retrieve('ucxl://p/m.py', 'developer'), { code: 'ACCESS_DENIED' }, 'and only for its own recipients')
+
+  const rotated = rotateRole(directory, 'developer')
+  directory = rotated.directory
+  keyring.addRoleKey(rotated.key)
+  const result = await store.reseal((role, epoch) => role === 'developer' && epoch < directory.get('developer')!.epoch, { term: 1, now: () => 2000 })
+  t.match(result, { stale: 3, resealed: 3, unopened: 0 }, 'every record of the write is read back and sealed again, the first and the others')
+  for (const name of names) {
+    const entry = await currentEntry(store, dir, `ucxl://p/${name}.py`, 'developer')
+    t.same(recipientsOf(entry.envelope).find(r => r.role === 'developer'), { role: 'developer', epoch: 2 }, `${name}.py is sealed to developer epoch 2`)
+    t.equal((await store.retrieve(`ucxl://p/${name}.py`, 'developer')).context.summary, name.toUpperCase())
+  }
 })
