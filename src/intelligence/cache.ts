@@ -134,6 +134,14 @@ export class AnalysisCache {
   }
 
   /**
+   * Whether the cache knows any file (held in memory, or read from a saved cache whose analyses stay on disk until
+   * needed): a run on a cache that knows none is a first run, which will analyse everything.
+   */
+  get knowsFiles (): boolean {
+    return this.stats.size > 0 || this.analyses.size > 0
+  }
+
+  /**
    * The content hash and language recorded for a file, if its stat data are what they were and were old enough when
    * it was read to prove it unchanged; otherwise the file must be read (its hash may still find its analysis).
    */

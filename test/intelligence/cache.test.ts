@@ -167,3 +167,24 @@ t.test('a run with nothing changed on the same cache gives the last run\'s recor
   const fromNothing = await analyzeTree({ root, project: 'tool', pool })
   t.equal(JSON.stringify(changed.records), JSON.stringify(fromNothing.records), 'the same records as a run with no cache')
 })
+
+t.test('a run on a cache read from a home (its analyses left on disk) with nothing changed starts no worker', async t => {
+  const root = t.testdir({ 'app.py': 'def main():\n    pass\n', pkg: { 'mod.py': 'def run():\n    pass\n' } })
+  const first = new AnalysisPool({ workers: 1 })
+  t.teardown(() => first.close())
+  const cache = new AnalysisCache()
+  // Checked well after the files were written, so their stat data prove them unchanged (not racily clean).
+  await analyzeTree({ root, project: 'tool', cache, pool: first, wallClockMs: () => Date.now() + 10_000 })
+  // As a home keeps it: the stat lines, and the analyses apart, loaded only when a record needs one.
+  const snapshot = new Map(cache.toJSON().analyses)
+  const stored = { has: (key: string) => snapshot.has(key), load: (key: string) => snapshot.get(key) }
+  const reread = AnalysisCache.fromStatLines(cache.statLines(), { stored })
+  t.equal(reread.size, 0, 'no analysis in memory')
+  t.ok(reread.knowsFiles, 'but it knows the files')
+  const pool = new AnalysisPool({ workers: 1 })
+  t.teardown(() => pool.close())
+  const again = await analyzeTree({ root, project: 'tool', cache: reread, pool })
+  t.equal(again.read, 0, 'nothing read')
+  t.equal(pool.running, 0, 'and no worker started')
+  t.notOk(new AnalysisCache().knowsFiles, 'an empty cache knows none')
+})
