@@ -353,54 +353,59 @@ export class StoreWriter {
     let written = 0
     let unchanged = 0
     let slice = host.now()
-    for (const record of byDepth(records)) {
-      // Sealing thousands of records takes seconds: a daemon's heartbeats and replies must still go out meanwhile, or
-      // its followers elect another leader, which writes the batch again, and so on.
-      if (host.now() - slice >= WRITE_SLICE_MS) {
-        await new Promise(resolve => setImmediate(resolve))
-        slice = host.now()
+    try {
+      for (const record of byDepth(records)) {
+        // Sealing thousands of records takes seconds: a daemon's heartbeats and replies must still go out meanwhile, or
+        // its followers elect another leader, which writes the batch again, and so on.
+        if (host.now() - slice >= WRITE_SLICE_MS) {
+          await new Promise(resolve => setImmediate(resolve))
+          slice = host.now()
+        }
+        const { content: parent, key: parentKey } = this.parentInBatch(record.address, batch)
+        const hash = options.sources?.hashes.get(record.address)
+        const source: RecordSource | undefined = hash === undefined ? undefined : options.sources?.commit === undefined ? { hash } : { commit: options.sources.commit, hash }
+        const slot = view.slot(record.address, origin)
+        const memo = this.memos.get(record)
+        const remembered = memo !== undefined && memo.parentKey === parentKey && memo.recipients === recipientsKey && memo.hash === hash
+        const stored = remembered ? memo.stored : diffAgainstParent(record, parent)
+        batch.set(record.address, { stored, parent })
+        // Unchanged content is not written again, unless the write links it to a decision: that link is the news. Whoever
+        // wrote the current version: every writer keys its digests with the cluster's digest key (a digest under another
+        // key, a home's from before it, simply differs, and the record is written).
+        const same = (digest: string): boolean => options.decision === undefined && slot !== undefined && slot.current.digest === digest && slot.conflicts.length === 0
+        if (remembered && same(memo.digest)) {
+          unchanged++
+          continue
+        }
+        const texts = sectionTexts(stored)
+        // The commit is left out: a record its new commit did not change keeps the commit it was first made at.
+        const digested: unknown[] = [recipients, stored.inherits ?? true, texts.map(s => [s.level, s.text])]
+        if (hash !== undefined) digested.push(hash)
+        const digest = host.crypto.digest(Buffer.from(JSON.stringify(digested)))
+        this.memos.set(record, { parentKey, recipients: recipientsKey, hash, stored, digest })
+        if (same(digest)) {
+          unchanged++
+          continue
+        }
+        this.hlc = tickHlc(this.hlc, options.nowMs)
+        const version: Version = { term: options.term, hlc: this.hlc, writer, vv: this.nextVectorOf(record.address, slot) }
+        // Sealed with the write's keys: the first record written carries them (it is the write's first entry, which the
+        // others name by their `batch`).
+        sealer ??= host.crypto.writeKeys(recipients)
+        const envelope = sealer.seal(plainSections(texts), associatedData(record.address, version), written === 0)
+        const entry: ContextEntry = { type: 'context', address: record.address, kind: record.kind, inherits: stored.inherits ?? true, version, digest, envelope }
+        if (options.decision !== undefined) entry.decision = options.decision
+        if (options.asked !== undefined) Object.assign(entry, { requester: options.asked.requester, requesterRole: options.asked.role, policyVersion: options.asked.policyVersion })
+        if (options.generated === true) {
+          entry.generated = true
+          if (source !== undefined) entry.source = source
+        }
+        await appender.add(entry)
+        written++
       }
-      const { content: parent, key: parentKey } = this.parentInBatch(record.address, batch)
-      const hash = options.sources?.hashes.get(record.address)
-      const source: RecordSource | undefined = hash === undefined ? undefined : options.sources?.commit === undefined ? { hash } : { commit: options.sources.commit, hash }
-      const slot = view.slot(record.address, origin)
-      const memo = this.memos.get(record)
-      const remembered = memo !== undefined && memo.parentKey === parentKey && memo.recipients === recipientsKey && memo.hash === hash
-      const stored = remembered ? memo.stored : diffAgainstParent(record, parent)
-      batch.set(record.address, { stored, parent })
-      // Unchanged content is not written again, unless the write links it to a decision: that link is the news. Whoever
-      // wrote the current version: every writer keys its digests with the cluster's digest key (a digest under another
-      // key, a home's from before it, simply differs, and the record is written).
-      const same = (digest: string): boolean => options.decision === undefined && slot !== undefined && slot.current.digest === digest && slot.conflicts.length === 0
-      if (remembered && same(memo.digest)) {
-        unchanged++
-        continue
-      }
-      const texts = sectionTexts(stored)
-      // The commit is left out: a record its new commit did not change keeps the commit it was first made at.
-      const digested: unknown[] = [recipients, stored.inherits ?? true, texts.map(s => [s.level, s.text])]
-      if (hash !== undefined) digested.push(hash)
-      const digest = host.crypto.digest(Buffer.from(JSON.stringify(digested)))
-      this.memos.set(record, { parentKey, recipients: recipientsKey, hash, stored, digest })
-      if (same(digest)) {
-        unchanged++
-        continue
-      }
-      this.hlc = tickHlc(this.hlc, options.nowMs)
-      const version: Version = { term: options.term, hlc: this.hlc, writer, vv: this.nextVectorOf(record.address, slot) }
-      // Sealed with the write's keys: the first record written carries them (it is the write's first entry, which the
-      // others name by their `batch`).
-      sealer ??= host.crypto.writeKeys(recipients)
-      const envelope = sealer.seal(plainSections(texts), associatedData(record.address, version), written === 0)
-      const entry: ContextEntry = { type: 'context', address: record.address, kind: record.kind, inherits: stored.inherits ?? true, version, digest, envelope }
-      if (options.decision !== undefined) entry.decision = options.decision
-      if (options.asked !== undefined) Object.assign(entry, { requester: options.asked.requester, requesterRole: options.asked.role, policyVersion: options.asked.policyVersion })
-      if (options.generated === true) {
-        entry.generated = true
-        if (source !== undefined) entry.source = source
-      }
-      await appender.add(entry)
-      written++
+    } finally {
+      // The write's keys are forgotten once its records are sealed (or it failed).
+      sealer?.wipe()
     }
     let removed = 0
     for (const address of options.remove ?? []) {
@@ -411,7 +416,6 @@ export class StoreWriter {
       await appender.add({ type: 'context', address, kind: slot.current.kind, inherits: true, version, generated: true, removed: true, envelope: Buffer.alloc(0) })
       removed++
     }
-    sealer?.wipe()
     const { bytes, appended } = await appender.finish()
     return { written, unchanged, bytes, removed, appended }
   }
