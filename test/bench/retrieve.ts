@@ -24,12 +24,22 @@ function entryBytes (record: ContextRecord, seal: (r: ContextRecord, v: Version)
 
 /**
  * storage_efficiency = 1 - (bytes stored with hierarchy / bytes if every file stored its fully resolved context).
- * Both sides are real sealed, encoded log entries for all six roles.
+ * Both sides are real sealed, encoded log entries for all six roles, each side one write (envelope version 3).
  */
 export async function benchStorageEfficiency (records: readonly ContextRecord[]): Promise<Record<string, number>> {
   const keys = await testKeys()
   try {
-    const seal = (r: ContextRecord, v: Version): Buffer => keys.crypto.seal(splitSections(r), ALL_ROLES, associatedData(r.address, v))
+    // As the store's writer seals them: each side is one write, its first record carrying the write's keys.
+    const writeOf = (): (r: ContextRecord, v: Version) => Buffer => {
+      const sealer = keys.crypto.writeKeys(ALL_ROLES)
+      let first = true
+      return (r, v) => {
+        const sealed = sealer.seal(splitSections(r), associatedData(r.address, v), first)
+        first = false
+        return sealed
+      }
+    }
+    let seal = writeOf()
     const sorted = [...records].sort((a, b) => (a.kind === 'project' ? -1 : a.address.split('/').length) - (b.kind === 'project' ? -1 : b.address.split('/').length))
     const resolved = new Map<string, Content>()
     let hierarchical = 0
@@ -41,6 +51,7 @@ export async function benchStorageEfficiency (records: readonly ContextRecord[])
       hierarchical += entryBytes(stored, seal)
     }
     let flat = 0
+    seal = writeOf()
     for (const record of records) {
       if (record.kind !== 'file') continue
       flat += entryBytes({ address: record.address, kind: 'file', ...resolved.get(record.address) }, seal)
