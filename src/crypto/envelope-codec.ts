@@ -112,6 +112,20 @@ function readUint (state: State): number {
   return value
 }
 
+/** A role's name and epoch, as a recipient table or a keyset writes them; a name in `seen` already is refused. */
+function readRoleEpoch (state: State, seen: Set<string>): { role: string, epoch: number } {
+  const nameLength = readUint(state)
+  if (nameLength < 1 || nameLength > MAX_ROLE_NAME_BYTES) throw corrupt('envelope role name length is out of range')
+  // latin1, not ascii: Node's ascii decoder drops the high bit, which would let 0xe1 pass for "a".
+  const nameBytes = c.fixed(nameLength).decode(state)
+  const role = Buffer.from(nameBytes.buffer, nameBytes.byteOffset, nameBytes.byteLength).toString('latin1')
+  if (!ROLE_NAME_PATTERN.test(role) || seen.has(role)) throw corrupt('envelope has an invalid or repeated role name')
+  seen.add(role)
+  const epoch = readUint(state)
+  if (!isEpoch(epoch)) throw corrupt(`envelope epoch of role "${role}" is out of range`)
+  return { role, epoch }
+}
+
 function remaining (state: State): number {
   return state.end - state.start
 }
@@ -135,18 +149,7 @@ function decode (state: State): Envelope {
   const recipientCount = readCount(state, Number.MAX_SAFE_INTEGER, MIN_RECIPIENT_BYTES, 'recipient')
   const recipients: Array<{ role: string, epoch: number }> = []
   const roles = new Set<string>()
-  for (let i = 0; i < recipientCount; i++) {
-    const nameLength = readUint(state)
-    if (nameLength < 1 || nameLength > MAX_ROLE_NAME_BYTES) throw corrupt('envelope role name length is out of range')
-    // latin1, not ascii: Node's ascii decoder drops the high bit, which would let 0xe1 pass for "a".
-    const nameBytes = c.fixed(nameLength).decode(state)
-    const role = Buffer.from(nameBytes.buffer, nameBytes.byteOffset, nameBytes.byteLength).toString('latin1')
-    if (!ROLE_NAME_PATTERN.test(role) || roles.has(role)) throw corrupt('envelope has an invalid or repeated role name')
-    roles.add(role)
-    const epoch = readUint(state)
-    if (!isEpoch(epoch)) throw corrupt(`envelope epoch of role "${role}" is out of range`)
-    recipients.push({ role, epoch })
-  }
+  for (let i = 0; i < recipientCount; i++) recipients.push(readRoleEpoch(state, roles))
 
   const sectionCount = readCount(state, ACCESS_LEVELS.length, MIN_SECTION_BYTES, 'section')
   const sections: EnvelopeSection[] = []
@@ -292,14 +295,7 @@ function decodeRecord (state: State): RecordEnvelope {
     const wraps: KeysetWrap[] = []
     const roles = new Set<string>()
     for (let i = 0; i < count; i++) {
-      const nameLength = readUint(state)
-      if (nameLength < 1 || nameLength > MAX_ROLE_NAME_BYTES) throw corrupt('envelope role name length is out of range')
-      const nameBytes = c.fixed(nameLength).decode(state)
-      const role = Buffer.from(nameBytes.buffer, nameBytes.byteOffset, nameBytes.byteLength).toString('latin1')
-      if (!ROLE_NAME_PATTERN.test(role) || roles.has(role)) throw corrupt('envelope has an invalid or repeated role name')
-      roles.add(role)
-      const epoch = readUint(state)
-      if (!isEpoch(epoch)) throw corrupt(`envelope epoch of role "${role}" is out of range`)
+      const { role, epoch } = readRoleEpoch(state, roles)
       const level = ACCESS_LEVELS[c.uint8.decode(state)]
       if (level === undefined) throw corrupt(`envelope wrap of role "${role}" has an unknown level`)
       wraps.push({ role, epoch, level, wrappedKey: copy(fixedWrappedKey.decode(state)) })
