@@ -12,7 +12,7 @@ import { percentile, round } from './stats.js'
 
 /** The corpus of the issue: the .py files outside `test/` folders (at any depth) and `site-packages/` (868 on Python 3.11). */
 const CORPUS_EXCLUDES = [...DEFAULT_EXCLUDED_DIRECTORIES, 'test', 'site-packages']
-const CTAGS = '/usr/bin/ctags'
+export const CTAGS = '/usr/bin/ctags'
 
 export interface StdlibCorpus {
   root: string

@@ -1,12 +1,12 @@
 // `generate` through the whole CLI (a process per run, no daemon) on a copy of the Python standard library: the first
 // run, a run with nothing changed, and a run after one file changed, side by side in one run.
 import { spawnSync } from 'node:child_process'
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { PACKAGE_ROOT } from '../../src/paths.js'
-import { findStdlibCorpus } from './analyze.js'
-import { round } from './stats.js'
+import { CTAGS, findStdlibCorpus } from './analyze.js'
+import { percentile, round } from './stats.js'
 
 const BIN = join(PACKAGE_ROOT, 'bin', 'bzzz-ctx')
 /** The file the one-file change edits: a module every Python has, in the middle of the tree. */
@@ -19,6 +19,19 @@ function folderBytes (dir: string): number {
   return readdirSync(dir, { withFileTypes: true }).reduce((sum, e) => sum + (e.isDirectory() ? folderBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size), 0)
 }
 
+/** `ctags -R` of the same copy (Python files, tags to /dev/null), the median of three runs; null without ctags. */
+function ctagsTreeMs (root: string): number | null {
+  if (!existsSync(CTAGS)) return null
+  const runs: number[] = []
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now()
+    const run = spawnSync(CTAGS, ['-R', '--languages=Python', '-f', '/dev/null', root], { stdio: 'ignore' })
+    if (run.status !== 0) return null
+    runs.push(performance.now() - started)
+  }
+  return percentile(runs.sort((a, b) => a - b), 50)
+}
+
 /** One `bzzz-ctx generate --json` in its own process, timed from spawn to exit (start-up included). */
 function generate (home: string, root: string): { wallMs: number, report: CliGenerate } {
   const started = performance.now()
@@ -29,6 +42,7 @@ function generate (home: string, root: string): { wallMs: number, report: CliGen
 }
 
 /**
+ * `generate_cli_vs_ctags`: `ctags -R` of the same copy against the first run (the same files, so the ratio of rates).
  * `bytes_stored_per_source_byte`: the store's folder after the first run against the .py files analysed (the log's
  * blocks alone, what replication carries: `bytes_logged_per_source_byte`).
  * `generate_cli_first_ms` (a fresh home, nothing cached), `generate_cli_nochange_ms` and its ratio to the first (the
@@ -60,7 +74,10 @@ export async function benchGenerateCli (): Promise<Record<string, number | strin
     const changed = generate(home, root)
     const again = generate(home, root)
     const floorMs = Math.max(first.wallMs * 0.05, 300)
+    const ctagsMs = ctagsTreeMs(root)
     return {
+      // The whole CLI's first generate against ctags -R of the same copy (the same files, so the ratio of their rates).
+      ...(ctagsMs === null ? { generate_cli_vs_ctags: 'skipped: universal-ctags is not installed at /usr/bin/ctags' } : { ctags_tree_ms: round(ctagsMs, 0), generate_cli_vs_ctags: round(ctagsMs / first.wallMs, 3) }),
       generate_cli_files: first.report.files,
       source_bytes: sourceBytes,
       stored_bytes: storedBytes,
