@@ -15,6 +15,13 @@ import { readTextFileSync, type WalkedFile } from './walk.js'
 export const MAX_FILES_IN_FLIGHT = 256
 export const MAX_BYTES_IN_FLIGHT = 64 * 1024 * 1024
 
+/**
+ * A run that has at most this many files to read, of at most INLINE_BYTES together, while no worker runs, analyses them
+ * on its own thread (AnalysisPool.analyzeHere): a one-file change to a known tree starts no worker.
+ */
+export const INLINE_FILES = 8
+export const INLINE_BYTES = 256 * 1024
+
 /** The first bytes of a file, for its shebang. */
 function head (bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 256)).toString('latin1')
@@ -43,6 +50,8 @@ export class AnalysisRun {
   read = 0
   sourceBytes = 0
   private bytesInFlight = 0
+  /** This run's files are analysed on this thread (see INLINE_FILES). */
+  private inline = false
   /** Analyses under way, by cache key: a second file with the same bytes waits for the first. */
   private readonly pending = new Map<string, Promise<FileAnalysis>>()
 
@@ -93,6 +102,7 @@ export class AnalysisRun {
 
   /** Analyses every file; the first failure (a worker crash) is thrown once the files in flight settle. */
   async run (files: readonly WalkedFile[]): Promise<void> {
+    this.inline = this.pool.running === 0 && this.fewToRead(files)
     let failure: unknown = null
     const inFlight = new Set<Promise<void>>()
     // Woken when a file settles (one waiter: this loop), rather than racing every file in flight each time.
@@ -165,10 +175,27 @@ export class AnalysisRun {
     this.hashes.set(file.path, hash)
   }
 
+  /** Whether at most INLINE_FILES of `files`, of at most INLINE_BYTES, are not known unchanged from the cache. */
+  private fewToRead (files: readonly WalkedFile[]): boolean {
+    const cache = this.cache
+    if (cache === undefined) return false
+    let count = 0
+    let bytes = 0
+    for (const file of files) {
+      const known = cache.lookupStat(file.absolutePath, file)
+      if (known !== undefined && (known.hash === BINARY_MARK || cache.has(known.language, known.hash))) continue
+      count++
+      bytes += file.size
+      if (count > INLINE_FILES || bytes > INLINE_BYTES) return false
+    }
+    return true
+  }
+
   private async analyseFresh (key: string, language: string | null, content: Buffer): Promise<FileAnalysis> {
     // The bytes move to the worker (their buffer is transferred): count them before they go.
     const size = content.byteLength
-    const pending = this.pool.analyze({ language, bytes: content })
+    const job = { language, bytes: content }
+    const pending = this.inline ? this.pool.analyzeHere(job) : this.pool.analyze(job)
     this.pending.set(key, pending)
     this.bytesInFlight += size
     try {

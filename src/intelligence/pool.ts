@@ -8,6 +8,7 @@ import { GRAMMAR_NAMES, isParsedLanguage } from './languages.js'
 import type { FileAnalysis } from './types.js'
 import { compiledGrammar, compiledRuntime, type WasmModule } from './wasm-modules.js'
 import type { AnalysisJob, BatchReply, BatchRequest, WorkerOptions } from './worker-protocol.js'
+import type { FileAnalyzer } from './file-analyzer.js'
 
 export type { AnalysisJob } from './worker-protocol.js'
 
@@ -96,6 +97,8 @@ export class AnalysisPool {
   private closed = false
   /** Set when workers cannot start: every later job fails with it instead of spawning again. */
   private broken: Error | null = null
+  /** The analyzer of this thread, for analyzeHere (loaded on first use). */
+  private here: Promise<FileAnalyzer> | null = null
 
   constructor (options: AnalysisPoolOptions = {}) {
     this.size = Math.max(1, Math.floor(options.workers ?? availableParallelism()))
@@ -128,6 +131,21 @@ export class AnalysisPool {
       this.queue.push({ job, resolve, reject })
       this.dispatch()
     })
+  }
+
+  /**
+   * Analyses one file on this thread, not in a worker: for a run with a few small files to read while no worker runs,
+   * where starting one (a thread, its runtime, its grammar and query: about 250 ms for one file) costs more than the
+   * files (AnalysisRun). The parse is bounded by the same timeout as in a worker.
+   */
+  async analyzeHere (job: AnalysisJob): Promise<FileAnalysis> {
+    if (this.closed) throw workerFailure('pool is closed')
+    this.here ??= (async () => {
+      const [{ FileAnalyzer }, { TreeSitterRuntime }] = await Promise.all([import('./file-analyzer.js'), import('./tree-sitter-runtime.js')])
+      return new FileAnalyzer(await TreeSitterRuntime.load(), this.workerOptions.fileTimeoutMs)
+    })()
+    this.here.catch(() => { this.here = null })
+    return await (await this.here).analyze(job.language, job.bytes)
   }
 
   /** Analyses many files; the answers are in the order of the jobs. */

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { AnalysisCache, ANALYZER_VERSION, analysisKey, contentHash, RACY_COARSE_WINDOW_MS, RACY_FINE_WINDOW_MS, type FileStat } from '../../src/intelligence/cache.js'
 import { analyzeTree } from '../../src/intelligence/engine.js'
 import { AnalysisPool } from '../../src/intelligence/pool.js'
+import { INLINE_FILES } from '../../src/intelligence/analysis-run.js'
 import type { FileAnalysis } from '../../src/intelligence/types.js'
 
 const analysis = (bytes: number): FileAnalysis => ({ language: 'python', bytes, lines: 1, symbols: [], imports: [], findings: [] })
@@ -187,4 +188,19 @@ t.test('a run on a cache read from a home (its analyses left on disk) with nothi
   t.equal(again.read, 0, 'nothing read')
   t.equal(pool.running, 0, 'and no worker started')
   t.notOk(new AnalysisCache().knowsFiles, 'an empty cache knows none')
+
+  // One file changed: it is analysed on this thread, still with no worker.
+  writeFileSync(join(root, 'pkg', 'mod.py'), 'def run():\n    pass\n\ndef stop():\n    pass\n')
+  const changed = await analyzeTree({ root, project: 'tool', cache: reread, pool })
+  t.equal(changed.read, 1, 'the changed file is read')
+  t.same(changed.records.find(r => r.address === 'ucxl://tool/pkg/mod.py')?.symbols?.map(s => s.name), ['run', 'stop'], 'and analysed')
+  t.equal(pool.running, 0, 'on this thread: no worker started for it')
+  const fromWorkers = await analyzeTree({ root, project: 'tool', pool: first })
+  t.equal(JSON.stringify(changed.records), JSON.stringify(fromWorkers.records), 'the same records as the workers give')
+
+  // More than INLINE_FILES new files: the workers take them.
+  for (let i = 0; i <= INLINE_FILES; i++) writeFileSync(join(root, `new${i}.py`), `def f${i}():\n    return ${i}\n`)
+  const many = await analyzeTree({ root, project: 'tool', cache: reread, pool })
+  t.ok(many.read >= INLINE_FILES + 1, `${many.read} files read (mod.py again too when its change was racily clean)`)
+  t.ok(pool.running > 0, 'a worker started for them')
 })
