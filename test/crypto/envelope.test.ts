@@ -1,4 +1,5 @@
 import t from 'tap'
+import { DEFAULT_ROLE_LEVELS } from '../helpers/crypto-store.js'
 import fc from 'fast-check'
 import { readFileSync } from 'node:fs'
 import { decodeEnvelope, encodeEnvelope } from '../../src/crypto/envelope-codec.js'
@@ -51,14 +52,7 @@ t.test('each role opens exactly the levels its clearance covers', async t => {
   const { directory, writer, lookup } = setup()
   const envelope = sealSections({ sections: allLevels, recipients: everyRole, directory, writer, ad })
   t.same(envelope.sections.map(section => section.level), ACCESS_LEVELS, 'one section per level, in level order')
-  const expected: Record<string, AccessLevel[]> = {
-    viewer: ['public'],
-    developer: ['public', 'internal'],
-    qa: ['public', 'internal'],
-    architect: ['public', 'internal', 'confidential'],
-    security: ['public', 'internal', 'confidential', 'secret'],
-    admin: [...ACCESS_LEVELS]
-  }
+  const expected = DEFAULT_ROLE_LEVELS
   for (const [role, levels] of Object.entries(expected)) {
     const opened = openSections(envelope, role, lookup, ad)
     t.same([...opened.keys()], levels, `${role} opens ${levels.join(', ')}`)

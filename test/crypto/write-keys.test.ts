@@ -2,6 +2,7 @@
 // of its own. Each role opens what its clearance covers and nothing above; tampering, a record moved to another address
 // or another write's keyset, and a missing role key are refused; the codec has one encoding per envelope.
 import t from 'tap'
+import { DEFAULT_ROLE_LEVELS } from '../helpers/crypto-store.js'
 import fc from 'fast-check'
 import { decodeRecordEnvelope, encodeRecordEnvelope, envelopeVersionOf } from '../../src/crypto/envelope-codec.js'
 import { ACCESS_LEVELS, DEFAULT_ROLES, levelRank } from '../../src/crypto/levels.js'
@@ -36,14 +37,7 @@ t.test('one write, many records: each role opens the levels its clearance covers
   keys.wipe()
   t.ok(first.keyset !== undefined && second.keyset === undefined, 'only the first carries the keyset')
   t.equal(first.keyset!.wraps.length, everyRole.length, 'one wrap per recipient role, for the whole write')
-  const expected: Record<string, AccessLevel[]> = {
-    viewer: ['public'],
-    developer: ['public', 'internal'],
-    qa: ['public', 'internal'],
-    architect: ['public', 'internal', 'confidential'],
-    security: ['public', 'internal', 'confidential', 'secret'],
-    admin: [...ACCESS_LEVELS]
-  }
+  const expected = DEFAULT_ROLE_LEVELS
   for (const role of everyRole) {
     for (const [name, envelope] of [['a.ts', first], ['b.ts', second]] as const) {
       const opened = openRecordSections(envelope, first.keyset!, role, lookup, adOf(name))

@@ -1,5 +1,5 @@
 // A context store on a temp dir with real keys: a keyring holding every default role, sealing for all of them.
-import { DEFAULT_ROLES } from '../../src/crypto/levels.js'
+import { DEFAULT_ROLES, type AccessLevel } from '../../src/crypto/levels.js'
 import { Keyring } from '../../src/crypto/keyring.js'
 import { LocalSecret } from '../../src/crypto/local-secret.js'
 import { generateRoleSet } from '../../src/crypto/role-keys.js'
@@ -21,4 +21,14 @@ export async function testKeys (holdRoles: readonly string[] = DEFAULT_ROLES.map
   const { directory, keys } = generateRoleSet(DEFAULT_ROLES)
   for (const key of keys) if (holdRoles.includes(key.role)) keyring.addRoleKey(key)
   return { dir, keyring, directory, crypto: sectionCrypto(keyring, () => directory, LocalSecret.fromIdentity(keyring.identity)) }
+}
+
+/** The levels each default role reads, written out (not derived from the code under test). */
+export const DEFAULT_ROLE_LEVELS: Readonly<Record<string, readonly AccessLevel[]>> = {
+  viewer: ['public'],
+  developer: ['public', 'internal'],
+  qa: ['public', 'internal'],
+  architect: ['public', 'internal', 'confidential'],
+  security: ['public', 'internal', 'confidential', 'secret'],
+  admin: ['public', 'internal', 'confidential', 'secret', 'top-secret']
 }
