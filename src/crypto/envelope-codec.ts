@@ -236,6 +236,14 @@ const KEYSET_FLAG = 1
 const MIN_KEYSET_WRAP_BYTES = 3 + 1 + WRAPPED_KEY_BYTES
 const MIN_RECORD_SECTION_BYTES = 1 + 1 + TAG_BYTES
 
+/**
+ * Whether an envelope is of version 3 without its write's keyset (its flags byte says so): it is opened with the envelope
+ * of its write's first record (SectionCrypto.open), read without decoding either.
+ */
+export function needsKeyset (buffer: Uint8Array): boolean {
+  return buffer.byteLength >= 2 && buffer[0] === WRITE_ENVELOPE_VERSION && (buffer[1]! & KEYSET_FLAG) === 0
+}
+
 /** The version byte of an envelope (1, 2 or 3), without decoding it; CORRUPT when empty. */
 export function envelopeVersionOf (buffer: Uint8Array): number {
   if (buffer.byteLength === 0) throw corrupt('the envelope is empty')

@@ -140,11 +140,15 @@ export class AnalysisPool {
    */
   async analyzeHere (job: AnalysisJob): Promise<FileAnalysis> {
     if (this.closed) throw workerFailure('pool is closed')
-    this.here ??= (async () => {
-      const [{ FileAnalyzer }, { TreeSitterRuntime }] = await Promise.all([import('./file-analyzer.js'), import('./tree-sitter-runtime.js')])
-      return new FileAnalyzer(await TreeSitterRuntime.load(), this.workerOptions.fileTimeoutMs)
-    })()
-    this.here.catch(() => { this.here = null })
+    if (this.here === null) {
+      const loading = (async () => {
+        const [{ FileAnalyzer }, { TreeSitterRuntime }] = await Promise.all([import('./file-analyzer.js'), import('./tree-sitter-runtime.js')])
+        return new FileAnalyzer(await TreeSitterRuntime.load(), this.workerOptions.fileTimeoutMs)
+      })()
+      // A runtime that did not load is tried again by the next file.
+      loading.catch(() => { if (this.here === loading) this.here = null })
+      this.here = loading
+    }
     return await (await this.here).analyze(job.language, job.bytes)
   }
 

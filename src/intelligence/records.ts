@@ -200,8 +200,8 @@ export function buildRecords (unordered: RecordsInput): ContextRecord[] {
 /**
  * buildRecords, given the last run's memo: a file's record is built again only when its inputs (fileInputs) changed, a
  * directory's only when something under it did (a file's inputs, a path of the tree, a manifest), and the project's
- * always (it is one). The records are the same as a build from nothing would give (test/intelligence/records.test.ts
- * checks it over random edits).
+ * always (it is one). The records are the same as a build from nothing would give (test/intelligence/
+ * records-incremental.test.ts checks it over random edits).
  */
 export function buildRecordsFrom (unordered: RecordsInput, previous?: RecordsMemo): RecordsBuild {
   // Analyses arrive in the order the workers finish them. In path order, the same tree always gives the same
@@ -220,15 +220,17 @@ export function buildRecordsFrom (unordered: RecordsInput, previous?: RecordsMem
   // What changed since the last run marks every directory above it: a directory's record is made from its subtree.
   const changed = new Set<string>()
   const mark = (path: string): void => { for (const directory of directoriesAbove(path, targetPath)) changed.add(directory) }
-  const inputs = new Map<string, readonly unknown[]>()
+  // Each file's inputs, and its last record when they are the same.
+  const made = new Map<string, { inputs: readonly unknown[], kept: ContextRecord | undefined }>()
   for (const file of files) {
-    const made = fileInputs(facts, file.path, file.analysis)
-    inputs.set(file.path, made)
+    const inputs = fileInputs(facts, file.path, file.analysis)
     const held = last?.files.get(file.path)
-    if (held === undefined || !sameInputs(held.inputs, made)) mark(file.path)
+    const kept = held !== undefined && sameInputs(held.inputs, inputs) ? held.record : undefined
+    made.set(file.path, { inputs, kept })
+    if (kept === undefined) mark(file.path)
   }
   if (last !== undefined) {
-    for (const path of last.files.keys()) if (!inputs.has(path)) mark(path)
+    for (const path of last.files.keys()) if (!made.has(path)) mark(path)
     for (const path of treePaths) if (!last.treePaths.has(path)) mark(path)
     for (const path of last.treePaths) if (!treePaths.has(path)) mark(path)
     for (const [path, json] of manifests) if (last.manifests.get(path) !== json) mark(path)
@@ -278,14 +280,13 @@ export function buildRecordsFrom (unordered: RecordsInput, previous?: RecordsMem
   rebuilt++
   const madeFiles = new Map<string, { inputs: readonly unknown[], record: ContextRecord }>()
   for (const file of files) {
-    const made = inputs.get(file.path)!
-    const held = last?.files.get(file.path)
-    let record = held !== undefined && sameInputs(held.inputs, made) ? held.record : undefined
+    const { inputs, kept } = made.get(file.path)!
+    let record = kept
     if (record === undefined) {
       record = fileRecord(facts, project, file.path, file.analysis)
       rebuilt++
     }
-    madeFiles.set(file.path, { inputs: made, record })
+    madeFiles.set(file.path, { inputs, record })
     records.push(record)
   }
   return { records, memo: { scope, files: madeFiles, directories: madeDirectories, treePaths, manifests }, rebuilt }

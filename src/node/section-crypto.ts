@@ -10,7 +10,7 @@ import type { RoleDirectory } from '../crypto/role-directory.js'
 import type { SectionCrypto } from '../storage/sealing.js'
 
 /** An envelope of any version, decoded: its levels, the role epochs it is sealed to, and how a role opens it. */
-interface Sealed {
+export interface Sealed {
   levels: AccessLevel[]
   /** The roles that read a section of it (a recipient whose clearance is below all of it holds nothing of it). */
   sealedTo: Array<{ role: string, epoch: number }>
@@ -23,7 +23,7 @@ interface Sealed {
  * Decodes an envelope: versions 1 and 2 carry their own keys; version 3 is opened with its write's keyset, its own or,
  * given in `keyset`, the envelope of its write's first record.
  */
-function decodeSealed (envelope: Buffer, keyset: Buffer | undefined, lookup: RoleKeyLookup, ad: Buffer): Sealed {
+export function decodeSealed (envelope: Buffer, keyset: Buffer | undefined, lookup: RoleKeyLookup, ad: Buffer): Sealed {
   if (envelopeVersionOf(envelope) !== WRITE_ENVELOPE_VERSION) {
     const decoded = decodeEnvelope(envelope)
     return {

@@ -4,7 +4,6 @@
  */
 import type { PlainSection } from '../context/sections.js'
 import type { AccessLevel } from '../crypto/levels.js'
-import { WRITE_ENVELOPE_VERSION } from '../crypto/write-keys.js'
 import { versionKey, type Version } from '../distribution/version.js'
 
 export interface SectionCrypto {
@@ -15,7 +14,7 @@ export interface SectionCrypto {
   /**
    * The sections `role` can open (`opened`, empty when none) and the levels of those it cannot (`withheld`).
    * Throws ACCESS_DENIED when this peer holds no key for the role. `keyset`: for a version 3 envelope that does not
-   * carry its write's keyset (needsKeyset), the envelope of the write's first record, which does.
+   * carry its write's keyset (envelope-codec.ts's needsKeyset), the envelope of the write's first record, which does.
    */
   open (envelope: Buffer, role: string, ad: Buffer, keyset?: Buffer): { opened: Map<AccessLevel, Buffer>, withheld: AccessLevel[] }
   digest (plaintext: Buffer): string
@@ -32,11 +31,6 @@ export interface RecordSealer {
   seal (sections: readonly PlainSection[], ad: Buffer, inline: boolean): Buffer
   /** Forgets the write's keys. */
   wipe (): void
-}
-
-/** Whether a context entry's envelope is sealed with its write's keys without carrying them (see SectionCrypto.open). */
-export function needsKeyset (envelope: Buffer): boolean {
-  return envelope.length >= 2 && envelope[0] === WRITE_ENVELOPE_VERSION && envelope[1] === 0
 }
 
 export interface HeldSections {

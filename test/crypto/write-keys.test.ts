@@ -4,7 +4,7 @@
 import t from 'tap'
 import { DEFAULT_ROLE_LEVELS } from '../helpers/crypto-store.js'
 import fc from 'fast-check'
-import { decodeRecordEnvelope, encodeRecordEnvelope, envelopeVersionOf } from '../../src/crypto/envelope-codec.js'
+import { decodeRecordEnvelope, encodeRecordEnvelope, envelopeVersionOf, needsKeyset } from '../../src/crypto/envelope-codec.js'
 import { ACCESS_LEVELS, DEFAULT_ROLES, levelRank } from '../../src/crypto/levels.js'
 import type { AccessLevel } from '../../src/crypto/levels.js'
 import { generateIdentity } from '../../src/crypto/identity.js'
@@ -14,7 +14,6 @@ import { RoleDirectory } from '../../src/crypto/role-directory.js'
 import { encodeEnvelope } from '../../src/crypto/envelope-codec.js'
 import { sealSections, type PlainSection, type RoleKeyLookup } from '../../src/crypto/envelope.js'
 import { keysetReaders, openRecordSections, WriteKeys, type RecordEnvelope } from '../../src/crypto/write-keys.js'
-import { needsKeyset } from '../../src/storage/sealing.js'
 
 const everyRole = DEFAULT_ROLES.map(role => role.name)
 const sectionsOf = (name: string): PlainSection[] => ACCESS_LEVELS.map(level => ({ level, plaintext: Buffer.from(`${level} text of ${name}`) }))

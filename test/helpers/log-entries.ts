@@ -2,11 +2,10 @@
 // peer that kept its keys could do with blocks copied to it.
 import Corestore from 'corestore'
 import type { Keyring } from '../../src/crypto/keyring.js'
-import { decodeEnvelope, decodeRecordEnvelope, envelopeVersionOf } from '../../src/crypto/envelope-codec.js'
-import { openSections } from '../../src/crypto/envelope.js'
-import { openRecordSections, WRITE_ENVELOPE_VERSION } from '../../src/crypto/write-keys.js'
+import { needsKeyset } from '../../src/crypto/envelope-codec.js'
+import { decodeSealed } from '../../src/node/section-crypto.js'
 import { decodeEntry, splitBlock, type ContextEntry } from '../../src/storage/log-entry.js'
-import { associatedData, needsKeyset } from '../../src/storage/sealing.js'
+import { associatedData } from '../../src/storage/sealing.js'
 
 /** A context entry, and for one sealed with its write's keys without carrying them, the envelope of the write's first. */
 export type LoggedEntry = ContextEntry & { keyset?: Buffer }
@@ -36,12 +35,8 @@ export async function entriesOf (dir: string, address: string): Promise<LoggedEn
 
 /** The sections of the entry that `keyring` opens as `role`: none when it holds no key the entry was sealed to. */
 export function opened (entry: LoggedEntry, keyring: Keyring, role: string): number {
-  const ad = associatedData(entry.address, entry.version)
   try {
-    if (envelopeVersionOf(entry.envelope) !== WRITE_ENVELOPE_VERSION) return openSections(decodeEnvelope(entry.envelope), role, keyring.lookup, ad).size
-    const record = decodeRecordEnvelope(entry.envelope)
-    const keyset = record.keyset ?? decodeRecordEnvelope(entry.keyset!).keyset!
-    return openRecordSections(record, keyset, role, keyring.lookup, ad).size
+    return decodeSealed(entry.envelope, entry.keyset, keyring.lookup, associatedData(entry.address, entry.version)).open(role).size
   } catch {
     return 0
   }

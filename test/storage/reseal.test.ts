@@ -4,33 +4,30 @@
 import t from 'tap'
 import { join } from 'node:path'
 import { ContextStore } from '../../src/storage/context-store.js'
-import { associatedData, needsKeyset } from '../../src/storage/sealing.js'
-import { decodeEnvelope, decodeRecordEnvelope, envelopeVersionOf } from '../../src/crypto/envelope-codec.js'
-import { envelopeRecipients, openSections, type RoleKeyLookup } from '../../src/crypto/envelope.js'
-import { openRecordSections, WRITE_ENVELOPE_VERSION } from '../../src/crypto/write-keys.js'
+import { associatedData } from '../../src/storage/sealing.js'
+import { envelopeVersionOf, needsKeyset } from '../../src/crypto/envelope-codec.js'
+import type { RoleKeyLookup } from '../../src/crypto/envelope.js'
+import { WRITE_ENVELOPE_VERSION } from '../../src/crypto/write-keys.js'
 import { Keyring } from '../../src/crypto/keyring.js'
 import { LocalSecret } from '../../src/crypto/local-secret.js'
 import { DEFAULT_ROLES } from '../../src/crypto/levels.js'
 import { generateRoleSet, rotateRole } from '../../src/crypto/role-keys.js'
 import type { RoleDirectory } from '../../src/crypto/role-directory.js'
-import { sectionCrypto } from '../../src/node/section-crypto.js'
+import { decodeSealed, sectionCrypto } from '../../src/node/section-crypto.js'
 import { versionKey } from '../../src/distribution/version.js'
 import { decodeEntry, splitBlock, type ContextEntry } from '../../src/storage/log-entry.js'
 import { scratchDir } from '../helpers/scratch.js'
 
 /**
- * The role epochs an envelope is sealed to: a record written alone (version 3, its write's keys in it) or sealed again
- * by a reseal (version 2).
+ * The role epochs an envelope is sealed to, and what a role's key opens of it: a record written alone (version 3, its
+ * write's keys in it) or sealed again by a reseal (version 2), as the store's crypto reads them.
  */
 function recipientsOf (envelope: Buffer): Array<{ role: string, epoch: number }> {
-  if (envelopeVersionOf(envelope) !== WRITE_ENVELOPE_VERSION) return envelopeRecipients(decodeEnvelope(envelope))
-  return decodeRecordEnvelope(envelope).keyset!.wraps.map(({ role, epoch }) => ({ role, epoch }))
+  return decodeSealed(envelope, undefined, () => undefined, Buffer.alloc(0)).sealedTo
 }
 
 function openAs (envelope: Buffer, role: string, lookup: RoleKeyLookup, ad: Buffer): unknown {
-  if (envelopeVersionOf(envelope) !== WRITE_ENVELOPE_VERSION) return openSections(decodeEnvelope(envelope), role, lookup, ad)
-  const record = decodeRecordEnvelope(envelope)
-  return openRecordSections(record, record.keyset!, role, lookup, ad)
+  return decodeSealed(envelope, undefined, lookup, ad).open(role)
 }
 
 /** The current version's entry of an address, read from the store's own log by the version retrieve names. */
