@@ -52,7 +52,28 @@ export interface ContextEntry {
   requester?: string
   requesterRole?: string
   policyVersion?: number
+  /**
+   * Where the envelope is when it is not in this entry (which then carries an empty one): entry `index` of block `block`
+   * of its writer's payloads core (see PayloadPointer). Entries written before the payloads core carry their envelope.
+   */
+  payload?: PayloadPointer
+  /**
+   * The key of the writer's payloads core, hex: on the first entry of a write whose other records' envelopes are there
+   * (the entry its records name by `batch`).
+   */
+  payloads?: string
   envelope: Buffer
+}
+
+/**
+ * A record's envelope in its writer's payloads core: the headers every peer must hold (to route, resolve and show
+ * `history`) are in the writer log, the envelopes, which only a reader of the record needs, in a second core of the
+ * same writer. Hypercore's signed Merkle tree authenticates the block, and the envelope's associated data binds it to
+ * its address and version, so a pointer needs no hash of its own.
+ */
+export interface PayloadPointer {
+  block: number
+  index: number
 }
 
 /**
@@ -258,6 +279,12 @@ function isEnds (v: unknown): boolean {
   return ends.length <= MAX_TERM_ENDS && ends.every(([writer, length]) => KEY_HEX_PATTERN.test(writer) && isCount(length))
 }
 
+function isPayloadPointer (v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
+  const pointer = v as Record<string, unknown>
+  return Object.keys(pointer).length === 2 && isCount(pointer.block) && isCount(pointer.index) && (pointer.index as number) < MAX_ENTRIES_PER_BLOCK
+}
+
 function isCount (v: unknown): boolean {
   return Number.isSafeInteger(v) && (v as number) >= 0
 }
@@ -273,6 +300,8 @@ function headerProblem (h: Record<string, unknown>): string | null {
       if (h.batch !== undefined && !isCount(h.batch)) return 'a malformed context header'
       if (h.end !== undefined && (h.end !== true || h.batch === undefined)) return 'a malformed context header'
       if (h.source !== undefined && (h.generated !== true || !isRecordSource(h.source))) return 'a malformed context source'
+      if (h.payload !== undefined && (!isPayloadPointer(h.payload) || h.batch === undefined || h.removed === true)) return 'a malformed payload pointer'
+      if (h.payloads !== undefined && (typeof h.payloads !== 'string' || !KEY_HEX_PATTERN.test(h.payloads) || h.batch === undefined)) return 'a malformed payloads key'
       if (stampProblem(h) || (h.requester !== undefined && (typeof h.requester !== 'string' || !KEY_HEX_PATTERN.test(h.requester)))) return 'a malformed context requester'
       return ['file', 'directory', 'project'].includes(h.kind as string) && typeof h.inherits === 'boolean' ? null : 'a malformed context header'
     case 'request':
@@ -352,7 +381,9 @@ export function decodeEntry (block: Buffer, where = 'a log entry'): LogEntry {
   if (typeof header !== 'object' || header === null) throw corrupt(`${where} has a malformed header`)
   const problem = headerProblem(header)
   if (problem !== null) throw corrupt(`${where} has a malformed header (${problem})`)
-  return { ...(header as unknown as Omit<LogEntry, 'envelope'>), envelope: block.subarray(5 + headLength) } as LogEntry
+  const envelope = block.subarray(5 + headLength)
+  if (header.payload !== undefined && envelope.length > 0) throw corrupt(`${where} has both an envelope and a pointer to one`)
+  return { ...(header as unknown as Omit<LogEntry, 'envelope'>), envelope } as LogEntry
 }
 
 /** Entries packed into one block, each whole: what blocks of several entries were before format 3. */
@@ -473,4 +504,30 @@ export function packBlocks (entries: readonly Buffer[]): Buffer[][] {
   }
   if (current.length > 0) blocks.push(current)
   return blocks
+}
+
+/**
+ * Envelopes packed into one block of a payloads core: the batch framing (a format byte, a count, each envelope with its
+ * length), even for one, so that an envelope is never taken for the framing.
+ */
+export function encodePayloadBlock (envelopes: readonly Buffer[]): Buffer {
+  const out = Buffer.allocUnsafe(5 + envelopes.reduce((sum, e) => sum + 4 + e.length, 0))
+  out.writeUInt8(BATCH_FORMAT, 0)
+  out.writeUInt32LE(envelopes.length, 1)
+  let at = 5
+  for (const envelope of envelopes) {
+    out.writeUInt32LE(envelope.length, at)
+    envelope.copy(out, at + 4)
+    at += 4 + envelope.length
+  }
+  return out
+}
+
+/** The envelopes of a block of a payloads core. Throws CORRUPT on broken framing. */
+export function splitPayloadBlock (block: Buffer, where = 'a payloads block'): Buffer[] {
+  if (block.length < 5 || block.length > MAX_ENTRY_BYTES) throw corrupt(`${where} has an impossible size (${block.length} bytes)`)
+  if (block.readUInt8(0) !== BATCH_FORMAT) throw corrupt(`${where} has unknown format ${block.readUInt8(0)}`)
+  const count = block.readUInt32LE(1)
+  if (count === 0 || count > MAX_ENTRIES_PER_BLOCK) throw corrupt(`${where} claims ${count} envelopes`)
+  return splitBatch(block, count, where)
 }

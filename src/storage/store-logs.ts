@@ -11,7 +11,7 @@ import { Lru } from '../lru.js'
 import { KEY_HEX_PATTERN } from '../crypto/key-text.js'
 import type { Hlc } from '../distribution/hlc.js'
 import { corrupt, unavailable } from '../errors.js'
-import { decodeEntry, splitBlock, type LogEntry } from './log-entry.js'
+import { decodeEntry, splitBlock, splitPayloadBlock, type ContextEntry, type LogEntry } from './log-entry.js'
 import type { ContextView, PlacedEntry } from './view.js'
 
 export const BLOCK_CACHE_MAX = 256
@@ -36,14 +36,25 @@ export interface StoreLogsHost {
 export class StoreLogs {
   /** This peer's writer log. */
   readonly own: Hypercore
+  /** This peer's payloads core: the envelopes of its writes' records but the first of each (see PayloadPointer). */
+  readonly ownPayloads: Hypercore
   /** The logs of other writers, opened as their heads become known. */
   private readonly remote = new Map<string, Hypercore>()
+  /** The payloads cores of other writers, opened as their logs name them. */
+  private readonly remotePayloads = new Map<string, Hypercore>()
+  /**
+   * How far each other writer's log is held with the payloads its entries point at: what this peer says it holds (a
+   * write counts as held only with its envelopes, so an acknowledgement means they are on a majority of voters too).
+   */
+  private readonly complete = new Map<string, number>()
   private readonly blocks = new Lru<string, LogEntry[]>(BLOCK_CACHE_MAX)
+  private readonly payloadBlocks = new Lru<string, Buffer[]>(BLOCK_CACHE_MAX)
   /** Remote blocks that failed to decode or claimed another writer: skipped, and counted. */
   rejectedEntries = 0
 
   constructor (private readonly corestore: Corestore, private readonly host: StoreLogsHost) {
     this.own = corestore.get({ name: 'log' })
+    this.ownPayloads = corestore.get({ name: 'payloads' })
   }
 
   /** This peer's writer id: the key of its log. */
@@ -64,10 +75,13 @@ export class StoreLogs {
     return core
   }
 
-  /** Every log this peer holds and how many blocks of each it holds from the start: what it gossips. */
+  /**
+   * Every log this peer holds and how many blocks of each it holds from the start, with the payloads they point at:
+   * what it gossips.
+   */
   heads (): Array<{ writer: string, length: number }> {
     const heads = [{ writer: this.writer, length: this.own.length }]
-    for (const [writer, core] of this.remote) heads.push({ writer, length: core.contiguousLength })
+    for (const [writer, core] of this.remote) heads.push({ writer, length: Math.min(core.contiguousLength, this.complete.get(writer) ?? 0) })
     return heads
   }
 
@@ -98,7 +112,78 @@ export class StoreLogs {
         range.destroy()
       }
     }
-    return core.contiguousLength
+    const held = core.contiguousLength
+    const before = Math.min(held, this.complete.get(writer) ?? 0)
+    if (held === before) return held
+    // Then the payloads the new entries point at, up to the last one (a writer appends them before the entries).
+    const needed = await this.payloadsNeeded(writer, held, before)
+    if (needed !== null && needed.core.contiguousLength < needed.length && signal?.aborted !== true) {
+      const range = needed.core.download({ start: needed.core.contiguousLength, end: needed.length })
+      let stop = (): void => {}
+      const stopped = new Promise<void>(resolve => { stop = resolve })
+      signal?.addEventListener('abort', stop, { once: true })
+      try {
+        await this.within(Promise.race([range.done(), stopped]), timeoutMs, `downloading the payloads of log ${writer.slice(0, 12)} timed out`)
+      } finally {
+        signal?.removeEventListener('abort', stop)
+        range.destroy()
+      }
+    }
+    const complete = await this.heldWithPayloads(writer, held, before)
+    this.complete.set(writer, complete)
+    return complete
+  }
+
+  /**
+   * The payloads core `writer`'s log points into from block `from` up to `length`, and how many of its blocks the last
+   * of those pointers needs (the block it is in: `seq`); null when they point at none. A read back from the end: the
+   * writer appends payloads in the order of its entries.
+   */
+  private async payloadsNeeded (writer: string, length: number, from: number): Promise<{ core: Hypercore, length: number, seq: number } | null> {
+    const core = await this.logOf(writer)
+    for (let seq = length - 1; seq >= from; seq--) {
+      const entries = await this.readBlock(core, seq).catch(() => null)
+      const pointed = entries?.findLast((entry): entry is ContextEntry => entry.type === 'context' && entry.payload !== undefined)
+      if (pointed === undefined || pointed === null) continue
+      return { core: await this.payloadsCoreOf(writer, pointed), length: pointed.payload!.block + 1, seq }
+    }
+    return null
+  }
+
+  /**
+   * How many of the first `length` blocks of `writer`'s log are held here with every payload they point at, knowing
+   * that the first `from` are.
+   */
+  private async heldWithPayloads (writer: string, length: number, from: number): Promise<number> {
+    let upTo = length
+    while (upTo > from) {
+      const needed = await this.payloadsNeeded(writer, upTo, from)
+      if (needed === null || needed.core.contiguousLength >= needed.length) return upTo
+      // Block `seq` points past what is held: the prefix before it may be whole.
+      upTo = needed.seq
+    }
+    return from
+  }
+
+  /** The payloads core the write of `entry` (a record of `writer`'s log with a payload pointer) names in its first entry. */
+  private async payloadsCoreOf (writer: string, entry: ContextEntry): Promise<Hypercore> {
+    if (writer === this.writer) return this.ownPayloads
+    let core = this.remotePayloads.get(writer)
+    if (core === undefined) {
+      const first = (await this.readBlock(await this.logOf(writer), entry.batch!))[0]
+      if (first === undefined || first.type !== 'context' || first.batch !== entry.batch || first.payloads === undefined) {
+        throw corrupt(`the write of ${entry.address} in log ${writer.slice(0, 12)} does not name the payloads core its records point into`)
+      }
+      core = this.remotePayloads.get(writer)
+      if (core === undefined) {
+        core = this.corestore.get({ key: Buffer.from(first.payloads, 'hex') })
+        this.remotePayloads.set(writer, core)
+      }
+      await core.ready()
+      if (core.key!.toString('hex') !== first.payloads) throw corrupt(`log ${writer.slice(0, 12)} names two payloads cores`)
+    }
+    await core.ready()
+    return core
   }
 
   /**
@@ -175,7 +260,11 @@ export class StoreLogs {
       const entry = block === null ? undefined : this.decodeTolerantly(block, seq, this.writer, false).findLast(e => e.entry !== null)?.entry
       if (entry != null) newest = { hlc: entry.version.hlc, term: entry.version.term }
     }
-    for (const writer of view.writers()) if (writer !== this.writer) await this.applyRemote(writer, 0)
+    for (const writer of view.writers()) {
+      if (writer === this.writer) continue
+      await this.applyRemote(writer, 0)
+      this.complete.set(writer, await this.heldWithPayloads(writer, (await this.logOf(writer)).contiguousLength, 0))
+    }
     return newest
   }
 
@@ -204,11 +293,35 @@ export class StoreLogs {
     })
   }
 
-  /** An entry this peer holds: entry `index` of block `seq` of `writer`'s log. */
+  /**
+   * An entry this peer holds: entry `index` of block `seq` of `writer`'s log, with its envelope (from the writer's
+   * payloads core when the entry points there).
+   */
   async entryAt (writer: string, seq: number, index = 0): Promise<LogEntry> {
     const entry = (await this.readBlock(await this.logOf(writer), seq))[index]
     if (entry === undefined) throw corrupt(`block ${seq} of the log has no entry ${index}`)
-    return entry
+    if (entry.type !== 'context' || entry.payload === undefined) return entry
+    return { ...entry, envelope: await this.payloadOf(writer, entry) }
+  }
+
+  /** The envelope a record points at in its writer's payloads core (waited for, on the store's clock, if on its way). */
+  private async payloadOf (writer: string, entry: ContextEntry): Promise<Buffer> {
+    const { block, index } = entry.payload!
+    const core = await this.payloadsCoreOf(writer, entry)
+    const key = `${core.key!.toString('hex')}:${block}`
+    let envelopes = this.payloadBlocks.get(key)
+    if (envelopes === undefined) {
+      const where = `block ${block} of the payloads of log ${writer.slice(0, 12)}`
+      const data = core === this.ownPayloads || await core.has(block)
+        ? await core.get(block, { wait: false })
+        : await this.within(core.get(block), BLOCK_WAIT_MS, `${where} did not come in time`)
+      if (data === null) throw corrupt(`${where} is missing`)
+      envelopes = splitPayloadBlock(data, where)
+      this.payloadBlocks.set(key, envelopes)
+    }
+    const envelope = envelopes[index]
+    if (envelope === undefined) throw corrupt(`the record of ${entry.address} points at envelope ${index} of payloads block ${block}, which holds ${envelopes.length}`)
+    return envelope
   }
 
   /** The entries of a block this peer holds, decoded once and kept in a small cache (siblings share blocks). */

@@ -11,7 +11,7 @@ import type { AccessLevel } from '../crypto/levels.js'
 import { ZERO_HLC, tickHlc, type Hlc } from '../distribution/hlc.js'
 import { versionKey, type Version } from '../distribution/version.js'
 import { parentChain } from '../ucxl/address.js'
-import { encodeBlock, encodeEntry, packBlocks, type CompletionEntry, type ContextEntry, type DecisionEntry, type KeysEntry, type LogEntry, type PolicyEntry, type RecordSource, type RequestEntry, type TermEntry } from './log-entry.js'
+import { encodeBlock, encodeEntry, encodePayloadBlock, packBlocks, type CompletionEntry, type ContextEntry, type DecisionEntry, type KeysEntry, type LogEntry, type PolicyEntry, type RecordSource, type RequestEntry, type TermEntry } from './log-entry.js'
 import { notLeader } from '../errors.js'
 import { associatedData, payloadAssociatedData, type RecordSealer, type SectionCrypto } from './sealing.js'
 import { ORIGINS, originOf, type ContextView, type Origin } from './view.js'
@@ -26,6 +26,9 @@ export const WRITE_SLICE_MS = 20
  * times over (entry, encoded, block, and the storage's batch) and took the process to 670 MB.
  */
 export const APPEND_CHUNK_BYTES = 8 * 1024 * 1024
+/** What a chunk counts for an entry's header before it is encoded (a chunk's size need not be exact). */
+const HEADER_BYTES_ESTIMATE = 256
+const NO_ENVELOPE = Buffer.alloc(0)
 
 export interface WriteOptions {
   term: number
@@ -124,6 +127,8 @@ export interface TermProof { leader: string, evidence: Buffer }
 export interface StoreWriterHost {
   /** This peer's writer log. */
   log: Hypercore
+  /** This peer's payloads core: the envelopes of a write's records but its first (see PayloadPointer). */
+  payloads: Hypercore
   view: ContextView
   crypto: SectionCrypto
   /** Times the write's slices: a simulated write takes no simulated time, so it yields nowhere a replay could differ. */
@@ -428,39 +433,63 @@ export class StoreWriter {
    */
   private batchAppender (): { add: (entry: ContextEntry) => Promise<void>, finish: () => Promise<{ bytes: number, appended: Map<string, number> }> } {
     const { host } = this
-    const { log, view } = host
+    const { log, payloads, view } = host
     const writer = this.writer
-    let encoded: Buffer[] = []
     let entries: ContextEntry[] = []
     let pendingBytes = 0
     let bytes = 0
     let flushed = false
+    let pushed = 0
     const appended = new Map<string, number>()
     const flush = async (): Promise<void> => {
-      if (encoded.length === 0) return
+      if (entries.length === 0) return
+      const chunk = entries
+      entries = []
+      pendingBytes = 0
+      const beforePayloads = payloads.byteLength
+      // The envelopes of the write's records but its first go to the payloads core, before the headers that point at
+      // them: a peer that holds a header never waits for a payload its writer does not hold yet.
+      const outOfLine = chunk.filter(entry => entry.payload !== undefined)
+      if (outOfLine.length > 0) {
+        const packed = packBlocks(outOfLine.map(entry => entry.envelope))
+        const first = payloads.length
+        let next = 0
+        for (const [b, block] of packed.entries()) {
+          for (let index = 0; index < block.length; index++) {
+            const entry = outOfLine[next++]!
+            entry.payload = { block: first + b, index }
+            entry.envelope = NO_ENVELOPE
+          }
+        }
+        await payloads.append(packed.map(encodePayloadBlock))
+      }
+      const encoded = chunk.map(entry => {
+        const block = encodeEntry(entry)
+        appended.set(entry.address, (appended.get(entry.address) ?? 0) + block.length)
+        return block
+      })
       const before = log.byteLength
       const start = log.length
       // The write's first entry is where its records find the write's keys (`batch`): nothing else may come before it.
       if (!flushed && start !== batchId) throw new Error(`the write's first block would be ${start}, not ${batchId}: another append came between`)
       flushed = true
       const packed = packBlocks(encoded)
-      const chunk = entries
-      encoded = []
-      entries = []
-      pendingBytes = 0
       await log.append(packed.map(encodeBlock))
-      bytes += log.byteLength - before
+      bytes += log.byteLength - before + payloads.byteLength - beforePayloads
       const applied: Array<{ seq: number, index: number, entry: ContextEntry }> = []
       let next = 0
       for (const [b, block] of packed.entries()) for (let index = 0; index < block.length; index++) applied.push({ seq: start + b, index, entry: chunk[next++]! })
       host.onApplied(await view.apply(writer, applied))
     }
     const push = async (entry: ContextEntry): Promise<void> => {
-      const block = encodeEntry(entry)
-      appended.set(entry.address, block.length)
+      // The write's first entry keeps its envelope, which carries the write's keys; a removal has none to move.
+      if (pushed > 0 && entry.envelope.length > 0) {
+        appended.set(entry.address, entry.envelope.length)
+        entry.payload = { block: 0, index: 0 }
+      }
+      pushed++
       entries.push(entry)
-      encoded.push(block)
-      pendingBytes += block.length
+      pendingBytes += entry.envelope.length + HEADER_BYTES_ESTIMATE
       if (pendingBytes >= APPEND_CHUNK_BYTES) await flush()
     }
     const batchId = log.length
@@ -468,7 +497,11 @@ export class StoreWriter {
     let count = 0
     return {
       add: async entry => {
-        if (held !== null) { held.batch = batchId; await push(held) }
+        if (held !== null) {
+          held.batch = batchId
+          if (pushed === 0) held.payloads = payloads.key!.toString('hex')
+          await push(held)
+        }
         held = entry
         count++
       },

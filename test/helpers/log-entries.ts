@@ -1,10 +1,10 @@
-// Reading a stopped peer's writer log straight from its store, and opening an entry with one home's key files: what a
+// Reading a stopped peer's writer log (and the payloads core its records point into) straight from its store, and opening an entry with one home's key files: what a
 // peer that kept its keys could do with blocks copied to it.
 import Corestore from 'corestore'
 import type { Keyring } from '../../src/crypto/keyring.js'
 import { needsKeyset } from '../../src/crypto/envelope-codec.js'
 import { decodeSealed } from '../../src/node/section-crypto.js'
-import { decodeEntry, splitBlock, type ContextEntry } from '../../src/storage/log-entry.js'
+import { decodeEntry, splitBlock, splitPayloadBlock, type ContextEntry } from '../../src/storage/log-entry.js'
 import { associatedData } from '../../src/storage/sealing.js'
 
 /** A context entry, and for one sealed with its write's keys without carrying them, the envelope of the write's first. */
@@ -22,6 +22,13 @@ export async function entriesOf (dir: string, address: string): Promise<LoggedEn
     for (const bytes of splitBlock(block)) {
       const entry: LoggedEntry = decodeEntry(bytes) as LoggedEntry
       if (entry.type !== 'context' || entry.address !== address) continue
+      // An envelope in the writer's payloads core, which the write's first entry names.
+      if (entry.payload !== undefined) {
+        const payloads = store.get({ name: 'payloads' })
+        await payloads.ready()
+        const data = await payloads.get(entry.payload.block)
+        if (data !== null) entry.envelope = splitPayloadBlock(data)[entry.payload.index]!
+      }
       if (needsKeyset(entry.envelope) && entry.batch !== undefined) {
         const first = await log.get(entry.batch)
         if (first !== null) entry.keyset = (decodeEntry(splitBlock(first)[0]!) as ContextEntry).envelope

@@ -332,11 +332,14 @@ t.test('a write larger than APPEND_CHUNK_BYTES is appended in chunks of about th
   const keys = await testKeys()
   const dir = join(keys.dir, 'store')
   let store = await ContextStore.open(dir, keys.crypto)
-  // A spy on the store's own log: the size of each append (the blocks of one chunk).
-  const log = (store as unknown as { logs: { own: { append: (blocks: Buffer[]) => Promise<unknown> } } }).logs.own
-  const append = log.append.bind(log)
+  // A spy on the store's own log and payloads core: the size of each chunk's appends (its envelopes, then its headers).
+  type Appending = { append: (blocks: Buffer[]) => Promise<unknown> }
+  const logs = (store as unknown as { logs: { own: Appending, ownPayloads: Appending } }).logs
   const appends: number[] = []
-  log.append = async (blocks: Buffer[]) => { appends.push(blocks.reduce((sum, b) => sum + b.length, 0)); return await append(blocks) }
+  for (const core of [logs.own, logs.ownPayloads]) {
+    const append = core.append.bind(core)
+    core.append = async (blocks: Buffer[]) => { appends.push(blocks.reduce((sum, b) => sum + b.length, 0)); return await append(blocks) }
+  }
   const filler = incompressible
   const many: ContextRecord[] = Array.from({ length: 3000 }, (_, i) => ({
     address: `ucxl://p/d${i % 30}/f${i}.py`, kind: 'file', summary: `file ${i} ${filler}`, language: 'python'

@@ -15,7 +15,7 @@ import { generateRoleSet, rotateRole } from '../../src/crypto/role-keys.js'
 import type { RoleDirectory } from '../../src/crypto/role-directory.js'
 import { decodeSealed, sectionCrypto } from '../../src/node/section-crypto.js'
 import { versionKey } from '../../src/distribution/version.js'
-import { decodeEntry, splitBlock, type ContextEntry } from '../../src/storage/log-entry.js'
+import { decodeEntry, splitBlock, type ContextEntry, type LogEntry } from '../../src/storage/log-entry.js'
 import { scratchDir } from '../helpers/scratch.js'
 
 /**
@@ -33,11 +33,13 @@ function openAs (envelope: Buffer, role: string, lookup: RoleKeyLookup, ad: Buff
 /** The current version's entry of an address, read from the store's own log by the version retrieve names. */
 async function currentEntry (store: ContextStore, dir: string, address: string, role: string): Promise<ContextEntry> {
   const { version } = await store.retrieve(address, role)
-  const log = (store as unknown as { logs: { own: { length: number, get: (seq: number) => Promise<Buffer> } } }).logs.own
+  const logs = (store as unknown as { logs: { writer: string, own: { length: number, get: (seq: number) => Promise<Buffer> }, entryAt: (writer: string, seq: number, index: number) => Promise<LogEntry> } }).logs
+  const log = logs.own
   for (let seq = log.length - 1; seq >= 0; seq--) {
-    for (const bytes of splitBlock(await log.get(seq))) {
+    for (const [index, bytes] of splitBlock(await log.get(seq)).entries()) {
       const entry = decodeEntry(bytes)
-      if (entry.type === 'context' && entry.address === address && versionKey(entry.version) === versionKey(version)) return entry
+      // With its envelope, from the payloads core where the entry points there.
+      if (entry.type === 'context' && entry.address === address && versionKey(entry.version) === versionKey(version)) return await logs.entryAt(logs.writer, seq, index) as ContextEntry
     }
   }
   throw new Error(`no entry of ${address} in ${dir}`)

@@ -1,0 +1,139 @@
+// Headers and payloads apart: a write's records keep their headers in the writer log and (all but the write's first)
+// their envelopes in the writer's payloads core. A peer says it holds a log only as far as it holds the payloads too.
+import t, { type Test } from 'tap'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { ContextStore } from '../../src/storage/context-store.js'
+import { decodeEntry, encodeEntry, encodePayloadBlock, splitBlock, splitPayloadBlock, type ContextEntry, type LogEntry } from '../../src/storage/log-entry.js'
+import type { ContextRecord } from '../../src/context/record.js'
+import { testKeys } from '../helpers/crypto-store.js'
+import { throwsCode } from '../helpers/errors.js'
+
+const ALL = ['viewer', 'developer', 'qa', 'architect', 'security', 'admin']
+/** Text deflate cannot shrink: an envelope the size of a real file's record, and larger. */
+const filler = randomBytes(3000).toString('base64')
+
+function recordsOf (prefix: string, count: number): ContextRecord[] {
+  return Array.from({ length: count }, (_, i) => ({ address: `ucxl://p/${prefix}/f${i}.py`, kind: 'file' as const, summary: `${prefix} ${i} ${filler}` }))
+}
+
+interface Cores {
+  own: { length: number, byteLength: number, get: (seq: number) => Promise<Buffer> }
+  ownPayloads: { key: Buffer, length: number, byteLength: number }
+}
+const coresOf = (store: ContextStore): Cores => (store as unknown as { logs: Cores }).logs
+
+/** Every entry of a store's own log, as its blocks hold them (headers only, for a pointing entry). */
+async function logged (store: ContextStore): Promise<LogEntry[]> {
+  const { own } = coresOf(store)
+  const entries: LogEntry[] = []
+  for (let seq = 0; seq < own.length; seq++) for (const bytes of splitBlock(await own.get(seq))) entries.push(decodeEntry(bytes))
+  return entries
+}
+
+function replicate (t: Pick<Test, 'teardown'>, a: ContextStore, b: ContextStore): void {
+  const left = (a as unknown as { replicate: (initiator: boolean) => NodeJS.ReadWriteStream }).replicate(true)
+  const right = (b as unknown as { replicate: (initiator: boolean) => NodeJS.ReadWriteStream }).replicate(false)
+  left.pipe(right).pipe(left)
+  t.teardown(() => { (left as unknown as { destroy: () => void }).destroy() })
+}
+
+t.test('a write keeps its first record\'s envelope in the log and the others\' in the payloads core; one record stays whole', async t => {
+  const keys = await testKeys()
+  const dir = join(keys.dir, 'store')
+  let store = await ContextStore.open(dir, keys.crypto)
+  await store.write(recordsOf('a', 40), { term: 1, recipients: ALL, nowMs: 1000 })
+  await store.write([{ address: 'ucxl://p/one.py', kind: 'file', summary: 'alone' }], { term: 1, recipients: ALL, nowMs: 2000 })
+  const cores = coresOf(store)
+  const context = (await logged(store)).filter((e): e is ContextEntry => e.type === 'context')
+  const write = context.filter(e => e.address.startsWith('ucxl://p/a/'))
+  t.equal(write.length, 40)
+  const [first, ...others] = write
+  t.ok(first!.envelope.length > 3000 && first!.payload === undefined, 'the first record carries its envelope (and the write\'s keys)')
+  t.equal(first!.payloads, cores.ownPayloads.key.toString('hex'), 'and names the payloads core')
+  t.ok(others.every(e => e.envelope.length === 0 && e.payload !== undefined && e.batch === first!.batch), 'the others point into it')
+  t.same(others.map(e => e.payload), others.map((_, i) => ({ block: others[0]!.payload!.block, index: i })), 'in write order, in one block')
+  const alone = context.find(e => e.address === 'ucxl://p/one.py')!
+  t.ok(alone.envelope.length > 0 && alone.payload === undefined && alone.payloads === undefined && alone.batch === undefined, 'a write of one record keeps it whole')
+  t.ok(cores.own.byteLength < cores.ownPayloads.byteLength / 10, `the log holds the headers: ${cores.own.byteLength} bytes against ${cores.ownPayloads.byteLength} of payloads`)
+  t.equal(store.logBytes, cores.own.byteLength + cores.ownPayloads.byteLength, 'logBytes counts both')
+  for (const i of [0, 1, 39]) t.equal((await store.retrieve(`ucxl://p/a/f${i}.py`, 'developer')).context.summary, `a ${i} ${filler}`)
+  await store.close()
+  store = await ContextStore.open(dir, keys.crypto)
+  t.teardown(() => store.close())
+  t.equal((await store.retrieve('ucxl://p/a/f39.py', 'viewer')).context.summary, `a 39 ${filler}`, 'read back after a reopen')
+  t.equal((await store.retrieve('ucxl://p/one.py', 'viewer')).context.summary, 'alone')
+})
+
+t.test('a replica downloads a log with its payloads, says it holds it only then, and reads every record without the writer', async t => {
+  const keys = await testKeys()
+  const a = await ContextStore.open(join(keys.dir, 'a'), keys.crypto)
+  let b: ContextStore | null = await ContextStore.open(join(keys.dir, 'b'), keys.crypto)
+  t.teardown(async () => { await a.close(); await b?.close() })
+  await b.write(recordsOf('b', 300), { term: 1, recipients: ALL, nowMs: 1000 })
+  await b.write(recordsOf('c', 5), { term: 1, recipients: ALL, nowMs: 2000 })
+  const writer = b.writer
+  const length = b.logLength
+  replicate(t, a, b)
+  t.equal(await a.downloadRemote(writer, length, 10_000), length, 'the whole log is held, payloads and all')
+  t.same(a.heads().find(h => h.writer === writer), { writer, length }, 'and said to be')
+  await a.applyRemote(writer, length)
+  // The writer goes: what the replica reads is its own copy.
+  await b.close()
+  b = null
+  for (const [prefix, i] of [['b', 0], ['b', 299], ['c', 4]] as const) {
+    t.equal((await a.retrieve(`ucxl://p/${prefix}/f${i}.py`, 'developer')).context.summary, `${prefix} ${i} ${filler}`)
+  }
+})
+
+t.test('a replica missing payloads says it holds the log only up to the entries whose payloads it holds, and fetches them again', async t => {
+  const keys = await testKeys()
+  const dirA = join(keys.dir, 'a')
+  let a = await ContextStore.open(dirA, keys.crypto)
+  const b = await ContextStore.open(join(keys.dir, 'b'), keys.crypto)
+  t.teardown(async () => { await a.close(); await b.close() })
+  await b.write(recordsOf('b', 200), { term: 1, recipients: ALL, nowMs: 1000 })
+  const firstWrite = b.logLength
+  await b.write(recordsOf('c', 200), { term: 1, recipients: ALL, nowMs: 2000 })
+  const writer = b.writer
+  const length = b.logLength
+  replicate(t, a, b)
+  t.equal(await a.downloadRemote(writer, length, 10_000), length)
+  await a.applyRemote(writer, length)
+  // The second write's payloads are lost here (cleared), the first's kept.
+  const logs = (a as unknown as { logs: { remotePayloads: Map<string, { length: number, contiguousLength: number, clear: (start: number, end: number) => Promise<void> }> } }).logs
+  const payloads = logs.remotePayloads.get(writer)!
+  const firstPayloads = (coresOf(b).ownPayloads.length)
+  const secondStart = (await logged(b)).filter((e): e is ContextEntry => e.type === 'context' && e.address.startsWith('ucxl://p/c/') && e.payload !== undefined)[0]!.payload!.block
+  t.ok(secondStart > 0 && secondStart < firstPayloads, `the second write's payloads start at block ${secondStart} of ${firstPayloads}`)
+  await payloads.clear(secondStart, payloads.length)
+  await a.close()
+  a = await ContextStore.open(dirA, keys.crypto)
+  const held = a.heads().find(h => h.writer === writer)?.length
+  t.equal(held, firstWrite, `said held: the first write's ${firstWrite} blocks, not the ${length} of the log`)
+  await b.write([{ address: 'ucxl://p/nudge.py', kind: 'file', summary: 'n' }], { term: 1, recipients: ALL, nowMs: 3000 })
+  replicate(t, a, b)
+  t.equal(await a.downloadRemote(writer, b.logLength, 10_000), b.logLength, 'a download fetches the missing payloads with the new blocks')
+  t.equal((await a.retrieve('ucxl://p/c/f199.py', 'developer')).context.summary, `c 199 ${filler}`)
+})
+
+t.test('a pointer is refused where it cannot be: on an entry that also carries an envelope, outside a write, malformed', async t => {
+  const version = { term: 1, hlc: { wall: 1, logical: 0 }, writer: 'a'.repeat(64), vv: { ['a'.repeat(64)]: 1 } }
+  const base: ContextEntry = { type: 'context', address: 'ucxl://p/x.py', kind: 'file', inherits: true, version, batch: 3, envelope: Buffer.alloc(0), payload: { block: 2, index: 5 } }
+  t.same((decodeEntry(encodeEntry(base)) as ContextEntry).payload, { block: 2, index: 5 }, 'a well-formed pointer reads back')
+  const refused: Array<[string, ContextEntry]> = [
+    ['and an envelope', { ...base, envelope: Buffer.from([1, 2, 3]) }],
+    ['outside a write', { ...base, batch: undefined } as unknown as ContextEntry],
+    ['on a removal', { ...base, removed: true }],
+    ['a negative block', { ...base, payload: { block: -1, index: 0 } }],
+    ['an index past a block', { ...base, payload: { block: 0, index: 256 } }],
+    ['an extra field', { ...base, payload: { block: 0, index: 0, hash: 'x' } as unknown as ContextEntry['payload'] }],
+    ['a payloads key that is not one', { ...base, payload: undefined, envelope: Buffer.from([1]), payloads: 'zz' } as unknown as ContextEntry]
+  ]
+  for (const [what, entry] of refused) throwsCode(t, () => decodeEntry(encodeEntry(entry)), 'CORRUPT', undefined, `refused: ${what}`)
+  const block = encodePayloadBlock([Buffer.from([1]), Buffer.alloc(0), Buffer.from('envelope')])
+  t.same(splitPayloadBlock(block).map(b => b.toString('hex')), ['01', '', Buffer.from('envelope').toString('hex')], 'a payloads block holds its envelopes as given, an empty one too')
+  t.same(splitPayloadBlock(encodePayloadBlock([Buffer.from([1])])), [Buffer.from([1])], 'one envelope is framed too (never taken for the framing)')
+  for (let cut = 0; cut < block.length; cut++) throwsCode(t, () => splitPayloadBlock(block.subarray(0, cut)), 'CORRUPT', undefined, `cut at ${cut}`)
+  throwsCode(t, () => splitPayloadBlock(Buffer.concat([block, Buffer.from([0])])), 'CORRUPT', undefined, 'a byte past its last envelope')
+})
