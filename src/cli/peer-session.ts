@@ -40,8 +40,11 @@ export async function withPeer<T> (ctx: CommandContext, work: (peer: PeerApi) =>
     if (left !== null) ctx.io.stderr.write(`bzzz-ctx: ${left}; working on the home directly\n`)
     const { LocalPeer } = await import('../node/local-peer.js')
     // A write here is this cluster-of-one's own: audited as its daemon would (a read-only store records nothing).
-    const audit = options.readOnly === true ? undefined : (await import('../node/settings.js')).auditSettings(readConfig(home), ctx.io.env)
-    peer = await LocalPeer.open(home, { ...options, ...(audit !== undefined ? { audit } : {}) })
+    const settings = options.readOnly === true ? undefined : await import('../node/settings.js')
+    const audit = settings?.auditSettings(readConfig(home), ctx.io.env)
+    // And it clears what its writes superseded past the retention, at its end, as its daemon would.
+    const retentionMs = settings?.retentionSetting(readConfig(home), ctx.io.env)
+    peer = await LocalPeer.open(home, { ...options, ...(audit !== undefined ? { audit } : {}), ...(retentionMs !== undefined ? { retentionMs } : {}) })
   }
   try {
     return await work(peer)

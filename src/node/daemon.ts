@@ -41,6 +41,8 @@ export interface DaemonOptions {
   testNoTopicLookup?: boolean
   /** How the peer audits (its settings auditHashReads, auditFailClosed). */
   audit?: Partial<AuditOptions>
+  /** See ClusterNodeOptions.retentionMs (the setting `retention`). */
+  retentionMs?: number
   /**
    * The simulator's own options for the node (sim/peer-process.ts: its seeded randomness, deliberate faults, and
    * listeners told beside the daemon's own). Never set by the CLI.
@@ -175,6 +177,7 @@ async function startNode (options: DaemonOptions, hooks: Partial<ClusterNodeOpti
     ...(options.testWrongHeadHashes === true ? { testWrongHeadHashes: true } : {}),
     ...(options.testNoTopicLookup === true ? { testNoTopicLookup: true } : {}),
     ...(options.audit !== undefined ? { audit: options.audit } : {}),
+    ...(options.retentionMs !== undefined ? { retentionMs: options.retentionMs } : {}),
     warmAnalysis: true,
     ...hooks,
     // Another process uses this peer's identity: this one stops, rather than vote and write beside it.

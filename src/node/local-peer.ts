@@ -52,6 +52,11 @@ export interface LocalPeerOptions {
   analysisCostMs?: (files: number, bytes: number) => number
   /** How this peer audits (its settings `auditHashReads`, `auditFailClosed`; default both off). */
   audit?: Partial<AuditOptions>
+  /**
+   * Clear the payloads of superseded versions written longer ago than this (its setting `retention`): at close, and whenever
+   * the node that drives it says. Undefined keeps them all.
+   */
+  retentionMs?: number
 }
 
 export class LocalPeer {
@@ -83,6 +88,8 @@ export class LocalPeer {
   private readonly policyPart: PeerPolicy
   private readonly generation: Generation
   private readonly queries: PeerQueries
+  /** See LocalPeerOptions.retentionMs. */
+  readonly retentionMs: number | undefined
 
   private constructor (home: string, config: PeerConfig, keyring: Keyring, directory: RoleDirectory, local: LocalSecret, store: ContextStore, clock: Clock, audit: AuditLog, policies: PolicyBook, options: LocalPeerOptions) {
     this.home = home
@@ -92,6 +99,7 @@ export class LocalPeer {
     this.clock = clock
     this.audit = audit
     this.policies = policies
+    this.retentionMs = options.retentionMs
     this.analysis = new AnalysisRuntime(home, local, clock)
     this.auditing = new PeerAudit(audit, config, keyring, options.audit)
     this.permission = new WritePermission(home, config, keyring.identity)
@@ -199,7 +207,15 @@ export class LocalPeer {
     await this.policyPart.append(value, term)
   }
 
+  /** Clears the payloads of superseded versions past the retention, if this peer has one (ContextStore.clearPayloads). */
+  async clearPayloads (): Promise<{ blocks: number, envelopes: number }> {
+    if (this.retentionMs === undefined) return { blocks: 0, envelopes: 0 }
+    return await this.store.clearPayloads(this.retentionMs, this.clock.now())
+  }
+
   async close (): Promise<void> {
+    // A write of this session superseded versions: what is past the retention goes now (a daemon also sweeps on a timer).
+    await this.clearPayloads().catch(() => {})
     await this.policyPart.saved()
     this.decisionIndex?.close()
     await this.audit.flushed()

@@ -36,6 +36,19 @@ function parsedBy (parse: (text: string) => unknown): (text: string, ctx: z.Refi
 
 const text = (value: string): string => value.trim()
 
+const RETENTION_UNITS_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000 }
+/** The shortest retention: a version superseded by a write that a later leader then drops is current again, and read. */
+export const MIN_RETENTION_MS = 60_000
+
+/** A retention (`30m`, `12h`, `7d`) in ms; BAD_USAGE for any other text, or one under a minute. */
+export function parseRetention (value: string): number {
+  const match = /^(\d{1,6})([mhd])$/.exec(value.trim())
+  if (match === null) throw badUsage(`a retention is a whole number of minutes, hours or days, as 30m, 12h or 7d, not "${value}"`)
+  const ms = Number(match[1]) * RETENTION_UNITS_MS[match[2]!]!
+  if (ms < MIN_RETENTION_MS) throw badUsage(`a retention of "${value}" is under a minute`)
+  return ms
+}
+
 const TRUE_TEXT = new Set(['true', '1', 'yes', 'on'])
 const FALSE_TEXT = new Set(['false', '0', 'no', 'off'])
 /** true, 1, yes, on or false, 0, no, off; anything else is left for the schema to refuse. */
@@ -94,7 +107,14 @@ export const SETTINGS = {
     schema: switchSchema,
     fromText: switchFromText,
     toText: (value: boolean) => String(value)
-  } satisfies SettingSpec<boolean>
+  } satisfies SettingSpec<boolean>,
+  retention: {
+    env: 'BZZZ_RETENTION', flag: '--retention', default: undefined,
+    help: 'clear the envelopes of superseded versions written longer ago than this (30m, 12h, 7d; at least 1m); their headers stay in history (none: keep them all)',
+    schema: z.string().superRefine(parsedBy(parseRetention)),
+    fromText: text,
+    toText: (value: string) => value
+  } satisfies SettingSpec<string>
 }
 
 export type SettingKey = keyof typeof SETTINGS
@@ -161,6 +181,12 @@ export function withSetting<K extends SettingKey> (config: PeerConfig, key: K, v
   if (value === undefined) delete next[key]
   else next[key] = value
   return next as unknown as PeerConfig
+}
+
+/** The retention in ms (LocalPeer's `retentionMs`) from the settings without flags; undefined to keep every payload. */
+export function retentionSetting (config: StoredSettings, env: NodeJS.ProcessEnv): number | undefined {
+  const value = resolveSetting('retention', config, env).value
+  return value === undefined ? undefined : parseRetention(value)
 }
 
 /** How a peer audits (LocalPeer's `audit` option), from its settings without flags. */

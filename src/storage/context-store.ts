@@ -277,6 +277,16 @@ export class ContextStore {
     return this.writes.statedEndsIn
   }
 
+  /**
+   * Clears the payloads of superseded versions older than `retentionMs` at `nowMs` (see StoreLogs.clearPayloads): the
+   * store keeps their headers, so `history` shows every version, and every current version reads as before. A read-only
+   * store clears nothing.
+   */
+  async clearPayloads (retentionMs: number, nowMs: number): Promise<{ blocks: number, envelopes: number }> {
+    if (this.readOnly) return { blocks: 0, envelopes: 0 }
+    return await this.logs.clearPayloads(retentionMs, nowMs)
+  }
+
   /** The bytes of this peer's log and of its payloads core. */
   get logBytes (): number {
     return this.logs.own.byteLength + this.logs.ownPayloads.byteLength

@@ -10,9 +10,10 @@ import type { Clock, TimerHandle } from '../clock.js'
 import { Lru } from '../lru.js'
 import { KEY_HEX_PATTERN } from '../crypto/key-text.js'
 import type { Hlc } from '../distribution/hlc.js'
-import { corrupt, unavailable } from '../errors.js'
+import { corrupt, notFound, unavailable } from '../errors.js'
+import { versionKey } from '../distribution/version.js'
 import { decodeEntry, splitBlock, splitPayloadBlock, type ContextEntry, type LogEntry } from './log-entry.js'
-import type { ContextView, PlacedEntry } from './view.js'
+import { originOf, type ContextView, type Origin, type PlacedEntry } from './view.js'
 
 export const BLOCK_CACHE_MAX = 256
 /** How many blocks are applied to the view at a time. */
@@ -33,6 +34,16 @@ export interface StoreLogsHost {
   onApplied: (changed: readonly string[]) => void
 }
 
+/** An entry whose envelope is in a payloads block: where it is in its log, and what decides whether it may be cleared. */
+interface PointingEntry {
+  seq: number
+  index: number
+  address: string
+  origin: Origin
+  /** Its version's wall time (ms). */
+  wall: number
+}
+
 export class StoreLogs {
   /** This peer's writer log. */
   readonly own: Hypercore
@@ -47,6 +58,8 @@ export class StoreLogs {
    * write counts as held only with its envelopes, so an acknowledgement means they are on a majority of voters too).
    */
   private readonly complete = new Map<string, number>()
+  /** Per writer, the payloads blocks its log points into and the entries pointing into each, read up to `upTo` (for clearPayloads). */
+  private readonly pointing = new Map<string, { upTo: number, blocks: Map<number, PointingEntry[]> }>()
   private readonly blocks = new Lru<string, LogEntry[]>(BLOCK_CACHE_MAX)
   private readonly payloadBlocks = new Lru<string, Buffer[]>(BLOCK_CACHE_MAX)
   /** Remote blocks that failed to decode or claimed another writer: skipped, and counted. */
@@ -96,73 +109,132 @@ export class StoreLogs {
     return (await core.treeHash(length)).toString('hex')
   }
 
-  /** Downloads another writer's log up to `length` blocks, in one pipelined range; returns the length now held. */
+  /**
+   * Downloads another writer's log up to `length` blocks (one pipelined range) and applies it to the view, then fetches
+   * the payloads its new entries point at that the view needs; returns how far the log is now held with them: what this
+   * peer says it holds.
+   */
   async downloadRemote (writer: string, length: number, timeoutMs = DOWNLOAD_TIMEOUT_MS, signal?: AbortSignal): Promise<number> {
     const core = await this.logOf(writer)
-    if (core.contiguousLength < length && signal?.aborted !== true) {
-      const range = core.download({ start: core.contiguousLength, end: length })
-      let stop = (): void => {}
-      const stopped = new Promise<void>(resolve => { stop = resolve })
-      signal?.addEventListener('abort', stop, { once: true })
-      try {
-        // Given up on (no connected peer holds the rest any more): what arrived is held, and the caller applies it.
-        await this.within(Promise.race([range.done(), stopped]), timeoutMs, `downloading log ${writer.slice(0, 12)} timed out`)
-      } finally {
-        signal?.removeEventListener('abort', stop)
-        range.destroy()
-      }
+    if (core.contiguousLength < length) {
+      // Given up on (no connected peer holds the rest any more): what arrived is held, and the caller applies it.
+      await this.downloadWithin(core, { start: core.contiguousLength, end: length }, timeoutMs, signal, `downloading log ${writer.slice(0, 12)} timed out`)
     }
     const held = core.contiguousLength
     const before = Math.min(held, this.complete.get(writer) ?? 0)
     if (held === before) return held
-    // Then the payloads the new entries point at, up to the last one (a writer appends them before the entries).
-    const needed = await this.payloadsNeeded(writer, held, before)
-    if (needed !== null && needed.core.contiguousLength < needed.length && signal?.aborted !== true) {
-      const range = needed.core.download({ start: needed.core.contiguousLength, end: needed.length })
-      let stop = (): void => {}
-      const stopped = new Promise<void>(resolve => { stop = resolve })
-      signal?.addEventListener('abort', stop, { once: true })
-      try {
-        await this.within(Promise.race([range.done(), stopped]), timeoutMs, `downloading the payloads of log ${writer.slice(0, 12)} timed out`)
-      } finally {
-        signal?.removeEventListener('abort', stop)
-        range.destroy()
-      }
-    }
-    const complete = await this.heldWithPayloads(writer, held, before)
+    // The view reads headers only; which payloads the new entries need is what it holds once they are applied.
+    await this.applyRemote(writer, held)
+    const complete = await this.heldWithPayloads(writer, before, held, { timeoutMs, ...(signal !== undefined ? { signal } : {}) })
     this.complete.set(writer, complete)
     return complete
   }
 
-  /**
-   * The payloads core `writer`'s log points into from block `from` up to `length`, and how many of its blocks the last
-   * of those pointers needs (the block it is in: `seq`); null when they point at none. A read back from the end: the
-   * writer appends payloads in the order of its entries.
-   */
-  private async payloadsNeeded (writer: string, length: number, from: number): Promise<{ core: Hypercore, length: number, seq: number } | null> {
-    const core = await this.logOf(writer)
-    for (let seq = length - 1; seq >= from; seq--) {
-      const entries = await this.readBlock(core, seq).catch(() => null)
-      const pointed = entries?.findLast((entry): entry is ContextEntry => entry.type === 'context' && entry.payload !== undefined)
-      if (pointed === undefined || pointed === null) continue
-      return { core: await this.payloadsCoreOf(writer, pointed), length: pointed.payload!.block + 1, seq }
+  /** Downloads `range` of `core`, or UNAVAILABLE after `timeoutMs`; an abort of `signal` stops the wait at once. */
+  private async downloadWithin (core: Hypercore, range: { start?: number, end?: number, blocks?: number[] }, timeoutMs: number, signal: AbortSignal | undefined, message: string): Promise<void> {
+    if (signal?.aborted === true) return
+    const download = core.download(range)
+    let stop = (): void => {}
+    const stopped = new Promise<void>(resolve => { stop = resolve })
+    signal?.addEventListener('abort', stop, { once: true })
+    try {
+      await this.within(Promise.race([download.done(), stopped]), timeoutMs, message)
+    } finally {
+      signal?.removeEventListener('abort', stop)
+      download.destroy()
     }
-    return null
   }
 
   /**
-   * How many of the first `length` blocks of `writer`'s log are held here with every payload they point at, knowing
-   * that the first `from` are.
+   * How far blocks `from` to `to` of `writer`'s log are held here with the payloads the view needs of them, knowing
+   * that the first `from` are (fetching those not held first, when `fetch` says how). The view needs the envelope of a
+   * current version or a kept conflict, and of any entry it has not settled (a write whose end has not come, or while
+   * it rebuilds); never that of a superseded version, which a peer may have cleared (see `clearPayloads`), so a peer
+   * that joins after the retention waits for nothing no one holds.
    */
-  private async heldWithPayloads (writer: string, length: number, from: number): Promise<number> {
-    let upTo = length
-    while (upTo > from) {
-      const needed = await this.payloadsNeeded(writer, upTo, from)
-      if (needed === null || needed.core.contiguousLength >= needed.length) return upTo
-      // Block `seq` points past what is held: the prefix before it may be whole.
-      upTo = needed.seq
+  private async heldWithPayloads (writer: string, from: number, to: number, fetch?: { timeoutMs: number, signal?: AbortSignal }): Promise<number> {
+    const core = await this.logOf(writer)
+    const { view } = this.host
+    const settled = view.settled(writer)
+    // Each payloads block needed, with the first block of the log that needs it.
+    const needs = new Map<number, number>()
+    let payloads: Hypercore | undefined
+    for (let seq = from; seq < to; seq++) {
+      // A block that does not decode points at nothing the view holds (it refused the block).
+      const entries = await this.readBlock(core, seq).catch(() => null)
+      for (const [index, entry] of (entries ?? []).entries()) {
+        if (entry.type !== 'context' || entry.payload === undefined) continue
+        if (settled !== null && seq < settled && !view.holds(writer, seq, index, entry.address, originOf(entry))) continue
+        payloads ??= await this.payloadsCoreOf(writer, entry)
+        if (!needs.has(entry.payload.block)) needs.set(entry.payload.block, seq)
+      }
     }
-    return from
+    if (payloads === undefined) return to
+    const missing: number[] = []
+    for (const block of needs.keys()) if (!await payloads.has(block)) missing.push(block)
+    if (missing.length > 0 && fetch !== undefined) {
+      await this.downloadWithin(payloads, { blocks: missing }, fetch.timeoutMs, fetch.signal, `downloading the payloads of log ${writer.slice(0, 12)} timed out`)
+    }
+    let held = to
+    for (const block of missing) if (!await payloads.has(block)) held = Math.min(held, needs.get(block)!)
+    return held
+  }
+
+  /**
+   * Clears the payloads blocks held here (of this peer's own writes and of other writers') whose every envelope is of a
+   * version the view no longer holds, superseded, and older than `retentionMs` at `nowMs`. Hypercore frees the blocks
+   * and keeps its Merkle tree; the headers stay in the log, so `history` still shows every version. A version is read
+   * only while it is current or a kept conflict, and a peer that downloads a log never asks for a superseded one's
+   * payload (heldWithPayloads). Returns the blocks and envelopes cleared.
+   */
+  async clearPayloads (retentionMs: number, nowMs: number): Promise<{ blocks: number, envelopes: number }> {
+    const { view } = this.host
+    let blocks = 0
+    let envelopes = 0
+    for (const writer of [this.writer, ...this.remotePayloads.keys()]) {
+      const settled = view.settled(writer)
+      if (settled === null) continue
+      const core = writer === this.writer ? this.ownPayloads : this.remotePayloads.get(writer)!
+      const pointing = await this.pointingInto(writer, settled)
+      const clearable: number[] = []
+      for (const [block, entries] of pointing) {
+        if (entries.some(e => e.seq >= settled || nowMs - e.wall < retentionMs || view.holds(writer, e.seq, e.index, e.address, e.origin))) continue
+        if (await core.has(block)) clearable.push(block)
+        else pointing.delete(block)
+      }
+      clearable.sort((a, b) => a - b)
+      for (let i = 0; i < clearable.length;) {
+        let end = i + 1
+        while (end < clearable.length && clearable[end] === clearable[end - 1]! + 1) end++
+        await core.clear(clearable[i]!, clearable[end - 1]! + 1)
+        i = end
+      }
+      for (const block of clearable) {
+        envelopes += pointing.get(block)!.length
+        pointing.delete(block)
+        this.payloadBlocks.delete(`${core.key!.toString('hex')}:${block}`)
+      }
+      blocks += clearable.length
+    }
+    return { blocks, envelopes }
+  }
+
+  /** The payloads blocks `writer`'s log points into below block `upTo`, and the entries pointing into each (read once). */
+  private async pointingInto (writer: string, upTo: number): Promise<Map<number, PointingEntry[]>> {
+    let known = this.pointing.get(writer)
+    if (known === undefined) this.pointing.set(writer, known = { upTo: 0, blocks: new Map() })
+    const core = await this.logOf(writer)
+    for (; known.upTo < Math.min(upTo, core === this.own ? core.length : core.contiguousLength); known.upTo++) {
+      const seq = known.upTo
+      const entries = await this.readBlock(core, seq).catch(() => null)
+      for (const [index, entry] of (entries ?? []).entries()) {
+        if (entry.type !== 'context' || entry.payload === undefined) continue
+        let into = known.blocks.get(entry.payload.block)
+        if (into === undefined) known.blocks.set(entry.payload.block, into = [])
+        into.push({ seq, index, address: entry.address, origin: originOf(entry), wall: entry.version.hlc.wall })
+      }
+    }
+    return known.blocks
   }
 
   /** The payloads core the write of `entry` (a record of `writer`'s log with a payload pointer) names in its first entry. */
@@ -263,7 +335,7 @@ export class StoreLogs {
     for (const writer of view.writers()) {
       if (writer === this.writer) continue
       await this.applyRemote(writer, 0)
-      this.complete.set(writer, await this.heldWithPayloads(writer, (await this.logOf(writer)).contiguousLength, 0))
+      this.complete.set(writer, await this.heldWithPayloads(writer, 0, (await this.logOf(writer)).contiguousLength))
     }
     return newest
   }
@@ -315,7 +387,12 @@ export class StoreLogs {
       const data = core === this.ownPayloads || await core.has(block)
         ? await core.get(block, { wait: false })
         : await this.within(core.get(block), BLOCK_WAIT_MS, `${where} did not come in time`)
-      if (data === null) throw corrupt(`${where} is missing`)
+      if (data === null) {
+        // Only a payload of a superseded version is ever cleared (clearPayloads); the view may have made it current again
+        // (a rebuild that dropped the write that superseded it).
+        if (block < core.length) throw notFound(`the envelope of ${entry.address} at version ${versionKey(entry.version)} was cleared (a superseded version, past the retention); its header is still in its history`)
+        throw corrupt(`${where} is missing`)
+      }
       envelopes = splitPayloadBlock(data, where)
       this.payloadBlocks.set(key, envelopes)
     }

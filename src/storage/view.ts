@@ -241,6 +241,24 @@ export class ContextView {
   }
 
   /**
+   * How many blocks of a writer's log this view has settled: each entry below is applied (current, a kept conflict or
+   * superseded) or refused. Not a write still waiting for its end; null while the view is stale or rebuilding, when
+   * what it holds may change back.
+   */
+  settled (writer: string): number | null {
+    if (this.stale || this.rebuilding !== null) return null
+    return this.unfinished.get(writer)?.from ?? this.applied(writer)
+  }
+
+  /** Whether entry `index` of block `seq` of `writer`'s log is the current version or a kept conflict of its slot. */
+  holds (writer: string, seq: number, index: number, address: string, origin: Origin): boolean {
+    const slot = this.slot(address, origin)
+    if (slot === undefined) return false
+    const is = (pointer: Pointer): boolean => pointer.writer === writer && pointer.seq === seq && (pointer.index ?? 0) === index
+    return is(slot.current) || slot.conflicts.some(is)
+  }
+
+  /**
    * Applies consecutive blocks of one writer's log, from the view's applied count for it. A refused entry (null) is
    * skipped, and the applied count still moves past it. Returns the addresses whose current version (of either origin) changed.
    */

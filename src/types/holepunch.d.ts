@@ -25,11 +25,13 @@ declare module 'hypercore' {
     /** The bytes a signature of the tree at `length` and `fork` signs. */
     signable (length?: number, fork?: number): Promise<Buffer>
     truncate (newLength: number): Promise<void>
+    /** Frees blocks `start` to `end` (exclusive) held here; the Merkle tree stays. */
+    clear (start: number, end?: number): Promise<unknown>
     ready (): Promise<void>
     append (blocks: Buffer | Buffer[]): Promise<{ length: number, byteLength: number }>
     get (index: number, options?: Hypercore.GetOptions): Promise<Buffer | null>
     has (index: number): Promise<boolean>
-    download (range?: { start?: number, end?: number, linear?: boolean }): { done: () => Promise<void>, destroy: () => void }
+    download (range?: { start?: number, end?: number, linear?: boolean, blocks?: number[] }): { done: () => Promise<void>, destroy: () => void }
     update (options?: { wait?: boolean }): Promise<boolean>
     info (options?: { storage?: boolean }): Promise<Record<string, unknown>>
     /** Local data kept beside the core in its storage, never replicated. */

@@ -76,6 +76,28 @@ export async function benchGrowth (log: (line: string) => void): Promise<Record<
       await peer.close()
     }
     const coldMs = performance.now() - coldStarted
+
+    // The same edits again on a second home whose peer clears superseded payloads after each run (a retention of 0: the
+    // setting's least is a minute, which these edits, milliseconds apart, would never pass).
+    const retained = join(dir, 'home-retention')
+    await LocalPeer.init(retained, { cluster: 'bench', role: 'admin', project: 'stdlib' })
+    const retainedStore = join(retained, 'store')
+    peer = await LocalPeer.open(retained)
+    await peer.generate({ path: root, root })
+    await peer.close()
+    const retainedFirst = folderBytes(retainedStore)
+    peer = await LocalPeer.open(retained)
+    peer.analysis.keepWorkers = true
+    let cleared = 0
+    try {
+      for (let i = 0; i < GROWTH_EDITS; i++) {
+        await edit()
+        cleared += (await peer.store.clearPayloads(0, Date.now())).envelopes
+      }
+    } finally {
+      await peer.close()
+    }
+    const retainedLast = folderBytes(retainedStore)
     return {
       growth_edits: GROWTH_EDITS,
       growth_files: corpus.files.length,
@@ -87,7 +109,9 @@ export async function benchGrowth (log: (line: string) => void): Promise<Record<
       growth_checkpoint_bytes: last.checkpoint,
       growth_checkpoint_bytes_per_edit: round((last.checkpoint - first.checkpoint) / GROWTH_EDITS, 0),
       growth_generate_ms_per_edit: round(runMs / GROWTH_EDITS, 1),
-      growth_cold_generate_ms_per_edit: round(coldMs / COLD_EDITS, 1)
+      growth_cold_generate_ms_per_edit: round(coldMs / COLD_EDITS, 1),
+      growth_retention0_store_bytes_per_edit: round((retainedLast - retainedFirst) / GROWTH_EDITS, 0),
+      growth_retention0_envelopes_cleared_per_edit: round(cleared / GROWTH_EDITS, 2)
     }
   } finally {
     rmSync(dir, { recursive: true, force: true })

@@ -18,7 +18,7 @@ t.test('get, set, unset and ls, in the order of precedence', async t => {
   const before = configOf(home)
   const ls = await run(['config', 'ls', '--json'])
   t.equal(ls.code, 0, ls.stderr)
-  t.same(ls.json.settings.map((s: { key: string }) => s.key), ['bootstrap', 'host', 'electionTimeoutMs', 'logLevel', 'metrics', 'auditHashReads', 'auditFailClosed'], 'the tunables, and only they')
+  t.same(ls.json.settings.map((s: { key: string }) => s.key), ['bootstrap', 'host', 'electionTimeoutMs', 'logLevel', 'metrics', 'auditHashReads', 'auditFailClosed', 'retention'], 'the tunables, and only they')
   t.same(ls.json.settings.find((s: { key: string }) => s.key === 'logLevel'), { key: 'logLevel', value: 'info', source: 'default', env: 'BZZZ_LOG_LEVEL', flag: '--log-level', help: ls.json.settings[3].help })
 
   t.equal((await run(['config', 'set', 'logLevel', 'warn'])).code, 0)
@@ -44,14 +44,17 @@ t.test('a bad key or value is refused with its name, exit 2, and nothing is writ
   t.equal((await cliProcess(['--home', home, 'init', '--cluster', 'c', '--role', 'admin'])).code, 0)
   const before = readFileSync(join(home, 'config.json'), 'utf8')
   const cases: Array<[string[], RegExp]> = [
-    [['config', 'set', 'nodeId', 'abc'], /^bzzz-ctx: unknown setting "nodeId": the settings are bootstrap, host, electionTimeoutMs, logLevel, metrics, auditHashReads, auditFailClosed\n$/],
+    [['config', 'set', 'nodeId', 'abc'], /^bzzz-ctx: unknown setting "nodeId": the settings are bootstrap, host, electionTimeoutMs, logLevel, metrics, auditHashReads, auditFailClosed, retention\n$/],
     [['config', 'get', 'colour'], /^bzzz-ctx: unknown setting "colour"/],
     [['config', 'set', 'logLevel', 'loud'], /^bzzz-ctx: logLevel: must be one of trace, debug, info, warn, error, fatal, silent \(got "loud"\)\n$/],
     [['config', 'set', 'electionTimeoutMs', '5'], /^bzzz-ctx: electionTimeoutMs: must be at least 10 ms/],
     [['config', 'set', 'electionTimeoutMs', 'soon'], /^bzzz-ctx: electionTimeoutMs: must be a whole number of ms/],
     [['config', 'set', 'metrics', 'example.org:9464'], /^bzzz-ctx: metrics: --metrics must name an IP address/],
     [['config', 'set', 'bootstrap', '127.0.0.1'], /^bzzz-ctx: bootstrap: .*not host:port/],
-    [['config', 'set', 'host', 'anywhere'], /^bzzz-ctx: host: must be an IP address/]
+    [['config', 'set', 'host', 'anywhere'], /^bzzz-ctx: host: must be an IP address/],
+    [['config', 'set', 'retention', '7 days'], /^bzzz-ctx: retention: a retention is a whole number of minutes, hours or days, as 30m, 12h or 7d, not "7 days"/],
+    [['config', 'set', 'retention', '30s'], /^bzzz-ctx: retention: a retention is a whole number of minutes/],
+    [['config', 'set', 'retention', '0m'], /^bzzz-ctx: retention: a retention of "0m" is under a minute/]
   ]
   for (const [args, message] of cases) {
     const run = await cliProcess(['--home', home, ...args])

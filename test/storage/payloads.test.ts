@@ -137,3 +137,73 @@ t.test('a pointer is refused where it cannot be: on an entry that also carries a
   for (let cut = 0; cut < block.length; cut++) throwsCode(t, () => splitPayloadBlock(block.subarray(0, cut)), 'CORRUPT', undefined, `cut at ${cut}`)
   throwsCode(t, () => splitPayloadBlock(Buffer.concat([block, Buffer.from([0])])), 'CORRUPT', undefined, 'a byte past its last envelope')
 })
+
+interface PayloadsCore { key: Buffer, length: number, has: (block: number) => Promise<boolean> }
+const ownPayloads = (store: ContextStore): PayloadsCore => (store as unknown as { logs: { ownPayloads: PayloadsCore } }).logs.ownPayloads
+const remotePayloads = (store: ContextStore, writer: string): PayloadsCore => (store as unknown as { logs: { remotePayloads: Map<string, PayloadsCore> } }).logs.remotePayloads.get(writer)!
+
+/** The payloads blocks a store's own log points into for the records under `prefix`. */
+async function blocksOf (store: ContextStore, prefix: string): Promise<number[]> {
+  const entries = (await logged(store)).filter((e): e is ContextEntry => e.type === 'context' && e.address.startsWith(`ucxl://p/${prefix}/`) && e.payload !== undefined)
+  return [...new Set(entries.map(e => e.payload!.block))]
+}
+
+async function heldOf (core: PayloadsCore, blocks: readonly number[]): Promise<boolean[]> {
+  return await Promise.all(blocks.map(async block => await core.has(block)))
+}
+
+function edited (prefix: string, count: number, edit: string): ContextRecord[] {
+  return recordsOf(prefix, count).map(record => ({ ...record, summary: `${record.summary} ${edit}` }))
+}
+
+t.test('a sweep clears the payloads of superseded versions past the retention; current versions and every header stay', async t => {
+  const keys = await testKeys()
+  const dir = join(keys.dir, 'store')
+  let store = await ContextStore.open(dir, keys.crypto)
+  await store.write(recordsOf('a', 40), { term: 1, recipients: ALL, nowMs: 1000 })
+  const first = await blocksOf(store, 'a')
+  await store.write(edited('a', 40, 'v2'), { term: 1, recipients: ALL, nowMs: 2000 })
+  const second = (await blocksOf(store, 'a')).filter(block => !first.includes(block))
+  t.ok(first.length > 0 && second.length > 0, `the first write's envelopes in blocks ${first.join(',')}, the second's in ${second.join(',')}`)
+  t.same(await store.clearPayloads(10_000, 5_000), { blocks: 0, envelopes: 0 }, 'nothing younger than the retention')
+  t.same(await store.clearPayloads(1_000, 5_000), { blocks: first.length, envelopes: 39 }, 'the first write\'s superseded envelopes (but its first record\'s, in the log)')
+  t.same(await heldOf(ownPayloads(store), first), first.map(() => false), 'their blocks are freed')
+  t.same(await heldOf(ownPayloads(store), second), second.map(() => true), 'the current versions\' are kept')
+  for (const i of [0, 1, 39]) t.equal((await store.retrieve(`ucxl://p/a/f${i}.py`, 'developer')).context.summary, `a ${i} ${filler} v2`)
+  t.equal(store.versions().filter(line => line[0] === 'ucxl://p/a/f7.py').length, 2, 'the history keeps both versions\' headers')
+
+  // One record of a block superseded: the block holds current versions too, and stays.
+  await store.write([{ ...edited('a', 1, 'v3')[0]! }, { address: 'ucxl://p/other.py', kind: 'file', summary: 'o' }], { term: 1, recipients: ALL, nowMs: 3000 })
+  t.same(await store.clearPayloads(0, 9_000), { blocks: 0, envelopes: 0 }, 'a block is cleared only when every envelope in it is superseded')
+  await store.close()
+  store = await ContextStore.open(dir, keys.crypto)
+  t.teardown(() => store.close())
+  t.same(await store.clearPayloads(0, 9_000), { blocks: 0, envelopes: 0 }, 'after a reopen: nothing more (the cleared blocks are known gone)')
+  t.equal((await store.retrieve('ucxl://p/a/f0.py', 'viewer')).context.summary, `a 0 ${filler} v3`)
+  t.equal((await store.retrieve('ucxl://p/a/f39.py', 'viewer')).context.summary, `a 39 ${filler} v2`)
+})
+
+t.test('a peer that joins after its writer cleared superseded payloads holds the whole log without them, and clears its own copies too', async t => {
+  const keys = await testKeys()
+  const a = await ContextStore.open(join(keys.dir, 'a'), keys.crypto)
+  let b: ContextStore | null = await ContextStore.open(join(keys.dir, 'b'), keys.crypto)
+  t.teardown(async () => { await a.close(); await b?.close() })
+  await b.write(recordsOf('a', 40), { term: 1, recipients: ALL, nowMs: 1000 })
+  const first = await blocksOf(b, 'a')
+  await b.write(edited('a', 40, 'v2'), { term: 1, recipients: ALL, nowMs: 2000 })
+  const second = (await blocksOf(b, 'a')).filter(block => !first.includes(block))
+  t.equal((await b.clearPayloads(0, 9_000)).blocks, first.length, 'the writer cleared the first write\'s payloads')
+  const writer = b.writer
+  replicate(t, a, b)
+  t.equal(await a.downloadRemote(writer, b.logLength, 10_000), b.logLength, 'the joiner holds the whole log: it waits for no superseded payload')
+  t.same(a.heads().find(h => h.writer === writer)?.length, b.logLength)
+  t.same(await heldOf(remotePayloads(a, writer), second), second.map(() => true), 'with the current versions\' payloads')
+
+  await b.write(edited('a', 40, 'v3'), { term: 1, recipients: ALL, nowMs: 3000 })
+  t.equal(await a.downloadRemote(writer, b.logLength, 10_000), b.logLength)
+  await b.close()
+  b = null
+  t.equal((await a.clearPayloads(0, 9_000)).blocks, second.length, 'the replica clears its copies of what the third write superseded')
+  t.same(await heldOf(remotePayloads(a, writer), second), second.map(() => false))
+  for (const i of [0, 39]) t.equal((await a.retrieve(`ucxl://p/a/f${i}.py`, 'developer')).context.summary, `a ${i} ${filler} v3`, 'and reads the current ones from its own copy')
+})

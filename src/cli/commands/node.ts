@@ -16,7 +16,7 @@ import type { SettingKey, SettingValue } from '../../node/settings.js'
 /** The flag of each setting, named in a refusal of its value (kept here: the settings module is loaded lazily). */
 const SETTING_FLAGS: Record<SettingKey, string> = {
   bootstrap: '--bootstrap', host: '--host', electionTimeoutMs: '--election-timeout', logLevel: '--log-level', metrics: '--metrics',
-  auditHashReads: '--audit-hash-reads', auditFailClosed: '--audit-fail-closed'
+  auditHashReads: '--audit-hash-reads', auditFailClosed: '--audit-fail-closed', retention: '--retention'
 }
 
 export const DETACH_READY_TIMEOUT_MS = 30_000
@@ -68,9 +68,10 @@ export function nodeCommand (env: CliEnv): Command {
     .option('--metrics <host:port>', 'serve Prometheus /metrics, /healthz and /readyz over HTTP here (a port alone: on 127.0.0.1; default: BZZZ_METRICS, else the config\'s metrics, else off)')
     .option('--audit-hash-reads', 'record reads with the address hashed with the cluster\'s salt (default: BZZZ_AUDIT_HASH_READS, else the config\'s auditHashReads, else off)')
     .option('--audit-fail-closed', 'refuse a write (exit 5) whose audit event cannot be appended first (default: BZZZ_AUDIT_FAIL_CLOSED, else the config\'s auditFailClosed, else off)')
+    .option('--retention <duration>', 'clear the envelopes of superseded versions written longer ago than this, as 30m, 12h or 7d (default: BZZZ_RETENTION, else the config\'s retention, else keep them all)')
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent (default: BZZZ_LOG_LEVEL, else the config\'s logLevel, else info); debug follows each call to the leader by its request id')
     .addHelpText('after', '\nExamples:\n  bzzz-ctx bootstrap &                      # a private DHT on this machine\n  bzzz-ctx node start --bootstrap 127.0.0.1:49737 --detach\n  bzzz-ctx node start --detach --metrics 127.0.0.1:9464\n  bzzz-ctx node stop')
-    .action(env.action<{ bootstrap?: string, host?: string, detach?: boolean, electionTimeout?: number, campaign: boolean, metrics?: string, logLevel?: string, auditHashReads?: boolean, auditFailClosed?: boolean }>(async (ctx, options) => {
+    .action(env.action<{ bootstrap?: string, host?: string, detach?: boolean, electionTimeout?: number, campaign: boolean, metrics?: string, logLevel?: string, auditHashReads?: boolean, auditFailClosed?: boolean, retention?: string }>(async (ctx, options) => {
       const home = homeOf(ctx)
       const config = readConfig(home)
       const { checkBindHost, parseBootstrap } = await import('../../net/bootstrap.js')
@@ -90,6 +91,9 @@ export function nodeCommand (env: CliEnv): Command {
         hashReads: setting('auditHashReads', options.auditHashReads === true ? 'true' : undefined) === true,
         failClosed: setting('auditFailClosed', options.auditFailClosed === true ? 'true' : undefined) === true
       }
+      const { parseRetention } = await import('../../node/settings.js')
+      const retentionText = setting('retention', options.retention)
+      const retentionMs = retentionText === undefined ? undefined : parseRetention(retentionText)
       const electionTimeout = setting('electionTimeoutMs', options.electionTimeout === undefined ? undefined : String(options.electionTimeout)) ?? DEFAULT_ELECTION_TIMEOUT_MS
       const { parseMetricsAddress, checkMetricsAddress } = await import('../../node/metrics-server.js')
       // The flag's own message first (it names --metrics already), as --bootstrap's above.
@@ -115,7 +119,8 @@ export function nodeCommand (env: CliEnv): Command {
         const args = [join(PACKAGE_ROOT, 'bin', 'bzzz-ctx'), '--home', home, 'node', 'start', ...(options.host !== undefined ? ['--host', options.host] : []),
           ...(options.campaign ? [] : ['--no-campaign']),
           ...(options.metrics !== undefined ? ['--metrics', options.metrics] : []), ...(options.logLevel !== undefined ? ['--log-level', options.logLevel] : []),
-          ...(options.auditHashReads === true ? ['--audit-hash-reads'] : []), ...(options.auditFailClosed === true ? ['--audit-fail-closed'] : [])]
+          ...(options.auditHashReads === true ? ['--audit-hash-reads'] : []), ...(options.auditFailClosed === true ? ['--audit-fail-closed'] : []),
+          ...(options.retention !== undefined ? ['--retention', options.retention] : [])]
         const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], env: { ...ctx.io.env, BZZZ_LOG_FILE: paths.log } })
         closeSync(log)
         let exited: number | null = null
@@ -142,7 +147,7 @@ export function nodeCommand (env: CliEnv): Command {
       let daemon: Awaited<ReturnType<typeof startDaemon>>
       try {
         daemon = await startDaemon({
-          home, logger, electionTimeoutMs: electionTimeout, audit, ...(options.campaign ? {} : { campaign: false }), ...requestPartBytes(ctx.io.env), ...wrongHeadHashes(ctx.io.env), ...noTopicLookup(ctx.io.env),
+          home, logger, electionTimeoutMs: electionTimeout, audit, ...(retentionMs !== undefined ? { retentionMs } : {}), ...(options.campaign ? {} : { campaign: false }), ...requestPartBytes(ctx.io.env), ...wrongHeadHashes(ctx.io.env), ...noTopicLookup(ctx.io.env),
           ...(bootstrap !== undefined ? { bootstrap } : {}), ...(host !== undefined ? { host } : {}), ...(metrics !== undefined ? { metrics } : {})
         })
       } catch (err) {

@@ -56,6 +56,9 @@ export { COMPLETION_TIMEOUT_MS } from './requester.js'
 export { RETRIEVE_CATCH_UP_SECONDS } from './retrieval.js'
 export { LEADER_CATCH_UP_MIN_MS } from './catch-up.js'
 
+/** How often a node with a retention clears the payloads of superseded versions past it. */
+export const PAYLOAD_SWEEP_MS = 60_000
+
 export interface ClusterNodeOptions {
   home: string
   /** HyperDHT bootstrap nodes; undefined for the public DHT. */
@@ -105,6 +108,11 @@ export interface ClusterNodeOptions {
   onHalt?: (reason: string) => void
   /** How this peer audits reads and writes (its settings auditHashReads, auditFailClosed; default both off). */
   audit?: Partial<AuditOptions>
+  /**
+   * Clear the payloads of superseded versions written longer ago than this (the setting `retention`), every PAYLOAD_SWEEP_MS
+   * and at close; undefined keeps them all.
+   */
+  retentionMs?: number
   /** How often this peer co-signs each member's audit head at most (default WITNESS_INTERVAL_MS; tests shorten it). */
   witnessIntervalMs?: number
   /** Told of each write acknowledged and how long it waited on the clock (the daemon's metrics). */
@@ -344,7 +352,8 @@ export class ClusterNode {
 
   static async start (options: ClusterNodeOptions): Promise<ClusterNode> {
     const peer = await LocalPeer.open(options.home, {
-      clock: options.clock ?? systemClock, ...(options.analysisCostMs !== undefined ? { analysisCostMs: options.analysisCostMs } : {}), ...(options.audit !== undefined ? { audit: options.audit } : {})
+      clock: options.clock ?? systemClock, ...(options.analysisCostMs !== undefined ? { analysisCostMs: options.analysisCostMs } : {}), ...(options.audit !== undefined ? { audit: options.audit } : {}),
+      ...(options.retentionMs !== undefined ? { retentionMs: options.retentionMs } : {})
     })
     peer.analysis.keepWorkers = true
     peer.inCluster = true
@@ -396,6 +405,14 @@ export class ClusterNode {
       this.elections.pickUpSavedRoster()
     }, GOSSIP_TICK_MS))
     this.timers.push(this.clock.setInterval(() => { if (!this.closing) this.elections.tick() }, this.elections.tickMs))
+    if (this.peer.retentionMs !== undefined) {
+      this.timers.push(this.clock.setInterval(() => {
+        if (this.closing) return
+        this.peer.clearPayloads()
+          .then(cleared => { if (cleared.blocks > 0) this.logger.info(cleared, 'cleared the payloads of superseded versions past the retention') })
+          .catch(err => { if (!this.closing) this.logger.warn({ err: String(err) }, 'could not clear superseded payloads') })
+      }, PAYLOAD_SWEEP_MS))
+    }
     this.coordinator.start()
     this.logger.info({ node: this.nodeId, topic: this.peer.config.cluster.topic.slice(0, 8) }, 'joined the cluster topic')
   }
