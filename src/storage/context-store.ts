@@ -112,7 +112,8 @@ export class ContextStore {
     this.view = new ContextView(join(dir, 'view.checkpoint'), readOnly, clock.now, leadership)
     const onApplied = (changed: readonly string[]): void => this.reads.invalidate(changed)
     this.logs = new StoreLogs(this.corestore, { dir, view: this.view, clock, onApplied })
-    this.writes = new StoreWriter({ log: this.logs.own, payloads: this.logs.ownPayloads, view: this.view, crypto, now: clock.now, onApplied, ...(leadership !== undefined ? { termProof: leadership.termProof } : {}), ...(leadership?.termEnds !== undefined ? { termEnds: leadership.termEnds } : {}) })
+    const logs = this.logs
+    this.writes = new StoreWriter({ log: this.logs.own, get payloads () { return logs.ownPayloads }, view: this.view, crypto, now: clock.now, onApplied, ...(leadership !== undefined ? { termProof: leadership.termProof } : {}), ...(leadership?.termEnds !== undefined ? { termEnds: leadership.termEnds } : {}) })
     this.reads = new StoreReader({ view: this.view, crypto, entryAt: async (writer, seq, index) => await this.logs.entryAt(writer, seq, index) })
     // A rebuild replays every log the view had applied, and this peer's own, from its start (see ContextView.rebuild).
     this.view.replayLogs = async writers => {
@@ -166,7 +167,7 @@ export class ContextStore {
       await store.corestore.ready()
       const log = store.logs.own
       await log.ready()
-      await store.logs.ownPayloads.ready()
+      await store.logs.openPayloads()
       const binding = await bindingOf(log, dir)
       if (binding === 'copy') throw copiedStore(dir)
       if (!readOnly) {

@@ -57,16 +57,11 @@ export interface ContextEntry {
    * of its writer's payloads core (see PayloadPointer). Entries written before the payloads core carry their envelope.
    */
   payload?: PayloadPointer
-  /**
-   * The key of the writer's payloads core, hex: on the first entry of a write whose other records' envelopes are there
-   * (the entry its records name by `batch`).
-   */
-  payloads?: string
   envelope: Buffer
 }
 
 /**
- * A record's envelope in its writer's payloads core: the headers every peer must hold (to route, resolve and show
+ * A record's envelope in its writer's payloads core (whose key anyone derives from the writer's, see payloadsKeyOf): the headers every peer must hold (to route, resolve and show
  * `history`) are in the writer log, the envelopes, which only a reader of the record needs, in a second core of the
  * same writer. Hypercore's signed Merkle tree authenticates the block, and the envelope's associated data binds it to
  * its address and version, so a pointer needs no hash of its own.
@@ -301,7 +296,6 @@ function headerProblem (h: Record<string, unknown>): string | null {
       if (h.end !== undefined && (h.end !== true || h.batch === undefined)) return 'a malformed context header'
       if (h.source !== undefined && (h.generated !== true || !isRecordSource(h.source))) return 'a malformed context source'
       if (h.payload !== undefined && (!isPayloadPointer(h.payload) || h.batch === undefined || h.removed === true)) return 'a malformed payload pointer'
-      if (h.payloads !== undefined && (typeof h.payloads !== 'string' || !KEY_HEX_PATTERN.test(h.payloads) || h.batch === undefined)) return 'a malformed payloads key'
       if (stampProblem(h) || (h.requester !== undefined && (typeof h.requester !== 'string' || !KEY_HEX_PATTERN.test(h.requester)))) return 'a malformed context requester'
       return ['file', 'directory', 'project'].includes(h.kind as string) && typeof h.inherits === 'boolean' ? null : 'a malformed context header'
     case 'request':

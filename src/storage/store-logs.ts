@@ -5,7 +5,9 @@
  * counted, never applied.
  */
 import type Corestore from 'corestore'
+import HypercoreClass from 'hypercore'
 import type Hypercore from 'hypercore'
+import { createHash } from 'node:crypto'
 import type { Clock, TimerHandle } from '../clock.js'
 import { Lru } from '../lru.js'
 import { KEY_HEX_PATTERN } from '../crypto/key-text.js'
@@ -20,6 +22,11 @@ export const BLOCK_CACHE_MAX = 256
 export const APPLY_CHUNK_BLOCKS = 512
 /** How long a download of another writer's log may take. */
 export const DOWNLOAD_TIMEOUT_MS = 30_000
+/**
+ * How long a download waits for the payloads its new entries point into before it asks the view which it needs: those
+ * of superseded versions may have been cleared by every peer (see StoreLogs.downloadRemote).
+ */
+export const PAYLOAD_RANGE_WAIT_MS = 2_000
 /** How long applying another writer's log waits for each block still on its way. */
 export const BLOCK_WAIT_MS = 10_000
 
@@ -34,6 +41,11 @@ export interface StoreLogsHost {
   onApplied: (changed: readonly string[]) => void
 }
 
+/** The block cache's key of block `seq` of `core`. */
+function blockKey (core: Hypercore, seq: number): string {
+  return `${core.key!.toString('hex')}:${seq}`
+}
+
 /** An entry whose envelope is in a payloads block: where it is in its log, and what decides whether it may be cleared. */
 interface PointingEntry {
   seq: number
@@ -44,15 +56,28 @@ interface PointingEntry {
   wall: number
 }
 
+/**
+ * The namespace of a payloads core's signer: the writer signs it with its log's key pair, so anyone who knows a writer
+ * derives the key of its payloads core, and the signatures of the two never stand for each other.
+ */
+const PAYLOADS_NAMESPACE = createHash('sha256').update('bzzz-ctx payloads core').digest()
+
+/** The key of the payloads core of a writer whose log is signed by `signer` (the public key its manifest names). */
+export function payloadsKeyOf (signer: Buffer): Buffer {
+  return HypercoreClass.key({ version: 1, signers: [{ publicKey: signer, namespace: PAYLOADS_NAMESPACE }] })
+}
+
 export class StoreLogs {
   /** This peer's writer log. */
   readonly own: Hypercore
-  /** This peer's payloads core: the envelopes of its writes' records but the first of each (see PayloadPointer). */
-  readonly ownPayloads: Hypercore
+  /** This peer's payloads core, once opened (openPayloads). */
+  private payloadsCore: Hypercore | null = null
   /** The logs of other writers, opened as their heads become known. */
   private readonly remote = new Map<string, Hypercore>()
   /** The payloads cores of other writers, opened as their logs name them. */
   private readonly remotePayloads = new Map<string, Hypercore>()
+  /** The download of each of those, from a block on and as it grows (see followPayloads). */
+  private readonly following = new Map<string, { destroy: () => void }>()
   /**
    * How far each other writer's log is held with the payloads its entries point at: what this peer says it holds (a
    * write counts as held only with its envelopes, so an acknowledgement means they are on a majority of voters too).
@@ -67,7 +92,22 @@ export class StoreLogs {
 
   constructor (private readonly corestore: Corestore, private readonly host: StoreLogsHost) {
     this.own = corestore.get({ name: 'log' })
-    this.ownPayloads = corestore.get({ name: 'payloads' })
+  }
+
+  /** This peer's payloads core: the envelopes of its writes' records but the first of each (see PayloadPointer). */
+  get ownPayloads (): Hypercore {
+    if (this.payloadsCore === null) throw new Error('the payloads core is opened after the log (openPayloads)')
+    return this.payloadsCore
+  }
+
+  /** Opens this peer's payloads core, signed with its log's key pair in its own namespace (see payloadsKeyOf). */
+  async openPayloads (): Promise<void> {
+    await this.own.ready()
+    const keyPair = this.own.keyPair!
+    const core = this.corestore.get({ keyPair, manifest: { version: 1, signers: [{ publicKey: keyPair.publicKey, namespace: PAYLOADS_NAMESPACE }] } })
+    await core.ready()
+    if (!core.key!.equals(payloadsKeyOf(keyPair.publicKey))) throw new Error('the payloads core does not have the key its writer\'s peers derive')
+    this.payloadsCore = core
   }
 
   /** This peer's writer id: the key of its log. */
@@ -116,6 +156,9 @@ export class StoreLogs {
    */
   async downloadRemote (writer: string, length: number, timeoutMs = DOWNLOAD_TIMEOUT_MS, signal?: AbortSignal): Promise<number> {
     const core = await this.logOf(writer)
+    // Its payloads core is followed from now on (see payloadsCoreOf), so they come with the headers; known once the log
+    // has come from a peer, which, for a writer's first download here, is after its first blocks.
+    if (length > 0 && core.manifest !== null) await this.payloadsCoreOf(writer)
     if (core.contiguousLength < length) {
       // Given up on (no connected peer holds the rest any more): what arrived is held, and the caller applies it.
       await this.downloadWithin(core, { start: core.contiguousLength, end: length }, timeoutMs, signal, `downloading log ${writer.slice(0, 12)} timed out`)
@@ -123,11 +166,67 @@ export class StoreLogs {
     const held = core.contiguousLength
     const before = Math.min(held, this.complete.get(writer) ?? 0)
     if (held === before) return held
-    // The view reads headers only; which payloads the new entries need is what it holds once they are applied.
-    await this.applyRemote(writer, held)
-    const complete = await this.heldWithPayloads(writer, before, held, { timeoutMs, ...(signal !== undefined ? { signal } : {}) })
+    let complete = held
+    const span = await this.pointedSpan(writer, before, held)
+    if (span !== null) {
+      // The payloads blocks the new entries point into, in one pipelined range: a peer that keeps up needs them all, and
+      // says it holds the log once they are here, before its view applies it (as before the payloads core).
+      const range = span.core.download({ start: span.first, end: span.last + 1 })
+      try {
+        if (!await this.doneWithin(range.done(), PAYLOAD_RANGE_WAIT_MS, signal)) {
+          // Some do not come in time: perhaps payloads of superseded versions that its peers cleared (this peer joined
+          // late), which no one will send. The view, once it holds the new entries, says which are needed.
+          await this.applyRemote(writer, held)
+          complete = await this.heldWithPayloads(writer, before, held, { timeoutMs, ...(signal !== undefined ? { signal } : {}) })
+        }
+      } finally {
+        range.destroy()
+      }
+    }
     this.complete.set(writer, complete)
     return complete
+  }
+
+  /**
+   * The first and last payloads blocks that blocks `from` to `to` of `writer`'s log point into, and the payloads core;
+   * null when they point at none. A writer's pointers never go back (it appends payloads in the order of its entries),
+   * so a block read from each end finds them, not a read of every block.
+   */
+  private async pointedSpan (writer: string, from: number, to: number): Promise<{ core: Hypercore, first: number, last: number } | null> {
+    const core = await this.logOf(writer)
+    const pointerIn = async (seq: number, last: boolean): Promise<ContextEntry | undefined> => {
+      const entries: LogEntry[] = await this.readBlock(core, seq).catch(() => [])
+      const pointing = entries.filter((entry): entry is ContextEntry => entry.type === 'context' && entry.payload !== undefined)
+      return last ? pointing.at(-1) : pointing[0]
+    }
+    let first: ContextEntry | undefined
+    let at = from
+    for (; at < to && first === undefined; at++) first = await pointerIn(at, false)
+    if (first === undefined) return null
+    let last: ContextEntry | undefined
+    for (let seq = to - 1; seq >= at - 1 && last === undefined; seq--) last = await pointerIn(seq, true)
+    return { core: await this.payloadsCoreOf(writer), first: first.payload!.block, last: Math.max(first.payload!.block, last?.payload!.block ?? 0) }
+  }
+
+  /** Whether `work` settles fulfilled within `ms` of the store's clock (false on a rejection, or once `signal` aborts). */
+  private async doneWithin (work: Promise<unknown>, ms: number, signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted === true) return false
+    const { clock } = this.host
+    let timer: TimerHandle | undefined
+    let stop = (): void => {}
+    try {
+      return await Promise.race([
+        work.then(() => true, () => false),
+        new Promise<boolean>(resolve => {
+          timer = clock.setTimeout(() => { resolve(false) }, ms)
+          stop = () => { resolve(false) }
+          signal?.addEventListener('abort', stop, { once: true })
+        })
+      ])
+    } finally {
+      if (timer !== undefined) clock.clearTimeout(timer)
+      signal?.removeEventListener('abort', stop)
+    }
   }
 
   /** Downloads `range` of `core`, or UNAVAILABLE after `timeoutMs`; an abort of `signal` stops the wait at once. */
@@ -143,6 +242,17 @@ export class StoreLogs {
       signal?.removeEventListener('abort', stop)
       download.destroy()
     }
+  }
+
+  /**
+   * At open, how far `writer`'s log is held here with the payloads the view needs: the whole of it when every payloads
+   * block it points into is (two block reads), else as the view says (a read of every block).
+   */
+  private async heldAtOpen (writer: string): Promise<number> {
+    const held = (await this.logOf(writer)).contiguousLength
+    const span = await this.pointedSpan(writer, 0, held)
+    if (span === null || span.core.contiguousLength > span.last) return held
+    return await this.heldWithPayloads(writer, 0, held)
   }
 
   /**
@@ -165,7 +275,7 @@ export class StoreLogs {
       for (const [index, entry] of (entries ?? []).entries()) {
         if (entry.type !== 'context' || entry.payload === undefined) continue
         if (settled !== null && seq < settled && !view.holds(writer, seq, index, entry.address, originOf(entry))) continue
-        payloads ??= await this.payloadsCoreOf(writer, entry)
+        payloads ??= await this.payloadsCoreOf(writer)
         if (!needs.has(entry.payload.block)) needs.set(entry.payload.block, seq)
       }
     }
@@ -215,6 +325,11 @@ export class StoreLogs {
         this.payloadBlocks.delete(`${core.key!.toString('hex')}:${block}`)
       }
       blocks += clearable.length
+      // A replica's download follows its writer's payloads core from past what it cleared: it would fetch them again.
+      if (core !== this.ownPayloads && clearable.length > 0) {
+        this.following.get(writer)?.destroy()
+        this.following.set(writer, core.download({ start: clearable.at(-1)! + 1, end: -1 }))
+      }
     }
     return { blocks, envelopes }
   }
@@ -238,23 +353,23 @@ export class StoreLogs {
   }
 
   /** The payloads core the write of `entry` (a record of `writer`'s log with a payload pointer) names in its first entry. */
-  private async payloadsCoreOf (writer: string, entry: ContextEntry): Promise<Hypercore> {
+  private async payloadsCoreOf (writer: string): Promise<Hypercore> {
     if (writer === this.writer) return this.ownPayloads
     let core = this.remotePayloads.get(writer)
+    const opening = core === undefined
     if (core === undefined) {
-      const first = (await this.readBlock(await this.logOf(writer), entry.batch!))[0]
-      if (first === undefined || first.type !== 'context' || first.batch !== entry.batch || first.payloads === undefined) {
-        throw corrupt(`the write of ${entry.address} in log ${writer.slice(0, 12)} does not name the payloads core its records point into`)
-      }
-      core = this.remotePayloads.get(writer)
-      if (core === undefined) {
-        core = this.corestore.get({ key: Buffer.from(first.payloads, 'hex') })
-        this.remotePayloads.set(writer, core)
-      }
-      await core.ready()
-      if (core.key!.toString('hex') !== first.payloads) throw corrupt(`log ${writer.slice(0, 12)} names two payloads cores`)
+      // Its log's manifest names the key that signs it: known once the log has come from a peer (a log whose entries
+      // are here has).
+      const signer = (await this.logOf(writer)).manifest?.signers[0]?.publicKey
+      if (signer === undefined) throw unavailable(`log ${writer.slice(0, 12)} has not come from a peer yet: its payloads core is not known`)
+      core = this.remotePayloads.get(writer) ?? this.corestore.get({ key: payloadsKeyOf(signer) })
+      this.remotePayloads.set(writer, core)
     }
     await core.ready()
+    // Downloaded as it grows, beside the log: the payloads a new write points into are on their way with its headers,
+    // not asked for after them. From the blocks this peer has not seen yet: below them, what it cleared stays cleared
+    // (what it needs of them a download fetches, see downloadRemote).
+    if (opening) this.following.set(writer, core.download({ start: core.length, end: -1 }))
     return core
   }
 
@@ -271,11 +386,20 @@ export class StoreLogs {
       const entries: PlacedEntry[] = []
       let blocks = 0
       for (let seq = start; seq < end; seq++) {
+        // Decoded once: a download decodes its new blocks to find their payloads, and a retrieve reads them back.
+        const cached = this.blocks.get(blockKey(core, seq))
+        if (cached !== undefined && cached.every(entry => entry.version.writer === writer)) {
+          blocks++
+          entries.push(...cached.map((entry, index) => ({ seq, index, entry })))
+          continue
+        }
         // A block on its way waits on the store's clock, not on Hypercore's own (real) timer.
         const block = await core.has(seq) ? await core.get(seq) : await this.within(core.get(seq), timeoutMs, `block ${seq} of log ${writer.slice(0, 12)} did not come in time`)
         if (block === null) break
         blocks++
-        entries.push(...this.decodeTolerantly(block, seq, writer))
+        const placed = this.decodeTolerantly(block, seq, writer)
+        if (placed.every(p => p.entry !== null)) this.blocks.set(blockKey(core, seq), placed.map(p => p.entry!))
+        entries.push(...placed)
       }
       if (entries.length === 0) break
       const applied = await this.host.view.apply(writer, entries)
@@ -335,7 +459,7 @@ export class StoreLogs {
     for (const writer of view.writers()) {
       if (writer === this.writer) continue
       await this.applyRemote(writer, 0)
-      this.complete.set(writer, await this.heldWithPayloads(writer, 0, (await this.logOf(writer)).contiguousLength))
+      this.complete.set(writer, await this.heldAtOpen(writer))
     }
     return newest
   }
@@ -379,7 +503,7 @@ export class StoreLogs {
   /** The envelope a record points at in its writer's payloads core (waited for, on the store's clock, if on its way). */
   private async payloadOf (writer: string, entry: ContextEntry): Promise<Buffer> {
     const { block, index } = entry.payload!
-    const core = await this.payloadsCoreOf(writer, entry)
+    const core = await this.payloadsCoreOf(writer)
     const key = `${core.key!.toString('hex')}:${block}`
     let envelopes = this.payloadBlocks.get(key)
     if (envelopes === undefined) {
@@ -403,7 +527,7 @@ export class StoreLogs {
 
   /** The entries of a block this peer holds, decoded once and kept in a small cache (siblings share blocks). */
   private async readBlock (core: Hypercore, seq: number): Promise<LogEntry[]> {
-    const key = `${core.key!.toString('hex')}:${seq}`
+    const key = blockKey(core, seq)
     const cached = this.blocks.get(key)
     if (cached !== undefined) return cached
     const block = await core.get(seq, { wait: false })

@@ -499,7 +499,6 @@ export class StoreWriter {
       add: async entry => {
         if (held !== null) {
           held.batch = batchId
-          if (pushed === 0) held.payloads = payloads.key!.toString('hex')
           await push(held)
         }
         held = entry

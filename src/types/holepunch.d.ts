@@ -4,9 +4,15 @@ declare module 'hypercore' {
   import { EventEmitter } from 'node:events'
   namespace Hypercore {
     interface GetOptions { wait?: boolean, timeout?: number, valueEncoding?: unknown }
+    /** Who signs a core: its key is the hash of this. */
+    interface Manifest { version: number, signers: Array<{ publicKey: Buffer, namespace?: Buffer }> }
   }
   class Hypercore extends EventEmitter {
+    /** The key of the core `manifest` describes. */
+    static key (manifest: Hypercore.Manifest): Buffer
     readonly key: Buffer | null
+    /** The key pair that signs it (a writable core's), null for a replica. */
+    readonly keyPair: { publicKey: Buffer, secretKey: Buffer | null } | null
     readonly discoveryKey: Buffer | null
     readonly length: number
     readonly contiguousLength: number
@@ -61,7 +67,7 @@ declare module 'corestore' {
   class Corestore {
     constructor (storage: string | CoreStorage, options?: Record<string, unknown>)
     ready (): Promise<void>
-    get (options: { name: string, exclusive?: boolean } | { key: Buffer, exclusive?: boolean } | Buffer): Hypercore
+    get (options: { name: string, exclusive?: boolean } | { key: Buffer, exclusive?: boolean } | { keyPair: { publicKey: Buffer, secretKey: Buffer | null }, manifest: Hypercore.Manifest } | Buffer): Hypercore
     namespace (name: string): Corestore
     replicate (isInitiator: boolean | NodeJS.ReadWriteStream, options?: Record<string, unknown>): NodeJS.ReadWriteStream
     close (): Promise<void>

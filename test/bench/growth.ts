@@ -1,7 +1,8 @@
 // Growth over a project's life (issue 23 item 7): a copy of the Python standard library generated once, then one small
 // edit to one file and a generate of the whole tree, again and again, in one process (a daemon's warm cache, as a
 // developer's edit-and-generate loop would have). What matters is how the store and the view's checkpoint grow with
-// what changed, not with the tree, per run: bytes per edit for the store folder, the log and the checkpoint.
+// what changed, not with the tree, per run: bytes per edit for the store folder, the log and the checkpoint; and, on a
+// second home that clears superseded payloads after each run (a retention of 0), the payloads it still holds.
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -18,6 +19,20 @@ const EDITED = ['json/decoder.py', 'email/utils.py', 'http/client.py', 'os.py', 
 
 function folderBytes (dir: string): number {
   return readdirSync(dir, { withFileTypes: true }).reduce((sum, e) => sum + (e.isDirectory() ? folderBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size), 0)
+}
+
+/** What a home's store holds of its own writes: the log's bytes (headers) and the payloads blocks still held (not cleared). */
+async function heldBytes (home: string): Promise<{ log: number, payloads: number }> {
+  const peer = await LocalPeer.open(home, { readOnly: true })
+  try {
+    type Core = { byteLength: number, length: number, get: (block: number, options: { wait: boolean }) => Promise<Buffer | null> }
+    const { own, ownPayloads } = (peer.store as unknown as { logs: { own: Core, ownPayloads: Core } }).logs
+    let payloads = 0
+    for (let block = 0; block < ownPayloads.length; block++) payloads += (await ownPayloads.get(block, { wait: false }))?.length ?? 0
+    return { log: own.byteLength, payloads }
+  } finally {
+    await peer.close()
+  }
 }
 
 export async function benchGrowth (log: (line: string) => void): Promise<Record<string, number | string>> {
@@ -40,6 +55,7 @@ export async function benchGrowth (log: (line: string) => void): Promise<Record<
     const initial = await peer.generate({ path: root, root })
     await peer.close()
     const first = sizes()
+    const firstHeld = await heldBytes(home)
     log(`growth: ${corpus.files.length} files, ${initial.records} records, then ${GROWTH_EDITS} edits ...`)
     // As a daemon runs it: the workers and the analysis cache kept in memory between runs (the warm cache's records are
     // built again only where their inputs changed).
@@ -67,6 +83,7 @@ export async function benchGrowth (log: (line: string) => void): Promise<Record<
     }
     const runMs = performance.now() - started
     const last = sizes()
+    const lastHeld = await heldBytes(home)
     // As a `generate` without a daemon runs it: each run reads the analysis cache from the home and builds every record.
     peer = await LocalPeer.open(home)
     const coldStarted = performance.now()
@@ -86,6 +103,7 @@ export async function benchGrowth (log: (line: string) => void): Promise<Record<
     await peer.generate({ path: root, root })
     await peer.close()
     const retainedFirst = folderBytes(retainedStore)
+    const retainedFirstHeld = await heldBytes(retained)
     peer = await LocalPeer.open(retained)
     peer.analysis.keepWorkers = true
     let cleared = 0
@@ -98,12 +116,15 @@ export async function benchGrowth (log: (line: string) => void): Promise<Record<
       await peer.close()
     }
     const retainedLast = folderBytes(retainedStore)
+    const retainedLastHeld = await heldBytes(retained)
     return {
       growth_edits: GROWTH_EDITS,
       growth_files: corpus.files.length,
       growth_first_store_bytes: first.store,
       growth_first_checkpoint_bytes: first.checkpoint,
       growth_store_bytes_per_edit: round((last.store - first.store) / GROWTH_EDITS, 0),
+      growth_log_bytes_per_edit: round((lastHeld.log - firstHeld.log) / GROWTH_EDITS, 0),
+      growth_payload_bytes_held_per_edit: round((lastHeld.payloads - firstHeld.payloads) / GROWTH_EDITS, 0),
       growth_logged_bytes_per_edit: round(logBytes / edits, 0),
       growth_records_written_per_edit: round(written / edits, 2),
       growth_checkpoint_bytes: last.checkpoint,
@@ -111,6 +132,7 @@ export async function benchGrowth (log: (line: string) => void): Promise<Record<
       growth_generate_ms_per_edit: round(runMs / GROWTH_EDITS, 1),
       growth_cold_generate_ms_per_edit: round(coldMs / COLD_EDITS, 1),
       growth_retention0_store_bytes_per_edit: round((retainedLast - retainedFirst) / GROWTH_EDITS, 0),
+      growth_retention0_payload_bytes_held_per_edit: round((retainedLastHeld.payloads - retainedFirstHeld.payloads) / GROWTH_EDITS, 0),
       growth_retention0_envelopes_cleared_per_edit: round(cleared / GROWTH_EDITS, 2)
     }
   } finally {

@@ -6,6 +6,7 @@ import { needsKeyset } from '../../src/crypto/envelope-codec.js'
 import { decodeSealed } from '../../src/node/section-crypto.js'
 import { decodeEntry, splitBlock, splitPayloadBlock, type ContextEntry } from '../../src/storage/log-entry.js'
 import { associatedData } from '../../src/storage/sealing.js'
+import { payloadsKeyOf } from '../../src/storage/store-logs.js'
 
 /** A context entry, and for one sealed with its write's keys without carrying them, the envelope of the write's first. */
 export type LoggedEntry = ContextEntry & { keyset?: Buffer }
@@ -22,9 +23,9 @@ export async function entriesOf (dir: string, address: string): Promise<LoggedEn
     for (const bytes of splitBlock(block)) {
       const entry: LoggedEntry = decodeEntry(bytes) as LoggedEntry
       if (entry.type !== 'context' || entry.address !== address) continue
-      // An envelope in the writer's payloads core, which the write's first entry names.
+      // An envelope in the writer's payloads core, whose key is derived from the log's.
       if (entry.payload !== undefined) {
-        const payloads = store.get({ name: 'payloads' })
+        const payloads = store.get({ key: payloadsKeyOf(log.manifest!.signers[0]!.publicKey) })
         await payloads.ready()
         const data = await payloads.get(entry.payload.block)
         if (data !== null) entry.envelope = splitPayloadBlock(data)[entry.payload.index]!
