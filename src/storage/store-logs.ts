@@ -283,7 +283,9 @@ export class StoreLogs {
     const missing: number[] = []
     for (const block of needs.keys()) if (!await payloads.has(block)) missing.push(block)
     if (missing.length > 0 && fetch !== undefined) {
-      await this.downloadWithin(payloads, { blocks: missing }, fetch.timeoutMs, fetch.signal, `downloading the payloads of log ${writer.slice(0, 12)} timed out`)
+      // What did not come in time (no peer holds it, or a writer pointed where nothing is) leaves the log held up to the
+      // first entry that needs it; the next download asks again.
+      await this.downloadWithin(payloads, { blocks: missing }, fetch.timeoutMs, fetch.signal, `downloading the payloads of log ${writer.slice(0, 12)} timed out`).catch(() => {})
     }
     let held = to
     for (const block of missing) if (!await payloads.has(block)) held = Math.min(held, needs.get(block)!)

@@ -5,10 +5,10 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { ContextStore } from '../../src/storage/context-store.js'
 import { payloadsKeyOf } from '../../src/storage/store-logs.js'
-import { decodeEntry, encodeEntry, encodePayloadBlock, splitBlock, splitPayloadBlock, type ContextEntry, type LogEntry } from '../../src/storage/log-entry.js'
+import { decodeEntry, encodeBlock, encodeEntry, encodePayloadBlock, splitBlock, splitPayloadBlock, type ContextEntry, type LogEntry } from '../../src/storage/log-entry.js'
 import type { ContextRecord } from '../../src/context/record.js'
 import { testKeys } from '../helpers/crypto-store.js'
-import { throwsCode } from '../helpers/errors.js'
+import { rejectsCode, throwsCode } from '../helpers/errors.js'
 
 const ALL = ['viewer', 'developer', 'qa', 'architect', 'security', 'admin']
 /** Text deflate cannot shrink: an envelope the size of a real file's record, and larger. */
@@ -210,4 +210,38 @@ t.test('a peer that joins after its writer cleared superseded payloads holds the
   t.equal((await a.clearPayloads(0, 9_000)).blocks, second.length, 'the replica clears its copies of what the third write superseded')
   t.same(await heldOf(remotePayloads(a, writer), second), second.map(() => false))
   for (const i of [0, 39]) t.equal((await a.retrieve(`ucxl://p/a/f${i}.py`, 'developer')).context.summary, `a ${i} ${filler} v3`, 'and reads the current ones from its own copy')
+})
+
+t.test('a writer whose records point where no envelope is: the download gives up in its time, says held what is whole, and the read is CORRUPT', async t => {
+  const keys = await testKeys()
+  const a = await ContextStore.open(join(keys.dir, 'a'), keys.crypto)
+  const b = await ContextStore.open(join(keys.dir, 'b'), keys.crypto)
+  t.teardown(async () => { await a.close(); await b.close() })
+  await b.write(recordsOf('a', 3), { term: 1, recipients: ALL, nowMs: 1000 })
+  await b.write(recordsOf('c', 3), { term: 1, recipients: ALL, nowMs: 1500 })
+  const writer = b.writer
+  const whole = b.logLength
+  // A second version of a/f0..f2 appended by hand: the first as written, the others pointing past their block and
+  // into a block the payloads core never had.
+  const { own } = coresOf(b) as unknown as { own: Cores['own'] & { append: (blocks: Buffer[]) => Promise<unknown> } }
+  const written = (await logged(b)).filter((e): e is ContextEntry => e.type === 'context' && e.address.startsWith('ucxl://p/a/'))
+  const seq = own.length
+  const forged = written.map((entry, i): ContextEntry => ({
+    ...entry,
+    version: { ...entry.version, hlc: { wall: 2000, logical: i }, vv: { [writer]: 2 } },
+    batch: seq,
+    ...(i === 2 ? { end: true as const } : {}),
+    ...(i === 1 ? { payload: { block: 0, index: 99 } } : i === 2 ? { payload: { block: 50, index: 0 } } : {})
+  }))
+  await own.append([encodeBlock(forged.map(encodeEntry))])
+  // The store's waits are on its clock, whose timers hold no process open (a daemon's server does): this test's does.
+  const alive = setInterval(() => {}, 1_000)
+  t.teardown(() => { clearInterval(alive) })
+  replicate(t, a, b)
+  const started = Date.now()
+  t.equal(await a.downloadRemote(writer, seq + 1, 3_000), whole, 'the log is held up to the forged write: its envelopes are nowhere')
+  t.ok(Date.now() - started < 15_000, `within the download's time, not for ever (${Date.now() - started} ms)`)
+  t.equal(a.heads().find(h => h.writer === writer)?.length, whole, 'and said held that far')
+  await rejectsCode(t, () => a.retrieve('ucxl://p/a/f1.py', 'developer'), 'CORRUPT', /points at envelope 99 of payloads block 0, which holds \d+/)
+  t.equal((await a.retrieve('ucxl://p/c/f2.py', 'developer')).context.summary, `c 2 ${filler}`, 'the records of whole writes read as before')
 })
