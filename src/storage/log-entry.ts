@@ -414,13 +414,17 @@ export function encodeBlock (entries: readonly Buffer[]): Buffer {
   out.writeUInt32LE(entries.length, 1)
   out.writeUInt32LE(packed.length, 5)
   packed.copy(out, 9)
-  let at = 9 + packed.length
-  for (const envelope of envelopes) {
-    out.writeUInt32LE(envelope.length, at)
-    envelope.copy(out, at + 4)
-    at += 4 + envelope.length
-  }
+  writeFramed(out, 9 + packed.length, envelopes)
   return out
+}
+
+/** Writes each of `parts` into `out` from `at` on, after its length (4 bytes): the framing of a block's envelopes. */
+function writeFramed (out: Buffer, at: number, parts: readonly Buffer[]): void {
+  for (const part of parts) {
+    out.writeUInt32LE(part.length, at)
+    part.copy(out, at + 4)
+    at += 4 + part.length
+  }
 }
 
 /** The encoded entries of a block (a single-entry block is the entry itself). Throws CORRUPT on broken framing. */
@@ -508,12 +512,7 @@ export function encodePayloadBlock (envelopes: readonly Buffer[]): Buffer {
   const out = Buffer.allocUnsafe(5 + envelopes.reduce((sum, e) => sum + 4 + e.length, 0))
   out.writeUInt8(BATCH_FORMAT, 0)
   out.writeUInt32LE(envelopes.length, 1)
-  let at = 5
-  for (const envelope of envelopes) {
-    out.writeUInt32LE(envelope.length, at)
-    envelope.copy(out, at + 4)
-    at += 4 + envelope.length
-  }
+  writeFramed(out, 5, envelopes)
   return out
 }
 
