@@ -354,7 +354,7 @@ export class StoreLogs {
     return known.blocks
   }
 
-  /** The payloads core the write of `entry` (a record of `writer`'s log with a payload pointer) names in its first entry. */
+  /** `writer`'s payloads core: this peer's own, or a replica opened with the key derived from its log's (payloadsKeyOf). */
   private async payloadsCoreOf (writer: string): Promise<Hypercore> {
     if (writer === this.writer) return this.ownPayloads
     let core = this.remotePayloads.get(writer)
