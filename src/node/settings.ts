@@ -43,9 +43,9 @@ export const MIN_RETENTION_MS = 60_000
 /** A retention (`30m`, `12h`, `7d`) in ms; BAD_USAGE for any other text, or one under a minute. */
 export function parseRetention (value: string): number {
   const match = /^(\d{1,6})([mhd])$/.exec(value.trim())
-  if (match === null) throw badUsage(`a retention is a whole number of minutes, hours or days, as 30m, 12h or 7d, not "${value}"`)
+  if (match === null) throw badUsage('must be a whole number of minutes, hours or days, as 30m, 12h or 7d')
   const ms = Number(match[1]) * RETENTION_UNITS_MS[match[2]!]!
-  if (ms < MIN_RETENTION_MS) throw badUsage(`a retention of "${value}" is under a minute`)
+  if (ms < MIN_RETENTION_MS) throw badUsage('must be at least a minute')
   return ms
 }
 

@@ -52,9 +52,9 @@ t.test('a bad key or value is refused with its name, exit 2, and nothing is writ
     [['config', 'set', 'metrics', 'example.org:9464'], /^bzzz-ctx: metrics: --metrics must name an IP address/],
     [['config', 'set', 'bootstrap', '127.0.0.1'], /^bzzz-ctx: bootstrap: .*not host:port/],
     [['config', 'set', 'host', 'anywhere'], /^bzzz-ctx: host: must be an IP address/],
-    [['config', 'set', 'retention', '7 days'], /^bzzz-ctx: retention: a retention is a whole number of minutes, hours or days, as 30m, 12h or 7d, not "7 days"/],
-    [['config', 'set', 'retention', '30s'], /^bzzz-ctx: retention: a retention is a whole number of minutes/],
-    [['config', 'set', 'retention', '0m'], /^bzzz-ctx: retention: a retention of "0m" is under a minute/]
+    [['config', 'set', 'retention', '7 days'], /^bzzz-ctx: retention: must be a whole number of minutes, hours or days, as 30m, 12h or 7d \(got "7 days"\)\n$/],
+    [['config', 'set', 'retention', '30s'], /^bzzz-ctx: retention: must be a whole number of minutes/],
+    [['config', 'set', 'retention', '0m'], /^bzzz-ctx: retention: must be at least a minute \(got "0m"\)\n$/]
   ]
   for (const [args, message] of cases) {
     const run = await cliProcess(['--home', home, ...args])
