@@ -30,7 +30,7 @@ function leftBehind (home: string): string | null {
  */
 export async function withPeer<T> (ctx: CommandContext, work: (peer: PeerApi) => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
   const home = homeOf(ctx)
-  readConfig(home)
+  const config = readConfig(home)
   const daemon = await connectDaemon(home)
   let peer: PeerApi
   if (daemon !== null) peer = daemon
@@ -41,9 +41,9 @@ export async function withPeer<T> (ctx: CommandContext, work: (peer: PeerApi) =>
     const { LocalPeer } = await import('../node/local-peer.js')
     // A write here is this cluster-of-one's own: audited as its daemon would (a read-only store records nothing).
     const settings = options.readOnly === true ? undefined : await import('../node/settings.js')
-    const audit = settings?.auditSettings(readConfig(home), ctx.io.env)
+    const audit = settings?.auditSettings(config, ctx.io.env)
     // And it clears what its writes superseded past the retention, at its end, as its daemon would.
-    const retentionMs = settings?.retentionSetting(readConfig(home), ctx.io.env)
+    const retentionMs = settings?.retentionSetting(config, ctx.io.env)
     peer = await LocalPeer.open(home, { ...options, ...(audit !== undefined ? { audit } : {}), ...(retentionMs !== undefined ? { retentionMs } : {}) })
   }
   try {

@@ -41,6 +41,19 @@ export interface StoreLogsHost {
   onApplied: (changed: readonly string[]) => void
 }
 
+/** `work`, or nothing once `signal` aborts (what `work` does is left to run). */
+async function untilAborted (work: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) { await work; return }
+  let stop = (): void => {}
+  const stopped = new Promise<void>(resolve => { stop = resolve })
+  signal.addEventListener('abort', stop, { once: true })
+  try {
+    await Promise.race([work, stopped])
+  } finally {
+    signal.removeEventListener('abort', stop)
+  }
+}
+
 /** The block cache's key of block `seq` of `core`. */
 function blockKey (core: Hypercore, seq: number): string {
   return `${core.key!.toString('hex')}:${seq}`
@@ -211,35 +224,16 @@ export class StoreLogs {
   /** Whether `work` settles fulfilled within `ms` of the store's clock (false on a rejection, or once `signal` aborts). */
   private async doneWithin (work: Promise<unknown>, ms: number, signal?: AbortSignal): Promise<boolean> {
     if (signal?.aborted === true) return false
-    const { clock } = this.host
-    let timer: TimerHandle | undefined
-    let stop = (): void => {}
-    try {
-      return await Promise.race([
-        work.then(() => true, () => false),
-        new Promise<boolean>(resolve => {
-          timer = clock.setTimeout(() => { resolve(false) }, ms)
-          stop = () => { resolve(false) }
-          signal?.addEventListener('abort', stop, { once: true })
-        })
-      ])
-    } finally {
-      if (timer !== undefined) clock.clearTimeout(timer)
-      signal?.removeEventListener('abort', stop)
-    }
+    return await this.within(untilAborted(work, signal), ms, '').then(() => signal?.aborted !== true, () => false)
   }
 
   /** Downloads `range` of `core`, or UNAVAILABLE after `timeoutMs`; an abort of `signal` stops the wait at once. */
   private async downloadWithin (core: Hypercore, range: { start?: number, end?: number, blocks?: number[] }, timeoutMs: number, signal: AbortSignal | undefined, message: string): Promise<void> {
     if (signal?.aborted === true) return
     const download = core.download(range)
-    let stop = (): void => {}
-    const stopped = new Promise<void>(resolve => { stop = resolve })
-    signal?.addEventListener('abort', stop, { once: true })
     try {
-      await this.within(Promise.race([download.done(), stopped]), timeoutMs, message)
+      await this.within(untilAborted(download.done(), signal), timeoutMs, message)
     } finally {
-      signal?.removeEventListener('abort', stop)
       download.destroy()
     }
   }
