@@ -25,10 +25,16 @@ export interface AckRequirement { holders: number, voters: number }
  * `replicationFactor` holders of any kind (this one included), or all those connected when fewer, never fewer than
  * that majority (capped by the factor): an isolated leader cannot acknowledge alone. A request needs the majority of
  * voters alone, so a new leader always finds it. `connected` counts the other peers connected now.
+ *
+ * When replication is sharded (`sharded`, with `connected` counting the other voters connected), a member that does not
+ * vote holds only the payloads of the shards placed on it, so its copy is not a copy of every record a write holds: the
+ * factor counts the voters' copies alone (every voter holds every payload), and the members' copies of their shards are
+ * over and above it.
  */
-export function ackRequirement (kind: AckKind, cluster: { replicationFactor: number, connected: number, majority: number }): AckRequirement {
+export function ackRequirement (kind: AckKind, cluster: { replicationFactor: number, connected: number, majority: number, sharded?: boolean }): AckRequirement {
   if (kind === 'request') return { holders: cluster.majority, voters: cluster.majority }
-  return { holders: Math.min(cluster.replicationFactor, Math.max(1 + cluster.connected, cluster.majority)), voters: cluster.majority }
+  const holders = Math.min(cluster.replicationFactor, Math.max(1 + cluster.connected, cluster.majority))
+  return { holders, voters: cluster.sharded === true ? Math.max(holders, cluster.majority) : cluster.majority }
 }
 
 interface Waiting {

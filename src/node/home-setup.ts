@@ -9,7 +9,7 @@ import { generateRoleSet } from '../crypto/role-keys.js'
 import { badInput, badUsage } from '../errors.js'
 import { issueCertificate } from '../net/certificate.js'
 import { projectNameFrom } from '../ucxl/address.js'
-import { CONFIG_FORMAT, DEFAULT_REPLICATION_FACTOR, homeExists, writeConfig, type PeerConfig } from './home.js'
+import { CONFIG_FORMAT, DEFAULT_REPLICATION_FACTOR, REPLICATIONS, homeExists, writeConfig, type PeerConfig, type Replication } from './home.js'
 import { issueRoster, maxVotersProblem, writeRoster } from './roster.js'
 import { signRoles } from './signed-roles.js'
 
@@ -21,6 +21,8 @@ export interface InitOptions {
   project?: string
   roles?: readonly RoleDefinition[]
   replicationFactor?: number
+  /** How records' payloads replicate (see PeerConfig.replication; default full). */
+  replication?: Replication
   /** How many voters invites fill the voting set up to (odd; see PeerConfig.maxVoters). */
   maxVoters?: number
   /** This peer's identity (default: a fresh one); the simulator's comes from its seed. */
@@ -33,6 +35,8 @@ export interface InitReport {
   cluster: string
   role: string
   project: string | null
+  /** How records' payloads replicate (see PeerConfig.replication). */
+  replication: Replication
   roles: Array<{ name: string, clearance: string }>
 }
 
@@ -62,6 +66,10 @@ export async function createHome (home: string, options: InitOptions): Promise<I
     createdAt: new Date(systemClock.now()).toISOString()
   }
   if (project !== undefined) config.project = project
+  if (options.replication !== undefined) {
+    if (!REPLICATIONS.includes(options.replication)) throw badInput(`--replication must be ${REPLICATIONS.join(' or ')}, not "${String(options.replication).slice(0, 20)}"`)
+    if (options.replication === 'sharded') config.replication = 'sharded'
+  }
   if (options.maxVoters !== undefined) {
     const problem = maxVotersProblem(options.maxVoters)
     if (problem !== null) throw badInput(`--max-voters: ${problem.replace('maxVoters must be ', 'must be ')}`)
@@ -70,7 +78,7 @@ export async function createHome (home: string, options: InitOptions): Promise<I
   await writeConfig(home, config)
   await writeRoster(home, issueRoster(keyring.identity, clusterId, 1, [keyring.nodeId]))
   return {
-    home, nodeId: keyring.nodeId, cluster: options.cluster, role: options.role, project: project ?? null,
+    home, nodeId: keyring.nodeId, cluster: options.cluster, role: options.role, project: project ?? null, replication: config.replication ?? 'full',
     roles: definitions.map(r => ({ name: r.name, clearance: r.clearance }))
   }
 }

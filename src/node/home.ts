@@ -49,12 +49,22 @@ export interface PeerConfig {
   rolesSignature: RolesSignature
   replicationFactor: number
   /**
+   * How records' payloads replicate (the admin's choice at init, carried by invites): `full` (absent), every peer holds
+   * every payload; `sharded`, the voters hold all and every other member holds those of the shards placed on it
+   * (`replicationFactor` holders a shard, by rendezvous hashing over the members), fetching any other when it is read.
+   */
+  replication?: Replication
+  /**
    * The admin's: how many voters its invites fill the voting set up to (odd; default DEFAULT_MAX_VOTERS); later members
    * join as members that do not vote. Only the admin's config counts: it alone signs rosters.
    */
   maxVoters?: number
   createdAt: string
 }
+
+/** How a cluster replicates records' payloads (see PeerConfig.replication). */
+export type Replication = 'full' | 'sharded'
+export const REPLICATIONS: readonly Replication[] = ['full', 'sharded']
 
 export interface HomePaths {
   dir: string
@@ -114,6 +124,7 @@ function configProblem (value: unknown): string | null {
         !Number.isInteger(r.epoch) || typeof r.publicKey !== 'string' || !KEY_HEX_PATTERN.test(r.publicKey)) return 'a role entry is malformed'
   }
   if (!Number.isInteger(c.replicationFactor) || (c.replicationFactor as number) < 1) return 'replicationFactor must be a positive whole number'
+  if (c.replication !== undefined && !REPLICATIONS.includes(c.replication as Replication)) return `replication must be ${REPLICATIONS.join(' or ')}`
   if (c.maxVoters !== undefined) {
     const problem = maxVotersProblem(c.maxVoters)
     if (problem !== null) return problem

@@ -20,7 +20,7 @@ import { majorityOf } from '../election/election.js'
 import { checkSignedRoles, rolesSignatureProblem, type RolesSignature } from './signed-roles.js'
 import { covers } from '../crypto/levels.js'
 import { WRITER_CLEARANCE_MIN } from '../leader/write-policy.js'
-import { CONFIG_FORMAT, homeExists, homePaths, readConfig, roleEntry, writeConfig, type ClusterInfo, type PeerConfig } from './home.js'
+import { CONFIG_FORMAT, REPLICATIONS, homeExists, homePaths, readConfig, roleEntry, writeConfig, type ClusterInfo, type PeerConfig, type Replication } from './home.js'
 
 export const INVITE_PREFIX = 'bzzz1:'
 /**
@@ -39,6 +39,8 @@ interface InviteBody {
   roles: RoleDirectoryEntry[]
   rolesSignature: RolesSignature
   replicationFactor: number
+  /** Absent: full (see PeerConfig.replication). */
+  replication?: Replication
   bootstrap?: string[]
   project?: string
   identity: NodeIdentityJSON
@@ -98,6 +100,7 @@ export async function createInvite (home: string, role: string, options: { ttlMs
   const digestKey = covers(roleEntry(config, role).clearance, WRITER_CLEARANCE_MIN) ? keyring.sealDigestKeyTo(identity.box.publicKey) : null
   if (digestKey !== null) body.digestKey = digestKey
   if (config.bootstrap !== undefined) body.bootstrap = config.bootstrap
+  if (config.replication !== undefined) body.replication = config.replication
   if (config.project !== undefined) body.project = config.project
   const bytes = Buffer.from(JSON.stringify(body))
   const signature = signMessage(keyring.identity, invitePayload(bytes))
@@ -185,6 +188,10 @@ export async function redeemInvite (home: string, text: string, nowMs = systemCl
     roles: body.roles, rolesSignature: body.rolesSignature, replicationFactor: body.replicationFactor, createdAt: new Date(nowMs).toISOString()
   }
   if (body.bootstrap !== undefined) config.bootstrap = body.bootstrap
+  if (body.replication !== undefined) {
+    if (!REPLICATIONS.includes(body.replication)) throw badInput('the invite is damaged (its replication is neither full nor sharded): ask the admin for a new one')
+    config.replication = body.replication
+  }
   if (body.project !== undefined) config.project = body.project
   await writeConfig(home, config)
   if (body.roster !== undefined) await writeRoster(home, body.roster)

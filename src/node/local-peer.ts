@@ -175,7 +175,7 @@ export class LocalPeer {
       termProof: (term, writer) => peer?.termProof(term, writer) ?? null,
       termEnds: term => peer?.clusterTermEnds?.(term) ?? null
     }
-    const store = await ContextStore.open(homePaths(home).store, sectionCrypto(keyring, () => peer?.directory ?? directory, local), { ...(options.readOnly !== undefined ? { readOnly: options.readOnly } : {}), clock, leadership })
+    const store = await ContextStore.open(homePaths(home).store, sectionCrypto(keyring, () => peer?.directory ?? directory, local), { ...(options.readOnly !== undefined ? { readOnly: options.readOnly } : {}), clock, leadership, shardPayloads: config.replication === 'sharded' })
     let audit: AuditLog
     try {
       audit = await AuditLog.open({

@@ -52,6 +52,8 @@ export interface StoreOpenOptions {
    * this peer's writes of a term begin with its own (`termProof`). Absent: every entry applies (a test of storage alone).
    */
   leadership?: StoreLeadership
+  /** A sharded cluster's store: writes pack their payloads by shard (see StoreWriterHost.shardPayloads). */
+  shardPayloads?: boolean
 }
 
 export interface StoreLeadership extends LeadershipRule {
@@ -105,15 +107,15 @@ export class ContextStore {
   private readonly reads: StoreReader
   private closeStarted = false
 
-  private constructor (dir: string, crypto: SectionCrypto, readonly readOnly: boolean, clock: Clock, leadership: StoreLeadership | undefined) {
+  private constructor (dir: string, crypto: SectionCrypto, readonly readOnly: boolean, clock: Clock, leadership: StoreLeadership | undefined, shardPayloads = false) {
     this.dir = dir
     this.coreStorage = new CoreStorage(dir, { writeBufferSize: STORE_WRITE_BUFFER_BYTES, readOnly })
     this.corestore = new Corestore(this.coreStorage, { readOnly })
     this.view = new ContextView(join(dir, 'view.checkpoint'), readOnly, clock.now, leadership)
     const onApplied = (changed: readonly string[]): void => this.reads.invalidate(changed)
-    this.logs = new StoreLogs(this.corestore, { dir, view: this.view, clock, onApplied })
+    this.logs = new StoreLogs(this.corestore, { dir, view: this.view, clock, onApplied, shardPayloads })
     const logs = this.logs
-    this.writes = new StoreWriter({ log: this.logs.own, get payloads () { return logs.ownPayloads }, view: this.view, crypto, now: clock.now, onApplied, ...(leadership !== undefined ? { termProof: leadership.termProof } : {}), ...(leadership?.termEnds !== undefined ? { termEnds: leadership.termEnds } : {}) })
+    this.writes = new StoreWriter({ log: this.logs.own, get payloads () { return logs.ownPayloads }, shardPayloads, view: this.view, crypto, now: clock.now, onApplied, ...(leadership !== undefined ? { termProof: leadership.termProof } : {}), ...(leadership?.termEnds !== undefined ? { termEnds: leadership.termEnds } : {}) })
     this.reads = new StoreReader({ view: this.view, crypto, entryAt: async (writer, seq, index) => await this.logs.entryAt(writer, seq, index) })
     // A rebuild replays every log the view had applied, and this peer's own, from its start (see ContextView.rebuild).
     this.view.replayLogs = async writers => {
@@ -135,7 +137,7 @@ export class ContextStore {
       readOnly = options.readOnly === true && storeExists(dir)
       const open = async (): Promise<ContextStore> => {
         if (!readOnly) await refuseUnprovenStore(dir)
-        return await ContextStore.openOnce(dir, crypto, readOnly, options.clock ?? systemClock, options.leadership)
+        return await ContextStore.openOnce(dir, crypto, readOnly, options.clock ?? systemClock, options.leadership, options.shardPayloads === true)
       }
       // A read-only open touches no marker; a writer's waits while another process is still writing it.
       return readOnly ? await open() : await whileMade(dir, deadline, open)
@@ -158,8 +160,8 @@ export class ContextStore {
     }
   }
 
-  private static async openOnce (dir: string, crypto: SectionCrypto, readOnly: boolean, clock: Clock, leadership: StoreLeadership | undefined): Promise<ContextStore> {
-    const store = new ContextStore(dir, crypto, readOnly, clock, leadership)
+  private static async openOnce (dir: string, crypto: SectionCrypto, readOnly: boolean, clock: Clock, leadership: StoreLeadership | undefined, shardPayloads: boolean): Promise<ContextStore> {
+    const store = new ContextStore(dir, crypto, readOnly, clock, leadership, shardPayloads)
     try {
       // The checkpoint is read before the database, so it never claims blocks the database does not show yet: a reader
       // beside a writer that appended and checkpointed in between would take its log for one that lost entries.
@@ -286,6 +288,19 @@ export class ContextStore {
   async clearPayloads (retentionMs: number, nowMs: number): Promise<{ blocks: number, envelopes: number }> {
     if (this.readOnly) return { blocks: 0, envelopes: 0 }
     return await this.logs.clearPayloads(retentionMs, nowMs)
+  }
+
+  /**
+   * Which addresses' payloads this peer downloads as they come: all (null; full replication, or a voter), or those
+   * `placed` says (a member of a sharded cluster, which fetches any other when a read needs it). See StoreLogs.setPlaced.
+   */
+  async placePayloads (placed: ((address: string) => boolean) | null, fetch?: { timeoutMs: number, signal?: AbortSignal }): Promise<void> {
+    await this.logs.setPlaced(placed, fetch)
+  }
+
+  /** How many payloads blocks of other writers this peer holds, of how many they have. */
+  async heldPayloadBlocks (): Promise<{ held: number, of: number }> {
+    return await this.logs.heldPayloadBlocks()
   }
 
   /** The bytes of this peer's log and of its payloads core. */

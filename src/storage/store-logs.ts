@@ -39,6 +39,11 @@ export interface StoreLogsHost {
   clock: Clock
   /** The view applied entries, and these addresses changed. */
   onApplied: (changed: readonly string[]) => void
+  /**
+   * Writes pack their payloads by shard (a sharded cluster's, see StoreWriterHost.shardPayloads): a writer's pointers then
+   * go back within a write, so the payloads blocks new entries point into are found by reading every new header.
+   */
+  shardPayloads?: boolean
 }
 
 /** `work`, or nothing once `signal` aborts (what `work` does is left to run). */
@@ -100,6 +105,12 @@ export class StoreLogs {
   private readonly pointing = new Map<string, { upTo: number, blocks: Map<number, PointingEntry[]> }>()
   private readonly blocks = new Lru<string, LogEntry[]>(BLOCK_CACHE_MAX)
   private readonly payloadBlocks = new Lru<string, Buffer[]>(BLOCK_CACHE_MAX)
+  /**
+   * Whose payloads this peer downloads as they come: every address's (null: full replication, or a voter, which must hold
+   * every payload a later leader may need), or those this says are placed on it (a member of a sharded cluster, which
+   * fetches any other when it is read, see payloadOf).
+   */
+  private placed: ((address: string) => boolean) | null = null
   /** Remote blocks that failed to decode or claimed another writer: skipped, and counted. */
   rejectedEntries = 0
 
@@ -180,8 +191,12 @@ export class StoreLogs {
     const before = Math.min(held, this.complete.get(writer) ?? 0)
     if (held === before) return held
     let complete = held
-    const span = await this.pointedSpan(writer, before, held)
-    if (span !== null) {
+    const span = this.placed === null ? await this.pointedSpan(writer, before, held) : null
+    if (this.placed !== null) {
+      // A member of a sharded cluster: the payloads placed on it, of the entries its view needs, and no others.
+      await this.applyRemote(writer, held)
+      complete = await this.heldWithPayloads(writer, before, held, { timeoutMs, ...(signal !== undefined ? { signal } : {}) })
+    } else if (span !== null) {
       // The payloads blocks the new entries point into, in one pipelined range: a peer that keeps up needs them all, and
       // says it holds the log once they are here, before its view applies it (as before the payloads core).
       const range = span.core.download({ start: span.first, end: span.last + 1 })
@@ -211,6 +226,21 @@ export class StoreLogs {
       const entries: LogEntry[] = await this.readBlock(core, seq).catch(() => [])
       const pointing = entries.filter((entry): entry is ContextEntry => entry.type === 'context' && entry.payload !== undefined)
       return last ? pointing.at(-1) : pointing[0]
+    }
+    if (this.host.shardPayloads === true) {
+      // Packed by shard: within a write the pointers go back, so every new header is read (they are decoded once, for
+      // the view's apply next).
+      let low = Infinity
+      let high = -1
+      for (let seq = from; seq < to; seq++) {
+        const entries: LogEntry[] = await this.readBlock(core, seq).catch(() => [])
+        for (const entry of entries) {
+          if (entry.type !== 'context' || entry.payload === undefined) continue
+          low = Math.min(low, entry.payload.block)
+          high = Math.max(high, entry.payload.block)
+        }
+      }
+      return high < 0 ? null : { core: await this.payloadsCoreOf(writer), first: low, last: high }
     }
     let first: ContextEntry | undefined
     let at = from
@@ -244,6 +274,7 @@ export class StoreLogs {
    */
   private async heldAtOpen (writer: string): Promise<number> {
     const held = (await this.logOf(writer)).contiguousLength
+    if (this.placed !== null) return await this.heldWithPayloads(writer, 0, held)
     const span = await this.pointedSpan(writer, 0, held)
     if (span === null || span.core.contiguousLength > span.last) return held
     return await this.heldWithPayloads(writer, 0, held)
@@ -268,6 +299,7 @@ export class StoreLogs {
       const entries = await this.readBlock(core, seq).catch(() => null)
       for (const [index, entry] of (entries ?? []).entries()) {
         if (entry.type !== 'context' || entry.payload === undefined) continue
+        if (this.placed !== null && !this.placed(entry.address)) continue
         if (settled !== null && seq < settled && !view.holds(writer, seq, index, entry.address, originOf(entry))) continue
         payloads ??= await this.payloadsCoreOf(writer)
         if (!needs.has(entry.payload.block)) needs.set(entry.payload.block, seq)
@@ -348,6 +380,41 @@ export class StoreLogs {
     return known.blocks
   }
 
+  /**
+   * Which payloads this peer downloads as they come (see `placed`): from now on, and, for what it already holds of every
+   * other writer's log, counted again under the new rule (fetching what it now lacks, when `fetch` says how long it may
+   * wait) before its heads say so. A peer that becomes a voter follows every payloads core again; one that stops holding
+   * all of them stops following.
+   */
+  async setPlaced (placed: ((address: string) => boolean) | null, fetch?: { timeoutMs: number, signal?: AbortSignal }): Promise<void> {
+    const wasFull = this.placed === null
+    this.placed = placed
+    if (placed !== null && wasFull) {
+      for (const follow of this.following.values()) follow.destroy()
+      this.following.clear()
+    }
+    if (placed === null && !wasFull) {
+      for (const [writer, core] of this.remotePayloads) this.following.set(writer, core.download({ start: core.length, end: -1 }))
+    }
+    for (const writer of this.remote.keys()) {
+      const held = (await this.logOf(writer)).contiguousLength
+      const complete = await this.heldWithPayloads(writer, 0, held, fetch)
+      if (this.placed === placed) this.complete.set(writer, complete)
+    }
+  }
+
+  /** How many payloads blocks of other writers this peer holds (what sharded replication saves; for tests and benches). */
+  async heldPayloadBlocks (): Promise<{ held: number, of: number }> {
+    let held = 0
+    let of = 0
+    for (const core of this.remotePayloads.values()) {
+      await core.ready()
+      of += core.length
+      for (let block = 0; block < core.length; block++) if (await core.has(block)) held++
+    }
+    return { held, of }
+  }
+
   /** `writer`'s payloads core: this peer's own, or a replica opened with the key derived from its log's (payloadsKeyOf). */
   private async payloadsCoreOf (writer: string): Promise<Hypercore> {
     if (writer === this.writer) return this.ownPayloads
@@ -365,7 +432,7 @@ export class StoreLogs {
     // Downloaded as it grows, beside the log: the payloads a new write points into are on their way with its headers,
     // not asked for after them. From the blocks this peer has not seen yet: below them, what it cleared stays cleared
     // (what it needs of them a download fetches, see downloadRemote).
-    if (opening) this.following.set(writer, core.download({ start: core.length, end: -1 }))
+    if (opening && this.placed === null) this.following.set(writer, core.download({ start: core.length, end: -1 }))
     return core
   }
 

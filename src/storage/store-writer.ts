@@ -11,6 +11,7 @@ import type { AccessLevel } from '../crypto/levels.js'
 import { ZERO_HLC, tickHlc, type Hlc } from '../distribution/hlc.js'
 import { versionKey, type Version } from '../distribution/version.js'
 import { parentChain } from '../ucxl/address.js'
+import { shardOf } from '../distribution/placement.js'
 import { encodeBlock, encodeEntry, encodePayloadBlock, packBlocks, type CompletionEntry, type ContextEntry, type DecisionEntry, type KeysEntry, type LogEntry, type PolicyEntry, type RecordSource, type RequestEntry, type TermEntry } from './log-entry.js'
 import { notLeader } from '../errors.js'
 import { associatedData, payloadAssociatedData, type RecordSealer, type SectionCrypto } from './sealing.js'
@@ -129,6 +130,11 @@ export interface StoreWriterHost {
   log: Hypercore
   /** This peer's payloads core: the envelopes of a write's records but its first (see PayloadPointer). */
   payloads: Hypercore
+  /**
+   * A sharded cluster's: a write's payloads are packed by the shard of their address (shardOf), each shard's blocks apart,
+   * so that a member holding a shard downloads its blocks only. Absent: packed in the order of the entries.
+   */
+  shardPayloads?: boolean
   view: ContextView
   crypto: SectionCrypto
   /** Times the write's slices: a simulated write takes no simulated time, so it yields nowhere a replay could differ. */
@@ -451,17 +457,20 @@ export class StoreWriter {
       // them: a peer that holds a header never waits for a payload its writer does not hold yet.
       const outOfLine = chunk.filter(entry => entry.payload !== undefined)
       if (outOfLine.length > 0) {
-        const packed = packBlocks(outOfLine.map(entry => entry.envelope))
         const first = payloads.length
-        let next = 0
-        for (const [b, block] of packed.entries()) {
-          for (let index = 0; index < block.length; index++) {
-            const entry = outOfLine[next++]!
-            entry.payload = { block: first + b, index }
-            entry.envelope = NO_ENVELOPE
+        const blocks: Buffer[][] = []
+        for (const group of host.shardPayloads === true ? byShard(outOfLine) : [outOfLine]) {
+          let next = 0
+          for (const block of packBlocks(group.map(entry => entry.envelope))) {
+            for (let index = 0; index < block.length; index++) {
+              const entry = group[next++]!
+              entry.payload = { block: first + blocks.length, index }
+              entry.envelope = NO_ENVELOPE
+            }
+            blocks.push(block)
           }
         }
-        await payloads.append(packed.map(encodePayloadBlock))
+        await payloads.append(blocks.map(encodePayloadBlock))
       }
       const encoded = chunk.map(entry => {
         const block = encodeEntry(entry)
@@ -588,4 +597,16 @@ export class StoreWriter {
     }
     return { content: {}, key: '{}' }
   }
+}
+
+/** Entries grouped by the shard of their address, in shard order (each group in the order of its entries). */
+function byShard (entries: readonly ContextEntry[]): ContextEntry[][] {
+  const groups = new Map<number, ContextEntry[]>()
+  for (const entry of entries) {
+    const shard = shardOf(entry.address)
+    let group = groups.get(shard)
+    if (group === undefined) groups.set(shard, group = [])
+    group.push(entry)
+  }
+  return [...groups].sort(([a], [b]) => a - b).map(([, group]) => group)
 }

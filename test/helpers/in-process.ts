@@ -31,6 +31,8 @@ export async function startNodes (t: Test, roles: readonly string[], options: {
   hooks?: (index: number) => Partial<ClusterNodeOptions>,
   /** The admin's voting set: invites past it join as members that do not vote. */
   maxVoters?: number
+  /** How records' payloads replicate (the admin's init; default full). */
+  replication?: 'full' | 'sharded'
 }): Promise<ClusterNode[]> {
   const dir = scratchDir('bzzz-nodes-')
   const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
@@ -42,7 +44,8 @@ export async function startNodes (t: Test, roles: readonly string[], options: {
   })
   const homes = ['admin', ...roles].map((role, i) => ({ role, home: join(dir, `${i}-${role}`) }))
   await LocalPeer.init(homes[0]!.home, {
-    cluster: options.project, role: 'admin', project: options.project, ...(options.maxVoters !== undefined ? { maxVoters: options.maxVoters } : {})
+    cluster: options.project, role: 'admin', project: options.project, ...(options.maxVoters !== undefined ? { maxVoters: options.maxVoters } : {}),
+    ...(options.replication !== undefined ? { replication: options.replication } : {})
   })
   for (const { role, home } of homes.slice(1)) await redeemInvite(home, (await createInvite(homes[0]!.home, role)).invite)
   for (const [i, { role, home }] of homes.entries()) {

@@ -21,6 +21,8 @@ import { newDecisionId, type DecideInput, type DecisionView, type HistoryReport,
 import { systemClock, systemRandomBytes, type Clock, type RandomBytes, type TimerHandle } from '../../clock.js'
 import type Hyperswarm from 'hyperswarm'
 import type { AckKind } from '../../distribution/acks.js'
+import { SHARDS, shardOf, shardsPlacedOn } from '../../distribution/placement.js'
+import { DOWNLOAD_TIMEOUT_MS } from '../../storage/store-logs.js'
 import { hyperswarmTransport, type Transport } from '../environment.js'
 import { LocalPeer, type AuditOptions, type DistributeReport, type GenerateOptions, type ResealReport, type StatusReport } from '../local-peer.js'
 import type { FreshnessReport } from '../freshness.js'
@@ -160,6 +162,9 @@ export class ClusterNode {
   private readonly queueView: QueueView
   private readonly timers: TimerHandle[] = []
   private closing = false
+  /** The roster the payloads placed on this peer were last worked out from (see placePayloads), and that work. */
+  private placedFor = ''
+  private placing = Promise.resolve()
   private readonly onMembership: ClusterNodeOptions['onMembership']
   /** The term in which this peer, leading, caught up with a majority: its term entry for that term states the ends. */
   private endsTerm = 0
@@ -227,6 +232,7 @@ export class ClusterNode {
       onTermChanged: () => { this.replication.termChanged() },
       onRosterAdopted: roster => {
         this.audit.rosterAdopted(roster)
+        this.placePayloads()
         this.members.refuseUnlisted()
         // Members this peer had not heard of are dialled by key: the topic's discovery alone may miss them for long.
         if (!this.closing) this.transport.dial(roster.members.filter(m => m !== nodeId))
@@ -244,6 +250,7 @@ export class ClusterNode {
       nodeId, store: peer.store, members, clock, logger,
       term: () => this.election.term,
       replicationFactor: config.replicationFactor,
+      sharded: config.replication === 'sharded',
       ackTimeoutMs: options.ackTimeoutMs ?? ACK_TIMEOUT_MS,
       majority: () => this.elections.majority(),
       electorate: () => ({ members: this.election.members, voters: this.election.voters }),
@@ -388,6 +395,9 @@ export class ClusterNode {
 
   private async join (): Promise<void> {
     this.keyChanges.start()
+    // No peer is connected yet: what is missing under the placement is fetched with the next download.
+    this.placePayloads(false)
+    await this.placing
     await this.replication.start()
     const topic = Buffer.from(this.peer.config.cluster.topic, 'hex')
     // Members we know by key are dialled directly: the admin, every member on the roster, and every member met before.
@@ -415,6 +425,27 @@ export class ClusterNode {
     }
     this.coordinator.start()
     this.logger.info({ node: this.nodeId, topic: this.peer.config.cluster.topic.slice(0, 8) }, 'joined the cluster topic')
+  }
+
+  /**
+   * A sharded cluster's: which payloads this peer downloads as they come, from the roster it holds now. A voter holds
+   * every one (a later leader is elected by a majority of voters, and must find every acknowledged payload); any other
+   * member, those of the shards placed on it by rendezvous hashing over the members, `replicationFactor` holders a
+   * shard (src/distribution/placement.ts), and fetches any other when a read needs it.
+   */
+  private placePayloads (fetch = true): void {
+    if (this.peer.config.replication !== 'sharded') return
+    const { members, voters } = this.election
+    const nodeId = this.nodeId
+    const placedFor = voters.includes(nodeId) ? 'voter' : members.join()
+    if (placedFor === this.placedFor) return
+    this.placedFor = placedFor
+    const shards = placedFor === 'voter' ? null : shardsPlacedOn(nodeId, members.map(id => ({ id })), this.peer.config.replicationFactor)
+    const placed = shards === null ? null : (address: string): boolean => shards.has(shardOf(address))
+    this.logger.info({ voter: shards === null, shards: shards?.size ?? SHARDS }, 'payloads placed on this peer')
+    this.placing = this.placing
+      .then(async () => { await this.peer.store.placePayloads(placed, fetch ? { timeoutMs: DOWNLOAD_TIMEOUT_MS } : undefined) })
+      .catch(err => { if (!this.closing) this.logger.warn({ err: String(err) }, 'could not count the payloads held under a new placement') })
   }
 
   async close (): Promise<void> {

@@ -28,6 +28,8 @@ export interface ReplicationHost {
   term: () => number
   /** How many peers must hold a record, at most (the cluster's replication factor). */
   replicationFactor: number
+  /** Replication is sharded: the factor counts voters' copies (see ackRequirement). */
+  sharded?: boolean
   /** How long a write waits for its acknowledgement. */
   ackTimeoutMs: number
   /** A majority of the roster's voters. */
@@ -286,7 +288,11 @@ export class Replication {
 
   /** How many peers, and voters among them, must hold a write of this kind now (see `ackRequirement`). */
   requirement (kind: AckKind): AckRequirement {
-    return ackRequirement(kind, { replicationFactor: this.host.replicationFactor, connected: this.host.members.size, majority: this.host.majority() })
+    const { host } = this
+    const sharded = host.sharded === true
+    const voters: readonly string[] = sharded ? host.electorate().voters : []
+    const connected = sharded ? [...host.members.values()].filter(member => voters.includes(member.node)).length : host.members.size
+    return ackRequirement(kind, { replicationFactor: host.replicationFactor, connected, majority: host.majority(), sharded })
   }
 
   /**
