@@ -65,6 +65,11 @@ t.test('the rule: every write needs a majority of the voters; records also need 
   t.same(ackRequirement('records', { replicationFactor: 1, connected: 6, majority: 2 }), { holders: 1, voters: 2 }, 'a factor of 1 still needs two voters')
   t.same(ackRequirement('records', { replicationFactor: 5, connected: 1, majority: 3 }), { holders: 3, voters: 3 })
   t.same(ackRequirement('request', { replicationFactor: 5, connected: 6, majority: 2 }), { holders: 2, voters: 2 })
+  // Sharded: a member's copy holds only its shards, so the factor counts voters (connected counts the other voters).
+  t.same(ackRequirement('records', { replicationFactor: 3, connected: 4, majority: 3, sharded: true }), { holders: 3, voters: 3 }, '5 voters, factor 3')
+  t.same(ackRequirement('records', { replicationFactor: 5, connected: 4, majority: 3, sharded: true }), { holders: 5, voters: 5 }, 'a factor of 5 needs all five voters')
+  t.same(ackRequirement('records', { replicationFactor: 5, connected: 2, majority: 3, sharded: true }), { holders: 3, voters: 3 }, 'or all those connected, never fewer than the majority')
+  t.same(ackRequirement('records', { replicationFactor: 1, connected: 4, majority: 3, sharded: true }), { holders: 1, voters: 3 }, 'the majority is still the floor')
 })
 
 t.test('a write of term T counts a head only if its peer sent it while in term T or earlier (an old leader\'s late block is not acknowledged by voters of a newer term)', async t => {

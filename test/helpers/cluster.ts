@@ -51,6 +51,8 @@ export async function startCluster (roles: string[], options: {
   project?: string, replicationFactor?: number, electionTimeoutMs?: number, metrics?: boolean, logLevel?: string, env?: Record<string, Record<string, string>>,
   /** The admin's voting set (`init --max-voters`): invites past it join as members that do not vote. */
   maxVoters?: number
+  /** How records' payloads replicate (`init --replication`; default full). */
+  replication?: 'full' | 'sharded'
   /** Called once every home is made, before any daemon starts. */
   beforeStart?: (peers: TestPeer[]) => void
 } = {}): Promise<TestCluster> {
@@ -59,7 +61,8 @@ export async function startCluster (roles: string[], options: {
   const dir = scratchDir('bzzz-cluster-')
   const admin = peerAt('admin', join(dir, 'admin'))
   const init = await admin.run(['init', '--cluster', 'test', '--role', 'admin', ...(options.project !== undefined ? ['--project', options.project] : []),
-    ...(options.maxVoters !== undefined ? ['--max-voters', String(options.maxVoters)] : [])])
+    ...(options.maxVoters !== undefined ? ['--max-voters', String(options.maxVoters)] : []),
+    ...(options.replication !== undefined ? ['--replication', options.replication] : [])])
   if (init.code !== 0) throw new Error('init failed: ' + init.stderr)
   if (options.replicationFactor !== undefined) {
     const config = JSON.parse(readFileSync(join(admin.home, 'config.json'), 'utf8'))

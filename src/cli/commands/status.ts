@@ -48,6 +48,7 @@ export function statusCommand (env: CliEnv): Command {
         ['peers', status.peers],
         ['records', status.records],
         ['log', `${status.log.length} entries, ${formatBytes(status.log.bytes)}`],
+        ['replication', `${status.replication.mode}: ${status.replication.payloadBlocks.held} of the ${status.replication.payloadBlocks.of} payloads blocks of other writers held here`],
         ['keys held', status.roles.filter(r => r.held).map(r => `${r.name} (${r.clearance}, epoch ${r.epoch})`).join(', ')],
         ...(status.halted !== undefined ? [['halted', status.halted] as [string, string]] : []),
         ['view hash', status.viewHash.slice(0, 16)],

@@ -99,6 +99,7 @@ export class PeerQueries {
       home: this.host.home,
       records: store.recordCount,
       log: { length: store.logLength, bytes: store.logBytes },
+      replication: { mode: config.replication ?? 'full', payloadBlocks: await store.heldPayloadBlocks() },
       roles: directory.names().map(name => {
         const entry = directory.get(name)!
         return { name, clearance: entry.clearance, epoch: entry.epoch, held: keyring.hasRole(name) }

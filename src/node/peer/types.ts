@@ -101,6 +101,12 @@ export interface StatusReport {
   home: string
   records: number
   log: { length: number, bytes: number }
+  /**
+   * How the cluster replicates records' payloads (see PeerConfig.replication), and how many payloads blocks of other
+   * writers this peer holds of how many they have: all of them with full replication (but what a retention cleared), the
+   * shards placed on it (and those read since) for a member of a sharded cluster that does not vote.
+   */
+  replication: { mode: 'full' | 'sharded', payloadBlocks: { held: number, of: number } }
   roles: Array<{ name: string, clearance: string, epoch: number, held: boolean }>
   /** With a daemon: peers refused, invalid frames, requests forwarded and served, remote entries refused, duplicate identities met. */
   counters?: Record<string, number>
