@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { ContextStore } from '../../src/storage/context-store.js'
 import { payloadsKeyOf } from '../../src/storage/store-logs.js'
+import { shardOf } from '../../src/distribution/placement.js'
 import { decodeEntry, encodeBlock, encodeEntry, encodePayloadBlock, splitBlock, splitPayloadBlock, type ContextEntry, type LogEntry } from '../../src/storage/log-entry.js'
 import type { ContextRecord } from '../../src/context/record.js'
 import { testKeys } from '../helpers/crypto-store.js'
@@ -244,4 +245,39 @@ t.test('a writer whose records point where no envelope is: the download gives up
   t.equal(a.heads().find(h => h.writer === writer)?.length, whole, 'and said held that far')
   await rejectsCode(t, () => a.retrieve('ucxl://p/a/f1.py', 'developer'), 'CORRUPT', /points at envelope 99 of payloads block 0, which holds \d+/)
   t.equal((await a.retrieve('ucxl://p/c/f2.py', 'developer')).context.summary, `c 2 ${filler}`, 'the records of whole writes read as before')
+})
+
+t.test('packed by shard: each payloads block holds one shard\'s envelopes; a full replica finds every block, a member only its shards\'', async t => {
+  const keys = await testKeys()
+  const writer = await ContextStore.open(join(keys.dir, 'w'), keys.crypto, { shardPayloads: true })
+  const full = await ContextStore.open(join(keys.dir, 'full'), keys.crypto, { shardPayloads: true })
+  const member = await ContextStore.open(join(keys.dir, 'member'), keys.crypto, { shardPayloads: true })
+  t.teardown(async () => { await writer.close(); await full.close(); await member.close() })
+  const records = recordsOf('s', 120)
+  await writer.write(records, { term: 1, recipients: ALL, nowMs: 1000 })
+  const context = (await logged(writer)).filter((e): e is ContextEntry => e.type === 'context' && e.payload !== undefined)
+  const shardsOfBlock = new Map<number, Set<number>>()
+  for (const entry of context) {
+    let shards = shardsOfBlock.get(entry.payload!.block)
+    if (shards === undefined) shardsOfBlock.set(entry.payload!.block, shards = new Set())
+    shards.add(shardOf(entry.address))
+  }
+  t.ok([...shardsOfBlock.values()].every(s => s.size === 1), 'one shard a block')
+  t.equal(shardsOfBlock.size, new Set(context.map(e => shardOf(e.address))).size, 'one block a shard (a small write)')
+  t.ok(context.some((e, i) => i > 0 && e.payload!.block < context[i - 1]!.payload!.block), 'so the pointers go back within the write')
+
+  const length = writer.logLength
+  replicate(t, full, writer)
+  t.equal(await full.downloadRemote(writer.writer, length, 10_000), length, 'a full replica holds the log')
+  t.same(await full.heldPayloadBlocks(), { held: shardsOfBlock.size, of: shardsOfBlock.size }, 'with every payloads block, though its pointers go back')
+
+  // A member holds the shards placed on it: half of them here.
+  const placed = new Set([...new Set(context.map(e => shardOf(e.address)))].filter((_, i) => i % 2 === 0))
+  await member.placePayloads(address => placed.has(shardOf(address)))
+  replicate(t, member, writer)
+  t.equal(await member.downloadRemote(writer.writer, length, 10_000), length, 'a member says it holds the log')
+  t.same(await member.heldPayloadBlocks(), { held: placed.size, of: shardsOfBlock.size }, 'with the blocks of its shards only')
+  const away = records.find((r, i) => i > 0 && !placed.has(shardOf(r.address)))!
+  t.equal((await member.retrieve(away.address, 'developer')).context.summary, away.summary, 'another shard\'s record is fetched when read')
+  t.same(await member.heldPayloadBlocks(), { held: placed.size + 1, of: shardsOfBlock.size }, 'and kept')
 })
