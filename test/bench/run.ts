@@ -2,6 +2,7 @@
 // ... and the partial mesh's rounds against log2(N) (`-- --only=mesh`).
 import { benchAnalyze, analyzeStdlib } from './analyze.js'
 import { benchRetrieve, benchStorageEfficiency } from './retrieve.js'
+import { benchSharded } from './sharded.js'
 import { benchCluster } from './cluster.js'
 import { benchFailover } from './failover.js'
 import { benchSim } from './sim.js'
@@ -30,6 +31,7 @@ const TARGETS: Record<string, string> = {
   distribute_records_per_s: '>= 10,000',
   distribute_daemons_records_per_s: '>= 10,000',
   remote_retrieve_p99_ms: '<= 10',
+  sharded_retrieve_not_held_p99_ms: '<= 10',
   catchup_10k_ms: '<= 1,000',
   failover_ms_p99: '< 600 (300 ms election timeout)',
   requests_lost: '= 0',
@@ -80,6 +82,7 @@ async function main (): Promise<void> {
     failover: benchFailover,
     hops: benchHops,
     cluster: benchCluster,
+    sharded: benchSharded,
     audit: benchAudit,
     metrics: benchMetrics,
     keys: benchKeys,
@@ -110,6 +113,8 @@ async function main (): Promise<void> {
   Object.assign(figures, await benchGrowth(log))
   log('cluster: three peers on a loopback DHT ...')
   Object.assign(figures, await benchCluster())
+  log('sharded: three voters and a member, what the member holds, a retrieve of a record it does not hold ...')
+  Object.assign(figures, await benchSharded())
   log('decision graph: hops within 3 on 100,000 decisions ...')
   Object.assign(figures, await benchHops())
   log('audit: distribute throughput with the audit log on against off ...')
