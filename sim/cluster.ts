@@ -57,7 +57,7 @@ export interface SimPeer {
 }
 
 export interface ClusterOptions {
-  scenario: Pick<Scenario, 'nodes' | 'replicationFactor' | 'electionTimeoutMs'> & { voters?: number | null }
+  scenario: Pick<Scenario, 'nodes' | 'replicationFactor' | 'electionTimeoutMs'> & { voters?: number | null, replication?: 'full' | 'sharded' }
   seed: number
   /** Where the peers' homes are made. */
   dir: string
@@ -106,7 +106,8 @@ export class SimCluster {
       const maxVoters = scenario.voters ?? undefined
       if (i === 0) {
         await LocalPeer.init(home, {
-          cluster: 'sim', role, project: SIM_PROJECT, replicationFactor: scenario.replicationFactor, identity, ...(maxVoters !== undefined ? { maxVoters } : {})
+          cluster: 'sim', role, project: SIM_PROJECT, replicationFactor: scenario.replicationFactor, identity, ...(maxVoters !== undefined ? { maxVoters } : {}),
+          ...(scenario.replication !== undefined ? { replication: scenario.replication } : {})
         })
       }
       else await redeemInvite(home, (await createInvite(peers[0]!.home, role, { identity })).invite)

@@ -11,5 +11,5 @@ export const NODES_LIMIT_REASON = 'every peer replicates every other peer\'s log
  * The deliberately broken peers of `--break`, each caught by one checker: here, apart from the simulator, so the CLI
  * names them without loading it.
  */
-export const BREAKS = ['double-vote', 'ack-before-replicate', 'leak-role', 'forget-queue', 'unheld-record', 'stale-read', 'ack-non-voters'] as const
+export const BREAKS = ['double-vote', 'ack-before-replicate', 'leak-role', 'forget-queue', 'unheld-record', 'stale-read', 'ack-non-voters', 'shard-voters'] as const
 export type BreakMode = typeof BREAKS[number]

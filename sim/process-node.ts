@@ -48,7 +48,8 @@ export function simNodeOptions (settings: SimPeerSettings): Pick<ClusterNodeOpti
       ackNonVoters: breaks.has('ack-non-voters'),
       forgetQueue: breaks.has('forget-queue'),
       unheldRecord: breaks.has('unheld-record'),
-      staleRead: breaks.has('stale-read')
+      staleRead: breaks.has('stale-read'),
+      shardVoters: breaks.has('shard-voters')
     },
     concurrency: 2,
     // Only a peer that may open a generate's files leads (the admin, security): an accepted request waits for such a
@@ -129,7 +130,7 @@ export class ProcessNode implements SimNode {
   queueState (id: string): string | undefined { return this.snapshot.queue[id] }
   analysing (): ReadonlyArray<Promise<unknown>> { return NONE }
 
-  async distribute (record: Record<string, unknown>): Promise<void> { await this.call('distribute', [record]) }
+  async distribute (record: Record<string, unknown> | Array<Record<string, unknown>>): Promise<void> { await this.call('distribute', [record]) }
   async generate (options: Parameters<SimNode['generate']>[0]): Promise<string> { return await this.call('generate', [options]) as string }
   async completion (id: string, timeoutMs: number): Promise<SimCompletion> { return await this.call('completion', [id, timeoutMs]) as SimCompletion }
   async retrieve (address: string, role: string): Promise<Record<string, unknown>> { return await this.call('retrieve', [address, role]) as Record<string, unknown> }

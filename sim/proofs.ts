@@ -21,7 +21,8 @@ export const CAUGHT_BY: Readonly<Record<BreakMode, CheckName>> = {
   'forget-queue': 'no-lost-requests',
   'unheld-record': 'no-lost-acks',
   'stale-read': 'read-after-ack',
-  'ack-non-voters': 'no-lost-acks'
+  'ack-non-voters': 'no-lost-acks',
+  'shard-voters': 'no-lost-acks'
 }
 
 /**
@@ -29,6 +30,9 @@ export const CAUGHT_BY: Readonly<Record<BreakMode, CheckName>> = {
  * the broken rule could count, so no write is acknowledged and none can be lost.
  */
 export const NEEDS_NON_VOTERS: ReadonlySet<BreakMode> = new Set(['ack-non-voters'])
+
+/** The breaks that only show where replication is sharded (voters holding only their shards changes nothing else). */
+export const NEEDS_SHARDED: ReadonlySet<BreakMode> = new Set(['shard-voters'])
 
 /** Whether a scenario has members that do not vote (more nodes than voters). */
 export function hasNonVoters (scenario: Pick<Scenario, 'nodes' | 'voters'>): boolean {
@@ -108,7 +112,7 @@ async function main (): Promise<number> {
     const cells: string[] = []
     for (const fault of options.only) {
       if (stopping) break
-      if (NEEDS_NON_VOTERS.has(fault) && !hasNonVoters(target.scenario)) { skipped++; cells.push('-'.padEnd(Math.max(fault.length, 6))); continue }
+      if ((NEEDS_NON_VOTERS.has(fault) && !hasNonVoters(target.scenario)) || (NEEDS_SHARDED.has(fault) && target.scenario.replication !== 'sharded')) { skipped++; cells.push('-'.padEnd(Math.max(fault.length, 6))); continue }
       const runStarted = performance.now()
       let cell: string
       try {

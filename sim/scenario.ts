@@ -5,6 +5,7 @@ import { basename } from 'node:path'
 import { badInput } from '../src/errors.js'
 import { randomFaultsJson } from './random-faults.js'
 import { NODES_LIMIT_REASON, NODES_MAX } from './limits.js'
+import { REPLICATIONS } from '../src/node/home.js'
 
 export { NODES_MAX } from './limits.js'
 
@@ -28,7 +29,8 @@ export type Fault =
 
 export type Op =
   | { op: 'generate', path: string, priority?: Priority, node?: NodeSelector }
-  | { op: 'distribute', count: number, node?: NodeSelector } // `count` hand-written records
+  /** `count` hand-written records, each a write of its own, or (`batch`) one write of them all. */
+  | { op: 'distribute', count: number, batch?: boolean, node?: NodeSelector }
   | { op: 'retrieve', count: number, node?: NodeSelector }
 
 export type Step = { atMs: number } & ({ type: 'fault', fault: Fault } | { type: 'op', op: Op })
@@ -40,6 +42,8 @@ export interface Scenario {
   replicationFactor: number
   /** How many peers vote (the admin's maxVoters: the first ones invited); null: the cluster's default, 5. */
   voters: number | null
+  /** How records' payloads replicate (the admin's init: see PeerConfig.replication); default full. */
+  replication: 'full' | 'sharded'
   electionTimeoutMs: number
   durationMs: number
   steps: Step[]
@@ -56,7 +60,7 @@ const SEED_MAX = 0xffffffff
 const NEMESES = ['partition', 'drop', 'delay', 'crash', 'kill', 'restart', 'heal'] as const
 const OPS = ['generate', 'distribute', 'retrieve'] as const
 const SELECTOR_NAMES = ['leader', 'follower', 'all-down', 'random'] as const
-const TOP_FIELDS = ['name', 'description', 'nodes', 'seed', 'replicationFactor', 'voters', 'electionTimeoutMs', 'durationMs', 'duration', 'steps', 'checks']
+const TOP_FIELDS = ['name', 'description', 'nodes', 'seed', 'replicationFactor', 'voters', 'replication', 'electionTimeoutMs', 'durationMs', 'duration', 'steps', 'checks']
 /** Fields each step kind may carry besides `at` and `op`/`nemesis`. */
 const STEP_FIELDS: Record<string, readonly string[]> = {
   partition: ['kind', 'node'],
@@ -67,7 +71,7 @@ const STEP_FIELDS: Record<string, readonly string[]> = {
   restart: ['node'],
   heal: [],
   generate: ['path', 'priority', 'node'],
-  distribute: ['count', 'node'],
+  distribute: ['count', 'batch', 'node'],
   retrieve: ['count', 'node']
 }
 
@@ -195,7 +199,12 @@ function parseOp (r: ScenarioReader, raw: Json, at: string, nodes: number): Op {
     const priority = raw.priority === undefined ? {} : { priority: r.choice(raw.priority, PRIORITIES, `${at}.priority`, 'priority') }
     return { op, path: raw.path, ...priority, ...node }
   }
-  return { op, count: r.integer(raw.count, `${at}.count`, 1, 1_000_000), ...node }
+  const count = r.integer(raw.count, `${at}.count`, 1, 1_000_000)
+  if (op === 'distribute' && raw.batch !== undefined) {
+    if (typeof raw.batch !== 'boolean') r.fail(`${at}.batch`, `expected true or false, got ${show(raw.batch)}`)
+    if (raw.batch === true) return { op, count, batch: true, ...node }
+  }
+  return { op, count, ...node }
 }
 
 function parseStep (r: ScenarioReader, raw: unknown, index: number, nodes: number): Step {
@@ -230,6 +239,7 @@ function parseWith (value: unknown, name: string | undefined, label: string): Sc
   const replicationFactor = value.replicationFactor === undefined ? Math.min(REPLICATION_FACTOR, nodes) : r.integer(value.replicationFactor, 'replicationFactor', 1, nodes)
   const voters = value.voters === undefined || value.voters === null ? null : r.integer(value.voters, 'voters', 1, nodes)
   if (voters !== null && voters % 2 === 0) r.fail('voters', `must be odd (a tie never splits an odd voting set), not ${voters}`)
+  const replication = value.replication === undefined ? 'full' : r.choice(value.replication, REPLICATIONS, 'replication', 'replication')
   const electionTimeoutMs = value.electionTimeoutMs === undefined ? ELECTION_TIMEOUT_MS : r.duration(value.electionTimeoutMs, 'electionTimeoutMs')
   if (electionTimeoutMs <= 0) r.fail('electionTimeoutMs', 'must be more than 0')
   const rawSteps = value.steps ?? []
@@ -250,6 +260,7 @@ function parseWith (value: unknown, name: string | undefined, label: string): Sc
     seed,
     replicationFactor,
     voters,
+    replication,
     electionTimeoutMs,
     durationMs,
     steps: steps.sort((a, b) => a.atMs - b.atMs), // Array#sort is stable: equal times keep file order

@@ -22,7 +22,8 @@ export interface SimNode {
   queueState: (id: string) => string | undefined
   /** Memory mode: the analyses running now, which a step waits for. Empty for a process. */
   analysing: () => ReadonlyArray<Promise<unknown>>
-  distribute: (record: Record<string, unknown>) => Promise<void>
+  /** One record, or several in one write. */
+  distribute: (record: Record<string, unknown> | Array<Record<string, unknown>>) => Promise<void>
   /** A generate accepted by the leader: its request id. */
   generate: (options: { path: string, root: string, project: string, priority?: Priority }) => Promise<string>
   completion: (id: string, timeoutMs: number) => Promise<SimCompletion>

@@ -35,6 +35,11 @@ export const PROGRESS_INTERVAL_MS = 5_000
 const HANDOVER_ATTEMPTS = 3
 /** The liveness phase's bound: the cluster must converge within it after the final heal. */
 export const LIVENESS_BOUND_MS = 30_000
+/**
+ * How long, in simulated time, the checkers' final reads may take: each read of a payload no live peer holds gives up
+ * after the store's BLOCK_WAIT_MS.
+ */
+export const HISTORY_BOUND_MS = 1_800_000
 
 export interface RunOptions {
   scenario: Scenario
@@ -364,13 +369,13 @@ export class Simulator {
     }
   }
 
-  /** Ticks while `work` runs, at most LIVENESS_BOUND_MS: a node's work waits on timers of the simulated clock. */
-  private async drive<T> (work: Promise<T>): Promise<T | null> {
+  /** Ticks while `work` runs, at most `boundMs` of simulated time: a node's work waits on timers of the simulated clock. */
+  private async drive<T> (work: Promise<T>, boundMs = LIVENESS_BOUND_MS): Promise<T | null> {
     let outcome: { value: T } | null = null
     let done = false
     work.then(value => { outcome = { value } }, () => {}).finally(() => { done = true })
     await this.settle()
-    if (!done) await this.runUntil(this.parts.clock.now() + LIVENESS_BOUND_MS, () => done)
+    if (!done) await this.runUntil(this.parts.clock.now() + boundMs, () => done)
     return (outcome as { value: T } | null)?.value ?? null
   }
 
@@ -379,7 +384,11 @@ export class Simulator {
     const { options, scenario, workload } = this
     const { cluster, observation, clock, network, started, dir } = this.parts
     this.phase('checking')
-    const history = await observation.history(cluster.peers, { seed: options.seed, convergedWithinMs: this.convergedWithinMs, livenessBoundMs: LIVENESS_BOUND_MS, reads: this.finalReads })
+    // Driven: a read of a record whose payload this peer does not hold fetches it from a holder, and gives up on the
+    // simulated clock when no live peer has it (without ticks the run would wait for ever, and the process exit).
+    const reading = observation.history(cluster.peers, { seed: options.seed, convergedWithinMs: this.convergedWithinMs, livenessBoundMs: LIVENESS_BOUND_MS, reads: this.finalReads })
+    const history = await this.drive(reading, HISTORY_BOUND_MS)
+    if (history === null) throw new Error(`reading what every peer holds at the end took more than ${HISTORY_BOUND_MS / 1000} s of simulated time`)
     const results = runChecks(history, scenario.checks)
     const report = simReport({
       seed: options.seed,

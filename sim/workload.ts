@@ -72,7 +72,7 @@ export class Workload {
   }
 
   private async run (op: Op): Promise<void> {
-    if (op.op === 'distribute') await this.distribute(op.count, op.node)
+    if (op.op === 'distribute') await (op.batch === true ? this.distributeBatch(op.count, op.node) : this.distribute(op.count, op.node))
     else if (op.op === 'generate') await this.generate(op.path, op.node, op.priority)
     else await this.retrieve(op.count, op.node)
   }
@@ -82,20 +82,39 @@ export class Workload {
     for (let i = 0; i < count; i++) {
       const node = host.liveNode(selector)
       if (node === null) { this.failures++; continue }
-      const n = this.writes++
-      const over = n % 3 === 0 ? OVERLAID[this.overlaid++] : undefined
-      const address = over !== undefined ? `ucxl://${SIM_PROJECT}/${over.path}` : `ucxl://${SIM_PROJECT}/src/w${n % 7}/file${n}.go`
-      const marker = `write ${n} of seed ${host.seed}`
-      const record = over !== undefined
-        ? { address, kind: over.kind, summary: marker }
-        : { address, kind: 'file', summary: marker, language: 'go', symbols: [{ name: `F${n}`, kind: 'function', line: 1 }] }
+      const record = this.nextRecord()
       try {
         await node.distribute(record)
-        this.log.ack({ atMs: host.now(), node: node.nodeId, address, marker })
+        this.log.ack({ atMs: host.now(), node: node.nodeId, address: record.address, marker: record.summary })
       } catch {
         this.failures++
       }
     }
+  }
+
+  /** One write of `count` records (its payloads apart from its first record's, packed by shard when sharded). */
+  private async distributeBatch (count: number, selector: NodeSelector | undefined): Promise<void> {
+    const { host } = this
+    const node = host.liveNode(selector)
+    if (node === null) { this.failures++; return }
+    const records = Array.from({ length: count }, () => this.nextRecord())
+    try {
+      await node.distribute(records)
+      for (const record of records) this.log.ack({ atMs: host.now(), node: node.nodeId, address: record.address, marker: record.summary })
+    } catch {
+      this.failures++
+    }
+  }
+
+  /** The next hand-written record: every third overlays a generated address, the rest are files of their own. */
+  private nextRecord (): { address: string, kind: string, summary: string } {
+    const n = this.writes++
+    const over = n % 3 === 0 ? OVERLAID[this.overlaid++] : undefined
+    const address = over !== undefined ? `ucxl://${SIM_PROJECT}/${over.path}` : `ucxl://${SIM_PROJECT}/src/w${n % 7}/file${n}.go`
+    const marker = `write ${n} of seed ${this.host.seed}`
+    return over !== undefined
+      ? { address, kind: over.kind, summary: marker }
+      : { address, kind: 'file', summary: marker, language: 'go', symbols: [{ name: `F${n}`, kind: 'function', line: 1 }] } as { address: string, kind: string, summary: string }
   }
 
   /** The probe's generate through the leader. */

@@ -56,6 +56,7 @@ t.test('the design example parses into typed steps, sorted by time, with default
     seed: 7,
     replicationFactor: 3,
     voters: null,
+    replication: 'full',
     electionTimeoutMs: 300,
     durationMs: 17000,
     steps: [

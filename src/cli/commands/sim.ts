@@ -16,6 +16,7 @@ const BREAK_MODES = BREAKS
 type SimOptions = {
   nodes?: number
   voters?: number
+  replication?: 'full' | 'sharded'
   seed?: number
   scenario?: string
   mode: typeof MODES[number]
@@ -32,6 +33,7 @@ function replayCommand (options: SimOptions, seed: number): string {
     options.scenario !== undefined ? `--scenario ${options.scenario}` : '--random-faults',
     ...(options.nodes !== undefined ? [`--nodes ${options.nodes}`] : []),
     ...(options.voters !== undefined ? [`--voters ${options.voters}`] : []),
+    ...(options.replication !== undefined ? [`--replication ${options.replication}`] : []),
     ...(options.mode !== 'memory' ? [`--mode ${options.mode}`] : []),
     ...(options.break !== undefined ? [`--break ${options.break}`] : [])].join(' ')
 }
@@ -70,6 +72,7 @@ export function simCommand (env: CliEnv): Command {
     .description('simulate a cluster of real peers in this process under partitions and crashes, and check that nothing acknowledged is lost')
     .option('--nodes <n>', `peers, at most ${NODES_MAX} (default: the scenario's; 5 with --random-faults); a full mesh: 40 run at a quarter of real time`, parseWhole('--nodes', 1, NODES_MAX, NODES_LIMIT_REASON))
     .option('--voters <n>', 'how many of the peers vote, the first ones (odd; default: the scenario\'s, else 5); the rest follow and never stand', parseWhole('--voters', 1, NODES_MAX))
+    .addOption(new Option('--replication <mode>', 'how records\' payloads replicate: full, or sharded (voters hold all, other members their shards; default: the scenario\'s, else full)').choices(['full', 'sharded']))
     .option('--seed <s>', 'the seed of every random choice (default: the scenario\'s, else random); printed first', parseWhole('--seed', 0, 0xffffffff))
     .option('--scenario <file>', 'a scenario file (see fixtures/scenarios/)')
     .addOption(new Option('--mode <mode>', 'memory: virtual time and an in-memory network; swarm: real Hyperswarm on a loopback DHT').choices([...MODES]).default('memory'))
@@ -101,6 +104,7 @@ export function simCommand (env: CliEnv): Command {
           let scenario = fromFile ?? randomScenario(seededRandom(seed), { nodes: options.nodes ?? 5 })
           if (options.nodes !== undefined && fromFile !== null) scenario = { ...scenario, nodes: options.nodes, replicationFactor: Math.min(scenario.replicationFactor, options.nodes) }
           if (options.voters !== undefined) scenario = { ...scenario, voters: options.voters }
+          if (options.replication !== undefined) scenario = { ...scenario, replication: options.replication }
           // A debugging aid, not a flag: each run's trace, one event a line, to diff two runs at their first difference.
           const traceFile = ctx.io.env.BZZZ_SIM_TRACE_FILE
           const once = {

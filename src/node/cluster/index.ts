@@ -100,9 +100,10 @@ export interface ClusterNodeOptions {
    * ackNonVoters: count the copies of members that do not vote toward a write's majority of voters, and not the voters'.
    * forgetQueue: a new leader drops the requests accepted before its term. unheldRecord: a leader's generate reports
    * one record more than it appends (acknowledged, never held). staleRead: `retrieve` answers an address and role with
-   * what it first answered, however new the versions written since.
+   * what it first answered, however new the versions written since. shardVoters: with sharded replication, voters
+   * hold only the payloads of the shards placed on them, as members do.
    */
-  faults?: { doubleVote?: boolean, ackBeforeReplicate?: boolean, ackNonVoters?: boolean, forgetQueue?: boolean, unheldRecord?: boolean, staleRead?: boolean }
+  faults?: { doubleVote?: boolean, ackBeforeReplicate?: boolean, ackNonVoters?: boolean, forgetQueue?: boolean, unheldRecord?: boolean, staleRead?: boolean, shardVoters?: boolean }
   /**
    * Told when this node stops taking part because a peer found another process using its identity (see the
    * instance guard); the node has already left the swarm. The daemon stops on it.
@@ -164,6 +165,8 @@ export class ClusterNode {
   private closing = false
   /** The roster the payloads placed on this peer were last worked out from (see placePayloads), and that work. */
   private placedFor = ''
+  /** The simulator's deliberate fault: see ClusterNodeOptions.faults. */
+  private readonly shardVoters: boolean
   private placing = Promise.resolve()
   private readonly onMembership: ClusterNodeOptions['onMembership']
   /** The term in which this peer, leading, caught up with a majority: its term entry for that term states the ends. */
@@ -178,6 +181,7 @@ export class ClusterNode {
     const randomBytes = options.randomBytes ?? systemRandomBytes
     const isClosing = (): boolean => this.closing
     this.peer = peer
+    this.shardVoters = options.faults?.shardVoters === true
     this.onMembership = options.onMembership
     this.electionTimeoutMs = options.electionTimeoutMs ?? DEFAULT_ELECTION_TIMEOUT_MS
     if (!Number.isInteger(this.electionTimeoutMs) || this.electionTimeoutMs < ELECTION_TIMEOUT_TICKS) throw badInput(`the election timeout must be a whole number of ms, at least ${ELECTION_TIMEOUT_TICKS}`)
@@ -437,7 +441,8 @@ export class ClusterNode {
     if (this.peer.config.replication !== 'sharded') return
     const { members, voters } = this.election
     const nodeId = this.nodeId
-    const placedFor = voters.includes(nodeId) ? 'voter' : members.join()
+    // The simulator's deliberate fault (shard-voters): voters hold only their shards too, as members do.
+    const placedFor = voters.includes(nodeId) && !this.shardVoters ? 'voter' : members.join()
     if (placedFor === this.placedFor) return
     this.placedFor = placedFor
     const shards = placedFor === 'voter' ? null : shardsPlacedOn(nodeId, members.map(id => ({ id })), this.peer.config.replicationFactor)
