@@ -14,7 +14,7 @@ import { parseSealedRoleKey, sealRoleKey, type SealedRoleKey } from '../crypto/r
 import type { RoleDirectoryEntry } from '../crypto/role-directory.js'
 import { accessDenied, badInput, badUsage, corrupt, isBzzzError, notFound } from '../errors.js'
 import { certificateProblem, issueCertificate, type Certificate } from '../net/certificate.js'
-import { DEFAULT_MAX_VOTERS, issueRoster, loadRoster, rosterProblem, rosterVoters, rosterWith, rosterWithout, writeRoster, type SignedRoster } from './roster.js'
+import { DEFAULT_MAX_VOTERS, issueRoster, loadRoster, rosterCapacity, rosterProblem, rosterVoters, rosterWith, rosterWithout, writeRoster, type SignedRoster } from './roster.js'
 import { KnownMembers } from './known-members.js'
 import { majorityOf } from '../election/election.js'
 import { checkSignedRoles, rolesSignatureProblem, type RolesSignature } from './signed-roles.js'
@@ -69,10 +69,12 @@ export interface InviteReport {
   voters: number
   voter: boolean
   majority: number
+  /** The new member's declared capacity in the roster (see SignedRoster.capacities). */
+  capacity: number
 }
 
 /** Makes an invite for a new member with `role`. Only the admin, who holds every role's keys, can. */
-export async function createInvite (home: string, role: string, options: { ttlMs?: number, nowMs?: number, identity?: NodeIdentity } = {}): Promise<InviteReport> {
+export async function createInvite (home: string, role: string, options: { ttlMs?: number, nowMs?: number, identity?: NodeIdentity, capacity?: number } = {}): Promise<InviteReport> {
   const config = readConfig(home)
   checkSignedRoles(homePaths(home).config, config)
   roleEntry(config, role)
@@ -88,7 +90,7 @@ export async function createInvite (home: string, role: string, options: { ttlMs
   // The roster grows by this member now: votes are counted out of it from the moment the invite exists.
   const before = loadRoster(home, { cluster: config.cluster.id, adminKey: config.cluster.adminKey }) ?? issueRoster(keyring.identity, config.cluster.id, 1, [keyring.nodeId])
   const invites = readInvites(home)
-  const roster = rosterWith(keyring.identity, before, identity.nodeId, config.maxVoters ?? DEFAULT_MAX_VOTERS)
+  const roster = rosterWith(keyring.identity, before, identity.nodeId, config.maxVoters ?? DEFAULT_MAX_VOTERS, options.capacity ?? 1)
   await writeRoster(home, roster)
   const record: InviteRecord = { id: newInviteId(invites), node: identity.nodeId, role, createdAt: now, expiresAt: now + ttl, rosterVersion: roster.version }
   await writeInvites(home, [...invites, record])
@@ -108,7 +110,7 @@ export async function createInvite (home: string, role: string, options: { ttlMs
   return {
     invite: `${INVITE_PREFIX}${bytes.toString('base64url')}.${signature.toString('base64url')}`, id: record.id, node: identity.nodeId, role,
     expiresAt: new Date(body.expiresAt).toISOString(), rosterVersion: roster.version, voters, majority: majorityOf(voters),
-    voter: rosterVoters(roster).includes(identity.nodeId)
+    voter: rosterVoters(roster).includes(identity.nodeId), capacity: rosterCapacity(roster, identity.nodeId)
   }
 }
 

@@ -15,9 +15,12 @@ import { writeFileAtomic } from '../crypto/atomic-file.js'
 import { badInput, badUsage, corrupt, notFound } from '../errors.js'
 import { KEY_HEX_PATTERN } from '../crypto/key-text.js'
 
-/** Format 2 names the voters; format 1 (every member a voter) is still read. */
+/** Format 2 names the voters; format 1 (every member a voter) is still read; format 3 adds members' capacities. */
 export const ROSTER_FORMAT = 2
 const ROSTER_FORMAT_ALL_VOTE = 1
+const ROSTER_FORMAT_CAPACITIES = 3
+/** A member's declared capacity, relative to the others' (1 when the roster names none): see PlacementMember.weight. */
+export const MAX_CAPACITY = 1_000
 export const ROSTER_FILE = 'roster.json'
 export const MAX_ROSTER_MEMBERS = 1_000
 import { DEFAULT_MAX_VOTERS } from './voting-set.js'
@@ -31,6 +34,11 @@ export interface SignedRoster {
   members: string[]
   /** Format 2: the members that vote, sorted, unique, never empty. Absent in format 1, where every member votes. */
   voters?: string[]
+  /**
+   * Format 3: the members whose declared capacity is not 1 (`invite --capacity`), each a whole number up to
+   * MAX_CAPACITY: a sharded cluster places shards on members in proportion to it. Signed, as every peer must place alike.
+   */
+  capacities?: Record<string, number>
   issuer: string
   signature: string
 }
@@ -38,15 +46,33 @@ export interface SignedRoster {
 function payload (r: Omit<SignedRoster, 'signature'>): Buffer {
   if (r.format === ROSTER_FORMAT_ALL_VOTE) return Buffer.from(JSON.stringify(['bzzz-ctx/roster', r.format, r.cluster, r.version, r.members, r.issuer]))
   // The signature covers the voters: a member that could add itself to them could elect a leader.
-  return Buffer.from(JSON.stringify(['bzzz-ctx/roster', r.format, r.cluster, r.version, r.members, r.voters, r.issuer]))
+  if (r.format === ROSTER_FORMAT) return Buffer.from(JSON.stringify(['bzzz-ctx/roster', r.format, r.cluster, r.version, r.members, r.voters, r.issuer]))
+  // And the capacities, in member order: a member that could raise its own would draw shards to itself.
+  const capacities = Object.entries(r.capacities ?? {}).sort(([a], [b]) => a < b ? -1 : 1)
+  return Buffer.from(JSON.stringify(['bzzz-ctx/roster', r.format, r.cluster, r.version, r.members, r.voters, capacities, r.issuer]))
 }
 
-/** A roster signed by the admin; `voters` default to every member. */
-export function issueRoster (admin: NodeIdentity, cluster: string, version: number, members: readonly string[], voters: readonly string[] = members): SignedRoster {
-  const unsigned = {
-    format: ROSTER_FORMAT, cluster, version, members: [...new Set(members)].sort(), voters: [...new Set(voters)].sort(), issuer: admin.nodeId
-  }
+/**
+ * A roster signed by the admin; `voters` default to every member. `capacities` (of members only, 1 left out) make it a
+ * roster of format 3; without any it stays of format 2, which peers of before capacities read.
+ */
+export function issueRoster (admin: NodeIdentity, cluster: string, version: number, members: readonly string[], voters: readonly string[] = members, capacities: Readonly<Record<string, number>> = {}): SignedRoster {
+  const sorted = [...new Set(members)].sort()
+  const kept = Object.fromEntries(Object.entries(capacities).filter(([id, capacity]) => capacity !== 1 && sorted.includes(id)).sort(([a], [b]) => a < b ? -1 : 1))
+  const unsigned: Omit<SignedRoster, 'signature'> = Object.keys(kept).length === 0
+    ? { format: ROSTER_FORMAT, cluster, version, members: sorted, voters: [...new Set(voters)].sort(), issuer: admin.nodeId }
+    : { format: ROSTER_FORMAT_CAPACITIES, cluster, version, members: sorted, voters: [...new Set(voters)].sort(), capacities: kept, issuer: admin.nodeId }
   return { ...unsigned, signature: signMessage(admin, payload(unsigned)).toString('hex') }
+}
+
+/** A member's declared capacity: the roster's, else 1. */
+export function rosterCapacity (roster: SignedRoster | null, member: string): number {
+  return roster?.capacities?.[member] ?? 1
+}
+
+/** Why a capacity is not one a roster may hold; null when it may. */
+export function capacityProblem (value: unknown): string | null {
+  return Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= MAX_CAPACITY ? null : `a capacity must be a whole number from 1 to ${MAX_CAPACITY}`
 }
 
 /** The members whose votes count: the named voters, or every member in a roster of format 1. */
@@ -67,7 +93,7 @@ function sortedIds (list: unknown[], what: string): string | null {
 export function rosterProblem (value: unknown, expect: { cluster: string, adminKey: string }): string | null {
   if (typeof value !== 'object' || value === null) return 'not an object'
   const r = value as Record<string, unknown>
-  if (r.format !== ROSTER_FORMAT && r.format !== ROSTER_FORMAT_ALL_VOTE) return 'unknown roster format'
+  if (r.format !== ROSTER_FORMAT && r.format !== ROSTER_FORMAT_ALL_VOTE && r.format !== ROSTER_FORMAT_CAPACITIES) return 'unknown roster format'
   if (r.cluster !== expect.cluster) return 'a roster of another cluster'
   if (r.issuer !== expect.adminKey) return 'not issued by this cluster\'s admin'
   if (!Number.isSafeInteger(r.version) || (r.version as number) < 1) return 'malformed version'
@@ -83,6 +109,14 @@ export function rosterProblem (value: unknown, expect: { cluster: string, adminK
     if (badVoters !== null) return badVoters
     if (!(r.voters as string[]).every(v => members.includes(v))) return 'a voter is not a member'
   }
+  if (r.format === ROSTER_FORMAT_CAPACITIES) {
+    const capacities = r.capacities
+    if (typeof capacities !== 'object' || capacities === null || Array.isArray(capacities) || Object.keys(capacities).length === 0) return 'malformed capacities'
+    for (const [id, capacity] of Object.entries(capacities as Record<string, unknown>)) {
+      if (!members.includes(id)) return 'a capacity of a node that is not a member'
+      if (capacityProblem(capacity) !== null || capacity === 1) return 'malformed capacity'
+    }
+  } else if (r.capacities !== undefined) return `a roster of format ${String(r.format)} names no capacities`
   if (typeof r.signature !== 'string' || !/^[0-9a-f]{128}$/.test(r.signature)) return 'malformed signature'
   const roster = r as unknown as SignedRoster
   if (!verifySignature(roster.issuer, payload(roster), Buffer.from(roster.signature, 'hex'))) return 'the signature does not verify (forged or altered)'
@@ -128,11 +162,13 @@ export async function writeRoster (home: string, roster: SignedRoster): Promise<
  * while the voting set holds fewer than `maxVoters`, else as a member that does not vote. One change at a time keeps a
  * majority of the old voters and one of the new overlapping.
  */
-export function rosterWith (admin: NodeIdentity, roster: SignedRoster, node: string, maxVoters = DEFAULT_MAX_VOTERS): SignedRoster {
+export function rosterWith (admin: NodeIdentity, roster: SignedRoster, node: string, maxVoters = DEFAULT_MAX_VOTERS, capacity = 1): SignedRoster {
   if (roster.members.includes(node)) throw badInput(`node ${node.slice(0, 16)} is on the roster already`)
   if (roster.members.length >= MAX_ROSTER_MEMBERS) throw badInput(`the roster holds ${MAX_ROSTER_MEMBERS} members, as many as it may`)
+  const problem = capacityProblem(capacity)
+  if (problem !== null) throw badInput(`--capacity: ${problem.replace('a capacity must be', 'must be')}, not ${capacity}`)
   const voters = rosterVoters(roster)
-  return issueRoster(admin, roster.cluster, roster.version + 1, [...roster.members, node], voters.length < maxVoters ? [...voters, node] : voters)
+  return issueRoster(admin, roster.cluster, roster.version + 1, [...roster.members, node], voters.length < maxVoters ? [...voters, node] : voters, { ...roster.capacities, [node]: capacity })
 }
 
 /**
@@ -145,7 +181,7 @@ export function rosterWithout (admin: NodeIdentity, roster: SignedRoster, node: 
   if (node === roster.issuer) throw badUsage('the admin cannot be taken off the roster: it is the one that signs it')
   const voters = rosterVoters(roster)
   if (voters.length === 1 && voters[0] === node) throw badInput(`node ${node.slice(0, 16)} is the only voter: promote another member first (\`bzzz-ctx elect promote --node ID\`)`)
-  return issueRoster(admin, roster.cluster, roster.version + 1, roster.members.filter(m => m !== node), voters.filter(v => v !== node))
+  return issueRoster(admin, roster.cluster, roster.version + 1, roster.members.filter(m => m !== node), voters.filter(v => v !== node), roster.capacities)
 }
 
 /**
@@ -172,7 +208,7 @@ export function rosterPromoted (admin: NodeIdentity, roster: SignedRoster, node:
   if (voters.length > maxVoters) {
     throw badInput(`the voting set holds ${voters.length} voters, above the cluster's ${maxVoters}: demote one first (\`bzzz-ctx elect demote --node ID\`)`)
   }
-  return issueRoster(admin, roster.cluster, roster.version + 1, roster.members, [...voters, node])
+  return issueRoster(admin, roster.cluster, roster.version + 1, roster.members, [...voters, node], roster.capacities)
 }
 
 /**
@@ -188,7 +224,7 @@ export function rosterDemoted (admin: NodeIdentity, roster: SignedRoster, node: 
   if (left % 2 === 0) {
     throw badInput(`demoting node ${node.slice(0, 16)} would leave ${left} voters, an even set: promote another member first, or demote from an even set`)
   }
-  return issueRoster(admin, roster.cluster, roster.version + 1, roster.members, voters.filter(v => v !== node))
+  return issueRoster(admin, roster.cluster, roster.version + 1, roster.members, voters.filter(v => v !== node), roster.capacities)
 }
 
 /**

@@ -33,6 +33,8 @@ export async function startNodes (t: Test, roles: readonly string[], options: {
   maxVoters?: number
   /** How records' payloads replicate (the admin's init; default full). */
   replication?: 'full' | 'sharded'
+  /** Each invited member's declared capacity (`invite --capacity`), in the order of `roles`; default 1. */
+  capacities?: readonly number[]
 }): Promise<ClusterNode[]> {
   const dir = scratchDir('bzzz-nodes-')
   const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
@@ -47,7 +49,9 @@ export async function startNodes (t: Test, roles: readonly string[], options: {
     cluster: options.project, role: 'admin', project: options.project, ...(options.maxVoters !== undefined ? { maxVoters: options.maxVoters } : {}),
     ...(options.replication !== undefined ? { replication: options.replication } : {})
   })
-  for (const { role, home } of homes.slice(1)) await redeemInvite(home, (await createInvite(homes[0]!.home, role)).invite)
+  for (const [i, { role, home }] of homes.slice(1).entries()) {
+    await redeemInvite(home, (await createInvite(homes[0]!.home, role, { capacity: options.capacities?.[i] ?? 1 })).invite)
+  }
   for (const [i, { role, home }] of homes.entries()) {
     nodes.push(await ClusterNode.start({
       ...options.hooks?.(i),

@@ -9,7 +9,7 @@ import { agreed, startNodes, until } from '../helpers/in-process.js'
 const RECORDS = 400
 
 t.test('sharded: voters hold every payload, members their shards, and a member fetches another shard on demand', async t => {
-  const nodes = await startNodes(t, ['developer', 'developer', 'developer', 'developer', 'developer'], { project: 'sh', maxVoters: 3, replication: 'sharded' })
+  const nodes = await startNodes(t, ['developer', 'developer', 'developer', 'developer', 'developer'], { project: 'sh', maxVoters: 3, replication: 'sharded', capacities: [1, 1, 1, 1, 4] })
   const ids = nodes.map(n => n.nodeId)
   const voters = nodes.filter(n => n.electStatus().voter)
   const members = nodes.filter(n => !n.electStatus().voter)
@@ -31,12 +31,18 @@ t.test('sharded: voters hold every payload, members their shards, and a member f
     const { held, of } = await voter.peer.store.heldPayloadBlocks()
     t.ok(of > 1 && held === of, `a voter holds every payloads block (${held} of ${of})`)
   }
-  const placedOn = (node: typeof nodes[number]): Set<number> => shardsPlacedOn(node.nodeId, ids.map(id => ({ id })), 3)
+  const placedOn = (node: typeof nodes[number]): Set<number> => shardsPlacedOn(node.nodeId, ids.map((id, i) => ({ id, weight: i === 5 ? 4 : 1 })), 3)
+  const held: number[] = []
   for (const member of members) {
-    const { held, of } = await member.peer.store.heldPayloadBlocks()
+    const blocks = await member.peer.store.heldPayloadBlocks()
     const shards = placedOn(member)
-    t.ok(held < of && held > 0, `a member holds only some payloads blocks (${held} of ${of}; ${shards.size} of 256 shards placed on it)`)
+    t.ok(blocks.held < blocks.of && blocks.held > 0, `a member holds only some payloads blocks (${blocks.held} of ${blocks.of}; ${shards.size} of 256 shards placed on it)`)
+    held.push(blocks.held)
   }
+  t.equal(members[2], nodes[5], 'the last invited is a member')
+  // Of weights 4 and 1 among six members, factor 3: about 0.9 of the shards against about 0.42 (without the weight, all
+  // about 0.5).
+  t.ok(held[2]! > 1.5 * (held[0]! + held[1]!) / 2, `the member of capacity 4 holds about twice the others' (${held.join(', ')})`)
 
   // Cut off from every peer, a member reads every record placed on it (the write's first record's envelope is in the
   // log, which every peer holds whole).

@@ -25,6 +25,12 @@ export function parseExpiry (value: string): number {
   return ms
 }
 
+/** `--capacity 2`: a whole number as given; whether it is in range is the roster's check (one message for both paths). */
+function parseCapacity (value: string): number {
+  if (!/^[0-9]{1,7}$/.test(value)) throw badUsage(`--capacity takes a whole number (1, 2, ...), not "${printable(value, 24)}"`)
+  return Number(value)
+}
+
 function isDirectory (path: string): boolean {
   try {
     return statSync(path).isDirectory()
@@ -55,17 +61,18 @@ export function inviteCommand (env: CliEnv): Command {
     .description('make an invite for a new peer with a role (admin only; the invite is a secret); list or cancel invites')
     .option('--role <role>', 'the new member\'s role')
     .option('--out <file>', 'write the invite to this file (mode 0600) instead of printing it')
+    .option('--capacity <n>', 'the new member\'s capacity, relative to the others\' (a whole number, default 1): with sharded replication it holds shards in proportion', parseCapacity)
     .option('--expires <duration>', 'how long it may be redeemed: 30m, 2h, 7d, 2w (default 7d; a bare number is hours)', parseExpiry)
     .addCommand(inviteLsCommand(env))
     .addCommand(inviteCancelCommand(env))
     .addHelpText('after', '\nExample:\n  bzzz-ctx invite --role developer --out dev.invite   # then, on the new peer:\n  bzzz-ctx init --join dev.invite\n  bzzz-ctx invite ls\n  bzzz-ctx invite cancel ID                           # one not redeemed yet')
-    .action(env.action<{ role?: string, out?: string, expires?: number }>(async (ctx, options, args) => {
+    .action(env.action<{ role?: string, out?: string, expires?: number, capacity?: number }>(async (ctx, options, args) => {
       if (args.length > 0) throw badUsage(`invite has no verb "${printable(args[0]!, 24)}": use \`invite --role ROLE\`, \`invite ls\` or \`invite cancel ID\``)
       if (options.role === undefined) throw badUsage('missing --role ROLE')
       // The roster grows when the invite is made: an --out that cannot be written must fail before that.
       if (options.out !== undefined) checkOut(options.out)
       const { createInvite } = await import('../../node/invite.js')
-      const report = await createInvite(homeOf(ctx), options.role, options.expires !== undefined ? { ttlMs: options.expires } : {})
+      const report = await createInvite(homeOf(ctx), options.role, { ...(options.expires !== undefined ? { ttlMs: options.expires } : {}), ...(options.capacity !== undefined ? { capacity: options.capacity } : {}) })
       if (options.out !== undefined) await writeFileAtomic(options.out, report.invite + '\n', 0o600)
       await recordAdmin(ctx, { kind: 'invite', id: report.id, node: report.node, role: report.role, expiresAt: Date.parse(report.expiresAt), rosterVersion: report.rosterVersion })
       // The invite is the result, not chatter: with -q it is printed alone, never dropped.
@@ -80,8 +87,9 @@ export function inviteCommand (env: CliEnv): Command {
           `Its id is ${report.id}: \`bzzz-ctx invite cancel ${report.id}\` takes its vote back while it is not redeemed.`
         : `The voting set is full (${report.voters} voters; a leader needs ${report.majority} of them running): this peer joins as a member that does not vote (\`bzzz-ctx elect promote --node ID\` makes it one).\n` +
           `Its id is ${report.id}: \`bzzz-ctx invite cancel ${report.id}\` takes it off the roster while it is not redeemed.`
+      const capacity = report.capacity === 1 ? '' : `\nIts capacity is ${report.capacity}: with sharded replication it holds about ${report.capacity} times the shards of a member of capacity 1.`
       emit(ctx, shown, () => options.out === undefined
-        ? `${report.invite}\n\nAn invite for a new ${report.role} (node ${report.node.slice(0, 16)}…), to redeem before ${report.expiresAt}.\nIt is a secret (it holds the new member's keys): pass it privately. On the new peer: bzzz-ctx init --join <invite>\n${quorum}`
-        : `Wrote an invite for a new ${report.role} (node ${report.node.slice(0, 16)}…) to ${options.out}, to redeem before ${report.expiresAt}.\nIt is a secret (it holds the new member's keys): pass it privately. On the new peer: bzzz-ctx init --join ${options.out}\n${quorum}`)
+        ? `${report.invite}\n\nAn invite for a new ${report.role} (node ${report.node.slice(0, 16)}…), to redeem before ${report.expiresAt}.\nIt is a secret (it holds the new member's keys): pass it privately. On the new peer: bzzz-ctx init --join <invite>\n${quorum}${capacity}`
+        : `Wrote an invite for a new ${report.role} (node ${report.node.slice(0, 16)}…) to ${options.out}, to redeem before ${report.expiresAt}.\nIt is a secret (it holds the new member's keys): pass it privately. On the new peer: bzzz-ctx init --join ${options.out}\n${quorum}${capacity}`)
     }))
 }

@@ -29,7 +29,7 @@ import type { FreshnessReport } from '../freshness.js'
 import { DEFAULT_ELECTION_TIMEOUT_MS, roleEntry } from '../home.js'
 import { coordinatorHostOf } from '../coordinator-host.js'
 import { signVote } from '../term-evidence.js'
-import { onRoster } from '../roster.js'
+import { onRoster, rosterCapacity } from '../roster.js'
 import type { Logger } from '../logger.js'
 import { KnownMembers } from '../known-members.js'
 import { Members } from './members.js'
@@ -441,11 +441,13 @@ export class ClusterNode {
     if (this.peer.config.replication !== 'sharded') return
     const { members, voters } = this.election
     const nodeId = this.nodeId
+    const roster = this.elections.currentRoster
+    const weighted = members.map(id => ({ id, weight: rosterCapacity(roster, id) }))
     // The simulator's deliberate fault (shard-voters): voters hold only their shards too, as members do.
-    const placedFor = voters.includes(nodeId) && !this.shardVoters ? 'voter' : members.join()
+    const placedFor = voters.includes(nodeId) && !this.shardVoters ? 'voter' : JSON.stringify(weighted)
     if (placedFor === this.placedFor) return
     this.placedFor = placedFor
-    const shards = placedFor === 'voter' ? null : shardsPlacedOn(nodeId, members.map(id => ({ id })), this.peer.config.replicationFactor)
+    const shards = placedFor === 'voter' ? null : shardsPlacedOn(nodeId, weighted, this.peer.config.replicationFactor)
     const placed = shards === null ? null : (address: string): boolean => shards.has(shardOf(address))
     this.logger.info({ voter: shards === null, shards: shards?.size ?? SHARDS }, 'payloads placed on this peer')
     this.placing = this.placing
