@@ -9,18 +9,12 @@ import { ClusterNode, agreedLeader } from '../../src/node/cluster/index.js'
 import { startBootstrap } from '../../src/net/bootstrap.js'
 import { silentLogger } from '../../src/node/logger.js'
 import { round } from './stats.js'
+import { waitUntil } from './wait.js'
 
 /** Rounds per mode, and single-record distributes per round: each is one acknowledged write (RF 3), one audit event. */
 export const AUDIT_ROUNDS = Number(process.env.BZZZ_BENCH_AUDIT_ROUNDS ?? 10)
 export const AUDIT_WRITES_PER_ROUND = 20
 
-async function waitUntil (check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 10))
-  }
-}
 
 export async function benchAudit (): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'bzzz-bench-audit-'))

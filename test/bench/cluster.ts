@@ -11,6 +11,7 @@ import type { ContextRecord } from '../../src/context/record.js'
 import { percentile, round } from './stats.js'
 import { cliProcess } from '../helpers/cli.js'
 import { formatHostPort } from '../../src/net/bootstrap.js'
+import { waitUntil } from './wait.js'
 
 export const DISTRIBUTE_RECORDS = 10_000
 export const REMOTE_RETRIEVES = 1_000
@@ -24,13 +25,6 @@ function records (count: number, prefix: string): ContextRecord[] {
   }))
 }
 
-async function waitUntil (check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 10))
-  }
-}
 
 interface Bench {
   dir: string

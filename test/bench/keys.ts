@@ -13,6 +13,7 @@ import { startBootstrap } from '../../src/net/bootstrap.js'
 import { silentLogger } from '../../src/node/logger.js'
 import type { ContextRecord } from '../../src/context/record.js'
 import { round } from './stats.js'
+import { waitUntil } from './wait.js'
 
 export const RESEAL_RECORDS = Number(process.env.BZZZ_BENCH_RESEAL_RECORDS ?? 10_000)
 
@@ -24,13 +25,6 @@ function records (count: number): ContextRecord[] {
   }))
 }
 
-async function waitUntil (check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 5))
-  }
-}
 
 export async function benchKeys (): Promise<Record<string, number | string>> {
   const dir = mkdtempSync(join(tmpdir(), 'bzzz-bench-keys-'))
@@ -42,8 +36,8 @@ export async function benchKeys (): Promise<Record<string, number | string>> {
     await LocalPeer.init(homes[0]!, { cluster: 'bench', role: 'admin' })
     for (const home of homes.slice(1)) await redeemInvite(home, (await createInvite(homes[0]!, 'developer')).invite)
     for (const home of homes) nodes.push(await ClusterNode.start({ home, bootstrap: dht.addresses, host: '127.0.0.1', logger: silentLogger(), ackTimeoutMs: 120_000 }))
-    await waitUntil(() => nodes.every(n => connected(n).length === nodes.length - 1), 60_000, 'a full mesh')
-    await waitUntil(() => agreedLeader(nodes) !== null, 60_000, 'an elected leader')
+    await waitUntil(() => nodes.every(n => connected(n).length === nodes.length - 1), 60_000, 'a full mesh', 5)
+    await waitUntil(() => agreedLeader(nodes) !== null, 60_000, 'an elected leader', 5)
     const admin = nodes[0]!
     await admin.distribute(records(RESEAL_RECORDS), ['developer'], 'bench')
 
@@ -61,7 +55,7 @@ export async function benchKeys (): Promise<Record<string, number | string>> {
     const revocation = await planRevocation(admin.peer, gone.nodeId)
     await admin.publishKeys(revocation.bundle)
     const others = nodes.filter(n => n !== gone)
-    await waitUntil(() => others.every(n => !connected(n).includes(gone.nodeId)) && connected(gone).length === 0, 60_000, 'the revoked node refused by every member')
+    await waitUntil(() => others.every(n => !connected(n).includes(gone.nodeId)) && connected(gone).length === 0, 60_000, 'the revoked node refused by every member', 5)
     const revokeToRefusedMs = performance.now() - started
     return {
       reseal_records: RESEAL_RECORDS,

@@ -26,6 +26,7 @@ import { NodeMetrics } from '../../src/node/metrics.js'
 import { startMetricsServer, type MetricsServer } from '../../src/node/metrics-server.js'
 import { freePort } from '../helpers/cluster.js'
 import { percentile, round } from './stats.js'
+import { waitUntil } from './wait.js'
 
 /** Pairs of phases (one on, one off): 200 gave the median a 95% interval 0.07-0.18 wide here, 40 of 1 s 0.5-0.8. */
 export const METRICS_PAIRS = Number(process.env.BZZZ_BENCH_METRICS_PAIRS ?? 200)
@@ -68,13 +69,6 @@ process.on('message', async ({ ports }) => {
 process.on('disconnect', () => process.exit(0))
 `
 
-async function waitUntil (check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 10))
-  }
-}
 
 /** The metrics' hooks, passed on only while `on()` says so. */
 function gated (hooks: ReturnType<NodeMetrics['hooks']>, on: () => boolean): Partial<ClusterNodeOptions> {

@@ -12,6 +12,7 @@ import { silentLogger } from '../../src/node/logger.js'
 import { shardOf, shardsPlacedOn } from '../../src/distribution/placement.js'
 import type { ContextRecord } from '../../src/context/record.js'
 import { percentile, round } from './stats.js'
+import { waitUntil } from './wait.js'
 
 /** Writes of this many records each: each write packs its payloads by shard, so more writes give more blocks to fetch. */
 export const SHARDED_WRITES = 10
@@ -26,13 +27,6 @@ function records (write: number): ContextRecord[] {
   }))
 }
 
-async function waitUntil (check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 20))
-  }
-}
 
 export async function benchSharded (): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'bzzz-bench-sharded-'))
@@ -43,8 +37,8 @@ export async function benchSharded (): Promise<Record<string, number>> {
     await LocalPeer.init(homes[0]!, { cluster: 'bench', role: 'admin', maxVoters: 3, replication: 'sharded' })
     for (const home of homes.slice(1)) await redeemInvite(home, (await createInvite(homes[0]!, 'developer')).invite)
     for (const home of homes) nodes.push(await ClusterNode.start({ home, bootstrap: dht.addresses, host: '127.0.0.1', logger: silentLogger(), ackTimeoutMs: 60_000 }))
-    await waitUntil(() => nodes.every(n => n.peers().length === 3), 60_000, 'a full mesh')
-    await waitUntil(() => nodes.filter(n => n.election.state === 'leader').length === 1 && nodes.every(n => n.election.leader !== null), 60_000, 'an elected leader')
+    await waitUntil(() => nodes.every(n => n.peers().length === 3), 60_000, 'a full mesh', 20)
+    await waitUntil(() => nodes.filter(n => n.election.state === 'leader').length === 1 && nodes.every(n => n.election.leader !== null), 60_000, 'an elected leader', 20)
     const leader = nodes.find(n => n.election.state === 'leader')!
     const member = nodes.find(n => !n.electStatus().voter)!
     const written: ContextRecord[] = []
@@ -54,7 +48,7 @@ export async function benchSharded (): Promise<Record<string, number>> {
       written.push(...batch)
     }
     const length = leader.peer.store.logLength
-    await waitUntil(() => member.peer.store.heads().find(h => h.writer === leader.peer.store.writer)?.length === length, 120_000, 'the member to hold the log')
+    await waitUntil(() => member.peer.store.heads().find(h => h.writer === leader.peer.store.writer)?.length === length, 120_000, 'the member to hold the log', 20)
     const share = await member.peer.store.heldPayloadBlocks()
 
     // One record a payloads block, each block read once: a record of a block not held is a fetch from a holder.
