@@ -77,7 +77,7 @@ export type ParentMessage =
   | { type: 'stop' }
 
 /** The SimNode methods a child answers. */
-export const CALL_METHODS = ['distribute', 'generate', 'completion', 'retrieve', 'read', 'completionTerms', 'generatedUnder', 'roles', 'block', 'unblock'] as const
+export const CALL_METHODS = ['distribute', 'generate', 'completion', 'retrieve', 'read', 'completionTerms', 'generatedUnder', 'heldPayloadBlocks', 'roles', 'block', 'unblock'] as const
 export type CallMethod = typeof CALL_METHODS[number]
 
 export interface ProcessListeners {
@@ -137,6 +137,7 @@ export class ProcessNode implements SimNode {
   async read (address: string, role: string): Promise<Record<string, unknown>> { return await this.call('read', [address, role]) as Record<string, unknown> }
   async completionTerms (): Promise<Record<string, number[]>> { return await this.call('completionTerms', []) as Record<string, number[]> }
   async generatedUnder (address: string): Promise<number> { return await this.call('generatedUnder', [address]) as number }
+  async heldPayloadBlocks (): Promise<{ held: number, of: number }> { return await this.call('heldPayloadBlocks', []) as { held: number, of: number } }
   async roles (): Promise<Array<{ name: string, clearance: string }>> { return await this.call('roles', []) as Array<{ name: string, clearance: string }> }
   block (peers: readonly string[]): void { this.call('block', [[...peers]]).catch(() => {}) }
   unblock (): void { this.call('unblock', []).catch(() => {}) }

@@ -390,6 +390,12 @@ export class Simulator {
     const history = await this.drive(reading, HISTORY_BOUND_MS)
     if (history === null) throw new Error(`reading what every peer holds at the end took more than ${HISTORY_BOUND_MS / 1000} s of simulated time`)
     const results = runChecks(history, scenario.checks)
+    const payloadBlocks = { held: 0, of: 0 }
+    for (const node of cluster.live()) {
+      const blocks = await node.heldPayloadBlocks()
+      payloadBlocks.held += blocks.held
+      payloadBlocks.of += blocks.of
+    }
     const report = simReport({
       seed: options.seed,
       scenario: scenario.name,
@@ -403,6 +409,7 @@ export class Simulator {
       failovers: observation.failovers,
       convergedWithinMs: this.convergedWithinMs,
       realMs: performance.now() - started,
+      payloadBlocks,
       // Swarm mode runs on the wall clock: its simulated time is the real time the run took, not the epoch's.
       simulatedMs: this.parts.virtual !== null ? clock.now() : performance.now() - started,
       ackedWrites: observation.acked.length,

@@ -5,21 +5,23 @@ import { parseScenario } from '../../sim/scenario.js'
 
 export const SIM_SIZES = (process.env.BZZZ_BENCH_SIM_NODES ?? '5,10,20,40').split(',').map(Number).filter(n => n > 0)
 
-function lightScenario (nodes: number): ReturnType<typeof parseScenario> {
+function lightScenario (nodes: number, shape: { replication?: 'full' | 'sharded', batch?: boolean } = {}): ReturnType<typeof parseScenario> {
+  const distribute = shape.batch === true ? { op: 'distribute', count: 40, batch: true } : { op: 'distribute', count: 10 }
   return parseScenario({
     nodes,
     seed: 1,
     replicationFactor: Math.min(3, nodes),
+    ...(shape.replication !== undefined ? { replication: shape.replication } : {}),
     electionTimeoutMs: 300,
     duration: '5s',
     steps: [
       { at: '1s', nemesis: 'partition', kind: 'isolate', node: nodes - 1 },
-      { at: '1500ms', op: 'distribute', count: 10 },
+      { at: '1500ms', ...distribute },
       { at: '3s', nemesis: 'crash', node: 'leader' },
       { at: '4s', op: 'retrieve', count: 5 }
     ],
     checks: ['election-safety', 'no-lost-acks', 'convergence']
-  }, `light-${nodes}`)
+  }, `light-${nodes}${shape.replication === 'sharded' ? '-sharded' : ''}${shape.batch === true ? '-batch' : ''}`)
 }
 
 export async function benchSim (log: (line: string) => void = () => {}): Promise<Record<string, number | string>> {
@@ -36,6 +38,14 @@ export async function benchSim (log: (line: string) => void = () => {}): Promise
     figures[`sim_n${nodes}_failover_ms`] = m.failover_ms_max ?? -1
     figures[`sim_n${nodes}_rss_mb`] = Math.round(Math.max(process.memoryUsage().rss, rssBefore) / 1e6)
     if (report.ok) largest = nodes
+    // Where sharded replication starts to pay: the same writes of 40 records, full against sharded (five voters hold
+    // every payload either way; the other members hold their shards), by the payloads blocks the live peers hold.
+    const [full, sharded] = [await runSimulation({ scenario: lightScenario(nodes, { batch: true }), seed: 1, mode: 'memory' }),
+      await runSimulation({ scenario: lightScenario(nodes, { batch: true, replication: 'sharded' }), seed: 1, mode: 'memory' })]
+    const share = (sharded.metrics.payload_blocks_held ?? 0) / Math.max(1, full.metrics.payload_blocks_held ?? 0)
+    log(`  ${nodes} peers, writes of 40 records: full ${full.ok ? 'held' : 'VIOLATED'}, sharded ${sharded.ok ? 'held' : 'VIOLATED'}; the live peers hold ${sharded.metrics.payload_blocks_held} payloads blocks sharded against ${full.metrics.payload_blocks_held} full (${share.toFixed(2)})`)
+    figures[`sim_n${nodes}_sharded_ok`] = full.ok && sharded.ok ? 1 : 0
+    figures[`sim_n${nodes}_sharded_payload_share`] = Math.round(share * 1000) / 1000
   }
   figures.sim_peers_per_process = largest
   return figures
