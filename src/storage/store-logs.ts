@@ -398,7 +398,7 @@ export class StoreLogs {
     }
     for (const writer of this.remote.keys()) {
       const held = (await this.logOf(writer)).contiguousLength
-      const complete = await this.heldWithPayloads(writer, 0, held, fetch)
+      const complete = placed === null && fetch === undefined ? await this.heldAtOpen(writer) : await this.heldWithPayloads(writer, 0, held, fetch)
       if (this.placed === placed) this.complete.set(writer, complete)
     }
   }
@@ -407,8 +407,9 @@ export class StoreLogs {
   async heldPayloadBlocks (): Promise<{ held: number, of: number }> {
     let held = 0
     let of = 0
-    for (const core of this.remotePayloads.values()) {
-      await core.ready()
+    for (const [writer, log] of this.remote) {
+      if (log.manifest === null || log.contiguousLength === 0) continue
+      const core = await this.payloadsCoreOf(writer)
       of += core.length
       for (let block = 0; block < core.length; block++) if (await core.has(block)) held++
     }
@@ -522,7 +523,9 @@ export class StoreLogs {
     for (const writer of view.writers()) {
       if (writer === this.writer) continue
       await this.applyRemote(writer, 0)
-      this.complete.set(writer, await this.heldAtOpen(writer))
+      // A sharded cluster's peer counts what it holds once its node knows the placement (setPlaced): a member would read
+      // every header here, for a command that never gossips.
+      if (this.host.shardPayloads !== true) this.complete.set(writer, await this.heldAtOpen(writer))
     }
     return newest
   }
