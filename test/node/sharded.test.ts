@@ -1,9 +1,10 @@
 // Sharded replication (issue 22 item 3), six in-process peers on a loopback DHT, three of them voters, replication
 // factor 3: a write is acknowledged by the voters' copies; every voter holds every payload; a member that does not vote
-// holds the payloads of the shards placed on it (it reads them cut off from every peer) and no others, and fetches one
-// of another shard when a read needs it, keeping it.
+// holds the payloads of the shards placed on it (it reads them cut off from every peer) and no others, in proportion to
+// its declared capacity, and fetches one of another shard when a read needs it, keeping it; promoted, it fetches all.
 import t from 'tap'
 import { shardOf, shardsPlacedOn } from '../../src/distribution/placement.js'
+import { changeVoter } from '../../src/node/voters-admin.js'
 import { agreed, startNodes, until } from '../helpers/in-process.js'
 
 const RECORDS = 400
@@ -68,4 +69,16 @@ t.test('sharded: voters hold every payload, members their shards, and a member f
   t.equal(got.context?.summary, other.summary, 'a record of a shard not placed on it reads, fetched on demand')
   const after = await reader.peer.store.heldPayloadBlocks()
   t.equal(after.held, before.held + 1, 'one payloads block more is held: the one the record is in')
+
+  // Promoted to voter, a member fetches every payload it lacks: a later leader may be elected by it.
+  const promoted = members[0]!
+  t.ok((await promoted.peer.store.heldPayloadBlocks()).held < after.of)
+  await changeVoter(nodes[0]!.peer.home, promoted.nodeId, 'promote')
+  await until('the promoted member to vote', () => promoted.electStatus().voter, 30_000)
+  let blocks = await promoted.peer.store.heldPayloadBlocks()
+  for (let i = 0; i < 300 && blocks.held < blocks.of; i++) {
+    await new Promise(resolve => setTimeout(resolve, 100))
+    blocks = await promoted.peer.store.heldPayloadBlocks()
+  }
+  t.same(blocks, { held: after.of, of: after.of }, 'the promoted voter holds every payloads block')
 })
