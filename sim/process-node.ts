@@ -137,7 +137,7 @@ export class ProcessNode implements SimNode {
   async read (address: string, role: string): Promise<Record<string, unknown>> { return await this.call('read', [address, role]) as Record<string, unknown> }
   async completionTerms (): Promise<Record<string, number[]>> { return await this.call('completionTerms', []) as Record<string, number[]> }
   async generatedUnder (address: string): Promise<number> { return await this.call('generatedUnder', [address]) as number }
-  async heldPayloadBlocks (): Promise<{ held: number, of: number }> { return await this.call('heldPayloadBlocks', []) as { held: number, of: number } }
+  async heldPayloadBlocks (): Promise<{ held: number, of: number, bytes: number }> { return await this.call('heldPayloadBlocks', []) as { held: number, of: number, bytes: number } }
   async roles (): Promise<Array<{ name: string, clearance: string }>> { return await this.call('roles', []) as Array<{ name: string, clearance: string }> }
   block (peers: readonly string[]): void { this.call('block', [[...peers]]).catch(() => {}) }
   unblock (): void { this.call('unblock', []).catch(() => {}) }

@@ -49,8 +49,8 @@ export interface ReportInput {
   retrieveMismatches: number
   /** The in-memory network's counts; null in swarm mode. */
   network: { connections: number, resets: number, messages: number } | null
-  /** The payloads blocks of other writers that the live peers hold at the end, of how many they have, summed. */
-  payloadBlocks: { held: number, of: number }
+  /** The payloads blocks of other writers that the live peers hold at the end, of how many they have, and their bytes, summed. */
+  payloadBlocks: { held: number, of: number, bytes: number }
   traceHash: string
   traceEvents: number
   replay: { exact: boolean, why: string[] }
@@ -91,7 +91,8 @@ export function simReport (input: ReportInput): SimReport {
       messages: network?.messages ?? null,
       trace_events: input.traceEvents,
       payload_blocks_held: input.payloadBlocks.held,
-      payload_blocks_of: input.payloadBlocks.of
+      payload_blocks_of: input.payloadBlocks.of,
+      payload_bytes_held: input.payloadBlocks.bytes
     }
   }
 }

@@ -36,7 +36,7 @@ export interface SimNode {
   /** How many generated records this peer holds at or below `address`. */
   generatedUnder: (address: string) => Promise<number>
   /** How many payloads blocks of other writers this peer holds, of how many they have (see ContextStore.heldPayloadBlocks). */
-  heldPayloadBlocks: () => Promise<{ held: number, of: number }>
+  heldPayloadBlocks: () => Promise<{ held: number, of: number, bytes: number }>
   /** The cluster's roles and their clearances, as this peer's directory holds them. */
   roles: () => Promise<Array<{ name: string, clearance: string }>>
   block: (peers: readonly string[]) => void
@@ -65,7 +65,10 @@ export function localSimNode (node: ClusterNode): SimNode {
     read: async (address, role) => (await node.peer.store.retrieve(address, role)).context as unknown as Record<string, unknown>,
     completionTerms: async () => completionTermsOf(node),
     generatedUnder: async address => node.peer.store.generatedUnder(address).length,
-    heldPayloadBlocks: async () => await node.peer.store.heldPayloadBlocks(),
+    heldPayloadBlocks: async () => {
+      const { held, of, bytes } = await node.peer.store.heldPayloadBlocks({ bytes: true })
+      return { held, of, bytes: bytes ?? 0 }
+    },
     roles: async () => node.peer.directory.names().map(name => ({ name, clearance: String(node.peer.directory.get(name)!.clearance) })),
     block: peers => { node.block(peers) },
     unblock: () => { node.unblock() }

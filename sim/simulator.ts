@@ -131,6 +131,8 @@ export class Simulator {
   private convergedWithinMs: number | null = null
   /** The client's reads of every acknowledged address after the liveness phase, per peer id. */
   private finalReads: ReadonlyMap<string, Record<string, string | null>> = new Map()
+  /** The payloads blocks the live peers held once the run had settled, before the final reads (see heldPayloads). */
+  private payloadBlocks = { held: 0, of: 0, bytes: 0 }
   /** What the watcher was last told: the peers down, the cluster's leader, the time, the elections and votes judged. */
   private told = { down: new Set<string>(), leader: null as string | null, atMs: -Infinity, judged: -1 }
 
@@ -334,6 +336,8 @@ export class Simulator {
     requests = await this.runUntil(clock.now() + LIVENESS_BOUND_MS, () => this.settled(true))
     await this.drive(this.workload.probeWrite(1))
     await settle()
+    // What replication placed, before the reads below fetch what a member of a sharded cluster does not hold.
+    this.payloadBlocks = await this.heldPayloads()
     await this.drive(this.workload.readAll(cluster.live()))
     await this.drive(this.workload.probeWrite(2))
     await settle()
@@ -379,6 +383,18 @@ export class Simulator {
     return (outcome as { value: T } | null)?.value ?? null
   }
 
+  /** The payloads blocks of other writers the live peers hold, of how many there are, and their bytes, summed. */
+  private async heldPayloads (): Promise<{ held: number, of: number, bytes: number }> {
+    const sum = { held: 0, of: 0, bytes: 0 }
+    for (const node of this.parts.cluster.live()) {
+      const blocks = await node.heldPayloadBlocks()
+      sum.held += blocks.held
+      sum.of += blocks.of
+      sum.bytes += blocks.bytes
+    }
+    return sum
+  }
+
   /** Reads what every peer holds, runs the checkers on the history, and reports. */
   async report (): Promise<SimReport> {
     const { options, scenario, workload } = this
@@ -390,12 +406,6 @@ export class Simulator {
     const history = await this.drive(reading, HISTORY_BOUND_MS)
     if (history === null) throw new Error(`reading what every peer holds at the end took more than ${HISTORY_BOUND_MS / 1000} s of simulated time`)
     const results = runChecks(history, scenario.checks)
-    const payloadBlocks = { held: 0, of: 0 }
-    for (const node of cluster.live()) {
-      const blocks = await node.heldPayloadBlocks()
-      payloadBlocks.held += blocks.held
-      payloadBlocks.of += blocks.of
-    }
     const report = simReport({
       seed: options.seed,
       scenario: scenario.name,
@@ -409,7 +419,7 @@ export class Simulator {
       failovers: observation.failovers,
       convergedWithinMs: this.convergedWithinMs,
       realMs: performance.now() - started,
-      payloadBlocks,
+      payloadBlocks: this.payloadBlocks,
       // Swarm mode runs on the wall clock: its simulated time is the real time the run took, not the epoch's.
       simulatedMs: this.parts.virtual !== null ? clock.now() : performance.now() - started,
       ackedWrites: observation.acked.length,

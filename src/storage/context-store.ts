@@ -298,9 +298,9 @@ export class ContextStore {
     await this.logs.setPlaced(placed, fetch)
   }
 
-  /** How many payloads blocks of other writers this peer holds, of how many they have. */
-  async heldPayloadBlocks (): Promise<{ held: number, of: number }> {
-    return await this.logs.heldPayloadBlocks()
+  /** How many payloads blocks of other writers this peer holds, of how many they have (and, asked, their bytes). */
+  async heldPayloadBlocks (options: { bytes?: boolean } = {}): Promise<{ held: number, of: number, bytes?: number }> {
+    return await this.logs.heldPayloadBlocks(options)
   }
 
   /** The bytes of this peer's log and of its payloads core. */

@@ -403,17 +403,26 @@ export class StoreLogs {
     }
   }
 
-  /** How many payloads blocks of other writers this peer holds (what sharded replication saves; for tests and benches). */
-  async heldPayloadBlocks (): Promise<{ held: number, of: number }> {
+  /**
+   * How many payloads blocks of other writers this peer holds, of how many they have (what sharded replication saves);
+   * with `bytes`, also the bytes of those held (each read: blocks packed by shard are smaller, so only bytes compare
+   * full and sharded replication).
+   */
+  async heldPayloadBlocks (options: { bytes?: boolean } = {}): Promise<{ held: number, of: number, bytes?: number }> {
     let held = 0
     let of = 0
+    let bytes = 0
     for (const [writer, log] of this.remote) {
       if (log.manifest === null || log.contiguousLength === 0) continue
       const core = await this.payloadsCoreOf(writer)
       of += core.length
-      for (let block = 0; block < core.length; block++) if (await core.has(block)) held++
+      for (let block = 0; block < core.length; block++) {
+        if (!await core.has(block)) continue
+        held++
+        if (options.bytes === true) bytes += (await core.get(block, { wait: false }))?.length ?? 0
+      }
     }
-    return { held, of }
+    return options.bytes === true ? { held, of, bytes } : { held, of }
   }
 
   /** `writer`'s payloads core: this peer's own, or a replica opened with the key derived from its log's (payloadsKeyOf). */

@@ -39,11 +39,11 @@ export async function benchSim (log: (line: string) => void = () => {}): Promise
     figures[`sim_n${nodes}_rss_mb`] = Math.round(Math.max(process.memoryUsage().rss, rssBefore) / 1e6)
     if (report.ok) largest = nodes
     // Where sharded replication starts to pay: the same writes of 40 records, full against sharded (five voters hold
-    // every payload either way; the other members hold their shards), by the payloads blocks the live peers hold.
+    // every payload either way; the other members hold their shards), by the bytes of payloads the live peers hold.
     const [full, sharded] = [await runSimulation({ scenario: lightScenario(nodes, { batch: true }), seed: 1, mode: 'memory' }),
       await runSimulation({ scenario: lightScenario(nodes, { batch: true, replication: 'sharded' }), seed: 1, mode: 'memory' })]
-    const share = (sharded.metrics.payload_blocks_held ?? 0) / Math.max(1, full.metrics.payload_blocks_held ?? 0)
-    log(`  ${nodes} peers, writes of 40 records: full ${full.ok ? 'held' : 'VIOLATED'}, sharded ${sharded.ok ? 'held' : 'VIOLATED'}; the live peers hold ${sharded.metrics.payload_blocks_held} payloads blocks sharded against ${full.metrics.payload_blocks_held} full (${share.toFixed(2)})`)
+    const share = (sharded.metrics.payload_bytes_held ?? 0) / Math.max(1, full.metrics.payload_bytes_held ?? 0)
+    log(`  ${nodes} peers, writes of 40 records: full ${full.ok ? 'held' : 'VIOLATED'}, sharded ${sharded.ok ? 'held' : 'VIOLATED'}; the live peers hold ${sharded.metrics.payload_bytes_held} bytes of payloads sharded against ${full.metrics.payload_bytes_held} full (${share.toFixed(2)})`)
     figures[`sim_n${nodes}_sharded_ok`] = full.ok && sharded.ok ? 1 : 0
     figures[`sim_n${nodes}_sharded_payload_share`] = Math.round(share * 1000) / 1000
   }
