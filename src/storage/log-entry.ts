@@ -61,9 +61,9 @@ export interface ContextEntry {
 }
 
 /**
- * A record's envelope in its writer's payloads core (whose key anyone derives from the writer's, see payloadsKeyOf): the headers every peer must hold (to route, resolve and show
- * `history`) are in the writer log, the envelopes, which only a reader of the record needs, in a second core of the
- * same writer. Hypercore's signed Merkle tree authenticates the block, and the envelope's associated data binds it to
+ * A record's envelope in its writer's payloads core (whose key anyone derives from the writer's, see payloadsKeyOf):
+ * the headers every peer must hold (to route, resolve and show `history`) are in the writer log, the envelopes, which
+ * only a reader of the record needs, in a second core of the same writer. Hypercore's signed Merkle tree authenticates the block, and the envelope's associated data binds it to
  * its address and version, so a pointer needs no hash of its own.
  */
 export interface PayloadPointer {

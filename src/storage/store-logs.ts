@@ -191,34 +191,39 @@ export class StoreLogs {
     const before = Math.min(held, this.complete.get(writer) ?? 0)
     if (held === before) return held
     let complete = held
-    const span = this.placed === null ? await this.pointedSpan(writer, before, held) : null
-    if (this.placed !== null) {
-      // A member of a sharded cluster: the payloads placed on it, of the entries its view needs, and no others.
+    // A member of a sharded cluster holds the payloads placed on it, of the entries its view needs, and no others; a peer
+    // that holds them all asks its view only when those the new entries point into do not come in time.
+    if (this.placed !== null || !await this.spanHeld(writer, before, held, signal)) {
       await this.applyRemote(writer, held)
       complete = await this.heldWithPayloads(writer, before, held, { timeoutMs, ...(signal !== undefined ? { signal } : {}) })
-    } else if (span !== null) {
-      // The payloads blocks the new entries point into, in one pipelined range: a peer that keeps up needs them all, and
-      // says it holds the log once they are here, before its view applies it (as before the payloads core).
-      const range = span.core.download({ start: span.first, end: span.last + 1 })
-      try {
-        if (!await this.doneWithin(range.done(), PAYLOAD_RANGE_WAIT_MS, signal)) {
-          // Some do not come in time: perhaps payloads of superseded versions that its peers cleared (this peer joined
-          // late), which no one will send. The view, once it holds the new entries, says which are needed.
-          await this.applyRemote(writer, held)
-          complete = await this.heldWithPayloads(writer, before, held, { timeoutMs, ...(signal !== undefined ? { signal } : {}) })
-        }
-      } finally {
-        range.destroy()
-      }
     }
     this.complete.set(writer, complete)
     return complete
   }
 
   /**
+   * Whether the payloads blocks that blocks `from` to `to` of `writer`'s log point into are here, downloaded in one
+   * pipelined range (a peer that keeps up needs them all, and says it holds the log once they are, before its view
+   * applies it) within PAYLOAD_RANGE_WAIT_MS. False when some do not come in time: perhaps payloads of superseded
+   * versions that its peers cleared (this peer joined late), which no one will send; the view, once it holds the new
+   * entries, says which are needed.
+   */
+  private async spanHeld (writer: string, from: number, to: number, signal: AbortSignal | undefined): Promise<boolean> {
+    const span = await this.pointedSpan(writer, from, to)
+    if (span === null) return true
+    const range = span.core.download({ start: span.first, end: span.last + 1 })
+    try {
+      return await this.doneWithin(range.done(), PAYLOAD_RANGE_WAIT_MS, signal)
+    } finally {
+      range.destroy()
+    }
+  }
+
+  /**
    * The first and last payloads blocks that blocks `from` to `to` of `writer`'s log point into, and the payloads core;
    * null when they point at none. A writer's pointers never go back (it appends payloads in the order of its entries),
-   * so a block read from each end finds them, not a read of every block.
+   * so a block read from each end finds them, not a read of every block; but within a write packed by shard they do,
+   * and every header is read.
    */
   private async pointedSpan (writer: string, from: number, to: number): Promise<{ core: Hypercore, first: number, last: number } | null> {
     const core = await this.logOf(writer)
