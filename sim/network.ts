@@ -32,6 +32,8 @@ interface Endpoint {
   keyPair: { publicKey: Buffer, secretKey: Buffer }
   onConnection: ((connection: PeerConnection) => void) | null
   blocked: Set<string>
+  /** The peers its node's view dials (src/distribution/links.ts), or null: every peer (the full mesh). */
+  dials: Set<string> | null
 }
 
 interface Link {
@@ -81,7 +83,7 @@ export class SimNetwork {
 
   /** The transport of one peer on this network. */
   transport (id: string, keyPair: { publicKey: Buffer, secretKey: Buffer }): Transport {
-    const endpoint: Endpoint = { id, keyPair, onConnection: null, blocked: new Set() }
+    const endpoint: Endpoint = { id, keyPair, onConnection: null, blocked: new Set(), dials: null }
     return {
       join: async ({ onConnection }) => {
         endpoint.onConnection = onConnection
@@ -90,6 +92,10 @@ export class SimNetwork {
       },
       // Every pair that may connect is dialled (reconcile): members learnt of later need nothing more.
       dial: () => {},
+      setView: view => {
+        endpoint.dials = view === null ? null : new Set(view.dial)
+        if (this.endpoints.get(id) === endpoint) this.reconcile()
+      },
       block: peers => {
         for (const peer of peers) endpoint.blocked.add(peer)
         this.reconcile()
@@ -129,22 +135,34 @@ export class SimNetwork {
     return ea !== undefined && eb !== undefined && !this.cut.has(pairKey(a, b)) && !ea.blocked.has(b) && !eb.blocked.has(a)
   }
 
-  /** Resets the links that may not exist, and dials (after DIAL_MS) the ones that may and do not. */
+  /** True when either end's view dials the other (a link of the partial mesh, or any pair of the full mesh). */
+  private wanted (a: string, b: string): boolean {
+    const ea = this.endpoints.get(a)
+    const eb = this.endpoints.get(b)
+    return ea !== undefined && eb !== undefined && (ea.dials === null || ea.dials.has(b) || eb.dials === null || eb.dials.has(a))
+  }
+
+  /**
+   * Resets the links that may not exist, and dials (after DIAL_MS) the ones that may and do not. A link that is allowed
+   * but no longer wanted (a view changed) stays, as a Hyperswarm connection would: only what is wanted is dialled.
+   */
   reconcile (): void {
     for (const link of [...this.links.values()]) if (!this.allowed(link.a, link.b)) this.reset(link, true)
     const ids = [...this.endpoints.keys()].sort()
+    const consider = (a: string, b: string): void => {
+      const key = pairKey(a, b)
+      if (this.links.has(key) || this.dialing.has(key) || !this.allowed(a, b) || !this.wanted(a, b)) return
+      this.dialing.add(key)
+      this.clock.setTimeout(() => {
+        this.dialing.delete(key)
+        if (!this.links.has(key) && this.allowed(a, b) && this.wanted(a, b)) this.connect(a, b)
+      }, DIAL_MS)
+    }
     for (let i = 0; i < ids.length; i++) {
-      for (let j = i + 1; j < ids.length; j++) {
-        const a = ids[i]!
-        const b = ids[j]!
-        const key = pairKey(a, b)
-        if (this.links.has(key) || this.dialing.has(key) || !this.allowed(a, b)) continue
-        this.dialing.add(key)
-        this.clock.setTimeout(() => {
-          this.dialing.delete(key)
-          if (!this.links.has(key) && this.allowed(a, b)) this.connect(a, b)
-        }, DIAL_MS)
-      }
+      const a = ids[i]!
+      const dials = this.endpoints.get(a)!.dials
+      // The full mesh walks every later pair, as before; a view its own peers, in order (both in the order of ids).
+      if (dials === null) { for (let j = i + 1; j < ids.length; j++) consider(a, ids[j]!) } else for (const b of [...dials].sort()) consider(a, b)
     }
   }
 

@@ -10,6 +10,7 @@ import Hyperswarm from 'hyperswarm'
 import HyperDHT from 'hyperdht'
 import { refreshDiscovery, type DiscoveryRefresher } from '../net/dht-options.js'
 import { settledWithin } from '../settle.js'
+import type { LinkView } from '../distribution/links.js'
 
 // The clock lives among the base utilities (src/clock.ts); the transport's users still find it here.
 export { systemClock, type Clock, type TimerHandle } from '../clock.js'
@@ -26,6 +27,12 @@ export interface Transport {
    * for until they are connected. Peers already known are left as they are.
    */
   dial: (peers: readonly string[]) => void
+  /**
+   * The links the roster gives this peer (src/distribution/links.ts), set before `join` and at each roster adopted: it
+   * dials only `view.dial`, and announces itself on the topic only as a hub (a voter). Null: the full mesh, every member
+   * dialled. A member that dials this peer is accepted either way; links already open are left as they are.
+   */
+  setView: (view: LinkView | null) => void
   /** Refuses connections with these peers (existing ones are the node's to destroy) until `unblock`. */
   block: (peers: readonly string[]) => void
   /** Lifts every block and dials the peers again. */
@@ -59,6 +66,12 @@ export interface SwarmOptions {
   lookup?: boolean
 }
 
+/**
+ * Connections a peer holds at most. Hyperswarm's default (64) would refuse members past it at a voter, which every
+ * member links with (a hub, see src/distribution/links.ts); a member holds the voters and a few neighbours.
+ */
+export const MAX_PEER_CONNECTIONS = 1024
+
 /** Hyperswarm on HyperDHT: the cluster topic for discovery, members dialled by key, a firewall for blocks. */
 export function hyperswarmTransport (options: SwarmOptions): Transport {
   const blocked = new Set<string>()
@@ -66,7 +79,12 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
     ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}),
     ...(options.host !== undefined ? { host: options.host } : {})
   })
-  const swarm = new Hyperswarm({ dht, keyPair: options.keyPair, firewall: (remote: Buffer) => blocked.has(remote.toString('hex')) })
+  const swarm = new Hyperswarm({ dht, keyPair: options.keyPair, maxPeers: MAX_PEER_CONNECTIONS, firewall: (remote: Buffer) => blocked.has(remote.toString('hex')) })
+  let view: LinkView | null = null
+  /** Whether the view lets this peer dial `peer` (the full mesh dials every member). */
+  const dials = (peer: string): boolean => view === null || view.dial.includes(peer)
+  /** A hub (or a peer of the full mesh) announces itself on the topic; a member only looks it up. */
+  const announces = (): boolean => view === null || view.hub || options.lookup === false
   let refresher: DiscoveryRefresher | null = null
   let refreshing = false
   let periodic: NodeJS.Timeout | null = null
@@ -91,13 +109,16 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
         onConnection(connection)
       })
       connected = isConnected
-      discovery = swarm.join(topic, { server: true, client: options.lookup !== false })
+      discovery = swarm.join(topic, { server: announces(), client: options.lookup !== false })
+      // A member that does not announce still listens on its key: its neighbours dial it by key.
+      if (!announces()) swarm.listen().catch(() => {})
       // The announce is not waited for: it takes a DHT round, and 13 s when no DHT node answers (no network), which
       // held up the daemon's start, its election and its control socket. Members known by key are dialled at once:
       // the admin, every member on the roster, and every member met before. The topic alone is not enough: a member
       // connected to the admin stopped refreshing, and two members that announced after each other's lookups met
       // only at the next periodic refresh, 30 s later (a 3-daemon test waited 60 s for its mesh in vain).
       for (const member of members) {
+        if (!dials(member)) continue
         known.add(member)
         swarm.joinPeer(Buffer.from(member, 'hex'))
       }
@@ -106,10 +127,24 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
       periodic = setInterval(() => { periodicDiscovery.refresh().catch(() => {}) }, REFRESH_PERIOD_MS)
       periodic.unref()
     },
+    setView (next) {
+      const hub = announces()
+      view = next
+      // Peers the view no longer names are no longer dialled (nor waited for); their links stay until they end.
+      for (const peer of [...known]) {
+        if (dials(peer)) continue
+        known.delete(peer)
+        swarm.leavePeer(Buffer.from(peer, 'hex'))
+      }
+      if (discovery !== null && announces() !== hub) {
+        if (!announces()) swarm.listen().catch(() => {})
+        discovery.refresh({ client: options.lookup !== false, server: announces() }).catch(() => {})
+      }
+    },
     dial (peers) {
       let added = false
       for (const peer of peers) {
-        if (known.has(peer)) continue
+        if (known.has(peer) || !dials(peer)) continue
         known.add(peer)
         added = true
         if (!blocked.has(peer)) swarm.joinPeer(Buffer.from(peer, 'hex'))
@@ -126,7 +161,7 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
         // Hyperswarm bans a peer its firewall refused; lift the ban and the retry count, then dial it again.
         const info = (swarm as any).peers?.get(peer)
         if (info !== undefined) { info.ban(false); info.attempts = 0 }
-        swarm.joinPeer(Buffer.from(peer, 'hex'))
+        if (dials(peer)) swarm.joinPeer(Buffer.from(peer, 'hex'))
       }
     },
     async destroy () {

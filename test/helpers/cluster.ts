@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { cliProcess, type CliRun } from './cli.js'
 import { startBootstrap } from '../../src/net/bootstrap.js'
 import { scratchDir } from './scratch.js'
+import { linkGraph } from '../../src/distribution/links.js'
 
 export interface TestPeer {
   name: string
@@ -100,12 +101,18 @@ export async function startCluster (roles: string[], options: {
   }
 }
 
-/** Waits until every peer is connected to every other. */
+/**
+ * Waits until every peer holds every link the roster gives it: every other peer while every member votes, else the
+ * voters and a few members (src/distribution/links.ts), by the voters the first peer names.
+ */
 export async function waitForMesh (cluster: TestCluster, timeoutMs = 20_000 * cluster.peers.length): Promise<void> {
-  const want = cluster.peers.length - 1
-  await waitFor(`a full mesh of ${cluster.peers.length} peers`, async () => {
+  const ids = cluster.peers.map(peer => JSON.parse(readFileSync(join(peer.home, 'config.json'), 'utf8')).nodeId as string)
+  await waitFor(`every link of the mesh of ${cluster.peers.length} peers`, async () => {
+    const voters = (await cluster.peers[0]!.run(['elect', 'status', '--json'])).json?.voters as string[] | undefined
+    if (voters === undefined) return false
+    const graph = linkGraph({ members: ids, voters })
     const counts = await Promise.all(cluster.peers.map(async peer => (await peer.run(['peers', '--json'])).json?.peers?.length ?? 0))
-    return counts.every(n => n >= want)
+    return counts.every((n, i) => n >= graph.get(ids[i]!)!.size)
   }, timeoutMs)
 }
 

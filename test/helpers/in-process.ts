@@ -1,5 +1,6 @@
 // In-process ClusterNodes on a loopback DHT for tests that cut connections or call the node directly: an admin and
 // invited members, started together, closed (and their homes removed) by the test's teardown. Waits are bounded.
+import { linkGraph } from '../../src/distribution/links.js'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Test } from 'tap'
@@ -23,7 +24,7 @@ export async function until (what: string, check: () => boolean, timeoutMs = 30_
 export { agreedLeader as agreed } from '../../src/node/cluster/index.js'
 
 /**
- * Starts the admin and one member per role (those `campaigns` refuses never stand), waits for a full mesh and an agreed
+ * Starts the admin and one member per role (those `campaigns` refuses never stand), waits for every link and an agreed
  * leader. `hooks` gives the i-th node (0 the admin) more options, such as the metrics' hooks.
  */
 export async function startNodes (t: Test, roles: readonly string[], options: {
@@ -60,7 +61,11 @@ export async function startNodes (t: Test, roles: readonly string[], options: {
       ...(options.campaigns !== undefined && !options.campaigns(role) ? { campaign: false } : {})
     }))
   }
-  await until('a full mesh', () => nodes.every(n => n.peers().length === nodes.length - 1), 90_000)
+  // Every link the roster gives (the full mesh while every member votes; see src/distribution/links.ts).
+  await until('every link of the mesh', () => {
+    const graph = linkGraph({ members: nodes.map(n => n.nodeId), voters: nodes[0]!.electStatus().voters })
+    return nodes.every(n => n.peers().length >= graph.get(n.nodeId)!.size)
+  }, 90_000)
   await until('one agreed leader', () => agreedLeader(nodes) !== null, 60_000)
   return nodes
 }

@@ -24,6 +24,7 @@ import type { AckKind } from '../../distribution/acks.js'
 import { SHARDS, shardOf, shardsPlacedOn } from '../../distribution/placement.js'
 import { DOWNLOAD_TIMEOUT_MS } from '../../storage/store-logs.js'
 import { hyperswarmTransport, type Transport } from '../environment.js'
+import { linkView } from '../../distribution/links.js'
 import { LocalPeer, type AuditOptions, type DistributeReport, type GenerateOptions, type ResealReport, type StatusReport } from '../local-peer.js'
 import type { FreshnessReport } from '../freshness.js'
 import { DEFAULT_ELECTION_TIMEOUT_MS, roleEntry } from '../home.js'
@@ -238,8 +239,12 @@ export class ClusterNode {
         this.audit.rosterAdopted(roster)
         this.placePayloads()
         this.members.refuseUnlisted()
-        // Members this peer had not heard of are dialled by key: the topic's discovery alone may miss them for long.
-        if (!this.closing) this.transport.dial(roster.members.filter(m => m !== nodeId))
+        // The links this roster gives (a voter's, a member's); members this peer had not heard of are dialled by key
+        // (those its view names): the topic's discovery alone may miss them for long.
+        if (!this.closing) {
+          this.transport.setView(linkView(nodeId, roster))
+          this.transport.dial(roster.members.filter(m => m !== nodeId))
+        }
         if (!onRoster(roster, nodeId)) {
           this.guard.halt(`this peer is not on the cluster's roster v${roster.version}: its invite was cancelled, or it was removed; ask the admin for a new invite`, roster.issuer)
         }
@@ -406,6 +411,8 @@ export class ClusterNode {
     const topic = Buffer.from(this.peer.config.cluster.topic, 'hex')
     // Members we know by key are dialled directly: the admin, every member on the roster, and every member met before.
     const known = [...new Set([this.peer.config.cluster.adminKey, ...(this.elections.currentRoster?.members ?? []), ...this.known.ids()])].filter(m => m !== this.nodeId)
+    const roster = this.elections.currentRoster
+    this.transport.setView(roster === null ? null : linkView(this.nodeId, roster))
     await this.transport.join({
       topic,
       known,

@@ -1,0 +1,74 @@
+/**
+ * Who links with whom (issue 22's partial mesh), pure: worked out from the roster alone, so both ends of a link agree
+ * on it without a message, and every peer of a cluster draws the same graph.
+ *
+ * While every member votes (a cluster of up to five peers, by default) it is the full mesh it always was. Once the
+ * roster names members that do not vote, it is two tiers:
+ * - every voter links with every other voter, and every member links with every voter: the leader (a voter) reaches
+ *   each peer directly for its heartbeats, the calls to it and its log, as etcd's learners stream from their leader;
+ * - each member also links with MEMBER_NEIGHBOURS other members, drawn by rendezvous hashing (placement.ts) on its own
+ *   id, so heads, logs and records a member holds also spread member to member; a member that joins or leaves moves only
+ *   the links that named it.
+ * A member's links are bounded by the voters and a few neighbours (about 5 + 2 x 2, whatever N is); a voter's grow with
+ * the members: it is a hub. A link exists when either end names the other (`dial`): a voter dials only voters, and
+ * members dial it.
+ */
+import { Placement } from './placement.js'
+
+/** Other members each member dials, besides every voter. */
+export const MEMBER_NEIGHBOURS = 2
+
+/** The links one peer keeps. */
+export interface LinkView {
+  /** The peers this one dials: it accepts any member that dials it. */
+  readonly dial: readonly string[]
+  /** True for a voter: it announces itself on the cluster's topic, where members find it. */
+  readonly hub: boolean
+}
+
+/** What of a roster the links are worked out from. */
+export interface LinkRoster {
+  readonly members: readonly string[]
+  /** The voters; undefined: every member (a roster of format 1). */
+  readonly voters?: readonly string[]
+}
+
+/** The peers `self` dials under `roster`, or null for the full mesh (every member votes). */
+export function linkView (self: string, roster: LinkRoster, neighbours = MEMBER_NEIGHBOURS): LinkView | null {
+  const voters = roster.voters ?? roster.members
+  if (roster.members.every(m => voters.includes(m))) return null
+  const otherVoters = voters.filter(v => v !== self)
+  if (voters.includes(self)) return { dial: otherVoters, hub: true }
+  const others = roster.members.filter(m => m !== self && !voters.includes(m))
+  const picked = others.length === 0 || neighbours < 1 ? [] : new Placement(others.map(id => ({ id }))).holders(`bzzz-ctx/links/${self}`, neighbours)
+  return { dial: [...otherVoters, ...picked.sort()], hub: false }
+}
+
+/** Every peer's links under `roster`, both ends of each (a view is worked out once per member). */
+export function linkGraph (roster: LinkRoster, neighbours = MEMBER_NEIGHBOURS): Map<string, Set<string>> {
+  const graph = new Map(roster.members.map(m => [m, new Set<string>()]))
+  for (const a of roster.members) {
+    const view = linkView(a, roster, neighbours)
+    for (const b of view === null ? roster.members : view.dial) {
+      if (a === b || !graph.has(b)) continue
+      graph.get(a)!.add(b)
+      graph.get(b)!.add(a)
+    }
+  }
+  return graph
+}
+
+/** True when `a` and `b` are linked under `roster`: either dials the other (symmetric). */
+export function linked (a: string, b: string, roster: LinkRoster, neighbours = MEMBER_NEIGHBOURS): boolean {
+  if (a === b) return false
+  const dials = (x: string, y: string): boolean => {
+    const view = linkView(x, roster, neighbours)
+    return view === null || view.dial.includes(y)
+  }
+  return dials(a, b) || dials(b, a)
+}
+
+/** The peers `self` is linked with under `roster`, sorted (what a test waits for, where it waited for a full mesh). */
+export function linkedPeers (self: string, roster: LinkRoster, neighbours = MEMBER_NEIGHBOURS): string[] {
+  return [...(linkGraph(roster, neighbours).get(self) ?? [])].sort()
+}

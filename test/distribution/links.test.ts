@@ -1,0 +1,78 @@
+import t from 'tap'
+import { linked, linkedPeers, linkGraph, linkView, MEMBER_NEIGHBOURS } from '../../src/distribution/links.js'
+
+const ids = (n: number, prefix = 'm'): string[] => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`)
+
+/** Peers reachable from the first peer not in `down`, over links between peers not in `down`. */
+function reachable (roster: { members: string[], voters: string[] }, down: ReadonlySet<string>): number {
+  const start = roster.members.find(v => !down.has(v))!
+  const graph = linkGraph(roster)
+  const seen = new Set([start])
+  const queue = [start]
+  while (queue.length > 0) {
+    const at = queue.shift()!
+    for (const next of graph.get(at)!) if (!down.has(next) && !seen.has(next)) { seen.add(next); queue.push(next) }
+  }
+  return seen.size
+}
+
+t.test('while every member votes, it is the full mesh it always was', async t => {
+  const members = ids(5)
+  t.equal(linkView(members[0]!, { members, voters: members }), null)
+  t.equal(linkView(members[0]!, { members }), null, 'a roster of format 1: every member votes')
+  t.same(linkedPeers(members[2]!, { members, voters: members }), members.filter(m => m !== members[2]))
+})
+
+t.test('voters link with each other and with every member; a member with the voters and a few members', async t => {
+  const voters = ids(5, 'v')
+  const members = [...voters, ...ids(195)].sort()
+  const roster = { members, voters }
+  const voterView = linkView(voters[0]!, roster)!
+  t.equal(voterView.hub, true)
+  t.same(voterView.dial, voters.slice(1), 'a voter dials the other voters only')
+  const graph = linkGraph(roster)
+  t.equal(graph.get(voters[0]!)!.size, 199, 'and is linked with every peer: members dial it')
+  const degrees = members.filter(m => !voters.includes(m)).map(m => {
+    const view = linkView(m, roster)!
+    t.equal(view.hub, false)
+    t.same(view.dial.slice(0, 5), voters, 'a member dials every voter')
+    t.equal(view.dial.length, 5 + MEMBER_NEIGHBOURS)
+    return graph.get(m)!.size
+  })
+  // A member's links: the voters, its own neighbours, and those that picked it (about as many, never unbounded).
+  t.ok(Math.min(...degrees) >= 5 + MEMBER_NEIGHBOURS, `fewest links of a member: ${Math.min(...degrees)}`)
+  t.ok(Math.max(...degrees) <= 5 + 6 * MEMBER_NEIGHBOURS, `most links of a member: ${Math.max(...degrees)}`)
+  const mean = degrees.reduce((a, b) => a + b, 0) / degrees.length
+  t.ok(Math.abs(mean - (5 + 2 * MEMBER_NEIGHBOURS)) < 0.5, `mean links of a member ${mean.toFixed(2)}, about the voters and twice the neighbours`)
+})
+
+t.test('both ends agree on every link, and the graph is connected without the voters', async t => {
+  const voters = ids(3, 'v')
+  const members = [...voters, ...ids(60)].sort()
+  const roster = { members, voters }
+  const graph = linkGraph(roster)
+  for (const a of members.slice(0, 12)) {
+    t.same([...graph.get(a)!].sort(), linkedPeers(a, roster))
+    for (const b of graph.get(a)!) t.ok(linked(b, a, roster) && linked(a, b, roster), `${b} and ${a} agree they are linked`)
+  }
+  t.equal(reachable(roster, new Set()), 63)
+  // Members also reach each other through their neighbours: with every voter down, every member is still reached,
+  // member to member (heads and logs spread among them; only calls to the leader need a voter).
+  t.equal(reachable(roster, new Set(voters)), 60)
+})
+
+t.test('a member that joins moves only the links that name it', async t => {
+  const voters = ids(5, 'v')
+  const before = { members: [...voters, ...ids(100)].sort(), voters }
+  const after = { members: [...before.members, 'm9999'].sort(), voters }
+  let changed = 0
+  for (const m of before.members) {
+    const was = linkView(m, before)!.dial
+    const now = linkView(m, after)!.dial
+    if (was.join() !== now.join()) {
+      changed++
+      t.ok(now.includes('m9999'), `${m} dials another member only to take the newcomer`)
+    }
+  }
+  t.ok(changed <= 10, `${changed} of 105 peers changed whom they dial`)
+})
