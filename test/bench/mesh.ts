@@ -6,6 +6,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { meshViewSizes } from '../../src/distribution/mesh.js'
 import { MeshRounds } from '../../sim/mesh-rounds.js'
+import { linkGraph } from '../../src/distribution/links.js'
 import { round } from './stats.js'
 
 export const MESH_SIZES = (process.env.BZZZ_BENCH_MESH_PEERS ?? '10,100,1000').split(',').map(Number).filter(n => n > 1)
@@ -63,6 +64,46 @@ export async function benchMesh (log: (line: string) => void = () => {}): Promis
       if (condition.name === 'none') figures[`mesh_n${peers}_messages_per_peer_round`] = round(messages / peerRounds, 1)
       log(`  ${peers} peers, ${condition.name}: ${worst} rounds at worst of ${seeds.length} seeds (${round(worst / log2, 2)} x log2 N), ${Math.round(performance.now() - began)} ms`)
     }
+    twoTier(peers, figures, log)
   }
   return figures
+}
+
+/** Rounds (hops) until a head pushed each round over every link reaches every peer not `down`; null if some never is. */
+function hops (graph: Map<string, Set<string>>, from: string, down: ReadonlySet<string>): number | null {
+  const seen = new Set([from])
+  let frontier = [from]
+  let rounds = 0
+  while (frontier.length > 0) {
+    const next: string[] = []
+    for (const at of frontier) for (const peer of graph.get(at)!) if (!down.has(peer) && !seen.has(peer)) { seen.add(peer); next.push(peer) }
+    if (next.length === 0) break
+    frontier = next
+    rounds++
+  }
+  return seen.size === graph.size - down.size ? rounds : null
+}
+
+/**
+ * The two-tier mesh the node runs (src/distribution/links.ts), 5 voters: the links of a member and of a voter, and the
+ * rounds for a member's head to reach every peer: with every peer up, with 10% of the members down, and with every
+ * voter down (member to member only).
+ */
+function twoTier (peers: number, figures: Record<string, number>, log: (line: string) => void): void {
+  const ids = Array.from({ length: peers }, (_, i) => `p${String(i).padStart(5, '0')}`)
+  const voters = ids.slice(0, Math.min(5, peers))
+  const graph = linkGraph({ members: ids, voters })
+  const members = ids.filter(id => !voters.includes(id))
+  if (members.length === 0) return
+  const degrees = members.map(id => graph.get(id)!.size)
+  const writer = members[0]!
+  const crashed = new Set(members.slice(1).filter((_, i) => i % 10 === 0))
+  const results = { all: hops(graph, writer, new Set()), crash10: hops(graph, writer, crashed), noVoters: hops(graph, writer, new Set(voters)) }
+  const key = `mesh_two_tier_n${peers}`
+  figures[`${key}_member_links_mean`] = round(degrees.reduce((a, b) => a + b, 0) / degrees.length, 1)
+  figures[`${key}_member_links_max`] = Math.max(...degrees)
+  figures[`${key}_voter_links`] = graph.get(voters[0]!)!.size
+  for (const [name, rounds] of Object.entries(results)) figures[`${key}_rounds_${name}`] = rounds ?? -1
+  log(`  two-tier, ${peers} peers: a member's links ${figures[`${key}_member_links_mean`]} mean, ${figures[`${key}_member_links_max`]} max; a voter's ${figures[`${key}_voter_links`]}; ` +
+    `rounds to every peer ${results.all}, with 10% of members down ${results.crash10 ?? 'never'}, with every voter down ${results.noVoters ?? 'never (split)'}`)
 }

@@ -3,7 +3,9 @@
 import { runSimulation } from '../../sim/runner.js'
 import { parseScenario } from '../../sim/scenario.js'
 
-export const SIM_SIZES = (process.env.BZZZ_BENCH_SIM_NODES ?? '5,10,20,40').split(',').map(Number).filter(n => n > 0)
+export const SIM_SIZES = (process.env.BZZZ_BENCH_SIM_NODES ?? '5,10,20,40,100').split(',').map(Number).filter(n => n > 0)
+/** The full-against-sharded comparison runs twice more a size: up to this many peers (100 take about 9 minutes a run). */
+export const SIM_SHARDED_MAX = Number(process.env.BZZZ_BENCH_SIM_SHARDED_MAX ?? 40)
 
 function lightScenario (nodes: number, shape: { replication?: 'full' | 'sharded', batch?: boolean } = {}): ReturnType<typeof parseScenario> {
   const distribute = shape.batch === true ? { op: 'distribute', count: 40, batch: true } : { op: 'distribute', count: 10 }
@@ -31,13 +33,16 @@ export async function benchSim (log: (line: string) => void = () => {}): Promise
     const rssBefore = process.memoryUsage().rss
     const report = await runSimulation({ scenario: lightScenario(nodes), seed: 1, mode: 'memory' })
     const m = report.metrics
-    log(`  ${nodes} peers: ${report.ok ? 'every check held' : 'VIOLATED ' + Object.entries(report.checks).filter(([, c]) => !c.ok).map(([n]) => n).join(',')}; ${m.real_ms} ms real for ${m.simulated_ms} ms simulated; converged in ${m.converged_within_ms} ms`)
+    log(`  ${nodes} peers: ${report.ok ? 'every check held' : 'VIOLATED ' + Object.entries(report.checks).filter(([, c]) => !c.ok).map(([n]) => n).join(',')}; ${m.real_ms} ms real for ${m.simulated_ms} ms simulated; converged in ${m.converged_within_ms} ms; ${m.messages} messages over ${m.connections} connections`)
     figures[`sim_n${nodes}_ok`] = report.ok ? 1 : 0
     figures[`sim_n${nodes}_simulated_to_real`] = m.simulated_to_real ?? 0
     figures[`sim_n${nodes}_gossip_rounds_to_converge`] = m.gossip_rounds_to_converge ?? -1
     figures[`sim_n${nodes}_failover_ms`] = m.failover_ms_max ?? -1
     figures[`sim_n${nodes}_rss_mb`] = Math.round(Math.max(process.memoryUsage().rss, rssBefore) / 1e6)
+    figures[`sim_n${nodes}_messages`] = m.messages ?? 0
+    figures[`sim_n${nodes}_us_per_message`] = Math.round((m.real_ms ?? 0) * 1000 / Math.max(1, m.messages ?? 0))
     if (report.ok) largest = nodes
+    if (nodes > SIM_SHARDED_MAX) continue
     // Where sharded replication starts to pay: the same writes of 40 records, full against sharded (five voters hold
     // every payload either way; the other members hold their shards), by the bytes of payloads the live peers hold.
     const [full, sharded] = [await runSimulation({ scenario: lightScenario(nodes, { batch: true }), seed: 1, mode: 'memory' }),

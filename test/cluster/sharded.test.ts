@@ -6,6 +6,7 @@ import t from 'tap'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { shardOf, shardsPlacedOn } from '../../src/distribution/placement.js'
+import { linkGraph } from '../../src/distribution/links.js'
 import { cliProcess } from '../helpers/cli.js'
 import { agreedLeader, peerAt, startCluster, waitFor, waitForMesh, type TestPeer } from '../helpers/cluster.js'
 
@@ -41,6 +42,21 @@ t.test('12 daemons, 5 voters, factor 3, sharded', async t => {
   const voters = cluster.peers.filter((_, i) => voterIds.includes(ids[i]!))
   const members = cluster.peers.filter((_, i) => !voterIds.includes(ids[i]!))
   const leaderPeer = cluster.peers[ids.indexOf(first.leader)]!
+  // The partial mesh (src/distribution/links.ts): each voter is linked with all eleven others, each member with the five
+  // voters and a few members, never all of them; status says which tier a peer is in.
+  const graph = linkGraph({ members: ids, voters: voterIds })
+  for (const [i, peer] of cluster.peers.entries()) {
+    const linked = ((await peer.run(['peers', '--json'])).json.peers as Array<{ id: string }>).map(p => p.id).sort()
+    const { mesh } = (await peer.run(['status', '--json'])).json
+    if (voters.includes(peer)) {
+      t.equal(linked.length, 11, `voter ${peer.name} is linked with every peer`)
+      t.match(mesh, { kind: 'two-tier', hub: true, dials: 4, dialsConnected: 4 })
+    } else {
+      t.ok(voterIds.every(v => linked.includes(v)) && linked.length < 11, `member ${peer.name} is linked with the voters and ${linked.length - 5} of the 6 other members`)
+      t.same(linked, [...graph.get(ids[i]!)!].sort(), 'the links the roster gives it')
+      t.match(mesh, { kind: 'two-tier', hub: false, dials: 7, dialsConnected: 7 })
+    }
+  }
 
   const batch1 = recordsFile(cluster.dir, 'batch1', 0, 300)
   const written = await members[0]!.run(['distribute', '--file', batch1.file, '--roles', 'developer', '--json'], 120_000)

@@ -6,6 +6,7 @@ import { withPeer } from '../peer-session.js'
 import { formatBytes, keyValues } from '../render.js'
 import { workTreeOf } from '../../node/generate-target.js'
 import type { FreshnessReport } from '../../node/freshness.js'
+import type { StatusReport } from '../../node/peer/types.js'
 
 /** The freshness rows of the table: when the project was generated, and what is stale now. */
 function freshnessRows (f: FreshnessReport): Array<[string, string | number]> {
@@ -46,6 +47,7 @@ export function statusCommand (env: CliEnv): Command {
         ['term', status.leader === null && status.mode === 'local' ? '-' : status.term],
         ['members', status.members],
         ['peers', status.peers],
+        ...(status.mesh !== undefined ? [['mesh', meshLine(status.mesh)] as [string, string]] : []),
         ['records', status.records],
         ['log', `${status.log.length} entries, ${formatBytes(status.log.bytes)}`],
         ['replication', `${status.replication.mode}: ${status.replication.payloadBlocks.held} of the ${status.replication.payloadBlocks.of} payloads blocks of other writers held here`],
@@ -56,4 +58,13 @@ export function statusCommand (env: CliEnv): Command {
         ...(freshness !== undefined ? freshnessRows(freshness) : [])
       ], useColor(ctx)))
     }))
+}
+
+/** How this peer links, in words: the full mesh, or which tier of the two (src/distribution/links.ts). */
+function meshLine (mesh: NonNullable<StatusReport['mesh']>): string {
+  const connected = `${mesh.dialsConnected} of the ${mesh.dials} it dials connected`
+  if (mesh.kind === 'full') return `full: every member votes, ${connected}`
+  return mesh.hub
+    ? `two-tier, a voter: dials the other voters, and every member dials it; ${connected}`
+    : `two-tier, a member: dials the voters and a few members; ${connected}`
 }

@@ -24,7 +24,7 @@ import type { AckKind } from '../../distribution/acks.js'
 import { SHARDS, shardOf, shardsPlacedOn } from '../../distribution/placement.js'
 import { DOWNLOAD_TIMEOUT_MS } from '../../storage/store-logs.js'
 import { hyperswarmTransport, type Transport } from '../environment.js'
-import { linkView } from '../../distribution/links.js'
+import { linkView, type LinkView } from '../../distribution/links.js'
 import { LocalPeer, type AuditOptions, type DistributeReport, type GenerateOptions, type ResealReport, type StatusReport } from '../local-peer.js'
 import type { FreshnessReport } from '../freshness.js'
 import { DEFAULT_ELECTION_TIMEOUT_MS, roleEntry } from '../home.js'
@@ -150,6 +150,8 @@ export class ClusterNode {
   private readonly logger: Logger
   private readonly electionTimeoutMs: number
   private readonly transport: Transport
+  /** The links the roster gives this peer: null for the full mesh (see src/distribution/links.ts). */
+  private view: LinkView | null = null
   private readonly known: KnownMembers
   private readonly members: Members
   private readonly guard: InstanceGuard
@@ -242,8 +244,18 @@ export class ClusterNode {
         // The links this roster gives (a voter's, a member's); members this peer had not heard of are dialled by key
         // (those its view names): the topic's discovery alone may miss them for long.
         if (!this.closing) {
-          this.transport.setView(linkView(nodeId, roster))
+          this.setView(linkView(nodeId, roster))
           this.transport.dial(roster.members.filter(m => m !== nodeId))
+          // Links this roster no longer gives (a member dialled while every member voted, a voter demoted) are closed by
+          // the member at either end, so a member's links stay bounded; neither end dials them again. (A voter is linked
+          // with every member: it closes none.)
+          const view = this.view
+          if (view !== null && !view.hub) {
+            for (const member of [...this.members.values()]) {
+              if (view.dial.includes(member.node) || linkView(member.node, roster)?.dial.includes(nodeId) !== false) continue
+              member.connection.destroy()
+            }
+          }
         }
         if (!onRoster(roster, nodeId)) {
           this.guard.halt(`this peer is not on the cluster's roster v${roster.version}: its invite was cancelled, or it was removed; ask the admin for a new invite`, roster.issuer)
@@ -412,7 +424,7 @@ export class ClusterNode {
     // Members we know by key are dialled directly: the admin, every member on the roster, and every member met before.
     const known = [...new Set([this.peer.config.cluster.adminKey, ...(this.elections.currentRoster?.members ?? []), ...this.known.ids()])].filter(m => m !== this.nodeId)
     const roster = this.elections.currentRoster
-    this.transport.setView(roster === null ? null : linkView(this.nodeId, roster))
+    this.setView(roster === null ? null : linkView(this.nodeId, roster))
     await this.transport.join({
       topic,
       known,
@@ -693,6 +705,12 @@ export class ClusterNode {
     return this.queueView.tally()
   }
 
+  /** The links the roster gives this peer (null: the full mesh), and the transport told of them. */
+  private setView (view: LinkView | null): void {
+    this.view = view
+    this.transport.setView(view)
+  }
+
   /** The members connected, each marked whether it votes (the roster's voters, as this peer holds it). */
   peers (): PeerRow[] {
     const voters = this.elections.voters
@@ -704,6 +722,9 @@ export class ClusterNode {
     const leadership = this.leadership
     return {
       ...local, mode: 'daemon', leader: leadership.leader, term: leadership.term, peers: this.members.size,
+      mesh: this.view === null
+        ? { kind: 'full', hub: true, dials: local.members - 1, dialsConnected: this.members.size }
+        : { kind: 'two-tier', hub: this.view.hub, dials: this.view.dial.length, dialsConnected: this.view.dial.filter(peer => this.members.has(peer)).length },
       counters: { ...this.counters, rejectedEntries: this.peer.store.rejectedEntries, refusedEntries: this.peer.store.refusals().count },
       ...(this.guard.halted !== null ? { halted: this.guard.halted } : {})
     }

@@ -108,6 +108,12 @@ export interface StatusReport {
    */
   replication: { mode: 'full' | 'sharded', payloadBlocks: { held: number, of: number } }
   roles: Array<{ name: string, clearance: string, epoch: number, held: boolean }>
+  /**
+   * With a daemon: the links the roster gives it (src/distribution/links.ts). `full` while every member votes (it dials
+   * every member); else `two-tier`: a voter (`hub`) dials the other voters and every member dials it, a member dials the
+   * voters and a few members. `dials` counts the peers it dials, `dialsConnected` those of them connected now.
+   */
+  mesh?: { kind: 'full' | 'two-tier', hub: boolean, dials: number, dialsConnected: number }
   /** With a daemon: peers refused, invalid frames, requests forwarded and served, remote entries refused, duplicate identities met. */
   counters?: Record<string, number>
   /** With a daemon that stopped taking part in the cluster: why (another process uses its identity). */
