@@ -262,8 +262,12 @@ export class StoreWriter {
       if (appending.length === 0) return
       try {
         const seq = host.log.length
-        await host.log.append(appending.map(item => item.block))
-        host.onApplied(await host.view.apply(this.writer, appending.map((item, i) => ({ seq: seq + i, index: 0, entry: item.full }))))
+        // Packed as records are (a block of up to MAX_ENTRIES_PER_BLOCK, headers deflated together): a hundred requests
+        // accepted together, or a batch's completions, are a block or two for every peer to fetch, verify and store.
+        const packed = packBlocks(appending.map(item => item.block))
+        await host.log.append(packed.map(encodeBlock))
+        const positions = packed.flatMap((group, b) => group.map((_, index) => ({ seq: seq + b, index })))
+        host.onApplied(await host.view.apply(this.writer, appending.map((item, i) => ({ ...positions[i]!, entry: item.full }))))
       } catch (err) {
         for (const item of appending) item.pending.reject(err)
         return
