@@ -72,3 +72,17 @@ export function linked (a: string, b: string, roster: LinkRoster, neighbours = M
 export function linkedPeers (self: string, roster: LinkRoster, neighbours = MEMBER_NEIGHBOURS): string[] {
   return [...(linkGraph(roster, neighbours).get(self) ?? [])].sort()
 }
+
+/**
+ * Whom a peer's audit head goes to, among the peers it is `connected` with: each of them witnesses it (downloads the
+ * audit core, checks it, co-signs it; src/audit/audit-log.ts). In the full mesh, all of them. In two tiers, those of its
+ * own tier: a voter's head goes to the other voters, a member's to the members it is linked with (to the voters when
+ * the roster names no other member). Otherwise each voter would download and co-sign every member's core, and every
+ * member every voter's, which grows by a checkpoint per member it co-signs: N squared blocks every witness interval.
+ */
+export function auditWitnesses (self: string, connected: readonly string[], roster: LinkRoster): string[] {
+  const voters = new Set(roster.voters ?? roster.members)
+  if (roster.members.every(m => voters.has(m))) return [...connected]
+  const alone = !voters.has(self) && roster.members.every(m => m === self || voters.has(m))
+  return connected.filter(peer => alone ? voters.has(peer) : voters.has(peer) === voters.has(self))
+}

@@ -45,8 +45,12 @@ t.test('12 daemons, 5 voters, factor 3, sharded', async t => {
   // The partial mesh (src/distribution/links.ts): each voter is linked with all eleven others, each member with the five
   // voters and a few members, never all of them; status says which tier a peer is in.
   const graph = linkGraph({ members: ids, voters: voterIds })
+  const linkedOf = async (peer: TestPeer): Promise<string[]> => ((await peer.run(['peers', '--json'])).json.peers as Array<{ id: string }>).map(p => p.id).sort()
+  // A link dialled under an older roster (the invites came one after another) is closed within a gossip tick or two.
+  await waitFor('every peer to hold the links the roster gives, and no other', async () =>
+    (await Promise.all(cluster.peers.map(linkedOf))).every((linked, i) => linked.join() === [...graph.get(ids[i]!)!].sort().join()), 60_000)
   for (const [i, peer] of cluster.peers.entries()) {
-    const linked = ((await peer.run(['peers', '--json'])).json.peers as Array<{ id: string }>).map(p => p.id).sort()
+    const linked = await linkedOf(peer)
     const { mesh } = (await peer.run(['status', '--json'])).json
     if (voters.includes(peer)) {
       t.equal(linked.length, 11, `voter ${peer.name} is linked with every peer`)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { linked, linkedPeers, linkGraph, linkView, MEMBER_NEIGHBOURS } from '../../src/distribution/links.js'
+import { auditWitnesses, linked, linkedPeers, linkGraph, linkView, MEMBER_NEIGHBOURS } from '../../src/distribution/links.js'
 
 const ids = (n: number, prefix = 'm'): string[] => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`)
 
@@ -75,4 +75,18 @@ t.test('a member that joins moves only the links that name it', async t => {
     }
   }
   t.ok(changed <= 10, `${changed} of 105 peers changed whom they dial`)
+})
+
+t.test('audit heads go to the linked peers of the same tier (every linked peer in a full mesh)', async t => {
+  const all = ids(5)
+  t.same(auditWitnesses(all[0]!, all.slice(1), { members: all, voters: all }), all.slice(1), 'full mesh: every connected peer witnesses')
+  const voters = ids(3, 'v')
+  const members = ids(6)
+  const roster = { members: [...voters, ...members].sort(), voters }
+  t.same(auditWitnesses(voters[0]!, [...voters.slice(1), ...members], roster), voters.slice(1), 'a voter: the other voters, not the members')
+  t.same(auditWitnesses(members[0]!, [...voters, members[1]!, members[4]!], roster), [members[1], members[4]], 'a member: its member links')
+  t.same(auditWitnesses(members[0]!, voters, roster), [], 'a member not yet linked with another member: none for now')
+  const single = { members: [...voters, members[0]!].sort(), voters }
+  t.same(auditWitnesses(members[0]!, voters, single), voters, 'the one member among voters: the voters')
+  t.same(auditWitnesses(voters[0]!, members, roster), [], 'a voter with no other voter connected: none for now')
 })

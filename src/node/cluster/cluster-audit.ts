@@ -9,9 +9,12 @@ import { isBzzzError } from '../../errors.js'
 import { KEY_HEX_PATTERN } from '../../crypto/key-text.js'
 import type { Logger } from '../logger.js'
 import { rosterVoters, type SignedRoster } from '../roster.js'
+import { auditWitnesses } from '../../distribution/links.js'
 import type { MemberDirectory } from './types.js'
 
 export interface ClusterAuditHost {
+  /** This peer's node id. */
+  nodeId: string
   log: AuditLog
   members: MemberDirectory
   logger: Logger
@@ -108,8 +111,12 @@ export class ClusterAudit {
       if (head === null || (to === null && head.length === this.announced)) return
       if (to === null) this.announced = head.length
       const message = { type: 'audit' as const, head: JSON.stringify(head) }
-      if (to !== null) this.host.members.get(to)?.channel.send(message)
-      else for (const member of this.host.members.values()) member.channel.send(message)
+      // Only its witnesses are told: every member in a full mesh, those of this peer's tier in two (links.ts).
+      const connected = [...this.host.members.values()].map(member => member.node)
+      const witnesses = new Set(this.roster === null ? connected : auditWitnesses(this.host.nodeId, connected, this.roster))
+      for (const member of this.host.members.values()) {
+        if (witnesses.has(member.node) && (to === null || member.node === to)) member.channel.send(message)
+      }
     } catch (err) {
       if (!this.host.isClosing()) this.host.logger.warn({ err: String(err) }, 'could not announce the audit head')
     }

@@ -152,6 +152,8 @@ export class ClusterNode {
   private readonly transport: Transport
   /** The links the roster gives this peer: null for the full mesh (see src/distribution/links.ts). */
   private view: LinkView | null = null
+  /** Whether each member dials this peer, under the roster of `version` (see pruneLinks). */
+  private dialsMemo: { version: number, dials: Map<string, boolean> } = { version: -1, dials: new Map() }
   private readonly known: KnownMembers
   private readonly members: Members
   private readonly guard: InstanceGuard
@@ -246,16 +248,7 @@ export class ClusterNode {
         if (!this.closing) {
           this.setView(linkView(nodeId, roster))
           this.transport.dial(roster.members.filter(m => m !== nodeId))
-          // Links this roster no longer gives (a member dialled while every member voted, a voter demoted) are closed by
-          // the member at either end, so a member's links stay bounded; neither end dials them again. (A voter is linked
-          // with every member: it closes none.)
-          const view = this.view
-          if (view !== null && !view.hub) {
-            for (const member of [...this.members.values()]) {
-              if (view.dial.includes(member.node) || linkView(member.node, roster)?.dial.includes(nodeId) !== false) continue
-              member.connection.destroy()
-            }
-          }
+          this.pruneLinks()
         }
         if (!onRoster(roster, nodeId)) {
           this.guard.halt(`this peer is not on the cluster's roster v${roster.version}: its invite was cancelled, or it was removed; ask the admin for a new invite`, roster.issuer)
@@ -264,7 +257,7 @@ export class ClusterNode {
     })
     this.election = this.elections.election
     this.audit = new ClusterAudit({
-      log: peer.audit, members, logger, isClosing, roster: this.elections.currentRoster,
+      nodeId, log: peer.audit, members, logger, isClosing, roster: this.elections.currentRoster,
       ...(options.witnessIntervalMs !== undefined ? { witnessIntervalMs: options.witnessIntervalMs } : {})
     })
     this.replication = new Replication({
@@ -434,6 +427,7 @@ export class ClusterNode {
     this.timers.push(this.clock.setInterval(() => {
       if (this.closing) return
       this.replication.tick()
+      this.pruneLinks()
       this.audit.tick()
       this.elections.pickUpSavedRoster()
     }, GOSSIP_TICK_MS))
@@ -703,6 +697,27 @@ export class ClusterNode {
   /** The queue counted by state and priority (for the metrics: costs the pending requests, not the history). */
   queueTally (): QueueTally {
     return this.queueView.tally()
+  }
+
+  /**
+   * Closes the links the roster this peer holds does not give it: at each roster adopted (a member dialled while every
+   * member voted, a voter demoted) and each gossip tick (a dial that was under way when the roster changed, a peer that
+   * dialled with an older roster and has since been sent this one). Only a member closes links: a voter is linked with
+   * every member. Neither end dials such a link again, so a member's links stay bounded.
+   */
+  private pruneLinks (): void {
+    const view = this.view
+    const roster = this.elections.currentRoster
+    if (view === null || view.hub || roster === null || this.closing) return
+    if (this.dialsMemo.version !== roster.version) this.dialsMemo = { version: roster.version, dials: new Map() }
+    const { dials } = this.dialsMemo
+    for (const member of [...this.members.values()]) {
+      if (view.dial.includes(member.node)) continue
+      // Whether the other end dials this peer, under the same roster (a member's view costs a digest of every member).
+      let dialsHere = dials.get(member.node)
+      if (dialsHere === undefined) dials.set(member.node, dialsHere = linkView(member.node, roster)?.dial.includes(this.nodeId) !== false)
+      if (!dialsHere) member.connection.destroy()
+    }
   }
 
   /** The links the roster gives this peer (null: the full mesh), and the transport told of them. */
