@@ -7,7 +7,7 @@
  * at 0.4x, and 100 at 0.07x (2.2 GB, 3 million messages, about 180 us each, half of that waiting for RocksDB's threads).
  * With a full mesh (before), 40 took 16 minutes and 64 ran at a quarter of real time.
  */
-export const NODES_MAX = 100
+export const NODES_MAX = 1000
 export const NODES_LIMIT_REASON = 'every peer runs a real node and store in this one process, and every block goes to every peer (100 peers: 2.2 GB, 0.07x real time)'
 
 /**
