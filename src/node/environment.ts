@@ -30,7 +30,8 @@ export interface Transport {
   /**
    * The links the roster gives this peer (src/distribution/links.ts), set before `join` and at each roster adopted: it
    * dials only `view.dial`, and announces itself on the topic only as a hub (a voter). Null: the full mesh, every member
-   * dialled. A member that dials this peer is accepted either way; links already open are left as they are.
+   * dialled. A member that dials this peer is accepted either way; links already open stay (the node closes those the
+   * roster no longer gives, ClusterNode.pruneLinks).
    */
   setView: (view: LinkView | null) => void
   /** Refuses connections with these peers (existing ones are the node's to destroy) until `unblock`. */

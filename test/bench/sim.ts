@@ -3,8 +3,8 @@
 import { runSimulation } from '../../sim/runner.js'
 import { parseScenario } from '../../sim/scenario.js'
 
-export const SIM_SIZES = (process.env.BZZZ_BENCH_SIM_NODES ?? '5,10,20,40,100').split(',').map(Number).filter(n => n > 0)
-/** The full-against-sharded comparison runs twice more a size: up to this many peers (100 take about 9 minutes a run). */
+export const SIM_SIZES = (process.env.BZZZ_BENCH_SIM_NODES ?? '5,10,20,40,100,1000').split(',').map(Number).filter(n => n > 0)
+/** The full-against-sharded comparison runs twice more a size: up to this many peers. */
 export const SIM_SHARDED_MAX = Number(process.env.BZZZ_BENCH_SIM_SHARDED_MAX ?? 40)
 
 function lightScenario (nodes: number, shape: { replication?: 'full' | 'sharded', batch?: boolean } = {}): ReturnType<typeof parseScenario> {
@@ -39,6 +39,8 @@ export async function benchSim (log: (line: string) => void = () => {}): Promise
     figures[`sim_n${nodes}_gossip_rounds_to_converge`] = m.gossip_rounds_to_converge ?? -1
     figures[`sim_n${nodes}_failover_ms`] = m.failover_ms_max ?? -1
     figures[`sim_n${nodes}_rss_mb`] = Math.round(Math.max(process.memoryUsage().rss, rssBefore) / 1e6)
+    // The process's peak so far (sizes run in increasing order, so it is this size's peak once it is the largest yet).
+    figures[`sim_n${nodes}_peak_rss_mb`] = Math.round(process.resourceUsage().maxRSS / 1024)
     figures[`sim_n${nodes}_messages`] = m.messages ?? 0
     figures[`sim_n${nodes}_us_per_message`] = Math.round((m.real_ms ?? 0) * 1000 / Math.max(1, m.messages ?? 0))
     if (report.ok) largest = nodes

@@ -8,7 +8,7 @@ import { runSimulation } from '../../sim/runner.js'
 import { readScenario } from '../../sim/scenario.js'
 
 t.test('100 peers, 5 voters: every check holds', async t => {
-  const scenario = readScenario(join(PACKAGE_ROOT, 'fixtures', 'scenarios', 'hundred-peers.json'))
+  const scenario = readScenario(join(PACKAGE_ROOT, 'fixtures', 'scale', 'hundred-peers.json'))
   const report = await runSimulation({ scenario, seed: scenario.seed ?? 7, mode: 'memory' })
   t.equal(report.nodes, 100)
   t.equal(report.voters, 5)

@@ -100,7 +100,7 @@ t.test('each bad scenario gives BAD_INPUT naming the step index and field', asyn
     ['not an object', [1, 2], /^scenario: expected a JSON object, got \[1,2\]/],
     ['no nodes', {}, /nodes: missing/],
     ['0 nodes', { nodes: 0 }, /nodes: 0 is out of range 1\.\.100/],
-    ['too many nodes', { nodes: 101 }, /nodes: 101 is over 100: every peer runs a real node and store in this one process, and every block goes to every peer/],
+    ['too many nodes', { nodes: 1001 }, /nodes: 1001 is over 1000: every peer runs a real node and store in this one process/],
     ['fractional nodes', { nodes: 2.5 }, /nodes: expected an integer, got 2\.5/],
     ['unknown top field', { nodes: 3, stpes: [] }, /^scenario: unknown field "stpes" for a scenario/],
     ['bad seed', { nodes: 3, seed: -1 }, /seed: -1 is out of range/],
