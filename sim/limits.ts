@@ -4,10 +4,11 @@
  * two-tier mesh (src/distribution/links.ts: each member links with the voters and two members), and audit heads are
  * witnessed within a tier, so messages grow with the count: with the light scenario of the bench, 20 peers ran at 4x
  * real time, 100 at 0.67x (622 MB), 200 at 0.32x (955 MB), each message about 240 us (half of it waiting for RocksDB's
- * threads). With a full mesh and every peer witnessing every other (before), 40 took 16 minutes.
+ * threads); 1,000 had not ended after 37 minutes (3.9 GB), so something grows faster than the count past 200. With a
+ * full mesh and every peer witnessing every other (before), 40 took 16 minutes.
  */
 export const NODES_MAX = 1000
-export const NODES_LIMIT_REASON = 'every peer runs a real node and store in this one process (1,000 peers: about 10 minutes for a 35 s run, and several GB)'
+export const NODES_LIMIT_REASON = 'every peer runs a real node and store in this one process (200 peers: 2 minutes and 1 GB for a 35 s run; 1,000 did not end in 37 minutes)'
 
 /**
  * The deliberately broken peers of `--break`, each caught by one checker: here, apart from the simulator, so the CLI
