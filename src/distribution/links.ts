@@ -33,10 +33,15 @@ export interface LinkRoster {
   readonly voters?: readonly string[]
 }
 
+/** True while every member votes: the full mesh. */
+function fullMesh (roster: LinkRoster, voters: ReadonlySet<string>): boolean {
+  return roster.members.every(m => voters.has(m))
+}
+
 /** The peers `self` dials under `roster`, or null for the full mesh (every member votes). */
 export function linkView (self: string, roster: LinkRoster, neighbours = MEMBER_NEIGHBOURS): LinkView | null {
   const voters = roster.voters ?? roster.members
-  if (roster.members.every(m => voters.includes(m))) return null
+  if (fullMesh(roster, new Set(voters))) return null
   const otherVoters = voters.filter(v => v !== self)
   if (voters.includes(self)) return { dial: otherVoters, hub: true }
   const others = roster.members.filter(m => m !== self && !voters.includes(m))
@@ -82,7 +87,7 @@ export function linkedPeers (self: string, roster: LinkRoster, neighbours = MEMB
  */
 export function auditWitnesses (self: string, connected: readonly string[], roster: LinkRoster): string[] {
   const voters = new Set(roster.voters ?? roster.members)
-  if (roster.members.every(m => voters.has(m))) return [...connected]
+  if (fullMesh(roster, voters)) return [...connected]
   const alone = !voters.has(self) && roster.members.every(m => m === self || voters.has(m))
   return connected.filter(peer => alone ? voters.has(peer) : voters.has(peer) === voters.has(self))
 }
