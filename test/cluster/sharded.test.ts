@@ -56,7 +56,8 @@ t.test('12 daemons, 5 voters, factor 3, sharded', async t => {
       t.equal(linked.length, 11, `voter ${peer.name} is linked with every peer`)
       t.match(mesh, { kind: 'two-tier', hub: true, dials: 4, dialsConnected: 4 })
     } else {
-      t.ok(voterIds.every(v => linked.includes(v)) && linked.length < 11, `member ${peer.name} is linked with the voters and ${linked.length - 5} of the 6 other members`)
+      // Ids are random: a member may be picked by every other member, so it can be linked with all 6 of them.
+      t.ok(voterIds.every(v => linked.includes(v)), `member ${peer.name} is linked with the voters and ${linked.length - 5} of the 6 other members`)
       t.same(linked, [...graph.get(ids[i]!)!].sort(), 'the links the roster gives it')
       t.match(mesh, { kind: 'two-tier', hub: false, dials: 7, dialsConnected: 7 })
     }
