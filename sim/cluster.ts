@@ -76,6 +76,8 @@ export interface ClusterOptions {
   onVote: (peer: SimPeer, event: { term: number, candidate: string }) => void
   /** A progress line, throttled by the caller. */
   progress: (line: () => string) => void
+  /** Memory mode: where every peer keeps its analyses running on real CPUs (LocalPeerOptions.analysing). */
+  analysing?: Set<Promise<unknown>>
 }
 
 export class SimCluster {
@@ -206,6 +208,7 @@ export class SimCluster {
       clock: options.clock,
       // In memory mode an analysis costs what the model says, however long it took on this machine.
       analysisCostMs,
+      ...(options.analysing !== undefined ? { analysing: options.analysing } : {}),
       transport: keyPair => network.transport(peer.id, keyPair),
       onElection: event => { options.onElection(peer, event) },
       onVote: event => { options.onVote(peer, event) }

@@ -128,7 +128,6 @@ export class ProcessNode implements SimNode {
   get election (): SimElection { return this.snapshot.election }
   get viewHash (): string { return this.snapshot.viewHash }
   queueState (id: string): string | undefined { return this.snapshot.queue[id] }
-  analysing (): ReadonlyArray<Promise<unknown>> { return NONE }
 
   async distribute (record: Record<string, unknown> | Array<Record<string, unknown>>): Promise<void> { await this.call('distribute', [record]) }
   async generate (options: Parameters<SimNode['generate']>[0]): Promise<string> { return await this.call('generate', [options]) as string }
@@ -196,4 +195,3 @@ export class ProcessNode implements SimNode {
   }
 }
 
-const NONE: ReadonlyArray<Promise<unknown>> = []

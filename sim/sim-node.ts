@@ -20,8 +20,6 @@ export interface SimNode {
   readonly viewHash: string
   /** The state of a queued request in this peer's view, if it holds it. */
   queueState: (id: string) => string | undefined
-  /** Memory mode: the analyses running now, which a step waits for. Empty for a process. */
-  analysing: () => ReadonlyArray<Promise<unknown>>
   /** One record, or several in one write. */
   distribute: (record: Record<string, unknown> | Array<Record<string, unknown>>) => Promise<void>
   /** A generate accepted by the leader: its request id. */
@@ -51,7 +49,6 @@ export function localSimNode (node: ClusterNode): SimNode {
     get election () { return { state: node.election.state, term: node.election.term, leader: node.election.leader } },
     get viewHash () { return node.peer.store.viewHash },
     queueState: id => node.coordinator.queue.get(id)?.state,
-    analysing: () => node.peer.analysing.size === 0 ? NONE : [...node.peer.analysing],
     distribute: async record => { await node.distribute(record, undefined, 'the simulator') },
     generate: async options => {
       const report = await node.generate({ ...options, noWait: true })
@@ -75,7 +72,6 @@ export function localSimNode (node: ClusterNode): SimNode {
   }
 }
 
-const NONE: ReadonlyArray<Promise<unknown>> = []
 
 /** The terms of every completion entry `node` holds, by request id (one request may be completed in several terms). */
 function completionTermsOf (node: ClusterNode): Record<string, number[]> {

@@ -189,17 +189,11 @@ export class Simulator {
     const clock: Clock = virtual ?? systemClock
     const traceFd = options.traceFile !== undefined ? openSync(options.traceFile, 'w') : null
     const trace = new Trace(traceFd === null ? null : line => { writeSync(traceFd, `${line}\n`) })
-    let peersOf = (): SimCluster['peers'] => []
-    // Analyses of every live peer count as real work in flight: a step waits for them as for its storage.
-    const analyses = (): Array<Promise<unknown>> => {
-      // Called on every turn of every wait: no array is made unless some peer analyses.
-      let running: Array<Promise<unknown>> | null = null
-      for (const peer of peersOf()) {
-        const analysing = peer.node?.analysing() ?? NONE
-        if (analysing.length > 0) (running ??= []).push(...analysing)
-      }
-      return running ?? NONE
-    }
+    // Every peer's analyses count as real work in flight: a step waits for them as for its storage. One set for all the
+    // peers (a killed peer's analysis ends when its pool closes), asked on every turn of every wait: no array is made
+    // unless some peer analyses.
+    const analysing = new Set<Promise<unknown>>()
+    const analyses = (): ReadonlyArray<Promise<unknown>> => analysing.size === 0 ? NONE : [...analysing]
     const realWork = virtual !== null ? settler(analyses) : null
     if (realWork !== null) {
       watchStorage()
@@ -224,9 +218,9 @@ export class Simulator {
       breaks: new Set(breaksOf(options)),
       onElection: (peer, event) => { observation.election({ atMs: clock.now(), node: peer.id, term: event.term, state: event.state }) },
       onVote: (peer, event) => { observation.vote({ atMs: clock.now(), node: peer.id, term: event.term, candidate: event.candidate }) },
-      progress
+      progress,
+      analysing
     })
-    peersOf = () => cluster.peers
     trace.name(cluster.ids)
     observation.name(cluster.ids)
     return new Simulator(options, { started, dir, virtual, clock, network, dht, random, progress, observation, cluster, trace, settler: realWork, restoreRandom, traceFd })

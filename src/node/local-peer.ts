@@ -50,6 +50,11 @@ export interface LocalPeerOptions {
    * analysis takes the time it takes.
    */
   analysisCostMs?: (files: number, bytes: number) => number
+  /**
+   * Where this peer keeps its analyses running on real CPUs (default: a set of its own). The simulator gives every peer
+   * of a run one set, so that a step waits on it alone rather than asking each of a thousand peers.
+   */
+  analysing?: Set<Promise<unknown>>
   /** How this peer audits (its settings `auditHashReads`, `auditFailClosed`; default both off). */
   audit?: Partial<AuditOptions>
   /**
@@ -77,8 +82,8 @@ export class LocalPeer {
    * `term` states them (null until it caught up in that term; see TermEntry's `ends`). Alone, a peer states none.
    */
   clusterTermEnds: ((term: number) => Record<string, number> | null) | null = null
-  /** Analyses running on real CPUs now: the simulator lets them end before its clock moves on. */
-  readonly analysing = new Set<Promise<unknown>>()
+  /** Analyses running on real CPUs now: the simulator lets them end before its clock moves on (LocalPeerOptions.analysing). */
+  readonly analysing: Set<Promise<unknown>>
   private decisionIndex: DecisionIndex | null = null
 
   // The parts, each one job (src/node/peer/): this class wires them and answers for them.
@@ -92,6 +97,7 @@ export class LocalPeer {
   readonly retentionMs: number | undefined
 
   private constructor (home: string, config: PeerConfig, keyring: Keyring, directory: RoleDirectory, local: LocalSecret, store: ContextStore, clock: Clock, audit: AuditLog, policies: PolicyBook, options: LocalPeerOptions) {
+    this.analysing = options.analysing ?? new Set()
     this.home = home
     this.config = config
     this.keyring = keyring

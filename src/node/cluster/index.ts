@@ -87,6 +87,8 @@ export interface ClusterNodeOptions {
   random?: () => number
   /** What an analysis costs on the clock, from its files and bytes (default: its real time; see LocalPeerOptions). */
   analysisCostMs?: (files: number, bytes: number) => number
+  /** Where the peer keeps its analyses running on real CPUs (see LocalPeerOptions.analysing). */
+  analysing?: Set<Promise<unknown>>
   /** The most file bytes one generation request carries (default MAX_REQUEST_FILE_BYTES; tests make it small). */
   requestPartBytes?: number
   /** Random ids of requests and of this process's run (default: the system's; the simulator's come from its seed). */
@@ -373,7 +375,8 @@ export class ClusterNode {
 
   static async start (options: ClusterNodeOptions): Promise<ClusterNode> {
     const peer = await LocalPeer.open(options.home, {
-      clock: options.clock ?? systemClock, ...(options.analysisCostMs !== undefined ? { analysisCostMs: options.analysisCostMs } : {}), ...(options.audit !== undefined ? { audit: options.audit } : {}),
+      clock: options.clock ?? systemClock, ...(options.analysisCostMs !== undefined ? { analysisCostMs: options.analysisCostMs } : {}),
+      ...(options.analysing !== undefined ? { analysing: options.analysing } : {}), ...(options.audit !== undefined ? { audit: options.audit } : {}),
       ...(options.retentionMs !== undefined ? { retentionMs: options.retentionMs } : {})
     })
     peer.analysis.keepWorkers = true
