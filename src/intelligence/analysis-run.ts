@@ -10,6 +10,7 @@ import type { ProgressReporter } from './progress.js'
 import type { AnalyzedFile } from './types.js'
 import type { FileAnalysis, SkippedFile } from './types.js'
 import { readTextFileSync, type WalkedFile } from './walk.js'
+import { diskFs, type TreeFs } from './tree-fs.js'
 
 /** Files being read or analysed at once, and their bytes: bounds memory on large trees. */
 export const MAX_FILES_IN_FLIGHT = 256
@@ -60,8 +61,19 @@ export class AnalysisRun {
     private readonly cache: AnalysisCache | undefined,
     private readonly progress: ProgressReporter,
     /** Wall-clock time the run started, before it read any file: when the stat data it records were checked. */
-    private readonly checkedAtMs: number
+    private readonly checkedAtMs: number,
+    /** Where the files are read from. Files in memory have no stat data: the cache knows them by their bytes alone. */
+    private readonly fs: TreeFs = diskFs
   ) {}
+
+  /** The cache's record of a file's stat data, for files on disk. */
+  private statOf (file: WalkedFile): ReturnType<AnalysisCache['lookupStat']> {
+    return this.fs.onDisk ? this.cache?.lookupStat(file.absolutePath, file) : undefined
+  }
+
+  private rememberStat (file: WalkedFile, hash: string, language: string | null): void {
+    if (this.fs.onDisk) this.cache?.rememberStat(file.absolutePath, file, hash, language, this.checkedAtMs)
+  }
 
   /** The paths of every file of the run (analysed or recalled). */
   paths (): string[] {
@@ -129,7 +141,7 @@ export class AnalysisRun {
 
   private async analyseFile (file: WalkedFile): Promise<void> {
     const cache = this.cache
-    const known = cache?.lookupStat(file.absolutePath, file)
+    const known = this.statOf(file)
     if (known?.hash === BINARY_MARK) {
       // Found binary when last read, and unchanged since.
       this.skipped.push({ path: file.path, reason: 'binary' })
@@ -145,9 +157,9 @@ export class AnalysisRun {
       return
     }
     this.read++
-    const content = readTextFileSync(file.absolutePath)
+    const content = readTextFileSync(file.absolutePath, this.fs)
     if (typeof content === 'string') {
-      if (content === 'binary') cache?.rememberStat(file.absolutePath, file, BINARY_MARK, null, this.checkedAtMs)
+      if (content === 'binary') this.rememberStat(file, BINARY_MARK, null)
       this.skipped.push({ path: file.path, reason: content })
       return
     }
@@ -169,7 +181,7 @@ export class AnalysisRun {
       if (analysis.parsed !== false) cache?.set(language, hash, analysis)
     }
     if (analysis.parsed === false) this.unparsed.add(file.path)
-    cache?.rememberStat(file.absolutePath, file, hash, language, this.checkedAtMs)
+    this.rememberStat(file, hash, language)
     this.analysed.push({ path: file.path, analysis })
     this.keys.set(file.path, key)
     this.hashes.set(file.path, hash)
@@ -182,7 +194,7 @@ export class AnalysisRun {
     let count = 0
     let bytes = 0
     for (const file of files) {
-      const known = cache.lookupStat(file.absolutePath, file)
+      const known = this.statOf(file)
       if (known !== undefined && (known.hash === BINARY_MARK || cache.has(known.language, known.hash))) continue
       count++
       bytes += file.size

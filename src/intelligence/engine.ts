@@ -11,6 +11,7 @@ import { addressProblem } from '../ucxl/address.js'
 import type { AnalyzeProgress, AnalyzeResult, RecordsInput, SkippedFile } from './types.js'
 import { walkTree, type WalkOptions, type WalkResult, type WalkedFile } from './walk.js'
 import type { ContextRecord } from '../context/record.js'
+import type { TreeFs } from './tree-fs.js'
 
 export interface AnalyzeOptions {
   /** The tree's root: addresses are relative to it. */
@@ -23,6 +24,8 @@ export interface AnalyzeOptions {
   maxFileBytes?: number
   /** Directory names never entered (default: DEFAULT_EXCLUDED_DIRECTORIES). */
   excludedDirectories?: readonly string[]
+  /** Where the tree is read from (default the disk; a request's files in memory on the leader: see tree-fs.ts). */
+  fs?: TreeFs
   /** Only files (paths relative to the root) this accepts are analysed; others are left out silently. */
   include?: (path: string) => boolean
   /** Worker threads when no pool is given (default: one per core). */
@@ -61,7 +64,8 @@ export async function analyzeTree (options: AnalyzeOptions): Promise<AnalyzeResu
     root: options.root,
     ...(options.target !== undefined ? { target: options.target } : {}),
     ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
-    ...(options.excludedDirectories !== undefined ? { excludedDirectories: options.excludedDirectories } : {})
+    ...(options.excludedDirectories !== undefined ? { excludedDirectories: options.excludedDirectories } : {}),
+    ...(options.fs !== undefined ? { fs: options.fs } : {})
   }
   const include = options.include ?? (() => true)
   const ownPool = options.pool === undefined
@@ -91,11 +95,11 @@ export async function analyzeTree (options: AnalyzeOptions): Promise<AnalyzeResu
       else files.push(file)
     }
     const progress = new ProgressReporter(files.length, options.onProgress)
-    run = new AnalysisRun(pool, options.cache, progress, (options.wallClockMs ?? Date.now)())
+    run = new AnalysisRun(pool, options.cache, progress, (options.wallClockMs ?? Date.now)(), options.fs)
     run.skipped.push(...walk.skipped, ...badNames)
     await run.run(files)
     progress.finish()
-    if (options.cache !== undefined && walk.targetPath === '') {
+    if (options.cache !== undefined && walk.targetPath === '' && options.fs?.onDisk !== false) {
       // A run over the whole root saw every file there is: what it did not see is gone.
       options.cache.retainOnly(new Set(files.map((file) => file.absolutePath)), walk.root.endsWith(sep) ? walk.root : walk.root + sep)
     }

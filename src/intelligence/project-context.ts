@@ -1,6 +1,7 @@
 /** What the records need beyond the analysed files: manifests, the root README, and every path of the tree. */
 import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { TreeFs } from './tree-fs.js'
 import { markdownParagraph, README_FILE_NAME } from './doc-text.js'
 import { manifestKind, parseManifest, type Manifest } from './manifests.js'
 import { walkTree, type WalkOptions, type WalkResult } from './walk.js'
@@ -17,27 +18,50 @@ export interface ProjectContext {
   treePaths: string[]
 }
 
-async function readManifest (root: string, path: string): Promise<Manifest | null> {
-  const text = await readFile(join(root, path), 'utf8').catch(() => null)
+/** A file's text through `fs` when the tree is not on disk, else read from the disk through the thread pool; null when it is unreadable. */
+async function readText (fs: TreeFs | undefined, absolutePath: string): Promise<string | null> {
+  if (fs !== undefined && !fs.onDisk) {
+    try {
+      return fs.readFile(absolutePath).toString('utf8')
+    } catch {
+      return null
+    }
+  }
+  return await readFile(absolutePath, 'utf8').catch(() => null)
+}
+
+async function readNames (fs: TreeFs | undefined, absolutePath: string): Promise<string[]> {
+  if (fs !== undefined && !fs.onDisk) {
+    try {
+      return fs.readdir(absolutePath).map(entry => entry.name)
+    } catch {
+      return []
+    }
+  }
+  return await readdir(absolutePath).catch(() => [] as string[])
+}
+
+async function readManifest (fs: TreeFs | undefined, root: string, path: string): Promise<Manifest | null> {
+  const text = await readText(fs, join(root, path))
   return text === null ? null : parseManifest(path, text)
 }
 
 /** Manifests and the root README in the directories above the target (the root down to the target's parent). */
-async function readAncestors (root: string, targetPath: string): Promise<{ manifests: Manifest[], readme?: string }> {
+async function readAncestors (fs: TreeFs | undefined, root: string, targetPath: string): Promise<{ manifests: Manifest[], readme?: string }> {
   const segments = targetPath === '' ? [] : targetPath.split('/')
   const manifests: Manifest[] = []
   let readme: string | undefined
   for (let depth = 0; depth < segments.length; depth++) {
     const directory = segments.slice(0, depth).join('/')
-    const names = await readdir(join(root, directory)).catch(() => [] as string[])
+    const names = await readNames(fs, join(root, directory))
     for (const name of names.sort()) {
       const path = directory === '' ? name : `${directory}/${name}`
       if (path === targetPath) continue
       if (manifestKind(name) !== null) {
-        const manifest = await readManifest(root, path)
+        const manifest = await readManifest(fs, root, path)
         if (manifest !== null) manifests.push(manifest)
       } else if (directory === '' && readme === undefined && README_FILE_NAME.test(name)) {
-        const text = await readFile(join(root, path), 'utf8').catch(() => null)
+        const text = await readText(fs, join(root, path))
         readme = text === null ? undefined : markdownParagraph(text)
       }
     }
@@ -58,10 +82,10 @@ export async function readProjectContext (
   const manifests: Manifest[] = []
   for (const path of analysed) {
     if (manifestKind(path) === null) continue
-    const manifest = await readManifest(walk.root, path)
+    const manifest = await readManifest(walkOptions.fs, walk.root, path)
     if (manifest !== null) manifests.push(manifest)
   }
-  const ancestors = await readAncestors(walk.root, walk.targetPath)
+  const ancestors = await readAncestors(walkOptions.fs, walk.root, walk.targetPath)
   manifests.push(...ancestors.manifests)
   manifests.sort((a, b) => (a.path < b.path ? -1 : 1))
   const atRoot = walk.targetPath === ''

@@ -1,10 +1,10 @@
 /** The file walk: every file under a target that git would track, with the files it skips and why. */
 import { readFile } from 'node:fs/promises'
-import { lstatSync, readFileSync, readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs'
 import { join, relative, resolve, sep } from 'node:path'
 import ignore, { type Ignore } from 'ignore'
 import { badInput } from '../errors.js'
 import type { SkippedFile, SkipReason } from './types.js'
+import { diskFs, type TreeEntry, type TreeFs, type TreeStats } from './tree-fs.js'
 
 /** Directories that hold build output, dependencies or tool state, never source worth describing. */
 export const DEFAULT_EXCLUDED_DIRECTORIES: readonly string[] = [
@@ -25,6 +25,8 @@ export interface WalkOptions {
   maxFileBytes?: number
   /** Directory names never entered (default DEFAULT_EXCLUDED_DIRECTORIES). */
   excludedDirectories?: readonly string[]
+  /** Where the tree is read from (default the disk; a request's files in memory on the leader). */
+  fs?: TreeFs
 }
 
 export interface WalkedFile {
@@ -81,10 +83,10 @@ function isIgnored (levels: readonly IgnoreLevel[], path: string, isDirectory: b
   return ignored
 }
 
-function loadIgnoreLevel (absoluteDir: string, base: string): IgnoreLevel | null {
+function loadIgnoreLevel (fs: TreeFs, absoluteDir: string, base: string): IgnoreLevel | null {
   let text: string
   try {
-    text = readFileSync(join(absoluteDir, '.gitignore'), 'utf8')
+    text = fs.readFile(join(absoluteDir, '.gitignore')).toString('utf8')
   } catch {
     return null
   }
@@ -109,12 +111,12 @@ async function mapLimited<T, R> (items: readonly T[], limit: number, fn: (item: 
  * path on the way (the target or one of its directories) that those rules or the excluded directory
  * names leave out, or null when none does.
  */
-function rulesDownTo (root: string, targetPath: string, targetIsDirectory: boolean, excluded: ReadonlySet<string>): { levels: IgnoreLevel[], excludedBy: string | null } {
+function rulesDownTo (fs: TreeFs, root: string, targetPath: string, targetIsDirectory: boolean, excluded: ReadonlySet<string>): { levels: IgnoreLevel[], excludedBy: string | null } {
   let levels: IgnoreLevel[] = []
   const segments = targetPath === '' ? [] : targetPath.split('/')
   let prefix = ''
   for (let i = 0; i < segments.length; i++) {
-    const level = loadIgnoreLevel(join(root, prefix), prefix)
+    const level = loadIgnoreLevel(fs, join(root, prefix), prefix)
     if (level !== null) levels = [...levels, level]
     const segment = segments[i] as string
     prefix = joinPosix(prefix, segment)
@@ -133,11 +135,11 @@ export function isLeftOutOf (root: string, path: string, excludedDirectories: re
   if (targetPath === '' || targetPath.startsWith('..')) return false
   let isDirectory = false
   try {
-    isDirectory = statSync(path).isDirectory()
+    isDirectory = diskFs.stat(path).isDirectory()
   } catch {
     return false
   }
-  return rulesDownTo(root, targetPath, isDirectory, new Set(excludedDirectories)).excludedBy !== null
+  return rulesDownTo(diskFs, root, targetPath, isDirectory, new Set(excludedDirectories)).excludedBy !== null
 }
 
 /** A directory waiting to be read: where it is, what it is called, and the rules that apply in it. */
@@ -160,11 +162,12 @@ export async function walkTree (options: WalkOptions): Promise<WalkResult> {
   const target = resolve(root, options.target ?? root)
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES
   const excluded = new Set(options.excludedDirectories ?? DEFAULT_EXCLUDED_DIRECTORIES)
+  const fs = options.fs ?? diskFs
 
   let rootReal: string
   try {
-    rootReal = realpathSync(root)
-    if (!statSync(rootReal).isDirectory()) throw badInput(`${root} is not a directory: give the root of a source tree`)
+    rootReal = fs.realpath(root)
+    if (!fs.stat(rootReal).isDirectory()) throw badInput(`${root} is not a directory: give the root of a source tree`)
   } catch (err) {
     if ((err as { code?: string }).code === 'BAD_INPUT') throw err
     throw badInput(`cannot read the root ${root}: ${(err as Error).message}`)
@@ -178,15 +181,15 @@ export async function walkTree (options: WalkOptions): Promise<WalkResult> {
   const deferredLinks: PendingDirectory[] = []
 
   // The rules of every directory from the root down to the target apply inside the target.
-  let targetStats: Stats
+  let targetStats: TreeStats
   try {
-    targetStats = statSync(target)
+    targetStats = fs.stat(target)
   } catch (err) {
     throw badInput(`cannot read ${target}: ${(err as Error).message}`)
   }
   // The rules of every directory from the root down to the target apply inside the target,
   // and a target inside an ignored or excluded directory holds nothing to walk: it is reported as skipped.
-  const { levels, excludedBy } = rulesDownTo(root, targetPath, targetStats.isDirectory(), excluded)
+  const { levels, excludedBy } = rulesDownTo(fs, root, targetPath, targetStats.isDirectory(), excluded)
   if (excludedBy !== null) {
     skipped.push({ path: targetPath, reason: 'ignored' })
     return { root, target, targetPath, targetIsDirectory: targetStats.isDirectory(), files, skipped }
@@ -197,16 +200,16 @@ export async function walkTree (options: WalkOptions): Promise<WalkResult> {
   }
 
   /** Classifies one entry; returns the directory to walk next, if it is one. */
-  function classifyEntry (entry: Dirent | null, absolutePath: string, path: string, dirLevels: readonly IgnoreLevel[], checkIgnore: boolean, parentReal: string): PendingDirectory | null {
+  function classifyEntry (entry: TreeEntry | null, absolutePath: string, path: string, dirLevels: readonly IgnoreLevel[], checkIgnore: boolean, parentReal: string): PendingDirectory | null {
     let isDirectory = entry?.isDirectory() ?? false
     let isFile = entry?.isFile() ?? false
     let real = join(parentReal, path.slice(path.lastIndexOf('/') + 1))
-    let info: Stats | null = null
-    const isLink = entry === null ? lstatSync(absolutePath, { throwIfNoEntry: false })?.isSymbolicLink() ?? false : entry.isSymbolicLink()
+    let info: TreeStats | null = null
+    const isLink = entry === null ? fs.lstatIfExists(absolutePath)?.isSymbolicLink() ?? false : entry.isSymbolicLink()
     if (isLink) {
       try {
-        real = realpathSync(absolutePath)
-        info = statSync(real)
+        real = fs.realpath(absolutePath)
+        info = fs.stat(real)
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code
         skipped.push({ path, reason: code === 'ELOOP' ? 'symlink-loop' : code === 'ENOENT' ? 'broken-symlink' : 'unreadable' })
@@ -221,7 +224,7 @@ export async function walkTree (options: WalkOptions): Promise<WalkResult> {
     } else if (entry === null || (!isDirectory && !isFile)) {
       // No type from the directory listing (a bare target, or a file system that does not say): ask.
       try {
-        info = statSync(absolutePath)
+        info = fs.stat(absolutePath)
       } catch {
         skipped.push({ path, reason: 'unreadable' })
         return null
@@ -247,7 +250,7 @@ export async function walkTree (options: WalkOptions): Promise<WalkResult> {
     }
     if (info === null) {
       try {
-        info = statSync(absolutePath)
+        info = fs.stat(absolutePath)
       } catch {
         skipped.push({ path, reason: 'unreadable' })
         return null
@@ -266,16 +269,16 @@ export async function walkTree (options: WalkOptions): Promise<WalkResult> {
     // A directory reached twice (through a symlink, or a symlink loop) is walked once.
     if (walkedRealDirectories.has(dir.real)) return []
     walkedRealDirectories.add(dir.real)
-    let entries: Dirent[]
+    let entries: TreeEntry[]
     try {
-      entries = readdirSync(dir.absolutePath, { withFileTypes: true })
+      entries = fs.readdir(dir.absolutePath)
     } catch {
       skipped.push({ path: dir.path, reason: 'unreadable' })
       return []
     }
     let dirLevels = dir.levels
     if (entries.some((entry) => entry.name === '.gitignore') && dirLevels.every((level) => level.base !== dir.path)) {
-      const level = loadIgnoreLevel(dir.absolutePath, dir.path)
+      const level = loadIgnoreLevel(fs, dir.absolutePath, dir.path)
       if (level !== null) dirLevels = [...dirLevels, level]
     }
     const children: PendingDirectory[] = []
@@ -302,7 +305,7 @@ export async function walkTree (options: WalkOptions): Promise<WalkResult> {
 
   let targetReal: string
   try {
-    targetReal = targetPath === '' ? rootReal : realpathSync(target)
+    targetReal = targetPath === '' ? rootReal : fs.realpath(target)
   } catch {
     targetReal = join(rootReal, targetPath)
   }
@@ -345,10 +348,10 @@ export async function readTextFile (absolutePath: string): Promise<Buffer | Skip
  * synchronous read costs a fifth of the CPU of `fs/promises` (open, stat, read and close each a trip
  * through the thread pool), and on two cores that CPU is taken from the analysis workers.
  */
-export function readTextFileSync (absolutePath: string): Buffer | SkipReason {
+export function readTextFileSync (absolutePath: string, fs: TreeFs = diskFs): Buffer | SkipReason {
   let bytes: Buffer
   try {
-    bytes = readFileSync(absolutePath)
+    bytes = fs.readFile(absolutePath)
   } catch {
     return 'unreadable'
   }

@@ -5,10 +5,9 @@
  * appends what the queue completes. A request is accepted only once its entry is acknowledged, so a new leader
  * finds it in the logs and finishes it; the queue decides what is pending, identically on every peer.
  */
-import { mkdtempSync, mkdirSync } from 'node:fs'
-import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { removeTree } from '../crypto/atomic-file.js'
-import { dirname, join, relative, resolve, sep } from 'node:path'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { accessDenied, badInput, isBzzzError, notLeader, unavailable } from '../errors.js'
 import type { RoleDefinition } from '../crypto/levels.js'
@@ -20,6 +19,7 @@ import type { SkippedFile } from '../intelligence/types.js'
 import type { Clock, TimerHandle } from '../clock.js'
 import type { AckKind } from '../distribution/acks.js'
 import { GenerationQueue, type QueueEffect, type QueuedRequest } from './queue.js'
+import { MemoryFs, type TreeFs } from '../intelligence/tree-fs.js'
 
 /** The level a request from before `readers` sealed its files at, for every role (any peer that could lead opened them). */
 export const LEGACY_REQUEST_LEVEL = 'internal'
@@ -33,7 +33,7 @@ export const PUMP_INTERVAL_MS = 1_000
  * several goes, each written at once. One request's bound, so a batch holds no more at a time than one large request.
  */
 export const BATCH_RUN_BYTES = MAX_REQUEST_FILE_BYTES
-/** How many requests of a batch are opened and unpacked at once: each waits mostly on reads of the log and the disk. */
+/** How many requests of a batch are opened at once: each waits mostly on reads of the log. */
 export const PREPARE_AT_ONCE = 4
 
 /**
@@ -51,7 +51,7 @@ export interface AcceptReport {
 
 export type CompletionHeader = Omit<CompletionEntry, 'envelope'>
 
-/** What one generation is given: a request's unpacked files, as the leader of `term`. */
+/** What one generation is given: a request's files (in memory, or for a tree sent in parts a folder), as the leader of `term`. */
 export interface GenerationRun {
   path: string
   root: string
@@ -62,6 +62,8 @@ export interface GenerationRun {
   prune: boolean
   /** The commit the requester's tree was checked out at, when it is a git work tree. */
   commit?: string
+  /** The request's files, held in memory under `root` (a name only). */
+  fs?: TreeFs
 }
 
 /** What one request's generation came to: its report, or what it failed with. */
@@ -92,7 +94,7 @@ export interface CoordinatorHost {
    * term: an outcome for each, in order, so that one that fails fails alone.
    */
   generate: (runs: readonly GenerationRun[]) => Promise<GenerationOutcome[]>
-  /** Where a request's files are unpacked while it runs (emptied at start). */
+  /** Where the files of a request sent in parts are written while it runs (emptied at start). */
   requestsDir: string
   logger: CoordinatorLog
   /** The current term, whether this peer leads in it, and whether it holds its lease (heard from a majority lately). */
@@ -183,18 +185,12 @@ export async function packFiles (root: string, path: string, maxPartBytes = MAX_
   return { parts, skipped, files }
 }
 
-/** A new private directory in `parent` for a batch's files (each request's in a folder of its own). */
-function batchDir (parent: string): string {
-  mkdirSync(parent, { recursive: true, mode: 0o700 })
-  return mkdtempSync(join(parent, 'gen-'))
-}
-
 /**
- * Writes one request's files under `root` (a part's beside the parts before it); returns the target path in it, and the
- * bytes of its files. Through the thread pool, folders first and then the files at once: on this machine's disk a
- * folder made or removed costs a millisecond or two, which the event loop need not wait out.
+ * One request's files, opened from its payload: by path relative to the request's root (POSIX, normalised, inside the
+ * root), with the target path, the bytes of the files and the requester's commit. A later file under a path given
+ * before replaces it. Nothing touches the disk: the analysis reads them through a MemoryFs.
  */
-async function unpackFiles (payload: Buffer, root: string): Promise<{ target: string, bytes: number, commit?: string }> {
+function openFiles (payload: Buffer, root: string, into: Map<string, Buffer>): { target: string, bytes: number, commit?: string } {
   let packed: PackedFiles
   try {
     packed = JSON.parse(gunzipSync(payload).toString('utf8')) as PackedFiles
@@ -204,25 +200,37 @@ async function unpackFiles (payload: Buffer, root: string): Promise<{ target: st
   if (typeof packed !== 'object' || packed === null || typeof packed.path !== 'string' || !Array.isArray(packed.files)) throw badInput('a malformed request payload')
   if (packed.commit !== undefined && (typeof packed.commit !== 'string' || !COMMIT_HEX.test(packed.commit))) throw badInput('a malformed commit in the request')
   const inside = (p: string): string => {
-    const target = resolve(root, p)
-    if (relative(root, target).startsWith('..')) throw badInput(`a request path outside its root: ${p.slice(0, 80)}`)
-    return target
+    const rel = relative(root, resolve(root, p))
+    if (rel === '..' || rel.startsWith('..' + sep) || isAbsolute(rel)) throw badInput(`a request path outside its root: ${p.slice(0, 80)}`)
+    return sep === '/' ? rel : rel.split(sep).join('/')
   }
-  const files = packed.files.map(file => {
-    if (typeof file?.path !== 'string' || typeof file.content !== 'string') throw badInput('a malformed file in the request')
-    return { target: inside(file.path), content: file.content }
-  })
-  const folders = [...new Set([root, ...files.map(file => dirname(file.target))])].sort()
-  // A folder whose child is made too is made by the child's recursive mkdir.
-  const leaves = folders.filter((folder, i) => !folders[i + 1]?.startsWith(folder + sep))
-  await Promise.all(leaves.map(async folder => await mkdir(folder, { recursive: true, mode: 0o700 })))
   let bytes = 0
-  await Promise.all(files.map(async file => {
+  for (const file of packed.files) {
+    if (typeof file?.path !== 'string' || typeof file.content !== 'string') throw badInput('a malformed file in the request')
+    const path = inside(file.path)
+    if (path === '') throw badInput('a request file at its root folder itself')
     const content = Buffer.from(file.content, 'base64')
     bytes += content.length
-    await writeFile(file.target, content, { mode: 0o600 })
-  }))
-  return { target: inside(packed.path), bytes, ...(packed.commit !== undefined ? { commit: packed.commit } : {}) }
+    into.set(path, content)
+  }
+  // A path that is a file and, for another file, a folder cannot be both.
+  for (const path of into.keys()) {
+    for (let cut = path.indexOf('/'); cut !== -1; cut = path.indexOf('/', cut + 1)) {
+      if (into.has(path.slice(0, cut))) throw badInput(`a request whose files name ${path.slice(0, cut).slice(0, 80)} as both a file and a folder`)
+    }
+  }
+  return { target: resolve(root, inside(packed.path)), bytes, ...(packed.commit !== undefined ? { commit: packed.commit } : {}) }
+}
+
+/**
+ * Writes files opened by openFiles under `root`, through the thread pool: folders first (a folder whose child is made too
+ * is made by the child's recursive mkdir), then the files at once.
+ */
+async function writeFiles (files: ReadonlyMap<string, Buffer>, root: string): Promise<void> {
+  const folders = [...new Set([root, ...[...files.keys()].map(path => dirname(join(root, path)))])].sort()
+  const leaves = folders.filter((folder, i) => !folders[i + 1]?.startsWith(folder + sep))
+  await Promise.all(leaves.map(async folder => await mkdir(folder, { recursive: true, mode: 0o700 })))
+  await Promise.all([...files].map(async ([path, content]) => { await writeFile(join(root, path), content, { mode: 0o600 }) }))
 }
 
 /**
@@ -268,8 +276,9 @@ export class Coordinator {
   private stopped = false
   private readonly now: () => number
   private readonly forgetInherited: boolean
-  /** Where a request's files are unpacked while it runs (under the home, emptied at start). */
+  /** Where the files of a request sent in parts are written while it runs (emptied at start), and the root a request's files in memory are named under. */
   private readonly requestsDir: string
+  private readonly memoryRoot: string
 
   /** `forgetInherited` is a deliberate fault for the simulator: a new leader drops requests from earlier terms. */
   constructor (private readonly host: CoordinatorHost, options: { concurrency: number, batchSize?: number, forgetInherited?: boolean }) {
@@ -278,11 +287,13 @@ export class Coordinator {
     this.now = host.clock.now
     this.forgetInherited = options.forgetInherited === true
     this.requestsDir = host.requestsDir
+    this.memoryRoot = join(host.requestsDir, 'tree')
   }
 
   /** Rebuilds the queue from the entries applied so far, follows new ones, and pumps periodically. */
   start (): void {
-    // What a leader stopped half way through a request (killed, crashed) left unpacked: the request runs again from the log.
+    // What a leader stopped half way through a request sent in parts (killed, crashed) left on disk: the request runs
+    // again from the log.
     removeTree(this.requestsDir)
     this.step({ type: 'keys', roles: this.host.heldRoles() })
     for (const event of this.host.store.queueEvents()) this.feed(event)
@@ -375,7 +386,7 @@ export class Coordinator {
   }
 
   /**
-   * Runs one batch as the leader of `term`: each request's files opened and unpacked on its own (one that fails fails
+   * Runs one batch as the leader of `term`: each request's files opened on its own (one that fails fails
    * alone), then analysed together and their records written in one write (in goes of at most BATCH_RUN_BYTES of
    * files), then one acknowledgement for all, and each request completed on its own.
    */
@@ -386,70 +397,50 @@ export class Coordinator {
       this.host.logger.warn({ id, err: message }, 'a generation request failed')
       outcomes.push({ id, status: 'failed', error: message.slice(0, 500) })
     }
-    let dir: string
-    try {
-      dir = batchDir(this.requestsDir)
-    } catch (err) {
-      // No folder for the files (a full disk): each request fails, as it would have alone.
-      for (const request of batch) fail(request.id, err)
-      dir = ''
-    }
-    // Each go's files are removed once it is written, through the thread pool, while the batch goes on.
-    const removals: Array<Promise<void>> = []
-    const remove = (folder: string): void => { removals.push(rm(folder, { recursive: true, force: true }).catch(() => {})) }
-    let removed: Promise<void> = Promise.resolve()
-    if (dir !== '') {
+    let group: Array<{ id: string, run: GenerationRun, folder?: string }> = []
+    let groupBytes = 0
+    const generate = async (): Promise<void> => {
+      const runs = group
+      group = []
+      groupBytes = 0
+      if (runs.length === 0) return
+      let results: GenerationOutcome[]
       try {
-        let group: Array<{ id: string, run: GenerationRun, folder: string }> = []
-        let groupBytes = 0
-        const generate = async (): Promise<void> => {
-          const runs = group
-          group = []
-          groupBytes = 0
-          if (runs.length === 0) return
-          let results: GenerationOutcome[]
-          try {
-            results = await this.host.generate(runs.map(({ run }) => run))
-          } catch (err) {
-            results = runs.map(() => ({ ok: false, error: err }))
-          } finally {
-            for (const { folder } of runs) remove(folder)
-          }
-          for (const [i, { id }] of runs.entries()) {
-            const result = results[i] ?? { ok: false, error: unavailable(`the analysis gave no outcome for request ${id}`) }
-            if (!result.ok) { fail(id, result.error); continue }
-            this.reports.set(id, { ...result.report })
-            outcomes.push({ id, status: 'completed' })
-          }
-        }
-        // A few requests are opened at once (each waits on reads of the log and on the disk), taken in the batch's order.
-        for (let from = 0; from < batch.length; from += PREPARE_AT_ONCE) {
-          const opening = batch.slice(from, from + PREPARE_AT_ONCE).map((request, i) => ({ request, folder: join(dir, String(from + i)) }))
-          const opened = await Promise.allSettled(opening.map(async ({ request, folder }) => await this.prepare(request, term, folder)))
-          for (const [i, { request, folder }] of opening.entries()) {
-            const result = opened[i]!
-            if (result.status === 'rejected') {
-              remove(folder)
-              fail(request.id, result.reason)
-              continue
-            }
-            const prepared = result.value
-            if (prepared === null) {
-              this.reports.set(request.id, { ...FILES_ONLY_REPORT })
-              outcomes.push({ id: request.id, status: 'completed' })
-              continue
-            }
-            if (group.length > 0 && groupBytes + prepared.bytes > BATCH_RUN_BYTES) await generate()
-            group.push({ id: request.id, run: prepared.run, folder })
-            groupBytes += prepared.bytes
-          }
-        }
-        await generate()
+        results = await this.host.generate(runs.map(({ run }) => run))
+      } catch (err) {
+        results = runs.map(() => ({ ok: false, error: err }))
       } finally {
-        // Gone while the records are acknowledged, and before any request of the batch completes.
-        removed = Promise.all(removals).then(() => { removeTree(dir) })
+        await Promise.all(runs.map(async ({ folder }) => { if (folder !== undefined) await rm(folder, { recursive: true, force: true }).catch(() => {}) }))
+      }
+      for (const [i, { id }] of runs.entries()) {
+        const result = results[i] ?? { ok: false, error: unavailable(`the analysis gave no outcome for request ${id}`) }
+        if (!result.ok) { fail(id, result.error); continue }
+        this.reports.set(id, { ...result.report })
+        outcomes.push({ id, status: 'completed' })
       }
     }
+    // A few requests are opened at once (each waits on reads of the log), taken in the batch's order.
+    for (let from = 0; from < batch.length; from += PREPARE_AT_ONCE) {
+      const opening = batch.slice(from, from + PREPARE_AT_ONCE)
+      const opened = await Promise.allSettled(opening.map(async request => await this.prepare(request, term)))
+      for (const [i, request] of opening.entries()) {
+        const result = opened[i]!
+        if (result.status === 'rejected') {
+          fail(request.id, result.reason)
+          continue
+        }
+        const prepared = result.value
+        if (prepared === null) {
+          this.reports.set(request.id, { ...FILES_ONLY_REPORT })
+          outcomes.push({ id: request.id, status: 'completed' })
+          continue
+        }
+        if (group.length > 0 && groupBytes + prepared.bytes > BATCH_RUN_BYTES) await generate()
+        group.push({ id: request.id, run: prepared.run, ...(prepared.folder !== undefined ? { folder: prepared.folder } : {}) })
+        groupBytes += prepared.bytes
+      }
+    }
+    await generate()
     // The records are acknowledged as every write of records is (`ackRequirement`) before any completion is written: a
     // completion means the context is durable. And only a leader that still holds its lease (it heard from a majority within an election timeout,
     // so no other leader can have been elected) completes: an isolated leader leaves its work to the next one.
@@ -465,7 +456,6 @@ export class Coordinator {
       // The records stay in the log; the requests stay pending for this or the next leader.
       this.host.logger.warn({ err: String(err) }, 'a generation batch was not acknowledged; it stays pending')
       for (const outcome of outcomes) this.reports.delete(outcome.id)
-      await removed
       // Hand the batch back to the queue: it runs again while this peer still leads (by the election, not the lease:
       // the node tells the queue only of changes of the election's state), else the next leader runs it.
       this.step({ type: 'leader', isLeader: false, term })
@@ -473,18 +463,17 @@ export class Coordinator {
       this.step({ type: 'leader', isLeader: now.isLeader, term: now.term })
       return
     }
-    await removed
     for (const outcome of outcomes) {
       this.step({ type: 'finished', id: outcome.id, status: outcome.status, now: this.now(), term, ...(outcome.error !== undefined ? { error: outcome.error } : {}) })
     }
   }
 
   /**
-   * A request's files opened with a key this peer holds and unpacked in `folder`, and the generation they ask for; null
+   * A request's files opened with a key this peer holds, and the generation they ask for; null
    * for a part before the last, which carries files only: the last part's run generates the whole tree from every part,
    * so the directory and project records speak for all of it and --prune sees everything the tree still holds.
    */
-  private async prepare (request: QueuedRequest, term: number, folder: string): Promise<{ run: GenerationRun, bytes: number } | null> {
+  private async prepare (request: QueuedRequest, term: number): Promise<{ run: GenerationRun, bytes: number, folder?: string } | null> {
     const event = this.requests.get(request.id)
     if (event === undefined || event.entry.type !== 'request') throw unavailable(`the files of request ${request.id} are not here`)
     const entry = event.entry
@@ -493,22 +482,44 @@ export class Coordinator {
     if (role === undefined) throw accessDenied(`this peer holds no key for ${entry.readers!.join(', ')}, the roles request ${request.id}'s files are sealed for`)
     if (entry.part !== undefined && entry.part.index < entry.part.count - 1) return null
     const events = entry.part === undefined ? [event] : this.partsOf(entry, entry.part)
-    const root = folder
+    const level = entry.readers === undefined ? LEGACY_REQUEST_LEVEL : undefined
+    // A request's files stay in memory, under a root that is a name only. It is the same for every request, so a request
+    // for the same files as the last one, with nothing written since, is known to hold what the store holds (Generation's
+    // held runs). A tree sent in parts may be far larger than memory should hold: each part is written to a folder of
+    // the home in turn, and the folder removed once the run is done.
+    const folder = events.length > 1 ? await this.partsFolder() : undefined
+    const root = folder ?? this.memoryRoot
+    const tree = new Map<string, Buffer>()
     let unpacked: { target: string, commit?: string } | undefined
     let bytes = 0
-    for (const part of events) {
-      const payload = await this.host.store.sealedPayload(part, role, entry.readers === undefined ? LEGACY_REQUEST_LEVEL : undefined)
-      const files = await unpackFiles(payload, root)
-      if (unpacked !== undefined && files.target !== unpacked.target) throw badInput(`the parts of request ${request.id} name different paths`)
-      unpacked = files
-      bytes += files.bytes
+    try {
+      for (const part of events) {
+        const payload = await this.host.store.sealedPayload(part, role, level)
+        const files = openFiles(payload, root, tree)
+        if (unpacked !== undefined && files.target !== unpacked.target) throw badInput(`the parts of request ${request.id} name different paths`)
+        unpacked = files
+        bytes += files.bytes
+        if (folder !== undefined) {
+          await writeFiles(tree, folder)
+          tree.clear()
+        }
+      }
+    } catch (err) {
+      if (folder !== undefined) await rm(folder, { recursive: true, force: true }).catch(() => {})
+      throw err
     }
     const { target, commit } = unpacked!
     const run: GenerationRun = {
-      path: target, root, project: entry.project, term, priority: entry.priority, ...(entry.roles !== undefined ? { roles: entry.roles } : {}), prune: entry.prune === true,
+      path: target, root, ...(folder === undefined ? { fs: new MemoryFs(root, tree) } : {}), project: entry.project, term, priority: entry.priority, ...(entry.roles !== undefined ? { roles: entry.roles } : {}), prune: entry.prune === true,
       ...(commit !== undefined ? { commit } : {})
     }
-    return { run, bytes }
+    return { run, bytes, ...(folder !== undefined ? { folder } : {}) }
+  }
+
+  /** A new private folder in the home for the files of a request sent in parts. */
+  private async partsFolder (): Promise<string> {
+    await mkdir(this.requestsDir, { recursive: true, mode: 0o700 })
+    return await mkdtemp(join(this.requestsDir, 'gen-'))
   }
 
   /** Every part of the group `entry` (its last part) closes, in order; each must be here, and ask for the same run. */

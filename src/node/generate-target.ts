@@ -5,6 +5,7 @@ import { badInput, notFound } from '../errors.js'
 import { specialKind } from '../file-kind.js'
 import { isLeftOutOf } from '../intelligence/walk.js'
 import { projectNameFrom } from '../ucxl/address.js'
+import { diskFs, type TreeFs } from '../intelligence/tree-fs.js'
 
 /** How many folders up the search for a git work tree goes. */
 const ROOT_SEARCH_DEPTH_MAX = 64
@@ -39,15 +40,17 @@ function isInside (path: string, root: string): boolean {
 
 /**
  * The target of a generation, checked: `path` must be a file or a directory inside the root (`root`, or found from
- * the path), and the project (`project`, the home's, or the root's folder name) a valid project name.
+ * the path), and the project (`project`, the home's, or the root's folder name) a valid project name. A tree held in
+ * memory (`fs`) names its root.
  */
-export function generateTarget (options: { path: string, root?: string, project?: string }, homeProject?: string): { path: string, root: string, project: string } {
+export function generateTarget (options: { path: string, root?: string, project?: string }, homeProject?: string, fs: TreeFs = diskFs): { path: string, root: string, project: string } {
   const path = resolve(options.path)
-  const stat = statSync(path, { throwIfNoEntry: false })
+  const stat = fs.statIfExists(path)
   if (stat === undefined) throw notFound(`no such file or directory: ${options.path}`)
-  if (!stat.isFile() && !stat.isDirectory()) throw badInput(`${options.path} is ${specialKind(stat)}, not a file or a directory: nothing to analyse`)
+  if (!stat.isFile() && !stat.isDirectory()) throw badInput(`${options.path} is ${specialKind(statSync(path))}, not a file or a directory: nothing to analyse`)
+  if (options.root === undefined && !fs.onDisk) throw badInput('a tree held in memory names its root')
   const root = options.root === undefined ? findRoot(path) : resolve(options.root)
-  if (options.root !== undefined && (!existsSync(root) || !statSync(root).isDirectory())) throw badInput(`--root ${options.root} is not a directory`)
+  if (options.root !== undefined && fs.statIfExists(root)?.isDirectory() !== true) throw badInput(`--root ${options.root} is not a directory`)
   if (!isInside(path, root)) throw badInput(`${options.path} is not inside the root ${root}: pass --root, or a path under it`)
   const project = options.project ?? homeProject ?? projectNameFrom(basename(root))
   if (project !== projectNameFrom(project)) throw badInput(`bad project name "${project}": use lower-case letters, digits, ".", "_" or "-"`)

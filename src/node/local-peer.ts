@@ -265,8 +265,8 @@ export class LocalPeer {
   }
 
   /** What a generation is about: the path, the root addresses are relative to, and the project; checked. */
-  target (options: Pick<GenerateOptions, 'path' | 'root' | 'project'>): { path: string, root: string, project: string } {
-    return generateTarget(options, this.config.project)
+  target (options: Pick<GenerateOptions, 'path' | 'root' | 'project' | 'fs'>): { path: string, root: string, project: string } {
+    return generateTarget(options, this.config.project, options.fs)
   }
 
   /** Analyses PATH and writes its records (see Generation.generate). */

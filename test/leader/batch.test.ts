@@ -125,3 +125,28 @@ t.test('a batch writes the records its requests write one at a time', async t =>
     t.same((await batched.peer.retrieve(address, 'admin')).context, (await alone.peer.retrieve(address, 'admin')).context, `${address}: the same context`)
   }
 })
+
+t.test('a request whose files name paths no tree can hold fails alone, with what is wrong, and writes nothing', async t => {
+  const dir = scratchDir('bzzz-batch-')
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const tree = join(dir, 'tree')
+  writeTree(tree)
+  const leader = await leaderOf(join(dir, 'home'), t)
+  const payload = (path: string, files: Array<{ path: string, text: string }>): Buffer =>
+    gzipSync(JSON.stringify({ path, files: files.map(file => ({ path: file.path, content: Buffer.from(file.text).toString('base64') })) }))
+  const bad: Array<[string, Buffer, RegExp]> = [
+    ['req-up', payload('.', [{ path: '../escape.py', text: 'x = 1\n' }]), /outside its root/],
+    ['req-absolute', payload('.', [{ path: '/etc/escape.py', text: 'x = 1\n' }]), /outside its root/],
+    ['req-target-up', payload('../..', [{ path: 'a.py', text: 'x = 1\n' }]), /outside its root/],
+    ['req-root-file', payload('.', [{ path: '.', text: 'x = 1\n' }]), /its root folder itself/],
+    ['req-both', payload('.', [{ path: 'm.py', text: 'x = 1\n' }, { path: 'm.py/n.py', text: 'y = 2\n' }]), /m\.py as both a file and a folder/],
+    ['req-no-files', gzipSync(JSON.stringify({ path: '.', files: 'none' })), /malformed request payload/]
+  ]
+  // Each for an address of its own: a later request for the same address would supersede it.
+  for (const [i, [id, sealed]] of bad.entries()) await accept(leader, tree, id, `bad-${i}`, sealed)
+  await accept(leader, tree, 'req-good', 'a.py')
+  leader.coordinator.leadership(true, 1)
+  for (const [id, , error] of bad) t.match(await leader.coordinator.completion(id, 30_000), { status: 'failed', error }, `${id} failed: ${String(error)}`)
+  t.match(await leader.coordinator.completion('req-good', 30_000), { status: 'completed', report: { files: 1 } }, 'the good request beside them completed')
+  t.same(leader.peer.store.generatedUnder('ucxl://p/').sort(), ['ucxl://p/', 'ucxl://p/a.py'], 'only its records were written')
+})

@@ -4,7 +4,7 @@
  * (pruned or counted stale), and the write with the sources' commit and hashes.
  */
 import { createHash } from 'node:crypto'
-import { statSync } from 'node:fs'
+import { diskFs, type TreeFs } from '../../intelligence/tree-fs.js'
 import { relative, sep } from 'node:path'
 import type { Clock } from '../../clock.js'
 import type { ContextRecord } from '../../context/record.js'
@@ -34,7 +34,7 @@ export interface GenerationHost extends WriteHost {
   analysing: Set<Promise<unknown>>
   /** What an analysis costs on the clock (see LocalPeerOptions.analysisCostMs); null: the time it takes. */
   analysisCostMs: ((files: number, bytes: number) => number) | null
-  target: (options: Pick<GenerateOptions, 'path' | 'root' | 'project'>) => { path: string, root: string, project: string }
+  target: (options: Pick<GenerateOptions, 'path' | 'root' | 'project' | 'fs'>) => { path: string, root: string, project: string }
   recipients: (roles?: readonly string[]) => string[]
 }
 
@@ -57,8 +57,8 @@ export class Generation {
    * What a generate of a folder no longer finds: the addresses below it that a generate wrote and this analysis did not
    * produce. Only a folder's walk sees everything below it; records written by hand are never among them.
    */
-  private gone (records: readonly ContextRecord[], path: string, root: string, project: string): string[] {
-    if (!statSync(path).isDirectory()) return []
+  private gone (records: readonly ContextRecord[], path: string, root: string, project: string, fs: TreeFs): string[] {
+    if (!fs.stat(path).isDirectory()) return []
     const folder = addressFor(project, relative(root, path).split(sep).join('/') || '.')
     return this.host.store.generatedUnder(folder, new Set(records.map(record => record.address)))
   }
@@ -122,6 +122,7 @@ export class Generation {
     const running = analyzeTree({
       root, target: path, project, cache, ...(options.workers === undefined && pool !== undefined ? { pool } : {}),
       ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
+      ...(options.fs !== undefined ? { fs: options.fs } : {}),
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
       ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
       // The same inputs as a run whose records the store holds, and the store as that run left it: writing them
@@ -136,11 +137,12 @@ export class Generation {
     }
     const run: AnalysedRun = { options, project, root, path, term, recipients, runKey, base, fresh: analysis.files - analysis.cached, bytes: analysis.sourceBytes, records: [], appended: [], gone: [], hashes: new Map() }
     if (analysis.recordsSkipped === true && held !== undefined) return { ...run, held }
-    run.gone = this.gone(analysis.records, path, root, project)
+    const fs = options.fs ?? diskFs
+    run.gone = this.gone(analysis.records, path, root, project, fs)
     run.records = this.recordsToWrite(analysis.records, path !== root, rootAddress(project))
     run.appended = options.withholdLastRecord === true ? run.records.slice(0, -1) : run.records
     const { readGitCommit, recordHashes } = await import('../../intelligence/source-state.js')
-    const commit = options.commit ?? readGitCommit(root) ?? undefined
+    const commit = options.commit ?? (fs.onDisk ? readGitCommit(root) : null) ?? undefined
     if (commit !== undefined) run.commit = commit
     run.hashes = recordHashes(project, analysis.hashes, run.appended.map(record => record.address))
     if (analysis.fingerprint !== undefined) run.fingerprint = analysis.fingerprint

@@ -4,6 +4,7 @@
  */
 import type { ResealResult } from '../../storage/context-store.js'
 import type { AnalyzeProgress, SkippedFile } from '../../intelligence/types.js'
+import type { TreeFs } from '../../intelligence/tree-fs.js'
 import type { Priority } from '../../leader/queue.js'
 
 export interface GenerateOptions {
@@ -18,8 +19,13 @@ export interface GenerateOptions {
   term?: number
   /** Remove the addresses below PATH (a folder) that an earlier generate wrote and this one no longer finds. */
   prune?: boolean
-  /** The commit the files were checked out at, when the requester read it (else read from the root's `.git`). */
+  /**
+   * The commit the files were checked out at, when the requester read it (else read from the root's `.git`, for a tree
+   * on disk).
+   */
   commit?: string
+  /** Where the tree is read from (default the disk; a request's files in memory on the leader: see tree-fs.ts). */
+  fs?: TreeFs
   onProgress?: (progress: AnalyzeProgress) => void
   /** With a daemon, a tree sent to the leader in several requests: told as each part is accepted. */
   onPart?: (part: GeneratePart) => void
