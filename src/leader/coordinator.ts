@@ -441,6 +441,8 @@ export class Coordinator {
       }
     }
     await generate()
+    // Written: while the records are acknowledged, the next batch may start in this run's slot.
+    this.step({ type: 'written', id: batch[0]!.id, term })
     // The records are acknowledged as every write of records is (`ackRequirement`) before any completion is written: a
     // completion means the context is durable. And only a leader that still holds its lease (it heard from a majority within an election timeout,
     // so no other leader can have been elected) completes: an isolated leader leaves its work to the next one.

@@ -57,6 +57,12 @@ export type QueueInput =
   | { type: 'leader', isLeader: boolean, term: number }
   /** The leader's local run ended; `term`, when given, must be the term of its `start` (older runs are ignored). */
   | { type: 'finished', id: string, status: 'completed' | 'failed', now: number, error?: string, term?: number }
+  /**
+   * The run `id` is in has written its records and now waits for them to be acknowledged: up to `concurrency` such runs
+   * leave their slot to the next batch, so its analysis overlaps their wait on the network. `term` is the term of its
+   * `start`: a run of an older term says nothing of the request's run now.
+   */
+  | { type: 'written', id: string, term: number }
   | { type: 'pump', now: number }
   /** The roles whose keys this peer holds: as leader it starts only requests whose files one of them opens. */
   | { type: 'keys', roles: readonly string[] }
@@ -159,6 +165,8 @@ export class GenerationQueue {
   /** The run (batch) each active request was started in: `concurrency` bounds the runs, not the requests in them. */
   private readonly runOf = new Map<string, number>()
   private runs = 0
+  /** Runs that wrote their records and wait for them to be acknowledged (see the `written` input). */
+  private readonly acknowledging = new Set<number>()
   /** Superseding request id -> the ids it superseded, which lend it their priority. */
   private readonly superseded = new Map<string, Set<string>>()
   /** The reverse: superseded id -> superseding id. */
@@ -195,6 +203,7 @@ export class GenerationQueue {
       case 'completed': applied = this.record(input.completion); break
       case 'leader': applied = this.lead(input.isLeader, input.term); break
       case 'finished': applied = this.finish(input, effects); break
+      case 'written': applied = this.written(input.id, input.term); break
       case 'pump': applied = isTime(input.now); if (applied) this.clock = Math.max(this.clock, input.now); break
       case 'keys': applied = Array.isArray(input.roles) && input.roles.every(r => typeof r === 'string'); if (applied) this.held = new Set(input.roles); break
       default: applied = false
@@ -290,6 +299,14 @@ export class GenerationQueue {
     this.term = term
     this.active.clear()
     this.runOf.clear()
+    this.acknowledging.clear()
+    return true
+  }
+
+  private written (id: unknown, term: unknown): boolean {
+    const run = isId(id) && this.isLeader && term === this.term ? this.runOf.get(id) : undefined
+    if (run === undefined) return false
+    this.acknowledging.add(run)
     return true
   }
 
@@ -393,9 +410,18 @@ export class GenerationQueue {
     return this.held === null || request.readers === undefined || request.readers.some(role => this.held!.has(role))
   }
 
-  /** The runs active now: each is a batch of one or more requests. */
+  /**
+   * The runs that hold a slot now: each is a batch of one or more requests. Of those waiting for their records to be
+   * acknowledged, only those past `concurrency` do.
+   */
   private activeRuns (): number {
-    return new Set([...this.active].map(id => this.runOf.get(id))).size
+    const runs = new Set([...this.active].map(id => this.runOf.get(id)!))
+    let waiting = 0
+    for (const run of this.acknowledging) {
+      if (runs.has(run)) waiting++
+      else this.acknowledging.delete(run)
+    }
+    return runs.size - Math.min(waiting, this.concurrency)
   }
 
   /**

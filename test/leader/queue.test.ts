@@ -77,6 +77,23 @@ t.test('batching: same batch key only, up to batchSize; concurrency counts runs'
   t.equal(tight.counts(0).active, 4, 'q1 and q2 (one run), n1 and n2 are active')
 })
 
+t.test('a run whose records are written and wait for acknowledgement leaves its slot, up to concurrency such runs', async t => {
+  const [queue, effects] = leaderWith({ concurrency: 1 }, ['a', 'b', 'c', 'd'].map(id => accepted(request(id))))
+  t.same(started(effects), [['a']])
+  t.same(started(queue.step({ type: 'written', id: 'a', term: 1 })), [['b']], 'a wrote: b starts while a is acknowledged')
+  t.equal(queue.get('a')?.state, 'active', 'a is still active until it finishes')
+  t.same(started(queue.step({ type: 'written', id: 'b', term: 1 })), [], 'b wrote too, but only one run waiting for acknowledgement is past the bound')
+  t.same(started(queue.step({ type: 'written', id: 'b', term: 1 })), [], 'said twice, it is one run')
+  t.same(started(queue.step(finished('a', 10))), [['c']], 'a finished: c takes its slot')
+  t.same(queue.step({ type: 'written', id: 'zz', term: 1 }), [], 'a request that is not active is ignored')
+  t.same(queue.step({ type: 'written', id: '', term: 1 }), [], 'so is a malformed one')
+  t.same(queue.step({ type: 'written', id: 'c', term: 0 }), [], 'and one from a run of an older term')
+  queue.step({ type: 'leader', isLeader: false, term: 2 })
+  t.same(started(queue.step({ type: 'leader', isLeader: true, term: 3 })), [['b']], 'a new term starts the pending requests again, none counted as written')
+  t.same(started(queue.step({ type: 'written', id: 'b', term: 1 })), [], 'what a run of term 1 wrote frees no slot in term 3')
+  t.same(started(queue.step({ type: 'written', id: 'b', term: 3 })), [['c']])
+})
+
 t.test('batching takes the top priority only: a lower one never rides along, a higher one never waits behind it', async t => {
   const queue = new GenerationQueue({ concurrency: 1, batchSize: 3 })
   for (const [id, priority] of [['n1', 'normal'], ['c1', 'critical'], ['n2', 'normal'], ['c2', 'critical'], ['n3', 'normal'], ['n4', 'normal'], ['c3', 'critical']] as const) {
@@ -291,6 +308,7 @@ type Op =
   | { op: 'elect', peer: number }
   | { op: 'deliver', peer: number, index: number }
   | { op: 'finish', index: number, failed: boolean }
+  | { op: 'written', index: number }
   | { op: 'pump', peer: number }
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -299,6 +317,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('elect' as const), peer: fc.nat(2) }) },
   { weight: 6, arbitrary: fc.record({ op: fc.constant('deliver' as const), peer: fc.nat(2), index: fc.nat(100) }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('finish' as const), index: fc.nat(100), failed: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('written' as const), index: fc.nat(100) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('pump' as const), peer: fc.nat(2) }) }
 )
 
@@ -309,8 +328,11 @@ class Cluster {
   /** Per peer, the log indexes not read yet. */
   readonly unread: number[][] = [[], [], []]
   runs: Array<{ peer: number, id: string, term: number }> = []
-  /** Each batch started: concurrency bounds the batches with a request still active. */
-  readonly batches: Array<{ peer: number, term: number, ids: string[] }> = []
+  /**
+   * Each batch started, and whether it was said to be written: concurrency bounds the batches with a request still
+   * active, but for up to `concurrency` written ones.
+   */
+  readonly batches: Array<{ peer: number, term: number, ids: string[], written: boolean }> = []
   readonly startedInTerm = new Set<string>()
   leader = -1
   term = 0
@@ -333,7 +355,7 @@ class Cluster {
         if (rows.some(row => row.priority !== rows[0]!.priority || effect.batch.some(r => r.batchKey !== effect.batch[0]!.batchKey))) {
           throw new Error(`peer ${peer}: a batch of mixed priorities or keys: ${JSON.stringify(rows.map(row => [row.id, row.priority]))}`)
         }
-        this.batches.push({ peer, term: effect.term, ids: effect.batch.map(r => r.id) })
+        this.batches.push({ peer, term: effect.term, ids: effect.batch.map(r => r.id), written: false })
         for (const r of effect.batch) {
           const key = `${r.id}@${effect.term}`
           if (this.startedInTerm.has(key)) throw new Error(`${key} started twice`)
@@ -343,8 +365,10 @@ class Cluster {
       }
     }
     const active = new Set(this.peers[peer]!.list().filter(row => row.state === 'active').map(row => row.id))
-    const running = this.batches.filter(b => b.peer === peer && b.term === this.term && b.ids.some(id => active.has(id))).length
-    if (running > this.concurrency) throw new Error(`peer ${peer}: ${running} batches active, concurrency ${this.concurrency}`)
+    const running = this.batches.filter(b => b.peer === peer && b.term === this.term && b.ids.some(id => active.has(id)))
+    const written = running.filter(b => b.written).length
+    const holding = running.length - Math.min(written, this.concurrency)
+    if (holding > this.concurrency) throw new Error(`peer ${peer}: ${running.length} batches active (${written} written), concurrency ${this.concurrency}`)
   }
 
   append (entry: QueueInput): void {
@@ -383,6 +407,16 @@ class Cluster {
         if (this.runs.length === 0) return
         const [run] = this.runs.splice(op.index % this.runs.length, 1)
         this.step(run!.peer, { type: 'finished', id: run!.id, status: op.failed ? 'failed' : 'completed', now: this.now, term: run!.term })
+        return
+      }
+      case 'written': {
+        if (this.runs.length === 0) return
+        const run = this.runs[op.index % this.runs.length]!
+        // A run's write is of the term it started in; the queue ignores one for a request it no longer runs.
+        const batch = this.batches.find(b => b.peer === run.peer && b.term === run.term && b.ids.includes(run.id))
+        const active = this.peers[run.peer]!.get(run.id)?.state === 'active'
+        if (batch !== undefined && active && run.term === this.term && run.peer === this.leader) batch.written = true
+        this.step(run.peer, { type: 'written', id: run.id, term: run.term })
         return
       }
       case 'pump': this.step(op.peer, { type: 'pump', now: this.now })
