@@ -22,8 +22,16 @@ t.test('generate on a non-leader, retrieve on a third peer, converge', async t =
   const second = await admin.run(['node', 'start', '--bootstrap', cluster.bootstrap])
   t.equal(second.code, 2, 'a second daemon on the same home is refused')
   t.match(second.stderr, /a daemon already runs/)
-  const members = JSON.parse(readFileSync(join(developer.home, 'members.json'), 'utf8'))
-  t.ok(members.some(([id, role]: [string, string]) => id === adminStatusId(admin.home) && role === 'admin'), 'a member remembers whom it met and its role, to dial them by key after a restart')
+  // Saved on the next gossip tick (one write a tick, however many members connect).
+  const remembered = async (): Promise<boolean> => {
+    try {
+      return (JSON.parse(readFileSync(join(developer.home, 'members.json'), 'utf8')) as Array<[string, string]>).some(([id, role]) => id === adminStatusId(admin.home) && role === 'admin')
+    } catch {
+      return false
+    }
+  }
+  await waitFor('the developer to save whom it met', remembered, 10_000)
+  t.ok(await remembered(), 'a member remembers whom it met and its role, to dial them by key after a restart')
 
   const status = await developer.run(['status', '--json'])
   t.equal(status.json.mode, 'daemon')

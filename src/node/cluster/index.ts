@@ -430,6 +430,7 @@ export class ClusterNode {
     this.timers.push(this.clock.setInterval(() => {
       if (this.closing) return
       this.replication.tick()
+      this.known.save()
       this.pruneLinks()
       this.audit.tick()
       this.elections.pickUpSavedRoster()
