@@ -194,4 +194,3 @@ export class ProcessNode implements SimNode {
     }
   }
 }
-

@@ -72,7 +72,6 @@ export function localSimNode (node: ClusterNode): SimNode {
   }
 }
 
-
 /** The terms of every completion entry `node` holds, by request id (one request may be completed in several terms). */
 function completionTermsOf (node: ClusterNode): Record<string, number[]> {
   const terms: Record<string, number[]> = {}
