@@ -108,7 +108,9 @@ export class Members implements MemberDirectory {
     const { host } = this
     const remote: string = connection.remotePublicKey.toString('hex')
     if (this.blocked.has(remote)) { connection.destroy(); return }
+    host.logger.debug({ peer: remote.slice(0, 12), initiator: (connection as { isInitiator?: boolean }).isInitiator }, 'a link opened')
     connection.on('error', () => {})
+    connection.once('close', () => { host.logger.debug({ peer: remote.slice(0, 12) }, 'a link closed') })
     let authenticated = false
     /** The role of a certified peer that is not on this peer's roster, while it may still show a newer one. */
     let unlisted: string | null = null
