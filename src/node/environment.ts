@@ -65,6 +65,11 @@ export interface SwarmOptions {
   host?: string
   /** Look the cluster topic up (default true); false only in tests, to show that members meet by key alone. */
   lookup?: boolean
+  /**
+   * Hyperswarm's retry delays for a dial that failed (its `backoffs`: four, in ms); for tests only, which make them
+   * long to show that peers meet without a retry. Default Hyperswarm's (about 1, 5, 15 s and 10 minutes).
+   */
+  retryBackoffsMs?: [number, number, number, number]
 }
 
 /**
@@ -80,7 +85,10 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
     ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}),
     ...(options.host !== undefined ? { host: options.host } : {})
   })
-  const swarm = new Hyperswarm({ dht, keyPair: options.keyPair, maxPeers: MAX_PEER_CONNECTIONS, firewall: (remote: Buffer) => blocked.has(remote.toString('hex')) })
+  const swarm = new Hyperswarm({
+    dht, keyPair: options.keyPair, maxPeers: MAX_PEER_CONNECTIONS, firewall: (remote: Buffer) => blocked.has(remote.toString('hex')),
+    ...(options.retryBackoffsMs !== undefined ? { backoffs: options.retryBackoffsMs } : {})
+  })
   let view: LinkView | null = null
   /** Whether the view lets this peer dial `peer` (the full mesh dials every member). */
   const dials = (peer: string): boolean => view === null || view.dial.includes(peer)
@@ -124,6 +132,16 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
         swarm.joinPeer(Buffer.from(member, 'hex'))
       }
       refresh()
+      // Two peers that start at the same moment dial each other before either can be found by its key: both dials
+      // fail, and Hyperswarm tries again only after 5 to 11 s (its retry timer), then 15 to 30 s. Once this peer can be
+      // found (its key announced), it dials again every peer it knows and is not connected with (Hyperswarm skips one
+      // it is connected or connecting to): of two such peers, the later to be findable then finds the other.
+      const findable = announces() ? discovery.flushed() : swarm.listen()
+      findable.then(() => {
+        for (const peer of known) {
+          if (!blocked.has(peer) && !connected(peer)) swarm.joinPeer(Buffer.from(peer, 'hex'))
+        }
+      }).catch(() => {})
       const periodicDiscovery = discovery
       periodic = setInterval(() => { periodicDiscovery.refresh().catch(() => {}) }, REFRESH_PERIOD_MS)
       periodic.unref()
