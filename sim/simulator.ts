@@ -246,12 +246,29 @@ export class Simulator {
     progress(() => `  ${peers.length} peers started in ${((performance.now() - started) / 1000).toFixed(0)} s; ` +
       `connecting them (a full mesh of ${peers.length * (peers.length - 1) / 2} links)`)
     await this.settle()
+    if (this.parts.virtual === null) await this.awaitFirstLeader()
     this.origin = clock.now()
     this.horizon = this.origin + this.scenario.durationMs
     this.phase('safety')
     await this.applyDue()
     await this.settle()
     this.tellChanges()
+  }
+
+  /**
+   * Swarm mode: the scenario's clock starts once the daemons have met and elected a leader. Their mesh forms on the
+   * wall clock and can take seconds (DESIGN, "the second dial"), so a step written for a formed cluster ("kill the
+   * leader at 1.25 s") would otherwise find none. Memory mode needs no wait: its election runs in virtual time from
+   * the first step, the same in every replay of a seed.
+   */
+  private async awaitFirstLeader (): Promise<void> {
+    const { cluster, progress, started } = this.parts
+    const deadline = performance.now() + LIVENESS_BOUND_MS
+    while (cluster.leader() === null) {
+      if (performance.now() >= deadline) throw new BzzzError('FAILURE', `the ${cluster.peers.length} peers elected no leader within ${LIVENESS_BOUND_MS / 1000} s of starting`)
+      progress(() => `  waiting for the peers to elect a first leader (${((performance.now() - started) / 1000).toFixed(0)} s)`)
+      await sleep(STEP_MS)
+    }
   }
 
   /** Memory mode: until the real work in flight has ended; swarm mode: a turn of the event loop. */
