@@ -51,6 +51,16 @@ export const CONNECTION_KEEPALIVE_MS = 1_000
  * connection lingered 15 to 25 s, listed in \`peers\` and counted in what writes must wait for.
  */
 export const CONNECTION_TIMEOUT_MS = 5_000
+/**
+ * A link this peer dialled that has received nothing from the other end this long after it opened is closed as
+ * half-open. The other end's Hyperswarm never reported it (the dial opens on this side without a byte from the other),
+ * and while it stays, this side's Hyperswarm drops the other end's own dials to this peer in its favour (its rule for
+ * a duplicate: keep the link this end dialled, unless it has both sent and received bytes). Both ends then waited for
+ * the hello timeout (2 s) and a retry, 4-10 s for four daemons to link at start. A live peer answers a link with its
+ * hello at once (a round trip on loopback is well under a millisecond, a daemon's longest turn of its event loop some
+ * 250 ms under load); a live link closed by mistake is dialled again.
+ */
+export const HALF_OPEN_MS = 750
 
 /** After the backoff of refreshDiscovery, discovery is refreshed this often. */
 export const REFRESH_PERIOD_MS = 30_000
@@ -77,6 +87,15 @@ export interface SwarmOptions {
  * member links with (a hub, see src/distribution/links.ts); a member holds the voters and a few neighbours.
  */
 export const MAX_PEER_CONNECTIONS = 1024
+
+/** Closes a link this peer dialled if nothing has come from the other end HALF_OPEN_MS after it opened (see there). */
+function closeIfHalfOpen (connection: PeerConnection & { rawBytesRead?: number, destroyed?: boolean }): void {
+  const timer = setTimeout(() => {
+    if (connection.destroyed !== true && connection.rawBytesRead === 0) connection.destroy(new Error('half-open: nothing came from the other end'))
+  }, HALF_OPEN_MS)
+  timer.unref()
+  connection.once('close', () => { clearTimeout(timer) })
+}
 
 /** Hyperswarm on HyperDHT: the cluster topic for discovery, members dialled by key, a firewall for blocks. */
 export function hyperswarmTransport (options: SwarmOptions): Transport {
@@ -112,9 +131,10 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
   return {
     swarm,
     async join ({ topic, known: members, isConnected, onConnection }) {
-      swarm.on('connection', (connection: PeerConnection & { setKeepAlive: (ms: number) => void, setTimeout: (ms: number) => void }) => {
+      swarm.on('connection', (connection: PeerConnection & { isInitiator?: boolean, setKeepAlive: (ms: number) => void, setTimeout: (ms: number) => void }) => {
         connection.setKeepAlive(CONNECTION_KEEPALIVE_MS)
         connection.setTimeout(CONNECTION_TIMEOUT_MS)
+        if (connection.isInitiator === true) closeIfHalfOpen(connection)
         onConnection(connection)
       })
       connected = isConnected

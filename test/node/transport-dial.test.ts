@@ -5,7 +5,7 @@
 import t from 'tap'
 import HyperDHT from 'hyperdht'
 import { startBootstrap } from '../../src/net/bootstrap.js'
-import { hyperswarmTransport, type PeerConnection, type Transport } from '../../src/node/environment.js'
+import { HALF_OPEN_MS, hyperswarmTransport, type PeerConnection, type Transport } from '../../src/node/environment.js'
 import { waitFor } from '../helpers/cluster.js'
 
 const PEERS = 4
@@ -30,6 +30,8 @@ t.test('peers started together meet without waiting for a retry', async t => {
       onConnection: (connection: PeerConnection) => {
         const remote = connection.remotePublicKey.toString('hex')
         connection.on('error', () => {})
+        // As a daemon's hello: a link from which nothing comes is closed as half-open (HALF_OPEN_MS).
+        connection.write(Buffer.from('hello'))
         linked[i]!.add(remote)
         connection.on('close', () => { linked[i]!.delete(remote) })
       }
@@ -37,4 +39,49 @@ t.test('peers started together meet without waiting for a retry', async t => {
   }))
   await waitFor('every peer linked with every other', async () => linked.every(set => set.size === PEERS - 1), 20_000)
   for (const [i, set] of linked.entries()) t.same([...set].sort(), ids.filter(id => id !== ids[i]).sort(), `peer ${i} is linked with the other ${PEERS - 1}`)
+})
+
+// A link this peer dialled from which nothing comes is closed after HALF_OPEN_MS: while it stayed, this end's Hyperswarm
+// dropped the other end's own dials in its favour. The other end here is a bare HyperDHT server that takes the link and
+// says nothing (as an end whose Hyperswarm never reported the link); one that answers keeps its link.
+t.test('a dialled link from which nothing comes is closed as half-open; one that answers stays', async t => {
+  const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
+  t.teardown(async () => { await dht.close() })
+  const bootstrap = dht.nodes.map(node => { const [host, port] = node.split(':'); return { host: host!, port: Number(port) } })
+  const servers = await Promise.all(['silent', 'answers'].map(async kind => {
+    const node = new HyperDHT({ bootstrap, host: '127.0.0.1' })
+    const keyPair = HyperDHT.keyPair()
+    const server = node.createServer(connection => {
+      connection.on('error', () => {})
+      if (kind === 'answers') connection.write(Buffer.from('hello'))
+    })
+    await server.listen(keyPair)
+    t.teardown(async () => { await node.destroy({ force: true }) })
+    return { kind, id: keyPair.publicKey.toString('hex') }
+  }))
+  const transport = hyperswarmTransport({ keyPair: HyperDHT.keyPair(), bootstrap, host: '127.0.0.1', lookup: false, retryBackoffsMs: [60_000, 60_000, 60_000, 600_000] })
+  t.teardown(async () => { await transport.destroy() })
+  const links = new Map<string, { openedAt: number, closedAt: number | null }>()
+  await transport.join({
+    topic: Buffer.alloc(32, 8),
+    known: servers.map(server => server.id),
+    isConnected: peer => links.get(peer)?.closedAt === null,
+    onConnection: (connection: PeerConnection) => {
+      const remote = connection.remotePublicKey.toString('hex')
+      connection.on('error', () => {})
+      connection.write(Buffer.from('hello'))
+      if (links.has(remote)) return
+      const link = { openedAt: performance.now(), closedAt: null as number | null }
+      links.set(remote, link)
+      connection.on('close', () => { link.closedAt = performance.now() })
+    }
+  })
+  const [silent, answers] = servers.map(server => server.id) as [string, string]
+  await waitFor('the silent end\'s link closed', async () => (links.get(silent)?.closedAt ?? null) !== null, 10_000)
+  const closedAfter = links.get(silent)!.closedAt! - links.get(silent)!.openedAt
+  // The connection's own timeout (nothing received, not even a keepalive) would close it only after 5 s.
+  t.ok(closedAfter >= HALF_OPEN_MS - 50 && closedAfter < 2_500, `closed ${Math.round(closedAfter)} ms after it opened (half-open after ${HALF_OPEN_MS} ms)`)
+  await waitFor('the answering end linked', async () => links.has(answers), 10_000)
+  await new Promise(resolve => setTimeout(resolve, HALF_OPEN_MS * 2))
+  t.equal(links.get(answers)!.closedAt, null, 'the link whose other end answered is still open')
 })
