@@ -18,10 +18,9 @@ t.test('members that never look the topic up and remember no one still form a fu
   })
   t.teardown(() => cluster.stop())
   // Without dialling by the roster, the members never meet at all here (they never look the topic up), so any bound
-  // shows it. Usually the mesh is whole within 1-5 s; the wait is long because two members that dial each other at
-  // the same moment can lose both links to Hyperswarm's duplicate rule (the end that keeps its own pending dial drops
-  // the other's link, and its dial may then fail), after which a retry waits 5 s, then 15 s; a loaded CI machine once
-  // needed more than 25 s.
+  // shows it. Usually the mesh is whole within 1-4 s; the wait is long because a link can open half-way at start (see
+  // HALF_OPEN_MS), and a dial that fails is tried again after 1 s, 5 s, then 15 s; a loaded CI machine once needed more
+  // than 25 s.
   await waitForMesh(cluster, 60_000)
   for (const peer of cluster.peers) {
     const listed = await peer.run(['peers', '--json'])
