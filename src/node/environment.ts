@@ -57,10 +57,23 @@ export const CONNECTION_TIMEOUT_MS = 5_000
  * and while it stays, this side's Hyperswarm drops the other end's own dials to this peer in its favour (its rule for
  * a duplicate: keep the link this end dialled, unless it has both sent and received bytes). Both ends then waited for
  * the hello timeout (2 s) and a retry, 4-10 s for four daemons to link at start. A live peer answers a link with its
- * hello at once (a round trip on loopback is well under a millisecond, a daemon's longest turn of its event loop some
- * 250 ms under load); a live link closed by mistake is dialled again.
+ * hello at once: on loopback within a millisecond, a daemon's longest turn of its event loop some 250 ms under load.
+ * A slow path is not taken for a dead one: see halfOpenAfterMs.
  */
 export const HALF_OPEN_MS = 750
+/** The longest wait for a first byte (the hello timeout's, past which the node closes the link anyway). */
+export const HALF_OPEN_MAX_MS = 2_000
+
+/**
+ * How long a link this peer dialled may stay silent before it is closed as half-open: HALF_OPEN_MS, doubled for each
+ * link to the same peer closed so since one last heard from it (up to HALF_OPEN_MAX_MS), and never under four round
+ * trips of the link. So a peer whose answers take longer than HALF_OPEN_MS (a slow or relayed path) loses a link or two
+ * at most, then is waited for as long as before.
+ */
+export function halfOpenAfterMs (silentCloses: number, rttMs: number): number {
+  const escalated = Math.min(HALF_OPEN_MS * 2 ** Math.max(0, silentCloses), HALF_OPEN_MAX_MS)
+  return Math.max(escalated, Number.isFinite(rttMs) && rttMs > 0 ? 4 * rttMs : 0)
+}
 
 /** After the backoff of refreshDiscovery, discovery is refreshed this often. */
 export const REFRESH_PERIOD_MS = 30_000
@@ -88,18 +101,48 @@ export interface SwarmOptions {
  */
 export const MAX_PEER_CONNECTIONS = 1024
 
-/** Closes a link this peer dialled if nothing has come from the other end HALF_OPEN_MS after it opened (see there). */
-function closeIfHalfOpen (connection: PeerConnection & { rawBytesRead?: number, destroyed?: boolean }): void {
-  const timer = setTimeout(() => {
-    if (connection.destroyed !== true && connection.rawBytesRead === 0) connection.destroy(new Error('half-open: nothing came from the other end'))
-  }, HALF_OPEN_MS)
-  timer.unref()
-  connection.once('close', () => { clearTimeout(timer) })
+/** Links to each peer closed as half-open since one last heard from it (keys this peer dialled; bounded). */
+class SilentCloses {
+  private readonly counts = new Map<string, number>()
+  of (peer: string): number { return this.counts.get(peer) ?? 0 }
+  closed (peer: string): void {
+    if (this.counts.size >= 1_024 && !this.counts.has(peer)) this.counts.clear()
+    this.counts.set(peer, this.of(peer) + 1)
+  }
+  heard (peer: string): void { this.counts.delete(peer) }
+}
+
+type DialledLink = PeerConnection & { rawBytesRead?: number, destroyed?: boolean, rawStream?: { rtt?: number } | null }
+
+/**
+ * Closes a link this peer dialled if nothing has come from the other end in time (halfOpenAfterMs). The round trip is
+ * read when the time is up, once this end's hello has been acknowledged (a path slower than that is waited for).
+ */
+function closeIfHalfOpen (connection: DialledLink, silent: SilentCloses): void {
+  const peer = connection.remotePublicKey.toString('hex')
+  const opened = performance.now()
+  let timer: NodeJS.Timeout | null = null
+  const check = (): void => {
+    timer = null
+    if (connection.destroyed === true) return
+    if ((connection.rawBytesRead ?? 0) > 0) { silent.heard(peer); return }
+    const left = halfOpenAfterMs(silent.of(peer), connection.rawStream?.rtt ?? 0) - (performance.now() - opened)
+    if (left > 0) { wait(left); return }
+    silent.closed(peer)
+    connection.destroy(new Error('half-open: nothing came from the other end'))
+  }
+  const wait = (ms: number): void => {
+    timer = setTimeout(check, ms)
+    timer.unref()
+  }
+  wait(halfOpenAfterMs(silent.of(peer), 0))
+  connection.once('close', () => { if (timer !== null) clearTimeout(timer) })
 }
 
 /** Hyperswarm on HyperDHT: the cluster topic for discovery, members dialled by key, a firewall for blocks. */
 export function hyperswarmTransport (options: SwarmOptions): Transport {
   const blocked = new Set<string>()
+  const silent = new SilentCloses()
   const dht = new HyperDHT({
     ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}),
     ...(options.host !== undefined ? { host: options.host } : {})
@@ -134,7 +177,7 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
       swarm.on('connection', (connection: PeerConnection & { isInitiator?: boolean, setKeepAlive: (ms: number) => void, setTimeout: (ms: number) => void }) => {
         connection.setKeepAlive(CONNECTION_KEEPALIVE_MS)
         connection.setTimeout(CONNECTION_TIMEOUT_MS)
-        if (connection.isInitiator === true) closeIfHalfOpen(connection)
+        if (connection.isInitiator === true) closeIfHalfOpen(connection, silent)
         onConnection(connection)
       })
       connected = isConnected

@@ -5,7 +5,7 @@
 import t from 'tap'
 import HyperDHT from 'hyperdht'
 import { startBootstrap } from '../../src/net/bootstrap.js'
-import { HALF_OPEN_MS, hyperswarmTransport, type PeerConnection, type Transport } from '../../src/node/environment.js'
+import { HALF_OPEN_MAX_MS, HALF_OPEN_MS, halfOpenAfterMs, hyperswarmTransport, type PeerConnection, type Transport } from '../../src/node/environment.js'
 import { waitFor } from '../helpers/cluster.js'
 
 const PEERS = 4
@@ -84,4 +84,17 @@ t.test('a dialled link from which nothing comes is closed as half-open; one that
   await waitFor('the answering end linked', async () => links.has(answers), 10_000)
   await new Promise(resolve => setTimeout(resolve, HALF_OPEN_MS * 2))
   t.equal(links.get(answers)!.closedAt, null, 'the link whose other end answered is still open')
+})
+
+// A peer whose answers are slower than HALF_OPEN_MS (a slow or relayed path) must not lose every link: each link to it
+// closed as half-open doubles the wait for the next, up to the hello timeout's, and a measured round trip is waited
+// for four times over.
+t.test('the wait for a first byte grows for a peer whose links were closed silent, and with the round trip', async t => {
+  t.equal(halfOpenAfterMs(0, 0), HALF_OPEN_MS, 'a first link: HALF_OPEN_MS')
+  t.equal(halfOpenAfterMs(1, 0), HALF_OPEN_MS * 2, 'after one closed silent: twice')
+  t.equal(halfOpenAfterMs(2, 0), HALF_OPEN_MAX_MS, 'then the hello timeout\'s wait')
+  t.equal(halfOpenAfterMs(10, 0), HALF_OPEN_MAX_MS, 'and never more')
+  t.equal(halfOpenAfterMs(0, 300), 1_200, 'a 300 ms round trip: four of them')
+  t.equal(halfOpenAfterMs(0, 0.4), HALF_OPEN_MS, 'loopback\'s round trip changes nothing')
+  t.equal(halfOpenAfterMs(-1, Number.NaN), HALF_OPEN_MS, 'nonsense in: the base wait')
 })
