@@ -61,8 +61,10 @@ export const CONNECTION_TIMEOUT_MS = 5_000
  * A slow path is not taken for a dead one: see halfOpenAfterMs.
  */
 export const HALF_OPEN_MS = 750
-/** The longest wait for a first byte (the hello timeout's, past which the node closes the link anyway). */
-export const HALF_OPEN_MAX_MS = 2_000
+/** A link whose peer sends no hello in this time is closed (and dialled again) by the node (cluster/members.ts). */
+export const HELLO_TIMEOUT_MS = 2_000
+/** The longest wait for a first byte: the hello timeout's, past which the node closes the link anyway. */
+export const HALF_OPEN_MAX_MS = HELLO_TIMEOUT_MS
 
 /**
  * How long a link this peer dialled may stay silent before it is closed as half-open: HALF_OPEN_MS, doubled for each

@@ -86,7 +86,6 @@ export async function benchFailover (): Promise<Record<string, number>> {
     }
     const firstRound = await queueRound(0)
     const { acceptedMs, queueMs } = await queueRound(1)
-    let started: number
 
     const failovers: number[] = []
     let lost = 0
@@ -103,7 +102,7 @@ export async function benchFailover (): Promise<Record<string, number>> {
       clients.get(victim)?.close()
       clients.delete(victim)
       process.kill(pid, 'SIGKILL')
-      started = performance.now()
+      const started = performance.now()
       await until('a new leader', async () => { const a = await agreed(survivors); return a !== null && a.term > before.term ? a : null }, 30_000, 5)
       failovers.push(performance.now() - started)
       const id = request.request?.id

@@ -4,7 +4,7 @@
 // only that second dial can connect them within the bound (without it, this test times out).
 import t from 'tap'
 import HyperDHT from 'hyperdht'
-import { startBootstrap } from '../../src/net/bootstrap.js'
+import { parseBootstrap, startBootstrap } from '../../src/net/bootstrap.js'
 import { HALF_OPEN_MAX_MS, HALF_OPEN_MS, halfOpenAfterMs, hyperswarmTransport, type PeerConnection, type Transport } from '../../src/node/environment.js'
 import { waitFor } from '../helpers/cluster.js'
 
@@ -13,7 +13,7 @@ const PEERS = 4
 t.test('peers started together meet without waiting for a retry', async t => {
   const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
   t.teardown(async () => { await dht.close() })
-  const bootstrap = dht.nodes.map(node => { const [host, port] = node.split(':'); return { host: host!, port: Number(port) } })
+  const bootstrap = parseBootstrap(dht.nodes.join(','))
   const keyPairs = Array.from({ length: PEERS }, () => HyperDHT.keyPair())
   const ids = keyPairs.map(keyPair => keyPair.publicKey.toString('hex'))
   const linked = ids.map(() => new Set<string>())
@@ -47,7 +47,7 @@ t.test('peers started together meet without waiting for a retry', async t => {
 t.test('a dialled link from which nothing comes is closed as half-open; one that answers stays', async t => {
   const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
   t.teardown(async () => { await dht.close() })
-  const bootstrap = dht.nodes.map(node => { const [host, port] = node.split(':'); return { host: host!, port: Number(port) } })
+  const bootstrap = parseBootstrap(dht.nodes.join(','))
   const servers = await Promise.all(['silent', 'answers'].map(async kind => {
     const node = new HyperDHT({ bootstrap, host: '127.0.0.1' })
     const keyPair = HyperDHT.keyPair()

@@ -10,12 +10,9 @@ import { WireChannel, type InvalidFrameKind } from '../../net/channel.js'
 import { WIRE_VERSION, type WireMessage } from '../../net/messages.js'
 import type { Clock, TimerHandle } from '../../clock.js'
 import type { Logger } from '../logger.js'
-import type { PeerConnection } from '../environment.js'
+import { HELLO_TIMEOUT_MS, type PeerConnection } from '../environment.js'
 import type { Member, MemberDirectory, NodeCounters } from './types.js'
 
-/** A connection whose peer sends no hello in this time is closed (and redialled): it is usually the loser of a
- * simultaneous dial that Hyperswarm closed on the other side only. */
-export const HELLO_TIMEOUT_MS = 2_000
 /**
  * A certified peer this peer's roster does not hold is sent that roster and given this long to show a newer one that
  * holds it (a member invited since this peer last heard), then closed: a cancelled or removed one stays refused.
