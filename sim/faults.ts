@@ -2,7 +2,7 @@
 import type { SimCluster } from './cluster.js'
 import type { SimNetwork } from './network.js'
 import { partitionCuts, type AppliedFault } from './nemesis.js'
-import type { Fault } from './scenario.js'
+import { NODE_PARTITIONS, type Fault } from './scenario.js'
 
 /** What a fault acts on. */
 export interface NemesisHost {
@@ -27,14 +27,16 @@ export async function applyFault (fault: Fault, host: NemesisHost, log: FaultLog
   const leader = cluster.leader()
   switch (fault.kind) {
     case 'partition': {
-      const target = fault.partition === 'isolate' ? cluster.select(fault.node ?? 'random')[0] : undefined
+      const byNode = NODE_PARTITIONS.has(fault.partition)
+      const target = byNode ? cluster.select(fault.node ?? 'random')[0] : undefined
       // Isolating the leader while none leads (or a peer that is down) cuts nothing, as isolate-leader does then: the
       // soak's seed 43 failed the run here instead.
-      const cut = fault.partition === 'isolate' && target === undefined ? [] : partitionCuts(fault.partition, { nodes: cluster.ids, leader, random, ...(target !== undefined ? { target } : {}) })
+      const cut = byNode && target === undefined ? [] : partitionCuts(fault.partition, { nodes: cluster.ids, leader, random, ...(target !== undefined ? { target } : {}) })
       cluster.partition(cut)
       const targets = target !== undefined ? [target] : fault.partition === 'isolate-leader' && leader !== null ? [leader] : []
       log.fault({ atMs: at, kind: `partition ${fault.partition}`, targets: cluster.names(targets), cut: cluster.namedLinks(cut) })
-      if (leader !== null && cut.some(([a, b]) => a === leader || b === leader)) log.leaderLost(at, leader)
+      // One link of the leader's cut: it keeps its majority and leads on, so no failover begins.
+      if (leader !== null && fault.partition !== 'from-leader' && cut.some(([a, b]) => a === leader || b === leader)) log.leaderLost(at, leader)
       break
     }
     case 'drop':

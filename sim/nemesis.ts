@@ -17,7 +17,7 @@ export interface PartitionInput {
   nodes: string[]
   leader: string | null
   random: () => number
-  /** The node to cut off, for 'isolate'. */
+  /** The node to cut off, for 'isolate' and 'from-leader'. */
   target?: string
 }
 
@@ -93,6 +93,10 @@ export function partitionCuts (kind: PartitionKind, input: PartitionInput): Link
     case 'isolate':
       if (input.target === undefined) throw badInput('nemesis: partition "isolate" needs a target node')
       return isolate(nodes, input.target)
+    // One link: the node keeps every other, so its calls to the leader go through a relay (src/node/cluster/relay.ts).
+    case 'from-leader':
+      if (input.target === undefined) throw badInput('nemesis: partition "from-leader" needs a target node')
+      return input.leader === null || input.leader === input.target ? [] : normalizeLinks([link(input.target, input.leader)])
     // Below 5 nodes a ring of majorities is only a complete graph or the halves.
     case 'majority-ring': return nodes.length < 5 ? cutBetween(...splitHalves(nodes, random)) : majorityRing(nodes, random)
     case 'bridge': {

@@ -14,12 +14,14 @@ export type CheckName = typeof CHECKS[number]
 
 /** A node chosen when the step runs; a number is a node index 0..nodes-1. */
 export type NodeSelector = 'leader' | 'follower' | 'all-down' | 'random' | number
-export const PARTITION_KINDS = ['halves', 'isolate-leader', 'isolate', 'majority-ring', 'bridge'] as const
+export const PARTITION_KINDS = ['halves', 'isolate-leader', 'isolate', 'majority-ring', 'bridge', 'from-leader'] as const
+/** The partitions that cut one node's links, named by the step's `node`: all of them, or the one with the leader. */
+export const NODE_PARTITIONS: ReadonlySet<PartitionKind> = new Set(['isolate', 'from-leader'])
 export type PartitionKind = typeof PARTITION_KINDS[number]
 export { PRIORITIES, type Priority } from '../src/storage/vocabulary.js'
 
 export type Fault =
-  | { kind: 'partition', partition: PartitionKind, node?: NodeSelector /* for 'isolate' */ }
+  | { kind: 'partition', partition: PartitionKind, node?: NodeSelector /* for 'isolate' and 'from-leader' */ }
   | { kind: 'drop', percent: number } // 0..100, message loss on every link
   | { kind: 'delay', ms: number } // added one-way latency on every link
   | { kind: 'crash', node: NodeSelector } // a clean stop: the store flushed and closed
@@ -168,11 +170,11 @@ function parseFault (r: ScenarioReader, raw: Json, at: string, nodes: number): F
   switch (nemesis) {
     case 'partition': {
       const partition = r.choice(raw.kind, PARTITION_KINDS, `${at}.kind`, 'partition kind')
-      if (partition !== 'isolate') {
-        if (raw.node !== undefined) r.fail(`${at}.node`, `only partition kind "isolate" takes a node, not "${partition}"`)
+      if (!NODE_PARTITIONS.has(partition)) {
+        if (raw.node !== undefined) r.fail(`${at}.node`, `only partition kinds "isolate" and "from-leader" take a node, not "${partition}"`)
         return { kind: 'partition', partition }
       }
-      if (raw.node === undefined) r.fail(`${at}.node`, 'partition kind "isolate" needs the node to isolate')
+      if (raw.node === undefined) r.fail(`${at}.node`, `partition kind "${partition}" needs the node to cut off`)
       return { kind: 'partition', partition, node: r.selector(raw.node, `${at}.node`, nodes, LIVE_SELECTORS) }
     }
     case 'drop': return { kind: 'drop', percent: numberIn(r, raw.percent, `${at}.percent`, 0, 100) }

@@ -91,3 +91,42 @@ export function auditWitnesses (self: string, connected: readonly string[], rost
   const alone = !voters.has(self) && roster.members.every(m => m === self || voters.has(m))
   return connected.filter(peer => alone ? voters.has(peer) : voters.has(peer) === voters.has(self))
 }
+
+/** Hops from `target` to each peer of `graph` (breadth first); a peer it cannot reach is absent. */
+export function hopsFrom (target: string, graph: ReadonlyMap<string, ReadonlySet<string>>): Map<string, number> {
+  const hops = new Map([[target, 0]])
+  let frontier = [target]
+  for (let distance = 1; frontier.length > 0; distance++) {
+    const next: string[] = []
+    for (const peer of frontier) {
+      for (const neighbour of graph.get(peer) ?? []) {
+        if (hops.has(neighbour)) continue
+        hops.set(neighbour, distance)
+        next.push(neighbour)
+      }
+    }
+    frontier = next
+  }
+  return hops
+}
+
+/**
+ * Where a call for `target` (the leader) goes next from a peer linked now with `connected`, when it has passed through
+ * `visited` (its origin first): to `target` when linked with it; else to the linked peer closest to `target` in the
+ * roster's link graph (`hops`, from hopsFrom), ties broken by id so that every run of a seed picks the same; null when
+ * every linked peer has carried it already. A peer the graph does not reach is tried last: the roster may be newer there.
+ */
+export function relayNextHop (target: string, visited: readonly string[], connected: Iterable<string>, hops: ReadonlyMap<string, number>): string | null {
+  let best: string | null = null
+  let bestHops = Infinity
+  for (const peer of connected) {
+    if (peer === target) return target
+    if (visited.includes(peer)) continue
+    const distance = hops.get(peer) ?? Number.MAX_SAFE_INTEGER
+    if (best === null || distance < bestHops || (distance === bestHops && peer < best)) {
+      best = peer
+      bestHops = distance
+    }
+  }
+  return best
+}

@@ -235,6 +235,7 @@ export class NodeMetrics {
     new Gauge({ name: 'bzzz_view_records', help: 'Records (addresses with a live version) in this peer\'s view', collect () { this.set(store.recordCount) } })
     new Gauge({ name: 'bzzz_connected_members', help: 'Members connected now (proved their membership)', collect () { this.set(node.connectedMembers) } })
     new Counter({ name: 'bzzz_rejected_peers_total', help: 'Connections refused at hello (not a member, a bad certificate)', collect () { totalOf.call(this, node.counters.rejectedPeers) } })
+    new Counter({ name: 'bzzz_relayed_calls_total', help: 'Other peers\' calls to the leader this peer passed on (they had no link to it)', collect () { totalOf.call(this, node.counters.relayed) } })
     new Counter({
       name: 'bzzz_rejected_frames_total', help: 'Wire frames refused (each closed its connection), by reason', labelNames: ['reason'],
       collect () {

@@ -77,7 +77,7 @@ t.test('real daemons: the names are there, the values move, /readyz follows the 
       'bzzz_election_term', 'bzzz_is_leader', 'bzzz_leader_changes_total', 'bzzz_queue_requests{state="queued",priority="normal"}',
       'bzzz_queue_requests{state="active",priority="critical"}', 'bzzz_queue_oldest_queued_age_seconds',
       'bzzz_requests_accepted_total', 'bzzz_requests_completed_total', 'bzzz_requests_failed_total', 'bzzz_view_records',
-      'bzzz_connected_members', 'bzzz_rejected_peers_total', 'bzzz_rejected_frames_total{reason="malformed"}',
+      'bzzz_connected_members', 'bzzz_rejected_peers_total', 'bzzz_relayed_calls_total', 'bzzz_rejected_frames_total{reason="malformed"}',
       'bzzz_rejected_frames_total{reason="oversized"}', 'bzzz_refused_entries_total', 'bzzz_ready', 'bzzz_leaderless_seconds_total',
       'bzzz_role_key_epoch{role="developer"}', 'bzzz_role_key_epoch{role="admin"}',
       'hypercore_total_cores', 'hypercore_total_length', 'hyperswarm_nr_peers', 'dht_nr_nodes'

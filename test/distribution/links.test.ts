@@ -1,5 +1,5 @@
 import t from 'tap'
-import { auditWitnesses, linked, linkedPeers, linkGraph, linkView, MEMBER_NEIGHBOURS } from '../../src/distribution/links.js'
+import { auditWitnesses, hopsFrom, linked, linkedPeers, linkGraph, linkView, MEMBER_NEIGHBOURS, relayNextHop } from '../../src/distribution/links.js'
 
 const ids = (n: number, prefix = 'm'): string[] => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`)
 
@@ -89,4 +89,32 @@ t.test('audit heads go to the linked peers of the same tier (every linked peer i
   const single = { members: [...voters, members[0]!].sort(), voters }
   t.same(auditWitnesses(members[0]!, voters, single), voters, 'the one member among voters: the voters')
   t.same(auditWitnesses(voters[0]!, members, roster), [], 'a voter with no other voter connected: none for now')
+})
+
+t.test('a relayed call goes to the leader when linked with it, else to the linked peer closest to it', async t => {
+  const voters = ids(5, 'v')
+  const members = [...voters, ...ids(60)].sort()
+  const roster = { members, voters }
+  const graph = linkGraph(roster)
+  const leader = voters[2]!
+  const hops = hopsFrom(leader, graph)
+  t.equal(hops.get(leader), 0)
+  t.ok(voters.every(v => v === leader || hops.get(v) === 1), 'every other voter is one hop from the leader')
+  t.ok(members.every(m => voters.includes(m) || hops.get(m) === 1), 'in two tiers every member links with every voter: one hop')
+  const member = members.find(m => !voters.includes(m))!
+  const linkedHere = [...graph.get(member)!]
+  t.equal(relayNextHop(leader, [member], linkedHere, hops), leader, 'linked with the leader: straight to it')
+  const cut = linkedHere.filter(p => p !== leader)
+  const next = relayNextHop(leader, [member], cut, hops)!
+  t.equal(hops.get(next), 1, 'cut from the leader: to a peer linked with it')
+  t.equal(next, cut.filter(p => hops.get(p) === 1).sort()[0], 'the first such by id, so every run of a seed picks the same')
+  t.not(relayNextHop(leader, [member, next], cut, hops), next, 'a peer that carried the call already is passed over')
+  t.equal(relayNextHop(leader, [member, ...cut], cut, hops), null, 'none left that has not carried it: no hop')
+  t.equal(relayNextHop(leader, [member], [], hops), null, 'no link at all: no hop')
+  // A chain a-b-c-d: from a, cut from d, a call goes b then c.
+  const chain = new Map([['a', new Set(['b'])], ['b', new Set(['a', 'c'])], ['c', new Set(['b', 'd'])], ['d', new Set(['c'])]])
+  const fromD = hopsFrom('d', chain)
+  t.same([...fromD].sort(), [['a', 3], ['b', 2], ['c', 1], ['d', 0]])
+  t.equal(relayNextHop('d', ['a'], ['b', 'zz'], fromD), 'b', 'a peer the graph does not know comes last')
+  t.equal(relayNextHop('d', ['a'], ['zz'], fromD), 'zz', 'but is still tried when it is the only link')
 })

@@ -73,6 +73,20 @@ t.test('isolate and isolate-leader cut exactly the n-1 links of one node', async
   throwsCode(t, () => cutsFor('isolate', 3, 1, { target: 'n9' }), 'BAD_INPUT', /cannot isolate "n9": not a node of the cluster \(n0, n1, n2\)/)
 })
 
+t.test('from-leader cuts the one link between its node and the leader, and nothing without a leader or on the leader', async t => {
+  fc.assert(fc.property(fc.integer({ min: 3, max: 15 }), seedArb, (n, seed) => {
+    const nodes = ids(n)
+    const leader = nodes[seed % n]!
+    const target = nodes[(seed + 1) % n]!
+    const cuts = cutsFor('from-leader', n, seed, { leader, target })
+    return cuts.length === 1 && cuts[0]!.includes(leader) && cuts[0]!.includes(target) &&
+      componentSizes(nodes, cuts).join() === String(n) &&
+      cutsFor('from-leader', n, seed, { leader: null, target }).length === 0 &&
+      cutsFor('from-leader', n, seed, { leader, target: leader }).length === 0
+  }))
+  throwsCode(t, () => partitionCuts('from-leader', { nodes: ids(3), leader: 'n0', random: seededRandom(1) }), 'BAD_INPUT', /from-leader" needs a target/)
+})
+
 t.test('halves leaves two connected components of ⌈n/2⌉ and ⌊n/2⌋ nodes, chosen by the seed', async t => {
   fc.assert(fc.property(fc.integer({ min: 2, max: 15 }), seedArb, (n, seed) => {
     return componentSizes(ids(n), cutsFor('halves', n, seed)).join() === [Math.ceil(n / 2), Math.floor(n / 2)].join()

@@ -28,7 +28,7 @@ t.test('every fixture scenario parses, and together they cover every partition k
     const last = faults[faults.length - 1]
     t.ok(last !== undefined && ['heal', 'restart'].includes(last.type === 'fault' ? last.fault.kind : ''), `${file}: ends with a heal or a restart`)
   }
-  for (const kind of ['halves', 'isolate-leader', 'isolate', 'majority-ring', 'bridge', 'crash', 'kill', 'restart', 'drop', 'delay', 'heal']) {
+  for (const kind of ['halves', 'isolate-leader', 'isolate', 'majority-ring', 'bridge', 'from-leader', 'crash', 'kill', 'restart', 'drop', 'delay', 'heal']) {
     t.ok(kinds.has(kind), `some fixture plays ${kind}`)
   }
 })
@@ -120,7 +120,8 @@ t.test('each bad scenario gives BAD_INPUT naming the step index and field', asyn
     ['unknown partition kind', step({ nemesis: 'partition', kind: 'thirds' }), /steps\[1\]\.kind: unknown partition kind "thirds"/],
     ['partition without kind', step({ nemesis: 'partition' }), /steps\[1\]\.kind: unknown partition kind undefined/],
     ['isolate without node', step({ nemesis: 'partition', kind: 'isolate' }), /steps\[1\]\.node: partition kind "isolate" needs the node/],
-    ['node on halves', step({ nemesis: 'partition', kind: 'halves', node: 1 }), /steps\[1\]\.node: only partition kind "isolate" takes a node/],
+    ['from-leader without node', step({ nemesis: 'partition', kind: 'from-leader' }), /steps\[1\]\.node: partition kind "from-leader" needs the node/],
+    ['node on halves', step({ nemesis: 'partition', kind: 'halves', node: 1 }), /steps\[1\]\.node: only partition kinds "isolate" and "from-leader" take a node/],
     ['node index out of range', step({ nemesis: 'crash', node: 5 }), /steps\[1\]\.node: 5 is out of range 0\.\.4/],
     ['negative node index', step({ nemesis: 'partition', kind: 'isolate', node: -1 }), /steps\[1\]\.node: -1 is out of range 0\.\.4/],
     ['unknown selector', step({ nemesis: 'crash', node: 'n2' }), /steps\[1\]\.node: bad node "n2" \(expected a node index 0\.\.4 or one of leader, follower, random\)/],

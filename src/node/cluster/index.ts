@@ -24,7 +24,8 @@ import type { AckKind } from '../../distribution/acks.js'
 import { SHARDS, shardOf, shardsPlacedOn } from '../../distribution/placement.js'
 import { DOWNLOAD_TIMEOUT_MS } from '../../storage/store-logs.js'
 import { hyperswarmTransport, type Transport } from '../environment.js'
-import { linkView, type LinkView } from '../../distribution/links.js'
+import { hopsFrom, linkGraph, linkView, relayNextHop, type LinkView } from '../../distribution/links.js'
+import { relayedCallerRole, signRelayedCall } from './relay.js'
 import { LocalPeer, type AuditOptions, type DistributeReport, type GenerateOptions, type ResealReport, type StatusReport } from '../local-peer.js'
 import type { FreshnessReport } from '../freshness.js'
 import { DEFAULT_ELECTION_TIMEOUT_MS, roleEntry } from '../home.js'
@@ -156,6 +157,8 @@ export class ClusterNode {
   private view: LinkView | null = null
   /** Whether each member dials this peer, under the roster of `version` (see pruneLinks). */
   private dialsMemo: { version: number, dials: Map<string, boolean> } = { version: -1, dials: new Map() }
+  /** The link graph of the roster `version` and the hops from each leader in it (relayHops). */
+  private relayMemo: { version: number, graph: Map<string, Set<string>>, hops: Map<string, Map<string, number>> } = { version: -2, graph: new Map(), hops: new Map() }
   private readonly known: KnownMembers
   private readonly members: Members
   private readonly guard: InstanceGuard
@@ -286,7 +289,15 @@ export class ClusterNode {
       leaderKnown: async deadline => await this.elections.leaderKnown(deadline),
       quorumText: () => this.elections.quorumText(),
       isClosing,
-      serveHere: async (op, args) => await this.ops.serveOnce(op, args)
+      serveHere: async (op, args, caller) => await this.ops.serveOnce(op, args, caller),
+      relayHop: (leader, visited) => {
+        const next = relayNextHop(leader, visited, [...members.values()].map(member => member.node), this.relayHops(leader))
+        return next === null ? undefined : members.get(next)
+      },
+      signRelay: (op, args, expires) => signRelayedCall(peer.keyring.identity, config.cluster.id, JSON.stringify(config.certificate), op, args, expires),
+      relayedCaller: call => relayedCallerRole(call, {
+        cluster: config.cluster.id, adminKey: config.cluster.adminKey, nowMs: clock.now(), isListed: node => onRoster(this.elections.currentRoster, node)
+      })
     })
     this.coordinator = new Coordinator({
       ...coordinatorHostOf(peer, { unheldRecord: options.faults?.unheldRecord === true }),
@@ -309,6 +320,7 @@ export class ClusterNode {
       keysTakenUp: async () => { await this.keyChanges.taken() },
       instance: () => this.guard.instance,
       duplicate: (reason, by) => this.guard.halt(reason, by),
+      passOn: async (from, call) => await this.calls.passOn(from, call),
       onServed: (op, from, role, outcome) => this.audit.served(op, from, role, outcome)
     })
     this.requester = new Requester({
@@ -722,6 +734,20 @@ export class ClusterNode {
       if (dialsHere === undefined) dials.set(member.node, dialsHere = linkView(member.node, roster)?.dial.includes(this.nodeId) !== false)
       if (!dialsHere) member.connection.destroy()
     }
+  }
+
+  /**
+   * Hops from `leader` to each member in the link graph of the roster this peer holds: where a relayed call goes next
+   * (relay.ts). Worked out once per roster and leader.
+   */
+  private relayHops (leader: string): ReadonlyMap<string, number> {
+    const version = this.elections.currentRoster?.version ?? -1
+    if (this.relayMemo.version !== version) {
+      this.relayMemo = { version, graph: linkGraph({ members: this.election.members, voters: this.election.voters }), hops: new Map() }
+    }
+    let hops = this.relayMemo.hops.get(leader)
+    if (hops === undefined) this.relayMemo.hops.set(leader, hops = hopsFrom(leader, this.relayMemo.graph))
+    return hops
   }
 
   /** The links the roster gives this peer (null: the full mesh), and the transport told of them. */

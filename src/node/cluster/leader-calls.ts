@@ -1,12 +1,14 @@
 /**
  * Calls that must run on the leader (generate, distribute, decide): run here when this peer leads, else sent to the
- * leader over its wire channel. When the leader goes away or changes before it answers, the same request (same id,
- * so the retry is idempotent) goes to the new leader, until the deadline.
+ * leader over its wire channel, or relayed through a linked peer when this one has no link to the leader (relay.ts).
+ * When the leader goes away or changes before it answers, the same request (same id, so the retry is idempotent) goes
+ * to the new leader, until the deadline.
  */
-import { BzzzError, isBzzzError, unavailable, type ErrorCode } from '../../errors.js'
+import { BzzzError, isBzzzError, notLeader, unavailable, type ErrorCode } from '../../errors.js'
 import type { WireMessage } from '../../net/messages.js'
 import type { Clock, RandomBytes, TimerHandle } from '../../clock.js'
 import type { Logger } from '../logger.js'
+import { readRelayedCall, RELAY_OP, type RelayedCall } from './relay.js'
 import type { Member, MemberDirectory, NodeCounters } from './types.js'
 
 export const REQUEST_TIMEOUT_MS = 120_000
@@ -33,17 +35,28 @@ export interface LeaderCallsHost {
   leaderKnown: (deadline: number) => Promise<void>
   quorumText: () => string
   isClosing: () => boolean
-  /** Runs `op` here, this peer leading. */
-  serveHere: (op: string, args: Record<string, unknown>) => Promise<unknown>
+  /** Runs `op` here, this peer leading: its own call, or (`caller`) one relayed from another peer. */
+  serveHere: (op: string, args: Record<string, unknown>, caller?: { node: string, role: string }) => Promise<unknown>
+  /** The linked member a call for `leader` goes to next, having passed through `visited` (links.ts relayNextHop). */
+  relayHop: (leader: string, visited: readonly string[]) => Member | undefined
+  /** This peer's call, signed for relaying (relay.ts), good until `expires`. */
+  signRelay: (op: string, args: Record<string, unknown>, expires: number) => RelayedCall
+  /** The leader's check of a relayed call: its origin's role and its arguments, or ACCESS_DENIED. */
+  relayedCaller: (call: RelayedCall) => { role: string, args: Record<string, unknown> }
 }
 
 interface PendingRequest {
-  /** The member the request went to: if it goes away or stops leading, the request is retried elsewhere. */
+  /** The member the request went to: if it goes away, the request is retried elsewhere. */
   to: string
-  resolve: (body: unknown) => void
+  /** The leader it is for (the member it went to, or the leader a relay passes it on to): if another leads, it is retried. */
+  leader: string
+  resolve: (answer: RawAnswer) => void
   reject: (err: Error) => void
   timer: TimerHandle
 }
+
+/** An answer as it came over the wire: passed on unchanged by a relay, read by the call that asked. */
+export interface RawAnswer { ok: boolean, body: string }
 
 /** A forwarded call that must go to whoever leads now (the one it went to left or stopped leading). */
 class RetryElsewhere extends Error {}
@@ -63,6 +76,10 @@ export class LeaderCalls {
     const deadline = started + timeoutMs
     let lastProblem = 'no leader is known'
     let leaderless: number | null = null
+    /** Peers a relayed attempt of this call went through and failed: the next attempt tries another, while there is one. */
+    const failedHops = new Set<string>()
+    /** Since when this peer has known the leader but had no link toward it, directly or through a relay. */
+    let unreachable: number | null = null
     for (let attempt = 0; !host.isClosing() && host.clock.now() < deadline; attempt++) {
       if (attempt > 0) {
         host.counters.retried++
@@ -87,10 +104,30 @@ export class LeaderCalls {
           return await host.serveHere(op, { ...args, id })
         }
         const member = host.members.get(leader)
-        if (member === undefined) { lastProblem = `the leader ${leader.slice(0, 12)} is not connected`; continue }
+        if (member === undefined) {
+          // No link to the leader: through the linked peer closest to it, signed so that the leader serves it as ours.
+          const hop = host.relayHop(leader, [host.nodeId, ...failedHops]) ?? (failedHops.clear(), host.relayHop(leader, [host.nodeId]))
+          if (hop === undefined) {
+            lastProblem = `the leader ${leader.slice(0, 12)} is not connected, nor any peer to relay through`
+            // Cut off from every peer: given up on as a call with no leader is.
+            unreachable ??= host.clock.now()
+            if (host.clock.now() - unreachable >= host.noLeaderTimeoutMs) {
+              log.warn({ ms: host.clock.now() - started }, 'no link toward the leader: the call is given up')
+              throw unavailable(`${lastProblem} for ${Math.round(host.noLeaderTimeoutMs / 1000)} s, so ${op} was not accepted: check \`bzzz-ctx peers\``)
+            }
+            continue
+          }
+          unreachable = null
+          host.counters.forwarded++
+          log.debug({ leader: leader.slice(0, 12), via: hop.node.slice(0, 12) }, 'sent the call to the leader through a relay')
+          failedHops.add(hop.node)
+          const answer = await this.ask(hop, RELAY_OP, host.signRelay(op, { ...args, id }, deadline), deadline, leader)
+          log.debug({ leader: leader.slice(0, 12), via: hop.node.slice(0, 12), ms: host.clock.now() - started }, 'the leader answered through a relay')
+          return answer
+        }
         host.counters.forwarded++
         log.debug({ leader: leader.slice(0, 12) }, 'sent the call to the leader')
-        const answer = await this.ask(member, op, { ...args, id }, deadline)
+        const answer = await this.ask(member, op, { ...args, id }, deadline, leader)
         log.debug({ leader: leader.slice(0, 12), ms: host.clock.now() - started }, 'the leader answered')
         return answer
       } catch (err) {
@@ -105,16 +142,55 @@ export class LeaderCalls {
     throw unavailable(`no leader answered ${op} within ${Math.round(timeoutMs / 1000)} s (${lastProblem}): check \`bzzz-ctx elect status\`; the request may still complete`)
   }
 
-  /** Sends one request to a member; resolves with its answer, rejects with its error, or to retry elsewhere at the deadline. */
-  async ask (member: Member, op: string, args: Record<string, unknown>, deadline: number): Promise<unknown> {
+  /**
+   * Sends one request to a member, for `leader` (the member itself, or the leader a relay passes it on to); resolves with
+   * the answer, rejects with the leader's error, or to retry elsewhere at the deadline.
+   */
+  async ask (member: Member, op: string, args: unknown, deadline: number, leader = member.node): Promise<unknown> {
+    const answer = await this.send(member, op, JSON.stringify(args), deadline, leader)
+    let body: any
+    try { body = JSON.parse(answer.body) } catch { body = { code: 'FAILURE', message: 'the leader answered with something that is not JSON' } }
+    if (answer.ok) return body
+    throw new BzzzError((body.code ?? 'FAILURE') as ErrorCode, `the leader says: ${String(body.message)}`)
+  }
+
+  private async send (member: Member, op: string, body: string, deadline: number, leader: string): Promise<RawAnswer> {
     const { clock, randomBytes } = this.host
     const id = randomBytes(12).toString('hex')
     return await new Promise((resolve, reject) => {
       const timer = clock.setTimeout(() => { this.requests.delete(id); reject(new RetryElsewhere(`the leader did not answer ${op} in time`)) }, Math.max(0, deadline - clock.now()))
       const settle = (): void => { clock.clearTimeout(timer); this.requests.delete(id) }
-      this.requests.set(id, { to: member.node, resolve: body => { settle(); resolve(body) }, reject: err => { settle(); reject(err) }, timer })
-      member.channel.send({ type: 'request', id, op, body: JSON.stringify(args) })
+      this.requests.set(id, { to: member.node, leader, resolve: answer => { settle(); resolve(answer) }, reject: err => { settle(); reject(err) }, timer })
+      member.channel.send({ type: 'request', id, op, body })
     })
+  }
+
+  /**
+   * A relayed call that the linked peer `from` passed to this one (its request's body, parsed): served here when this
+   * peer leads, else passed on toward the leader. The answer goes back as it came, so the origin reads the leader's own.
+   */
+  async passOn (from: string, value: unknown): Promise<RawAnswer> {
+    const { host } = this
+    const call = readRelayedCall(value, from, host.nodeId)
+    const leader = host.leader()
+    if (leader === host.nodeId && host.isLeader()) {
+      const { role, args } = host.relayedCaller(call)
+      const answer = await host.serveHere(call.op, args, { node: call.origin, role })
+      return { ok: true, body: JSON.stringify(answer) }
+    }
+    // What stops a relay is answered as NOT_LEADER: the origin then asks again, through another peer if it has one.
+    if (leader === null) throw notLeader('the peer relaying the call knows no leader')
+    const next = host.relayHop(leader, call.hops)
+    if (next === undefined) throw notLeader(`no link toward the leader ${leader.slice(0, 12)} from the peer relaying the call`)
+    host.counters.relayed++
+    host.logger.debug({ op: call.op, origin: call.origin.slice(0, 12), to: next.node.slice(0, 12), hops: call.hops.length }, 'passed a relayed call on')
+    const deadline = Math.min(host.clock.now() + REQUEST_TIMEOUT_MS, Math.max(host.clock.now() + RETRY_PAUSE_MS, call.expires))
+    try {
+      return await this.send(next, RELAY_OP, JSON.stringify({ ...call, hops: [...call.hops, host.nodeId] }), deadline, leader)
+    } catch (err) {
+      if (err instanceof RetryElsewhere) throw notLeader(`the peer relaying the call lost it on the way: ${err.message}`)
+      throw err
+    }
   }
 
   /** A member's answer to a request this peer sent. */
@@ -123,10 +199,7 @@ export class LeaderCalls {
     if (pending === undefined) return
     this.requests.delete(message.id)
     this.host.clock.clearTimeout(pending.timer)
-    let body: any
-    try { body = JSON.parse(message.body) } catch { body = { code: 'FAILURE', message: 'the leader answered with something that is not JSON' } }
-    if (message.ok) pending.resolve(body)
-    else pending.reject(new BzzzError((body.code ?? 'FAILURE') as ErrorCode, `the leader says: ${String(body.message)}`))
+    pending.resolve({ ok: message.ok, body: message.body })
   }
 
   /** A member left: what was sent to it goes to whoever leads now. */
@@ -134,9 +207,9 @@ export class LeaderCalls {
     for (const pending of this.requests.values()) if (pending.to === member) pending.reject(new RetryElsewhere('the leader went away'))
   }
 
-  /** The leader changed: what was sent to another goes to the new one. */
+  /** The leader changed: what was sent for another goes to the new one. */
   leaderChanged (leader: string | null): void {
-    for (const pending of this.requests.values()) if (pending.to !== leader) pending.reject(new RetryElsewhere('the leader changed'))
+    for (const pending of this.requests.values()) if (pending.leader !== leader) pending.reject(new RetryElsewhere('the leader changed'))
   }
 
   /** The node is closing: every call waiting for an answer fails. */

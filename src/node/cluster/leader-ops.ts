@@ -19,6 +19,7 @@ import type { MemberDirectory, NodeCounters } from './types.js'
 import { REQUEST_ID_PATTERN } from '../../storage/vocabulary.js'
 import { requestPartProblem, type RequestPart } from '../../storage/log-entry.js'
 import { parseKeysBundle } from '../keys-bundle.js'
+import { RELAY_OP } from './relay.js'
 
 /** How many answers of served calls are remembered for retries. */
 export const SERVED_ANSWERS_MAX = 10_000
@@ -46,9 +47,14 @@ export interface LeaderOpsHost {
   instance: () => string
   /** A member says another process uses this node's identity. */
   duplicate: (reason: string, by: string) => unknown
+  /** A relayed call a member passed to this peer: served here when it leads, else passed on (LeaderCalls.passOn). */
+  passOn: (from: string, call: unknown) => Promise<{ ok: boolean, body: string }>
   /** Told of each call served once (not of a retry answered from memory): the answer, or the error it failed with. */
   onServed?: (op: string, from: string, role: string | undefined, outcome: { ok: true, answer: unknown } | { ok: false, err: unknown }) => void
 }
+
+/** Who made a call: a connected member (its role from its link's certificate), or the origin of a relayed call with its certified role. */
+export interface Caller { node: string, role?: string }
 
 export class LeaderOps {
   /** Answers of calls this leader served, by request id: a retry of the same id gets the same answer. */
@@ -56,30 +62,37 @@ export class LeaderOps {
 
   constructor (private readonly host: LeaderOpsHost) {}
 
-  /** Serves a member's request and sends the answer back to it, if it is still connected. */
+  /**
+   * Serves a member's request and sends the answer back to it, if it is still connected. A relayed call (relay.ts) is
+   * served here when this peer leads, else passed on; its answer goes back as it came.
+   */
   async serveRequest (remote: string, message: Extract<WireMessage, { type: 'request' }>): Promise<void> {
     const { host } = this
     if (!host.members.has(remote)) return
-    let ok = true
-    let body: unknown
+    let answer: { ok: boolean, body: string }
     try {
       const args = JSON.parse(message.body) as Record<string, unknown>
       if (typeof args !== 'object' || args === null) throw badInput('a malformed request')
       host.counters.served++
-      body = message.op === 'instance'
-        ? { instance: host.instance() }
-        : message.op === 'duplicate'
-          ? host.duplicate(`peer ${remote.slice(0, 12)} says: ${String(args.reason ?? 'another process uses this identity').slice(0, 300)}`, remote)
-          : await this.serveOnce(message.op, args, remote)
+      answer = message.op === RELAY_OP
+        ? await host.passOn(remote, args)
+        : {
+            ok: true,
+            body: JSON.stringify(message.op === 'instance'
+              ? { instance: host.instance() }
+              : message.op === 'duplicate'
+                ? host.duplicate(`peer ${remote.slice(0, 12)} says: ${String(args.reason ?? 'another process uses this identity').slice(0, 300)}`, remote)
+                : await this.serveOnce(message.op, args, { node: remote }))
+          }
     } catch (err) {
-      ok = false
-      body = isBzzzError(err) ? { code: err.code, message: err.message } : { code: 'FAILURE', message: String((err as Error)?.message ?? err) }
+      answer = { ok: false, body: JSON.stringify(isBzzzError(err) ? { code: err.code, message: err.message } : { code: 'FAILURE', message: String((err as Error)?.message ?? err) }) }
     }
-    host.members.get(remote)?.channel.send({ type: 'response', id: message.id, ok, body: JSON.stringify(body) })
+    host.members.get(remote)?.channel.send({ type: 'response', id: message.id, ...answer })
   }
 
   /** The leader's side of a call; the answer to a request id is remembered, so a retry is answered, not redone. */
-  async serveOnce (op: string, args: Record<string, unknown>, from = this.host.nodeId): Promise<unknown> {
+  async serveOnce (op: string, args: Record<string, unknown>, caller: Caller = { node: this.host.nodeId }): Promise<unknown> {
+    const from = caller.node
     if (!this.host.isLeader()) throw notLeader('this peer is not the leader')
     const id = args.id
     if (typeof id !== 'string' || !REQUEST_ID_PATTERN.test(id)) throw badInput('a request without a valid id')
@@ -89,9 +102,9 @@ export class LeaderOps {
     const log = this.host.logger.child({ req: id, op })
     if (answer === undefined) {
       log.debug({ from: from.slice(0, 12) }, 'serving a call as the leader')
-      answer = this.serveOp(op, args, from)
+      answer = this.serveOp(op, args, caller)
       answer.then(() => { log.debug('served the call') }, err => { log.warn({ err: String(err) }, 'serving a call failed') })
-      const role = from === this.host.nodeId ? this.host.role : this.host.members.get(from)?.role
+      const role = caller.role ?? (from === this.host.nodeId ? this.host.role : this.host.members.get(from)?.role)
       answer.then(result => this.host.onServed?.(op, from, role, { ok: true, answer: result }), err => this.host.onServed?.(op, from, role, { ok: false, err }))
       this.served.set(key, answer)
       // A failure is not remembered: the retry runs again.
@@ -102,7 +115,7 @@ export class LeaderOps {
     return await answer
   }
 
-  private async serveOp (op: string, args: Record<string, unknown>, from: string): Promise<unknown> {
+  private async serveOp (op: string, args: Record<string, unknown>, from: Caller): Promise<unknown> {
     switch (op) {
       case 'enqueue': return await this.enqueue(args, from)
       case 'decide': return await this.decide(args, from)
@@ -114,7 +127,7 @@ export class LeaderOps {
     }
   }
 
-  private async enqueue (args: Record<string, unknown>, from: string): Promise<AcceptReport> {
+  private async enqueue (args: Record<string, unknown>, from: Caller): Promise<AcceptReport> {
     if (typeof args.sealed !== 'string' || typeof args.project !== 'string' || typeof args.path !== 'string' || typeof args.address !== 'string') throw badInput('a malformed generation request')
     // The requester's generate defaults the priority; here it is only checked, once, for every request that arrives.
     if (!isPriority(args.priority)) throw badInput(`unknown priority "${String(args.priority).slice(0, 40)}"`)
@@ -125,13 +138,13 @@ export class LeaderOps {
     const part = args.part as RequestPart | undefined
     return await this.host.accept({
       id: args.id as string, address: args.address, project: args.project, path: args.path,
-      priority: args.priority, requester: from, requesterRole: asked.role, policyVersion: asked.policyVersion,
+      priority: args.priority, requester: from.node, requesterRole: asked.role, policyVersion: asked.policyVersion,
       ...(roles !== undefined && roles.length > 0 ? { roles } : {}), ...(args.prune === true ? { prune: true } : {}),
       ...(part !== undefined ? { part: { group: part.group, index: part.index, count: part.count } } : {}), sealed: Buffer.from(args.sealed, 'base64')
     })
   }
 
-  private async decide (args: Record<string, unknown>, from: string): Promise<unknown> {
+  private async decide (args: Record<string, unknown>, from: Caller): Promise<unknown> {
     const { host } = this
     this.requireLease()
     const input = decideInput(args.input)
@@ -147,11 +160,11 @@ export class LeaderOps {
     return { ...decision, acknowledged }
   }
 
-  private async distribute (args: Record<string, unknown>, from: string): Promise<unknown> {
+  private async distribute (args: Record<string, unknown>, from: Caller): Promise<unknown> {
     const { host } = this
     this.requireLease()
     const asked = this.authorise('distribute', from, this.levelsOf(args.record))
-    const report = await host.peer.distribute(args.record, args.roles as string[] | undefined, String(args.source ?? 'a record'), host.term(), typeof args.decision === 'string' ? args.decision : undefined, { requester: from, ...asked })
+    const report = await host.peer.distribute(args.record, args.roles as string[] | undefined, String(args.source ?? 'a record'), host.term(), typeof args.decision === 'string' ? args.decision : undefined, { requester: from.node, ...asked })
     const acknowledged = await host.acknowledge()
     return { ...report, acknowledged }
   }
@@ -192,10 +205,10 @@ export class LeaderOps {
    * with the keys it holds (it alone writes in its term; the admin cannot seal for a version the leader stamps, and
    * handing it the plaintext would show the leader sections its clearance does not cover), once it took up the change.
    */
-  private async reseal (args: Record<string, unknown>, from: string): Promise<unknown> {
+  private async reseal (args: Record<string, unknown>, from: Caller): Promise<unknown> {
     const { host } = this
     this.requireLease()
-    if (from !== host.trust.adminKey) throw accessDenied('only the cluster\'s admin reseals its records: run `bzzz-ctx keys` on that peer')
+    if (from.node !== host.trust.adminKey) throw accessDenied('only the cluster\'s admin reseals its records: run `bzzz-ctx keys` on that peer')
     const roles = args.roles
     if (!Array.isArray(roles) || !roles.every(r => typeof r === 'string') || !Number.isSafeInteger(args.rolesVersion)) throw badInput('a malformed reseal')
     await host.keysTakenUp()
@@ -206,8 +219,8 @@ export class LeaderOps {
   }
 
   /** The role of a requester, as its certificate gives it (this peer's own for itself). */
-  private roleOf (from: string): string {
-    const role = from === this.host.nodeId ? this.host.role : this.host.members.get(from)?.role
+  private roleOf (from: Caller): string {
+    const role = from.role ?? (from.node === this.host.nodeId ? this.host.role : this.host.members.get(from.node)?.role)
     if (role === undefined) throw unavailable('the requester is no longer connected')
     return role
   }
@@ -216,7 +229,7 @@ export class LeaderOps {
    * Refuses (ACCESS_DENIED) a request the policy in force does not allow the requester's role; else the role and the
    * policy version the entries it writes are stamped with, so every peer checks them again.
    */
-  private authorise (op: WriteOp, from: string, levels: readonly AccessLevel[] = []): { role: string, policyVersion: number } {
+  private authorise (op: WriteOp, from: Caller, levels: readonly AccessLevel[] = []): { role: string, policyVersion: number } {
     const role = this.roleOf(from)
     const { policies } = this.host.peer
     const refusal = policies.refusal(op, role, levels)

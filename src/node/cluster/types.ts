@@ -27,8 +27,11 @@ export interface MemberDirectory {
 export interface NodeCounters {
   rejectedPeers: number
   invalidFrames: number
+  /** Calls this peer sent to the leader: over its link, or through a relay when it had none (relay.ts). */
   forwarded: number
   served: number
+  /** Other peers' calls this peer passed on toward the leader (relay.ts). */
+  relayed: number
   retried: number
   elections: number
   duplicateIdentities: number
@@ -44,7 +47,7 @@ export interface NodeCounters {
 }
 
 export function newCounters (): NodeCounters {
-  return { rejectedPeers: 0, invalidFrames: 0, forwarded: 0, served: 0, retried: 0, elections: 0, duplicateIdentities: 0, unprovenVotes: 0, refusedPolicies: 0, mismatchedHeads: 0 }
+  return { rejectedPeers: 0, invalidFrames: 0, forwarded: 0, served: 0, relayed: 0, retried: 0, elections: 0, duplicateIdentities: 0, unprovenVotes: 0, refusedPolicies: 0, mismatchedHeads: 0 }
 }
 
 export interface ElectStatus {

@@ -1,0 +1,54 @@
+// Calls to the leader relayed through a linked peer (src/node/cluster/relay.ts), on real Hyperswarm connections: a
+// member cut off from the leader still writes, generates and decides, and the leader serves each as the member's own
+// (its id and its certified role in history, its role as a decision's author); with no peer left to relay through,
+// the call says why it failed.
+import t from 'tap'
+import { join } from 'node:path'
+import { agreed, startNodes, until } from '../helpers/in-process.js'
+import { PACKAGE_ROOT } from '../../src/paths.js'
+
+t.test('a member cut off from the leader reaches it through a voter', async t => {
+  // Three voters (the admin, the developer, qa) and the architect, a member that does not vote.
+  const nodes = await startNodes(t, ['developer', 'qa', 'architect'], { project: 'relay', maxVoters: 3, noLeaderTimeoutMs: 3000 })
+  const { leader: leaderId } = agreed(nodes)!
+  const voters = nodes[0]!.electStatus().voters
+  const member = nodes.find(n => !voters.includes(n.nodeId))!
+  const leader = nodes.find(n => n.nodeId === leaderId)!
+  t.equal(member.peer.config.role, 'architect')
+
+  member.block([leaderId])
+  leader.block([member.nodeId])
+  await until('the member\'s link to the leader to close', () => !member.peers().some(p => p.id === leaderId), 10_000)
+  t.equal(member.election.leader, leaderId, 'the member still follows the leader (it heard of no other)')
+  t.equal(member.peers().length, 2, 'linked with the two other voters')
+
+  const record = { address: 'ucxl://relay/src/cut.go', kind: 'file', summary: 'written through a relay', language: 'go' }
+  const written = await member.distribute(record, undefined, 'the relay test')
+  t.equal(written.written, 1, 'the write went through')
+  t.ok((written.acknowledged?.holders ?? 0) >= 2, 'and was acknowledged by a majority of the voters')
+  const relays = nodes.filter(n => n.counters.relayed > 0)
+  t.equal(relays.length, 1, 'one peer passed it on')
+  t.ok(voters.includes(relays[0]!.nodeId) && relays[0] !== leader, 'a voter other than the leader')
+  t.equal(leader.counters.relayed, 0)
+
+  // Served as the member's own: history names it and the role its certificate gives, not the relay's.
+  const history = await leader.history(record.address, 'admin')
+  const version = history.versions.at(-1)!
+  t.equal(version.requester, member.nodeId, 'the requester is the member')
+  t.equal(version.requesterRole, 'architect', 'with its certified role')
+
+  const decision = await member.decide({ title: 'Cut links are relayed', rationale: 'a member keeps writing', affects: [record.address] })
+  t.equal(decision.author, 'architect', 'a decision made through a relay is the member\'s')
+
+  const generated = await member.generate({ path: join(PACKAGE_ROOT, 'fixtures', 'repos', 'mixed', 'src', 'server'), root: join(PACKAGE_ROOT, 'fixtures', 'repos', 'mixed'), project: 'relay' })
+  t.ok(generated.records > 0, `a generate through a relay completed (${generated.records} records)`)
+  t.equal(generated.request.state, 'completed')
+
+  // No peer left to relay through: the call fails, and says why.
+  member.block(nodes.filter(n => n !== member).map(n => n.nodeId))
+  for (const n of nodes) if (n !== member) n.block([member.nodeId])
+  await until('the member to be cut off from every peer', () => member.peers().length === 0, 10_000)
+  const started = Date.now()
+  await t.rejects(member.distribute({ ...record, summary: 'nowhere to go' }, undefined, 'the relay test'), { message: /not connected, nor any peer to relay through/ })
+  t.ok(Date.now() - started < 60_000, 'within its bound')
+})
