@@ -92,10 +92,10 @@ export function auditWitnesses (self: string, connected: readonly string[], rost
   return connected.filter(peer => alone ? voters.has(peer) : voters.has(peer) === voters.has(self))
 }
 
-/** Hops from `target` to each peer of `graph` (breadth first); a peer it cannot reach is absent. */
-export function hopsFrom (target: string, graph: ReadonlyMap<string, ReadonlySet<string>>): Map<string, number> {
-  const hops = new Map([[target, 0]])
-  let frontier = [target]
+/** Hops from the nearest of `targets` to each peer of `graph` (breadth first); a peer none reaches is absent. */
+export function hopsFrom (targets: string | readonly string[], graph: ReadonlyMap<string, ReadonlySet<string>>): Map<string, number> {
+  let frontier = typeof targets === 'string' ? [targets] : [...targets]
+  const hops = new Map(frontier.map(target => [target, 0]))
   for (let distance = 1; frontier.length > 0; distance++) {
     const next: string[] = []
     for (const peer of frontier) {
@@ -111,12 +111,13 @@ export function hopsFrom (target: string, graph: ReadonlyMap<string, ReadonlySet
 }
 
 /**
- * Where a call for `target` (the leader) goes next from a peer linked now with `connected`, when it has passed through
- * `visited` (its origin first): to `target` when linked with it; else to the linked peer closest to `target` in the
- * roster's link graph (`hops`, from hopsFrom), ties broken by id so that every run of a seed picks the same; null when
- * every linked peer has carried it already. A peer the graph does not reach is tried last: the roster may be newer there.
+ * Where a call for `target` (the leader; null when the caller knows none, and `hops` counts from the voters) goes next
+ * from a peer linked now with `connected`, when it has passed through `visited` (its origin first): to `target` when
+ * linked with it; else to the linked peer closest to `target` in the roster's link graph (`hops`, from hopsFrom), ties
+ * broken by id so that every run of a seed picks the same; null when every linked peer has carried it already. A peer the
+ * graph does not reach is tried last: the roster may be newer there.
  */
-export function relayNextHop (target: string, visited: readonly string[], connected: Iterable<string>, hops: ReadonlyMap<string, number>): string | null {
+export function relayNextHop (target: string | null, visited: readonly string[], connected: Iterable<string>, hops: ReadonlyMap<string, number>): string | null {
   let best: string | null = null
   let bestHops = Infinity
   for (const peer of connected) {

@@ -89,7 +89,8 @@ export async function benchCluster (): Promise<Record<string, number>> {
       remote_retrieve_p99_ms: round(percentile(latencies, 99), 3),
       catchup_records: CATCHUP_RECORDS,
       catchup_10k_ms: round(catchupMs, 0),
-      ...await distributeToDaemons()
+      ...await distributeToDaemons(),
+      ...await relayedWrites()
     }
   } finally {
     for (const node of bench.nodes) await node.close().catch(() => {})
@@ -131,6 +132,60 @@ async function distributeToDaemons (): Promise<Record<string, number>> {
   } finally {
     await leader?.close().catch(() => {})
     for (const home of started) await cliProcess(['--home', home, 'node', 'stop']).catch(() => {})
+    await dht.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** Writes a side of relayedWrites times. */
+export const RELAYED_WRITES = 100
+
+/**
+ * relayed_write_ms_p50: a member's one-record writes (three voters and a member that does not vote, in-process, on
+ * real Hyperswarm), over its link to the leader, then with that link cut, each then going through a voter (a relayed
+ * call, src/node/cluster/relay.ts), side by side in one run: what the relay's extra hop and its signature cost.
+ */
+async function relayedWrites (): Promise<Record<string, number>> {
+  const dir = mkdtempSync(join(tmpdir(), 'bzzz-bench-relay-'))
+  const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
+  const bench: Bench = { dir, dht, homes: ['admin', 'dev', 'qa', 'member'].map(name => join(dir, name)), nodes: [] }
+  try {
+    await LocalPeer.init(bench.homes[0]!, { cluster: 'bench', role: 'admin', maxVoters: 3 })
+    for (const home of bench.homes.slice(1)) await redeemInvite(home, (await createInvite(bench.homes[0]!, 'developer')).invite)
+    for (const home of bench.homes) bench.nodes.push(await startNode(bench, home))
+    const member = bench.nodes[3]!
+    await waitUntil(() => bench.nodes.slice(0, 3).every(n => n.peers().length === 3) && member.peers().length === 3, 60_000, 'every link')
+    await waitUntil(() => bench.nodes.filter(n => n.election.state === 'leader').length === 1 && bench.nodes.every(n => n.election.leader !== null), 30_000, 'an elected leader')
+    const leader = bench.nodes.find(n => n.election.state === 'leader')!
+    const writes = async (side: string): Promise<number[]> => {
+      const ms: number[] = []
+      for (const [i, record] of records(RELAYED_WRITES, side).entries()) {
+        const t0 = performance.now()
+        const report = await member.distribute(record, undefined, 'bench')
+        ms.push(performance.now() - t0)
+        if (report.acknowledged === undefined) throw new Error(`write ${i} of the ${side} side was not acknowledged`)
+      }
+      return ms.sort((x, y) => x - y)
+    }
+    // Untimed writes first, so that neither side pays for the code's first runs (the direct side would, going first).
+    await writes('warm-up')
+    const direct = await writes('direct')
+    member.block([leader.nodeId])
+    leader.block([member.nodeId])
+    await waitUntil(() => !member.peers().some(p => p.id === leader.nodeId), 30_000, 'the member\'s link to the leader to close')
+    const relayedBefore = bench.nodes.reduce((sum, n) => sum + n.counters.relayed, 0)
+    const relayed = await writes('relayed')
+    if (bench.nodes.reduce((sum, n) => sum + n.counters.relayed, 0) - relayedBefore !== RELAYED_WRITES) throw new Error('not every write of the relayed side went through a relay')
+    return {
+      relayed_writes: RELAYED_WRITES,
+      direct_write_ms_p50: round(percentile(direct, 50), 2),
+      direct_write_ms_p99: round(percentile(direct, 99), 2),
+      relayed_write_ms_p50: round(percentile(relayed, 50), 2),
+      relayed_write_ms_p99: round(percentile(relayed, 99), 2),
+      relayed_write_vs_direct_p50: round(percentile(relayed, 50) / percentile(direct, 50), 2)
+    }
+  } finally {
+    for (const node of bench.nodes) await node.close().catch(() => {})
     await dht.close()
     rmSync(dir, { recursive: true, force: true })
   }

@@ -1,7 +1,8 @@
 // Calls to the leader relayed through a linked peer (src/node/cluster/relay.ts), on real Hyperswarm connections: a
 // member cut off from the leader still writes, generates and decides, and the leader serves each as the member's own
 // (its id and its certified role in history, its role as a decision's author); with no peer left to relay through,
-// the call says why it failed.
+// the call says why it failed. A voter cut off from the leader, which then knows no leader (its pre-votes are refused
+// while the others follow the leader), still writes: through a voter that knows it.
 import t from 'tap'
 import { join } from 'node:path'
 import { agreed, startNodes, until } from '../helpers/in-process.js'
@@ -32,7 +33,7 @@ t.test('a member cut off from the leader reaches it through a voter', async t =>
   t.equal(leader.counters.relayed, 0)
 
   // Served as the member's own: history names it and the role its certificate gives, not the relay's.
-  const history = await leader.history(record.address, 'admin')
+  const history = await leader.history(record.address, leader.peer.config.role)
   const version = history.versions.at(-1)!
   t.equal(version.requester, member.nodeId, 'the requester is the member')
   t.equal(version.requesterRole, 'architect', 'with its certified role')
@@ -40,7 +41,9 @@ t.test('a member cut off from the leader reaches it through a voter', async t =>
   const decision = await member.decide({ title: 'Cut links are relayed', rationale: 'a member keeps writing', affects: [record.address] })
   t.equal(decision.author, 'architect', 'a decision made through a relay is the member\'s')
 
-  const generated = await member.generate({ path: join(PACKAGE_ROOT, 'fixtures', 'repos', 'mixed', 'src', 'server'), root: join(PACKAGE_ROOT, 'fixtures', 'repos', 'mixed'), project: 'relay' })
+  // For the developer: its files are sealed for the roles cleared for internal or above, every voter here (the admin,
+  // the developer, qa), so whichever leads may run it.
+  const generated = await member.generate({ path: join(PACKAGE_ROOT, 'fixtures', 'repos', 'mixed', 'src', 'server'), root: join(PACKAGE_ROOT, 'fixtures', 'repos', 'mixed'), project: 'relay', roles: ['developer'] })
   t.ok(generated.records > 0, `a generate through a relay completed (${generated.records} records)`)
   t.equal(generated.request.state, 'completed')
 
@@ -51,4 +54,23 @@ t.test('a member cut off from the leader reaches it through a voter', async t =>
   const started = Date.now()
   await t.rejects(member.distribute({ ...record, summary: 'nowhere to go' }, undefined, 'the relay test'), { message: /not connected, nor any peer to relay through/ })
   t.ok(Date.now() - started < 60_000, 'within its bound')
+})
+
+t.test('a voter cut off from the leader knows no leader, and still writes through a voter that does', async t => {
+  const nodes = await startNodes(t, ['developer', 'qa'], { project: 'relayv', noLeaderTimeoutMs: 10_000 })
+  const { leader: leaderId, term } = agreed(nodes)!
+  const leader = nodes.find(n => n.nodeId === leaderId)!
+  const [cut, other] = nodes.filter(n => n !== leader) as [typeof leader, typeof leader]
+  cut.block([leaderId])
+  leader.block([cut.nodeId])
+  await until('the cut voter to lose the leader (its pre-vote refused)', () => cut.election.leader === null, 10_000)
+  t.equal(other.election.leader, leaderId, 'the other voter still follows the leader')
+
+  const record = { address: 'ucxl://relayv/src/voter.go', kind: 'file', summary: 'a voter with no leader writes', language: 'go' }
+  const written = await cut.distribute(record, undefined, 'the relay test')
+  t.equal(written.written, 1, 'its write went through')
+  t.ok(other.counters.relayed >= 1, 'passed on by the other voter')
+  const history = await leader.history(record.address, leader.peer.config.role)
+  t.equal(history.versions.at(-1)!.requester, cut.nodeId, 'served as the cut voter\'s own')
+  t.equal(agreed([leader, other])!.term, term, 'and the leader led on in its term')
 })

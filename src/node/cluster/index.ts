@@ -39,7 +39,7 @@ import { ClusterAudit } from './cluster-audit.js'
 import { InstanceGuard } from './instance-guard.js'
 import { ElectionDriver } from './election-driver.js'
 import { Replication, ACK_TIMEOUT_MS, GOSSIP_TICK_MS } from './replication.js'
-import { LeaderCalls, NO_LEADER_TIMEOUT_MS } from './leader-calls.js'
+import { LeaderCalls, NO_LEADER_TIMEOUT_MS, RELAY_AFTER_TIMEOUTS } from './leader-calls.js'
 import { LeaderOps } from './leader-ops.js'
 import { Requester, type RequestedReport } from './requester.js'
 import { catchUpThenLead, votersCaughtUpFrom, votersMajority } from './catch-up.js'
@@ -287,6 +287,7 @@ export class ClusterNode {
       leader: () => this.election.leader,
       isLeader: () => this.election.state === 'leader',
       leaderKnown: async deadline => await this.elections.leaderKnown(deadline),
+      relayAfterMs: RELAY_AFTER_TIMEOUTS * this.electionTimeoutMs,
       quorumText: () => this.elections.quorumText(),
       isClosing,
       serveHere: async (op, args, caller) => await this.ops.serveOnce(op, args, caller),
@@ -737,16 +738,18 @@ export class ClusterNode {
   }
 
   /**
-   * Hops from `leader` to each member in the link graph of the roster this peer holds: where a relayed call goes next
-   * (relay.ts). Worked out once per roster and leader.
+   * Hops from `leader` (from the voters, for null) to each member in the link graph of the roster this peer holds: where
+   * a relayed call goes next (relay.ts). Worked out once per roster and leader.
    */
-  private relayHops (leader: string): ReadonlyMap<string, number> {
+  private relayHops (leader: string | null): ReadonlyMap<string, number> {
     const version = this.elections.currentRoster?.version ?? -1
     if (this.relayMemo.version !== version) {
       this.relayMemo = { version, graph: linkGraph({ members: this.election.members, voters: this.election.voters }), hops: new Map() }
     }
-    let hops = this.relayMemo.hops.get(leader)
-    if (hops === undefined) this.relayMemo.hops.set(leader, hops = hopsFrom(leader, this.relayMemo.graph))
+    // No leader known here: toward the voters, one of which knows it.
+    const key = leader ?? ''
+    let hops = this.relayMemo.hops.get(key)
+    if (hops === undefined) this.relayMemo.hops.set(key, hops = hopsFrom(leader ?? this.election.voters, this.relayMemo.graph))
     return hops
   }
 

@@ -18,6 +18,12 @@ export const RETRY_PAUSE_MS = 100
  * elections end in a few timeouts, so past this the cluster lacks a majority.
  */
 export const NO_LEADER_TIMEOUT_MS = 15_000
+/**
+ * Election timeouts a call waits with no leader known here before it asks through a linked peer, which passes it on to
+ * the leader it knows: a voter whose link to the leader is cut loses the leader at its next pre-vote, while the others
+ * still follow it. Long enough that an election under way usually ends first.
+ */
+export const RELAY_AFTER_TIMEOUTS = 2
 
 export interface LeaderCallsHost {
   nodeId: string
@@ -29,6 +35,8 @@ export interface LeaderCallsHost {
   members: MemberDirectory
   /** How long a call waits while no leader is known. */
   noLeaderTimeoutMs: number
+  /** How long a call waits with no leader known before it asks through a linked peer; then again after each as long. */
+  relayAfterMs: number
   /** The leader this peer follows, and whether it is this peer in the election's leader state. */
   leader: () => string | null
   isLeader: () => boolean
@@ -37,8 +45,8 @@ export interface LeaderCallsHost {
   isClosing: () => boolean
   /** Runs `op` here, this peer leading: its own call, or (`caller`) one relayed from another peer. */
   serveHere: (op: string, args: Record<string, unknown>, caller?: { node: string, role: string }) => Promise<unknown>
-  /** The linked member a call for `leader` goes to next, having passed through `visited` (links.ts relayNextHop). */
-  relayHop: (leader: string, visited: readonly string[]) => Member | undefined
+  /** The linked member a call for `leader` (null: the leader a voter knows) goes to next, having passed through `visited` (links.ts relayNextHop). */
+  relayHop: (leader: string | null, visited: readonly string[]) => Member | undefined
   /** This peer's call, signed for relaying (relay.ts), good until `expires`. */
   signRelay: (op: string, args: Record<string, unknown>, expires: number) => RelayedCall
   /** The leader's check of a relayed call: its origin's role and its arguments, or ACCESS_DENIED. */
@@ -48,8 +56,11 @@ export interface LeaderCallsHost {
 interface PendingRequest {
   /** The member the request went to: if it goes away, the request is retried elsewhere. */
   to: string
-  /** The leader it is for (the member it went to, or the leader a relay passes it on to): if another leads, it is retried. */
-  leader: string
+  /**
+   * The leader it is for (the member it went to, or the leader a relay passes it on to; null: whoever the relay knows):
+   * when this peer learns of another, it is retried.
+   */
+  leader: string | null
   resolve: (answer: RawAnswer) => void
   reject: (err: Error) => void
   timer: TimerHandle
@@ -60,6 +71,14 @@ export interface RawAnswer { ok: boolean, body: string }
 
 /** A forwarded call that must go to whoever leads now (the one it went to left or stopped leading). */
 class RetryElsewhere extends Error {}
+
+/** The answer of a relay when no linked peer is left to try. */
+const NO_HOP = Symbol('no hop')
+
+/** An error after which the call is asked again: the one asked was not (or no longer) the leader, or went away. */
+function retryable (err: unknown): boolean {
+  return err instanceof RetryElsewhere || (isBzzzError(err) && err.code === 'NOT_LEADER')
+}
 
 export class LeaderCalls {
   private readonly requests = new Map<string, PendingRequest>()
@@ -87,12 +106,22 @@ export class LeaderCalls {
         await host.clock.sleep(RETRY_PAUSE_MS)
       }
       if (host.leader() === null) leaderless ??= host.clock.now()
-      await host.leaderKnown(leaderless === null ? deadline : Math.min(deadline, leaderless + host.noLeaderTimeoutMs))
+      await host.leaderKnown(leaderless === null ? deadline : Math.min(deadline, leaderless + host.noLeaderTimeoutMs, host.clock.now() + host.relayAfterMs))
       const leader = host.leader()
       if (leader === null) {
         if (leaderless !== null && host.clock.now() - leaderless >= host.noLeaderTimeoutMs) {
           log.warn({ ms: host.clock.now() - started }, 'no leader: the call is given up')
           throw unavailable(`no leader for ${Math.round(host.noLeaderTimeoutMs / 1000)} s, so ${op} was not accepted: ${host.quorumText()}`)
+        }
+        // None known here for a while: a linked peer (a voter first) may know one, and pass the call on to it.
+        if (leaderless !== null && host.clock.now() - leaderless >= host.relayAfterMs) {
+          try {
+            const answer = await this.relay(op, { ...args, id }, null, deadline, failedHops, log)
+            if (answer !== NO_HOP) return answer.value
+          } catch (err) {
+            if (!retryable(err)) throw err
+            lastProblem = (err as Error).message
+          }
         }
         continue
       }
@@ -106,8 +135,8 @@ export class LeaderCalls {
         const member = host.members.get(leader)
         if (member === undefined) {
           // No link to the leader: through the linked peer closest to it, signed so that the leader serves it as ours.
-          const hop = host.relayHop(leader, [host.nodeId, ...failedHops]) ?? (failedHops.clear(), host.relayHop(leader, [host.nodeId]))
-          if (hop === undefined) {
+          const answer = await this.relay(op, { ...args, id }, leader, deadline, failedHops, log)
+          if (answer === NO_HOP) {
             lastProblem = `the leader ${leader.slice(0, 12)} is not connected, nor any peer to relay through`
             // Cut off from every peer: given up on as a call with no leader is.
             unreachable ??= host.clock.now()
@@ -117,13 +146,7 @@ export class LeaderCalls {
             }
             continue
           }
-          unreachable = null
-          host.counters.forwarded++
-          log.debug({ leader: leader.slice(0, 12), via: hop.node.slice(0, 12) }, 'sent the call to the leader through a relay')
-          failedHops.add(hop.node)
-          const answer = await this.ask(hop, RELAY_OP, host.signRelay(op, { ...args, id }, deadline), deadline, leader)
-          log.debug({ leader: leader.slice(0, 12), via: hop.node.slice(0, 12), ms: host.clock.now() - started }, 'the leader answered through a relay')
-          return answer
+          return answer.value
         }
         host.counters.forwarded++
         log.debug({ leader: leader.slice(0, 12) }, 'sent the call to the leader')
@@ -131,11 +154,12 @@ export class LeaderCalls {
         log.debug({ leader: leader.slice(0, 12), ms: host.clock.now() - started }, 'the leader answered')
         return answer
       } catch (err) {
-        if (err instanceof RetryElsewhere) { lastProblem = err.message; continue }
-        // The one that answered was not (or no longer) the leader: ask again whoever leads now.
-        if (isBzzzError(err) && err.code === 'NOT_LEADER') { lastProblem = err.message; continue }
-        log.debug({ err: String(err) }, 'the call failed')
-        throw err
+        if (!retryable(err)) {
+          log.debug({ err: String(err) }, 'the call failed')
+          throw err
+        }
+        lastProblem = (err as Error).message
+        unreachable = null
       }
     }
     log.warn({ ms: host.clock.now() - started, problem: lastProblem }, 'no leader answered in time')
@@ -143,10 +167,28 @@ export class LeaderCalls {
   }
 
   /**
+   * Sends this peer's call through the linked peer closest to `leader` (null: to the voters, which know it), signed so
+   * that the leader serves it as this peer's own; NO_HOP when no linked peer is left to try. A hop tried is kept in
+   * `failedHops` until the call ends, so that the next attempt goes through another, while there is one.
+   */
+  private async relay (op: string, args: Record<string, unknown>, leader: string | null, deadline: number, failedHops: Set<string>, log: Logger): Promise<{ value: unknown } | typeof NO_HOP> {
+    const { host } = this
+    const hop = host.relayHop(leader, [host.nodeId, ...failedHops]) ?? (failedHops.clear(), host.relayHop(leader, [host.nodeId]))
+    if (hop === undefined) return NO_HOP
+    host.counters.forwarded++
+    const to = leader?.slice(0, 12) ?? 'whoever leads'
+    log.debug({ leader: to, via: hop.node.slice(0, 12) }, 'sent the call to the leader through a relay')
+    failedHops.add(hop.node)
+    const value = await this.ask(hop, RELAY_OP, host.signRelay(op, args, deadline), deadline, leader)
+    log.debug({ leader: to, via: hop.node.slice(0, 12) }, 'the leader answered through a relay')
+    return { value }
+  }
+
+  /**
    * Sends one request to a member, for `leader` (the member itself, or the leader a relay passes it on to); resolves with
    * the answer, rejects with the leader's error, or to retry elsewhere at the deadline.
    */
-  async ask (member: Member, op: string, args: unknown, deadline: number, leader = member.node): Promise<unknown> {
+  async ask (member: Member, op: string, args: unknown, deadline: number, leader: string | null = member.node): Promise<unknown> {
     const answer = await this.send(member, op, JSON.stringify(args), deadline, leader)
     let body: any
     try { body = JSON.parse(answer.body) } catch { body = { code: 'FAILURE', message: 'the leader answered with something that is not JSON' } }
@@ -154,7 +196,7 @@ export class LeaderCalls {
     throw new BzzzError((body.code ?? 'FAILURE') as ErrorCode, `the leader says: ${String(body.message)}`)
   }
 
-  private async send (member: Member, op: string, body: string, deadline: number, leader: string): Promise<RawAnswer> {
+  private async send (member: Member, op: string, body: string, deadline: number, leader: string | null): Promise<RawAnswer> {
     const { clock, randomBytes } = this.host
     const id = randomBytes(12).toString('hex')
     return await new Promise((resolve, reject) => {
@@ -179,7 +221,7 @@ export class LeaderCalls {
       return { ok: true, body: JSON.stringify(answer) }
     }
     // What stops a relay is answered as NOT_LEADER: the origin then asks again, through another peer if it has one.
-    if (leader === null) throw notLeader('the peer relaying the call knows no leader')
+    if (leader === null || leader === host.nodeId) throw notLeader(leader === null ? 'the peer relaying the call knows no leader' : 'the peer the call was relayed to stopped leading')
     const next = host.relayHop(leader, call.hops)
     if (next === undefined) throw notLeader(`no link toward the leader ${leader.slice(0, 12)} from the peer relaying the call`)
     host.counters.relayed++
