@@ -93,7 +93,7 @@ export function partitionCuts (kind: PartitionKind, input: PartitionInput): Link
     case 'isolate':
       if (input.target === undefined) throw badInput('nemesis: partition "isolate" needs a target node')
       return isolate(nodes, input.target)
-    // One link: the node keeps every other, so its calls to the leader go through a relay (src/node/cluster/relay.ts).
+    // One link: the node keeps every other, so its calls to the leader go through a relay (src/node/relayed-call.ts).
     case 'from-leader':
       if (input.target === undefined) throw badInput('nemesis: partition "from-leader" needs a target node')
       return input.leader === null || input.leader === input.target ? [] : normalizeLinks([link(input.target, input.leader)])

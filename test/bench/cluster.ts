@@ -143,7 +143,7 @@ export const RELAYED_WRITES = 100
 /**
  * relayed_write_ms_p50: a member's one-record writes (three voters and a member that does not vote, in-process, on
  * real Hyperswarm), over its link to the leader, then with that link cut, each then going through a voter (a relayed
- * call, src/node/cluster/relay.ts), side by side in one run: what the relay's extra hop and its signature cost.
+ * call, src/node/relayed-call.ts), side by side in one run: what the relay's extra hop and its signature cost.
  */
 async function relayedWrites (): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'bzzz-bench-relay-'))

@@ -1,4 +1,4 @@
-// Calls to the leader relayed through a linked peer (src/node/cluster/relay.ts), on real Hyperswarm connections: a
+// Calls to the leader relayed through a linked peer (src/node/relayed-call.ts), on real Hyperswarm connections: a
 // member cut off from the leader still writes, generates and decides, and the leader serves each as the member's own
 // (its id and its certified role in history, its role as a decision's author); with no peer left to relay through,
 // the call says why it failed. A voter cut off from the leader, which then knows no leader (its pre-votes are refused

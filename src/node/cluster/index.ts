@@ -25,7 +25,7 @@ import { SHARDS, shardOf, shardsPlacedOn } from '../../distribution/placement.js
 import { DOWNLOAD_TIMEOUT_MS } from '../../storage/store-logs.js'
 import { hyperswarmTransport, type Transport } from '../environment.js'
 import { hopsFrom, linkGraph, linkView, relayNextHop, type LinkView } from '../../distribution/links.js'
-import { relayedCallerRole, signRelayedCall } from './relay.js'
+import { relayedCallerRole, signRelayedCall } from '../relayed-call.js'
 import { LocalPeer, type AuditOptions, type DistributeReport, type GenerateOptions, type ResealReport, type StatusReport } from '../local-peer.js'
 import type { FreshnessReport } from '../freshness.js'
 import { DEFAULT_ELECTION_TIMEOUT_MS, roleEntry } from '../home.js'
@@ -739,7 +739,7 @@ export class ClusterNode {
 
   /**
    * Hops from `leader` (from the voters, for null) to each member in the link graph of the roster this peer holds: where
-   * a relayed call goes next (relay.ts). Worked out once per roster and leader.
+   * a relayed call goes next (relayed-call.ts). Worked out once per roster and leader.
    */
   private relayHops (leader: string | null): ReadonlyMap<string, number> {
     const version = this.elections.currentRoster?.version ?? -1

@@ -1,6 +1,6 @@
 /**
  * Calls that must run on the leader (generate, distribute, decide): run here when this peer leads, else sent to the
- * leader over its wire channel, or relayed through a linked peer when this one has no link to the leader (relay.ts).
+ * leader over its wire channel, or relayed through a linked peer when this one has no link to the leader (relayed-call.ts).
  * When the leader goes away or changes before it answers, the same request (same id, so the retry is idempotent) goes
  * to the new leader, until the deadline.
  */
@@ -8,7 +8,7 @@ import { BzzzError, isBzzzError, notLeader, unavailable, type ErrorCode } from '
 import type { WireMessage } from '../../net/messages.js'
 import type { Clock, RandomBytes, TimerHandle } from '../../clock.js'
 import type { Logger } from '../logger.js'
-import { readRelayedCall, RELAY_OP, type RelayedCall } from './relay.js'
+import { readRelayedCall, RELAY_OP, type RelayedCall } from '../relayed-call.js'
 import type { Member, MemberDirectory, NodeCounters } from './types.js'
 
 export const REQUEST_TIMEOUT_MS = 120_000
@@ -47,7 +47,7 @@ export interface LeaderCallsHost {
   serveHere: (op: string, args: Record<string, unknown>, caller?: { node: string, role: string }) => Promise<unknown>
   /** The linked member a call for `leader` (null: the leader a voter knows) goes to next, having passed through `visited` (links.ts relayNextHop). */
   relayHop: (leader: string | null, visited: readonly string[]) => Member | undefined
-  /** This peer's call, signed for relaying (relay.ts), good until `expires`. */
+  /** This peer's call, signed for relaying (relayed-call.ts), good until `expires`. */
   signRelay: (op: string, args: Record<string, unknown>, expires: number) => RelayedCall
   /** The leader's check of a relayed call: its origin's role and its arguments, or ACCESS_DENIED. */
   relayedCaller: (call: RelayedCall) => { role: string, args: Record<string, unknown> }

@@ -19,7 +19,7 @@ import type { MemberDirectory, NodeCounters } from './types.js'
 import { REQUEST_ID_PATTERN } from '../../storage/vocabulary.js'
 import { requestPartProblem, type RequestPart } from '../../storage/log-entry.js'
 import { parseKeysBundle } from '../keys-bundle.js'
-import { RELAY_OP } from './relay.js'
+import { RELAY_OP } from '../relayed-call.js'
 
 /** How many answers of served calls are remembered for retries. */
 export const SERVED_ANSWERS_MAX = 10_000
@@ -63,8 +63,8 @@ export class LeaderOps {
   constructor (private readonly host: LeaderOpsHost) {}
 
   /**
-   * Serves a member's request and sends the answer back to it, if it is still connected. A relayed call (relay.ts) is
-   * served here when this peer leads, else passed on; its answer goes back as it came.
+   * Serves a member's request and sends the answer back to it, if it is still connected. A relayed call
+   * (relayed-call.ts) is served here when this peer leads, else passed on; its answer goes back as it came.
    */
   async serveRequest (remote: string, message: Extract<WireMessage, { type: 'request' }>): Promise<void> {
     const { host } = this

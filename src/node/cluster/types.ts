@@ -27,10 +27,10 @@ export interface MemberDirectory {
 export interface NodeCounters {
   rejectedPeers: number
   invalidFrames: number
-  /** Calls this peer sent to the leader: over its link, or through a relay when it had none (relay.ts). */
+  /** Calls this peer sent to the leader: over its link, or through a relay when it had none (relayed-call.ts). */
   forwarded: number
   served: number
-  /** Other peers' calls this peer passed on toward the leader (relay.ts). */
+  /** Other peers' calls this peer passed on toward the leader (relayed-call.ts). */
   relayed: number
   retried: number
   elections: number

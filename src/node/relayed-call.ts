@@ -11,11 +11,11 @@
  * for retries), so a relay can neither forge a call, nor alter one, nor pass one off as its own. A relay can drop or
  * delay a call, as a link can; the origin then retries, through another peer when it has one.
  */
-import { signMessage, verifySignature, type NodeIdentity } from '../../crypto/identity.js'
-import { KEY_HEX_PATTERN } from '../../crypto/key-text.js'
-import { accessDenied, badInput } from '../../errors.js'
-import { certificateProblem } from '../../net/certificate.js'
-import { MAX_CERTIFICATE_BYTES } from '../../net/messages.js'
+import { signMessage, verifySignature, type NodeIdentity } from '../crypto/identity.js'
+import { KEY_HEX_PATTERN } from '../crypto/key-text.js'
+import { accessDenied, badInput } from '../errors.js'
+import { certificateProblem } from '../net/certificate.js'
+import { MAX_CERTIFICATE_BYTES } from '../net/messages.js'
 
 /** The op of a relayed call on each hop's link. */
 export const RELAY_OP = 'relay'

@@ -1,9 +1,9 @@
-// Relayed calls (src/node/cluster/relay.ts): the leader serves one only as its origin's own, signed, certified, listed
+// Relayed calls (src/node/relayed-call.ts): the leader serves one only as its origin's own, signed, certified, listed
 // and in time; a hop refuses a call whose path is malformed or loops. Each check is shown to refuse what it must.
 import t from 'tap'
 import { generateIdentity } from '../../src/crypto/identity.js'
 import { issueCertificate } from '../../src/net/certificate.js'
-import { MAX_RELAY_HOPS, readRelayedCall, relayedCallerRole, RELAY_CLOCK_SKEW_MS, signRelayedCall, type RelayedCall } from '../../src/node/cluster/relay.js'
+import { MAX_RELAY_HOPS, readRelayedCall, relayedCallerRole, RELAY_CLOCK_SKEW_MS, signRelayedCall, type RelayedCall } from '../../src/node/relayed-call.js'
 
 const cluster = 'c'.repeat(32)
 const admin = generateIdentity()
