@@ -82,6 +82,12 @@ function retryable (err: unknown): boolean {
 
 export class LeaderCalls {
   private readonly requests = new Map<string, PendingRequest>()
+  /**
+   * When a call last went through a relay with no leader known here and was answered: until one is known (or one such
+   * call fails), the next go through a relay at once instead of waiting `relayAfterMs` each. A member that never heard
+   * the leader's heartbeats (its link to the leader cut from the start) then pays that wait once, not per call.
+   */
+  private leaderlessRelayAt: number | null = null
 
   constructor (private readonly host: LeaderCallsHost) {}
 
@@ -106,7 +112,10 @@ export class LeaderCalls {
         await host.clock.sleep(RETRY_PAUSE_MS)
       }
       if (host.leader() === null) leaderless ??= host.clock.now()
-      await host.leaderKnown(leaderless === null ? deadline : Math.min(deadline, leaderless + host.noLeaderTimeoutMs, host.clock.now() + host.relayAfterMs))
+      const relayAnswered = this.leaderlessRelayAt !== null && host.clock.now() - this.leaderlessRelayAt < host.noLeaderTimeoutMs
+      if (leaderless === null || !relayAnswered) {
+        await host.leaderKnown(leaderless === null ? deadline : Math.min(deadline, leaderless + host.noLeaderTimeoutMs, host.clock.now() + host.relayAfterMs))
+      }
       const leader = host.leader()
       if (leader === null) {
         if (leaderless !== null && host.clock.now() - leaderless >= host.noLeaderTimeoutMs) {
@@ -114,12 +123,16 @@ export class LeaderCalls {
           throw unavailable(`no leader for ${Math.round(host.noLeaderTimeoutMs / 1000)} s, so ${op} was not accepted: ${host.quorumText()}`)
         }
         // None known here for a while: a linked peer (a voter first) may know one, and pass the call on to it.
-        if (leaderless !== null && host.clock.now() - leaderless >= host.relayAfterMs) {
+        if (leaderless !== null && (relayAnswered || host.clock.now() - leaderless >= host.relayAfterMs)) {
           try {
             const answer = await this.relay(op, { ...args, id }, null, deadline, failedHops, log)
-            if (answer !== NO_HOP) return answer.value
+            if (answer !== NO_HOP) {
+              this.leaderlessRelayAt = host.clock.now()
+              return answer.value
+            }
           } catch (err) {
             if (!retryable(err)) throw err
+            this.leaderlessRelayAt = null
             lastProblem = (err as Error).message
           }
         }
