@@ -104,7 +104,7 @@ export class LeaderOps {
       log.debug({ from: from.slice(0, 12) }, 'serving a call as the leader')
       answer = this.serveOp(op, args, caller)
       answer.then(() => { log.debug('served the call') }, err => { log.warn({ err: String(err) }, 'serving a call failed') })
-      const role = caller.role ?? (from === this.host.nodeId ? this.host.role : this.host.members.get(from)?.role)
+      const role = this.knownRole(caller)
       answer.then(result => this.host.onServed?.(op, from, role, { ok: true, answer: result }), err => this.host.onServed?.(op, from, role, { ok: false, err }))
       this.served.set(key, answer)
       // A failure is not remembered: the retry runs again.
@@ -218,9 +218,14 @@ export class LeaderOps {
     return { ...report, acknowledged: await host.acknowledge() }
   }
 
-  /** The role of a requester, as its certificate gives it (this peer's own for itself). */
+  /** The role of a requester, as its certificate gives it (this peer's own for itself); undefined once it left. */
+  private knownRole (from: Caller): string | undefined {
+    return from.role ?? (from.node === this.host.nodeId ? this.host.role : this.host.members.get(from.node)?.role)
+  }
+
+  /** The role of a requester (knownRole), which must still be connected. */
   private roleOf (from: Caller): string {
-    const role = from.role ?? (from.node === this.host.nodeId ? this.host.role : this.host.members.get(from.node)?.role)
+    const role = this.knownRole(from)
     if (role === undefined) throw unavailable('the requester is no longer connected')
     return role
   }
