@@ -24,8 +24,10 @@ export const RELAY_FORMAT = 1
 export const MAX_RELAY_HOPS = 8
 /** How long after its expiry a leader still serves a relayed call: the clocks of two machines differ. */
 export const RELAY_CLOCK_SKEW_MS = 60_000
-/** The calls that may be relayed: those a peer makes of the leader (LeaderCalls). */
-export const RELAYED_OPS: ReadonlySet<string> = new Set(['enqueue', 'decide', 'distribute', 'keys', 'policy', 'reseal'])
+/** The calls a peer makes of the leader (LeaderCalls), each served by LeaderOps: every one of them may be relayed. */
+export const LEADER_OPS = ['enqueue', 'decide', 'distribute', 'keys', 'policy', 'reseal'] as const
+export type LeaderOp = typeof LEADER_OPS[number]
+export const RELAYED_OPS: ReadonlySet<string> = new Set(LEADER_OPS)
 
 const FIELDS = ['format', 'origin', 'certificate', 'op', 'args', 'expires', 'signature', 'hops']
 const SIGNATURE_HEX = /^[0-9a-f]{128}$/

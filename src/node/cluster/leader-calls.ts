@@ -8,7 +8,7 @@ import { BzzzError, isBzzzError, notLeader, unavailable, type ErrorCode } from '
 import type { WireMessage } from '../../net/messages.js'
 import type { Clock, RandomBytes, TimerHandle } from '../../clock.js'
 import type { Logger } from '../logger.js'
-import { readRelayedCall, RELAY_OP, type RelayedCall } from '../relayed-call.js'
+import { readRelayedCall, RELAY_OP, type LeaderOp, type RelayedCall } from '../relayed-call.js'
 import type { Member, MemberDirectory, NodeCounters } from './types.js'
 
 export const REQUEST_TIMEOUT_MS = 120_000
@@ -92,7 +92,7 @@ export class LeaderCalls {
   constructor (private readonly host: LeaderCallsHost) {}
 
   /** Runs `op` on the leader, retried on whoever leads while the leader changes, until `timeoutMs`. */
-  async call (op: string, args: Record<string, unknown>, timeoutMs = REQUEST_TIMEOUT_MS): Promise<any> {
+  async call (op: LeaderOp, args: Record<string, unknown>, timeoutMs = REQUEST_TIMEOUT_MS): Promise<any> {
     const { host } = this
     const id = typeof args.id === 'string' ? args.id : host.randomBytes(12).toString('base64url')
     // Every line of this call carries its id, as do the leader's lines serving it (LeaderOps): one grep follows it.

@@ -12,6 +12,7 @@ import type { Clock, RandomBytes } from '../../clock.js'
 import type { LocalPeer, GenerateOptions, GenerateReport } from '../local-peer.js'
 import { sealRequestFiles } from '../coordinator-host.js'
 import type { Logger } from '../logger.js'
+import type { LeaderOp } from '../relayed-call.js'
 
 /** How long `generate` waits for its request to complete. */
 export const COMPLETION_TIMEOUT_MS = 10 * 60_000
@@ -21,7 +22,7 @@ export type RequestedReport = GenerateReport & { request: { id: string, state: s
 export interface RequesterHost {
   peer: LocalPeer
   /** A call to the leader (LeaderCalls.call): its answer, or its error. */
-  calls: { call: (op: string, args: Record<string, unknown>) => Promise<any> }
+  calls: { call: (op: LeaderOp, args: Record<string, unknown>) => Promise<any> }
   coordinator: Pick<Coordinator, 'completion'>
   clock: Clock
   logger: Logger
