@@ -34,6 +34,8 @@ interface Endpoint {
   blocked: Set<string>
   /** The peers its node's view dials (src/distribution/links.ts), or null: every peer (the full mesh). */
   dials: Set<string> | null
+  /** The peers its view refuses, as a Hyperswarm firewall does (links.ts, LinkView.refuse). */
+  refuse: ReadonlySet<string>
 }
 
 interface Link {
@@ -83,7 +85,7 @@ export class SimNetwork {
 
   /** The transport of one peer on this network. */
   transport (id: string, keyPair: { publicKey: Buffer, secretKey: Buffer }): Transport {
-    const endpoint: Endpoint = { id, keyPair, onConnection: null, blocked: new Set(), dials: null }
+    const endpoint: Endpoint = { id, keyPair, onConnection: null, blocked: new Set(), dials: null, refuse: new Set() }
     return {
       join: async ({ onConnection }) => {
         endpoint.onConnection = onConnection
@@ -94,6 +96,7 @@ export class SimNetwork {
       dial: () => {},
       setView: view => {
         endpoint.dials = view === null ? null : new Set(view.dial)
+        endpoint.refuse = view?.refuse ?? new Set()
         if (this.endpoints.get(id) === endpoint) this.reconcile()
       },
       block: peers => {
@@ -132,7 +135,8 @@ export class SimNetwork {
   private allowed (a: string, b: string): boolean {
     const ea = this.endpoints.get(a)
     const eb = this.endpoints.get(b)
-    return ea !== undefined && eb !== undefined && !this.cut.has(pairKey(a, b)) && !ea.blocked.has(b) && !eb.blocked.has(a)
+    return ea !== undefined && eb !== undefined && !this.cut.has(pairKey(a, b)) && !ea.blocked.has(b) && !eb.blocked.has(a) &&
+      !ea.refuse.has(b) && !eb.refuse.has(a)
   }
 
   /** True when either end's view dials the other (a link of the partial mesh, or any pair of the full mesh). */

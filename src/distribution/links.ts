@@ -3,20 +3,30 @@
  * on it without a message, and every peer of a cluster draws the same graph.
  *
  * While every member votes (a cluster of up to five peers, by default) it is the full mesh it always was. Once the
- * roster names members that do not vote, it is two tiers:
- * - every voter links with every other voter, and every member links with every voter: the leader (a voter) reaches
- *   each peer directly for its heartbeats, the calls to it and its log, as etcd's learners stream from their leader;
- * - each member also links with MEMBER_NEIGHBOURS other members, drawn by rendezvous hashing (placement.ts) on its own
- *   id, so heads, logs and records a member holds also spread member to member; a member that joins or leaves moves only
- *   the links that named it.
- * A member's links are bounded by the voters and a few neighbours (about 5 + 2 x 2, whatever N is); a voter's grow with
- * the members: it is a hub. A link exists when either end names the other (`dial`): a voter dials only voters, and
- * members dial it.
+ * roster names members that do not vote:
+ * - every voter links with every other voter;
+ * - each voter takes `gateways` members (VOTER_GATEWAYS), drawn by rendezvous hashing (placement.ts) on its id: they
+ *   dial it. While the members are no more than that, every member is a gateway of every voter: the leader (a voter)
+ *   reaches each peer directly, as etcd's learners stream from their leader. Past it, a voter's links stay bounded
+ *   (the other voters and its gateways), and a member that is no voter's gateway reaches the voters through members:
+ *   its calls to the leader are relayed (src/node/relayed-call.ts), the leader's name comes with its peers' heads
+ *   (the election's leader hint), and logs and records spread member to member;
+ * - each member also dials MEMBER_NEIGHBOURS other members, drawn by rendezvous hashing on its own id, and, once the
+ *   voters' links are bounded, its successor on a ring of the members ordered by a hash of their ids: the ring keeps
+ *   the members connected whatever the draws, the draws keep the hops between them few. A member that joins or leaves
+ *   moves only the links that named it.
+ * A member's links are bounded by its gateways' voters, a few neighbours and the ring (about 2 x (2 + 1) + 5 x 8 / N);
+ * a voter's by the other voters and its gateways. A link exists when either end names the other (`dial`): a voter
+ * dials only voters, and members dial it. Replication `sharded` keeps every member a gateway of every voter (gateways
+ * Infinity): a member that holds only its shards reads the others' records from the voters, which hold every one.
  */
+import { createHash } from 'node:crypto'
 import { Placement } from './placement.js'
 
-/** Other members each member dials, besides every voter. */
+/** Other members each member dials, besides the voters it is a gateway of. */
 export const MEMBER_NEIGHBOURS = 2
+/** Members each voter takes as gateways (they dial it): past this many members, a voter's links stop growing. */
+export const VOTER_GATEWAYS = 8
 
 /** The links one peer keeps. */
 export interface LinkView {
@@ -24,6 +34,11 @@ export interface LinkView {
   readonly dial: readonly string[]
   /** True for a voter: it announces itself on the cluster's topic, where members find it. */
   readonly hub: boolean
+  /**
+   * Peers of the roster this one is linked with neither way that discovery would still bring it: voters a member is no
+   * gateway of (they announce on the topic), members that are no gateway of a voter. The transport refuses them.
+   */
+  readonly refuse: ReadonlySet<string>
 }
 
 /** What of a roster the links are worked out from. */
@@ -33,49 +48,128 @@ export interface LinkRoster {
   readonly voters?: readonly string[]
 }
 
-/** True while every member votes: the full mesh. */
-function fullMesh (roster: LinkRoster, voters: ReadonlySet<string>): boolean {
-  return roster.members.every(m => voters.has(m))
+/** How many links the graph gives. */
+export interface LinkOptions {
+  /** Other members each member dials by rendezvous hashing (default MEMBER_NEIGHBOURS). */
+  neighbours?: number
+  /** Members each voter takes as gateways (default VOTER_GATEWAYS); Infinity: every member dials every voter. */
+  gateways?: number
+}
+
+/** The tiers of a roster that names members that do not vote, worked out once for every view of it. */
+interface Tiers {
+  voters: readonly string[]
+  voterSet: ReadonlySet<string>
+  /** The members that do not vote, in roster order. */
+  members: readonly string[]
+  placement: Placement | null
+  neighbours: number
+  /** Each voter's gateways; null: every member is a gateway of every voter. */
+  gateways: ReadonlyMap<string, ReadonlySet<string>> | null
+  /** Each member's successor on the ring, once the voters' links are bounded. */
+  ring: ReadonlyMap<string, string> | null
+}
+
+/** The tiers of `roster`, or null for the full mesh (every member votes). */
+function tiersOf (roster: LinkRoster, options: LinkOptions = {}): Tiers | null {
+  const voters = roster.voters ?? roster.members
+  const voterSet = new Set(voters)
+  if (roster.members.every(m => voterSet.has(m))) return null
+  const members = roster.members.filter(m => !voterSet.has(m))
+  const neighbours = options.neighbours ?? MEMBER_NEIGHBOURS
+  const bound = options.gateways ?? VOTER_GATEWAYS
+  const placement = members.length > 1 ? new Placement(members.map(id => ({ id }))) : null
+  let gateways: Map<string, Set<string>> | null = null
+  let ring: Map<string, string> | null = null
+  if (placement !== null && members.length > bound) {
+    gateways = new Map(voters.map(v => [v, new Set(placement.holders(`bzzz-ctx/links/gateways/${v}`, bound))]))
+    const order = members.map(id => ({ id, at: createHash('sha256').update(`bzzz-ctx/links/ring\u0000${id}`).digest('hex') }))
+      .sort((a, b) => a.at < b.at ? -1 : a.at > b.at ? 1 : 0)
+    ring = new Map(order.map((m, i) => [m.id, order[(i + 1) % order.length]!.id]))
+  }
+  return { voters, voterSet, members, placement, neighbours, gateways, ring }
+}
+
+function viewIn (self: string, tiers: Tiers): LinkView {
+  const { voters, voterSet, members, placement, gateways, ring, neighbours } = tiers
+  const otherVoters = voters.filter(v => v !== self)
+  if (voterSet.has(self)) {
+    const mine = gateways?.get(self)
+    return { dial: otherVoters, hub: true, refuse: new Set(mine === undefined ? [] : members.filter(m => !mine.has(m))) }
+  }
+  const mine = gateways === null ? otherVoters : otherVoters.filter(v => gateways.get(v)!.has(self))
+  // The draw among the other members: the same ranking as among all of them, this one left out.
+  const picked = placement === null || neighbours < 1 ? [] : placement.holders(`bzzz-ctx/links/${self}`, neighbours + 1).filter(m => m !== self).slice(0, neighbours)
+  const successor = ring?.get(self)
+  const others = new Set(picked)
+  if (successor !== undefined && successor !== self) others.add(successor)
+  return { dial: [...mine, ...[...others].sort()], hub: false, refuse: new Set(otherVoters.filter(v => !mine.includes(v))) }
+}
+
+/**
+ * The links of one roster, worked out as they are asked for and kept: the tiers once, each peer's view once, the whole
+ * graph once. A peer holds one for the roster it holds (ClusterNode): what its links are, which of its links the roster
+ * no longer gives, where a relayed call goes.
+ */
+export class LinkPlan {
+  private readonly tiers: Tiers | null
+  private readonly views = new Map<string, LinkView>()
+  private whole: Map<string, Set<string>> | null = null
+
+  constructor (readonly roster: LinkRoster, options: LinkOptions = {}) {
+    this.tiers = tiersOf(roster, options)
+  }
+
+  /** The peers `self` dials, or null for the full mesh (every member votes). */
+  view (self: string): LinkView | null {
+    if (this.tiers === null) return null
+    let view = this.views.get(self)
+    if (view === undefined) this.views.set(self, view = viewIn(self, this.tiers))
+    return view
+  }
+
+  /** True when `a` and `b` are linked: either dials the other (symmetric). */
+  linked (a: string, b: string): boolean {
+    if (a === b) return false
+    if (this.tiers === null) return true
+    return this.view(a)!.dial.includes(b) || this.view(b)!.dial.includes(a)
+  }
+
+  /** Every peer's links, both ends of each. */
+  graph (): Map<string, Set<string>> {
+    if (this.whole !== null) return this.whole
+    const { members } = this.roster
+    const graph = new Map(members.map(m => [m, new Set<string>()]))
+    for (const a of members) {
+      for (const b of this.view(a)?.dial ?? members) {
+        if (a === b || !graph.has(b)) continue
+        graph.get(a)!.add(b)
+        graph.get(b)!.add(a)
+      }
+    }
+    this.whole = graph
+    return graph
+  }
 }
 
 /** The peers `self` dials under `roster`, or null for the full mesh (every member votes). */
-export function linkView (self: string, roster: LinkRoster, neighbours = MEMBER_NEIGHBOURS): LinkView | null {
-  const voters = roster.voters ?? roster.members
-  if (fullMesh(roster, new Set(voters))) return null
-  const otherVoters = voters.filter(v => v !== self)
-  if (voters.includes(self)) return { dial: otherVoters, hub: true }
-  const others = roster.members.filter(m => m !== self && !voters.includes(m))
-  const picked = others.length === 0 || neighbours < 1 ? [] : new Placement(others.map(id => ({ id }))).holders(`bzzz-ctx/links/${self}`, neighbours)
-  return { dial: [...otherVoters, ...picked.sort()], hub: false }
+export function linkView (self: string, roster: LinkRoster, options: LinkOptions = {}): LinkView | null {
+  return new LinkPlan(roster, options).view(self)
 }
 
-/** Every peer's links under `roster`, both ends of each (a view is worked out once per member). */
-export function linkGraph (roster: LinkRoster, neighbours = MEMBER_NEIGHBOURS): Map<string, Set<string>> {
-  const graph = new Map(roster.members.map(m => [m, new Set<string>()]))
-  for (const a of roster.members) {
-    const view = linkView(a, roster, neighbours)
-    for (const b of view === null ? roster.members : view.dial) {
-      if (a === b || !graph.has(b)) continue
-      graph.get(a)!.add(b)
-      graph.get(b)!.add(a)
-    }
-  }
-  return graph
+/** Every peer's links under `roster`, both ends of each. */
+export function linkGraph (roster: LinkRoster, options: LinkOptions = {}): Map<string, Set<string>> {
+  return new LinkPlan(roster, options).graph()
 }
 
 /** True when `a` and `b` are linked under `roster`: either dials the other (symmetric). */
-export function linked (a: string, b: string, roster: LinkRoster, neighbours = MEMBER_NEIGHBOURS): boolean {
-  if (a === b) return false
-  const dials = (x: string, y: string): boolean => {
-    const view = linkView(x, roster, neighbours)
-    return view === null || view.dial.includes(y)
-  }
-  return dials(a, b) || dials(b, a)
+export function linked (a: string, b: string, roster: LinkRoster, options: LinkOptions = {}): boolean {
+  return new LinkPlan(roster, options).linked(a, b)
 }
 
 /** The peers `self` is linked with under `roster`, sorted (what a test waits for, where it waited for a full mesh). */
-export function linkedPeers (self: string, roster: LinkRoster, neighbours = MEMBER_NEIGHBOURS): string[] {
-  return [...(linkGraph(roster, neighbours).get(self) ?? [])].sort()
+export function linkedPeers (self: string, roster: LinkRoster, options: LinkOptions = {}): string[] {
+  return [...(linkGraph(roster, options).get(self) ?? [])].sort()
 }
 
 /**
@@ -87,7 +181,7 @@ export function linkedPeers (self: string, roster: LinkRoster, neighbours = MEMB
  */
 export function auditWitnesses (self: string, connected: readonly string[], roster: LinkRoster): string[] {
   const voters = new Set(roster.voters ?? roster.members)
-  if (fullMesh(roster, voters)) return [...connected]
+  if (roster.members.every(m => voters.has(m))) return [...connected]
   const alone = !voters.has(self) && roster.members.every(m => m === self || voters.has(m))
   return connected.filter(peer => alone ? voters.has(peer) : voters.has(peer) === voters.has(self))
 }

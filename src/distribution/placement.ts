@@ -70,10 +70,14 @@ export class Placement {
       // 52 bits of the pair, mapped into (0, 1): never 0, so the logarithm is finite and negative.
       const u = ((a & 0xfffff) * 2 ** 32 + b + 0.5) / 2 ** 52
       const score = m.weight / -Math.log(u)
+      if (top.length >= factor) {
+        // Most members score below the last kept: compared before anything is allocated for them.
+        const last = top[top.length - 1]!
+        if (score < last.score || (score === last.score && m.id > last.id)) continue
+      }
       const entry = { id: m.id, score }
       if (top.length < factor) top.push(entry)
-      else if (before(entry, top[top.length - 1]!)) top[top.length - 1] = entry
-      else continue
+      else top[top.length - 1] = entry
       // Ties broken by id, so the answer does not depend on the order the members were listed in.
       top.sort((x, y) => before(x, y) ? -1 : 1)
     }

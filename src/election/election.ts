@@ -37,6 +37,12 @@ export type ElectionInput =
   | { type: 'resign' }
   /** A newer roster: its members (heartbeats go to all of them) and its voters (default: every member). */
   | { type: 'roster', members: readonly string[], voters?: readonly string[] }
+  /**
+   * A member says `leader` leads `term` (with its gossiped heads): second-hand news of the leader's heartbeat. A member
+   * that does not vote follows it as if it had heard that heartbeat (without answering it), so that it knows the leader
+   * when it has no link to it; a voter ignores it, since its vote and its lease must rest on what it heard itself.
+   */
+  | { type: 'leader-hint', from: string, term: number, leader: string }
 
 export type ElectionEffect =
   /** Save before acting on anything else of the same step. */
@@ -147,6 +153,7 @@ export class Election {
       case 'campaign': this.hup(); break
       case 'resign': this.resign(); break
       case 'roster': this.setRoster(input.members, input.voters ?? input.members); break
+      case 'leader-hint': this.hint(input.from, input.term, input.leader); break
     }
     const effects: ElectionEffect[] = []
     if (this.currentTerm !== before.term || this.vote !== before.vote) effects.push({ type: 'persist', term: this.currentTerm, votedFor: this.vote })
@@ -420,6 +427,18 @@ export class Election {
     const term = this.currentTerm
     this.becomeFollower(term, null)
     if (target !== null) this.send(target, { type: 'timeout-now', term })
+  }
+
+  /**
+   * Follows a leader heard of through another member, when this peer does not vote: a later term is entered with it as
+   * the leader (as its heartbeat would), and in the current term it is taken up only when no leader is known. The hint
+   * is trusted as far as a heartbeat is: it comes from a member on the roster, and it must name a voter.
+   */
+  private hint (from: string, term: number, leader: string): void {
+    if (this.voting.includes(this.id) || from === this.id || leader === this.id) return
+    if (!this.roster.includes(from) || !this.voting.includes(leader)) return
+    if (term > this.currentTerm) this.becomeFollower(term, leader)
+    else if (term === this.currentTerm && this.knownLeader === null) this.knownLeader = leader
   }
 
   private setRoster (members: readonly string[], voters: readonly string[]): void {

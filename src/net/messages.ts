@@ -18,8 +18,10 @@ export const WIRE_PROTOCOL = 'bzzz-ctx/wire'
  * bytes) on every tick, so the versions refuse each other at hello instead, in one line.
  * 3: heads carry the sender's current election term, so that a head sent after its sender moved to a later term does not
  * count towards acknowledging a write of an earlier term (src/distribution/acks.ts).
+ * 4: heads carry the leader the sender knows in that term, so that a member with no link to the leader learns of it
+ * from its other peers (the election's leader hint).
  */
-export const WIRE_VERSION = 3
+export const WIRE_VERSION = 4
 
 /** The largest encoded message: a request may carry file contents. */
 export const MAX_FRAME_BYTES = 32 * 1024 * 1024
@@ -61,6 +63,8 @@ export interface HeadsMessage {
   type: 'heads'
   /** The sender's current election term when it sent them. */
   term: number
+  /** The leader the sender knows in `term` (its node id), when it knows one. */
+  leader?: string
   heads: Head[]
 }
 export interface RequestMessage {
@@ -124,7 +128,7 @@ const MIN_HEAD_BYTES = KEY_BYTES + 1
 
 const FIELDS: Readonly<Record<MessageType, readonly string[]>> = {
   hello: ['type', 'version', 'certificate'],
-  heads: ['type', 'term', 'heads'],
+  heads: ['type', 'term', 'leader', 'heads'],
   request: ['type', 'id', 'op', 'body'],
   response: ['type', 'id', 'ok', 'body'],
   election: ['type', 'kind', 'term', 'flag', 'proof'],
@@ -182,6 +186,7 @@ export function validateMessage (value: unknown): WireMessage {
       break
     case 'heads': {
       checkUint(value.term, 'heads term')
+      if (value.leader !== undefined) checkPattern(value.leader, 'heads leader', KEY_HEX_PATTERN, '64 lower-case hex characters')
       const heads = value.heads
       if (!Array.isArray(heads)) throw badInput(`heads must be an array, not ${describe(heads)}`)
       if (heads.length > MAX_HEADS) throw badInput(`heads holds ${heads.length} entries, over the limit of ${MAX_HEADS}`)
@@ -304,22 +309,29 @@ const RAW: { readonly [K in MessageType]: RawCodec<Extract<WireMessage, { type: 
     decode: state => ({ type: 'hello', version: readUint(state, 'hello version'), certificate: readText(state, 'hello certificate', MAX_CERTIFICATE_BYTES) })
   },
   // The hashes, when there are any, are the frame's last 32 bytes a head, in the heads' order: a version-1 frame (none)
-  // reads as before.
+  // reads as before. The leader follows the term: a flag (0 none, 1 one), then its 32-byte key.
   heads: {
     preencode: (state, m) => {
       c.uint.preencode(state, m.term)
+      c.uint.preencode(state, 0)
+      if (m.leader !== undefined) state.end += KEY_BYTES
       c.uint.preencode(state, m.heads.length)
       for (const head of m.heads) { state.end += KEY_BYTES; c.uint.preencode(state, head.length) }
       if (m.heads[0]?.hash !== undefined) state.end += HASH_BYTES * m.heads.length
     },
     encode: (state, m) => {
       c.uint.encode(state, m.term)
+      c.uint.encode(state, m.leader !== undefined ? 1 : 0)
+      if (m.leader !== undefined) c.fixed32.encode(state, Buffer.from(m.leader, 'hex'))
       c.uint.encode(state, m.heads.length)
       for (const head of m.heads) { c.fixed32.encode(state, Buffer.from(head.writer, 'hex')); c.uint.encode(state, head.length) }
       if (m.heads[0]?.hash !== undefined) for (const head of m.heads) c.fixed32.encode(state, Buffer.from(head.hash ?? '', 'hex'))
     },
     decode: state => {
       const term = readUint(state, 'heads term')
+      const hasLeader = readUint(state, 'heads leader flag')
+      if (hasLeader > 1) throw badInput(`heads leader flag must be 0 or 1, not ${hasLeader}`)
+      const leader = hasLeader === 1 ? readKey(state, 'heads leader') : undefined
       const count = readUint(state, 'heads count')
       if (count > MAX_HEADS) throw badInput(`heads count ${count} is over the limit of ${MAX_HEADS}`)
       const room = Math.floor((state.end - state.start) / MIN_HEAD_BYTES)
@@ -330,7 +342,7 @@ const RAW: { readonly [K in MessageType]: RawCodec<Extract<WireMessage, { type: 
       if (count > 0 && state.end - state.start === HASH_BYTES * count) {
         heads.forEach((head, i) => { head.hash = readKey(state, `head ${i} hash`) })
       }
-      return { type: 'heads', term, heads }
+      return { type: 'heads', term, ...(leader !== undefined ? { leader } : {}), heads }
     }
   },
   request: {

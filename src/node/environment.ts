@@ -29,9 +29,10 @@ export interface Transport {
   dial: (peers: readonly string[]) => void
   /**
    * The links the roster gives this peer (src/distribution/links.ts), set before `join` and at each roster adopted: it
-   * dials only `view.dial`, and announces itself on the topic only as a hub (a voter). Null: the full mesh, every member
-   * dialled. A member that dials this peer is accepted either way; links already open stay (the node closes those the
-   * roster no longer gives, ClusterNode.pruneLinks).
+   * dials only `view.dial`, announces itself on the topic only as a hub (a voter), and refuses `view.refuse` (a voter
+   * this member is no gateway of, which discovery finds on the topic). Null: the full mesh, every member dialled. Any
+   * other member that dials this peer is accepted; links already open stay (the node closes those the roster no longer
+   * gives, ClusterNode.pruneLinks).
    */
   setView: (view: LinkView | null) => void
   /** Refuses connections with these peers (existing ones are the node's to destroy) until `unblock`. */
@@ -150,10 +151,18 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
     ...(options.host !== undefined ? { host: options.host } : {})
   })
   const swarm = new Hyperswarm({
-    dht, keyPair: options.keyPair, maxPeers: MAX_PEER_CONNECTIONS, firewall: (remote: Buffer) => blocked.has(remote.toString('hex')),
+    dht, keyPair: options.keyPair, maxPeers: MAX_PEER_CONNECTIONS, firewall: (remote: Buffer) => refused(remote.toString('hex')),
     ...(options.retryBackoffsMs !== undefined ? { backoffs: options.retryBackoffsMs } : {})
   })
   let view: LinkView | null = null
+  /** Blocked, or linked neither way under the roster (a voter this member is no gateway of, found on the topic). */
+  const refused = (peer: string): boolean => blocked.has(peer) || (view?.refuse.has(peer) ?? false)
+  /** Hyperswarm bans a peer its firewall refused: a peer let in again is unbanned, its retries reset, and dialled. */
+  const letIn = (peer: string): void => {
+    const info = (swarm as any).peers?.get(peer)
+    if (info !== undefined) { info.ban(false); info.attempts = 0 }
+    if (dials(peer)) swarm.joinPeer(Buffer.from(peer, 'hex'))
+  }
   /** Whether the view lets this peer dial `peer` (the full mesh dials every member). */
   const dials = (peer: string): boolean => view === null || view.dial.includes(peer)
   /** A hub (or a peer of the full mesh) announces itself on the topic; a member only looks it up. */
@@ -213,7 +222,9 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
     },
     setView (next) {
       const hub = announces()
+      const wasRefused = view?.refuse ?? new Set<string>()
       view = next
+      for (const peer of wasRefused) if (!refused(peer)) letIn(peer)
       // Peers the view no longer names are no longer dialled (nor waited for); their links stay until they end.
       for (const peer of [...known]) {
         if (dials(peer)) continue
@@ -241,12 +252,7 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
     unblock () {
       const peers = [...blocked]
       blocked.clear()
-      for (const peer of peers) {
-        // Hyperswarm bans a peer its firewall refused; lift the ban and the retry count, then dial it again.
-        const info = (swarm as any).peers?.get(peer)
-        if (info !== undefined) { info.ban(false); info.attempts = 0 }
-        if (dials(peer)) swarm.joinPeer(Buffer.from(peer, 'hex'))
-      }
+      for (const peer of peers) if (!refused(peer)) letIn(peer)
     },
     async destroy () {
       refresher?.stop()

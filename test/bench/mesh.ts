@@ -85,9 +85,10 @@ function hops (graph: Map<string, Set<string>>, from: string, down: ReadonlySet<
 }
 
 /**
- * The two-tier mesh the node runs (src/distribution/links.ts), 5 voters: the links of a member and of a voter, and the
- * rounds for a member's head to reach every peer: with every peer up, with 10% of the members down, and with every
- * voter down (member to member only).
+ * The two-tier mesh the node runs (src/distribution/links.ts), 5 voters taking 8 gateways each: the links of a member
+ * and of a voter, and the rounds for a member's head to reach every peer: with every peer up, from the leader (a voter:
+ * its heads, and the leader hints that name it), with 10% of the members down, and with every voter down (member to
+ * member only).
  */
 function twoTier (peers: number, figures: Record<string, number>, log: (line: string) => void): void {
   const ids = Array.from({ length: peers }, (_, i) => `p${String(i).padStart(5, '0')}`)
@@ -98,12 +99,19 @@ function twoTier (peers: number, figures: Record<string, number>, log: (line: st
   const degrees = members.map(id => graph.get(id)!.size)
   const writer = members[0]!
   const crashed = new Set(members.slice(1).filter((_, i) => i % 10 === 0))
-  const results = { all: hops(graph, writer, new Set()), crash10: hops(graph, writer, crashed), noVoters: hops(graph, writer, new Set(voters)) }
+  const results = {
+    all: hops(graph, writer, new Set()),
+    fromLeader: hops(graph, voters[0]!, new Set()),
+    crash10: hops(graph, writer, crashed),
+    noVoters: hops(graph, writer, new Set(voters))
+  }
   const key = `mesh_two_tier_n${peers}`
   figures[`${key}_member_links_mean`] = round(degrees.reduce((a, b) => a + b, 0) / degrees.length, 1)
   figures[`${key}_member_links_max`] = Math.max(...degrees)
   figures[`${key}_voter_links`] = graph.get(voters[0]!)!.size
   for (const [name, rounds] of Object.entries(results)) figures[`${key}_rounds_${name}`] = rounds ?? -1
+  if (results.all !== null) figures[`${key}_rounds_per_log2n`] = round(results.all / Math.log2(peers), 2)
   log(`  two-tier, ${peers} peers: a member's links ${figures[`${key}_member_links_mean`]} mean, ${figures[`${key}_member_links_max`]} max; a voter's ${figures[`${key}_voter_links`]}; ` +
-    `rounds to every peer ${results.all}, with 10% of members down ${results.crash10 ?? 'never'}, with every voter down ${results.noVoters ?? 'never (split)'}`)
+    `rounds to every peer ${results.all} (${figures[`${key}_rounds_per_log2n`] ?? '-'} x log2 N), from the leader ${results.fromLeader}, with 10% of members down ${results.crash10 ?? 'never'}, ` +
+    `with every voter down ${results.noVoters ?? 'never (split)'}`)
 }

@@ -74,3 +74,33 @@ t.test('a voter cut off from the leader knows no leader, and still writes throug
   t.equal(history.versions.at(-1)!.requester, cut.nodeId, 'served as the cut voter\'s own')
   t.equal(agreed([leader, other])!.term, term, 'and the leader led on in its term')
 })
+
+t.test('a member with no link to the leader learns of a new leader from its peers\' heads (leader hints), and writes through them', async t => {
+  // Voters: the admin, qa, and the developer, which votes but never stands; the architect is a member that does not vote.
+  const nodes = await startNodes(t, ['developer', 'qa', 'architect'], { project: 'relayh', maxVoters: 3, noLeaderTimeoutMs: 10_000, campaigns: role => role !== 'developer' })
+  const { leader: leaderId, term } = agreed(nodes)!
+  const byRole = (role: string): typeof nodes[number] => nodes.find(n => n.peer.config.role === role)!
+  const member = byRole('architect')
+  const gateway = byRole('developer')
+  t.not(leaderId, gateway.nodeId, 'the developer never stands')
+  const campaigners = nodes.filter(n => n !== member && n !== gateway)
+  // The member keeps one link: to the developer. The leader to come is one it has no link to.
+  member.block(campaigners.map(n => n.nodeId))
+  for (const n of campaigners) n.block([member.nodeId])
+  await until('the member to keep only its link to the developer', () => member.peers().length === 1 && member.peers()[0]!.id === gateway.nodeId, 10_000)
+
+  const old = nodes.find(n => n.nodeId === leaderId)!
+  await old.resign()
+  await until('a new leader, of a later term', () => { const a = agreed(campaigners.concat(gateway)); return a !== null && a.term > term }, 20_000)
+  const next = agreed(campaigners.concat(gateway))!
+  t.not(next.leader, leaderId, 'the other campaigner leads now')
+  await until('the member to learn of it through the developer', () => member.election.term === next.term && member.election.leader === next.leader, 10_000)
+  t.same([member.electStatus().term, member.electStatus().leader], [next.term, next.leader], '`elect status` on the member shows the new leader')
+
+  const record = { address: 'ucxl://relayh/src/hinted.go', kind: 'file', summary: 'written to a leader heard of second-hand', language: 'go' }
+  const written = await member.distribute(record, undefined, 'the relay test')
+  t.equal(written.written, 1, 'the write went through')
+  t.ok(gateway.counters.relayed >= 1, 'passed on by the developer')
+  const leader = nodes.find(n => n.nodeId === next.leader)!
+  t.equal((await leader.history(record.address, leader.peer.config.role)).versions.at(-1)!.requester, member.nodeId, 'served as the member\'s own by the new leader')
+})

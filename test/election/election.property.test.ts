@@ -17,6 +17,8 @@ type Op =
   | { op: 'restart', peer: number }
   | { op: 'campaign', peer: number }
   | { op: 'resign', peer: number }
+  /** `a` names the leader it knows to `b`, as its gossiped heads do (a leader hint). */
+  | { op: 'hint', a: number, b: number }
 
 const peer = fc.nat(9)
 const index = fc.nat(1000)
@@ -32,8 +34,9 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ op: 'recover' as const }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('restart' as const), peer }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('campaign' as const), peer }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('resign' as const), peer })
-})
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('resign' as const), peer }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('hint' as const), a: peer, b: peer }) }
+)
 
 const configArb = fc.record({
   peers: fc.constantFrom(3, 5),
@@ -79,6 +82,11 @@ function applyAll (net: Network, ops: readonly Op[]): void {
       case 'restart': net.restart(id(op.peer)); break
       case 'campaign': net.step(id(op.peer), { type: 'campaign' }); break
       case 'resign': net.step(id(op.peer), { type: 'resign' }); break
+      case 'hint': {
+        const from = net.node(id(op.a))
+        if (from.leader !== null && net.connected(id(op.a), id(op.b))) net.step(id(op.b), { type: 'leader-hint', from: id(op.a), term: from.term, leader: from.leader })
+        break
+      }
     }
   }
 }

@@ -333,3 +333,45 @@ t.test('the safety checker catches a peer that forgets its vote on restart', asy
   t.same(net.leaders(), ['a'], 'with its vote persisted, b refuses c')
   t.same(sends(net.node('c').step({ type: 'tick' })), [])
 })
+
+t.test('a leader hint: a member that does not vote follows the leader its peers name; a voter ignores it', async t => {
+  const members = ['a', 'b', 'c', 'm', 'n']
+  const voters = ['a', 'b', 'c']
+  const member = new Election({ id: 'm', members, voters, random: () => 0 })
+  t.same(member.step({ type: 'leader-hint', from: 'n', term: 3, leader: 'a' }), [
+    { type: 'persist', term: 3, votedFor: null },
+    { type: 'leader', term: 3, leader: 'a' }
+  ], 'a later term is entered with its leader, as its heartbeat would, and nothing is sent back')
+  t.same([member.term, member.leader, member.state], [3, 'a', 'follower'])
+  t.same(member.step({ type: 'leader-hint', from: 'n', term: 3, leader: 'b' }), [], 'another leader named in the same term: the first stays (one leader a term)')
+  t.same(member.step({ type: 'leader-hint', from: 'n', term: 2, leader: 'b' }), [], 'an earlier term is ignored')
+  t.same(member.step({ type: 'leader-hint', from: 'x', term: 4, leader: 'b' }), [], 'from a peer not on the roster: ignored')
+  t.same(member.step({ type: 'leader-hint', from: 'n', term: 4, leader: 'n' }), [], 'naming a member that does not vote: ignored')
+  t.same(member.step({ type: 'leader-hint', from: 'n', term: 4, leader: 'm' }), [], 'naming this peer: ignored')
+  t.same(member.step({ type: 'leader-hint', from: 'c', term: 4, leader: 'b' }), [
+    { type: 'persist', term: 4, votedFor: null },
+    { type: 'leader', term: 4, leader: 'b' }
+  ], 'the next term\'s leader replaces it')
+  t.same([member.lastContact('b'), member.lastContact('c')], [null, null], 'a hint is no contact with the leader, nor with the peer that passed it on')
+
+  const fresh = new Election({ id: 'm', members, voters, random: () => 0, persisted: { term: 5, votedFor: null } })
+  t.same(fresh.step({ type: 'leader-hint', from: 'n', term: 5, leader: 'c' }), [{ type: 'leader', term: 5, leader: 'c' }], 'in its own term, a member with no leader takes it up')
+
+  const voter = new Election({ id: 'b', members, voters, random: () => 0 })
+  t.same(voter.step({ type: 'leader-hint', from: 'm', term: 3, leader: 'a' }), [], 'a voter ignores it: its votes and its lease rest on what it heard itself')
+  t.same([voter.term, voter.leader], [0, null])
+  for (let i = 0; i < 19; i++) voter.step({ type: 'tick' })
+  t.equal(voter.state, 'pre-candidate', 'and its election timer ran on: the hint held nothing back')
+})
+
+
+t.test('the safety checker catches a member that follows a peer that never led the term (a false leader hint)', async t => {
+  const net = new Network({ peers: 5, seed: 4, voters: 3 })
+  t.not(net.settle(100, ['a', 'b', 'c']), -1)
+  const leader = net.leaders()[0]!
+  const term = net.node(leader).term
+  const other = ['a', 'b', 'c'].find(id => id !== leader)!
+  net.step('e', { type: 'leader-hint', from: 'd', term, leader })
+  t.equal(net.node('e').leader, leader, 'a true hint passes the checker')
+  t.throws(() => net.step('e', { type: 'leader-hint', from: 'd', term: term + 1, leader: other }), new RegExp(`e follows ${other} in term ${term + 1}, which no peer led`))
+})

@@ -82,13 +82,21 @@ export class Network {
     return effects
   }
 
-  /** Election safety: at most one leader per term, over the history of all peers. */
+  /**
+   * Election safety: at most one leader per term, over the history of all peers; and a peer that follows a leader in a
+   * term follows the one that leads it (heard first-hand, or from a leader hint).
+   */
   checkSafety (): void {
     for (const [id, node] of this.nodes) {
       if (node.state !== 'leader') continue
       const earlier = this.leadersByTerm.get(node.term)
       if (earlier !== undefined && earlier !== id) throw new Error(`two leaders in term ${node.term}: ${earlier} and ${id}`)
       this.leadersByTerm.set(node.term, id)
+    }
+    for (const [id, node] of this.nodes) {
+      if (node.leader === null || node.state === 'leader') continue
+      const actual = this.leadersByTerm.get(node.term)
+      if (actual !== node.leader) throw new Error(`${id} follows ${node.leader} in term ${node.term}, which ${actual === undefined ? 'no peer led' : `${actual} led`}`)
     }
   }
 

@@ -1,6 +1,6 @@
 // In-process ClusterNodes on a loopback DHT for tests that cut connections or call the node directly: an admin and
 // invited members, started together, closed (and their homes removed) by the test's teardown. Waits are bounded.
-import { linkGraph } from '../../src/distribution/links.js'
+import { linkGraph, VOTER_GATEWAYS } from '../../src/distribution/links.js'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Test } from 'tap'
@@ -36,6 +36,8 @@ export async function startNodes (t: Test, roles: readonly string[], options: {
   replication?: 'full' | 'sharded'
   /** Each invited member's declared capacity (`invite --capacity`), in the order of `roles`; default 1. */
   capacities?: readonly number[]
+  /** Members each voter takes as gateways (every node is given the same; default VOTER_GATEWAYS). */
+  voterGateways?: number
 }): Promise<ClusterNode[]> {
   const dir = scratchDir('bzzz-nodes-')
   const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
@@ -58,12 +60,15 @@ export async function startNodes (t: Test, roles: readonly string[], options: {
       ...options.hooks?.(i),
       home, bootstrap: dht.addresses, host: '127.0.0.1', logger: silentLogger(), electionTimeoutMs: options.electionTimeoutMs ?? 300,
       ...(options.noLeaderTimeoutMs !== undefined ? { noLeaderTimeoutMs: options.noLeaderTimeoutMs } : {}),
+      ...(options.voterGateways !== undefined ? { voterGateways: options.voterGateways } : {}),
       ...(options.campaigns !== undefined && !options.campaigns(role) ? { campaign: false } : {})
     }))
   }
   // Every link the roster gives (the full mesh while every member votes; see src/distribution/links.ts).
   await until('every link of the mesh', () => {
-    const graph = linkGraph({ members: nodes.map(n => n.nodeId), voters: nodes[0]!.electStatus().voters })
+    const graph = linkGraph({ members: nodes.map(n => n.nodeId), voters: nodes[0]!.electStatus().voters }, {
+      gateways: options.replication === 'sharded' ? Infinity : options.voterGateways ?? VOTER_GATEWAYS
+    })
     return nodes.every(n => n.peers().length >= graph.get(n.nodeId)!.size)
   }, 90_000)
   await until('one agreed leader', () => agreedLeader(nodes) !== null, 60_000)

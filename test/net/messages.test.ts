@@ -22,10 +22,11 @@ export const messageArb: fc.Arbitrary<WireMessage> = fc.oneof(
     term: fc.oneof(fc.nat(300), fc.maxSafeNat()),
     heads: fc.uniqueArray(fc.record({ writer: writerArb, length: fc.oneof(fc.nat(300), fc.maxSafeNat()) }), { selector: h => h.writer, maxLength: 12 })
   }),
-  // Version 2's heads: each with the tree hash of its log at that length.
+  // Version 2's heads: each with the tree hash of its log at that length; version 4's with the leader the sender knows.
   fc.record({
     type: fc.constant('heads' as const),
     term: fc.oneof(fc.nat(300), fc.maxSafeNat()),
+    leader: writerArb,
     heads: fc.uniqueArray(fc.record({ writer: writerArb, length: fc.oneof(fc.nat(300), fc.maxSafeNat()), hash: writerArb }), { selector: h => h.writer, maxLength: 12 })
   }),
   fc.record({ type: fc.constant('request' as const), id: idArb, op: opArb, body: bodyArb }),
@@ -98,7 +99,7 @@ t.test('every truncation of a valid frame is refused; every single-byte mutation
     // Heads without their hash block are a version-1 frame, which still reads: that one truncation decodes, to the
     // same heads without hashes (which count for nothing, src/distribution/head-check.ts).
     const unhashed = message.type === 'heads' && message.heads.length > 0 && message.heads[0]!.hash !== undefined
-      ? encodeMessage({ type: 'heads', term: message.term, heads: message.heads.map(({ writer, length }) => ({ writer, length })) }).byteLength
+      ? encodeMessage({ type: 'heads', term: message.term, ...(message.leader !== undefined ? { leader: message.leader } : {}), heads: message.heads.map(({ writer, length }) => ({ writer, length })) }).byteLength
       : -1
     for (let end = 0; end < frame.byteLength; end++) {
       decodes++
@@ -125,6 +126,7 @@ t.test('all 256 values at every byte of one frame of each type', async t => {
     encodeMessage({ type: 'hello', version: 1, certificate: '{"node":"ab"}' }),
     encodeMessage({ type: 'heads', term: 7, heads: [{ writer: 'a'.repeat(64), length: 300 }, { writer: 'b'.repeat(64), length: 2 ** 40 }] }),
     encodeMessage({ type: 'heads', term: 7, heads: [{ writer: 'a'.repeat(64), length: 3, hash: 'c'.repeat(64) }, { writer: 'b'.repeat(64), length: 1, hash: 'd'.repeat(64) }] }),
+    encodeMessage({ type: 'heads', term: 7, leader: 'e'.repeat(64), heads: [{ writer: 'a'.repeat(64), length: 3 }] }),
     encodeMessage({ type: 'request', id: 'r-1', op: 'generate', body: '{"path":"src/é"}' }),
     encodeMessage({ type: 'response', id: 'r_1', ok: false, body: '{"code":"NOT_FOUND","message":"no"}' }),
     encodeMessage({ type: 'election', kind: 'vote-response', term: 300, flag: true }),
@@ -157,9 +159,10 @@ t.test('hostile length prefixes are refused before anything is allocated', async
     ['request body of 2^32 bytes', Buffer.concat([Buffer.from([2]), text('a'), text('op'), uint64(2n ** 32n)]), /request body is 4294967296 bytes, over the limit of 33553408/],
     ['request body of 30 MiB, 3 bytes sent', Buffer.concat([Buffer.from([2]), text('a'), text('op'), uint32(30 * 1024 * 1024), Buffer.from('"x"')]), /request body is truncated: 31457280 bytes announced, 3 left/],
     ['certificate of 2^32 bytes', Buffer.concat([Buffer.from([0, 1]), uint64(2n ** 32n)]), /hello certificate is 4294967296 bytes, over the limit of 4096/],
-    ['heads count 2^32', Buffer.concat([Buffer.from([1, 0]), uint64(2n ** 32n)]), /heads count 4294967296 is over the limit of 10000/],
-    ['heads count 2^53', Buffer.concat([Buffer.from([1, 0]), uint64(2n ** 53n)]), /heads count is beyond the largest safe integer/],
-    ['heads count 10,000, one head sent', Buffer.concat([Buffer.from([1, 0, 0xfd]), Buffer.from([0x10, 0x27]), Buffer.alloc(33)]), /heads are truncated: 10000 announced, room for at most 1/],
+    ['heads count 2^32', Buffer.concat([Buffer.from([1, 0, 0]), uint64(2n ** 32n)]), /heads count 4294967296 is over the limit of 10000/],
+    ['heads count 2^53', Buffer.concat([Buffer.from([1, 0, 0]), uint64(2n ** 53n)]), /heads count is beyond the largest safe integer/],
+    ['heads count 10,000, one head sent', Buffer.concat([Buffer.from([1, 0, 0, 0xfd]), Buffer.from([0x10, 0x27]), Buffer.alloc(33)]), /heads are truncated: 10000 announced, room for at most 1/],
+    ['heads leader flag 2^53', Buffer.concat([Buffer.from([1, 0]), uint64(2n ** 53n)]), /heads leader flag is beyond the largest safe integer/],
     ['hello version 2^64-1', Buffer.concat([Buffer.from([0]), uint64(2n ** 64n - 1n)]), /hello version is beyond the largest safe integer/],
     ['type tag 2^53', uint64(2n ** 53n), /message type is beyond the largest safe integer/]
   ]
@@ -197,8 +200,12 @@ t.test('malformed frames say what is wrong', async t => {
   throwsCode(t, () => decodeMessage(Buffer.from([2, 0, 2, 0x61, 0x62, 1, 0x31])), 'BAD_INPUT', /request id must be/, 'an empty id')
   throwsCode(t, () => decodeMessage(Buffer.concat([Buffer.from([2, 65]), Buffer.alloc(65, 0x61)])), 'BAD_INPUT', /request id is 65 bytes, over the limit of 64/)
   const twice = encodeMessage({ type: 'heads', term: 7, heads: [{ writer: 'c'.repeat(64), length: 1 }, { writer: 'd'.repeat(64), length: 1 }] })
-  twice.fill(0xcc, 3 + 33, 3 + 33 + 32) // the second writer becomes the first (after the type, the term and the count)
+  twice.fill(0xcc, 4 + 33, 4 + 33 + 32) // the second writer becomes the first (after the type, the term, the leader flag and the count)
   throwsCode(t, () => decodeMessage(twice), 'BAD_INPUT', /head 1 repeats writer/)
+  const led = encodeMessage({ type: 'heads', term: 7, leader: 'e'.repeat(64), heads: [] })
+  t.same(decodeMessage(led), { type: 'heads', term: 7, leader: 'e'.repeat(64), heads: [] }, 'the leader follows the term')
+  throwsCode(t, () => decodeMessage(Buffer.concat([Buffer.from([1, 7, 2]), led.subarray(3)])), 'BAD_INPUT', /heads leader flag must be 0 or 1, not 2/)
+  throwsCode(t, () => decodeMessage(Buffer.from([1, 7, 1, 0xee, 0xee])), 'BAD_INPUT', /heads leader is truncated/)
 })
 
 t.test('limits: the largest values pass, one more is refused, on encode and on decode', async t => {
@@ -210,7 +217,7 @@ t.test('limits: the largest values pass, one more is refused, on encode and on d
   const frame = encodeMessage({ type: 'heads', term: 7, heads })
   t.equal((decodeMessage(frame) as { heads: unknown[] }).heads.length, MAX_HEADS)
   throwsCode(t, () => encodeMessage({ type: 'heads', term: 7, heads: [...heads, { writer: 'f'.repeat(64), length: 0 }] }), 'BAD_INPUT', /heads holds 10001 entries, over the limit of 10000/)
-  const over = Buffer.concat([Buffer.from([1, 7, 0xfd, 0x11, 0x27]), frame.subarray(5), Buffer.alloc(33)]) // count 10,001
+  const over = Buffer.concat([Buffer.from([1, 7, 0, 0xfd, 0x11, 0x27]), frame.subarray(6), Buffer.alloc(33)]) // count 10,001
   throwsCode(t, () => decodeMessage(over), 'BAD_INPUT', /heads count 10001 is over the limit of 10000/)
 
   const body = JSON.stringify('b'.repeat(MAX_BODY_BYTES - 2))
@@ -234,6 +241,8 @@ t.test('validateMessage refuses what a frame could not carry unchanged', async t
     [{ type: 'heads', term: 7, heads: {} }, /heads must be an array/],
     [{ type: 'heads', heads: [] }, /heads term must be a whole number/],
     [{ type: 'heads', term: -1, heads: [] }, /heads term must be a whole number/],
+    [{ type: 'heads', term: 7, leader: 'E'.repeat(64), heads: [] }, /heads leader must be 64 lower-case hex/],
+    [{ type: 'heads', term: 7, leader: null, heads: [] }, /heads leader must be 64 lower-case hex/],
     [{ type: 'heads', term: 7, heads: [{ writer: 'A'.repeat(64), length: 1 }] }, /head 0 writer must be 64 lower-case hex/],
     [{ type: 'heads', term: 7, heads: [{ writer: 'a'.repeat(63), length: 1 }] }, /head 0 writer must be 64 lower-case hex/],
     [{ type: 'heads', term: 7, heads: [{ writer: 'a'.repeat(64), length: Number.NaN }] }, /head 0 length must be a whole number/],

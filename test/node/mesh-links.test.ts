@@ -5,7 +5,7 @@ import t from 'tap'
 import { linkGraph } from '../../src/distribution/links.js'
 import { changeVoter } from '../../src/node/voters-admin.js'
 import type { ClusterNode } from '../../src/node/cluster/index.js'
-import { startNodes, until } from '../helpers/in-process.js'
+import { agreed, startNodes, until } from '../helpers/in-process.js'
 
 /** The links the roster every node holds gives each, as a map of sorted ids. */
 function expected (nodes: readonly ClusterNode[]): Map<string, string[]> {
@@ -75,4 +75,37 @@ t.test('eight peers, three voters: members hold the voters and a few members; de
   t.equal(want.get(demoted.nodeId)!.length, fewer)
   await until('the links of the new roster, and no other', () => nodes.every(n => linkedOf(n).join() === want.get(n.nodeId)!.join()), 30_000)
   t.match((await demoted.status()).mesh, { kind: 'two-tier', hub: false, dials: 5 })
+})
+
+t.test('past its gateways, a voter is linked with the other voters and its gateways only; a member no voter takes still knows the leader, writes and reads', async t => {
+  // Three voters that take one gateway each, five members: at least two members are no voter's gateway.
+  const nodes = await startNodes(t, Array.from({ length: 7 }, () => 'developer'), { project: 'gates', maxVoters: 3, voterGateways: 1 })
+  await until('every peer to hold the roster of eight', () => nodes.every(n => n.electStatus().roster.members === 8), 30_000)
+  const voterIds = nodes[0]!.electStatus().voters
+  const graph = linkGraph({ members: nodes.map(n => n.nodeId), voters: voterIds }, { gateways: 1 })
+  const want = new Map([...graph].map(([id, peers]) => [id, [...peers].sort()]))
+  await until('every link the roster gives, and no other', () => nodes.every(n => linkedOf(n).join() === want.get(n.nodeId)!.join()), 30_000)
+  const voters = nodes.filter(n => voterIds.includes(n.nodeId))
+  for (const voter of voters) t.equal(linkedOf(voter).length, 2 + 1, 'a voter: the two other voters and its gateway')
+  const cutOff = nodes.filter(n => !voterIds.includes(n.nodeId) && !linkedOf(n).some(id => voterIds.includes(id)))
+  t.ok(cutOff.length >= 2, `${cutOff.length} members linked with no voter`)
+
+  // The leader's name comes with the heads of the members linked with them (the election's leader hint).
+  await until('every peer to follow the one leader', () => agreed(nodes) !== null, 30_000)
+  const { leader, term } = agreed(nodes)!
+  for (const member of cutOff) {
+    t.same([member.election.leader, member.election.term], [leader, term], 'a member with no link to a voter knows the leader and its term')
+    const ready = member.readiness()
+    t.ok(ready.ready, `and is ready: ${ready.reason}`)
+    t.match(ready.reason, /^following \w+ through \w+$/)
+  }
+
+  // Its write goes through a relay, and reaches every peer, member to member.
+  const writer = cutOff[0]!
+  const record = { address: 'ucxl://gates/src/far.py', kind: 'file', summary: 'written from the edge of the mesh' }
+  const written = await writer.distribute(record, ['developer'], 'the mesh test')
+  t.equal(written.written, 1, 'the write went through')
+  t.ok(writer.counters.forwarded >= 1, 'sent through a relay')
+  await until('every peer to hold the record', () => nodes.every(n => n.peer.store.recordCount === 1), 30_000)
+  for (const node of nodes) t.equal((await node.retrieve(record.address, 'developer')).context.summary, record.summary)
 })

@@ -39,6 +39,8 @@ export interface ElectionDriverHost {
   /** The deliberate fault of the simulator's proof: grant a second candidate of a term a vote too. */
   doubleVote: boolean
   isClosing: () => boolean
+  /** The linked peer a call to `leader` would be relayed through (relayed-call.ts), when this peer has no link to it. */
+  relayVia: (leader: string) => string | null
   /** The role a member had when this peer last met it, for one not connected now. */
   knownRole: (node: string) => string | null | undefined
   /** Told of every change of this node's election state, as it happens. */
@@ -49,8 +51,8 @@ export interface ElectionDriverHost {
   onLeadership: (isLeader: boolean, term: number) => void
   /** The leader this peer follows changed. */
   onLeaderChanged: (leader: string | null) => void
-  /** This peer entered a later term (it voted in it, stood in it, or heard of it). */
-  onTermChanged?: (term: number) => void
+  /** This peer entered a later term (it voted in it, stood in it, or heard of it), or learnt who leads its term. */
+  onStandingChanged?: (term: number, leader: string | null) => void
   /** A newer roster was adopted (and sent to every member connected): members it leaves out are to be closed. */
   onRosterAdopted?: (roster: SignedRoster) => void
 }
@@ -130,6 +132,15 @@ export class ElectionDriver {
   }
 
   /**
+   * A member's heads named the leader it knows in its term: a peer that does not vote follows it (Election's
+   * `leader-hint`), so that it knows the leader with no link to it; a voter's election ignores it.
+   */
+  leaderHint (from: string, term: number, leader: string): void {
+    if (this.election.voters.includes(this.host.nodeId)) return
+    this.step({ type: 'leader-hint', from, term, leader })
+  }
+
+  /**
    * The evidence that this peer leads `term` (the term entry its first write of the term starts with), for its log
    * `writer`; null unless it leads that term now.
    */
@@ -191,7 +202,7 @@ export class ElectionDriver {
       return
     }
     this.apply(effects)
-    if (election.term !== termBefore) host.onTermChanged?.(election.term)
+    if (election.term !== termBefore || (election.leader !== before && election.leader !== null)) host.onStandingChanged?.(election.term, election.leader)
     if (!effects.some(e => e.type === 'leader' || e.type === 'state')) return
     this.changed(before)
   }
@@ -291,7 +302,9 @@ export class ElectionDriver {
 
   /**
    * Whether this peer takes part in a quorum that has a leader (a readiness probe's question), with the reason when not:
-   * a leader holds its lease; a follower knows the leader, is connected to it, and reaches a majority of the voters.
+   * a leader holds its lease; a voter that follows knows the leader, is connected to it, and reaches a majority of the
+   * voters; a member that does not vote knows the leader and reaches it, over its own link or through a linked peer
+   * (past VOTER_GATEWAYS members, most members have no link to any voter: src/distribution/links.ts).
    */
   readiness (): { ready: boolean, reason: string } {
     const { election, host } = this
@@ -301,6 +314,13 @@ export class ElectionDriver {
     }
     const leader = election.leader
     if (leader === null) return { ready: false, reason: `no leader known: ${this.quorumText()}` }
+    if (!election.voters.includes(host.nodeId)) {
+      if (host.members.has(leader)) return { ready: true, reason: `following ${leader.slice(0, 12)}` }
+      const via = host.relayVia(leader)
+      return via === null
+        ? { ready: false, reason: `not connected to the leader ${leader.slice(0, 12)}, nor to any peer to relay through` }
+        : { ready: true, reason: `following ${leader.slice(0, 12)} through ${via.slice(0, 12)}` }
+    }
     if (!host.members.has(leader)) return { ready: false, reason: `not connected to the leader ${leader.slice(0, 12)}` }
     if (this.votersReached() < this.majority()) return { ready: false, reason: `no quorum: ${this.quorumText()}` }
     return { ready: true, reason: `following ${leader.slice(0, 12)} in a quorum` }

@@ -24,7 +24,7 @@ import type { AckKind } from '../../distribution/acks.js'
 import { SHARDS, shardOf, shardsPlacedOn } from '../../distribution/placement.js'
 import { DOWNLOAD_TIMEOUT_MS } from '../../storage/store-logs.js'
 import { hyperswarmTransport, type Transport } from '../environment.js'
-import { hopsFrom, linkGraph, linkView, relayNextHop, type LinkView } from '../../distribution/links.js'
+import { hopsFrom, LinkPlan, relayNextHop, VOTER_GATEWAYS, type LinkOptions, type LinkView } from '../../distribution/links.js'
 import { relayedCallerRole, signRelayedCall } from '../relayed-call.js'
 import { LocalPeer, type AuditOptions, type DistributeReport, type GenerateOptions, type ResealReport, type StatusReport } from '../local-peer.js'
 import type { FreshnessReport } from '../freshness.js'
@@ -76,6 +76,11 @@ export interface ClusterNodeOptions {
   noLeaderTimeoutMs?: number
   /** The election timeout in ms (default DEFAULT_ELECTION_TIMEOUT_MS). */
   electionTimeoutMs?: number
+  /**
+   * Members each voter takes as gateways (default VOTER_GATEWAYS, src/distribution/links.ts): every peer of a cluster
+   * must be given the same. For tests and benchmarks that show the bounded voters with a few peers.
+   */
+  voterGateways?: number
   /** False: this peer votes but never stands. Default: true when its role may read source (clearance internal). */
   campaign?: boolean
   /** Generation requests run at once (default: cores). */
@@ -152,13 +157,12 @@ export class ClusterNode {
   readonly coordinator: Coordinator
   private readonly logger: Logger
   private readonly electionTimeoutMs: number
+  private readonly voterGateways: number
   private readonly transport: Transport
   /** The links the roster gives this peer: null for the full mesh (see src/distribution/links.ts). */
   private view: LinkView | null = null
-  /** Whether each member dials this peer, under the roster of `version` (see pruneLinks). */
-  private dialsMemo: { version: number, dials: Map<string, boolean> } = { version: -1, dials: new Map() }
-  /** The link graph of the roster `version` and the hops from each leader in it (relayHops). */
-  private relayMemo: { version: number, graph: Map<string, Set<string>>, hops: Map<string, Map<string, number>> } = { version: -2, graph: new Map(), hops: new Map() }
+  /** The links of the roster `version` (pruneLinks) and the hops from each leader in their graph (relayHops). */
+  private linksMemo: { version: number, plan: LinkPlan, hops: Map<string, Map<string, number>> } = { version: -2, plan: new LinkPlan({ members: [] }), hops: new Map() }
   private readonly known: KnownMembers
   private readonly members: Members
   private readonly guard: InstanceGuard
@@ -194,6 +198,7 @@ export class ClusterNode {
     this.shardVoters = options.faults?.shardVoters === true
     this.onMembership = options.onMembership
     this.electionTimeoutMs = options.electionTimeoutMs ?? DEFAULT_ELECTION_TIMEOUT_MS
+    this.voterGateways = options.voterGateways ?? VOTER_GATEWAYS
     if (!Number.isInteger(this.electionTimeoutMs) || this.electionTimeoutMs < ELECTION_TIMEOUT_TICKS) throw badInput(`the election timeout must be a whole number of ms, at least ${ELECTION_TIMEOUT_TICKS}`)
     this.known = new KnownMembers(peer.home, err => logger.warn({ err: String(err) }, 'could not remember a member'))
     this.members = new Members({
@@ -217,6 +222,7 @@ export class ClusterNode {
     this.elections = new ElectionDriver({
       nodeId, home: peer.home, clusterId: config.cluster.id, adminKey: config.cluster.adminKey, clock, logger, counters, members,
       electionTimeoutMs: this.electionTimeoutMs,
+      relayVia: leader => this.nextHop(leader, [nodeId]),
       canCampaign: options.campaign ?? covers(roleEntry(config, config.role).clearance, 'internal'),
       random: options.random ?? Math.random,
       doubleVote: options.faults?.doubleVote === true,
@@ -243,7 +249,7 @@ export class ClusterNode {
         else this.coordinator.leadership(false, term)
       },
       onLeaderChanged: leader => this.calls.leaderChanged(leader),
-      onTermChanged: () => { this.replication.termChanged() },
+      onStandingChanged: () => { this.replication.standingChanged() },
       onRosterAdopted: roster => {
         this.audit.rosterAdopted(roster)
         this.placePayloads()
@@ -251,7 +257,7 @@ export class ClusterNode {
         // The links this roster gives (a voter's, a member's); members this peer had not heard of are dialled by key
         // (those its view names): the topic's discovery alone may miss them for long.
         if (!this.closing) {
-          this.setView(linkView(nodeId, roster))
+          this.setView(this.links().plan.view(nodeId))
           this.transport.dial(roster.members.filter(m => m !== nodeId))
           this.pruneLinks()
         }
@@ -268,6 +274,7 @@ export class ClusterNode {
     this.replication = new Replication({
       nodeId, store: peer.store, members, clock, logger,
       term: () => this.election.term,
+      leader: () => this.election.leader,
       replicationFactor: config.replicationFactor,
       sharded: config.replication === 'sharded',
       ackTimeoutMs: options.ackTimeoutMs ?? ACK_TIMEOUT_MS,
@@ -292,7 +299,7 @@ export class ClusterNode {
       isClosing,
       serveHere: async (op, args, caller) => await this.ops.serveOnce(op, args, caller),
       relayHop: (leader, visited) => {
-        const next = relayNextHop(leader, visited, [...members.values()].map(member => member.node), this.relayHops(leader))
+        const next = this.nextHop(leader, visited)
         return next === null ? undefined : members.get(next)
       },
       signRelay: (op, args, expires) => signRelayedCall(peer.keyring.identity, config.cluster.id, JSON.stringify(config.certificate), op, args, expires),
@@ -433,7 +440,7 @@ export class ClusterNode {
     // Members we know by key are dialled directly: the admin, every member on the roster, and every member met before.
     const known = [...new Set([this.peer.config.cluster.adminKey, ...(this.elections.currentRoster?.members ?? []), ...this.known.ids()])].filter(m => m !== this.nodeId)
     const roster = this.elections.currentRoster
-    this.setView(roster === null ? null : linkView(this.nodeId, roster))
+    this.setView(roster === null ? null : this.links().plan.view(this.nodeId))
     await this.transport.join({
       topic,
       known,
@@ -553,6 +560,7 @@ export class ClusterNode {
   private onMessage (remote: string, message: WireMessage): void {
     switch (message.type) {
       case 'heads':
+        if (message.leader !== undefined) this.elections.leaderHint(remote, message.term, message.leader)
         this.replication.heads(remote, message.heads, message.term)
         break
       case 'request':
@@ -717,24 +725,42 @@ export class ClusterNode {
   }
 
   /**
+   * How many links the roster gives (src/distribution/links.ts): sharded replication keeps every member a gateway of
+   * every voter, since a member that holds only its shards reads the other records from the voters.
+   */
+  private linkOptions (): LinkOptions {
+    return { gateways: this.peer.config.replication === 'sharded' ? Infinity : this.voterGateways }
+  }
+
+  /** The links of the roster this peer holds, one plan per roster version. */
+  private links (): { plan: LinkPlan, hops: Map<string, Map<string, number>> } {
+    const version = this.elections.currentRoster?.version ?? -1
+    if (this.linksMemo.version !== version) {
+      this.linksMemo = { version, plan: new LinkPlan({ members: this.election.members, voters: this.election.voters }, this.linkOptions()), hops: new Map() }
+    }
+    return this.linksMemo
+  }
+
+  /**
    * Closes the links the roster this peer holds does not give it: at each roster adopted (a member dialled while every
-   * member voted, a voter demoted) and each gossip tick (a dial that was under way when the roster changed, a peer that
-   * dialled with an older roster and has since been sent this one). Only a member closes links: a voter is linked with
-   * every member. Neither end dials such a link again, so a member's links stay bounded.
+   * member voted, a voter demoted, a member that is no longer a voter's gateway) and each gossip tick (a dial that was
+   * under way when the roster changed, a peer that dialled with an older roster and has since been sent this one). A
+   * peer the roster does not list keeps its link: its roster may be newer. Neither end dials such a link again, so
+   * links stay bounded.
    */
   private pruneLinks (): void {
-    const view = this.view
-    const roster = this.elections.currentRoster
-    if (view === null || view.hub || roster === null || this.closing) return
-    if (this.dialsMemo.version !== roster.version) this.dialsMemo = { version: roster.version, dials: new Map() }
-    const { dials } = this.dialsMemo
+    if (this.view === null || this.elections.currentRoster === null || this.closing) return
+    const { plan } = this.links()
+    const listed = new Set(plan.roster.members)
+    if (!listed.has(this.nodeId)) return
     for (const member of [...this.members.values()]) {
-      if (view.dial.includes(member.node)) continue
-      // Whether the other end dials this peer, under the same roster (a member's view costs a digest of every member).
-      let dialsHere = dials.get(member.node)
-      if (dialsHere === undefined) dials.set(member.node, dialsHere = linkView(member.node, roster)?.dial.includes(this.nodeId) !== false)
-      if (!dialsHere) member.connection.destroy()
+      if (listed.has(member.node) && !plan.linked(this.nodeId, member.node)) member.connection.destroy()
     }
+  }
+
+  /** The linked peer a call to `leader` goes to next, when it has passed through `visited`; null: none is left. */
+  private nextHop (leader: string | null, visited: readonly string[]): string | null {
+    return relayNextHop(leader, visited, [...this.members.values()].map(member => member.node), this.relayHops(leader))
   }
 
   /**
@@ -742,14 +768,11 @@ export class ClusterNode {
    * a relayed call goes next (relayed-call.ts). Worked out once per roster and leader.
    */
   private relayHops (leader: string | null): ReadonlyMap<string, number> {
-    const version = this.elections.currentRoster?.version ?? -1
-    if (this.relayMemo.version !== version) {
-      this.relayMemo = { version, graph: linkGraph({ members: this.election.members, voters: this.election.voters }), hops: new Map() }
-    }
+    const links = this.links()
     // No leader known here: toward the voters, one of which knows it.
     const key = leader ?? ''
-    let hops = this.relayMemo.hops.get(key)
-    if (hops === undefined) this.relayMemo.hops.set(key, hops = hopsFrom(leader ?? this.election.voters, this.relayMemo.graph))
+    let hops = links.hops.get(key)
+    if (hops === undefined) links.hops.set(key, hops = hopsFrom(leader ?? this.election.voters, links.plan.graph()))
     return hops
   }
 

@@ -26,6 +26,8 @@ export interface ReplicationHost {
   logger: Logger
   /** This peer's current election term: its heads go out with it. */
   term: () => number
+  /** The leader this peer knows in that term: its heads name it, so that members with no link to it learn of it. */
+  leader: () => string | null
   /** How many peers must hold a record, at most (the cluster's replication factor). */
   replicationFactor: number
   /** Replication is sharded: the factor counts voters' copies (see ackRequirement). */
@@ -128,8 +130,11 @@ export class Replication {
     this.stepGossip({ type: 'heads', peer, heads })
   }
 
-  /** This peer entered a later term: its heads go to every member at once, sent from it (a new leader counts them). */
-  termChanged (): void {
+  /**
+   * This peer entered a later term, or learnt who leads it: its heads go to every member at once, sent from it (a new
+   * leader counts them), and naming the leader (members with no link to it learn of it hop by hop).
+   */
+  standingChanged (): void {
     this.stepGossip({ type: 'announce' })
   }
 
@@ -190,8 +195,9 @@ export class Replication {
     if (effect.type === 'send') {
       const member = this.host.members.get(effect.peer)
       const heads = this.host.testWrongHeadHashes === true ? effect.heads.map(wrongHash) : effect.heads
-      // Sent even when empty: a head message also says which term its sender is in.
-      if (member !== undefined) member.channel.send({ type: 'heads', term: this.host.term(), heads })
+      // Sent even when empty: a head message also says which term its sender is in, and who leads it.
+      const leader = this.host.leader()
+      if (member !== undefined) member.channel.send({ type: 'heads', term: this.host.term(), ...(leader !== null ? { leader } : {}), heads })
     } else {
       this.fetch(effect.writer, effect.length)
     }
