@@ -2,6 +2,9 @@
 // roster is one member away from the one before (so a majority of one and a majority of the next always share a
 // voter: Raft's one-change-at-a-time argument), and a node once taken off never votes again unless invited anew.
 import t from 'tap'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import fc from 'fast-check'
 import { generateIdentity, type NodeIdentity } from '../../src/crypto/identity.js'
 import { randomBytes } from 'node:crypto'
@@ -12,7 +15,7 @@ import { WRITER_CLEARANCE_MIN } from '../../src/leader/write-policy.js'
 import { majorityOf } from '../../src/election/election.js'
 import { digestHolders, grantPlan, keysBundleProblem, revokedRoles, rotationBundle, type KeysBundle } from '../../src/node/keys-bundle.js'
 import {
-  issueRoster, onRoster, rosterDemoted, rosterProblem, rosterPromoted, rosterVoters, rosterWith, rosterWithout, type SignedRoster
+  issueRoster, onRoster, rosterDemoted, rosterFileStamp, rosterProblem, rosterPromoted, rosterVoters, rosterWith, rosterWithout, writeRoster, type SignedRoster
 } from '../../src/node/roster.js'
 import { signMessage } from '../../src/crypto/identity.js'
 import { signRoles } from '../../src/node/signed-roles.js'
@@ -375,4 +378,18 @@ t.test('the roster refuses a change of more than one member, the admin\'s remova
   t.throws(() => rosterWithout(admin, roster, generateIdentity().nodeId), { code: 'BAD_INPUT' }, 'a node not on it is not removed')
   t.ok(onRoster(null, node), 'a cluster from before rosters admits every certified node')
   t.notOk(onRoster(rosterWithout(admin, roster, node), node))
+})
+
+t.test('the saved roster\'s stamp changes with every save, and only then (a daemon reads and checks it again only then)', async t => {
+  const home = mkdtempSync(join(tmpdir(), 'bzzz-roster-stamp-'))
+  t.teardown(() => rmSync(home, { recursive: true, force: true }))
+  t.equal(rosterFileStamp(home), null, 'no roster saved: no stamp')
+  const admin = generateIdentity()
+  const first = issueRoster(admin, CLUSTER, 1, [admin.nodeId])
+  await writeRoster(home, first)
+  const one = rosterFileStamp(home)
+  t.type(one, 'string')
+  t.equal(rosterFileStamp(home), one, 'unchanged: the same stamp')
+  await writeRoster(home, rosterWith(admin, first, generateIdentity().nodeId))
+  t.not(rosterFileStamp(home), one, 'saved again (an invite): another stamp')
 })

@@ -12,7 +12,7 @@ import type { ElectionWireMessage } from '../../net/messages.js'
 import { badUsage, corrupt, unavailable } from '../../errors.js'
 import type { Clock } from '../../clock.js'
 import type { Logger } from '../logger.js'
-import { loadRoster, readRoster, rosterMembers, rosterProblem, rosterVoters, rosterVotersOf, writeRoster, type SignedRoster } from '../roster.js'
+import { loadRoster, readRoster, rosterFileStamp, rosterMembers, rosterProblem, rosterVoters, rosterVotersOf, writeRoster, type SignedRoster } from '../roster.js'
 import { readVote, saveVote } from './vote-file.js'
 import { termEvidence, voteVerifies, type SignedVote } from '../term-evidence.js'
 import type { NodeIdentity } from '../../crypto/identity.js'
@@ -64,6 +64,8 @@ export class ElectionDriver {
   /** The last other peer known to lead: a new leader closes its connection when it has gone silent (see ClusterNode). */
   private former: string | null = null
   private readonly leaderWaiters = new Set<() => void>()
+  /** The saved roster file as pickUpSavedRoster last looked at it (rosterFileStamp). */
+  private savedStamp: string | null | undefined = undefined
   /** The signed votes granted to this peer in its latest campaign (term, voter to signature). */
   private granted = { term: -1, votes: new Map<string, string>() }
   /** The term this peer won last, the roster it was elected from, and the votes it won by: its term entry's evidence. */
@@ -152,16 +154,24 @@ export class ElectionDriver {
     return { leader: host.nodeId, evidence: termEvidence(identity, { cluster: host.clusterId, adminKey: host.adminKey }, term, writer, won.roster, votes) }
   }
 
-  /** `invite` re-signs the roster in the admin's home while its daemon runs: pick it up. */
+  /**
+   * `invite` re-signs the roster in the admin's home while its daemon runs: pick it up. The file is read and checked
+   * again only when it changed since the last look.
+   */
   pickUpSavedRoster (): void {
+    const stamp = rosterFileStamp(this.host.home)
+    if (stamp === this.savedStamp) return
+    this.savedStamp = stamp
     const saved = readRoster(this.host.home, { cluster: this.host.clusterId, adminKey: this.host.adminKey })
     if (saved !== null) this.adopt(saved)
   }
 
-  /** A roster a member sent: adopted when it is valid and newer. */
+  /** A roster a member sent: adopted when it is valid and newer (one no newer than this peer's is not checked at all). */
   rosterFrom (remote: string, text: string): void {
     let value: unknown
     try { value = JSON.parse(text) } catch { return }
+    const version = (value as { version?: unknown } | null)?.version
+    if (this.roster !== null && typeof version === 'number' && version <= this.roster.version) return
     const problem = rosterProblem(value, { cluster: this.host.clusterId, adminKey: this.host.adminKey })
     if (problem !== null) { this.host.logger.warn({ peer: remote.slice(0, 12), problem }, 'ignored a bad roster'); return }
     this.adopt(value as SignedRoster)
