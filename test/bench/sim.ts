@@ -3,7 +3,7 @@
 import { runSimulation } from '../../sim/runner.js'
 import { parseScenario } from '../../sim/scenario.js'
 
-/** Up to 1,000 peers (about 13 minutes and 4.3 GB of the bench on this machine); BZZZ_BENCH_SIM_NODES=5,10,... for fewer. */
+/** Up to 1,000 peers (about 8 minutes and 4 GB of the bench on this machine); BZZZ_BENCH_SIM_NODES=5,10,... for fewer. */
 export const SIM_SIZES = (process.env.BZZZ_BENCH_SIM_NODES ?? '5,10,20,40,100,200,1000').split(',').map(Number).filter(n => n > 0)
 /** The full-against-sharded comparison runs twice more a size: up to this many peers. */
 export const SIM_SHARDED_MAX = Number(process.env.BZZZ_BENCH_SIM_SHARDED_MAX ?? 40)
