@@ -48,6 +48,19 @@ export interface LinkRoster {
   readonly voters?: readonly string[]
 }
 
+/** True while every member votes: the full mesh. */
+function fullMesh (roster: LinkRoster, voters: ReadonlySet<string>): boolean {
+  return roster.members.every(m => voters.has(m))
+}
+
+/**
+ * The link options of a cluster: sharded replication keeps every member a gateway of every voter, since a member that
+ * holds only its shards reads the other records from the voters; else each voter takes `voterGateways`.
+ */
+export function clusterLinkOptions (replication: 'full' | 'sharded' | undefined, voterGateways = VOTER_GATEWAYS): LinkOptions {
+  return { gateways: replication === 'sharded' ? Infinity : voterGateways }
+}
+
 /** How many links the graph gives. */
 export interface LinkOptions {
   /** Other members each member dials by rendezvous hashing (default MEMBER_NEIGHBOURS). */
@@ -74,7 +87,7 @@ interface Tiers {
 function tiersOf (roster: LinkRoster, options: LinkOptions = {}): Tiers | null {
   const voters = roster.voters ?? roster.members
   const voterSet = new Set(voters)
-  if (roster.members.every(m => voterSet.has(m))) return null
+  if (fullMesh(roster, voterSet)) return null
   const members = roster.members.filter(m => !voterSet.has(m))
   const neighbours = options.neighbours ?? MEMBER_NEIGHBOURS
   const bound = options.gateways ?? VOTER_GATEWAYS
@@ -115,9 +128,12 @@ export class LinkPlan {
   private readonly tiers: Tiers | null
   private readonly views = new Map<string, LinkView>()
   private whole: Map<string, Set<string>> | null = null
+  /** The roster's members. */
+  readonly listed: ReadonlySet<string>
 
   constructor (readonly roster: LinkRoster, options: LinkOptions = {}) {
     this.tiers = tiersOf(roster, options)
+    this.listed = new Set(roster.members)
   }
 
   /** The peers `self` dials, or null for the full mesh (every member votes). */
@@ -181,7 +197,7 @@ export function linkedPeers (self: string, roster: LinkRoster, options: LinkOpti
  */
 export function auditWitnesses (self: string, connected: readonly string[], roster: LinkRoster): string[] {
   const voters = new Set(roster.voters ?? roster.members)
-  if (roster.members.every(m => voters.has(m))) return [...connected]
+  if (fullMesh(roster, voters)) return [...connected]
   const alone = !voters.has(self) && roster.members.every(m => m === self || voters.has(m))
   return connected.filter(peer => alone ? voters.has(peer) : voters.has(peer) === voters.has(self))
 }

@@ -6,7 +6,7 @@ import t from 'tap'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { shardOf, shardsPlacedOn } from '../../src/distribution/placement.js'
-import { linkGraph } from '../../src/distribution/links.js'
+import { clusterLinkOptions, linkGraph } from '../../src/distribution/links.js'
 import { cliProcess } from '../helpers/cli.js'
 import { agreedLeader, peerAt, startCluster, waitFor, waitForMesh, type TestPeer } from '../helpers/cluster.js'
 
@@ -44,7 +44,7 @@ t.test('12 daemons, 5 voters, factor 3, sharded', async t => {
   const leaderPeer = cluster.peers[ids.indexOf(first.leader)]!
   // The partial mesh (src/distribution/links.ts): each voter is linked with all eleven others, each member with the five
   // voters and a few members, never all of them; status says which tier a peer is in.
-  const graph = linkGraph({ members: ids, voters: voterIds })
+  const graph = linkGraph({ members: ids, voters: voterIds }, clusterLinkOptions('sharded'))
   const linkedOf = async (peer: TestPeer): Promise<string[]> => ((await peer.run(['peers', '--json'])).json.peers as Array<{ id: string }>).map(p => p.id).sort()
   // A link dialled under an older roster (the invites came one after another) is closed within a gossip tick or two.
   await waitFor('every peer to hold the links the roster gives, and no other', async () =>

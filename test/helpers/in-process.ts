@@ -1,6 +1,6 @@
 // In-process ClusterNodes on a loopback DHT for tests that cut connections or call the node directly: an admin and
 // invited members, started together, closed (and their homes removed) by the test's teardown. Waits are bounded.
-import { linkGraph, VOTER_GATEWAYS } from '../../src/distribution/links.js'
+import { clusterLinkOptions, linkGraph } from '../../src/distribution/links.js'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Test } from 'tap'
@@ -66,9 +66,7 @@ export async function startNodes (t: Test, roles: readonly string[], options: {
   }
   // Every link the roster gives (the full mesh while every member votes; see src/distribution/links.ts).
   await until('every link of the mesh', () => {
-    const graph = linkGraph({ members: nodes.map(n => n.nodeId), voters: nodes[0]!.electStatus().voters }, {
-      gateways: options.replication === 'sharded' ? Infinity : options.voterGateways ?? VOTER_GATEWAYS
-    })
+    const graph = linkGraph({ members: nodes.map(n => n.nodeId), voters: nodes[0]!.electStatus().voters }, clusterLinkOptions(options.replication, options.voterGateways))
     return nodes.every(n => n.peers().length >= graph.get(n.nodeId)!.size)
   }, 90_000)
   await until('one agreed leader', () => agreedLeader(nodes) !== null, 60_000)

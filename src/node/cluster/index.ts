@@ -24,7 +24,7 @@ import type { AckKind } from '../../distribution/acks.js'
 import { SHARDS, shardOf, shardsPlacedOn } from '../../distribution/placement.js'
 import { DOWNLOAD_TIMEOUT_MS } from '../../storage/store-logs.js'
 import { hyperswarmTransport, type Transport } from '../environment.js'
-import { hopsFrom, LinkPlan, relayNextHop, VOTER_GATEWAYS, type LinkOptions, type LinkView } from '../../distribution/links.js'
+import { clusterLinkOptions, hopsFrom, LinkPlan, relayNextHop, VOTER_GATEWAYS, type LinkView } from '../../distribution/links.js'
 import { relayedCallerRole, signRelayedCall } from '../relayed-call.js'
 import { LocalPeer, type AuditOptions, type DistributeReport, type GenerateOptions, type ResealReport, type StatusReport } from '../local-peer.js'
 import type { FreshnessReport } from '../freshness.js'
@@ -724,19 +724,11 @@ export class ClusterNode {
     return this.queueView.tally()
   }
 
-  /**
-   * How many links the roster gives (src/distribution/links.ts): sharded replication keeps every member a gateway of
-   * every voter, since a member that holds only its shards reads the other records from the voters.
-   */
-  private linkOptions (): LinkOptions {
-    return { gateways: this.peer.config.replication === 'sharded' ? Infinity : this.voterGateways }
-  }
-
   /** The links of the roster this peer holds, one plan per roster version. */
   private links (): { plan: LinkPlan, hops: Map<string, Map<string, number>> } {
     const version = this.elections.currentRoster?.version ?? -1
     if (this.linksMemo.version !== version) {
-      this.linksMemo = { version, plan: new LinkPlan({ members: this.election.members, voters: this.election.voters }, this.linkOptions()), hops: new Map() }
+      this.linksMemo = { version, plan: new LinkPlan({ members: this.election.members, voters: this.election.voters }, clusterLinkOptions(this.peer.config.replication, this.voterGateways)), hops: new Map() }
     }
     return this.linksMemo
   }
@@ -751,10 +743,9 @@ export class ClusterNode {
   private pruneLinks (): void {
     if (this.view === null || this.elections.currentRoster === null || this.closing) return
     const { plan } = this.links()
-    const listed = new Set(plan.roster.members)
-    if (!listed.has(this.nodeId)) return
+    if (!plan.listed.has(this.nodeId)) return
     for (const member of [...this.members.values()]) {
-      if (listed.has(member.node) && !plan.linked(this.nodeId, member.node)) member.connection.destroy()
+      if (plan.listed.has(member.node) && !plan.linked(this.nodeId, member.node)) member.connection.destroy()
     }
   }
 
