@@ -36,6 +36,8 @@ interface Endpoint {
   dials: Set<string> | null
   /** The peers its view refuses, as a Hyperswarm firewall does (links.ts, LinkView.refuse). */
   refuse: ReadonlySet<string>
+  /** The peers it dials outside its view for a while, let through its own refusals (Transport.visit). */
+  visits: Set<string>
 }
 
 interface Link {
@@ -85,7 +87,7 @@ export class SimNetwork {
 
   /** The transport of one peer on this network. */
   transport (id: string, keyPair: { publicKey: Buffer, secretKey: Buffer }): Transport {
-    const endpoint: Endpoint = { id, keyPair, onConnection: null, blocked: new Set(), dials: null, refuse: new Set() }
+    const endpoint: Endpoint = { id, keyPair, onConnection: null, blocked: new Set(), dials: null, refuse: new Set(), visits: new Set() }
     return {
       join: async ({ onConnection }) => {
         endpoint.onConnection = onConnection
@@ -98,6 +100,14 @@ export class SimNetwork {
         endpoint.dials = view === null ? null : new Set(view.dial)
         endpoint.refuse = view?.refuse ?? new Set()
         if (this.endpoints.get(id) === endpoint) this.reconcile()
+      },
+      visit: peer => {
+        endpoint.visits.add(peer)
+        this.reconcile()
+      },
+      unvisit: peer => {
+        endpoint.visits.delete(peer)
+        this.reconcile()
       },
       block: peers => {
         for (const peer of peers) endpoint.blocked.add(peer)
@@ -136,14 +146,14 @@ export class SimNetwork {
     const ea = this.endpoints.get(a)
     const eb = this.endpoints.get(b)
     return ea !== undefined && eb !== undefined && !this.cut.has(pairKey(a, b)) && !ea.blocked.has(b) && !eb.blocked.has(a) &&
-      !ea.refuse.has(b) && !eb.refuse.has(a)
+      (!ea.refuse.has(b) || ea.visits.has(b)) && (!eb.refuse.has(a) || eb.visits.has(a))
   }
 
   /** True when either end's view dials the other (a link of the partial mesh, or any pair of the full mesh). */
   private wanted (a: string, b: string): boolean {
     const ea = this.endpoints.get(a)
     const eb = this.endpoints.get(b)
-    return ea !== undefined && eb !== undefined && (ea.dials === null || ea.dials.has(b) || eb.dials === null || eb.dials.has(a))
+    return ea !== undefined && eb !== undefined && (ea.dials === null || ea.dials.has(b) || eb.dials === null || eb.dials.has(a) || ea.visits.has(b) || eb.visits.has(a))
   }
 
   /**
@@ -167,6 +177,8 @@ export class SimNetwork {
       const dials = this.endpoints.get(a)!.dials
       // The full mesh walks every later pair, as before; a view its own peers, in order (both in the order of ids).
       if (dials === null) { for (let j = i + 1; j < ids.length; j++) consider(a, ids[j]!) } else for (const b of [...dials].sort()) consider(a, b)
+      const visits = this.endpoints.get(a)!.visits
+      if (visits.size > 0) for (const b of [...visits].sort()) consider(a, b)
     }
   }
 

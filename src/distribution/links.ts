@@ -17,11 +17,18 @@
  *   moves only the links that named it.
  * A member's links are bounded by its gateways' voters, a few neighbours and the ring (about 2 x (2 + 1) + 5 x 8 / N);
  * a voter's by the other voters and its gateways. A link exists when either end names the other (`dial`): a voter
- * dials only voters, and members dial it. Replication `sharded` keeps every member a gateway of every voter (gateways
- * Infinity): a member that holds only its shards reads the others' records from the voters, which hold every one.
+ * dials only voters, and members dial it.
+ *
+ * Replication `sharded` (placement.ts) adds, once the voters' links are bounded, a chain per shard: the members that
+ * hold a shard, in the order of their scores, each dial the one before, and the first a voter (one of the shard's
+ * holders if it is one, else a voter drawn by rendezvous hashing on the shard): the leader's payloads reach each holder
+ * down its chain, from a voter that holds every one. A voter takes at most SHARDS / voters chain heads, whatever N; a
+ * member a link per shard placed on it (about 3 x 256 / N). A member that reads a record of a shard it holds no copy of
+ * and no linked peer holds dials a holder for the read (ClusterNode's visits); a voter of a sharded cluster refuses no
+ * member for that.
  */
 import { createHash } from 'node:crypto'
-import { Placement } from './placement.js'
+import { Placement, shardHolders } from './placement.js'
 
 /** Other members each member dials, besides the voters it is a gateway of. */
 export const MEMBER_NEIGHBOURS = 2
@@ -54,11 +61,25 @@ function fullMesh (roster: LinkRoster, voters: ReadonlySet<string>): boolean {
 }
 
 /**
- * The link options of a cluster: sharded replication keeps every member a gateway of every voter, since a member that
- * holds only its shards reads the other records from the voters; else each voter takes `voterGateways`.
+ * The link options of a cluster: each voter takes `voterGateways`; sharded replication adds its holders' chains, placed
+ * as the payloads are (the members weighted by their declared capacity, `replicationFactor` holders a shard).
  */
-export function clusterLinkOptions (replication: 'full' | 'sharded' | undefined, voterGateways = VOTER_GATEWAYS): LinkOptions {
-  return { gateways: replication === 'sharded' ? Infinity : voterGateways }
+export function clusterLinkOptions (config: { replication?: 'full' | 'sharded' | undefined, replicationFactor?: number | undefined }, voterGateways = VOTER_GATEWAYS, weight?: (member: string) => number): LinkOptions {
+  return {
+    gateways: voterGateways,
+    ...(config.replication === 'sharded' ? { shards: { factor: config.replicationFactor ?? DEFAULT_SHARD_FACTOR, ...(weight !== undefined ? { weight } : {}) } } : {})
+  }
+}
+
+/** The replication factor a sharded cluster's chains are drawn with when none is given (the config's default). */
+const DEFAULT_SHARD_FACTOR = 3
+
+/** How a sharded cluster's payloads are placed (placement.ts): what its holders' chains are drawn from. */
+export interface ShardLinks {
+  /** Holders a shard. */
+  factor: number
+  /** A member's declared capacity (default 1). */
+  weight?: (member: string) => number
 }
 
 /** How many links the graph gives. */
@@ -67,6 +88,8 @@ export interface LinkOptions {
   neighbours?: number
   /** Members each voter takes as gateways (default VOTER_GATEWAYS); Infinity: every member dials every voter. */
   gateways?: number
+  /** Replication is sharded: each shard's holders are chained to a voter, once the voters' links are bounded. */
+  shards?: ShardLinks
 }
 
 /** The tiers of a roster that names members that do not vote, worked out once for every view of it. */
@@ -81,6 +104,10 @@ interface Tiers {
   gateways: ReadonlyMap<string, ReadonlySet<string>> | null
   /** Each member's successor on the ring, once the voters' links are bounded. */
   ring: ReadonlyMap<string, string> | null
+  /** The peers each member dials up its shards' chains (sharded, once the voters' links are bounded). */
+  chains: ReadonlyMap<string, ReadonlySet<string>> | null
+  /** Sharded replication: a voter refuses no member (a member dials a shard's holder to read). */
+  sharded: boolean
 }
 
 /** The tiers of `roster`, or null for the full mesh (every member votes). */
@@ -100,22 +127,57 @@ function tiersOf (roster: LinkRoster, options: LinkOptions = {}): Tiers | null {
       .sort((a, b) => a.at < b.at ? -1 : a.at > b.at ? 1 : 0)
     ring = new Map(order.map((m, i) => [m.id, order[(i + 1) % order.length]!.id]))
   }
-  return { voters, voterSet, members, placement, neighbours, gateways, ring }
+  const chains = gateways !== null && options.shards !== undefined ? shardChains(roster.members, voters, voterSet, options.shards) : null
+  return { voters, voterSet, members, placement, neighbours, gateways, ring, chains, sharded: options.shards !== undefined }
+}
+
+/**
+ * The voters in the order a shard turns to them (rendezvous hashing on the shard), the first `count`: the first is where
+ * the shard's chain starts when none of its holders votes; a read that finds no holder of the shard visits them last.
+ */
+export function shardSources (voters: readonly string[]): (shard: number, count?: number) => string[] {
+  const placement = new Placement(voters.map(id => ({ id })))
+  return (shard, count = voters.length) => placement.holders(`bzzz-ctx/links/shard/${shard}`, count)
+}
+
+/**
+ * The holders' chains of a sharded cluster: for each shard, its holders (placed as its payloads are, over every member)
+ * that do not vote, in the order of their scores, each dial the one before it; the first dials the shard's first holder
+ * that votes, or else a voter drawn by rendezvous hashing on the shard.
+ */
+function shardChains (members: readonly string[], voters: readonly string[], voterSet: ReadonlySet<string>, shards: ShardLinks): Map<string, Set<string>> {
+  const placed = shardHolders(members.map(id => ({ id, weight: shards.weight?.(id) ?? 1 })), shards.factor)
+  const sources = shardSources(voters)
+  const chains = new Map<string, Set<string>>()
+  for (const [shard, held] of placed.entries()) {
+    let up = held.find(h => voterSet.has(h)) ?? sources(shard, 1)[0]!
+    for (const holder of held) {
+      if (voterSet.has(holder)) continue
+      let dials = chains.get(holder)
+      if (dials === undefined) chains.set(holder, dials = new Set())
+      dials.add(up)
+      up = holder
+    }
+  }
+  return chains
 }
 
 function viewIn (self: string, tiers: Tiers): LinkView {
-  const { voters, voterSet, members, placement, gateways, ring, neighbours } = tiers
+  const { voters, voterSet, members, placement, gateways, ring, chains, neighbours } = tiers
   const otherVoters = voters.filter(v => v !== self)
   if (voterSet.has(self)) {
     const mine = gateways?.get(self)
-    return { dial: otherVoters, hub: true, refuse: new Set(mine === undefined ? [] : members.filter(m => !mine.has(m))) }
+    // A voter of a sharded cluster holds every payload: any member may dial it to read one.
+    return { dial: otherVoters, hub: true, refuse: new Set(mine === undefined || tiers.sharded ? [] : members.filter(m => !mine.has(m))) }
   }
-  const mine = gateways === null ? otherVoters : otherVoters.filter(v => gateways.get(v)!.has(self))
+  const chained = chains?.get(self) ?? new Set<string>()
+  const mine = gateways === null ? otherVoters : otherVoters.filter(v => gateways.get(v)!.has(self) || chained.has(v))
   // The draw among the other members: the same ranking as among all of them, this one left out.
   const picked = placement === null || neighbours < 1 ? [] : placement.holders(`bzzz-ctx/links/${self}`, neighbours + 1).filter(m => m !== self).slice(0, neighbours)
   const successor = ring?.get(self)
   const others = new Set(picked)
   if (successor !== undefined && successor !== self) others.add(successor)
+  for (const peer of chained) if (!voterSet.has(peer)) others.add(peer)
   return { dial: [...mine, ...[...others].sort()], hub: false, refuse: new Set(otherVoters.filter(v => !mine.includes(v))) }
 }
 

@@ -98,10 +98,15 @@ export function shardOf (address: string): number {
   return createHash('sha256').update(address).digest().readUInt16LE(0) % SHARDS
 }
 
+/** Each shard's holders among `members` (indexed by shard), `factor` a shard, highest score first. */
+export function shardHolders (members: readonly PlacementMember[], factor: number): string[][] {
+  const placement = new Placement(members)
+  return Array.from({ length: SHARDS }, (_, shard) => placement.holders(`shard/${shard}`, factor))
+}
+
 /** The shards placed on `member` among `members`, `factor` holders a shard. */
 export function shardsPlacedOn (member: string, members: readonly PlacementMember[], factor: number): Set<number> {
-  const placement = new Placement(members)
   const placed = new Set<number>()
-  for (let shard = 0; shard < SHARDS; shard++) if (placement.holders(`shard/${shard}`, factor).includes(member)) placed.add(shard)
+  for (const [shard, holders] of shardHolders(members, factor).entries()) if (holders.includes(member)) placed.add(shard)
   return placed
 }

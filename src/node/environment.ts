@@ -35,6 +35,13 @@ export interface Transport {
    * gives, ClusterNode.pruneLinks).
    */
   setView: (view: LinkView | null) => void
+  /**
+   * Dials `peer` outside the view until `unvisit` (a read of a shard that no linked peer holds, ClusterNode's visits):
+   * this end's firewall lets it through meanwhile. The other end accepts it unless its own view refuses this peer.
+   */
+  visit: (peer: string) => void
+  /** Ends a visit: `peer` is no longer dialled, and refused again if the view refuses it (its link is the node's to close). */
+  unvisit: (peer: string) => void
   /** Refuses connections with these peers (existing ones are the node's to destroy) until `unblock`. */
   block: (peers: readonly string[]) => void
   /** Lifts every block and dials the peers again. */
@@ -155,16 +162,18 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
     ...(options.retryBackoffsMs !== undefined ? { backoffs: options.retryBackoffsMs } : {})
   })
   let view: LinkView | null = null
-  /** Blocked, or linked neither way under the roster (a voter this member is no gateway of, found on the topic). */
-  const refused = (peer: string): boolean => blocked.has(peer) || (view?.refuse.has(peer) ?? false)
+  /** Peers dialled outside the view for a while (Transport.visit). */
+  const visiting = new Set<string>()
+  /** Blocked, or linked neither way under the roster (a voter this member is no gateway of, found on the topic) and not visited. */
+  const refused = (peer: string): boolean => blocked.has(peer) || ((view?.refuse.has(peer) ?? false) && !visiting.has(peer))
   /** Hyperswarm bans a peer its firewall refused: a peer let in again is unbanned, its retries reset, and dialled. */
   const letIn = (peer: string): void => {
     const info = (swarm as any).peers?.get(peer)
     if (info !== undefined) { info.ban(false); info.attempts = 0 }
     if (dials(peer)) swarm.joinPeer(Buffer.from(peer, 'hex'))
   }
-  /** Whether the view lets this peer dial `peer` (the full mesh dials every member). */
-  const dials = (peer: string): boolean => view === null || view.dial.includes(peer)
+  /** Whether this peer dials `peer`: the view gives it (the full mesh dials every member), or it is visited. */
+  const dials = (peer: string): boolean => view === null || view.dial.includes(peer) || visiting.has(peer)
   /** A hub (or a peer of the full mesh) announces itself on the topic; a member only looks it up. */
   const announces = (): boolean => view === null || view.hub || options.lookup === false
   let refresher: DiscoveryRefresher | null = null
@@ -245,6 +254,15 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
         if (!blocked.has(peer)) swarm.joinPeer(Buffer.from(peer, 'hex'))
       }
       if (added) refresh()
+    },
+    visit (peer) {
+      if (visiting.has(peer)) return
+      visiting.add(peer)
+      if (!blocked.has(peer)) letIn(peer)
+    },
+    unvisit (peer) {
+      if (!visiting.delete(peer) || dials(peer)) return
+      swarm.leavePeer(Buffer.from(peer, 'hex'))
     },
     block (peers) {
       for (const peer of peers) blocked.add(peer)

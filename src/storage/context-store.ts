@@ -298,6 +298,11 @@ export class ContextStore {
     await this.logs.setPlaced(placed, fetch)
   }
 
+  /** Tells `hook` of each record a read needs a payload of that this peer does not hold (see StoreLogs.onMissingPayload). */
+  onMissingPayload (hook: ((address: string) => void) | null): void {
+    this.logs.onMissingPayload = hook
+  }
+
   /** How many payloads blocks of other writers this peer holds, of how many they have (and, asked, their bytes). */
   async heldPayloadBlocks (options: { bytes?: boolean } = {}): Promise<{ held: number, of: number, bytes?: number }> {
     return await this.logs.heldPayloadBlocks(options)

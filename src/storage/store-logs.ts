@@ -111,6 +111,11 @@ export class StoreLogs {
    * fetches any other when it is read, see payloadOf).
    */
   private placed: ((address: string) => boolean) | null = null
+  /**
+   * Told of the address of each record a read needs a payloads block of that this peer does not hold, before it waits for
+   * its peers to send it (a member of a sharded cluster dials a holder when no linked peer is one).
+   */
+  onMissingPayload: ((address: string) => void) | null = null
   /** Remote blocks that failed to decode or claimed another writer: skipped, and counted. */
   rejectedEntries = 0
 
@@ -588,7 +593,9 @@ export class StoreLogs {
     let envelopes = this.payloadBlocks.get(key)
     if (envelopes === undefined) {
       const where = `block ${block} of the payloads of log ${writer.slice(0, 12)}`
-      const data = core === this.ownPayloads || await core.has(block)
+      const held = core === this.ownPayloads || await core.has(block)
+      if (!held) this.onMissingPayload?.(entry.address)
+      const data = held
         ? await core.get(block, { wait: false })
         : await this.within(core.get(block), BLOCK_WAIT_MS, `${where} did not come in time`)
       if (data === null) {

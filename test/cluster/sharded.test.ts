@@ -44,7 +44,7 @@ t.test('12 daemons, 5 voters, factor 3, sharded', async t => {
   const leaderPeer = cluster.peers[ids.indexOf(first.leader)]!
   // The partial mesh (src/distribution/links.ts): each voter is linked with all eleven others, each member with the five
   // voters and a few members, never all of them; status says which tier a peer is in.
-  const graph = linkGraph({ members: ids, voters: voterIds }, clusterLinkOptions('sharded'))
+  const graph = linkGraph({ members: ids, voters: voterIds }, clusterLinkOptions({ replication: 'sharded', replicationFactor: FACTOR }))
   const linkedOf = async (peer: TestPeer): Promise<string[]> => ((await peer.run(['peers', '--json'])).json.peers as Array<{ id: string }>).map(p => p.id).sort()
   // A link dialled under an older roster (the invites came one after another) is closed within a gossip tick or two.
   await waitFor('every peer to hold the links the roster gives, and no other', async () =>

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { auditWitnesses, hopsFrom, linked, linkedPeers, linkGraph, LinkPlan, linkView, MEMBER_NEIGHBOURS, relayNextHop, VOTER_GATEWAYS } from '../../src/distribution/links.js'
 import { MAX_RELAY_HOPS } from '../../src/node/relayed-call.js'
+import { SHARDS, shardHolders } from '../../src/distribution/placement.js'
 
 const ids = (n: number, prefix = 'm'): string[] => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`)
 
@@ -70,9 +71,49 @@ t.test('past VOTER_GATEWAYS members, a voter links with the other voters and its
   const mean = degrees.reduce((a, b) => a + b, 0) / degrees.length
   t.ok(Math.abs(mean - 2 * (MEMBER_NEIGHBOURS + 1)) < 0.5, `mean member links of a member ${mean.toFixed(2)}, about twice the neighbours and the ring`)
 
-  // Sharded replication keeps the voters hubs: a member holding only its shards reads the rest from the voters.
   const hubs = linkGraph(roster, { gateways: Infinity })
   t.ok(voters.every(v => hubs.get(v)!.size === 199), 'with gateways Infinity, every voter is linked with every peer')
+})
+
+t.test('sharded: each shard\'s holders are chained to a voter, and a voter\'s links stay bounded whatever N', async t => {
+  const voters = ids(5, 'v')
+  const shards = { factor: 3 }
+  const voterLinks: number[] = []
+  for (const n of [VOTER_GATEWAYS, 100, 1000]) {
+    const roster = { members: [...voters, ...ids(n)].sort(), voters }
+    const plan = new LinkPlan(roster, { shards })
+    const bounded = new LinkPlan(roster)
+    const holders = shardHolders(roster.members.map(id => ({ id })), shards.factor)
+    if (n <= VOTER_GATEWAYS) {
+      t.same([...plan.graph()].map(([p, l]) => [p, [...l].sort()]), [...bounded.graph()].map(([p, l]) => [p, [...l].sort()]), `${n} members: every member is a gateway of every voter, no chain is added`)
+      continue
+    }
+    // Each shard's chain: every holder that does not vote is linked with the one before it, the first with a voter.
+    let broken = 0
+    for (const held of holders) {
+      let up: string | undefined = held.find(h => voters.includes(h))
+      for (const holder of held) {
+        if (voters.includes(holder)) continue
+        if (up === undefined ? !voters.some(v => plan.linked(holder, v)) : !plan.linked(holder, up)) broken++
+        up = holder
+      }
+    }
+    t.equal(broken, 0, `${n} members: every holder of each of the ${SHARDS} shards is linked up its chain to a voter`)
+    const most = Math.max(...voters.map(v => plan.graph().get(v)!.size))
+    voterLinks.push(most)
+    t.ok(most <= voters.length - 1 + VOTER_GATEWAYS + Math.ceil(SHARDS / voters.length) * 2, `${n} members: a voter has at most ${most} links`)
+    for (const v of voters) t.equal(plan.view(v)!.refuse.size, 0, 'a voter of a sharded cluster refuses no member (reads dial it)')
+    const member = roster.members.find(m => !voters.includes(m))!
+    const view = plan.view(member)!
+    t.same([...view.refuse].sort(), voters.filter(v => !view.dial.includes(v)), 'a member refuses the voters it does not dial')
+    t.ok(hopsFrom(voters[0]!, plan.graph()).size === roster.members.length, `${n} members: every peer is reachable`)
+  }
+  t.ok(voterLinks[1]! < 100, `a voter's links at 100 and 1,000 members: ${voterLinks.join(', ')}, bounded by the shards, not N`)
+  // The chains follow the declared capacities, as the placement does.
+  const roster = { members: [...voters, ...ids(50)].sort(), voters }
+  const heavy = roster.members.find(m => !voters.includes(m))!
+  const weighted = new LinkPlan(roster, { shards: { factor: 3, weight: id => id === heavy ? 8 : 1 } })
+  t.ok(weighted.view(heavy)!.dial.length > new LinkPlan(roster, { shards }).view(heavy)!.dial.length, 'a member of weight 8 holds more shards, so it has more chain links')
 })
 
 t.test('the ring keeps the members connected whatever the draws: every peer reaches the leader within a few hops', async t => {

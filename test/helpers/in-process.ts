@@ -1,6 +1,5 @@
 // In-process ClusterNodes on a loopback DHT for tests that cut connections or call the node directly: an admin and
 // invited members, started together, closed (and their homes removed) by the test's teardown. Waits are bounded.
-import { clusterLinkOptions, linkGraph } from '../../src/distribution/links.js'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Test } from 'tap'
@@ -34,6 +33,8 @@ export async function startNodes (t: Test, roles: readonly string[], options: {
   maxVoters?: number
   /** How records' payloads replicate (the admin's init; default full). */
   replication?: 'full' | 'sharded'
+  /** Holders of each shard, or copies a write waits for (the admin's init; default 3). */
+  replicationFactor?: number
   /** Each invited member's declared capacity (`invite --capacity`), in the order of `roles`; default 1. */
   capacities?: readonly number[]
   /** Members each voter takes as gateways (every node is given the same; default VOTER_GATEWAYS). */
@@ -50,7 +51,8 @@ export async function startNodes (t: Test, roles: readonly string[], options: {
   const homes = ['admin', ...roles].map((role, i) => ({ role, home: join(dir, `${i}-${role}`) }))
   await LocalPeer.init(homes[0]!.home, {
     cluster: options.project, role: 'admin', project: options.project, ...(options.maxVoters !== undefined ? { maxVoters: options.maxVoters } : {}),
-    ...(options.replication !== undefined ? { replication: options.replication } : {})
+    ...(options.replication !== undefined ? { replication: options.replication } : {}),
+    ...(options.replicationFactor !== undefined ? { replicationFactor: options.replicationFactor } : {})
   })
   for (const [i, { role, home }] of homes.slice(1).entries()) {
     await redeemInvite(home, (await createInvite(homes[0]!.home, role, { capacity: options.capacities?.[i] ?? 1 })).invite)
@@ -66,8 +68,8 @@ export async function startNodes (t: Test, roles: readonly string[], options: {
   }
   // Every link the roster gives (the full mesh while every member votes; see src/distribution/links.ts).
   await until('every link of the mesh', () => {
-    const graph = linkGraph({ members: nodes.map(n => n.nodeId), voters: nodes[0]!.electStatus().voters }, clusterLinkOptions(options.replication, options.voterGateways))
-    return nodes.every(n => n.peers().length >= graph.get(n.nodeId)!.size)
+    const graph = nodes[0]!.linkGraph()
+    return nodes.every(n => n.peers().length >= (graph.get(n.nodeId)?.size ?? Infinity))
   }, 90_000)
   await until('one agreed leader', () => agreedLeader(nodes) !== null, 60_000)
   return nodes

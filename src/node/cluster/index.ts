@@ -21,10 +21,11 @@ import { newDecisionId, type DecideInput, type DecisionView, type HistoryReport,
 import { systemClock, systemRandomBytes, type Clock, type RandomBytes, type TimerHandle } from '../../clock.js'
 import type Hyperswarm from 'hyperswarm'
 import type { AckKind } from '../../distribution/acks.js'
-import { SHARDS, shardOf, shardsPlacedOn } from '../../distribution/placement.js'
+import { SHARDS, shardHolders, shardOf, shardsPlacedOn, type PlacementMember } from '../../distribution/placement.js'
 import { DOWNLOAD_TIMEOUT_MS } from '../../storage/store-logs.js'
 import { hyperswarmTransport, type Transport } from '../environment.js'
-import { clusterLinkOptions, hopsFrom, LinkPlan, relayNextHop, VOTER_GATEWAYS, type LinkView } from '../../distribution/links.js'
+import { clusterLinkOptions, hopsFrom, LinkPlan, relayNextHop, shardSources, VOTER_GATEWAYS, type LinkView } from '../../distribution/links.js'
+import { ShardReads } from './shard-reads.js'
 import { relayedCallerRole, signRelayedCall } from '../relayed-call.js'
 import { LocalPeer, type AuditOptions, type DistributeReport, type GenerateOptions, type ResealReport, type StatusReport } from '../local-peer.js'
 import type { FreshnessReport } from '../freshness.js'
@@ -81,6 +82,8 @@ export interface ClusterNodeOptions {
    * must be given the same. For tests and benchmarks that show the bounded voters with a few peers.
    */
   voterGateways?: number
+  /** How long a link dialled to read a shard's record stays without a read (default VISIT_IDLE_MS; shard-reads.ts). For tests. */
+  visitIdleMs?: number
   /** False: this peer votes but never stands. Default: true when its role may read source (clearance internal). */
   campaign?: boolean
   /** Generation requests run at once (default: cores). */
@@ -163,6 +166,10 @@ export class ClusterNode {
   private view: LinkView | null = null
   /** The links of the roster `version` (pruneLinks) and the hops from each leader in their graph (relayHops). */
   private linksMemo: { version: number, plan: LinkPlan, hops: Map<string, Map<string, number>> } = { version: -2, plan: new LinkPlan({ members: [] }), hops: new Map() }
+  /** A sharded cluster's placement under the roster `version`: each shard's holders, then the voters in its order. */
+  private shardsMemo: { version: number, holders: string[][], voters: (shard: number) => string[] } | null = null
+  /** Links dialled to read a record of a shard this peer holds no copy of (sharded replication). */
+  private readonly shardReads: ShardReads
   private readonly known: KnownMembers
   private readonly members: Members
   private readonly guard: InstanceGuard
@@ -213,6 +220,19 @@ export class ClusterNode {
       ...(options.onRejected !== undefined ? { onRejected: options.onRejected } : {})
     })
     const members = this.members
+    this.shardReads = new ShardReads({
+      clock,
+      ...(options.visitIdleMs !== undefined ? { idleMs: options.visitIdleMs } : {}),
+      holdersOf: address => this.readHolders(address),
+      connected: peer => members.has(peer),
+      visit: peer => { this.transport.visit(peer) },
+      unvisit: peer => { this.transport.unvisit(peer) },
+      release: peer => {
+        const member = members.get(peer)
+        if (member !== undefined && this.view !== null && !this.links().plan.linked(nodeId, peer)) member.connection.destroy()
+      }
+    })
+    if (config.replication === 'sharded') peer.store.onMissingPayload(address => { if (!this.closing) this.shardReads.missing(address) })
     this.guard = new InstanceGuard({
       clock, randomBytes, logger, counters, members,
       ask: async (member, op, args, deadline) => await this.calls.ask(member, op, args, deadline),
@@ -451,6 +471,7 @@ export class ClusterNode {
       if (this.closing) return
       this.replication.tick()
       this.known.save()
+      this.shardReads.tick()
       this.pruneLinks()
       this.audit.tick()
       this.elections.pickUpSavedRoster()
@@ -476,10 +497,9 @@ export class ClusterNode {
    */
   private placePayloads (fetch = true): void {
     if (this.peer.config.replication !== 'sharded') return
-    const { members, voters } = this.election
+    const { voters } = this.election
     const nodeId = this.nodeId
-    const roster = this.elections.currentRoster
-    const weighted = members.map(id => ({ id, weight: rosterCapacity(roster, id) }))
+    const weighted = this.placementMembers()
     // The simulator's deliberate fault (shard-voters): voters hold only their shards too, as members do.
     const placedFor = voters.includes(nodeId) && !this.shardVoters ? 'voter' : JSON.stringify(weighted)
     if (placedFor === this.placedFor) return
@@ -490,6 +510,25 @@ export class ClusterNode {
     this.placing = this.placing
       .then(async () => { await this.peer.store.placePayloads(placed, fetch ? { timeoutMs: DOWNLOAD_TIMEOUT_MS } : undefined) })
       .catch(err => { if (!this.closing) this.logger.warn({ err: String(err) }, 'could not count the payloads held under a new placement') })
+  }
+
+  /** The members payloads are placed over, each weighted by its declared capacity (the roster held now). */
+  private placementMembers (): PlacementMember[] {
+    const roster = this.elections.currentRoster
+    return this.election.members.map(id => ({ id, weight: rosterCapacity(roster, id) }))
+  }
+
+  /**
+   * Whom a read of `address`'s payload may fetch it from, in the order to try them (ShardReads): the holders its shard
+   * is placed on, by score, then the voters (which hold every payload), in the shard's order; never this peer.
+   */
+  private readHolders (address: string): string[] {
+    const version = this.elections.currentRoster?.version ?? -1
+    if (this.shardsMemo?.version !== version) {
+      this.shardsMemo = { version, holders: shardHolders(this.placementMembers(), this.peer.config.replicationFactor), voters: shardSources(this.election.voters) }
+    }
+    const shard = shardOf(address)
+    return [...new Set([...this.shardsMemo.holders[shard]!, ...this.shardsMemo.voters(shard)])].filter(peer => peer !== this.nodeId)
   }
 
   async close (): Promise<void> {
@@ -728,7 +767,9 @@ export class ClusterNode {
   private links (): { plan: LinkPlan, hops: Map<string, Map<string, number>> } {
     const version = this.elections.currentRoster?.version ?? -1
     if (this.linksMemo.version !== version) {
-      this.linksMemo = { version, plan: new LinkPlan({ members: this.election.members, voters: this.election.voters }, clusterLinkOptions(this.peer.config.replication, this.voterGateways)), hops: new Map() }
+      const roster = this.elections.currentRoster
+      const options = clusterLinkOptions(this.peer.config, this.voterGateways, member => rosterCapacity(roster, member))
+      this.linksMemo = { version, plan: new LinkPlan({ members: this.election.members, voters: this.election.voters }, options), hops: new Map() }
     }
     return this.linksMemo
   }
@@ -738,15 +779,29 @@ export class ClusterNode {
    * member voted, a voter demoted, a member that is no longer a voter's gateway) and each gossip tick (a dial that was
    * under way when the roster changed, a peer that dialled with an older roster and has since been sent this one). A
    * peer the roster does not list keeps its link: its roster may be newer. Neither end dials such a link again, so
-   * links stay bounded.
+   * links stay bounded. A sharded cluster's reads are spared: a link this peer dialled to read (ShardReads), and one a
+   * member dialled to read here (the dialler closes it when its reads are done).
    */
   private pruneLinks (): void {
     if (this.view === null || this.elections.currentRoster === null || this.closing) return
     const { plan } = this.links()
     if (!plan.listed.has(this.nodeId)) return
+    const sharded = this.peer.config.replication === 'sharded'
     for (const member of [...this.members.values()]) {
-      if (plan.listed.has(member.node) && !plan.linked(this.nodeId, member.node)) member.connection.destroy()
+      if (!plan.listed.has(member.node) || plan.linked(this.nodeId, member.node) || this.shardReads.visiting(member.node)) continue
+      if (sharded && (member.connection as { isInitiator?: boolean }).isInitiator === false) continue
+      member.connection.destroy()
     }
+  }
+
+  /** Every peer's links under the roster this peer holds, both ends of each (src/distribution/links.ts). */
+  linkGraph (): ReadonlyMap<string, ReadonlySet<string>> {
+    return this.links().plan.graph()
+  }
+
+  /** The holders this peer dialled to read records of shards it holds no copy of (ShardReads). */
+  visits (): string[] {
+    return this.shardReads.visited()
   }
 
   /** The linked peer a call to `leader` goes to next, when it has passed through `visited`; null: none is left. */
@@ -786,7 +841,7 @@ export class ClusterNode {
       ...local, mode: 'daemon', leader: leadership.leader, term: leadership.term, peers: this.members.size,
       mesh: this.view === null
         ? { kind: 'full', hub: true, dials: local.members - 1, dialsConnected: this.members.size }
-        : { kind: 'two-tier', hub: this.view.hub, dials: this.view.dial.length, dialsConnected: this.view.dial.filter(peer => this.members.has(peer)).length },
+        : { kind: 'two-tier', hub: this.view.hub, dials: this.view.dial.length, dialsConnected: this.view.dial.filter(peer => this.members.has(peer)).length, visits: this.shardReads.visited().length },
       counters: { ...this.counters, rejectedEntries: this.peer.store.rejectedEntries, refusedEntries: this.peer.store.refusals().count },
       ...(this.guard.halted !== null ? { halted: this.guard.halted } : {})
     }

@@ -116,10 +116,12 @@ export interface StatusReport {
   roles: Array<{ name: string, clearance: string, epoch: number, held: boolean }>
   /**
    * With a daemon: the links the roster gives it (src/distribution/links.ts). `full` while every member votes (it dials
-   * every member); else `two-tier`: a voter (`hub`) dials the other voters and every member dials it, a member dials the
-   * voters and a few members. `dials` counts the peers it dials, `dialsConnected` those of them connected now.
+   * every member); else `two-tier`: a voter (`hub`) dials the other voters and its gateways dial it, a member dials the
+   * voters it is a gateway of, a few members and (sharded) its shards' chains. `dials` counts the peers it dials,
+   * `dialsConnected` those of them connected now; `visits` the holders it dialled to read records of shards it holds no
+   * copy of (sharded replication; src/node/cluster/shard-reads.ts).
    */
-  mesh?: { kind: 'full' | 'two-tier', hub: boolean, dials: number, dialsConnected: number }
+  mesh?: { kind: 'full' | 'two-tier', hub: boolean, dials: number, dialsConnected: number, visits?: number }
   /** With a daemon: peers refused, invalid frames, requests forwarded and served, remote entries refused, duplicate identities met. */
   counters?: Record<string, number>
   /** With a daemon that stopped taking part in the cluster: why (another process uses its identity). */
