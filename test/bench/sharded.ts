@@ -9,7 +9,7 @@ import { createInvite, redeemInvite } from '../../src/node/invite.js'
 import { ClusterNode } from '../../src/node/cluster/index.js'
 import { startBootstrap } from '../../src/net/bootstrap.js'
 import { silentLogger } from '../../src/node/logger.js'
-import { shardOf, shardsPlacedOn } from '../../src/distribution/placement.js'
+import { shardHolders, shardOf, shardsPlacedOn } from '../../src/distribution/placement.js'
 import type { ContextRecord } from '../../src/context/record.js'
 import { percentile, round } from './stats.js'
 import { waitUntil } from './wait.js'
@@ -87,7 +87,87 @@ export async function benchSharded (): Promise<Record<string, number>> {
       sharded_retrieve_not_held_samples: fetched.length,
       sharded_retrieve_not_held_p50_ms: round(percentile(fetched, 50), 3),
       sharded_retrieve_not_held_p99_ms: round(percentile(fetched, 99), 3),
-      sharded_retrieve_not_held_vs_held_p99: round(percentile(fetched, 99) / percentile(held, 99), 2)
+      sharded_retrieve_not_held_vs_held_p99: round(percentile(fetched, 99) / percentile(held, 99), 2),
+      ...await benchShardVisits()
+    }
+  } finally {
+    for (const node of nodes) await node.close().catch(() => {})
+    await dht.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** Members of the visits run: three voters taking one gateway each, and nine members; factor 1. */
+export const VISIT_MEMBERS = 9
+
+/**
+ * Reads through visits (src/node/cluster/shard-reads.ts): a member cut from every voter reads records whose one holder
+ * (factor 1) is a member it has no link with, so each read fetches over a link it dials for reads. A read that had to
+ * dial (no holder linked or visited yet) is timed apart from one over a visit already open.
+ */
+async function benchShardVisits (): Promise<Record<string, number>> {
+  const dir = mkdtempSync(join(tmpdir(), 'bzzz-bench-visits-'))
+  const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
+  const homes = ['admin', ...Array.from({ length: VISIT_MEMBERS + 2 }, (_, i) => `p${i}`)].map(name => join(dir, name))
+  const nodes: ClusterNode[] = []
+  try {
+    await LocalPeer.init(homes[0]!, { cluster: 'visits', role: 'admin', maxVoters: 3, replication: 'sharded', replicationFactor: 1 })
+    for (const home of homes.slice(1)) await redeemInvite(home, (await createInvite(homes[0]!, 'developer')).invite)
+    for (const home of homes) nodes.push(await ClusterNode.start({ home, bootstrap: dht.addresses, host: '127.0.0.1', logger: silentLogger(), ackTimeoutMs: 60_000, voterGateways: 1 }))
+    const graph = nodes[0]!.linkGraph()
+    await waitUntil(() => nodes.every(n => n.peers().length >= graph.get(n.nodeId)!.size), 90_000, 'every link the roster gives', 20)
+    await waitUntil(() => nodes.filter(n => n.election.state === 'leader').length === 1 && nodes.every(n => n.election.leader !== null), 60_000, 'an elected leader', 20)
+    const leader = nodes.find(n => n.election.state === 'leader')!
+    const voterIds = leader.electStatus().voters
+    const ids = nodes.map(n => n.nodeId)
+    const holders = shardHolders(ids.map(id => ({ id })), 1)
+    const written: ContextRecord[] = []
+    for (let w = 0; w < SHARDED_WRITES; w++) {
+      const batch = records(w)
+      await leader.distribute(batch, undefined, 'bench')
+      written.push(...batch)
+    }
+    const length = leader.peer.store.logLength
+    await waitUntil(() => nodes.every(n => n.peer.store.heads().find(h => h.writer === leader.peer.store.writer)?.length === length), 120_000, 'every peer to hold the log', 20)
+    // The reader: the member with the most records whose holder is a member it has no link with.
+    const firsts = new Set(Array.from({ length: SHARDED_WRITES }, (_, w) => records(w)[0]!.address))
+    const holderOf = (record: ContextRecord): string => holders[shardOf(record.address)]![0]!
+    const farFrom = (reader: ClusterNode): ContextRecord[] => {
+      const seen = new Set<string>()
+      return written.filter(record => {
+        const holder = holderOf(record)
+        const key = `${record.address.split('/')[3]} ${shardOf(record.address)}`
+        if (firsts.has(record.address) || seen.has(key) || holder === reader.nodeId || voterIds.includes(holder) || graph.get(reader.nodeId)!.has(holder)) return false
+        seen.add(key)
+        return true
+      })
+    }
+    const reader = nodes.filter(n => !voterIds.includes(n.nodeId)).map(n => ({ n, far: farFrom(n) })).sort((a, b) => b.far.length - a.far.length)[0]!
+    // Every holder has its shards' blocks before the reads (they come down the chains).
+    await waitUntil(async () => (await Promise.all(nodes.map(async n => await n.peer.store.heldPayloadBlocks()))).every((held, i) => voterIds.includes(ids[i]!) || held.held > 0), 120_000, 'the holders to hold their shards', 50)
+    reader.n.block(voterIds)
+    for (const voter of nodes.filter(n => voterIds.includes(n.nodeId))) voter.block([reader.n.nodeId])
+    await waitUntil(() => reader.n.peers().every(p => !voterIds.includes(p.id)), 10_000, 'the reader cut from the voters', 20)
+    const dialled: number[] = []
+    const open: number[] = []
+    for (const record of reader.far.slice(0, SHARDED_RETRIEVES)) {
+      const visitedAlready = reader.n.visits().includes(holderOf(record))
+      const t0 = performance.now()
+      const got = await reader.n.retrieve(record.address, 'developer')
+      ;(visitedAlready ? open : dialled).push(performance.now() - t0)
+      if (got.context?.summary !== record.summary) throw new Error(`${record.address} read wrong`)
+    }
+    const all = [...dialled, ...open].sort((x, y) => x - y)
+    dialled.sort((x, y) => x - y)
+    open.sort((x, y) => x - y)
+    return {
+      sharded_visit_reads: all.length,
+      sharded_visit_dials: dialled.length,
+      sharded_visit_dial_p50_ms: round(percentile(dialled, 50), 3),
+      sharded_visit_dial_max_ms: round(dialled.at(-1) ?? 0, 3),
+      sharded_visit_open_p50_ms: round(percentile(open, 50), 3),
+      sharded_visit_open_p99_ms: round(percentile(open, 99), 3),
+      sharded_visit_all_p99_ms: round(percentile(all, 99), 3)
     }
   } finally {
     for (const node of nodes) await node.close().catch(() => {})
