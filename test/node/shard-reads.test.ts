@@ -16,6 +16,7 @@ function rule (holders: Record<string, string[]>, idleMs = 10_000): { reads: Sha
     clock: { now: () => now } as unknown as Clock,
     idleMs,
     holdersOf: address => holders[address] ?? [],
+    voter: peer => peer.startsWith('v'),
     connected: peer => connected.has(peer),
     visit: peer => { log.push(`visit ${peer}`) },
     unvisit: peer => { log.push(`unvisit ${peer}`) },
@@ -77,6 +78,21 @@ t.test('a visit lasts while reads use it, and ends once idle; past MAX_VISITS th
   t.equal(reads.visited().length, MAX_VISITS, `at most ${MAX_VISITS} visits`)
   t.notOk(reads.visiting('h0'), 'the idlest (h0) ended for the new one')
   t.ok(reads.visiting('h1'), 'one read since is kept')
+})
+
+t.test('at the bound, a voter among the holders is visited: it serves every read after', async t => {
+  const holders: Record<string, string[]> = {}
+  for (let i = 0; i < MAX_VISITS + 2; i++) holders[`a${i}`] = [`h${i}`, 'v1']
+  const { reads, log, connected, advance } = rule(holders)
+  for (let i = 0; i < MAX_VISITS; i++) { reads.missing(`a${i}`); connected.add(`h${i}`); advance(1) }
+  t.notOk(reads.visiting('v1'), 'under the bound, the shards\' own holders')
+  reads.missing(`a${MAX_VISITS}`)
+  t.ok(reads.visiting('v1'), 'at the bound, the voter')
+  t.notOk(reads.visiting(`h${MAX_VISITS}`))
+  connected.add('v1')
+  const before = log.length
+  reads.missing(`a${MAX_VISITS + 1}`)
+  t.equal(log.length, before, 'the next shard\'s read is served by the visited voter: nothing dialled')
 })
 
 t.test('a member cut from every voter reads a record whose only holder it is not linked with: it visits the holder, then lets it go', async t => {

@@ -225,6 +225,7 @@ export class ClusterNode {
       ...(options.visitIdleMs !== undefined ? { idleMs: options.visitIdleMs } : {}),
       holdersOf: address => this.readHolders(address),
       connected: peer => members.has(peer),
+      voter: peer => this.election.voters.includes(peer),
       visit: peer => { this.transport.visit(peer) },
       unvisit: peer => { this.transport.unvisit(peer) },
       release: peer => {

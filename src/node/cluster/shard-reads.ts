@@ -4,7 +4,8 @@
  * gateway of, a few members, its shards' chains: src/distribution/links.ts) seldom include one of a given shard's
  * holders once the voters' links are bounded, so a read that misses dials one: a visit, outside the roster's links,
  * kept while reads use it and ended after VISIT_IDLE_MS without one. The holders are tried in order (those the shard is
- * placed on by score, then the voters, which hold every payload), the next once a visit does not connect in time.
+ * placed on by score, then the voters, which hold every payload), the next once a visit does not connect in time; at
+ * MAX_VISITS (reads ranging over many shards) a voter is visited, which serves every read after it.
  *
  * The rule is pure but for the clock and the transport: what a visit is, when it ends, whom it goes to next.
  */
@@ -25,6 +26,8 @@ export interface ShardReadsHost {
   idleMs?: number
   /** The peers that hold `address`'s payload, in the order to try them (never this peer). */
   holdersOf: (address: string) => readonly string[]
+  /** True for a voter: it holds every payload, so a visit to it serves every read after. */
+  voter: (peer: string) => boolean
   /** True while this peer is linked with `peer`. */
   connected: (peer: string) => boolean
   /** Dials `peer` outside the roster's links, or stops (Transport.visit, unvisit). */
@@ -74,9 +77,12 @@ export class ShardReads {
       if (visit !== undefined) visit.used = now
       return
     }
-    const next = holders.find(peer => !this.visits.has(peer) && (this.failed.get(peer) ?? 0) <= now)
+    const free = (peer: string): boolean => !this.visits.has(peer) && (this.failed.get(peer) ?? 0) <= now
+    // At the bound (reads that range over many shards: a search), a voter: it serves every read after this one.
+    const full = this.visits.size >= MAX_VISITS
+    const next = (full ? holders.find(peer => this.host.voter(peer) && free(peer)) : undefined) ?? holders.find(free)
     if (next === undefined) return
-    if (this.visits.size >= MAX_VISITS) {
+    if (full) {
       const idlest = [...this.visits].reduce((a, b) => b[1].used < a[1].used ? b : a)
       this.end(idlest[0])
     }
