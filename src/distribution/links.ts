@@ -28,6 +28,7 @@
  * member for that.
  */
 import { createHash } from 'node:crypto'
+import { Lru } from '../lru.js'
 import { Placement, shardHolders } from './placement.js'
 
 /** Other members each member dials, besides the voters it is a gateway of. */
@@ -190,6 +191,7 @@ export class LinkPlan {
   private readonly tiers: Tiers | null
   private readonly views = new Map<string, LinkView>()
   private whole: Map<string, Set<string>> | null = null
+  private readonly hops = new Map<string, Map<string, number>>()
   /** The roster's members. */
   readonly listed: ReadonlySet<string>
 
@@ -213,6 +215,27 @@ export class LinkPlan {
     return this.view(a)!.dial.includes(b) || this.view(b)!.dial.includes(a)
   }
 
+  /** Hops from the nearest of `targets` to each peer of the graph (hopsFrom), worked out once per targets. */
+  hopsFrom (targets: string | readonly string[]): ReadonlyMap<string, number> {
+    const key = typeof targets === 'string' ? targets : targets.join(',')
+    let hops = this.hops.get(key)
+    if (hops === undefined) {
+      if (this.hops.size >= 16) this.hops.clear()
+      this.hops.set(key, hops = hopsFrom(targets, this.graph()))
+    }
+    return hops
+  }
+
+  /**
+   * The plan a process keeps for `key` (a roster's signature and the options), made by `make` the first time: the
+   * simulator's peers share one, where each would work out the same graph of a thousand peers.
+   */
+  static shared (key: string, make: () => LinkPlan): LinkPlan {
+    let plan = sharedPlans.get(key)
+    if (plan === undefined) sharedPlans.set(key, plan = make())
+    return plan
+  }
+
   /** Every peer's links, both ends of each. */
   graph (): Map<string, Set<string>> {
     if (this.whole !== null) return this.whole
@@ -229,6 +252,9 @@ export class LinkPlan {
     return graph
   }
 }
+
+/** The plans of the latest rosters a process's peers hold (LinkPlan.shared): a few, as rosters change one at a time. */
+const sharedPlans = new Lru<string, LinkPlan>(4)
 
 /** The peers `self` dials under `roster`, or null for the full mesh (every member votes). */
 export function linkView (self: string, roster: LinkRoster, options: LinkOptions = {}): LinkView | null {

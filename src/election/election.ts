@@ -81,6 +81,8 @@ type RoleStep = (from: string, message: ElectionMessage) => void
 export class Election {
   readonly id: string
   private roster: string[]
+  /** The roster's members as a set: a message's sender is looked up in it (a thousand members, every message). */
+  private listed: ReadonlySet<string>
   private voting: string[]
   private readonly electionTimeoutTicks: number
   private readonly heartbeatTicks: number
@@ -119,6 +121,7 @@ export class Election {
     }
     this.id = options.id
     this.roster = [...new Set(options.members)].sort()
+    this.listed = new Set(this.roster)
     this.voting = [...new Set(options.voters ?? options.members)].sort()
     this.electionTimeoutTicks = electionTimeoutTicks
     this.heartbeatTicks = heartbeatTicks
@@ -136,8 +139,8 @@ export class Election {
   get state (): ElectionState { return this.role }
   get leader (): string | null { return this.knownLeader }
   get votedFor (): string | null { return this.vote }
-  get members (): string[] { return [...this.roster] }
-  get voters (): string[] { return [...this.voting] }
+  get members (): readonly string[] { return this.roster }
+  get voters (): readonly string[] { return this.voting }
 
   /** Ticks since `peer` was last heard from, or null if never. */
   lastContact (peer: string): number | null {
@@ -323,7 +326,7 @@ export class Election {
   }
 
   private receive (from: string, message: ElectionMessage): void {
-    if (from === this.id || !this.roster.includes(from)) return
+    if (from === this.id || !this.listed.has(from)) return
     this.contact.set(from, 0)
     if (message.term > this.currentTerm) {
       if (message.type === 'pre-vote' || message.type === 'vote') {
@@ -436,15 +439,16 @@ export class Election {
    */
   private hint (from: string, term: number, leader: string): void {
     if (this.voting.includes(this.id) || from === this.id || leader === this.id) return
-    if (!this.roster.includes(from) || !this.voting.includes(leader)) return
+    if (!this.listed.has(from) || !this.voting.includes(leader)) return
     if (term > this.currentTerm) this.becomeFollower(term, leader)
     else if (term === this.currentTerm && this.knownLeader === null) this.knownLeader = leader
   }
 
   private setRoster (members: readonly string[], voters: readonly string[]): void {
     this.roster = [...new Set(members)].sort()
+    this.listed = new Set(this.roster)
     this.voting = [...new Set(voters)].sort()
-    for (const peer of [...this.contact.keys()]) if (!this.roster.includes(peer)) this.contact.delete(peer)
+    for (const peer of [...this.contact.keys()]) if (!this.listed.has(peer)) this.contact.delete(peer)
     for (const peer of [...this.ackOrder.keys()]) if (!this.voting.includes(peer)) this.ackOrder.delete(peer)
     // A leader demoted (or removed) steps down: the voters elect the next among themselves.
     if (this.role === 'leader' && !this.voting.includes(this.id)) this.becomeFollower(this.currentTerm, null)

@@ -60,6 +60,8 @@ export interface ElectionDriverHost {
 export class ElectionDriver {
   readonly election: Election
   private roster: SignedRoster | null
+  /** The roster as sent on the wire (made once a roster, not once a member it goes to). */
+  private rosterJson: string | null = null
   private fed = { isLeader: false, term: -1 }
   /** The last other peer known to lead: a new leader closes its connection when it has gone silent (see ClusterNode). */
   private former: string | null = null
@@ -105,6 +107,12 @@ export class ElectionDriver {
   /** The signed roster this peer holds, if any; it goes to every member that connects. */
   get currentRoster (): SignedRoster | null {
     return this.roster
+  }
+
+  /** The roster this peer holds as its wire text, or null. */
+  get currentRosterText (): string | null {
+    if (this.rosterJson === null && this.roster !== null) this.rosterJson = JSON.stringify(this.roster)
+    return this.rosterJson
   }
 
   /** True while this peer still leads in `term`, as the queue was last told. */
@@ -168,6 +176,8 @@ export class ElectionDriver {
 
   /** A roster a member sent: adopted when it is valid and newer (one no newer than this peer's is not checked at all). */
   rosterFrom (remote: string, text: string): void {
+    // Most rosters sent are the one this peer holds: known as such without parsing them.
+    if (text === this.rosterJson) return
     let value: unknown
     try { value = JSON.parse(text) } catch { return }
     const version = (value as { version?: unknown } | null)?.version
@@ -182,10 +192,12 @@ export class ElectionDriver {
     const { host } = this
     if (this.roster !== null && roster.version <= this.roster.version) return
     this.roster = roster
+    this.rosterJson = null
+    const text = this.currentRosterText!
     writeRoster(host.home, roster).catch(err => host.logger.warn({ err: String(err) }, 'could not save the roster'))
     host.logger.info({ version: roster.version, members: roster.members.length, voters: rosterVoters(roster).length }, 'adopted a newer member roster')
     this.step({ type: 'roster', members: roster.members, voters: rosterVoters(roster) })
-    for (const member of host.members.values()) member.channel.send({ type: 'roster', roster: JSON.stringify(roster) })
+    for (const member of host.members.values()) member.channel.send({ type: 'roster', roster: text })
     if (!roster.members.includes(host.nodeId)) {
       host.logger.error({ version: roster.version }, 'this peer is not on the cluster\'s roster (its invite was cancelled, or it was removed): members refuse it, and it never votes')
     }
@@ -301,7 +313,7 @@ export class ElectionDriver {
   }
 
   /** The roster's voters (members that do not vote count toward no majority). */
-  get voters (): string[] {
+  get voters (): readonly string[] {
     return this.election.voters
   }
 
@@ -376,7 +388,7 @@ export class ElectionDriver {
       canCampaign: host.canCampaign && voters.includes(host.nodeId),
       electionTimeoutMs: host.electionTimeoutMs,
       voter: voters.includes(host.nodeId),
-      voters,
+      voters: [...voters],
       roster: { version: this.roster?.version ?? null, members: election.members.length, voters: voters.length },
       peers: [...ids].sort().map(id => {
         // A connected member by its last message of any kind (election messages are among them; followers exchange

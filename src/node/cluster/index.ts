@@ -24,7 +24,7 @@ import type { AckKind } from '../../distribution/acks.js'
 import { SHARDS, shardHolders, shardOf, shardsPlacedOn, type PlacementMember } from '../../distribution/placement.js'
 import { DOWNLOAD_TIMEOUT_MS } from '../../storage/store-logs.js'
 import { hyperswarmTransport, type Transport } from '../environment.js'
-import { clusterLinkOptions, hopsFrom, LinkPlan, relayNextHop, shardSources, VOTER_GATEWAYS, type LinkView } from '../../distribution/links.js'
+import { clusterLinkOptions, LinkPlan, relayNextHop, shardSources, VOTER_GATEWAYS, type LinkView } from '../../distribution/links.js'
 import { ShardReads } from './shard-reads.js'
 import { relayedCallerRole, signRelayedCall } from '../relayed-call.js'
 import { LocalPeer, type AuditOptions, type DistributeReport, type GenerateOptions, type ResealReport, type StatusReport } from '../local-peer.js'
@@ -165,7 +165,7 @@ export class ClusterNode {
   /** The links the roster gives this peer: null for the full mesh (see src/distribution/links.ts). */
   private view: LinkView | null = null
   /** The links of the roster `version` (pruneLinks) and the hops from each leader in their graph (relayHops). */
-  private linksMemo: { version: number, plan: LinkPlan, hops: Map<string, Map<string, number>> } = { version: -2, plan: new LinkPlan({ members: [] }), hops: new Map() }
+  private linksMemo: { version: number, plan: LinkPlan } = { version: -2, plan: new LinkPlan({ members: [] }) }
   /** A sharded cluster's placement under the roster `version`: each shard's holders, then the voters in its order. */
   private shardsMemo: { version: number, holders: string[][], voters: (shard: number) => string[] } | null = null
   /** Links dialled to read a record of a shard this peer holds no copy of (sharded replication). */
@@ -215,7 +215,7 @@ export class ClusterNode {
       onGone: node => this.onMemberGone(node),
       onMessage: (node, message) => this.onMessage(node, message),
       isListed: node => onRoster(this.elections.currentRoster, node),
-      rosterText: () => { const roster = this.elections.currentRoster; return roster === null ? null : JSON.stringify(roster) },
+      rosterText: () => this.elections.currentRosterText,
       offerRoster: (node, text) => { this.elections.rosterFrom(node, text) },
       ...(options.onRejected !== undefined ? { onRejected: options.onRejected } : {})
     })
@@ -582,8 +582,8 @@ export class ClusterNode {
     this.known.remember(member.node, member.role)
     this.peer.store.replicate(member.connection)
     this.logger.info({ peer: member.node.slice(0, 12), role: member.role }, 'member connected')
-    const roster = this.elections.currentRoster
-    if (roster !== null) member.channel.send({ type: 'roster', roster: JSON.stringify(roster) })
+    const text = this.elections.currentRosterText
+    if (text !== null) member.channel.send({ type: 'roster', roster: text })
     this.replication.connected(member.node)
     this.audit.connected(member.node)
     this.guard.confirm(member.node, member.channel).catch(err => this.logger.warn({ err: String(err) }, 'could not ask a member for its instance'))
@@ -764,13 +764,16 @@ export class ClusterNode {
     return this.queueView.tally()
   }
 
-  /** The links of the roster this peer holds, one plan per roster version. */
-  private links (): { plan: LinkPlan, hops: Map<string, Map<string, number>> } {
-    const version = this.elections.currentRoster?.version ?? -1
+  /** The links of the roster this peer holds, one plan per roster version (shared with the process's other peers). */
+  private links (): { plan: LinkPlan } {
+    const roster = this.elections.currentRoster
+    const version = roster?.version ?? -1
     if (this.linksMemo.version !== version) {
-      const roster = this.elections.currentRoster
-      const options = clusterLinkOptions(this.peer.config, this.voterGateways, member => rosterCapacity(roster, member))
-      this.linksMemo = { version, plan: new LinkPlan({ members: this.election.members, voters: this.election.voters }, options), hops: new Map() }
+      const { config } = this.peer
+      const options = clusterLinkOptions(config, this.voterGateways, member => rosterCapacity(roster, member))
+      const make = (): LinkPlan => new LinkPlan({ members: this.election.members, voters: this.election.voters }, options)
+      const key = `${roster?.signature ?? ''}|${this.voterGateways}|${config.replication ?? 'full'}|${config.replicationFactor}`
+      this.linksMemo = { version, plan: roster === null ? make() : LinkPlan.shared(key, make) }
     }
     return this.linksMemo
   }
@@ -815,12 +818,8 @@ export class ClusterNode {
    * a relayed call goes next (relayed-call.ts). Worked out once per roster and leader.
    */
   private relayHops (leader: string | null): ReadonlyMap<string, number> {
-    const links = this.links()
     // No leader known here: toward the voters, one of which knows it.
-    const key = leader ?? ''
-    let hops = links.hops.get(key)
-    if (hops === undefined) links.hops.set(key, hops = hopsFrom(leader ?? this.election.voters, links.plan.graph()))
-    return hops
+    return this.links().plan.hopsFrom(leader ?? this.election.voters)
   }
 
   /** The links the roster gives this peer (null: the full mesh), and the transport told of them. */
