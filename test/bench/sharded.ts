@@ -28,6 +28,26 @@ function records (write: number): ContextRecord[] {
 }
 
 
+/** The one leader every node follows. */
+async function electedLeader (nodes: readonly ClusterNode[]): Promise<ClusterNode> {
+  await waitUntil(() => nodes.filter(n => n.election.state === 'leader').length === 1 && nodes.every(n => n.election.leader !== null), 60_000, 'an elected leader', 20)
+  return nodes.find(n => n.election.state === 'leader')!
+}
+
+/** The leader's SHARDED_WRITES writes, once `readers` hold its whole log. */
+async function writeAll (leader: ClusterNode, readers: readonly ClusterNode[]): Promise<ContextRecord[]> {
+  const written: ContextRecord[] = []
+  for (let w = 0; w < SHARDED_WRITES; w++) {
+    const batch = records(w)
+    await leader.distribute(batch, undefined, 'bench')
+    written.push(...batch)
+  }
+  const length = leader.peer.store.logLength
+  const holds = (n: ClusterNode): boolean => n.peer.store.heads().find(h => h.writer === leader.peer.store.writer)?.length === length
+  await waitUntil(() => readers.every(n => n === leader || holds(n)), 120_000, 'the peers to hold the log', 20)
+  return written
+}
+
 export async function benchSharded (): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'bzzz-bench-sharded-'))
   const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
@@ -38,17 +58,9 @@ export async function benchSharded (): Promise<Record<string, number>> {
     for (const home of homes.slice(1)) await redeemInvite(home, (await createInvite(homes[0]!, 'developer')).invite)
     for (const home of homes) nodes.push(await ClusterNode.start({ home, bootstrap: dht.addresses, host: '127.0.0.1', logger: silentLogger(), ackTimeoutMs: 60_000 }))
     await waitUntil(() => nodes.every(n => n.peers().length === 3), 60_000, 'a full mesh', 20)
-    await waitUntil(() => nodes.filter(n => n.election.state === 'leader').length === 1 && nodes.every(n => n.election.leader !== null), 60_000, 'an elected leader', 20)
-    const leader = nodes.find(n => n.election.state === 'leader')!
+    const leader = await electedLeader(nodes)
     const member = nodes.find(n => !n.electStatus().voter)!
-    const written: ContextRecord[] = []
-    for (let w = 0; w < SHARDED_WRITES; w++) {
-      const batch = records(w)
-      await leader.distribute(batch, undefined, 'bench')
-      written.push(...batch)
-    }
-    const length = leader.peer.store.logLength
-    await waitUntil(() => member.peer.store.heads().find(h => h.writer === leader.peer.store.writer)?.length === length, 120_000, 'the member to hold the log', 20)
+    const written = await writeAll(leader, [member])
     const share = await member.peer.store.heldPayloadBlocks()
 
     // One record a payloads block, each block read once: a record of a block not held is a fetch from a holder.
@@ -116,19 +128,11 @@ async function benchShardVisits (): Promise<Record<string, number>> {
     for (const home of homes) nodes.push(await ClusterNode.start({ home, bootstrap: dht.addresses, host: '127.0.0.1', logger: silentLogger(), ackTimeoutMs: 60_000, voterGateways: 1 }))
     const graph = nodes[0]!.linkGraph()
     await waitUntil(() => nodes.every(n => n.peers().length >= graph.get(n.nodeId)!.size), 90_000, 'every link the roster gives', 20)
-    await waitUntil(() => nodes.filter(n => n.election.state === 'leader').length === 1 && nodes.every(n => n.election.leader !== null), 60_000, 'an elected leader', 20)
-    const leader = nodes.find(n => n.election.state === 'leader')!
+    const leader = await electedLeader(nodes)
     const voterIds = leader.electStatus().voters
     const ids = nodes.map(n => n.nodeId)
     const holders = shardHolders(ids.map(id => ({ id })), 1)
-    const written: ContextRecord[] = []
-    for (let w = 0; w < SHARDED_WRITES; w++) {
-      const batch = records(w)
-      await leader.distribute(batch, undefined, 'bench')
-      written.push(...batch)
-    }
-    const length = leader.peer.store.logLength
-    await waitUntil(() => nodes.every(n => n.peer.store.heads().find(h => h.writer === leader.peer.store.writer)?.length === length), 120_000, 'every peer to hold the log', 20)
+    const written = await writeAll(leader, nodes)
     // The reader: the member with the most records whose holder is a member it has no link with.
     const firsts = new Set(Array.from({ length: SHARDED_WRITES }, (_, w) => records(w)[0]!.address))
     const holderOf = (record: ContextRecord): string => holders[shardOf(record.address)]![0]!

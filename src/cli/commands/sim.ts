@@ -70,7 +70,7 @@ async function watchSimulation (ctx: CommandContext, run: Omit<import('../../../
 export function simCommand (env: CliEnv): Command {
   return new Command('sim')
     .description('simulate a cluster of real peers in this process under partitions and crashes, and check that nothing acknowledged is lost')
-    .option('--nodes <n>', `peers, at most ${NODES_MAX} (default: the scenario's; 5 with --random-faults); past the voters each member links with a few peers (the two-tier mesh): 20 run at about 5x real time, 100 at 1.5x, 200 at 0.7x`, parseWhole('--nodes', 1, NODES_MAX, NODES_LIMIT_REASON))
+    .option('--nodes <n>', `peers, at most ${NODES_MAX} (default: the scenario's; 5 with --random-faults); past the voters each member links with a few peers (the two-tier mesh): 20 run at about 6x real time, 100 at 1.7x, 200 at 0.8x, 1,000 at 0.13x`, parseWhole('--nodes', 1, NODES_MAX, NODES_LIMIT_REASON))
     .option('--voters <n>', 'how many of the peers vote, the first ones (odd; default: the scenario\'s, else 5); the rest follow and never stand', parseWhole('--voters', 1, NODES_MAX))
     .addOption(new Option('--replication <mode>', 'how records\' payloads replicate: full, or sharded (voters hold all, other members their shards; default: the scenario\'s, else full)').choices(['full', 'sharded']))
     .option('--seed <s>', 'the seed of every random choice (default: the scenario\'s, else random); printed first', parseWhole('--seed', 0, 0xffffffff))
