@@ -164,7 +164,7 @@ export class ClusterNode {
   private readonly transport: Transport
   /** The links the roster gives this peer: null for the full mesh (see src/distribution/links.ts). */
   private view: LinkView | null = null
-  /** The links of the roster `version` (pruneLinks) and the hops from each leader in their graph (relayHops). */
+  /** The links of the roster `version` (pruneLinks, and the hops from each leader in their graph: relayHops). */
   private linksMemo: { version: number, plan: LinkPlan } = { version: -2, plan: new LinkPlan({ members: [] }) }
   /** A sharded cluster's placement under the roster `version`: each shard's holders, then the voters in its order. */
   private shardsMemo: { version: number, holders: string[][], voters: (shard: number) => string[] } | null = null
