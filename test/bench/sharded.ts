@@ -156,9 +156,13 @@ async function benchShardVisits (): Promise<Record<string, number>> {
     const open: number[] = []
     for (const record of reader.far.slice(0, SHARDED_RETRIEVES)) {
       const visitedAlready = reader.n.visits().includes(holderOf(record))
+      const linkedBefore = reader.n.peers().some(p => p.id === holderOf(record))
       const t0 = performance.now()
       const got = await reader.n.retrieve(record.address, 'developer')
-      ;(visitedAlready ? open : dialled).push(performance.now() - t0)
+      const ms = performance.now() - t0
+      // BZZZ_BENCH_DEBUG=1 (with node --trace-gc, say): each read over 10 ms, to see what it waited for.
+      if (process.env.BZZZ_BENCH_DEBUG !== undefined && ms > 10) console.error(JSON.stringify({ ms: Math.round(ms), visitedAlready, linkedBefore, visits: reader.n.visits().length, peers: reader.n.peers().length, heap: Math.round(process.memoryUsage().heapUsed / 1e6) }))
+      ;(visitedAlready ? open : dialled).push(ms)
       if (got.context?.summary !== record.summary) throw new Error(`${record.address} read wrong`)
     }
     const all = [...dialled, ...open].sort((x, y) => x - y)
