@@ -65,15 +65,12 @@ function fullMesh (roster: LinkRoster, voters: ReadonlySet<string>): boolean {
  * The link options of a cluster: each voter takes `voterGateways`; sharded replication adds its holders' chains, placed
  * as the payloads are (the members weighted by their declared capacity, `replicationFactor` holders a shard).
  */
-export function clusterLinkOptions (config: { replication?: 'full' | 'sharded' | undefined, replicationFactor?: number | undefined }, voterGateways = VOTER_GATEWAYS, weight?: (member: string) => number): LinkOptions {
+export function clusterLinkOptions (config: { replication?: 'full' | 'sharded' | undefined, replicationFactor: number }, voterGateways = VOTER_GATEWAYS, weight?: (member: string) => number): LinkOptions {
   return {
     gateways: voterGateways,
-    ...(config.replication === 'sharded' ? { shards: { factor: config.replicationFactor ?? DEFAULT_SHARD_FACTOR, ...(weight !== undefined ? { weight } : {}) } } : {})
+    ...(config.replication === 'sharded' ? { shards: { factor: config.replicationFactor, ...(weight !== undefined ? { weight } : {}) } } : {})
   }
 }
-
-/** The replication factor a sharded cluster's chains are drawn with when none is given (the config's default). */
-const DEFAULT_SHARD_FACTOR = 3
 
 /** How a sharded cluster's payloads are placed (placement.ts): what its holders' chains are drawn from. */
 export interface ShardLinks {

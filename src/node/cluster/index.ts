@@ -21,7 +21,7 @@ import { newDecisionId, type DecideInput, type DecisionView, type HistoryReport,
 import { systemClock, systemRandomBytes, type Clock, type RandomBytes, type TimerHandle } from '../../clock.js'
 import type Hyperswarm from 'hyperswarm'
 import type { AckKind } from '../../distribution/acks.js'
-import { SHARDS, shardHolders, shardOf, shardsPlacedOn, type PlacementMember } from '../../distribution/placement.js'
+import { SHARDS, shardHolders, shardOf, type PlacementMember } from '../../distribution/placement.js'
 import { DOWNLOAD_TIMEOUT_MS } from '../../storage/store-logs.js'
 import { hyperswarmTransport, type Transport } from '../environment.js'
 import { clusterLinkOptions, LinkPlan, relayNextHop, shardSources, VOTER_GATEWAYS, type LinkView } from '../../distribution/links.js'
@@ -505,7 +505,7 @@ export class ClusterNode {
     const placedFor = voters.includes(nodeId) && !this.shardVoters ? 'voter' : JSON.stringify(weighted)
     if (placedFor === this.placedFor) return
     this.placedFor = placedFor
-    const shards = placedFor === 'voter' ? null : shardsPlacedOn(nodeId, weighted, this.peer.config.replicationFactor)
+    const shards = placedFor === 'voter' ? null : new Set(this.shardPlacement().holders.flatMap((holders, shard) => holders.includes(nodeId) ? [shard] : []))
     const placed = shards === null ? null : (address: string): boolean => shards.has(shardOf(address))
     this.logger.info({ voter: shards === null, shards: shards?.size ?? SHARDS }, 'payloads placed on this peer')
     this.placing = this.placing
@@ -524,12 +524,18 @@ export class ClusterNode {
    * is placed on, by score, then the voters (which hold every payload), in the shard's order; never this peer.
    */
   private readHolders (address: string): string[] {
+    const { holders, voters } = this.shardPlacement()
+    const shard = shardOf(address)
+    return [...new Set([...holders[shard]!, ...voters(shard)])].filter(peer => peer !== this.nodeId)
+  }
+
+  /** Each shard's holders under the roster held now, and the voters in each shard's order: worked out once a roster. */
+  private shardPlacement (): { holders: string[][], voters: (shard: number) => string[] } {
     const version = this.elections.currentRoster?.version ?? -1
     if (this.shardsMemo?.version !== version) {
       this.shardsMemo = { version, holders: shardHolders(this.placementMembers(), this.peer.config.replicationFactor), voters: shardSources(this.election.voters) }
     }
-    const shard = shardOf(address)
-    return [...new Set([...this.shardsMemo.holders[shard]!, ...this.shardsMemo.voters(shard)])].filter(peer => peer !== this.nodeId)
+    return this.shardsMemo
   }
 
   async close (): Promise<void> {
