@@ -3,10 +3,8 @@ import pino from 'pino'
 
 export type Logger = pino.Logger
 
-/** pino's levels, quietest last: what the logLevel setting (settings.ts) may say. */
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
-export type LogLevel = typeof LOG_LEVELS[number]
-export const DEFAULT_LOG_LEVEL: LogLevel = 'info'
+import { DEFAULT_LOG_LEVEL, type LogLevel } from './log-levels.js'
+export { DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogLevel } from './log-levels.js'
 
 export function createLogger (destination?: string, level: LogLevel = DEFAULT_LOG_LEVEL): Logger {
   return destination === undefined

@@ -9,7 +9,7 @@ import { z } from 'zod'
 import { badUsage, isBzzzError } from '../errors.js'
 import { parseBootstrap } from '../net/dht-options.js'
 import { DEFAULT_ELECTION_TIMEOUT_MS, type PeerConfig } from './home.js'
-import { DEFAULT_LOG_LEVEL, LOG_LEVELS } from './logger.js'
+import { DEFAULT_LOG_LEVEL, LOG_LEVELS } from './log-levels.js'
 import { parseMetricsAddress } from './metrics-server.js'
 
 /** Where a resolved value came from. */
