@@ -1,5 +1,5 @@
 /** analyzeTree: walk, analyse (cache first, then the worker pool), read manifests, and build the full records. */
-import { sep } from 'node:path'
+import { resolve, sep } from 'node:path'
 import { badInput } from '../errors.js'
 import { AnalysisRun } from './analysis-run.js'
 import type { AnalysisCache } from './cache.js'
@@ -11,7 +11,7 @@ import { addressProblem } from '../ucxl/address.js'
 import type { AnalyzeProgress, AnalyzeResult, RecordsInput, SkippedFile } from './types.js'
 import { walkTree, type WalkOptions, type WalkResult, type WalkedFile } from './walk.js'
 import type { ContextRecord } from '../context/record.js'
-import type { TreeFs } from './tree-fs.js'
+import { diskFs, type TreeFs } from './tree-fs.js'
 
 export interface AnalyzeOptions {
   /** The tree's root: addresses are relative to it. */
@@ -50,6 +50,12 @@ export interface AnalyzeOptions {
 
 const PROJECT_NAME = /^[a-z0-9._-]+$/
 
+/** Whether the run's target is a file (not the root, nor a folder); a target that cannot be read is not (the walk says why). */
+function isOneFile (options: AnalyzeOptions): boolean {
+  if (options.target === undefined) return false
+  return (options.fs ?? diskFs).statIfExists(resolve(options.root, options.target))?.isFile() === true
+}
+
 /**
  * Analyses the files under `target` (default root) and returns FULL context records (the caller
  * stores only what differs from the parents): the project record `ucxl://<project>/`, one record
@@ -79,11 +85,13 @@ export async function analyzeTree (options: AnalyzeOptions): Promise<AnalyzeResu
   let recordsSkipped = false
   let recordsBuilt = 0
   try {
-    // With nothing cached the workers load their runtime while the tree is walked; otherwise they start
+    // With nothing cached the workers load their runtime while a folder is walked; otherwise they start
     // with the first file the cache cannot answer, so a re-run with no change starts none. (A cache read from a home
     // holds its analyses on disk, none in memory: it counts as knowing its files, or every `generate` without a daemon
-    // started two workers it did not use, about 65 ms of a core each.)
-    if (options.cache?.knowsFiles !== true) pool.start()
+    // started two workers it did not use, about 65 ms of a core each.) A target that is one file is analysed on this
+    // thread (AnalysisRun.fewToRead): a leader's first requests, each of a file, started both workers, 250 ms of CPU
+    // each, beside the requests they were to serve.
+    if (options.cache?.knowsFiles !== true && !isOneFile(options)) pool.start()
     walk = await walkTree(walkOptions)
     walkedMs = performance.now()
     const files: WalkedFile[] = []

@@ -203,4 +203,14 @@ t.test('a run on a cache read from a home (its analyses left on disk) with nothi
   const many = await analyzeTree({ root, project: 'tool', cache: reread, pool })
   t.ok(many.read >= INLINE_FILES + 1, `${many.read} files read (mod.py again too when its change was racily clean)`)
   t.ok(pool.running > 0, 'a worker started for them')
+
+  // A cache that knows nothing, and a target that is one file: analysed here, no worker started up front for it. A
+  // folder's run on such a cache starts them while it walks.
+  const fresh = new AnalysisPool({ workers: 1 })
+  t.teardown(() => fresh.close())
+  const one = await analyzeTree({ root, target: join(root, 'pkg', 'mod.py'), project: 'tool', cache: new AnalysisCache(), pool: fresh })
+  t.same(one.records.find(r => r.address === 'ucxl://tool/pkg/mod.py')?.symbols?.map(s => s.name), ['run', 'stop'], 'the file is analysed')
+  t.equal(fresh.running, 0, 'on this thread: no worker started for one file')
+  await analyzeTree({ root, target: join(root, 'pkg'), project: 'tool', cache: new AnalysisCache(), pool: fresh })
+  t.ok(fresh.running > 0, 'a folder on an empty cache starts the workers')
 })
