@@ -1,37 +1,101 @@
-// Bundles the CLI (dist/src/cli/main.js, compiled by tsc) into dist/cli: one entry and chunks loaded on demand, every
-// package left external. A CommonJS package that ESM code imports costs Node a parse of its source (cjs-module-lexer,
-// to find its named exports) and ESM resolution on every start; loaded with `require` it costs neither. So each bare
-// import that resolves to CommonJS is turned into a `require` made with createRequire: a start of the CLI spends
-// about 45 ms less CPU (the Holepunch stack, sodium-native and commander are all CommonJS). ESM-only packages stay imports.
+// Bundles the CLI (dist/src/cli/main.js, compiled by tsc) into dist/cli: one entry and chunks loaded on demand.
+//
+// What a start of the CLI spends, and what this does about it:
+// - A CommonJS package that ESM code imports costs Node a parse of its source (cjs-module-lexer, to find its named
+//   exports) and ESM resolution on every start; loaded with `require` it costs neither. So each bare import that stays
+//   a package of its own and resolves to CommonJS is turned into a `require` made with createRequire (about 45 ms of
+//   CPU, the Holepunch stack, sodium-native and commander being CommonJS). ESM-only packages stay imports.
+// - Loading a CommonJS package from node_modules costs a resolution per file (stats, package.json reads, realpaths):
+//   the Holepunch stack alone is 130 files, a third of the 70 ms that loading corestore took. So a CommonJS package is
+//   bundled, with what it requires by the same rule, unless it must be loaded from its own folder (`selfLocating`: a
+//   native addon, or code that finds files beside itself). About 25 ms off every start that opens the store.
+//
+// A package that stays external is required at run time from dist/cli, that is as this package's own dependency. So
+// each one a bundled package requires must be named in package.json's dependencies (npm then puts it where this
+// package finds it), and must resolve from here to the very file it resolves to from its requirer now; the build
+// fails otherwise, naming what to add.
 import { build } from 'esbuild'
-import { readFileSync, rmSync, existsSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join, resolve } from 'node:path'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { createRequire, isBuiltin } from 'node:module'
+import { dirname, join, resolve, sep } from 'node:path'
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..')
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const requireHere = createRequire(join(root, 'package.json'))
 
-/** True when `name` (a bare specifier) resolves, by require, to a CommonJS file. */
-function isCommonJs (name) {
-  let file
-  try { file = requireHere.resolve(name) } catch { return false }
+/** The folder of the package that holds `file` (the nearest package.json with a name). */
+function packageRootOf (file) {
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    const path = join(dir, 'package.json')
+    if (existsSync(path) && JSON.parse(readFileSync(path, 'utf8')).name !== undefined) return dir
+  }
+  return null
+}
+
+/** True when `file` is CommonJS: .cjs, or .js in a package that is not "type": "module". */
+function isCommonJs (file) {
   if (file.endsWith('.cjs')) return true
   if (file.endsWith('.mjs') || !file.endsWith('.js')) return false
   for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
-    const manifest = join(dir, 'package.json')
-    if (existsSync(manifest)) return JSON.parse(readFileSync(manifest, 'utf8')).type !== 'module'
+    const path = join(dir, 'package.json')
+    if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')).type !== 'module'
   }
   return true
 }
 
-const commonJs = {
-  name: 'require-commonjs',
+/** Files of a package that run (not its tests, benchmarks, examples or build scripts), for `selfLocating`. */
+function * runtimeFiles (dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) {
+      if (!/^(node_modules|test|tests|bench|benchmarks?|examples?|build-scripts|scripts|prebuilds|docs?)$/.test(entry.name)) yield * runtimeFiles(join(dir, entry.name))
+    } else if (/\.c?js$/.test(entry.name)) {
+      yield join(dir, entry.name)
+    }
+  }
+}
+
+/**
+ * True when a package must be loaded from its own folder: it has a native addon (built by CMake or node-gyp), or its
+ * code finds files or modules relative to itself (`__dirname`, `__filename`, `require.resolve`, `require.addon`), which
+ * a bundle would move.
+ */
+const locating = new Map()
+function selfLocating (dir) {
+  let located = locating.get(dir)
+  if (located === undefined) {
+    located = existsSync(join(dir, 'CMakeLists.txt')) || existsSync(join(dir, 'binding.gyp')) ||
+      [...runtimeFiles(dir)].some(file => /__dirname|__filename|require\.(resolve|addon)\b/.test(readFileSync(file, 'utf8')))
+    locating.set(dir, located)
+  }
+  return located
+}
+
+/** The package a bare specifier names (`@scope/name/sub` gives `@scope/name`). */
+function packageName (specifier) {
+  return specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/')
+}
+
+const inNodeModules = `${sep}node_modules${sep}`
+/** Externals that bundled packages require: checked once the build is done. */
+const fromBundled = new Map()
+
+const packages = {
+  name: 'packages',
   setup (b) {
-    const seen = new Map()
     b.onResolve({ filter: /^[^./]/ }, args => {
-      if (args.path.startsWith('node:') || args.namespace === 'require-commonjs') return { path: args.path, external: true }
-      let cjs = seen.get(args.path)
-      if (cjs === undefined) seen.set(args.path, cjs = isCommonJs(args.path))
+      if (args.namespace === 'require-commonjs' || args.path.startsWith('node:') || isBuiltin(args.path)) return { path: args.path, external: true }
+      const importer = args.importer !== '' ? args.importer : join(root, 'package.json')
+      let file
+      try {
+        file = createRequire(importer).resolve(args.path)
+      } catch {
+        // Not installed here (an optional dependency, or another runtime's): left to fail, or not, where it runs.
+        return { path: args.path, external: true }
+      }
+      const cjs = isCommonJs(file)
+      const dir = packageRootOf(file)
+      if (cjs && dir !== null && !selfLocating(dir)) return undefined
+      if (importer.includes(inNodeModules)) fromBundled.set(`${args.path}\0${importer}`, { specifier: args.path, importer, file })
       return cjs ? { path: args.path, namespace: 'require-commonjs' } : { path: args.path, external: true }
     })
     b.onLoad({ filter: /.*/, namespace: 'require-commonjs' }, args => ({ contents: `module.exports = require(${JSON.stringify(args.path)})`, loader: 'js' }))
@@ -48,7 +112,30 @@ await build({
   target: 'node20',
   outdir: join(root, 'dist/cli'),
   logLevel: 'warning',
-  plugins: [commonJs],
+  plugins: [packages],
   // Every chunk's `require` (esbuild's __require uses it): resolved from the chunk, so from the package's node_modules.
   banner: { js: "import { createRequire as __bzzzCreateRequire } from 'node:module'; const require = __bzzzCreateRequire(import.meta.url);" }
 })
+
+const problems = []
+for (const { specifier, importer, file } of fromBundled.values()) {
+  const name = packageName(specifier)
+  const byDir = packageRootOf(importer)
+  const by = byDir?.split(inNodeModules).at(-1) ?? importer
+  const byManifest = byDir === null ? {} : JSON.parse(readFileSync(join(byDir, 'package.json'), 'utf8'))
+  // As the requirer has it: an optional dependency (a native addon with a JavaScript fallback) stays optional here.
+  const kind = byManifest.optionalDependencies?.[name] !== undefined ? 'optionalDependencies' : 'dependencies'
+  const asked = byManifest[kind]?.[name]
+  let here = null
+  try { here = requireHere.resolve(specifier) } catch {}
+  if (manifest.dependencies?.[name] === undefined && manifest.optionalDependencies?.[name] === undefined) {
+    problems.push(`${name}, which the bundled ${by} requires, is not in package.json: add it to ${kind}${asked !== undefined ? ` (${by} asks for ${asked})` : ''}`)
+  } else if (here !== file) {
+    problems.push(`${specifier} resolves to ${here ?? 'nothing'} from this package but to ${file} from the bundled ${by}: align the version in package.json with ${by}'s`)
+  }
+}
+if (problems.length > 0) {
+  rmSync(join(root, 'dist/cli'), { recursive: true, force: true })
+  process.stderr.write(`bundle: ${problems.length} external package(s) would not load as they do here:\n${[...new Set(problems)].map(p => `  ${p}\n`).join('')}`)
+  process.exit(1)
+}

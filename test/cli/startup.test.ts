@@ -49,8 +49,23 @@ async function modulesOf (args: string[], env: Record<string, string> = {}): Pro
 }
 
 const HEAVY = ['hypercore', 'corestore', 'sodium-native', 'rocksdb-native', 'hyperswarm', 'hyperdht', 'web-tree-sitter', '@vscode/tree-sitter-wasm', 'cli-table3']
-const packagesIn = (modules: string[]): Set<string> =>
-  new Set(modules.map(m => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(m)?.[1]).filter((p): p is string => p !== undefined))
+/**
+ * The packages a run loaded: those loaded from node_modules, and those bundled into a chunk of dist/cli it loaded
+ * (scripts/bundle.mjs bundles the CommonJS packages that need no file of their own; esbuild heads each module's code
+ * with its path, `// node_modules/hypercore/index.js`).
+ */
+const packagesIn = (modules: string[]): Set<string> => {
+  const found = new Set<string>()
+  for (const m of modules) {
+    const external = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(m)?.[1]
+    if (external !== undefined) found.add(external)
+    const chunk = /\/dist\/cli\/([^/]+\.js)$/.exec(m)?.[1]
+    if (chunk === undefined) continue
+    const text = readFileSync(join(dirname(BIN), '..', 'dist', 'cli', chunk), 'utf8')
+    for (const [, name] of text.matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)) found.add(name!)
+  }
+  return found
+}
 const ownModules = (modules: string[], under: string): number => new Set(modules.filter(m => m.includes(under))).size
 
 t.test('--help runs the bundled CLI and loads none of the heavy packages', async t => {
