@@ -8,7 +8,8 @@
 // - Loading a CommonJS package from node_modules costs a resolution per file (stats, package.json reads, realpaths):
 //   the Holepunch stack alone is 130 files, a third of the 70 ms that loading corestore took. So a CommonJS package is
 //   bundled, with what it requires by the same rule, unless it must be loaded from its own folder (`selfLocating`: a
-//   native addon, or code that finds files beside itself). About 25 ms off every start that opens the store.
+//   native addon, or code that finds files beside itself) or is a peer dependency, which must have one copy (React,
+//   which ink loads from node_modules). About 25 ms off every start that opens the store.
 //
 // A package that stays external is required at run time from dist/cli, that is as this package's own dependency. So
 // each one a bundled package requires must be named in package.json's dependencies (npm then puts it where this
@@ -78,6 +79,25 @@ function packageName (specifier) {
 const inNodeModules = `${sep}node_modules${sep}`
 /** Externals that bundled packages require: checked once the build is done. */
 const fromBundled = new Map()
+/** The folders of the packages left external (loaded from node_modules at run time). */
+const externalDirs = new Set()
+/**
+ * The peer dependencies of the external packages (react, for ink): one copy must serve both an external package and
+ * the bundle (React keeps its hooks in its module's state), so they stay external too. Found by building until the
+ * set no longer grows.
+ */
+const shared = new Set()
+
+/** The peer dependencies that the external packages found so far name and `shared` lacks. */
+function newPeers () {
+  const peers = new Set()
+  for (const dir of externalDirs) {
+    for (const name of Object.keys(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).peerDependencies ?? {})) {
+      if (!shared.has(name)) peers.add(name)
+    }
+  }
+  return peers
+}
 
 const packages = {
   name: 'packages',
@@ -94,7 +114,8 @@ const packages = {
       }
       const cjs = isCommonJs(file)
       const dir = packageRootOf(file)
-      if (cjs && dir !== null && !selfLocating(dir)) return undefined
+      if (cjs && dir !== null && !selfLocating(dir) && !shared.has(packageName(args.path))) return undefined
+      if (dir !== null) externalDirs.add(dir)
       if (importer.includes(inNodeModules)) fromBundled.set(`${args.path}\0${importer}`, { specifier: args.path, importer, file })
       return cjs ? { path: args.path, namespace: 'require-commonjs' } : { path: args.path, external: true }
     })
@@ -102,8 +123,7 @@ const packages = {
   }
 }
 
-rmSync(join(root, 'dist/cli'), { recursive: true, force: true })
-await build({
+const options = {
   entryPoints: [join(root, 'dist/src/cli/main.js')],
   bundle: true,
   splitting: true,
@@ -115,7 +135,17 @@ await build({
   plugins: [packages],
   // Every chunk's `require` (esbuild's __require uses it): resolved from the chunk, so from the package's node_modules.
   banner: { js: "import { createRequire as __bzzzCreateRequire } from 'node:module'; const require = __bzzzCreateRequire(import.meta.url);" }
-})
+}
+for (;;) {
+  fromBundled.clear()
+  externalDirs.clear()
+  await build({ ...options, write: false })
+  const peers = newPeers()
+  if (peers.size === 0) break
+  for (const name of peers) shared.add(name)
+}
+rmSync(join(root, 'dist/cli'), { recursive: true, force: true })
+await build(options)
 
 const problems = []
 for (const { specifier, importer, file } of fromBundled.values()) {
