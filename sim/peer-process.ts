@@ -6,7 +6,7 @@
 import { startDaemon, type RunningDaemon } from '../src/node/daemon.js'
 import { silentLogger } from '../src/node/logger.js'
 import type { ClusterNode } from '../src/node/cluster/index.js'
-import { localSimNode, type SimNode } from './sim-node.js'
+import { localSimNode, meshed, type SimNode } from './sim-node.js'
 import { CALL_METHODS, SNAPSHOT_MS, simNodeOptions, type ChildMessage, type ParentMessage, type PeerSnapshot } from './process-node.js'
 
 function send (message: ChildMessage): void {
@@ -16,7 +16,7 @@ function send (message: ChildMessage): void {
 function snapshotOf (node: ClusterNode): PeerSnapshot {
   const queue: Record<string, string> = {}
   for (const row of node.coordinator.queue.list()) queue[row.id] = row.state
-  return { election: { state: node.election.state, term: node.election.term, leader: node.election.leader }, viewHash: node.peer.store.viewHash, queue }
+  return { election: { state: node.election.state, term: node.election.term, leader: node.election.leader }, viewHash: node.peer.store.viewHash, meshed: meshed(node), queue }
 }
 
 let daemon: RunningDaemon | null = null

@@ -59,7 +59,7 @@ export function simNodeOptions (settings: SimPeerSettings): Pick<ClusterNodeOpti
 }
 
 /** What the child pushes: its state for the ticks. */
-export interface PeerSnapshot { election: SimElection, viewHash: string, queue: Record<string, string> }
+export interface PeerSnapshot { election: SimElection, viewHash: string, meshed: boolean, queue: Record<string, string> }
 
 /** Messages from the child. */
 export type ChildMessage =
@@ -127,6 +127,7 @@ export class ProcessNode implements SimNode {
   get pid (): number | null { return this.child.pid ?? null }
   get election (): SimElection { return this.snapshot.election }
   get viewHash (): string { return this.snapshot.viewHash }
+  get meshed (): boolean { return this.snapshot.meshed }
   queueState (id: string): string | undefined { return this.snapshot.queue[id] }
 
   async distribute (record: Record<string, unknown> | Array<Record<string, unknown>>): Promise<void> { await this.call('distribute', [record]) }

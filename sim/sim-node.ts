@@ -18,6 +18,8 @@ export interface SimNode {
   readonly role: string
   readonly election: SimElection
   readonly viewHash: string
+  /** Whether this peer is linked with every peer its roster's link graph gives it (the mesh formed around it). */
+  readonly meshed: boolean
   /** The state of a queued request in this peer's view, if it holds it. */
   queueState: (id: string) => string | undefined
   /** One record, or several in one write. */
@@ -48,6 +50,7 @@ export function localSimNode (node: ClusterNode): SimNode {
     role: node.peer.config.role,
     get election () { return { state: node.election.state, term: node.election.term, leader: node.election.leader } },
     get viewHash () { return node.peer.store.viewHash },
+    get meshed () { return meshed(node) },
     queueState: id => node.coordinator.queue.get(id)?.state,
     distribute: async record => { await node.distribute(record, undefined, 'the simulator') },
     generate: async options => {
@@ -70,6 +73,14 @@ export function localSimNode (node: ClusterNode): SimNode {
     block: peers => { node.block(peers) },
     unblock: () => { node.unblock() }
   }
+}
+
+/** Whether `node` is linked with every peer its roster's link graph gives it. */
+export function meshed (node: ClusterNode): boolean {
+  const wanted = node.linkGraph().get(node.nodeId)
+  if (wanted === undefined) return false
+  const linked = new Set(node.peers().map(peer => peer.id))
+  return [...wanted].every(peer => linked.has(peer))
 }
 
 /** The terms of every completion entry `node` holds, by request id (one request may be completed in several terms). */
