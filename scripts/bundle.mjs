@@ -164,8 +164,9 @@ for (const { specifier, importer, file } of fromBundled.values()) {
     problems.push(`${specifier} resolves to ${here ?? 'nothing'} from this package but to ${file} from the bundled ${by}: align the version in package.json with ${by}'s`)
   }
 }
-if (problems.length > 0) {
+const distinct = [...new Set(problems)]
+if (distinct.length > 0) {
   rmSync(join(root, 'dist/cli'), { recursive: true, force: true })
-  process.stderr.write(`bundle: ${problems.length} external package(s) would not load as they do here:\n${[...new Set(problems)].map(p => `  ${p}\n`).join('')}`)
+  process.stderr.write(`bundle: ${distinct.length} external package(s) would not load as they do here:\n${distinct.map(p => `  ${p}\n`).join('')}`)
   process.exit(1)
 }

@@ -246,7 +246,7 @@ export class Simulator {
     progress(() => `  ${peers.length} peers started in ${((performance.now() - started) / 1000).toFixed(0)} s; ` +
       `connecting them (a full mesh of ${peers.length * (peers.length - 1) / 2} links)`)
     await this.settle()
-    if (this.parts.virtual === null) await this.awaitFirstLeader()
+    if (this.parts.virtual === null) await this.awaitFormedCluster()
     this.origin = clock.now()
     this.horizon = this.origin + this.scenario.durationMs
     this.phase('safety')
@@ -264,7 +264,7 @@ export class Simulator {
    * starts the scenario anyway, as before. Memory mode needs no wait: its election runs in virtual time from the first
    * step, the same in every replay of a seed.
    */
-  private async awaitFirstLeader (): Promise<void> {
+  private async awaitFormedCluster (): Promise<void> {
     const { cluster, progress, started } = this.parts
     const deadline = performance.now() + LIVENESS_BOUND_MS
     while (cluster.leader() === null) {

@@ -89,8 +89,8 @@ export async function analyzeTree (options: AnalyzeOptions): Promise<AnalyzeResu
     // with the first file the cache cannot answer, so a re-run with no change starts none. (A cache read from a home
     // holds its analyses on disk, none in memory: it counts as knowing its files, or every `generate` without a daemon
     // started two workers it did not use, about 65 ms of a core each.) A target that is one file is analysed on this
-    // thread (AnalysisRun.fewToRead): a leader's first requests, each of a file, started both workers, 250 ms of CPU
-    // each, beside the requests they were to serve.
+    // thread (AnalysisRun.fewToRead): `generate FILE` in a fresh home started both workers, about 250 ms of CPU each,
+    // for that one file. (A daemon that becomes leader starts its kept pool ahead anyway: AnalysisRuntime.warm.)
     if (options.cache?.knowsFiles !== true && !isOneFile(options)) pool.start()
     walk = await walkTree(walkOptions)
     walkedMs = performance.now()

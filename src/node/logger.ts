@@ -1,9 +1,9 @@
 /** The daemon's structured log (pino JSON lines): to a file when detached, to stderr in the foreground. */
 import pino from 'pino'
+import { DEFAULT_LOG_LEVEL, type LogLevel } from './log-levels.js'
 
 export type Logger = pino.Logger
 
-import { DEFAULT_LOG_LEVEL, type LogLevel } from './log-levels.js'
 export { DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogLevel } from './log-levels.js'
 
 export function createLogger (destination?: string, level: LogLevel = DEFAULT_LOG_LEVEL): Logger {
