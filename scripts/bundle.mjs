@@ -9,7 +9,8 @@
 //   the Holepunch stack alone is 130 files, a third of the 70 ms that loading corestore took. So a CommonJS package is
 //   bundled, with what it requires by the same rule, unless it must be loaded from its own folder (`selfLocating`: a
 //   native addon, or code that finds files beside itself) or is a peer dependency, which must have one copy (React,
-//   which ink loads from node_modules). About 25 ms off every start that opens the store.
+//   which ink loads from node_modules), or would break in strict mode (`strictUnsafe`: a bundled module runs inside
+//   an ES module, so strict, where Node runs CommonJS sloppy). About 25 ms off every start that opens the store.
 //
 // A package that stays external is required at run time from dist/cli, that is as this package's own dependency. So
 // each one a bundled package requires must be named in package.json's dependencies (npm then puts it where this
@@ -19,6 +20,7 @@ import { build } from 'esbuild'
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire, isBuiltin } from 'node:module'
 import { dirname, join, resolve, sep } from 'node:path'
+import { isCommonJs, strictProblem } from './strict-mode.mjs'
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..')
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
@@ -31,17 +33,6 @@ function packageRootOf (file) {
     if (existsSync(path) && JSON.parse(readFileSync(path, 'utf8')).name !== undefined) return dir
   }
   return null
-}
-
-/** True when `file` is CommonJS: .cjs, or .js in a package that is not "type": "module". */
-function isCommonJs (file) {
-  if (file.endsWith('.cjs')) return true
-  if (file.endsWith('.mjs') || !file.endsWith('.js')) return false
-  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
-    const path = join(dir, 'package.json')
-    if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')).type !== 'module'
-  }
-  return true
 }
 
 /** Files of a package that run (not its tests, benchmarks, examples or build scripts), for `selfLocating`. */
@@ -71,6 +62,23 @@ function selfLocating (dir) {
   return located
 }
 
+/**
+ * Packages with a bundled file that would break in strict mode (folder: `file: what`), found as the build loads them:
+ * the next build leaves them external.
+ */
+const strictUnsafe = new Map()
+const strictChecked = new Map()
+/** Records `file`'s strict-mode problem (once per file) against its package; true when it has one not known before. */
+function checkStrict (file) {
+  if (strictChecked.has(file)) return false
+  const problem = strictProblem(file)
+  strictChecked.set(file, problem)
+  const dir = packageRootOf(file)
+  if (problem === null || dir === null || strictUnsafe.has(dir)) return false
+  strictUnsafe.set(dir, `${file.slice(dir.length + 1)}: ${problem}`)
+  return true
+}
+
 /** The package a bare specifier names (`@scope/name/sub` gives `@scope/name`). */
 function packageName (specifier) {
   return specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/')
@@ -87,6 +95,8 @@ const externalDirs = new Set()
  * set no longer grows.
  */
 const shared = new Set()
+/** Packages found strict-unsafe during the current build (see checkStrict). */
+let newlyUnsafe = 0
 
 /** The peer dependencies that the external packages found so far name and `shared` lacks. */
 function newPeers () {
@@ -114,10 +124,14 @@ const packages = {
       }
       const cjs = isCommonJs(file)
       const dir = packageRootOf(file)
-      if (cjs && dir !== null && !selfLocating(dir) && !shared.has(packageName(args.path))) return undefined
+      if (cjs && dir !== null && !selfLocating(dir) && !strictUnsafe.has(dir) && !shared.has(packageName(args.path))) return undefined
       if (dir !== null) externalDirs.add(dir)
       if (importer.includes(inNodeModules)) fromBundled.set(`${args.path}\0${importer}`, { specifier: args.path, importer, file })
       return cjs ? { path: args.path, namespace: 'require-commonjs' } : { path: args.path, external: true }
+    })
+    b.onLoad({ filter: /\.c?js$/ }, args => {
+      if (args.path.includes(inNodeModules) && isCommonJs(args.path) && checkStrict(args.path)) newlyUnsafe++
+      return undefined
     })
     b.onLoad({ filter: /.*/, namespace: 'require-commonjs' }, args => ({ contents: `module.exports = require(${JSON.stringify(args.path)})`, loader: 'js' }))
   }
@@ -139,11 +153,13 @@ const options = {
 for (;;) {
   fromBundled.clear()
   externalDirs.clear()
+  newlyUnsafe = 0
   await build({ ...options, write: false })
   const peers = newPeers()
-  if (peers.size === 0) break
+  if (peers.size === 0 && newlyUnsafe === 0) break
   for (const name of peers) shared.add(name)
 }
+
 rmSync(join(root, 'dist/cli'), { recursive: true, force: true })
 await build(options)
 
@@ -159,7 +175,9 @@ for (const { specifier, importer, file } of fromBundled.values()) {
   let here = null
   try { here = requireHere.resolve(specifier) } catch {}
   if (manifest.dependencies?.[name] === undefined && manifest.optionalDependencies?.[name] === undefined) {
-    problems.push(`${name}, which the bundled ${by} requires, is not in package.json: add it to ${kind}${asked !== undefined ? ` (${by} asks for ${asked})` : ''}`)
+    const why = strictUnsafe.get(packageRootOf(file) ?? '')
+    problems.push(`${name}, which the bundled ${by} requires, is not in package.json: add it to ${kind}${asked !== undefined ? ` (${by} asks for ${asked})` : ''}` +
+      (why !== undefined ? `; it stays external because it would break in strict mode (${why})` : ''))
   } else if (here !== file) {
     problems.push(`${specifier} resolves to ${here ?? 'nothing'} from this package but to ${file} from the bundled ${by}: align the version in package.json with ${by}'s`)
   }

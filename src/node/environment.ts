@@ -85,6 +85,25 @@ export function halfOpenAfterMs (silentCloses: number, rttMs: number): number {
   return Math.max(escalated, Number.isFinite(rttMs) && rttMs > 0 ? 4 * rttMs : 0)
 }
 
+/**
+ * Hyperswarm gives up on a peer after its fourth failed or short-lived link in a row (one that closed within 15 s of
+ * opening: a half-open link closed, a hello timed out, a duplicate dropped): it dials that peer again only after about
+ * ten minutes (its last backoff), and neither `joinPeer` nor the topic's discovery wakes it sooner. Under load, at the
+ * start of a cluster of a dozen daemons, a link between two members could so be lost for good (a test waited 240 s for
+ * its mesh in vain). A peer this one dials that is not linked, which Hyperswarm has so parked, is dialled again after
+ * redialAfterMs: REDIAL_MS, doubled per redial, at most REDIAL_MAX_MS (Hyperswarm's own third backoff). A dead member
+ * costs a DHT connect that often.
+ */
+export const REDIAL_MS = 1_000
+export const REDIAL_MAX_MS = 15_000
+/** Hyperswarm's failed links in a row past which it waits its longest backoff (about ten minutes) for a peer dialled by key. */
+const HYPERSWARM_SHORT_RETRIES = 3
+
+/** How long after Hyperswarm parks a peer (or after the last redial) this peer dials it again, for the `redials`-th time. */
+export function redialAfterMs (redials: number): number {
+  return Math.min(REDIAL_MS * 2 ** Math.max(0, redials), REDIAL_MAX_MS)
+}
+
 /** After the backoff of refreshDiscovery, discovery is refreshed this often. */
 export const REFRESH_PERIOD_MS = 30_000
 /** How long leaving the swarm may take politely (unannouncing the topic) before it is closed without that. */
@@ -103,6 +122,8 @@ export interface SwarmOptions {
    * long to show that peers meet without a retry. Default Hyperswarm's (about 1, 5, 15 s and 10 minutes).
    */
   retryBackoffsMs?: [number, number, number, number]
+  /** Told each time a peer Hyperswarm had given up on is dialled again (see REDIAL_MS), with how often it has been. */
+  onRedial?: (peer: string, redials: number) => void
 }
 
 /**
@@ -166,11 +187,48 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
   const visiting = new Set<string>()
   /** Blocked, or linked neither way under the roster (a voter this member is no gateway of, found on the topic) and not visited. */
   const refused = (peer: string): boolean => blocked.has(peer) || ((view?.refuse.has(peer) ?? false) && !visiting.has(peer))
+  /** Hyperswarm's record of a peer: its failed links in a row (`attempts`), whether its firewall banned it. */
+  const infoOf = (peer: string): { attempts: number, ban: (banned: boolean) => void } | undefined => (swarm as any).peers?.get(peer)
   /** Hyperswarm bans a peer its firewall refused: a peer let in again is unbanned, its retries reset, and dialled. */
   const letIn = (peer: string): void => {
-    const info = (swarm as any).peers?.get(peer)
+    const info = infoOf(peer)
     if (info !== undefined) { info.ban(false); info.attempts = 0 }
     if (dials(peer)) swarm.joinPeer(Buffer.from(peer, 'hex'))
+  }
+  /** Peers Hyperswarm parked (see REDIAL_MS): when this peer dials each again, and how often it has. */
+  const parked = new Map<string, { redials: number, at: number }>()
+  const redialParked = (): void => {
+    const now = performance.now()
+    for (const peer of known) {
+      const info = infoOf(peer)
+      const key = Buffer.from(peer, 'hex')
+      // Linked, blocked, dialling or linking now, or within Hyperswarm's own short retries: nothing to do.
+      if (connected(peer) || blocked.has(peer) || info === undefined || info.attempts <= HYPERSWARM_SHORT_RETRIES || (swarm as any)._allConnections?.has(key) === true) {
+        if (connected(peer)) parked.delete(peer)
+        continue
+      }
+      const state = parked.get(peer)
+      if (state === undefined) { parked.set(peer, { redials: 0, at: now + redialAfterMs(0) }); continue }
+      if (now < state.at) continue
+      state.redials++
+      state.at = now + redialAfterMs(state.redials)
+      // Within the short retries again, so that joinPeer queues it (Hyperswarm queues no peer past them).
+      info.attempts = HYPERSWARM_SHORT_RETRIES
+      swarm.joinPeer(key)
+      options.onRedial?.(peer, state.redials)
+    }
+    for (const peer of parked.keys()) if (!known.has(peer)) parked.delete(peer)
+  }
+  let redialer: NodeJS.Timeout | null = null
+  /**
+   * No longer dials `peer`. A retry Hyperswarm has already timed would still dial it, and the node would close that
+   * link again (a member found linked outside its view): set past the short retries, it is not queued again.
+   */
+  const forget = (peer: string): void => {
+    parked.delete(peer)
+    swarm.leavePeer(Buffer.from(peer, 'hex'))
+    const info = infoOf(peer)
+    if (info !== undefined) info.attempts = HYPERSWARM_SHORT_RETRIES + 1
   }
   /** Whether this peer dials `peer`: the view gives it (the full mesh dials every member), or it is visited. */
   const dials = (peer: string): boolean => view === null || view.dial.includes(peer) || visiting.has(peer)
@@ -228,6 +286,8 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
       const periodicDiscovery = discovery
       periodic = setInterval(() => { periodicDiscovery.refresh().catch(() => {}) }, REFRESH_PERIOD_MS)
       periodic.unref()
+      redialer = setInterval(redialParked, REDIAL_MS)
+      redialer.unref()
     },
     setView (next) {
       const hub = announces()
@@ -238,7 +298,7 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
       for (const peer of [...known]) {
         if (dials(peer)) continue
         known.delete(peer)
-        swarm.leavePeer(Buffer.from(peer, 'hex'))
+        forget(peer)
       }
       if (discovery !== null && announces() !== hub) {
         if (!announces()) swarm.listen().catch(() => {})
@@ -251,7 +311,11 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
         if (known.has(peer) || !dials(peer)) continue
         known.add(peer)
         added = true
-        if (!blocked.has(peer)) swarm.joinPeer(Buffer.from(peer, 'hex'))
+        if (blocked.has(peer)) continue
+        // A peer dialled again (a newer roster gives it back) starts with Hyperswarm's short retries, whatever failed before.
+        const info = infoOf(peer)
+        if (info !== undefined) info.attempts = 0
+        swarm.joinPeer(Buffer.from(peer, 'hex'))
       }
       if (added) refresh()
     },
@@ -262,7 +326,7 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
     },
     unvisit (peer) {
       if (!visiting.delete(peer) || dials(peer)) return
-      swarm.leavePeer(Buffer.from(peer, 'hex'))
+      forget(peer)
     },
     block (peers) {
       for (const peer of peers) blocked.add(peer)
@@ -275,6 +339,7 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
     async destroy () {
       refresher?.stop()
       if (periodic !== null) clearInterval(periodic)
+      if (redialer !== null) clearInterval(redialer)
       // Leaving politely unannounces the topic, and those queries wait out their timeouts when no DHT node answers
       // (9 s for a daemon on the public DHT with no network). Announcements expire anyway: after a bound, force it.
       const left = await settledWithin(swarm.destroy(), LEAVE_TIMEOUT_MS)

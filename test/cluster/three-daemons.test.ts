@@ -88,7 +88,12 @@ t.test('generate on a non-leader, retrieve on a third peer, converge', async t =
     t.equal(started.code, 0, started.stderr)
     t.teardown(() => outsider.run(['node', 'stop']))
   }
-  await waitFor('the forger to be refused', async () => (await admin.run(['status', '--json'])).json?.counters?.rejectedPeers >= 1, 30_000)
+  await waitFor('the forger to be refused', async () => (await admin.run(['status', '--json'])).json?.counters?.rejectedPeers >= 1, 30_000).catch(async (err: Error) => {
+    // What the forger's daemon said of its dials: what a failure in CI leaves to read.
+    const log = (() => { try { return readFileSync(join(forger.home, 'daemon.log'), 'utf8') } catch { return '' } })()
+    const forgerStatus = (await forger.run(['status', '--json'])).json
+    throw new Error(`${err.message}; the forger: ${JSON.stringify({ peers: forgerStatus?.peers, mesh: forgerStatus?.mesh })}, its log's last lines: ${log.split('\n').slice(-6).join(' | ')}`)
+  })
   for (const outsider of [stranger, forger]) {
     const peers = await outsider.run(['peers', '--json'])
     t.same(peers.json.peers, [], `${outsider.name} is connected to no member`)

@@ -107,13 +107,30 @@ export async function startCluster (roles: string[], options: {
  */
 export async function waitForMesh (cluster: TestCluster, timeoutMs = 20_000 * cluster.peers.length): Promise<void> {
   const ids = cluster.peers.map(peer => JSON.parse(readFileSync(join(peer.home, 'config.json'), 'utf8')).nodeId as string)
-  await waitFor(`every link of the mesh of ${cluster.peers.length} peers`, async () => {
-    const voters = (await cluster.peers[0]!.run(['elect', 'status', '--json'])).json?.voters as string[] | undefined
-    if (voters === undefined) return false
-    const graph = linkGraph({ members: ids, voters })
-    const counts = await Promise.all(cluster.peers.map(async peer => (await peer.run(['peers', '--json'])).json?.peers?.length ?? 0))
-    return counts.every((n, i) => n >= graph.get(ids[i]!)!.size)
-  }, timeoutMs)
+  const name = new Map(cluster.peers.map((peer, i) => [ids[i]!, peer.name]))
+  /** What the last look found missing: each peer short of its links, and whom it lacks. */
+  let missing = 'no voters known yet'
+  try {
+    await waitFor(`every link of the mesh of ${cluster.peers.length} peers`, async () => {
+      const voters = (await cluster.peers[0]!.run(['elect', 'status', '--json'])).json?.voters as string[] | undefined
+      if (voters === undefined) return false
+      const graph = linkGraph({ members: ids, voters })
+      const linked = await Promise.all(cluster.peers.map(async peer => ((await peer.run(['peers', '--json'])).json?.peers ?? []) as Array<{ id: string }>))
+      const short = linked.map((peers, i) => ({ peer: cluster.peers[i]!.name, lacks: [...graph.get(ids[i]!)!].filter(id => !peers.some(p => p.id === id)) }))
+        .filter(({ lacks }, i) => linked[i]!.length < graph.get(ids[i]!)!.size && lacks.length > 0)
+      missing = short.map(({ peer, lacks }) => `${peer} lacks ${lacks.map(id => name.get(id) ?? id.slice(0, 8)).join(', ')}`).join('; ')
+      return linked.every((peers, i) => peers.length >= graph.get(ids[i]!)!.size)
+    }, timeoutMs)
+  } catch (err) {
+    // Which links never formed, and each daemon's last words on them: what a failure in CI leaves to read.
+    const logs = cluster.peers.map(peer => {
+      let log = ''
+      try { log = readFileSync(join(peer.home, 'daemon.log'), 'utf8') } catch {}
+      const lines = log.split('\n').filter(line => /refused|half-open|given up|no hello|halt|error/i.test(line)).slice(-3)
+      return lines.length === 0 ? '' : `\n  ${peer.name}: ${lines.join('\n  ' + ' '.repeat(peer.name.length + 2))}`
+    }).join('')
+    throw new Error(`${(err as Error).message}: ${missing}${logs}`)
+  }
 }
 
 /** Waits until every given peer reports the same leader in the same term, and returns them. */

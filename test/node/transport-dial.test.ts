@@ -5,7 +5,7 @@
 import t from 'tap'
 import HyperDHT from 'hyperdht'
 import { parseBootstrap, startBootstrap } from '../../src/net/bootstrap.js'
-import { HALF_OPEN_MAX_MS, HALF_OPEN_MS, halfOpenAfterMs, hyperswarmTransport, type PeerConnection, type Transport } from '../../src/node/environment.js'
+import { HALF_OPEN_MAX_MS, HALF_OPEN_MS, halfOpenAfterMs, hyperswarmTransport, REDIAL_MAX_MS, REDIAL_MS, redialAfterMs, type PeerConnection, type Transport } from '../../src/node/environment.js'
 import { waitFor } from '../helpers/cluster.js'
 
 const PEERS = 4
@@ -97,4 +97,51 @@ t.test('the wait for a first byte grows for a peer whose links were closed silen
   t.equal(halfOpenAfterMs(0, 300), 1_200, 'a 300 ms round trip: four of them')
   t.equal(halfOpenAfterMs(0, 0.4), HALF_OPEN_MS, 'loopback\'s round trip changes nothing')
   t.equal(halfOpenAfterMs(-1, Number.NaN), HALF_OPEN_MS, 'nonsense in: the base wait')
+})
+
+// Hyperswarm stops dialling a peer known by key after its fourth short-lived link in a row, for about ten minutes (its
+// last backoff), and a peer that joins it again is not queued either. A cluster under load lost links so for good. The
+// transport dials a peer so parked again itself (REDIAL_MS, doubling). Here the other end closes its first six links at
+// once, then keeps the seventh; Hyperswarm's short retries are made short, its long one stays ten minutes.
+t.test('a peer whose links closed again and again is dialled again, not parked for ten minutes', async t => {
+  const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
+  t.teardown(async () => { await dht.close() })
+  const bootstrap = parseBootstrap(dht.nodes.join(','))
+  const node = new HyperDHT({ bootstrap, host: '127.0.0.1' })
+  const keyPair = HyperDHT.keyPair()
+  const CLOSED = 6
+  let links = 0
+  const server = node.createServer(connection => {
+    connection.on('error', () => {})
+    links++
+    if (links <= CLOSED) connection.destroy()
+    else connection.write(Buffer.from('hello'))
+  })
+  await server.listen(keyPair)
+  t.teardown(async () => { await node.destroy({ force: true }) })
+  const transport = hyperswarmTransport({ keyPair: HyperDHT.keyPair(), bootstrap, host: '127.0.0.1', lookup: false, retryBackoffsMs: [100, 100, 100, 600_000] })
+  t.teardown(async () => { await transport.destroy() })
+  const peer = keyPair.publicKey.toString('hex')
+  let linked = false
+  await transport.join({
+    topic: Buffer.alloc(32, 9),
+    known: [peer],
+    isConnected: () => linked,
+    onConnection: (connection: PeerConnection) => {
+      connection.on('error', () => {})
+      connection.write(Buffer.from('hello'))
+      connection.once('data', () => { linked = true })
+      connection.on('close', () => { linked = false })
+    }
+  })
+  await waitFor('a link that stays', async () => linked, 30_000)
+  t.ok(links > CLOSED, `linked at its ${links}th dial, after ${CLOSED} links closed at once`)
+})
+
+t.test('the redial backoff doubles from REDIAL_MS up to REDIAL_MAX_MS', async t => {
+  t.equal(redialAfterMs(0), REDIAL_MS)
+  t.equal(redialAfterMs(1), 2 * REDIAL_MS)
+  t.equal(redialAfterMs(3), 8 * REDIAL_MS)
+  t.equal(redialAfterMs(40), REDIAL_MAX_MS, 'and never more')
+  t.equal(redialAfterMs(-3), REDIAL_MS)
 })
