@@ -149,7 +149,7 @@ type DialledLink = PeerConnection & { rawBytesRead?: number, destroyed?: boolean
  * Closes a link this peer dialled if nothing has come from the other end in time (halfOpenAfterMs). The round trip is
  * read when the time is up, once this end's hello has been acknowledged (a path slower than that is waited for).
  */
-function closeIfHalfOpen (connection: DialledLink, silent: SilentCloses, onClosed: (peer: string) => void): void {
+function closeIfHalfOpen (connection: DialledLink, silent: SilentCloses): void {
   const peer = connection.remotePublicKey.toString('hex')
   const opened = performance.now()
   let timer: NodeJS.Timeout | null = null
@@ -160,7 +160,6 @@ function closeIfHalfOpen (connection: DialledLink, silent: SilentCloses, onClose
     const left = halfOpenAfterMs(silent.of(peer), connection.rawStream?.rtt ?? 0) - (performance.now() - opened)
     if (left > 0) { wait(left); return }
     silent.closed(peer)
-    connection.once('close', () => { onClosed(peer) })
     connection.destroy(new Error('half-open: nothing came from the other end'))
   }
   const wait = (ms: number): void => {
@@ -221,11 +220,6 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
     for (const peer of parked.keys()) if (!known.has(peer)) parked.delete(peer)
   }
   let redialer: NodeJS.Timeout | null = null
-  /** A link closed as half-open is dialled again at once (Hyperswarm's own retry would wait 1 to 1.5 s more). */
-  const redialNow = (peer: string): void => {
-    if (!known.has(peer) || blocked.has(peer) || connected(peer)) return
-    swarm.joinPeer(Buffer.from(peer, 'hex'))
-  }
   /**
    * No longer dials `peer`. A retry Hyperswarm has already timed would still dial it, and the node would close that
    * link again (a member found linked outside its view): set past the short retries, it is not queued again.
@@ -261,7 +255,7 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
       swarm.on('connection', (connection: PeerConnection & { isInitiator?: boolean, setKeepAlive: (ms: number) => void, setTimeout: (ms: number) => void }) => {
         connection.setKeepAlive(CONNECTION_KEEPALIVE_MS)
         connection.setTimeout(CONNECTION_TIMEOUT_MS)
-        if (connection.isInitiator === true) closeIfHalfOpen(connection, silent, redialNow)
+        if (connection.isInitiator === true) closeIfHalfOpen(connection, silent)
         onConnection(connection)
       })
       connected = isConnected

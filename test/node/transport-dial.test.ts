@@ -41,20 +41,18 @@ t.test('peers started together meet without waiting for a retry', async t => {
   for (const [i, set] of linked.entries()) t.same([...set].sort(), ids.filter(id => id !== ids[i]).sort(), `peer ${i} is linked with the other ${PEERS - 1}`)
 })
 
-// A link this peer dialled from which nothing comes is closed after HALF_OPEN_MS, and dialled again at once: while it
-// stayed, this end's Hyperswarm dropped the other end's own dials in its favour. The other end here is a bare HyperDHT server that takes the link and
+// A link this peer dialled from which nothing comes is closed after HALF_OPEN_MS: while it stayed, this end's Hyperswarm
+// dropped the other end's own dials in its favour. The other end here is a bare HyperDHT server that takes the link and
 // says nothing (as an end whose Hyperswarm never reported the link); one that answers keeps its link.
 t.test('a dialled link from which nothing comes is closed as half-open; one that answers stays', async t => {
   const dht = await startBootstrap({ host: '127.0.0.1', port: 0, nodes: 2 })
   t.teardown(async () => { await dht.close() })
   const bootstrap = parseBootstrap(dht.nodes.join(','))
-  let silentLinks = 0
   const servers = await Promise.all(['silent', 'answers'].map(async kind => {
     const node = new HyperDHT({ bootstrap, host: '127.0.0.1' })
     const keyPair = HyperDHT.keyPair()
     const server = node.createServer(connection => {
       connection.on('error', () => {})
-      if (kind === 'silent') silentLinks++
       if (kind === 'answers') connection.write(Buffer.from('hello'))
     })
     await server.listen(keyPair)
@@ -83,8 +81,6 @@ t.test('a dialled link from which nothing comes is closed as half-open; one that
   const closedAfter = links.get(silent)!.closedAt! - links.get(silent)!.openedAt
   // The connection's own timeout (nothing received, not even a keepalive) would close it only after 5 s.
   t.ok(closedAfter >= HALF_OPEN_MS - 50 && closedAfter < 2_500, `closed ${Math.round(closedAfter)} ms after it opened (half-open after ${HALF_OPEN_MS} ms)`)
-  // Dialled again at once, not at Hyperswarm's next retry (a minute away here; 1 to 1.5 s by default).
-  await waitFor('the silent end dialled again', async () => silentLinks >= 2, 10_000)
   await waitFor('the answering end linked', async () => links.has(answers), 10_000)
   await new Promise(resolve => setTimeout(resolve, HALF_OPEN_MS * 2))
   t.equal(links.get(answers)!.closedAt, null, 'the link whose other end answered is still open')
