@@ -86,23 +86,18 @@ export function halfOpenAfterMs (silentCloses: number, rttMs: number): number {
 }
 
 /**
- * Hyperswarm gives up on a peer after its fourth failed or short-lived link in a row (one that closed within 15 s of
- * opening: a half-open link closed, a hello timed out, a duplicate dropped): it dials that peer again only after about
- * ten minutes (its last backoff), and neither `joinPeer` nor the topic's discovery wakes it sooner. Under load, at the
- * start of a cluster of a dozen daemons, a link between two members could so be lost for good (a test waited 240 s for
- * its mesh in vain). A peer this one dials that is not linked, which Hyperswarm has so parked, is dialled again after
- * redialAfterMs: REDIAL_MS, doubled per redial, at most REDIAL_MAX_MS (Hyperswarm's own third backoff). A dead member
- * costs a DHT connect that often.
+ * Hyperswarm's retry delays for a peer dialled by key whose links failed or were short-lived (closed within 15 s of
+ * opening: a half-open link closed, a hello timed out, a duplicate dropped): about 1, 5 and 15 s, then its fourth
+ * backoff for every later try, which by default is about ten minutes. Under load, at the start of a cluster of a dozen
+ * daemons, four such links in a row between two members happen, and the link was then gone for ten minutes (a test
+ * waited 240 s for its mesh in vain). The fourth backoff here is REDIAL_MAX_MS: a member the view gives is dialled every
+ * 15 s while it is not linked, by Hyperswarm's own retry timer (past three tries it deprioritizes the peer and queues
+ * it again). A dead member costs a DHT connect that often.
  */
-export const REDIAL_MS = 1_000
+export const RETRY_BACKOFFS_MS: readonly [number, number, number] = [1_000, 5_000, 15_000]
 export const REDIAL_MAX_MS = 15_000
-/** Hyperswarm's failed links in a row past which it waits its longest backoff (about ten minutes) for a peer dialled by key. */
+/** Hyperswarm's failed links in a row past which it uses its fourth backoff (and queues no peer from the topic). */
 const HYPERSWARM_SHORT_RETRIES = 3
-
-/** How long after Hyperswarm parks a peer (or after the last redial) this peer dials it again, for the `redials`-th time. */
-export function redialAfterMs (redials: number): number {
-  return Math.min(REDIAL_MS * 2 ** Math.max(0, redials), REDIAL_MAX_MS)
-}
 
 /** After the backoff of refreshDiscovery, discovery is refreshed this often. */
 export const REFRESH_PERIOD_MS = 30_000
@@ -118,12 +113,11 @@ export interface SwarmOptions {
   /** Look the cluster topic up (default true); false only in tests, to show that members meet by key alone. */
   lookup?: boolean
   /**
-   * Hyperswarm's retry delays for a dial that failed (its `backoffs`: four, in ms); for tests only, which make them
-   * long to show that peers meet without a retry. Default Hyperswarm's (about 1, 5, 15 s and 10 minutes).
+   * Hyperswarm's first three retry delays (ms) for a dial that failed; the fourth, for every later try, is always
+   * REDIAL_MAX_MS. For tests only, which make them long to show that peers meet without a retry, or short. Default
+   * RETRY_BACKOFFS_MS.
    */
-  retryBackoffsMs?: [number, number, number, number]
-  /** Told each time a peer Hyperswarm had given up on is dialled again (see REDIAL_MS), with how often it has been. */
-  onRedial?: (peer: string, redials: number) => void
+  retryBackoffsMs?: readonly [number, number, number]
 }
 
 /**
@@ -180,7 +174,7 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
   })
   const swarm = new Hyperswarm({
     dht, keyPair: options.keyPair, maxPeers: MAX_PEER_CONNECTIONS, firewall: (remote: Buffer) => refused(remote.toString('hex')),
-    ...(options.retryBackoffsMs !== undefined ? { backoffs: options.retryBackoffsMs } : {})
+    backoffs: [...(options.retryBackoffsMs ?? RETRY_BACKOFFS_MS), REDIAL_MAX_MS]
   })
   let view: LinkView | null = null
   /** Peers dialled outside the view for a while (Transport.visit). */
@@ -195,37 +189,11 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
     if (info !== undefined) { info.ban(false); info.attempts = 0 }
     if (dials(peer)) swarm.joinPeer(Buffer.from(peer, 'hex'))
   }
-  /** Peers Hyperswarm parked (see REDIAL_MS): when this peer dials each again, and how often it has. */
-  const parked = new Map<string, { redials: number, at: number }>()
-  const redialParked = (): void => {
-    const now = performance.now()
-    for (const peer of known) {
-      const info = infoOf(peer)
-      const key = Buffer.from(peer, 'hex')
-      // Linked, blocked, dialling or linking now, or within Hyperswarm's own short retries: nothing to do.
-      if (connected(peer) || blocked.has(peer) || info === undefined || info.attempts <= HYPERSWARM_SHORT_RETRIES || (swarm as any)._allConnections?.has(key) === true) {
-        if (connected(peer)) parked.delete(peer)
-        continue
-      }
-      const state = parked.get(peer)
-      if (state === undefined) { parked.set(peer, { redials: 0, at: now + redialAfterMs(0) }); continue }
-      if (now < state.at) continue
-      state.redials++
-      state.at = now + redialAfterMs(state.redials)
-      // Within the short retries again, so that joinPeer queues it (Hyperswarm queues no peer past them).
-      info.attempts = HYPERSWARM_SHORT_RETRIES
-      swarm.joinPeer(key)
-      options.onRedial?.(peer, state.redials)
-    }
-    for (const peer of parked.keys()) if (!known.has(peer)) parked.delete(peer)
-  }
-  let redialer: NodeJS.Timeout | null = null
   /**
    * No longer dials `peer`. A retry Hyperswarm has already timed would still dial it, and the node would close that
    * link again (a member found linked outside its view): set past the short retries, it is not queued again.
    */
   const forget = (peer: string): void => {
-    parked.delete(peer)
     swarm.leavePeer(Buffer.from(peer, 'hex'))
     const info = infoOf(peer)
     if (info !== undefined) info.attempts = HYPERSWARM_SHORT_RETRIES + 1
@@ -286,8 +254,6 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
       const periodicDiscovery = discovery
       periodic = setInterval(() => { periodicDiscovery.refresh().catch(() => {}) }, REFRESH_PERIOD_MS)
       periodic.unref()
-      redialer = setInterval(redialParked, REDIAL_MS)
-      redialer.unref()
     },
     setView (next) {
       const hub = announces()
@@ -339,7 +305,6 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
     async destroy () {
       refresher?.stop()
       if (periodic !== null) clearInterval(periodic)
-      if (redialer !== null) clearInterval(redialer)
       // Leaving politely unannounces the topic, and those queries wait out their timeouts when no DHT node answers
       // (9 s for a daemon on the public DHT with no network). Announcements expire anyway: after a bound, force it.
       const left = await settledWithin(swarm.destroy(), LEAVE_TIMEOUT_MS)

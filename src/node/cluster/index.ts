@@ -380,8 +380,7 @@ export class ClusterNode {
       keyPair,
       ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}),
       ...(options.host !== undefined ? { host: options.host } : {}),
-      ...(options.testNoTopicLookup === true ? { lookup: false } : {}),
-      onRedial: (peer, redials) => { logger.info({ peer: peer.slice(0, 12), redials }, 'dialled again a peer Hyperswarm had given up on') }
+      ...(options.testNoTopicLookup === true ? { lookup: false } : {})
     })
   }
 
