@@ -4,9 +4,9 @@
 // mismatch is counted, logged and audited, and that member's heads for that log count no more. The liar here is a real
 // daemon driven by the test-only hook BZZZ_TEST_WRONG_HEAD_HASHES (every head it announces has a wrong hash).
 import t from 'tap'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { agreedLeader, startCluster, waitFor, waitForMesh, type TestPeer } from '../helpers/cluster.js'
+import { agreedLeader, daemonLogLines, startCluster, waitFor, waitForMesh, type TestPeer } from '../helpers/cluster.js'
 
 async function nodeId (peer: TestPeer): Promise<string> {
   return (await peer.run(['status', '--json'])).json.node.id
@@ -53,7 +53,7 @@ t.test('a member announcing heads that do not match is reported by the others an
   await waitFor('the follower to count the mismatch', async () => ((await mismatchedHeads(other)) ?? 0) >= 1, 20_000)
   t.equal(await mismatchedHeads(liar), 0, 'the liar checks honestly what the others announce: they match')
 
-  const logLines = readFileSync(join(writerPeer.home, 'daemon.log'), 'utf8').split('\n').filter(line => line.includes('does not match this peer\'s copy'))
+  const logLines = daemonLogLines(writerPeer.home).filter(line => line.includes('does not match this peer\'s copy'))
   t.ok(logLines.some(line => { const entry = JSON.parse(line); return entry.peer === liarId.slice(0, 12) && entry.writer === writer.slice(0, 12) }), 'the leader logs the member and the writer')
 
   const rows = (await writerPeer.run(['audit', 'ls', '--kind', 'head-mismatch', '--json'])).json?.events as Array<Record<string, unknown>> | undefined

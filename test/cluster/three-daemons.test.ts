@@ -3,7 +3,7 @@ import t from 'tap'
 import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PACKAGE_ROOT } from '../../src/paths.js'
-import { agreedLeader, peerAt, startCluster, waitFor, waitForMesh } from '../helpers/cluster.js'
+import { agreedLeader, daemonLogLines, peerAt, startCluster, waitFor, waitForMesh } from '../helpers/cluster.js'
 import { issueCertificate } from '../../src/net/certificate.js'
 import { identityFromJSON } from '../../src/crypto/identity.js'
 import { issueRoster } from '../../src/node/roster.js'
@@ -82,7 +82,7 @@ t.test('generate on a non-leader, retrieve on a third peer, converge', async t =
   // Its roster, signed by itself too, so that its daemon starts and joins the cluster's topic. It names the real admin
   // too, and the forger knows it by key, so that it dials it at once (and again, as a member its view gives) rather than
   // only as a peer the topic's discovery finds: Hyperswarm gives up on such a peer after four links closed short, and
-  // the first dials of a fresh daemon are often closed half-open (a CI run waited 30 s for the refusal in vain).
+  // the first dials of a fresh daemon were often closed half-open (a CI run waited 30 s for the refusal in vain).
   writeFileSync(join(forger.home, 'roster.json'), JSON.stringify(issueRoster(identity, real.cluster.id, 1, [identity.nodeId, real.nodeId])))
   writeFileSync(join(forger.home, 'members.json'), JSON.stringify([[real.nodeId, 'admin']]))
   for (const outsider of [stranger, forger]) {
@@ -92,9 +92,8 @@ t.test('generate on a non-leader, retrieve on a third peer, converge', async t =
   }
   await waitFor('the forger to be refused', async () => (await admin.run(['status', '--json'])).json?.counters?.rejectedPeers >= 1, 30_000).catch(async (err: Error) => {
     // What the forger's daemon said of its dials: what a failure in CI leaves to read.
-    const log = (() => { try { return readFileSync(join(forger.home, 'daemon.log'), 'utf8') } catch { return '' } })()
     const forgerStatus = (await forger.run(['status', '--json'])).json
-    throw new Error(`${err.message}; the forger: ${JSON.stringify({ peers: forgerStatus?.peers, mesh: forgerStatus?.mesh })}, its log's last lines: ${log.split('\n').slice(-6).join(' | ')}`)
+    throw new Error(`${err.message}; the forger: ${JSON.stringify({ peers: forgerStatus?.peers, mesh: forgerStatus?.mesh })}, its log's last lines: ${daemonLogLines(forger.home).slice(-6).join(' | ')}`)
   })
   for (const outsider of [stranger, forger]) {
     const peers = await outsider.run(['peers', '--json'])

@@ -124,12 +124,19 @@ export async function waitForMesh (cluster: TestCluster, timeoutMs = 20_000 * cl
   } catch (err) {
     // Which links never formed, and each daemon's last words on them: what a failure in CI leaves to read.
     const logs = cluster.peers.map(peer => {
-      let log = ''
-      try { log = readFileSync(join(peer.home, 'daemon.log'), 'utf8') } catch {}
-      const lines = log.split('\n').filter(line => /refused|half-open|given up|no hello|halt|error/i.test(line)).slice(-3)
+      const lines = daemonLogLines(peer.home).filter(line => /refused|half-open|given up|no hello|halt|error/i.test(line)).slice(-3)
       return lines.length === 0 ? '' : `\n  ${peer.name}: ${lines.join('\n  ' + ' '.repeat(peer.name.length + 2))}`
     }).join('')
     throw new Error(`${(err as Error).message}: ${missing}${logs}`)
+  }
+}
+
+/** The lines of the daemon log in `home` (none while it has no log yet): for a test to read, or a failure to quote. */
+export function daemonLogLines (home: string): string[] {
+  try {
+    return readFileSync(join(home, 'daemon.log'), 'utf8').split('\n').filter(line => line !== '')
+  } catch {
+    return []
   }
 }
 
