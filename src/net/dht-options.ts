@@ -23,6 +23,11 @@ export function formatHostPort (node: HostPort): string {
 
 const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/
 
+/** A loopback address (127.0.0.0/8, ::1) or `localhost`: a host only this machine reaches, with no NAT in between. */
+export function isLoopbackHost (host: string): boolean {
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::1' || host.toLowerCase() === 'localhost'
+}
+
 /** An IPv4 address or a DNS name (HyperDHT does not take IPv6 bootstrap addresses). */
 export function isBootstrapHost (host: string): boolean {
   if (isIPv4(host)) return true

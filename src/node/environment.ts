@@ -8,7 +8,7 @@
 import type { Duplex } from 'node:stream'
 import Hyperswarm from 'hyperswarm'
 import HyperDHT from 'hyperdht'
-import { refreshDiscovery, type DiscoveryRefresher } from '../net/dht-options.js'
+import { isLoopbackHost, refreshDiscovery, type DiscoveryRefresher } from '../net/dht-options.js'
 import { settledWithin } from '../settle.js'
 import type { LinkView } from '../distribution/links.js'
 
@@ -164,17 +164,6 @@ function closeIfHalfOpen (connection: DialledLink, silent: SilentCloses): void {
   connection.once('close', () => { if (timer !== null) clearTimeout(timer) })
 }
 
-/**
- * A DHT bound to loopback is reachable by every peer that can reach it: there is no NAT to find out about. Told so
- * (`firewalled: false`), HyperDHT answers a handshake as open from the start, and the client dials it directly. Left
- * to find out, every node stays firewalled for its first minutes on a private DHT (too few nodes to sample), so each
- * connect runs a holepunch round through the DHT beside a direct LAN ping; the server's NAT analysis is not stable
- * then, so it aborts the round and destroys its end of the stream, and when the abort reaches it before the client's
- * first packet, the client holds a link the server never saw (HyperDHT 6.34, server.js `_onpeerholepunch`). At a
- * 12-daemon start that was 39-54 of 149-166 links, closed as half-open and dialled again (DESIGN, Networking).
- */
-const isLoopback = (host: string): boolean => /^127\./.test(host) || host === '::1' || host === 'localhost'
-
 /** Hyperswarm on HyperDHT: the cluster topic for discovery, members dialled by key, a firewall for blocks. */
 export function hyperswarmTransport (options: SwarmOptions): Transport {
   const blocked = new Set<string>()
@@ -182,7 +171,14 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
   const dht = new HyperDHT({
     ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}),
     ...(options.host !== undefined ? { host: options.host } : {}),
-    ...(options.host !== undefined && isLoopback(options.host) ? { firewalled: false } : {})
+    // Bound to loopback, the DHT has no NAT to find out about: told so, it answers a handshake as open from the start
+    // and the client dials it directly. Left to find out, a node counts itself firewalled for its first minutes on a
+    // private DHT (too few nodes to sample its address), so each connect ran a holepunch round through the DHT beside
+    // a direct LAN ping; the server's NAT analysis not being stable, it aborted the round and destroyed its end of the
+    // stream, and when that came before the client's first packet, the client held a link the server never had
+    // (HyperDHT 6.34, server.js `_onpeerholepunch`): 39-54 of 149-166 links of a 12-daemon start, closed as half-open
+    // and dialled again (DESIGN, Networking).
+    ...(options.host !== undefined && isLoopbackHost(options.host) ? { firewalled: false } : {})
   })
   const swarm = new Hyperswarm({
     dht, keyPair: options.keyPair, maxPeers: MAX_PEER_CONNECTIONS, firewall: (remote: Buffer) => refused(remote.toString('hex')),

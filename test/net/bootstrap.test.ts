@@ -10,7 +10,7 @@ import { Command } from 'commander'
 import Hyperswarm from 'hyperswarm'
 import HyperDHT from 'hyperdht'
 import { parseBootstrap, startBootstrap, type RunningBootstrap } from '../../src/net/bootstrap.js'
-import { refreshDiscovery, type HostPort } from '../../src/net/dht-options.js'
+import { isLoopbackHost, refreshDiscovery, type HostPort } from '../../src/net/dht-options.js'
 import { bootstrapCommand } from '../../src/cli/commands/bootstrap.js'
 import { createCliEnv } from '../../src/cli/cli-env.js'
 import { handleError } from '../../src/cli/handle-error.js'
@@ -150,6 +150,13 @@ function stopper (): { stopped: Promise<string>, stop: (why: string) => void } {
   const stopped = new Promise<string>(resolve => { stop = resolve })
   return { stopped, stop }
 }
+
+// A node bound to one of these is told it is not firewalled (src/node/environment.ts), and a node given only such
+// bootstrap nodes binds to 127.0.0.1 (`node start`): anything else must not pass for loopback.
+t.test('isLoopbackHost: 127.0.0.0/8, ::1 and localhost, nothing else', async t => {
+  for (const host of ['127.0.0.1', '127.0.0.2', '127.255.255.254', '::1', 'localhost', 'LOCALHOST']) t.ok(isLoopbackHost(host), host)
+  for (const host of ['0.0.0.0', '10.0.0.1', '192.168.1.5', '128.0.0.1', '1127.0.0.1', '127.0.0.1.example.com', 'localhost.example.com', '', '::']) t.notOk(isLoopbackHost(host), host)
+})
 
 t.test('bzzz-ctx bootstrap --json: its nodes, running until stopped, then closed', async t => {
   const { stopped, stop } = stopper()

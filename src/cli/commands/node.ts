@@ -12,6 +12,7 @@ import { emit, note } from '../io.js'
 import { homeOf, withDaemon } from '../peer-session.js'
 import { join } from 'node:path'
 import type { SettingKey, SettingValue } from '../../node/settings.js'
+import { isLoopbackHost } from '../../net/dht-options.js'
 
 /** The flag of each setting, named in a refusal of its value (kept here: the settings module is loaded lazily). */
 const SETTING_FLAGS: Record<SettingKey, string> = {
@@ -22,7 +23,6 @@ const SETTING_FLAGS: Record<SettingKey, string> = {
 export const DETACH_READY_TIMEOUT_MS = 30_000
 export const STOP_TIMEOUT_MS = 20_000
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1'])
 
 /** The last lines the daemon logged from byte `from` on (where this start began: not an earlier run's). */
 function logTail (file: string, from = 0): string {
@@ -104,7 +104,7 @@ export function nodeCommand (env: CliEnv): Command {
       const bootstrap = bootstrapNodes === undefined ? undefined : parseBootstrap(bootstrapNodes.join(','))
       // The flag is checked by binding it (its own message); a variable or config value must be an IP address, then is.
       const givenHost = options.host ?? setting('host')
-      const host = givenHost ?? (bootstrap !== undefined && bootstrap.every(b => LOOPBACK.has(b.host)) ? '127.0.0.1' : undefined)
+      const host = givenHost ?? (bootstrap !== undefined && bootstrap.every(b => isLoopbackHost(b.host)) ? '127.0.0.1' : undefined)
       if (givenHost !== undefined) await checkBindHost(givenHost)
       const paths = homePaths(home)
       const { runningDaemon, prepareDaemonStart } = await import('../../node/daemon.js')
