@@ -176,8 +176,8 @@ export function hyperswarmTransport (options: SwarmOptions): Transport {
     // private DHT (too few nodes to sample its address), so each connect ran a holepunch round through the DHT beside
     // a direct LAN ping; the server's NAT analysis not being stable, it aborted the round and destroyed its end of the
     // stream, and when that came before the client's first packet, the client held a link the server never had
-    // (HyperDHT 6.34, server.js `_onpeerholepunch`): 39-54 of 149-166 links of a 12-daemon start, closed as half-open
-    // and dialled again (DESIGN, Networking).
+    // (HyperDHT 6.34, server.js `_onpeerholepunch`; upstream hyperdht#304): 39-54 of 149-166 links of a 12-daemon
+    // start, closed as half-open and dialled again (DESIGN, Networking).
     ...(options.host !== undefined && isLoopbackHost(options.host) ? { firewalled: false } : {})
   })
   const swarm = new Hyperswarm({
