@@ -23,7 +23,6 @@ const SETTING_FLAGS: Record<SettingKey, string> = {
 export const DETACH_READY_TIMEOUT_MS = 30_000
 export const STOP_TIMEOUT_MS = 20_000
 
-
 /** The last lines the daemon logged from byte `from` on (where this start began: not an earlier run's). */
 function logTail (file: string, from = 0): string {
   if (!existsSync(file)) return ''
