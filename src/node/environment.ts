@@ -61,8 +61,9 @@ export const CONNECTION_KEEPALIVE_MS = 1_000
 export const CONNECTION_TIMEOUT_MS = 5_000
 /**
  * A link this peer dialled that has received nothing from the other end this long after it opened is closed as
- * half-open. The other end's Hyperswarm never reported it (the dial opens on this side without a byte from the other),
- * and while it stays, this side's Hyperswarm drops the other end's own dials to this peer in its favour (its rule for
+ * half-open. The other end's Hyperswarm never reported it (the dial opens on this side without a byte from the other:
+ * HyperDHT's holepunch abort racing its LAN shortcut, hyperdht#304, which peers on one LAN behind one NAT still meet;
+ * on loopback the DHT is told it is not firewalled, below, and it no longer happens there), and while it stays, this side's Hyperswarm drops the other end's own dials to this peer in its favour (its rule for
  * a duplicate: keep the link this end dialled, unless it has both sent and received bytes). Both ends then waited for
  * the hello timeout (2 s) and a retry, 4-10 s for four daemons to link at start. A live peer answers a link with its
  * hello at once: on loopback within a millisecond, a daemon's longest turn of its event loop some 250 ms under load.
