@@ -3,6 +3,7 @@ import { unavailable } from '../errors.js'
 import { describeLeftFiles, leftDaemonFiles } from '../node/daemon-files.js'
 import { homePaths, readConfig, resolveHomeDir } from '../node/home.js'
 import type { DaemonClient } from '../node/daemon-client.js'
+import type { OpenedHome } from '../node/held-generation.js'
 import type { LocalPeer } from '../node/local-peer.js'
 import { note, type CommandContext } from './io.js'
 import type { AdminAuditEvent } from '../audit/audit-event.js'
@@ -24,11 +25,20 @@ function leftBehind (home: string): string | null {
   return left === null ? null : describeLeftFiles(left)
 }
 
-/**
- * `readOnly` for a command that only reads: without a daemon it opens the store without its lock, so readers run side by
- * side, and beside a writer.
- */
-export async function withPeer<T> (ctx: CommandContext, work: (peer: PeerApi) => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
+export interface PeerSessionOptions<T> {
+  /**
+   * For a command that only reads: without a daemon it opens the store without its lock, so readers run side by side,
+   * and beside a writer.
+   */
+  readOnly?: boolean
+  /**
+   * Without a daemon, tried before the home's peer is opened: its answer is the command's (the peer is not opened at
+   * all), or it hands on what it opened of the home (see generateWithoutStore).
+   */
+  beforeOpen?: (home: string) => Promise<{ answer: T } | OpenedHome>
+}
+
+export async function withPeer<T> (ctx: CommandContext, work: (peer: PeerApi) => Promise<T>, options: PeerSessionOptions<T> = {}): Promise<T> {
   const home = homeOf(ctx)
   const config = readConfig(home)
   const daemon = await connectDaemon(home)
@@ -38,13 +48,15 @@ export async function withPeer<T> (ctx: CommandContext, work: (peer: PeerApi) =>
     // Without this line a daemon that died would look like one never started: the answer would come from the home alone.
     const left = leftBehind(home)
     if (left !== null) ctx.io.stderr.write(`bzzz-ctx: ${left}; working on the home directly\n`)
+    const before = await options.beforeOpen?.(home)
+    if (before !== undefined && 'answer' in before) return before.answer
     const { LocalPeer } = await import('../node/local-peer.js')
     // A write here is this cluster-of-one's own: audited as its daemon would (a read-only store records nothing).
     const settings = options.readOnly === true ? undefined : await import('../node/settings.js')
     const audit = settings?.auditSettings(config, ctx.io.env)
     // And it clears what its writes superseded past the retention, at its end, as its daemon would.
     const retentionMs = settings?.retentionSetting(config, ctx.io.env)
-    peer = await LocalPeer.open(home, { ...options, ...(audit !== undefined ? { audit } : {}), ...(retentionMs !== undefined ? { retentionMs } : {}) })
+    peer = await LocalPeer.open(home, { readOnly: options.readOnly === true, ...(before !== undefined ? { opened: before } : {}), ...(audit !== undefined ? { audit } : {}), ...(retentionMs !== undefined ? { retentionMs } : {}) })
   }
   try {
     return await work(peer)

@@ -5,7 +5,7 @@
  */
 import { systemClock, type Clock } from '../clock.js'
 import type { Keyring } from '../crypto/keyring.js'
-import { LocalSecret } from '../crypto/local-secret.js'
+import type { LocalSecret } from '../crypto/local-secret.js'
 import type { RoleDirectory } from '../crypto/role-directory.js'
 import { badInput } from '../errors.js'
 import type { Leadership } from '../leader/leadership.js'
@@ -17,20 +17,20 @@ import { AuditLog } from '../audit/audit-log.js'
 import type { AdminAuditEvent } from '../audit/audit-event.js'
 import { DecisionIndex, DEFAULT_HOPS, type DecideInput, type DecisionView, type HistoryReport, type HopsReport } from '../temporal/decisions.js'
 import type { InfluenceOrder, InfluenceRow } from '../temporal/graph.js'
-import { homePaths, readConfig, roleEntry, type PeerConfig } from './home.js'
-import { checkSignedRoles } from './signed-roles.js'
+import { homePaths, type PeerConfig } from './home.js'
 import type { KeysBundle } from './keys-bundle.js'
 import type { SignedPolicy } from './cluster-policy.js'
 import type { PolicyBook } from './policy-book.js'
 import { sectionCrypto } from './section-crypto.js'
 import { createHome, type InitOptions, type InitReport } from './home-setup.js'
 import { AnalysisRuntime } from './analysis-runtime.js'
+import { openHomeBasics, writeRecipients, type OpenedHome } from './held-generation.js'
 import { generateTarget } from './generate-target.js'
 import type { FreshnessReport } from './freshness.js'
 import { termEvidenceProblem } from './term-evidence.js'
 import { PeerAudit } from './peer/audit.js'
 import { WritePermission } from './peer/write-permission.js'
-import { openKeys, PeerKeys } from './peer/keys.js'
+import { PeerKeys } from './peer/keys.js'
 import { openPolicyBook, PeerPolicy } from './peer/policy.js'
 import { Generation } from './peer/generation.js'
 import { PeerQueries } from './peer/queries.js'
@@ -62,6 +62,8 @@ export interface LocalPeerOptions {
    * the node that drives it says. Undefined keeps them all.
    */
   retentionMs?: number
+  /** What a generate that went on to this peer opened already (see generateWithoutStore): its home and its analysis. */
+  opened?: OpenedHome
 }
 
 export class LocalPeer {
@@ -106,7 +108,7 @@ export class LocalPeer {
     this.audit = audit
     this.policies = policies
     this.retentionMs = options.retentionMs
-    this.analysis = new AnalysisRuntime(home, local, clock)
+    this.analysis = options.opened?.analysis ?? new AnalysisRuntime(home, local, clock)
     this.auditing = new PeerAudit(audit, config, keyring, options.audit)
     this.permission = new WritePermission(home, config, keyring.identity)
     // A rebuilt view may have retracted decisions and versions the graph was fed: it is built again when next asked for.
@@ -127,7 +129,9 @@ export class LocalPeer {
     this.generation = new Generation({
       ...writes, store, clock, analysis: this.analysis, analysing: this.analysing, analysisCostMs: options.analysisCostMs ?? null,
       target: target => this.target(target),
-      recipients: roles => this.recipients(roles)
+      recipients: roles => this.recipients(roles),
+      viewHash: () => store.viewHash,
+      ...(options.opened?.analysed !== undefined ? { analysed: options.opened.analysed } : {})
     })
     this.queries = new PeerQueries({
       home, config, keyring, store, audit,
@@ -168,10 +172,7 @@ export class LocalPeer {
    */
   static async open (home: string, options: LocalPeerOptions = {}): Promise<LocalPeer> {
     const clock = options.clock ?? systemClock
-    const config = readConfig(home)
-    checkSignedRoles(homePaths(home).config, config)
-    const { keyring, directory } = await openKeys(home, config)
-    const local = LocalSecret.fromIdentity(keyring.identity)
+    const { config, keyring, directory, local } = options.opened?.basics ?? await openHomeBasics(home)
     const trust = { cluster: config.cluster.id, adminKey: config.cluster.adminKey }
     let peer: LocalPeer | undefined
     const policies = openPolicyBook(home, config, role => (peer?.directory ?? directory).get(role)?.clearance)
@@ -259,9 +260,7 @@ export class LocalPeer {
 
   /** The recipients of a write: every role, unless narrowed; each must be a role of the cluster. */
   recipients (roles?: readonly string[]): string[] {
-    if (roles === undefined || roles.length === 0) return this.directory.names()
-    for (const role of roles) roleEntry(this.config, role)
-    return [...new Set(roles)]
+    return writeRecipients(this.config, this.directory, roles)
   }
 
   /** What a generation is about: the path, the root addresses are relative to, and the project; checked. */

@@ -18,6 +18,7 @@ import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
 import type { AccessLevel } from '../crypto/levels.js'
 import { corrupt, fileAccessError, isBzzzError } from '../errors.js'
 import { retriedWithin } from '../settle.js'
+import { forgetStoreStamp, writeStoreStamp } from './store-stamp.js'
 import { forgetHolder, readHolder, recordHolder, storeInUse } from './store-holder.js'
 import { whileMade } from './store-creation.js'
 import { bind, bindingOf, copiedStore, damagedMarker, probeBinding, refuseUnprovenStore, storeExists } from './store-identity.js'
@@ -136,7 +137,11 @@ export class ContextStore {
     const attempt = async (): Promise<ContextStore> => {
       readOnly = options.readOnly === true && storeExists(dir)
       const open = async (): Promise<ContextStore> => {
-        if (!readOnly) await refuseUnprovenStore(dir)
+        if (!readOnly) {
+          await refuseUnprovenStore(dir)
+          // From now on this writer may change the store: the view hash it was closed with no longer stands for it.
+          forgetStoreStamp(dir)
+        }
         return await ContextStore.openOnce(dir, crypto, readOnly, options.clock ?? systemClock, options.leadership, options.shardPayloads === true)
       }
       // A read-only open touches no marker; a writer's waits while another process is still writing it.
@@ -190,7 +195,11 @@ export class ContextStore {
     this.closeStarted = true
     await this.view.close()
     if (!this.readOnly) forgetHolder(this.dir)
+    // Closed with its view as an open would make it again (asked of the logs while they are open, just before they
+    // close): the next command may know the view hash without opening the store.
+    const caughtUp = !this.readOnly && this.view.checkpointed && this.logs.caughtUp()
     await this.corestore.close()
+    if (caughtUp && this.view.checkpointed) writeStoreStamp(this.dir, this.view.viewHash)
   }
 
   /** Replicates every log this store holds over a connection (after the peer proved it is a member). */

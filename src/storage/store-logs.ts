@@ -158,6 +158,22 @@ export class StoreLogs {
   }
 
   /**
+   * True when the view has applied every block an open would apply (catchUp): this peer's log and each log the view
+   * applied from are held no further than applied. Then opening the store again gives the view it has now.
+   */
+  caughtUp (): boolean {
+    const { view } = this.host
+    if (view.applied(this.writer) !== this.own.length) return false
+    for (const writer of view.writers()) {
+      if (writer === this.writer) continue
+      const core = this.remote.get(writer)
+      // A log the view applied and this peer never opened here: an open reads how much of it is held; so must this.
+      if (core === undefined || !core.opened || core.contiguousLength !== view.applied(writer)) return false
+    }
+    return true
+  }
+
+  /**
    * Every log this peer holds and how many blocks of each it holds from the start, with the payloads they point at:
    * what it gossips.
    */

@@ -203,6 +203,14 @@ export class ContextView {
     await this.checkpointing
   }
 
+  /**
+   * True when the checkpoint on disk holds this view as it is (nothing applied since the last one, and nothing that keeps
+   * one from being written: a rebuild, a stale or damaged view, a read-only store).
+   */
+  get checkpointed (): boolean {
+    return !this.dirty && !this.damaged && !this.readOnly && this.told === null && !this.stale && this.rebuilding === null
+  }
+
   /** An order-independent digest of every slot's current version: equal on converged peers. */
   get viewHash (): string {
     return this.hash.toString('hex')

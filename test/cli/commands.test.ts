@@ -24,6 +24,11 @@ t.test('init, generate, retrieve, distribute, status: --json shapes', async t =>
   for (const key of ['files', 'skipped', 'records', 'bytes', 'ms']) t.ok(key in generate.json, `generate --json has ${key}`)
   t.equal(generate.json.project, 'shop', 'the configured project')
   t.ok(Array.isArray(generate.json.skipped) && generate.json.skipped.every((s: any) => typeof s.path === 'string' && typeof s.reason === 'string'))
+  // Nothing changed: the same run, answered without opening the store (held-generation.ts), in the same shape.
+  const unchanged = await cli(['generate', repo, '--json'], env)
+  t.equal(unchanged.code, 0, unchanged.stderr)
+  // (A file copied within the racy window of the first run is read again: its stat data cannot prove it unchanged.)
+  t.same({ ...unchanged.json, ms: 0, read: 0 }, { ...generate.json, ms: 0, read: 0, cached: generate.json.files, written: 0, unchanged: generate.json.records, bytes: 0 }, 'a generate with nothing changed: the same report, nothing analysed or written')
 
   const retrieve = await cli(['retrieve', 'ucxl://shop/src/server/handlers/auth.py', '--role', 'developer', '--json'], env)
   t.equal(retrieve.code, 0, retrieve.stderr)

@@ -2,10 +2,11 @@
 // with a preload that records every module it loads: ES modules through a resolve hook, CommonJS through require.
 import t from 'tap'
 import { spawn } from 'node:child_process'
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { BIN, cliProcess, tempHome } from '../helpers/cli.js'
 import { scratchDir } from '../helpers/scratch.js'
+import { PACKAGE_ROOT } from '../../src/paths.js'
 
 const dir = scratchDir('bzzz-startup-')
 const hooks = join(dir, 'hooks.mjs')
@@ -91,6 +92,22 @@ t.test('a local retrieve --json opens the store but loads no parser and no table
   const status = await modulesOf(['status'], env)
   t.equal(status.code, 0, status.stderr)
   t.ok(packagesIn(status.modules).has('cli-table3'), 'a table loads cli-table3 when it prints')
+})
+
+t.test('a generate with nothing changed loads no store: the view hash it needs is the one its last writer stamped', async t => {
+  const home = tempHome()
+  const env = { BZZZ_HOME: home }
+  const repo = join(scratchDir('bzzz-startup-repo-'), 'mixed')
+  cpSync(join(PACKAGE_ROOT, 'fixtures', 'repos', 'mixed'), repo, { recursive: true })
+  t.equal((await cliProcess(['init', '--cluster', 'startup', '--role', 'admin', '--project', 'p'], env)).code, 0)
+  const first = await modulesOf(['generate', repo], env)
+  t.equal(first.code, 0, first.stderr)
+  t.ok(packagesIn(first.modules).has('corestore'), 'the first run writes: it opens the store')
+  const again = await modulesOf(['generate', repo], env)
+  t.equal(again.code, 0, again.stderr)
+  const loaded = packagesIn(again.modules)
+  t.ok(loaded.has('sodium-native'), 'the keys and the sealed analysis cache are read')
+  for (const unused of ['hypercore', 'corestore', 'rocksdb-native', 'hyperswarm']) t.notOk(loaded.has(unused), `nothing changed: no ${unused}`)
 })
 
 /**

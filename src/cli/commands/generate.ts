@@ -7,6 +7,7 @@ import { systemClock } from '../../clock.js'
 import { badUsage, isBzzzError } from '../../errors.js'
 import { watchTree } from '../../node/generate-watch.js'
 import { untilSignal } from '../signals.js'
+import type { OpenedHome } from '../../node/held-generation.js'
 import type { GeneratePart, GenerateReport } from '../../node/local-peer.js'
 import { withPeer } from '../peer-session.js'
 import { progressBar } from '../progress.js'
@@ -51,10 +52,19 @@ export function generateCommand (env: CliEnv): Command {
         ...(options.project !== undefined ? { project: options.project } : {}),
         ...(options.roles !== undefined ? { roles: options.roles } : {})
       }
+      const shown = { ...request, onProgress: progress.update, onPart: (part: GeneratePart) => { showPart(ctx, part) } }
+      // Without a daemon, a run that finds nothing changed is answered without opening the store (generateWithoutStore).
+      const beforeOpen = async (home: string): Promise<{ answer: GenerateReport } | OpenedHome> => {
+        const { generateWithoutStore } = await import('../../node/held-generation.js')
+        const held = await generateWithoutStore(home, shown).catch((err: unknown) => { progress.stop(); throw err })
+        if (!('report' in held)) return held
+        progress.stop()
+        return { answer: held.report }
+      }
       const report = await withPeer(ctx, async peer => {
         let first
         try {
-          first = await peer.generate({ ...request, onProgress: progress.update, onPart: part => { showPart(ctx, part) } })
+          first = await peer.generate(shown)
         } finally {
           progress.stop()
         }
@@ -69,7 +79,7 @@ export function generateCommand (env: CliEnv): Command {
         await untilSignal()
         await watcher.stop()
         return null
-      })
+      }, options.watch === true ? {} : { beforeOpen })
       if (report === null) return
       const queued = (report as { request?: { id: string, state: string, term: number } }).request
       emit(ctx, report, () => {

@@ -14,6 +14,7 @@ import type { AnalysisRuntime } from '../analysis-runtime.js'
 import type { AnalysisCache } from '../../intelligence/cache.js'
 import type { AnalysisPool } from '../../intelligence/pool.js'
 import type { HeldRun } from '../analysis-cache-file.js'
+import type { AnalyzeResult } from '../../intelligence/types.js'
 import type { GenerateOptions, GenerateOutcome, GenerateReport, WriteHost } from './types.js'
 
 /**
@@ -24,18 +25,87 @@ function heldRunKey (request: { root: string, path: string, project: string, rec
   return createHash('sha256').update(JSON.stringify([request.root, request.path, request.project, [...request.recipients].sort(), request.term, request.prune, request.maxFileBytes])).digest('hex')
 }
 
-/** What a generate needs of the peer that runs it. */
-export interface GenerationHost extends WriteHost {
-  store: ContextStore
+/** What analysing a generate and telling whether the store holds its records already needs: not the store itself. */
+export interface AnalysisHost extends Pick<WriteHost, 'requireWriter' | 'soloTerm'> {
   clock: Clock
   /** The workers and the cache the analysis runs on. */
   analysis: AnalysisRuntime
   /** Analyses running on real CPUs now (see LocalPeer.analysing). */
   analysing: Set<Promise<unknown>>
-  /** What an analysis costs on the clock (see LocalPeerOptions.analysisCostMs); null: the time it takes. */
-  analysisCostMs: ((files: number, bytes: number) => number) | null
   target: (options: Pick<GenerateOptions, 'path' | 'root' | 'project' | 'fs'>) => { path: string, root: string, project: string }
   recipients: (roles?: readonly string[]) => string[]
+  /** The store's view hash now (a run's records are held only while the store is as that run left it). */
+  viewHash: () => string
+}
+
+/** What a generate needs of the peer that runs it. */
+export interface GenerationHost extends AnalysisHost, WriteHost {
+  store: ContextStore
+  /** What an analysis costs on the clock (see LocalPeerOptions.analysisCostMs); null: the time it takes. */
+  analysisCostMs: ((files: number, bytes: number) => number) | null
+  /** A generate analysed before this peer opened (generateIfHeld): the first run of the very same options takes it. */
+  analysed?: Analysed
+}
+
+/**
+ * One generation's analysis on `host`, and the run whose records the store holds already when it is one (`held`: nothing
+ * was built, and nothing is to be written); the records it would write are the caller's to work out.
+ */
+async function analyseFor (host: AnalysisHost, options: GenerateOptions, cache: AnalysisCache, pool: AnalysisPool | undefined): Promise<{ run: AnalysedRun, analysis: AnalyzeResult }> {
+  const { path, root, project } = host.target(options)
+  const recipients = host.recipients(options.roles)
+  const { analyzeTree } = await import('../../intelligence/index.js')
+  const term = options.term ?? host.soloTerm()
+  const runKey = heldRunKey({ root, path, project, recipients, term, prune: options.prune === true, maxFileBytes: options.maxFileBytes ?? null })
+  const held = options.withholdLastRecord === true ? undefined : host.analysis.heldRun(runKey)
+  const running = analyzeTree({
+    root, target: path, project, cache, ...(options.workers === undefined && pool !== undefined ? { pool } : {}),
+    ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
+    ...(options.fs !== undefined ? { fs: options.fs } : {}),
+    ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
+    // The same inputs as a run whose records the store holds, and the store as that run left it: writing them
+    // again would find each unchanged, so they are neither built nor offered.
+    recordsHeld: fingerprint => held !== undefined && held.fingerprint === fingerprint && held.viewHash === host.viewHash()
+  })
+  host.analysing.add(running)
+  const analysis = await running.finally(() => host.analysing.delete(running))
+  const base = {
+    project, root, path: relative(root, path) || '.', priority: options.priority ?? 'normal', roles: recipients,
+    files: analysis.files, cached: analysis.cached, read: analysis.read, skipped: analysis.skipped
+  }
+  const run: AnalysedRun = { options, project, root, path, term, recipients, runKey, base, fresh: analysis.files - analysis.cached, bytes: analysis.sourceBytes, records: [], appended: [], gone: [], hashes: new Map() }
+  return { run: analysis.recordsSkipped === true && held !== undefined ? { ...run, held } : run, analysis }
+}
+
+/** The report of a generation whose records the store holds already: all of them unchanged, nothing written. */
+function heldReport (run: AnalysedRun & { held: HeldRun }, ms: number): GenerateReport {
+  return { ...run.base, records: run.held.records, written: 0, unchanged: run.held.records, removed: 0, stale: run.held.stale, bytes: 0, ms }
+}
+
+/** A generate analysed ahead of the peer that writes it (generateIfHeld): that peer's run takes it as it is. */
+export interface Analysed {
+  options: GenerateOptions
+  cache: AnalysisCache
+  run: AnalysedRun
+  analysis: AnalyzeResult
+  /** When the analysis started, on the host's clock: the report's time counts from there. */
+  started: number
+}
+
+/**
+ * A generate answered without a store: PATH analysed on `host` (its cache, so what did not change is not read), and
+ * the report when the store holds the run's records already, as it does after the same generate with nothing changed
+ * since; otherwise the analysis, for the peer that writes its records (GenerationHost.analysed).
+ */
+export async function generateIfHeld (host: AnalysisHost, options: GenerateOptions): Promise<{ report: GenerateReport } | { analysed: Analysed }> {
+  host.requireWriter('generate')
+  const started = host.clock.now()
+  const cache = await host.analysis.cache()
+  const { run, analysis } = await analyseFor(host, options, cache, await host.analysis.poolFor(options.workers !== undefined))
+  if (run.held === undefined) return { analysed: { options, cache, run, analysis, started } }
+  await host.analysis.ran(cache)
+  return { report: heldReport({ ...run, held: run.held }, Math.round(host.clock.now() - started)) }
 }
 
 export class Generation {
@@ -78,10 +148,12 @@ export class Generation {
    */
   async generateBatch (batch: readonly GenerateOptions[]): Promise<GenerateOutcome[]> {
     this.host.requireWriter('generate')
-    const started = this.host.clock.now()
-    const cache = await this.host.analysis.cache()
-    const pool = await this.host.analysis.poolFor(batch.some(options => options.workers !== undefined))
-    const analysed = await Promise.allSettled(batch.map(async options => await this.analyse(options, cache, pool)))
+    const ahead = this.host.analysed !== undefined && batch.length === 1 && batch[0] === this.host.analysed.options ? this.host.analysed : undefined
+    delete this.host.analysed
+    const started = ahead?.started ?? this.host.clock.now()
+    const cache = ahead?.cache ?? await this.host.analysis.cache()
+    const pool = ahead !== undefined ? undefined : await this.host.analysis.poolFor(batch.some(options => options.workers !== undefined))
+    const analysed = await Promise.allSettled(batch.map(async options => await this.analyse(options, cache, pool, ahead)))
     if (this.host.analysisCostMs !== null) {
       const cost = analysed.reduce((sum, result) => result.status === 'fulfilled' ? sum + this.host.analysisCostMs!(result.value.fresh, result.value.bytes) : sum, 0)
       await this.host.clock.sleep(cost)
@@ -92,7 +164,7 @@ export class Generation {
       if (result.status !== 'fulfilled') continue
       const run = result.value
       if (run.held !== undefined) {
-        outcomes[index] = { ok: true, report: { ...run.base, records: run.held.records, written: 0, unchanged: run.held.records, removed: 0, stale: run.held.stale, bytes: 0, ms: Math.round(this.host.clock.now() - started) } }
+        outcomes[index] = { ok: true, report: heldReport({ ...run, held: run.held }, Math.round(this.host.clock.now() - started)) }
         continue
       }
       const key = JSON.stringify([run.term, run.recipients, run.commit ?? null])
@@ -112,31 +184,10 @@ export class Generation {
   }
 
   /** One generation's analysis, and the records it would write. */
-  private async analyse (options: GenerateOptions, cache: AnalysisCache, pool: AnalysisPool | undefined): Promise<AnalysedRun> {
-    const { path, root, project } = this.host.target(options)
-    const recipients = this.host.recipients(options.roles)
-    const { analyzeTree } = await import('../../intelligence/index.js')
-    const term = options.term ?? this.host.soloTerm()
-    const runKey = heldRunKey({ root, path, project, recipients, term, prune: options.prune === true, maxFileBytes: options.maxFileBytes ?? null })
-    const held = options.withholdLastRecord === true ? undefined : this.host.analysis.heldRun(runKey)
-    const running = analyzeTree({
-      root, target: path, project, cache, ...(options.workers === undefined && pool !== undefined ? { pool } : {}),
-      ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
-      ...(options.fs !== undefined ? { fs: options.fs } : {}),
-      ...(options.workers !== undefined ? { workers: options.workers } : {}),
-      ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
-      // The same inputs as a run whose records the store holds, and the store as that run left it: writing them
-      // again would find each unchanged, so they are neither built nor offered.
-      recordsHeld: fingerprint => held !== undefined && held.fingerprint === fingerprint && held.viewHash === this.host.store.viewHash
-    })
-    this.host.analysing.add(running)
-    const analysis = await running.finally(() => this.host.analysing.delete(running))
-    const base = {
-      project, root, path: relative(root, path) || '.', priority: options.priority ?? 'normal', roles: recipients,
-      files: analysis.files, cached: analysis.cached, read: analysis.read, skipped: analysis.skipped
-    }
-    const run: AnalysedRun = { options, project, root, path, term, recipients, runKey, base, fresh: analysis.files - analysis.cached, bytes: analysis.sourceBytes, records: [], appended: [], gone: [], hashes: new Map() }
-    if (analysis.recordsSkipped === true && held !== undefined) return { ...run, held }
+  private async analyse (options: GenerateOptions, cache: AnalysisCache, pool: AnalysisPool | undefined, ahead?: Analysed): Promise<AnalysedRun> {
+    const { run, analysis } = ahead ?? await analyseFor(this.host, options, cache, pool)
+    if (run.held !== undefined) return run
+    const { path, root, project } = run
     const fs = options.fs ?? diskFs
     run.gone = this.gone(analysis.records, path, root, project, fs)
     run.records = this.recordsToWrite(analysis.records, path !== root, rootAddress(project))
