@@ -18,6 +18,7 @@ import { DEFAULT_RESOLVE_DEPTH } from '../context/resolve.js'
 import type { AccessLevel } from '../crypto/levels.js'
 import { corrupt, fileAccessError, isBzzzError } from '../errors.js'
 import { retriedWithin } from '../settle.js'
+import { pruneInfoLogs } from './info-logs.js'
 import { forgetStoreStamp, writeStoreStamp } from './store-stamp.js'
 import { forgetHolder, readHolder, recordHolder, storeInUse } from './store-holder.js'
 import { whileMade } from './store-creation.js'
@@ -199,6 +200,7 @@ export class ContextStore {
     // close): the next command may know the view hash without opening the store.
     const caughtUp = !this.readOnly && this.view.checkpointed && this.logs.caughtUp()
     await this.corestore.close()
+    if (!this.readOnly) pruneInfoLogs(join(this.dir, 'db'))
     if (caughtUp && this.view.checkpointed) writeStoreStamp(this.dir, this.view.viewHash)
   }
 

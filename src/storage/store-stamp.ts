@@ -11,6 +11,7 @@
 import { lstatSync, readdirSync, readFileSync, rmSync, writeFileSync, type BigIntStats } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { basename, dirname, join } from 'node:path'
+import { isInfoLog } from './info-logs.js'
 
 const STAMP_FORMAT = 1
 
@@ -20,17 +21,15 @@ export function stampFile (storeDir: string): string {
 }
 
 /**
- * RocksDB's information log: written at every open, a read-only one too, and never read back. Leaving it out keeps a
- * stamp valid across the reads of commands that only read (`retrieve`), which change nothing stored.
+ * A digest of the stat data of every file under the store's folder, by path, but RocksDB's information log: written at
+ * every open, a read-only one too, and never read back (info-logs.ts). Leaving it out keeps a stamp valid across the
+ * reads of commands that only read (`retrieve`), which change nothing stored.
  */
-const INFO_LOG = /^LOG(?:\.old\.\d+)?$/
-
-/** A digest of the stat data of every file under the store's folder (but RocksDB's information log), by path. */
 export function storeFilesDigest (storeDir: string): string {
   const hash = createHash('sha256')
   const visit = (dir: string, prefix: string): void => {
     for (const name of readdirSync(dir).sort()) {
-      if (INFO_LOG.test(name)) continue
+      if (isInfoLog(name)) continue
       const path = join(dir, name)
       const stat: BigIntStats = lstatSync(path, { bigint: true })
       if (stat.isDirectory()) { visit(path, `${prefix}${name}/`); continue }

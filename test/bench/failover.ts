@@ -128,7 +128,8 @@ export async function benchFailover (): Promise<Record<string, number>> {
       queue_requests: QUEUE_REQUESTS,
       queue_accept_per_s: round(QUEUE_REQUESTS / (acceptedMs / 1000), 0),
       queue_requests_per_s: round(QUEUE_REQUESTS / (queueMs / 1000), 1),
-      queue_requests_per_s_first_round: round(QUEUE_REQUESTS / (firstRound.queueMs / 1000), 1)
+      queue_requests_per_s_first_round: round(QUEUE_REQUESTS / (firstRound.queueMs / 1000), 1),
+      queue_accept_per_s_first_round: round(QUEUE_REQUESTS / (firstRound.acceptedMs / 1000), 0)
     }
   } finally {
     for (const c of clients.values()) c.close()

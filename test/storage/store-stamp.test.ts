@@ -4,6 +4,7 @@ import t from 'tap'
 import { join } from 'node:path'
 import { readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { ContextStore } from '../../src/storage/context-store.js'
+import { INFO_LOGS_KEPT } from '../../src/storage/info-logs.js'
 import { stampedViewHash, stampFile } from '../../src/storage/store-stamp.js'
 import type { ContextRecord } from '../../src/context/record.js'
 import { testKeys } from '../helpers/crypto-store.js'
@@ -83,4 +84,27 @@ t.test('a store whose view has not applied every block it holds is not stamped: 
   t.equal((await reopened.retrieve('ucxl://p/src/pay.go', 'viewer')).context.summary, 'Payment handler, v2')
   await reopened.close()
   t.equal(stampedViewHash(join(keys.dir, 'a')), reopened.viewHash, 'caught up, it is stamped at its close')
+})
+
+t.test('a writer\'s close keeps the newest few of RocksDB\'s information logs, which every writer\'s open adds one to', async t => {
+  const keys = await testKeys()
+  const dir = join(keys.dir, 'store')
+  const db = join(dir, 'db')
+  const olds = (): string[] => readdirSync(db).filter(name => name.startsWith('LOG.old.')).sort()
+  const seen = new Set<string>()
+  let hash = ''
+  for (let i = 0; i < INFO_LOGS_KEPT + 3; i++) {
+    const store = await ContextStore.open(dir, keys.crypto)
+    await store.write([{ address: `ucxl://p/f${i}`, kind: 'file', summary: `file ${i}` }], { term: 1, recipients: ALL, nowMs: i + 1 })
+    for (const name of olds()) seen.add(name)
+    hash = store.viewHash
+    await store.close()
+  }
+  t.ok(seen.size > INFO_LOGS_KEPT, `the opens moved ${seen.size} logs aside`)
+  const newest = [...seen].sort((a, b) => BigInt(a.slice(8)) < BigInt(b.slice(8)) ? 1 : -1).slice(0, INFO_LOGS_KEPT)
+  t.same(olds(), newest.sort(), `the newest ${INFO_LOGS_KEPT} kept`)
+  t.equal(stampedViewHash(dir), hash, 'and the stamp written after stands')
+  const reader = await ContextStore.open(dir, keys.crypto, { readOnly: true })
+  t.equal((await reader.retrieve('ucxl://p/f0', 'viewer')).context.summary, 'file 0', 'nothing stored is lost')
+  await reader.close()
 })
