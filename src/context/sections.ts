@@ -27,8 +27,8 @@ export function plainSections (texts: ReadonlyArray<{ level: AccessLevel, text: 
   return texts.map(({ level, text }) => ({ level, plaintext: Buffer.from(text) }))
 }
 
-/** The sections of splitSections as JSON text (what a digest of the sections is made from). */
-export function sectionTexts (record: ContextRecord): Array<{ level: AccessLevel, text: string }> {
+/** The fields of a record grouped by the level of their section. */
+function sectionGroups (record: ContextRecord): Map<AccessLevel, Record<string, unknown>> {
   const groups = new Map<AccessLevel, Record<string, unknown>>()
   const group = (level: AccessLevel): Record<string, unknown> => {
     let g = groups.get(level)
@@ -44,8 +44,20 @@ export function sectionTexts (record: ContextRecord): Array<{ level: AccessLevel
     const g = group(insightLevel(insight))
     ;((g.insights ??= []) as Insight[]).push(insight)
   }
+  return groups
+}
+
+/** The sections of splitSections as JSON text (what a digest of the sections is made from). */
+export function sectionTexts (record: ContextRecord): Array<{ level: AccessLevel, text: string }> {
+  const groups = sectionGroups(record)
   return ACCESS_LEVELS.filter(level => groups.has(level))
     .map(level => ({ level, text: JSON.stringify(groups.get(level)) }))
+}
+
+/** The levels of a record's sections, lowest first: those of sectionTexts, without making their texts. */
+export function sectionLevels (record: ContextRecord): AccessLevel[] {
+  const groups = sectionGroups(record)
+  return ACCESS_LEVELS.filter(level => groups.has(level))
 }
 
 /** Joins opened sections (any subset of levels) back into content. */

@@ -2,7 +2,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import { contentOf, diffAgainstParent, mergeLayers, type Content } from '../../src/context/merge.js'
 import { resolveContext, type ReadableLayer } from '../../src/context/resolve.js'
-import { joinSections, splitSections } from '../../src/context/sections.js'
+import { joinSections, sectionLevels, splitSections } from '../../src/context/sections.js'
 import type { ContextRecord } from '../../src/context/record.js'
 import { rejectsCode } from '../helpers/errors.js'
 
@@ -178,4 +178,8 @@ t.test('sections group fields by level and join back', async t => {
   t.same(publicOnly, { summary: 's', language: 'python' }, 'a reader of public sees no symbols, imports or insights')
   const pinned = splitSections({ address: 'ucxl://p/b', kind: 'file', summary: 'hidden', levels: { summary: 'secret' } })
   t.same(pinned.map(s => s.level), ['secret'], 'a level override moves a field')
+  // The levels alone (what a leader asks to authorise a write), without making the texts: the same.
+  t.same(sectionLevels(record), sections.map(s => s.level))
+  t.same(sectionLevels({ address: 'ucxl://p/b', kind: 'file', summary: 'hidden', levels: { summary: 'secret' } }), ['secret'])
+  t.same(sectionLevels({ address: 'ucxl://p/c', kind: 'directory' }), [], 'a record with no content has no section')
 })

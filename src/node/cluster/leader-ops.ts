@@ -11,7 +11,7 @@ import type { WireMessage } from '../../net/messages.js'
 import { DEFAULT_DECISION_LEVEL, type DecideInput } from '../../temporal/decisions.js'
 import type { WriteOp } from '../../leader/write-policy.js'
 import { isAccessLevel, type AccessLevel } from '../../crypto/levels.js'
-import { sectionTexts } from '../../context/sections.js'
+import { sectionLevels } from '../../context/sections.js'
 import { validateRecord } from '../../context/validate.js'
 import type { LocalPeer } from '../local-peer.js'
 import type { Logger } from '../logger.js'
@@ -253,7 +253,7 @@ export class LeaderOps {
     const levels = new Set<AccessLevel>()
     for (const item of Array.isArray(value) ? value : [value]) {
       try {
-        for (const section of sectionTexts(validateRecord(item, 'a record', this.host.roleNames()))) levels.add(section.level)
+        for (const level of sectionLevels(validateRecord(item, 'a record', this.host.roleNames()))) levels.add(level)
       } catch {}
     }
     return [...levels]
