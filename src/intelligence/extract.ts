@@ -218,6 +218,7 @@ export class SymbolExtractor {
     let extraImports = skeleton?.imports ?? []
     let extraSymbols = skeleton?.symbols ?? []
     let strings = skeleton?.strings
+    let rows = skeleton?.rows
     if (tree !== null && skeleton !== undefined && tree.rootNode.hasError) {
       // The skeleton lost something the grammar needs: read the whole file instead.
       tree.delete()
@@ -225,8 +226,11 @@ export class SymbolExtractor {
       extraImports = []
       extraSymbols = []
       strings = undefined
+      rows = undefined
       tree = parser.parse(source)
     }
+    /** The 1-based line of the file a row of the parsed text is on. */
+    const lineAt = (row: number): number => (rows === undefined ? row : rows[row] ?? row) + 1
     if (tree === null) return { symbols: [], imports: [], parsed: false }
     try {
       const root = tree.rootNode
@@ -266,7 +270,7 @@ export class SymbolExtractor {
           for (const property of parts.exportsObject.namedChildren) {
             if (property === null) continue
             const key = property.type === 'shorthand_property_identifier' ? property : property.childForFieldName('key') ?? property.childForFieldName('name')
-            if (key !== null) exportNames.push({ name: unquote(nodeText(key, source)), line: key.startPosition.row + 1 })
+            if (key !== null) exportNames.push({ name: unquote(nodeText(key, source)), line: lineAt(key.startPosition.row) })
           }
         }
         let nameNode = parts.name
@@ -278,7 +282,7 @@ export class SymbolExtractor {
           if (inner === null) break
           nameNode = inner
         }
-        const line = nameNode.startPosition.row + 1
+        const line = lineAt(nameNode.startPosition.row)
         const text = nodeText(nameNode, source)
         const name = cleanName(spec.symbolName === undefined ? text : spec.symbolName(text))
         if (spec.symbolKind !== undefined) {

@@ -31,12 +31,15 @@ export interface LanguageSpec {
   /** Node types at the top of a file that come before its doc (shebang, `<?php`). */
   fileHeader?: ReadonlySet<string>
   /**
-   * A cheaper text to parse with the same declarations on the same lines (Python's skeleton), and the
-   * imports and top-level symbols of the lines it blanks, read from their text; the source itself is
-   * parsed when the skeleton does not parse cleanly.
+   * A cheaper text to parse with the same declarations (Python's skeleton), the source line each of its lines stands
+   * for, and the imports and top-level symbols of the lines it leaves out, read from their text; the source itself is
+   * parsed when the skeleton does not parse cleanly. (Only symbol lines are mapped back: a language whose docs are
+   * comments found by line adjacency has none.)
    */
   skeleton?: (source: string) => {
     text: string
+    /** The 0-based source line of each line of `text`. */
+    rows: readonly number[]
     imports: string[]
     strings?: ReadonlyMap<number, string>
     symbols?: ReadonlyArray<{ name: string, kind: string, line: number }>
