@@ -9,6 +9,7 @@ import { homePaths } from '../../src/node/home.js'
 import { LocalPeer, type GenerateOptions } from '../../src/node/local-peer.js'
 import { PACKAGE_ROOT } from '../../src/paths.js'
 import { stampedViewHash } from '../../src/storage/store-stamp.js'
+import { rejectsCode } from '../helpers/errors.js'
 import { scratchDir } from '../helpers/scratch.js'
 
 const FIXTURE = join(PACKAGE_ROOT, 'fixtures', 'repos', 'mixed')
@@ -109,4 +110,15 @@ t.test('a store changed since the run (a write of another command, a file touche
   const touched = await throughPeer(home, options)
   t.notOk(touched.ahead, 'nothing analysed before the store opened')
   t.same([touched.report.records, touched.report.written], [records, 0])
+})
+
+t.test('a copied home is not answered from its stamp: the copy is refused as before', async t => {
+  const { home, repo } = await generatedHome(t)
+  const copy = join(scratchDir('bzzz-copy-'), 'home')
+  // Times kept, as `cp -a` keeps them: the files' inodes and change times are still new.
+  cpSync(home, copy, { recursive: true, preserveTimestamps: true })
+  const first = await generateWithoutStore(copy, { path: repo, project: 'mixed' })
+  t.notOk('report' in first, 'no stamp stands for the copy')
+  t.notOk('report' in first ? false : first.analysed !== undefined, 'nothing analysed ahead')
+  await rejectsCode(t, async () => await LocalPeer.open(copy), 'CORRUPT', /is a copy of another/)
 })
