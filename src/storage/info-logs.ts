@@ -1,6 +1,7 @@
 /**
  * RocksDB's information log (`db/LOG`): what the database did, for a person reading it, never read back by RocksDB.
- * Every open of the database, a read-only one too, moves the last one aside as `LOG.old.<microseconds>`, and RocksDB
+ * Every writer's open of the database moves the last one aside as `LOG.old.<microseconds>` (a read-only open leaves
+ * it alone), and RocksDB
  * keeps up to a thousand of them (`keep_log_file_num`, which rocksdb-native does not expose): a home that ran a few
  * hundred commands held 183 of them, 8.7 MB, growing with the commands run rather than with what was stored. A writer
  * that closes the store keeps the newest few.
@@ -30,5 +31,11 @@ export function pruneInfoLogs (dbDir: string, keep = INFO_LOGS_KEPT): void {
     const stamp = OLD_INFO_LOG.exec(name)?.[1]
     return stamp === undefined ? [] : [{ name, stamp: BigInt(stamp) }]
   }).sort((a, b) => a.stamp < b.stamp ? 1 : a.stamp > b.stamp ? -1 : 0)
-  for (const { name } of old.slice(keep)) rmSync(join(dbDir, name), { force: true })
+  for (const { name } of old.slice(keep)) {
+    try {
+      rmSync(join(dbDir, name), { force: true })
+    } catch {
+      // One that cannot be removed (its permissions) stays: it never fails the store's close.
+    }
+  }
 }

@@ -21,9 +21,8 @@ export function stampFile (storeDir: string): string {
 }
 
 /**
- * A digest of the stat data of every file under the store's folder, by path, but RocksDB's information log: written at
- * every open, a read-only one too, and never read back (info-logs.ts). Leaving it out keeps a stamp valid across the
- * reads of commands that only read (`retrieve`), which change nothing stored.
+ * A digest of the stat data of every file under the store's folder, by path, but RocksDB's information log: text for
+ * a person, never read back by RocksDB (info-logs.ts), so whatever happens to it says nothing of what is stored.
  */
 export function storeFilesDigest (storeDir: string): string {
   const hash = createHash('sha256')

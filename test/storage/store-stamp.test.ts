@@ -25,7 +25,7 @@ t.test('a writer\'s close stamps the store; readers keep the stamp; a writer\'s 
   await store.close()
   t.equal(stampedViewHash(dir), hash, 'closed: the view hash it holds')
 
-  // A command that only reads opens the database too (RocksDB writes its information log): the stamp stands.
+  // A command that only reads opens the database too, read-only: the stamp stands.
   const reader = await ContextStore.open(dir, keys.crypto, { readOnly: true })
   t.equal((await reader.retrieve('ucxl://p/src/pay.go', 'viewer')).context.summary, 'Payment handler')
   await reader.close()
